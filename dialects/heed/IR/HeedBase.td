@@ -1,0 +1,45 @@
+//===- HeedBase.td - The heed dialect and its op base class ---------------===//
+//
+// The heed dialect holds the whole vocabulary of sequence-to-sequence and
+// attention models at tensor level: the fused attention ops the compiler
+// targets, and every op a frontend needs to spell a model out before fusion.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_BASE_TD
+#define HEED_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Heed_Dialect : Dialect {
+  let name = "heed";
+  let cppNamespace = "::mlir::heed";
+  let summary = "Sequence-to-sequence and attention models at tensor level";
+  let description = [{
+    Ops work on builtin ranked tensors whose dims may be dynamic. Shapes are
+    inferred by one implementation (ShapeInference.cpp) that the verifiers use
+    too, so an op that verifies always has a well-defined result shape.
+    Declared result types may be more static than the inferred ones (a
+    refinement), never contradict them.
+
+    Entry points are `func.func`s; index arithmetic uses `arith`.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasConstantMaterializer = 1;
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+class Heed_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Heed_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def Heed_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
+def Heed_IntTensor : RankedTensorOf<[I32, I64]>;
+def Heed_BoolTensor : RankedTensorOf<[I1]>;
+def Heed_Tensor : RankedTensorOf<[F16, BF16, F32, F64, I1, I32, I64]>;
+
+#endif // HEED_BASE_TD

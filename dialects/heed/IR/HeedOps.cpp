@@ -1,0 +1,1137 @@
+//===- HeedOps.cpp - Shape inference, verifiers and folders ---------------===//
+//
+// Every op's inferReturnTypes states its shape rules once; the verifier is
+// that inference (InferTypeOpInterface), so a rule cannot be checked in one
+// place and forgotten in the other. Dim-level arithmetic is in
+// ShapeInference.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/heed/IR/HeedOps.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::heed;
+
+static constexpr int64_t kDyn = ShapedType::kDynamic;
+
+namespace {
+using Types = SmallVectorImpl<Type>;
+
+RankedTensorType tensorOf(Value v) {
+  return v ? dyn_cast<RankedTensorType>(v.getType()) : RankedTensorType();
+}
+
+RankedTensorType tensorLike(ArrayRef<int64_t> shape, Type elementType) {
+  return RankedTensorType::get(shape, elementType);
+}
+
+/// The value of an index operand when it is a constant, else dynamic.
+int64_t constantDim(Value v) {
+  APInt value;
+  if (v && matchPattern(v, m_ConstantInt(&value)) && !value.isNegative())
+    return value.getSExtValue();
+  return kDyn;
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (i)
+      s += ", ";
+    s += d == kDyn ? "?" : std::to_string(d);
+  }
+  return s + "]";
+}
+
+/// Checks an axis attribute against a rank and normalizes it.
+FailureOr<int64_t> checkAxis(const ShapeError &error, int64_t axis, int64_t rank,
+                             StringRef what = "axis") {
+  if (auto normalized = shape::normalizeAxis(axis, rank))
+    return *normalized;
+  return error(what, " ", axis, " is out of range for rank ", rank);
+}
+
+/// Broadcasts any number of tensors with NumPy rules.
+FailureOr<SmallVector<int64_t>> broadcastAll(const ShapeError &error,
+                                             ArrayRef<RankedTensorType> types) {
+  SmallVector<int64_t> result;
+  for (RankedTensorType type : types) {
+    auto next = shape::broadcast(result, type.getShape());
+    if (!next)
+      return error("operand shapes ", shapeString(result), " and ", shapeString(type.getShape()),
+                   " are not broadcastable");
+    result = *next;
+  }
+  return result;
+}
+
+LogicalResult inferSameAsInput(Value input, Types &inferred) {
+  auto type = tensorOf(input);
+  if (!type)
+    return failure();
+  inferred.push_back(type);
+  return success();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Values
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                           Adaptor adaptor, Types &inferred) {
+  auto type = dyn_cast<RankedTensorType>(adaptor.getValue().getType());
+  if (!type)
+    return ShapeError(loc, getOperationName())("value must be a ranked tensor");
+  inferred.push_back(type);
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+LogicalResult WeightOp::verify() {
+  if (getName().empty())
+    return emitOpError("expects a non-empty weight name");
+  return success();
+}
+
+LogicalResult DimOp::verify() {
+  return checkAxis(ShapeError(getLoc(), getOperationName()), getDim(),
+                   getInput().getType().getRank(), "dim");
+}
+
+OpFoldResult DimOp::fold(FoldAdaptor) {
+  auto type = getInput().getType();
+  auto dim = shape::normalizeAxis(getDim(), type.getRank());
+  if (!dim || type.isDynamicDim(*dim))
+    return {};
+  return IntegerAttr::get(IndexType::get(getContext()), type.getDimSize(*dim));
+}
+
+LogicalResult FullOp::verify() {
+  auto type = getResult().getType();
+  if (getDynamicDims().size() != type.getNumDynamicDims())
+    return emitOpError("expects ")
+           << type.getNumDynamicDims() << " dynamic dim operands for result type " << type
+           << ", got " << getDynamicDims().size();
+  if (getValue().getType() != type.getElementType())
+    return emitOpError("expects the fill value's type ")
+           << getValue().getType() << " to match the element type " << type.getElementType();
+  return success();
+}
+
+LogicalResult RangeOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                        Adaptor adaptor, Types &inferred) {
+  int64_t length = kDyn;
+  int64_t start = constantDim(adaptor.getStart()), limit = constantDim(adaptor.getLimit()),
+          step = constantDim(adaptor.getStep());
+  if (step == 0)
+    return ShapeError(loc, getOperationName())("expects a non-zero step");
+  if (start != kDyn && limit != kDyn && step != kDyn)
+    length = limit > start ? (limit - start + step - 1) / step : 0;
+  inferred.push_back(tensorLike({length}, IntegerType::get(context, 64)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+#define HEED_SAME_AS_INPUT(OP)                                                                     \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,      \
+                                     Types &inferred) {                                            \
+    return inferSameAsInput(adaptor.getInput(), inferred);                                         \
+  }
+HEED_SAME_AS_INPUT(AbsOp)
+HEED_SAME_AS_INPUT(ErfOp)
+HEED_SAME_AS_INPUT(ExpOp)
+HEED_SAME_AS_INPUT(LogOp)
+HEED_SAME_AS_INPUT(NegOp)
+HEED_SAME_AS_INPUT(ReciprocalOp)
+HEED_SAME_AS_INPUT(ReluOp)
+HEED_SAME_AS_INPUT(RsqrtOp)
+HEED_SAME_AS_INPUT(SigmoidOp)
+HEED_SAME_AS_INPUT(SqrtOp)
+HEED_SAME_AS_INPUT(TanhOp)
+HEED_SAME_AS_INPUT(GeluOp)
+HEED_SAME_AS_INPUT(NotOp)
+#undef HEED_SAME_AS_INPUT
+
+OpFoldResult NegOp::fold(FoldAdaptor) {
+  if (auto inner = getInput().getDefiningOp<NegOp>())
+    if (inner.getInput().getType() == getType())
+      return inner.getInput();
+  return {};
+}
+
+OpFoldResult NotOp::fold(FoldAdaptor) {
+  if (auto inner = getInput().getDefiningOp<NotOp>())
+    if (inner.getInput().getType() == getType())
+      return inner.getInput();
+  return {};
+}
+
+LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                       Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  Type to = adaptor.getTo();
+  if (!to.isF16() && !to.isBF16() && !to.isF32() && !to.isF64() && !to.isInteger(1) &&
+      !to.isInteger(32) && !to.isInteger(64))
+    return ShapeError(loc, getOperationName())("cannot cast to ", to,
+                                               "; expected f16, bf16, f32, f64, i1, i32 or i64");
+  inferred.push_back(tensorLike(type.getShape(), to));
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+/// Shared by every broadcasting binary op: equal element types, NumPy shapes.
+static LogicalResult inferBinary(std::optional<Location> loc, StringRef opName, Value lhs,
+                                 Value rhs, Type resultElement, Types &inferred) {
+  auto l = tensorOf(lhs), r = tensorOf(rhs);
+  if (!l || !r)
+    return failure();
+  ShapeError error(loc, opName);
+  if (l.getElementType() != r.getElementType())
+    return error("expects operands of one element type, got ", l.getElementType(), " and ",
+                 r.getElementType());
+  auto shape = broadcastAll(error, {l, r});
+  if (failed(shape))
+    return failure();
+  inferred.push_back(tensorLike(*shape, resultElement ? resultElement : l.getElementType()));
+  return success();
+}
+
+#define HEED_BINARY(OP)                                                                            \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,  \
+                                     Types &inferred) {                                            \
+    return inferBinary(loc, getOperationName(), adaptor.getLhs(), adaptor.getRhs(), Type(),        \
+                       inferred);                                                                  \
+  }
+HEED_BINARY(AddOp)
+HEED_BINARY(SubOp)
+HEED_BINARY(MulOp)
+HEED_BINARY(DivOp)
+HEED_BINARY(MaxOp)
+HEED_BINARY(MinOp)
+HEED_BINARY(PowOp)
+HEED_BINARY(AndOp)
+HEED_BINARY(OrOp)
+#undef HEED_BINARY
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                          Adaptor adaptor, Types &inferred) {
+  return inferBinary(loc, getOperationName(), adaptor.getLhs(), adaptor.getRhs(),
+                     IntegerType::get(context, 1), inferred);
+}
+
+/// Whether `value` is a splat constant equal to `scalar`.
+static bool isSplatOf(Value value, double scalar) {
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat())
+    return false;
+  Type element = attr.getElementType();
+  if (isa<FloatType>(element))
+    return attr.getSplatValue<APFloat>().convertToDouble() == scalar;
+  if (element.isInteger(32) || element.isInteger(64))
+    return attr.getSplatValue<APInt>().getSExtValue() == static_cast<int64_t>(scalar);
+  return false;
+}
+
+/// x op identity -> x, when the identity operand does not broadcast x to a
+/// bigger shape.
+static OpFoldResult foldIdentityOperand(Value x, Value other, Type resultType, double identity) {
+  if (x.getType() == resultType && isSplatOf(other, identity))
+    return x;
+  return {};
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor) {
+  if (auto folded = foldIdentityOperand(getLhs(), getRhs(), getType(), 0.0))
+    return folded;
+  return foldIdentityOperand(getRhs(), getLhs(), getType(), 0.0);
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor) {
+  return foldIdentityOperand(getLhs(), getRhs(), getType(), 0.0);
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor) {
+  if (auto folded = foldIdentityOperand(getLhs(), getRhs(), getType(), 1.0))
+    return folded;
+  return foldIdentityOperand(getRhs(), getLhs(), getType(), 1.0);
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor) {
+  return foldIdentityOperand(getLhs(), getRhs(), getType(), 1.0);
+}
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                        Types &inferred) {
+  auto c = tensorOf(adaptor.getCondition()), t = tensorOf(adaptor.getOnTrue()),
+       f = tensorOf(adaptor.getOnFalse());
+  if (!c || !t || !f)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  if (t.getElementType() != f.getElementType())
+    return error("expects both branches of one element type, got ", t.getElementType(), " and ",
+                 f.getElementType());
+  auto shape = broadcastAll(error, {c, t, f});
+  if (failed(shape))
+    return failure();
+  inferred.push_back(tensorLike(*shape, t.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferAxisPreserving(std::optional<Location> loc, StringRef opName, Value input,
+                                         int64_t axis, Types &inferred) {
+  auto type = tensorOf(input);
+  if (!type)
+    return failure();
+  if (failed(checkAxis(ShapeError(loc, opName), axis, type.getRank())))
+    return failure();
+  inferred.push_back(type);
+  return success();
+}
+
+LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, Types &inferred) {
+  return inferAxisPreserving(loc, getOperationName(), adaptor.getInput(), adaptor.getAxis(),
+                             inferred);
+}
+
+LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                             Adaptor adaptor, Types &inferred) {
+  return inferAxisPreserving(loc, getOperationName(), adaptor.getInput(), adaptor.getAxis(),
+                             inferred);
+}
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  auto axis = checkAxis(error, adaptor.getAxis(), type.getRank());
+  if (failed(axis))
+    return failure();
+  if (adaptor.getEpsilon().convertToDouble() < 0)
+    return error("expects a non-negative epsilon");
+  ArrayRef<int64_t> normalized = type.getShape().drop_front(*axis);
+  for (auto [name, param] : {std::pair<StringRef, Value>{"scale", adaptor.getScale()},
+                             std::pair<StringRef, Value>{"bias", adaptor.getBias()}}) {
+    auto paramType = tensorOf(param);
+    if (!param)
+      continue;
+    if (!paramType)
+      return failure();
+    if (paramType.getElementType() != type.getElementType())
+      return error("expects ", name, " of element type ", type.getElementType());
+    if (paramType.getRank() != static_cast<int64_t>(normalized.size()) ||
+        !llvm::all_of(llvm::zip(paramType.getShape(), normalized),
+                      [](auto p) { return shape::compatible(std::get<0>(p), std::get<1>(p)); }))
+      return error("expects ", name, " of shape ", shapeString(normalized),
+                   " (the normalized dims), got ", shapeString(paramType.getShape()));
+  }
+  inferred.push_back(type);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, Types &inferred) {
+  auto a = tensorOf(adaptor.getLhs()), b = tensorOf(adaptor.getRhs());
+  if (!a || !b)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  if (a.getRank() < 2 || b.getRank() < 2)
+    return error("expects operands of rank >= 2, got ", a.getRank(), " and ", b.getRank());
+  if (a.getElementType() != b.getElementType())
+    return error("expects operands of one element type");
+  int64_t m = a.getDimSize(a.getRank() - (adaptor.getTransposeA() ? 1 : 2));
+  int64_t ka = a.getDimSize(a.getRank() - (adaptor.getTransposeA() ? 2 : 1));
+  int64_t kb = b.getDimSize(b.getRank() - (adaptor.getTransposeB() ? 1 : 2));
+  int64_t n = b.getDimSize(b.getRank() - (adaptor.getTransposeB() ? 2 : 1));
+  if (!shape::compatible(ka, kb))
+    return error("contracting dims differ: ", ka, " vs ", kb);
+  auto batch = shape::broadcast(a.getShape().drop_back(2), b.getShape().drop_back(2));
+  if (!batch)
+    return error("batch dims ", shapeString(a.getShape().drop_back(2)), " and ",
+                 shapeString(b.getShape().drop_back(2)), " are not broadcastable");
+  SmallVector<int64_t> shape = *batch;
+  shape.append({m, n});
+  inferred.push_back(tensorLike(shape, a.getElementType()));
+  return success();
+}
+
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, Types &inferred) {
+  auto x = tensorOf(adaptor.getInput()), w = tensorOf(adaptor.getWeight());
+  if (!x || !w)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  if (x.getRank() < 1 || w.getRank() != 2)
+    return error("expects an input of rank >= 1 and a weight of rank 2");
+  if (x.getElementType() != w.getElementType())
+    return error("expects input and weight of one element type");
+  bool transposed = adaptor.getTransposeWeight();
+  int64_t n = w.getDimSize(transposed ? 0 : 1), k = w.getDimSize(transposed ? 1 : 0);
+  if (!shape::compatible(x.getShape().back(), k))
+    return error("input features ", x.getShape().back(), " do not match the weight's ", k);
+  if (Value bias = adaptor.getBias()) {
+    auto b = tensorOf(bias);
+    if (!b)
+      return failure();
+    if (b.getRank() != 1 || !shape::compatible(b.getDimSize(0), n) ||
+        b.getElementType() != x.getElementType())
+      return error("expects a bias of shape [", n, "], got ", shapeString(b.getShape()));
+  }
+  SmallVector<int64_t> shape(x.getShape());
+  shape.back() = n;
+  inferred.push_back(tensorLike(shape, x.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  std::string message;
+  auto shape = shape::reshape(type.getShape(), adaptor.getShape(), message);
+  if (failed(shape))
+    return ShapeError(loc, getOperationName())(message);
+  inferred.push_back(tensorLike(*shape, type.getElementType()));
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType() && getType().hasStaticShape())
+    return getInput();
+  return {};
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  ArrayRef<int64_t> perm = adaptor.getPermutation();
+  ShapeError error(loc, getOperationName());
+  if (static_cast<int64_t>(perm.size()) != type.getRank())
+    return error("expects a permutation of ", type.getRank(), " dims, got ", perm.size());
+  SmallVector<bool> seen(perm.size(), false);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= type.getRank() || seen[p])
+      return error("permutation ", shapeString(perm), " is not a permutation of 0..",
+                   type.getRank() - 1);
+    seen[p] = true;
+    shape.push_back(type.getDimSize(p));
+  }
+  inferred.push_back(tensorLike(shape, type.getElementType()));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPermutation();
+  bool identity = llvm::all_of(llvm::enumerate(perm),
+                               [](auto p) { return static_cast<int64_t>(p.index()) == p.value(); });
+  if (identity && getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, Types &inferred) {
+  ShapeError error(loc, getOperationName());
+  if (adaptor.getInputs().empty())
+    return error("expects at least one input");
+  auto first = tensorOf(adaptor.getInputs().front());
+  if (!first)
+    return failure();
+  auto axis = checkAxis(error, adaptor.getAxis(), first.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  for (Value input : adaptor.getInputs().drop_front()) {
+    auto type = tensorOf(input);
+    if (!type)
+      return failure();
+    if (type.getRank() != first.getRank() || type.getElementType() != first.getElementType())
+      return error("expects inputs of one rank and element type");
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (d == *axis) {
+        shape[d] =
+            (shape[d] == kDyn || type.getDimSize(d) == kDyn) ? kDyn : shape[d] + type.getDimSize(d);
+      } else if (!shape::compatible(shape[d], type.getDimSize(d))) {
+        return error("inputs differ in dim ", d, " (", shape[d], " vs ", type.getDimSize(d),
+                     ") off the concatenation axis");
+      } else {
+        shape[d] = shape::meet(shape[d], type.getDimSize(d));
+      }
+    }
+  }
+  inferred.push_back(tensorLike(shape, first.getElementType()));
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1 && getInputs().front().getType() == getType())
+    return getInputs().front();
+  return {};
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                        Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  auto axis = checkAxis(error, adaptor.getAxis(), type.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t step = adaptor.getStep();
+  if (step <= 0)
+    return error("expects a positive step, got ", step);
+  SmallVector<int64_t> shape(type.getShape());
+  shape[*axis] = shape::sliceLength(shape[*axis], adaptor.getStart(), adaptor.getEnd(), step);
+  inferred.push_back(tensorLike(shape, type.getElementType()));
+  return success();
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  if (getStart() == 0 && getStep() == 1 && getEnd() == std::numeric_limits<int64_t>::max() &&
+      getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, Types &inferred) {
+  auto x = tensorOf(adaptor.getInput()), like = tensorOf(adaptor.getLike());
+  if (!x || !like)
+    return failure();
+  auto shape = broadcastAll(ShapeError(loc, getOperationName()), {x, like});
+  if (failed(shape))
+    return failure();
+  inferred.push_back(tensorLike(*shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, Types &inferred) {
+  auto x = tensorOf(adaptor.getInput()), indices = tensorOf(adaptor.getIndices());
+  if (!x || !indices)
+    return failure();
+  auto axis = checkAxis(ShapeError(loc, getOperationName()), adaptor.getAxis(), x.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(x.getShape().take_front(*axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, x.getShape().drop_front(*axis + 1));
+  inferred.push_back(tensorLike(shape, x.getElementType()));
+  return success();
+}
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, Types &inferred) {
+  auto table = tensorOf(adaptor.getTable()), ids = tensorOf(adaptor.getIds());
+  if (!table || !ids)
+    return failure();
+  if (table.getRank() != 2)
+    return ShapeError(loc, getOperationName())("expects a [vocab, dim] table, got rank ",
+                                               table.getRank());
+  SmallVector<int64_t> shape(ids.getShape());
+  shape.push_back(table.getDimSize(1));
+  inferred.push_back(tensorLike(shape, table.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Masks and positions
+//===----------------------------------------------------------------------===//
+
+LogicalResult SequenceMaskOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                               Adaptor adaptor, Types &inferred) {
+  auto lengths = tensorOf(adaptor.getLengths());
+  if (!lengths)
+    return failure();
+  if (lengths.getRank() != 1)
+    return ShapeError(loc, getOperationName())("expects lengths of rank 1, got rank ",
+                                               lengths.getRank());
+  inferred.push_back(tensorLike({lengths.getDimSize(0), constantDim(adaptor.getMaxLength())},
+                                IntegerType::get(context, 1)));
+  return success();
+}
+
+LogicalResult CausalMaskOp::inferReturnTypes(MLIRContext *context, std::optional<Location>,
+                                             Adaptor adaptor, Types &inferred) {
+  inferred.push_back(
+      tensorLike({constantDim(adaptor.getQueryLength()), constantDim(adaptor.getKeyLength())},
+                 IntegerType::get(context, 1)));
+  return success();
+}
+
+LogicalResult SinusoidalPositionsOp::inferReturnTypes(MLIRContext *context,
+                                                      std::optional<Location> loc, Adaptor adaptor,
+                                                      Types &inferred) {
+  int64_t dim = adaptor.getDim();
+  ShapeError error(loc, getOperationName());
+  if (dim <= 0 || dim % 2 != 0)
+    return error("expects a positive even dim, got ", dim);
+  if (adaptor.getBase().convertToDouble() <= 1.0)
+    return error("expects a base greater than 1");
+  inferred.push_back(
+      tensorLike({constantDim(adaptor.getLength()), dim}, Float32Type::get(context)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and selection
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  if (adaptor.getAxes().empty())
+    return error("expects at least one axis");
+  SmallVector<bool> reduced(type.getRank(), false);
+  for (int64_t axis : adaptor.getAxes()) {
+    auto normalized = checkAxis(error, axis, type.getRank());
+    if (failed(normalized))
+      return failure();
+    if (reduced[*normalized])
+      return error("reduces axis ", axis, " twice");
+    reduced[*normalized] = true;
+  }
+  if (type.getElementType().isInteger(1))
+    return error("cannot reduce i1 tensors");
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!reduced[d])
+      shape.push_back(type.getDimSize(d));
+    else if (adaptor.getKeepDims())
+      shape.push_back(1);
+  }
+  inferred.push_back(tensorLike(shape, type.getElementType()));
+  return success();
+}
+
+LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                         Adaptor adaptor, Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  auto axis = checkAxis(ShapeError(loc, getOperationName()), adaptor.getAxis(), type.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(type.getShape());
+  if (adaptor.getKeepDims())
+    shape[*axis] = 1;
+  else
+    shape.erase(shape.begin() + *axis);
+  inferred.push_back(tensorLike(shape, IntegerType::get(context, 64)));
+  return success();
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
+                                       Adaptor adaptor, Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  auto axis = checkAxis(error, adaptor.getAxis(), type.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t k = adaptor.getK();
+  if (k <= 0)
+    return error("expects a positive k, got ", k);
+  if (!type.isDynamicDim(*axis) && type.getDimSize(*axis) < k)
+    return error("k = ", k, " exceeds the axis size ", type.getDimSize(*axis));
+  SmallVector<int64_t> shape(type.getShape());
+  shape[*axis] = k;
+  inferred.push_back(tensorLike(shape, type.getElementType()));
+  inferred.push_back(tensorLike(shape, IntegerType::get(context, 64)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Recurrent cells and sequences
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Checks one tensor against an expected shape; `what` names it in errors.
+LogicalResult expectShape(const ShapeError &error, Value value, ArrayRef<int64_t> expected,
+                          Type element, const Twine &what) {
+  auto type = tensorOf(value);
+  if (!type)
+    return failure();
+  bool ok =
+      type.getElementType() == element && type.getRank() == static_cast<int64_t>(expected.size());
+  for (int64_t d = 0; ok && d < type.getRank(); ++d)
+    ok = shape::compatible(type.getDimSize(d), expected[d]);
+  if (!ok)
+    return error("expects ", what.str(), " of shape ", shapeString(expected), " and type ", element,
+                 ", got ", type);
+  return success();
+}
+
+/// The weights of one recurrent layer (or cell): w_ih [G*H, inputSize],
+/// w_hh [G*H, H], and biases [G*H] each.
+LogicalResult checkCellWeights(const ShapeError &error, ValueRange weights, int64_t gates,
+                               int64_t hidden, int64_t inputSize, Type element,
+                               const Twine &where) {
+  int64_t rows = shape::mul(gates, hidden);
+  if (failed(expectShape(error, weights[0], {rows, inputSize}, element, where + "w_ih")) ||
+      failed(expectShape(error, weights[1], {rows, hidden}, element, where + "w_hh")))
+    return failure();
+  for (size_t i = 2; i < weights.size(); ++i)
+    if (failed(expectShape(error, weights[i], {rows}, element, where + (i == 2 ? "b_ih" : "b_hh"))))
+      return failure();
+  return success();
+}
+
+LogicalResult inferCell(std::optional<Location> loc, StringRef opName, int64_t gates, Value input,
+                        ValueRange states, Value wIh, Value wHh, ValueRange biases,
+                        Types &inferred) {
+  ShapeError error(loc, opName);
+  auto x = tensorOf(input), h = tensorOf(states.front());
+  if (!x || !h)
+    return failure();
+  if (x.getRank() != 2 || h.getRank() != 2)
+    return error("expects input [B, I] and states [B, H], got ", x, " and ", h);
+  if (biases.size() != 0 && biases.size() != 2)
+    return error("expects no biases or exactly (b_ih, b_hh), got ", biases.size());
+  int64_t batch = shape::meet(x.getDimSize(0), h.getDimSize(0));
+  int64_t hidden = tensorOf(wHh) ? tensorOf(wHh).getDimSize(1) : kDyn;
+  hidden = shape::meet(h.getDimSize(1), hidden);
+  for (Value state : states)
+    if (failed(expectShape(error, state, {batch, hidden}, x.getElementType(), "state")))
+      return failure();
+  SmallVector<Value> weights{wIh, wHh};
+  llvm::append_range(weights, biases);
+  if (failed(
+          checkCellWeights(error, weights, gates, hidden, x.getDimSize(1), x.getElementType(), "")))
+    return failure();
+  for (size_t i = 0; i < states.size(); ++i)
+    inferred.push_back(tensorLike({batch, hidden}, x.getElementType()));
+  return success();
+}
+
+struct SequenceSpec {
+  Value input, initialHidden, initialCell, lengths;
+  ValueRange weights;
+  int64_t hiddenSize, numLayers;
+  bool bidirectional, batchFirst, hasBiases;
+  int64_t gates, numStates;
+};
+
+LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const SequenceSpec &spec,
+                            Types &inferred) {
+  ShapeError error(loc, opName);
+  auto x = tensorOf(spec.input);
+  if (!x)
+    return failure();
+  if (x.getRank() != 3)
+    return error("expects a rank-3 input ([T, B, I], or [B, T, I] batch first), got ", x);
+  if (spec.hiddenSize <= 0 || spec.numLayers <= 0)
+    return error("expects a positive hidden_size and num_layers");
+  int64_t dirs = spec.bidirectional ? 2 : 1;
+  int64_t perLayer = spec.hasBiases ? 4 : 2;
+  int64_t expected = spec.numLayers * dirs * perLayer;
+  if (static_cast<int64_t>(spec.weights.size()) != expected)
+    return error("expects ", expected, " weights (", spec.numLayers, " layers x ", dirs,
+                 " directions x ", perLayer, "), got ", spec.weights.size());
+  Type element = x.getElementType();
+  int64_t time = x.getDimSize(spec.batchFirst ? 1 : 0);
+  int64_t batch = x.getDimSize(spec.batchFirst ? 0 : 1);
+  int64_t h = spec.hiddenSize;
+  for (int64_t layer = 0; layer < spec.numLayers; ++layer) {
+    for (int64_t dir = 0; dir < dirs; ++dir) {
+      int64_t inputSize = layer == 0 ? x.getDimSize(2) : dirs * h;
+      ValueRange weights = spec.weights.slice((layer * dirs + dir) * perLayer, perLayer);
+      std::string where =
+          "layer " + std::to_string(layer) + (dir ? " reverse " : (dirs == 2 ? " forward " : " "));
+      if (failed(checkCellWeights(error, weights, spec.gates, h, inputSize, element, where)))
+        return failure();
+    }
+  }
+  SmallVector<int64_t> stateShape{spec.numLayers * dirs, batch, h};
+  if (spec.initialHidden &&
+      failed(expectShape(error, spec.initialHidden, stateShape, element, "initial_hidden")))
+    return failure();
+  if (spec.initialCell &&
+      failed(expectShape(error, spec.initialCell, stateShape, element, "initial_cell")))
+    return failure();
+  if (spec.lengths) {
+    auto lengths = tensorOf(spec.lengths);
+    if (!lengths)
+      return failure();
+    if (lengths.getRank() != 1 || !shape::compatible(lengths.getDimSize(0), batch))
+      return error("expects lengths of shape [", batch, "], got ", lengths);
+  }
+  SmallVector<int64_t> outShape = spec.batchFirst ? SmallVector<int64_t>{batch, time, dirs * h}
+                                                  : SmallVector<int64_t>{time, batch, dirs * h};
+  inferred.push_back(tensorLike(outShape, element));
+  for (int64_t i = 0; i < spec.numStates; ++i)
+    inferred.push_back(tensorLike(stateShape, element));
+  return success();
+}
+} // namespace
+
+LogicalResult RnnCellOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, Types &inferred) {
+  return inferCell(loc, getOperationName(), 1, adaptor.getInput(), adaptor.getHidden(),
+                   adaptor.getWIh(), adaptor.getWHh(), adaptor.getBiases(), inferred);
+}
+
+LogicalResult GruCellOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, Types &inferred) {
+  return inferCell(loc, getOperationName(), 3, adaptor.getInput(), adaptor.getHidden(),
+                   adaptor.getWIh(), adaptor.getWHh(), adaptor.getBiases(), inferred);
+}
+
+LogicalResult LstmCellOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                           Adaptor adaptor, Types &inferred) {
+  SmallVector<Value> states{adaptor.getHidden(), adaptor.getCell()};
+  return inferCell(loc, getOperationName(), 4, adaptor.getInput(), states, adaptor.getWIh(),
+                   adaptor.getWHh(), adaptor.getBiases(), inferred);
+}
+
+LogicalResult RnnOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                      Types &inferred) {
+  SequenceSpec spec;
+  spec.input = adaptor.getInput();
+  spec.initialHidden = adaptor.getInitialHidden();
+  spec.initialCell = Value();
+  spec.lengths = adaptor.getLengths();
+  spec.weights = adaptor.getWeights();
+  spec.hiddenSize = static_cast<int64_t>(adaptor.getHiddenSize());
+  spec.numLayers = static_cast<int64_t>(adaptor.getNumLayers());
+  spec.bidirectional = adaptor.getBidirectional();
+  spec.batchFirst = adaptor.getBatchFirst();
+  spec.hasBiases = adaptor.getHasBiases();
+  spec.gates = 1;
+  spec.numStates = 1;
+  return inferSequence(loc, getOperationName(), spec, inferred);
+}
+
+LogicalResult GruOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                      Types &inferred) {
+  SequenceSpec spec;
+  spec.input = adaptor.getInput();
+  spec.initialHidden = adaptor.getInitialHidden();
+  spec.initialCell = Value();
+  spec.lengths = adaptor.getLengths();
+  spec.weights = adaptor.getWeights();
+  spec.hiddenSize = static_cast<int64_t>(adaptor.getHiddenSize());
+  spec.numLayers = static_cast<int64_t>(adaptor.getNumLayers());
+  spec.bidirectional = adaptor.getBidirectional();
+  spec.batchFirst = adaptor.getBatchFirst();
+  spec.hasBiases = adaptor.getHasBiases();
+  spec.gates = 3;
+  spec.numStates = 1;
+  return inferSequence(loc, getOperationName(), spec, inferred);
+}
+
+LogicalResult LstmOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                       Types &inferred) {
+  SequenceSpec spec;
+  spec.input = adaptor.getInput();
+  spec.initialHidden = adaptor.getInitialHidden();
+  spec.initialCell = adaptor.getInitialCell();
+  spec.lengths = adaptor.getLengths();
+  spec.weights = adaptor.getWeights();
+  spec.hiddenSize = static_cast<int64_t>(adaptor.getHiddenSize());
+  spec.numLayers = static_cast<int64_t>(adaptor.getNumLayers());
+  spec.bidirectional = adaptor.getBidirectional();
+  spec.batchFirst = adaptor.getBatchFirst();
+  spec.hasBiases = adaptor.getHasBiases();
+  spec.gates = 4;
+  spec.numStates = 2;
+  return inferSequence(loc, getOperationName(), spec, inferred);
+}
+
+//===----------------------------------------------------------------------===//
+// Fused attention
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Checks the mask operand against the mask kind and the scores shape S.
+LogicalResult checkMask(const ShapeError &error, MaskKind kind, Value mask,
+                        ArrayRef<int64_t> scores, Type element, bool causalAllowed,
+                        bool hasBatchDim) {
+  MaskKind operandKinds = kind & (MaskKind::additive | MaskKind::boolean | MaskKind::lengths);
+  if (llvm::popcount(static_cast<uint32_t>(operandKinds)) > 1)
+    return error("expects at most one of additive, boolean and lengths masks, got '",
+                 stringifyMaskKind(kind), "'");
+  if (!causalAllowed && bitEnumContainsAny(kind, MaskKind::causal))
+    return error("does not support a causal mask");
+  if (!mask) {
+    if (operandKinds != MaskKind::none)
+      return error("mask kind '", stringifyMaskKind(kind), "' needs a mask operand");
+    return success();
+  }
+  if (operandKinds == MaskKind::none)
+    return error("has a mask operand but mask kind '", stringifyMaskKind(kind), "' takes none");
+  auto maskType = tensorOf(mask);
+  if (!maskType)
+    return failure();
+  if (operandKinds == MaskKind::lengths) {
+    if (!maskType.getElementType().isInteger(32) && !maskType.getElementType().isInteger(64))
+      return error("expects i32 or i64 key lengths, got ", maskType.getElementType());
+    if (!hasBatchDim)
+      return error("a lengths mask needs a batch dim; the scores are ", shapeString(scores));
+    if (maskType.getRank() != 1 || !shape::compatible(maskType.getDimSize(0), scores.front()))
+      return error("expects key lengths of shape [", scores.front(), "], got ",
+                   shapeString(maskType.getShape()));
+    return success();
+  }
+  if (operandKinds == MaskKind::boolean && !maskType.getElementType().isInteger(1))
+    return error("expects an i1 boolean mask, got ", maskType.getElementType());
+  if (operandKinds == MaskKind::additive && maskType.getElementType() != element)
+    return error("expects an additive mask of element type ", element, ", got ",
+                 maskType.getElementType());
+  if (!shape::broadcastsTo(maskType.getShape(), scores))
+    return error("mask of shape ", shapeString(maskType.getShape()),
+                 " does not broadcast to the scores ", shapeString(scores));
+  return success();
+}
+} // namespace
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, Types &inferred) {
+  auto q = tensorOf(adaptor.getQuery()), k = tensorOf(adaptor.getKey()),
+       v = tensorOf(adaptor.getValue());
+  if (!q || !k || !v)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  Type element = q.getElementType();
+  if (k.getElementType() != element || v.getElementType() != element)
+    return error("expects query, key and value of one element type");
+  if (!std::isfinite(adaptor.getScale().convertToDouble()) ||
+      adaptor.getScale().convertToDouble() <= 0)
+    return error("expects a finite positive scale");
+  int64_t heads = adaptor.getNumHeads();
+  int64_t kvHeads = adaptor.getNumKvHeads() ? adaptor.getNumKvHeads() : heads;
+  if (heads < 0 || kvHeads < 0)
+    return error("expects non-negative head counts");
+
+  SmallVector<int64_t> out, scores;
+  if (heads == 0) {
+    if (adaptor.getNumKvHeads() != 0)
+      return error("num_kv_heads needs num_heads");
+    if (q.getRank() < 2 || k.getRank() != q.getRank() || v.getRank() != q.getRank())
+      return error("expects query, key and value of one rank >= 2, got ", q.getRank(), ", ",
+                   k.getRank(), " and ", v.getRank());
+    int64_t rank = q.getRank();
+    int64_t lq = q.getDimSize(rank - 2), d = q.getDimSize(rank - 1);
+    int64_t lk = k.getDimSize(rank - 2), dv = v.getDimSize(rank - 1);
+    if (!shape::compatible(k.getDimSize(rank - 1), d))
+      return error("query and key head sizes differ: ", d, " vs ", k.getDimSize(rank - 1));
+    if (!shape::compatible(v.getDimSize(rank - 2), lk))
+      return error("key and value lengths differ: ", lk, " vs ", v.getDimSize(rank - 2));
+    lk = shape::meet(lk, v.getDimSize(rank - 2));
+    // Leading dims broadcast; the heads dim of key/value may instead divide the
+    // query's (grouped-query attention).
+    SmallVector<int64_t> batch(q.getShape().drop_back(2));
+    for (RankedTensorType kv : {k, v}) {
+      for (int64_t i = 0; i + 2 < rank; ++i) {
+        int64_t qd = batch[i], kd = kv.getDimSize(i);
+        bool headsDim = rank >= 4 && i == rank - 3;
+        bool grouped = headsDim && qd != kDyn && kd != kDyn && kd > 0 && qd % kd == 0;
+        if (kd == 1 || shape::compatible(qd, kd) || grouped) {
+          if (qd == 1 && kd != 1)
+            batch[i] = kd;
+          continue;
+        }
+        return error("key/value dim ", i, " (", kd,
+                     ") neither broadcasts to nor divides the "
+                     "query's (",
+                     qd, ")");
+      }
+    }
+    out = batch;
+    out.append({lq, dv});
+    scores = batch;
+    scores.append({lq, lk});
+  } else {
+    if (kvHeads == 0 || heads % kvHeads != 0)
+      return error("num_kv_heads (", kvHeads, ") must divide num_heads (", heads, ")");
+    if (q.getRank() != 3 || k.getRank() != 3 || v.getRank() != 3)
+      return error("with num_heads, expects query, key and value of rank 3 [B, L, heads*D]");
+    int64_t b = q.getDimSize(0), lq = q.getDimSize(1), dq = q.getDimSize(2);
+    int64_t lk = k.getDimSize(1), dk = k.getDimSize(2), dvAll = v.getDimSize(2);
+    if (!shape::compatible(k.getDimSize(0), b) || !shape::compatible(v.getDimSize(0), b))
+      return error("query, key and value batch sizes differ");
+    if (!shape::compatible(v.getDimSize(1), lk))
+      return error("key and value lengths differ: ", lk, " vs ", v.getDimSize(1));
+    auto divides = [](int64_t total, int64_t n) { return total == kDyn || total % n == 0; };
+    if (!divides(dq, heads))
+      return error("query width ", dq, " is not divisible by num_heads ", heads);
+    if (!divides(dk, kvHeads) || !divides(dvAll, kvHeads))
+      return error("key/value widths ", dk, " and ", dvAll, " are not divisible by num_kv_heads ",
+                   kvHeads);
+    if (dq != kDyn && dk != kDyn && dq / heads != dk / kvHeads)
+      return error("query and key head sizes differ: ", dq / heads, " vs ", dk / kvHeads);
+    int64_t dv = dvAll == kDyn ? kDyn : dvAll / kvHeads;
+    b = shape::meet(b, shape::meet(k.getDimSize(0), v.getDimSize(0)));
+    lk = shape::meet(lk, v.getDimSize(1));
+    out = {b, lq, shape::mul(heads, dv)};
+    scores = {b, heads, lq, lk};
+  }
+  if (failed(checkMask(error, adaptor.getMaskKind(), adaptor.getMask(), scores, element,
+                       /*causalAllowed=*/true, /*hasBatchDim=*/scores.size() >= 3)))
+    return failure();
+  inferred.push_back(tensorLike(out, element));
+  if (adaptor.getReturnWeights())
+    inferred.push_back(tensorLike(scores, element));
+  return success();
+}
+
+LogicalResult AdditiveAttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                    Adaptor adaptor, Types &inferred) {
+  auto q = tensorOf(adaptor.getQuery()), keys = tensorOf(adaptor.getKeysProj()),
+       values = tensorOf(adaptor.getValues()), wq = tensorOf(adaptor.getWQuery()),
+       v = tensorOf(adaptor.getV());
+  if (!q || !keys || !values || !wq || !v)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  Type element = q.getElementType();
+  for (RankedTensorType t : {keys, values, wq, v})
+    if (t.getElementType() != element)
+      return error("expects every operand of element type ", element);
+  if (q.getRank() != 2 && q.getRank() != 3)
+    return error("expects a query [B, Dq] or [B, Lq, Dq], got rank ", q.getRank());
+  if (keys.getRank() != 3 || values.getRank() != 3)
+    return error("expects keys_proj [B, Lk, A] and values [B, Lk, Dv]");
+  if (wq.getRank() != 2 || v.getRank() != 1)
+    return error("expects w_query [A, Dq] and v [A]");
+  int64_t b = q.getDimSize(0), dq = q.getShape().back();
+  int64_t lk = keys.getDimSize(1), a = keys.getDimSize(2);
+  if (!shape::compatible(keys.getDimSize(0), b) || !shape::compatible(values.getDimSize(0), b))
+    return error("query, keys_proj and values batch sizes differ");
+  if (!shape::compatible(values.getDimSize(1), lk))
+    return error("keys_proj and values lengths differ: ", lk, " vs ", values.getDimSize(1));
+  if (!shape::compatible(wq.getDimSize(0), a) || !shape::compatible(v.getDimSize(0), a))
+    return error("attention width differs: keys_proj ", a, ", w_query ", wq.getDimSize(0), ", v ",
+                 v.getDimSize(0));
+  if (!shape::compatible(wq.getDimSize(1), dq))
+    return error("w_query takes ", wq.getDimSize(1), " features but the query has ", dq);
+  b = shape::meet(b, shape::meet(keys.getDimSize(0), values.getDimSize(0)));
+  lk = shape::meet(lk, values.getDimSize(1));
+  SmallVector<int64_t> out{b}, scores{b};
+  if (q.getRank() == 3) {
+    out.push_back(q.getDimSize(1));
+    scores.push_back(q.getDimSize(1));
+  }
+  out.push_back(values.getDimSize(2));
+  scores.push_back(lk);
+  if (failed(checkMask(error, adaptor.getMaskKind(), adaptor.getMask(), scores, element,
+                       /*causalAllowed=*/false, /*hasBatchDim=*/true)))
+    return failure();
+  inferred.push_back(tensorLike(out, element));
+  if (adaptor.getReturnWeights())
+    inferred.push_back(tensorLike(scores, element));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Scan
+//===----------------------------------------------------------------------===//
+
+LogicalResult ScanOp::verify() {
+  if (getSequences().empty() && !getLength())
+    return emitOpError("needs sequences or a `steps` count");
+  int64_t steps = kDyn;
+  for (Value sequence : getSequences()) {
+    auto type = cast<RankedTensorType>(sequence.getType());
+    if (type.getRank() < 1)
+      return emitOpError("expects sequences of rank >= 1");
+    if (!shape::compatible(steps, type.getDimSize(0)))
+      return emitOpError("sequences differ in length: ") << steps << " vs " << type.getDimSize(0);
+    steps = shape::meet(steps, type.getDimSize(0));
+  }
+  if (getResults().size() < getInitial().size())
+    return emitOpError("expects at least one result per carried value");
+  for (auto [i, init, result] : llvm::enumerate(getInitial(), getResults()))
+    if (!isRefinementOf(init.getType(), result.getType()))
+      return emitOpError("carried value ") << i << " has type " << init.getType()
+                                           << " but its result has type " << result.getType();
+  return success();
+}
+
+LogicalResult ScanOp::verifyRegions() {
+  Block &body = getBody().front();
+  size_t numCarried = getInitial().size();
+  if (body.getNumArguments() != numCarried + getSequences().size())
+    return emitOpError("expects ") << numCarried + getSequences().size()
+                                   << " body arguments (carried values, then one step of each "
+                                      "sequence), got "
+                                   << body.getNumArguments();
+  for (auto [i, init] : llvm::enumerate(getInitial()))
+    if (!isRefinementOf(init.getType(), body.getArgument(i).getType()))
+      return emitOpError("body argument ") << i << " has type " << body.getArgument(i).getType()
+                                           << " but the carried value has type " << init.getType();
+  for (auto [i, sequence] : llvm::enumerate(getSequences())) {
+    auto type = cast<RankedTensorType>(sequence.getType());
+    Type step = tensorLike(type.getShape().drop_front(), type.getElementType());
+    Type arg = body.getArgument(numCarried + i).getType();
+    if (!isRefinementOf(step, arg))
+      return emitOpError("body argument ") << numCarried + i << " has type " << arg
+                                           << " but one step of the sequence has type " << step;
+  }
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().size() != getResults().size())
+    return emitOpError("body yields ") << yield.getValues().size() << " values but the scan has "
+                                       << getResults().size() << " results";
+  for (auto [i, value] : llvm::enumerate(yield.getValues())) {
+    Type result = getResults()[i].getType();
+    if (i < numCarried) {
+      if (!isRefinementOf(value.getType(), getInitial()[i].getType()))
+        return emitOpError("body yields ") << value.getType() << " for carried value " << i
+                                           << " of type " << getInitial()[i].getType();
+      continue;
+    }
+    auto stepType = cast<RankedTensorType>(value.getType());
+    auto resultType = cast<RankedTensorType>(result);
+    Type stacked = tensorLike({kDyn}, stepType.getElementType());
+    SmallVector<int64_t> shape{resultType.getRank() ? resultType.getDimSize(0) : kDyn};
+    llvm::append_range(shape, stepType.getShape());
+    stacked = tensorLike(shape, stepType.getElementType());
+    if (!isRefinementOf(stacked, result))
+      return emitOpError("result ") << i << " has type " << result << " but stacking the yielded "
+                                    << value.getType() << " over the steps gives " << stacked;
+  }
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/heed/IR/HeedOps.cpp.inc"

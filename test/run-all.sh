@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command: installs missing packages, builds everything, checks formatting and runs the
+# whole regression suite (lit + FileCheck, the GoogleTest unit tests, and later the e2e models).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${HEED_BUILD_DIR:-$root/build}
+
+"$root/.ci/build.sh"
+"$root/.ci/lint.sh"
+
+log=$(mktemp)
+status=0
+/usr/lib/llvm-22/bin/lit -sv "$build/test" 2>&1 | tee "$log" || status=$?
+passed=$(sed -n 's/^ *Passed *: *\([0-9]*\).*/\1/p' "$log" | head -n1)
+failed=$(grep -E '^ *(Failed|Unresolved|Timed Out) *:' "$log" | sed 's/.*: *\([0-9]*\).*/\1/' |
+  awk '{s+=$1} END {print s+0}')
+rm -f "$log"
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit $status
