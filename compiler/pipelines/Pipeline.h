@@ -18,6 +18,14 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
   PassOptions::Option<bool> fuse{*this, "fuse",
                                  llvm::cl::desc("Fuse attention (off: keep the decomposed graph)"),
                                  llvm::cl::init(true)};
+  PassOptions::Option<bool> fusionReport{
+      *this, "fusion-report",
+      llvm::cl::desc("Emit a remark for every softmax: fused into which op, or why not"),
+      llvm::cl::init(false)};
+  PassOptions::Option<std::string> maskedRows{
+      *this, "masked-rows",
+      llvm::cl::desc("Fully masked attention rows give zero (default) or nan"),
+      llvm::cl::init("zero")};
 };
 
 /// Appends the heed pipeline to a module-level pass manager.
