@@ -1,0 +1,61 @@
+//===- Driver.cpp - Loading models for the Heed tools ---------------------===//
+
+#include "compiler/driver/Driver.h"
+
+#include "dialects/heed/IR/HeedDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#ifdef HEED_HAVE_NATIVE_FRONTEND
+#include "frontends/native/Import.h"
+#endif
+#ifdef HEED_HAVE_ONNX_FRONTEND
+#include "frontends/onnx/Import.h"
+#endif
+
+using namespace mlir;
+
+void heed::registerHeedDialects(DialectRegistry &registry) {
+  registry.insert<heed::HeedDialect, arith::ArithDialect, func::FuncDialect>();
+}
+
+OwningOpRef<ModuleOp> heed::loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
+                                      MLIRContext &context) {
+  Location unknown = FileLineColLoc::get(&context, path, 0, 0);
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false);
+  if (!buffer) {
+    emitError(unknown) << "cannot read model file '" << path
+                       << "': " << buffer.getError().message();
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  StringRef extension = llvm::sys::path::extension(path);
+
+  OwningOpRef<ModuleOp> module;
+  if (extension == ".mlir") {
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  } else if (extension == ".heed") {
+#ifdef HEED_HAVE_NATIVE_FRONTEND
+    module = native::importModel(sourceMgr, context);
+#else
+    emitError(unknown) << "'" << path << "': this build has no .heed frontend";
+#endif
+  } else if (extension == ".onnx") {
+#ifdef HEED_HAVE_ONNX_FRONTEND
+    module = onnx::importModel(sourceMgr, context);
+#else
+    emitError(unknown) << "'" << path << "': this build has no ONNX frontend";
+#endif
+  } else {
+    emitError(unknown) << "'" << path
+                       << "': unknown model file extension; expected .heed, .onnx or .mlir";
+  }
+  if (module && failed(verify(*module)))
+    return nullptr;
+  return module;
+}

@@ -1,0 +1,142 @@
+//===- heed-compile.cpp - Compiles a model into a Heed module -------------===//
+//
+//   heed-compile MODEL [-o OUT.heedm] [--target=cpu|vulkan|all]
+//                [--emit=mlir|mlir-input|module] [--fusion-report]
+//                [--masked-rows=zero|nan] [MLIR's --mlir-print-ir-* / --mlir-timing]
+//
+// Exit status 0 on success, 1 on any user error (reported with its location).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/driver/Driver.h"
+#include "compiler/pipelines/Pipeline.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#ifdef HEED_HAVE_TARGETS
+#include "compiler/targets/Targets.h"
+#endif
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+enum class Emit { mlirInput, mlir, module };
+
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model .heed|.onnx|.mlir>"), cl::Required);
+cl::opt<std::string> outputPath("o",
+                                cl::desc("Output file (default: MODEL with .heedm, or stdout "
+                                         "for --emit=mlir*)"),
+                                cl::value_desc("file"));
+cl::opt<Emit>
+    emit("emit", cl::desc("What to produce"), cl::init(Emit::module),
+         cl::values(clEnumValN(Emit::mlirInput, "mlir-input", "heed IR as the frontend built it"),
+                    clEnumValN(Emit::mlir, "mlir", "heed IR after the fusion pipeline"),
+                    clEnumValN(Emit::module, "module", "a Heed module file")));
+cl::opt<std::string> target("target", cl::desc("cpu, vulkan or all"), cl::init("cpu"));
+cl::opt<bool>
+    fusionReport("fusion-report",
+                 cl::desc("Print, for every softmax, the op it was fused into or why not"));
+cl::opt<std::string> maskedRows("masked-rows",
+                                cl::desc("Fully masked attention rows give zero (default) or nan"),
+                                cl::init("zero"));
+
+/// Prints remarks as one line each ("file:line:col: remark: ...") on stdout,
+/// which is what --fusion-report promises; other diagnostics fall through.
+LogicalResult printRemarkLine(Diagnostic &diag) {
+  if (diag.getSeverity() != DiagnosticSeverity::Remark)
+    return failure();
+  std::string location;
+  if (auto fileLoc = dyn_cast<FileLineColLoc>(diag.getLocation()))
+    location = (fileLoc.getFilename().str() + ":" + std::to_string(fileLoc.getLine()) + ":" +
+                std::to_string(fileLoc.getColumn()));
+  else
+    llvm::raw_string_ostream(location) << diag.getLocation();
+  llvm::outs() << location << ": " << diag.str() << "\n";
+  return success();
+}
+
+int fail(const Twine &message) {
+  llvm::errs() << "heed-compile: " << message << "\n";
+  return 1;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "Heed model compiler\n");
+
+  if (target != "cpu" && target != "vulkan" && target != "all")
+    return fail("unknown --target '" + target + "'; expected cpu, vulkan or all");
+  if (maskedRows != "zero" && maskedRows != "nan")
+    return fail("unknown --masked-rows '" + maskedRows + "'; expected zero or nan");
+
+  DialectRegistry registry;
+  heed::registerHeedDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler sourceHandler(sourceMgr, &context);
+  std::optional<ScopedDiagnosticHandler> remarkHandler;
+  if (fusionReport)
+    remarkHandler.emplace(&context, printRemarkLine);
+
+  OwningOpRef<ModuleOp> module = heed::loadModel(inputPath, sourceMgr, context);
+  if (!module)
+    return 1;
+
+  auto writeIR = [&]() {
+    std::string errorMessage;
+    auto output = openOutputFile(outputPath.empty() ? std::string("-") : outputPath.getValue(),
+                                 &errorMessage);
+    if (!output)
+      return fail(errorMessage);
+    module->print(output->os());
+    output->os() << "\n";
+    output->keep();
+    return 0;
+  };
+  if (emit == Emit::mlirInput)
+    return writeIR();
+
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return 1;
+  applyDefaultTimingPassManagerCLOptions(pm);
+  heed::PipelineOptions options;
+  options.fusionReport = fusionReport;
+  options.maskedRows = maskedRows;
+  heed::buildHeedPipeline(pm, options);
+  if (failed(pm.run(*module)))
+    return 1;
+  if (emit == Emit::mlir)
+    return writeIR();
+
+#ifdef HEED_HAVE_TARGETS
+  std::string out = outputPath;
+  if (out.empty()) {
+    llvm::SmallString<256> path(inputPath.getValue());
+    llvm::sys::path::replace_extension(path, ".heedm");
+    out = std::string(path);
+  }
+  if (failed(heed::writeModuleFile(*module, target, out)))
+    return 1;
+  return 0;
+#else
+  return fail("this build cannot write modules yet (no code generation target); use "
+              "--emit=mlir or --emit=mlir-input");
+#endif
+}
