@@ -1,0 +1,82 @@
+//===- Attention.h - Heed's fused attention kernels on the CPU --*- C++ -*-===//
+//
+// Bounded-memory attention: online softmax over key blocks (FlashAttention's
+// algorithm), never an Lq x Lk buffer unless the caller asks for the weights.
+// Fully masked key blocks of causal masks are skipped; key-length masks need
+// no mask tensor. Threads split batch x heads x query blocks (OpenMP).
+//
+// All tensors are f32 and addressed through element strides, so any layout the
+// compiler picks (packed heads [B, L, H*D] or split [B, H, L, D]) needs no copy.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_RUNTIME_DRIVERS_CPU_KERNELS_ATTENTION_H
+#define HEED_RUNTIME_DRIVERS_CPU_KERNELS_ATTENTION_H
+
+#include <cstdint>
+
+namespace heed::cpu {
+
+/// Strides in elements for a 4-D [batch, heads, length, features] view.
+struct Strides4 {
+  int64_t batch = 0, head = 0, row = 0, col = 1;
+};
+
+enum class CausalAlign : uint8_t { topLeft, bottomRight };
+enum class MaskedRows : uint8_t { zero, nan };
+
+struct AttentionProblem {
+  int64_t batch = 1, heads = 1, kvHeads = 1; // kvHeads divides heads (grouped-query)
+  int64_t queryLength = 0, keyLength = 0, headDim = 0, valueDim = 0;
+  float scale = 1.0f;
+
+  const float *query = nullptr; // [B, H, Lq, D]
+  const float *key = nullptr;   // [B, Hkv, Lk, D]
+  const float *value = nullptr; // [B, Hkv, Lk, Dv]
+  float *output = nullptr;      // [B, H, Lq, Dv]
+  Strides4 queryStrides, keyStrides, valueStrides, outputStrides;
+
+  // Masks: at most one of additive / boolean / keyLengths, plus causal.
+  const float *additiveMask = nullptr;  // broadcast to [B, H, Lq, Lk] by strides (0 = broadcast)
+  const uint8_t *booleanMask = nullptr; // nonzero = key visible; same broadcasting
+  Strides4 maskStrides;
+  const int64_t *keyLengths = nullptr; // [B]: key j visible iff j < keyLengths[b]
+  bool causal = false;
+  CausalAlign causalAlign = CausalAlign::topLeft;
+  MaskedRows maskedRows = MaskedRows::zero;
+
+  float *weights = nullptr; // optional [B, H, Lq, Lk] softmax weights
+  Strides4 weightsStrides;
+};
+
+/// Computes softmax(scale * Q K^T + mask) V. The caller has checked shapes.
+/// Returns false (and sets nothing) only if the problem is malformed
+/// (negative sizes, kvHeads not dividing heads), which callers must prevent.
+bool attention(const AttentionProblem &problem);
+
+struct AdditiveAttentionProblem {
+  int64_t batch = 1, queryLength = 1, keyLength = 0;
+  int64_t queryDim = 0, attentionDim = 0, valueDim = 0;
+
+  const float *query = nullptr;    // [B, Lq, Dq] contiguous
+  const float *keysProj = nullptr; // [B, Lk, A] contiguous (W_k keys + b)
+  const float *values = nullptr;   // [B, Lk, Dv] contiguous
+  const float *wQuery = nullptr;   // [A, Dq] contiguous
+  const float *v = nullptr;        // [A]
+  float *output = nullptr;         // [B, Lq, Dv] contiguous
+
+  const float *additiveMask = nullptr; // [B, Lq, Lk] view by strides (0 = broadcast)
+  const uint8_t *booleanMask = nullptr;
+  int64_t maskStrides[3] = {0, 0, 0};
+  const int64_t *keyLengths = nullptr; // [B]
+  MaskedRows maskedRows = MaskedRows::zero;
+
+  float *weights = nullptr; // optional [B, Lq, Lk] contiguous
+};
+
+/// Computes softmax(v^T tanh(W_q q + K')) V (Bahdanau / Luong concat).
+bool additiveAttention(const AdditiveAttentionProblem &problem);
+
+} // namespace heed::cpu
+
+#endif // HEED_RUNTIME_DRIVERS_CPU_KERNELS_ATTENTION_H
