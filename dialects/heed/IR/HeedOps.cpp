@@ -39,12 +39,15 @@ int64_t constantDim(Value v) {
   return kDyn;
 }
 
+/// A dim as diagnostics show it: `?` when dynamic.
+std::string dimString(int64_t d) { return d == kDyn ? "?" : std::to_string(d); }
+
 std::string shapeString(ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (auto [i, d] : llvm::enumerate(shape)) {
     if (i)
       s += ", ";
-    s += d == kDyn ? "?" : std::to_string(d);
+    s += dimString(d);
   }
   return s + "]";
 }
@@ -80,6 +83,13 @@ LogicalResult inferSameAsInput(Value input, Types &inferred) {
 }
 } // namespace
 
+LogicalResult mlir::heed::verifyInferredTypes(Operation *op) {
+  SmallVector<Type> types(op->getResultTypes());
+  return cast<InferTypeOpInterface>(op).refineReturnTypes(
+      op->getContext(), op->getLoc(), op->getOperands(), op->getRawDictionaryAttrs(),
+      op->getPropertiesStorage(), op->getRegions(), types);
+}
+
 //===----------------------------------------------------------------------===//
 // Values
 //===----------------------------------------------------------------------===//
@@ -90,6 +100,17 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location
   if (!type)
     return ShapeError(loc, getOperationName())("value must be a ranked tensor");
   inferred.push_back(type);
+  return success();
+}
+
+LogicalResult ConstantOp::verify() {
+  if (failed(verifyInferredTypes(*this)))
+    return failure();
+  // A constant's type is its value's: the folder returns the value, and a
+  // refined result type would make the two disagree.
+  if (getType() != getValue().getType())
+    return emitOpError("result type ")
+           << getType() << " differs from the value's type " << getValue().getType();
   return success();
 }
 
@@ -250,10 +271,24 @@ static bool isSplatOf(Value value, double scalar) {
   return false;
 }
 
-/// x op identity -> x, when the identity operand does not broadcast x to a
+/// Whether broadcasting `x` with `other` gives x's shape for every run-time
+/// shape: other has no more dims, and each of its dims is 1 or equals x's
+/// static dim. A dynamic dim of x may be 1 at run time and grow.
+static bool cannotGrow(Value x, Value other) {
+  ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
+  ArrayRef<int64_t> os = cast<RankedTensorType>(other.getType()).getShape();
+  if (os.size() > xs.size())
+    return false;
+  for (auto [o, d] : llvm::zip(os, xs.take_back(os.size())))
+    if (o != 1 && (o == kDyn || o != d))
+      return false;
+  return true;
+}
+
+/// x op identity -> x, when the identity operand cannot broadcast x to a
 /// bigger shape.
 static OpFoldResult foldIdentityOperand(Value x, Value other, Type resultType, double identity) {
-  if (x.getType() == resultType && isSplatOf(other, identity))
+  if (x.getType() == resultType && isSplatOf(other, identity) && cannotGrow(x, other))
     return x;
   return {};
 }
@@ -401,9 +436,11 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     auto b = tensorOf(bias);
     if (!b)
       return failure();
-    if (b.getRank() != 1 || !shape::compatible(b.getDimSize(0), n) ||
-        b.getElementType() != x.getElementType())
-      return error("expects a bias of shape [", n, "], got ", shapeString(b.getShape()));
+    if (b.getElementType() != x.getElementType())
+      return error("expects a bias of element type ", x.getElementType(), ", got ",
+                   b.getElementType());
+    if (b.getRank() != 1 || !shape::compatible(b.getDimSize(0), n))
+      return error("expects a bias of shape [", dimString(n), "], got ", shapeString(b.getShape()));
   }
   SmallVector<int64_t> shape(x.getShape());
   shape.back() = n;
@@ -730,7 +767,9 @@ LogicalResult inferCell(std::optional<Location> loc, StringRef opName, int64_t g
   if (biases.size() != 0 && biases.size() != 2)
     return error("expects no biases or exactly (b_ih, b_hh), got ", biases.size());
   int64_t batch = shape::meet(x.getDimSize(0), h.getDimSize(0));
-  int64_t hidden = tensorOf(wHh) ? tensorOf(wHh).getDimSize(1) : kDyn;
+  // w_hh [G*H, H] also gives H; its full shape is checked below.
+  auto hh = tensorOf(wHh);
+  int64_t hidden = hh && hh.getRank() == 2 ? hh.getDimSize(1) : kDyn;
   hidden = shape::meet(h.getDimSize(1), hidden);
   for (Value state : states)
     if (failed(expectShape(error, state, {batch, hidden}, x.getElementType(), "state")))
@@ -795,7 +834,7 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
     if (!lengths)
       return failure();
     if (lengths.getRank() != 1 || !shape::compatible(lengths.getDimSize(0), batch))
-      return error("expects lengths of shape [", batch, "], got ", lengths);
+      return error("expects lengths of shape [", dimString(batch), "], got ", lengths);
   }
   SmallVector<int64_t> outShape = spec.batchFirst ? SmallVector<int64_t>{batch, time, dirs * h}
                                                   : SmallVector<int64_t>{time, batch, dirs * h};
@@ -910,7 +949,7 @@ LogicalResult checkMask(const ShapeError &error, MaskKind kind, Value mask,
     if (!hasBatchDim)
       return error("a lengths mask needs a batch dim; the scores are ", shapeString(scores));
     if (maskType.getRank() != 1 || !shape::compatible(maskType.getDimSize(0), scores.front()))
-      return error("expects key lengths of shape [", scores.front(), "], got ",
+      return error("expects key lengths of shape [", dimString(scores.front()), "], got ",
                    shapeString(maskType.getShape()));
     return success();
   }
@@ -997,8 +1036,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     if (!divides(dq, heads))
       return error("query width ", dq, " is not divisible by num_heads ", heads);
     if (!divides(dk, kvHeads) || !divides(dvAll, kvHeads))
-      return error("key/value widths ", dk, " and ", dvAll, " are not divisible by num_kv_heads ",
-                   kvHeads);
+      return error("key/value widths ", dimString(dk), " and ", dimString(dvAll),
+                   " are not divisible by num_kv_heads ", kvHeads);
     if (dq != kDyn && dk != kDyn && dq / heads != dk / kvHeads)
       return error("query and key head sizes differ: ", dq / heads, " vs ", dk / kvHeads);
     int64_t dv = dvAll == kDyn ? kDyn : dvAll / kvHeads;
@@ -1041,8 +1080,8 @@ LogicalResult AdditiveAttentionOp::inferReturnTypes(MLIRContext *, std::optional
   if (!shape::compatible(values.getDimSize(1), lk))
     return error("keys_proj and values lengths differ: ", lk, " vs ", values.getDimSize(1));
   if (!shape::compatible(wq.getDimSize(0), a) || !shape::compatible(v.getDimSize(0), a))
-    return error("attention width differs: keys_proj ", a, ", w_query ", wq.getDimSize(0), ", v ",
-                 v.getDimSize(0));
+    return error("attention width differs: keys_proj ", dimString(a), ", w_query ",
+                 dimString(wq.getDimSize(0)), ", v ", dimString(v.getDimSize(0)));
   if (!shape::compatible(wq.getDimSize(1), dq))
     return error("w_query takes ", wq.getDimSize(1), " features but the query has ", dq);
   b = shape::meet(b, shape::meet(keys.getDimSize(0), values.getDimSize(0)));
@@ -1122,10 +1161,9 @@ LogicalResult ScanOp::verifyRegions() {
     }
     auto stepType = cast<RankedTensorType>(value.getType());
     auto resultType = cast<RankedTensorType>(result);
-    Type stacked = tensorLike({kDyn}, stepType.getElementType());
     SmallVector<int64_t> shape{resultType.getRank() ? resultType.getDimSize(0) : kDyn};
     llvm::append_range(shape, stepType.getShape());
-    stacked = tensorLike(shape, stepType.getElementType());
+    Type stacked = tensorLike(shape, stepType.getElementType());
     if (!isRefinementOf(stacked, result))
       return emitOpError("result ") << i << " has type " << result << " but stacking the yielded "
                                     << value.getType() << " over the steps gives " << stacked;
