@@ -1001,6 +1001,11 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     // Leading dims broadcast; the heads dim of key/value may instead divide the
     // query's (grouped-query attention).
     SmallVector<int64_t> batch(q.getShape().drop_back(2));
+    for (int64_t i = 0; i + 2 < rank; ++i) {
+      int64_t kd = k.getDimSize(i), vd = v.getDimSize(i);
+      if (kd != 1 && vd != 1 && !shape::compatible(kd, vd))
+        return error("key and value dim ", i, " differ: ", kd, " vs ", vd);
+    }
     for (RankedTensorType kv : {k, v}) {
       for (int64_t i = 0; i + 2 < rank; ++i) {
         int64_t qd = batch[i], kd = kv.getDimSize(i);
@@ -1028,7 +1033,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
       return error("with num_heads, expects query, key and value of rank 3 [B, L, heads*D]");
     int64_t b = q.getDimSize(0), lq = q.getDimSize(1), dq = q.getDimSize(2);
     int64_t lk = k.getDimSize(1), dk = k.getDimSize(2), dvAll = v.getDimSize(2);
-    if (!shape::compatible(k.getDimSize(0), b) || !shape::compatible(v.getDimSize(0), b))
+    auto batch = shape::meetAll({b, k.getDimSize(0), v.getDimSize(0)});
+    if (!batch)
       return error("query, key and value batch sizes differ");
     if (!shape::compatible(v.getDimSize(1), lk))
       return error("key and value lengths differ: ", lk, " vs ", v.getDimSize(1));
@@ -1041,10 +1047,9 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     if (dq != kDyn && dk != kDyn && dq / heads != dk / kvHeads)
       return error("query and key head sizes differ: ", dq / heads, " vs ", dk / kvHeads);
     int64_t dv = dvAll == kDyn ? kDyn : dvAll / kvHeads;
-    b = shape::meet(b, shape::meet(k.getDimSize(0), v.getDimSize(0)));
     lk = shape::meet(lk, v.getDimSize(1));
-    out = {b, lq, shape::mul(heads, dv)};
-    scores = {b, heads, lq, lk};
+    out = {*batch, lq, shape::mul(heads, dv)};
+    scores = {*batch, heads, lq, lk};
   }
   if (failed(checkMask(error, adaptor.getMaskKind(), adaptor.getMask(), scores, element,
                        /*causalAllowed=*/true, /*hasBatchDim=*/scores.size() >= 3)))
@@ -1073,20 +1078,20 @@ LogicalResult AdditiveAttentionOp::inferReturnTypes(MLIRContext *, std::optional
     return error("expects keys_proj [B, Lk, A] and values [B, Lk, Dv]");
   if (wq.getRank() != 2 || v.getRank() != 1)
     return error("expects w_query [A, Dq] and v [A]");
-  int64_t b = q.getDimSize(0), dq = q.getShape().back();
+  int64_t dq = q.getShape().back();
   int64_t lk = keys.getDimSize(1), a = keys.getDimSize(2);
-  if (!shape::compatible(keys.getDimSize(0), b) || !shape::compatible(values.getDimSize(0), b))
+  auto b = shape::meetAll({q.getDimSize(0), keys.getDimSize(0), values.getDimSize(0)});
+  if (!b)
     return error("query, keys_proj and values batch sizes differ");
   if (!shape::compatible(values.getDimSize(1), lk))
     return error("keys_proj and values lengths differ: ", lk, " vs ", values.getDimSize(1));
-  if (!shape::compatible(wq.getDimSize(0), a) || !shape::compatible(v.getDimSize(0), a))
+  if (!shape::meetAll({a, wq.getDimSize(0), v.getDimSize(0)}))
     return error("attention width differs: keys_proj ", dimString(a), ", w_query ",
                  dimString(wq.getDimSize(0)), ", v ", dimString(v.getDimSize(0)));
   if (!shape::compatible(wq.getDimSize(1), dq))
     return error("w_query takes ", wq.getDimSize(1), " features but the query has ", dq);
-  b = shape::meet(b, shape::meet(keys.getDimSize(0), values.getDimSize(0)));
   lk = shape::meet(lk, values.getDimSize(1));
-  SmallVector<int64_t> out{b}, scores{b};
+  SmallVector<int64_t> out{*b}, scores{*b};
   if (q.getRank() == 3) {
     out.push_back(q.getDimSize(1));
     scores.push_back(q.getDimSize(1));
@@ -1118,6 +1123,10 @@ LogicalResult ScanOp::verify() {
       return emitOpError("sequences differ in length: ") << steps << " vs " << type.getDimSize(0);
     steps = shape::meet(steps, type.getDimSize(0));
   }
+  // The body is free of side effects, so a scan without results computes
+  // nothing (and its custom form could not spell an empty result list).
+  if (getResults().empty())
+    return emitOpError("expects at least one result");
   if (getResults().size() < getInitial().size())
     return emitOpError("expects at least one result per carried value");
   for (auto [i, init, result] : llvm::enumerate(getInitial(), getResults()))

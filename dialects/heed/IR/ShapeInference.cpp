@@ -42,6 +42,16 @@ bool shape::compatible(int64_t a, int64_t b) { return a == b || a == kDyn || b =
 
 int64_t shape::meet(int64_t a, int64_t b) { return a == kDyn ? b : a; }
 
+std::optional<int64_t> shape::meetAll(ArrayRef<int64_t> dims) {
+  int64_t result = kDyn;
+  for (int64_t d : dims) {
+    if (!compatible(result, d))
+      return std::nullopt;
+    result = meet(result, d);
+  }
+  return result;
+}
+
 int64_t shape::mul(int64_t a, int64_t b) {
   if (a == kDyn || b == kDyn)
     return kDyn;

@@ -840,3 +840,534 @@ func.func @sequence_result(%x: tensor<?x?x32xf32>, %w: tensor<64x32xf32>, %u: te
   %y:2 = heed.rnn %x weights(%w, %u) {hidden_size = 64, has_biases = false} : (tensor<?x?x32xf32>, tensor<64x32xf32>, tensor<64x64xf32>) -> (tensor<?x?x128xf32>, tensor<1x?x64xf32>)
   return %y#0, %y#1 : tensor<?x?x128xf32>, tensor<1x?x64xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @attention_element_types(%q: tensor<2x4x8xf32>, %k: tensor<2x4x8xf16>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects query, key and value of one element type}}
+  %o = heed.attention %q, %k, %q {scale = 1.0 : f32} : (tensor<2x4x8xf32>, tensor<2x4x8xf16>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_zero_scale(%q: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects a finite positive scale}}
+  %o = heed.attention %q, %q, %q {scale = 0.0 : f32} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_infinite_scale(%q: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects a finite positive scale}}
+  %o = heed.attention %q, %q, %q {scale = 0x7F800000 : f32} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_negative_heads(%q: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects non-negative head counts}}
+  %o = heed.attention %q, %q, %q {scale = 1.0 : f32, num_heads = -2} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_kv_heads_alone(%q: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op num_kv_heads needs num_heads}}
+  %o = heed.attention %q, %q, %q {scale = 1.0 : f32, num_kv_heads = 2} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_ranks(%q: tensor<2x4x8xf32>, %k: tensor<2x1x4x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects query, key and value of one rank >= 2, got 3, 4 and 3}}
+  %o = heed.attention %q, %k, %q {scale = 1.0 : f32} : (tensor<2x4x8xf32>, tensor<2x1x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_rank_one(%q: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects query, key and value of one rank >= 2, got 1, 1 and 1}}
+  %o = heed.attention %q, %q, %q {scale = 1.0 : f32} : (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %o : tensor<8xf32>
+}
+
+// -----
+
+func.func @attention_head_size(%q: tensor<2x4x8xf32>, %k: tensor<2x6x16xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op query and key head sizes differ: 8 vs 16}}
+  %o = heed.attention %q, %k, %q {scale = 1.0 : f32} : (tensor<2x4x8xf32>, tensor<2x6x16xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_kv_lengths(%q: tensor<2x4x8xf32>, %k: tensor<2x6x8xf32>, %v: tensor<2x7x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op key and value lengths differ: 6 vs 7}}
+  %o = heed.attention %q, %k, %v {scale = 1.0 : f32} : (tensor<2x4x8xf32>, tensor<2x6x8xf32>, tensor<2x7x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_batch(%q: tensor<2x4x8xf32>, %k: tensor<3x6x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op key/value dim 0 (3) neither broadcasts to nor divides the query's (2)}}
+  %o = heed.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<2x4x8xf32>, tensor<3x6x8xf32>, tensor<3x6x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_grouped_heads(%q: tensor<2x8x4x16xf32>, %k: tensor<2x3x6x16xf32>) -> tensor<2x8x4x16xf32> {
+  // expected-error @+1 {{'heed.attention' op key/value dim 1 (3) neither broadcasts to nor divides the query's (8)}}
+  %o = heed.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<2x8x4x16xf32>, tensor<2x3x6x16xf32>, tensor<2x3x6x16xf32>) -> tensor<2x8x4x16xf32>
+  return %o : tensor<2x8x4x16xf32>
+}
+
+// -----
+
+func.func @attention_kv_heads_divide(%q: tensor<2x4x48xf32>, %k: tensor<2x6x48xf32>) -> tensor<2x4x48xf32> {
+  // expected-error @+1 {{'heed.attention' op num_kv_heads (4) must divide num_heads (6)}}
+  %o = heed.attention %q, %k, %k {scale = 1.0 : f32, num_heads = 6, num_kv_heads = 4} : (tensor<2x4x48xf32>, tensor<2x6x48xf32>, tensor<2x6x48xf32>) -> tensor<2x4x48xf32>
+  return %o : tensor<2x4x48xf32>
+}
+
+// -----
+
+func.func @attention_heads_rank(%q: tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32> {
+  // expected-error @+1 {{'heed.attention' op with num_heads, expects query, key and value of rank 3 [B, L, heads*D]}}
+  %o = heed.attention %q, %q, %q {scale = 1.0 : f32, num_heads = 8} : (tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x8x4x16xf32>
+  return %o : tensor<2x8x4x16xf32>
+}
+
+// -----
+
+func.func @attention_heads_batch(%q: tensor<2x4x64xf32>, %k: tensor<3x6x64xf32>) -> tensor<2x4x64xf32> {
+  // expected-error @+1 {{'heed.attention' op query, key and value batch sizes differ}}
+  %o = heed.attention %q, %k, %k {scale = 1.0 : f32, num_heads = 8} : (tensor<2x4x64xf32>, tensor<3x6x64xf32>, tensor<3x6x64xf32>) -> tensor<2x4x64xf32>
+  return %o : tensor<2x4x64xf32>
+}
+
+// -----
+
+func.func @attention_heads_kv_lengths(%q: tensor<2x4x64xf32>, %k: tensor<2x6x64xf32>, %v: tensor<2x5x64xf32>) -> tensor<2x4x64xf32> {
+  // expected-error @+1 {{'heed.attention' op key and value lengths differ: 6 vs 5}}
+  %o = heed.attention %q, %k, %v {scale = 1.0 : f32, num_heads = 8} : (tensor<2x4x64xf32>, tensor<2x6x64xf32>, tensor<2x5x64xf32>) -> tensor<2x4x64xf32>
+  return %o : tensor<2x4x64xf32>
+}
+
+// -----
+
+func.func @attention_query_width(%q: tensor<2x4x60xf32>, %k: tensor<2x6x64xf32>) -> tensor<2x4x64xf32> {
+  // expected-error @+1 {{'heed.attention' op query width 60 is not divisible by num_heads 8}}
+  %o = heed.attention %q, %k, %k {scale = 1.0 : f32, num_heads = 8} : (tensor<2x4x60xf32>, tensor<2x6x64xf32>, tensor<2x6x64xf32>) -> tensor<2x4x64xf32>
+  return %o : tensor<2x4x64xf32>
+}
+
+// -----
+
+func.func @attention_kv_width(%q: tensor<2x4x64xf32>, %k: tensor<2x6x?xf32>, %v: tensor<2x6x30xf32>) -> tensor<2x4x?xf32> {
+  // expected-error @+1 {{'heed.attention' op key/value widths ? and 30 are not divisible by num_kv_heads 4}}
+  %o = heed.attention %q, %k, %v {scale = 1.0 : f32, num_heads = 8, num_kv_heads = 4} : (tensor<2x4x64xf32>, tensor<2x6x?xf32>, tensor<2x6x30xf32>) -> tensor<2x4x?xf32>
+  return %o : tensor<2x4x?xf32>
+}
+
+// -----
+
+func.func @attention_heads_head_size(%q: tensor<2x4x64xf32>, %k: tensor<2x6x32xf32>) -> tensor<2x4x32xf32> {
+  // expected-error @+1 {{'heed.attention' op query and key head sizes differ: 8 vs 4}}
+  %o = heed.attention %q, %k, %k {scale = 1.0 : f32, num_heads = 8} : (tensor<2x4x64xf32>, tensor<2x6x32xf32>, tensor<2x6x32xf32>) -> tensor<2x4x32xf32>
+  return %o : tensor<2x4x32xf32>
+}
+
+// -----
+
+func.func @attention_result(%q: tensor<2x4x64xf32>, %v: tensor<2x4x32xf32>) -> tensor<2x4x64xf32> {
+  // expected-error @+1 {{'heed.attention' op inferred type(s) 'tensor<2x4x32xf32>' are incompatible with return type(s) of operation 'tensor<2x4x64xf32>'}}
+  %o = heed.attention %q, %q, %v {scale = 1.0 : f32, num_heads = 8} : (tensor<2x4x64xf32>, tensor<2x4x64xf32>, tensor<2x4x32xf32>) -> tensor<2x4x64xf32>
+  return %o : tensor<2x4x64xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// Attention masks
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @mask_two_operand_kinds(%q: tensor<2x4x8xf32>, %m: tensor<2x4x4xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects at most one of additive, boolean and lengths masks, got 'additive|boolean'}}
+  %o = heed.attention %q, %q, %q, %m {scale = 1.0 : f32, mask_kind = #heed<mask additive|boolean>} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x4xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @mask_missing_operand(%q: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op mask kind 'boolean|causal' needs a mask operand}}
+  %o = heed.attention %q, %q, %q {scale = 1.0 : f32, mask_kind = #heed<mask boolean|causal>} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @mask_unexpected_operand(%q: tensor<2x4x8xf32>, %m: tensor<4x4xi1>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op has a mask operand but mask kind 'causal' takes none}}
+  %o = heed.attention %q, %q, %q, %m {scale = 1.0 : f32, mask_kind = #heed<mask causal>} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<4x4xi1>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @mask_operand_without_kind(%q: tensor<2x4x8xf32>, %m: tensor<4x4xi1>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op has a mask operand but mask kind 'none' takes none}}
+  %o = heed.attention %q, %q, %q, %m {scale = 1.0 : f32} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<4x4xi1>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @mask_lengths_type(%q: tensor<2x4x8xf32>, %len: tensor<2xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects i32 or i64 key lengths, got 'f32'}}
+  %o = heed.attention %q, %q, %q, %len {scale = 1.0 : f32, mask_kind = #heed<mask lengths>} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @mask_lengths_no_batch(%q: tensor<4x8xf32>, %len: tensor<1xi64>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op a lengths mask needs a batch dim; the scores are [4, 4]}}
+  %o = heed.attention %q, %q, %q, %len {scale = 1.0 : f32, mask_kind = #heed<mask lengths>} : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<1xi64>) -> tensor<4x8xf32>
+  return %o : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @mask_lengths_shape(%q: tensor<2x4x8xf32>, %len: tensor<3xi32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects key lengths of shape [2], got [3]}}
+  %o = heed.attention %q, %q, %q, %len {scale = 1.0 : f32, mask_kind = #heed<mask lengths>} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<3xi32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @mask_lengths_rank(%q: tensor<?x4x64xf32>, %len: tensor<?x1xi32>) -> tensor<?x4x64xf32> {
+  // expected-error @+1 {{'heed.attention' op expects key lengths of shape [?], got [?, 1]}}
+  %o = heed.attention %q, %q, %q, %len {scale = 1.0 : f32, num_heads = 8, mask_kind = #heed<mask lengths>} : (tensor<?x4x64xf32>, tensor<?x4x64xf32>, tensor<?x4x64xf32>, tensor<?x1xi32>) -> tensor<?x4x64xf32>
+  return %o : tensor<?x4x64xf32>
+}
+
+// -----
+
+func.func @mask_boolean_type(%q: tensor<2x4x8xf32>, %m: tensor<4x4xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects an i1 boolean mask, got 'f32'}}
+  %o = heed.attention %q, %q, %q, %m {scale = 1.0 : f32, mask_kind = #heed<mask boolean>} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<4x4xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @mask_additive_type(%q: tensor<2x4x8xf32>, %m: tensor<4x4xf16>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op expects an additive mask of element type 'f32', got 'f16'}}
+  %o = heed.attention %q, %q, %q, %m {scale = 1.0 : f32, mask_kind = #heed<mask additive|causal>} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<4x4xf16>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @mask_not_broadcastable(%q: tensor<2x4x8xf32>, %k: tensor<2x6x8xf32>, %m: tensor<2x1x4xi1>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op mask of shape [2, 1, 4] does not broadcast to the scores [2, 4, 6]}}
+  %o = heed.attention %q, %k, %k, %m {scale = 1.0 : f32, mask_kind = #heed<mask boolean>} : (tensor<2x4x8xf32>, tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<2x1x4xi1>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @mask_grows_scores(%q: tensor<2x4x64xf32>, %m: tensor<3x2x8x4x4xi1>) -> tensor<2x4x64xf32> {
+  // expected-error @+1 {{'heed.attention' op mask of shape [3, 2, 8, 4, 4] does not broadcast to the scores [2, 8, 4, 4]}}
+  %o = heed.attention %q, %q, %q, %m {scale = 1.0 : f32, num_heads = 8, mask_kind = #heed<mask boolean>} : (tensor<2x4x64xf32>, tensor<2x4x64xf32>, tensor<2x4x64xf32>, tensor<3x2x8x4x4xi1>) -> tensor<2x4x64xf32>
+  return %o : tensor<2x4x64xf32>
+}
+
+// -----
+
+func.func @attention_weights_result(%q: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op inferred type(s) 'tensor<2x4x8xf32>', 'tensor<2x4x4xf32>' are incompatible with return type(s) of operation 'tensor<2x4x8xf32>'}}
+  %o = heed.attention %q, %q, %q {scale = 1.0 : f32, return_weights} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// Additive attention
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @additive_element_types(%s: tensor<2x16xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<2x5x32xf16>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op expects every operand of element type 'f32'}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<2x16xf32>, tensor<2x5x8xf32>, tensor<2x5x32xf16>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_query_rank(%s: tensor<16xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<2x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op expects a query [B, Dq] or [B, Lq, Dq], got rank 1}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<16xf32>, tensor<2x5x8xf32>, tensor<2x5x32xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_keys_rank(%s: tensor<2x16xf32>, %keys: tensor<5x8xf32>, %h: tensor<2x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op expects keys_proj [B, Lk, A] and values [B, Lk, Dv]}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<2x16xf32>, tensor<5x8xf32>, tensor<2x5x32xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_projection_ranks(%s: tensor<2x16xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<2x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8x1xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op expects w_query [A, Dq] and v [A]}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<2x16xf32>, tensor<2x5x8xf32>, tensor<2x5x32xf32>, tensor<8x16xf32>, tensor<8x1xf32>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_batch(%s: tensor<2x16xf32>, %keys: tensor<3x5x8xf32>, %h: tensor<3x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op query, keys_proj and values batch sizes differ}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<2x16xf32>, tensor<3x5x8xf32>, tensor<3x5x32xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_lengths(%s: tensor<2x16xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<2x6x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op keys_proj and values lengths differ: 5 vs 6}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<2x16xf32>, tensor<2x5x8xf32>, tensor<2x6x32xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_width(%s: tensor<2x16xf32>, %keys: tensor<2x5x?xf32>, %h: tensor<2x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<9xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op attention width differs: keys_proj ?, w_query 8, v 9}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<2x16xf32>, tensor<2x5x?xf32>, tensor<2x5x32xf32>, tensor<8x16xf32>, tensor<9xf32>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_query_features(%s: tensor<2x4x12xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<2x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>) -> tensor<2x4x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op w_query takes 16 features but the query has 12}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<2x4x12xf32>, tensor<2x5x8xf32>, tensor<2x5x32xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<2x4x32xf32>
+  return %c : tensor<2x4x32xf32>
+}
+
+// -----
+
+func.func @additive_causal(%s: tensor<2x4x16xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<2x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>) -> tensor<2x4x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op does not support a causal mask}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v {mask_kind = #heed<mask causal>} : (tensor<2x4x16xf32>, tensor<2x5x8xf32>, tensor<2x5x32xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<2x4x32xf32>
+  return %c : tensor<2x4x32xf32>
+}
+
+// -----
+
+func.func @additive_mask_shape(%s: tensor<2x16xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<2x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>, %m: tensor<2x4xi1>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op mask of shape [2, 4] does not broadcast to the scores [2, 5]}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v, %m {mask_kind = #heed<mask boolean>} : (tensor<2x16xf32>, tensor<2x5x8xf32>, tensor<2x5x32xf32>, tensor<8x16xf32>, tensor<8xf32>, tensor<2x4xi1>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_lengths_mask(%s: tensor<2x16xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<2x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>, %len: tensor<4xi32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op expects key lengths of shape [2], got [4]}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v, %len {mask_kind = #heed<mask lengths>} : (tensor<2x16xf32>, tensor<2x5x8xf32>, tensor<2x5x32xf32>, tensor<8x16xf32>, tensor<8xf32>, tensor<4xi32>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_result(%s: tensor<2x4x16xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<2x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op inferred type(s) 'tensor<2x4x32xf32>' are incompatible with return type(s) of operation 'tensor<2x32xf32>'}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<2x4x16xf32>, tensor<2x5x8xf32>, tensor<2x5x32xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// -----
+
+func.func @additive_batch_dynamic_query(%s: tensor<?x16xf32>, %keys: tensor<2x5x8xf32>, %h: tensor<3x5x32xf32>, %wq: tensor<8x16xf32>, %v: tensor<8xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'heed.additive_attention' op query, keys_proj and values batch sizes differ}}
+  %c = heed.additive_attention %s, %keys, %h, %wq, %v : (tensor<?x16xf32>, tensor<2x5x8xf32>, tensor<3x5x32xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<?x32xf32>
+  return %c : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @attention_heads_batch_dynamic_query(%q: tensor<?x4x64xf32>, %k: tensor<2x6x64xf32>, %v: tensor<3x6x64xf32>) -> tensor<?x4x64xf32> {
+  // expected-error @+1 {{'heed.attention' op query, key and value batch sizes differ}}
+  %o = heed.attention %q, %k, %v {scale = 1.0 : f32, num_heads = 8} : (tensor<?x4x64xf32>, tensor<2x6x64xf32>, tensor<3x6x64xf32>) -> tensor<?x4x64xf32>
+  return %o : tensor<?x4x64xf32>
+}
+
+// -----
+
+func.func @attention_kv_batch(%q: tensor<?x4x8xf32>, %k: tensor<2x6x8xf32>, %v: tensor<3x6x8xf32>) -> tensor<?x4x8xf32> {
+  // expected-error @+1 {{'heed.attention' op key and value dim 0 differ: 2 vs 3}}
+  %o = heed.attention %q, %k, %v {scale = 1.0 : f32} : (tensor<?x4x8xf32>, tensor<2x6x8xf32>, tensor<3x6x8xf32>) -> tensor<?x4x8xf32>
+  return %o : tensor<?x4x8xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// Scan
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @scan_no_steps(%h0: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'heed.scan' op needs sequences or a `steps` count}}
+  %r = heed.scan init(%h0 : tensor<4xf32>) over() -> (tensor<4xf32>) {
+  ^bb0(%h: tensor<4xf32>):
+    heed.yield %h : tensor<4xf32>
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @scan_sequence_rank(%xs: tensor<f32>) -> tensor<?xf32> {
+  // expected-error @+1 {{'heed.scan' op expects sequences of rank >= 1}}
+  %r = heed.scan init() over(%xs : tensor<f32>) -> (tensor<?xf32>) {
+  ^bb0(%x: tensor<f32>):
+    heed.yield %x : tensor<f32>
+  }
+  return %r : tensor<?xf32>
+}
+
+// -----
+
+func.func @scan_sequence_lengths(%xs: tensor<5x4xf32>, %ys: tensor<6x4xf32>) -> tensor<5x4xf32> {
+  // expected-error @+1 {{'heed.scan' op sequences differ in length: 5 vs 6}}
+  %r = heed.scan init() over(%xs, %ys : tensor<5x4xf32>, tensor<6x4xf32>) -> (tensor<5x4xf32>) {
+  ^bb0(%x: tensor<4xf32>, %y: tensor<4xf32>):
+    heed.yield %x : tensor<4xf32>
+  }
+  return %r : tensor<5x4xf32>
+}
+
+// -----
+
+func.func @scan_no_results(%xs: tensor<5x4xf32>) {
+  // expected-error @+1 {{'heed.scan' op expects at least one result}}
+  "heed.scan"(%xs) ({
+  ^bb0(%x: tensor<4xf32>):
+    "heed.yield"() : () -> ()
+  }) {operandSegmentSizes = array<i32: 0, 1, 0>} : (tensor<5x4xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @scan_too_few_results(%h0: tensor<4xf32>, %n: index) -> tensor<4xf32> {
+  // expected-error @+1 {{'heed.scan' op expects at least one result per carried value}}
+  %r = heed.scan init(%h0, %h0 : tensor<4xf32>, tensor<4xf32>) over() steps %n -> (tensor<4xf32>) {
+  ^bb0(%h: tensor<4xf32>, %g: tensor<4xf32>):
+    heed.yield %h, %g : tensor<4xf32>, tensor<4xf32>
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @scan_result_type(%h0: tensor<4xf32>, %n: index) -> tensor<5xf32> {
+  // expected-error @+1 {{'heed.scan' op carried value 0 has type 'tensor<4xf32>' but its result has type 'tensor<5xf32>'}}
+  %r = heed.scan init(%h0 : tensor<4xf32>) over() steps %n -> (tensor<5xf32>) {
+  ^bb0(%h: tensor<4xf32>):
+    heed.yield %h : tensor<4xf32>
+  }
+  return %r : tensor<5xf32>
+}
+
+// -----
+
+func.func @scan_body_arity(%h0: tensor<4xf32>, %xs: tensor<?x4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'heed.scan' op expects 2 body arguments (carried values, then one step of each sequence), got 1}}
+  %r = heed.scan init(%h0 : tensor<4xf32>) over(%xs : tensor<?x4xf32>) -> (tensor<4xf32>) {
+  ^bb0(%h: tensor<4xf32>):
+    heed.yield %h : tensor<4xf32>
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @scan_carried_argument(%h0: tensor<4xf32>, %n: index) -> tensor<4xf32> {
+  // expected-error @+1 {{'heed.scan' op body argument 0 has type 'tensor<4xf16>' but the carried value has type 'tensor<4xf32>'}}
+  %r = heed.scan init(%h0 : tensor<4xf32>) over() steps %n -> (tensor<4xf32>) {
+  ^bb0(%h: tensor<4xf16>):
+    heed.yield %h0 : tensor<4xf32>
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @scan_step_argument(%xs: tensor<?x4xf32>) -> tensor<?x?x4xf32> {
+  // expected-error @+1 {{'heed.scan' op body argument 0 has type 'tensor<?x4xf32>' but one step of the sequence has type 'tensor<4xf32>'}}
+  %r = heed.scan init() over(%xs : tensor<?x4xf32>) -> (tensor<?x?x4xf32>) {
+  ^bb0(%x: tensor<?x4xf32>):
+    heed.yield %x : tensor<?x4xf32>
+  }
+  return %r : tensor<?x?x4xf32>
+}
+
+// -----
+
+func.func @scan_yield_count(%h0: tensor<4xf32>, %n: index) -> tensor<4xf32> {
+  // expected-error @+1 {{'heed.scan' op body yields 2 values but the scan has 1 results}}
+  %r = heed.scan init(%h0 : tensor<4xf32>) over() steps %n -> (tensor<4xf32>) {
+  ^bb0(%h: tensor<4xf32>):
+    heed.yield %h, %h : tensor<4xf32>, tensor<4xf32>
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @scan_yield_carried(%h0: tensor<?xf32>, %n: index, %other: tensor<4x4xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{'heed.scan' op body yields 'tensor<4x4xf32>' for carried value 0 of type 'tensor<?xf32>'}}
+  %r = heed.scan init(%h0 : tensor<?xf32>) over() steps %n -> (tensor<?xf32>) {
+  ^bb0(%h: tensor<?xf32>):
+    heed.yield %other : tensor<4x4xf32>
+  }
+  return %r : tensor<?xf32>
+}
+
+// -----
+
+func.func @scan_stacked_output(%xs: tensor<7x4xf32>) -> tensor<7x5xf32> {
+  // expected-error @+1 {{'heed.scan' op result 0 has type 'tensor<7x5xf32>' but stacking the yielded 'tensor<4xf32>' over the steps gives 'tensor<7x4xf32>'}}
+  %r = heed.scan init() over(%xs : tensor<7x4xf32>) -> (tensor<7x5xf32>) {
+  ^bb0(%x: tensor<4xf32>):
+    heed.yield %x : tensor<4xf32>
+  }
+  return %r : tensor<7x5xf32>
+}
+
+// -----
+
+func.func @yield_outside_scan(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'heed.yield' op expects parent op 'heed.scan'}}
+  heed.yield %x : tensor<4xf32>
+}
