@@ -378,6 +378,22 @@ func.func @reshape_cannot_infer(%x: tensor<4x6xf32>) -> tensor<5x?xf32> {
 
 // -----
 
+func.func @reshape_cannot_infer_past_copies(%x: tensor<?x6xf32>) -> tensor<?x4x?xf32> {
+  // expected-error @+1 {{'heed.reshape' op cannot infer the -1 entry: the 6 elements of the dims not copied do not divide into 4}}
+  %y = heed.reshape %x {shape = array<i64: 0, 4, -1>} : (tensor<?x6xf32>) -> tensor<?x4x?xf32>
+  return %y : tensor<?x4x?xf32>
+}
+
+// -----
+
+func.func @reshape_result_past_copies(%x: tensor<?x256xf32>) -> tensor<?x1x128xf32> {
+  // expected-error @+1 {{'heed.reshape' op inferred type(s) 'tensor<?x1x256xf32>' are incompatible with return type(s) of operation 'tensor<?x1x128xf32>'}}
+  %y = heed.reshape %x {shape = array<i64: 0, 1, -1>} : (tensor<?x256xf32>) -> tensor<?x1x128xf32>
+  return %y : tensor<?x1x128xf32>
+}
+
+// -----
+
 func.func @reshape_infer_next_to_zero_size(%x: tensor<3x0xf32>) -> tensor<?x0xf32> {
   // expected-error @+1 {{'heed.reshape' op cannot infer the -1 entry: 0 elements do not divide into 0}}
   %y = heed.reshape %x {shape = array<i64: -1, 0>} : (tensor<3x0xf32>) -> tensor<?x0xf32>
