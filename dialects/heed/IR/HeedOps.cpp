@@ -466,9 +466,51 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor) {
-  if (getInput().getType() == getType() && getType().hasStaticShape())
+  if (getInput().getType() != getType())
+    return {};
+  if (getType().hasStaticShape())
     return getInput();
-  return {};
+  // Dynamic shapes: the identity when every entry but at most one -1 keeps
+  // its dim (0, or the same static size); the -1 then gets the rest.
+  ArrayRef<int64_t> spec = getShape(), dims = getType().getShape();
+  if (spec.size() != dims.size() || llvm::count(spec, -1) > 1)
+    return {};
+  for (auto [s, d] : llvm::zip(spec, dims))
+    if (s != 0 && s != -1 && s != d)
+      return {};
+  return getInput();
+}
+
+namespace {
+/// reshape(reshape(x, s1), s2) -> reshape(x, s2'), where s2' is s2 with each
+/// 0 entry (a copy of an inner result dim) made to copy x's dim when s1 also
+/// copied it, or replaced by the inner dim when that is static.
+struct ComposeReshapes : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!inner)
+      return failure();
+    ArrayRef<int64_t> innerSpec = inner.getShape();
+    ArrayRef<int64_t> innerDims = inner.getType().getShape();
+    SmallVector<int64_t> spec(op.getShape());
+    for (auto [i, s] : llvm::enumerate(spec)) {
+      if (s != 0)
+        continue;
+      if (i < innerSpec.size() && innerSpec[i] == 0)
+        continue;
+      if (i >= innerDims.size() || innerDims[i] == kDyn)
+        return rewriter.notifyMatchFailure(op, "copies an inner dim that is not known");
+      s = innerDims[i];
+    }
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), inner.getInput(), spec);
+    return success();
+  }
+};
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
+  patterns.add<ComposeReshapes>(context);
 }
 
 LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
@@ -500,6 +542,29 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
   if (identity && getInput().getType() == getType())
     return getInput();
   return {};
+}
+
+namespace {
+/// transpose(transpose(x, p1), p2) -> transpose(x, p) with p[i] = p1[p2[i]];
+/// the folder then removes it if p is the identity.
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    ArrayRef<int64_t> p1 = inner.getPermutation();
+    SmallVector<int64_t> perm;
+    for (int64_t p : op.getPermutation())
+      perm.push_back(p1[p]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, op.getType(), inner.getInput(), perm);
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
+  patterns.add<ComposeTransposes>(context);
 }
 
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
@@ -561,8 +626,14 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor) {
-  if (getStart() == 0 && getStep() == 1 && getEnd() == std::numeric_limits<int64_t>::max() &&
-      getInput().getType() == getType())
+  if (getStart() != 0 || getStep() != 1 || getInput().getType() != getType())
+    return {};
+  auto type = getInput().getType();
+  auto axis = shape::normalizeAxis(getAxis(), type.getRank());
+  if (!axis)
+    return {};
+  int64_t n = type.getDimSize(*axis);
+  if (getEnd() == std::numeric_limits<int64_t>::max() || (n != kDyn && getEnd() >= n))
     return getInput();
   return {};
 }

@@ -260,6 +260,8 @@ def Heed_ReshapeOp : Heed_PureOp<"reshape"> {
   let arguments = (ins Heed_Tensor:$input, DenseI64ArrayAttr:$shape);
   let results = (outs Heed_Tensor:$result);
   let hasFolder = 1;
+  // reshape(reshape(x)) -> reshape(x)
+  let hasCanonicalizer = 1;
 }
 
 def Heed_TransposeOp : Heed_PureOp<"transpose"> {
@@ -267,6 +269,8 @@ def Heed_TransposeOp : Heed_PureOp<"transpose"> {
   let arguments = (ins Heed_Tensor:$input, DenseI64ArrayAttr:$permutation);
   let results = (outs Heed_Tensor:$result);
   let hasFolder = 1;
+  // transpose(transpose(x)) -> transpose(x) with the composed permutation
+  let hasCanonicalizer = 1;
 }
 
 def Heed_ConcatOp : Heed_PureOp<"concat"> {
