@@ -366,7 +366,7 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   auto axis = checkAxis(error, adaptor.getAxis(), type.getRank());
   if (failed(axis))
     return failure();
-  if (adaptor.getEpsilon().convertToDouble() < 0)
+  if (!(adaptor.getEpsilon().convertToDouble() >= 0)) // NaN too
     return error("expects a non-negative epsilon");
   ArrayRef<int64_t> normalized = type.getShape().drop_front(*axis);
   for (auto [name, param] : {std::pair<StringRef, Value>{"scale", adaptor.getScale()},
@@ -711,7 +711,7 @@ LogicalResult SinusoidalPositionsOp::inferReturnTypes(MLIRContext *context,
   ShapeError error(loc, getOperationName());
   if (dim <= 0 || dim % 2 != 0)
     return error("expects a positive even dim, got ", dim);
-  if (adaptor.getBase().convertToDouble() <= 1.0)
+  if (!(adaptor.getBase().convertToDouble() > 1.0)) // NaN too
     return error("expects a base greater than 1");
   inferred.push_back(
       tensorLike({constantDim(adaptor.getLength()), dim}, Float32Type::get(context)));
@@ -875,7 +875,9 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
     return error("expects a positive hidden_size and num_layers");
   int64_t dirs = spec.bidirectional ? 2 : 1;
   int64_t perLayer = spec.hasBiases ? 4 : 2;
-  int64_t expected = spec.numLayers * dirs * perLayer;
+  // Sizes come from attributes: multiply without overflow (kDyn on overflow,
+  // which no operand count or dim can equal).
+  int64_t expected = shape::mul(shape::mul(spec.numLayers, dirs), perLayer);
   if (static_cast<int64_t>(spec.weights.size()) != expected)
     return error("expects ", expected, " weights (", spec.numLayers, " layers x ", dirs,
                  " directions x ", perLayer, "), got ", spec.weights.size());
@@ -885,7 +887,7 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
   int64_t h = spec.hiddenSize;
   for (int64_t layer = 0; layer < spec.numLayers; ++layer) {
     for (int64_t dir = 0; dir < dirs; ++dir) {
-      int64_t inputSize = layer == 0 ? x.getDimSize(2) : dirs * h;
+      int64_t inputSize = layer == 0 ? x.getDimSize(2) : shape::mul(dirs, h);
       ValueRange weights = spec.weights.slice((layer * dirs + dir) * perLayer, perLayer);
       std::string where =
           "layer " + std::to_string(layer) + (dir ? " reverse " : (dirs == 2 ? " forward " : " "));
@@ -893,7 +895,7 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
         return failure();
     }
   }
-  SmallVector<int64_t> stateShape{spec.numLayers * dirs, batch, h};
+  SmallVector<int64_t> stateShape{shape::mul(spec.numLayers, dirs), batch, h};
   if (spec.initialHidden &&
       failed(expectShape(error, spec.initialHidden, stateShape, element, "initial_hidden")))
     return failure();
@@ -907,8 +909,9 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
     if (lengths.getRank() != 1 || !shape::compatible(lengths.getDimSize(0), batch))
       return error("expects lengths of shape [", dimString(batch), "], got ", lengths);
   }
-  SmallVector<int64_t> outShape = spec.batchFirst ? SmallVector<int64_t>{batch, time, dirs * h}
-                                                  : SmallVector<int64_t>{time, batch, dirs * h};
+  int64_t features = shape::mul(dirs, h);
+  SmallVector<int64_t> outShape = spec.batchFirst ? SmallVector<int64_t>{batch, time, features}
+                                                  : SmallVector<int64_t>{time, batch, features};
   inferred.push_back(tensorLike(outShape, element));
   for (int64_t i = 0; i < spec.numStates; ++i)
     inferred.push_back(tensorLike(stateShape, element));
@@ -1227,7 +1230,9 @@ LogicalResult ScanOp::verifyRegions() {
       return emitOpError("body argument ") << numCarried + i << " has type " << arg
                                            << " but one step of the sequence has type " << step;
   }
-  auto yield = cast<YieldOp>(body.getTerminator());
+  auto yield = dyn_cast_or_null<YieldOp>(body.empty() ? nullptr : &body.back());
+  if (!yield)
+    return emitOpError("expects its body to end in heed.yield");
   if (yield.getValues().size() != getResults().size())
     return emitOpError("body yields ") << yield.getValues().size() << " values but the scan has "
                                        << getResults().size() << " results";

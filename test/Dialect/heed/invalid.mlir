@@ -1,4 +1,4 @@
-// RUN: heed-opt %s -split-input-file -verify-diagnostics
+// RUN: heed-opt %s -split-input-file -verify-diagnostics --allow-unregistered-dialect
 // One case per verifier error of the heed dialect (HeedOps.cpp and
 // ShapeInference.cpp), in the order the ops appear in HeedOps.td.
 
@@ -205,6 +205,14 @@ func.func @layer_norm_axis(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 func.func @layer_norm_epsilon(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   // expected-error @+1 {{'heed.layer_norm' op expects a non-negative epsilon}}
   %y = heed.layer_norm %x {epsilon = -1.0 : f32} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @layer_norm_nan_epsilon(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'heed.layer_norm' op expects a non-negative epsilon}}
+  %y = heed.layer_norm %x {epsilon = 0x7FC00000 : f32} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
 
@@ -599,6 +607,14 @@ func.func @sinusoidal_base(%o: index, %n: index) -> tensor<?x8xf32> {
 //===----------------------------------------------------------------------===//
 // Reductions and selection
 //===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @sinusoidal_nan_base(%o: index, %n: index) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'heed.sinusoidal_positions' op expects a base greater than 1}}
+  %p = heed.sinusoidal_positions %o, %n {dim = 8, base = 0x7FF8000000000000 : f64} : (index, index) -> tensor<?x8xf32>
+  return %p : tensor<?x8xf32>
+}
 
 // -----
 
@@ -1322,6 +1338,17 @@ func.func @scan_body_arity(%h0: tensor<4xf32>, %xs: tensor<?x4xf32>) -> tensor<4
   %r = heed.scan init(%h0 : tensor<4xf32>) over(%xs : tensor<?x4xf32>) -> (tensor<4xf32>) {
   ^bb0(%h: tensor<4xf32>):
     heed.yield %h : tensor<4xf32>
+  }
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @scan_terminator(%h0: tensor<4xf32>, %n: index) -> tensor<4xf32> {
+  // expected-error @+1 {{'heed.scan' op expects its body to end in heed.yield}}
+  %r = heed.scan init(%h0 : tensor<4xf32>) over() steps %n -> (tensor<4xf32>) {
+  ^bb0(%h: tensor<4xf32>):
+    "other.end"(%h) : (tensor<4xf32>) -> ()
   }
   return %r : tensor<4xf32>
 }
