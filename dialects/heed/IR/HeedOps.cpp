@@ -286,7 +286,9 @@ static bool cannotGrow(Value x, Value other) {
 }
 
 /// x op identity -> x, when the identity operand cannot broadcast x to a
-/// bigger shape.
+/// bigger shape. For floats, x + 0.0 and x - (-0.0) differ from x only for
+/// x = -0.0 (they give +0.0); like other ML compilers we fold them anyway,
+/// since exporters spell no-ops that way.
 static OpFoldResult foldIdentityOperand(Value x, Value other, Type resultType, double identity) {
   if (x.getType() == resultType && isSplatOf(other, identity) && cannotGrow(x, other))
     return x;
@@ -1101,7 +1103,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     scores = batch;
     scores.append({lq, lk});
   } else {
-    if (kvHeads == 0 || heads % kvHeads != 0)
+    // kvHeads > 0 here: it is num_kv_heads, or num_heads when that is 0.
+    if (heads % kvHeads != 0)
       return error("num_kv_heads (", kvHeads, ") must divide num_heads (", heads, ")");
     if (q.getRank() != 3 || k.getRank() != 3 || v.getRank() != 3)
       return error("with num_heads, expects query, key and value of rank 3 [B, L, heads*D]");
