@@ -223,7 +223,8 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
   Value alpha = softmax.getResult();
   auto axis = shape::normalizeAxis(static_cast<int64_t>(softmax.getAxis()), 2);
   if (!axis || *axis != 1) {
-    reason = "softmax axis " + std::to_string(static_cast<int64_t>(softmax.getAxis())) + " is not the key axis";
+    reason = "softmax axis " + std::to_string(static_cast<int64_t>(softmax.getAxis())) +
+             " is not the key axis";
     return failure();
   }
   ReshapeOp step;

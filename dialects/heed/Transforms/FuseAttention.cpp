@@ -168,7 +168,8 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
   }
   auto axis = shape::normalizeAxis(static_cast<int64_t>(softmax.getAxis()), rank);
   if (!axis || *axis != keyAxis) {
-    reason = "softmax axis " + std::to_string(static_cast<int64_t>(softmax.getAxis())) + " is not the key axis";
+    reason = "softmax axis " + std::to_string(static_cast<int64_t>(softmax.getAxis())) +
+             " is not the key axis";
     return failure();
   }
   if (permuted) {
