@@ -19,6 +19,7 @@
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/APFloat.h"
 
 #include <cmath>
@@ -409,4 +410,28 @@ Value fusion::materializeMask(OpBuilder &builder, Location loc, const MaskPlan &
   for (Value value : plan.extraAdditive)
     mask = AddOp::create(builder, loc, mask, value);
   return mask;
+}
+
+LogicalResult fusion::verifiesWhenBuilt(MLIRContext *context,
+                                        function_ref<Operation *(OpBuilder &)> build,
+                                        std::string &message) {
+  Block scratch;
+  OpBuilder builder(context);
+  builder.setInsertionPointToEnd(&scratch);
+  Operation *op = build(builder);
+  std::string first;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler quiet(context, [&](Diagnostic &diag) {
+      if (first.empty())
+        first = diag.str();
+      return success();
+    });
+    result = verify(op, /*verifyRecursively=*/false);
+  }
+  if (failed(result))
+    message = first;
+  // The scratch block's destructor drops the ops' uses of outside values.
+  scratch.clear();
+  return result;
 }

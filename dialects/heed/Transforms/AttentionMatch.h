@@ -100,6 +100,9 @@ struct SdpaMatch {
   SmallVector<OpOperand *> weightUses;
 };
 FailureOr<SdpaMatch> matchSdpa(SoftmaxOp softmax, std::string &reason);
+/// Creates the heed.attention of a match (and the transposes and mask ops it
+/// needs) at the builder's insertion point.
+AttentionOp buildAttention(OpBuilder &builder, const SdpaMatch &match, MaskedRows maskedRows);
 
 /// An additive (Bahdanau / Luong concat) attention found at a softmax.
 struct AdditiveMatch {
@@ -124,6 +127,17 @@ struct AdditiveMatch {
 /// `recognized` tells whether the tanh scoring structure was found, so the
 /// report gives this matcher's reason rather than the dot-product one.
 FailureOr<AdditiveMatch> matchAdditive(SoftmaxOp softmax, std::string &reason, bool &recognized);
+/// Creates the heed.additive_attention of a match (and the weight slices,
+/// projections and mask ops it needs) at the builder's insertion point.
+AdditiveAttentionOp buildAdditiveAttention(OpBuilder &builder, const AdditiveMatch &match,
+                                           MaskedRows maskedRows);
+
+/// Builds ops with `build` into a scratch block, verifies the op it returns
+/// without printing anything, and destroys them all: whether a rewrite would
+/// produce valid IR, asked without touching the IR. On failure, `message`
+/// holds the verifier's words.
+LogicalResult verifiesWhenBuilt(MLIRContext *context, function_ref<Operation *(OpBuilder &)> build,
+                                std::string &message);
 
 /// Formats a double the way remarks print scales.
 std::string formatDouble(double value);

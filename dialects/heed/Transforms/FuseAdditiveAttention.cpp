@@ -25,8 +25,6 @@ using namespace mlir;
 using namespace mlir::heed;
 using namespace mlir::heed::fusion;
 
-static constexpr int64_t kDyn = ShapedType::kDynamic;
-
 namespace {
 /// Whether a reshape keeps dims `kept` of its input in place (spec 0 or the
 /// same static size) and only inserts or drops unit dims elsewhere.
@@ -290,7 +288,57 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
       return failure();
     }
   }
+
+  std::string message;
+  if (failed(verifiesWhenBuilt(
+          softmax.getContext(),
+          [&](OpBuilder &b) {
+            return buildAdditiveAttention(b, m, MaskedRows::zero).getOperation();
+          },
+          message))) {
+    reason = "the fused op would not verify: " + message;
+    return failure();
+  }
   return m;
+}
+
+AdditiveAttentionOp fusion::buildAdditiveAttention(OpBuilder &builder, const AdditiveMatch &m,
+                                                   MaskedRows maskedRows) {
+  Location loc = m.softmax->getLoc();
+  Value wQuery = m.wQuery, keysProj = m.keysProj;
+  if (m.concatWeight) {
+    // W [A, Dq + Dk] = [W_q | W_k] (or [W_k | W_q]): split the columns.
+    int64_t qStart = m.queryFirst ? 0 : m.keyWidth;
+    int64_t kStart = m.queryFirst ? m.queryWidth : 0;
+    wQuery = SliceOp::create(builder, loc, m.concatWeight, 1, qStart, qStart + m.queryWidth, 1);
+    Value wKeys = SliceOp::create(builder, loc, m.concatWeight, 1, kStart, kStart + m.keyWidth, 1);
+    keysProj = LinearOp::create(builder, loc, m.concatKeys, wKeys, m.concatBias, true);
+  } else if (m.transposeWQuery) {
+    wQuery = TransposeOp::create(builder, loc, wQuery, ArrayRef<int64_t>{1, 0});
+  }
+  if (m.queryBias)
+    keysProj = AddOp::create(builder, loc, keysProj, m.queryBias);
+  Value v = m.v;
+  if (cast<RankedTensorType>(v.getType()).getRank() != 1)
+    v = ReshapeOp::create(builder, loc, v, ArrayRef<int64_t>{-1});
+
+  SmallVector<Value> operands{m.query, keysProj, m.values, wQuery, v};
+  if (Value mask = materializeMask(builder, loc, m.mask))
+    operands.push_back(mask);
+  MLIRContext *context = builder.getContext();
+  SmallVector<NamedAttribute> attrs{
+      builder.getNamedAttr("mask_kind", MaskKindAttr::get(context, m.mask.kind)),
+      builder.getNamedAttr("masked_rows", MaskedRowsAttr::get(context, maskedRows))};
+  auto outType = cast<RankedTensorType>(m.replaced->getResult(0).getType());
+  SmallVector<Type> types{
+      m.keepsStepDim ? RankedTensorType::get({outType.getDimSize(0), outType.getDimSize(2)},
+                                             outType.getElementType())
+                     : outType};
+  if (!m.weightUses.empty()) {
+    attrs.push_back(builder.getNamedAttr("return_weights", builder.getUnitAttr()));
+    types.push_back(m.softmax->getResult(0).getType());
+  }
+  return AdditiveAttentionOp::create(builder, loc, types, operands, attrs);
 }
 
 namespace {
@@ -307,44 +355,10 @@ struct FuseAdditiveAttentionPattern : OpRewritePattern<SoftmaxOp> {
     if (options.report)
       softmax.emitRemark("softmax fused into heed.additive_attention");
 
-    Location loc = softmax.getLoc();
     rewriter.setInsertionPoint(m->insertionPoint);
-    Value wQuery = m->wQuery, keysProj = m->keysProj;
-    if (m->concatWeight) {
-      // W [A, Dq + Dk] = [W_q | W_k] (or [W_k | W_q]): split the columns.
-      int64_t qStart = m->queryFirst ? 0 : m->keyWidth;
-      int64_t kStart = m->queryFirst ? m->queryWidth : 0;
-      wQuery =
-          SliceOp::create(rewriter, loc, m->concatWeight, 1, qStart, qStart + m->queryWidth, 1);
-      Value wKeys =
-          SliceOp::create(rewriter, loc, m->concatWeight, 1, kStart, kStart + m->keyWidth, 1);
-      keysProj = LinearOp::create(rewriter, loc, m->concatKeys, wKeys, m->concatBias, true);
-    } else if (m->transposeWQuery) {
-      wQuery = TransposeOp::create(rewriter, loc, wQuery, ArrayRef<int64_t>{1, 0});
-    }
-    if (m->queryBias)
-      keysProj = AddOp::create(rewriter, loc, keysProj, m->queryBias);
-    Value v = m->v;
-    if (cast<RankedTensorType>(v.getType()).getRank() != 1)
-      v = ReshapeOp::create(rewriter, loc, v, ArrayRef<int64_t>{-1});
-
-    SmallVector<Value> operands{m->query, keysProj, m->values, wQuery, v};
-    if (Value mask = materializeMask(rewriter, loc, m->mask))
-      operands.push_back(mask);
-    MLIRContext *context = rewriter.getContext();
-    SmallVector<NamedAttribute> attrs{
-        rewriter.getNamedAttr("mask_kind", MaskKindAttr::get(context, m->mask.kind)),
-        rewriter.getNamedAttr("masked_rows", MaskedRowsAttr::get(context, options.maskedRows))};
+    AdditiveAttentionOp fused = buildAdditiveAttention(rewriter, *m, options.maskedRows);
+    Location loc = softmax.getLoc();
     auto outType = cast<RankedTensorType>(m->replaced->getResult(0).getType());
-    SmallVector<Type> types{
-        m->keepsStepDim ? RankedTensorType::get({outType.getDimSize(0), outType.getDimSize(2)},
-                                                outType.getElementType())
-                        : outType};
-    if (!m->weightUses.empty()) {
-      attrs.push_back(rewriter.getNamedAttr("return_weights", rewriter.getUnitAttr()));
-      types.push_back(softmax.getType());
-    }
-    auto fused = AdditiveAttentionOp::create(rewriter, loc, types, operands, attrs);
     for (OpOperand *use : m->weightUses)
       rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(fused.getWeights()); });
     Value out = fused.getOutput();

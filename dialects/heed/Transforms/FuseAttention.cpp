@@ -198,7 +198,6 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
   for (OpOperand &use : weights.getUses())
     if (use.getOwner() != m.valueProduct.getOperation())
       m.weightUses.push_back(&use);
-
   m.query = m.scores.getLhs();
   m.transposeQuery = m.scores.getTransposeA();
   m.key = m.scores.getRhs();
@@ -264,6 +263,17 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     return failure();
   }
 
+  // V must not broadcast the weights to more batch or heads rows: the fused
+  // op's rows are the scores' rows.
+  ArrayRef<int64_t> outShape = m.valueProduct.getType().getShape();
+  ArrayRef<int64_t> scoresShape = m.scores.getType().getShape();
+  for (auto [o, s] : llvm::zip(outShape.drop_back(2), scoresShape.drop_back(2))) {
+    if (!shape::compatible(o, s) || (o == 1) != (s == 1)) {
+      reason = "the values broadcast the attention weights";
+      return failure();
+    }
+  }
+
   // Where the fused op goes: at the softmax when V is already there, else at
   // the value product; every other user of the weights must come after it.
   DominanceInfo dominance(softmax->getParentOp());
@@ -275,7 +285,48 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
       return failure();
     }
   }
+
+  // Last, the shape rules of heed.attention itself (e.g. values that
+  // broadcast the weights to more heads than the scores have).
+  std::string message;
+  if (failed(verifiesWhenBuilt(
+          softmax.getContext(),
+          [&](OpBuilder &b) { return buildAttention(b, m, MaskedRows::zero).getOperation(); },
+          message))) {
+    reason = "the fused op would not verify: " + message;
+    return failure();
+  }
   return m;
+}
+
+AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, MaskedRows maskedRows) {
+  Location loc = m.softmax->getLoc();
+  auto transposed = [&](Value v, bool transpose) -> Value {
+    if (!transpose)
+      return v;
+    int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+    return TransposeOp::create(builder, loc, v, swapLastTwo(rank));
+  };
+  SmallVector<Value> operands{transposed(m.query, m.transposeQuery),
+                              transposed(m.key, m.transposeKey),
+                              transposed(m.value, m.transposeValue)};
+  if (Value mask = materializeMask(builder, loc, m.mask))
+    operands.push_back(mask);
+
+  MLIRContext *context = builder.getContext();
+  SmallVector<NamedAttribute> attrs{
+      builder.getNamedAttr("scale", builder.getF32FloatAttr(m.scale)),
+      builder.getNamedAttr("mask_kind", MaskKindAttr::get(context, m.mask.kind)),
+      builder.getNamedAttr("causal_align", CausalAlignAttr::get(context, m.mask.align)),
+      builder.getNamedAttr("masked_rows", MaskedRowsAttr::get(context, maskedRows))};
+  if (m.numHeads)
+    attrs.push_back(builder.getNamedAttr("num_heads", builder.getI64IntegerAttr(m.numHeads)));
+  SmallVector<Type> types{m.replaced->getResult(0).getType()};
+  if (!m.weightUses.empty()) {
+    attrs.push_back(builder.getNamedAttr("return_weights", builder.getUnitAttr()));
+    types.push_back(m.softmax->getResult(0).getType());
+  }
+  return AttentionOp::create(builder, loc, types, operands, attrs);
 }
 
 namespace {
@@ -291,35 +342,8 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     if (options.report)
       softmax.emitRemark("softmax fused into heed.attention");
 
-    Location loc = softmax.getLoc();
     rewriter.setInsertionPoint(m->insertionPoint);
-    auto transposed = [&](Value v, bool transpose) -> Value {
-      if (!transpose)
-        return v;
-      int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
-      return TransposeOp::create(rewriter, loc, v, swapLastTwo(rank));
-    };
-    SmallVector<Value> operands{transposed(m->query, m->transposeQuery),
-                                transposed(m->key, m->transposeKey),
-                                transposed(m->value, m->transposeValue)};
-    if (Value mask = materializeMask(rewriter, loc, m->mask))
-      operands.push_back(mask);
-
-    MLIRContext *context = rewriter.getContext();
-    SmallVector<NamedAttribute> attrs{
-        rewriter.getNamedAttr("scale", rewriter.getF32FloatAttr(m->scale)),
-        rewriter.getNamedAttr("mask_kind", MaskKindAttr::get(context, m->mask.kind)),
-        rewriter.getNamedAttr("causal_align", CausalAlignAttr::get(context, m->mask.align)),
-        rewriter.getNamedAttr("masked_rows", MaskedRowsAttr::get(context, options.maskedRows))};
-    if (m->numHeads)
-      attrs.push_back(rewriter.getNamedAttr("num_heads", rewriter.getI64IntegerAttr(m->numHeads)));
-    SmallVector<Type> types{m->replaced->getResult(0).getType()};
-    bool returnWeights = !m->weightUses.empty();
-    if (returnWeights) {
-      attrs.push_back(rewriter.getNamedAttr("return_weights", rewriter.getUnitAttr()));
-      types.push_back(softmax.getType());
-    }
-    auto fused = AttentionOp::create(rewriter, loc, types, operands, attrs);
+    AttentionOp fused = buildAttention(rewriter, *m, options.maskedRows);
     for (OpOperand *use : m->weightUses)
       rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(fused.getWeights()); });
     rewriter.replaceOp(m->replaced, fused.getOutput());

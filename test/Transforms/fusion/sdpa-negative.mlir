@@ -167,6 +167,20 @@ func.func @weights_used_before_values(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16x
 
 // -----
 
+// One head of weights applied to four heads of values: the decomposed graph
+// broadcasts the weights, heed.attention has one row of weights per output.
+// CHECK-LABEL: func.func @values_broadcast_weights
+// CHECK-NOT: heed.attention
+func.func @values_broadcast_weights(%q: tensor<2x1x8x16xf32>, %k: tensor<2x1x8x16xf32>, %v: tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32> {
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x1x8x16xf32>, tensor<2x1x8x16xf32>) -> tensor<2x1x8x8xf32>
+  // expected-remark @+1 {{softmax not fused: the values broadcast the attention weights}}
+  %a = heed.softmax %s : (tensor<2x1x8x8xf32>) -> tensor<2x1x8x8xf32>
+  %o = heed.matmul %a, %v : (tensor<2x1x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  return %o : tensor<2x4x8x16xf32>
+}
+
+// -----
+
 // A classifier softmax: no attention at all.
 // CHECK-LABEL: func.func @classifier
 func.func @classifier(%x: tensor<2x16xf32>, %w: tensor<10x16xf32>) -> tensor<2x10xf32> {
