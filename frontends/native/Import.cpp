@@ -150,8 +150,10 @@ private:
   OwningOpRef<ModuleOp> module;
 
   std::unique_ptr<::heed::TensorFile> weights;
-  std::string weightsPath;
+  std::string weightsPath; // resolved against the model file's folder
+  std::string weightsName; // as the model spells it
   SMLoc weightsLoc;
+  SMLoc modelLoc;
   llvm::StringSet<> usedWeights;
 
   // The function being built.
@@ -387,7 +389,7 @@ private:
     const ::heed::TensorView *view = weights->find(name.str());
     if (!view) {
       auto diag = error(at);
-      diag << "weight '" << name << "' is not in the weights file '" << weightsPath << "'";
+      diag << "weight '" << name << "' is not in the weights file '" << weightsName << "'";
       // Suggest names that share the prefix, the usual typo.
       std::string prefix =
           name.str().substr(0, name.rfind('.') == StringRef::npos ? 0 : name.rfind('.') + 1);
@@ -2133,11 +2135,25 @@ FailureOr<Val> Importer::parseScan(SMLoc at) {
       return fail(yieldLoc, "the scan carries " + std::to_string(carries.size()) +
                                 " values but the step yields " + std::to_string(yielded.size()));
     for (auto [i, carry] : llvm::enumerate(carries)) {
-      if (!isRefinementOf(TypeRange(carry.type), TypeRange(yielded[i].getType())))
-        return fail(yieldLoc, "the step yields " + typeString(yielded[i].getType()) + " for '" +
-                                  carry.name + "', carried as " + typeString(carry.type) +
-                                  "; declare a more general type, e.g. " + carry.name +
-                                  ": f32[B, ?, 32] = ...");
+      if (isRefinementOf(TypeRange(carry.type), TypeRange(yielded[i].getType())))
+        continue;
+      // Suggest the carried type with the dims that change made dynamic.
+      auto carried = cast<RankedTensorType>(carry.type);
+      auto step = dyn_cast<RankedTensorType>(yielded[i].getType());
+      std::string suggestion;
+      if (step && step.getRank() == carried.getRank() &&
+          step.getElementType() == carried.getElementType()) {
+        SmallVector<int64_t> general(carried.getShape());
+        for (auto [d, other] : llvm::zip(general, step.getShape()))
+          if (d != other)
+            d = kDyn;
+        suggestion = "; declare it with a more general type: " + carry.name + ": " +
+                     typeString(RankedTensorType::get(general, carried.getElementType())) +
+                     " = ...";
+      }
+      return fail(yieldLoc, "the step yields " + typeString(yielded[i].getType()) + " for '" +
+                                carry.name + "', carried as " + typeString(carry.type) +
+                                suggestion);
     }
     mlir::heed::YieldOp::create(builder, loc(yieldLoc), yielded);
   }
@@ -2360,6 +2376,7 @@ LogicalResult Importer::parseHeader() {
   if (failed(name))
     return failure();
   module = ModuleOp::create(loc(nameLoc), StringRef(*name));
+  modelLoc = nameLoc;
   if (!tok.isKeyword("weights"))
     return success();
   advance();
@@ -2378,8 +2395,13 @@ LogicalResult Importer::parseHeader() {
   weightsPath = std::string(resolved);
   std::string message;
   weights = ::heed::TensorFile::open(weightsPath, message);
-  if (!weights)
+  if (!weights) {
+    // Name the file as the model spells it; the location shows which model.
+    if (StringRef(message).starts_with(weightsPath))
+      message = path + message.substr(weightsPath.size());
     return fail(weightsLoc, "cannot load weights: " + message);
+  }
+  weightsName = path;
   (*module)->setAttr("heed.weights", builder.getStringAttr(weightsPath));
   return success();
 }
@@ -2399,7 +2421,8 @@ OwningOpRef<ModuleOp> Importer::run() {
       return nullptr;
   }
   if (module->getBody()->empty()) {
-    fail(tok.loc(), "expected at least one 'func'");
+    fail(modelLoc, "model '" + module->getName().value_or("").str() +
+                       "' has no functions; expected at least one 'func'");
     return nullptr;
   }
   if (weights) {
