@@ -299,8 +299,9 @@ private:
     if (name == "_")
       return success();
     if (const Binding *previous = lookup(name)) {
-      error(at) << "'" << name << "' is already defined";
-      emitRemark(loc(previous->loc)) << "'" << name << "' was defined here";
+      auto diag = error(at);
+      diag << "'" << name << "' is already defined";
+      diag.attachNote(loc(previous->loc)) << "'" << name << "' was defined here";
       return failure();
     }
     scopes.back()[name.str()] = Binding{std::move(val), at};
@@ -1780,7 +1781,9 @@ FailureOr<Val> Importer::parseCall(Token name) {
   pendingTargets = 1;
   auto it = builtins().find(call.name);
   if (it == builtins().end()) {
-    // Near misses: a known builtin with the same first letters.
+    if (lookup(name.spelling))
+      return fail(name.loc(), "'" + call.name + "' is a value, not a function");
+    // Near misses: a known builtin a letter or two away.
     auto diag = error(name.loc());
     diag << "unknown function '" << call.name << "'";
     for (auto &entry : builtins()) {
@@ -1962,8 +1965,6 @@ LogicalResult Importer::parseLet() {
     auto name = expectIdentifier("a name to define");
     if (failed(name))
       return failure();
-    if (builtins().count(*name))
-      return fail(at, "'" + *name + "' is a builtin and cannot be redefined");
     targets.emplace_back(*name, at);
     if (!tok.is(Token::comma))
       break;
