@@ -41,7 +41,7 @@ using detail::MicroKernels;
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 constexpr int64_t kDefaultQueryBlock = 64;
-constexpr int64_t kDefaultKeyBlock = 64;
+constexpr int64_t kDefaultKeyBlock = 128;
 /// Query blocks with fewer rows (decoding) take dot products straight from K
 /// and V instead of packing them for the register tiles.
 constexpr int64_t kDirectRows = 4;

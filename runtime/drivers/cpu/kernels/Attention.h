@@ -50,7 +50,7 @@ struct AttentionProblem {
   float *weights = nullptr; // optional [B, H, Lq, Lk] softmax weights
   Strides4 weightsStrides;
 
-  // Tuning: rows of Q and keys per block (0 = the kernel's default, 64 x 64).
+  // Tuning: rows of Q and keys per block (0 = the kernel's defaults, 64 and 128).
   // Scratch memory is O(threads x block x (block + D + Dv)) floats.
   int64_t queryBlock = 0, keyBlock = 0;
 };
