@@ -558,6 +558,41 @@ TEST(Attention, RandomShapes) {
   }
 }
 
+/// The tests above use the best kernels of this CPU; these cases run every
+/// set it can run (scalar, AVX2, AVX-512), so no path goes untested.
+TEST(Attention, EveryKernelSet) {
+  struct Reset {
+    ~Reset() { detail::overrideMicroKernelsForTesting(nullptr); }
+  } reset;
+  for (const detail::MicroKernels *set : detail::availableMicroKernels()) {
+    SCOPED_TRACE(set->name);
+    detail::overrideMicroKernelsForTesting(set);
+    std::mt19937 gen(99);
+    auto pick = [&](std::initializer_list<int64_t> xs) {
+      std::vector<int64_t> v(xs);
+      return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(gen)];
+    };
+    for (int t = 0; t < 25; ++t) {
+      Case c;
+      c.B = pick({1, 2}), c.Hkv = pick({1, 2}), c.H = c.Hkv * pick({1, 2});
+      c.Lq = pick({1, 3, 17, 64, 65, 129}), c.Lk = pick({1, 9, 64, 65, 130, 257});
+      c.D = pick({5, 16, 64}), c.Dv = pick({3, 16, 64});
+      c.causal = pick({0, 1}),
+      c.align = pick({0, 1}) ? CausalAlign::bottomRight : CausalAlign::topLeft;
+      c.mask = MaskKind(pick({0, 1, 2, 3})), c.shape = MaskShape(pick({0, 1, 2}));
+      c.policy = pick({0, 1}) ? MaskedRows::nan : MaskedRows::zero;
+      c.weights = pick({0, 1}), c.packed = pick({0, 1}), c.seed = unsigned(t + 500);
+      c.logitScale = pick({1, 1, 300});
+      check(c);
+    }
+    Case masked;
+    masked.B = 2, masked.H = 2, masked.Hkv = 2, masked.Lq = 66, masked.Lk = 67;
+    masked.mask = MaskKind::additive, masked.hiddenRows = {0, 65}, masked.weights = true;
+    masked.policy = MaskedRows::nan;
+    check(masked);
+  }
+}
+
 TEST(Attention, EmptyAndMalformedProblems) {
   AttentionProblem p;
   p.heads = 4, p.kvHeads = 3;
@@ -581,59 +616,67 @@ TEST(Attention, EmptyAndMalformedProblems) {
 //===----------------------------------------------------------------------===//
 
 TEST(MicroKernels, ExpAndTanhMatchTheLibrary) {
-  const auto &mk = detail::microKernels();
-  std::vector<float> xs;
-  for (float x = -100.0f; x <= 90.0f; x += 0.01f)
-    xs.push_back(x);
-  for (float x : {-kInf, kLowest, -87.5f, -87.0f, -86.9f, 0.0f, -0.0f, 88.0f, 88.5f, kInf})
-    xs.push_back(x);
-  xs.push_back(std::nanf(""));
-  while (xs.size() % 8)
-    xs.push_back(0.0f);
-  std::vector<float> e = xs;
-  mk.expSum(e.data(), int64_t(e.size()), 0.0f);
-  for (size_t i = 0; i < xs.size(); ++i) {
-    double want = std::exp(double(xs[i]));
-    if (std::isnan(xs[i]))
-      EXPECT_TRUE(std::isnan(e[i]));
-    else if (xs[i] < -87.0f)
-      EXPECT_EQ(e[i], 0.0f) << xs[i];
-    else if (xs[i] > 88.37f) // softmax only exponentiates x <= 0; inf past 88.37 is fine
-      EXPECT_TRUE(e[i] >= 0.99 * std::min(want, 3.4e38)) << xs[i];
-    else
-      EXPECT_NEAR(e[i], want, 3e-7 * want + 1e-37) << xs[i];
-  }
-  for (float x = -10.0f; x <= 10.0f; x += 0.001f) {
-    float v = 1.0f, k = 0.0f;
-    float got = mk.tanhEnergy(&x, &k, &v, 1);
-    std::vector<float> q8(8, x), k8(8, 0.0f), v8(8, 1.0f);
-    float got8 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 8) / 8;
-    EXPECT_NEAR(got, std::tanh(double(x)), 1e-6);
-    EXPECT_NEAR(got8, std::tanh(double(x)), 2e-6) << x;
+  for (const detail::MicroKernels *set : detail::availableMicroKernels()) {
+    SCOPED_TRACE(set->name);
+    const auto &mk = *set;
+    std::vector<float> xs;
+    for (float x = -100.0f; x <= 90.0f; x += 0.01f)
+      xs.push_back(x);
+    for (float x : {-kInf, kLowest, -87.5f, -87.0f, -86.9f, 0.0f, -0.0f, 88.0f, 88.5f, kInf})
+      xs.push_back(x);
+    xs.push_back(std::nanf(""));
+    while (xs.size() % 8)
+      xs.push_back(0.0f);
+    std::vector<float> e = xs;
+    mk.expSum(e.data(), int64_t(e.size()), 0.0f);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      double want = std::exp(double(xs[i]));
+      if (std::isnan(xs[i]))
+        EXPECT_TRUE(std::isnan(e[i]));
+      else if (xs[i] == -kInf)
+        EXPECT_EQ(e[i], 0.0f); // hidden keys get exactly 0
+      else if (xs[i] < -87.0f)
+        EXPECT_LE(e[i], 1.7e-38f) << xs[i]; // 0 or a denormal
+      else if (xs[i] > 88.37f) // softmax only exponentiates x <= 0; inf past 88.37 is fine
+        EXPECT_TRUE(e[i] >= 0.99 * std::min(want, 3.4e38)) << xs[i];
+      else
+        EXPECT_NEAR(e[i], want, 3e-7 * want + 1e-37) << xs[i];
+    }
+    for (float x = -10.0f; x <= 10.0f; x += 0.001f) {
+      float v = 1.0f, k = 0.0f;
+      float got = mk.tanhEnergy(&x, &k, &v, 1);
+      std::vector<float> q8(8, x), k8(8, 0.0f), v8(8, 1.0f);
+      float got8 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 8) / 8;
+      EXPECT_NEAR(got, std::tanh(double(x)), 1e-6);
+      EXPECT_NEAR(got8, std::tanh(double(x)), 2e-6) << x;
+    }
   }
 }
 
 TEST(MicroKernels, GemmMatchesScalar) {
-  const auto &fast = detail::microKernels();
-  const auto &slow = detail::scalarMicroKernels();
-  std::mt19937 gen(7);
-  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
-  for (int64_t m : {1, 5, 6, 7, 13})
-    for (int64_t n : {8, 16, 24, 72})
-      for (int64_t k : {0, 1, 9, 64}) {
-        std::vector<float> a(m * k + 1), b(k * n + 1), c1(m * n), c2(m * n);
-        for (float &x : a)
-          x = uni(gen);
-        for (float &x : b)
-          x = uni(gen);
-        for (float &x : c1)
-          x = uni(gen);
-        c2 = c1;
-        fast.gemm(m, n, k, a.data(), k, b.data(), n, c1.data(), n, m % 2);
-        slow.gemm(m, n, k, a.data(), k, b.data(), n, c2.data(), n, m % 2);
-        for (int64_t i = 0; i < m * n; ++i)
-          ASSERT_NEAR(c1[i], c2[i], 1e-5) << m << "x" << n << "x" << k;
-      }
+  const auto &slow = *detail::availableMicroKernels().front();
+  for (const detail::MicroKernels *set : detail::availableMicroKernels()) {
+    SCOPED_TRACE(set->name);
+    const auto &fast = *set;
+    std::mt19937 gen(7);
+    std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+    for (int64_t m : {1, 5, 6, 7, 8, 9, 13, 17})
+      for (int64_t n : {8, 16, 24, 32, 40, 72, 128})
+        for (int64_t k : {0, 1, 9, 64}) {
+          std::vector<float> a(m * k + 1), b(k * n + 1), c1(m * n), c2(m * n);
+          for (float &x : a)
+            x = uni(gen);
+          for (float &x : b)
+            x = uni(gen);
+          for (float &x : c1)
+            x = uni(gen);
+          c2 = c1;
+          fast.gemm(m, n, k, a.data(), k, b.data(), n, c1.data(), n, m % 2);
+          slow.gemm(m, n, k, a.data(), k, b.data(), n, c2.data(), n, m % 2);
+          for (int64_t i = 0; i < m * n; ++i)
+            ASSERT_NEAR(c1[i], c2[i], 1e-5) << m << "x" << n << "x" << k;
+        }
+  }
 }
 
 //===----------------------------------------------------------------------===//

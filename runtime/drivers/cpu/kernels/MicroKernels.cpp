@@ -270,29 +270,156 @@ HEED_AVX2 float tanhEnergyAvx2(const float *q, const float *k, const float *v, i
     r += v[j] * std::tanh(q[j] + k[j]);
   return r;
 }
+
+//===----------------------------------------------------------------------===//
+// AVX-512 (F): the block product and the exponential; the rest is AVX2's.
+//===----------------------------------------------------------------------===//
+
+#define HEED_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define HEED_AVX512_INLINE __attribute__((target("avx512f,avx2,fma"), always_inline)) inline
+
+/// exp256's algorithm on 16 lanes.
+HEED_AVX512_INLINE __m512 exp512(__m512 x) {
+  const __m512 hi = _mm512_set1_ps(88.3762626647949f);
+  const __m512 lo = _mm512_set1_ps(-87.0f);
+  __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
+  __mmask16 over = _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ);
+  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  __m512 xc = _mm512_max_ps(lo, _mm512_min_ps(hi, x));
+  __m512 fx = _mm512_fmadd_ps(xc, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f));
+  fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  xc = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), xc);
+  xc = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), xc);
+  __m512 y = _mm512_set1_ps(1.9875691500E-4f);
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(1.3981999507E-3f));
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(8.3334519073E-3f));
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(4.1665795894E-2f));
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(1.6666665459E-1f));
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(5.0000001201E-1f));
+  y = _mm512_fmadd_ps(y, _mm512_mul_ps(xc, xc), _mm512_add_ps(xc, _mm512_set1_ps(1.0f)));
+  __m512i e = _mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127));
+  y = _mm512_mul_ps(y, _mm512_castsi512_ps(_mm512_slli_epi32(e, 23)));
+  y = _mm512_mask_mov_ps(y, under, _mm512_setzero_ps());
+  y = _mm512_mask_mov_ps(y, over, _mm512_set1_ps(std::numeric_limits<float>::infinity()));
+  return _mm512_mask_mov_ps(y, nan, x);
+}
+
+/// C[R x 16W] (+)= A[R x k] B[k x 16W].
+template <int R, int W>
+HEED_AVX512_INLINE void gemmTile512(int64_t k, const float *a, int64_t lda, const float *b,
+                                    int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  __m512 acc[R][W];
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      acc[r][w] = accumulate ? _mm512_loadu_ps(c + r * ldc + 16 * w) : _mm512_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    __m512 bv[W];
+    for (int w = 0; w < W; ++w)
+      bv[w] = _mm512_loadu_ps(b + p * ldb + 16 * w);
+    for (int r = 0; r < R; ++r) {
+      __m512 av = _mm512_set1_ps(a[r * lda + p]);
+      for (int w = 0; w < W; ++w)
+        acc[r][w] = _mm512_fmadd_ps(av, bv[w], acc[r][w]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      _mm512_storeu_ps(c + r * ldc + 16 * w, acc[r][w]);
+}
+
+template <int W>
+HEED_AVX512_INLINE void gemmRows512(int64_t rows, int64_t k, const float *a, int64_t lda,
+                                    const float *b, int64_t ldb, float *c, int64_t ldc,
+                                    bool accumulate) {
+  int64_t i = 0;
+  for (; i + 8 <= rows; i += 8)
+    gemmTile512<8, W>(k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+  const float *ai = a + i * lda;
+  float *ci = c + i * ldc;
+  switch (rows - i) {
+  case 7:
+    gemmTile512<7, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 6:
+    gemmTile512<6, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 5:
+    gemmTile512<5, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 4:
+    gemmTile512<4, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 3:
+    gemmTile512<3, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 2:
+    gemmTile512<2, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 1:
+    gemmTile512<1, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  default:
+    break;
+  }
+}
+
+HEED_AVX512 void gemmAvx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                            const float *b, int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  int64_t j = 0;
+  for (; j + 32 <= n; j += 32)
+    gemmRows512<2>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+  for (; j + 16 <= n; j += 16)
+    gemmRows512<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+  if (j < n) // the last 8 columns
+    gemmRows<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+}
+
+HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
+  __m512 s = _mm512_set1_ps(shift), sum = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(x + j), s));
+    _mm512_storeu_ps(x + j, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  float r = _mm512_reduce_add_ps(sum);
+  if (j < n)
+    r += expSumAvx2(x + j, n - j, shift);
+  return r;
+}
 #endif // HEED_HAVE_X86
 
 const MicroKernels kScalar = {gemmScalar, rowMaxScalar,     expSumScalar, dotScalar,
                               axpyScalar, tanhEnergyScalar, "scalar"};
 #ifdef HEED_HAVE_X86
+const MicroKernels kAvx512 = {gemmAvx512, rowMaxAvx2,     expSumAvx512, dotAvx2,
+                              axpyAvx2,   tanhEnergyAvx2, "avx512"};
 const MicroKernels kAvx2 = {gemmAvx2, rowMaxAvx2,     expSumAvx2, dotAvx2,
                             axpyAvx2, tanhEnergyAvx2, "avx2"};
 #endif
 
+const MicroKernels *testOverride = nullptr;
+
 } // namespace
 
-const MicroKernels &scalarMicroKernels() { return kScalar; }
+std::vector<const MicroKernels *> availableMicroKernels() {
+  std::vector<const MicroKernels *> sets = {&kScalar};
+#ifdef HEED_HAVE_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    sets.push_back(&kAvx2);
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma"))
+    sets.push_back(&kAvx512);
+#endif
+  return sets;
+}
 
 const MicroKernels &microKernels() {
-#ifdef HEED_HAVE_X86
-  static const MicroKernels *chosen = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &kAvx2 : &kScalar;
-  }();
-  return *chosen;
-#else
-  return kScalar;
-#endif
+  static const MicroKernels *best = availableMicroKernels().back();
+  return testOverride ? *testOverride : *best;
 }
+
+void overrideMicroKernelsForTesting(const MicroKernels *kernels) { testOverride = kernels; }
 
 } // namespace heed::cpu::detail

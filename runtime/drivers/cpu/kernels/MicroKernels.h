@@ -1,7 +1,7 @@
 //===- MicroKernels.h - Inner loops of Heed's CPU kernels -------*- C++ -*-===//
 //
 // Block products and row operations used by the fused attention kernels, in an
-// AVX2/FMA version and a scalar one; kernels() picks one at the first call from
+// AVX2/FMA version AVX-512 and scalar ones; microKernels() picks one at the first call from
 // what the CPU supports. Internal to HeedCpuKernels.
 //
 //===----------------------------------------------------------------------===//
@@ -10,6 +10,7 @@
 #define HEED_RUNTIME_DRIVERS_CPU_KERNELS_MICROKERNELS_H
 
 #include <cstdint>
+#include <vector>
 
 namespace heed::cpu::detail {
 
@@ -31,10 +32,14 @@ struct MicroKernels {
   const char *name;
 };
 
-/// The best kernels this CPU runs (AVX2+FMA or scalar), chosen once.
+/// The kernels the attention entry points use: the best this CPU runs
+/// (AVX-512, AVX2+FMA or scalar, chosen once) unless a test overrode them.
 const MicroKernels &microKernels();
-/// The scalar kernels, for tests.
-const MicroKernels &scalarMicroKernels();
+/// Every kernel set this CPU can run, scalar first, best last (for tests).
+std::vector<const MicroKernels *> availableMicroKernels();
+/// Makes microKernels() return `kernels` (nullptr: back to the best). Tests only;
+/// not thread-safe against concurrent kernel calls.
+void overrideMicroKernelsForTesting(const MicroKernels *kernels);
 
 } // namespace heed::cpu::detail
 
