@@ -653,6 +653,23 @@ TEST(MicroKernels, ExpAndTanhMatchTheLibrary) {
   }
 }
 
+TEST(MicroKernels, Transpose) {
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    for (int64_t rows : {1, 7, 8, 9, 16, 130})
+      for (int64_t cols : {1, 5, 8, 13, 64}) {
+        std::vector<float> src(rows * (cols + 3)), dst(cols * (rows + 2), -1.0f);
+        for (size_t i = 0; i < src.size(); ++i)
+          src[i] = float(i);
+        set->transpose(rows, cols, src.data(), cols + 3, dst.data(), rows + 2);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < cols; ++c)
+            ASSERT_EQ(dst[c * (rows + 2) + r], src[r * (cols + 3) + c])
+                << set->name << " " << rows << "x" << cols;
+        for (int64_t c = 0; c < cols; ++c) // padding untouched
+          ASSERT_EQ(dst[c * (rows + 2) + rows], -1.0f);
+      }
+}
+
 TEST(MicroKernels, GemmMatchesScalar) {
   const auto &slow = *detail::availableMicroKernels().front();
   for (const detail::MicroKernels *set : detail::availableMicroKernels()) {

@@ -130,14 +130,15 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
         sv[r * ldS + j] = mk.dot(s.q.data() + r * d, kBase + j * ks.row, d);
   } else {
     float *kt = s.kt.data();
-    for (int64_t dd = 0; dd < d; ++dd) {
-      float *dst = kt + dd * ldS;
-      const float *src = kBase + dd * ks.col;
-      for (int64_t j = 0; j < nk; ++j)
-        dst[j] = src[j * ks.row];
-      for (int64_t j = nk; j < ldS; ++j)
-        dst[j] = 0.0f;
+    if (ks.col == 1) {
+      mk.transpose(nk, d, kBase, ks.row, kt, ldS);
+    } else {
+      for (int64_t dd = 0; dd < d; ++dd)
+        for (int64_t j = 0; j < nk; ++j)
+          kt[dd * ldS + j] = kBase[j * ks.row + dd * ks.col];
     }
+    for (int64_t dd = 0; dd < d; ++dd)
+      std::fill(kt + dd * ldS + nk, kt + (dd + 1) * ldS, 0.0f);
     mk.gemm(rows, ldS, d, s.q.data(), d, kt, ldS, sv, ldS, /*accumulate=*/false);
   }
 

@@ -38,6 +38,13 @@ void gemmScalar(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, co
   }
 }
 
+void transposeScalar(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst,
+                     int64_t ldd) {
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t r = 0; r < rows; ++r)
+      dst[c * ldd + r] = src[r * lds + c];
+}
+
 float rowMaxScalar(const float *x, int64_t n) {
   float m = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < n; ++j)
@@ -204,6 +211,38 @@ HEED_AVX2 void gemmAvx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t
     gemmRows<2>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
   if (j < n)
     gemmRows<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+}
+
+/// 8 x 8 tiles through registers (unpack/shuffle/permute), scalar edges.
+HEED_AVX2 void transposeAvx2(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst,
+                             int64_t ldd) {
+  int64_t r0 = 0;
+  for (; r0 + 8 <= rows; r0 += 8) {
+    int64_t c0 = 0;
+    for (; c0 + 8 <= cols; c0 += 8) {
+      const float *s = src + r0 * lds + c0;
+      __m256 r[8], t[8];
+      for (int i = 0; i < 8; ++i)
+        r[i] = _mm256_loadu_ps(s + i * lds);
+      for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+      }
+      for (int i = 0; i < 8; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      float *d = dst + c0 * ldd + r0;
+      for (int i = 0; i < 4; ++i) {
+        _mm256_storeu_ps(d + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+        _mm256_storeu_ps(d + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+      }
+    }
+    transposeScalar(8, cols - c0, src + r0 * lds + c0, lds, dst + c0 * ldd + r0, ldd);
+  }
+  transposeScalar(rows - r0, cols, src + r0 * lds, lds, dst + r0, ldd);
 }
 
 HEED_AVX2 float rowMaxAvx2(const float *x, int64_t n) {
@@ -389,13 +428,13 @@ HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
 }
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {gemmScalar, rowMaxScalar,     expSumScalar, dotScalar,
-                              axpyScalar, tanhEnergyScalar, "scalar"};
+const MicroKernels kScalar = {gemmScalar, transposeScalar, rowMaxScalar,     expSumScalar,
+                              dotScalar,  axpyScalar,      tanhEnergyScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx512 = {gemmAvx512, rowMaxAvx2,     expSumAvx512, dotAvx2,
-                              axpyAvx2,   tanhEnergyAvx2, "avx512"};
-const MicroKernels kAvx2 = {gemmAvx2, rowMaxAvx2,     expSumAvx2, dotAvx2,
-                            axpyAvx2, tanhEnergyAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512, transposeAvx2, rowMaxAvx2,     expSumAvx512,
+                              dotAvx2,    axpyAvx2,      tanhEnergyAvx2, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2, transposeAvx2, rowMaxAvx2,     expSumAvx2,
+                            dotAvx2,  axpyAvx2,      tanhEnergyAvx2, "avx2"};
 #endif
 
 const MicroKernels *testOverride = nullptr;

@@ -19,6 +19,9 @@ struct MicroKernels {
   /// dimensions in elements; n is a multiple of 8.
   void (*gemm)(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                int64_t ldb, float *c, int64_t ldc, bool accumulate);
+  /// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols.
+  void (*transpose)(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst,
+                    int64_t ldd);
   /// Largest element of x[0..n) (NaNs may or may not be seen; callers do not rely on it).
   float (*rowMax)(const float *x, int64_t n);
   /// x[j] = exp(x[j] - shift) with exp(-inf) = 0 exactly and NaN kept; returns the sum.
