@@ -1,0 +1,464 @@
+//===- MicroKernels.cpp - AVX2/FMA and scalar inner loops -----------------===//
+//
+// The AVX2 functions carry target attributes, so this file builds without
+// -mavx2 and the scalar versions stay runnable on any x86-64.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/cpu/kernels/MicroKernels.h"
+
+#include <cmath>
+#include <limits>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HEED_HAVE_X86 1
+#endif
+
+namespace heed::cpu::detail {
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Scalar
+//===----------------------------------------------------------------------===//
+
+void gemmScalar(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  for (int64_t i = 0; i < m; ++i) {
+    float *ci = c + i * ldc;
+    if (!accumulate)
+      for (int64_t j = 0; j < n; ++j)
+        ci[j] = 0.0f;
+    for (int64_t p = 0; p < k; ++p) {
+      float aip = a[i * lda + p];
+      const float *bp = b + p * ldb;
+      for (int64_t j = 0; j < n; ++j)
+        ci[j] += aip * bp[j];
+    }
+  }
+}
+
+void transposeScalar(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst,
+                     int64_t ldd) {
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t r = 0; r < rows; ++r)
+      dst[c * ldd + r] = src[r * lds + c];
+}
+
+float rowMaxScalar(const float *x, int64_t n) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < n; ++j)
+    m = x[j] > m ? x[j] : m;
+  return m;
+}
+
+float expSumScalar(float *x, int64_t n, float shift) {
+  float sum = 0.0f;
+  for (int64_t j = 0; j < n; ++j) {
+    x[j] = std::exp(x[j] - shift); // exp(-inf) == 0 exactly
+    sum += x[j];
+  }
+  return sum;
+}
+
+float dotScalar(const float *a, const float *b, int64_t n) {
+  float s = 0.0f;
+  for (int64_t j = 0; j < n; ++j)
+    s += a[j] * b[j];
+  return s;
+}
+
+void axpyScalar(int64_t n, float alpha, const float *x, float *y) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] += alpha * x[j];
+}
+
+float tanhEnergyScalar(const float *q, const float *k, const float *v, int64_t n) {
+  float s = 0.0f;
+  for (int64_t j = 0; j < n; ++j)
+    s += v[j] * std::tanh(q[j] + k[j]);
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// AVX2 + FMA
+//===----------------------------------------------------------------------===//
+
+#ifdef HEED_HAVE_X86
+#define HEED_AVX2 __attribute__((target("avx2,fma")))
+#define HEED_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
+
+HEED_AVX2_INLINE float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+HEED_AVX2_INLINE float hmax(__m256 v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/// exp(x) (Cephes' polynomial, ~2 ulp): exactly 0 below -87 (so exp(-inf) = 0),
+/// +inf above 88.37, NaN stays NaN (MINPS/MAXPS return their second operand
+/// on NaN, so x goes second).
+HEED_AVX2_INLINE __m256 exp256(__m256 x) {
+  const __m256 hi = _mm256_set1_ps(88.3762626647949f);
+  const __m256 lo = _mm256_set1_ps(-87.0f);
+  __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+  __m256 over = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
+  x = _mm256_min_ps(hi, x);
+  x = _mm256_max_ps(lo, x);
+  __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
+  fx = _mm256_floor_ps(fx);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+  __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
+  __m256i e = _mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127));
+  y = _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(e, 23)));
+  y = _mm256_andnot_ps(under, y);
+  return _mm256_blendv_ps(y, _mm256_set1_ps(std::numeric_limits<float>::infinity()), over);
+}
+
+/// tanh(x) as Eigen's rational approximation (odd 13/6), exact sign, +-1 beyond
+/// +-7.9; NaN stays NaN.
+HEED_AVX2_INLINE __m256 tanh256(__m256 x) {
+  const __m256 clamp = _mm256_set1_ps(7.90531110763549805f);
+  __m256 small = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(0.0004f),
+                               _CMP_LT_OQ);
+  __m256 xc = _mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), clamp), _mm256_min_ps(clamp, x));
+  __m256 x2 = _mm256_mul_ps(xc, xc);
+  __m256 p = _mm256_set1_ps(-2.76076847742355e-16f);
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(2.00018790482477e-13f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-8.60467152213735e-11f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(5.12229709037114e-08f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(1.48572235717979e-05f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(6.37261928875436e-04f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(4.89352455891786e-03f));
+  p = _mm256_mul_ps(p, xc);
+  __m256 q = _mm256_set1_ps(1.19825839466702e-06f);
+  q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(1.18534705686654e-04f));
+  q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(2.26843463243900e-03f));
+  q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(4.89352518554385e-03f));
+  return _mm256_blendv_ps(_mm256_div_ps(p, q), x, small);
+}
+
+/// One register tile: C[R x 8W] (+)= A[R x k] B[k x 8W].
+template <int R, int W>
+HEED_AVX2_INLINE void gemmTile(int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
+                               float *c, int64_t ldc, bool accumulate) {
+  __m256 acc[R][W];
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      acc[r][w] = accumulate ? _mm256_loadu_ps(c + r * ldc + 8 * w) : _mm256_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    __m256 bv[W];
+    for (int w = 0; w < W; ++w)
+      bv[w] = _mm256_loadu_ps(b + p * ldb + 8 * w);
+    for (int r = 0; r < R; ++r) {
+      __m256 av = _mm256_broadcast_ss(a + r * lda + p);
+      for (int w = 0; w < W; ++w)
+        acc[r][w] = _mm256_fmadd_ps(av, bv[w], acc[r][w]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      _mm256_storeu_ps(c + r * ldc + 8 * w, acc[r][w]);
+}
+
+template <int W>
+HEED_AVX2_INLINE void gemmRows(int64_t rows, int64_t k, const float *a, int64_t lda, const float *b,
+                               int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  int64_t i = 0;
+  for (; i + 6 <= rows; i += 6)
+    gemmTile<6, W>(k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+  const float *ai = a + i * lda;
+  float *ci = c + i * ldc;
+  switch (rows - i) {
+  case 5:
+    gemmTile<5, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 4:
+    gemmTile<4, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 3:
+    gemmTile<3, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 2:
+    gemmTile<2, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 1:
+    gemmTile<1, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  default:
+    break;
+  }
+}
+
+HEED_AVX2 void gemmAvx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                        const float *b, int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    gemmRows<2>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+  if (j < n)
+    gemmRows<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+}
+
+/// 8 x 8 tiles through registers (unpack/shuffle/permute), scalar edges.
+HEED_AVX2 void transposeAvx2(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst,
+                             int64_t ldd) {
+  int64_t r0 = 0;
+  for (; r0 + 8 <= rows; r0 += 8) {
+    int64_t c0 = 0;
+    for (; c0 + 8 <= cols; c0 += 8) {
+      const float *s = src + r0 * lds + c0;
+      __m256 r[8], t[8];
+      for (int i = 0; i < 8; ++i)
+        r[i] = _mm256_loadu_ps(s + i * lds);
+      for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+      }
+      for (int i = 0; i < 8; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      float *d = dst + c0 * ldd + r0;
+      for (int i = 0; i < 4; ++i) {
+        _mm256_storeu_ps(d + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+        _mm256_storeu_ps(d + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+      }
+    }
+    transposeScalar(8, cols - c0, src + r0 * lds + c0, lds, dst + c0 * ldd + r0, ldd);
+  }
+  transposeScalar(rows - r0, cols, src + r0 * lds, lds, dst + r0, ldd);
+}
+
+HEED_AVX2 float rowMaxAvx2(const float *x, int64_t n) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  __m256 m = _mm256_set1_ps(ninf);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    m = _mm256_max_ps(m, _mm256_loadu_ps(x + j));
+  float r = hmax(m);
+  for (; j < n; ++j)
+    r = x[j] > r ? x[j] : r;
+  return r;
+}
+
+HEED_AVX2 float expSumAvx2(float *x, int64_t n, float shift) {
+  __m256 s = _mm256_set1_ps(shift), sum = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), s));
+    _mm256_storeu_ps(x + j, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  float r = hsum(sum);
+  for (; j < n; ++j) {
+    x[j] = std::exp(x[j] - shift);
+    r += x[j];
+  }
+  return r;
+}
+
+HEED_AVX2 float dotAvx2(const float *a, const float *b, int64_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(b + j + 8), s1);
+  }
+  for (; j + 8 <= n; j += 8)
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), s0);
+  float r = hsum(_mm256_add_ps(s0, s1));
+  for (; j < n; ++j)
+    r += a[j] * b[j];
+  return r;
+}
+
+HEED_AVX2 void axpyAvx2(int64_t n, float alpha, const float *x, float *y) {
+  __m256 av = _mm256_set1_ps(alpha);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    _mm256_storeu_ps(y + j, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j)));
+  for (; j < n; ++j)
+    y[j] += alpha * x[j];
+}
+
+HEED_AVX2 float tanhEnergyAvx2(const float *q, const float *k, const float *v, int64_t n) {
+  __m256 s = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256 t = tanh256(_mm256_add_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(k + j)));
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(v + j), t, s);
+  }
+  float r = hsum(s);
+  for (; j < n; ++j)
+    r += v[j] * std::tanh(q[j] + k[j]);
+  return r;
+}
+
+//===----------------------------------------------------------------------===//
+// AVX-512 (F): the block product and the exponential; the rest is AVX2's.
+//===----------------------------------------------------------------------===//
+
+#define HEED_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define HEED_AVX512_INLINE __attribute__((target("avx512f,avx2,fma"), always_inline)) inline
+
+/// exp256's algorithm on 16 lanes.
+HEED_AVX512_INLINE __m512 exp512(__m512 x) {
+  const __m512 hi = _mm512_set1_ps(88.3762626647949f);
+  const __m512 lo = _mm512_set1_ps(-87.0f);
+  __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
+  __mmask16 over = _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ);
+  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  __m512 xc = _mm512_max_ps(lo, _mm512_min_ps(hi, x));
+  __m512 fx = _mm512_fmadd_ps(xc, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f));
+  fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  xc = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), xc);
+  xc = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), xc);
+  __m512 y = _mm512_set1_ps(1.9875691500E-4f);
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(1.3981999507E-3f));
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(8.3334519073E-3f));
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(4.1665795894E-2f));
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(1.6666665459E-1f));
+  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(5.0000001201E-1f));
+  y = _mm512_fmadd_ps(y, _mm512_mul_ps(xc, xc), _mm512_add_ps(xc, _mm512_set1_ps(1.0f)));
+  __m512i e = _mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127));
+  y = _mm512_mul_ps(y, _mm512_castsi512_ps(_mm512_slli_epi32(e, 23)));
+  y = _mm512_mask_mov_ps(y, under, _mm512_setzero_ps());
+  y = _mm512_mask_mov_ps(y, over, _mm512_set1_ps(std::numeric_limits<float>::infinity()));
+  return _mm512_mask_mov_ps(y, nan, x);
+}
+
+/// C[R x 16W] (+)= A[R x k] B[k x 16W].
+template <int R, int W>
+HEED_AVX512_INLINE void gemmTile512(int64_t k, const float *a, int64_t lda, const float *b,
+                                    int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  __m512 acc[R][W];
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      acc[r][w] = accumulate ? _mm512_loadu_ps(c + r * ldc + 16 * w) : _mm512_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    __m512 bv[W];
+    for (int w = 0; w < W; ++w)
+      bv[w] = _mm512_loadu_ps(b + p * ldb + 16 * w);
+    for (int r = 0; r < R; ++r) {
+      __m512 av = _mm512_set1_ps(a[r * lda + p]);
+      for (int w = 0; w < W; ++w)
+        acc[r][w] = _mm512_fmadd_ps(av, bv[w], acc[r][w]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      _mm512_storeu_ps(c + r * ldc + 16 * w, acc[r][w]);
+}
+
+template <int W>
+HEED_AVX512_INLINE void gemmRows512(int64_t rows, int64_t k, const float *a, int64_t lda,
+                                    const float *b, int64_t ldb, float *c, int64_t ldc,
+                                    bool accumulate) {
+  int64_t i = 0;
+  for (; i + 8 <= rows; i += 8)
+    gemmTile512<8, W>(k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+  const float *ai = a + i * lda;
+  float *ci = c + i * ldc;
+  switch (rows - i) {
+  case 7:
+    gemmTile512<7, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 6:
+    gemmTile512<6, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 5:
+    gemmTile512<5, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 4:
+    gemmTile512<4, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 3:
+    gemmTile512<3, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 2:
+    gemmTile512<2, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 1:
+    gemmTile512<1, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  default:
+    break;
+  }
+}
+
+HEED_AVX512 void gemmAvx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                            const float *b, int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  int64_t j = 0;
+  for (; j + 32 <= n; j += 32)
+    gemmRows512<2>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+  for (; j + 16 <= n; j += 16)
+    gemmRows512<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+  if (j < n) // the last 8 columns
+    gemmRows<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+}
+
+HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
+  __m512 s = _mm512_set1_ps(shift), sum = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(x + j), s));
+    _mm512_storeu_ps(x + j, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  float r = _mm512_reduce_add_ps(sum);
+  if (j < n)
+    r += expSumAvx2(x + j, n - j, shift);
+  return r;
+}
+#endif // HEED_HAVE_X86
+
+const MicroKernels kScalar = {gemmScalar, transposeScalar, rowMaxScalar,     expSumScalar,
+                              dotScalar,  axpyScalar,      tanhEnergyScalar, "scalar"};
+#ifdef HEED_HAVE_X86
+const MicroKernels kAvx512 = {gemmAvx512, transposeAvx2, rowMaxAvx2,     expSumAvx512,
+                              dotAvx2,    axpyAvx2,      tanhEnergyAvx2, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2, transposeAvx2, rowMaxAvx2,     expSumAvx2,
+                            dotAvx2,  axpyAvx2,      tanhEnergyAvx2, "avx2"};
+#endif
+
+const MicroKernels *testOverride = nullptr;
+
+} // namespace
+
+std::vector<const MicroKernels *> availableMicroKernels() {
+  std::vector<const MicroKernels *> sets = {&kScalar};
+#ifdef HEED_HAVE_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    sets.push_back(&kAvx2);
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma"))
+    sets.push_back(&kAvx512);
+#endif
+  return sets;
+}
+
+const MicroKernels &microKernels() {
+  static const MicroKernels *best = availableMicroKernels().back();
+  return testOverride ? *testOverride : *best;
+}
+
+void overrideMicroKernelsForTesting(const MicroKernels *kernels) { testOverride = kernels; }
+
+} // namespace heed::cpu::detail
