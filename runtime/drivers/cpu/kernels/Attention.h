@@ -36,7 +36,9 @@ struct AttentionProblem {
   float *output = nullptr;      // [B, H, Lq, Dv]
   Strides4 queryStrides, keyStrides, valueStrides, outputStrides;
 
-  // Masks: at most one of additive / boolean / keyLengths, plus causal.
+  // Masks: any combination of additive / boolean / keyLengths / causal (they
+  // compose: a key is visible iff every mask lets it through). A row that sees
+  // no key at all gets zeros or NaN (output and weights) per maskedRows.
   const float *additiveMask = nullptr;  // broadcast to [B, H, Lq, Lk] by strides (0 = broadcast)
   const uint8_t *booleanMask = nullptr; // nonzero = key visible; same broadcasting
   Strides4 maskStrides;
@@ -47,6 +49,10 @@ struct AttentionProblem {
 
   float *weights = nullptr; // optional [B, H, Lq, Lk] softmax weights
   Strides4 weightsStrides;
+
+  // Tuning: rows of Q and keys per block (0 = the kernel's default, 64 x 64).
+  // Scratch memory is O(threads x block x (block + D + Dv)) floats.
+  int64_t queryBlock = 0, keyBlock = 0;
 };
 
 /// Computes softmax(scale * Q K^T + mask) V. The caller has checked shapes.
@@ -68,7 +74,7 @@ struct AdditiveAttentionProblem {
   const float *additiveMask = nullptr; // [B, Lq, Lk] view by strides (0 = broadcast)
   const uint8_t *booleanMask = nullptr;
   int64_t maskStrides[3] = {0, 0, 0};
-  const int64_t *keyLengths = nullptr; // [B]
+  const int64_t *keyLengths = nullptr; // [B]: key j visible iff j < keyLengths[b]
   MaskedRows maskedRows = MaskedRows::zero;
 
   float *weights = nullptr; // optional [B, Lq, Lk] contiguous

@@ -1,0 +1,417 @@
+//===- Attention.cpp - Fused attention on the CPU (FlashAttention forward) ===//
+//
+// One task = one (batch, head, query block). A task keeps, per query row, the
+// running maximum m and sum l of exp(s - m) and an unnormalised output row,
+// and walks the key blocks that any of its rows can see:
+//
+//   S = (scale Q_blk) K_blk^T          (AVX2 register tiles, K packed as K^T)
+//   S += mask; S = -inf where hidden   (tail lanes, causal, boolean)
+//   m' = max(m, rowmax S); P = exp(S - m'); l = l e^(m - m') + rowsum P
+//   O = O e^(m - m') + P V_blk
+//
+// Numerics that must hold (docs: shared/EDGE-CASES.md):
+// - a row whose keys are all hidden has m = -inf: the shift used is 0, so every
+//   P is exp(-inf) = 0 exactly, never exp(-inf - -inf) = NaN; such a row ends
+//   with l == 0 and gets zeros or NaN per MaskedRows;
+// - hidden keys get P == 0 exactly; a V block holding inf/NaN is multiplied
+//   key by key skipping P == 0, so "poison V" at hidden keys never leaks
+//   (0 * inf would be NaN);
+// - rows are independent: a NaN in one query row stays in its row;
+// - with an additive mask, s + mask and the shift by the row maximum are done
+//   in double: a row whose visible keys all carry -1e4 would otherwise lose
+//   ~10 bits of every logit (float's ulp at 1e4 is 1e-3); finfo.min + s
+//   rounds to finfo.min in float64 as in float32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/cpu/kernels/Attention.h"
+#include "runtime/drivers/cpu/kernels/MicroKernels.h"
+#include "runtime/drivers/cpu/kernels/Parallel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace heed::cpu {
+namespace {
+
+using detail::MicroKernels;
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+constexpr int64_t kDefaultQueryBlock = 64;
+constexpr int64_t kDefaultKeyBlock = 64;
+/// Query blocks with fewer rows (decoding) take dot products straight from K
+/// and V instead of packing them for the register tiles.
+constexpr int64_t kDirectRows = 4;
+
+int64_t roundUp8(int64_t x) { return (x + 7) / 8 * 8; }
+
+/// True iff every element of x[0..n) is finite (exponent bits not all ones).
+bool allFinite(const float *x, int64_t n) {
+  uint32_t worst = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    worst = std::max(worst, bits & 0x7f800000u);
+  }
+  return worst != 0x7f800000u;
+}
+
+struct Scratch {
+  std::vector<float> q, kt, v, s, o, l;
+  std::vector<double> masked, m; // logits + additive mask; running row maxima
+};
+
+class FlashAttention {
+public:
+  FlashAttention(const AttentionProblem &p, const MicroKernels &mk) : p(p), mk(mk) {
+    bq = p.queryBlock > 0 ? p.queryBlock : kDefaultQueryBlock;
+    bk = p.keyBlock > 0 ? p.keyBlock : kDefaultKeyBlock;
+    bkp = roundUp8(bk);
+    dvp = roundUp8(p.valueDim);
+    group = p.heads / p.kvHeads;
+    offset = p.causalAlign == CausalAlign::bottomRight ? p.keyLength - p.queryLength : 0;
+    queryBlocks = (p.queryLength + bq - 1) / bq;
+  }
+
+  int64_t tasks() const { return p.batch * p.heads * queryBlocks; }
+
+  void allocate(Scratch &s) const {
+    s.q.resize(bq * std::max<int64_t>(p.headDim, 1));
+    s.kt.resize(std::max<int64_t>(p.headDim, 1) * bkp);
+    s.v.resize(bkp * std::max<int64_t>(dvp, 8));
+    s.s.resize(bq * bkp);
+    s.o.resize(bq * std::max<int64_t>(dvp, 8));
+    if (p.additiveMask)
+      s.masked.resize(bq * bkp);
+    s.m.resize(bq);
+    s.l.resize(bq);
+  }
+
+  void run(int64_t task, Scratch &s) const;
+
+private:
+  /// Keys [0, end) hold every key some row in [i0, i0 + rows) may see.
+  int64_t keyEnd(int64_t b, int64_t i0, int64_t rows) const {
+    int64_t end = p.keyLength;
+    if (p.keyLengths)
+      end = std::clamp<int64_t>(p.keyLengths[b], 0, end);
+    if (p.causal)
+      end = std::min(end, std::max<int64_t>(0, i0 + rows - 1 + offset + 1));
+    return end;
+  }
+
+  void scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_t rows, int64_t j0, int64_t nk,
+              int64_t ldS) const;
+  double blockMax(Scratch &s, int64_t r, int64_t ldS, int64_t nk) const;
+  float exponentiate(Scratch &s, int64_t r, int64_t ldS, int64_t n, double shift) const;
+  void accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, int64_t j0, int64_t nk,
+                  int64_t ldS) const;
+  void writeWeights(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_t rows, int64_t end) const;
+
+  const AttentionProblem &p;
+  const MicroKernels &mk;
+  int64_t bq, bk, bkp, dvp, group, offset, queryBlocks;
+};
+
+/// S[rows x ldS] = scale q k^T + masks for keys [j0, j0 + nk); lanes [nk, ldS)
+/// are -inf.
+void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_t rows, int64_t j0,
+                            int64_t nk, int64_t ldS) const {
+  const int64_t d = p.headDim, hk = h / group;
+  const Strides4 &ks = p.keyStrides;
+  const float *kBase = p.key + b * ks.batch + hk * ks.head + j0 * ks.row;
+  float *sv = s.s.data();
+  if (rows < kDirectRows && ks.col == 1) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < nk; ++j)
+        sv[r * ldS + j] = mk.dot(s.q.data() + r * d, kBase + j * ks.row, d);
+  } else {
+    float *kt = s.kt.data();
+    for (int64_t dd = 0; dd < d; ++dd) {
+      float *dst = kt + dd * ldS;
+      const float *src = kBase + dd * ks.col;
+      for (int64_t j = 0; j < nk; ++j)
+        dst[j] = src[j * ks.row];
+      for (int64_t j = nk; j < ldS; ++j)
+        dst[j] = 0.0f;
+    }
+    mk.gemm(rows, ldS, d, s.q.data(), d, kt, ldS, sv, ldS, /*accumulate=*/false);
+  }
+
+  const Strides4 &ms = p.maskStrides;
+  auto hide = [&](auto *row, int64_t i) {
+    if (p.booleanMask) {
+      const uint8_t *mrow = p.booleanMask + b * ms.batch + h * ms.head + i * ms.row + j0 * ms.col;
+      for (int64_t j = 0; j < nk; ++j)
+        if (!mrow[j * ms.col])
+          row[j] = kNegInf;
+    }
+    int64_t visible = nk;
+    if (p.causal) // key j visible iff j <= i + offset
+      visible = std::clamp<int64_t>(i + offset - j0 + 1, 0, nk);
+    for (int64_t j = visible; j < ldS; ++j)
+      row[j] = kNegInf;
+  };
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = sv + r * ldS;
+    const int64_t i = i0 + r;
+    if (!p.additiveMask) {
+      hide(row, i);
+      continue;
+    }
+    double *x = s.masked.data() + r * ldS;
+    const float *mrow = p.additiveMask + b * ms.batch + h * ms.head + i * ms.row + j0 * ms.col;
+    for (int64_t j = 0; j < nk; ++j)
+      x[j] = double(row[j]) + double(mrow[j * ms.col]);
+    hide(x, i);
+  }
+}
+
+/// The largest logit among keys [0, nk) of row r of the block (NaNs ignored).
+double FlashAttention::blockMax(Scratch &s, int64_t r, int64_t ldS, int64_t nk) const {
+  if (!p.additiveMask)
+    return mk.rowMax(s.s.data() + r * ldS, nk);
+  const double *x = s.masked.data() + r * ldS;
+  double m = kNegInf;
+  for (int64_t j = 0; j < nk; ++j)
+    m = x[j] > m ? x[j] : m;
+  return m;
+}
+
+/// Row r of s.s = exp(logit - shift) for lanes [0, n); returns their sum.
+float FlashAttention::exponentiate(Scratch &s, int64_t r, int64_t ldS, int64_t n,
+                                   double shift) const {
+  float *row = s.s.data() + r * ldS;
+  if (!p.additiveMask)
+    return mk.expSum(row, n, float(shift));
+  const double *x = s.masked.data() + r * ldS;
+  for (int64_t j = 0; j < n; ++j)
+    row[j] = float(x[j] - shift);
+  return mk.expSum(row, n, 0.0f);
+}
+
+/// O[rows] += P V for keys [j0, j0 + nk) (P in s.s, exact zeros at hidden keys).
+void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, int64_t j0,
+                                int64_t nk, int64_t ldS) const {
+  const int64_t dv = p.valueDim, hk = h / group;
+  const Strides4 &vs = p.valueStrides;
+  const float *vBase = p.value + b * vs.batch + hk * vs.head + j0 * vs.row;
+  const float *pv = s.s.data();
+  float *o = s.o.data();
+  if (rows < kDirectRows && vs.col == 1) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < nk; ++j)
+        if (pv[r * ldS + j] != 0.0f)
+          mk.axpy(dv, pv[r * ldS + j], vBase + j * vs.row, o + r * dvp);
+    return;
+  }
+  float *vp = s.v.data();
+  for (int64_t j = 0; j < ldS; ++j) {
+    float *dst = vp + j * dvp;
+    if (j < nk) {
+      const float *src = vBase + j * vs.row;
+      if (vs.col == 1)
+        std::memcpy(dst, src, dv * sizeof(float));
+      else
+        for (int64_t c = 0; c < dv; ++c)
+          dst[c] = src[c * vs.col];
+    } else {
+      std::fill(dst, dst + dv, 0.0f);
+    }
+    std::fill(dst + dv, dst + dvp, 0.0f);
+  }
+  if (allFinite(vp, nk * dvp)) {
+    mk.gemm(rows, dvp, ldS, pv, ldS, vp, dvp, o, dvp, /*accumulate=*/true);
+    return;
+  }
+  // Poison in V: only keys with P != 0 may touch the output.
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < nk; ++j)
+      if (pv[r * ldS + j] != 0.0f)
+        mk.axpy(dv, pv[r * ldS + j], vp + j * dvp, o + r * dvp);
+}
+
+void FlashAttention::writeWeights(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_t rows,
+                                  int64_t end) const {
+  const Strides4 &ws = p.weightsStrides;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  float *wBase = p.weights + b * ws.batch + h * ws.head;
+  auto at = [&](int64_t i, int64_t j) -> float & { return wBase[i * ws.row + j * ws.col]; };
+  for (int64_t j0 = 0; j0 < end; j0 += bk) {
+    int64_t nk = std::min(bk, end - j0), ldS = roundUp8(nk);
+    scores(s, b, h, i0, rows, j0, nk, ldS);
+    for (int64_t r = 0; r < rows; ++r) {
+      float *row = s.s.data() + r * ldS;
+      if (s.l[r] == 0.0f) // masked row: written below
+        continue;
+      float inv = 1.0f / s.l[r];
+      exponentiate(s, r, ldS, nk, s.m[r] == kNegInf ? 0.0 : s.m[r]);
+      for (int64_t j = 0; j < nk; ++j)
+        at(i0 + r, j0 + j) = row[j] * inv;
+    }
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    bool masked = s.l[r] == 0.0f;
+    float fill = masked && p.maskedRows == MaskedRows::nan ? nan : 0.0f;
+    for (int64_t j = masked ? 0 : end; j < p.keyLength; ++j)
+      at(i0 + r, j) = fill;
+  }
+}
+
+void FlashAttention::run(int64_t task, Scratch &s) const {
+  const int64_t qb = queryBlocks - 1 - task % queryBlocks; // big causal blocks first
+  const int64_t bh = task / queryBlocks, b = bh / p.heads, h = bh % p.heads;
+  const int64_t i0 = qb * bq, rows = std::min(bq, p.queryLength - i0);
+  const int64_t d = p.headDim, dv = p.valueDim;
+
+  const Strides4 &qs = p.queryStrides;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *src = p.query + b * qs.batch + h * qs.head + (i0 + r) * qs.row;
+    for (int64_t dd = 0; dd < d; ++dd)
+      s.q[r * d + dd] = src[dd * qs.col] * p.scale;
+  }
+  std::fill(s.m.begin(), s.m.begin() + rows, kNegInf);
+  std::fill(s.l.begin(), s.l.begin() + rows, 0.0f);
+  std::fill(s.o.begin(), s.o.begin() + rows * dvp, 0.0f);
+
+  const int64_t end = keyEnd(b, i0, rows);
+  for (int64_t j0 = 0; j0 < end; j0 += bk) {
+    const int64_t nk = std::min(bk, end - j0), ldS = roundUp8(nk);
+    scores(s, b, h, i0, rows, j0, nk, ldS);
+    for (int64_t r = 0; r < rows; ++r) {
+      double mOld = s.m[r], mNew = std::max(mOld, blockMax(s, r, ldS, nk));
+      // All hidden so far: shift by 0 so exp(-inf - shift) is 0, not NaN.
+      double shift = mNew == kNegInf ? 0.0 : mNew;
+      float sum = exponentiate(s, r, ldS, ldS, shift);
+      float alpha = std::exp(float(mOld - shift)); // 0 while nothing was visible
+      if (alpha != 1.0f) {
+        float *o = s.o.data() + r * dvp;
+        for (int64_t c = 0; c < dv; ++c)
+          o[c] *= alpha;
+      }
+      s.l[r] = s.l[r] * alpha + sum;
+      s.m[r] = mNew;
+    }
+    accumulate(s, b, h, rows, j0, nk, ldS);
+  }
+
+  const Strides4 &os = p.outputStrides;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int64_t r = 0; r < rows; ++r) {
+    float *dst = p.output + b * os.batch + h * os.head + (i0 + r) * os.row;
+    const float *o = s.o.data() + r * dvp;
+    if (s.l[r] == 0.0f) { // no visible key (a NaN l is not 0 and stays NaN)
+      float fill = p.maskedRows == MaskedRows::nan ? nan : 0.0f;
+      for (int64_t c = 0; c < dv; ++c)
+        dst[c * os.col] = fill;
+      continue;
+    }
+    float inv = 1.0f / s.l[r];
+    for (int64_t c = 0; c < dv; ++c)
+      dst[c * os.col] = o[c] * inv;
+  }
+  if (p.weights)
+    writeWeights(s, b, h, i0, rows, end);
+}
+
+//===----------------------------------------------------------------------===//
+// Additive (Bahdanau) attention
+//===----------------------------------------------------------------------===//
+
+struct AdditiveScratch {
+  std::vector<float> qp, e;
+  std::vector<double> masked; // energies + additive mask, as in FlashAttention::scores
+};
+
+void additiveRow(const AdditiveAttentionProblem &p, const MicroKernels &mk, AdditiveScratch &s,
+                 int64_t b, int64_t i) {
+  const int64_t a = p.attentionDim, lk = p.keyLength, dv = p.valueDim;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float *q = p.query + (b * p.queryLength + i) * p.queryDim;
+  for (int64_t x = 0; x < a; ++x)
+    s.qp[x] = mk.dot(p.wQuery + x * p.queryDim, q, p.queryDim);
+
+  int64_t end = lk;
+  if (p.keyLengths)
+    end = std::clamp<int64_t>(p.keyLengths[b], 0, lk);
+  float *e = s.e.data();
+  double *x = s.masked.data();
+  const int64_t *ms = p.maskStrides;
+  double m = kNegInf;
+  for (int64_t j = 0; j < end; ++j) {
+    x[j] = mk.tanhEnergy(s.qp.data(), p.keysProj + (b * lk + j) * a, p.v, a);
+    int64_t at = b * ms[0] + i * ms[1] + j * ms[2];
+    if (p.additiveMask)
+      x[j] += p.additiveMask[at];
+    if (p.booleanMask && !p.booleanMask[at])
+      x[j] = kNegInf;
+    m = x[j] > m ? x[j] : m;
+  }
+  double shift = m == kNegInf ? 0.0 : m;
+  for (int64_t j = 0; j < end; ++j)
+    e[j] = float(x[j] - shift);
+  float l = mk.expSum(e, end, 0.0f);
+
+  float *out = p.output + (b * p.queryLength + i) * dv;
+  float *w = p.weights ? p.weights + (b * p.queryLength + i) * lk : nullptr;
+  if (l == 0.0f) {
+    float fill = p.maskedRows == MaskedRows::nan ? nan : 0.0f;
+    std::fill(out, out + dv, fill);
+    if (w)
+      std::fill(w, w + lk, fill);
+    return;
+  }
+  float inv = 1.0f / l;
+  std::fill(out, out + dv, 0.0f);
+  for (int64_t j = 0; j < end; ++j)
+    if (e[j] != 0.0f) // hidden keys never touch the output, whatever V holds
+      mk.axpy(dv, e[j] * inv, p.values + (b * lk + j) * dv, out);
+  if (w) {
+    for (int64_t j = 0; j < end; ++j)
+      w[j] = e[j] * inv;
+    std::fill(w + end, w + lk, 0.0f);
+  }
+}
+
+} // namespace
+
+bool attention(const AttentionProblem &p) {
+  if (p.batch < 0 || p.heads < 0 || p.kvHeads <= 0 || p.queryLength < 0 || p.keyLength < 0 ||
+      p.headDim < 0 || p.valueDim < 0 || p.queryBlock < 0 || p.keyBlock < 0 ||
+      p.heads % p.kvHeads != 0)
+    return false;
+  if (p.batch == 0 || p.heads == 0 || p.queryLength == 0 || (p.valueDim == 0 && !p.weights))
+    return true;
+  FlashAttention flash(p, detail::microKernels());
+  detail::parallelTasks(flash.tasks(), [&](auto next) {
+    Scratch scratch;
+    flash.allocate(scratch);
+    for (int64_t t = next(); t >= 0; t = next())
+      flash.run(t, scratch);
+  });
+  return true;
+}
+
+bool additiveAttention(const AdditiveAttentionProblem &p) {
+  if (p.batch < 0 || p.queryLength < 0 || p.keyLength < 0 || p.queryDim < 0 || p.attentionDim < 0 ||
+      p.valueDim < 0)
+    return false;
+  const int64_t rows = p.batch * p.queryLength;
+  if (rows == 0)
+    return true;
+  const MicroKernels &mk = detail::microKernels();
+  detail::parallelTasks(rows, [&](auto next) {
+    AdditiveScratch scratch;
+    scratch.qp.resize(std::max<int64_t>(p.attentionDim, 1));
+    scratch.e.resize(std::max<int64_t>(p.keyLength, 1));
+    scratch.masked.resize(std::max<int64_t>(p.keyLength, 1));
+    for (int64_t r = next(); r >= 0; r = next())
+      additiveRow(p, mk, scratch, r / p.queryLength, r % p.queryLength);
+  });
+  return true;
+}
+
+} // namespace heed::cpu

@@ -1,0 +1,55 @@
+//===- Parallel.h - Work sharing on libgomp's thread pool -------*- C++ -*-===//
+//
+// Heed's kernels share oneDNN's OpenMP runtime: Debian's libdnnl is built with
+// GCC's libgomp, and clang's own -fopenmp (libomp, not installed here) would
+// bring a second pool of spinning threads onto the same two cores. So the
+// kernels enter libgomp directly through its stable ABI (GOMP_parallel, GCC >=
+// 4.9) and hand out tasks with an atomic counter (dynamic scheduling). The
+// thread count follows OMP_NUM_THREADS like oneDNN's.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_RUNTIME_DRIVERS_CPU_KERNELS_PARALLEL_H
+#define HEED_RUNTIME_DRIVERS_CPU_KERNELS_PARALLEL_H
+
+#include <atomic>
+#include <cstdint>
+
+extern "C" {
+void GOMP_parallel(void (*fn)(void *), void *data, unsigned numThreads, unsigned flags);
+}
+
+namespace heed::cpu::detail {
+
+/// Calls worker(next) on every thread of the pool (inline when tasks <= 1);
+/// next() returns the next unclaimed task in [0, tasks), or -1 when none is left.
+template <typename Worker> void parallelTasks(int64_t tasks, Worker &&worker) {
+  struct Shared {
+    std::atomic<int64_t> next{0};
+    int64_t tasks;
+    Worker *worker;
+  } shared;
+  shared.tasks = tasks;
+  shared.worker = &worker;
+  auto claim = [](Shared &s) {
+    int64_t t = s.next.fetch_add(1, std::memory_order_relaxed);
+    return t < s.tasks ? t : int64_t(-1);
+  };
+  if (tasks <= 1) {
+    (*shared.worker)([&] { return claim(shared); });
+    return;
+  }
+  GOMP_parallel(
+      [](void *data) {
+        Shared &s = *static_cast<Shared *>(data);
+        (*s.worker)([&s] {
+          int64_t t = s.next.fetch_add(1, std::memory_order_relaxed);
+          return t < s.tasks ? t : int64_t(-1);
+        });
+      },
+      &shared, /*numThreads=*/0, /*flags=*/0);
+}
+
+} // namespace heed::cpu::detail
+
+#endif // HEED_RUNTIME_DRIVERS_CPU_KERNELS_PARALLEL_H

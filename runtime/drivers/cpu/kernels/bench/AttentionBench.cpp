@@ -1,0 +1,138 @@
+//===- AttentionBench.cpp - Timing and memory driver for the attention kernel
+//
+// heed-attention-bench B H Lq Lk D [options]
+//   --mask=none|causal|causal-br|keylen   (keylen: every batch sees 3/4 of the keys)
+//   --repeat=N (default 20)   --warmup=N (default 3)   --dry-run (allocate, skip the kernel)
+//   --packed (Q/K/V/O as [B, L, H*D])   --weights   --qblock=N --kblock=N
+// Prints the median, min and max time per call and GFLOP/s counting the
+// visible (query, key) pairs only: 4 * D * pairs. Not a test: bench/attention_memory.sh runs it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/cpu/kernels/Attention.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+using heed::cpu::AttentionProblem;
+using heed::cpu::CausalAlign;
+using heed::cpu::Strides4;
+
+namespace {
+
+Strides4 splitHeads(int64_t h, int64_t l, int64_t d) { return {h * l * d, l * d, d, 1}; }
+Strides4 packedHeads(int64_t h, int64_t l, int64_t d) { return {l * h * d, d, h * d, 1}; }
+
+void fill(std::vector<float> &x, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (float &v : x)
+    v = dist(gen);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 6) {
+    std::fprintf(stderr,
+                 "usage: %s B H Lq Lk D [--mask=none|causal|causal-br|keylen] "
+                 "[--repeat=N] [--warmup=N] [--dry-run] [--packed] [--weights] "
+                 "[--qblock=N] [--kblock=N]\n",
+                 argv[0]);
+    return 2;
+  }
+  int64_t b = std::atoll(argv[1]), h = std::atoll(argv[2]), lq = std::atoll(argv[3]),
+          lk = std::atoll(argv[4]), d = std::atoll(argv[5]);
+  std::string mask = "none";
+  int repeat = 20, warmup = 3;
+  bool dryRun = false, packed = false, weights = false;
+  int64_t qblock = 0, kblock = 0;
+  for (int i = 6; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--mask=", 0) == 0)
+      mask = a.substr(7);
+    else if (a.rfind("--repeat=", 0) == 0)
+      repeat = std::atoi(a.c_str() + 9);
+    else if (a.rfind("--warmup=", 0) == 0)
+      warmup = std::atoi(a.c_str() + 9);
+    else if (a.rfind("--qblock=", 0) == 0)
+      qblock = std::atoll(a.c_str() + 9);
+    else if (a.rfind("--kblock=", 0) == 0)
+      kblock = std::atoll(a.c_str() + 9);
+    else if (a == "--dry-run")
+      dryRun = true;
+    else if (a == "--packed")
+      packed = true;
+    else if (a == "--weights")
+      weights = true;
+    else {
+      std::fprintf(stderr, "unknown option '%s'\n", a.c_str());
+      return 2;
+    }
+  }
+
+  std::vector<float> q(b * h * lq * d), k(b * h * lk * d), v(b * h * lk * d), o(b * h * lq * d);
+  std::vector<float> w(weights ? b * h * lq * lk : 0);
+  std::vector<int64_t> lengths(b, lk - lk / 4);
+  fill(q, 1), fill(k, 2), fill(v, 3), fill(o, 4), fill(w, 5);
+
+  AttentionProblem p;
+  p.batch = b, p.heads = h, p.kvHeads = h, p.queryLength = lq, p.keyLength = lk;
+  p.headDim = d, p.valueDim = d, p.scale = 1.0f / std::sqrt(float(d));
+  p.query = q.data(), p.key = k.data(), p.value = v.data(), p.output = o.data();
+  auto strides = packed ? packedHeads : splitHeads;
+  p.queryStrides = strides(h, lq, d), p.outputStrides = strides(h, lq, d);
+  p.keyStrides = strides(h, lk, d), p.valueStrides = strides(h, lk, d);
+  p.causal = mask == "causal" || mask == "causal-br";
+  p.causalAlign = mask == "causal-br" ? CausalAlign::bottomRight : CausalAlign::topLeft;
+  if (mask == "keylen")
+    p.keyLengths = lengths.data();
+  if (weights)
+    p.weights = w.data(), p.weightsStrides = {h * lq * lk, lq * lk, lk, 1};
+  p.queryBlock = qblock, p.keyBlock = kblock;
+
+  // Visible (query, key) pairs, for the flop count.
+  double pairs = 0;
+  for (int64_t i = 0; i < lq; ++i) {
+    int64_t end = p.keyLengths ? lengths[0] : lk;
+    if (p.causal)
+      end = std::min(
+          end,
+          std::max<int64_t>(0, i + 1 + (p.causalAlign == CausalAlign::bottomRight ? lk - lq : 0)));
+    pairs += double(end);
+  }
+  double flops = 4.0 * double(d) * pairs * double(b * h);
+
+  if (dryRun) {
+    std::printf("dry run: inputs and outputs allocated (%.1f MB)\n",
+                double((q.size() + k.size() + v.size() + o.size() + w.size()) * 4) / 1e6);
+    return 0;
+  }
+  for (int i = 0; i < warmup; ++i)
+    heed::cpu::attention(p);
+  std::vector<double> ms;
+  for (int i = 0; i < repeat; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (!heed::cpu::attention(p)) {
+      std::fprintf(stderr, "attention rejected the problem\n");
+      return 1;
+    }
+    auto t1 = std::chrono::steady_clock::now();
+    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  double median = ms[ms.size() / 2];
+  std::printf("B=%lld H=%lld Lq=%lld Lk=%lld D=%lld mask=%s%s: median %.3f ms (min %.3f, max "
+              "%.3f, n=%d), %.1f GFLOP/s\n",
+              (long long)b, (long long)h, (long long)lq, (long long)lk, (long long)d, mask.c_str(),
+              packed ? " packed" : "", median, ms.front(), ms.back(), repeat,
+              flops / (median * 1e6));
+  return 0;
+}

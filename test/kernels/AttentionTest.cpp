@@ -1,0 +1,903 @@
+//===- AttentionTest.cpp - Fused attention kernels vs naive references ----===//
+//
+// Every case runs the kernel and a naive double-precision reference written
+// from the definition (one query row at a time, no blocks) and compares them
+// at atol 1e-4 / rtol 1e-3, NaN where and only where the reference has NaN.
+// NumpyReference.* checks against float64 numpy outputs that
+// attention_ref.py writes (run by numpy-reference.test).
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/cpu/kernels/Attention.h"
+#include "runtime/drivers/cpu/kernels/MicroKernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace heed::cpu;
+
+namespace {
+
+constexpr double kAtol = 1e-4, kRtol = 1e-3;
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kLowest = std::numeric_limits<float>::lowest();
+
+//===----------------------------------------------------------------------===//
+// Comparison
+//===----------------------------------------------------------------------===//
+
+/// Counts elements outside tolerance; NaN must match NaN, inf must match inf.
+::testing::AssertionResult closeTo(const float *got, const double *want, size_t n,
+                                   const char *what) {
+  size_t bad = 0, first = n;
+  double worst = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double g = got[i], w = want[i];
+    bool ok;
+    if (std::isnan(w) || std::isnan(g))
+      ok = std::isnan(w) && std::isnan(g);
+    else if (std::isinf(w) || std::isinf(g))
+      ok = g == w;
+    else
+      ok = std::abs(g - w) <= kAtol + kRtol * std::abs(w);
+    if (!ok) {
+      if (first == n)
+        first = i;
+      ++bad;
+      if (!std::isnan(g) && !std::isnan(w))
+        worst = std::max(worst, std::abs(g - w));
+    }
+  }
+  if (bad == 0)
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << what << ": " << bad << " of " << n << " elements differ; first at " << first << " got "
+         << got[first] << " want " << want[first] << "; worst abs error " << worst;
+}
+
+//===----------------------------------------------------------------------===//
+// Naive double-precision reference
+//===----------------------------------------------------------------------===//
+
+int64_t offset(const Strides4 &s, int64_t b, int64_t h, int64_t i, int64_t j) {
+  return b * s.batch + h * s.head + i * s.row + j * s.col;
+}
+
+/// Reference outputs in dense [B, H, Lq, Dv] and [B, H, Lq, Lk] order.
+void referenceAttention(const AttentionProblem &p, std::vector<double> &out,
+                        std::vector<double> &weights) {
+  const int64_t B = p.batch, H = p.heads, Lq = p.queryLength, Lk = p.keyLength;
+  const int64_t D = p.headDim, Dv = p.valueDim, group = p.heads / p.kvHeads;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  out.assign(B * H * Lq * Dv, 0.0);
+  weights.assign(B * H * Lq * Lk, 0.0);
+  std::vector<double> s(Lk);
+  std::vector<bool> visible(Lk);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < Lq; ++i) {
+        const int64_t hk = h / group;
+        bool any = false;
+        double m = -INFINITY;
+        for (int64_t j = 0; j < Lk; ++j) {
+          bool vis = true;
+          if (p.keyLengths && j >= p.keyLengths[b])
+            vis = false;
+          if (p.causal) {
+            int64_t off = p.causalAlign == CausalAlign::bottomRight ? Lk - Lq : 0;
+            if (j > i + off)
+              vis = false;
+          }
+          if (p.booleanMask && !p.booleanMask[offset(p.maskStrides, b, h, i, j)])
+            vis = false;
+          double dot = 0;
+          for (int64_t d = 0; d < D; ++d)
+            dot += double(p.query[offset(p.queryStrides, b, h, i, d)]) *
+                   double(p.key[offset(p.keyStrides, b, hk, j, d)]);
+          double v = double(p.scale) * dot;
+          if (p.additiveMask)
+            v += double(p.additiveMask[offset(p.maskStrides, b, h, i, j)]);
+          if (v == -INFINITY)
+            vis = false;
+          visible[j] = vis;
+          s[j] = v;
+          if (vis) {
+            any = true;
+            if (std::isnan(v) || v > m)
+              m = std::isnan(m) ? m : v;
+          }
+        }
+        double *o = out.data() + ((b * H + h) * Lq + i) * Dv;
+        double *w = weights.data() + ((b * H + h) * Lq + i) * Lk;
+        if (!any) {
+          double fill = p.maskedRows == MaskedRows::nan ? nan : 0.0;
+          std::fill(o, o + Dv, fill);
+          std::fill(w, w + Lk, fill);
+          continue;
+        }
+        double l = 0;
+        for (int64_t j = 0; j < Lk; ++j) {
+          w[j] = visible[j] ? std::exp(s[j] - m) : 0.0;
+          l += w[j];
+        }
+        for (int64_t j = 0; j < Lk; ++j) {
+          w[j] /= l;
+          if (!visible[j])
+            continue; // hidden keys never touch the output ("poison V")
+          for (int64_t c = 0; c < Dv; ++c)
+            o[c] += w[j] * double(p.value[offset(p.valueStrides, b, hk, j, c)]);
+        }
+      }
+}
+
+//===----------------------------------------------------------------------===//
+// Cases
+//===----------------------------------------------------------------------===//
+
+enum class MaskKind { none, additive, boolean, keyLengths };
+enum class MaskShape { keys2d, keyPadding, full }; // [Lq,Lk], [B,1,1,Lk], [B,H,Lq,Lk]
+
+struct Case {
+  int64_t B = 1, H = 1, Hkv = 1, Lq = 1, Lk = 1, D = 8, Dv = 8;
+  bool causal = false;
+  CausalAlign align = CausalAlign::topLeft;
+  MaskKind mask = MaskKind::none;
+  MaskShape shape = MaskShape::full;
+  MaskedRows policy = MaskedRows::zero;
+  bool weights = false, packed = false;
+  float logitScale = 1.0f; // multiplies Q: logits ~ logitScale^2-ish
+  int64_t queryBlock = 0, keyBlock = 0;
+  unsigned seed = 1;
+  /// Fraction of mask cells hidden (additive: -inf/lowest/-1e4 mix).
+  double hiddenFraction = 0.3;
+  /// Force these query rows to be fully hidden by the mask tensor.
+  std::vector<int64_t> hiddenRows;
+  /// Key lengths (MaskKind::keyLengths); defaults to random in [0, Lk].
+  std::vector<int64_t> lengths;
+};
+
+std::string describe(const Case &c) {
+  std::ostringstream os;
+  os << "B=" << c.B << " H=" << c.H << " Hkv=" << c.Hkv << " Lq=" << c.Lq << " Lk=" << c.Lk
+     << " D=" << c.D << " Dv=" << c.Dv << " causal=" << c.causal
+     << " br=" << (c.align == CausalAlign::bottomRight) << " mask=" << int(c.mask)
+     << " shape=" << int(c.shape) << " nan=" << (c.policy == MaskedRows::nan)
+     << " weights=" << c.weights << " packed=" << c.packed << " logit=" << c.logitScale
+     << " qb=" << c.queryBlock << " kb=" << c.keyBlock << " seed=" << c.seed;
+  return os.str();
+}
+
+struct Instance {
+  std::vector<float> q, k, v, o, w, additive;
+  std::vector<uint8_t> boolean;
+  std::vector<int64_t> lengths;
+  AttentionProblem p;
+};
+
+Strides4 dense(int64_t h, int64_t l, int64_t d) { return {h * l * d, l * d, d, 1}; }
+Strides4 packedHeads(int64_t h, int64_t l, int64_t d) { return {l * h * d, d, h * d, 1}; }
+
+void build(const Case &c, Instance &in) {
+  std::mt19937 gen(c.seed);
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f), unit(0.0f, 1.0f);
+  in.q.resize(c.B * c.H * c.Lq * c.D);
+  in.k.resize(c.B * c.Hkv * c.Lk * c.D);
+  in.v.resize(c.B * c.Hkv * c.Lk * c.Dv);
+  in.o.assign(c.B * c.H * c.Lq * c.Dv, 12345.0f); // every element must be written
+  for (float &x : in.q)
+    x = uni(gen) * c.logitScale;
+  for (float &x : in.k)
+    x = uni(gen);
+  for (float &x : in.v)
+    x = uni(gen);
+  AttentionProblem &p = in.p;
+  p = AttentionProblem();
+  p.batch = c.B, p.heads = c.H, p.kvHeads = c.Hkv, p.queryLength = c.Lq, p.keyLength = c.Lk;
+  p.headDim = c.D, p.valueDim = c.Dv, p.scale = 1.0f / std::sqrt(float(std::max<int64_t>(c.D, 1)));
+  p.query = in.q.data(), p.key = in.k.data(), p.value = in.v.data(), p.output = in.o.data();
+  auto layout = c.packed ? packedHeads : dense;
+  p.queryStrides = layout(c.H, c.Lq, c.D), p.outputStrides = layout(c.H, c.Lq, c.Dv);
+  p.keyStrides = layout(c.Hkv, c.Lk, c.D), p.valueStrides = layout(c.Hkv, c.Lk, c.Dv);
+  p.causal = c.causal, p.causalAlign = c.align, p.maskedRows = c.policy;
+  p.queryBlock = c.queryBlock, p.keyBlock = c.keyBlock;
+  if (c.weights) {
+    in.w.assign(c.B * c.H * c.Lq * c.Lk, 12345.0f);
+    p.weights = in.w.data(), p.weightsStrides = dense(c.H, c.Lq, c.Lk);
+  }
+
+  int64_t mb = c.B, mh = c.H, mq = c.Lq;
+  if (c.shape == MaskShape::keys2d)
+    mb = 1, mh = 1;
+  if (c.shape == MaskShape::keyPadding)
+    mh = 1, mq = 1;
+  Strides4 ms = dense(mh, mq, c.Lk);
+  if (mb == 1)
+    ms.batch = 0;
+  if (mh == 1)
+    ms.head = 0;
+  if (mq == 1)
+    ms.row = 0;
+  const int64_t cells = mb * mh * mq * c.Lk;
+  auto hideRow = [&](int64_t cell) {
+    int64_t i = (cell / c.Lk) % mq;
+    for (int64_t r : c.hiddenRows)
+      if (r == i || mq == 1)
+        return true;
+    return false;
+  };
+  if (c.mask == MaskKind::additive) {
+    in.additive.resize(cells);
+    for (int64_t x = 0; x < cells; ++x) {
+      float u = unit(gen);
+      float val = uni(gen);
+      if (u < c.hiddenFraction / 3)
+        val = -kInf;
+      else if (u < 2 * c.hiddenFraction / 3)
+        val = kLowest;
+      else if (u < c.hiddenFraction)
+        val = -1e4f;
+      in.additive[x] = hideRow(x) ? -kInf : val;
+    }
+    p.additiveMask = in.additive.data(), p.maskStrides = ms;
+  } else if (c.mask == MaskKind::boolean) {
+    in.boolean.resize(cells);
+    for (int64_t x = 0; x < cells; ++x)
+      in.boolean[x] = hideRow(x) ? 0 : (unit(gen) >= c.hiddenFraction ? 1 : 0);
+    p.booleanMask = in.boolean.data(), p.maskStrides = ms;
+  } else if (c.mask == MaskKind::keyLengths) {
+    in.lengths = c.lengths;
+    std::uniform_int_distribution<int64_t> len(0, c.Lk);
+    while (int64_t(in.lengths.size()) < c.B)
+      in.lengths.push_back(len(gen));
+    p.keyLengths = in.lengths.data();
+  }
+}
+
+/// Gathers the kernel's output (any layout) into dense [B, H, Lq, Dv] order.
+std::vector<float> denseOutput(const Instance &in) {
+  const AttentionProblem &p = in.p;
+  std::vector<float> out;
+  for (int64_t b = 0; b < p.batch; ++b)
+    for (int64_t h = 0; h < p.heads; ++h)
+      for (int64_t i = 0; i < p.queryLength; ++i)
+        for (int64_t c = 0; c < p.valueDim; ++c)
+          out.push_back(in.o[offset(p.outputStrides, b, h, i, c)]);
+  return out;
+}
+
+void check(const Case &c, Instance *keep = nullptr) {
+  SCOPED_TRACE(describe(c));
+  Instance local;
+  Instance &in = keep ? *keep : local;
+  build(c, in);
+  std::vector<double> wantOut, wantW;
+  referenceAttention(in.p, wantOut, wantW);
+  ASSERT_TRUE(attention(in.p));
+  std::vector<float> got = denseOutput(in);
+  EXPECT_TRUE(closeTo(got.data(), wantOut.data(), got.size(), "output"));
+  if (c.weights)
+    EXPECT_TRUE(closeTo(in.w.data(), wantW.data(), in.w.size(), "weights"));
+}
+
+//===----------------------------------------------------------------------===//
+// Lengths around the block sizes
+//===----------------------------------------------------------------------===//
+
+TEST(Attention, LengthsAroundTheTile) {
+  for (int64_t len : {1, 2, 7, 8, 9, 63, 64, 65, 127, 128, 129})
+    for (bool causal : {false, true}) {
+      Case c;
+      c.B = 1, c.H = 2, c.Hkv = 2, c.Lq = len, c.Lk = len, c.D = 16, c.Dv = 16;
+      c.causal = causal, c.seed = unsigned(len);
+      check(c);
+    }
+}
+
+TEST(Attention, SmallBlocksStressTails) {
+  for (int64_t qb : {1, 3, 5, 8})
+    for (int64_t kb : {1, 5, 8, 13}) {
+      Case c;
+      c.H = 2, c.Hkv = 1, c.Lq = 17, c.Lk = 23, c.D = 12, c.Dv = 5, c.causal = kb % 2;
+      c.align = qb % 2 ? CausalAlign::bottomRight : CausalAlign::topLeft;
+      c.queryBlock = qb, c.keyBlock = kb, c.weights = true, c.seed = unsigned(qb * 16 + kb);
+      check(c);
+    }
+}
+
+TEST(Attention, CausalBothAlignmentsWithDifferentLengths) {
+  const std::pair<int64_t, int64_t> lengths[] = {{1, 1},   {1, 65},   {65, 1},   {5, 130},
+                                                 {130, 5}, {64, 200}, {200, 64}, {63, 129}};
+  for (auto [lq, lk] : lengths)
+    for (CausalAlign align : {CausalAlign::topLeft, CausalAlign::bottomRight})
+      for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan}) {
+        Case c;
+        c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = lq, c.Lk = lk, c.D = 32, c.Dv = 24;
+        c.causal = true, c.align = align, c.policy = policy, c.weights = true;
+        c.seed = unsigned(lq * 1000 + lk);
+        check(c);
+      }
+}
+
+//===----------------------------------------------------------------------===//
+// Masks
+//===----------------------------------------------------------------------===//
+
+TEST(Attention, BroadcastMasks) {
+  for (MaskKind kind : {MaskKind::additive, MaskKind::boolean})
+    for (MaskShape shape : {MaskShape::keys2d, MaskShape::keyPadding, MaskShape::full})
+      for (bool causal : {false, true}) {
+        Case c;
+        c.B = 2, c.H = 3, c.Hkv = 3, c.Lq = 70, c.Lk = 70, c.D = 16, c.Dv = 16;
+        c.mask = kind, c.shape = shape, c.causal = causal, c.weights = true;
+        c.seed = unsigned(int(kind) * 10 + int(shape) * 2 + causal);
+        check(c);
+      }
+}
+
+TEST(Attention, FullyMaskedRowsBothPolicies) {
+  for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan}) {
+    for (MaskKind kind : {MaskKind::additive, MaskKind::boolean}) {
+      Case c;
+      c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = 66, c.Lk = 67, c.D = 16, c.Dv = 8;
+      c.mask = kind, c.shape = MaskShape::full, c.policy = policy, c.weights = true;
+      c.hiddenRows = {0, 5, 64, 65};
+      check(c);
+    }
+    Case c;
+    c.B = 4, c.H = 2, c.Hkv = 1, c.Lq = 9, c.Lk = 65, c.D = 16, c.Dv = 8;
+    c.mask = MaskKind::keyLengths, c.lengths = {0, 1, 64, 65}, c.policy = policy;
+    c.weights = true;
+    check(c);
+    // Every row hidden by the key-padding mask of one batch.
+    Case pad;
+    pad.B = 2, pad.H = 2, pad.Hkv = 2, pad.Lq = 9, pad.Lk = 9, pad.mask = MaskKind::boolean;
+    pad.shape = MaskShape::keyPadding, pad.hiddenFraction = 1.0, pad.policy = policy;
+    pad.weights = true;
+    check(pad);
+  }
+}
+
+TEST(Attention, FullyMaskedRowValues) {
+  for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan}) {
+    Case c;
+    c.Lq = 3, c.Lk = 4, c.mask = MaskKind::keyLengths, c.lengths = {0}, c.policy = policy;
+    c.weights = true;
+    Instance in;
+    check(c, &in);
+    for (float x : in.o)
+      EXPECT_TRUE(policy == MaskedRows::nan ? std::isnan(x) : x == 0.0f);
+    for (float x : in.w)
+      EXPECT_TRUE(policy == MaskedRows::nan ? std::isnan(x) : x == 0.0f);
+  }
+}
+
+TEST(Attention, MixedInfLowestAndMinus1e4) {
+  for (double frac : {0.3, 0.9, 0.99}) {
+    Case c;
+    c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = 65, c.Lk = 129, c.D = 32, c.Dv = 32;
+    c.mask = MaskKind::additive, c.shape = MaskShape::full, c.hiddenFraction = frac;
+    c.weights = true, c.causal = frac > 0.5, c.align = CausalAlign::bottomRight;
+    c.seed = unsigned(frac * 100);
+    check(c);
+  }
+  // A row whose only unhidden keys are lowest() is uniform over them, not masked.
+  Case c;
+  c.Lq = 2, c.Lk = 70, c.mask = MaskKind::additive, c.weights = true;
+  Instance in;
+  build(c, in);
+  for (int64_t j = 0; j < 70; ++j)
+    in.additive[j] = j % 3 ? -kInf : kLowest;
+  std::vector<double> wantOut, wantW;
+  referenceAttention(in.p, wantOut, wantW);
+  ASSERT_TRUE(attention(in.p));
+  EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
+  EXPECT_TRUE(closeTo(in.w.data(), wantW.data(), in.w.size(), "weights"));
+  EXPECT_FALSE(std::isnan(in.o[0]));
+}
+
+TEST(Attention, LogitsAround1e4) {
+  for (bool causal : {false, true}) {
+    Case c;
+    c.B = 1, c.H = 2, c.Hkv = 2, c.Lq = 65, c.Lk = 130, c.D = 64, c.Dv = 16;
+    c.logitScale = 2000.0f; // |scale q.k| up to ~1e4
+    c.causal = causal, c.weights = true;
+    check(c);
+  }
+}
+
+TEST(Attention, PoisonValuesAtHiddenKeysNeverLeak) {
+  for (int64_t lq : {1, 2, 70}) { // direct (decode) and blocked paths
+    Case c;
+    c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = lq, c.Lk = 100, c.D = 16, c.Dv = 16;
+    c.mask = MaskKind::keyLengths, c.lengths = {40, 100}, c.causal = lq > 2;
+    Instance in;
+    build(c, in);
+    // Batch 0 sees keys < 40: poison the rest (and, causally, the future).
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t j = 40; j < 100; ++j)
+        for (int64_t x = 0; x < 16; ++x)
+          in.v[((0 * 2 + h) * 100 + j) * 16 + x] = x % 2 ? kInf : std::nanf("");
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t x = 0; x < 16; ++x)
+        in.v[((1 * 2 + h) * 100 + 99) * 16 + x] = 1000.0f; // hidden by causality unless lq=100
+    std::vector<double> wantOut, wantW;
+    referenceAttention(in.p, wantOut, wantW);
+    ASSERT_TRUE(attention(in.p));
+    for (int64_t i = 0; i < 2 * lq * 16; ++i)
+      ASSERT_TRUE(std::isfinite(in.o[i])) << "at " << i;
+    EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
+  }
+  // Additive -inf and boolean masks with poison at hidden cells.
+  for (MaskKind kind : {MaskKind::additive, MaskKind::boolean}) {
+    Case c;
+    c.Lq = 66, c.Lk = 66, c.mask = kind, c.shape = MaskShape::keyPadding;
+    c.hiddenFraction = 0.5;
+    Instance in;
+    build(c, in);
+    for (int64_t j = 0; j < 66; ++j) {
+      bool hidden = kind == MaskKind::boolean ? !in.boolean[j] : in.additive[j] == -kInf;
+      if (hidden)
+        for (int64_t x = 0; x < 8; ++x)
+          in.v[j * 8 + x] = kInf;
+    }
+    std::vector<double> wantOut, wantW;
+    referenceAttention(in.p, wantOut, wantW);
+    ASSERT_TRUE(attention(in.p));
+    EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
+  }
+}
+
+TEST(Attention, NaNInOneQueryRowStaysInItsRow) {
+  for (int64_t lq : {1, 3, 70}) {
+    Case c;
+    c.H = 2, c.Hkv = 2, c.Lq = lq, c.Lk = 90, c.D = 16, c.Dv = 16, c.weights = true;
+    Instance in;
+    build(c, in);
+    const int64_t bad = lq / 2;
+    in.q[bad * 16 + 3] = std::nanf("");
+    ASSERT_TRUE(attention(in.p));
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t i = 0; i < lq; ++i)
+        for (int64_t x = 0; x < 16; ++x)
+          EXPECT_EQ(std::isnan(in.o[(h * lq + i) * 16 + x]), h == 0 && i == bad)
+              << "h=" << h << " i=" << i;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Heads and layouts
+//===----------------------------------------------------------------------===//
+
+TEST(Attention, GroupedQueryHeads) {
+  for (int64_t hkv : {1, 2, 4}) {
+    Case c;
+    c.B = 2, c.H = 8, c.Hkv = hkv, c.Lq = 33, c.Lk = 77, c.D = 16, c.Dv = 16;
+    c.causal = true, c.align = CausalAlign::bottomRight, c.weights = true, c.seed = unsigned(hkv);
+    check(c);
+  }
+}
+
+TEST(Attention, PackedHeadsLayout) {
+  for (int64_t lq : {1, 3, 65}) {
+    Case c;
+    c.B = 2, c.H = 4, c.Hkv = 2, c.Lq = lq, c.Lk = 65, c.D = 16, c.Dv = 16, c.packed = true;
+    c.causal = true, c.align = CausalAlign::bottomRight, c.mask = MaskKind::additive;
+    c.shape = MaskShape::keyPadding, c.weights = true;
+    check(c);
+  }
+}
+
+TEST(Attention, StridedFeaturesAndWeights) {
+  // Column strides != 1 in every tensor: features interleaved with a gap.
+  Case c;
+  c.B = 1, c.H = 2, c.Hkv = 2, c.Lq = 20, c.Lk = 30, c.D = 8, c.Dv = 8;
+  Instance in;
+  build(c, in);
+  auto spread = [](const std::vector<float> &x) {
+    std::vector<float> y(x.size() * 2, std::nanf(""));
+    for (size_t i = 0; i < x.size(); ++i)
+      y[2 * i] = x[i];
+    return y;
+  };
+  std::vector<float> q2 = spread(in.q), k2 = spread(in.k), v2 = spread(in.v);
+  std::vector<float> o2(in.o.size() * 2, 777.0f), w2(2 * 20 * 30 * 2, 777.0f);
+  AttentionProblem p = in.p;
+  auto twice = [](Strides4 s) { return Strides4{2 * s.batch, 2 * s.head, 2 * s.row, 2}; };
+  p.query = q2.data(), p.key = k2.data(), p.value = v2.data(), p.output = o2.data();
+  p.queryStrides = twice(p.queryStrides), p.keyStrides = twice(p.keyStrides);
+  p.valueStrides = twice(p.valueStrides), p.outputStrides = twice(p.outputStrides);
+  p.weights = w2.data(), p.weightsStrides = {2 * 20 * 30 * 2, 20 * 30 * 2, 30 * 2, 2};
+  std::vector<double> wantOut, wantW;
+  referenceAttention(in.p, wantOut, wantW);
+  ASSERT_TRUE(attention(p));
+  for (size_t i = 0; i < wantOut.size(); ++i)
+    EXPECT_NEAR(o2[2 * i], wantOut[i], kAtol + kRtol * std::abs(wantOut[i]));
+  for (size_t i = 0; i < wantW.size(); ++i)
+    EXPECT_NEAR(w2[2 * i], wantW[i], kAtol + kRtol * std::abs(wantW[i]));
+  for (size_t i = 1; i < o2.size(); i += 2)
+    EXPECT_EQ(o2[i], 777.0f); // gaps untouched
+}
+
+TEST(Attention, RandomShapes) {
+  std::mt19937 gen(2024);
+  auto pick = [&](std::initializer_list<int64_t> xs) {
+    std::vector<int64_t> v(xs);
+    return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(gen)];
+  };
+  for (int t = 0; t < 80; ++t) {
+    Case c;
+    c.B = pick({1, 2, 3});
+    c.Hkv = pick({1, 2});
+    c.H = c.Hkv * pick({1, 2, 3});
+    c.Lq = pick({1, 2, 5, 31, 63, 64, 65, 100, 129});
+    c.Lk = pick({1, 3, 8, 63, 64, 65, 127, 150});
+    c.D = pick({1, 7, 16, 33, 64});
+    c.Dv = pick({1, 5, 16, 64});
+    c.causal = pick({0, 1});
+    c.align = pick({0, 1}) ? CausalAlign::bottomRight : CausalAlign::topLeft;
+    c.mask = MaskKind(pick({0, 1, 2, 3}));
+    c.shape = MaskShape(pick({0, 1, 2}));
+    c.policy = pick({0, 1}) ? MaskedRows::nan : MaskedRows::zero;
+    c.weights = pick({0, 1});
+    c.packed = pick({0, 1});
+    c.queryBlock = pick({0, 0, 16, 32});
+    c.keyBlock = pick({0, 0, 16, 40});
+    c.seed = unsigned(t + 100);
+    check(c);
+  }
+}
+
+TEST(Attention, EmptyAndMalformedProblems) {
+  AttentionProblem p;
+  p.heads = 4, p.kvHeads = 3;
+  EXPECT_FALSE(attention(p));
+  p.kvHeads = 0;
+  EXPECT_FALSE(attention(p));
+  p.kvHeads = 2, p.queryLength = -1;
+  EXPECT_FALSE(attention(p));
+  p.queryLength = 0;
+  EXPECT_TRUE(attention(p)); // nothing to do
+  // Lk = 0: every row masked.
+  for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan}) {
+    Case c;
+    c.Lq = 5, c.Lk = 0, c.policy = policy;
+    check(c);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Micro-kernels: the AVX2 versions against the scalar ones
+//===----------------------------------------------------------------------===//
+
+TEST(MicroKernels, ExpAndTanhMatchTheLibrary) {
+  const auto &mk = detail::microKernels();
+  std::vector<float> xs;
+  for (float x = -100.0f; x <= 90.0f; x += 0.01f)
+    xs.push_back(x);
+  for (float x : {-kInf, kLowest, -87.5f, -87.0f, -86.9f, 0.0f, -0.0f, 88.0f, 88.5f, kInf})
+    xs.push_back(x);
+  xs.push_back(std::nanf(""));
+  while (xs.size() % 8)
+    xs.push_back(0.0f);
+  std::vector<float> e = xs;
+  mk.expSum(e.data(), int64_t(e.size()), 0.0f);
+  for (size_t i = 0; i < xs.size(); ++i) {
+    double want = std::exp(double(xs[i]));
+    if (std::isnan(xs[i]))
+      EXPECT_TRUE(std::isnan(e[i]));
+    else if (xs[i] < -87.0f)
+      EXPECT_EQ(e[i], 0.0f) << xs[i];
+    else if (xs[i] > 88.37f) // softmax only exponentiates x <= 0; inf past 88.37 is fine
+      EXPECT_TRUE(e[i] >= 0.99 * std::min(want, 3.4e38)) << xs[i];
+    else
+      EXPECT_NEAR(e[i], want, 3e-7 * want + 1e-37) << xs[i];
+  }
+  for (float x = -10.0f; x <= 10.0f; x += 0.001f) {
+    float v = 1.0f, k = 0.0f;
+    float got = mk.tanhEnergy(&x, &k, &v, 1);
+    std::vector<float> q8(8, x), k8(8, 0.0f), v8(8, 1.0f);
+    float got8 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 8) / 8;
+    EXPECT_NEAR(got, std::tanh(double(x)), 1e-6);
+    EXPECT_NEAR(got8, std::tanh(double(x)), 2e-6) << x;
+  }
+}
+
+TEST(MicroKernels, GemmMatchesScalar) {
+  const auto &fast = detail::microKernels();
+  const auto &slow = detail::scalarMicroKernels();
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  for (int64_t m : {1, 5, 6, 7, 13})
+    for (int64_t n : {8, 16, 24, 72})
+      for (int64_t k : {0, 1, 9, 64}) {
+        std::vector<float> a(m * k + 1), b(k * n + 1), c1(m * n), c2(m * n);
+        for (float &x : a)
+          x = uni(gen);
+        for (float &x : b)
+          x = uni(gen);
+        for (float &x : c1)
+          x = uni(gen);
+        c2 = c1;
+        fast.gemm(m, n, k, a.data(), k, b.data(), n, c1.data(), n, m % 2);
+        slow.gemm(m, n, k, a.data(), k, b.data(), n, c2.data(), n, m % 2);
+        for (int64_t i = 0; i < m * n; ++i)
+          ASSERT_NEAR(c1[i], c2[i], 1e-5) << m << "x" << n << "x" << k;
+      }
+}
+
+//===----------------------------------------------------------------------===//
+// Additive (Bahdanau) attention
+//===----------------------------------------------------------------------===//
+
+struct AdditiveCase {
+  int64_t B = 2, Lq = 3, Lk = 10, Dq = 8, A = 16, Dv = 8;
+  int maskKind = 0; // 0 none, 1 additive [B, Lq, Lk], 2 boolean [B, 1, Lk], 3 key lengths
+  MaskedRows policy = MaskedRows::zero;
+  bool weights = true;
+  std::vector<int64_t> lengths;
+  unsigned seed = 1;
+};
+
+void checkAdditive(const AdditiveCase &c) {
+  std::ostringstream os;
+  os << "B=" << c.B << " Lq=" << c.Lq << " Lk=" << c.Lk << " Dq=" << c.Dq << " A=" << c.A
+     << " Dv=" << c.Dv << " mask=" << c.maskKind << " nan=" << (c.policy == MaskedRows::nan);
+  SCOPED_TRACE(os.str());
+  std::mt19937 gen(c.seed);
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f), unit(0.0f, 1.0f);
+  auto random = [&](int64_t n, float s = 1.0f) {
+    std::vector<float> x(n);
+    for (float &y : x)
+      y = uni(gen) * s;
+    return x;
+  };
+  std::vector<float> q = random(c.B * c.Lq * c.Dq), kp = random(c.B * c.Lk * c.A),
+                     vals = random(c.B * c.Lk * c.Dv), wq = random(c.A * c.Dq, 0.5f),
+                     v = random(c.A, 2.0f);
+  std::vector<float> out(c.B * c.Lq * c.Dv, 12345.0f), w(c.B * c.Lq * c.Lk, 12345.0f);
+  std::vector<float> add;
+  std::vector<uint8_t> boolean;
+  std::vector<int64_t> lengths = c.lengths;
+  AdditiveAttentionProblem p;
+  p.batch = c.B, p.queryLength = c.Lq, p.keyLength = c.Lk, p.queryDim = c.Dq;
+  p.attentionDim = c.A, p.valueDim = c.Dv;
+  p.query = q.data(), p.keysProj = kp.data(), p.values = vals.data(), p.wQuery = wq.data();
+  p.v = v.data(), p.output = out.data(), p.maskedRows = c.policy;
+  if (c.weights)
+    p.weights = w.data();
+  if (c.maskKind == 1) {
+    add.resize(c.B * c.Lq * c.Lk);
+    for (float &x : add) {
+      float u = unit(gen);
+      x = u < 0.2f ? -kInf : u < 0.3f ? kLowest : u < 0.4f ? -1e4f : uni(gen);
+    }
+    for (int64_t j = 0; j < c.Lk; ++j)
+      add[j] = -kInf; // (b=0, i=0) fully masked
+    p.additiveMask = add.data();
+    p.maskStrides[0] = c.Lq * c.Lk, p.maskStrides[1] = c.Lk, p.maskStrides[2] = 1;
+  } else if (c.maskKind == 2) {
+    boolean.resize(c.B * c.Lk);
+    for (auto &x : boolean)
+      x = unit(gen) < 0.7f;
+    p.booleanMask = boolean.data();
+    p.maskStrides[0] = c.Lk, p.maskStrides[1] = 0, p.maskStrides[2] = 1;
+  } else if (c.maskKind == 3) {
+    while (int64_t(lengths.size()) < c.B)
+      lengths.push_back(std::uniform_int_distribution<int64_t>(0, c.Lk)(gen));
+    p.keyLengths = lengths.data();
+  }
+  // Poison at hidden keys (key lengths) must not leak.
+  if (c.maskKind == 3)
+    for (int64_t b = 0; b < c.B; ++b)
+      for (int64_t j = lengths[b]; j < c.Lk; ++j)
+        for (int64_t x = 0; x < c.Dv; ++x)
+          vals[(b * c.Lk + j) * c.Dv + x] = kInf;
+  ASSERT_TRUE(additiveAttention(p));
+
+  std::vector<double> wantOut(out.size(), 0.0), wantW(w.size(), 0.0);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (int64_t b = 0; b < c.B; ++b)
+    for (int64_t i = 0; i < c.Lq; ++i) {
+      std::vector<double> qp(c.A, 0.0), e(c.Lk);
+      std::vector<bool> vis(c.Lk, true);
+      for (int64_t a = 0; a < c.A; ++a)
+        for (int64_t d = 0; d < c.Dq; ++d)
+          qp[a] += double(wq[a * c.Dq + d]) * q[(b * c.Lq + i) * c.Dq + d];
+      double m = -INFINITY;
+      for (int64_t j = 0; j < c.Lk; ++j) {
+        double s = 0;
+        for (int64_t a = 0; a < c.A; ++a)
+          s += double(v[a]) * std::tanh(qp[a] + kp[(b * c.Lk + j) * c.A + a]);
+        if (c.maskKind == 1)
+          s += add[(b * c.Lq + i) * c.Lk + j];
+        if (c.maskKind == 2 && !boolean[b * c.Lk + j])
+          vis[j] = false;
+        if (c.maskKind == 3 && j >= lengths[b])
+          vis[j] = false;
+        if (s == -INFINITY)
+          vis[j] = false;
+        e[j] = s;
+        if (vis[j])
+          m = std::max(m, s);
+      }
+      double *o = wantOut.data() + (b * c.Lq + i) * c.Dv;
+      double *ww = wantW.data() + (b * c.Lq + i) * c.Lk;
+      if (m == -INFINITY) {
+        double fill = c.policy == MaskedRows::nan ? nan : 0.0;
+        std::fill(o, o + c.Dv, fill), std::fill(ww, ww + c.Lk, fill);
+        continue;
+      }
+      double l = 0;
+      for (int64_t j = 0; j < c.Lk; ++j)
+        l += ww[j] = vis[j] ? std::exp(e[j] - m) : 0.0;
+      for (int64_t j = 0; j < c.Lk; ++j) {
+        ww[j] /= l;
+        if (vis[j])
+          for (int64_t x = 0; x < c.Dv; ++x)
+            o[x] += ww[j] * vals[(b * c.Lk + j) * c.Dv + x];
+      }
+    }
+  EXPECT_TRUE(closeTo(out.data(), wantOut.data(), out.size(), "output"));
+  if (c.weights)
+    EXPECT_TRUE(closeTo(w.data(), wantW.data(), w.size(), "weights"));
+}
+
+TEST(AdditiveAttention, MatchesReference) {
+  unsigned seed = 1;
+  for (int mask : {0, 1, 2, 3})
+    for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan})
+      for (auto [lq, lk, a] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1},
+                               {3, 10, 16},
+                               {5, 33, 7},
+                               {17, 64, 128}}) {
+        AdditiveCase c;
+        c.Lq = lq, c.Lk = lk, c.A = a, c.maskKind = mask, c.policy = policy, c.seed = seed++;
+        checkAdditive(c);
+      }
+  AdditiveCase zero;
+  zero.B = 3, zero.maskKind = 3, zero.lengths = {0, 1, 10}, zero.policy = MaskedRows::nan;
+  checkAdditive(zero);
+}
+
+//===----------------------------------------------------------------------===//
+// Float64 numpy references (attention_ref.py writes them; numpy-reference.test)
+//===----------------------------------------------------------------------===//
+
+struct Npy {
+  std::string dtype; // "<f4", "<f8", "|b1", "<i8", "|u1"
+  std::vector<int64_t> shape;
+  std::vector<char> data;
+  int64_t count() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+};
+
+bool readNpy(const std::string &path, Npy &out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    return false;
+  char magic[8];
+  f.read(magic, 8);
+  if (!f || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+    return false;
+  uint32_t headerLen = 0;
+  if (magic[6] == 1) {
+    unsigned char b[2];
+    f.read(reinterpret_cast<char *>(b), 2);
+    headerLen = b[0] | (b[1] << 8);
+  } else {
+    unsigned char b[4];
+    f.read(reinterpret_cast<char *>(b), 4);
+    headerLen = b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t(b[3]) << 24);
+  }
+  std::string header(headerLen, '\0');
+  f.read(header.data(), headerLen);
+  auto descr = header.find("'descr': '");
+  if (descr == std::string::npos || header.find("'fortran_order': False") == std::string::npos)
+    return false;
+  out.dtype = header.substr(descr + 10, 3);
+  auto lp = header.find('(', header.find("'shape'")), rp = header.find(')', lp);
+  std::stringstream shape(header.substr(lp + 1, rp - lp - 1));
+  out.shape.clear();
+  for (std::string tok; std::getline(shape, tok, ',');)
+    if (tok.find_first_not_of(' ') != std::string::npos)
+      out.shape.push_back(std::stoll(tok));
+  size_t size = out.dtype[2] - '0';
+  out.data.resize(out.count() * size);
+  f.read(out.data.data(), out.data.size());
+  return bool(f) || out.data.empty();
+}
+
+template <typename T> std::vector<T> values(const Npy &n) {
+  std::vector<T> v(n.count());
+  if (!v.empty())
+    std::memcpy(v.data(), n.data.data(), v.size() * sizeof(T));
+  return v;
+}
+
+TEST(NumpyReference, Cases) {
+  const char *dir = std::getenv("HEED_ATTENTION_CASES");
+  if (!dir)
+    GTEST_SKIP() << "HEED_ATTENTION_CASES not set (numpy-reference.test sets it)";
+  std::ifstream list(std::string(dir) + "/cases.txt");
+  ASSERT_TRUE(list) << "no cases.txt in " << dir;
+  int cases = 0;
+  for (std::string line; std::getline(list, line);) {
+    std::istringstream is(line);
+    std::string name;
+    std::map<std::string, std::string> kv;
+    is >> name;
+    for (std::string tok; is >> tok;)
+      kv[tok.substr(0, tok.find('='))] = tok.substr(tok.find('=') + 1);
+    SCOPED_TRACE(line);
+    auto num = [&](const char *k) { return std::stoll(kv.at(k)); };
+    const std::string base = std::string(dir) + "/" + name + "_";
+    Npy q, k, v, want, wantW, mask;
+    ASSERT_TRUE(readNpy(base + "q.npy", q) && readNpy(base + "k.npy", k) &&
+                readNpy(base + "v.npy", v) && readNpy(base + "out.npy", want) &&
+                readNpy(base + "weights.npy", wantW));
+    std::vector<float> qv = values<float>(q), kv2 = values<float>(k), vv = values<float>(v);
+    const int64_t B = num("B"), H = num("H"), Hkv = num("Hkv"), Lq = num("Lq"), Lk = num("Lk");
+    const int64_t D = num("D"), Dv = num("Dv");
+    std::vector<float> out(B * H * Lq * Dv, 12345.0f), w(B * H * Lq * Lk, 12345.0f);
+    AttentionProblem p;
+    p.batch = B, p.heads = H, p.kvHeads = Hkv, p.queryLength = Lq, p.keyLength = Lk;
+    p.headDim = D, p.valueDim = Dv, p.scale = std::stof(kv.at("scale"));
+    p.query = qv.data(), p.key = kv2.data(), p.value = vv.data(), p.output = out.data();
+    p.queryStrides = dense(H, Lq, D), p.outputStrides = dense(H, Lq, Dv);
+    p.keyStrides = dense(Hkv, Lk, D), p.valueStrides = dense(Hkv, Lk, Dv);
+    p.weights = w.data(), p.weightsStrides = dense(H, Lq, Lk);
+    p.causal = num("causal"),
+    p.causalAlign = num("bottom_right") ? CausalAlign::bottomRight : CausalAlign::topLeft;
+    p.maskedRows = num("nan_rows") ? MaskedRows::nan : MaskedRows::zero;
+    std::vector<float> addMask;
+    std::vector<uint8_t> boolMask;
+    std::vector<int64_t> lengths;
+    const std::string maskKind = kv.at("mask");
+    if (maskKind != "none") {
+      ASSERT_TRUE(readNpy(base + "mask.npy", mask));
+      if (maskKind == "keylen") {
+        lengths = values<int64_t>(mask);
+        p.keyLengths = lengths.data();
+      } else {
+        // A mask of rank <= 4 broadcast to [B, H, Lq, Lk] (numpy rules: align right).
+        std::vector<int64_t> dims(4 - mask.shape.size(), 1);
+        dims.insert(dims.end(), mask.shape.begin(), mask.shape.end());
+        int64_t st[4], s = 1;
+        for (int x = 3; x >= 0; --x)
+          st[x] = dims[x] == 1 ? 0 : s, s *= dims[x];
+        p.maskStrides = {st[0], st[1], st[2], st[3]};
+        if (maskKind == "additive") {
+          addMask = values<float>(mask);
+          p.additiveMask = addMask.data();
+        } else {
+          boolMask = values<uint8_t>(mask);
+          p.booleanMask = boolMask.data();
+        }
+      }
+    }
+    ASSERT_TRUE(attention(p));
+    std::vector<double> wo = values<double>(want), ww = values<double>(wantW);
+    EXPECT_TRUE(closeTo(out.data(), wo.data(), out.size(), "output"));
+    EXPECT_TRUE(closeTo(w.data(), ww.data(), w.size(), "weights"));
+    ++cases;
+  }
+  EXPECT_GT(cases, 0);
+  std::printf("numpy reference: %d cases\n", cases);
+}
+
+} // namespace
