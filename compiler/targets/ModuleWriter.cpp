@@ -216,7 +216,7 @@ private:
     auto dtype = dtypeOf(type.getElementType(), op.getLoc());
     if (failed(dtype))
       return failure();
-    static const std::map<mlir::heed::DType, fb::DType> map = {
+    static const std::map<::heed::DType, fb::DType> map = {
         {::heed::DType::f32, fb::DType_f32},
         {::heed::DType::f64, fb::DType_f64},
         {::heed::DType::i32, fb::DType_i32},

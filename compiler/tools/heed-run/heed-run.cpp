@@ -27,6 +27,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -85,13 +86,15 @@ bool parseLiteral(const std::string &text, HostTensor &t, std::string &error) {
     return false;
   }
   std::string spec = text.substr(0, eq), body = text.substr(eq + 1);
+  // Dims are digits followed by 'x'; what remains is the element type.
   std::vector<std::string> parts;
   size_t start = 0;
-  for (size_t i = 0; i <= spec.size(); ++i)
-    if (i == spec.size() || spec[i] == 'x') {
+  for (size_t i = 0; i < spec.size(); ++i)
+    if (spec[i] == 'x' && i > start && std::isdigit(static_cast<unsigned char>(spec[start]))) {
       parts.push_back(spec.substr(start, i - start));
       start = i + 1;
     }
+  parts.push_back(spec.substr(start));
   if (!parseType(parts.back(), t.dtype)) {
     error = "literal '" + text + "': unknown element type '" + parts.back() +
             "' (expected f32, f64, i32, i64, i1)";
