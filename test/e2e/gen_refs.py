@@ -202,6 +202,118 @@ def reductions():
         save(f"tki_{L}", order.astype(np.int64))
 
 
+def torch():
+    import torch as t
+
+    t.set_num_threads(1)
+    return t
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+@case
+def cells():
+    T = torch()
+    for B in (2, 5):
+        r = rng(600 + B)
+        n = lambda *shape: f32(r.standard_normal(shape) * 0.5)
+        x, h, c = n(B, 6), n(B, 4), n(B, 4)
+        rw, ru, rb1, rb2 = n(4, 6), n(4, 4), n(4), n(4)
+        gw, gu, gb1, gb2 = n(12, 6), n(12, 4), n(12), n(12)
+        lw, lu, lb1, lb2 = n(16, 6), n(16, 4), n(16), n(16)
+        for name, a in dict(x=x, h=h, c=c, rw=rw, ru=ru, rb1=rb1, rb2=rb2, gw=gw, gu=gu, gb1=gb1,
+                            gb2=gb2, lw=lw, lu=lu, lb1=lb1, lb2=lb2).items():
+            save(f"{name}_{B}", a)
+        tt = lambda a: T.from_numpy(a.astype(np.float64))
+        with T.no_grad():
+            for act in ("tanh", "relu"):
+                cell = T.nn.RNNCell(6, 4, nonlinearity=act).double()
+                cell.weight_ih.copy_(tt(rw)); cell.weight_hh.copy_(tt(ru))
+                cell.bias_ih.copy_(tt(rb1)); cell.bias_hh.copy_(tt(rb2))
+                save(f"rnn_{act}_{B}", f32(cell(tt(x), tt(h)).numpy()))
+            cell = T.nn.RNNCell(6, 4, bias=False).double()
+            cell.weight_ih.copy_(tt(rw)); cell.weight_hh.copy_(tt(ru))
+            save(f"rnn_nob_{B}", f32(cell(tt(x), tt(h)).numpy()))
+            gru = T.nn.GRUCell(6, 4).double()
+            gru.weight_ih.copy_(tt(gw)); gru.weight_hh.copy_(tt(gu))
+            gru.bias_ih.copy_(tt(gb1)); gru.bias_hh.copy_(tt(gb2))
+            save(f"gru_lbr_{B}", f32(gru(tt(x), tt(h)).numpy()))
+            lstm = T.nn.LSTMCell(6, 4).double()
+            lstm.weight_ih.copy_(tt(lw)); lstm.weight_hh.copy_(tt(lu))
+            lstm.bias_ih.copy_(tt(lb1)); lstm.bias_hh.copy_(tt(lb2))
+            hh, cc = lstm(tt(x), (tt(h), tt(c)))
+            save(f"lstm_h_{B}", f32(hh.numpy()))
+            save(f"lstm_c_{B}", f32(cc.numpy()))
+        # ONNX's default GRU (reset applied before the recurrent product), in numpy.
+        xd, hd = x.astype(np.float64), h.astype(np.float64)
+        gi = xd @ gw.T.astype(np.float64) + gb1
+        H = 4
+        rz = gi[:, : 2 * H] + hd @ gu[: 2 * H].T.astype(np.float64) + gb2[: 2 * H]
+        rr, z = sigmoid(rz[:, :H]), sigmoid(rz[:, H:])
+        nn_ = np.tanh(gi[:, 2 * H :] + (rr * hd) @ gu[2 * H :].T.astype(np.float64) + gb2[2 * H :])
+        save(f"gru_onnx_{B}", f32((1 - z) * nn_ + z * hd))
+
+
+def set_params(module, flat, names):
+    """Copies a flat vector into the module's parameters in `names` order."""
+    at = 0
+    for name in names:
+        p = getattr(module, name)
+        n = p.numel()
+        p.data.copy_(module._T.from_numpy(flat[at : at + n].astype(np.float64)).view_as(p))
+        at += n
+    assert at == flat.size, (at, flat.size)
+
+
+@case
+def sequences():
+    T = torch()
+    for L in (4, 9):
+        r = rng(700 + L)
+        x = f32(r.standard_normal((L, 3, 5)))
+        xb = f32(r.standard_normal((3, L, 5)))
+        h0 = f32(r.standard_normal((4, 3, 3)) * 0.5)
+        c0 = f32(r.standard_normal((4, 3, 3)) * 0.5)
+        lengths = np.array([L, max(1, L - 2), 1], dtype=np.int64)
+        for name, a in dict(x=x, xb=xb, h0=h0, c0=c0, len=lengths).items():
+            save(f"{name}_{L}", a)
+        tt = lambda a: T.from_numpy(a.astype(np.float64))
+        with T.no_grad():
+            # LSTM with packed sequences (lengths), bidirectional, 2 layers.
+            lstm = T.nn.LSTM(5, 3, num_layers=2, bidirectional=True).double()
+            lstm._T = T
+            names = [f"{k}_l{l}{s}" for l in range(2) for s in ("", "_reverse")
+                     for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            flat = f32(r.standard_normal(504) * 0.4)
+            set_params(lstm, flat, names)
+            save(f"lstm_w_{L}", flat)
+            packed = T.nn.utils.rnn.pack_padded_sequence(tt(x), T.from_numpy(lengths),
+                                                         enforce_sorted=False)
+            y, (hn, cn) = lstm(packed, (tt(h0), tt(c0)))
+            y, _ = T.nn.utils.rnn.pad_packed_sequence(y, total_length=L)
+            save(f"lstm_y_{L}", f32(y.numpy()))
+            save(f"lstm_h_{L}", f32(hn.numpy()))
+            save(f"lstm_c_{L}", f32(cn.numpy()))
+            gru = T.nn.GRU(5, 4, batch_first=True).double()
+            gru._T = T
+            flat = f32(r.standard_normal(132) * 0.4)
+            set_params(gru, flat, ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"])
+            save(f"gru_w_{L}", flat)
+            y, hn = gru(tt(xb))
+            save(f"gru_y_{L}", f32(y.numpy()))
+            save(f"gru_h_{L}", f32(hn.numpy()))
+            rnn = T.nn.RNN(5, 4, num_layers=2, nonlinearity="relu", bias=False).double()
+            rnn._T = T
+            flat = f32(r.standard_normal(68) * 0.4)
+            set_params(rnn, flat, ["weight_ih_l0", "weight_hh_l0", "weight_ih_l1", "weight_hh_l1"])
+            save(f"rnn_w_{L}", flat)
+            y, hn = rnn(tt(x))
+            save(f"rnn_y_{L}", f32(y.numpy()))
+            save(f"rnn_h_{L}", f32(hn.numpy()))
+
+
 def main():
     global OUT
     if len(sys.argv) != 3 or sys.argv[1] not in CASES:
