@@ -314,6 +314,104 @@ def sequences():
             save(f"rnn_h_{L}", f32(hn.numpy()))
 
 
+def attention64(q, k, v, scale, visible=None, additive=None, policy="zero"):
+    """softmax(scale q k^T + additive, masked by `visible`) v in float64; [..., L, D]."""
+    q, k, v = (a.astype(np.float64) for a in (q, k, v))
+    s = scale * (q @ k.swapaxes(-1, -2))
+    if additive is not None:
+        s = s + additive.astype(np.float64)
+    if visible is not None:
+        s = np.where(visible, s, -np.inf)
+    s = np.broadcast_to(s, np.broadcast_shapes(s.shape, q.shape[:-1] + (k.shape[-2],))).copy()
+    dead = np.all(np.isneginf(s), axis=-1, keepdims=True)
+    s = np.where(dead, 0.0, s)
+    p = softmax64(s, -1)
+    p = np.where(dead, np.nan if policy == "nan" else 0.0, p)
+    return p @ v, p
+
+
+@case
+def attention():
+    scale = np.float32(0.35355339)
+    for Lq, Lk in ((3, 5), (7, 4)):
+        r = rng(800 + Lq)
+        B = 2
+        q = f32(r.standard_normal((B, 2, Lq, 8)))
+        k = f32(r.standard_normal((B, 2, Lk, 8)))
+        v = f32(r.standard_normal((B, 2, Lk, 8)))
+        v[:, :, -1, :] = 1000.0  # poison V: masked keys must not leak
+        pad = np.ones((B, 1, 1, Lk), dtype=bool)
+        pad[0, ..., -1] = False
+        pad[1] = False  # batch row 1 sees no key at all: fully masked rows
+        lengths = np.array([Lk - 1, 1], dtype=np.int64)
+        add = f32(r.standard_normal((Lq, Lk)))
+        add[:, -1] = -np.inf
+        add[0, 0] = np.finfo(np.float32).min
+        for name, a in dict(q=q, k=k, v=v, pad=pad, len=lengths, add=add).items():
+            save(f"{name}_{Lq}", a)
+        causal = np.arange(Lk)[None, :] <= np.arange(Lq)[:, None] + (Lk - Lq)
+        o, w = attention64(q, k, v, scale, visible=pad & causal)
+        save(f"bc_o_{Lq}", f32(o))
+        save(f"bc_w_{Lq}", f32(w))
+        save(f"bc_nan_{Lq}", f32(attention64(q, k, v, scale, pad & causal, policy="nan")[0]))
+        keyvis = (np.arange(Lk)[None, :] < lengths[:, None])[:, None, None, :]
+        save(f"len_o_{Lq}", f32(attention64(q, k, v, scale, keyvis)[0]))
+        qbig = f32(q * 300.0)  # logits ~1e4
+        save(f"qbig_{Lq}", qbig)
+        save(f"big_o_{Lq}", f32(attention64(qbig, k, v, scale, keyvis)[0]))
+        save(f"add_o_{Lq}", f32(attention64(q, k, v, scale, additive=add)[0]))
+        # Packed heads: H = 4 query heads of D = 8, Hkv = 2; causal top-left.
+        xq = f32(r.standard_normal((B, Lq, 32)))
+        xkv = f32(r.standard_normal((B, Lk, 16)))
+        save(f"xq_{Lq}", xq)
+        save(f"xkv_{Lq}", xkv)
+        qh = xq.reshape(B, Lq, 4, 8).transpose(0, 2, 1, 3)
+        kh = np.repeat(xkv.reshape(B, Lk, 2, 8).transpose(0, 2, 1, 3), 2, axis=1)
+        top_left = np.arange(Lk)[None, :] <= np.arange(Lq)[:, None]
+        o = attention64(qh, kh, kh, scale, top_left)[0]
+        save(f"packed_{Lq}", f32(o.transpose(0, 2, 1, 3).reshape(B, Lq, 32)))
+        q3 = f32(r.standard_normal((3, Lq, 8)))
+        k3 = f32(r.standard_normal((3, Lk, 8)))
+        v3 = f32(r.standard_normal((3, Lk, 6)))
+        save(f"q3_{Lq}", q3)
+        save(f"k3_{Lq}", k3)
+        save(f"v3_{Lq}", v3)
+        save(f"r3_{Lq}", f32(attention64(q3, k3, v3, 0.5)[0]))
+
+
+def additive64(q, kp, h, wq, v, visible):
+    """q [B, Lq, Dq]; returns [B, Lq, Dv] and the weights [B, Lq, Lk]."""
+    q, kp, h, wq, v = (a.astype(np.float64) for a in (q, kp, h, wq, v))
+    e = np.tanh((q @ wq.T)[:, :, None, :] + kp[:, None, :, :]) @ v  # [B, Lq, Lk]
+    e = np.where(visible, e, -np.inf)
+    dead = np.all(np.isneginf(e), axis=-1, keepdims=True)
+    p = np.where(dead, 0.0, softmax64(np.where(dead, 0.0, e), -1))
+    return p @ h, p
+
+
+@case
+def additive_attention():
+    for Lk in (4, 10):
+        r = rng(900 + Lk)
+        B = 3
+        s = f32(r.standard_normal((B, 8)))
+        qs = f32(r.standard_normal((B, 2, 8)))
+        kp = f32(r.standard_normal((B, Lk, 6)))
+        h = f32(r.standard_normal((B, Lk, 5)))
+        wq = f32(r.standard_normal((6, 8)) * 0.5)
+        v = f32(r.standard_normal(6))
+        lengths = np.array([Lk, 2, 0], dtype=np.int32)
+        bm = r.random((B, 1, Lk)) < 0.7
+        bm[:, :, 0] = True
+        for name, a in dict(s=s, qs=qs, kp=kp, h=h, wq=wq, v=v, len=lengths, bm=bm).items():
+            save(f"{name}_{Lk}", a)
+        visible = (np.arange(Lk)[None, :] < lengths[:, None])[:, None, :]
+        o, p = additive64(s[:, None, :], kp, h, wq, v, visible)
+        save(f"step_o_{Lk}", f32(o[:, 0]))
+        save(f"step_w_{Lk}", f32(p[:, 0]))
+        save(f"seq_o_{Lk}", f32(additive64(qs, kp, h, wq, v, bm)[0]))
+
+
 def main():
     global OUT
     if len(sys.argv) != 3 or sys.argv[1] not in CASES:
