@@ -412,6 +412,49 @@ def additive_attention():
         save(f"seq_o_{Lk}", f32(additive64(qs, kp, h, wq, v, bm)[0]))
 
 
+@case
+def scan():
+    for T in (3, 8):
+        r = rng(1000 + T)
+        xs = f32(r.standard_normal((T, 2, 4)))
+        h0 = f32(r.standard_normal((2, 3)))
+        w = f32(r.standard_normal((3, 4)) * 0.5)
+        u = f32(r.standard_normal((3, 3)) * 0.5)
+        for name, a in dict(xs=xs, h0=h0, w=w, u=u).items():
+            save(f"{name}_{T}", a)
+        h = h0.astype(np.float64)
+        hs = np.zeros((T, 2, 3))
+        for t in reversed(range(T)):
+            h = np.tanh(xs[t] @ w.T.astype(np.float64) + h @ u.T.astype(np.float64))
+            hs[t] = h
+        save(f"hT_{T}", f32(h))
+        save(f"hs_{T}", f32(hs))
+        m0 = f32(r.standard_normal((2, 1, 2)))
+        save(f"m0_{T}", m0)
+        save(f"grown_{T}", f32(m0 * (2.0 ** np.arange(T + 1))[None, :, None]))
+
+
+@case
+def weights():
+    r = rng(1100)
+    ws = f32(r.standard_normal((96, 128)) * 0.1)
+    v = f32(r.standard_normal(96))
+    np.savez(os.path.join(OUT, "weights.npz"), **{"attn.w_s": ws, "attn.v": v})
+    np.savez(os.path.join(OUT, "weights_bad.npz"), **{"attn.w_s": ws, "attn.v": v[:95]})
+    for Lk in (4, 9):
+        B = 2
+        s = f32(r.standard_normal((B, 128)))
+        keys = f32(r.standard_normal((B, Lk, 96)))
+        h = f32(r.standard_normal((B, Lk, 256)))
+        lengths = np.array([Lk, 3], dtype=np.int64)
+        for name, a in dict(s=s, keys=keys, h=h, len=lengths).items():
+            save(f"{name}_{Lk}", a)
+        visible = (np.arange(Lk)[None, :] < lengths[:, None])[:, None, :]
+        o, p = additive64(s[:, None, :], keys, h, ws, v, visible)
+        save(f"ctx_{Lk}", f32(o[:, 0]))
+        save(f"alpha_{Lk}", f32(p[:, 0]))
+
+
 def main():
     global OUT
     if len(sys.argv) != 3 or sys.argv[1] not in CASES:
