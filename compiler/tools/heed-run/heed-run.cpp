@@ -58,6 +58,7 @@ cl::opt<std::string>
                cl::init("zero"));
 
 int fail(const std::string &message) {
+  llvm::outs().flush();
   llvm::errs() << "heed-run: " << message << "\n";
   return 1;
 }
