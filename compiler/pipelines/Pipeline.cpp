@@ -12,8 +12,30 @@ using namespace mlir;
 
 void heed::buildHeedPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(createHeedInferShapes());
+  if (options.fuse) {
+    // Canonical spellings first, cleaned up (x * 1, dead ops, duplicate
+    // constants), then the fusions: dot-product before additive, since an
+    // additive score never has the QK^T shape the first one looks for.
+    pm.addNestedPass<func::FuncOp>(createHeedCanonicalizeAttention());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    HeedFuseAttentionOptions attention;
+    attention.report = options.fusionReport;
+    attention.maskedRows = options.maskedRows;
+    pm.addNestedPass<func::FuncOp>(createHeedFuseAttention(attention));
+    HeedFuseAdditiveAttentionOptions additive;
+    additive.report = options.fusionReport;
+    additive.maskedRows = options.maskedRows;
+    pm.addNestedPass<func::FuncOp>(createHeedFuseAdditiveAttention(additive));
+  }
+  if (options.fusionReport) {
+    HeedFusionReportOptions report;
+    report.fusionDisabled = !options.fuse;
+    pm.addNestedPass<func::FuncOp>(createHeedFusionReport(report));
+  }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createHeedInferShapes());
 }
 
 void heed::registerHeedPipelines() {

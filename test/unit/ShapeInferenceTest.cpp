@@ -62,6 +62,42 @@ TEST(ShapeInference, ReshapeCopiesAndInfers) {
   EXPECT_EQ(*dyn, (SmallVector<int64_t>{kDyn, kDyn, 8, 64}));
 }
 
+TEST(ShapeInference, ReshapeInfersPastCopiedDynamicDims) {
+  std::string error;
+  // The dynamic dim is copied, so it cancels out of the element count.
+  auto r = shape::reshape({kDyn, 256}, {0, 1, -1}, error);
+  ASSERT_TRUE(succeeded(r)) << error;
+  EXPECT_EQ(*r, (SmallVector<int64_t>{kDyn, 1, 256}));
+  auto heads = shape::reshape({kDyn, kDyn, 512}, {0, 0, 8, -1}, error);
+  ASSERT_TRUE(succeeded(heads)) << error;
+  EXPECT_EQ(*heads, (SmallVector<int64_t>{kDyn, kDyn, 8, 64}));
+  auto merge = shape::reshape({kDyn, 8, 64}, {0, -1}, error);
+  ASSERT_TRUE(succeeded(merge)) << error;
+  EXPECT_EQ(*merge, (SmallVector<int64_t>{kDyn, 512}));
+  // A dynamic dim that is not copied keeps the -1 dynamic.
+  auto moved = shape::reshape({kDyn, 256}, {1, -1}, error);
+  ASSERT_TRUE(succeeded(moved)) << error;
+  EXPECT_EQ(*moved, (SmallVector<int64_t>{1, kDyn}));
+  auto other = shape::reshape({4, kDyn, 6}, {0, -1}, error);
+  ASSERT_TRUE(succeeded(other)) << error;
+  EXPECT_EQ(*other, (SmallVector<int64_t>{4, kDyn}));
+  // Without a -1, a dynamic count is left to run time.
+  auto noInfer = shape::reshape({kDyn, 6}, {0, 6}, error);
+  ASSERT_TRUE(succeeded(noInfer)) << error;
+  EXPECT_EQ(*noInfer, (SmallVector<int64_t>{kDyn, 6}));
+  // The dims that are not copied must still divide.
+  EXPECT_TRUE(failed(shape::reshape({kDyn, 6}, {0, 4, -1}, error)));
+  EXPECT_NE(error.find("do not divide into 4"), std::string::npos) << error;
+}
+
+TEST(ShapeInference, MeetAllFindsClashesBehindDynamicDims) {
+  EXPECT_EQ(shape::meetAll({kDyn, 2, kDyn}), 2);
+  EXPECT_EQ(shape::meetAll({kDyn, kDyn}), kDyn);
+  EXPECT_EQ(shape::meetAll({}), kDyn);
+  EXPECT_FALSE(shape::meetAll({kDyn, 2, 3}));
+  EXPECT_FALSE(shape::meetAll({2, kDyn, 3}));
+}
+
 TEST(ShapeInference, ReshapeRejectsBadSpecs) {
   std::string error;
   EXPECT_TRUE(failed(shape::reshape({4, 6}, {-1, -1}, error)));

@@ -39,12 +39,15 @@ int64_t constantDim(Value v) {
   return kDyn;
 }
 
+/// A dim as diagnostics show it: `?` when dynamic.
+std::string dimString(int64_t d) { return d == kDyn ? "?" : std::to_string(d); }
+
 std::string shapeString(ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (auto [i, d] : llvm::enumerate(shape)) {
     if (i)
       s += ", ";
-    s += d == kDyn ? "?" : std::to_string(d);
+    s += dimString(d);
   }
   return s + "]";
 }
@@ -80,6 +83,13 @@ LogicalResult inferSameAsInput(Value input, Types &inferred) {
 }
 } // namespace
 
+LogicalResult mlir::heed::verifyInferredTypes(Operation *op) {
+  SmallVector<Type> types(op->getResultTypes());
+  return cast<InferTypeOpInterface>(op).refineReturnTypes(
+      op->getContext(), op->getLoc(), op->getOperands(), op->getRawDictionaryAttrs(),
+      op->getPropertiesStorage(), op->getRegions(), types);
+}
+
 //===----------------------------------------------------------------------===//
 // Values
 //===----------------------------------------------------------------------===//
@@ -90,6 +100,17 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location
   if (!type)
     return ShapeError(loc, getOperationName())("value must be a ranked tensor");
   inferred.push_back(type);
+  return success();
+}
+
+LogicalResult ConstantOp::verify() {
+  if (failed(verifyInferredTypes(*this)))
+    return failure();
+  // A constant's type is its value's: the folder returns the value, and a
+  // refined result type would make the two disagree.
+  if (getType() != getValue().getType())
+    return emitOpError("result type ")
+           << getType() << " differs from the value's type " << getValue().getType();
   return success();
 }
 
@@ -250,10 +271,26 @@ static bool isSplatOf(Value value, double scalar) {
   return false;
 }
 
-/// x op identity -> x, when the identity operand does not broadcast x to a
-/// bigger shape.
+/// Whether broadcasting `x` with `other` gives x's shape for every run-time
+/// shape: other has no more dims, and each of its dims is 1 or equals x's
+/// static dim. A dynamic dim of x may be 1 at run time and grow.
+static bool cannotGrow(Value x, Value other) {
+  ArrayRef<int64_t> xs = cast<RankedTensorType>(x.getType()).getShape();
+  ArrayRef<int64_t> os = cast<RankedTensorType>(other.getType()).getShape();
+  if (os.size() > xs.size())
+    return false;
+  for (auto [o, d] : llvm::zip(os, xs.take_back(os.size())))
+    if (o != 1 && (o == kDyn || o != d))
+      return false;
+  return true;
+}
+
+/// x op identity -> x, when the identity operand cannot broadcast x to a
+/// bigger shape. For floats, x + 0.0 and x - (-0.0) differ from x only for
+/// x = -0.0 (they give +0.0); like other ML compilers we fold them anyway,
+/// since exporters spell no-ops that way.
 static OpFoldResult foldIdentityOperand(Value x, Value other, Type resultType, double identity) {
-  if (x.getType() == resultType && isSplatOf(other, identity))
+  if (x.getType() == resultType && isSplatOf(other, identity) && cannotGrow(x, other))
     return x;
   return {};
 }
@@ -331,7 +368,7 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   auto axis = checkAxis(error, adaptor.getAxis(), type.getRank());
   if (failed(axis))
     return failure();
-  if (adaptor.getEpsilon().convertToDouble() < 0)
+  if (!(adaptor.getEpsilon().convertToDouble() >= 0)) // NaN too
     return error("expects a non-negative epsilon");
   ArrayRef<int64_t> normalized = type.getShape().drop_front(*axis);
   for (auto [name, param] : {std::pair<StringRef, Value>{"scale", adaptor.getScale()},
@@ -401,9 +438,11 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     auto b = tensorOf(bias);
     if (!b)
       return failure();
-    if (b.getRank() != 1 || !shape::compatible(b.getDimSize(0), n) ||
-        b.getElementType() != x.getElementType())
-      return error("expects a bias of shape [", n, "], got ", shapeString(b.getShape()));
+    if (b.getElementType() != x.getElementType())
+      return error("expects a bias of element type ", x.getElementType(), ", got ",
+                   b.getElementType());
+    if (b.getRank() != 1 || !shape::compatible(b.getDimSize(0), n))
+      return error("expects a bias of shape [", dimString(n), "], got ", shapeString(b.getShape()));
   }
   SmallVector<int64_t> shape(x.getShape());
   shape.back() = n;
@@ -429,9 +468,51 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor) {
-  if (getInput().getType() == getType() && getType().hasStaticShape())
+  if (getInput().getType() != getType())
+    return {};
+  if (getType().hasStaticShape())
     return getInput();
-  return {};
+  // Dynamic shapes: the identity when every entry but at most one -1 keeps
+  // its dim (0, or the same static size); the -1 then gets the rest.
+  ArrayRef<int64_t> spec = getShape(), dims = getType().getShape();
+  if (spec.size() != dims.size() || llvm::count(spec, -1) > 1)
+    return {};
+  for (auto [s, d] : llvm::zip(spec, dims))
+    if (s != 0 && s != -1 && s != d)
+      return {};
+  return getInput();
+}
+
+namespace {
+/// reshape(reshape(x, s1), s2) -> reshape(x, s2'), where s2' is s2 with each
+/// 0 entry (a copy of an inner result dim) made to copy x's dim when s1 also
+/// copied it, or replaced by the inner dim when that is static.
+struct ComposeReshapes : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!inner)
+      return failure();
+    ArrayRef<int64_t> innerSpec = inner.getShape();
+    ArrayRef<int64_t> innerDims = inner.getType().getShape();
+    SmallVector<int64_t> spec(op.getShape());
+    for (auto [i, s] : llvm::enumerate(spec)) {
+      if (s != 0)
+        continue;
+      if (i < innerSpec.size() && innerSpec[i] == 0)
+        continue;
+      if (i >= innerDims.size() || innerDims[i] == kDyn)
+        return rewriter.notifyMatchFailure(op, "copies an inner dim that is not known");
+      s = innerDims[i];
+    }
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), inner.getInput(), spec);
+    return success();
+  }
+};
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
+  patterns.add<ComposeReshapes>(context);
 }
 
 LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
@@ -463,6 +544,29 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
   if (identity && getInput().getType() == getType())
     return getInput();
   return {};
+}
+
+namespace {
+/// transpose(transpose(x, p1), p2) -> transpose(x, p) with p[i] = p1[p2[i]];
+/// the folder then removes it if p is the identity.
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    ArrayRef<int64_t> p1 = inner.getPermutation();
+    SmallVector<int64_t> perm;
+    for (int64_t p : op.getPermutation())
+      perm.push_back(p1[p]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, op.getType(), inner.getInput(), perm);
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
+  patterns.add<ComposeTransposes>(context);
 }
 
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
@@ -524,8 +628,14 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
 }
 
 OpFoldResult SliceOp::fold(FoldAdaptor) {
-  if (getStart() == 0 && getStep() == 1 && getEnd() == std::numeric_limits<int64_t>::max() &&
-      getInput().getType() == getType())
+  if (getStart() != 0 || getStep() != 1 || getInput().getType() != getType())
+    return {};
+  auto type = getInput().getType();
+  auto axis = shape::normalizeAxis(getAxis(), type.getRank());
+  if (!axis)
+    return {};
+  int64_t n = type.getDimSize(*axis);
+  if (getEnd() == std::numeric_limits<int64_t>::max() || (n != kDyn && getEnd() >= n))
     return getInput();
   return {};
 }
@@ -603,7 +713,7 @@ LogicalResult SinusoidalPositionsOp::inferReturnTypes(MLIRContext *context,
   ShapeError error(loc, getOperationName());
   if (dim <= 0 || dim % 2 != 0)
     return error("expects a positive even dim, got ", dim);
-  if (adaptor.getBase().convertToDouble() <= 1.0)
+  if (!(adaptor.getBase().convertToDouble() > 1.0)) // NaN too
     return error("expects a base greater than 1");
   inferred.push_back(
       tensorLike({constantDim(adaptor.getLength()), dim}, Float32Type::get(context)));
@@ -730,7 +840,9 @@ LogicalResult inferCell(std::optional<Location> loc, StringRef opName, int64_t g
   if (biases.size() != 0 && biases.size() != 2)
     return error("expects no biases or exactly (b_ih, b_hh), got ", biases.size());
   int64_t batch = shape::meet(x.getDimSize(0), h.getDimSize(0));
-  int64_t hidden = tensorOf(wHh) ? tensorOf(wHh).getDimSize(1) : kDyn;
+  // w_hh [G*H, H] also gives H; its full shape is checked below.
+  auto hh = tensorOf(wHh);
+  int64_t hidden = hh && hh.getRank() == 2 ? hh.getDimSize(1) : kDyn;
   hidden = shape::meet(h.getDimSize(1), hidden);
   for (Value state : states)
     if (failed(expectShape(error, state, {batch, hidden}, x.getElementType(), "state")))
@@ -765,7 +877,9 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
     return error("expects a positive hidden_size and num_layers");
   int64_t dirs = spec.bidirectional ? 2 : 1;
   int64_t perLayer = spec.hasBiases ? 4 : 2;
-  int64_t expected = spec.numLayers * dirs * perLayer;
+  // Sizes come from attributes: multiply without overflow (kDyn on overflow,
+  // which no operand count or dim can equal).
+  int64_t expected = shape::mul(shape::mul(spec.numLayers, dirs), perLayer);
   if (static_cast<int64_t>(spec.weights.size()) != expected)
     return error("expects ", expected, " weights (", spec.numLayers, " layers x ", dirs,
                  " directions x ", perLayer, "), got ", spec.weights.size());
@@ -775,7 +889,7 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
   int64_t h = spec.hiddenSize;
   for (int64_t layer = 0; layer < spec.numLayers; ++layer) {
     for (int64_t dir = 0; dir < dirs; ++dir) {
-      int64_t inputSize = layer == 0 ? x.getDimSize(2) : dirs * h;
+      int64_t inputSize = layer == 0 ? x.getDimSize(2) : shape::mul(dirs, h);
       ValueRange weights = spec.weights.slice((layer * dirs + dir) * perLayer, perLayer);
       std::string where =
           "layer " + std::to_string(layer) + (dir ? " reverse " : (dirs == 2 ? " forward " : " "));
@@ -783,7 +897,7 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
         return failure();
     }
   }
-  SmallVector<int64_t> stateShape{spec.numLayers * dirs, batch, h};
+  SmallVector<int64_t> stateShape{shape::mul(spec.numLayers, dirs), batch, h};
   if (spec.initialHidden &&
       failed(expectShape(error, spec.initialHidden, stateShape, element, "initial_hidden")))
     return failure();
@@ -795,10 +909,11 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
     if (!lengths)
       return failure();
     if (lengths.getRank() != 1 || !shape::compatible(lengths.getDimSize(0), batch))
-      return error("expects lengths of shape [", batch, "], got ", lengths);
+      return error("expects lengths of shape [", dimString(batch), "], got ", lengths);
   }
-  SmallVector<int64_t> outShape = spec.batchFirst ? SmallVector<int64_t>{batch, time, dirs * h}
-                                                  : SmallVector<int64_t>{time, batch, dirs * h};
+  int64_t features = shape::mul(dirs, h);
+  SmallVector<int64_t> outShape = spec.batchFirst ? SmallVector<int64_t>{batch, time, features}
+                                                  : SmallVector<int64_t>{time, batch, features};
   inferred.push_back(tensorLike(outShape, element));
   for (int64_t i = 0; i < spec.numStates; ++i)
     inferred.push_back(tensorLike(stateShape, element));
@@ -910,7 +1025,7 @@ LogicalResult checkMask(const ShapeError &error, MaskKind kind, Value mask,
     if (!hasBatchDim)
       return error("a lengths mask needs a batch dim; the scores are ", shapeString(scores));
     if (maskType.getRank() != 1 || !shape::compatible(maskType.getDimSize(0), scores.front()))
-      return error("expects key lengths of shape [", scores.front(), "], got ",
+      return error("expects key lengths of shape [", dimString(scores.front()), "], got ",
                    shapeString(maskType.getShape()));
     return success();
   }
@@ -962,6 +1077,11 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     // Leading dims broadcast; the heads dim of key/value may instead divide the
     // query's (grouped-query attention).
     SmallVector<int64_t> batch(q.getShape().drop_back(2));
+    for (int64_t i = 0; i + 2 < rank; ++i) {
+      int64_t kd = k.getDimSize(i), vd = v.getDimSize(i);
+      if (kd != 1 && vd != 1 && !shape::compatible(kd, vd))
+        return error("key and value dim ", i, " differ: ", kd, " vs ", vd);
+    }
     for (RankedTensorType kv : {k, v}) {
       for (int64_t i = 0; i + 2 < rank; ++i) {
         int64_t qd = batch[i], kd = kv.getDimSize(i);
@@ -983,13 +1103,15 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     scores = batch;
     scores.append({lq, lk});
   } else {
-    if (kvHeads == 0 || heads % kvHeads != 0)
+    // kvHeads > 0 here: it is num_kv_heads, or num_heads when that is 0.
+    if (heads % kvHeads != 0)
       return error("num_kv_heads (", kvHeads, ") must divide num_heads (", heads, ")");
     if (q.getRank() != 3 || k.getRank() != 3 || v.getRank() != 3)
       return error("with num_heads, expects query, key and value of rank 3 [B, L, heads*D]");
     int64_t b = q.getDimSize(0), lq = q.getDimSize(1), dq = q.getDimSize(2);
     int64_t lk = k.getDimSize(1), dk = k.getDimSize(2), dvAll = v.getDimSize(2);
-    if (!shape::compatible(k.getDimSize(0), b) || !shape::compatible(v.getDimSize(0), b))
+    auto batch = shape::meetAll({b, k.getDimSize(0), v.getDimSize(0)});
+    if (!batch)
       return error("query, key and value batch sizes differ");
     if (!shape::compatible(v.getDimSize(1), lk))
       return error("key and value lengths differ: ", lk, " vs ", v.getDimSize(1));
@@ -997,15 +1119,14 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     if (!divides(dq, heads))
       return error("query width ", dq, " is not divisible by num_heads ", heads);
     if (!divides(dk, kvHeads) || !divides(dvAll, kvHeads))
-      return error("key/value widths ", dk, " and ", dvAll, " are not divisible by num_kv_heads ",
-                   kvHeads);
+      return error("key/value widths ", dimString(dk), " and ", dimString(dvAll),
+                   " are not divisible by num_kv_heads ", kvHeads);
     if (dq != kDyn && dk != kDyn && dq / heads != dk / kvHeads)
       return error("query and key head sizes differ: ", dq / heads, " vs ", dk / kvHeads);
     int64_t dv = dvAll == kDyn ? kDyn : dvAll / kvHeads;
-    b = shape::meet(b, shape::meet(k.getDimSize(0), v.getDimSize(0)));
     lk = shape::meet(lk, v.getDimSize(1));
-    out = {b, lq, shape::mul(heads, dv)};
-    scores = {b, heads, lq, lk};
+    out = {*batch, lq, shape::mul(heads, dv)};
+    scores = {*batch, heads, lq, lk};
   }
   if (failed(checkMask(error, adaptor.getMaskKind(), adaptor.getMask(), scores, element,
                        /*causalAllowed=*/true, /*hasBatchDim=*/scores.size() >= 3)))
@@ -1034,20 +1155,20 @@ LogicalResult AdditiveAttentionOp::inferReturnTypes(MLIRContext *, std::optional
     return error("expects keys_proj [B, Lk, A] and values [B, Lk, Dv]");
   if (wq.getRank() != 2 || v.getRank() != 1)
     return error("expects w_query [A, Dq] and v [A]");
-  int64_t b = q.getDimSize(0), dq = q.getShape().back();
+  int64_t dq = q.getShape().back();
   int64_t lk = keys.getDimSize(1), a = keys.getDimSize(2);
-  if (!shape::compatible(keys.getDimSize(0), b) || !shape::compatible(values.getDimSize(0), b))
+  auto b = shape::meetAll({q.getDimSize(0), keys.getDimSize(0), values.getDimSize(0)});
+  if (!b)
     return error("query, keys_proj and values batch sizes differ");
   if (!shape::compatible(values.getDimSize(1), lk))
     return error("keys_proj and values lengths differ: ", lk, " vs ", values.getDimSize(1));
-  if (!shape::compatible(wq.getDimSize(0), a) || !shape::compatible(v.getDimSize(0), a))
-    return error("attention width differs: keys_proj ", a, ", w_query ", wq.getDimSize(0), ", v ",
-                 v.getDimSize(0));
+  if (!shape::meetAll({a, wq.getDimSize(0), v.getDimSize(0)}))
+    return error("attention width differs: keys_proj ", dimString(a), ", w_query ",
+                 dimString(wq.getDimSize(0)), ", v ", dimString(v.getDimSize(0)));
   if (!shape::compatible(wq.getDimSize(1), dq))
     return error("w_query takes ", wq.getDimSize(1), " features but the query has ", dq);
-  b = shape::meet(b, shape::meet(keys.getDimSize(0), values.getDimSize(0)));
   lk = shape::meet(lk, values.getDimSize(1));
-  SmallVector<int64_t> out{b}, scores{b};
+  SmallVector<int64_t> out{*b}, scores{*b};
   if (q.getRank() == 3) {
     out.push_back(q.getDimSize(1));
     scores.push_back(q.getDimSize(1));
@@ -1079,6 +1200,10 @@ LogicalResult ScanOp::verify() {
       return emitOpError("sequences differ in length: ") << steps << " vs " << type.getDimSize(0);
     steps = shape::meet(steps, type.getDimSize(0));
   }
+  // The body is free of side effects, so a scan without results computes
+  // nothing (and its custom form could not spell an empty result list).
+  if (getResults().empty())
+    return emitOpError("expects at least one result");
   if (getResults().size() < getInitial().size())
     return emitOpError("expects at least one result per carried value");
   for (auto [i, init, result] : llvm::enumerate(getInitial(), getResults()))
@@ -1108,7 +1233,9 @@ LogicalResult ScanOp::verifyRegions() {
       return emitOpError("body argument ") << numCarried + i << " has type " << arg
                                            << " but one step of the sequence has type " << step;
   }
-  auto yield = cast<YieldOp>(body.getTerminator());
+  auto yield = dyn_cast_or_null<YieldOp>(body.empty() ? nullptr : &body.back());
+  if (!yield)
+    return emitOpError("expects its body to end in heed.yield");
   if (yield.getValues().size() != getResults().size())
     return emitOpError("body yields ") << yield.getValues().size() << " values but the scan has "
                                        << getResults().size() << " results";
@@ -1122,10 +1249,9 @@ LogicalResult ScanOp::verifyRegions() {
     }
     auto stepType = cast<RankedTensorType>(value.getType());
     auto resultType = cast<RankedTensorType>(result);
-    Type stacked = tensorLike({kDyn}, stepType.getElementType());
     SmallVector<int64_t> shape{resultType.getRank() ? resultType.getDimSize(0) : kDyn};
     llvm::append_range(shape, stepType.getShape());
-    stacked = tensorLike(shape, stepType.getElementType());
+    Type stacked = tensorLike(shape, stepType.getElementType());
     if (!isRefinementOf(stacked, result))
       return emitOpError("result ") << i << " has type " << result << " but stacking the yielded "
                                     << value.getType() << " over the steps gives " << stacked;

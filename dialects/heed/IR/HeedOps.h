@@ -20,6 +20,12 @@
 #define GET_ATTRDEF_CLASSES
 #include "dialects/heed/IR/HeedAttrs.h.inc"
 
+namespace mlir::heed {
+/// The verifier of every op with inferred result types: runs the inference
+/// at the op's location and checks the declared result types against it.
+LogicalResult verifyInferredTypes(Operation *op);
+} // namespace mlir::heed
+
 #define GET_OP_CLASSES
 #include "dialects/heed/IR/HeedOps.h.inc"
 

@@ -30,9 +30,18 @@ def Heed_InferShapes : InferTypeOpAdaptorBase<[{
   }
 }]>;
 
+// The verifier runs the shape inference with the op's location, so a shape
+// error is reported once, in its own words, before InferTypeOpInterface's
+// generic "failed to infer returned types" could add a second diagnostic.
 class Heed_PureOp<string mnemonic, list<Trait> traits = []>
     : Heed_Op<mnemonic, !listconcat([Pure, Heed_InferShapes], traits)> {
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::verify() {
+      return ::mlir::heed::verifyInferredTypes(getOperation());
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -48,6 +57,8 @@ def Heed_ConstantOp : Heed_PureOp<"constant", [ConstantLike]> {
   let results = (outs Heed_Tensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
+  // Also checks that the result type is exactly the value's type.
+  let extraClassDefinition = "";
 }
 
 def Heed_WeightOp : Heed_Op<"weight", [Pure]> {
@@ -249,6 +260,8 @@ def Heed_ReshapeOp : Heed_PureOp<"reshape"> {
   let arguments = (ins Heed_Tensor:$input, DenseI64ArrayAttr:$shape);
   let results = (outs Heed_Tensor:$result);
   let hasFolder = 1;
+  // reshape(reshape(x)) -> reshape(x)
+  let hasCanonicalizer = 1;
 }
 
 def Heed_TransposeOp : Heed_PureOp<"transpose"> {
@@ -256,6 +269,8 @@ def Heed_TransposeOp : Heed_PureOp<"transpose"> {
   let arguments = (ins Heed_Tensor:$input, DenseI64ArrayAttr:$permutation);
   let results = (outs Heed_Tensor:$result);
   let hasFolder = 1;
+  // transpose(transpose(x)) -> transpose(x) with the composed permutation
+  let hasCanonicalizer = 1;
 }
 
 def Heed_ConcatOp : Heed_PureOp<"concat"> {

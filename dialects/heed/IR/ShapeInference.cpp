@@ -42,6 +42,16 @@ bool shape::compatible(int64_t a, int64_t b) { return a == b || a == kDyn || b =
 
 int64_t shape::meet(int64_t a, int64_t b) { return a == kDyn ? b : a; }
 
+std::optional<int64_t> shape::meetAll(ArrayRef<int64_t> dims) {
+  int64_t result = kDyn;
+  for (int64_t d : dims) {
+    if (!compatible(result, d))
+      return std::nullopt;
+    result = meet(result, d);
+  }
+  return result;
+}
+
 int64_t shape::mul(int64_t a, int64_t b) {
   if (a == kDyn || b == kDyn)
     return kDyn;
@@ -133,8 +143,29 @@ FailureOr<SmallVector<int64_t>> shape::reshape(ArrayRef<int64_t> input, ArrayRef
   for (auto [i, d] : llvm::enumerate(result))
     if (static_cast<int>(i) != inferred)
       knownCount = mul(knownCount, d);
-  if (inputCount == kDyn || knownCount == kDyn)
+  if (inputCount == kDyn || knownCount == kDyn) {
+    if (inferred < 0)
+      return result;
+    // A dim copied by a 0 entry is on both sides of the element count, so it
+    // cancels: [?, 256] with [0, 1, -1] gives [?, 1, 256] whatever ? is.
+    auto copied = [&](size_t i) { return i < spec.size() && spec[i] == 0; };
+    int64_t inputRest = 1, knownRest = 1;
+    for (auto [i, d] : llvm::enumerate(input))
+      if (!copied(i))
+        inputRest = mul(inputRest, d);
+    for (auto [i, d] : llvm::enumerate(result))
+      if (static_cast<int>(i) != inferred && !copied(i))
+        knownRest = mul(knownRest, d);
+    if (inputRest == kDyn || knownRest == kDyn)
+      return result;
+    if (inputRest % knownRest != 0) {
+      error = "cannot infer the -1 entry: the " + std::to_string(inputRest) +
+              " elements of the dims not copied do not divide into " + std::to_string(knownRest);
+      return failure();
+    }
+    result[inferred] = inputRest / knownRest;
     return result;
+  }
   if (inferred >= 0) {
     if (knownCount == 0 || inputCount % knownCount != 0) {
       error = "cannot infer the -1 entry: " + std::to_string(inputCount) +

@@ -38,6 +38,9 @@ bool broadcastsTo(ArrayRef<int64_t> from, ArrayRef<int64_t> to);
 bool compatible(int64_t a, int64_t b);
 /// The more static of two compatible dims.
 int64_t meet(int64_t a, int64_t b);
+/// The most static of dims that must all be equal at run time, or nothing
+/// when two of them are static and differ (also when the first is dynamic).
+std::optional<int64_t> meetAll(ArrayRef<int64_t> dims);
 /// a * b with dynamic and overflow both giving dynamic.
 int64_t mul(int64_t a, int64_t b);
 /// Result length of a Python slice [start:end:step] of a dim of size n.

@@ -6,6 +6,76 @@
 include "mlir/Pass/PassBase.td"
 
 //===----------------------------------------------------------------------===//
+// Attention fusion
+//===----------------------------------------------------------------------===//
+
+def HeedCanonicalizeAttention : Pass<"heed-canonicalize-attention", "func::FuncOp"> {
+  let summary = "Rewrites exporter spellings of attention, LayerNorm and GELU into one form";
+  let description = [{
+    Brings what exporters and people write into the form the fusion passes
+    match: a division by a constant becomes a multiplication by its
+    reciprocal; a constant scale on Q or K moves onto the scores and
+    consecutive scales merge; a transpose of the last two dims feeding a
+    matmul becomes its transpose flag (K^T becomes `transpose_b`), and
+    chained transposes compose; multiplications by 1 fold away; the
+    decomposed LayerNorm (ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div) becomes
+    heed.layer_norm and the erf GELU x * 0.5 * (1 + erf(x / sqrt 2)) becomes
+    heed.gelu. Every rewrite is an identity up to float rounding.
+  }];
+  let dependentDialects = ["::mlir::heed::HeedDialect"];
+}
+
+def HeedFuseAdditiveAttention : Pass<"heed-fuse-additive-attention", "func::FuncOp"> {
+  let summary = "Fuses Bahdanau and Luong-concat attention into heed.additive_attention";
+  let description = [{
+    Matches v^T tanh(W_q q + K') -> mask -> softmax -> weighted sum of the
+    values (and Luong's concat form v^T tanh(W [q; h] + b)), with K' the key
+    projection, and replaces it with heed.additive_attention. Other users of
+    the softmax get the op's weights result. See docs/fusion.md.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark at every softmax this pass fuses">,
+    Option<"maskedRows", "masked-rows", "std::string", "\"zero\"",
+           "What fully masked rows give in the fused op: zero or nan">,
+  ];
+  let dependentDialects = ["::mlir::heed::HeedDialect"];
+}
+
+def HeedFuseAttention : Pass<"heed-fuse-attention", "func::FuncOp"> {
+  let summary = "Fuses QK^T -> scale -> mask -> softmax -> .V into heed.attention";
+  let description = [{
+    Matches scaled dot-product attention after heed-canonicalize-attention:
+    a matmul of Q and K^T, constant scales, additive, boolean, padding-length
+    and causal masks in their exporter spellings, a softmax over the key axis
+    and a matmul with V over the key axis. Head split/merge reshapes around
+    it become `num_heads`. Only provably equivalent graphs fuse; other users
+    of the softmax get the op's weights result. See docs/fusion.md.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark at every softmax this pass fuses">,
+    Option<"maskedRows", "masked-rows", "std::string", "\"zero\"",
+           "What fully masked rows give in the fused op: zero or nan">,
+  ];
+  let dependentDialects = ["::mlir::heed::HeedDialect"];
+}
+
+def HeedFusionReport : Pass<"heed-fusion-report", "func::FuncOp"> {
+  let summary = "Remarks at every softmax left unfused, saying why";
+  let description = [{
+    Runs after the fusion passes. Every heed.softmax still present gets the
+    remark "softmax not fused: <reason>", the reason being the first rule
+    the attention matchers found violated. Fused softmaxes were reported by
+    the fusion passes themselves.
+  }];
+  let options = [
+    Option<"fusionDisabled", "fusion-disabled", "bool", "false",
+           "Fusion did not run: give that as the reason">,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
 // Shapes
 //===----------------------------------------------------------------------===//
 

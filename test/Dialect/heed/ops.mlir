@@ -1,6 +1,7 @@
 // RUN: heed-opt %s | heed-opt | FileCheck %s
 // RUN: heed-opt %s --mlir-print-op-generic | heed-opt | FileCheck %s
-// Round trip of every heed op, in custom and generic form.
+// RUN: heed-opt %s -emit-bytecode | heed-opt | FileCheck %s
+// Round trip of every heed op, in custom, generic and bytecode form.
 
 // CHECK-LABEL: func.func @values
 func.func @values(%x: tensor<?x4xf32>) -> (tensor<4xf32>, tensor<8x4xf32>, index, tensor<?x4xf32>, tensor<?xi64>) {

@@ -1,0 +1,437 @@
+//===- AttentionMatch.cpp - Mask analysis shared by the fusion passes -----===//
+//
+// Masks reach a softmax in many spellings. Each is reduced to heed.attention's
+// vocabulary (one operand mask: additive, boolean or key lengths, plus
+// causal) only when that is an identity:
+//  - scores + M with M a float tensor is an additive mask, always exact;
+//  - scores + Where(C, NEG, 0) and Where(C, NEG, scores) (masked_fill) are a
+//    boolean mask "not C" when NEG is -inf or the lowest finite value; other
+//    fills (-1e4, -1e9) are kept as additive masks, since a boolean mask
+//    would differ from them when scores spread more than |NEG|;
+//  - a boolean mask that is heed.causal_mask, a comparison of heed.range
+//    values or a triangular constant whose sizes are proven to be Lq and Lk
+//    becomes the causal bit; heed.sequence_mask with a proven Lk becomes
+//    key lengths. Anything unproven stays a plain boolean mask operand.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/heed/Transforms/AttentionMatch.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/APFloat.h"
+
+#include <cmath>
+#include <sstream>
+
+using namespace mlir;
+using namespace mlir::heed;
+using namespace mlir::heed::fusion;
+
+static constexpr int64_t kDyn = ShapedType::kDynamic;
+
+std::optional<double> fusion::splatFloat(Value value) {
+  DenseElementsAttr attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)) || !attr.isSplat() ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  return attr.getSplatValue<APFloat>().convertToDouble();
+}
+
+bool fusion::isScalarLike(Value constant, Value other) {
+  auto c = dyn_cast<RankedTensorType>(constant.getType());
+  auto o = dyn_cast<RankedTensorType>(other.getType());
+  return c && o && c.getRank() <= o.getRank() &&
+         llvm::all_of(c.getShape(), [](int64_t d) { return d == 1; });
+}
+
+bool fusion::isMaskingFill(double value, Type elementType) {
+  if (std::isinf(value) && value < 0)
+    return true;
+  auto floatType = dyn_cast<FloatType>(elementType);
+  if (!floatType || !std::isfinite(value))
+    return false;
+  double lowest =
+      llvm::APFloat::getLargest(floatType.getFloatSemantics(), /*Negative=*/true).convertToDouble();
+  // An f32 finfo.min written to the IR as a decimal may round; allow 1e-6.
+  return value <= lowest * (1 - 1e-6);
+}
+
+std::string fusion::formatDouble(double value) {
+  std::ostringstream os;
+  os << value;
+  return os.str();
+}
+
+bool fusion::leadsTo(Value value, function_ref<bool(Operation *)> isRoot, int depth) {
+  Operation *def = value ? value.getDefiningOp() : nullptr;
+  if (!def)
+    return false;
+  if (isRoot(def))
+    return true;
+  if (depth == 0 || !isa<AddOp, SubOp, MulOp, DivOp, WhereOp, TransposeOp, ReshapeOp>(def))
+    return false;
+  return llvm::any_of(def->getOperands(), [&](Value operand) {
+    return isa<FloatType>(getElementTypeOrSelf(operand.getType())) &&
+           leadsTo(operand, isRoot, depth - 1);
+  });
+}
+
+namespace {
+ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getShape();
+}
+
+/// Whether the index value `size` is provably the dim `staticDim` / one of
+/// `sources` (a constant equal to the static size, or heed.dim of a source).
+bool provenSize(Value size, int64_t staticDim, ArrayRef<DimSource> sources) {
+  APInt constant;
+  if (matchPattern(size, m_ConstantInt(&constant)))
+    return staticDim != kDyn && constant.getSExtValue() == staticDim;
+  auto dim = size.getDefiningOp<DimOp>();
+  if (!dim)
+    return false;
+  int64_t rank = dim.getInput().getType().getRank();
+  auto axis = shape::normalizeAxis(dim.getDim(), rank);
+  return axis && llvm::any_of(sources, [&](const DimSource &source) {
+           return source.tensor == dim.getInput() && source.axis == *axis;
+         });
+}
+
+/// Looks through a reshape that only prepends unit dims to a static tensor.
+Value stripLeadingUnitDims(Value value) {
+  while (auto reshape = value.getDefiningOp<ReshapeOp>()) {
+    auto in = reshape.getInput().getType(), out = reshape.getType();
+    if (!in.hasStaticShape() || !out.hasStaticShape() || out.getRank() < in.getRank())
+      break;
+    int64_t lead = out.getRank() - in.getRank();
+    if (!llvm::all_of(out.getShape().take_front(lead), [](int64_t d) { return d == 1; }) ||
+        out.getShape().drop_front(lead) != in.getShape())
+      break;
+    value = reshape.getInput();
+  }
+  return value;
+}
+
+/// The 0, 1, ... n-1 index vector of a heed.range, shaped [n] or [n, 1] /
+/// [1, n] by a reshape; `column` says which. Returns the range's limit.
+Value indexVector(Value value, bool &column, bool &row) {
+  column = row = false;
+  auto type = cast<RankedTensorType>(value.getType());
+  if (auto reshape = value.getDefiningOp<ReshapeOp>()) {
+    if (type.getRank() != 2 || reshape.getInput().getType().getRank() != 1)
+      return {};
+    ArrayRef<int64_t> spec = reshape.getShape();
+    if (spec[1] == 1 && (spec[0] == -1 || spec[0] == 0))
+      row = true; // [n, 1]: the query index i
+    else if (spec[0] == 1 && spec[1] == -1)
+      column = true; // [1, n]: the key index j
+    else
+      return {};
+    value = reshape.getInput();
+  } else if (type.getRank() == 1) {
+    column = true;
+  } else {
+    return {};
+  }
+  auto range = value.getDefiningOp<RangeOp>();
+  APInt start, step;
+  if (!range || !matchPattern(range.getStart(), m_ConstantInt(&start)) || !start.isZero() ||
+      !matchPattern(range.getStep(), m_ConstantInt(&step)) || !step.isOne())
+    return {};
+  return range.getLimit();
+}
+
+/// Whether an [.., Lq, Lk] constant is a causal pattern; `allowed(i, j)` reads it.
+std::optional<CausalAlign> causalConstant(int64_t lq, int64_t lk,
+                                          function_ref<std::optional<bool>(int64_t)> allowedAt) {
+  bool topLeft = true, bottomRight = true;
+  for (int64_t i = 0; i < lq; ++i) {
+    for (int64_t j = 0; j < lk; ++j) {
+      std::optional<bool> allowed = allowedAt(i * lk + j);
+      if (!allowed)
+        return std::nullopt;
+      topLeft &= *allowed == (j <= i);
+      bottomRight &= *allowed == (j <= i + lk - lq);
+    }
+  }
+  if (topLeft)
+    return CausalAlign::top_left;
+  if (bottomRight)
+    return CausalAlign::bottom_right;
+  return std::nullopt;
+}
+
+/// The trailing [Lq, Lk] of a constant mask, when it has exactly the scores'
+/// static sizes and only unit dims before them.
+bool constantFitsScores(DenseElementsAttr attr, const ScoresInfo &scores) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  int64_t rank = type.getRank(), sRank = scores.shape.size();
+  if (rank < 2 || rank > sRank)
+    return false;
+  int64_t lq = scores.shape[sRank - 2], lk = scores.shape[sRank - 1];
+  return lq != kDyn && lk != kDyn && type.getDimSize(rank - 2) == lq &&
+         type.getDimSize(rank - 1) == lk &&
+         llvm::all_of(type.getShape().drop_back(2), [](int64_t d) { return d == 1; });
+}
+
+/// A boolean "may see" mask that is causal with proven sizes.
+std::optional<CausalAlign> matchCausal(Value condition, bool negated, const ScoresInfo &scores) {
+  if (!scores.causalAllowed || scores.shape.size() < 2)
+    return std::nullopt;
+  int64_t lq = scores.shape[scores.shape.size() - 2], lk = scores.shape.back();
+  condition = stripLeadingUnitDims(condition);
+  if (auto causal = condition.getDefiningOp<CausalMaskOp>()) {
+    if (negated || !provenSize(causal.getQueryLength(), lq, scores.queryLength) ||
+        !provenSize(causal.getKeyLength(), lk, scores.keyLength))
+      return std::nullopt;
+    return causal.getAlign();
+  }
+  if (auto compare = condition.getDefiningOp<CompareOp>()) {
+    bool lhsColumn, lhsRow, rhsColumn, rhsRow;
+    Value lhsLimit = indexVector(compare.getLhs(), lhsColumn, lhsRow);
+    Value rhsLimit = indexVector(compare.getRhs(), rhsColumn, rhsRow);
+    if (!lhsLimit || !rhsLimit || lhsRow == rhsRow)
+      return std::nullopt;
+    Value rowLimit = lhsRow ? lhsLimit : rhsLimit, columnLimit = lhsRow ? rhsLimit : lhsLimit;
+    if (!provenSize(rowLimit, lq, scores.queryLength) ||
+        !provenSize(columnLimit, lk, scores.keyLength))
+      return std::nullopt;
+    // Written as "i PRED j".
+    CompareKind pred = compare.getPredicate();
+    if (!lhsRow) {
+      switch (pred) {
+      case CompareKind::lt:
+        pred = CompareKind::gt;
+        break;
+      case CompareKind::le:
+        pred = CompareKind::ge;
+        break;
+      case CompareKind::gt:
+        pred = CompareKind::lt;
+        break;
+      case CompareKind::ge:
+        pred = CompareKind::le;
+        break;
+      default:
+        break;
+      }
+    }
+    // Query i may see key j iff j <= i.
+    if ((pred == CompareKind::ge && !negated) || (pred == CompareKind::lt && negated))
+      return CausalAlign::top_left;
+    return std::nullopt;
+  }
+  DenseElementsAttr attr;
+  if (matchPattern(condition, m_Constant(&attr)) && attr.getElementType().isInteger(1) &&
+      constantFitsScores(attr, scores)) {
+    auto values = llvm::to_vector(attr.getValues<bool>());
+    if (attr.isSplat())
+      return std::nullopt;
+    return causalConstant(
+        lq, lk, [&](int64_t index) -> std::optional<bool> { return values[index] != negated; });
+  }
+  return std::nullopt;
+}
+
+/// heed.sequence_mask(lengths, Lk), possibly reshaped to [B, 1, .., 1, Lk],
+/// with the scores' batch first and a proven Lk: its lengths operand.
+Value matchLengths(Value condition, const ScoresInfo &scores) {
+  if (!scores.lengthsAllowed)
+    return {};
+  int64_t rank = scores.shape.size();
+  Value mask = condition;
+  if (auto reshape = condition.getDefiningOp<ReshapeOp>()) {
+    ArrayRef<int64_t> spec = reshape.getShape();
+    auto in = reshape.getInput().getType();
+    if (in.getRank() != 2 || static_cast<int64_t>(spec.size()) != rank)
+      return {};
+    bool batchKept = spec[0] == 0 || (in.getDimSize(0) != kDyn && spec[0] == in.getDimSize(0));
+    bool keysKept =
+        spec.back() == -1 || (in.getDimSize(1) != kDyn && spec.back() == in.getDimSize(1));
+    if (!batchKept || !keysKept ||
+        !llvm::all_of(spec.drop_front().drop_back(), [](int64_t d) { return d == 1; }))
+      return {};
+    mask = reshape.getInput();
+  } else if (rank != 2) {
+    return {};
+  }
+  auto sequence = mask.getDefiningOp<SequenceMaskOp>();
+  if (!sequence || !provenSize(sequence.getMaxLength(), scores.shape.back(), scores.keyLength))
+    return {};
+  // One row of lengths broadcast over the batch is no per-batch lengths mask.
+  int64_t batch = sequence.getLengths().getType().getDimSize(0);
+  if (!shape::compatible(batch, scores.shape.front()) ||
+      (batch == 1) != (scores.shape.front() == 1))
+    return {};
+  return sequence.getLengths();
+}
+
+LogicalResult setOperand(MaskPlan &plan, MaskKind kind, Value operand, bool negate,
+                         std::string &reason) {
+  MaskKind operandKinds = plan.kind & (MaskKind::additive | MaskKind::boolean | MaskKind::lengths);
+  if (operandKinds == MaskKind::none) {
+    plan.kind = plan.kind | kind;
+    plan.operand = operand;
+    plan.negate = negate;
+    return success();
+  }
+  if (operandKinds == kind && kind == MaskKind::boolean) {
+    plan.extraBoolean.push_back({operand, negate});
+    return success();
+  }
+  if (operandKinds == kind && kind == MaskKind::additive) {
+    plan.extraAdditive.push_back(operand);
+    return success();
+  }
+  reason = "masks of kinds '" + stringifyMaskKind(operandKinds) + "' and '" +
+           stringifyMaskKind(kind) + "' cannot be combined into one operand";
+  return failure();
+}
+} // namespace
+
+LogicalResult fusion::addBooleanMask(MaskPlan &plan, Value condition, bool negated,
+                                     const ScoresInfo &scores, std::string &reason) {
+  if (!shape::broadcastsTo(shapeOf(condition), scores.shape)) {
+    reason = "mask does not broadcast to the scores";
+    return failure();
+  }
+  if (auto notOp = condition.getDefiningOp<NotOp>())
+    return addBooleanMask(plan, notOp.getInput(), !negated, scores, reason);
+  if (auto andOp = condition.getDefiningOp<AndOp>(); andOp && !negated)
+    return failure(failed(addBooleanMask(plan, andOp.getLhs(), false, scores, reason)) ||
+                   failed(addBooleanMask(plan, andOp.getRhs(), false, scores, reason)));
+  if (auto align = matchCausal(condition, negated, scores)) {
+    if (bitEnumContainsAny(plan.kind, MaskKind::causal) && plan.align != *align) {
+      reason = "two causal masks of different alignments";
+      return failure();
+    }
+    plan.kind = plan.kind | MaskKind::causal;
+    plan.align = *align;
+    return success();
+  }
+  MaskKind operandKinds = plan.kind & (MaskKind::additive | MaskKind::boolean | MaskKind::lengths);
+  if (!negated && operandKinds == MaskKind::none)
+    if (Value lengths = matchLengths(condition, scores))
+      return setOperand(plan, MaskKind::lengths, lengths, false, reason);
+  return setOperand(plan, MaskKind::boolean, condition, negated, reason);
+}
+
+LogicalResult fusion::addAdditiveMask(MaskPlan &plan, Value mask, const ScoresInfo &scores,
+                                      std::string &reason) {
+  if (!shape::broadcastsTo(shapeOf(mask), scores.shape)) {
+    reason = "mask does not broadcast to the scores";
+    return failure();
+  }
+  Type element = getElementTypeOrSelf(mask.getType());
+  if (auto where = mask.getDefiningOp<WhereOp>()) {
+    std::optional<double> t = splatFloat(where.getOnTrue()), f = splatFloat(where.getOnFalse());
+    if (t && f && *f == 0 && isMaskingFill(*t, element))
+      return addBooleanMask(plan, where.getCondition(), /*negated=*/true, scores, reason);
+    if (t && f && *t == 0 && isMaskingFill(*f, element))
+      return addBooleanMask(plan, where.getCondition(), /*negated=*/false, scores, reason);
+  }
+  DenseElementsAttr attr;
+  Value stripped = stripLeadingUnitDims(mask);
+  if (scores.causalAllowed && matchPattern(stripped, m_Constant(&attr)) && !attr.isSplat() &&
+      constantFitsScores(attr, scores)) {
+    auto values = llvm::to_vector(attr.getValues<APFloat>());
+    int64_t lq = scores.shape[scores.shape.size() - 2], lk = scores.shape.back();
+    if (auto align = causalConstant(lq, lk, [&](int64_t index) -> std::optional<bool> {
+          double v = values[index].convertToDouble();
+          if (v == 0)
+            return true;
+          if (isMaskingFill(v, element))
+            return false;
+          return std::nullopt;
+        })) {
+      plan.kind = plan.kind | MaskKind::causal;
+      plan.align = *align;
+      return success();
+    }
+  }
+  return setOperand(plan, MaskKind::additive, mask, false, reason);
+}
+
+LogicalResult fusion::peelMask(Value value, MaskPlan &plan, const ScoresInfo &scores, Value &inner,
+                               std::string &reason) {
+  auto isChain = [&](Value v) {
+    return leadsTo(v, [](Operation *op) { return isa<MatmulOp, LinearOp, ReduceOp>(op); });
+  };
+  if (auto add = value.getDefiningOp<AddOp>()) {
+    bool lhs = isChain(add.getLhs()), rhs = isChain(add.getRhs());
+    if (lhs == rhs) {
+      reason = lhs ? "cannot tell the scores from the mask in an add" : "";
+      return failure();
+    }
+    inner = lhs ? add.getLhs() : add.getRhs();
+    Value mask = lhs ? add.getRhs() : add.getLhs();
+    if (shapeOf(inner) != add.getType().getShape()) {
+      reason = "mask does not broadcast to the scores";
+      return failure();
+    }
+    return addAdditiveMask(plan, mask, scores, reason);
+  }
+  if (auto where = value.getDefiningOp<WhereOp>()) {
+    Type element = getElementTypeOrSelf(where.getType());
+    bool trueChain = isChain(where.getOnTrue()), falseChain = isChain(where.getOnFalse());
+    if (trueChain == falseChain) {
+      reason = trueChain ? "cannot tell the scores from the fill value in a where" : "";
+      return failure();
+    }
+    inner = trueChain ? where.getOnTrue() : where.getOnFalse();
+    std::optional<double> fill = splatFloat(trueChain ? where.getOnFalse() : where.getOnTrue());
+    if (!fill || !isMaskingFill(*fill, element)) {
+      reason = fill ? "masked_fill value " + formatDouble(*fill) +
+                          " is neither -inf nor the lowest finite value"
+                    : "masked_fill value is not a constant";
+      return failure();
+    }
+    if (shapeOf(inner) != where.getType().getShape()) {
+      reason = "mask does not broadcast to the scores";
+      return failure();
+    }
+    return addBooleanMask(plan, where.getCondition(), /*negated=*/!trueChain, scores, reason);
+  }
+  reason = "";
+  return failure();
+}
+
+Value fusion::materializeMask(OpBuilder &builder, Location loc, const MaskPlan &plan) {
+  if (!plan.operand)
+    return {};
+  auto maybeNot = [&](Value v, bool negate) -> Value {
+    return negate ? NotOp::create(builder, loc, v).getResult() : v;
+  };
+  Value mask = maybeNot(plan.operand, plan.negate);
+  for (auto [value, negate] : plan.extraBoolean)
+    mask = AndOp::create(builder, loc, mask, maybeNot(value, negate));
+  for (Value value : plan.extraAdditive)
+    mask = AddOp::create(builder, loc, mask, value);
+  return mask;
+}
+
+LogicalResult fusion::verifiesWhenBuilt(MLIRContext *context,
+                                        function_ref<Operation *(OpBuilder &)> build,
+                                        std::string &message) {
+  Block scratch;
+  OpBuilder builder(context);
+  builder.setInsertionPointToEnd(&scratch);
+  Operation *op = build(builder);
+  std::string first;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler quiet(context, [&](Diagnostic &diag) {
+      if (first.empty())
+        first = diag.str();
+      return success();
+    });
+    result = verify(op, /*verifyRecursively=*/false);
+  }
+  if (failed(result))
+    message = first;
+  // The scratch block's destructor drops the ops' uses of outside values.
+  scratch.clear();
+  return result;
+}

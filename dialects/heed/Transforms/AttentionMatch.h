@@ -1,0 +1,147 @@
+//===- AttentionMatch.h - Shared pieces of the attention matchers -*- C++ -*-===//
+//
+// Internal to HeedTransforms: constant helpers and the mask analysis both
+// fusion passes and the fusion report use. Matching never changes the IR;
+// only the materialize* functions create ops, and only after a match.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_DIALECT_HEED_TRANSFORMS_ATTENTIONMATCH_H
+#define HEED_DIALECT_HEED_TRANSFORMS_ATTENTIONMATCH_H
+
+#include "dialects/heed/IR/HeedOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir::heed::fusion {
+
+/// The value of a splat float constant (any shape), or nothing.
+std::optional<double> splatFloat(Value value);
+
+/// Whether `constant` is a splat whose shape cannot change the shape of
+/// `other` when broadcast with it (all dims 1, rank at most other's).
+bool isScalarLike(Value constant, Value other);
+
+/// Whether `value` filled into a score makes it certainly vanish under
+/// softmax next to any finite unmasked score: -inf, or the lowest finite
+/// value of the element type (torch.finfo(dtype).min).
+bool isMaskingFill(double value, Type elementType);
+
+/// A tensor dim named by where its size comes from, so masks built in-graph
+/// from heed.dim / constants can be proven to have the scores' sizes.
+struct DimSource {
+  Value tensor;
+  int64_t axis;
+};
+
+/// The scores a mask applies to: their shape and what is known about their
+/// query-length and key-length dims.
+struct ScoresInfo {
+  SmallVector<int64_t> shape;
+  SmallVector<DimSource> queryLength; // Lq = dim of any of these
+  SmallVector<DimSource> keyLength;   // Lk = dim of any of these
+  bool causalAllowed = true;
+  bool lengthsAllowed = true; // a batch dim leads the scores
+};
+
+/// The masks found between the scores and the softmax, as heed.attention's
+/// mask operand + mask_kind.
+struct MaskPlan {
+  MaskKind kind = MaskKind::none;
+  /// The operand mask as found in the graph; `negate` asks for heed.not.
+  Value operand;
+  bool negate = false;
+  /// Several boolean masks are and-ed; several additive ones summed.
+  SmallVector<std::pair<Value, bool>> extraBoolean;
+  SmallVector<Value> extraAdditive;
+  CausalAlign align = CausalAlign::top_left;
+};
+
+/// Adds `scores + mask` (a float tensor) to the plan.
+LogicalResult addAdditiveMask(MaskPlan &plan, Value mask, const ScoresInfo &scores,
+                              std::string &reason);
+/// Adds a boolean mask: the keys where `condition` (negated when `negated`)
+/// is true may be seen, the others are filled with a masking value.
+LogicalResult addBooleanMask(MaskPlan &plan, Value condition, bool negated,
+                             const ScoresInfo &scores, std::string &reason);
+/// Peels one mask op off the chain between the scores and the softmax:
+/// `value` is an add of a float mask, or a where that fills with a masking
+/// value. Sets `inner` to the chain value under the mask. Returns failure
+/// with an empty reason when `value` is no mask op at all.
+LogicalResult peelMask(Value value, MaskPlan &plan, const ScoresInfo &scores, Value &inner,
+                       std::string &reason);
+
+/// Creates the ops the plan needs (heed.not, and, add) before the builder's
+/// insertion point; returns the mask operand (null for none/causal only).
+Value materializeMask(OpBuilder &builder, Location loc, const MaskPlan &plan);
+
+/// Whether `value` is produced by a chain of mask/scale/transpose ops over a
+/// matmul or a softmax-input computation (used to tell the scores side of an
+/// add from the mask side).
+bool leadsTo(Value value, function_ref<bool(Operation *)> isRoot, int depth = 6);
+
+/// A scaled dot-product attention found at a softmax.
+struct SdpaMatch {
+  SoftmaxOp softmax;
+  MatmulOp scores;       // Q K^T
+  MatmulOp valueProduct; // softmax(...) V
+  Value query, key, value;
+  bool transposeQuery = false, transposeKey = false, transposeValue = false;
+  int64_t numHeads = 0;
+  double scale = 1;
+  MaskPlan mask;
+  /// The op whose single result the fused output replaces.
+  Operation *replaced = nullptr;
+  /// Where the fused op is created.
+  Operation *insertionPoint = nullptr;
+  /// Uses of the softmax result that take the weights result.
+  SmallVector<OpOperand *> weightUses;
+};
+FailureOr<SdpaMatch> matchSdpa(SoftmaxOp softmax, std::string &reason);
+/// Creates the heed.attention of a match (and the transposes and mask ops it
+/// needs) at the builder's insertion point.
+AttentionOp buildAttention(OpBuilder &builder, const SdpaMatch &match, MaskedRows maskedRows);
+
+/// An additive (Bahdanau / Luong concat) attention found at a softmax.
+struct AdditiveMatch {
+  SoftmaxOp softmax;
+  Value query;     // [B, Dq]
+  Value keysProj;  // [B, Lk, A], or null for Luong concat
+  Value queryBias; // b_q of W_q q + b_q, folded into keys_proj
+  Value values;    // [B, Lk, Dv]
+  Value wQuery;    // [A, Dq] (or [Dq, A] with transposeWQuery)
+  bool transposeWQuery = false;
+  Value v; // reshaped to [A] when not already
+  // Luong concat: tanh(W [q; h] + b) with W [A, Dq + Dk].
+  Value concatWeight, concatBias, concatKeys;
+  bool queryFirst = true;
+  int64_t queryWidth = 0, keyWidth = 0;
+  MaskPlan mask;
+  Operation *replaced = nullptr;
+  bool keepsStepDim = false; // the output replaced is [B, 1, Dv]
+  Operation *insertionPoint = nullptr;
+  SmallVector<OpOperand *> weightUses;
+};
+/// `recognized` tells whether the tanh scoring structure was found, so the
+/// report gives this matcher's reason rather than the dot-product one.
+FailureOr<AdditiveMatch> matchAdditive(SoftmaxOp softmax, std::string &reason, bool &recognized);
+/// Creates the heed.additive_attention of a match (and the weight slices,
+/// projections and mask ops it needs) at the builder's insertion point.
+AdditiveAttentionOp buildAdditiveAttention(OpBuilder &builder, const AdditiveMatch &match,
+                                           MaskedRows maskedRows);
+
+/// Builds ops with `build` into a scratch block, verifies the op it returns
+/// without printing anything, and destroys them all: whether a rewrite would
+/// produce valid IR, asked without touching the IR. On failure, `message`
+/// holds the verifier's words.
+LogicalResult verifiesWhenBuilt(MLIRContext *context, function_ref<Operation *(OpBuilder &)> build,
+                                std::string &message);
+
+/// Formats a double the way remarks print scales.
+std::string formatDouble(double value);
+
+} // namespace mlir::heed::fusion
+
+#endif // HEED_DIALECT_HEED_TRANSFORMS_ATTENTIONMATCH_H

@@ -1,0 +1,327 @@
+//===- CanonicalizeAttention.cpp - Exporter spellings -> one form ----------===//
+//
+// Each pattern is an identity up to float rounding:
+//  - x / c -> x * (1/c) for a splat float constant c;
+//  - matmul(x * c, y) -> matmul(x, y) * c (scale on Q or K moves onto the
+//    scores), and (x * c1) * c2 -> x * (c1 c2), for scalar-like constants;
+//  - transpose(transpose(x, p), q) -> transpose(x, p o q);
+//  - matmul(a, transpose(x, p)) -> matmul(a, x', transpose_b) where p swaps
+//    the last two dims of an identity or of the head split [0, 2, 1, 3];
+//  - mean/sub/pow/mean/add/sqrt/div -> heed.layer_norm (+ scale, bias);
+//  - x * 0.5 * (1 + erf(x / sqrt 2)) -> heed.gelu.
+// Multiplications by 1 fold away through heed.mul's folder.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/heed/Transforms/AttentionMatch.h"
+#include "dialects/heed/Transforms/Passes.h"
+#include "dialects/heed/Transforms/Patterns.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace mlir::heed {
+#define GEN_PASS_DEF_HEEDCANONICALIZEATTENTION
+#include "dialects/heed/Transforms/Passes.h.inc"
+} // namespace mlir::heed
+
+using namespace mlir;
+using namespace mlir::heed;
+using namespace mlir::heed::fusion;
+
+namespace {
+/// A splat constant shaped like `like` holding `value`.
+Value splatLike(PatternRewriter &rewriter, Location loc, Value like, double value) {
+  auto type = cast<RankedTensorType>(like.getType());
+  auto element = cast<FloatType>(type.getElementType());
+  bool losesInfo;
+  APFloat converted(value);
+  converted.convert(element.getFloatSemantics(), APFloat::rmNearestTiesToEven, &losesInfo);
+  return ConstantOp::create(rewriter, loc, DenseElementsAttr::get(type, converted));
+}
+
+bool isScalarConstant(Value c, Value other) { return splatFloat(c) && isScalarLike(c, other); }
+
+struct DivByConstant : OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp div, PatternRewriter &rewriter) const override {
+    std::optional<double> c = splatFloat(div.getRhs());
+    if (!c || *c == 0 || !std::isfinite(*c) || !isScalarLike(div.getRhs(), div.getLhs()))
+      return failure();
+    Value reciprocal = splatLike(rewriter, div.getLoc(), div.getRhs(), 1.0 / *c);
+    rewriter.replaceOpWithNewOp<MulOp>(div, div.getType(), div.getLhs(), reciprocal);
+    return success();
+  }
+};
+
+struct MergeScales : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp outer, PatternRewriter &rewriter) const override {
+    for (auto [x, c2] :
+         {std::pair{outer.getLhs(), outer.getRhs()}, {outer.getRhs(), outer.getLhs()}}) {
+      auto inner = x.getDefiningOp<MulOp>();
+      if (!inner || !inner.getResult().hasOneUse() || !isScalarConstant(c2, x))
+        continue;
+      for (auto [y, c1] :
+           {std::pair{inner.getLhs(), inner.getRhs()}, {inner.getRhs(), inner.getLhs()}}) {
+        if (!isScalarConstant(c1, y) || inner.getType() != y.getType())
+          continue;
+        Value c = splatLike(rewriter, outer.getLoc(),
+                            cast<RankedTensorType>(c1.getType()).getRank() >=
+                                    cast<RankedTensorType>(c2.getType()).getRank()
+                                ? c1
+                                : c2,
+                            *splatFloat(c1) * *splatFloat(c2));
+        rewriter.replaceOpWithNewOp<MulOp>(outer, outer.getType(), y, c);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
+struct ScaleOutOfMatmul : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp matmul, PatternRewriter &rewriter) const override {
+    for (int side : {0, 1}) {
+      Value operand = matmul->getOperand(side);
+      auto mul = operand.getDefiningOp<MulOp>();
+      if (!mul || !mul.getResult().hasOneUse())
+        continue;
+      for (auto [x, c] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}}) {
+        if (!isScalarConstant(c, x) || x.getType() != mul.getType() ||
+            cast<RankedTensorType>(c.getType()).getRank() > matmul.getType().getRank())
+          continue;
+        auto product = MatmulOp::create(
+            rewriter, matmul.getLoc(), matmul.getType(), side == 0 ? x : matmul.getLhs(),
+            side == 1 ? x : matmul.getRhs(), matmul.getTransposeA(), matmul.getTransposeB());
+        rewriter.replaceOpWithNewOp<MulOp>(matmul, matmul.getType(), product, c);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp outer, PatternRewriter &rewriter) const override {
+    auto inner = outer.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    SmallVector<int64_t> perm;
+    for (int64_t p : outer.getPermutation())
+      perm.push_back(inner.getPermutation()[p]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(outer, outer.getType(), inner.getInput(), perm);
+    return success();
+  }
+};
+
+struct TransposeIntoMatmul : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp matmul, PatternRewriter &rewriter) const override {
+    for (int side : {0, 1}) {
+      auto transpose = matmul->getOperand(side).getDefiningOp<TransposeOp>();
+      if (!transpose)
+        continue;
+      SmallVector<int64_t> perm(transpose.getPermutation());
+      int64_t rank = perm.size();
+      std::swap(perm[rank - 1], perm[rank - 2]);
+      bool identity = llvm::all_of(llvm::enumerate(perm), [](auto p) {
+        return static_cast<int64_t>(p.index()) == p.value();
+      });
+      bool headSplit = side == 1 && !matmul.getTransposeB() &&
+                       ArrayRef<int64_t>(perm) == ArrayRef<int64_t>{0, 2, 1, 3};
+      if (!identity && !headSplit)
+        continue;
+      Value operand = transpose.getInput();
+      if (!identity)
+        operand = TransposeOp::create(rewriter, transpose.getLoc(), operand, perm);
+      Value lhs = side == 0 ? operand : matmul.getLhs();
+      Value rhs = side == 1 ? operand : matmul.getRhs();
+      bool ta = matmul.getTransposeA() != (side == 0);
+      bool tb = matmul.getTransposeB() != (side == 1);
+      rewriter.replaceOpWithNewOp<MatmulOp>(matmul, matmul.getType(), lhs, rhs, ta, tb);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// Trailing contiguous axes a..rank-1 of a reduce: a, or nothing.
+std::optional<int64_t> trailingAxes(ReduceOp reduce) {
+  int64_t rank = reduce.getInput().getType().getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t a : reduce.getAxes()) {
+    auto n = shape::normalizeAxis(a, rank);
+    if (!n)
+      return std::nullopt;
+    axes.push_back(*n);
+  }
+  llvm::sort(axes);
+  for (auto [i, a] : llvm::enumerate(axes))
+    if (a != rank - static_cast<int64_t>(axes.size()) + static_cast<int64_t>(i))
+      return std::nullopt;
+  if (axes.empty() || reduce.getKind() != ReduceKind::mean || !reduce.getKeepDims())
+    return std::nullopt;
+  return axes.front();
+}
+
+struct DecomposedLayerNorm : OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp div, PatternRewriter &rewriter) const override {
+    auto sub = div.getLhs().getDefiningOp<SubOp>();
+    auto sqrt = div.getRhs().getDefiningOp<SqrtOp>();
+    if (!sub || !sqrt || !sqrt.getResult().hasOneUse())
+      return failure();
+    auto mean = sub.getRhs().getDefiningOp<ReduceOp>();
+    Value x = sub.getLhs();
+    if (!mean || mean.getInput() != x || !mean.getResult().hasOneUse())
+      return failure();
+    std::optional<int64_t> axis = trailingAxes(mean);
+    auto addEps = sqrt.getInput().getDefiningOp<AddOp>();
+    if (!axis || !addEps || !addEps.getResult().hasOneUse())
+      return failure();
+    Value varValue = addEps.getLhs(), epsValue = addEps.getRhs();
+    if (!splatFloat(epsValue))
+      std::swap(varValue, epsValue);
+    auto var = varValue.getDefiningOp<ReduceOp>();
+    std::optional<double> eps = splatFloat(epsValue);
+    if (!var || !eps || *eps < 0 || !isScalarLike(epsValue, varValue) ||
+        !var.getResult().hasOneUse() || trailingAxes(var) != axis)
+      return failure();
+    Operation *square = var.getInput().getDefiningOp();
+    if (!square || !square->getResult(0).hasOneUse())
+      return failure();
+    Value d = sub.getResult();
+    if (auto pow = dyn_cast<PowOp>(square)) {
+      if (pow.getLhs() != d || splatFloat(pow.getRhs()) != 2.0 || !isScalarLike(pow.getRhs(), d))
+        return failure();
+    } else if (auto mul = dyn_cast<MulOp>(square)) {
+      if (mul.getLhs() != d || mul.getRhs() != d)
+        return failure();
+    } else {
+      return failure();
+    }
+    if (!llvm::all_of(d.getUsers(), [&](Operation *user) { return user == square || user == div; }))
+      return failure();
+    if (x.getType() != div.getType())
+      return failure();
+    rewriter.replaceOpWithNewOp<LayerNormOp>(div, div.getType(), x, Value(), Value(),
+                                             rewriter.getI64IntegerAttr(*axis),
+                                             rewriter.getF32FloatAttr(*eps));
+    return success();
+  }
+};
+
+/// The trailing normalized dims of a layer norm, static, for its scale/bias.
+bool fitsNormalizedDims(LayerNormOp norm, Value param) {
+  auto type = norm.getType();
+  auto p = cast<RankedTensorType>(param.getType());
+  auto axis = shape::normalizeAxis(norm.getAxis(), type.getRank());
+  return axis && p.hasStaticShape() && p.getShape() == type.getShape().drop_front(*axis);
+}
+
+struct LayerNormAffine : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp norm, PatternRewriter &rewriter) const override {
+    if (norm.getBias() || !norm.getResult().hasOneUse())
+      return failure();
+    Operation *user = *norm.getResult().getUsers().begin();
+    bool scale = isa<MulOp>(user) && !norm.getScale();
+    if ((!scale && !isa<AddOp>(user)) || user->getResult(0).getType() != norm.getType())
+      return failure();
+    Value param =
+        user->getOperand(0) == norm.getResult() ? user->getOperand(1) : user->getOperand(0);
+    if (param == norm.getResult() || !fitsNormalizedDims(norm, param))
+      return failure();
+    rewriter.setInsertionPoint(user);
+    rewriter.replaceOpWithNewOp<LayerNormOp>(
+        user, norm.getType(), norm.getInput(), scale ? param : norm.getScale(),
+        scale ? Value() : param, norm.getAxisAttr(), norm.getEpsilonAttr());
+    return success();
+  }
+};
+
+/// Multiplies out a tree of single-use heed.mul ops into its factors.
+void collectFactors(Value value, Operation *root, SmallVectorImpl<Value> &factors, int depth = 3) {
+  auto mul = value.getDefiningOp<MulOp>();
+  if (mul && depth > 0 && (mul == root || mul.getResult().hasOneUse())) {
+    collectFactors(mul.getLhs(), root, factors, depth - 1);
+    collectFactors(mul.getRhs(), root, factors, depth - 1);
+    return;
+  }
+  factors.push_back(value);
+}
+
+bool near(std::optional<double> value, double expected) {
+  return value && std::abs(*value - expected) <= 1e-6 * std::abs(expected);
+}
+
+struct ErfGelu : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp root, PatternRewriter &rewriter) const override {
+    SmallVector<Value> factors;
+    collectFactors(root.getResult(), root, factors);
+    if (factors.size() != 3)
+      return failure();
+    // Find 1 + erf(x / sqrt 2); then the others must be x and 0.5.
+    for (Value onePlus : factors) {
+      auto add = onePlus.getDefiningOp<AddOp>();
+      if (!add || !add.getResult().hasOneUse())
+        continue;
+      Value erfValue = add.getLhs(), one = add.getRhs();
+      if (!near(splatFloat(one), 1.0))
+        std::swap(erfValue, one);
+      auto erf = erfValue.getDefiningOp<ErfOp>();
+      if (!erf || !near(splatFloat(one), 1.0) || !erf.getResult().hasOneUse())
+        continue;
+      Value x;
+      if (auto mul = erf.getInput().getDefiningOp<MulOp>()) {
+        x = near(splatFloat(mul.getRhs()), M_SQRT1_2)   ? mul.getLhs()
+            : near(splatFloat(mul.getLhs()), M_SQRT1_2) ? mul.getRhs()
+                                                        : Value();
+      } else if (auto div = erf.getInput().getDefiningOp<DivOp>()) {
+        x = near(splatFloat(div.getRhs()), M_SQRT2) ? div.getLhs() : Value();
+      }
+      if (!x || x.getType() != root.getType())
+        continue;
+      bool sawX = false, sawHalf = false;
+      for (Value f : factors) {
+        if (f == onePlus)
+          continue;
+        if (f == x && !sawX)
+          sawX = true;
+        else if (near(splatFloat(f), 0.5) && isScalarLike(f, x))
+          sawHalf = true;
+      }
+      if (!sawX || !sawHalf)
+        continue;
+      rewriter.replaceOpWithNewOp<GeluOp>(root, TypeRange{root.getType()}, ValueRange{x},
+                                          ArrayRef<NamedAttribute>{});
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct CanonicalizeAttentionPass
+    : heed::impl::HeedCanonicalizeAttentionBase<CanonicalizeAttentionPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateCanonicalizeAttentionPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace
+
+void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
+  // GELU and LayerNorm first: they read the x / sqrt(2) and the Div that
+  // DivByConstant would otherwise rewrite (both spellings are matched anyway).
+  patterns.add<ErfGelu, DecomposedLayerNorm>(patterns.getContext(), /*benefit=*/2);
+  patterns.add<DivByConstant, MergeScales, ScaleOutOfMatmul, ComposeTransposes, TransposeIntoMatmul,
+               LayerNormAffine>(patterns.getContext());
+}

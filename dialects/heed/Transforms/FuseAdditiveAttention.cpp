@@ -1,0 +1,398 @@
+//===- FuseAdditiveAttention.cpp - Bahdanau/Luong concat -> heed.additive_attention ===//
+//
+// Anchored at heed.softmax over scores [B, Lk] of one decoder step:
+//   e = v^T tanh(W_q q + b_q + K')            (Bahdanau; K' = W_k h + b)
+//   e = v^T tanh(W [q; h] + b)                (Luong concat; W split in two)
+//   alpha = softmax(mask(e)),  c = alpha H     (as [B,1,Lk] x [B,Lk,Dv])
+// v^T x is spelled as a linear with a [1, A] weight, a matmul with an [A, 1]
+// column, or a sum over A of x * v, each followed by dropping the unit dim.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/heed/Transforms/AttentionMatch.h"
+#include "dialects/heed/Transforms/Passes.h"
+#include "dialects/heed/Transforms/Patterns.h"
+
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::heed {
+#define GEN_PASS_DEF_HEEDFUSEADDITIVEATTENTION
+#include "dialects/heed/Transforms/Passes.h.inc"
+} // namespace mlir::heed
+
+using namespace mlir;
+using namespace mlir::heed;
+using namespace mlir::heed::fusion;
+
+namespace {
+/// Whether a reshape keeps dims `kept` of its input in place (spec 0 or the
+/// same static size) and only inserts or drops unit dims elsewhere.
+bool keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim) {
+  ArrayRef<int64_t> spec = reshape.getShape();
+  auto in = reshape.getInput().getType();
+  if (outDim >= static_cast<int64_t>(spec.size()) || inDim >= in.getRank())
+    return false;
+  int64_t s = spec[outDim];
+  return (s == 0 && inDim == outDim) || (!in.isDynamicDim(inDim) && s == in.getDimSize(inDim)) ||
+         (s == -1 && llvm::count(spec, -1) == 1 && llvm::all_of(llvm::enumerate(spec), [&](auto e) {
+            // Every other dim is a unit dim or a copied leading dim, so -1
+            // takes exactly this input dim.
+            return static_cast<int64_t>(e.index()) == outDim || e.value() == 1 ||
+                   (e.value() == 0 && static_cast<int64_t>(e.index()) != inDim);
+          }));
+}
+
+/// [B, X] -> reshape -> [B, 1, X] (a step dim inserted at 1).
+Value insertsStepDim(Value value) {
+  auto reshape = value.getDefiningOp<ReshapeOp>();
+  if (!reshape || reshape.getInput().getType().getRank() != 2 || reshape.getType().getRank() != 3 ||
+      reshape.getShape()[1] != 1 || !keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 2))
+    return {};
+  return reshape.getInput();
+}
+
+/// W_q q + b_q for a [B, Dq] query, shaped [B, 1, A].
+bool matchQueryProjection(Value value, AdditiveMatch &m) {
+  LinearOp linear;
+  if (Value projected = insertsStepDim(value)) {
+    linear = projected.getDefiningOp<LinearOp>();
+    if (!linear || linear.getInput().getType().getRank() != 2)
+      return false;
+    m.query = linear.getInput();
+  } else {
+    linear = value.getDefiningOp<LinearOp>();
+    if (!linear)
+      return false;
+    m.query = insertsStepDim(linear.getInput());
+    if (!m.query)
+      return false;
+  }
+  m.wQuery = linear.getWeight();
+  m.transposeWQuery = !linear.getTransposeWeight();
+  m.queryBias = linear.getBias();
+  return true;
+}
+
+/// v^T t over the last dim of t [B, Lk, A], giving [B, Lk]: returns t and v.
+std::pair<Value, Value> matchScoreVector(Value score) {
+  if (auto reduce = score.getDefiningOp<ReduceOp>()) {
+    auto in = reduce.getInput().getType();
+    if (reduce.getKind() != ReduceKind::sum || reduce.getKeepDims() || in.getRank() != 3 ||
+        reduce.getAxes().size() != 1 || shape::normalizeAxis(reduce.getAxes()[0], 3) != 2)
+      return {};
+    auto mul = reduce.getInput().getDefiningOp<MulOp>();
+    if (!mul || !mul.getResult().hasOneUse())
+      return {};
+    for (auto [t, v] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}})
+      if (t.getType() == mul.getType() && cast<RankedTensorType>(v.getType()).getRank() == 1)
+        return {t, v};
+    return {};
+  }
+  auto reshape = score.getDefiningOp<ReshapeOp>();
+  if (!reshape || reshape.getType().getRank() != 2 || reshape.getInput().getType().getRank() != 3 ||
+      !keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 1) ||
+      reshape.getInput().getType().getDimSize(2) != 1 || !reshape.getInput().hasOneUse())
+    return {};
+  Value projected = reshape.getInput();
+  if (auto linear = projected.getDefiningOp<LinearOp>()) {
+    auto w = linear.getWeight().getType();
+    int64_t outDim = linear.getTransposeWeight() ? 0 : 1;
+    if (linear.getBias() || w.getRank() != 2 || w.getDimSize(outDim) != 1)
+      return {};
+    return {linear.getInput(), linear.getWeight()};
+  }
+  if (auto matmul = projected.getDefiningOp<MatmulOp>()) {
+    auto w = matmul.getRhs().getType();
+    if (matmul.getTransposeA() || matmul.getTransposeB() || w.getRank() != 2 ||
+        w.getDimSize(1) != 1)
+      return {};
+    return {matmul.getLhs(), matmul.getRhs()};
+  }
+  return {};
+}
+} // namespace
+
+FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &reason,
+                                               bool &recognized) {
+  AdditiveMatch m;
+  m.softmax = softmax;
+  recognized = false;
+  auto inputType = softmax.getInput().getType();
+  if (inputType.getRank() != 2) {
+    reason = "scores are not [batch, keys]";
+    return failure();
+  }
+
+  // Masks between the score and the softmax.
+  SmallVector<Operation *> maskOps;
+  Value cur = softmax.getInput();
+  auto [t, v] = matchScoreVector(cur);
+  while (!t) {
+    Operation *def = cur.getDefiningOp();
+    if (!def || !isa<AddOp, WhereOp>(def) || !cur.hasOneUse()) {
+      reason = "scores are not v^T tanh(...)";
+      return failure();
+    }
+    maskOps.push_back(def);
+    auto isScore = [](Value x) { return static_cast<bool>(matchScoreVector(x).first); };
+    Value next;
+    for (Value operand : def->getOperands())
+      if (isScore(operand) || leadsTo(operand, [&](Operation *op) {
+            return op->getNumResults() == 1 && isScore(op->getResult(0));
+          }))
+        next = operand;
+    if (!next) {
+      reason = "scores are not v^T tanh(...)";
+      return failure();
+    }
+    cur = next;
+    std::tie(t, v) = matchScoreVector(cur);
+  }
+  if (!cur.hasOneUse()) {
+    reason = "the scores have other users";
+    return failure();
+  }
+  auto tanh = t.getDefiningOp<TanhOp>();
+  if (!tanh) {
+    reason = "scores are not v^T tanh(...)";
+    return failure();
+  }
+  recognized = true;
+  m.v = v;
+  if (!t.hasOneUse() || !tanh.getInput().hasOneUse()) {
+    reason = "the tanh input or output has other users";
+    return failure();
+  }
+
+  // The tanh argument: W_q q + K' (Bahdanau) or W [q; h] + b (Luong concat).
+  Value hidden = tanh.getInput();
+  if (auto add = hidden.getDefiningOp<AddOp>()) {
+    bool lhsQuery = matchQueryProjection(add.getLhs(), m);
+    if (!lhsQuery && !matchQueryProjection(add.getRhs(), m)) {
+      reason = "the tanh argument is not a query projection plus the key projection";
+      return failure();
+    }
+    m.keysProj = lhsQuery ? add.getRhs() : add.getLhs();
+    if (m.keysProj.getType() != add.getType()) {
+      reason = "the key projection does not have the shape of the tanh argument";
+      return failure();
+    }
+  } else if (auto linear = hidden.getDefiningOp<LinearOp>()) {
+    auto concat = linear.getInput().getDefiningOp<ConcatOp>();
+    auto w = linear.getWeight().getType();
+    if (!concat || concat.getInputs().size() != 2 || !linear.getTransposeWeight() ||
+        !w.hasStaticShape() || !concat.getResult().hasOneUse() ||
+        shape::normalizeAxis(concat.getAxis(), 3) != 2) {
+      reason = "the tanh argument is not a query projection plus the key projection";
+      return failure();
+    }
+    for (int i : {0, 1}) {
+      auto broadcast = concat.getInputs()[i].getDefiningOp<BroadcastOp>();
+      Value q = broadcast ? insertsStepDim(broadcast.getInput()) : Value();
+      if (!q)
+        continue;
+      auto qType = cast<RankedTensorType>(q.getType());
+      auto bType = broadcast.getType();
+      if (bType.getRank() != 3 || bType.getDimSize(2) != qType.getDimSize(1) ||
+          !shape::compatible(bType.getDimSize(0), qType.getDimSize(0)) ||
+          (qType.getDimSize(0) == 1) != (bType.getDimSize(0) == 1))
+        continue;
+      m.query = q;
+      m.queryFirst = i == 0;
+      m.concatKeys = concat.getInputs()[1 - i];
+    }
+    auto keysType = m.concatKeys ? cast<RankedTensorType>(m.concatKeys.getType()) : nullptr;
+    if (!m.query || keysType.getRank() != 3 || keysType.isDynamicDim(2) ||
+        cast<RankedTensorType>(m.query.getType()).isDynamicDim(1)) {
+      reason = "the concatenation is not the broadcast query and the keys with static widths";
+      return failure();
+    }
+    m.queryWidth = cast<RankedTensorType>(m.query.getType()).getDimSize(1);
+    m.keyWidth = keysType.getDimSize(2);
+    m.concatWeight = linear.getWeight();
+    m.concatBias = linear.getBias();
+  } else {
+    reason = "the tanh argument is not a query projection plus the key projection";
+    return failure();
+  }
+
+  // The context: alpha [B, Lk] -> [B, 1, Lk] x values [B, Lk, Dv] (-> [B, Dv]).
+  Value alpha = softmax.getResult();
+  auto axis = shape::normalizeAxis(static_cast<int64_t>(softmax.getAxis()), 2);
+  if (!axis || *axis != 1) {
+    reason = "softmax axis " + std::to_string(static_cast<int64_t>(softmax.getAxis())) +
+             " is not the key axis";
+    return failure();
+  }
+  ReshapeOp step;
+  MatmulOp product;
+  bool wrongContraction = false;
+  for (OpOperand &use : alpha.getUses()) {
+    auto reshape = dyn_cast<ReshapeOp>(use.getOwner());
+    if (!reshape || step || insertsStepDim(reshape.getResult()) != alpha ||
+        !reshape.getResult().hasOneUse())
+      continue;
+    auto matmul = dyn_cast<MatmulOp>(*reshape.getResult().getUsers().begin());
+    if (!matmul || matmul.getLhs() != reshape.getResult())
+      continue;
+    if (matmul.getTransposeA() || matmul.getTransposeB() ||
+        matmul.getRhs().getType().getRank() != 3) {
+      wrongContraction = true;
+      continue;
+    }
+    step = reshape;
+    product = matmul;
+  }
+  if (!product) {
+    reason = wrongContraction ? "value contraction is not over the key axis"
+                              : "the softmax output is not multiplied with values";
+    return failure();
+  }
+  for (OpOperand &use : alpha.getUses())
+    if (use.getOwner() != step.getOperation())
+      m.weightUses.push_back(&use);
+  m.values = product.getRhs();
+  m.replaced = product;
+  m.keepsStepDim = true;
+  if (product.getResult().hasOneUse()) {
+    auto drop = dyn_cast<ReshapeOp>(*product.getResult().getUsers().begin());
+    if (drop && drop.getType().getRank() == 2 && keepsDim(drop, 0, 0) && keepsDim(drop, 2, 1)) {
+      m.replaced = drop;
+      m.keepsStepDim = false;
+    }
+  }
+
+  // Masks, now that the key dims are known.
+  ScoresInfo info;
+  info.shape = llvm::to_vector(inputType.getShape());
+  info.causalAllowed = false;
+  for (Value keys : {m.keysProj, m.values, m.concatKeys})
+    if (keys)
+      info.keyLength.push_back({keys, 1});
+  for (Operation *op : llvm::reverse(maskOps)) {
+    Value inner;
+    if (failed(peelMask(op->getResult(0), m.mask, info, inner, reason))) {
+      if (reason.empty())
+        reason = "scores are not v^T tanh(...)";
+      return failure();
+    }
+  }
+
+  DominanceInfo dominance(softmax->getParentOp());
+  m.insertionPoint = dominance.properlyDominates(m.values, softmax) ? softmax.getOperation()
+                                                                    : product.getOperation();
+  for (OpOperand *use : m.weightUses) {
+    if (!dominance.properlyDominates(m.insertionPoint, use->getOwner())) {
+      reason = "the attention weights are used before the values are ready";
+      return failure();
+    }
+  }
+
+  std::string message;
+  if (failed(verifiesWhenBuilt(
+          softmax.getContext(),
+          [&](OpBuilder &b) {
+            return buildAdditiveAttention(b, m, MaskedRows::zero).getOperation();
+          },
+          message))) {
+    reason = "the fused op would not verify: " + message;
+    return failure();
+  }
+  return m;
+}
+
+AdditiveAttentionOp fusion::buildAdditiveAttention(OpBuilder &builder, const AdditiveMatch &m,
+                                                   MaskedRows maskedRows) {
+  Location loc = m.softmax->getLoc();
+  Value wQuery = m.wQuery, keysProj = m.keysProj;
+  if (m.concatWeight) {
+    // W [A, Dq + Dk] = [W_q | W_k] (or [W_k | W_q]): split the columns.
+    int64_t qStart = m.queryFirst ? 0 : m.keyWidth;
+    int64_t kStart = m.queryFirst ? m.queryWidth : 0;
+    wQuery = SliceOp::create(builder, loc, m.concatWeight, 1, qStart, qStart + m.queryWidth, 1);
+    Value wKeys = SliceOp::create(builder, loc, m.concatWeight, 1, kStart, kStart + m.keyWidth, 1);
+    keysProj = LinearOp::create(builder, loc, m.concatKeys, wKeys, m.concatBias, true);
+  } else if (m.transposeWQuery) {
+    wQuery = TransposeOp::create(builder, loc, wQuery, ArrayRef<int64_t>{1, 0});
+  }
+  if (m.queryBias)
+    keysProj = AddOp::create(builder, loc, keysProj, m.queryBias);
+  Value v = m.v;
+  if (cast<RankedTensorType>(v.getType()).getRank() != 1)
+    v = ReshapeOp::create(builder, loc, v, ArrayRef<int64_t>{-1});
+
+  SmallVector<Value> operands{m.query, keysProj, m.values, wQuery, v};
+  if (Value mask = materializeMask(builder, loc, m.mask))
+    operands.push_back(mask);
+  MLIRContext *context = builder.getContext();
+  SmallVector<NamedAttribute> attrs{
+      builder.getNamedAttr("mask_kind", MaskKindAttr::get(context, m.mask.kind)),
+      builder.getNamedAttr("masked_rows", MaskedRowsAttr::get(context, maskedRows))};
+  auto outType = cast<RankedTensorType>(m.replaced->getResult(0).getType());
+  SmallVector<Type> types{
+      m.keepsStepDim ? RankedTensorType::get({outType.getDimSize(0), outType.getDimSize(2)},
+                                             outType.getElementType())
+                     : outType};
+  if (!m.weightUses.empty()) {
+    attrs.push_back(builder.getNamedAttr("return_weights", builder.getUnitAttr()));
+    types.push_back(m.softmax->getResult(0).getType());
+  }
+  return AdditiveAttentionOp::create(builder, loc, types, operands, attrs);
+}
+
+namespace {
+struct FuseAdditiveAttentionPattern : OpRewritePattern<SoftmaxOp> {
+  FuseAdditiveAttentionPattern(MLIRContext *context, FusionOptions options)
+      : OpRewritePattern(context), options(options) {}
+
+  LogicalResult matchAndRewrite(SoftmaxOp softmax, PatternRewriter &rewriter) const override {
+    std::string reason;
+    bool recognized;
+    FailureOr<AdditiveMatch> m = matchAdditive(softmax, reason, recognized);
+    if (failed(m))
+      return rewriter.notifyMatchFailure(softmax, reason);
+    if (options.report)
+      softmax.emitRemark("softmax fused into heed.additive_attention");
+
+    rewriter.setInsertionPoint(m->insertionPoint);
+    AdditiveAttentionOp fused = buildAdditiveAttention(rewriter, *m, options.maskedRows);
+    Location loc = softmax.getLoc();
+    auto outType = cast<RankedTensorType>(m->replaced->getResult(0).getType());
+    for (OpOperand *use : m->weightUses)
+      rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(fused.getWeights()); });
+    Value out = fused.getOutput();
+    if (m->keepsStepDim)
+      out = ReshapeOp::create(rewriter, loc, outType, out, ArrayRef<int64_t>{0, 1, -1});
+    rewriter.replaceOp(m->replaced, out);
+    return success();
+  }
+
+  FusionOptions options;
+};
+
+struct FuseAdditiveAttentionPass
+    : heed::impl::HeedFuseAdditiveAttentionBase<FuseAdditiveAttentionPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    FusionOptions fusionOptions;
+    fusionOptions.report = report;
+    auto policy = parseMaskedRows(maskedRows);
+    if (!policy) {
+      emitError(getOperation().getLoc())
+          << "unknown masked-rows policy '" << maskedRows << "' (expected zero or nan)";
+      return signalPassFailure();
+    }
+    fusionOptions.maskedRows = *policy;
+    RewritePatternSet patterns(&getContext());
+    populateFuseAdditiveAttentionPatterns(patterns, fusionOptions);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace
+
+void heed::populateFuseAdditiveAttentionPatterns(RewritePatternSet &patterns,
+                                                 const FusionOptions &options) {
+  patterns.add<FuseAdditiveAttentionPattern>(patterns.getContext(), options);
+}

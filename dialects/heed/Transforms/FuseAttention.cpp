@@ -1,0 +1,383 @@
+//===- FuseAttention.cpp - Scaled dot-product attention -> heed.attention -===//
+//
+// Anchored at heed.softmax. Walks back from the softmax input through masks
+// (add, where), constant scales (mul, div) to the QK^T matmul, and forward to
+// the matmul with V; checks every soundness rule; and only then rewrites.
+// The matcher never changes the IR, so the fusion report asks the very same
+// code why a softmax was not fused.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/heed/Transforms/AttentionMatch.h"
+#include "dialects/heed/Transforms/Passes.h"
+#include "dialects/heed/Transforms/Patterns.h"
+
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::heed {
+#define GEN_PASS_DEF_HEEDFUSEATTENTION
+#include "dialects/heed/Transforms/Passes.h.inc"
+} // namespace mlir::heed
+
+using namespace mlir;
+using namespace mlir::heed;
+using namespace mlir::heed::fusion;
+
+static constexpr int64_t kDyn = ShapedType::kDynamic;
+
+namespace {
+SmallVector<int64_t> swapLastTwo(int64_t rank) {
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  std::swap(perm[rank - 1], perm[rank - 2]);
+  return perm;
+}
+
+std::string opName(Operation *op) { return op->getName().getStringRef().str(); }
+
+/// [B, L, H*D] -> reshape [B, L, H, D] -> transpose [0, 2, 1, 3]: the [B, L,
+/// H*D] input and H, or nothing.
+std::pair<Value, int64_t> headSplit(Value value) {
+  auto transpose = value.getDefiningOp<TransposeOp>();
+  if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+    return {};
+  auto reshape = transpose.getInput().getDefiningOp<ReshapeOp>();
+  if (!reshape)
+    return {};
+  auto in = reshape.getInput().getType(), out = reshape.getType();
+  ArrayRef<int64_t> spec = reshape.getShape();
+  if (in.getRank() != 3 || out.getRank() != 4 || out.isDynamicDim(2))
+    return {};
+  for (int64_t d : {0, 1})
+    if (spec[d] != 0 && (in.isDynamicDim(d) || spec[d] != in.getDimSize(d)))
+      return {};
+  return {reshape.getInput(), out.getDimSize(2)};
+}
+
+/// [B, H, L, D] -> transpose [0, 2, 1, 3] -> reshape [B, L, H*D]: the merge
+/// reshape, or null.
+ReshapeOp headMerge(Value value, int64_t heads) {
+  if (!value.hasOneUse())
+    return {};
+  auto transpose = dyn_cast<TransposeOp>(*value.getUsers().begin());
+  if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3} ||
+      !transpose.getResult().hasOneUse())
+    return {};
+  auto reshape = dyn_cast<ReshapeOp>(*transpose.getResult().getUsers().begin());
+  if (!reshape || reshape.getType().getRank() != 3)
+    return {};
+  auto in = transpose.getType();
+  ArrayRef<int64_t> spec = reshape.getShape();
+  for (int64_t d : {0, 1})
+    if (spec[d] != 0 && (in.isDynamicDim(d) || spec[d] != in.getDimSize(d)))
+      return {};
+  int64_t merged = shape::mul(heads, in.getDimSize(3));
+  if (spec[2] != -1 && (merged == kDyn || spec[2] != merged))
+    return {};
+  return reshape;
+}
+} // namespace
+
+FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
+  SdpaMatch m;
+  m.softmax = softmax;
+  Value input = softmax.getInput();
+  int64_t rank = softmax.getInput().getType().getRank();
+  auto isChain = [](Value v) {
+    return leadsTo(v, [](Operation *op) { return isa<MatmulOp>(op); });
+  };
+
+  // Phase 1: find the QK^T matmul, collecting the ops in between.
+  SmallVector<Operation *> chain; // softmax side first
+  Value cur = input;
+  while (true) {
+    Operation *def = cur.getDefiningOp();
+    if (!def) {
+      reason = "scores are not a matrix product";
+      return failure();
+    }
+    if (!cur.hasOneUse()) {
+      reason =
+          "the result of " + opName(def) + " between the scores and the softmax has other users";
+      return failure();
+    }
+    if (auto matmul = dyn_cast<MatmulOp>(def)) {
+      m.scores = matmul;
+      break;
+    }
+    chain.push_back(def);
+    if (auto mul = dyn_cast<MulOp>(def)) {
+      bool lhsConst = splatFloat(mul.getLhs()) && isScalarLike(mul.getLhs(), mul.getRhs());
+      bool rhsConst = splatFloat(mul.getRhs()) && isScalarLike(mul.getRhs(), mul.getLhs());
+      if (!lhsConst && !rhsConst) {
+        reason = isChain(mul.getLhs()) || isChain(mul.getRhs()) ? "scale is not a constant"
+                                                                : "scores are not a matrix product";
+        return failure();
+      }
+      cur = rhsConst ? mul.getLhs() : mul.getRhs();
+    } else if (auto div = dyn_cast<DivOp>(def)) {
+      if (!splatFloat(div.getRhs()) || !isScalarLike(div.getRhs(), div.getLhs())) {
+        reason =
+            isChain(div.getLhs()) ? "scale is not a constant" : "scores are not a matrix product";
+        return failure();
+      }
+      cur = div.getLhs();
+    } else if (auto add = dyn_cast<AddOp>(def)) {
+      bool lhs = isChain(add.getLhs()), rhs = isChain(add.getRhs());
+      if (lhs == rhs) {
+        reason = lhs ? "cannot tell the scores from the mask in an add"
+                     : "scores are not a matrix product";
+        return failure();
+      }
+      cur = lhs ? add.getLhs() : add.getRhs();
+    } else if (auto where = dyn_cast<WhereOp>(def)) {
+      bool t = isChain(where.getOnTrue()), f = isChain(where.getOnFalse());
+      if (t == f) {
+        reason = t ? "cannot tell the scores from the fill value in a where"
+                   : "scores are not a matrix product";
+        return failure();
+      }
+      cur = t ? where.getOnTrue() : where.getOnFalse();
+    } else if (auto transpose = dyn_cast<TransposeOp>(def)) {
+      cur = transpose.getInput();
+    } else if (isa<ReshapeOp>(def) && isChain(cur)) {
+      reason = "scores are reshaped before the softmax";
+      return failure();
+    } else {
+      reason = "scores are not a matrix product (the softmax input comes from " + opName(def) + ")";
+      return failure();
+    }
+  }
+  if (m.scores.getType().getRank() != rank) {
+    reason = "scores are reshaped before the softmax";
+    return failure();
+  }
+
+  // The softmax must run over the key axis: the scores' last dim, moved by
+  // any transposes on the way.
+  int64_t keyAxis = rank - 1;
+  bool permuted = false;
+  for (Operation *op : llvm::reverse(chain)) {
+    auto transpose = dyn_cast<TransposeOp>(op);
+    if (!transpose)
+      continue;
+    permuted = true;
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    keyAxis = llvm::find(perm, keyAxis) - perm.begin();
+  }
+  auto axis = shape::normalizeAxis(static_cast<int64_t>(softmax.getAxis()), rank);
+  if (!axis || *axis != keyAxis) {
+    reason = "softmax axis " + std::to_string(static_cast<int64_t>(softmax.getAxis())) +
+             " is not the key axis";
+    return failure();
+  }
+  if (permuted) {
+    reason = "scores are permuted before the softmax";
+    return failure();
+  }
+
+  // The value product: the softmax output contracted with V over the key axis.
+  Value weights = softmax.getResult();
+  bool wrongContraction = false;
+  for (OpOperand &use : weights.getUses()) {
+    auto matmul = dyn_cast<MatmulOp>(use.getOwner());
+    if (!matmul)
+      continue;
+    if (!m.valueProduct && use.getOperandNumber() == 0 && !matmul.getTransposeA() &&
+        matmul.getRhs() != weights)
+      m.valueProduct = matmul;
+    else
+      wrongContraction = true;
+  }
+  if (!m.valueProduct) {
+    reason = wrongContraction ? "value contraction is not over the key axis"
+                              : "the softmax output is not multiplied with values";
+    return failure();
+  }
+  for (OpOperand &use : weights.getUses())
+    if (use.getOwner() != m.valueProduct.getOperation())
+      m.weightUses.push_back(&use);
+  m.query = m.scores.getLhs();
+  m.transposeQuery = m.scores.getTransposeA();
+  m.key = m.scores.getRhs();
+  m.transposeKey = !m.scores.getTransposeB();
+  m.value = m.valueProduct.getRhs();
+  m.transposeValue = m.valueProduct.getTransposeB();
+  m.replaced = m.valueProduct;
+  auto rankOf = [](Value v) { return cast<RankedTensorType>(v.getType()).getRank(); };
+  if (rankOf(m.query) != rank || rankOf(m.key) != rank || rankOf(m.value) != rank) {
+    reason = "query, key and value ranks differ";
+    return failure();
+  }
+
+  ScoresInfo info;
+  info.shape = llvm::to_vector(m.scores.getType().getShape());
+  info.queryLength.push_back({m.query, m.transposeQuery ? rank - 1 : rank - 2});
+  info.keyLength.push_back({m.key, m.transposeKey ? rank - 1 : rank - 2});
+  info.keyLength.push_back({m.value, m.transposeValue ? rank - 1 : rank - 2});
+  info.lengthsAllowed = rank >= 3;
+
+  // Heads split and merged around the attention fold into num_heads.
+  if (rank == 4 && !m.transposeQuery && !m.transposeKey && !m.transposeValue) {
+    auto [q, hq] = headSplit(m.query);
+    auto [k, hk] = headSplit(m.key);
+    auto [v, hv] = headSplit(m.value);
+    if (q && k && v && hq == hk && hk == hv) {
+      if (ReshapeOp merge = headMerge(m.valueProduct.getResult(), hq)) {
+        m.numHeads = hq;
+        m.query = q;
+        m.key = k;
+        m.value = v;
+        m.replaced = merge;
+        info.queryLength.push_back({q, 1});
+        info.keyLength.push_back({k, 1});
+        info.keyLength.push_back({v, 1});
+      }
+    }
+  }
+
+  // Phase 2: scales and masks, from the scores outward.
+  for (Operation *op : llvm::reverse(chain)) {
+    if (auto mul = dyn_cast<MulOp>(op)) {
+      bool rhsConst = splatFloat(mul.getRhs()) && isScalarLike(mul.getRhs(), mul.getLhs());
+      m.scale *= *splatFloat(rhsConst ? mul.getRhs() : mul.getLhs());
+    } else if (auto div = dyn_cast<DivOp>(op)) {
+      m.scale /= *splatFloat(div.getRhs());
+    } else {
+      Value inner;
+      if (failed(peelMask(op->getResult(0), m.mask, info, inner, reason))) {
+        if (reason.empty())
+          reason = "scores are not a matrix product";
+        return failure();
+      }
+      continue;
+    }
+    if (!m.mask.extraAdditive.empty() || bitEnumContainsAny(m.mask.kind, MaskKind::additive)) {
+      reason = "an additive mask is added before the scale";
+      return failure();
+    }
+  }
+  if (!std::isfinite(m.scale) || m.scale <= 0) {
+    reason = "scale " + formatDouble(m.scale) + " is not a finite positive constant";
+    return failure();
+  }
+
+  // V must not broadcast the weights to more batch or heads rows: the fused
+  // op's rows are the scores' rows.
+  ArrayRef<int64_t> outShape = m.valueProduct.getType().getShape();
+  ArrayRef<int64_t> scoresShape = m.scores.getType().getShape();
+  for (auto [o, s] : llvm::zip(outShape.drop_back(2), scoresShape.drop_back(2))) {
+    if (!shape::compatible(o, s) || (o == 1) != (s == 1)) {
+      reason = "the values broadcast the attention weights";
+      return failure();
+    }
+  }
+
+  // Where the fused op goes: at the softmax when V is already there, else at
+  // the value product; every other user of the weights must come after it.
+  DominanceInfo dominance(softmax->getParentOp());
+  m.insertionPoint = dominance.properlyDominates(m.value, softmax) ? softmax.getOperation()
+                                                                   : m.valueProduct.getOperation();
+  for (OpOperand *use : m.weightUses) {
+    if (!dominance.properlyDominates(m.insertionPoint, use->getOwner())) {
+      reason = "the attention weights are used before the values are ready";
+      return failure();
+    }
+  }
+
+  // Last, the shape rules of heed.attention itself (e.g. values that
+  // broadcast the weights to more heads than the scores have).
+  std::string message;
+  if (failed(verifiesWhenBuilt(
+          softmax.getContext(),
+          [&](OpBuilder &b) { return buildAttention(b, m, MaskedRows::zero).getOperation(); },
+          message))) {
+    reason = "the fused op would not verify: " + message;
+    return failure();
+  }
+  return m;
+}
+
+AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, MaskedRows maskedRows) {
+  Location loc = m.softmax->getLoc();
+  auto transposed = [&](Value v, bool transpose) -> Value {
+    if (!transpose)
+      return v;
+    int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+    return TransposeOp::create(builder, loc, v, swapLastTwo(rank));
+  };
+  SmallVector<Value> operands{transposed(m.query, m.transposeQuery),
+                              transposed(m.key, m.transposeKey),
+                              transposed(m.value, m.transposeValue)};
+  if (Value mask = materializeMask(builder, loc, m.mask))
+    operands.push_back(mask);
+
+  MLIRContext *context = builder.getContext();
+  SmallVector<NamedAttribute> attrs{
+      builder.getNamedAttr("scale", builder.getF32FloatAttr(m.scale)),
+      builder.getNamedAttr("mask_kind", MaskKindAttr::get(context, m.mask.kind)),
+      builder.getNamedAttr("causal_align", CausalAlignAttr::get(context, m.mask.align)),
+      builder.getNamedAttr("masked_rows", MaskedRowsAttr::get(context, maskedRows))};
+  if (m.numHeads)
+    attrs.push_back(builder.getNamedAttr("num_heads", builder.getI64IntegerAttr(m.numHeads)));
+  SmallVector<Type> types{m.replaced->getResult(0).getType()};
+  if (!m.weightUses.empty()) {
+    attrs.push_back(builder.getNamedAttr("return_weights", builder.getUnitAttr()));
+    types.push_back(m.softmax->getResult(0).getType());
+  }
+  return AttentionOp::create(builder, loc, types, operands, attrs);
+}
+
+namespace {
+struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
+  FuseAttentionPattern(MLIRContext *context, FusionOptions options)
+      : OpRewritePattern(context), options(options) {}
+
+  LogicalResult matchAndRewrite(SoftmaxOp softmax, PatternRewriter &rewriter) const override {
+    std::string reason;
+    FailureOr<SdpaMatch> m = matchSdpa(softmax, reason);
+    if (failed(m))
+      return rewriter.notifyMatchFailure(softmax, reason);
+    if (options.report)
+      softmax.emitRemark("softmax fused into heed.attention");
+
+    rewriter.setInsertionPoint(m->insertionPoint);
+    AttentionOp fused = buildAttention(rewriter, *m, options.maskedRows);
+    for (OpOperand *use : m->weightUses)
+      rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(fused.getWeights()); });
+    rewriter.replaceOp(m->replaced, fused.getOutput());
+    return success();
+  }
+
+  FusionOptions options;
+};
+
+struct FuseAttentionPass : heed::impl::HeedFuseAttentionBase<FuseAttentionPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    FusionOptions fusionOptions;
+    fusionOptions.report = report;
+    auto policy = parseMaskedRows(maskedRows);
+    if (!policy) {
+      emitError(getOperation().getLoc())
+          << "unknown masked-rows policy '" << maskedRows << "' (expected zero or nan)";
+      return signalPassFailure();
+    }
+    fusionOptions.maskedRows = *policy;
+    RewritePatternSet patterns(&getContext());
+    populateFuseAttentionPatterns(patterns, fusionOptions);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace
+
+std::optional<MaskedRows> heed::parseMaskedRows(StringRef text) {
+  return symbolizeMaskedRows(text);
+}
+
+void heed::populateFuseAttentionPatterns(RewritePatternSet &patterns,
+                                         const FusionOptions &options) {
+  patterns.add<FuseAttentionPattern>(patterns.getContext(), options);
+}

@@ -1,0 +1,44 @@
+//===- FusionReport.cpp - Why each remaining softmax was not fused --------===//
+//
+// The fusion passes remark at the softmaxes they fuse, before the softmax
+// disappears; this pass, run after them, remarks at every softmax left,
+// with the first soundness rule the matchers found violated. Which matcher
+// speaks: the additive one when it found v^T tanh(...) scoring, else the
+// dot-product one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/heed/Transforms/AttentionMatch.h"
+#include "dialects/heed/Transforms/Passes.h"
+#include "dialects/heed/Transforms/Patterns.h"
+
+namespace mlir::heed {
+#define GEN_PASS_DEF_HEEDFUSIONREPORT
+#include "dialects/heed/Transforms/Passes.h.inc"
+} // namespace mlir::heed
+
+using namespace mlir;
+using namespace mlir::heed;
+
+std::string heed::explainUnfusedSoftmax(SoftmaxOp softmax) {
+  std::string dotReason, additiveReason;
+  bool recognized = false;
+  if (succeeded(fusion::matchSdpa(softmax, dotReason)) ||
+      succeeded(fusion::matchAdditive(softmax, additiveReason, recognized)))
+    return "";
+  return recognized ? additiveReason : dotReason;
+}
+
+namespace {
+struct FusionReportPass : heed::impl::HeedFusionReportBase<FusionReportPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    getOperation().walk([&](SoftmaxOp softmax) {
+      std::string reason = fusionDisabled ? "fusion is disabled" : explainUnfusedSoftmax(softmax);
+      if (reason.empty())
+        reason = "no fusion pass ran";
+      softmax.emitRemark("softmax not fused: ") << reason;
+    });
+  }
+};
+} // namespace

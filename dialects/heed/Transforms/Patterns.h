@@ -1,0 +1,49 @@
+//===- Patterns.h - Rewrite patterns of the heed passes ---------*- C++ -*-===//
+//
+// The patterns behind heed-canonicalize-attention and the fusion passes, so a
+// tool can assemble its own pass from them. The passes and the `heed-pipeline`
+// are thin wrappers around these.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_DIALECT_HEED_TRANSFORMS_PATTERNS_H
+#define HEED_DIALECT_HEED_TRANSFORMS_PATTERNS_H
+
+#include "dialects/heed/IR/HeedOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <string>
+
+namespace mlir::heed {
+
+/// What the fusion patterns do besides rewriting.
+struct FusionOptions {
+  /// Emit "softmax fused into ..." remarks at each fused softmax.
+  bool report = false;
+  /// The masked_rows attribute of every fused op.
+  MaskedRows maskedRows = MaskedRows::zero;
+};
+
+/// Parses a masked-rows option value ("zero" or "nan").
+std::optional<MaskedRows> parseMaskedRows(StringRef text);
+
+/// Exporter spellings -> the canonical form the fusion patterns match: Div by
+/// a constant -> Mul by its reciprocal, scales moved from Q/K onto the scores
+/// and merged, last-two-dim transposes folded into matmul flags, decomposed
+/// LayerNorm -> heed.layer_norm, erf GELU -> heed.gelu.
+void populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns);
+
+/// Scaled dot-product attention -> heed.attention (anchored at heed.softmax).
+void populateFuseAttentionPatterns(RewritePatternSet &patterns, const FusionOptions &options);
+
+/// Bahdanau / Luong-concat attention -> heed.additive_attention.
+void populateFuseAdditiveAttentionPatterns(RewritePatternSet &patterns,
+                                           const FusionOptions &options);
+
+/// Why neither fusion applies to `softmax`, in the words of the fusion report
+/// (the text after "softmax not fused: "). Empty if one of them would apply.
+std::string explainUnfusedSoftmax(SoftmaxOp softmax);
+
+} // namespace mlir::heed
+
+#endif // HEED_DIALECT_HEED_TRANSFORMS_PATTERNS_H

@@ -1,0 +1,130 @@
+// RUN: heed-opt %s --heed-canonicalize-attention -split-input-file | FileCheck %s
+// Exporter spellings rewritten into the form the fusion passes match.
+
+// torch at opset 13/14: LayerNorm as ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div,
+// then the affine Mul/Add.
+// CHECK-LABEL: func.func @layer_norm_decomposed
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x512xf32>, %[[G:.*]]: tensor<512xf32>, %[[B:.*]]: tensor<512xf32>)
+// CHECK: %[[Y:.*]] = heed.layer_norm %[[X]] scale %[[G]] bias %[[B]] {axis = 2 : i64}
+// CHECK-NEXT: return %[[Y]]
+func.func @layer_norm_decomposed(%x: tensor<?x?x512xf32>, %g: tensor<512xf32>, %b: tensor<512xf32>) -> tensor<?x?x512xf32> {
+  %mean = heed.reduce mean, %x {axes = array<i64: -1>, keep_dims = true} : (tensor<?x?x512xf32>) -> tensor<?x?x1xf32>
+  %d = heed.sub %x, %mean : (tensor<?x?x512xf32>, tensor<?x?x1xf32>) -> tensor<?x?x512xf32>
+  %two = heed.constant dense<2.0> : tensor<f32>
+  %sq = heed.pow %d, %two : (tensor<?x?x512xf32>, tensor<f32>) -> tensor<?x?x512xf32>
+  %var = heed.reduce mean, %sq {axes = array<i64: -1>, keep_dims = true} : (tensor<?x?x512xf32>) -> tensor<?x?x1xf32>
+  %eps = heed.constant dense<1.0e-5> : tensor<f32>
+  %ve = heed.add %var, %eps : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  %sd = heed.sqrt %ve : (tensor<?x?x1xf32>) -> tensor<?x?x1xf32>
+  %n = heed.div %d, %sd : (tensor<?x?x512xf32>, tensor<?x?x1xf32>) -> tensor<?x?x512xf32>
+  %y = heed.mul %n, %g : (tensor<?x?x512xf32>, tensor<512xf32>) -> tensor<?x?x512xf32>
+  %z = heed.add %y, %b : (tensor<?x?x512xf32>, tensor<512xf32>) -> tensor<?x?x512xf32>
+  return %z : tensor<?x?x512xf32>
+}
+
+// -----
+
+// Variance as d * d over the last two dims, no affine part.
+// CHECK-LABEL: func.func @layer_norm_two_axes
+// CHECK: heed.layer_norm %{{.*}} {axis = 1 : i64, epsilon = 9.99999997E-7 : f32} : (tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+func.func @layer_norm_two_axes(%x: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %mean = heed.reduce mean, %x {axes = array<i64: 1, 2>, keep_dims = true} : (tensor<4x8x16xf32>) -> tensor<4x1x1xf32>
+  %d = heed.sub %x, %mean : (tensor<4x8x16xf32>, tensor<4x1x1xf32>) -> tensor<4x8x16xf32>
+  %sq = heed.mul %d, %d : (tensor<4x8x16xf32>, tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %var = heed.reduce mean, %sq {axes = array<i64: -2, -1>, keep_dims = true} : (tensor<4x8x16xf32>) -> tensor<4x1x1xf32>
+  %eps = heed.constant dense<1.0e-6> : tensor<1xf32>
+  %ve = heed.add %eps, %var : (tensor<1xf32>, tensor<4x1x1xf32>) -> tensor<4x1x1xf32>
+  %sd = heed.sqrt %ve : (tensor<4x1x1xf32>) -> tensor<4x1x1xf32>
+  %n = heed.div %d, %sd : (tensor<4x8x16xf32>, tensor<4x1x1xf32>) -> tensor<4x8x16xf32>
+  return %n : tensor<4x8x16xf32>
+}
+
+// -----
+
+// Negative: the mean is over the batch axis, not trailing dims.
+// CHECK-LABEL: func.func @layer_norm_wrong_axis
+// CHECK-NOT: heed.layer_norm
+func.func @layer_norm_wrong_axis(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %mean = heed.reduce mean, %x {axes = array<i64: 0>, keep_dims = true} : (tensor<4x8xf32>) -> tensor<1x8xf32>
+  %d = heed.sub %x, %mean : (tensor<4x8xf32>, tensor<1x8xf32>) -> tensor<4x8xf32>
+  %two = heed.constant dense<2.0> : tensor<f32>
+  %sq = heed.pow %d, %two : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %var = heed.reduce mean, %sq {axes = array<i64: 0>, keep_dims = true} : (tensor<4x8xf32>) -> tensor<1x8xf32>
+  %eps = heed.constant dense<1.0e-5> : tensor<f32>
+  %ve = heed.add %var, %eps : (tensor<1x8xf32>, tensor<f32>) -> tensor<1x8xf32>
+  %sd = heed.sqrt %ve : (tensor<1x8xf32>) -> tensor<1x8xf32>
+  %n = heed.div %d, %sd : (tensor<4x8xf32>, tensor<1x8xf32>) -> tensor<4x8xf32>
+  return %n : tensor<4x8xf32>
+}
+
+// -----
+
+// torch's erf GELU: x * 0.5 * (1 + erf(x / sqrt 2)), as exported.
+// CHECK-LABEL: func.func @gelu_erf
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2048xf32>)
+// CHECK: %[[Y:.*]] = heed.gelu %[[X]] : (tensor<?x2048xf32>) -> tensor<?x2048xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @gelu_erf(%x: tensor<?x2048xf32>) -> tensor<?x2048xf32> {
+  %sqrt2 = heed.constant dense<1.41421354> : tensor<f32>
+  %z = heed.div %x, %sqrt2 : (tensor<?x2048xf32>, tensor<f32>) -> tensor<?x2048xf32>
+  %e = heed.erf %z : (tensor<?x2048xf32>) -> tensor<?x2048xf32>
+  %one = heed.constant dense<1.0> : tensor<f32>
+  %p = heed.add %e, %one : (tensor<?x2048xf32>, tensor<f32>) -> tensor<?x2048xf32>
+  %xp = heed.mul %x, %p : (tensor<?x2048xf32>, tensor<?x2048xf32>) -> tensor<?x2048xf32>
+  %half = heed.constant dense<0.5> : tensor<f32>
+  %y = heed.mul %xp, %half : (tensor<?x2048xf32>, tensor<f32>) -> tensor<?x2048xf32>
+  return %y : tensor<?x2048xf32>
+}
+
+// -----
+
+// The same with x * 0.7071 and the half applied to x first.
+// CHECK-LABEL: func.func @gelu_erf_reordered
+// CHECK: heed.gelu
+// CHECK-NOT: heed.erf
+func.func @gelu_erf_reordered(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %r = heed.constant dense<0.707106769> : tensor<f32>
+  %z = heed.mul %r, %x : (tensor<f32>, tensor<8xf32>) -> tensor<8xf32>
+  %e = heed.erf %z : (tensor<8xf32>) -> tensor<8xf32>
+  %one = heed.constant dense<1.0> : tensor<f32>
+  %p = heed.add %one, %e : (tensor<f32>, tensor<8xf32>) -> tensor<8xf32>
+  %half = heed.constant dense<0.5> : tensor<f32>
+  %hx = heed.mul %half, %x : (tensor<f32>, tensor<8xf32>) -> tensor<8xf32>
+  %y = heed.mul %hx, %p : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}
+
+// -----
+
+// Negative: erf(x / 2) is no GELU.
+// CHECK-LABEL: func.func @gelu_wrong_constant
+// CHECK-NOT: heed.gelu
+func.func @gelu_wrong_constant(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %c = heed.constant dense<2.0> : tensor<f32>
+  %z = heed.div %x, %c : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %e = heed.erf %z : (tensor<8xf32>) -> tensor<8xf32>
+  %one = heed.constant dense<1.0> : tensor<f32>
+  %p = heed.add %e, %one : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %xp = heed.mul %x, %p : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %half = heed.constant dense<0.5> : tensor<f32>
+  %y = heed.mul %xp, %half : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}
+
+// -----
+
+// Scales: Div by a constant becomes Mul by its reciprocal, and a scale on Q
+// moves onto the scores; K^T in-graph becomes transpose_b.
+// CHECK-LABEL: func.func @scales_and_transposes
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x8x64xf32>, %[[K:.*]]: tensor<2x8x64xf32>)
+// CHECK: %[[C:.*]] = heed.constant dense<1.250000e-01> : tensor<f32>
+// CHECK: %[[S:.*]] = heed.matmul %[[Q]], %[[K]] {transpose_b = true}
+// CHECK: %[[X:.*]] = heed.mul %[[S]], %[[C]]
+// CHECK: return %[[X]]
+func.func @scales_and_transposes(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>) -> tensor<2x8x8xf32> {
+  %c = heed.constant dense<8.0> : tensor<f32>
+  %qs = heed.div %q, %c : (tensor<2x8x64xf32>, tensor<f32>) -> tensor<2x8x64xf32>
+  %kt = heed.transpose %k {permutation = array<i64: 0, 2, 1>} : (tensor<2x8x64xf32>) -> tensor<2x64x8xf32>
+  %s = heed.matmul %qs, %kt : (tensor<2x8x64xf32>, tensor<2x64x8xf32>) -> tensor<2x8x8xf32>
+  return %s : tensor<2x8x8xf32>
+}
