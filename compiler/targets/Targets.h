@@ -12,12 +12,17 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <string>
+
 namespace mlir::heed {
 
 /// Lowers `module` (after the heed pipeline) for `target` ("cpu", "vulkan" or
 /// "all") and writes the module file to `outputPath`, with the weights the
 /// module's heed.weight ops name. Errors are emitted at the offending op.
 LogicalResult writeModuleFile(ModuleOp module, llvm::StringRef target, llvm::StringRef outputPath);
+
+/// The same, into memory (heed-run compiles models on the fly with this).
+LogicalResult serializeModule(ModuleOp module, llvm::StringRef target, std::string &bytes);
 
 } // namespace mlir::heed
 

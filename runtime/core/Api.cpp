@@ -1,0 +1,350 @@
+//===- Api.cpp - The Heed runtime C API -----------------------------------===//
+//
+// Every entry point catches everything the runtime throws and turns it into a
+// status plus a thread-local message.
+//
+//===----------------------------------------------------------------------===//
+
+#include "heed/heed.h"
+
+#include "runtime/drivers/Driver.h"
+
+#include <cstring>
+#include <fstream>
+#include <new>
+
+using namespace heed::rt;
+
+struct heed_runtime {
+  std::unique_ptr<Driver> driver;
+};
+
+struct heed_function {
+  heed_module *module = nullptr;
+  const Function *function = nullptr;
+  RunStats stats;
+};
+
+struct heed_module {
+  heed_runtime *runtime = nullptr;
+  std::unique_ptr<Module> module;
+  std::vector<heed_function> functions;
+};
+
+struct heed_tensor {
+  Tensor tensor;
+};
+
+namespace {
+
+thread_local std::string lastError;
+
+heed_status setError(heed_status status, const std::string &message) {
+  lastError = message;
+  return status;
+}
+
+template <typename F> heed_status guard(F f) {
+  try {
+    lastError.clear();
+    return f();
+  } catch (const Error &e) {
+    heed_status s = HEED_RUNTIME_ERROR;
+    switch (e.kind) {
+    case ErrorKind::invalidArgument:
+      s = HEED_INVALID_ARGUMENT;
+      break;
+    case ErrorKind::invalidModule:
+      s = HEED_INVALID_MODULE;
+      break;
+    case ErrorKind::notFound:
+      s = HEED_NOT_FOUND;
+      break;
+    case ErrorKind::unimplemented:
+      s = HEED_UNIMPLEMENTED;
+      break;
+    case ErrorKind::runtime:
+      s = HEED_RUNTIME_ERROR;
+      break;
+    }
+    return setError(s, e.what());
+  } catch (const std::bad_alloc &) {
+    return setError(HEED_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception &e) {
+    return setError(HEED_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return setError(HEED_INTERNAL, "internal error");
+  }
+}
+
+ElemType toElem(heed_dtype d) {
+  switch (d) {
+  case HEED_F32:
+    return ElemType::f32;
+  case HEED_F64:
+    return ElemType::f64;
+  case HEED_I32:
+    return ElemType::i32;
+  case HEED_I64:
+    return ElemType::i64;
+  case HEED_BOOL:
+    return ElemType::boolean;
+  }
+  fail(ErrorKind::invalidArgument, "unknown dtype " + std::to_string(int(d)));
+}
+
+heed_dtype fromElem(ElemType t) {
+  switch (t) {
+  case ElemType::f32:
+    return HEED_F32;
+  case ElemType::f64:
+    return HEED_F64;
+  case ElemType::i32:
+    return HEED_I32;
+  case ElemType::boolean:
+    return HEED_BOOL;
+  default:
+    return HEED_I64;
+  }
+}
+
+heed_status finishModule(heed_runtime *runtime, std::unique_ptr<Module> m, heed_module **out) {
+  runtime->driver->prepare(*m);
+  auto *mod = new heed_module;
+  mod->runtime = runtime;
+  mod->module = std::move(m);
+  mod->functions.resize(mod->module->functions.size());
+  for (size_t i = 0; i < mod->functions.size(); ++i) {
+    mod->functions[i].module = mod;
+    mod->functions[i].function = &mod->module->functions[i];
+  }
+  *out = mod;
+  return HEED_OK;
+}
+
+} // namespace
+
+extern "C" {
+
+const char *heed_last_error(void) { return lastError.c_str(); }
+
+const char *heed_status_name(heed_status s) {
+  switch (s) {
+  case HEED_OK:
+    return "ok";
+  case HEED_INVALID_ARGUMENT:
+    return "invalid argument";
+  case HEED_INVALID_MODULE:
+    return "invalid module";
+  case HEED_NOT_FOUND:
+    return "not found";
+  case HEED_UNIMPLEMENTED:
+    return "unimplemented";
+  case HEED_RUNTIME_ERROR:
+    return "runtime error";
+  case HEED_OUT_OF_MEMORY:
+    return "out of memory";
+  case HEED_INTERNAL:
+    return "internal error";
+  }
+  return "unknown status";
+}
+
+const char *heed_dtype_name(heed_dtype d) {
+  switch (d) {
+  case HEED_F32:
+    return "f32";
+  case HEED_F64:
+    return "f64";
+  case HEED_I32:
+    return "i32";
+  case HEED_I64:
+    return "i64";
+  case HEED_BOOL:
+    return "i1";
+  }
+  return "?";
+}
+
+size_t heed_dtype_size(heed_dtype d) {
+  return d == HEED_F64 || d == HEED_I64 ? 8 : d == HEED_BOOL ? 1 : 4;
+}
+
+heed_status heed_runtime_create(const char *device, heed_runtime **out) {
+  return guard([&] {
+    if (!out)
+      fail(ErrorKind::invalidArgument, "heed_runtime_create: null output");
+    auto rt = std::make_unique<heed_runtime>();
+    rt->driver = createDriver(device ? device : "cpu");
+    *out = rt.release();
+    return HEED_OK;
+  });
+}
+
+void heed_runtime_destroy(heed_runtime *runtime) { delete runtime; }
+
+heed_status heed_module_load_memory(heed_runtime *runtime, const void *data, size_t size,
+                                    const char *name, heed_module **out) {
+  return guard([&] {
+    if (!runtime || !out || (!data && size))
+      fail(ErrorKind::invalidArgument, "heed_module_load_memory: null argument");
+    return finishModule(runtime, loadModule(data, size, name ? name : "<memory>"), out);
+  });
+}
+
+heed_status heed_module_load_file(heed_runtime *runtime, const char *path, heed_module **out) {
+  return guard([&] {
+    if (!runtime || !path || !out)
+      fail(ErrorKind::invalidArgument, "heed_module_load_file: null argument");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+      fail(ErrorKind::notFound, std::string(path) + ": cannot open module file");
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return finishModule(runtime, loadModule(bytes.data(), bytes.size(), path), out);
+  });
+}
+
+void heed_module_destroy(heed_module *module) { delete module; }
+
+size_t heed_module_function_count(const heed_module *module) {
+  return module ? module->functions.size() : 0;
+}
+
+heed_function *heed_module_function_at(heed_module *module, size_t index) {
+  return module && index < module->functions.size() ? &module->functions[index] : nullptr;
+}
+
+heed_status heed_module_find_function(heed_module *module, const char *name, heed_function **out) {
+  return guard([&] {
+    if (!module || !out)
+      fail(ErrorKind::invalidArgument, "heed_module_find_function: null argument");
+    std::string names;
+    for (heed_function &f : module->functions)
+      names += (names.empty() ? "" : ", ") + f.function->name;
+    if (!name) {
+      if (module->functions.size() == 1) {
+        *out = &module->functions[0];
+        return HEED_OK;
+      }
+      for (heed_function &f : module->functions)
+        if (f.function->name == "main") {
+          *out = &f;
+          return HEED_OK;
+        }
+      fail(ErrorKind::invalidArgument, module->module->name + " has several functions (" + names +
+                                           "); choose one with --function=NAME");
+    }
+    for (heed_function &f : module->functions)
+      if (f.function->name == name) {
+        *out = &f;
+        return HEED_OK;
+      }
+    fail(ErrorKind::notFound,
+         module->module->name + " has no function '" + name + "'; it has: " + names);
+  });
+}
+
+const char *heed_function_name(const heed_function *f) { return f->function->name.c_str(); }
+size_t heed_function_input_count(const heed_function *f) { return f->function->inputs.size(); }
+size_t heed_function_output_count(const heed_function *f) { return f->function->outputs.size(); }
+const char *heed_function_input_name(const heed_function *f, size_t i) {
+  return i < f->function->inputNames.size() ? f->function->inputNames[i].c_str() : "";
+}
+const char *heed_function_input_type(const heed_function *f, size_t i) {
+  return i < f->function->inputTypes.size() ? f->function->inputTypes[i].c_str() : "";
+}
+const char *heed_function_output_type(const heed_function *f, size_t i) {
+  return i < f->function->outputTypes.size() ? f->function->outputTypes[i].c_str() : "";
+}
+
+heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
+                               const void *data, heed_tensor **out) {
+  return guard([&] {
+    if (!out || (rank && !shape))
+      fail(ErrorKind::invalidArgument, "heed_tensor_create: null argument");
+    if (rank > 16)
+      fail(ErrorKind::invalidArgument, "tensor rank " + std::to_string(rank) + " exceeds 16");
+    std::vector<int64_t> dims(shape, shape + rank);
+    for (int64_t d : dims)
+      if (d < 0)
+        fail(ErrorKind::invalidArgument, "negative tensor dimension " + std::to_string(d));
+    auto t = std::make_unique<heed_tensor>();
+    try {
+      t->tensor = makeTensor(toElem(dtype), dims);
+    } catch (const Error &e) {
+      fail(ErrorKind::invalidArgument, e.what());
+    }
+    if (data)
+      std::memcpy(t->tensor.data, data, t->tensor.bytes());
+    *out = t.release();
+    return HEED_OK;
+  });
+}
+
+void heed_tensor_destroy(heed_tensor *t) { delete t; }
+heed_dtype heed_tensor_dtype(const heed_tensor *t) { return fromElem(t->tensor.type); }
+size_t heed_tensor_rank(const heed_tensor *t) { return t->tensor.shape.size(); }
+const int64_t *heed_tensor_shape(const heed_tensor *t) { return t->tensor.shape.data(); }
+size_t heed_tensor_element_count(const heed_tensor *t) { return size_t(t->tensor.count()); }
+size_t heed_tensor_byte_size(const heed_tensor *t) { return t->tensor.bytes(); }
+const void *heed_tensor_data(const heed_tensor *t) { return t->tensor.data; }
+
+heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, size_t inputCount,
+                                 heed_tensor **outputs, size_t outputCount) {
+  return guard([&] {
+    if (!f || (inputCount && !inputs) || (outputCount && !outputs))
+      fail(ErrorKind::invalidArgument, "heed_function_invoke: null argument");
+    const Function &fn = *f->function;
+    if (inputCount != fn.inputs.size())
+      fail(ErrorKind::invalidArgument, "function '" + fn.name + "' expects " +
+                                           std::to_string(fn.inputs.size()) + " inputs, got " +
+                                           std::to_string(inputCount));
+    if (outputCount != fn.outputs.size())
+      fail(ErrorKind::invalidArgument,
+           "function '" + fn.name + "' has " + std::to_string(fn.outputs.size()) +
+               " outputs, the caller asked for " + std::to_string(outputCount));
+    std::vector<Tensor> in;
+    for (size_t i = 0; i < inputCount; ++i) {
+      if (!inputs[i])
+        fail(ErrorKind::invalidArgument, "input " + std::to_string(i) + " is null");
+      const Tensor &t = inputs[i]->tensor;
+      const ValueType &vt = fn.values[size_t(fn.inputs[i])];
+      std::string what = "input " + std::to_string(i) + " ('" + fn.inputNames[i] +
+                         "') of function '" + fn.name + "' expects " + vt.str() + ", got " +
+                         shapeString(t.shape, t.type);
+      if (vt.scalar) {
+        if (t.rank() != 0 || (t.type != ElemType::i64 && t.type != ElemType::i32))
+          fail(ErrorKind::invalidArgument, what + " (pass an index as a rank-0 i64)");
+      } else {
+        if (t.type != vt.type || t.shape.size() != vt.dims.size())
+          fail(ErrorKind::invalidArgument, what);
+        for (size_t d = 0; d < vt.dims.size(); ++d)
+          if (vt.dims[d] >= 0 && vt.dims[d] != t.shape[d])
+            fail(ErrorKind::invalidArgument, what + " (dim " + std::to_string(d) + ")");
+      }
+      in.push_back(t);
+    }
+    std::vector<Tensor> out =
+        f->module->runtime->driver->invoke(*f->module->module, fn, in, f->stats);
+    for (size_t i = 0; i < outputCount; ++i)
+      outputs[i] = nullptr;
+    for (size_t i = 0; i < outputCount; ++i) {
+      auto t = std::make_unique<heed_tensor>();
+      t->tensor = out[i];
+      outputs[i] = t.release();
+    }
+    return HEED_OK;
+  });
+}
+
+heed_status heed_function_stats(const heed_function *f, heed_stats *out) {
+  if (!f || !out)
+    return setError(HEED_INVALID_ARGUMENT, "heed_function_stats: null argument");
+  out->ops_executed = f->stats.opsExecuted;
+  out->bytes_allocated = f->stats.bytesAllocated;
+  out->peak_bytes = f->stats.peakBytes;
+  out->pool_hits = f->stats.poolHits;
+  return HEED_OK;
+}
+
+} // extern "C"

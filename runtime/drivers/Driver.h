@@ -1,0 +1,47 @@
+//===- Driver.h - One interface for every execution device ------*- C++ -*-===//
+//
+// A driver runs a loaded module's functions on one device. The CPU driver
+// interprets the plan with oneDNN and Heed's own kernels; a Vulkan driver will
+// sit behind the same interface.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_RUNTIME_DRIVERS_DRIVER_H
+#define HEED_RUNTIME_DRIVERS_DRIVER_H
+
+#include "runtime/module/Module.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace heed::rt {
+
+struct RunStats {
+  uint64_t opsExecuted = 0;
+  uint64_t bytesAllocated = 0;
+  uint64_t peakBytes = 0;
+  uint64_t poolHits = 0;
+};
+
+class Driver {
+public:
+  virtual ~Driver() = default;
+  virtual const char *name() const = 0;
+  /// Checks that every op of `module` can run here (throws Error(unimplemented)).
+  virtual void prepare(const Module &module) = 0;
+  /// Runs `function`; inputs were checked against the declared types by the
+  /// caller (Session). Throws Error on failure.
+  virtual std::vector<Tensor> invoke(const Module &module, const Function &function,
+                                     const std::vector<Tensor> &inputs, RunStats &stats) = 0;
+};
+
+/// Creates the driver for `device` ("cpu", "vulkan"); throws
+/// Error(unimplemented / notFound) for one this build lacks.
+std::unique_ptr<Driver> createDriver(const std::string &device);
+
+std::unique_ptr<Driver> createCpuDriver();
+
+} // namespace heed::rt
+
+#endif // HEED_RUNTIME_DRIVERS_DRIVER_H

@@ -1,0 +1,431 @@
+//===- Elementwise.cpp - Unary, binary, compare, where, cast --------------===//
+//
+// NumPy broadcasting over any rank: each operand gets strides with 0 on its
+// broadcast dims and the innermost dim runs as a tight loop.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/cpu/Executor.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace heed::rt::cpu {
+namespace {
+
+std::vector<int64_t> broadcastShape(OpCtx &c, const std::vector<const Tensor *> &ins) {
+  size_t rank = 0;
+  for (const Tensor *t : ins)
+    rank = std::max(rank, t->shape.size());
+  std::vector<int64_t> out(rank, 1);
+  for (const Tensor *t : ins) {
+    size_t off = rank - t->shape.size();
+    for (size_t i = 0; i < t->shape.size(); ++i) {
+      int64_t d = t->shape[i];
+      int64_t &o = out[off + i];
+      if (d == o || d == 1)
+        continue;
+      if (o == 1) {
+        o = d;
+        continue;
+      }
+      std::string shapes;
+      for (const Tensor *u : ins)
+        shapes += (shapes.empty() ? "" : " and ") + shapeString(u->shape, u->type);
+      c.fail("cannot broadcast operands of shapes " + shapes);
+    }
+  }
+  return out;
+}
+
+std::vector<int64_t> broadcastStrides(const Tensor &t, const std::vector<int64_t> &out) {
+  std::vector<int64_t> strides(out.size(), 0);
+  int64_t s = 1;
+  size_t off = out.size() - t.shape.size();
+  for (size_t i = t.shape.size(); i-- > 0;) {
+    strides[off + i] = t.shape[i] == 1 ? 0 : s;
+    s *= t.shape[i];
+  }
+  return strides;
+}
+
+/// Calls f(outIndex, offsets...) for every element of `out`, in order.
+template <size_t N, typename F>
+void forEach(const std::vector<int64_t> &out, const std::vector<const Tensor *> &ins, F f) {
+  int64_t total = elementCount(out);
+  if (total == 0)
+    return;
+  size_t rank = out.size();
+  std::vector<std::vector<int64_t>> strides;
+  for (const Tensor *t : ins)
+    strides.push_back(broadcastStrides(*t, out));
+  bool same = true;
+  for (const Tensor *t : ins)
+    same &= t->shape == out;
+  int64_t off[N] = {};
+  if (same || rank == 0) {
+    for (int64_t i = 0; i < total; ++i) {
+      for (size_t k = 0; k < N; ++k)
+        off[k] = same ? i : 0;
+      f(i, off);
+    }
+    return;
+  }
+  int64_t inner = out[rank - 1];
+  std::vector<int64_t> idx(rank, 0);
+  for (int64_t base = 0; base < total; base += inner) {
+    int64_t start[N];
+    for (size_t k = 0; k < N; ++k) {
+      start[k] = 0;
+      for (size_t d = 0; d + 1 < rank; ++d)
+        start[k] += idx[d] * strides[k][d];
+    }
+    for (int64_t j = 0; j < inner; ++j) {
+      for (size_t k = 0; k < N; ++k)
+        off[k] = start[k] + j * strides[k][rank - 1];
+      f(base + j, off);
+    }
+    for (size_t d = rank - 1; d-- > 0;) {
+      if (++idx[d] < out[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Unary
+//===----------------------------------------------------------------------===//
+
+template <typename T> T applyUnary(const std::string &k, T x, bool tanhGelu) {
+  if (k == "heed.abs")
+    return std::fabs(x);
+  if (k == "heed.erf")
+    return std::erf(x);
+  if (k == "heed.exp")
+    return std::exp(x);
+  if (k == "heed.log")
+    return std::log(x);
+  if (k == "heed.neg")
+    return -x;
+  if (k == "heed.reciprocal")
+    return T(1) / x;
+  if (k == "heed.relu")
+    return x > T(0) ? x : (std::isnan(x) ? x : T(0));
+  if (k == "heed.rsqrt")
+    return T(1) / std::sqrt(x);
+  if (k == "heed.sigmoid")
+    return T(1) / (T(1) + std::exp(-x));
+  if (k == "heed.sqrt")
+    return std::sqrt(x);
+  if (k == "heed.tanh")
+    return std::tanh(x);
+  // heed.gelu
+  if (tanhGelu)
+    return T(0.5) * x * (T(1) + std::tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)));
+  return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
+}
+
+template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
+  const std::string &k = c.op.kind;
+  bool tanhGelu = c.op.getInt("approximate", 0) == 1;
+  const T *in = x.as<T>();
+  T *out = y.as<T>();
+  int64_t n = x.count();
+  // Hoist the dispatch out of the loop for the common ops.
+#define HEED_UNARY(NAME, EXPR)                                                                     \
+  if (k == NAME) {                                                                                 \
+    for (int64_t i = 0; i < n; ++i) {                                                              \
+      T v = in[i];                                                                                 \
+      out[i] = (EXPR);                                                                             \
+    }                                                                                              \
+    return;                                                                                        \
+  }
+  HEED_UNARY("heed.exp", std::exp(v))
+  HEED_UNARY("heed.tanh", std::tanh(v))
+  HEED_UNARY("heed.sigmoid", T(1) / (T(1) + std::exp(-v)))
+  HEED_UNARY("heed.neg", -v)
+#undef HEED_UNARY
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = applyUnary<T>(k, in[i], tanhGelu);
+}
+
+void unary(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  Tensor y = c.alloc(x.type, x.shape);
+  if (x.type == ElemType::f32)
+    unaryLoop<float>(c, x, y);
+  else if (x.type == ElemType::f64)
+    unaryLoop<double>(c, x, y);
+  else
+    c.fail(std::string("does not support element type ") + elemTypeName(x.type));
+  c.out(0, std::move(y));
+}
+
+void logicalNot(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  Tensor y = c.alloc(ElemType::boolean, x.shape);
+  for (int64_t i = 0, n = x.count(); i < n; ++i)
+    y.as<uint8_t>()[i] = x.as<uint8_t>()[i] ? 0 : 1;
+  c.out(0, std::move(y));
+}
+
+//===----------------------------------------------------------------------===//
+// Cast
+//===----------------------------------------------------------------------===//
+
+template <typename T> double loadAsDouble(const Tensor &t, int64_t i) {
+  return double(t.as<T>()[i]);
+}
+
+double loadF(const Tensor &t, int64_t i) {
+  switch (t.type) {
+  case ElemType::f32:
+    return t.as<float>()[i];
+  case ElemType::f64:
+    return t.as<double>()[i];
+  case ElemType::i32:
+    return t.as<int32_t>()[i];
+  case ElemType::i64:
+    return double(t.as<int64_t>()[i]);
+  default:
+    return t.as<uint8_t>()[i];
+  }
+}
+
+int64_t loadI(const Tensor &t, int64_t i) {
+  switch (t.type) {
+  case ElemType::i32:
+    return t.as<int32_t>()[i];
+  case ElemType::i64:
+    return t.as<int64_t>()[i];
+  case ElemType::boolean:
+    return t.as<uint8_t>()[i];
+  default: {
+    double v = loadF(t, i);
+    if (std::isnan(v))
+      return 0;
+    if (v >= 9.2e18)
+      return INT64_MAX;
+    if (v <= -9.2e18)
+      return INT64_MIN;
+    return int64_t(v); // toward zero
+  }
+  }
+}
+
+void cast(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  ElemType to = c.resultType(0).type;
+  Tensor y = c.alloc(to, x.shape);
+  bool fromFloat = x.type == ElemType::f32 || x.type == ElemType::f64;
+  for (int64_t i = 0, n = x.count(); i < n; ++i) {
+    switch (to) {
+    case ElemType::f32:
+      y.as<float>()[i] = float(loadF(x, i));
+      break;
+    case ElemType::f64:
+      y.as<double>()[i] = loadF(x, i);
+      break;
+    case ElemType::i32:
+      y.as<int32_t>()[i] = int32_t(loadI(x, i));
+      break;
+    case ElemType::i64:
+      y.as<int64_t>()[i] = loadI(x, i);
+      break;
+    case ElemType::boolean:
+      y.as<uint8_t>()[i] = fromFloat ? uint8_t(loadF(x, i) != 0.0) : uint8_t(loadI(x, i) != 0);
+      break;
+    default:
+      c.fail("cannot cast to this type");
+    }
+  }
+  c.out(0, std::move(y));
+}
+
+//===----------------------------------------------------------------------===//
+// Binary
+//===----------------------------------------------------------------------===//
+
+enum class Bin { add, sub, mul, div, max, min, pow };
+
+template <typename T>
+void binaryLoop(OpCtx &c, Bin op, const Tensor &a, const Tensor &b, Tensor &y) {
+  const T *pa = a.as<T>(), *pb = b.as<T>();
+  T *py = y.as<T>();
+  bool isInt = !std::is_floating_point<T>::value;
+  forEach<2>(y.shape, {&a, &b}, [&](int64_t i, const int64_t *o) {
+    T x = pa[o[0]], z = pb[o[1]];
+    switch (op) {
+    case Bin::add:
+      py[i] = x + z;
+      break;
+    case Bin::sub:
+      py[i] = x - z;
+      break;
+    case Bin::mul:
+      py[i] = x * z;
+      break;
+    case Bin::div:
+      if (isInt) {
+        if (z == T(0))
+          c.fail("divides by zero");
+        if constexpr (std::is_integral<T>::value) {
+          if (x == std::numeric_limits<T>::min() && z == T(-1)) {
+            py[i] = x;
+            break;
+          }
+        }
+      }
+      py[i] = x / z;
+      break;
+    case Bin::max:
+      py[i] = (std::is_floating_point<T>::value && (x != x || z != z)) ? T(NAN) : std::max(x, z);
+      break;
+    case Bin::min:
+      py[i] = (std::is_floating_point<T>::value && (x != x || z != z)) ? T(NAN) : std::min(x, z);
+      break;
+    case Bin::pow:
+      py[i] = T(std::pow(x, z));
+      break;
+    }
+  });
+}
+
+void binary(OpCtx &c) {
+  const Tensor &a = c.in(0), &b = c.in(1);
+  if (a.type != b.type)
+    c.fail(std::string("has operands of different element types ") + elemTypeName(a.type) +
+           " and " + elemTypeName(b.type));
+  const std::string &k = c.op.kind;
+  Bin op = k == "heed.add"   ? Bin::add
+           : k == "heed.sub" ? Bin::sub
+           : k == "heed.mul" ? Bin::mul
+           : k == "heed.div" ? Bin::div
+           : k == "heed.max" ? Bin::max
+           : k == "heed.min" ? Bin::min
+                             : Bin::pow;
+  Tensor y = c.alloc(a.type, broadcastShape(c, {&a, &b}));
+  switch (a.type) {
+  case ElemType::f32:
+    binaryLoop<float>(c, op, a, b, y);
+    break;
+  case ElemType::f64:
+    binaryLoop<double>(c, op, a, b, y);
+    break;
+  case ElemType::i32:
+    binaryLoop<int32_t>(c, op, a, b, y);
+    break;
+  case ElemType::i64:
+    binaryLoop<int64_t>(c, op, a, b, y);
+    break;
+  default:
+    c.fail(std::string("does not support element type ") + elemTypeName(a.type));
+  }
+  c.out(0, std::move(y));
+}
+
+void logical(OpCtx &c) {
+  const Tensor &a = c.in(0), &b = c.in(1);
+  Tensor y = c.alloc(ElemType::boolean, broadcastShape(c, {&a, &b}));
+  bool isAnd = c.op.kind == "heed.and";
+  const uint8_t *pa = a.as<uint8_t>(), *pb = b.as<uint8_t>();
+  uint8_t *py = y.as<uint8_t>();
+  forEach<2>(y.shape, {&a, &b}, [&](int64_t i, const int64_t *o) {
+    py[i] = isAnd ? (pa[o[0]] && pb[o[1]]) : (pa[o[0]] || pb[o[1]]);
+  });
+  c.out(0, std::move(y));
+}
+
+template <typename T> void compareLoop(int64_t pred, const Tensor &a, const Tensor &b, Tensor &y) {
+  const T *pa = a.as<T>(), *pb = b.as<T>();
+  uint8_t *py = y.as<uint8_t>();
+  forEach<2>(y.shape, {&a, &b}, [&](int64_t i, const int64_t *o) {
+    T x = pa[o[0]], z = pb[o[1]];
+    bool r = false;
+    switch (pred) {
+    case 0:
+      r = x == z;
+      break;
+    case 1:
+      r = x != z;
+      break;
+    case 2:
+      r = x < z;
+      break;
+    case 3:
+      r = x <= z;
+      break;
+    case 4:
+      r = x > z;
+      break;
+    case 5:
+      r = x >= z;
+      break;
+    }
+    py[i] = r;
+  });
+}
+
+void compare(OpCtx &c) {
+  const Tensor &a = c.in(0), &b = c.in(1);
+  if (a.type != b.type)
+    c.fail("has operands of different element types");
+  Tensor y = c.alloc(ElemType::boolean, broadcastShape(c, {&a, &b}));
+  int64_t pred = c.op.getInt("predicate", 0);
+  switch (a.type) {
+  case ElemType::f32:
+    compareLoop<float>(pred, a, b, y);
+    break;
+  case ElemType::f64:
+    compareLoop<double>(pred, a, b, y);
+    break;
+  case ElemType::i32:
+    compareLoop<int32_t>(pred, a, b, y);
+    break;
+  case ElemType::i64:
+    compareLoop<int64_t>(pred, a, b, y);
+    break;
+  case ElemType::boolean:
+    compareLoop<uint8_t>(pred, a, b, y);
+    break;
+  default:
+    c.fail("does not support this element type");
+  }
+  c.out(0, std::move(y));
+}
+
+void where(OpCtx &c) {
+  const Tensor &cond = c.in(0), &a = c.in(1), &b = c.in(2);
+  if (a.type != b.type)
+    c.fail("has branches of different element types");
+  Tensor y = c.alloc(a.type, broadcastShape(c, {&cond, &a, &b}));
+  size_t es = elemTypeSize(a.type);
+  const uint8_t *pc = cond.as<uint8_t>();
+  forEach<3>(y.shape, {&cond, &a, &b}, [&](int64_t i, const int64_t *o) {
+    const uint8_t *src = pc[o[0]] ? a.data + size_t(o[1]) * es : b.data + size_t(o[2]) * es;
+    std::memcpy(y.data + size_t(i) * es, src, es);
+  });
+  c.out(0, std::move(y));
+}
+
+} // namespace
+
+void registerElementwiseKernels(KernelMap &m) {
+  for (const char *k :
+       {"heed.abs", "heed.erf", "heed.exp", "heed.log", "heed.neg", "heed.reciprocal", "heed.relu",
+        "heed.rsqrt", "heed.sigmoid", "heed.sqrt", "heed.tanh", "heed.gelu"})
+    m[k] = unary;
+  for (const char *k :
+       {"heed.add", "heed.sub", "heed.mul", "heed.div", "heed.max", "heed.min", "heed.pow"})
+    m[k] = binary;
+  m["heed.not"] = logicalNot;
+  m["heed.cast"] = cast;
+  m["heed.and"] = logical;
+  m["heed.or"] = logical;
+  m["heed.compare"] = compare;
+  m["heed.where"] = where;
+}
+
+} // namespace heed::rt::cpu

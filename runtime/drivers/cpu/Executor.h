@@ -1,0 +1,79 @@
+//===- Executor.h - The CPU driver's plan interpreter -----------*- C++ -*-===//
+//
+// Internal to the CPU driver: an op's kernel sees an OpCtx with its operands,
+// attributes and a way to report errors that name the op's source location.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_RUNTIME_DRIVERS_CPU_EXECUTOR_H
+#define HEED_RUNTIME_DRIVERS_CPU_EXECUTOR_H
+
+#include "runtime/drivers/Driver.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace heed::rt::cpu {
+
+struct Slot {
+  Tensor t;
+  int64_t s = 0;
+  bool scalar = false;
+  bool set = false;
+};
+
+class Executor;
+
+struct OpCtx {
+  Executor &ex;
+  const Module &module;
+  const Function &function;
+  const PlanOp &op;
+  std::vector<Slot> &slots;
+
+  size_t numOperands() const { return op.operands.size(); }
+  const Tensor &in(size_t i) const;
+  int64_t scalar(size_t i) const;
+  void out(size_t i, Tensor t);
+  void outScalar(size_t i, int64_t v);
+  const ValueType &resultType(size_t i) const;
+  Tensor alloc(ElemType type, std::vector<int64_t> shape);
+  [[noreturn]] void fail(const std::string &message) const;
+  /// Maps a possibly negative axis into [0, rank) or fails.
+  int64_t axis(int64_t axis, int64_t rank) const;
+};
+
+using Kernel = void (*)(OpCtx &);
+using KernelMap = std::map<std::string, Kernel>;
+
+void registerScalarKernels(KernelMap &map);
+void registerElementwiseKernels(KernelMap &map);
+void registerNnKernels(KernelMap &map);
+void registerDataKernels(KernelMap &map);
+void registerRecurrentKernels(KernelMap &map);
+void registerAttentionKernels(KernelMap &map);
+
+class Executor {
+public:
+  Executor();
+  void prepare(const Module &module);
+  std::vector<Tensor> invoke(const Module &module, const Function &function,
+                             const std::vector<Tensor> &inputs, RunStats &stats);
+  /// Runs a nested plan in the frame `slots` (heed.scan).
+  void runPlan(const Module &module, const Function &function, const Plan &plan,
+               std::vector<Slot> &slots);
+  RunStats *stats = nullptr;
+  uint64_t liveBytes = 0;
+
+private:
+  std::vector<Kernel> kernels;
+};
+
+/// y[M,N] = op(A)[M,K] * op(B)[K,N] (+ beta*y), row-major, via oneDNN's sgemm.
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+          int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+
+} // namespace heed::rt::cpu
+
+#endif // HEED_RUNTIME_DRIVERS_CPU_EXECUTOR_H

@@ -1,0 +1,519 @@
+//===- Nn.cpp - Softmax, layer norm, matmul, linear, reductions, masks ----===//
+//
+// Matrix products go to oneDNN's sgemm (one call per batch, or one call for
+// all batches when the rhs is shared); the rest are Heed's own loops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/cpu/Executor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+namespace heed::rt::cpu {
+namespace {
+
+void requireF32(OpCtx &c, const Tensor &t, const char *what) {
+  if (t.type != ElemType::f32)
+    c.fail(std::string("supports only f32 ") + what + " on the CPU, got " + elemTypeName(t.type));
+}
+
+/// outer x axis x inner decomposition around `axis`.
+void split(const Tensor &t, int64_t axis, int64_t &outer, int64_t &n, int64_t &inner) {
+  outer = 1;
+  inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= t.dim(d);
+  n = t.dim(axis);
+  for (int64_t d = axis + 1; d < t.rank(); ++d)
+    inner *= t.dim(d);
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax, log-softmax, layer norm
+//===----------------------------------------------------------------------===//
+
+void softmax(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  requireF32(c, x, "input");
+  if (x.rank() == 0)
+    c.fail("expects rank >= 1");
+  int64_t axis = c.axis(c.op.getInt("axis", -1), x.rank());
+  bool log = c.op.kind == "heed.log_softmax";
+  Tensor y = c.alloc(ElemType::f32, x.shape);
+  int64_t outer, n, inner;
+  split(x, axis, outer, n, inner);
+  const float *in = x.as<float>();
+  float *out = y.as<float>();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const float *row = in + o * n * inner + i;
+      float *dst = out + o * n * inner + i;
+      float mx = -std::numeric_limits<float>::infinity();
+      bool nan = false;
+      for (int64_t j = 0; j < n; ++j) {
+        float v = row[j * inner];
+        nan |= std::isnan(v);
+        mx = std::max(mx, v);
+      }
+      if (nan || std::isinf(mx)) {
+        // NaN in, or all -inf: the IEEE result of exp(x - max) / sum.
+        for (int64_t j = 0; j < n; ++j)
+          dst[j * inner] =
+              nan ? NAN : (mx > 0 ? (row[j * inner] == mx ? NAN : (log ? -INFINITY : 0.0f)) : NAN);
+        continue;
+      }
+      double sum = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        float e = std::exp(row[j * inner] - mx);
+        dst[j * inner] = e;
+        sum += e;
+      }
+      if (log) {
+        float ls = float(std::log(sum));
+        for (int64_t j = 0; j < n; ++j)
+          dst[j * inner] = row[j * inner] - mx - ls;
+      } else {
+        float r = float(1.0 / sum);
+        for (int64_t j = 0; j < n; ++j)
+          dst[j * inner] *= r;
+      }
+    }
+  c.out(0, std::move(y));
+}
+
+void layerNorm(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  requireF32(c, x, "input");
+  auto [scaleAt, hasScale] = c.op.segment(1);
+  auto [biasAt, hasBias] = c.op.segment(2);
+  if (x.rank() == 0)
+    c.fail("expects rank >= 1");
+  int64_t axis = c.axis(c.op.getInt("axis", -1), x.rank());
+  float eps = float(c.op.getFloat("epsilon", 1e-5));
+  int64_t outer = 1, n = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= x.dim(d);
+  std::vector<int64_t> trailing(x.shape.begin() + axis, x.shape.end());
+  for (int64_t d : trailing)
+    n *= d;
+  const float *g = nullptr, *b = nullptr;
+  if (hasScale) {
+    const Tensor &s = c.in(scaleAt);
+    if (s.shape != trailing)
+      c.fail("scale has shape " + shapeString(s.shape, s.type) + ", expected " +
+             shapeString(trailing, x.type));
+    g = s.as<float>();
+  }
+  if (hasBias) {
+    const Tensor &s = c.in(biasAt);
+    if (s.shape != trailing)
+      c.fail("bias has shape " + shapeString(s.shape, s.type) + ", expected " +
+             shapeString(trailing, x.type));
+    b = s.as<float>();
+  }
+  Tensor y = c.alloc(ElemType::f32, x.shape);
+  for (int64_t o = 0; o < outer; ++o) {
+    const float *row = x.as<float>() + o * n;
+    float *dst = y.as<float>() + o * n;
+    double mean = 0, var = 0;
+    for (int64_t j = 0; j < n; ++j)
+      mean += row[j];
+    mean /= double(n ? n : 1);
+    for (int64_t j = 0; j < n; ++j)
+      var += (row[j] - mean) * (row[j] - mean);
+    var /= double(n ? n : 1);
+    float inv = float(1.0 / std::sqrt(var + double(eps)));
+    for (int64_t j = 0; j < n; ++j) {
+      float v = float(row[j] - mean) * inv;
+      dst[j] = v * (g ? g[j] : 1.0f) + (b ? b[j] : 0.0f);
+    }
+  }
+  c.out(0, std::move(y));
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul, linear
+//===----------------------------------------------------------------------===//
+
+void matmul(OpCtx &c) {
+  const Tensor &a = c.in(0), &b = c.in(1);
+  requireF32(c, a, "lhs");
+  requireF32(c, b, "rhs");
+  if (a.rank() < 2 || b.rank() < 2)
+    c.fail("expects operands of rank >= 2");
+  bool ta = c.op.getBool("transpose_a", false), tb = c.op.getBool("transpose_b", false);
+  int64_t M = ta ? a.dim(a.rank() - 1) : a.dim(a.rank() - 2);
+  int64_t K = ta ? a.dim(a.rank() - 2) : a.dim(a.rank() - 1);
+  int64_t Kb = tb ? b.dim(b.rank() - 1) : b.dim(b.rank() - 2);
+  int64_t N = tb ? b.dim(b.rank() - 2) : b.dim(b.rank() - 1);
+  if (K != Kb)
+    c.fail("contracts lhs " + shapeString(a.shape, a.type) + " with rhs " +
+           shapeString(b.shape, b.type) + ": inner dims " + std::to_string(K) + " and " +
+           std::to_string(Kb) + " differ");
+  std::vector<int64_t> ab(a.shape.begin(), a.shape.end() - 2),
+      bb(b.shape.begin(), b.shape.end() - 2);
+  size_t rank = std::max(ab.size(), bb.size());
+  std::vector<int64_t> ob(rank, 1);
+  auto strides = [&](const std::vector<int64_t> &s, int64_t mat) {
+    std::vector<int64_t> st(rank, 0);
+    int64_t acc = mat;
+    size_t off = rank - s.size();
+    for (size_t i = s.size(); i-- > 0;) {
+      st[off + i] = s[i] == 1 ? 0 : acc;
+      acc *= s[i];
+    }
+    return st;
+  };
+  for (auto *s : {&ab, &bb}) {
+    size_t off = rank - s->size();
+    for (size_t i = 0; i < s->size(); ++i) {
+      int64_t d = (*s)[i], &o = ob[off + i];
+      if (d == o || d == 1)
+        continue;
+      if (o != 1)
+        c.fail("cannot broadcast the batch dims of " + shapeString(a.shape, a.type) + " and " +
+               shapeString(b.shape, b.type));
+      o = d;
+    }
+  }
+  std::vector<int64_t> shape = ob;
+  shape.push_back(M);
+  shape.push_back(N);
+  Tensor y = c.alloc(ElemType::f32, shape);
+  int64_t batches = elementCount(ob);
+  int64_t lda = a.dim(a.rank() - 1), ldb = b.dim(b.rank() - 1);
+  bool bShared = elementCount(bb) == 1;
+  if (bShared && !ta) {
+    // Every batch multiplies by the same rhs: one gemm over batches*M rows
+    // (lhs rows of broadcast batches are not contiguous, so only when a is full).
+    if (elementCount(ab) == batches) {
+      gemm(false, tb, batches * M, N, K, 1.0f, a.as<float>(), lda, b.as<float>(), ldb, 0.0f,
+           y.as<float>(), N);
+      c.out(0, std::move(y));
+      return;
+    }
+  }
+  std::vector<int64_t> sa = strides(ab, M * K), sb = strides(bb, K * N), idx(rank, 0);
+  for (int64_t bi = 0; bi < batches; ++bi) {
+    int64_t oa = 0, obb = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      oa += idx[d] * sa[d];
+      obb += idx[d] * sb[d];
+    }
+    gemm(ta, tb, M, N, K, 1.0f, a.as<float>() + oa, lda, b.as<float>() + obb, ldb, 0.0f,
+         y.as<float>() + bi * M * N, N);
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < ob[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  c.out(0, std::move(y));
+}
+
+void linear(OpCtx &c) {
+  const Tensor &x = c.in(0), &w = c.in(1);
+  requireF32(c, x, "input");
+  requireF32(c, w, "weight");
+  bool tw = c.op.getBool("transpose_weight", true);
+  if (x.rank() < 1 || w.rank() != 2)
+    c.fail("expects input of rank >= 1 and a 2-D weight");
+  int64_t K = x.dim(x.rank() - 1);
+  int64_t N = tw ? w.dim(0) : w.dim(1), Kw = tw ? w.dim(1) : w.dim(0);
+  if (K != Kw)
+    c.fail("multiplies input " + shapeString(x.shape, x.type) + " by weight " +
+           shapeString(w.shape, w.type) + ": " + std::to_string(K) + " vs " + std::to_string(Kw));
+  std::vector<int64_t> shape = x.shape;
+  shape.back() = N;
+  Tensor y = c.alloc(ElemType::f32, shape);
+  int64_t M = x.count() / (K ? K : 1);
+  if (K == 0)
+    M = elementCount(std::vector<int64_t>(x.shape.begin(), x.shape.end() - 1));
+  gemm(false, tw, M, N, K, 1.0f, x.as<float>(), K, w.as<float>(), w.dim(1), 0.0f, y.as<float>(), N);
+  if (c.numOperands() > 2) {
+    const Tensor &b = c.in(2);
+    if (b.rank() != 1 || b.dim(0) != N)
+      c.fail("bias has shape " + shapeString(b.shape, b.type) + ", expected [" + std::to_string(N) +
+             "]");
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j)
+        y.as<float>()[i * N + j] += b.as<float>()[j];
+  }
+  c.out(0, std::move(y));
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and selection
+//===----------------------------------------------------------------------===//
+
+template <typename T>
+void reduceLoop(OpCtx &c, const Tensor &x, Tensor &y, const std::vector<bool> &reduced,
+                int64_t kind) {
+  int64_t n = x.count(), rank = x.rank();
+  int64_t outCount = y.count();
+  std::vector<double> acc(size_t(outCount), kind == 2   ? -INFINITY
+                                            : kind == 3 ? INFINITY
+                                            : kind == 4 ? 1.0
+                                                        : 0.0);
+  std::vector<int64_t> idx(size_t(rank), 0);
+  // Output strides over the kept dims.
+  std::vector<int64_t> ost(size_t(rank), 0);
+  int64_t s = 1;
+  for (int64_t d = rank; d-- > 0;) {
+    if (!reduced[size_t(d)]) {
+      ost[size_t(d)] = s;
+      s *= x.dim(d);
+    }
+  }
+  int64_t count = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    if (reduced[size_t(d)])
+      count *= x.dim(d);
+  const T *in = x.as<T>();
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t o = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      o += idx[size_t(d)] * ost[size_t(d)];
+    double v = double(in[i]);
+    double &a = acc[size_t(o)];
+    switch (kind) {
+    case 0:
+    case 1:
+      a += v;
+      break;
+    case 2:
+      a = (std::isnan(v) || v > a) ? v : a;
+      break;
+    case 3:
+      a = (std::isnan(v) || v < a) ? v : a;
+      break;
+    case 4:
+      a *= v;
+      break;
+    }
+    for (int64_t d = rank; d-- > 0;) {
+      if (++idx[size_t(d)] < x.dim(d))
+        break;
+      idx[size_t(d)] = 0;
+    }
+  }
+  if ((kind == 2 || kind == 3) && count == 0)
+    c.fail("reduces an empty axis with max/min");
+  for (int64_t o = 0; o < outCount; ++o) {
+    double v = acc[size_t(o)];
+    if (kind == 1) {
+      if (!std::is_floating_point<T>::value)
+        v = std::trunc(v / double(count ? count : 1));
+      else
+        v /= double(count);
+    }
+    y.as<T>()[o] = T(v);
+  }
+}
+
+void reduce(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  const Attr *axes = c.op.attr("axes");
+  if (!axes || axes->ints.empty())
+    c.fail("has no axes");
+  std::vector<bool> reduced(size_t(x.rank()), false);
+  for (int64_t a : axes->ints)
+    reduced[size_t(c.axis(a, x.rank()))] = true;
+  bool keep = c.op.getBool("keep_dims", false);
+  std::vector<int64_t> shape;
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    if (!reduced[size_t(d)])
+      shape.push_back(x.dim(d));
+    else if (keep)
+      shape.push_back(1);
+  }
+  Tensor y = c.alloc(x.type, shape);
+  int64_t kind = c.op.getInt("kind", 0);
+  switch (x.type) {
+  case ElemType::f32:
+    reduceLoop<float>(c, x, y, reduced, kind);
+    break;
+  case ElemType::f64:
+    reduceLoop<double>(c, x, y, reduced, kind);
+    break;
+  case ElemType::i32:
+    reduceLoop<int32_t>(c, x, y, reduced, kind);
+    break;
+  case ElemType::i64:
+    reduceLoop<int64_t>(c, x, y, reduced, kind);
+    break;
+  default:
+    c.fail("cannot reduce this element type");
+  }
+  c.out(0, std::move(y));
+}
+
+double loadAny(const Tensor &t, int64_t i) {
+  switch (t.type) {
+  case ElemType::f32:
+    return t.as<float>()[i];
+  case ElemType::f64:
+    return t.as<double>()[i];
+  case ElemType::i32:
+    return t.as<int32_t>()[i];
+  case ElemType::i64:
+    return double(t.as<int64_t>()[i]);
+  default:
+    return t.as<uint8_t>()[i];
+  }
+}
+
+void argmax(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  if (x.rank() == 0)
+    c.fail("expects rank >= 1");
+  int64_t axis = c.axis(c.op.getInt("axis", -1), x.rank());
+  int64_t outer, n, inner;
+  split(x, axis, outer, n, inner);
+  if (n == 0)
+    c.fail("takes the argmax of an empty axis");
+  std::vector<int64_t> shape = x.shape;
+  if (c.op.getBool("keep_dims", false))
+    shape[size_t(axis)] = 1;
+  else
+    shape.erase(shape.begin() + axis);
+  Tensor y = c.alloc(ElemType::i64, shape);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      int64_t best = 0;
+      double bv = loadAny(x, o * n * inner + i);
+      for (int64_t j = 1; j < n && !std::isnan(bv); ++j) {
+        double v = loadAny(x, (o * n + j) * inner + i);
+        if (v > bv || std::isnan(v)) {
+          bv = v;
+          best = j;
+        }
+      }
+      y.as<int64_t>()[o * inner + i] = best;
+    }
+  c.out(0, std::move(y));
+}
+
+void topK(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  requireF32(c, x, "input");
+  if (x.rank() == 0)
+    c.fail("expects rank >= 1");
+  int64_t axis = c.axis(c.op.getInt("axis", -1), x.rank());
+  int64_t k = c.op.getInt("k", 1);
+  int64_t outer, n, inner;
+  split(x, axis, outer, n, inner);
+  if (k > n)
+    c.fail("k = " + std::to_string(k) + " exceeds the axis size " + std::to_string(n));
+  std::vector<int64_t> shape = x.shape;
+  shape[size_t(axis)] = k;
+  Tensor vals = c.alloc(ElemType::f32, shape), idxs = c.alloc(ElemType::i64, shape);
+  std::vector<int64_t> order(static_cast<size_t>(n), 0);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const float *row = x.as<float>() + o * n * inner + i;
+      std::iota(order.begin(), order.end(), 0);
+      auto greater = [&](int64_t p, int64_t q) {
+        float a = row[p * inner], b = row[q * inner];
+        if (std::isnan(a) != std::isnan(b))
+          return std::isnan(a);
+        if (a != b && !std::isnan(a))
+          return a > b;
+        return p < q;
+      };
+      std::partial_sort(order.begin(), order.begin() + k, order.end(), greater);
+      for (int64_t j = 0; j < k; ++j) {
+        vals.as<float>()[(o * k + j) * inner + i] = row[order[size_t(j)] * inner];
+        idxs.as<int64_t>()[(o * k + j) * inner + i] = order[size_t(j)];
+      }
+    }
+  c.out(0, std::move(vals));
+  c.out(1, std::move(idxs));
+}
+
+//===----------------------------------------------------------------------===//
+// Masks and positions
+//===----------------------------------------------------------------------===//
+
+int64_t loadIndex(OpCtx &c, const Tensor &t, int64_t i) {
+  if (t.type == ElemType::i32)
+    return t.as<int32_t>()[i];
+  if (t.type == ElemType::i64)
+    return t.as<int64_t>()[i];
+  c.fail("expects integer lengths or indices");
+}
+
+void sequenceMask(OpCtx &c) {
+  const Tensor &len = c.in(0);
+  int64_t n = c.scalar(1);
+  if (len.rank() != 1)
+    c.fail("expects lengths of rank 1");
+  if (n < 0)
+    c.fail("got a negative max_length " + std::to_string(n));
+  Tensor y = c.alloc(ElemType::boolean, {len.dim(0), n});
+  for (int64_t b = 0; b < len.dim(0); ++b) {
+    int64_t l = loadIndex(c, len, b);
+    for (int64_t t = 0; t < n; ++t)
+      y.as<uint8_t>()[b * n + t] = t < l;
+  }
+  c.out(0, std::move(y));
+}
+
+void causalMask(OpCtx &c) {
+  int64_t lq = c.scalar(0), lk = c.scalar(1);
+  if (lq < 0 || lk < 0)
+    c.fail("got a negative length");
+  int64_t shift = c.op.getInt("align", 0) == 1 ? lk - lq : 0;
+  Tensor y = c.alloc(ElemType::boolean, {lq, lk});
+  for (int64_t i = 0; i < lq; ++i)
+    for (int64_t j = 0; j < lk; ++j)
+      y.as<uint8_t>()[i * lk + j] = j <= i + shift;
+  c.out(0, std::move(y));
+}
+
+void sinusoidalPositions(OpCtx &c) {
+  int64_t offset = c.scalar(0), length = c.scalar(1);
+  int64_t dim = c.op.getInt("dim", 0);
+  double base = c.op.getFloat("base", 10000.0);
+  bool interleaved = c.op.getBool("interleaved", true);
+  if (length < 0)
+    c.fail("got a negative length " + std::to_string(length));
+  Tensor y = c.alloc(ElemType::f32, {length, dim});
+  int64_t half = dim / 2;
+  for (int64_t p = 0; p < length; ++p)
+    for (int64_t i = 0; i < half; ++i) {
+      double angle = double(offset + p) / std::pow(base, double(2 * i) / double(dim));
+      float s = float(std::sin(angle)), co = float(std::cos(angle));
+      float *row = y.as<float>() + p * dim;
+      if (interleaved) {
+        row[2 * i] = s;
+        row[2 * i + 1] = co;
+      } else {
+        row[i] = s;
+        row[half + i] = co;
+      }
+    }
+  c.out(0, std::move(y));
+}
+
+} // namespace
+
+void registerNnKernels(KernelMap &m) {
+  m["heed.softmax"] = softmax;
+  m["heed.log_softmax"] = softmax;
+  m["heed.layer_norm"] = layerNorm;
+  m["heed.matmul"] = matmul;
+  m["heed.linear"] = linear;
+  m["heed.reduce"] = reduce;
+  m["heed.argmax"] = argmax;
+  m["heed.top_k"] = topK;
+  m["heed.sequence_mask"] = sequenceMask;
+  m["heed.causal_mask"] = causalMask;
+  m["heed.sinusoidal_positions"] = sinusoidalPositions;
+}
+
+} // namespace heed::rt::cpu

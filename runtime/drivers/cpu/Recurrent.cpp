@@ -1,0 +1,304 @@
+//===- Recurrent.cpp - RNN / GRU / LSTM cells and sequences ---------------===//
+//
+// PyTorch layouts and gate orders (LSTM i,f,g,o; GRU r,z,n). The input
+// projection of a whole sequence is one sgemm ([T*B, I] x [I, G*H]); each step
+// adds one [B, H] x [H, G*H] sgemm and the gate arithmetic. Key lengths end
+// rows early as packed sequences do: outputs past a row's length are zero and
+// its final state is the one at its last valid step (the reverse direction
+// starts at the row's last valid step).
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/cpu/Executor.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace heed::rt::cpu {
+namespace {
+
+enum class Cell { rnnTanh, rnnRelu, gru, gruLbr, lstm };
+
+int64_t gates(Cell k) {
+  switch (k) {
+  case Cell::lstm:
+    return 4;
+  case Cell::gru:
+  case Cell::gruLbr:
+    return 3;
+  default:
+    return 1;
+  }
+}
+
+inline float sigm(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+/// One step for B rows. gi: [B, G*H] input projection incl. b_ih (row stride
+/// giStride). Writes hOut (and cOut for LSTM). scratch >= 2*B*G*H floats.
+void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, const float *h,
+              const float *cPrev, const float *whh, const float *bhh, float *hOut, float *cOut,
+              std::vector<float> &scratch) {
+  int64_t G = gates(k), GH = G * H;
+  scratch.resize(size_t(2 * B * GH + B * H));
+  float *gh = scratch.data();
+  if (k == Cell::gru) {
+    // r and z use W_hh h; n uses W_hn (r * h).
+    gemm(false, true, B, 2 * H, H, 1.0f, h, H, whh, H, 0.0f, gh, GH);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t j = 0; j < 2 * H; ++j)
+        gh[b * GH + j] += bhh ? bhh[j] : 0.0f;
+    float *rh = scratch.data() + 2 * B * GH;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t j = 0; j < H; ++j) {
+        float r = sigm(gi[b * giStride + j] + gh[b * GH + j]);
+        rh[b * H + j] = r * h[b * H + j];
+      }
+    gemm(false, true, B, H, H, 1.0f, rh, H, whh + 2 * H * H, H, 0.0f, gh + 2 * H, GH);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t j = 0; j < H; ++j) {
+        const float *x = gi + b * giStride;
+        const float *g = gh + b * GH;
+        float z = sigm(x[H + j] + g[H + j]);
+        float n = std::tanh(x[2 * H + j] + g[2 * H + j] + (bhh ? bhh[2 * H + j] : 0.0f));
+        hOut[b * H + j] = (1.0f - z) * n + z * h[b * H + j];
+      }
+    return;
+  }
+  gemm(false, true, B, GH, H, 1.0f, h, H, whh, H, 0.0f, gh, GH);
+  if (bhh)
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t j = 0; j < GH; ++j)
+        gh[b * GH + j] += bhh[j];
+  for (int64_t b = 0; b < B; ++b) {
+    const float *x = gi + b * giStride;
+    const float *g = gh + b * GH;
+    for (int64_t j = 0; j < H; ++j) {
+      switch (k) {
+      case Cell::rnnTanh:
+        hOut[b * H + j] = std::tanh(x[j] + g[j]);
+        break;
+      case Cell::rnnRelu:
+        hOut[b * H + j] = std::max(0.0f, x[j] + g[j]);
+        break;
+      case Cell::gruLbr: {
+        float r = sigm(x[j] + g[j]);
+        float z = sigm(x[H + j] + g[H + j]);
+        float n = std::tanh(x[2 * H + j] + r * g[2 * H + j]);
+        hOut[b * H + j] = (1.0f - z) * n + z * h[b * H + j];
+        break;
+      }
+      case Cell::lstm: {
+        float i = sigm(x[j] + g[j]);
+        float f = sigm(x[H + j] + g[H + j]);
+        float gg = std::tanh(x[2 * H + j] + g[2 * H + j]);
+        float o = sigm(x[3 * H + j] + g[3 * H + j]);
+        float c = f * cPrev[b * H + j] + i * gg;
+        cOut[b * H + j] = c;
+        hOut[b * H + j] = o * std::tanh(c);
+        break;
+      }
+      default:
+        break;
+      }
+    }
+  }
+}
+
+void expectShape(OpCtx &c, const Tensor &t, std::vector<int64_t> shape, const std::string &what) {
+  if (t.type != ElemType::f32)
+    c.fail(what + " must be f32, got " + elemTypeName(t.type));
+  if (t.shape != shape)
+    c.fail(what + " has shape " + shapeString(t.shape, t.type) + ", expected " +
+           shapeString(shape, ElemType::f32));
+}
+
+Cell cellKind(OpCtx &c) {
+  const std::string &k = c.op.kind;
+  if (k == "heed.rnn_cell" || k == "heed.rnn")
+    return c.op.getInt("activation", 0) == 1 ? Cell::rnnRelu : Cell::rnnTanh;
+  if (k == "heed.gru_cell" || k == "heed.gru")
+    return c.op.getBool("linear_before_reset", true) ? Cell::gruLbr : Cell::gru;
+  return Cell::lstm;
+}
+
+/// gi = x W_ih^T + b_ih for M rows.
+void inputProjection(const float *x, int64_t M, int64_t I, const float *wih, const float *bih,
+                     int64_t GH, float *gi) {
+  gemm(false, true, M, GH, I, 1.0f, x, I, wih, I, 0.0f, gi, GH);
+  if (bih)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t j = 0; j < GH; ++j)
+        gi[m * GH + j] += bih[j];
+}
+
+void cell(OpCtx &c) {
+  Cell k = cellKind(c);
+  bool lstm = k == Cell::lstm;
+  const Tensor &x = c.in(0), &h = c.in(1);
+  size_t wAt = lstm ? 3 : 2;
+  if (x.rank() != 2 || h.rank() != 2)
+    c.fail("expects input [B, I] and hidden [B, H]");
+  int64_t B = x.dim(0), I = x.dim(1), H = h.dim(1), G = gates(k);
+  expectShape(c, h, {B, H}, "hidden");
+  const Tensor *cell = lstm ? &c.in(2) : nullptr;
+  if (cell)
+    expectShape(c, *cell, {B, H}, "cell");
+  const Tensor &wih = c.in(wAt), &whh = c.in(wAt + 1);
+  expectShape(c, x, {B, I}, "input");
+  expectShape(c, wih, {G * H, I}, "w_ih");
+  expectShape(c, whh, {G * H, H}, "w_hh");
+  const float *bih = nullptr, *bhh = nullptr;
+  if (c.numOperands() == wAt + 4) {
+    expectShape(c, c.in(wAt + 2), {G * H}, "b_ih");
+    expectShape(c, c.in(wAt + 3), {G * H}, "b_hh");
+    bih = c.in(wAt + 2).as<float>();
+    bhh = c.in(wAt + 3).as<float>();
+  } else if (c.numOperands() != wAt + 2) {
+    c.fail("expects either no biases or both b_ih and b_hh");
+  }
+  std::vector<float> gi(size_t(B * G * H)), scratch;
+  inputProjection(x.as<float>(), B, I, wih.as<float>(), bih, G * H, gi.data());
+  Tensor hOut = c.alloc(ElemType::f32, {B, H});
+  Tensor cOut = lstm ? c.alloc(ElemType::f32, {B, H}) : Tensor();
+  cellStep(k, B, H, gi.data(), G * H, h.as<float>(), cell ? cell->as<float>() : nullptr,
+           whh.as<float>(), bhh, hOut.as<float>(), lstm ? cOut.as<float>() : nullptr, scratch);
+  c.out(0, std::move(hOut));
+  if (lstm)
+    c.out(1, std::move(cOut));
+}
+
+void sequence(OpCtx &c) {
+  Cell k = cellKind(c);
+  bool lstm = k == Cell::lstm;
+  // Operand groups: input, initial_hidden, [initial_cell], lengths, weights.
+  size_t g = 0;
+  auto [xAt, nx] = c.op.segment(g++);
+  auto [h0At, nh0] = c.op.segment(g++);
+  size_t c0At = 0, nc0 = 0;
+  if (lstm)
+    std::tie(c0At, nc0) = c.op.segment(g++);
+  auto [lenAt, nlen] = c.op.segment(g++);
+  auto [wAt, nw] = c.op.segment(g++);
+  (void)nx;
+  const Tensor &xin = c.in(xAt);
+  if (xin.rank() != 3)
+    c.fail("expects a rank-3 input, got " + shapeString(xin.shape, xin.type));
+  if (xin.type != ElemType::f32)
+    c.fail("supports only f32 input");
+  bool batchFirst = c.op.getBool("batch_first", false);
+  int64_t T = batchFirst ? xin.dim(1) : xin.dim(0), B = batchFirst ? xin.dim(0) : xin.dim(1);
+  int64_t I = xin.dim(2), H = c.op.getInt("hidden_size", 0), G = gates(k);
+  int64_t L = c.op.getInt("num_layers", 1), D = c.op.getBool("bidirectional", false) ? 2 : 1;
+  bool bias = c.op.getBool("has_biases", true);
+  size_t perDir = bias ? 4 : 2;
+  if (nw != size_t(L * D) * perDir)
+    c.fail("expects " + std::to_string(size_t(L * D) * perDir) + " weights, got " +
+           std::to_string(nw));
+  std::vector<int64_t> stateShape{L * D, B, H};
+  if (nh0)
+    expectShape(c, c.in(h0At), stateShape, "initial hidden state");
+  if (nc0)
+    expectShape(c, c.in(c0At), stateShape, "initial cell state");
+  std::vector<int64_t> lengths;
+  if (nlen) {
+    const Tensor &lt = c.in(lenAt);
+    if (lt.rank() != 1 || lt.dim(0) != B)
+      c.fail("expects lengths [" + std::to_string(B) + "], got " + shapeString(lt.shape, lt.type));
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t v = lt.type == ElemType::i32 ? lt.as<int32_t>()[b] : lt.as<int64_t>()[b];
+      if (v < 0 || v > T)
+        c.fail("length " + std::to_string(v) + " of row " + std::to_string(b) + " is outside [0, " +
+               std::to_string(T) + "]");
+      lengths.push_back(v);
+    }
+  }
+  // Layer input in [T, B, I] order.
+  std::vector<float> X(size_t(T * B * I));
+  if (batchFirst) {
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < T; ++t)
+        std::memcpy(&X[size_t((t * B + b) * I)], xin.as<float>() + (b * T + t) * I,
+                    size_t(I) * sizeof(float));
+  } else {
+    std::memcpy(X.data(), xin.data, X.size() * sizeof(float));
+  }
+  Tensor hN = c.alloc(ElemType::f32, stateShape);
+  Tensor cN = lstm ? c.alloc(ElemType::f32, stateShape) : Tensor();
+  std::vector<float> Y, gi, scratch, h(size_t(B * H)), cs(size_t(B * H)), hn(size_t(B * H)),
+      cn(size_t(B * H));
+  int64_t inDim = I;
+  for (int64_t l = 0; l < L; ++l) {
+    Y.assign(size_t(T * B * D * H), 0.0f);
+    for (int64_t d = 0; d < D; ++d) {
+      size_t w = wAt + size_t(l * D + d) * perDir;
+      std::string which = "layer " + std::to_string(l) + (d ? " reverse " : " ");
+      const Tensor &wih = c.in(w), &whh = c.in(w + 1);
+      expectShape(c, wih, {G * H, inDim}, which + "w_ih");
+      expectShape(c, whh, {G * H, H}, which + "w_hh");
+      const float *bih = nullptr, *bhh = nullptr;
+      if (bias) {
+        expectShape(c, c.in(w + 2), {G * H}, which + "b_ih");
+        expectShape(c, c.in(w + 3), {G * H}, which + "b_hh");
+        bih = c.in(w + 2).as<float>();
+        bhh = c.in(w + 3).as<float>();
+      }
+      gi.resize(size_t(T * B * G * H));
+      inputProjection(X.data(), T * B, inDim, wih.as<float>(), bih, G * H, gi.data());
+      size_t state = size_t((l * D + d) * B * H);
+      if (nh0)
+        std::memcpy(h.data(), c.in(h0At).as<float>() + state, h.size() * sizeof(float));
+      else
+        std::fill(h.begin(), h.end(), 0.0f);
+      if (nc0)
+        std::memcpy(cs.data(), c.in(c0At).as<float>() + state, cs.size() * sizeof(float));
+      else
+        std::fill(cs.begin(), cs.end(), 0.0f);
+      for (int64_t s = 0; s < T; ++s) {
+        int64_t t = d == 0 ? s : T - 1 - s;
+        cellStep(k, B, H, gi.data() + t * B * G * H, G * H, h.data(), cs.data(), whh.as<float>(),
+                 bhh, hn.data(), lstm ? cn.data() : nullptr, scratch);
+        for (int64_t b = 0; b < B; ++b) {
+          if (!lengths.empty() && t >= lengths[size_t(b)])
+            continue; // past the row's end: state kept, output stays zero
+          std::memcpy(&h[size_t(b * H)], &hn[size_t(b * H)], size_t(H) * sizeof(float));
+          if (lstm)
+            std::memcpy(&cs[size_t(b * H)], &cn[size_t(b * H)], size_t(H) * sizeof(float));
+          std::memcpy(&Y[size_t((t * B + b) * D * H + d * H)], &hn[size_t(b * H)],
+                      size_t(H) * sizeof(float));
+        }
+      }
+      std::memcpy(hN.as<float>() + state, h.data(), h.size() * sizeof(float));
+      if (lstm)
+        std::memcpy(cN.as<float>() + state, cs.data(), cs.size() * sizeof(float));
+    }
+    X.swap(Y);
+    inDim = D * H;
+  }
+  Tensor out = c.alloc(ElemType::f32, batchFirst ? std::vector<int64_t>{B, T, D * H}
+                                                 : std::vector<int64_t>{T, B, D * H});
+  if (batchFirst) {
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < T; ++t)
+        std::memcpy(out.as<float>() + (b * T + t) * D * H, &X[size_t((t * B + b) * D * H)],
+                    size_t(D * H) * sizeof(float));
+  } else {
+    std::memcpy(out.data, X.data(), size_t(T * B * D * H) * sizeof(float));
+  }
+  c.out(0, std::move(out));
+  c.out(1, std::move(hN));
+  if (lstm)
+    c.out(2, std::move(cN));
+}
+
+} // namespace
+
+void registerRecurrentKernels(KernelMap &m) {
+  m["heed.rnn_cell"] = cell;
+  m["heed.gru_cell"] = cell;
+  m["heed.lstm_cell"] = cell;
+  m["heed.rnn"] = sequence;
+  m["heed.gru"] = sequence;
+  m["heed.lstm"] = sequence;
+}
+
+} // namespace heed::rt::cpu

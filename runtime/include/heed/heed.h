@@ -1,0 +1,106 @@
+/*===- heed.h - The Heed runtime C API --------------------------*- C -*-===//
+ *
+ * Opaque handles and status values; no call aborts on user input. Every call
+ * that can fail returns a heed_status; on failure the message of the last
+ * error on this thread is heed_last_error().
+ *
+ *   heed_runtime  a driver (cpu; vulkan later)
+ *   heed_module   a loaded module file (plan, constants, weights)
+ *   heed_function one entry point of a module (borrowed from the module)
+ *   heed_tensor   a host tensor (owned by the caller unless stated)
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef HEED_HEED_H
+#define HEED_HEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum heed_status {
+  HEED_OK = 0,
+  HEED_INVALID_ARGUMENT = 1, /* bad input tensor, bad name, bad option */
+  HEED_INVALID_MODULE = 2,   /* corrupt, truncated or wrong-version module */
+  HEED_NOT_FOUND = 3,        /* no such function or file */
+  HEED_UNIMPLEMENTED = 4,    /* device or op not supported by this build */
+  HEED_RUNTIME_ERROR = 5,    /* an op failed at run time (shape, index out of range) */
+  HEED_OUT_OF_MEMORY = 6,
+  HEED_INTERNAL = 7
+} heed_status;
+
+typedef enum heed_dtype {
+  HEED_F32 = 0,
+  HEED_F64 = 1,
+  HEED_I32 = 2,
+  HEED_I64 = 3,
+  HEED_BOOL = 4 /* one byte per element, 0 or 1 */
+} heed_dtype;
+
+typedef struct heed_runtime heed_runtime;
+typedef struct heed_module heed_module;
+typedef struct heed_function heed_function;
+typedef struct heed_tensor heed_tensor;
+
+/* The message of the last failed call on this thread ("" if none). */
+const char *heed_last_error(void);
+const char *heed_status_name(heed_status status);
+const char *heed_dtype_name(heed_dtype dtype);
+size_t heed_dtype_size(heed_dtype dtype);
+
+/* device: "cpu" or "vulkan". */
+heed_status heed_runtime_create(const char *device, heed_runtime **out);
+void heed_runtime_destroy(heed_runtime *runtime);
+
+heed_status heed_module_load_file(heed_runtime *runtime, const char *path, heed_module **out);
+/* Copies `size` bytes; `name` appears in messages. */
+heed_status heed_module_load_memory(heed_runtime *runtime, const void *data, size_t size,
+                                    const char *name, heed_module **out);
+void heed_module_destroy(heed_module *module);
+
+size_t heed_module_function_count(const heed_module *module);
+heed_function *heed_module_function_at(heed_module *module, size_t index);
+/* NULL name: the only function, or `main`. */
+heed_status heed_module_find_function(heed_module *module, const char *name, heed_function **out);
+
+const char *heed_function_name(const heed_function *function);
+size_t heed_function_input_count(const heed_function *function);
+size_t heed_function_output_count(const heed_function *function);
+const char *heed_function_input_name(const heed_function *function, size_t index);
+/* The declared type, e.g. "tensor<?x4xf32>" or "index". */
+const char *heed_function_input_type(const heed_function *function, size_t index);
+const char *heed_function_output_type(const heed_function *function, size_t index);
+
+/* Creates a tensor; `data` (may be NULL: zeros) is copied. */
+heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
+                               const void *data, heed_tensor **out);
+void heed_tensor_destroy(heed_tensor *tensor);
+heed_dtype heed_tensor_dtype(const heed_tensor *tensor);
+size_t heed_tensor_rank(const heed_tensor *tensor);
+const int64_t *heed_tensor_shape(const heed_tensor *tensor);
+size_t heed_tensor_element_count(const heed_tensor *tensor);
+size_t heed_tensor_byte_size(const heed_tensor *tensor);
+const void *heed_tensor_data(const heed_tensor *tensor);
+
+/* Runs `function`. Index (scalar) inputs are passed as rank-0 i64 tensors.
+ * `outputs` receives heed_function_output_count new tensors, each to be
+ * destroyed by the caller. */
+heed_status heed_function_invoke(heed_function *function, heed_tensor *const *inputs,
+                                 size_t input_count, heed_tensor **outputs, size_t output_count);
+
+typedef struct heed_stats {
+  uint64_t ops_executed;
+  uint64_t bytes_allocated; /* fresh allocations (not served by the buffer pool) */
+  uint64_t peak_bytes;      /* peak of live intermediate bytes during the last invoke */
+  uint64_t pool_hits;
+} heed_stats;
+heed_status heed_function_stats(const heed_function *function, heed_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HEED_HEED_H */

@@ -1,0 +1,359 @@
+//===- Module.cpp - Loading and checking Heed module files ----------------===//
+
+#include "runtime/module/Module.h"
+
+#include "runtime/module/Format.h"
+#include "runtime/module/OpKinds.h"
+#include "runtime/module/heed_module_generated.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <iterator>
+#include <set>
+#include <zlib.h>
+
+namespace heed::rt {
+
+std::string ValueType::str() const {
+  if (scalar)
+    return "index";
+  std::string s = "tensor<";
+  for (int64_t d : dims)
+    s += (d < 0 ? std::string("?") : std::to_string(d)) + "x";
+  return s + elemTypeName(type) + ">";
+}
+
+const Attr *PlanOp::attr(const std::string &name) const {
+  auto it = attrs.find(name);
+  return it == attrs.end() ? nullptr : &it->second;
+}
+
+int64_t PlanOp::getInt(const std::string &name, int64_t fallback) const {
+  const Attr *a = attr(name);
+  return a && !a->ints.empty() ? a->ints[0] : fallback;
+}
+
+double PlanOp::getFloat(const std::string &name, double fallback) const {
+  const Attr *a = attr(name);
+  if (!a)
+    return fallback;
+  if (!a->floats.empty())
+    return a->floats[0];
+  return a->ints.empty() ? fallback : double(a->ints[0]);
+}
+
+bool PlanOp::getBool(const std::string &name, bool fallback) const {
+  return getInt(name, fallback ? 1 : 0) != 0;
+}
+
+std::pair<size_t, size_t> PlanOp::segment(size_t i) const {
+  const Attr *a = attr("operandSegmentSizes");
+  if (!a)
+    return i < operands.size() ? std::make_pair(i, size_t(1))
+                               : std::make_pair(operands.size(), size_t(0));
+  size_t start = 0;
+  for (size_t j = 0; j < i && j < a->ints.size(); ++j)
+    start += size_t(a->ints[j]);
+  size_t count = i < a->ints.size() ? size_t(a->ints[i]) : 0;
+  return {start, count};
+}
+
+const std::vector<std::string> &knownOpKinds() {
+  static const std::vector<std::string> kinds(std::begin(format::kOpKinds),
+                                              std::end(format::kOpKinds));
+  return kinds;
+}
+
+namespace {
+
+[[noreturn]] void bad(const std::string &name, const std::string &what) {
+  fail(ErrorKind::invalidModule, name + ": invalid module: " + what);
+}
+
+ElemType toElemType(fb::DType t, const std::string &name) {
+  switch (t) {
+  case fb::DType_f32:
+    return ElemType::f32;
+  case fb::DType_f64:
+    return ElemType::f64;
+  case fb::DType_i32:
+    return ElemType::i32;
+  case fb::DType_i64:
+    return ElemType::i64;
+  case fb::DType_boolean:
+    return ElemType::boolean;
+  case fb::DType_index:
+    return ElemType::index;
+  }
+  bad(name, "unknown element type " + std::to_string(int(t)));
+}
+
+struct Loader {
+  const std::string &name;
+  Module &module;
+  const Function *function = nullptr;
+  std::vector<char> defined;
+
+  void checkId(int32_t id, const std::string &where) {
+    if (id < 0 || size_t(id) >= function->values.size())
+      bad(name, where + ": value id " + std::to_string(id) + " out of range (function '" +
+                    function->name + "' has " + std::to_string(function->values.size()) + ")");
+  }
+  void use(int32_t id, const std::string &where) {
+    checkId(id, where);
+    if (!defined[size_t(id)])
+      bad(name, where + ": value " + std::to_string(id) + " used before it is defined");
+  }
+  void define(int32_t id, const std::string &where) {
+    checkId(id, where);
+    if (defined[size_t(id)])
+      bad(name, where + ": value " + std::to_string(id) + " defined twice");
+    defined[size_t(id)] = 1;
+  }
+
+  void loadPlan(const fb::Plan *in, Plan &out, int depth) {
+    if (depth > 16)
+      bad(name, "plans nested too deeply");
+    if (!in)
+      return;
+    if (in->args())
+      for (int32_t id : *in->args()) {
+        define(id, "function '" + function->name + "'");
+        out.args.push_back(id);
+      }
+    if (in->ops()) {
+      const auto &kinds = knownOpKinds();
+      for (const fb::Op *op : *in->ops()) {
+        PlanOp p;
+        p.kind = op->kind()->str();
+        p.loc = op->loc() ? op->loc()->str() : std::string();
+        std::string where = (p.loc.empty() ? std::string() : p.loc + ": ") + "'" + p.kind + "'";
+        auto it = std::find(kinds.begin(), kinds.end(), p.kind);
+        if (it == kinds.end())
+          bad(name, where + ": unknown op kind");
+        p.kindId = int(it - kinds.begin());
+        if (op->attrs())
+          for (const fb::Attr *a : *op->attrs()) {
+            Attr attr;
+            if (a->ints())
+              attr.ints.assign(a->ints()->begin(), a->ints()->end());
+            if (a->floats())
+              attr.floats.assign(a->floats()->begin(), a->floats()->end());
+            if (a->str())
+              attr.str = a->str()->str();
+            p.attrs[a->name()->str()] = std::move(attr);
+          }
+        if (op->operands())
+          for (int32_t id : *op->operands()) {
+            use(id, where);
+            p.operands.push_back(id);
+          }
+        if (const Attr *seg = p.attr("operandSegmentSizes")) {
+          int64_t total = 0;
+          for (int64_t n : seg->ints) {
+            if (n < 0 || n > int64_t(p.operands.size()))
+              bad(name, where + ": bad operand segments");
+            total += n;
+          }
+          if (total != int64_t(p.operands.size()))
+            bad(name, where + ": operand segments do not add up to the operand count");
+        }
+        if (op->body()) {
+          p.body = std::make_unique<Plan>();
+          loadPlan(op->body(), *p.body, depth + 1);
+        }
+        if (op->results())
+          for (int32_t id : *op->results()) {
+            define(id, where);
+            p.results.push_back(id);
+          }
+        if (p.kind == "heed.constant" || p.kind == "heed.weight") {
+          int64_t c = p.getInt("constant", -1);
+          if (c < 0 || size_t(c) >= module.constants.size())
+            bad(name, where + ": constant index " + std::to_string(c) + " out of range");
+          if (p.results.size() != 1)
+            bad(name, where + ": expects one result");
+        }
+        out.ops.push_back(std::move(p));
+      }
+    }
+    if (in->yields())
+      for (int32_t id : *in->yields()) {
+        use(id, "a yield of function '" + function->name + "'");
+        out.yields.push_back(id);
+      }
+  }
+
+  /// Liveness: a value defined in `plan` is released after its last use in it
+  /// (uses inside nested bodies count at the enclosing op). Yields and function
+  /// outputs are kept.
+  void computeLiveness(Plan &plan, const std::set<int32_t> &keep,
+                       const std::vector<int32_t> &inputs = {}) {
+    std::map<int32_t, size_t> last;
+    std::set<int32_t> local(plan.args.begin(), plan.args.end());
+    local.insert(inputs.begin(), inputs.end());
+    std::function<void(const Plan &, size_t)> uses = [&](const Plan &p, size_t at) {
+      for (const PlanOp &op : p.ops) {
+        for (int32_t id : op.operands)
+          last[id] = at;
+        if (op.body) {
+          uses(*op.body, at);
+          for (int32_t id : op.body->yields)
+            last[id] = at;
+        }
+      }
+    };
+    for (size_t i = 0; i < plan.ops.size(); ++i) {
+      for (int32_t id : plan.ops[i].results)
+        local.insert(id);
+      for (int32_t id : plan.ops[i].operands)
+        last[id] = i;
+      if (plan.ops[i].body) {
+        uses(*plan.ops[i].body, i);
+        for (int32_t id : plan.ops[i].body->yields)
+          last[id] = i;
+      }
+    }
+    plan.releaseAfter.assign(plan.ops.size(), {});
+    for (auto [id, at] : last)
+      if (local.count(id) && !keep.count(id))
+        plan.releaseAfter[at].push_back(id);
+    for (PlanOp &op : plan.ops)
+      if (op.body) {
+        std::set<int32_t> inner(op.body->yields.begin(), op.body->yields.end());
+        computeLiveness(*op.body, inner);
+      }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name) {
+  using namespace format;
+  if (size < kHeaderSize)
+    bad(name, "file is " + std::to_string(size) + " bytes, shorter than the " +
+                  std::to_string(kHeaderSize) + "-byte header (truncated?)");
+  Header header;
+  std::memcpy(&header, data, sizeof header);
+  if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0)
+    bad(name, "not a Heed module (bad magic)");
+  if (header.version != kVersion)
+    bad(name, "format version " + std::to_string(header.version) + ", this runtime reads version " +
+                  std::to_string(kVersion) + "; recompile the model with this heed-compile");
+  uint64_t payloadEnd, dataEnd;
+  if (header.payloadOffset != kHeaderSize ||
+      __builtin_add_overflow(header.payloadOffset, header.payloadSize, &payloadEnd) ||
+      header.dataOffset < payloadEnd || header.dataOffset % kDataAlignment != 0 ||
+      __builtin_add_overflow(header.dataOffset, header.dataSize, &dataEnd))
+    bad(name, "inconsistent section sizes in the header");
+  if (dataEnd != size)
+    bad(name, "file is " + std::to_string(size) + " bytes but the header says " +
+                  std::to_string(dataEnd) + (dataEnd > size ? " (truncated)" : ""));
+
+  auto module = std::make_unique<Module>();
+  module->name = name;
+  size_t rounded = (size + 63) / 64 * 64;
+  void *p = std::aligned_alloc(64, rounded);
+  if (!p)
+    throw std::bad_alloc();
+  module->storage =
+      std::shared_ptr<uint8_t>(static_cast<uint8_t *>(p), [](uint8_t *q) { std::free(q); });
+  module->size = size;
+  uint8_t *bytes = module->storage.get();
+  std::memcpy(bytes, data, size);
+
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (uint64_t off = kHeaderSize; off < size;) {
+    uInt chunk = uInt(std::min<uint64_t>(size - off, 1u << 30));
+    crc = crc32(crc, bytes + off, chunk);
+    off += chunk;
+  }
+  if (uint32_t(crc) != header.crc32)
+    bad(name, "checksum mismatch (the file is corrupt)");
+
+  const uint8_t *payload = bytes + header.payloadOffset;
+  flatbuffers::Verifier verifier(payload, header.payloadSize, /*max_depth=*/128,
+                                 /*max_tables=*/10000000);
+  if (!fb::VerifyModuleBuffer(verifier))
+    bad(name, "the plan does not verify as a FlatBuffer");
+  const fb::Module *m = fb::GetModule(payload);
+  module->producer = m->producer() ? m->producer()->str() : "";
+  module->target = m->target() ? m->target()->str() : "";
+
+  const uint8_t *section = bytes + header.dataOffset;
+  if (m->constants())
+    for (const fb::Constant *c : *m->constants()) {
+      std::string what = "constant '" + (c->name() ? c->name()->str() : std::string()) + "'";
+      Tensor t;
+      t.type = toElemType(c->dtype(), name);
+      if (t.type == ElemType::index)
+        bad(name, what + " has type index");
+      if (c->dims())
+        t.shape.assign(c->dims()->begin(), c->dims()->end());
+      if (t.shape.size() > 16)
+        bad(name, what + " has rank above 16");
+      uint64_t expected = 0;
+      try {
+        expected =
+            uint64_t(checkedMul(elementCount(t.shape), int64_t(elemTypeSize(t.type)), "size"));
+      } catch (const Error &) {
+        bad(name, what + " has invalid dims");
+      }
+      uint64_t end;
+      if (c->bytes() != expected)
+        bad(name, what + " holds " + std::to_string(c->bytes()) + " bytes, its dims need " +
+                      std::to_string(expected));
+      if (__builtin_add_overflow(c->offset(), c->bytes(), &end) || end > header.dataSize ||
+          c->offset() % 64 != 0)
+        bad(name, what + " lies outside the data section");
+      t.storage = module->storage;
+      t.data = const_cast<uint8_t *>(section + c->offset());
+      module->constants.push_back(std::move(t));
+    }
+
+  if (!m->functions() || m->functions()->size() == 0)
+    bad(name, "no functions");
+  for (const fb::Function *f : *m->functions()) {
+    Function fn;
+    fn.name = f->name()->str();
+    fn.loc = f->loc() ? f->loc()->str() : "";
+    if (f->values())
+      for (const fb::ValueType *v : *f->values()) {
+        ValueType vt;
+        vt.type = toElemType(v->dtype(), name);
+        vt.scalar = v->scalar();
+        if (v->dims())
+          vt.dims.assign(v->dims()->begin(), v->dims()->end());
+        if (vt.dims.size() > 16)
+          bad(name, "a value of function '" + fn.name + "' has rank above 16");
+        fn.values.push_back(std::move(vt));
+      }
+    module->functions.push_back(std::move(fn));
+    Function &fref = module->functions.back();
+    Loader loader{name, *module, &fref, std::vector<char>(fref.values.size(), 0)};
+    if (f->inputs())
+      for (int32_t id : *f->inputs()) {
+        loader.define(id, "inputs of function '" + fref.name + "'");
+        fref.inputs.push_back(id);
+        fref.inputTypes.push_back(fref.values[size_t(id)].str());
+      }
+    for (size_t i = 0; i < fref.inputs.size(); ++i)
+      fref.inputNames.push_back(f->input_names() && i < f->input_names()->size()
+                                    ? f->input_names()->Get(flatbuffers::uoffset_t(i))->str()
+                                    : "arg" + std::to_string(i));
+    loader.loadPlan(f->plan(), fref.plan, 0);
+    if (f->outputs())
+      for (int32_t id : *f->outputs()) {
+        loader.use(id, "outputs of function '" + fref.name + "'");
+        fref.outputs.push_back(id);
+        fref.outputTypes.push_back(fref.values[size_t(id)].str());
+      }
+    std::set<int32_t> keep(fref.outputs.begin(), fref.outputs.end());
+    loader.computeLiveness(fref.plan, keep, fref.inputs);
+  }
+  return module;
+}
+
+} // namespace heed::rt

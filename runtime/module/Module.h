@@ -1,0 +1,87 @@
+//===- Module.h - A loaded Heed module --------------------------*- C++ -*-===//
+//
+// The loader checks a module file completely before anything runs: header,
+// version, sizes and CRC32, the FlatBuffer (flatbuffers::Verifier), and the
+// semantics (value ids in range and defined before use, constant bytes
+// inside the data section and matching their dims, known op kinds).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_RUNTIME_MODULE_MODULE_H
+#define HEED_RUNTIME_MODULE_MODULE_H
+
+#include "runtime/core/Tensor.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace heed::rt {
+
+struct ValueType {
+  ElemType type = ElemType::f32;
+  std::vector<int64_t> dims; // -1: dynamic
+  bool scalar = false;
+  std::string str() const;
+};
+
+struct Attr {
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+  std::string str;
+};
+
+struct Plan;
+
+struct PlanOp {
+  std::string kind; // "heed.matmul", "arith.addi"
+  int kindId = -1;  // index into the executor's kernel table
+  std::vector<int32_t> operands, results;
+  std::map<std::string, Attr> attrs;
+  std::string loc;
+  std::unique_ptr<Plan> body;
+
+  const Attr *attr(const std::string &name) const;
+  int64_t getInt(const std::string &name, int64_t fallback) const;
+  double getFloat(const std::string &name, double fallback) const;
+  bool getBool(const std::string &name, bool fallback) const;
+  bool has(const std::string &name) const { return attrs.count(name) != 0; }
+  /// For ops with operandSegmentSizes: (first operand, count) of group `i`.
+  std::pair<size_t, size_t> segment(size_t i) const;
+};
+
+struct Plan {
+  std::vector<int32_t> args, yields;
+  std::vector<PlanOp> ops;
+  /// Values whose last use is op i (released after it runs).
+  std::vector<std::vector<int32_t>> releaseAfter;
+};
+
+struct Function {
+  std::string name, loc;
+  std::vector<ValueType> values;
+  std::vector<int32_t> inputs, outputs;
+  std::vector<std::string> inputNames;
+  std::vector<std::string> inputTypes, outputTypes; // printable
+  Plan plan;
+};
+
+struct Module {
+  std::string name, producer, target;
+  std::shared_ptr<uint8_t> storage; // the whole file, 64-byte aligned
+  size_t size = 0;
+  std::vector<Function> functions;
+  std::vector<Tensor> constants; // views into storage
+};
+
+/// Parses and checks a module file image. Throws Error(invalidModule) with a
+/// message naming `name` and what is wrong.
+std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name);
+
+/// The op kinds the runtime knows (the executor's kernel table order).
+const std::vector<std::string> &knownOpKinds();
+
+} // namespace heed::rt
+
+#endif // HEED_RUNTIME_MODULE_MODULE_H

@@ -1,0 +1,56 @@
+// heed.attention against a float64 numpy reference: boolean|causal (bottom-right, Lq != Lk,
+// fully masked rows under both policies) with weights, key lengths (and logits ~1e4), additive
+// masks mixing -inf and finfo.min, packed grouped-query heads with causal, and rank-3 operands.
+// Two (Lq, Lk) pairs from one module: (3, 5) and (7, 4).
+// RUN: heed-compile %s -o %t.heedm
+// RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py attention %t.d
+// RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/pad_3.npy --expected-output=@%t.d/bc_o_3.npy \
+// RUN:   --expected-output=@%t.d/bc_w_3.npy --expected-output=@%t.d/bc_nan_3.npy
+// RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad_7.npy --expected-output=@%t.d/bc_o_7.npy \
+// RUN:   --expected-output=@%t.d/bc_w_7.npy --expected-output=@%t.d/bc_nan_7.npy
+// RUN: heed-run %t.heedm --function=lengths --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/len_3.npy --expected-output=@%t.d/len_o_3.npy
+// RUN: heed-run %t.heedm --function=lengths --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/len_7.npy --expected-output=@%t.d/len_o_7.npy
+// RUN: heed-run %t.heedm --function=lengths --input=@%t.d/qbig_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/len_7.npy --expected-output=@%t.d/big_o_7.npy
+// RUN: heed-run %t.heedm --function=additive --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/add_3.npy --expected-output=@%t.d/add_o_3.npy
+// RUN: heed-run %t.heedm --function=additive --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/add_7.npy --expected-output=@%t.d/add_o_7.npy
+// RUN: heed-run %t.heedm --function=packed --input=@%t.d/xq_3.npy --input=@%t.d/xkv_3.npy \
+// RUN:   --expected-output=@%t.d/packed_3.npy
+// RUN: heed-run %t.heedm --function=packed --input=@%t.d/xq_7.npy --input=@%t.d/xkv_7.npy \
+// RUN:   --expected-output=@%t.d/packed_7.npy
+// RUN: heed-run %t.heedm --function=rank3 --input=@%t.d/q3_3.npy --input=@%t.d/k3_3.npy \
+// RUN:   --input=@%t.d/v3_3.npy --expected-output=@%t.d/r3_3.npy
+// RUN: heed-run %t.heedm --function=rank3 --input=@%t.d/q3_7.npy --input=@%t.d/k3_7.npy \
+// RUN:   --input=@%t.d/v3_7.npy --expected-output=@%t.d/r3_7.npy
+
+func.func @bool_causal(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %pad: tensor<?x1x1x?xi1>) -> (tensor<?x2x?x8xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) {
+  %o:2 = heed.attention %q, %k, %v, %pad {scale = 0.35355339 : f32, mask_kind = #heed<mask boolean|causal>, causal_align = #heed<causal_align bottom_right>, return_weights} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x1x?xi1>) -> (tensor<?x2x?x8xf32>, tensor<?x2x?x?xf32>)
+  %n = heed.attention %q, %k, %v, %pad {scale = 0.35355339 : f32, mask_kind = #heed<mask boolean|causal>, causal_align = #heed<causal_align bottom_right>, masked_rows = #heed<masked_rows nan>} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x1x?xi1>) -> tensor<?x2x?x8xf32>
+  return %o#0, %o#1, %n : tensor<?x2x?x8xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>
+}
+
+func.func @lengths(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %len: tensor<?xi64>) -> tensor<?x2x?x8xf32> {
+  %o = heed.attention %q, %k, %v, %len {scale = 0.35355339 : f32, mask_kind = #heed<mask lengths>} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?xi64>) -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}
+
+func.func @additive(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %add: tensor<?x?xf32>) -> tensor<?x2x?x8xf32> {
+  %o = heed.attention %q, %k, %v, %add {scale = 0.35355339 : f32, mask_kind = #heed<mask additive>} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x?xf32>) -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}
+
+func.func @packed(%xq: tensor<?x?x32xf32>, %xkv: tensor<?x?x16xf32>) -> tensor<?x?x32xf32> {
+  %o = heed.attention %xq, %xkv, %xkv {scale = 0.35355339 : f32, num_heads = 4, num_kv_heads = 2, mask_kind = #heed<mask causal>} : (tensor<?x?x32xf32>, tensor<?x?x16xf32>, tensor<?x?x16xf32>) -> tensor<?x?x32xf32>
+  return %o : tensor<?x?x32xf32>
+}
+
+func.func @rank3(%q: tensor<?x?x8xf32>, %k: tensor<?x?x8xf32>, %v: tensor<?x?x6xf32>) -> tensor<?x?x6xf32> {
+  %o = heed.attention %q, %k, %v {scale = 0.5 : f32} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x6xf32>) -> tensor<?x?x6xf32>
+  return %o : tensor<?x?x6xf32>
+}
