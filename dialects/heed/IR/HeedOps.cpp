@@ -1233,6 +1233,11 @@ LogicalResult ScanOp::verifyRegions() {
       return emitOpError("body argument ") << numCarried + i << " has type " << arg
                                            << " but one step of the sequence has type " << step;
   }
+  // T: the sequences' leading dim (verify() checked they agree), else a
+  // constant `steps` count.
+  int64_t steps = getSequences().empty() ? constantDim(getLength()) : kDyn;
+  for (Value sequence : getSequences())
+    steps = shape::meet(steps, cast<RankedTensorType>(sequence.getType()).getDimSize(0));
   auto yield = dyn_cast_or_null<YieldOp>(body.empty() ? nullptr : &body.back());
   if (!yield)
     return emitOpError("expects its body to end in heed.yield");
@@ -1248,8 +1253,7 @@ LogicalResult ScanOp::verifyRegions() {
       continue;
     }
     auto stepType = cast<RankedTensorType>(value.getType());
-    auto resultType = cast<RankedTensorType>(result);
-    SmallVector<int64_t> shape{resultType.getRank() ? resultType.getDimSize(0) : kDyn};
+    SmallVector<int64_t> shape{steps};
     llvm::append_range(shape, stepType.getShape());
     Type stacked = tensorLike(shape, stepType.getElementType());
     if (!isRefinementOf(stacked, result))

@@ -1410,6 +1410,29 @@ func.func @scan_stacked_output(%xs: tensor<7x4xf32>) -> tensor<7x5xf32> {
 
 // -----
 
+func.func @scan_stacked_steps(%xs: tensor<7x4xf32>) -> tensor<9x4xf32> {
+  // expected-error @+1 {{'heed.scan' op result 0 has type 'tensor<9x4xf32>' but stacking the yielded 'tensor<4xf32>' over the steps gives 'tensor<7x4xf32>'}}
+  %r = heed.scan init() over(%xs : tensor<7x4xf32>) -> (tensor<9x4xf32>) {
+  ^bb0(%x: tensor<4xf32>):
+    heed.yield %x : tensor<4xf32>
+  }
+  return %r : tensor<9x4xf32>
+}
+
+// -----
+
+func.func @scan_stacked_constant_steps(%h0: tensor<4xf32>) -> (tensor<4xf32>, tensor<3x4xf32>) {
+  %five = arith.constant 5 : index
+  // expected-error @+1 {{'heed.scan' op result 1 has type 'tensor<3x4xf32>' but stacking the yielded 'tensor<4xf32>' over the steps gives 'tensor<5x4xf32>'}}
+  %r:2 = heed.scan init(%h0 : tensor<4xf32>) over() steps %five -> (tensor<4xf32>, tensor<3x4xf32>) {
+  ^bb0(%h: tensor<4xf32>):
+    heed.yield %h, %h : tensor<4xf32>, tensor<4xf32>
+  }
+  return %r#0, %r#1 : tensor<4xf32>, tensor<3x4xf32>
+}
+
+// -----
+
 func.func @yield_outside_scan(%x: tensor<4xf32>) {
   // expected-error @+1 {{'heed.yield' op expects parent op 'heed.scan'}}
   heed.yield %x : tensor<4xf32>
