@@ -122,6 +122,17 @@ func.func @scan_body(%xs: tensor<?x?x32xf32>, %h0: tensor<?x64xf32>, %w: tensor<
 
 // -----
 
+// A cell whose states leave H open takes it from the weights' G*H rows.
+// CHECK-LABEL: func.func @cell_hidden_from_weights
+// CHECK: heed.gru_cell {{.*}} -> tensor<?x64xf32>
+func.func @cell_hidden_from_weights(%x: tensor<?x32xf32>, %h: tensor<?x?xf32>, %w: tensor<192x32xf32>, %u: tensor<192x?xf32>) -> tensor<?x?xf32> {
+  %y = heed.gru_cell %x, %h, %w, %u : (tensor<?x32xf32>, tensor<?x?xf32>, tensor<192x32xf32>, tensor<192x?xf32>) -> tensor<?x?xf32>
+  %z = heed.tanh %y : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %z : tensor<?x?xf32>
+}
+
+// -----
+
 // An op whose shapes cannot be inferred better is left as it is.
 // CHECK-LABEL: func.func @nothing_to_refine
 // CHECK: heed.matmul %{{.*}}, %{{.*}} : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>

@@ -844,11 +844,23 @@ LogicalResult inferCell(std::optional<Location> loc, StringRef opName, int64_t g
   auto hh = tensorOf(wHh);
   int64_t hidden = hh && hh.getRank() == 2 ? hh.getDimSize(1) : kDyn;
   hidden = shape::meet(h.getDimSize(1), hidden);
+  SmallVector<Value> weights{wIh, wHh};
+  llvm::append_range(weights, biases);
+  if (hidden == kDyn) {
+    // The states leave H open: take it from the weights' G*H rows, so that
+    // they are still checked against each other.
+    int64_t rows = kDyn;
+    for (Value weight : weights)
+      if (auto type = tensorOf(weight); type && type.getRank() >= 1)
+        rows = shape::meet(rows, type.getDimSize(0));
+    if (rows != kDyn && rows % gates != 0)
+      return error("expects weights of ", gates, "*H rows (one block per gate), got ", rows);
+    if (rows != kDyn)
+      hidden = rows / gates;
+  }
   for (Value state : states)
     if (failed(expectShape(error, state, {batch, hidden}, x.getElementType(), "state")))
       return failure();
-  SmallVector<Value> weights{wIh, wHh};
-  llvm::append_range(weights, biases);
   if (failed(
           checkCellWeights(error, weights, gates, hidden, x.getDimSize(1), x.getElementType(), "")))
     return failure();

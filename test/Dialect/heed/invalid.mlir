@@ -727,7 +727,7 @@ func.func @cell_w_hh(%x: tensor<?x32xf32>, %h: tensor<?x64xf32>, %w: tensor<192x
 // -----
 
 func.func @cell_w_hh_rank(%x: tensor<?x32xf32>, %h: tensor<?x?xf32>, %w: tensor<64x32xf32>, %u: tensor<64xf32>) -> tensor<?x?xf32> {
-  // expected-error @+1 {{'heed.rnn_cell' op expects w_hh of shape [?, ?] and type 'f32', got 'tensor<64xf32>'}}
+  // expected-error @+1 {{'heed.rnn_cell' op expects w_hh of shape [64, 64] and type 'f32', got 'tensor<64xf32>'}}
   %y = heed.rnn_cell %x, %h, %w, %u : (tensor<?x32xf32>, tensor<?x?xf32>, tensor<64x32xf32>, tensor<64xf32>) -> tensor<?x?xf32>
   return %y : tensor<?x?xf32>
 }
@@ -775,6 +775,22 @@ func.func @cell_state_batch(%x: tensor<2x32xf32>, %h: tensor<3x64xf32>, %w: tens
 //===----------------------------------------------------------------------===//
 // Recurrent sequences
 //===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @cell_rows_not_multiple(%x: tensor<?x32xf32>, %h: tensor<?x?xf32>, %w: tensor<100x32xf32>, %u: tensor<100x?xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'heed.gru_cell' op expects weights of 3*H rows (one block per gate), got 100}}
+  %y = heed.gru_cell %x, %h, %w, %u : (tensor<?x32xf32>, tensor<?x?xf32>, tensor<100x32xf32>, tensor<100x?xf32>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @cell_rows_disagree(%x: tensor<?x32xf32>, %h: tensor<?x?xf32>, %w: tensor<64x32xf32>, %u: tensor<192x?xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'heed.rnn_cell' op expects w_hh of shape [64, 64] and type 'f32', got 'tensor<192x?xf32>'}}
+  %y = heed.rnn_cell %x, %h, %w, %u : (tensor<?x32xf32>, tensor<?x?xf32>, tensor<64x32xf32>, tensor<192x?xf32>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
 
 // -----
 
