@@ -370,7 +370,10 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     return failure();
   if (!(adaptor.getEpsilon().convertToDouble() >= 0)) // NaN too
     return error("expects a non-negative epsilon");
-  ArrayRef<int64_t> normalized = type.getShape().drop_front(*axis);
+  // The normalized dims, made more static by scale and bias as they are
+  // checked, so that a scale and a bias cannot disagree behind a dynamic dim.
+  SmallVector<int64_t> shape(type.getShape());
+  MutableArrayRef<int64_t> normalized = MutableArrayRef<int64_t>(shape).drop_front(*axis);
   for (auto [name, param] : {std::pair<StringRef, Value>{"scale", adaptor.getScale()},
                              std::pair<StringRef, Value>{"bias", adaptor.getBias()}}) {
     auto paramType = tensorOf(param);
@@ -385,8 +388,10 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
                       [](auto p) { return shape::compatible(std::get<0>(p), std::get<1>(p)); }))
       return error("expects ", name, " of shape ", shapeString(normalized),
                    " (the normalized dims), got ", shapeString(paramType.getShape()));
+    for (auto [d, p] : llvm::zip(normalized, paramType.getShape()))
+      d = shape::meet(d, p);
   }
-  inferred.push_back(type);
+  inferred.push_back(tensorLike(shape, type.getElementType()));
   return success();
 }
 
@@ -909,13 +914,18 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
         return failure();
     }
   }
+  // The batch dim is made more static by each state as it is checked, so
+  // that two states (or a state and the lengths) cannot disagree behind a
+  // dynamic input batch.
   SmallVector<int64_t> stateShape{shape::mul(spec.numLayers, dirs), batch, h};
-  if (spec.initialHidden &&
-      failed(expectShape(error, spec.initialHidden, stateShape, element, "initial_hidden")))
-    return failure();
-  if (spec.initialCell &&
-      failed(expectShape(error, spec.initialCell, stateShape, element, "initial_cell")))
-    return failure();
+  for (auto [state, name] : {std::pair<Value, StringRef>{spec.initialHidden, "initial_hidden"},
+                             std::pair<Value, StringRef>{spec.initialCell, "initial_cell"}}) {
+    if (!state)
+      continue;
+    if (failed(expectShape(error, state, stateShape, element, name)))
+      return failure();
+    stateShape[1] = batch = shape::meet(batch, tensorOf(state).getDimSize(1));
+  }
   if (spec.lengths) {
     auto lengths = tensorOf(spec.lengths);
     if (!lengths)

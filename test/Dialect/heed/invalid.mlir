@@ -254,6 +254,14 @@ func.func @layer_norm_multi_axis_scale(%x: tensor<2x3x4xf32>, %s: tensor<4xf32>)
 
 // -----
 
+func.func @layer_norm_scale_and_bias_disagree(%x: tensor<2x?xf32>, %s: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<2x?xf32> {
+  // expected-error @+1 {{'heed.layer_norm' op expects bias of shape [3] (the normalized dims), got [4]}}
+  %y = heed.layer_norm %x scale %s bias %b : (tensor<2x?xf32>, tensor<3xf32>, tensor<4xf32>) -> tensor<2x?xf32>
+  return %y : tensor<2x?xf32>
+}
+
+// -----
+
 func.func @matmul_rank(%a: tensor<4xf32>, %b: tensor<4x5xf32>) -> tensor<5xf32> {
   // expected-error @+1 {{'heed.matmul' op expects operands of rank >= 2, got 1 and 2}}
   %c = heed.matmul %a, %b : (tensor<4xf32>, tensor<4x5xf32>) -> tensor<5xf32>
@@ -879,6 +887,22 @@ func.func @sequence_lengths_rank(%x: tensor<?x?x32xf32>, %len: tensor<?x?xi64>, 
   // expected-error @+1 {{'heed.rnn' op expects lengths of shape [?], got 'tensor<?x?xi64>'}}
   %y:2 = heed.rnn %x lengths %len weights(%w, %u) {hidden_size = 64, has_biases = false} : (tensor<?x?x32xf32>, tensor<?x?xi64>, tensor<64x32xf32>, tensor<64x64xf32>) -> (tensor<?x?x64xf32>, tensor<1x?x64xf32>)
   return %y#0, %y#1 : tensor<?x?x64xf32>, tensor<1x?x64xf32>
+}
+
+// -----
+
+func.func @sequence_states_disagree(%x: tensor<5x?x32xf32>, %h0: tensor<1x2x64xf32>, %c0: tensor<1x3x64xf32>, %w: tensor<256x32xf32>, %u: tensor<256x64xf32>) -> (tensor<5x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>) {
+  // expected-error @+1 {{'heed.lstm' op expects initial_cell of shape [1, 2, 64] and type 'f32', got 'tensor<1x3x64xf32>'}}
+  %y:3 = heed.lstm %x init(%h0, %c0) weights(%w, %u) {hidden_size = 64, has_biases = false} : (tensor<5x?x32xf32>, tensor<1x2x64xf32>, tensor<1x3x64xf32>, tensor<256x32xf32>, tensor<256x64xf32>) -> (tensor<5x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>)
+  return %y#0, %y#1, %y#2 : tensor<5x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>
+}
+
+// -----
+
+func.func @sequence_state_and_lengths_disagree(%x: tensor<5x?x32xf32>, %h0: tensor<1x2x64xf32>, %len: tensor<3xi32>, %w: tensor<64x32xf32>, %u: tensor<64x64xf32>) -> (tensor<5x?x64xf32>, tensor<1x?x64xf32>) {
+  // expected-error @+1 {{'heed.rnn' op expects lengths of shape [2], got 'tensor<3xi32>'}}
+  %y:2 = heed.rnn %x init(%h0) lengths %len weights(%w, %u) {hidden_size = 64, has_biases = false} : (tensor<5x?x32xf32>, tensor<1x2x64xf32>, tensor<3xi32>, tensor<64x32xf32>, tensor<64x64xf32>) -> (tensor<5x?x64xf32>, tensor<1x?x64xf32>)
+  return %y#0, %y#1 : tensor<5x?x64xf32>, tensor<1x?x64xf32>
 }
 
 // -----
