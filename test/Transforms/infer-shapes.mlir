@@ -133,6 +133,18 @@ func.func @cell_hidden_from_weights(%x: tensor<?x32xf32>, %h: tensor<?x?xf32>, %
 
 // -----
 
+// A dynamic query batch broadcasts to (or is) the keys' 3; a dynamic heads
+// dim may also be a multiple of the keys' (grouped-query), so it stays open.
+// CHECK-LABEL: func.func @attention_batch_from_keys
+// CHECK: heed.attention {{.*}} -> tensor<3x?x5x8xf32>
+func.func @attention_batch_from_keys(%q: tensor<?x?x5x8xf32>, %k: tensor<3x2x6x8xf32>) -> tensor<?x?x?x?xf32> {
+  %o = heed.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<?x?x5x8xf32>, tensor<3x2x6x8xf32>, tensor<3x2x6x8xf32>) -> tensor<?x?x?x?xf32>
+  %r = heed.relu %o : (tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32>
+  return %r : tensor<?x?x?x?xf32>
+}
+
+// -----
+
 // An op whose shapes cannot be inferred better is left as it is.
 // CHECK-LABEL: func.func @nothing_to_refine
 // CHECK: heed.matmul %{{.*}}, %{{.*}} : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>

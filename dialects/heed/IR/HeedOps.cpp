@@ -1109,8 +1109,11 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
         int64_t qd = batch[i], kd = kv.getDimSize(i);
         bool headsDim = rank >= 4 && i == rank - 3;
         bool grouped = headsDim && qd != kDyn && kd != kDyn && kd > 0 && qd % kd == 0;
-        if (kd == 1 || shape::compatible(qd, kd) || grouped) {
-          if (qd == 1 && kd != 1)
+        if (qd == 1 || kd == 1 || shape::compatible(qd, kd) || grouped) {
+          // The query's dim broadcasts to a key/value dim other than 1; a
+          // dynamic one must be 1 or that dim, except for the heads dim,
+          // where it may also be a multiple of it.
+          if (kd != 1 && (qd == 1 || (qd == kDyn && !headsDim)))
             batch[i] = kd;
           continue;
         }
