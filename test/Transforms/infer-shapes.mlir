@@ -1,4 +1,4 @@
-// RUN: heed-opt %s --heed-infer-shapes -split-input-file | FileCheck %s
+// RUN: heed-opt %s --heed-infer-shapes --verify-roundtrip -split-input-file | FileCheck %s
 // --heed-infer-shapes refines heed results to the shapes their ops infer, and
 // leaves the types of values that leave the function, feed heed.yield or feed
 // a foreign op alone.
