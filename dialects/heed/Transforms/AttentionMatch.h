@@ -98,11 +98,19 @@ struct SdpaMatch {
   Operation *insertionPoint = nullptr;
   /// Uses of the softmax result that take the weights result.
   SmallVector<OpOperand *> weightUses;
+  /// Luong general inside a heed.scan: the per-step query projection
+  /// W_a (query = linear(s, W_a)) moves onto the loop-invariant keys,
+  /// K' = linear(K, W_a, !transpose), created before the outermost scan.
+  Value keyWeight;
+  bool keyWeightTransposed = false;
+  Operation *keyProjectionPoint = nullptr;
 };
 FailureOr<SdpaMatch> matchSdpa(SoftmaxOp softmax, std::string &reason);
 /// Creates the heed.attention of a match (and the transposes and mask ops it
-/// needs) at the builder's insertion point.
-AttentionOp buildAttention(OpBuilder &builder, const SdpaMatch &match, MaskedRows maskedRows);
+/// needs) at the builder's insertion point; the key projection of Luong
+/// general goes before its scan when `hoist` (else at the insertion point).
+AttentionOp buildAttention(OpBuilder &builder, const SdpaMatch &match, MaskedRows maskedRows,
+                           bool hoist = true);
 
 /// An additive (Bahdanau / Luong concat) attention found at a softmax.
 struct AdditiveMatch {

@@ -211,6 +211,29 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     return failure();
   }
 
+  // Luong general in a decoder loop: score = (s W_a^T) h^T = s (h W_a)^T, so
+  // W_a can be applied to the encoder outputs once, before the loop, instead
+  // of to the query at every step.
+  if (auto linear = m.query.getDefiningOp<LinearOp>(); linear && !linear.getBias() &&
+                                                       !m.transposeQuery && !m.transposeKey &&
+                                                       m.query.hasOneUse() && rank == 3) {
+    auto outside = [](Value v, ScanOp scan) {
+      return !scan.getBody().isAncestor(v.getParentRegion());
+    };
+    Operation *point = softmax;
+    while (auto scan = point->getParentOfType<ScanOp>()) {
+      if (!outside(m.key, scan) || !outside(linear.getWeight(), scan))
+        break;
+      point = scan;
+    }
+    if (point != softmax.getOperation()) {
+      m.query = linear.getInput();
+      m.keyWeight = linear.getWeight();
+      m.keyWeightTransposed = linear.getTransposeWeight();
+      m.keyProjectionPoint = point;
+    }
+  }
+
   ScoresInfo info;
   info.shape = llvm::to_vector(m.scores.getType().getShape());
   info.queryLength.push_back({m.query, m.transposeQuery ? rank - 1 : rank - 2});
@@ -291,7 +314,9 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
   std::string message;
   if (failed(verifiesWhenBuilt(
           softmax.getContext(),
-          [&](OpBuilder &b) { return buildAttention(b, m, MaskedRows::zero).getOperation(); },
+          [&](OpBuilder &b) {
+            return buildAttention(b, m, MaskedRows::zero, /*hoist=*/false).getOperation();
+          },
           message))) {
     reason = "the fused op would not verify: " + message;
     return failure();
@@ -299,7 +324,8 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
   return m;
 }
 
-AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, MaskedRows maskedRows) {
+AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, MaskedRows maskedRows,
+                                   bool hoist) {
   Location loc = m.softmax->getLoc();
   auto transposed = [&](Value v, bool transpose) -> Value {
     if (!transpose)
@@ -307,8 +333,14 @@ AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, Maske
     int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
     return TransposeOp::create(builder, loc, v, swapLastTwo(rank));
   };
-  SmallVector<Value> operands{transposed(m.query, m.transposeQuery),
-                              transposed(m.key, m.transposeKey),
+  Value key = transposed(m.key, m.transposeKey);
+  if (m.keyWeight) {
+    OpBuilder::InsertionGuard guard(builder);
+    if (hoist)
+      builder.setInsertionPoint(m.keyProjectionPoint);
+    key = LinearOp::create(builder, loc, key, m.keyWeight, Value(), !m.keyWeightTransposed);
+  }
+  SmallVector<Value> operands{transposed(m.query, m.transposeQuery), key,
                               transposed(m.value, m.transposeValue)};
   if (Value mask = materializeMask(builder, loc, m.mask))
     operands.push_back(mask);
