@@ -104,6 +104,10 @@ struct SdpaMatch {
   Value keyWeight;
   bool keyWeightTransposed = false;
   Operation *keyProjectionPoint = nullptr;
+  /// Single-query dot product spelled sum(q * k, -1) with q [B, 1, D] and k
+  /// [B, Lk, D]: scores [B, Lk], weights reshaped to [B, 1, Lk] for V.
+  ReduceOp dotReduction;
+  Operation *stepReshape = nullptr;
 };
 FailureOr<SdpaMatch> matchSdpa(SoftmaxOp softmax, std::string &reason);
 /// Creates the heed.attention of a match (and the transposes and mask ops it
@@ -146,6 +150,13 @@ AdditiveAttentionOp buildAdditiveAttention(OpBuilder &builder, const AdditiveMat
 /// holds the verifier's words.
 LogicalResult verifiesWhenBuilt(MLIRContext *context, function_ref<Operation *(OpBuilder &)> build,
                                 std::string &message);
+
+/// Whether a reshape keeps input dim `inDim` as output dim `outDim` (spec 0
+/// at the same index, the same static size, or the one -1 where every other
+/// dim is a unit or copied dim).
+bool keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim);
+/// [B, X] -> reshape -> [B, 1, X]: the [B, X] input, else null.
+Value insertsStepDim(Value value);
 
 /// Formats a double the way remarks print scales.
 std::string formatDouble(double value);

@@ -26,32 +26,6 @@ using namespace mlir::heed;
 using namespace mlir::heed::fusion;
 
 namespace {
-/// Whether a reshape keeps dims `kept` of its input in place (spec 0 or the
-/// same static size) and only inserts or drops unit dims elsewhere.
-bool keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim) {
-  ArrayRef<int64_t> spec = reshape.getShape();
-  auto in = reshape.getInput().getType();
-  if (outDim >= static_cast<int64_t>(spec.size()) || inDim >= in.getRank())
-    return false;
-  int64_t s = spec[outDim];
-  return (s == 0 && inDim == outDim) || (!in.isDynamicDim(inDim) && s == in.getDimSize(inDim)) ||
-         (s == -1 && llvm::count(spec, -1) == 1 && llvm::all_of(llvm::enumerate(spec), [&](auto e) {
-            // Every other dim is a unit dim or a copied leading dim, so -1
-            // takes exactly this input dim.
-            return static_cast<int64_t>(e.index()) == outDim || e.value() == 1 ||
-                   (e.value() == 0 && static_cast<int64_t>(e.index()) != inDim);
-          }));
-}
-
-/// [B, X] -> reshape -> [B, 1, X] (a step dim inserted at 1).
-Value insertsStepDim(Value value) {
-  auto reshape = value.getDefiningOp<ReshapeOp>();
-  if (!reshape || reshape.getInput().getType().getRank() != 2 || reshape.getType().getRank() != 3 ||
-      reshape.getShape()[1] != 1 || !keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 2))
-    return {};
-  return reshape.getInput();
-}
-
 /// W_q q + b_q for a [B, Dq] query, shaped [B, 1, A].
 bool matchQueryProjection(Value value, AdditiveMatch &m) {
   LinearOp linear;
