@@ -317,13 +317,18 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     }
   }
 
-  // Phase 2: scales and masks, from the scores outward.
+  // Phase 2: scales and masks, from the scores outward. A masking fill that
+  // a later scale multiplies must stay masking: -inf does for any positive
+  // scale, the lowest finite value for any scale that is not tiny.
+  bool maskSeen = false;
+  double scaleAfterMasks = 1;
   for (Operation *op : llvm::reverse(chain)) {
+    double factor;
     if (auto mul = dyn_cast<MulOp>(op)) {
       bool rhsConst = splatFloat(mul.getRhs()) && isScalarLike(mul.getRhs(), mul.getLhs());
-      m.scale *= *splatFloat(rhsConst ? mul.getRhs() : mul.getLhs());
+      factor = *splatFloat(rhsConst ? mul.getRhs() : mul.getLhs());
     } else if (auto div = dyn_cast<DivOp>(op)) {
-      m.scale /= *splatFloat(div.getRhs());
+      factor = 1 / *splatFloat(div.getRhs());
     } else {
       Value inner;
       if (failed(peelMask(op->getResult(0), m.mask, info, inner, reason))) {
@@ -331,8 +336,12 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
           reason = "scores are not a matrix product";
         return failure();
       }
+      maskSeen = true;
       continue;
     }
+    m.scale *= factor;
+    if (maskSeen)
+      scaleAfterMasks *= factor;
     if (!m.mask.extraAdditive.empty() || bitEnumContainsAny(m.mask.kind, MaskKind::additive)) {
       reason = "an additive mask is added before the scale";
       return failure();
@@ -340,6 +349,10 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
   }
   if (!std::isfinite(m.scale) || m.scale <= 0) {
     reason = "scale " + formatDouble(m.scale) + " is not a finite positive constant";
+    return failure();
+  }
+  if (maskSeen && std::abs(scaleAfterMasks) < 1e-3) {
+    reason = "a mask is scaled by " + formatDouble(scaleAfterMasks) + " after it is applied";
     return failure();
   }
 

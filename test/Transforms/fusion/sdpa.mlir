@@ -359,3 +359,21 @@ func.func @luong_dot_step(%s: tensor<?x256xf32>, %h: tensor<?x?x256xf32>) -> (te
   %c = heed.matmul %alpha, %h : (tensor<?x1x?xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>
   return %c, %alpha : tensor<?x1x256xf32>, tensor<?x1x?xf32>
 }
+
+// -----
+
+// masked_fill before the scale (scores.masked_fill(pad, -inf) / sqrt(d)): a
+// masked score stays -inf under any positive scale.
+// CHECK-LABEL: func.func @masked_fill_then_scale
+// CHECK: heed.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {mask_kind = #heed<mask boolean>, scale = 1.250000e-01 : f32}
+func.func @masked_fill_then_scale(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %pad: tensor<2x1x8xi1>) -> tensor<2x8x64xf32> {
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x8x64xf32>, tensor<2x8x64xf32>) -> tensor<2x8x8xf32>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %y = heed.where %pad, %ninf, %s : (tensor<2x1x8xi1>, tensor<f32>, tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %c = heed.constant dense<8.0> : tensor<f32>
+  %x = heed.div %y, %c : (tensor<2x8x8xf32>, tensor<f32>) -> tensor<2x8x8xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %x : (tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %o = heed.matmul %a, %v : (tensor<2x8x8xf32>, tensor<2x8x64xf32>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
