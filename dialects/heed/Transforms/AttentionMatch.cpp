@@ -464,9 +464,13 @@ LogicalResult fusion::verifiesWhenBuilt(MLIRContext *context,
 /// same static size) and only inserts or drops unit dims elsewhere.
 bool fusion::keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim) {
   ArrayRef<int64_t> spec = reshape.getShape();
-  auto in = reshape.getInput().getType();
+  auto in = reshape.getInput().getType(), out = reshape.getType();
   if (outDim >= static_cast<int64_t>(spec.size()) || inDim >= in.getRank())
     return false;
+  // A reshape is row-major whatever its spec: equal static sizes suffice.
+  if (!in.isDynamicDim(inDim) && !out.isDynamicDim(outDim) &&
+      in.getDimSize(inDim) == out.getDimSize(outDim))
+    return true;
   int64_t s = spec[outDim];
   return (s == 0 && inDim == outDim) || (!in.isDynamicDim(inDim) && s == in.getDimSize(inDim)) ||
          (s == -1 && llvm::count(spec, -1) == 1 && llvm::all_of(llvm::enumerate(spec), [&](auto e) {
@@ -481,7 +485,7 @@ bool fusion::keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim) {
 Value fusion::insertsStepDim(Value value) {
   auto reshape = value.getDefiningOp<ReshapeOp>();
   if (!reshape || reshape.getInput().getType().getRank() != 2 || reshape.getType().getRank() != 3 ||
-      reshape.getShape()[1] != 1 || !keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 2))
+      reshape.getType().getDimSize(1) != 1 || !keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 2))
     return {};
   return reshape.getInput();
 }

@@ -25,8 +25,6 @@ using namespace mlir;
 using namespace mlir::heed;
 using namespace mlir::heed::fusion;
 
-static constexpr int64_t kDyn = ShapedType::kDynamic;
-
 namespace {
 SmallVector<int64_t> swapLastTwo(int64_t rank) {
   SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
@@ -46,18 +44,15 @@ std::pair<Value, int64_t> headSplit(Value value) {
   if (!reshape)
     return {};
   auto in = reshape.getInput().getType(), out = reshape.getType();
-  ArrayRef<int64_t> spec = reshape.getShape();
-  if (in.getRank() != 3 || out.getRank() != 4 || out.isDynamicDim(2))
+  if (in.getRank() != 3 || out.getRank() != 4 || out.isDynamicDim(2) || !keepsDim(reshape, 0, 0) ||
+      !keepsDim(reshape, 1, 1))
     return {};
-  for (int64_t d : {0, 1})
-    if (spec[d] != 0 && (in.isDynamicDim(d) || spec[d] != in.getDimSize(d)))
-      return {};
   return {reshape.getInput(), out.getDimSize(2)};
 }
 
 /// [B, H, L, D] -> transpose [0, 2, 1, 3] -> reshape [B, L, H*D]: the merge
 /// reshape, or null.
-ReshapeOp headMerge(Value value, int64_t heads) {
+ReshapeOp headMerge(Value value) {
   if (!value.hasOneUse())
     return {};
   auto transpose = dyn_cast<TransposeOp>(*value.getUsers().begin());
@@ -67,13 +62,8 @@ ReshapeOp headMerge(Value value, int64_t heads) {
   auto reshape = dyn_cast<ReshapeOp>(*transpose.getResult().getUsers().begin());
   if (!reshape || reshape.getType().getRank() != 3)
     return {};
-  auto in = transpose.getType();
-  ArrayRef<int64_t> spec = reshape.getShape();
-  for (int64_t d : {0, 1})
-    if (spec[d] != 0 && (in.isDynamicDim(d) || spec[d] != in.getDimSize(d)))
-      return {};
-  int64_t merged = shape::mul(heads, in.getDimSize(3));
-  if (spec[2] != -1 && (merged == kDyn || spec[2] != merged))
+  // Dims 0 and 1 kept, so the last one is all of H * Dv.
+  if (!keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 1))
     return {};
   return reshape;
 }
@@ -304,7 +294,7 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     auto [k, hk] = headSplit(m.key);
     auto [v, hv] = headSplit(m.value);
     if (q && k && v && hq == hk && hk == hv) {
-      if (ReshapeOp merge = headMerge(m.valueProduct.getResult(), hq)) {
+      if (ReshapeOp merge = headMerge(m.valueProduct.getResult())) {
         m.numHeads = hq;
         m.query = q;
         m.key = k;

@@ -1,4 +1,5 @@
 // RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: heed-opt %s --heed-pipeline -split-input-file | heed-opt -split-input-file | FileCheck %s
 // Scaled dot-product attention in the spellings exporters and people write,
 // each fused into one heed.attention with the attributes it proves.
 
@@ -376,4 +377,29 @@ func.func @masked_fill_then_scale(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>
   %a = heed.softmax %x : (tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
   %o = heed.matmul %a, %v : (tensor<2x8x8xf32>, tensor<2x8x64xf32>) -> tensor<2x8x64xf32>
   return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// fairseq / HF BART: q = q_proj(x) * scaling before the head split; the
+// scale travels through the reshape and transpose onto the scores.
+// CHECK-LABEL: func.func @scale_before_head_split
+// CHECK-SAME: (%[[XQ:.*]]: tensor<2x5x256xf32>, %[[XK:.*]]: tensor<2x7x256xf32>, %[[XV:.*]]: tensor<2x7x256xf32>)
+// CHECK: heed.attention %[[XQ]], %[[XK]], %[[XV]] {num_heads = 4 : i64, scale = 1.250000e-01 : f32} : (tensor<2x5x256xf32>, tensor<2x7x256xf32>, tensor<2x7x256xf32>) -> tensor<2x5x256xf32>
+func.func @scale_before_head_split(%xq: tensor<2x5x256xf32>, %xk: tensor<2x7x256xf32>, %xv: tensor<2x7x256xf32>) -> tensor<2x5x256xf32> {
+  %c = heed.constant dense<0.125> : tensor<f32>
+  %xqs = heed.mul %xq, %c : (tensor<2x5x256xf32>, tensor<f32>) -> tensor<2x5x256xf32>
+  %q4 = heed.reshape %xqs {shape = array<i64: 2, 5, 4, 64>} : (tensor<2x5x256xf32>) -> tensor<2x5x4x64xf32>
+  %q = heed.transpose %q4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x5x4x64xf32>) -> tensor<2x4x5x64xf32>
+  %k4 = heed.reshape %xk {shape = array<i64: 2, -1, 4, 64>} : (tensor<2x7x256xf32>) -> tensor<2x7x4x64xf32>
+  %k = heed.transpose %k4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x4x64xf32>) -> tensor<2x4x7x64xf32>
+  %v4 = heed.reshape %xv {shape = array<i64: 0, 0, 4, -1>} : (tensor<2x7x256xf32>) -> tensor<2x7x4x64xf32>
+  %v = heed.transpose %v4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x4x64xf32>) -> tensor<2x4x7x64xf32>
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x4x5x64xf32>, tensor<2x4x7x64xf32>) -> tensor<2x4x5x7xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %s : (tensor<2x4x5x7xf32>) -> tensor<2x4x5x7xf32>
+  %o4 = heed.matmul %a, %v : (tensor<2x4x5x7xf32>, tensor<2x4x7x64xf32>) -> tensor<2x4x5x64xf32>
+  %ot = heed.transpose %o4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x4x5x64xf32>) -> tensor<2x5x4x64xf32>
+  %o = heed.reshape %ot {shape = array<i64: 2, 5, 256>} : (tensor<2x5x4x64xf32>) -> tensor<2x5x256xf32>
+  return %o : tensor<2x5x256xf32>
 }
