@@ -119,7 +119,8 @@ AttentionOp buildAttention(OpBuilder &builder, const SdpaMatch &match, MaskedRow
 /// An additive (Bahdanau / Luong concat) attention found at a softmax.
 struct AdditiveMatch {
   SoftmaxOp softmax;
-  Value query;     // [B, Dq]
+  Value query; // [B, Dq] (or [B, 1, Dq] with squeezeQuery)
+  bool squeezeQuery = false;
   Value keysProj;  // [B, Lk, A], or null for Luong concat
   Value queryBias; // b_q of W_q q + b_q, folded into keys_proj
   Value values;    // [B, Lk, Dv]

@@ -39,6 +39,12 @@ bool matchQueryProjection(Value value, AdditiveMatch &m) {
     if (!linear)
       return false;
     m.query = insertsStepDim(linear.getInput());
+    auto input = linear.getInput().getType();
+    if (!m.query && input.getRank() == 3 && input.getDimSize(1) == 1) {
+      // A query that arrives as [B, 1, Dq] (TF's query_with_time_axis).
+      m.query = linear.getInput();
+      m.squeezeQuery = true;
+    }
     if (!m.query)
       return false;
   }
@@ -72,7 +78,11 @@ std::pair<Value, Value> matchScoreVector(Value score) {
   if (auto linear = projected.getDefiningOp<LinearOp>()) {
     auto w = linear.getWeight().getType();
     int64_t outDim = linear.getTransposeWeight() ? 0 : 1;
-    if (linear.getBias() || w.getRank() != 2 || w.getDimSize(outDim) != 1)
+    // A scalar bias (Keras Dense(1)) shifts every score alike: softmax
+    // ignores it.
+    auto bias = linear.getBias() ? cast<RankedTensorType>(linear.getBias().getType()) : nullptr;
+    if ((bias && (!bias.hasStaticShape() || bias.getNumElements() != 1)) || w.getRank() != 2 ||
+        w.getDimSize(outDim) != 1)
       return {};
     return {linear.getInput(), linear.getWeight()};
   }
@@ -199,24 +209,46 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
              " is not the key axis";
     return failure();
   }
+  // Or: alpha [B, Lk] -> [B, Lk, 1] * values, summed over Lk (-> [B, Dv]).
   ReshapeOp step;
-  MatmulOp product;
+  Operation *product = nullptr;
   bool wrongContraction = false;
   for (OpOperand &use : alpha.getUses()) {
     auto reshape = dyn_cast<ReshapeOp>(use.getOwner());
-    if (!reshape || step || insertsStepDim(reshape.getResult()) != alpha ||
-        !reshape.getResult().hasOneUse())
+    if (!reshape || step || !reshape.getResult().hasOneUse())
       continue;
-    auto matmul = dyn_cast<MatmulOp>(*reshape.getResult().getUsers().begin());
-    if (!matmul || matmul.getLhs() != reshape.getResult())
-      continue;
-    if (matmul.getTransposeA() || matmul.getTransposeB() ||
-        matmul.getRhs().getType().getRank() != 3) {
-      wrongContraction = true;
+    Operation *user = *reshape.getResult().getUsers().begin();
+    if (insertsStepDim(reshape.getResult()) == alpha) {
+      auto matmul = dyn_cast<MatmulOp>(user);
+      if (!matmul || matmul.getLhs() != reshape.getResult())
+        continue;
+      if (matmul.getTransposeA() || matmul.getTransposeB() ||
+          matmul.getRhs().getType().getRank() != 3) {
+        wrongContraction = true;
+        continue;
+      }
+      m.values = matmul.getRhs();
+    } else if (reshape.getType().getRank() == 3 && reshape.getType().getDimSize(2) == 1 &&
+               keepsDim(reshape, 0, 0) && keepsDim(reshape, 1, 1)) {
+      auto mul = dyn_cast<MulOp>(user);
+      if (!mul || !mul.getResult().hasOneUse())
+        continue;
+      Value values = mul.getLhs() == reshape.getResult() ? mul.getRhs() : mul.getLhs();
+      auto sum = dyn_cast<ReduceOp>(*mul.getResult().getUsers().begin());
+      if (values == reshape.getResult() || values.getType() != mul.getType() || !sum ||
+          sum.getKind() != ReduceKind::sum)
+        continue;
+      if (sum.getAxes().size() != 1 || shape::normalizeAxis(sum.getAxes()[0], 3) != 1) {
+        wrongContraction = true;
+        continue;
+      }
+      m.values = values;
+      user = sum;
+    } else {
       continue;
     }
     step = reshape;
-    product = matmul;
+    product = user;
   }
   if (!product) {
     reason = wrongContraction ? "value contraction is not over the key axis"
@@ -226,11 +258,10 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
   for (OpOperand &use : alpha.getUses())
     if (use.getOwner() != step.getOperation())
       m.weightUses.push_back(&use);
-  m.values = product.getRhs();
   m.replaced = product;
-  m.keepsStepDim = true;
-  if (product.getResult().hasOneUse()) {
-    auto drop = dyn_cast<ReshapeOp>(*product.getResult().getUsers().begin());
+  m.keepsStepDim = cast<RankedTensorType>(product->getResult(0).getType()).getRank() == 3;
+  if (m.keepsStepDim && product->getResult(0).hasOneUse()) {
+    auto drop = dyn_cast<ReshapeOp>(*product->getResult(0).getUsers().begin());
     if (drop && drop.getType().getRank() == 2 && keepsDim(drop, 0, 0) && keepsDim(drop, 2, 1)) {
       m.replaced = drop;
       m.keepsStepDim = false;
@@ -254,8 +285,8 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
   }
 
   DominanceInfo dominance(softmax->getParentOp());
-  m.insertionPoint = dominance.properlyDominates(m.values, softmax) ? softmax.getOperation()
-                                                                    : product.getOperation();
+  m.insertionPoint =
+      dominance.properlyDominates(m.values, softmax) ? softmax.getOperation() : product;
   for (OpOperand *use : m.weightUses) {
     if (!dominance.properlyDominates(m.insertionPoint, use->getOwner())) {
       reason = "the attention weights are used before the values are ready";
@@ -296,7 +327,15 @@ AdditiveAttentionOp fusion::buildAdditiveAttention(OpBuilder &builder, const Add
   if (cast<RankedTensorType>(v.getType()).getRank() != 1)
     v = ReshapeOp::create(builder, loc, v, ArrayRef<int64_t>{-1});
 
-  SmallVector<Value> operands{m.query, keysProj, m.values, wQuery, v};
+  Value query = m.query;
+  if (m.squeezeQuery) {
+    auto type = cast<RankedTensorType>(query.getType());
+    query = ReshapeOp::create(
+        builder, loc,
+        RankedTensorType::get({type.getDimSize(0), type.getDimSize(2)}, type.getElementType()),
+        query, ArrayRef<int64_t>{0, -1});
+  }
+  SmallVector<Value> operands{query, keysProj, m.values, wQuery, v};
   if (Value mask = materializeMask(builder, loc, m.mask))
     operands.push_back(mask);
   MLIRContext *context = builder.getContext();

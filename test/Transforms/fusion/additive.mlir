@@ -229,3 +229,55 @@ func.func @no_query_projection(%a: tensor<?x?x96xf32>, %keys: tensor<?x?x96xf32>
   %c3 = heed.matmul %a3, %h : (tensor<?x1x?xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>
   return %c3 : tensor<?x1x256xf32>
 }
+
+// -----
+
+// A [B, 1, Dq] query (one step of a batch-first GRU), v^T as a Dense(1) with
+// its scalar bias (softmax ignores a shift of every score), and the context as
+// sum(alpha[:, :, None] * values, 1) keeping the step dim.
+// CHECK-LABEL: func.func @bahdanau_sum_context
+// CHECK-SAME: (%[[S:.*]]: tensor<?x1x32xf32>, %[[KP:.*]]: tensor<?x?x16xf32>, %[[H:.*]]: tensor<?x?x48xf32>)
+// CHECK-DAG: %[[Q:.*]] = heed.reshape %[[S]] {shape = array<i64: 0, -1>} : (tensor<?x1x32xf32>) -> tensor<?x32xf32>
+// CHECK-DAG: %[[B:.*]] = heed.weight "attn.b1"
+// CHECK-DAG: %[[KPB:.*]] = heed.add %[[KP]], %[[B]]
+// CHECK: %[[C:.*]] = heed.additive_attention %[[Q]], %[[KPB]], %[[H]], %{{.*}}, %{{.*}} :
+// CHECK: heed.reshape %[[C]] {shape = array<i64: 0, 1, -1>} : (tensor<?x48xf32>) -> tensor<?x1x48xf32>
+func.func @bahdanau_sum_context(%s: tensor<?x1x32xf32>, %keys: tensor<?x?x16xf32>, %h: tensor<?x?x48xf32>) -> tensor<?x1x48xf32> {
+  %w1 = heed.weight "attn.w1" : tensor<16x32xf32>
+  %b1 = heed.weight "attn.b1" : tensor<16xf32>
+  %vw = heed.weight "attn.v" : tensor<1x16xf32>
+  %vb = heed.weight "attn.v_bias" : tensor<1xf32>
+  %p = heed.linear %s, %w1, %b1 : (tensor<?x1x32xf32>, tensor<16x32xf32>, tensor<16xf32>) -> tensor<?x1x16xf32>
+  %sum = heed.add %p, %keys : (tensor<?x1x16xf32>, tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  %t = heed.tanh %sum : (tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  %e3 = heed.linear %t, %vw, %vb : (tensor<?x?x16xf32>, tensor<1x16xf32>, tensor<1xf32>) -> tensor<?x?x1xf32>
+  %e = heed.reshape %e3 {shape = array<i64: 0, 0>} : (tensor<?x?x1xf32>) -> tensor<?x?xf32>
+  // expected-remark @+1 {{softmax fused into heed.additive_attention}}
+  %alpha = heed.softmax %e {axis = 1} : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 0, 0, 1>} : (tensor<?x?xf32>) -> tensor<?x?x1xf32>
+  %weighted = heed.mul %a3, %h : (tensor<?x?x1xf32>, tensor<?x?x48xf32>) -> tensor<?x?x48xf32>
+  %c = heed.reduce sum, %weighted {axes = array<i64: 1>, keep_dims = true} : (tensor<?x?x48xf32>) -> tensor<?x1x48xf32>
+  return %c : tensor<?x1x48xf32>
+}
+
+// -----
+
+// Negative: the weighted values summed over the feature axis instead of Lk.
+// CHECK-LABEL: func.func @bahdanau_sum_wrong_axis
+// CHECK-NOT: heed.additive_attention
+func.func @bahdanau_sum_wrong_axis(%s: tensor<?x32xf32>, %keys: tensor<?x?x16xf32>, %h: tensor<?x?x48xf32>) -> tensor<?x?xf32> {
+  %w1 = heed.weight "attn.w1" : tensor<16x32xf32>
+  %vw = heed.weight "attn.v" : tensor<1x16xf32>
+  %p = heed.linear %s, %w1 : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+  %p3 = heed.reshape %p {shape = array<i64: 0, 1, -1>} : (tensor<?x16xf32>) -> tensor<?x1x16xf32>
+  %sum = heed.add %p3, %keys : (tensor<?x1x16xf32>, tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  %t = heed.tanh %sum : (tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  %e3 = heed.linear %t, %vw : (tensor<?x?x16xf32>, tensor<1x16xf32>) -> tensor<?x?x1xf32>
+  %e = heed.reshape %e3 {shape = array<i64: 0, 0>} : (tensor<?x?x1xf32>) -> tensor<?x?xf32>
+  // expected-remark @+1 {{softmax not fused: value contraction is not over the key axis}}
+  %alpha = heed.softmax %e {axis = 1} : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 0, 0, 1>} : (tensor<?x?xf32>) -> tensor<?x?x1xf32>
+  %weighted = heed.mul %a3, %h : (tensor<?x?x1xf32>, tensor<?x?x48xf32>) -> tensor<?x?x48xf32>
+  %c = heed.reduce sum, %weighted {axes = array<i64: 2>} : (tensor<?x?x48xf32>) -> tensor<?x?xf32>
+  return %c : tensor<?x?xf32>
+}
