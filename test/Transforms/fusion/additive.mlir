@@ -1,5 +1,5 @@
 // RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | FileCheck %s
-// RUN: heed-opt %s --heed-pipeline -split-input-file | heed-opt -split-input-file | FileCheck %s
+// RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | heed-opt -split-input-file | FileCheck %s
 // Bahdanau and Luong-concat attention of one decoder step, spelled out, fused
 // into heed.additive_attention with K' = W_h h + b as the keys_proj operand.
 

@@ -1,5 +1,5 @@
 // RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | FileCheck %s
-// RUN: heed-opt %s --heed-pipeline -split-input-file | heed-opt -split-input-file | FileCheck %s
+// RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | heed-opt -split-input-file | FileCheck %s
 // Luong scoring beyond the plain bmm spelling: "general" s^T W_a h in a
 // decoder loop (W_a moves from the per-step query onto the encoder outputs,
 // computed once before the loop), and "dot" written as sum(s * h, -1).

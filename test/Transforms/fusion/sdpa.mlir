@@ -1,5 +1,5 @@
 // RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | FileCheck %s
-// RUN: heed-opt %s --heed-pipeline -split-input-file | heed-opt -split-input-file | FileCheck %s
+// RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | heed-opt -split-input-file | FileCheck %s
 // Scaled dot-product attention in the spellings exporters and people write,
 // each fused into one heed.attention with the attributes it proves.
 

@@ -1,5 +1,5 @@
 // RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | FileCheck %s
-// RUN: heed-opt %s --heed-pipeline -split-input-file | heed-opt -split-input-file | FileCheck %s
+// RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | heed-opt -split-input-file | FileCheck %s
 // The masks of torch 1.13's F.multi_head_attention_forward, which merges
 // key_padding_mask (true = padding) into attn_mask before converting it to a
 // float mask added to the scores (baddbmm).
