@@ -281,3 +281,25 @@ func.func @bahdanau_sum_wrong_axis(%s: tensor<?x32xf32>, %keys: tensor<?x?x16xf3
   %c = heed.reduce sum, %weighted {axes = array<i64: 2>} : (tensor<?x?x48xf32>) -> tensor<?x?xf32>
   return %c : tensor<?x?xf32>
 }
+
+// -----
+
+// Negative: Luong concat with a dynamic query width cannot split W.
+// CHECK-LABEL: func.func @luong_concat_dynamic_width
+// CHECK-NOT: heed.additive_attention
+func.func @luong_concat_dynamic_width(%s: tensor<?x?xf32>, %h: tensor<?x?x256xf32>, %w: tensor<96x?xf32>) -> tensor<?x1x256xf32> {
+  %vw = heed.weight "attn.v" : tensor<1x96xf32>
+  %s3 = heed.reshape %s {shape = array<i64: 0, 1, -1>} : (tensor<?x?xf32>) -> tensor<?x1x?xf32>
+  %h1 = heed.slice %h {axis = 2, start = 0, end = 1} : (tensor<?x?x256xf32>) -> tensor<?x?x1xf32>
+  %sb = heed.broadcast %s3, %h1 : (tensor<?x1x?xf32>, tensor<?x?x1xf32>) -> tensor<?x?x?xf32>
+  %cat = heed.concat %sb, %h {axis = 2} : (tensor<?x?x?xf32>, tensor<?x?x256xf32>) -> tensor<?x?x?xf32>
+  %pre = heed.linear %cat, %w : (tensor<?x?x?xf32>, tensor<96x?xf32>) -> tensor<?x?x96xf32>
+  %t = heed.tanh %pre : (tensor<?x?x96xf32>) -> tensor<?x?x96xf32>
+  %e3 = heed.linear %t, %vw : (tensor<?x?x96xf32>, tensor<1x96xf32>) -> tensor<?x?x1xf32>
+  %e = heed.reshape %e3 {shape = array<i64: 0, -1>} : (tensor<?x?x1xf32>) -> tensor<?x?xf32>
+  // expected-remark @+1 {{softmax not fused: the tanh argument is not a query projection plus the key projection}}
+  %alpha = heed.softmax %e : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 0, 1, -1>} : (tensor<?x?xf32>) -> tensor<?x1x?xf32>
+  %c3 = heed.matmul %a3, %h : (tensor<?x1x?xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>
+  return %c3 : tensor<?x1x256xf32>
+}

@@ -403,3 +403,58 @@ func.func @scale_before_head_split(%xq: tensor<2x5x256xf32>, %xk: tensor<2x7x256
   %o = heed.reshape %ot {shape = array<i64: 2, 5, 256>} : (tensor<2x5x4x64xf32>) -> tensor<2x5x256xf32>
   return %o : tensor<2x5x256xf32>
 }
+
+// -----
+
+// Heads split but not merged back (the output stays [B, H, L, D]): no
+// num_heads fold, the 4-D attention fuses as it is.
+// CHECK-LABEL: func.func @heads_split_not_merged
+// CHECK: %[[Q:.*]] = heed.transpose
+// CHECK: heed.attention %[[Q]], %{{.*}}, %{{.*}} {scale = 1.000000e+00 : f32} : (tensor<2x4x5x64xf32>, tensor<2x4x5x64xf32>, tensor<2x4x5x64xf32>) -> tensor<2x4x5x64xf32>
+func.func @heads_split_not_merged(%x: tensor<2x5x256xf32>) -> tensor<2x4x5x64xf32> {
+  %x4 = heed.reshape %x {shape = array<i64: 0, 0, 4, 64>} : (tensor<2x5x256xf32>) -> tensor<2x5x4x64xf32>
+  %h = heed.transpose %x4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x5x4x64xf32>) -> tensor<2x4x5x64xf32>
+  %s = heed.matmul %h, %h {transpose_b = true} : (tensor<2x4x5x64xf32>, tensor<2x4x5x64xf32>) -> tensor<2x4x5x5xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %s : (tensor<2x4x5x5xf32>) -> tensor<2x4x5x5xf32>
+  %o = heed.matmul %a, %h : (tensor<2x4x5x5xf32>, tensor<2x4x5x64xf32>) -> tensor<2x4x5x64xf32>
+  return %o : tensor<2x4x5x64xf32>
+}
+
+// -----
+
+// An upper-triangular "may see" constant is anti-causal: it stays a plain
+// boolean mask, never the causal bit.
+// CHECK-LABEL: func.func @anti_causal_constant
+// CHECK: %[[M:.*]] = heed.constant dense<{{\[\[}}true, true, true], [false, true, true], [false, false, true]]> : tensor<3x3xi1>
+// CHECK: heed.attention %{{.*}}, %{{.*}}, %{{.*}}, %[[M]] {mask_kind = #heed<mask boolean>, scale = 1.000000e+00 : f32}
+func.func @anti_causal_constant(%q: tensor<2x3x4xf32>, %k: tensor<2x3x4xf32>, %v: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
+  %see = heed.constant dense<[[true, true, true], [false, true, true], [false, false, true]]> : tensor<3x3xi1>
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x3xf32>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %y = heed.where %see, %s, %ninf : (tensor<3x3xi1>, tensor<2x3x3xf32>, tensor<f32>) -> tensor<2x3x3xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %y : (tensor<2x3x3xf32>) -> tensor<2x3x3xf32>
+  %o = heed.matmul %a, %v : (tensor<2x3x3xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  return %o : tensor<2x3x4xf32>
+}
+
+// -----
+
+// A padding mask made for some other length n: not provably the keys'
+// lengths, so it stays a boolean mask operand.
+// CHECK-LABEL: func.func @sequence_mask_unproven_length
+// CHECK: %[[P:.*]] = heed.sequence_mask
+// CHECK: %[[M:.*]] = heed.reshape %[[P]]
+// CHECK: heed.attention %{{.*}}, %{{.*}}, %{{.*}}, %[[M]] {mask_kind = #heed<mask boolean>, scale = 1.000000e+00 : f32}
+func.func @sequence_mask_unproven_length(%q: tensor<?x?x64xf32>, %k: tensor<?x?x64xf32>, %v: tensor<?x?x64xf32>, %len: tensor<?xi64>, %n: index) -> tensor<?x?x64xf32> {
+  %p = heed.sequence_mask %len, %n : (tensor<?xi64>, index) -> tensor<?x?xi1>
+  %p3 = heed.reshape %p {shape = array<i64: 0, 1, -1>} : (tensor<?x?xi1>) -> tensor<?x1x?xi1>
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<?x?x64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x?xf32>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %y = heed.where %p3, %s, %ninf : (tensor<?x1x?xi1>, tensor<?x?x?xf32>, tensor<f32>) -> tensor<?x?x?xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %y : (tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+  %o = heed.matmul %a, %v : (tensor<?x?x?xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  return %o : tensor<?x?x64xf32>
+}
