@@ -343,8 +343,9 @@ struct CanonicalizeAttentionPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateCanonicalizeAttentionPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Every rewrite is sound on its own, so stopping short of a fixpoint
+    // (the driver's iteration limit) leaves valid, partly rewritten IR.
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 };
 } // namespace

@@ -399,8 +399,9 @@ struct FuseAdditiveAttentionPass
     fusionOptions.maskedRows = *policy;
     RewritePatternSet patterns(&getContext());
     populateFuseAdditiveAttentionPatterns(patterns, fusionOptions);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Every rewrite is sound on its own, so stopping short of a fixpoint
+    // (the driver's iteration limit) leaves valid, partly rewritten IR.
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 };
 } // namespace

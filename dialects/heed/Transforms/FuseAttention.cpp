@@ -67,6 +67,7 @@ ReshapeOp headMerge(Value value) {
     return {};
   return reshape;
 }
+
 /// sum(a * b, axis -1) with a [B, 1, D] and b [B, Lk, D]: a single-query dot
 /// product (Luong dot in tutorials); sets the query and the keys.
 bool matchDotReduction(ReduceOp reduce, Value &query, Value &keys) {
@@ -473,8 +474,9 @@ struct FuseAttentionPass : heed::impl::HeedFuseAttentionBase<FuseAttentionPass> 
     fusionOptions.maskedRows = *policy;
     RewritePatternSet patterns(&getContext());
     populateFuseAttentionPatterns(patterns, fusionOptions);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Every rewrite is sound on its own, so stopping short of a fixpoint
+    // (the driver's iteration limit) leaves valid, partly rewritten IR.
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 };
 } // namespace
