@@ -26,31 +26,60 @@ using namespace mlir::heed;
 using namespace mlir::heed::fusion;
 
 namespace {
+/// x W^T + b as heed.linear, or as heed.matmul (+ heed.add of a [A] bias),
+/// the way torch exports nn.Linear on inputs of rank 3.
+struct Projection {
+  Value input, weight, bias;
+  bool weightTransposed; // weight is [A, Dq] (PyTorch), else [Dq, A]
+};
+std::optional<Projection> matchProjection(Value value) {
+  if (auto linear = value.getDefiningOp<LinearOp>())
+    return Projection{linear.getInput(), linear.getWeight(), linear.getBias(),
+                      linear.getTransposeWeight()};
+  Value bias;
+  if (auto add = value.getDefiningOp<AddOp>()) {
+    for (auto [x, b] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+      if (x.getDefiningOp<MatmulOp>() && x.getType() == add.getType() &&
+          cast<RankedTensorType>(b.getType()).getRank() == 1) {
+        value = x;
+        bias = b;
+        break;
+      }
+    }
+    if (!bias)
+      return std::nullopt;
+  }
+  auto matmul = value.getDefiningOp<MatmulOp>();
+  if (!matmul || matmul.getTransposeA() || matmul.getRhs().getType().getRank() != 2)
+    return std::nullopt;
+  return Projection{matmul.getLhs(), matmul.getRhs(), bias, matmul.getTransposeB()};
+}
+
 /// W_q q + b_q for a [B, Dq] query, shaped [B, 1, A].
 bool matchQueryProjection(Value value, AdditiveMatch &m) {
-  LinearOp linear;
+  std::optional<Projection> projection;
   if (Value projected = insertsStepDim(value)) {
-    linear = projected.getDefiningOp<LinearOp>();
-    if (!linear || linear.getInput().getType().getRank() != 2)
+    projection = matchProjection(projected);
+    if (!projection || cast<RankedTensorType>(projection->input.getType()).getRank() != 2)
       return false;
-    m.query = linear.getInput();
+    m.query = projection->input;
   } else {
-    linear = value.getDefiningOp<LinearOp>();
-    if (!linear)
+    projection = matchProjection(value);
+    if (!projection)
       return false;
-    m.query = insertsStepDim(linear.getInput());
-    auto input = linear.getInput().getType();
+    m.query = insertsStepDim(projection->input);
+    auto input = cast<RankedTensorType>(projection->input.getType());
     if (!m.query && input.getRank() == 3 && input.getDimSize(1) == 1) {
       // A query that arrives as [B, 1, Dq] (TF's query_with_time_axis).
-      m.query = linear.getInput();
+      m.query = projection->input;
       m.squeezeQuery = true;
     }
     if (!m.query)
       return false;
   }
-  m.wQuery = linear.getWeight();
-  m.transposeWQuery = !linear.getTransposeWeight();
-  m.queryBias = linear.getBias();
+  m.wQuery = projection->weight;
+  m.transposeWQuery = !projection->weightTransposed;
+  m.queryBias = projection->bias;
   return true;
 }
 

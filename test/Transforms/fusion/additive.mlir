@@ -303,3 +303,32 @@ func.func @luong_concat_dynamic_width(%s: tensor<?x?xf32>, %h: tensor<?x?x256xf3
   %c3 = heed.matmul %a3, %h : (tensor<?x1x?xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>
   return %c3 : tensor<?x1x256xf32>
 }
+
+// -----
+
+// torch exports nn.Linear on a [B, 1, Dq] input as MatMul with W^T + Add:
+// the [Dq, A] weight is transposed for w_query, the bias joins keys_proj.
+// CHECK-LABEL: func.func @bahdanau_matmul_projection
+// CHECK-SAME: (%[[S:.*]]: tensor<4x1x32xf32>, %[[KP:.*]]: tensor<4x9x16xf32>, %[[H:.*]]: tensor<4x9x48xf32>)
+// CHECK-DAG: %[[WT:.*]] = heed.weight "attn.w1_t"
+// CHECK-DAG: %[[B:.*]] = heed.weight "attn.b1"
+// CHECK-DAG: %[[W:.*]] = heed.transpose %[[WT]] {permutation = array<i64: 1, 0>} : (tensor<32x16xf32>) -> tensor<16x32xf32>
+// CHECK-DAG: %[[KPB:.*]] = heed.add %[[KP]], %[[B]]
+// CHECK-DAG: %[[Q:.*]] = heed.reshape %[[S]] {shape = array<i64: 0, -1>}
+// CHECK: heed.additive_attention %[[Q]], %[[KPB]], %[[H]], %[[W]], %{{.*}} {return_weights}
+func.func @bahdanau_matmul_projection(%s: tensor<4x1x32xf32>, %keys: tensor<4x9x16xf32>, %h: tensor<4x9x48xf32>) -> (tensor<4x1x48xf32>, tensor<4x9xf32>) {
+  %w1t = heed.weight "attn.w1_t" : tensor<32x16xf32>
+  %b1 = heed.weight "attn.b1" : tensor<16xf32>
+  %vt = heed.weight "attn.v_t" : tensor<16x1xf32>
+  %pm = heed.matmul %s, %w1t : (tensor<4x1x32xf32>, tensor<32x16xf32>) -> tensor<4x1x16xf32>
+  %p = heed.add %b1, %pm : (tensor<16xf32>, tensor<4x1x16xf32>) -> tensor<4x1x16xf32>
+  %sum = heed.add %keys, %p : (tensor<4x9x16xf32>, tensor<4x1x16xf32>) -> tensor<4x9x16xf32>
+  %t = heed.tanh %sum : (tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  %e3 = heed.matmul %t, %vt : (tensor<4x9x16xf32>, tensor<16x1xf32>) -> tensor<4x9x1xf32>
+  %e = heed.reshape %e3 {shape = array<i64: 4, 9>} : (tensor<4x9x1xf32>) -> tensor<4x9xf32>
+  // expected-remark @+1 {{softmax fused into heed.additive_attention}}
+  %alpha = heed.softmax %e {axis = 1} : (tensor<4x9xf32>) -> tensor<4x9xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 4, 1, 9>} : (tensor<4x9xf32>) -> tensor<4x1x9xf32>
+  %c = heed.matmul %a3, %h : (tensor<4x1x9xf32>, tensor<4x9x48xf32>) -> tensor<4x1x48xf32>
+  return %c, %alpha : tensor<4x1x48xf32>, tensor<4x9xf32>
+}
