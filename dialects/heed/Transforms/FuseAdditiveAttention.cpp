@@ -26,6 +26,21 @@ using namespace mlir::heed;
 using namespace mlir::heed::fusion;
 
 namespace {
+/// A reshape that inserts one unit dim at `at` and keeps the others: its
+/// input, else null.
+Value insertsUnitDim(Value value, int64_t at) {
+  auto reshape = value.getDefiningOp<ReshapeOp>();
+  if (!reshape)
+    return {};
+  auto in = reshape.getInput().getType(), out = reshape.getType();
+  if (out.getRank() != in.getRank() + 1 || out.getDimSize(at) != 1)
+    return {};
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (!keepsDim(reshape, d, d < at ? d : d + 1))
+      return {};
+  return reshape.getInput();
+}
+
 /// x W^T + b as heed.linear, or as heed.matmul (+ heed.add of a [A] bias),
 /// the way torch exports nn.Linear on inputs of rank 3.
 struct Projection {
@@ -85,10 +100,11 @@ bool matchQueryProjection(Value value, AdditiveMatch &m) {
 
 /// v^T t over the last dim of t [B, Lk, A], giving [B, Lk]: returns t and v.
 std::pair<Value, Value> matchScoreVector(Value score) {
+  int64_t rank = cast<RankedTensorType>(score.getType()).getRank();
   if (auto reduce = score.getDefiningOp<ReduceOp>()) {
     auto in = reduce.getInput().getType();
-    if (reduce.getKind() != ReduceKind::sum || reduce.getKeepDims() || in.getRank() != 3 ||
-        reduce.getAxes().size() != 1 || shape::normalizeAxis(reduce.getAxes()[0], 3) != 2)
+    if (reduce.getKind() != ReduceKind::sum || reduce.getKeepDims() || in.getRank() != rank + 1 ||
+        reduce.getAxes().size() != 1 || shape::normalizeAxis(reduce.getAxes()[0], rank + 1) != rank)
       return {};
     auto mul = reduce.getInput().getDefiningOp<MulOp>();
     if (!mul || !mul.getResult().hasOneUse())
@@ -98,10 +114,12 @@ std::pair<Value, Value> matchScoreVector(Value score) {
         return {t, v};
     return {};
   }
+  // [..., 1] -> [...]: the unit dim dropped, every other dim kept.
   auto reshape = score.getDefiningOp<ReshapeOp>();
-  if (!reshape || reshape.getType().getRank() != 2 || reshape.getInput().getType().getRank() != 3 ||
-      !keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 1) ||
-      reshape.getInput().getType().getDimSize(2) != 1 || !reshape.getInput().hasOneUse())
+  if (!reshape || reshape.getInput().getType().getRank() != rank + 1 ||
+      reshape.getInput().getType().getDimSize(rank) != 1 || !reshape.getInput().hasOneUse() ||
+      !llvm::all_of(llvm::seq<int64_t>(0, rank),
+                    [&](int64_t d) { return keepsDim(reshape, d, d); }))
     return {};
   Value projected = reshape.getInput();
   if (auto linear = projected.getDefiningOp<LinearOp>()) {
@@ -132,8 +150,10 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
   m.softmax = softmax;
   recognized = false;
   auto inputType = softmax.getInput().getType();
-  if (inputType.getRank() != 2) {
-    reason = "scores are not [batch, keys]";
+  // [B, Lk] for one decoder step, [B, Lq, Lk] for several queries at once.
+  bool multiQuery = inputType.getRank() == 3;
+  if (inputType.getRank() != 2 && !multiQuery) {
+    reason = "scores are not [batch, keys] or [batch, queries, keys]";
     return failure();
   }
 
@@ -180,7 +200,26 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
 
   // The tanh argument: W_q q + K' (Bahdanau) or W [q; h] + b (Luong concat).
   Value hidden = tanh.getInput();
-  if (auto add = hidden.getDefiningOp<AddOp>()) {
+  if (auto add = hidden.getDefiningOp<AddOp>(); add && multiQuery) {
+    // [B, Lq, 1, A] + [B, 1, Lk, A]: W_q q and K' each given a unit dim.
+    for (auto [p, k] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+      Value projected = insertsUnitDim(p, 2), keys = insertsUnitDim(k, 1);
+      std::optional<Projection> projection = projected ? matchProjection(projected) : std::nullopt;
+      if (!keys || !projection ||
+          cast<RankedTensorType>(projection->input.getType()).getRank() != 3)
+        continue;
+      m.query = projection->input;
+      m.wQuery = projection->weight;
+      m.transposeWQuery = !projection->weightTransposed;
+      m.queryBias = projection->bias;
+      m.keysProj = keys;
+      break;
+    }
+    if (!m.query) {
+      reason = "the tanh argument is not a query projection plus the key projection";
+      return failure();
+    }
+  } else if (auto add = hidden.getDefiningOp<AddOp>()) {
     bool lhsQuery = matchQueryProjection(add.getLhs(), m);
     if (!lhsQuery && !matchQueryProjection(add.getRhs(), m)) {
       reason = "the tanh argument is not a query projection plus the key projection";
@@ -232,8 +271,9 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
 
   // The context: alpha [B, Lk] -> [B, 1, Lk] x values [B, Lk, Dv] (-> [B, Dv]).
   Value alpha = softmax.getResult();
-  auto axis = shape::normalizeAxis(static_cast<int64_t>(softmax.getAxis()), 2);
-  if (!axis || *axis != 1) {
+  int64_t rank = inputType.getRank();
+  auto axis = shape::normalizeAxis(static_cast<int64_t>(softmax.getAxis()), rank);
+  if (!axis || *axis != rank - 1) {
     reason = "softmax axis " + std::to_string(static_cast<int64_t>(softmax.getAxis())) +
              " is not the key axis";
     return failure();
@@ -243,6 +283,20 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
   Operation *product = nullptr;
   bool wrongContraction = false;
   for (OpOperand &use : alpha.getUses()) {
+    if (multiQuery) {
+      // alpha [B, Lq, Lk] x values [B, Lk, Dv].
+      auto matmul = dyn_cast<MatmulOp>(use.getOwner());
+      if (!matmul || product)
+        continue;
+      if (use.getOperandNumber() != 0 || matmul.getTransposeA() || matmul.getTransposeB() ||
+          matmul.getRhs().getType().getRank() != 3) {
+        wrongContraction = true;
+        continue;
+      }
+      m.values = matmul.getRhs();
+      product = matmul;
+      continue;
+    }
     auto reshape = dyn_cast<ReshapeOp>(use.getOwner());
     if (!reshape || step || !reshape.getResult().hasOneUse())
       continue;
@@ -285,10 +339,11 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
     return failure();
   }
   for (OpOperand &use : alpha.getUses())
-    if (use.getOwner() != step.getOperation())
+    if (use.getOwner() != (step ? step.getOperation() : product))
       m.weightUses.push_back(&use);
   m.replaced = product;
-  m.keepsStepDim = cast<RankedTensorType>(product->getResult(0).getType()).getRank() == 3;
+  m.keepsStepDim =
+      !multiQuery && cast<RankedTensorType>(product->getResult(0).getType()).getRank() == 3;
   if (m.keepsStepDim && product->getResult(0).hasOneUse()) {
     auto drop = dyn_cast<ReshapeOp>(*product->getResult(0).getUsers().begin());
     if (drop && drop.getType().getRank() == 2 && keepsDim(drop, 0, 0) && keepsDim(drop, 2, 1)) {

@@ -332,3 +332,54 @@ func.func @bahdanau_matmul_projection(%s: tensor<4x1x32xf32>, %keys: tensor<4x9x
   %c = heed.matmul %a3, %h : (tensor<4x1x9xf32>, tensor<4x9x48xf32>) -> tensor<4x1x48xf32>
   return %c, %alpha : tensor<4x1x48xf32>, tensor<4x9xf32>
 }
+
+// -----
+
+// Bahdanau over all decoder positions at once (teacher forcing): W_q q as
+// [B, Lq, 1, A] plus K' as [B, 1, Lk, A], scores [B, Lq, Lk], with a padding
+// mask from lengths and the weights returned.
+// CHECK-LABEL: func.func @bahdanau_all_queries
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x5x32xf32>, %[[KP:.*]]: tensor<2x7x16xf32>, %[[H:.*]]: tensor<2x7x48xf32>, %[[LEN:.*]]: tensor<2xi64>)
+// CHECK: %[[C:.*]], %[[A:.*]] = heed.additive_attention %[[Q]], %[[KP]], %[[H]], %{{.*}}, %{{.*}}, %[[LEN]] {mask_kind = #heed<mask lengths>, return_weights} : {{.*}} -> (tensor<2x5x48xf32>, tensor<2x5x7xf32>)
+// CHECK: return %[[C]], %[[A]]
+func.func @bahdanau_all_queries(%q: tensor<2x5x32xf32>, %keys: tensor<2x7x16xf32>, %h: tensor<2x7x48xf32>, %len: tensor<2xi64>) -> (tensor<2x5x48xf32>, tensor<2x5x7xf32>) {
+  %w1 = heed.weight "attn.w1" : tensor<16x32xf32>
+  %vw = heed.weight "attn.v" : tensor<1x16xf32>
+  %p = heed.linear %q, %w1 : (tensor<2x5x32xf32>, tensor<16x32xf32>) -> tensor<2x5x16xf32>
+  %p4 = heed.reshape %p {shape = array<i64: 0, 0, 1, -1>} : (tensor<2x5x16xf32>) -> tensor<2x5x1x16xf32>
+  %k4 = heed.reshape %keys {shape = array<i64: 0, 1, 7, 16>} : (tensor<2x7x16xf32>) -> tensor<2x1x7x16xf32>
+  %sum = heed.add %p4, %k4 : (tensor<2x5x1x16xf32>, tensor<2x1x7x16xf32>) -> tensor<2x5x7x16xf32>
+  %t = heed.tanh %sum : (tensor<2x5x7x16xf32>) -> tensor<2x5x7x16xf32>
+  %e4 = heed.linear %t, %vw : (tensor<2x5x7x16xf32>, tensor<1x16xf32>) -> tensor<2x5x7x1xf32>
+  %e = heed.reshape %e4 {shape = array<i64: 0, 0, 0>} : (tensor<2x5x7x1xf32>) -> tensor<2x5x7xf32>
+  %c7 = arith.constant 7 : index
+  %see2 = heed.sequence_mask %len, %c7 : (tensor<2xi64>, index) -> tensor<2x7xi1>
+  %see = heed.reshape %see2 {shape = array<i64: 0, 1, -1>} : (tensor<2x7xi1>) -> tensor<2x1x7xi1>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %em = heed.where %see, %e, %ninf : (tensor<2x1x7xi1>, tensor<2x5x7xf32>, tensor<f32>) -> tensor<2x5x7xf32>
+  // expected-remark @+1 {{softmax fused into heed.additive_attention}}
+  %alpha = heed.softmax %em : (tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %c = heed.matmul %alpha, %h : (tensor<2x5x7xf32>, tensor<2x7x48xf32>) -> tensor<2x5x48xf32>
+  return %c, %alpha : tensor<2x5x48xf32>, tensor<2x5x7xf32>
+}
+
+// -----
+
+// Negative: several queries, but the softmax runs over the queries.
+// CHECK-LABEL: func.func @bahdanau_all_queries_wrong_axis
+// CHECK-NOT: heed.additive_attention
+func.func @bahdanau_all_queries_wrong_axis(%q: tensor<2x5x32xf32>, %keys: tensor<2x7x16xf32>, %h: tensor<2x7x48xf32>) -> tensor<2x5x48xf32> {
+  %w1 = heed.weight "attn.w1" : tensor<16x32xf32>
+  %vw = heed.weight "attn.v" : tensor<1x16xf32>
+  %p = heed.linear %q, %w1 : (tensor<2x5x32xf32>, tensor<16x32xf32>) -> tensor<2x5x16xf32>
+  %p4 = heed.reshape %p {shape = array<i64: 0, 0, 1, -1>} : (tensor<2x5x16xf32>) -> tensor<2x5x1x16xf32>
+  %k4 = heed.reshape %keys {shape = array<i64: 0, 1, 7, 16>} : (tensor<2x7x16xf32>) -> tensor<2x1x7x16xf32>
+  %sum = heed.add %p4, %k4 : (tensor<2x5x1x16xf32>, tensor<2x1x7x16xf32>) -> tensor<2x5x7x16xf32>
+  %t = heed.tanh %sum : (tensor<2x5x7x16xf32>) -> tensor<2x5x7x16xf32>
+  %e4 = heed.linear %t, %vw : (tensor<2x5x7x16xf32>, tensor<1x16xf32>) -> tensor<2x5x7x1xf32>
+  %e = heed.reshape %e4 {shape = array<i64: 0, 0, 0>} : (tensor<2x5x7x1xf32>) -> tensor<2x5x7xf32>
+  // expected-remark @+1 {{softmax not fused: softmax axis 1 is not the key axis}}
+  %alpha = heed.softmax %e {axis = 1} : (tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %c = heed.matmul %alpha, %h : (tensor<2x5x7xf32>, tensor<2x7x48xf32>) -> tensor<2x5x48xf32>
+  return %c : tensor<2x5x48xf32>
+}
