@@ -1,8 +1,9 @@
 //===- AttentionMatch.h - Shared pieces of the attention matchers -*- C++ -*-===//
 //
-// Internal to HeedTransforms: constant helpers and the mask analysis both
-// fusion passes and the fusion report use. Matching never changes the IR;
-// only the materialize* functions create ops, and only after a match.
+// Internal to HeedTransforms: the matchers both fusion passes and the fusion
+// report use, their constant helpers and the mask analysis. Matching never
+// changes the IR; only materializeMask and the build* functions create ops,
+// after a match (or, to check that the result verifies, in a scratch block).
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,9 +78,9 @@ LogicalResult peelMask(Value value, MaskPlan &plan, const ScoresInfo &scores, Va
 /// insertion point; returns the mask operand (null for none/causal only).
 Value materializeMask(OpBuilder &builder, Location loc, const MaskPlan &plan);
 
-/// Whether `value` is produced by a chain of mask/scale/transpose ops over a
-/// matmul or a softmax-input computation (used to tell the scores side of an
-/// add from the mask side).
+/// Whether `value` is computed from an op `isRoot` accepts through at most
+/// `depth` elementwise or data-movement ops (tells the scores side of an add
+/// or where from the mask side).
 bool leadsTo(Value value, function_ref<bool(Operation *)> isRoot, int depth = 6);
 
 /// A scaled dot-product attention found at a softmax.
