@@ -166,6 +166,13 @@ private:
   };
   std::vector<std::map<std::string, Binding>> scopes;
   int scanDepth = 0;
+  int depth = 0; // expression and scan nesting
+  static constexpr int kMaxDepth = 128;
+  struct Nesting {
+    int &depth;
+    explicit Nesting(int &depth) : depth(depth) { ++depth; }
+    ~Nesting() { --depth; }
+  };
   unsigned pendingTargets = 1;
 
   //===--------------------------------------------------------------------===//
@@ -324,13 +331,18 @@ private:
     Operation *op = builder.create(state);
     auto infer = dyn_cast<InferTypeOpInterface>(op);
     SmallVector<Type> types;
-    if (!infer ||
-        failed(infer.inferReturnTypes(context, location, op->getOperands(),
-                                      op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-                                      op->getRegions(), types)) ||
-        types.size() != numResults) {
+    if (!infer || failed(infer.inferReturnTypes(
+                      context, location, op->getOperands(), op->getRawDictionaryAttrs(),
+                      op->getPropertiesStorage(), op->getRegions(), types))) {
       op->erase();
-      return failure();
+      if (!infer)
+        return fail(at, "internal error: '" + name + "' has no shape inference");
+      return failure(); // the op's shape rules said why, at `at`
+    }
+    if (types.size() != numResults) {
+      op->erase();
+      return fail(at, "internal error: '" + name + "' gives " + Twine(types.size()) +
+                          " results, expected " + Twine(numResults));
     }
     for (auto [result, type] : llvm::zip(op->getResults(), types))
       result.setType(type);
@@ -354,6 +366,24 @@ private:
     return build1(at, "heed.reshape", input, {attr("shape", builder.getDenseI64ArrayAttr(shape))});
   }
   static RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+  static int64_t lastDim(Value v) {
+    auto type = tensorType(v);
+    return type.getRank() ? type.getShape().back() : kDyn;
+  }
+  LogicalResult requireQuery(Call &c, Value q) {
+    if (tensorType(q).getRank() < 1)
+      return fail(c.loc, "'" + c.name + "' needs a query [B, D] or [..., L, D], found " +
+                             typeString(q.getType()));
+    return success();
+  }
+  /// Attention operands have at least [L, D].
+  LogicalResult requireRank2(Call &c, std::initializer_list<Value> values) {
+    for (Value v : values)
+      if (tensorType(v).getRank() < 2)
+        return fail(c.loc, "'" + c.name + "' needs tensors of rank >= 2 ([..., L, D]), found " +
+                               typeString(v.getType()));
+    return success();
+  }
 
   /// A literal number as a rank-0 tensor of `like`'s element type.
   FailureOr<Value> scalarTensor(const Val &literal, Type element) {
@@ -1270,6 +1300,8 @@ private:
   /// heed.attention; a [B, D] query (one decoder step) is attended as [B, 1, D].
   FailureOr<Val> attention(Call &c, Value q, Value k, Value v, double scale, int64_t heads,
                            int64_t kvHeads, uint32_t maskKind, Value mask, CausalAlign align) {
+    if (failed(requireQuery(c, q)) || failed(requireRank2(c, {k, v})))
+      return failure();
     bool step = tensorType(q).getRank() == 2 && tensorType(k).getRank() == 3;
     if (step) {
       auto q3 = reshape(
@@ -1300,7 +1332,7 @@ private:
       return failure();
     SmallVector<Value> results((*op)->getResults());
     if (step) {
-      int64_t dv = tensorType(results[0]).getShape().back();
+      int64_t dv = lastDim(results[0]);
       auto out = reshape(c.loc, results[0], {0, dv == kDyn ? -1 : dv});
       if (failed(out))
         return failure();
@@ -1319,7 +1351,7 @@ private:
   FailureOr<double> defaultScale(Call &c, Value q, int64_t heads) {
     if (get(c, "scale"))
       return numberArg(c, "scale", std::nullopt);
-    int64_t d = tensorType(q).getShape().back();
+    int64_t d = lastDim(q);
     if (d == kDyn || (heads && d % heads))
       return fail(c.loc, "'" + c.name + "' cannot derive 1/sqrt(d) from the query " +
                              typeString(q.getType()) + "; give 'scale'");
@@ -1347,8 +1379,10 @@ private:
     Value mask;
     if (failed(maskArgs(c, kind, mask, false)))
       return failure();
-    int64_t a = tensorType(keys).getShape().back();
-    int64_t dq = tensorType(q).getShape().back();
+    if (failed(requireQuery(c, q)) || failed(requireRank2(c, {keys, values})))
+      return failure();
+    int64_t a = lastDim(keys);
+    int64_t dq = lastDim(q);
     SmallVector<int64_t> wq{a, dq}, vs{a};
     std::string what = c.name + " with query " + typeString(q.getType()) + " and keys " +
                        typeString(keys.getType());
@@ -1618,7 +1652,14 @@ LogicalResult Importer::bindArgs(Call &call, const BuiltinInfo &info) {
 // Expressions
 //===----------------------------------------------------------------------===//
 
-FailureOr<Val> Importer::parseExpr() { return parseComparison(); }
+FailureOr<Val> Importer::parseExpr() {
+  // Hostile files must not exhaust the stack.
+  Nesting nesting(depth);
+  if (depth > kMaxDepth)
+    return fail(tok.loc(),
+                "expression nested too deeply (more than " + Twine(kMaxDepth) + " levels)");
+  return parseComparison();
+}
 
 FailureOr<Val> Importer::parseComparison() {
   auto lhs = parseAdditive();
@@ -1672,6 +1713,10 @@ FailureOr<Val> Importer::parseMultiplicative() {
 
 FailureOr<Val> Importer::parseUnary() {
   if (tok.is(Token::minus)) {
+    Nesting nesting(depth);
+    if (depth > kMaxDepth)
+      return fail(tok.loc(),
+                  "expression nested too deeply (more than " + Twine(kMaxDepth) + " levels)");
     SMLoc at = tok.loc();
     advance();
     auto operand = parseUnary();
@@ -2002,6 +2047,9 @@ LogicalResult Importer::parseLet() {
 }
 
 FailureOr<Val> Importer::parseScan(SMLoc at) {
+  Nesting nesting(depth);
+  if (depth > kMaxDepth)
+    return fail(at, "scans nested too deeply");
   // scan (NAME [: TYPE] = EXPR, ...) [over (NAME in EXPR, ...)] [steps EXPR] [reverse] { ... }
   if (failed(expect(Token::lparen, "'(' and the carried values of the scan")))
     return failure();
@@ -2450,6 +2498,22 @@ OwningOpRef<ModuleOp> Importer::run() {
 OwningOpRef<ModuleOp> mlir::heed::native::importModel(llvm::SourceMgr &sourceMgr,
                                                       MLIRContext &context) {
   context.loadDialect<mlir::heed::HeedDialect, func::FuncDialect, arith::ArithDialect>();
-  Importer importer(sourceMgr, context);
-  return importer.run();
+  // Every failure must say why: count the errors on their way to the tool's handler.
+  unsigned errors = 0;
+  OwningOpRef<ModuleOp> module;
+  {
+    ScopedDiagnosticHandler counter(&context, [&](Diagnostic &diag) {
+      if (diag.getSeverity() == DiagnosticSeverity::Error)
+        ++errors;
+      return failure(); // not handled: the tool's handler prints it
+    });
+    Importer importer(sourceMgr, context);
+    module = importer.run();
+  }
+  if (!module && errors == 0) {
+    StringRef path = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferIdentifier();
+    emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << "internal error: the .heed import failed without a message";
+  }
+  return module;
 }
