@@ -331,13 +331,37 @@ private:
     Operation *op = builder.create(state);
     auto infer = dyn_cast<InferTypeOpInterface>(op);
     SmallVector<Type> types;
-    if (!infer || failed(infer.inferReturnTypes(
-                      context, location, op->getOperands(), op->getRawDictionaryAttrs(),
-                      op->getPropertiesStorage(), op->getRegions(), types))) {
+    if (!infer) {
       op->erase();
-      if (!infer)
-        return fail(at, "internal error: '" + name + "' has no shape inference");
-      return failure(); // the op's shape rules said why, at `at`
+      return fail(at, "internal error: '" + name + "' has no shape inference");
+    }
+    // The op's shape rules say what is wrong; say it in the model's terms,
+    // with the operand types, at the construct.
+    std::string why;
+    LogicalResult inferred = failure();
+    {
+      ScopedDiagnosticHandler capture(context, [&](Diagnostic &diag) {
+        if (why.empty())
+          why = diag.str();
+        return success();
+      });
+      inferred =
+          infer.inferReturnTypes(context, location, op->getOperands(), op->getRawDictionaryAttrs(),
+                                 op->getPropertiesStorage(), op->getRegions(), types);
+    }
+    if (failed(inferred)) {
+      SmallVector<Type> operandTypes(op->getOperandTypes());
+      op->erase();
+      std::string prefix = "'" + name.str() + "' op ";
+      if (StringRef(why).starts_with(prefix))
+        why = why.substr(prefix.size());
+      if (why.empty())
+        why = "the shapes do not fit";
+      auto diag = error(at);
+      diag << name.drop_front(5) << ": " << why << " (operands ";
+      llvm::interleave(operandTypes, diag, [&](Type t) { diag << typeString(t); }, ", ");
+      diag << ")";
+      return failure();
     }
     if (types.size() != numResults) {
       op->erase();
