@@ -28,6 +28,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <cmath>
@@ -2465,6 +2466,12 @@ LogicalResult Importer::parseHeader() {
     resolved = llvm::sys::path::parent_path(filename);
     llvm::sys::path::append(resolved, path);
   }
+  // Absolute, so a module written elsewhere still finds its weights.
+  llvm::SmallString<256> real;
+  if (!llvm::sys::fs::real_path(resolved, real))
+    resolved = real;
+  else
+    llvm::sys::fs::make_absolute(resolved);
   weightsPath = std::string(resolved);
   std::string message;
   weights = ::heed::TensorFile::open(weightsPath, message);
