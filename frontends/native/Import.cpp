@@ -166,7 +166,6 @@ private:
     SMLoc loc;
   };
   std::vector<std::map<std::string, Binding>> scopes;
-  int scanDepth = 0;
   int depth = 0; // expression and scan nesting
   static constexpr int kMaxDepth = 128;
   struct Nesting {
@@ -2200,9 +2199,7 @@ FailureOr<Val> Importer::parseScan(SMLoc at) {
   {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToEnd(body);
-    ++scanDepth;
     LogicalResult parsed = parseBlock(/*inScan=*/true, &yielded, &yieldLoc);
-    --scanDepth;
     if (failed(parsed))
       return failure();
     if (yielded.size() < carries.size())
