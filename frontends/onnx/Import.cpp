@@ -21,6 +21,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -108,6 +109,13 @@ private:
   // Diagnostics.
   InFlightDiagnostic error() { return emitError(loc); }
   InFlightDiagnostic graphError() { return emitError(fileLoc); }
+  /// "node 'name' (OpType)" (or "node #index" when unnamed) within the file.
+  Location nodeLocation(int n) {
+    const auto &node = model.graph().node(n);
+    std::string name = node.name().empty() ? "#" + std::to_string(n) : "'" + node.name() + "'";
+    return NameLoc::get(builder.getStringAttr("node " + name + " (" + node.op_type() + ")"),
+                        fileLoc);
+  }
 
   // Graph checks and set-up.
   LogicalResult readOpset();
@@ -160,6 +168,24 @@ private:
   LogicalResult importRecurrent(const ::onnx::NodeProto &node);
   LogicalResult importAttention(const ::onnx::NodeProto &node);
   LogicalResult importReshape(const ::onnx::NodeProto &node);
+
+public:
+  /// A dynamic dim, named by the (value, dim) it is a copy of.
+  using Root = std::pair<Value, int64_t>;
+  /// coeff * product of roots, or opaque (not a product of dims).
+  struct Monomial {
+    int64_t coeff = 1;
+    SmallVector<Root> roots;
+    bool opaque = false;
+  };
+
+private:
+  Root rootOf(Value v, int64_t i);
+  Monomial monomialOf(Value index);
+  Monomial monomialOf(const Sym &s);
+  SmallVector<Monomial> dimsOf(Value x);
+  Value reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what);
+  llvm::DenseMap<Root, Root> rootMemo, argRoots;
   LogicalResult importShapeLike(const ::onnx::NodeProto &node, StringRef kind);
   FailureOr<int64_t> axisOf(int64_t axis, int64_t rank);
   Value rank0Cast(Value v, Type to);
@@ -172,7 +198,6 @@ private:
   Location loc;
   int64_t opset = 0;
   llvm::StringMap<Entry> values;
-  const ::onnx::NodeProto *current = nullptr;
 };
 
 //===----------------------------------------------------------------------===//
@@ -277,12 +302,8 @@ LogicalResult Importer::sortNodes(SmallVectorImpl<const ::onnx::NodeProto *> &or
       if (out.empty())
         continue;
       auto [it, inserted] = producer.try_emplace(out, n);
-      if (!inserted) {
-        current = &graph.node(n);
-        loc = NameLoc::get(builder.getStringAttr(""), fileLoc);
-        return graphError() << "value '" << out << "' is defined twice (again by node '"
-                            << graph.node(n).name() << "' (" << graph.node(n).op_type() << "))";
-      }
+      if (!inserted)
+        return emitError(nodeLocation(n)) << "value '" << out << "' is defined twice";
     }
   }
   // Kahn's algorithm: nodes in an order where inputs come first.
@@ -295,8 +316,7 @@ LogicalResult Importer::sortNodes(SmallVectorImpl<const ::onnx::NodeProto *> &or
         continue;
       auto it = producer.find(in);
       if (it == producer.end())
-        return graphError() << "node '" << node.name() << "' (" << node.op_type()
-                            << ") uses value '" << in << "', which nothing defines";
+        return emitError(nodeLocation(n)) << "uses value '" << in << "', which nothing defines";
       if (it->second >= 0) {
         ++pending[n];
         users[it->second].push_back(n);
@@ -317,8 +337,7 @@ LogicalResult Importer::sortNodes(SmallVectorImpl<const ::onnx::NodeProto *> &or
   if (static_cast<int>(order.size()) != graph.node_size()) {
     for (int n = 0; n < graph.node_size(); ++n)
       if (pending[n])
-        return graphError() << "the graph has a cycle through node '" << graph.node(n).name()
-                            << "' (" << graph.node(n).op_type() << ")";
+        return emitError(nodeLocation(n)) << "the graph has a cycle through this node";
   }
   for (const auto &out : graph.output())
     if (!producer.count(out.name()))
@@ -337,24 +356,22 @@ Importer::readExternal(const ::onnx::TensorProto &tensor, int64_t bytes) {
       StringRef text = kv.value();
       int64_t v;
       if (text.getAsInteger(10, v) || v < 0)
-        return error() << "initializer '" << tensor.name() << "' has an invalid external data "
-                       << kv.key() << " '" << kv.value() << "'";
+        return error() << "invalid external data " << kv.key() << " '" << kv.value() << "'";
       (kv.key() == "offset" ? offset : length) = v;
     }
   }
-  std::string what = "initializer '" + tensor.name() + "'";
+  std::string what = "external data";
   if (location.empty())
-    return error() << what << " has external data without a location";
+    return error() << "external data without a location";
   namespace fs = llvm::sys::fs;
   namespace sp = llvm::sys::path;
   if (sp::is_absolute(location) || sp::is_absolute(location, sp::Style::windows) ||
       location.find('\0') != std::string::npos)
-    return error() << what << ": external data path '" << location
+    return error() << "external data path '" << location
                    << "' is absolute; it must be relative to the model's directory";
   for (auto it = sp::begin(location), e = sp::end(location); it != e; ++it)
     if (*it == "..")
-      return error() << what << ": external data path '" << location
-                     << "' leaves the model's directory";
+      return error() << "external data path '" << location << "' leaves the model's directory";
   SmallString<256> dir(path);
   sp::remove_filename(dir);
   if (dir.empty())
@@ -362,26 +379,26 @@ Importer::readExternal(const ::onnx::TensorProto &tensor, int64_t bytes) {
   SmallString<256> realDir, realFile, file(dir);
   sp::append(file, location);
   if (fs::real_path(dir, realDir) || fs::real_path(file, realFile))
-    return error() << what << ": cannot open external data file '" << location << "'";
+    return error() << "cannot open external data file '" << location << "'";
   StringRef prefix = realDir;
   if (!StringRef(realFile).starts_with(prefix) || realFile.size() <= prefix.size() ||
       !sp::is_separator(realFile[prefix.size()]))
-    return error() << what << ": external data file '" << location
+    return error() << "external data file '" << location
                    << "' resolves outside the model's directory";
   uint64_t fileSize;
   if (fs::file_size(realFile, fileSize))
-    return error() << what << ": cannot read external data file '" << location << "'";
+    return error() << "cannot read external data file '" << location << "'";
   if (length < 0)
     length = static_cast<int64_t>(fileSize) - offset;
   if (length != bytes)
-    return error() << what << " needs " << bytes << " bytes but its external data length is "
+    return error() << "the tensor needs " << bytes << " bytes but its external data length is "
                    << length;
   if (offset > static_cast<int64_t>(fileSize) || length > static_cast<int64_t>(fileSize) - offset)
-    return error() << what << ": external data [" << offset << ", " << offset + length
+    return error() << "external data [" << offset << ", " << offset + length
                    << ") is beyond the end of '" << location << "' (" << fileSize << " bytes)";
   auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset);
   if (!buffer)
-    return error() << what << ": cannot read external data file '" << location
+    return error() << "cannot read external data file '" << location
                    << "': " << buffer.getError().message();
   return std::move(*buffer);
 }
@@ -1107,6 +1124,355 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
 }
 
 //===----------------------------------------------------------------------===//
+// Symbolic dims
+//===----------------------------------------------------------------------===//
+//
+// A dynamic dim is named by its root: the (value, dim) it was copied from,
+// followed back through the ops that pass dims through unchanged (elementwise
+// ops, transposes, reshape copies, matmul rows, ...), and graph inputs with one
+// dim_param share one root. Reshapes compare roots to turn target dims read
+// from other tensors into copies (0) or into transposes around the reshape.
+
+Importer::Root Importer::rootOf(Value v, int64_t i) {
+  Root self{v, i};
+  auto memo = rootMemo.find(self);
+  if (memo != rootMemo.end())
+    return memo->second;
+  auto t = cast<RankedTensorType>(v.getType());
+  int64_t rank = t.getRank();
+  std::optional<Root> found;
+  auto from = [&](Value u, int64_t j) -> std::optional<Root> {
+    auto ut = cast<RankedTensorType>(u.getType());
+    if (j < 0 || j >= ut.getRank() || !ut.isDynamicDim(j))
+      return std::nullopt;
+    return rootOf(u, j);
+  };
+  auto broadcastFrom = [&](ValueRange operands) -> std::optional<Root> {
+    for (Value u : operands) {
+      auto ut = dyn_cast<RankedTensorType>(u.getType());
+      if (!ut)
+        continue;
+      if (auto r = from(u, i - (rank - ut.getRank())))
+        return r;
+    }
+    return std::nullopt;
+  };
+  auto norm = [&](int64_t axis, int64_t r) { return axis < 0 ? axis + r : axis; };
+  if (isa<BlockArgument>(v)) {
+    auto it = argRoots.find(self);
+    if (it != argRoots.end())
+      found = it->second;
+  } else if (Operation *op = v.getDefiningOp()) {
+    unsigned resultNumber = cast<OpResult>(v).getResultNumber();
+    if (isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, AndOp, OrOp, CompareOp, WhereOp,
+            BroadcastOp>(op)) {
+      found = broadcastFrom(op->getOperands());
+    } else if (op->hasTrait<OpTrait::Elementwise>() ||
+               isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(op)) {
+      found = from(op->getOperand(0), i);
+    } else if (auto o = dyn_cast<TransposeOp>(op)) {
+      found = from(o.getInput(), o.getPermutation()[i]);
+    } else if (auto o = dyn_cast<ReshapeOp>(op)) {
+      if (o.getShape()[i] == 0)
+        found = from(o.getInput(), i);
+    } else if (auto o = dyn_cast<MatmulOp>(op)) {
+      int64_t lr = o.getLhs().getType().getRank(), rr = o.getRhs().getType().getRank();
+      if (i == rank - 2)
+        found = from(o.getLhs(), o.getTransposeA() ? lr - 1 : lr - 2);
+      else if (i == rank - 1)
+        found = from(o.getRhs(), o.getTransposeB() ? rr - 2 : rr - 1);
+      else if (!(found = from(o.getLhs(), i - (rank - lr))))
+        found = from(o.getRhs(), i - (rank - rr));
+    } else if (auto o = dyn_cast<LinearOp>(op)) {
+      if (i < rank - 1)
+        found = from(o.getInput(), i);
+    } else if (auto o = dyn_cast<SliceOp>(op)) {
+      if (i != norm(o.getAxis(), rank) ||
+          (o.getStart() == 0 && o.getEnd() == std::numeric_limits<int64_t>::max() &&
+           o.getStep() == 1))
+        found = from(o.getInput(), i);
+    } else if (auto o = dyn_cast<ConcatOp>(op)) {
+      if (i != norm(o.getAxis(), rank))
+        for (Value u : o.getInputs())
+          if ((found = from(u, i)))
+            break;
+    } else if (auto o = dyn_cast<GatherOp>(op)) {
+      int64_t axis = norm(o.getAxis(), o.getInput().getType().getRank());
+      int64_t ir = o.getIndices().getType().getRank();
+      if (i < axis)
+        found = from(o.getInput(), i);
+      else if (i < axis + ir)
+        found = from(o.getIndices(), i - axis);
+      else
+        found = from(o.getInput(), i - ir + 1);
+    } else if (auto o = dyn_cast<EmbeddingOp>(op)) {
+      if (i < rank - 1)
+        found = from(o.getIds(), i);
+    } else if (auto o = dyn_cast<FullOp>(op)) {
+      int64_t k = llvm::count_if(t.getShape().take_front(i),
+                                 [](int64_t d) { return d == ShapedType::kDynamic; });
+      if (auto dim = o.getDynamicDims()[k].getDefiningOp<DimOp>())
+        found = from(dim.getInput(), norm(dim.getDim(), dim.getInput().getType().getRank()));
+    } else if (auto o = dyn_cast<RangeOp>(op)) {
+      auto start = getConstantIntValue(o.getStart()), step = getConstantIntValue(o.getStep());
+      if (start == 0 && step == 1)
+        if (auto dim = o.getLimit().getDefiningOp<DimOp>())
+          found = from(dim.getInput(), norm(dim.getDim(), dim.getInput().getType().getRank()));
+    } else if (auto o = dyn_cast<ReduceOp>(op)) {
+      int64_t inRank = o.getInput().getType().getRank();
+      SmallVector<bool> reduced(inRank, false);
+      for (int64_t a : o.getAxes())
+        reduced[norm(a, inRank)] = true;
+      if (o.getKeepDims()) {
+        if (!reduced[i])
+          found = from(o.getInput(), i);
+      } else {
+        for (int64_t j = 0, k = 0; j < inRank; ++j)
+          if (!reduced[j] && k++ == i)
+            found = from(o.getInput(), j);
+      }
+    } else if (isa<LstmOp, GruOp, RnnOp>(op)) {
+      auto batchFirst = op->getAttrOfType<BoolAttr>("batch_first");
+      bool bf = batchFirst && batchFirst.getValue();
+      if (resultNumber == 0 && i < 2)
+        found = from(op->getOperand(0), i);
+      else if (resultNumber > 0 && i == 1)
+        found = from(op->getOperand(0), bf ? 0 : 1);
+    } else if (auto o = dyn_cast<AttentionOp>(op)) {
+      if (resultNumber == 0) {
+        if (o.getNumHeads() == 0)
+          found = i < rank - 1 ? from(o.getQuery(), i) : from(o.getValue(), i);
+        else if (i < 2)
+          found = from(o.getQuery(), i);
+      }
+    }
+  }
+  Root root = found ? *found : self;
+  rootMemo[self] = root;
+  return root;
+}
+
+Importer::Monomial Importer::monomialOf(Value index) {
+  Monomial m;
+  if (auto dim = index.getDefiningOp<DimOp>()) {
+    auto t = dim.getInput().getType();
+    int64_t i = dim.getDim() < 0 ? dim.getDim() + t.getRank() : dim.getDim();
+    if (t.isDynamicDim(i))
+      m.roots.push_back(rootOf(dim.getInput(), i));
+    else
+      m.coeff = t.getDimSize(i);
+  } else if (auto c = getConstantIntValue(index)) {
+    m.coeff = *c;
+  } else if (auto mul = index.getDefiningOp<arith::MulIOp>()) {
+    Monomial a = monomialOf(mul.getLhs()), b = monomialOf(mul.getRhs());
+    m.opaque = a.opaque || b.opaque || llvm::MulOverflow(a.coeff, b.coeff, m.coeff);
+    m.roots = a.roots;
+    m.roots.append(b.roots);
+  } else if (auto div = index.getDefiningOp<arith::DivSIOp>()) {
+    Monomial a = monomialOf(div.getLhs()), b = monomialOf(div.getRhs());
+    if (a.opaque || b.opaque || !b.roots.empty() || b.coeff == 0 || a.coeff % b.coeff)
+      m.opaque = true;
+    m.coeff = b.coeff ? a.coeff / b.coeff : 0;
+    m.roots = a.roots;
+  } else {
+    m.opaque = true;
+  }
+  llvm::sort(m.roots, [](const Root &a, const Root &b) {
+    return std::make_pair(a.first.getAsOpaquePointer(), a.second) <
+           std::make_pair(b.first.getAsOpaquePointer(), b.second);
+  });
+  return m;
+}
+
+Importer::Monomial Importer::monomialOf(const Sym &s) {
+  if (s.isStatic()) {
+    Monomial m;
+    m.coeff = s.value;
+    return m;
+  }
+  return monomialOf(s.dyn);
+}
+
+SmallVector<Importer::Monomial> Importer::dimsOf(Value x) {
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<Monomial> dims;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    Monomial m;
+    if (t.isDynamicDim(i))
+      m.roots.push_back(rootOf(x, i));
+    else
+      m.coeff = t.getDimSize(i);
+    dims.push_back(m);
+  }
+  return dims;
+}
+
+namespace {
+bool isStaticMonomial(const Importer::Monomial &m) { return !m.opaque && m.roots.empty(); }
+bool isSingleRoot(const Importer::Monomial &m) {
+  return !m.opaque && m.coeff == 1 && m.roots.size() == 1;
+}
+bool sameRoot(const Importer::Monomial &a, const Importer::Monomial &b) {
+  return isSingleRoot(a) && isSingleRoot(b) && a.roots[0] == b.roots[0];
+}
+} // namespace
+
+Value Importer::reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what) {
+  SmallVector<Monomial> in = dimsOf(x);
+  int64_t rank = in.size();
+  if (static_cast<int64_t>(target.size()) > kMaxRank) {
+    error() << "a target rank of " << target.size() << " exceeds the limit " << kMaxRank;
+    return {};
+  }
+  // 1. Direct: static dims, same-position copies and at most one -1.
+  SmallVector<int64_t> spec;
+  SmallVector<size_t> unknown;
+  for (auto [j, m] : llvm::enumerate(target)) {
+    if (isStaticMonomial(m) && m.coeff != -1) {
+      if (m.coeff < 0) {
+        error() << "invalid dim " << m.coeff << " in the target shape";
+        return {};
+      }
+      spec.push_back(m.coeff);
+    } else if (static_cast<int64_t>(j) < rank && sameRoot(m, in[j])) {
+      spec.push_back(0);
+    } else {
+      unknown.push_back(j);
+      spec.push_back(-1);
+    }
+  }
+  if (unknown.size() <= 1)
+    return reshape(x, spec);
+  size_t literal = llvm::count_if(
+      target, [](const Monomial &m) { return isStaticMonomial(m) && m.coeff == -1; });
+  if (literal > 1) {
+    error() << "the target shape has more than one -1";
+    return {};
+  }
+  // 2. One free dim (a -1 or an opaque expression) whose size follows from the
+  //    others: element count of the input over the product of the rest.
+  SmallVector<size_t> free = llvm::filter_to_vector(
+      unknown, [&](size_t j) { return target[j].opaque || isStaticMonomial(target[j]); });
+  if (free.size() == 1) {
+    Monomial quotient;
+    bool ok = true;
+    for (const Monomial &m : in) {
+      ok &= !llvm::MulOverflow(quotient.coeff, m.coeff, quotient.coeff);
+      quotient.roots.append(m.roots);
+    }
+    for (auto [j, m] : llvm::enumerate(target)) {
+      if (j == free[0])
+        continue;
+      const Monomial &d = spec[j] == 0 ? in[j] : m;
+      if (d.coeff == 0 || quotient.coeff % d.coeff) {
+        ok = false;
+        break;
+      }
+      quotient.coeff /= d.coeff;
+      for (Root r : d.roots) {
+        auto it = llvm::find(quotient.roots, r);
+        if (it == quotient.roots.end()) {
+          ok = false;
+          break;
+        }
+        quotient.roots.erase(it);
+      }
+    }
+    if (ok && quotient.roots.empty()) {
+      spec[free[0]] = quotient.coeff;
+      unknown.erase(llvm::find(unknown, free[0]));
+      if (unknown.size() <= 1)
+        return reshape(x, spec);
+    }
+  }
+  // 3. Dims that pass through unchanged but move: transpose them to the
+  //    front, reshape the rest, transpose into place.
+  SmallVector<int64_t> matchOf(target.size(), -1);
+  SmallVector<bool> inMatched(rank, false);
+  int64_t last = -1;
+  for (auto [j, m] : llvm::enumerate(target)) {
+    if (!isSingleRoot(m))
+      continue;
+    for (int64_t i = last + 1; i < rank; ++i)
+      if (sameRoot(m, in[i])) {
+        matchOf[j] = i;
+        inMatched[i] = true;
+        last = i;
+        break;
+      }
+  }
+  // Segments between matched dims must hold the same number of elements; at
+  // most one segment may be dynamic (its -1 is then inferred).
+  int dynamicSegments = 0, minusOnes = 0;
+  bool ok = true;
+  int64_t i = 0;
+  size_t j = 0;
+  while (ok && (i <= rank || j <= target.size())) {
+    int64_t inProd = 1, outProd = 1;
+    bool dynamic = false;
+    for (; i < rank && !inMatched[i]; ++i) {
+      dynamic |= !isStaticMonomial(in[i]);
+      inProd *= in[i].coeff;
+    }
+    for (; j < target.size() && matchOf[j] < 0; ++j) {
+      if (!isStaticMonomial(target[j]) || target[j].coeff == -1) {
+        dynamic = true;
+        ++minusOnes;
+      } else {
+        outProd *= target[j].coeff;
+      }
+    }
+    if (dynamic)
+      ++dynamicSegments;
+    else if (inProd != outProd)
+      ok = false;
+    // Both sides now stand at a matched pair (or at their ends).
+    if (i == rank && j == target.size())
+      break;
+    if (i == rank || j == target.size() || matchOf[j] != i)
+      ok = false;
+    ++i;
+    ++j;
+  }
+  if (!ok || dynamicSegments > 1 || minusOnes > 1) {
+    error() << "unsupported dynamic " << what
+            << ": the target dims cannot be expressed as copies of input dims plus one "
+               "inferred dim";
+    return {};
+  }
+  SmallVector<int64_t> perm, spec2;
+  for (int64_t k = 0; k < rank; ++k)
+    if (inMatched[k])
+      perm.push_back(k);
+  int64_t passed = perm.size();
+  for (int64_t k = 0; k < rank; ++k)
+    if (!inMatched[k])
+      perm.push_back(k);
+  spec2.assign(passed, 0);
+  SmallVector<int64_t> outPerm;
+  int64_t nextPassed = 0, nextOther = passed;
+  for (auto [k, m] : llvm::enumerate(target)) {
+    if (matchOf[k] >= 0) {
+      outPerm.push_back(nextPassed++);
+      continue;
+    }
+    outPerm.push_back(nextOther++);
+    spec2.push_back(isStaticMonomial(m) ? m.coeff : -1);
+  }
+  auto isIdentity = [](ArrayRef<int64_t> p) {
+    for (auto [k, v] : llvm::enumerate(p))
+      if (static_cast<int64_t>(k) != v)
+        return false;
+    return true;
+  };
+  Value y = isIdentity(perm) ? x : transpose(x, perm);
+  y = y ? reshape(y, spec2) : Value();
+  if (y && !isIdentity(outPerm))
+    y = transpose(y, outPerm);
+  return y;
+}
+
+//===----------------------------------------------------------------------===//
 // Ops
 //===----------------------------------------------------------------------===//
 
@@ -1114,7 +1480,6 @@ LogicalResult Importer::importReshape(const ::onnx::NodeProto &node) {
   Value x = input(node, 0);
   if (!x)
     return failure();
-  auto t = cast<RankedTensorType>(x.getType());
   const Known *k = known(node.input(1));
   if (!k)
     return error() << "unsupported dynamic Reshape: the target shape must be computable from "
@@ -1122,38 +1487,23 @@ LogicalResult Importer::importReshape(const ::onnx::NodeProto &node) {
   if (k->shape.size() != 1)
     return error() << "expects a 1-D shape, got rank " << k->shape.size();
   bool allowZero = intAttr(node, "allowzero", 0);
-  SmallVector<int64_t> spec;
-  int unknown = 0;
-  for (auto [i, s] : llvm::enumerate(k->elems)) {
-    if (s.isStatic()) {
-      if (s.value < -1)
-        return error() << "invalid dim " << s.value << " in the target shape";
-      if (s.value == 0 && allowZero)
+  SmallVector<Monomial> in = dimsOf(x), target;
+  for (auto [j, s] : llvm::enumerate(k->elems)) {
+    if (s.isStatic() && s.value == 0) {
+      if (allowZero)
         return error() << "unsupported Reshape with allowzero=1 and a 0 in the shape";
-      if (s.value == -1)
-        ++unknown;
-      spec.push_back(s.value);
+      if (j >= in.size())
+        return error() << "the target shape copies dim " << j << " (0) of a rank-" << in.size()
+                       << " input";
+      target.push_back(in[j]);
       continue;
     }
-    // A dim read from the input at the same position is a copy (0).
-    if (auto dim = s.dyn.getDefiningOp<DimOp>())
-      if (dim.getInput() == x && dim.getDim() == static_cast<int64_t>(i)) {
-        spec.push_back(0);
-        continue;
-      }
-    ++unknown;
-    spec.push_back(-1);
+    if (s.isStatic() && s.value < -1)
+      return error() << "invalid dim " << s.value << " in the target shape";
+    target.push_back(monomialOf(s));
   }
-  if (unknown > 1) {
-    bool fromSpec =
-        llvm::count_if(k->elems, [](const Sym &s) { return s.isStatic() && s.value == -1; }) > 1;
-    if (fromSpec)
-      return error() << "the target shape has more than one -1";
-    return error() << "unsupported dynamic Reshape: " << unknown
-                   << " target dims are neither static nor copies of input dims";
-  }
-  (void)t;
-  return define(node, 0, reshape(x, spec));
+  Value y = reshapeTo(x, target, "Reshape");
+  return y ? define(node, 0, y) : failure();
 }
 
 LogicalResult Importer::importRecurrent(const ::onnx::NodeProto &node) {
@@ -1535,16 +1885,18 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     return importReshape(node);
   if (type == "Flatten") {
     Value x = input(node, 0);
-    auto t = cast<RankedTensorType>(x.getType());
-    auto axis = axisOf(intAttr(node, "axis", 1), t.getRank() + 1);
+    SmallVector<Monomial> in = dimsOf(x);
+    auto axis = axisOf(intAttr(node, "axis", 1), in.size() + 1);
     if (failed(axis))
       return failure();
-    int64_t a = 1, b = 1;
-    for (int64_t i = 0; i < t.getRank(); ++i)
-      (i < *axis ? a : b) = shape::mul(i < *axis ? a : b, t.getDimSize(i));
-    if (a == kDyn && b == kDyn)
-      return error() << "unsupported dynamic Flatten with dynamic dims on both sides";
-    return define(node, 0, reshape(x, {a == kDyn ? -1 : a, b == kDyn ? -1 : b}));
+    SmallVector<Monomial> target(2);
+    for (auto [i, m] : llvm::enumerate(in)) {
+      Monomial &t = target[static_cast<int64_t>(i) < *axis ? 0 : 1];
+      t.opaque |= m.opaque || llvm::MulOverflow(t.coeff, m.coeff, t.coeff);
+      t.roots.append(m.roots);
+    }
+    Value y = reshapeTo(x, target, "Flatten");
+    return y ? define(node, 0, y) : failure();
   }
   if (type == "Squeeze" || type == "Unsqueeze") {
     Value x = input(node, 0);
@@ -1583,24 +1935,15 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
           from.push_back(i);
       }
     }
-    SmallVector<int64_t> spec;
-    int dynamicCount = 0;
-    for (auto [i, f] : llvm::enumerate(from)) {
+    SmallVector<Monomial> in = dimsOf(x), target;
+    for (int64_t f : from) {
       if (f < 0)
-        spec.push_back(1);
-      else if (f == static_cast<int64_t>(i))
-        spec.push_back(0);
-      else if (!t.isDynamicDim(f))
-        spec.push_back(t.getDimSize(f));
-      else {
-        spec.push_back(-1);
-        ++dynamicCount;
-      }
+        target.push_back(Monomial());
+      else
+        target.push_back(in[f]);
     }
-    if (dynamicCount > 1)
-      return error() << "unsupported dynamic " << type
-                     << ": more than one dynamic dim changes position";
-    return define(node, 0, reshape(x, spec));
+    Value y = reshapeTo(x, target, type);
+    return y ? define(node, 0, y) : failure();
   }
   if (type == "Concat") {
     SmallVector<Value> xs;
@@ -1922,8 +2265,19 @@ OwningOpRef<ModuleOp> Importer::run() {
   auto func = func::FuncOp::create(builder, fileLoc, "main", builder.getFunctionType(argTypes, {}));
   Block *body = func.addEntryBlock();
   builder.setInsertionPointToEnd(body);
+  llvm::StringMap<Root> dimParams;
   for (auto [i, name] : llvm::enumerate(argNames)) {
     values[name].value = body->getArgument(i);
+    for (const auto &in : graph.input()) {
+      if (in.name() != name)
+        continue;
+      for (auto [d, dim] : llvm::enumerate(in.type().tensor_type().shape().dim())) {
+        if (!dim.has_dim_param() || dim.dim_param().empty())
+          continue;
+        Root self{body->getArgument(i), static_cast<int64_t>(d)};
+        argRoots[self] = dimParams.try_emplace(dim.dim_param(), self).first->second;
+      }
+    }
     func.setArgAttr(i, "heed.name", builder.getStringAttr(name));
   }
   for (const auto &init : graph.initializer()) {
@@ -1932,7 +2286,6 @@ OwningOpRef<ModuleOp> Importer::run() {
       return nullptr;
   }
   for (const ::onnx::NodeProto *node : order) {
-    current = node;
     std::string name = node->name().empty() ? "#" + std::to_string(node - &graph.node(0))
                                             : "'" + node->name() + "'";
     loc =
@@ -1998,6 +2351,10 @@ OwningOpRef<ModuleOp> heed::onnx::importModel(llvm::SourceMgr &sourceMgr, MLIRCo
   if (buffer->getBufferSize() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     emitError(fileLoc) << "the model is larger than 2 GiB, protobuf's limit; keep the weights "
                           "in external data files";
+    return nullptr;
+  }
+  if (buffer->getBufferSize() == 0) {
+    emitError(fileLoc) << "the model file is empty";
     return nullptr;
   }
   ::onnx::ModelProto model;
