@@ -1747,7 +1747,16 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
   }
   if (type == "Pow") {
     Value x = input(node, 0), y = input(node, 1);
-    return define(node, 0, op(PowOp::getOperationName(), {x, rank0Cast(y, elementOf(x))}));
+    if (!x || !y)
+      return failure();
+    Type et = elementOf(x);
+    if (!isa<FloatType>(et)) {
+      // Integer powers go through f64, exact for the results that fit.
+      Value p = op(PowOp::getOperationName(),
+                   {rank0Cast(x, builder.getF64Type()), rank0Cast(y, builder.getF64Type())});
+      return define(node, 0, rank0Cast(p, et));
+    }
+    return define(node, 0, op(PowOp::getOperationName(), {x, rank0Cast(y, et)}));
   }
   if (type == "And")
     return binary(AndOp::getOperationName());
@@ -1788,14 +1797,35 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
   if (type == "Identity")
     return define(node, 0, input(node, 0));
   if (type == "Dropout") {
-    if (node.output_size() > 1 && !node.output(1).empty())
-      return error() << "unsupported Dropout mask output";
     if (opset >= 12 && has(node, 2)) {
       const Known *training = known(node.input(2));
-      if (!training || !training->isStatic() || training->elems[0].value)
+      if (!training || !training->isStatic())
+        return error() << "unsupported Dropout with a dynamic training_mode";
+      // Training with ratio 0 keeps everything; any other ratio is random.
+      bool zeroRatio = false;
+      if (has(node, 1))
+        if (auto c = input(node, 1).getDefiningOp<ConstantOp>())
+          if (auto dense = dyn_cast<DenseFPElementsAttr>(c.getValue()))
+            zeroRatio = dense.isSplat() && dense.getSplatValue<APFloat>().isZero();
+      if (training->elems[0].value && !zeroRatio)
         return error() << "unsupported Dropout in training mode";
     }
-    return define(node, 0, input(node, 0));
+    Value x = input(node, 0);
+    if (node.output_size() > 1 && !node.output(1).empty()) {
+      // The mask keeps every element.
+      auto t = cast<RankedTensorType>(x.getType());
+      SmallVector<Value> dynamic;
+      for (int64_t i = 0; i < t.getRank(); ++i)
+        if (t.isDynamicDim(i))
+          dynamic.push_back(
+              DimOp::create(builder, loc, builder.getIndexType(), x, builder.getI64IntegerAttr(i)));
+      auto maskType = RankedTensorType::get(t.getShape(), builder.getI1Type());
+      if (failed(define(node, 1,
+                        FullOp::create(builder, loc, maskType, builder.getBoolAttr(true), dynamic)
+                            .getResult())))
+        return failure();
+    }
+    return define(node, 0, x);
   }
   if (type == "Where")
     return define(
@@ -1849,7 +1879,10 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     float alpha = floatAttr(node, "alpha", 1.0f), beta = floatAttr(node, "beta", 1.0f);
     bool transA = intAttr(node, "transA", 0), transB = intAttr(node, "transB", 0);
     Value y;
-    bool cIsBias = c && rankOf(c) == 1;
+    auto bt = cast<RankedTensorType>(b.getType());
+    int64_t n = bt.getRank() == 2 ? bt.getDimSize(transB ? 0 : 1) : kDyn;
+    bool cIsBias =
+        c && rankOf(c) == 1 && n != kDyn && cast<RankedTensorType>(c.getType()).getDimSize(0) == n;
     if (!transA && alpha == 1.0f && (!c || (beta == 1.0f && cIsBias))) {
       SmallVector<Value> operands{a, b};
       if (c)
@@ -2050,6 +2083,29 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
   if (type == "Shape" || type == "Size")
     return error() << "unsupported dynamic " << type;
   if (type == "Range") {
+    // Static float ranges fold to constants.
+    SmallVector<double> floats;
+    for (int i = 0; i < 3; ++i)
+      if (Value v = has(node, i) && !known(node.input(i)) ? input(node, i) : Value())
+        if (auto c = v.getDefiningOp<ConstantOp>())
+          if (auto dense = dyn_cast<DenseFPElementsAttr>(c.getValue()))
+            if (dense.getNumElements() == 1)
+              floats.push_back((*dense.getValues<APFloat>().begin()).convertToDouble());
+    if (floats.size() == 3) {
+      double start = floats[0], limit = floats[1], delta = floats[2];
+      if (delta == 0)
+        return error() << "Range with a zero delta";
+      double count = std::ceil((limit - start) / delta);
+      if (!(count <= static_cast<double>(kMaxKnownElements * 256)))
+        return error() << "Range of " << count << " elements is too long";
+      Type et = elementOf(input(node, 0));
+      SmallVector<Attribute> elems;
+      for (int64_t i = 0; i < static_cast<int64_t>(std::max(count, 0.0)); ++i)
+        elems.push_back(builder.getFloatAttr(et, start + i * delta));
+      auto t = RankedTensorType::get({static_cast<int64_t>(elems.size())}, et);
+      return define(node, 0,
+                    ConstantOp::create(builder, loc, DenseElementsAttr::get(t, elems)).getResult());
+    }
     SmallVector<Value> operands;
     for (int i = 0; i < 3; ++i) {
       const Known *k = known(node.input(i));
@@ -2135,9 +2191,6 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     auto axis = axisOf(intAttr(node, "axis", -1), rank);
     if (failed(axis))
       return failure();
-    for (int i = 1; i < node.output_size(); ++i)
-      if (!node.output(i).empty())
-        return error() << "unsupported Mean/InvStdDev outputs";
     if (intAttr(node, "stash_type", 1) != 1)
       return error() << "unsupported stash_type";
     auto xt = cast<RankedTensorType>(x.getType());
@@ -2163,7 +2216,31 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       y = op(MulOp::getOperationName(), {y, scale});
     if (y && !fused && bias)
       y = op(AddOp::getOperationName(), {y, bias});
-    return define(node, 0, y);
+    if (failed(define(node, 0, y)))
+      return failure();
+    // The training outputs Mean and InvStdDev, reduced with kept dims.
+    bool wantStats = false;
+    for (int i = 1; i < node.output_size(); ++i)
+      wantStats |= !node.output(i).empty();
+    if (!wantStats)
+      return success();
+    SmallVector<int64_t> axes;
+    for (int64_t i = *axis; i < rank; ++i)
+      axes.push_back(i);
+    auto mean = [&](Value v) {
+      return op(ReduceOp::getOperationName(), {v},
+                {attr("kind", ReduceKindAttr::get(&context, ReduceKind::mean)),
+                 attr("axes", builder.getDenseI64ArrayAttr(axes)),
+                 attr("keep_dims", builder.getBoolAttr(true))});
+    };
+    Value mu = mean(x);
+    Value d = op(SubOp::getOperationName(), {x, mu});
+    Value var = mean(op(MulOp::getOperationName(), {d, d}));
+    Value eps = scalarConstant(xt.getElementType(), floatAttr(node, "epsilon", 1e-5f));
+    Value inv = op(RsqrtOp::getOperationName(), {op(AddOp::getOperationName(), {var, eps})});
+    if (failed(define(node, 1, mu)))
+      return failure();
+    return node.output_size() > 2 ? define(node, 2, inv) : success();
   }
   if (type == "LSTM" || type == "GRU" || type == "RNN")
     return importRecurrent(node);
