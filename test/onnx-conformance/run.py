@@ -6,6 +6,10 @@ test_data_set_0/input_*.pb and output_*.pb) and, for every case whose op
 types are all ones Heed's ONNX importer handles, checks it:
 
   --mode=import  heed-compile MODEL --emit=mlir-input succeeds (exit 0);
+  --mode=eval    the imported IR, run by the numpy reference interpreter
+                 test/Frontends/onnx/heed_eval.py, matches the reference
+                 outputs (atol 1e-4, rtol 1e-3): the importer's semantics,
+                 before any backend;
   --mode=run     heed-run MODEL --input=@in.npy ... --expected-output=@out.npy ...
                  succeeds (the inputs/outputs are converted from TensorProto
                  .pb to .npy with onnx.numpy_helper).
@@ -17,7 +21,7 @@ list can be extended (--update rewrites it). --report=FILE writes a
 markdown summary with every failure and its first error line.
 
 Usage:
-  run.py --mode=import --tools=BUILD/bin [--data=DIR] [--expected=FILE] [--update]
+  run.py --mode=import|eval|run --tools=BUILD/bin [--data=DIR] [--expected=FILE] [--update]
          [--report=FILE] [--jobs=N] [--filter=SUBSTRING]
 """
 
@@ -128,6 +132,40 @@ def to_npy(pb_path, npy_path):
     np.save(npy_path, numpy_helper.to_array(load_tensor(pb_path)))
 
 
+def eval_case(name, model, kept, data, tools):
+    import numpy as np
+    from onnx import numpy_helper
+    sys.path.insert(0, os.path.join(HERE, "..", "Frontends", "onnx"))
+    import heed_eval
+    run = subprocess.run([os.path.join(tools, "heed-compile"), model, "--emit=mlir-input",
+                          "--mlir-print-op-generic"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=60)
+    if run.returncode != 0:
+        why = first_error(run.stderr.decode(errors="replace"))
+        if run.returncode < 0:
+            why = "CRASH (signal %d): %s" % (-run.returncode, why)
+        return name, False, why
+
+    def tensors(kind):
+        pbs = sorted(glob.glob(os.path.join(data, kind + "_*.pb")),
+                     key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]))
+        return [numpy_helper.to_array(load_tensor(p)) for p in pbs]
+
+    inputs = tensors("input")
+    try:
+        got = heed_eval.evaluate(run.stdout.decode(), [inputs[i] for i in kept if i < len(inputs)])
+    except Exception as e:
+        return name, False, "evaluation failed: %s: %s" % (type(e).__name__, e)
+    want = tensors("output")
+    if len(got) != len(want):
+        return name, False, "%d outputs, expected %d" % (len(got), len(want))
+    for i, (g, w) in enumerate(zip(got, want)):
+        why = heed_eval.compare(g, w, 1e-4, 1e-3)
+        if why:
+            return name, False, "output %d: %s" % (i, why)
+    return name, True, ""
+
+
 def first_error(text):
     for line in text.splitlines():
         if "error" in line:
@@ -147,6 +185,8 @@ def check(case, mode, tools, scratch):
         return name, False, "cannot freeze shape inputs: %s" % e
     if mode == "import":
         cmd = [os.path.join(tools, "heed-compile"), model, "--emit=mlir-input", "-o", os.devnull]
+    elif mode == "eval":
+        return eval_case(name, model, kept, data, tools)
     else:
         cmd = [os.path.join(tools, "heed-run"), model]
         for kind, flag in (("input", "--input"), ("output", "--expected-output")):
@@ -175,7 +215,7 @@ def check(case, mode, tools, scratch):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=("import", "run"), default="import")
+    parser.add_argument("--mode", choices=("import", "eval", "run"), default="import")
     parser.add_argument("--tools", required=True, help="directory with heed-compile / heed-run")
     parser.add_argument("--data", default=DEFAULT_DATA)
     parser.add_argument("--expected", help="expected-pass list (default: expected-MODE.txt)")
