@@ -578,7 +578,8 @@ Value Importer::materialize(const Known &k) {
 
 Value Importer::get(StringRef name) {
   auto it = values.find(name);
-  assert(it != values.end() && "names are checked before import");
+  if (it == values.end())
+    return {}; // names are checked before import; this is defensive
   Entry &e = it->second;
   if (!e.value && e.known)
     e.value = materialize(*e.known);
@@ -1709,9 +1710,45 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
   StringRef type = node.op_type();
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     return error() << "unsupported operator '" << node.domain() << "." << type << "'";
+  if (node.output_size() < 1 || node.output(0).empty())
+    return error() << "has no output";
+  // Inputs that must be present (non-empty names).
+  static const llvm::StringMap<int> required = {{"Add", 2},
+                                                {"Sub", 2},
+                                                {"Mul", 2},
+                                                {"Div", 2},
+                                                {"Pow", 2},
+                                                {"And", 2},
+                                                {"Or", 2},
+                                                {"Equal", 2},
+                                                {"Less", 2},
+                                                {"LessOrEqual", 2},
+                                                {"Greater", 2},
+                                                {"GreaterOrEqual", 2},
+                                                {"MatMul", 2},
+                                                {"Gemm", 2},
+                                                {"Where", 3},
+                                                {"Reshape", 2},
+                                                {"Gather", 2},
+                                                {"Expand", 2},
+                                                {"Range", 3},
+                                                {"LSTM", 3},
+                                                {"GRU", 3},
+                                                {"RNN", 3},
+                                                {"Attention", 3},
+                                                {"Constant", 0},
+                                                {"Slice", opset >= 10 ? 3 : 1}};
+  auto req = required.find(type);
+  int needed = req == required.end() ? 1 : req->second;
+  if (type == "Concat" || type == "Max" || type == "Min")
+    needed = std::max(1, node.input_size());
+  for (int i = 0; i < needed; ++i)
+    if (!has(node, i))
+      return error() << "expects input " << i << " (" << needed << " required), got "
+                     << (i < node.input_size() ? "an empty name" : "none");
   for (int i = 0; i < node.input_size(); ++i)
     if (has(node, i) && !known(node.input(i)) && !values[node.input(i)].value)
-      return failure(); // an earlier error
+      return error() << "uses value '" << node.input(i) << "', which its producer does not define";
   bool folded;
   if (failed(foldNode(node, folded)))
     return failure();
