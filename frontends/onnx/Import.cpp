@@ -1710,7 +1710,8 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
   StringRef type = node.op_type();
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     return error() << "unsupported operator '" << node.domain() << "." << type << "'";
-  if (node.output_size() < 1 || node.output(0).empty())
+  if (llvm::all_of(node.output(), [](const std::string &o) { return o.empty(); }) ||
+      (type == "Constant" && node.output(0).empty()))
     return error() << "has no output";
   // Inputs that must be present (non-empty names).
   static const llvm::StringMap<int> required = {{"Add", 2},
