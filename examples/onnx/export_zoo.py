@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Exports Heed's ONNX model zoo with PyTorch (Debian's torch 1.13).
 
-Usage: /usr/bin/python3 examples/onnx/export_zoo.py [OUTDIR]   (default: examples/onnx/zoo)
+Usage: /usr/bin/python3 examples/onnx/export_zoo.py [--out=OUTDIR] [--dynamic-batch] [NAME...]
+       (default OUTDIR: examples/onnx/zoo; default: every model)
 
 For each model: OUTDIR/<name>/opset14.onnx and opset17.onnx, exported with
 dynamic sequence axes (batch fixed at 2), and for two sequence lengths L
@@ -9,16 +10,19 @@ OUTDIR/<name>/L<L>/input_<i>.npy and output_<i>.npy: the inputs in graph
 order and torch's outputs. Small sizes (d_model 16) keep the zoo well under
 a megabyte. The weights come from a fixed seed, so a re-export reproduces
 the files (up to exporter version).
+
+--dynamic-batch also makes the batch axis of every input dynamic (the
+committed zoo keeps it static); the importer must handle both.
 """
 
+import argparse
 import os
-import sys
 
 import numpy as np
 import torch
 from torch import nn
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "zoo")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zoo")
 D, HEADS, FF, BATCH = 16, 2, 32, 2
 LENGTHS = (5, 9)
 OPSETS = (14, 17)
@@ -178,8 +182,14 @@ ZOO = {
 }
 
 
-def export(name, only=None):
+def export(name, dynamic_batch=False):
     factory, input_names, axes, make_inputs = ZOO[name]
+    if dynamic_batch:
+        axes = {k: dict(v) for k, v in axes.items()}
+        for input_name, x in zip(input_names, make_inputs(LENGTHS[0])):
+            batch_axes = [i for i, d in enumerate(x.shape) if d == BATCH]
+            if batch_axes:
+                axes.setdefault(input_name, {})[batch_axes[0]] = "B"
     torch.manual_seed(sum(map(ord, name)))
     module = factory().eval()
     directory = os.path.join(OUT, name)
@@ -209,8 +219,12 @@ def export(name, only=None):
 
 
 if __name__ == "__main__":
-    torch.manual_seed(0)
-    names = sys.argv[2:] or list(ZOO)
-    for name in names:
-        export(name)
+    parser = argparse.ArgumentParser(description="Exports Heed's ONNX model zoo")
+    parser.add_argument("--out", default=OUT)
+    parser.add_argument("--dynamic-batch", action="store_true")
+    parser.add_argument("names", nargs="*", choices=[[]] + list(ZOO))
+    args = parser.parse_args()
+    OUT = args.out
+    for name in args.names or list(ZOO):
+        export(name, args.dynamic_batch)
         print("exported", name)

@@ -31,6 +31,7 @@
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -185,6 +186,12 @@ private:
   Monomial monomialOf(const Sym &s);
   SmallVector<Monomial> dimsOf(Value x);
   Value reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what);
+  Value reshapeToImpl(Value x, ArrayRef<Monomial> target, StringRef what);
+  Value reshapeThroughLinear(Value x, ArrayRef<Monomial> target);
+  bool quietReshape = false;
+  /// "[B, 2*S, ?]": dims by their dim_param names where they have one.
+  std::string describe(ArrayRef<Monomial> dims);
+  llvm::DenseMap<Root, std::string> rootNames;
   llvm::DenseMap<Root, Root> rootMemo, argRoots;
   LogicalResult importShapeLike(const ::onnx::NodeProto &node, StringRef kind);
   FailureOr<int64_t> axisOf(int64_t axis, int64_t rank);
@@ -1318,7 +1325,7 @@ bool sameRoot(const Importer::Monomial &a, const Importer::Monomial &b) {
 }
 } // namespace
 
-Value Importer::reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what) {
+Value Importer::reshapeToImpl(Value x, ArrayRef<Monomial> target, StringRef what) {
   SmallVector<Monomial> in = dimsOf(x);
   int64_t rank = in.size();
   if (static_cast<int64_t>(target.size()) > kMaxRank) {
@@ -1331,7 +1338,8 @@ Value Importer::reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what) {
   for (auto [j, m] : llvm::enumerate(target)) {
     if (isStaticMonomial(m) && m.coeff != -1) {
       if (m.coeff < 0) {
-        error() << "invalid dim " << m.coeff << " in the target shape";
+        if (!quietReshape)
+          error() << "invalid dim " << m.coeff << " in the target shape";
         return {};
       }
       spec.push_back(m.coeff);
@@ -1347,7 +1355,8 @@ Value Importer::reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what) {
   size_t literal = llvm::count_if(
       target, [](const Monomial &m) { return isStaticMonomial(m) && m.coeff == -1; });
   if (literal > 1) {
-    error() << "the target shape has more than one -1";
+    if (!quietReshape)
+      error() << "the target shape has more than one -1";
     return {};
   }
   // 2. One free dim (a -1 or an opaque expression) whose size follows from the
@@ -1436,9 +1445,11 @@ Value Importer::reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what) {
     ++j;
   }
   if (!ok || dynamicSegments > 1 || minusOnes > 1) {
-    error() << "unsupported dynamic " << what
-            << ": the target dims cannot be expressed as copies of input dims plus one "
-               "inferred dim";
+    if (!quietReshape)
+      error() << "unsupported dynamic " << what
+              << ": the target dims cannot be expressed as copies of input dims plus one "
+                 "inferred dim (input "
+              << describe(in) << ", target " << describe(target) << ")";
     return {};
   }
   SmallVector<int64_t> perm, spec2;
@@ -1473,6 +1484,86 @@ Value Importer::reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what) {
   return y;
 }
 
+/// ONNX Gemm is 2-D, so exporters flatten [L, B, K] to [L*B, K] before it
+/// and split [L*B, N] back to [L, B, N] after it. With L and B both dynamic
+/// the split has no static spec; but heed.linear / heed.matmul take [..., K],
+/// so the reshape moves before the product: linear(reshape(z, [L, B, K])).
+Value Importer::reshapeThroughLinear(Value x, ArrayRef<Monomial> target) {
+  Operation *def = x.getDefiningOp();
+  if (!def || target.size() < 2 || !isStaticMonomial(target.back()))
+    return {};
+  Value flat;
+  std::function<Value(Value)> rebuild;
+  if (auto linear = dyn_cast<LinearOp>(def)) {
+    flat = linear.getInput();
+    rebuild = [&, linear](Value in) mutable {
+      SmallVector<Value> operands{in, linear.getWeight()};
+      if (linear.getBias())
+        operands.push_back(linear.getBias());
+      return op(LinearOp::getOperationName(), operands,
+                {attr("transpose_weight", builder.getBoolAttr(linear.getTransposeWeight()))});
+    };
+  } else if (auto matmul = dyn_cast<MatmulOp>(def)) {
+    if (matmul.getTransposeA() || matmul.getRhs().getType().getRank() != 2)
+      return {};
+    flat = matmul.getLhs();
+    rebuild = [&, matmul](Value in) mutable {
+      return op(MatmulOp::getOperationName(), {in, matmul.getRhs()},
+                {attr("transpose_b", builder.getBoolAttr(matmul.getTransposeB()))});
+    };
+  } else {
+    return {};
+  }
+  auto flatType = cast<RankedTensorType>(flat.getType());
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto source = flat.getDefiningOp<ReshapeOp>();
+  if (!source || flatType.getRank() != 2 || flatType.isDynamicDim(1) || xType.isDynamicDim(1) ||
+      xType.getDimSize(1) != target.back().coeff)
+    return {};
+  SmallVector<Monomial> unflattened(target.begin(), target.end());
+  unflattened.back() = Monomial();
+  unflattened.back().coeff = flatType.getDimSize(1);
+  Value z = reshapeTo(source.getInput(), unflattened, "Reshape");
+  return z ? rebuild(z) : Value();
+}
+
+std::string Importer::describe(ArrayRef<Monomial> dims) {
+  std::string text = "[";
+  for (auto [i, m] : llvm::enumerate(dims)) {
+    if (i)
+      text += ", ";
+    if (m.opaque) {
+      text += "?";
+      continue;
+    }
+    SmallVector<std::string> factors;
+    if (m.coeff != 1 || m.roots.empty())
+      factors.push_back(std::to_string(m.coeff));
+    for (Root r : m.roots) {
+      auto it = rootNames.find(r);
+      factors.push_back(it != rootNames.end() ? it->second
+                                              : "d" + std::to_string(rootNames.size()));
+      if (it == rootNames.end())
+        rootNames[r] = factors.back();
+    }
+    text += llvm::join(factors, "*");
+  }
+  return text + "]";
+}
+
+Value Importer::reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what) {
+  Value y = reshapeToImpl(x, target, what);
+  if (!y)
+    return y;
+  // A target dim that is a copy of a known dim keeps its root, even where the
+  // reshape spells it -1 or moves it with transposes.
+  auto t = cast<RankedTensorType>(y.getType());
+  for (auto [j, m] : llvm::enumerate(target))
+    if (isSingleRoot(m) && t.isDynamicDim(j))
+      rootMemo[{y, static_cast<int64_t>(j)}] = m.roots[0];
+  return y;
+}
+
 //===----------------------------------------------------------------------===//
 // Ops
 //===----------------------------------------------------------------------===//
@@ -1503,7 +1594,15 @@ LogicalResult Importer::importReshape(const ::onnx::NodeProto &node) {
       return error() << "invalid dim " << s.value << " in the target shape";
     target.push_back(monomialOf(s));
   }
+  // Quietly first: a split of a merged dim may still work through the linear
+  // that needed the merge; then loudly, for the error.
+  quietReshape = true;
   Value y = reshapeTo(x, target, "Reshape");
+  if (!y)
+    y = reshapeThroughLinear(x, target);
+  quietReshape = false;
+  if (!y)
+    y = reshapeTo(x, target, "Reshape");
   return y ? define(node, 0, y) : failure();
 }
 
@@ -2391,6 +2490,7 @@ OwningOpRef<ModuleOp> Importer::run() {
           continue;
         Root self{body->getArgument(i), static_cast<int64_t>(d)};
         argRoots[self] = dimParams.try_emplace(dim.dim_param(), self).first->second;
+        rootNames.try_emplace(argRoots[self], dim.dim_param());
       }
     }
     func.setArgAttr(i, "heed.name", builder.getStringAttr(name));

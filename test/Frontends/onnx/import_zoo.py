@@ -51,6 +51,8 @@ for model in models:
         continue
     run = subprocess.run([compiler, model, "--emit=mlir-input", "--mlir-print-op-generic"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if run.returncode != 0:
+        continue  # already reported
     for length in sorted(lengths):
         def files(kind):
             paths = glob.glob(os.path.join(length, kind + "_*.npy"))
