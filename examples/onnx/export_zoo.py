@@ -149,6 +149,22 @@ class Luong(nn.Module):
         return torch.tanh(self.w_c(torch.cat([context, queries], dim=-1))), weights
 
 
+class BatchFirst(nn.Module):
+    """batch_first=True throughout: encoder layer, MHA returning weights, LSTM."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, batch_first=True)
+        self.mha = nn.MultiheadAttention(D, HEADS, batch_first=True)
+        self.lstm = nn.LSTM(D, D // 2, batch_first=True, bidirectional=True)
+
+    def forward(self, x, key_padding_mask):
+        y = self.enc(x, src_key_padding_mask=key_padding_mask)
+        a, weights = self.mha(y, y, y, key_padding_mask=key_padding_mask)
+        out, _ = self.lstm(a)
+        return out, weights
+
+
 def randn(*shape):
     return torch.randn(*shape)
 
@@ -173,6 +189,9 @@ ZOO = {
             lambda L: (randn(L, BATCH, 8), randn(4, BATCH, D))),
     "rnn": (lambda: Recurrent("rnn"), ["x", "h0"], {"x": {0: "T"}},
             lambda L: (randn(L, BATCH, 8), randn(4, BATCH, D))),
+    "batch_first": (BatchFirst, ["x", "key_padding_mask"],
+                    {"x": {1: "S"}, "key_padding_mask": {1: "S"}},
+                    lambda L: (randn(BATCH, L, D), padding_mask(L))),
     "embedding": (Embedding, ["ids"], {"ids": {1: "S"}},
                   lambda L: (torch.randint(0, 50, (BATCH, L)),)),
     "bahdanau": (Bahdanau, ["query", "keys", "mask"], {"keys": {1: "S"}, "mask": {1: "S"}},
