@@ -2201,8 +2201,29 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       auto axis = axisOf(axes[i], rank);
       if (failed(axis))
         return failure();
-      if (steps[i] <= 0)
-        return error() << "unsupported Slice step " << steps[i] << "; steps must be positive";
+      if (steps[i] == 0)
+        return error() << "Slice step 0";
+      if (steps[i] < 0) {
+        // Backwards: a gather of the indices, for a static dim.
+        auto t = cast<RankedTensorType>(x.getType());
+        if (t.isDynamicDim(*axis))
+          return error() << "unsupported Slice step " << steps[i] << " over a dynamic dim";
+        int64_t n = t.getDimSize(*axis), step = steps[i];
+        // As NumPy (which produced the ONNX reference outputs): after adding
+        // n, indices below 0 are "before the first" (-1), above n-1 the last.
+        auto clampIndex = [&](int64_t v) {
+          if (v < 0)
+            v = v < -n ? -1 : v + n;
+          return std::clamp<int64_t>(v, -1, n - 1);
+        };
+        SmallVector<int64_t> indices;
+        for (int64_t k = clampIndex(starts[i]), e = clampIndex(ends[i]); k > e; k += step)
+          indices.push_back(k);
+        x = op(GatherOp::getOperationName(),
+               {x, constantI64(indices, {static_cast<int64_t>(indices.size())})},
+               {i64("axis", *axis)});
+        continue;
+      }
       x = slice(x, *axis, starts[i], ends[i], steps[i]);
     }
     return define(node, 0, x);
