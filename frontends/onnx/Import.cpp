@@ -2233,6 +2233,14 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     auto axis = axisOf(intAttr(node, "axis", 0), rankOf(x));
     if (failed(axis))
       return failure();
+    // Constant indices are checked now; others at run time.
+    auto xt = cast<RankedTensorType>(x.getType());
+    if (const Known *k = known(node.input(1)); k && !xt.isDynamicDim(*axis)) {
+      int64_t n = xt.getDimSize(*axis);
+      for (const Sym &i : k->elems)
+        if (i.isStatic() && (i.value < -n || i.value >= n))
+          return error() << "index " << i.value << " is out of range for a dim of size " << n;
+    }
     return define(node, 0,
                   op(GatherOp::getOperationName(), {x, input(node, 1)}, {i64("axis", *axis)}));
   }

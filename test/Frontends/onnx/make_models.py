@@ -291,3 +291,14 @@ save("bad_attention_past", [
     vi("pk", F, [1, 2, 4, 8]), vi("pv", F, [1, 2, 4, 8])], [vi("y", F, None)], opset=23)
 save("bad_missing_input", [N("MatMul", ["x"], ["y"], name="MatMul_1")], [vi("x", F, [2, 2])],
      [vi("y", F, None)])
+save("bad_gather_index", [N("Gather", ["emb", "ids"], ["y"], name="Gather_2")], [],
+     [vi("y", F, None)], [init("emb", np.zeros((10, 4), np.float32)),
+                          init("ids", np.array([[1, 10]], np.int64))])
+save("bad_attention_heads", [
+    N("Attention", ["q", "k", "v"], ["y"], q_num_heads=3, kv_num_heads=3, name="attn_heads"),
+], [vi("q", F, ["B", "L", 32]), vi("k", F, ["B", "S", 32]), vi("v", F, ["B", "S", 32])],
+   [vi("y", F, None)], opset=24)
+save("bad_attention_gqa", [
+    N("Attention", ["q", "k", "v"], ["y"], q_num_heads=4, kv_num_heads=3, name="attn_gqa"),
+], [vi("q", F, ["B", "L", 24]), vi("k", F, ["B", "S", 18]), vi("v", F, ["B", "S", 18])],
+   [vi("y", F, None)], opset=24)
