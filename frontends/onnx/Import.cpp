@@ -195,7 +195,8 @@ private:
   llvm::DenseMap<Root, Root> rootMemo, argRoots;
   LogicalResult importShapeLike(const ::onnx::NodeProto &node, StringRef kind);
   FailureOr<int64_t> axisOf(int64_t axis, int64_t rank);
-  Value rank0Cast(Value v, Type to);
+  /// `v` converted to element type `to` (itself if it has it already).
+  Value castTo(Value v, Type to);
 
   MLIRContext &context;
   OpBuilder builder;
@@ -667,7 +668,7 @@ Value Importer::transpose(Value x, ArrayRef<int64_t> perm) {
             {attr("permutation", builder.getDenseI64ArrayAttr(perm))});
 }
 
-Value Importer::rank0Cast(Value v, Type to) {
+Value Importer::castTo(Value v, Type to) {
   if (!v || cast<RankedTensorType>(v.getType()).getElementType() == to)
     return v;
   return op(CastOp::getOperationName(), {v}, {attr("to", TypeAttr::get(to))});
@@ -982,15 +983,15 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
         (axes[0] != 0 && axes[0] != -1) || steps[0] == 0)
       return success();
     int64_t n = data.elems.size(), step = steps[0];
-    auto clampIdx = [&](int64_t v, bool isEnd) {
+    // NumPy/Python slice clamping, for either sign of step.
+    auto clampIdx = [&](int64_t v) {
       if (v < 0)
         v += n;
       if (step > 0)
         return std::clamp<int64_t>(v, 0, n);
       return std::clamp<int64_t>(v, -1, n - 1);
-      (void)isEnd;
     };
-    int64_t s = clampIdx(starts[0], false), e = clampIdx(ends[0], true);
+    int64_t s = clampIdx(starts[0]), e = clampIdx(ends[0]);
     Known r;
     r.elementType = data.elementType;
     for (int64_t i = s; step > 0 ? i < e : i > e; i += step)
@@ -1022,18 +1023,20 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
     const Known &a = *known(node.input(0)), &b = *known(node.input(1));
     if (a.elementType.isInteger(1))
       return success();
-    bool divByZero = false;
+    bool divByZero = false, overflow = false;
     auto fn = [&](const Sym &x, const Sym &y) -> Sym {
       if (x.isStatic() && y.isStatic()) {
         int64_t v = 0;
         if (type == "Add")
-          v = x.value + y.value;
+          overflow |= llvm::AddOverflow(x.value, y.value, v);
         else if (type == "Sub")
-          v = x.value - y.value;
+          overflow |= llvm::SubOverflow(x.value, y.value, v);
         else if (type == "Mul")
-          v = x.value * y.value;
+          overflow |= llvm::MulOverflow(x.value, y.value, v);
         else if (y.value == 0)
           divByZero = true;
+        else if (y.value == -1 && x.value == std::numeric_limits<int64_t>::min())
+          overflow = true;
         else
           v = x.value / y.value;
         return {v, Value()};
@@ -1054,6 +1057,8 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
       return success();
     if (divByZero)
       return error() << "integer division by zero";
+    if (overflow)
+      return error() << "integer overflow in shape arithmetic";
     return done(*r);
   }
 
@@ -1118,9 +1123,11 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
       int64_t start = s.elems[0].value, limit = l.elems[0].value, delta = d.elems[0].value;
       if (delta == 0)
         return error() << "Range with a zero delta";
-      int64_t n = std::max<int64_t>(0, (limit - start + delta + (delta > 0 ? -1 : 1)) / delta);
-      if (n > kMaxKnownElements)
+      __int128 count =
+          (static_cast<__int128>(limit) - start + delta + (delta > 0 ? -1 : 1)) / delta;
+      if (count > kMaxKnownElements)
         return success();
+      int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
       Known r{{n}, {}, s.elementType};
       for (int64_t i = 0; i < n; ++i)
         r.elems.push_back({start + i * delta, Value()});
@@ -1890,10 +1897,10 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     if (!isa<FloatType>(et)) {
       // Integer powers go through f64, exact for the results that fit.
       Value p = op(PowOp::getOperationName(),
-                   {rank0Cast(x, builder.getF64Type()), rank0Cast(y, builder.getF64Type())});
-      return define(node, 0, rank0Cast(p, et));
+                   {castTo(x, builder.getF64Type()), castTo(y, builder.getF64Type())});
+      return define(node, 0, castTo(p, et));
     }
-    return define(node, 0, op(PowOp::getOperationName(), {x, rank0Cast(y, et)}));
+    return define(node, 0, op(PowOp::getOperationName(), {x, castTo(y, et)}));
   }
   if (type == "And")
     return binary(AndOp::getOperationName());
@@ -1971,7 +1978,7 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     FailureOr<Type> to = elementType(intAttr(node, "to", 0), "Cast's 'to'");
     if (failed(to))
       return failure();
-    return define(node, 0, rank0Cast(input(node, 0), *to));
+    return define(node, 0, castTo(input(node, 0), *to));
   }
   if (type == "Softmax" || type == "LogSoftmax") {
     Value x = input(node, 0);
@@ -2281,7 +2288,7 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       operands.push_back(index(k->elems[0]));
     }
     Value r = op(RangeOp::getOperationName(), operands);
-    return define(node, 0, rank0Cast(r, known(node.input(0))->elementType));
+    return define(node, 0, castTo(r, known(node.input(0))->elementType));
   }
   if (type == "Trilu") {
     Value x = input(node, 0);
