@@ -2543,6 +2543,15 @@ OwningOpRef<ModuleOp> Importer::run() {
         NameLoc::get(builder.getStringAttr("node " + name + " (" + node->op_type() + ")"), fileLoc);
     if (failed(importNode(*node)))
       return nullptr;
+    for (auto [i, name] : llvm::enumerate(node->output())) {
+      if (name.empty())
+        continue;
+      const Entry &e = values[name];
+      if (!e.value && !e.known)
+        return error() << "lists output " << i << " ('" << name << "'), which " << node->op_type()
+                       << " does not produce here",
+               nullptr;
+    }
   }
   loc = fileLoc;
   SmallVector<Value> results;
