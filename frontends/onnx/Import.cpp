@@ -718,7 +718,7 @@ FailureOr<SmallVector<int64_t>> Importer::staticInts(const ::onnx::NodeProto &no
 }
 
 FailureOr<int64_t> Importer::axisOf(int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+  if (axis < -rank || axis >= rank)
     return error() << "axis " << axis << " is out of range for rank " << rank;
   return axis < 0 ? axis + rank : axis;
 }

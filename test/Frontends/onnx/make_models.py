@@ -302,3 +302,6 @@ save("bad_attention_gqa", [
     N("Attention", ["q", "k", "v"], ["y"], q_num_heads=4, kv_num_heads=3, name="attn_gqa"),
 ], [vi("q", F, ["B", "L", 24]), vi("k", F, ["B", "S", 18]), vi("v", F, ["B", "S", 18])],
    [vi("y", F, None)], opset=24)
+# Found by fuzzing: Gather from a constant scalar once read past the rank.
+save("bad_gather_scalar", [N("Gather", ["s", "i"], ["y"], name="Gather_s")], [],
+     [vi("y", T.INT64, None)], [init("s", np.int64(0)), init("i", np.int64(1))])
