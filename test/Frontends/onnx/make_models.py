@@ -305,3 +305,6 @@ save("bad_attention_gqa", [
 # Found by fuzzing: Gather from a constant scalar once read past the rank.
 save("bad_gather_scalar", [N("Gather", ["s", "i"], ["y"], name="Gather_s")], [],
      [vi("y", T.INT64, None)], [init("s", np.int64(0)), init("i", np.int64(1))])
+# Found by fuzzing: an output the op does not have once failed silently.
+save("bad_extra_output", [N("Relu", ["x"], ["y", "z"], name="Relu_2")], [vi("x", F, [2])],
+     [vi("z", F, None)])
