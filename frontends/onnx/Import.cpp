@@ -122,6 +122,9 @@ private:
   LogicalResult readOpset();
   LogicalResult sortNodes(SmallVectorImpl<const ::onnx::NodeProto *> &order);
   FailureOr<RankedTensorType> valueInfoType(const ::onnx::ValueInfoProto &info);
+  /// The dims as declared (["B", "S", "256"], "?" when unnamed), as the .heed
+  /// frontend's `heed.dims`, when any is symbolic; null otherwise.
+  Attribute dimNames(const ::onnx::ValueInfoProto &info);
   FailureOr<Type> elementType(int32_t dataType, StringRef what);
   LogicalResult importTensor(const ::onnx::TensorProto &tensor, Entry &entry);
   FailureOr<std::unique_ptr<llvm::MemoryBuffer>> readExternal(const ::onnx::TensorProto &tensor,
@@ -283,6 +286,23 @@ FailureOr<RankedTensorType> Importer::valueInfoType(const ::onnx::ValueInfoProto
     }
   }
   return RankedTensorType::get(shape, *element);
+}
+
+Attribute Importer::dimNames(const ::onnx::ValueInfoProto &info) {
+  if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape())
+    return {};
+  SmallVector<Attribute> names;
+  bool symbolic = false;
+  for (const auto &dim : info.type().tensor_type().shape().dim()) {
+    if (dim.has_dim_value()) {
+      names.push_back(builder.getStringAttr(std::to_string(dim.dim_value())));
+      continue;
+    }
+    symbolic = true;
+    names.push_back(builder.getStringAttr(
+        dim.has_dim_param() && !dim.dim_param().empty() ? dim.dim_param() : "?"));
+  }
+  return symbolic ? builder.getArrayAttr(names) : Attribute();
 }
 
 LogicalResult Importer::sortNodes(SmallVectorImpl<const ::onnx::NodeProto *> &order) {
@@ -2531,6 +2551,12 @@ OwningOpRef<ModuleOp> Importer::run() {
     }
     func.setArgAttr(i, "heed.name", builder.getStringAttr(name));
   }
+  for (auto [i, in] :
+       llvm::enumerate(llvm::make_filter_range(graph.input(), [&](const ::onnx::ValueInfoProto &v) {
+         return !initializerNames.count(v.name());
+       })))
+    if (Attribute dims = dimNames(in))
+      func.setArgAttr(i, "heed.dims", dims);
   for (const auto &init : graph.initializer()) {
     loc = NameLoc::get(builder.getStringAttr("initializer '" + init.name() + "'"), fileLoc);
     if (failed(importTensor(init, values[init.name()])))
@@ -2563,8 +2589,11 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
   func::ReturnOp::create(builder, fileLoc, results);
   func.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
-  for (auto [i, out] : llvm::enumerate(graph.output()))
+  for (auto [i, out] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, "heed.name", builder.getStringAttr(out.name()));
+    if (Attribute dims = dimNames(out))
+      func.setResultAttr(i, "heed.dims", dims);
+  }
   // Shape plumbing leaves unused dims and index arithmetic behind.
   for (Operation &o : llvm::make_early_inc_range(llvm::reverse(body->getOperations())))
     if (isOpTriviallyDead(&o))
