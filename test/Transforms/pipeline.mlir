@@ -9,7 +9,7 @@
 // EXAMPLE: heed.additive_attention %{{.*}} {mask_kind = #heed<mask lengths>, return_weights}
 // EXAMPLE-LABEL: func.func @luong_dot
 // EXAMPLE-NOT: heed.mul
-// EXAMPLE: %[[O:.*]] = heed.attention %{{.*}}, %[[H:.*]], %[[H]] {scale = 1.000000e+00 : f32} : (tensor<?x1x?xf32>, tensor<?x?x256xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>
+// EXAMPLE: %[[O:.*]] = heed.attention %{{.*}}, %[[H:.*]], %[[H]] {scale = 1.000000e+00 : f32} : (tensor<?x1x256xf32>, tensor<?x?x256xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>
 // EXAMPLE: heed.reshape %[[O]]
 
 // The example's @attend before fusion, as a frontend spells it out.
