@@ -150,8 +150,10 @@ private:
   OwningOpRef<ModuleOp> module;
 
   std::unique_ptr<::heed::TensorFile> weights;
-  std::string weightsPath;
+  std::string weightsPath; // resolved against the model file's folder
+  std::string weightsName; // as the model spells it
   SMLoc weightsLoc;
+  SMLoc modelLoc;
   llvm::StringSet<> usedWeights;
 
   // The function being built.
@@ -164,6 +166,13 @@ private:
   };
   std::vector<std::map<std::string, Binding>> scopes;
   int scanDepth = 0;
+  int depth = 0; // expression and scan nesting
+  static constexpr int kMaxDepth = 128;
+  struct Nesting {
+    int &depth;
+    explicit Nesting(int &depth) : depth(depth) { ++depth; }
+    ~Nesting() { --depth; }
+  };
   unsigned pendingTargets = 1;
 
   //===--------------------------------------------------------------------===//
@@ -297,8 +306,9 @@ private:
     if (name == "_")
       return success();
     if (const Binding *previous = lookup(name)) {
-      error(at) << "'" << name << "' is already defined";
-      emitRemark(loc(previous->loc)) << "'" << name << "' was defined here";
+      auto diag = error(at);
+      diag << "'" << name << "' is already defined";
+      diag.attachNote(loc(previous->loc)) << "'" << name << "' was defined here";
       return failure();
     }
     scopes.back()[name.str()] = Binding{std::move(val), at};
@@ -321,13 +331,42 @@ private:
     Operation *op = builder.create(state);
     auto infer = dyn_cast<InferTypeOpInterface>(op);
     SmallVector<Type> types;
-    if (!infer ||
-        failed(infer.inferReturnTypes(context, location, op->getOperands(),
-                                      op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-                                      op->getRegions(), types)) ||
-        types.size() != numResults) {
+    if (!infer) {
       op->erase();
+      return fail(at, "internal error: '" + name + "' has no shape inference");
+    }
+    // The op's shape rules say what is wrong; say it in the model's terms,
+    // with the operand types, at the construct.
+    std::string why;
+    LogicalResult inferred = failure();
+    {
+      ScopedDiagnosticHandler capture(context, [&](Diagnostic &diag) {
+        if (why.empty())
+          why = diag.str();
+        return success();
+      });
+      inferred =
+          infer.inferReturnTypes(context, location, op->getOperands(), op->getRawDictionaryAttrs(),
+                                 op->getPropertiesStorage(), op->getRegions(), types);
+    }
+    if (failed(inferred)) {
+      SmallVector<Type> operandTypes(op->getOperandTypes());
+      op->erase();
+      std::string prefix = "'" + name.str() + "' op ";
+      if (StringRef(why).starts_with(prefix))
+        why = why.substr(prefix.size());
+      if (why.empty())
+        why = "the shapes do not fit";
+      auto diag = error(at);
+      diag << name.drop_front(5) << ": " << why << " (operands ";
+      llvm::interleave(operandTypes, diag, [&](Type t) { diag << typeString(t); }, ", ");
+      diag << ")";
       return failure();
+    }
+    if (types.size() != numResults) {
+      op->erase();
+      return fail(at, "internal error: '" + name + "' gives " + Twine(types.size()) +
+                          " results, expected " + Twine(numResults));
     }
     for (auto [result, type] : llvm::zip(op->getResults(), types))
       result.setType(type);
@@ -351,6 +390,24 @@ private:
     return build1(at, "heed.reshape", input, {attr("shape", builder.getDenseI64ArrayAttr(shape))});
   }
   static RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+  static int64_t lastDim(Value v) {
+    auto type = tensorType(v);
+    return type.getRank() ? type.getShape().back() : kDyn;
+  }
+  LogicalResult requireQuery(Call &c, Value q) {
+    if (tensorType(q).getRank() < 1)
+      return fail(c.loc, "'" + c.name + "' needs a query [B, D] or [..., L, D], found " +
+                             typeString(q.getType()));
+    return success();
+  }
+  /// Attention operands have at least [L, D].
+  LogicalResult requireRank2(Call &c, std::initializer_list<Value> values) {
+    for (Value v : values)
+      if (tensorType(v).getRank() < 2)
+        return fail(c.loc, "'" + c.name + "' needs tensors of rank >= 2 ([..., L, D]), found " +
+                               typeString(v.getType()));
+    return success();
+  }
 
   /// A literal number as a rank-0 tensor of `like`'s element type.
   FailureOr<Value> scalarTensor(const Val &literal, Type element) {
@@ -387,7 +444,7 @@ private:
     const ::heed::TensorView *view = weights->find(name.str());
     if (!view) {
       auto diag = error(at);
-      diag << "weight '" << name << "' is not in the weights file '" << weightsPath << "'";
+      diag << "weight '" << name << "' is not in the weights file '" << weightsName << "'";
       // Suggest names that share the prefix, the usual typo.
       std::string prefix =
           name.str().substr(0, name.rfind('.') == StringRef::npos ? 0 : name.rfind('.') + 1);
@@ -1267,6 +1324,8 @@ private:
   /// heed.attention; a [B, D] query (one decoder step) is attended as [B, 1, D].
   FailureOr<Val> attention(Call &c, Value q, Value k, Value v, double scale, int64_t heads,
                            int64_t kvHeads, uint32_t maskKind, Value mask, CausalAlign align) {
+    if (failed(requireQuery(c, q)) || failed(requireRank2(c, {k, v})))
+      return failure();
     bool step = tensorType(q).getRank() == 2 && tensorType(k).getRank() == 3;
     if (step) {
       auto q3 = reshape(
@@ -1297,7 +1356,7 @@ private:
       return failure();
     SmallVector<Value> results((*op)->getResults());
     if (step) {
-      int64_t dv = tensorType(results[0]).getShape().back();
+      int64_t dv = lastDim(results[0]);
       auto out = reshape(c.loc, results[0], {0, dv == kDyn ? -1 : dv});
       if (failed(out))
         return failure();
@@ -1316,7 +1375,7 @@ private:
   FailureOr<double> defaultScale(Call &c, Value q, int64_t heads) {
     if (get(c, "scale"))
       return numberArg(c, "scale", std::nullopt);
-    int64_t d = tensorType(q).getShape().back();
+    int64_t d = lastDim(q);
     if (d == kDyn || (heads && d % heads))
       return fail(c.loc, "'" + c.name + "' cannot derive 1/sqrt(d) from the query " +
                              typeString(q.getType()) + "; give 'scale'");
@@ -1344,8 +1403,10 @@ private:
     Value mask;
     if (failed(maskArgs(c, kind, mask, false)))
       return failure();
-    int64_t a = tensorType(keys).getShape().back();
-    int64_t dq = tensorType(q).getShape().back();
+    if (failed(requireQuery(c, q)) || failed(requireRank2(c, {keys, values})))
+      return failure();
+    int64_t a = lastDim(keys);
+    int64_t dq = lastDim(q);
     SmallVector<int64_t> wq{a, dq}, vs{a};
     std::string what = c.name + " with query " + typeString(q.getType()) + " and keys " +
                        typeString(keys.getType());
@@ -1615,7 +1676,14 @@ LogicalResult Importer::bindArgs(Call &call, const BuiltinInfo &info) {
 // Expressions
 //===----------------------------------------------------------------------===//
 
-FailureOr<Val> Importer::parseExpr() { return parseComparison(); }
+FailureOr<Val> Importer::parseExpr() {
+  // Hostile files must not exhaust the stack.
+  Nesting nesting(depth);
+  if (depth > kMaxDepth)
+    return fail(tok.loc(),
+                "expression nested too deeply (more than " + Twine(kMaxDepth) + " levels)");
+  return parseComparison();
+}
 
 FailureOr<Val> Importer::parseComparison() {
   auto lhs = parseAdditive();
@@ -1669,6 +1737,10 @@ FailureOr<Val> Importer::parseMultiplicative() {
 
 FailureOr<Val> Importer::parseUnary() {
   if (tok.is(Token::minus)) {
+    Nesting nesting(depth);
+    if (depth > kMaxDepth)
+      return fail(tok.loc(),
+                  "expression nested too deeply (more than " + Twine(kMaxDepth) + " levels)");
     SMLoc at = tok.loc();
     advance();
     auto operand = parseUnary();
@@ -1778,7 +1850,9 @@ FailureOr<Val> Importer::parseCall(Token name) {
   pendingTargets = 1;
   auto it = builtins().find(call.name);
   if (it == builtins().end()) {
-    // Near misses: a known builtin with the same first letters.
+    if (lookup(name.spelling))
+      return fail(name.loc(), "'" + call.name + "' is a value, not a function");
+    // Near misses: a known builtin a letter or two away.
     auto diag = error(name.loc());
     diag << "unknown function '" << call.name << "'";
     for (auto &entry : builtins()) {
@@ -1960,8 +2034,6 @@ LogicalResult Importer::parseLet() {
     auto name = expectIdentifier("a name to define");
     if (failed(name))
       return failure();
-    if (builtins().count(*name))
-      return fail(at, "'" + *name + "' is a builtin and cannot be redefined");
     targets.emplace_back(*name, at);
     if (!tok.is(Token::comma))
       break;
@@ -1999,6 +2071,9 @@ LogicalResult Importer::parseLet() {
 }
 
 FailureOr<Val> Importer::parseScan(SMLoc at) {
+  Nesting nesting(depth);
+  if (depth > kMaxDepth)
+    return fail(at, "scans nested too deeply");
   // scan (NAME [: TYPE] = EXPR, ...) [over (NAME in EXPR, ...)] [steps EXPR] [reverse] { ... }
   if (failed(expect(Token::lparen, "'(' and the carried values of the scan")))
     return failure();
@@ -2133,11 +2208,25 @@ FailureOr<Val> Importer::parseScan(SMLoc at) {
       return fail(yieldLoc, "the scan carries " + std::to_string(carries.size()) +
                                 " values but the step yields " + std::to_string(yielded.size()));
     for (auto [i, carry] : llvm::enumerate(carries)) {
-      if (!isRefinementOf(TypeRange(carry.type), TypeRange(yielded[i].getType())))
-        return fail(yieldLoc, "the step yields " + typeString(yielded[i].getType()) + " for '" +
-                                  carry.name + "', carried as " + typeString(carry.type) +
-                                  "; declare a more general type, e.g. " + carry.name +
-                                  ": f32[B, ?, 32] = ...");
+      if (isRefinementOf(TypeRange(carry.type), TypeRange(yielded[i].getType())))
+        continue;
+      // Suggest the carried type with the dims that change made dynamic.
+      auto carried = cast<RankedTensorType>(carry.type);
+      auto step = dyn_cast<RankedTensorType>(yielded[i].getType());
+      std::string suggestion;
+      if (step && step.getRank() == carried.getRank() &&
+          step.getElementType() == carried.getElementType()) {
+        SmallVector<int64_t> general(carried.getShape());
+        for (auto [d, other] : llvm::zip(general, step.getShape()))
+          if (d != other)
+            d = kDyn;
+        suggestion = "; declare it with a more general type: " + carry.name + ": " +
+                     typeString(RankedTensorType::get(general, carried.getElementType())) +
+                     " = ...";
+      }
+      return fail(yieldLoc, "the step yields " + typeString(yielded[i].getType()) + " for '" +
+                                carry.name + "', carried as " + typeString(carry.type) +
+                                suggestion);
     }
     mlir::heed::YieldOp::create(builder, loc(yieldLoc), yielded);
   }
@@ -2360,6 +2449,7 @@ LogicalResult Importer::parseHeader() {
   if (failed(name))
     return failure();
   module = ModuleOp::create(loc(nameLoc), StringRef(*name));
+  modelLoc = nameLoc;
   if (!tok.isKeyword("weights"))
     return success();
   advance();
@@ -2378,8 +2468,13 @@ LogicalResult Importer::parseHeader() {
   weightsPath = std::string(resolved);
   std::string message;
   weights = ::heed::TensorFile::open(weightsPath, message);
-  if (!weights)
+  if (!weights) {
+    // Name the file as the model spells it; the location shows which model.
+    if (StringRef(message).starts_with(weightsPath))
+      message = path + message.substr(weightsPath.size());
     return fail(weightsLoc, "cannot load weights: " + message);
+  }
+  weightsName = path;
   (*module)->setAttr("heed.weights", builder.getStringAttr(weightsPath));
   return success();
 }
@@ -2399,7 +2494,8 @@ OwningOpRef<ModuleOp> Importer::run() {
       return nullptr;
   }
   if (module->getBody()->empty()) {
-    fail(tok.loc(), "expected at least one 'func'");
+    fail(modelLoc, "model '" + module->getName().value_or("").str() +
+                       "' has no functions; expected at least one 'func'");
     return nullptr;
   }
   if (weights) {
@@ -2426,6 +2522,22 @@ OwningOpRef<ModuleOp> Importer::run() {
 OwningOpRef<ModuleOp> mlir::heed::native::importModel(llvm::SourceMgr &sourceMgr,
                                                       MLIRContext &context) {
   context.loadDialect<mlir::heed::HeedDialect, func::FuncDialect, arith::ArithDialect>();
-  Importer importer(sourceMgr, context);
-  return importer.run();
+  // Every failure must say why: count the errors on their way to the tool's handler.
+  unsigned errors = 0;
+  OwningOpRef<ModuleOp> module;
+  {
+    ScopedDiagnosticHandler counter(&context, [&](Diagnostic &diag) {
+      if (diag.getSeverity() == DiagnosticSeverity::Error)
+        ++errors;
+      return failure(); // not handled: the tool's handler prints it
+    });
+    Importer importer(sourceMgr, context);
+    module = importer.run();
+  }
+  if (!module && errors == 0) {
+    StringRef path = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferIdentifier();
+    emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << "internal error: the .heed import failed without a message";
+  }
+  return module;
 }
