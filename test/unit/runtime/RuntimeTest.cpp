@@ -10,6 +10,7 @@
 #include "compiler/driver/Driver.h"
 #include "compiler/targets/Targets.h"
 #include "heed/heed.h"
+#include "heed/heed.hpp"
 #include "runtime/module/Format.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -181,6 +182,31 @@ TEST(Runtime, SurvivesEveryCorruptedByte) {
       rejected += loadAndRun(r.rt, b) != HEED_OK;
     }
   EXPECT_GT(rejected, 0u);
+}
+
+TEST(Runtime, CppWrapper) {
+  heed::Runtime rt;
+  ASSERT_TRUE(heed::Runtime::create("cpu", rt));
+  std::string bytes = compile(kModel);
+  heed::Module m;
+  ASSERT_TRUE(rt.load(bytes.data(), bytes.size(), "t", m));
+  heed::Function f;
+  ASSERT_TRUE(m.function("", f));
+  EXPECT_EQ(f.inputCount(), 2u);
+  int64_t ids[] = {1};
+  heed::Tensor a = heed::Tensor::make(HEED_I64, {1, 1}, ids);
+  heed::Tensor x = heed::Tensor::make(HEED_F32, {1, 4});
+  std::vector<heed::Tensor> out;
+  heed::Status st = f.invoke({&a, &x}, out);
+  ASSERT_TRUE(st) << st.message;
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].shape(), (std::vector<int64_t>{1, 1, 4}));
+  EXPECT_FLOAT_EQ(out[0].data<float>()[3], 8.0f);
+  st = f.invoke({&a}, out);
+  EXPECT_EQ(st.code, HEED_INVALID_ARGUMENT);
+  EXPECT_NE(st.message.find("expects 2 inputs, got 1"), std::string::npos) << st.message;
+  heed::Module missing;
+  EXPECT_EQ(rt.load("/nonexistent.heedm", missing).code, HEED_NOT_FOUND);
 }
 
 } // namespace
