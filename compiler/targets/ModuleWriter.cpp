@@ -29,6 +29,7 @@
 #endif
 
 #include <cstring>
+#include <unistd.h>
 #include <zlib.h>
 
 using namespace mlir;
@@ -479,13 +480,24 @@ LogicalResult mlir::heed::writeModuleFile(ModuleOp module, StringRef target, Str
   std::string bytes;
   if (failed(serializeModule(module, target, bytes)))
     return failure();
+  // Written beside the target and renamed over it: a runtime that has the old file mapped keeps
+  // its pages (an in-place rewrite would SIGBUS it).
+  std::string temp = (outputPath + ".tmp" + llvm::Twine(::getpid())).str();
   std::error_code ec;
-  llvm::raw_fd_ostream os(outputPath, ec, llvm::sys::fs::OF_None);
-  if (ec)
+  {
+    llvm::raw_fd_ostream os(temp, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return emitError(module.getLoc()) << "cannot write '" << outputPath << "': " << ec.message();
+    os.write(bytes.data(), bytes.size());
+    os.close();
+    if (os.has_error()) {
+      llvm::sys::fs::remove(temp);
+      return emitError(module.getLoc()) << "cannot write '" << outputPath << "'";
+    }
+  }
+  if ((ec = llvm::sys::fs::rename(temp, outputPath))) {
+    llvm::sys::fs::remove(temp);
     return emitError(module.getLoc()) << "cannot write '" << outputPath << "': " << ec.message();
-  os.write(bytes.data(), bytes.size());
-  os.close();
-  if (os.has_error())
-    return emitError(module.getLoc()) << "cannot write '" << outputPath << "'";
+  }
   return success();
 }

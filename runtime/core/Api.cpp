@@ -10,8 +10,12 @@
 #include "runtime/drivers/Driver.h"
 
 #include <cstring>
-#include <fstream>
 #include <new>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace heed::rt;
 
@@ -196,11 +200,23 @@ heed_status heed_module_load_file(heed_runtime *runtime, const char *path, heed_
   return guard([&] {
     if (!runtime || !path || !out)
       fail(ErrorKind::invalidArgument, "heed_module_load_file: null argument");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    // Mapped read-only: weights are views into the page cache, loaded once and shared.
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
       fail(ErrorKind::notFound, std::string(path) + ": cannot open module file");
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return finishModule(runtime, loadModule(bytes.data(), bytes.size(), path), out);
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      fail(ErrorKind::notFound, std::string(path) + ": not a regular file");
+    }
+    size_t size = size_t(st.st_size);
+    void *map = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    ::close(fd);
+    if (map == MAP_FAILED)
+      return finishModule(runtime, loadModule("", 0, path), out); // reports the short file
+    std::shared_ptr<uint8_t> owner(static_cast<uint8_t *>(map),
+                                   [size](uint8_t *p) { ::munmap(p, size); });
+    return finishModule(runtime, loadModule(map, size, path, owner), out);
   });
 }
 

@@ -240,7 +240,8 @@ struct Loader {
 
 } // namespace
 
-std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name) {
+std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name,
+                                   std::shared_ptr<uint8_t> owner) {
   using namespace format;
   if (size < kHeaderSize)
     bad(name, "file is " + std::to_string(size) + " bytes, shorter than the " +
@@ -264,15 +265,21 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
 
   auto module = std::make_unique<Module>();
   module->name = name;
-  size_t rounded = (size + 63) / 64 * 64;
-  void *p = std::aligned_alloc(64, rounded);
-  if (!p)
-    throw std::bad_alloc();
-  module->storage =
-      std::shared_ptr<uint8_t>(static_cast<uint8_t *>(p), [](uint8_t *q) { std::free(q); });
   module->size = size;
-  uint8_t *bytes = module->storage.get();
-  std::memcpy(bytes, data, size);
+  uint8_t *bytes;
+  if (owner && reinterpret_cast<uintptr_t>(data) % kDataAlignment == 0) {
+    module->storage = std::move(owner); // zero-copy: constants view the mapping
+    bytes = const_cast<uint8_t *>(static_cast<const uint8_t *>(data));
+  } else {
+    size_t rounded = (size + 63) / 64 * 64;
+    void *p = std::aligned_alloc(64, rounded);
+    if (!p)
+      throw std::bad_alloc();
+    module->storage =
+        std::shared_ptr<uint8_t>(static_cast<uint8_t *>(p), [](uint8_t *q) { std::free(q); });
+    bytes = module->storage.get();
+    std::memcpy(bytes, data, size);
+  }
 
   uLong crc = crc32(0L, Z_NULL, 0);
   for (uint64_t off = kHeaderSize; off < size;) {
