@@ -4,6 +4,7 @@
 
 #include <dnnl.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 
@@ -88,6 +89,14 @@ int64_t OpCtx::axis(int64_t a, int64_t rank) const {
   if (r < 0 || r >= rank)
     fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
   return r;
+}
+
+bool useDnnlPrimitives() {
+  static const bool use = [] {
+    const char *v = std::getenv("HEED_CPU_NO_DNNL");
+    return !(v && *v && std::string(v) != "0");
+  }();
+  return use;
 }
 
 //===----------------------------------------------------------------------===//

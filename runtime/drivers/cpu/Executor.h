@@ -70,6 +70,10 @@ private:
   std::vector<Kernel> kernels;
 };
 
+/// Whether f32 softmax / layer norm / eltwise go to oneDNN primitives (default) or Heed's own
+/// loops (HEED_CPU_NO_DNNL=1, for comparisons).
+bool useDnnlPrimitives();
+
 /// y[M,N] = op(A)[M,K] * op(B)[K,N] (+ beta*y), row-major, via oneDNN's sgemm.
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
           int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
