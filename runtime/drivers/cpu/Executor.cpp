@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <mutex>
 
 namespace heed::rt::cpu {
 
@@ -484,10 +485,14 @@ public:
   void prepare(const Module &module) override { executor.prepare(module); }
   std::vector<Tensor> invoke(const Module &module, const Function &function,
                              const std::vector<Tensor> &inputs, RunStats &stats) override {
+    // One invocation at a time per runtime (the executor keeps per-run statistics); kernels
+    // parallelise inside. Use one heed_runtime per thread for concurrent requests.
+    std::lock_guard<std::mutex> lock(mutex);
     return executor.invoke(module, function, inputs, stats);
   }
 
 private:
+  std::mutex mutex;
   Executor executor;
 };
 } // namespace

@@ -93,7 +93,10 @@ HEED_API const void *heed_tensor_data(const heed_tensor *tensor);
 
 /* Runs `function`. Index (scalar) inputs are passed as rank-0 i64 tensors.
  * `outputs` receives heed_function_output_count new tensors, each to be
- * destroyed by the caller. */
+ * destroyed by the caller (an output may share memory with the module's
+ * constants; it stays valid after the module is destroyed). Calls on one
+ * heed_runtime are serialised; use one runtime per thread to run requests
+ * concurrently. Statistics of the last call: heed_function_stats. */
 HEED_API heed_status heed_function_invoke(heed_function *function, heed_tensor *const *inputs,
                                  size_t input_count, heed_tensor **outputs, size_t output_count);
 
