@@ -12,6 +12,7 @@
 #include "heed/heed.h"
 #include "heed/heed.hpp"
 #include "runtime/module/Format.h"
+#include "runtime/module/heed_module_generated.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -19,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 #include <zlib.h>
@@ -207,6 +209,141 @@ TEST(Runtime, CppWrapper) {
   EXPECT_NE(st.message.find("expects 2 inputs, got 1"), std::string::npos) << st.message;
   heed::Module missing;
   EXPECT_EQ(rt.load("/nonexistent.heedm", missing).code, HEED_NOT_FOUND);
+}
+
+/// A module built by hand: `build` fills the FlatBuffer; the data section holds `data`.
+template <typename Build> std::string handMade(Build build, const std::vector<uint8_t> &data = {}) {
+  flatbuffers::FlatBufferBuilder fbb;
+  heed::fb::FinishModuleBuffer(fbb, build(fbb));
+  heed::format::Header h{};
+  std::memcpy(h.magic, heed::format::kMagic, 8);
+  h.version = heed::format::kVersion;
+  h.payloadOffset = 64;
+  h.payloadSize = fbb.GetSize();
+  h.dataOffset = (64 + h.payloadSize + 63) / 64 * 64;
+  h.dataSize = data.size();
+  std::string bytes(h.dataOffset + h.dataSize, '\0');
+  std::memcpy(&bytes[64], fbb.GetBufferPointer(), fbb.GetSize());
+  if (!data.empty())
+    std::memcpy(&bytes[h.dataOffset], data.data(), data.size());
+  std::memcpy(&bytes[0], &h, sizeof h);
+  reseal(bytes);
+  return bytes;
+}
+
+/// One function `f(%0: tensor<4xf32>) -> %result` whose plan is `ops`.
+std::string oneFunction(
+    std::function<std::vector<flatbuffers::Offset<heed::fb::Op>>(flatbuffers::FlatBufferBuilder &)>
+        ops,
+    int32_t result, int32_t numValues = 2,
+    std::function<
+        std::vector<flatbuffers::Offset<heed::fb::Constant>>(flatbuffers::FlatBufferBuilder &)>
+        constants = nullptr,
+    const std::vector<uint8_t> &data = {}) {
+  return handMade(
+      [&](flatbuffers::FlatBufferBuilder &fbb) {
+        std::vector<flatbuffers::Offset<heed::fb::ValueType>> values;
+        std::vector<int64_t> dims{4};
+        for (int32_t i = 0; i < numValues; ++i)
+          values.push_back(heed::fb::CreateValueTypeDirect(fbb, heed::fb::DType_f32, &dims));
+        auto planOps = ops(fbb);
+        std::vector<int32_t> args, yields;
+        auto plan = heed::fb::CreatePlanDirect(fbb, &args, &planOps, &yields);
+        std::vector<int32_t> inputs{0}, outputs{result};
+        auto fn =
+            heed::fb::CreateFunctionDirect(fbb, "f", &values, &inputs, nullptr, &outputs, plan);
+        std::vector<flatbuffers::Offset<heed::fb::Function>> fns{fn};
+        std::vector<flatbuffers::Offset<heed::fb::Constant>> consts;
+        if (constants)
+          consts = constants(fbb);
+        return heed::fb::CreateModuleDirect(fbb, "test", "cpu", &fns, &consts);
+      },
+      data);
+}
+
+std::string loadError(const std::string &bytes) {
+  Runtime r;
+  heed_module *m = nullptr;
+  heed_status st = heed_module_load_memory(r.rt, bytes.data(), bytes.size(), "hand", &m);
+  heed_module_destroy(m);
+  return st == HEED_OK ? "loaded" : heed_last_error();
+}
+
+flatbuffers::Offset<heed::fb::Op> op(flatbuffers::FlatBufferBuilder &fbb, const char *kind,
+                                     std::vector<int32_t> operands, std::vector<int32_t> results,
+                                     std::vector<flatbuffers::Offset<heed::fb::Attr>> attrs = {}) {
+  return heed::fb::CreateOpDirect(fbb, kind, &operands, &results, &attrs, "m.mlir:3:5");
+}
+
+TEST(Loader, SemanticChecks) {
+  // A well-formed plan loads.
+  EXPECT_EQ(loadError(oneFunction(
+                [](auto &fbb) { return std::vector{op(fbb, "heed.exp", {0}, {1})}; }, 1)),
+            "loaded");
+  EXPECT_NE(loadError(oneFunction(
+                          [](auto &fbb) { return std::vector{op(fbb, "heed.exp", {99}, {1})}; }, 1))
+                .find("m.mlir:3:5: 'heed.exp': value id 99 out of range"),
+            std::string::npos);
+  EXPECT_NE(loadError(oneFunction(
+                          [](auto &fbb) { return std::vector{op(fbb, "heed.exp", {1}, {1})}; }, 1))
+                .find("used before it is defined"),
+            std::string::npos);
+  EXPECT_NE(loadError(oneFunction(
+                          [](auto &fbb) { return std::vector{op(fbb, "heed.exp", {0}, {0})}; }, 0))
+                .find("defined twice"),
+            std::string::npos);
+  EXPECT_NE(
+      loadError(
+          oneFunction([](auto &fbb) { return std::vector{op(fbb, "heed.bogus", {0}, {1})}; }, 1))
+          .find("'heed.bogus': unknown op kind"),
+      std::string::npos);
+  EXPECT_NE(loadError(oneFunction(
+                          [](auto &fbb) { return std::vector{op(fbb, "heed.exp", {0}, {1})}; }, 7))
+                .find("outputs of function 'f': value id 7 out of range"),
+            std::string::npos);
+  // Operand segments must add up to the operand count.
+  EXPECT_NE(loadError(oneFunction(
+                          [](auto &fbb) {
+                            std::vector<int64_t> seg{1, 5};
+                            std::vector attrs{
+                                heed::fb::CreateAttrDirect(fbb, "operandSegmentSizes", &seg)};
+                            return std::vector{op(fbb, "heed.layer_norm", {0}, {1}, attrs)};
+                          },
+                          1))
+                .find("bad operand segments"),
+            std::string::npos);
+  // Constants: in range, sized by their dims, inside the data section.
+  auto constantOp = [](int64_t index) {
+    return [index](auto &fbb) {
+      std::vector<int64_t> c{index};
+      std::vector attrs{heed::fb::CreateAttrDirect(fbb, "constant", &c)};
+      return std::vector{op(fbb, "heed.constant", {}, {1}, attrs)};
+    };
+  };
+  auto constant = [](std::vector<int64_t> dims, uint64_t offset, uint64_t bytes) {
+    return [=](auto &fbb) {
+      return std::vector{
+          heed::fb::CreateConstantDirect(fbb, "w", heed::fb::DType_f32, &dims, offset, bytes)};
+    };
+  };
+  std::vector<uint8_t> data(16, 0);
+  EXPECT_EQ(loadError(oneFunction(constantOp(0), 1, 2, constant({4}, 0, 16), data)), "loaded");
+  EXPECT_NE(loadError(oneFunction(constantOp(3), 1, 2, constant({4}, 0, 16), data))
+                .find("constant index 3 out of range"),
+            std::string::npos);
+  EXPECT_NE(loadError(oneFunction(constantOp(0), 1, 2, constant({5}, 0, 16), data))
+                .find("constant 'w' holds 16 bytes, its dims need 20"),
+            std::string::npos);
+  EXPECT_NE(loadError(oneFunction(constantOp(0), 1, 2, constant({4}, 64, 16), data))
+                .find("constant 'w' lies outside the data section"),
+            std::string::npos);
+  EXPECT_NE(
+      loadError(oneFunction(constantOp(0), 1, 2, constant({int64_t(1) << 62, 4}, 0, 16), data))
+          .find("constant 'w' has invalid dims"),
+      std::string::npos);
+  EXPECT_NE(loadError(oneFunction(constantOp(0), 1, 2, constant({-1}, 0, 16), data))
+                .find("constant 'w' has invalid dims"),
+            std::string::npos);
 }
 
 } // namespace
