@@ -363,4 +363,22 @@ heed_status heed_function_stats(const heed_function *f, heed_stats *out) {
   return HEED_OK;
 }
 
+size_t heed_function_profile_count(const heed_function *f) {
+  return f ? f->stats.profile.size() : 0;
+}
+
+heed_status heed_function_profile_entry(const heed_function *f, size_t index, const char **kind,
+                                        double *milliseconds, uint64_t *calls) {
+  if (!f || index >= f->stats.profile.size())
+    return setError(HEED_INVALID_ARGUMENT, "heed_function_profile_entry: no such entry");
+  const OpProfile &p = f->stats.profile[index];
+  if (kind)
+    *kind = p.kind.c_str();
+  if (milliseconds)
+    *milliseconds = p.milliseconds;
+  if (calls)
+    *calls = p.calls;
+  return HEED_OK;
+}
+
 } // extern "C"

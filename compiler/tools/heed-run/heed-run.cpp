@@ -486,6 +486,14 @@ int main(int argc, char **argv) {
                  << llvm::format("%.3f", sorted.front()) << " ms, ops " << stats.ops_executed
                  << ", allocated " << stats.bytes_allocated << " B, peak live " << stats.peak_bytes
                  << " B\n";
+    for (size_t i = 0, n = heed_function_profile_count(fn); i < n && i < 10; ++i) {
+      const char *kind = nullptr;
+      double ms = 0;
+      uint64_t calls = 0;
+      heed_function_profile_entry(fn, i, &kind, &ms, &calls);
+      llvm::outs() << llvm::format("  %-28s %10.3f ms %8llu calls\n", kind, ms,
+                                   (unsigned long long)calls);
+    }
   }
   return ok ? 0 : 1;
 }

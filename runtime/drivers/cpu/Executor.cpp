@@ -4,6 +4,8 @@
 
 #include <dnnl.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -434,9 +436,16 @@ void Executor::runPlan(const Module &module, const Function &function, const Pla
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     const PlanOp &op = plan.ops[i];
     OpCtx ctx{*this, module, function, op, slots};
+    auto start = std::chrono::steady_clock::now();
     kernels[size_t(op.kindId)](ctx);
-    if (stats)
+    if (stats) {
       ++stats->opsExecuted;
+      OpProfile &p = profile[size_t(op.kindId)];
+      p.milliseconds +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+      ++p.calls;
+    }
     for (int32_t id : plan.releaseAfter[i]) {
       Slot &s = slots[size_t(id)];
       if (s.t.storage && s.t.storage.use_count() == 1 && liveBytes >= s.t.bytes())
@@ -462,8 +471,16 @@ std::vector<Tensor> Executor::invoke(const Module &module, const Function &funct
   runStats = RunStats();
   stats = &runStats;
   liveBytes = 0;
+  profile.assign(kernels.size(), OpProfile());
   runPlan(module, function, function.plan, slots);
   stats = nullptr;
+  for (size_t k = 0; k < profile.size(); ++k)
+    if (profile[k].calls) {
+      profile[k].kind = knownOpKinds()[k];
+      runStats.profile.push_back(profile[k]);
+    }
+  std::sort(runStats.profile.begin(), runStats.profile.end(),
+            [](const OpProfile &a, const OpProfile &b) { return a.milliseconds > b.milliseconds; });
   std::vector<Tensor> outputs;
   for (int32_t id : function.outputs) {
     Slot &s = slots[size_t(id)];

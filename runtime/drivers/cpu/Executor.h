@@ -65,6 +65,7 @@ public:
                std::vector<Slot> &slots);
   RunStats *stats = nullptr;
   uint64_t liveBytes = 0;
+  std::vector<OpProfile> profile; // indexed by kind id during a run
 
 private:
   std::vector<Kernel> kernels;

@@ -61,16 +61,18 @@ HEED_API size_t heed_dtype_size(heed_dtype dtype);
 HEED_API heed_status heed_runtime_create(const char *device, heed_runtime **out);
 HEED_API void heed_runtime_destroy(heed_runtime *runtime);
 
-HEED_API heed_status heed_module_load_file(heed_runtime *runtime, const char *path, heed_module **out);
+HEED_API heed_status heed_module_load_file(heed_runtime *runtime, const char *path,
+                                           heed_module **out);
 /* Copies `size` bytes; `name` appears in messages. */
 HEED_API heed_status heed_module_load_memory(heed_runtime *runtime, const void *data, size_t size,
-                                    const char *name, heed_module **out);
+                                             const char *name, heed_module **out);
 HEED_API void heed_module_destroy(heed_module *module);
 
 HEED_API size_t heed_module_function_count(const heed_module *module);
 HEED_API heed_function *heed_module_function_at(heed_module *module, size_t index);
 /* NULL name: the only function, or `main`. */
-HEED_API heed_status heed_module_find_function(heed_module *module, const char *name, heed_function **out);
+HEED_API heed_status heed_module_find_function(heed_module *module, const char *name,
+                                               heed_function **out);
 
 HEED_API const char *heed_function_name(const heed_function *function);
 HEED_API size_t heed_function_input_count(const heed_function *function);
@@ -82,7 +84,7 @@ HEED_API const char *heed_function_output_type(const heed_function *function, si
 
 /* Creates a tensor; `data` (may be NULL: zeros) is copied. */
 HEED_API heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
-                               const void *data, heed_tensor **out);
+                                        const void *data, heed_tensor **out);
 HEED_API void heed_tensor_destroy(heed_tensor *tensor);
 HEED_API heed_dtype heed_tensor_dtype(const heed_tensor *tensor);
 HEED_API size_t heed_tensor_rank(const heed_tensor *tensor);
@@ -98,7 +100,8 @@ HEED_API const void *heed_tensor_data(const heed_tensor *tensor);
  * heed_runtime are serialised; use one runtime per thread to run requests
  * concurrently. Statistics of the last call: heed_function_stats. */
 HEED_API heed_status heed_function_invoke(heed_function *function, heed_tensor *const *inputs,
-                                 size_t input_count, heed_tensor **outputs, size_t output_count);
+                                          size_t input_count, heed_tensor **outputs,
+                                          size_t output_count);
 
 typedef struct heed_stats {
   uint64_t ops_executed;
@@ -107,6 +110,13 @@ typedef struct heed_stats {
   uint64_t pool_hits;
 } heed_stats;
 HEED_API heed_status heed_function_stats(const heed_function *function, heed_stats *out);
+
+/* Time per op kind in the last call, slowest first (index < count). `kind` stays valid until the
+ * next call of the function. Times are inclusive: a heed.scan includes its body. */
+HEED_API size_t heed_function_profile_count(const heed_function *function);
+HEED_API heed_status heed_function_profile_entry(const heed_function *function, size_t index,
+                                                 const char **kind, double *milliseconds,
+                                                 uint64_t *calls);
 
 #ifdef __cplusplus
 }
