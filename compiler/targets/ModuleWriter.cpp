@@ -190,17 +190,15 @@ private:
 #ifdef HEED_HAVE_TENSORS
     if (!weightsOpened) {
       weightsOpened = true;
+      // A relative path is relative to the model file; failing that, to the working directory
+      // (the .heed frontend records the path it opened, already joined with the model's folder).
       llvm::SmallString<256> full(path.getValue());
       if (!llvm::sys::path::is_absolute(full)) {
-        std::string base = locationString(module.getLoc());
-        if (auto f = dyn_cast<FileLineColLoc>(module.getLoc()))
-          base = f.getFilename().str();
-        else
-          base.clear();
-        if (!base.empty()) {
-          llvm::SmallString<256> dir(llvm::sys::path::parent_path(base));
-          llvm::sys::path::append(dir, path.getValue());
-          full = dir;
+        if (auto f = dyn_cast<FileLineColLoc>(module.getLoc())) {
+          llvm::SmallString<256> beside(llvm::sys::path::parent_path(f.getFilename().getValue()));
+          llvm::sys::path::append(beside, path.getValue());
+          if (llvm::sys::fs::exists(beside))
+            full = beside;
         }
       }
       std::string error;
