@@ -41,6 +41,8 @@ int64_t OpCtx::scalar(size_t i) const {
 }
 
 const ValueType &OpCtx::resultType(size_t i) const {
+  if (i >= op.results.size())
+    fail("is missing result " + std::to_string(i));
   return function.values[size_t(op.results[i])];
 }
 
@@ -62,6 +64,8 @@ void OpCtx::out(size_t i, Tensor t) {
 }
 
 void OpCtx::outScalar(size_t i, int64_t v) {
+  if (i >= op.results.size() || !resultType(i).scalar)
+    fail("produced a scalar for result " + std::to_string(i) + ", which is not declared one");
   Slot &s = slots[size_t(op.results[i])];
   s.t = Tensor();
   s.s = v;
@@ -484,6 +488,9 @@ std::vector<Tensor> Executor::invoke(const Module &module, const Function &funct
   std::vector<Tensor> outputs;
   for (int32_t id : function.outputs) {
     Slot &s = slots[size_t(id)];
+    if (!s.set)
+      rt::fail(ErrorKind::invalidModule, "function '" + function.name + "' returns value " +
+                                             std::to_string(id) + ", which no step computed");
     if (s.scalar) {
       Tensor t = makeTensor(ElemType::i64, {});
       *t.as<int64_t>() = s.s;

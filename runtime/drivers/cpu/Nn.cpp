@@ -112,6 +112,7 @@ void layerNorm(OpCtx &c) {
   const float *g = nullptr, *b = nullptr;
   if (hasScale) {
     const Tensor &s = c.in(scaleAt);
+    requireF32(c, s, "scale");
     if (s.shape != trailing)
       c.fail("scale has shape " + shapeString(s.shape, s.type) + ", expected " +
              shapeString(trailing, x.type));
@@ -119,6 +120,7 @@ void layerNorm(OpCtx &c) {
   }
   if (hasBias) {
     const Tensor &s = c.in(biasAt);
+    requireF32(c, s, "bias");
     if (s.shape != trailing)
       c.fail("bias has shape " + shapeString(s.shape, s.type) + ", expected " +
              shapeString(trailing, x.type));
@@ -250,6 +252,7 @@ void linear(OpCtx &c) {
   gemm(false, tw, M, N, K, 1.0f, x.as<float>(), K, w.as<float>(), w.dim(1), 0.0f, y.as<float>(), N);
   if (c.numOperands() > 2) {
     const Tensor &b = c.in(2);
+    requireF32(c, b, "bias");
     if (b.rank() != 1 || b.dim(0) != N)
       c.fail("bias has shape " + shapeString(b.shape, b.type) + ", expected [" + std::to_string(N) +
              "]");

@@ -202,6 +202,8 @@ void sequence(OpCtx &c) {
   std::vector<int64_t> lengths;
   if (nlen) {
     const Tensor &lt = c.in(lenAt);
+    if (lt.type != ElemType::i32 && lt.type != ElemType::i64)
+      c.fail("expects integer lengths, got " + shapeString(lt.shape, lt.type));
     if (lt.rank() != 1 || lt.dim(0) != B)
       c.fail("expects lengths [" + std::to_string(B) + "], got " + shapeString(lt.shape, lt.type));
     for (int64_t b = 0; b < B; ++b) {
