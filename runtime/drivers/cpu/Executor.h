@@ -11,6 +11,8 @@
 #include "runtime/drivers/Driver.h"
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,23 @@ void registerDataKernels(KernelMap &map);
 void registerRecurrentKernels(KernelMap &map);
 void registerAttentionKernels(KernelMap &map);
 
+/// Recycles intermediate buffers across ops and invocations: a released buffer goes back to a
+/// free list keyed by its size (a decode loop then stops paying for fresh pages). Buffers stay
+/// valid for as long as any tensor holds them; the pool keeps at most `capacity` bytes idle.
+class BufferPool : public std::enable_shared_from_this<BufferPool> {
+public:
+  explicit BufferPool(size_t capacity) : capacity(capacity) {}
+  ~BufferPool();
+  /// A zeroed, 64-byte-aligned buffer of `bytes`; `hit` says whether it was recycled.
+  std::shared_ptr<uint8_t> get(size_t bytes, bool &hit);
+
+private:
+  void put(uint8_t *p, size_t bytes);
+  std::mutex mutex;
+  std::multimap<size_t, uint8_t *> free;
+  size_t idle = 0, capacity;
+};
+
 class Executor {
 public:
   Executor();
@@ -65,6 +84,7 @@ public:
                std::vector<Slot> &slots);
   RunStats *stats = nullptr;
   uint64_t liveBytes = 0;
+  std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>(size_t(256) << 20);
   std::vector<OpProfile> profile; // indexed by kind id during a run
 
 private:
