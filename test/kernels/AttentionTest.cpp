@@ -417,27 +417,29 @@ TEST(Attention, LogitsAround1e4) {
 }
 
 TEST(Attention, PoisonValuesAtHiddenKeysNeverLeak) {
-  for (int64_t lq : {1, 2, 70}) { // direct (decode) and blocked paths
-    Case c;
-    c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = lq, c.Lk = 100, c.D = 16, c.Dv = 16;
-    c.mask = MaskKind::keyLengths, c.lengths = {40, 100}, c.causal = lq > 2;
-    Instance in;
-    build(c, in);
-    // Batch 0 sees keys < 40: poison the rest (and, causally, the future).
-    for (int64_t h = 0; h < 2; ++h)
-      for (int64_t j = 40; j < 100; ++j)
-        for (int64_t x = 0; x < 16; ++x)
-          in.v[((0 * 2 + h) * 100 + j) * 16 + x] = x % 2 ? kInf : std::nanf("");
-    for (int64_t h = 0; h < 2; ++h)
-      for (int64_t x = 0; x < 16; ++x)
-        in.v[((1 * 2 + h) * 100 + 99) * 16 + x] = 1000.0f; // hidden by causality unless lq=100
-    std::vector<double> wantOut, wantW;
-    referenceAttention(in.p, wantOut, wantW);
-    ASSERT_TRUE(attention(in.p));
-    for (int64_t i = 0; i < 2 * lq * 16; ++i)
-      ASSERT_TRUE(std::isfinite(in.o[i])) << "at " << i;
-    EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
-  }
+  // Decode rows, V read in place (Dv % 8 == 0) and V packed (Dv = 5).
+  for (int64_t lq : {1, 2, 70})
+    for (int64_t dv : {16, 5}) {
+      Case c;
+      c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = lq, c.Lk = 100, c.D = 16, c.Dv = dv;
+      c.mask = MaskKind::keyLengths, c.lengths = {40, 100}, c.causal = lq > 2;
+      Instance in;
+      build(c, in);
+      // Batch 0 sees keys < 40: poison the rest (and, causally, the future).
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t j = 40; j < 100; ++j)
+          for (int64_t x = 0; x < dv; ++x)
+            in.v[((0 * 2 + h) * 100 + j) * dv + x] = x % 2 ? kInf : std::nanf("");
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t x = 0; x < dv; ++x)
+          in.v[((1 * 2 + h) * 100 + 99) * dv + x] = 1000.0f; // hidden by causality
+      std::vector<double> wantOut, wantW;
+      referenceAttention(in.p, wantOut, wantW);
+      ASSERT_TRUE(attention(in.p));
+      for (int64_t i = 0; i < 2 * lq * dv; ++i)
+        ASSERT_TRUE(std::isfinite(in.o[i])) << "at " << i << " dv=" << dv << " lq=" << lq;
+      EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
+    }
   // Additive -inf and boolean masks with poison at hidden cells.
   for (MaskKind kind : {MaskKind::additive, MaskKind::boolean}) {
     Case c;

@@ -74,9 +74,34 @@ public:
     group = p.heads / p.kvHeads;
     offset = p.causalAlign == CausalAlign::bottomRight ? p.keyLength - p.queryLength : 0;
     queryBlocks = (p.queryLength + bq - 1) / bq;
+    keyBlocks = (p.keyLength + bk - 1) / bk;
+    // Rows of V feed the block product in place when they are contiguous and
+    // a whole number of vectors; a block holding inf/NaN is then handled key by
+    // key, as flagged by findPoisonedValueBlocks().
+    valuesInPlace = p.valueStrides.col == 1 && p.valueDim % 8 == 0 && p.queryLength >= kDirectRows;
   }
 
   int64_t tasks() const { return p.batch * p.heads * queryBlocks; }
+
+  /// Flags every (batch, kv head, key block) of V holding a non-finite value;
+  /// the blocked kernel reads V in place only after this ran (one pass over V).
+  void findPoisonedValueBlocks() {
+    if (!valuesInPlace)
+      return;
+    poisoned.assign(p.batch * p.kvHeads * keyBlocks, 0);
+    const Strides4 &vs = p.valueStrides;
+    detail::parallelTasks(p.batch * p.kvHeads, [&](auto next) {
+      for (int64_t t = next(); t >= 0; t = next()) {
+        const float *head = p.value + (t / p.kvHeads) * vs.batch + (t % p.kvHeads) * vs.head;
+        for (int64_t kb = 0; kb < keyBlocks; ++kb) {
+          bool finite = true;
+          for (int64_t j = kb * bk; j < std::min(p.keyLength, (kb + 1) * bk) && finite; ++j)
+            finite = allFinite(head + j * vs.row, p.valueDim);
+          poisoned[t * keyBlocks + kb] = !finite;
+        }
+      }
+    });
+  }
 
   void allocate(Scratch &s) const {
     s.q.resize(bq * std::max<int64_t>(p.headDim, 1));
@@ -113,7 +138,9 @@ private:
 
   const AttentionProblem &p;
   const MicroKernels &mk;
-  int64_t bq, bk, bkp, dvp, group, offset, queryBlocks;
+  int64_t bq, bk, bkp, dvp, group, offset, queryBlocks, keyBlocks;
+  bool valuesInPlace;
+  std::vector<uint8_t> poisoned; // [B, Hkv, key blocks], when valuesInPlace
 };
 
 /// S[rows x ldS] = scale q k^T + masks for keys [j0, j0 + nk); lanes [nk, ldS)
@@ -204,6 +231,17 @@ void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, 
   float *o = s.o.data();
   if (rows < kDirectRows && vs.col == 1) {
     for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < nk; ++j)
+        if (pv[r * ldS + j] != 0.0f)
+          mk.axpy(dv, pv[r * ldS + j], vBase + j * vs.row, o + r * dvp);
+    return;
+  }
+  if (valuesInPlace) {
+    if (!poisoned[(b * p.kvHeads + hk) * keyBlocks + j0 / bk]) {
+      mk.gemm(rows, dv, nk, pv, ldS, vBase, vs.row, o, dvp, /*accumulate=*/true);
+      return;
+    }
+    for (int64_t r = 0; r < rows; ++r) // only keys with P != 0 may touch the output
       for (int64_t j = 0; j < nk; ++j)
         if (pv[r * ldS + j] != 0.0f)
           mk.axpy(dv, pv[r * ldS + j], vBase + j * vs.row, o + r * dvp);
@@ -387,6 +425,7 @@ bool attention(const AttentionProblem &p) {
   if (p.batch == 0 || p.heads == 0 || p.queryLength == 0 || (p.valueDim == 0 && !p.weights))
     return true;
   FlashAttention flash(p, detail::microKernels());
+  flash.findPoisonedValueBlocks();
   detail::parallelTasks(flash.tasks(), [&](auto next) {
     Scratch scratch;
     flash.allocate(scratch);

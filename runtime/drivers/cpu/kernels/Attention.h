@@ -3,7 +3,8 @@
 // Bounded-memory attention: online softmax over key blocks (FlashAttention's
 // algorithm), never an Lq x Lk buffer unless the caller asks for the weights.
 // Fully masked key blocks of causal masks are skipped; key-length masks need
-// no mask tensor. Threads split batch x heads x query blocks (OpenMP).
+// no mask tensor. Threads split batch x heads x query blocks (libgomp, the
+// OpenMP runtime oneDNN uses; OMP_NUM_THREADS applies). Link HeedCpuKernels.
 //
 // All tensors are f32 and addressed through element strides, so any layout the
 // compiler picks (packed heads [B, L, H*D] or split [B, H, L, D]) needs no copy.
