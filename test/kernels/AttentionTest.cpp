@@ -605,6 +605,13 @@ TEST(Attention, EmptyAndMalformedProblems) {
   EXPECT_FALSE(attention(p));
   p.queryLength = 0;
   EXPECT_TRUE(attention(p)); // nothing to do
+  p.queryLength = 3, p.keyLength = 2, p.headDim = 4, p.valueDim = 4;
+  EXPECT_FALSE(attention(p)); // no tensors
+  AdditiveAttentionProblem a;
+  a.keyLength = 3, a.queryDim = 2, a.attentionDim = 2, a.valueDim = 2;
+  EXPECT_FALSE(additiveAttention(a));
+  a.queryLength = -1;
+  EXPECT_FALSE(additiveAttention(a));
   // Lk = 0: every row masked.
   for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan}) {
     Case c;

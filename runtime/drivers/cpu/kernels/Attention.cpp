@@ -424,6 +424,9 @@ bool attention(const AttentionProblem &p) {
     return false;
   if (p.batch == 0 || p.heads == 0 || p.queryLength == 0 || (p.valueDim == 0 && !p.weights))
     return true;
+  if (!p.query || (!p.output && p.valueDim > 0) ||
+      (p.keyLength > 0 && (!p.key || (!p.value && p.valueDim > 0))))
+    return false;
   FlashAttention flash(p, detail::microKernels());
   flash.findPoisonedValueBlocks();
   detail::parallelTasks(flash.tasks(), [&](auto next) {
@@ -442,6 +445,9 @@ bool additiveAttention(const AdditiveAttentionProblem &p) {
   const int64_t rows = p.batch * p.queryLength;
   if (rows == 0)
     return true;
+  if (!p.query || !p.wQuery || !p.v || (!p.output && p.valueDim > 0) ||
+      (p.keyLength > 0 && (!p.keysProj || (!p.values && p.valueDim > 0))))
+    return false;
   const MicroKernels &mk = detail::microKernels();
   detail::parallelTasks(rows, [&](auto next) {
     AdditiveScratch scratch;

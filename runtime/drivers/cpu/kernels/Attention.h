@@ -58,7 +58,8 @@ struct AttentionProblem {
 
 /// Computes softmax(scale * Q K^T + mask) V. The caller has checked shapes.
 /// Returns false (and sets nothing) only if the problem is malformed
-/// (negative sizes, kvHeads not dividing heads), which callers must prevent.
+/// (negative sizes, kvHeads not dividing heads, a missing tensor), which
+/// callers must prevent. Thread-safe: concurrent calls share nothing.
 bool attention(const AttentionProblem &problem);
 
 struct AdditiveAttentionProblem {
