@@ -365,13 +365,11 @@ struct AdditiveScratch {
   std::vector<double> masked; // energies + additive mask, as in FlashAttention::scores
 };
 
+/// One query row, given its projection qp = W_q q.
 void additiveRow(const AdditiveAttentionProblem &p, const MicroKernels &mk, AdditiveScratch &s,
-                 int64_t b, int64_t i) {
+                 const float *qp, int64_t b, int64_t i) {
   const int64_t a = p.attentionDim, lk = p.keyLength, dv = p.valueDim;
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  const float *q = p.query + (b * p.queryLength + i) * p.queryDim;
-  for (int64_t x = 0; x < a; ++x)
-    s.qp[x] = mk.dot(p.wQuery + x * p.queryDim, q, p.queryDim);
 
   int64_t end = lk;
   if (p.keyLengths)
@@ -381,7 +379,7 @@ void additiveRow(const AdditiveAttentionProblem &p, const MicroKernels &mk, Addi
   const int64_t *ms = p.maskStrides;
   double m = kNegInf;
   for (int64_t j = 0; j < end; ++j) {
-    x[j] = mk.tanhEnergy(s.qp.data(), p.keysProj + (b * lk + j) * a, p.v, a);
+    x[j] = mk.tanhEnergy(qp, p.keysProj + (b * lk + j) * a, p.v, a);
     int64_t at = b * ms[0] + i * ms[1] + j * ms[2];
     if (p.additiveMask)
       x[j] += p.additiveMask[at];
@@ -449,13 +447,28 @@ bool additiveAttention(const AdditiveAttentionProblem &p) {
       (p.keyLength > 0 && (!p.keysProj || (!p.values && p.valueDim > 0))))
     return false;
   const MicroKernels &mk = detail::microKernels();
-  detail::parallelTasks(rows, [&](auto next) {
+  // A task projects a chunk of rows in one pass over W_q (each W_q row is
+  // reused from L1 for all of them), then scores them one by one. Chunks stay
+  // small enough for 4 tasks per thread: on a shared machine a descheduled
+  // thread's work must be able to move to the other.
+  const int64_t threads = std::max<int64_t>(1, detail::threadCount());
+  const int64_t chunk = std::clamp<int64_t>(rows / (4 * threads), 1, 16);
+  const int64_t a = p.attentionDim;
+  detail::parallelTasks((rows + chunk - 1) / chunk, [&](auto next) {
     AdditiveScratch scratch;
-    scratch.qp.resize(std::max<int64_t>(p.attentionDim, 1));
+    scratch.qp.resize(std::max<int64_t>(chunk * a, 1));
     scratch.e.resize(std::max<int64_t>(p.keyLength, 1));
     scratch.masked.resize(std::max<int64_t>(p.keyLength, 1));
-    for (int64_t r = next(); r >= 0; r = next())
-      additiveRow(p, mk, scratch, r / p.queryLength, r % p.queryLength);
+    for (int64_t t = next(); t >= 0; t = next()) {
+      const int64_t r0 = t * chunk, n = std::min(chunk, rows - r0);
+      for (int64_t x = 0; x < a; ++x)
+        for (int64_t r = 0; r < n; ++r)
+          scratch.qp[r * a + x] =
+              mk.dot(p.wQuery + x * p.queryDim, p.query + (r0 + r) * p.queryDim, p.queryDim);
+      for (int64_t r = 0; r < n; ++r)
+        additiveRow(p, mk, scratch, scratch.qp.data() + r * a, (r0 + r) / p.queryLength,
+                    (r0 + r) % p.queryLength);
+    }
   });
   return true;
 }
