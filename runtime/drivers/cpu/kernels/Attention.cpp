@@ -45,6 +45,9 @@ constexpr int64_t kDefaultKeyBlock = 128;
 /// Query blocks with fewer rows (decoding) take dot products straight from K
 /// and V instead of packing them for the register tiles.
 constexpr int64_t kDirectRows = 4;
+/// A thread keeps the packed K^T blocks of the (batch, kv head) it last
+/// worked on, up to this many bytes, for its next query block of that head.
+constexpr int64_t kKeyCacheBytes = 8 << 20;
 
 int64_t roundUp8(int64_t x) { return (x + 7) / 8 * 8; }
 
@@ -62,6 +65,8 @@ bool allFinite(const float *x, int64_t n) {
 struct Scratch {
   std::vector<float> q, kt, v, s, o, l;
   std::vector<double> masked, m; // logits + additive mask; running row maxima
+  int64_t cachedHead = -1;       // b * kvHeads + hk whose K^T blocks kt holds
+  std::vector<uint8_t> packed;   // per key block: packed in kt
 };
 
 class FlashAttention {
@@ -79,6 +84,8 @@ public:
     // a whole number of vectors; a block holding inf/NaN is then handled key by
     // key, as flagged by findPoisonedValueBlocks().
     valuesInPlace = p.valueStrides.col == 1 && p.valueDim % 8 == 0 && p.queryLength >= kDirectRows;
+    cacheKeys = queryBlocks * group > 1 &&
+                keyBlocks * std::max<int64_t>(p.headDim, 1) * bkp * 4 <= kKeyCacheBytes;
   }
 
   int64_t tasks() const { return p.batch * p.heads * queryBlocks; }
@@ -105,7 +112,8 @@ public:
 
   void allocate(Scratch &s) const {
     s.q.resize(bq * std::max<int64_t>(p.headDim, 1));
-    s.kt.resize(std::max<int64_t>(p.headDim, 1) * bkp);
+    s.kt.resize(std::max<int64_t>(p.headDim, 1) * bkp * (cacheKeys ? keyBlocks : 1));
+    s.packed.assign(keyBlocks, 0);
     s.v.resize(bkp * std::max<int64_t>(dvp, 8));
     s.s.resize(bq * bkp);
     s.o.resize(bq * std::max<int64_t>(dvp, 8));
@@ -139,7 +147,7 @@ private:
   const AttentionProblem &p;
   const MicroKernels &mk;
   int64_t bq, bk, bkp, dvp, group, offset, queryBlocks, keyBlocks;
-  bool valuesInPlace;
+  bool valuesInPlace, cacheKeys;
   std::vector<uint8_t> poisoned; // [B, Hkv, key blocks], when valuesInPlace
 };
 
@@ -156,17 +164,29 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
       for (int64_t j = 0; j < nk; ++j)
         sv[r * ldS + j] = mk.dot(s.q.data() + r * d, kBase + j * ks.row, d);
   } else {
-    float *kt = s.kt.data();
-    if (ks.col == 1) {
-      mk.transpose(nk, d, kBase, ks.row, kt, ldS);
-    } else {
-      for (int64_t dd = 0; dd < d; ++dd)
-        for (int64_t j = 0; j < nk; ++j)
-          kt[dd * ldS + j] = kBase[j * ks.row + dd * ks.col];
+    // Cached blocks hold every key of the block (this task may need fewer).
+    const int64_t kb = j0 / bk, head = b * p.kvHeads + hk;
+    const int64_t packKeys = cacheKeys ? std::min(bk, p.keyLength - j0) : nk;
+    const int64_t ldK = roundUp8(packKeys);
+    float *kt = s.kt.data() + (cacheKeys ? kb * std::max<int64_t>(d, 1) * bkp : 0);
+    if (cacheKeys && s.cachedHead != head) {
+      std::fill(s.packed.begin(), s.packed.end(), 0);
+      s.cachedHead = head;
     }
-    for (int64_t dd = 0; dd < d; ++dd)
-      std::fill(kt + dd * ldS + nk, kt + (dd + 1) * ldS, 0.0f);
-    mk.gemm(rows, ldS, d, s.q.data(), d, kt, ldS, sv, ldS, /*accumulate=*/false);
+    if (!cacheKeys || !s.packed[kb]) {
+      if (ks.col == 1) {
+        mk.transpose(packKeys, d, kBase, ks.row, kt, ldK);
+      } else {
+        for (int64_t dd = 0; dd < d; ++dd)
+          for (int64_t j = 0; j < packKeys; ++j)
+            kt[dd * ldK + j] = kBase[j * ks.row + dd * ks.col];
+      }
+      for (int64_t dd = 0; dd < d; ++dd)
+        std::fill(kt + dd * ldK + packKeys, kt + (dd + 1) * ldK, 0.0f);
+      if (cacheKeys)
+        s.packed[kb] = 1;
+    }
+    mk.gemm(rows, ldS, d, s.q.data(), d, kt, ldK, sv, ldS, /*accumulate=*/false);
   }
 
   const Strides4 &ms = p.maskStrides;
