@@ -51,6 +51,18 @@ constexpr int64_t kKeyCacheBytes = 8 << 20;
 
 int64_t roundUp8(int64_t x) { return (x + 7) / 8 * 8; }
 
+/// Prefetches n floats from x. Decoding walks K and V rows that are far apart
+/// in packed-heads layouts ([B, L, H*D]), where the hardware prefetchers,
+/// which follow streams within a page, miss them. 8 rows ahead: at 2 KiB row
+/// strides K and V rows share a few L1 sets, and farther prefetches were
+/// evicted before use (decode packed, 8 heads x 1024 keys: 0.123 ms -> 0.111
+/// at 8 rows, 0.125 at 16, 0.136 at 32; split heads unchanged at 0.073).
+inline void prefetchRow(const float *x, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16)
+    __builtin_prefetch(x + i);
+}
+constexpr int64_t kPrefetchRows = 8;
+
 /// True iff every element of x[0..n) is finite (exponent bits not all ones).
 bool allFinite(const float *x, int64_t n) {
   uint32_t worst = 0;
@@ -161,8 +173,11 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
   float *sv = s.s.data();
   if (rows < kDirectRows && ks.col == 1) {
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < nk; ++j)
+      for (int64_t j = 0; j < nk; ++j) {
+        if (j + kPrefetchRows < nk)
+          prefetchRow(kBase + (j + kPrefetchRows) * ks.row, d);
         sv[r * ldS + j] = mk.dot(s.q.data() + r * d, kBase + j * ks.row, d);
+      }
   } else {
     // Cached blocks hold every key of the block (this task may need fewer).
     const int64_t kb = j0 / bk, head = b * p.kvHeads + hk;
@@ -251,9 +266,12 @@ void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, 
   float *o = s.o.data();
   if (rows < kDirectRows && vs.col == 1) {
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < nk; ++j)
+      for (int64_t j = 0; j < nk; ++j) {
+        if (j + kPrefetchRows < nk)
+          prefetchRow(vBase + (j + kPrefetchRows) * vs.row, dv);
         if (pv[r * ldS + j] != 0.0f)
           mk.axpy(dv, pv[r * ldS + j], vBase + j * vs.row, o + r * dvp);
+      }
     return;
   }
   if (valuesInPlace) {
