@@ -4,6 +4,7 @@
 //   --mask=none|causal|causal-br|keylen   (keylen: every batch sees 3/4 of the keys)
 //   --repeat=N (default 20)   --warmup=N (default 3)   --dry-run (allocate, skip the kernel)
 //   --packed (Q/K/V/O as [B, L, H*D])   --weights   --qblock=N --kblock=N
+//   --kernels=scalar|avx2|avx512 (default: the best this CPU runs)
 //   --onednn (instead: oneDNN unfused matmul(scale) -> softmax -> matmul, no mask; for comparison)
 // Prints the median, min and max time per call and GFLOP/s counting the
 // visible (query, key) pairs only: 4 * D * pairs. Not a test: bench/attention_memory.sh runs it.
@@ -11,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/cpu/kernels/Attention.h"
+#include "runtime/drivers/cpu/kernels/MicroKernels.h"
 
 #include <dnnl.hpp>
 
@@ -112,7 +114,17 @@ int main(int argc, char **argv) {
       weights = true;
     else if (a == "--onednn")
       onednn = true;
-    else {
+    else if (a.rfind("--kernels=", 0) == 0) {
+      const heed::cpu::detail::MicroKernels *chosen = nullptr;
+      for (const auto *set : heed::cpu::detail::availableMicroKernels())
+        if (a.substr(10) == set->name)
+          chosen = set;
+      if (!chosen) {
+        std::fprintf(stderr, "kernels '%s' not available on this CPU\n", a.c_str() + 10);
+        return 2;
+      }
+      heed::cpu::detail::overrideMicroKernelsForTesting(chosen);
+    } else {
       std::fprintf(stderr, "unknown option '%s'\n", a.c_str());
       return 2;
     }
@@ -186,9 +198,10 @@ int main(int argc, char **argv) {
   }
   std::sort(ms.begin(), ms.end());
   double median = ms[ms.size() / 2];
-  std::printf("B=%lld H=%lld Lq=%lld Lk=%lld D=%lld mask=%s%s: median %.3f ms (min %.3f, max "
+  std::printf("[%s] B=%lld H=%lld Lq=%lld Lk=%lld D=%lld mask=%s%s: median %.3f ms (min %.3f, max "
               "%.3f, n=%d), %.1f GFLOP/s\n",
-              (long long)b, (long long)h, (long long)lq, (long long)lk, (long long)d, mask.c_str(),
+              unfused ? "oneDNN" : heed::cpu::detail::microKernels().name, (long long)b,
+              (long long)h, (long long)lq, (long long)lk, (long long)d, mask.c_str(),
               packed ? " packed" : "", median, ms.front(), ms.back(), repeat,
               flops / (median * 1e6));
   return 0;
