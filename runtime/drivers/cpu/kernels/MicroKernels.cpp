@@ -102,18 +102,16 @@ HEED_AVX2_INLINE float hmax(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-/// exp(x) (Cephes' polynomial, ~2 ulp): exactly 0 below -87 (so exp(-inf) = 0),
-/// +inf above 88.37, NaN stays NaN (MINPS/MAXPS return their second operand
-/// on NaN, so x goes second).
-HEED_AVX2_INLINE __m256 exp256(__m256 x) {
-  const __m256 hi = _mm256_set1_ps(88.3762626647949f);
+/// exp(x) for x <= 0 (softmax exponentiates logits minus their maximum):
+/// Cephes' polynomial (~2 ulp), exactly 0 below -87 (so exp(-inf) = 0), NaN
+/// stays NaN (MINPS/MAXPS return their second operand on NaN, so x goes
+/// second); x > 0 is clamped to 0. 2^n goes straight into y's exponent bits.
+HEED_AVX2_INLINE __m256 expNonPositive256(__m256 x) {
   const __m256 lo = _mm256_set1_ps(-87.0f);
   __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
-  __m256 over = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
-  x = _mm256_min_ps(hi, x);
-  x = _mm256_max_ps(lo, x);
-  __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
-  fx = _mm256_floor_ps(fx);
+  x = _mm256_max_ps(lo, _mm256_min_ps(_mm256_setzero_ps(), x));
+  __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
   __m256 y = _mm256_set1_ps(1.9875691500E-4f);
@@ -123,10 +121,9 @@ HEED_AVX2_INLINE __m256 exp256(__m256 x) {
   y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
   y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
   y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-  __m256i e = _mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127));
-  y = _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(e, 23)));
-  y = _mm256_andnot_ps(under, y);
-  return _mm256_blendv_ps(y, _mm256_set1_ps(std::numeric_limits<float>::infinity()), over);
+  __m256i n = _mm256_slli_epi32(_mm256_cvtps_epi32(fx), 23);
+  y = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(y), n));
+  return _mm256_andnot_ps(under, y);
 }
 
 /// tanh(x) as Eigen's rational approximation (odd 13/6), exact sign, +-1 beyond
@@ -261,7 +258,7 @@ HEED_AVX2 float expSumAvx2(float *x, int64_t n, float shift) {
   __m256 s = _mm256_set1_ps(shift), sum = _mm256_setzero_ps();
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
-    __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), s));
+    __m256 e = expNonPositive256(_mm256_sub_ps(_mm256_loadu_ps(x + j), s));
     _mm256_storeu_ps(x + j, e);
     sum = _mm256_add_ps(sum, e);
   }
@@ -317,30 +314,25 @@ HEED_AVX2 float tanhEnergyAvx2(const float *q, const float *k, const float *v, i
 #define HEED_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define HEED_AVX512_INLINE __attribute__((target("avx512f,avx2,fma"), always_inline)) inline
 
-/// exp256's algorithm on 16 lanes.
-HEED_AVX512_INLINE __m512 exp512(__m512 x) {
-  const __m512 hi = _mm512_set1_ps(88.3762626647949f);
+/// expNonPositive256 on 16 lanes.
+HEED_AVX512_INLINE __m512 expNonPositive512(__m512 x) {
   const __m512 lo = _mm512_set1_ps(-87.0f);
   __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
-  __mmask16 over = _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ);
-  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-  __m512 xc = _mm512_max_ps(lo, _mm512_min_ps(hi, x));
-  __m512 fx = _mm512_fmadd_ps(xc, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f));
-  fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  xc = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), xc);
-  xc = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), xc);
+  x = _mm512_max_ps(lo, _mm512_min_ps(_mm512_setzero_ps(), x));
+  __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
   __m512 y = _mm512_set1_ps(1.9875691500E-4f);
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(1.3981999507E-3f));
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(8.3334519073E-3f));
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(4.1665795894E-2f));
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(1.6666665459E-1f));
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(5.0000001201E-1f));
-  y = _mm512_fmadd_ps(y, _mm512_mul_ps(xc, xc), _mm512_add_ps(xc, _mm512_set1_ps(1.0f)));
-  __m512i e = _mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127));
-  y = _mm512_mul_ps(y, _mm512_castsi512_ps(_mm512_slli_epi32(e, 23)));
-  y = _mm512_mask_mov_ps(y, under, _mm512_setzero_ps());
-  y = _mm512_mask_mov_ps(y, over, _mm512_set1_ps(std::numeric_limits<float>::infinity()));
-  return _mm512_mask_mov_ps(y, nan, x);
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.3981999507E-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073E-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894E-2f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459E-1f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201E-1f));
+  y = _mm512_fmadd_ps(y, _mm512_mul_ps(x, x), _mm512_add_ps(x, _mm512_set1_ps(1.0f)));
+  __m512i n = _mm512_slli_epi32(_mm512_cvtps_epi32(fx), 23);
+  y = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(y), n));
+  return _mm512_mask_mov_ps(y, under, _mm512_setzero_ps());
 }
 
 /// C[R x 16W] (+)= A[R x k] B[k x 16W].
@@ -417,7 +409,7 @@ HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
   __m512 s = _mm512_set1_ps(shift), sum = _mm512_setzero_ps();
   int64_t j = 0;
   for (; j + 16 <= n; j += 16) {
-    __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(x + j), s));
+    __m512 e = expNonPositive512(_mm512_sub_ps(_mm512_loadu_ps(x + j), s));
     _mm512_storeu_ps(x + j, e);
     sum = _mm512_add_ps(sum, e);
   }

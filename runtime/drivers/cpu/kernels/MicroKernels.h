@@ -24,7 +24,9 @@ struct MicroKernels {
                     int64_t ldd);
   /// Largest element of x[0..n) (NaNs may or may not be seen; callers do not rely on it).
   float (*rowMax)(const float *x, int64_t n);
-  /// x[j] = exp(x[j] - shift) with exp(-inf) = 0 exactly and NaN kept; returns the sum.
+  /// x[j] = exp(x[j] - shift) for x[j] <= shift (softmax: shift is the
+  /// maximum), exp(-inf) = 0 exactly, NaN kept; returns the sum. Vector
+  /// versions clamp x[j] - shift > 0 to 0.
   float (*expSum)(float *x, int64_t n, float shift);
   /// sum_j a[j] * b[j].
   float (*dot)(const float *a, const float *b, int64_t n);
