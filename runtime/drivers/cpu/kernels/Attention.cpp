@@ -347,8 +347,11 @@ void FlashAttention::run(int64_t task, Scratch &s) const {
   const Strides4 &qs = p.queryStrides;
   for (int64_t r = 0; r < rows; ++r) {
     const float *src = p.query + b * qs.batch + h * qs.head + (i0 + r) * qs.row;
-    for (int64_t dd = 0; dd < d; ++dd)
-      s.q[r * d + dd] = src[dd * qs.col] * p.scale;
+    if (qs.col == 1)
+      mk.scale(d, p.scale, src, s.q.data() + r * d);
+    else
+      for (int64_t dd = 0; dd < d; ++dd)
+        s.q[r * d + dd] = src[dd * qs.col] * p.scale;
   }
   std::fill(s.m.begin(), s.m.begin() + rows, kNegInf);
   std::fill(s.l.begin(), s.l.begin() + rows, 0.0f);
@@ -364,11 +367,8 @@ void FlashAttention::run(int64_t task, Scratch &s) const {
       double shift = mNew == kNegInf ? 0.0 : mNew;
       float sum = exponentiate(s, r, ldS, ldS, shift);
       float alpha = std::exp(float(mOld - shift)); // 0 while nothing was visible
-      if (alpha != 1.0f) {
-        float *o = s.o.data() + r * dvp;
-        for (int64_t c = 0; c < dv; ++c)
-          o[c] *= alpha;
-      }
+      if (alpha != 1.0f)
+        mk.scale(dv, alpha, s.o.data() + r * dvp, s.o.data() + r * dvp);
       s.l[r] = s.l[r] * alpha + sum;
       s.m[r] = mNew;
     }
@@ -387,8 +387,11 @@ void FlashAttention::run(int64_t task, Scratch &s) const {
       continue;
     }
     float inv = 1.0f / s.l[r];
-    for (int64_t c = 0; c < dv; ++c)
-      dst[c * os.col] = o[c] * inv;
+    if (os.col == 1)
+      mk.scale(dv, inv, o, dst);
+    else
+      for (int64_t c = 0; c < dv; ++c)
+        dst[c * os.col] = o[c] * inv;
   }
   if (p.weights)
     writeWeights(s, b, h, i0, rows, end);

@@ -73,6 +73,11 @@ void axpyScalar(int64_t n, float alpha, const float *x, float *y) {
     y[j] += alpha * x[j];
 }
 
+void scaleScalar(int64_t n, float alpha, const float *x, float *y) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = alpha * x[j];
+}
+
 float tanhEnergyScalar(const float *q, const float *k, const float *v, int64_t n) {
   float s = 0.0f;
   for (int64_t j = 0; j < n; ++j)
@@ -294,6 +299,15 @@ HEED_AVX2 void axpyAvx2(int64_t n, float alpha, const float *x, float *y) {
     y[j] += alpha * x[j];
 }
 
+HEED_AVX2 void scaleAvx2(int64_t n, float alpha, const float *x, float *y) {
+  __m256 av = _mm256_set1_ps(alpha);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    _mm256_storeu_ps(y + j, _mm256_mul_ps(av, _mm256_loadu_ps(x + j)));
+  for (; j < n; ++j)
+    y[j] = alpha * x[j];
+}
+
 HEED_AVX2 float tanhEnergyAvx2(const float *q, const float *k, const float *v, int64_t n) {
   __m256 s = _mm256_setzero_ps();
   int64_t j = 0;
@@ -405,6 +419,19 @@ HEED_AVX512 void gemmAvx512(int64_t m, int64_t n, int64_t k, const float *a, int
     gemmRows<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
 }
 
+HEED_AVX512 float rowMaxAvx512(const float *x, int64_t n) {
+  __m512 m = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    m = _mm512_max_ps(m, _mm512_loadu_ps(x + j));
+  float r = _mm512_reduce_max_ps(m);
+  if (j < n) {
+    float t = rowMaxAvx2(x + j, n - j);
+    r = t > r ? t : r;
+  }
+  return r;
+}
+
 HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
   __m512 s = _mm512_set1_ps(shift), sum = _mm512_setzero_ps();
   int64_t j = 0;
@@ -420,13 +447,14 @@ HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
 }
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {gemmScalar, transposeScalar, rowMaxScalar,     expSumScalar,
-                              dotScalar,  axpyScalar,      tanhEnergyScalar, "scalar"};
+const MicroKernels kScalar = {gemmScalar,   transposeScalar,  rowMaxScalar,
+                              expSumScalar, dotScalar,        axpyScalar,
+                              scaleScalar,  tanhEnergyScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx512 = {gemmAvx512, transposeAvx2, rowMaxAvx2,     expSumAvx512,
-                              dotAvx2,    axpyAvx2,      tanhEnergyAvx2, "avx512"};
-const MicroKernels kAvx2 = {gemmAvx2, transposeAvx2, rowMaxAvx2,     expSumAvx2,
-                            dotAvx2,  axpyAvx2,      tanhEnergyAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512, transposeAvx2, rowMaxAvx512,   expSumAvx512, dotAvx2,
+                              axpyAvx2,   scaleAvx2,     tanhEnergyAvx2, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2, transposeAvx2, rowMaxAvx2,     expSumAvx2, dotAvx2,
+                            axpyAvx2, scaleAvx2,     tanhEnergyAvx2, "avx2"};
 #endif
 
 const MicroKernels *testOverride = nullptr;

@@ -32,6 +32,8 @@ struct MicroKernels {
   float (*dot)(const float *a, const float *b, int64_t n);
   /// y[j] += alpha * x[j].
   void (*axpy)(int64_t n, float alpha, const float *x, float *y);
+  /// y[j] = alpha * x[j] (x may be y).
+  void (*scale)(int64_t n, float alpha, const float *x, float *y);
   /// sum_j v[j] * tanh(q[j] + k[j]) (additive attention's energy).
   float (*tanhEnergy)(const float *q, const float *k, const float *v, int64_t n);
   const char *name;
