@@ -660,6 +660,21 @@ TEST(MicroKernels, ExpAndTanhMatchTheLibrary) {
   }
 }
 
+TEST(MicroKernels, AllFinite) {
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    for (int64_t n : {0, 1, 7, 8, 9, 16, 21})
+      for (float bad : {kInf, -kInf, std::nanf("")}) {
+        std::vector<float> x(n, 1.0f);
+        x.push_back(bad); // just past the end: never read
+        EXPECT_TRUE(set->allFinite(x.data(), n)) << set->name << " n=" << n;
+        for (int64_t at = 0; at < n; ++at) {
+          x[at] = bad;
+          EXPECT_FALSE(set->allFinite(x.data(), n)) << set->name << " n=" << n << " at=" << at;
+          x[at] = kLowest;
+        }
+      }
+}
+
 TEST(MicroKernels, Transpose) {
   for (const detail::MicroKernels *set : detail::availableMicroKernels())
     for (int64_t rows : {1, 7, 8, 9, 16, 130})

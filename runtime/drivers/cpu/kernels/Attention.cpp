@@ -63,17 +63,6 @@ inline void prefetchRow(const float *x, int64_t n) {
 }
 constexpr int64_t kPrefetchRows = 8;
 
-/// True iff every element of x[0..n) is finite (exponent bits not all ones).
-bool allFinite(const float *x, int64_t n) {
-  uint32_t worst = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, x + i, sizeof bits);
-    worst = std::max(worst, bits & 0x7f800000u);
-  }
-  return worst != 0x7f800000u;
-}
-
 struct Scratch {
   std::vector<float> q, kt, v, s, o, l;
   std::vector<double> masked, m; // logits + additive mask; running row maxima
@@ -115,7 +104,7 @@ public:
         for (int64_t kb = 0; kb < keyBlocks; ++kb) {
           bool finite = true;
           for (int64_t j = kb * bk; j < std::min(p.keyLength, (kb + 1) * bk) && finite; ++j)
-            finite = allFinite(head + j * vs.row, p.valueDim);
+            finite = mk.allFinite(head + j * vs.row, p.valueDim);
           poisoned[t * keyBlocks + kb] = !finite;
         }
       }
@@ -300,7 +289,7 @@ void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, 
     }
     std::fill(dst + dv, dst + dvp, 0.0f);
   }
-  if (allFinite(vp, nk * dvp)) {
+  if (mk.allFinite(vp, nk * dvp)) {
     mk.gemm(rows, dvp, ldS, pv, ldS, vp, dvp, o, dvp, /*accumulate=*/true);
     return;
   }

@@ -73,6 +73,13 @@ void axpyScalar(int64_t n, float alpha, const float *x, float *y) {
     y[j] += alpha * x[j];
 }
 
+bool allFiniteScalar(const float *x, int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    if (!std::isfinite(x[j]))
+      return false;
+  return true;
+}
+
 void scaleScalar(int64_t n, float alpha, const float *x, float *y) {
   for (int64_t j = 0; j < n; ++j)
     y[j] = alpha * x[j];
@@ -299,6 +306,19 @@ HEED_AVX2 void axpyAvx2(int64_t n, float alpha, const float *x, float *y) {
     y[j] += alpha * x[j];
 }
 
+/// x - x is 0 for finite x and NaN for inf and NaN.
+HEED_AVX2 bool allFiniteAvx2(const float *x, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256 v = _mm256_loadu_ps(x + j);
+    acc = _mm256_or_ps(acc, _mm256_sub_ps(v, v));
+  }
+  if (_mm256_movemask_ps(_mm256_cmp_ps(acc, acc, _CMP_UNORD_Q)))
+    return false;
+  return allFiniteScalar(x + j, n - j);
+}
+
 HEED_AVX2 void scaleAvx2(int64_t n, float alpha, const float *x, float *y) {
   __m256 av = _mm256_set1_ps(alpha);
   int64_t j = 0;
@@ -447,14 +467,14 @@ HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
 }
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {gemmScalar,   transposeScalar,  rowMaxScalar,
-                              expSumScalar, dotScalar,        axpyScalar,
-                              scaleScalar,  tanhEnergyScalar, "scalar"};
+const MicroKernels kScalar = {gemmScalar,       transposeScalar, rowMaxScalar, expSumScalar,
+                              dotScalar,        allFiniteScalar, axpyScalar,   scaleScalar,
+                              tanhEnergyScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx512 = {gemmAvx512, transposeAvx2, rowMaxAvx512,   expSumAvx512, dotAvx2,
-                              axpyAvx2,   scaleAvx2,     tanhEnergyAvx2, "avx512"};
-const MicroKernels kAvx2 = {gemmAvx2, transposeAvx2, rowMaxAvx2,     expSumAvx2, dotAvx2,
-                            axpyAvx2, scaleAvx2,     tanhEnergyAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512,    transposeAvx2, rowMaxAvx512, expSumAvx512,   dotAvx2,
+                              allFiniteAvx2, axpyAvx2,      scaleAvx2,    tanhEnergyAvx2, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2,      transposeAvx2, rowMaxAvx2, expSumAvx2,     dotAvx2,
+                            allFiniteAvx2, axpyAvx2,      scaleAvx2,  tanhEnergyAvx2, "avx2"};
 #endif
 
 const MicroKernels *testOverride = nullptr;

@@ -30,6 +30,8 @@ struct MicroKernels {
   float (*expSum)(float *x, int64_t n, float shift);
   /// sum_j a[j] * b[j].
   float (*dot)(const float *a, const float *b, int64_t n);
+  /// True iff no x[j] is inf or NaN.
+  bool (*allFinite)(const float *x, int64_t n);
   /// y[j] += alpha * x[j].
   void (*axpy)(int64_t n, float alpha, const float *x, float *y);
   /// y[j] = alpha * x[j] (x may be y).
