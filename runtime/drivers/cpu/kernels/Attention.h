@@ -52,7 +52,8 @@ struct AttentionProblem {
   Strides4 weightsStrides;
 
   // Tuning: rows of Q and keys per block (0 = the kernel's defaults, 64 and 128).
-  // Scratch memory is O(threads x block x (block + D + Dv)) floats.
+  // Scratch memory is O(threads x block x (block + D + Dv)) floats, plus per
+  // thread the packed K^T of one (batch, kv head) when it fits in 8 MiB.
   int64_t queryBlock = 0, keyBlock = 0;
 };
 
