@@ -4,10 +4,15 @@
 // running maximum m and sum l of exp(s - m) and an unnormalised output row,
 // and walks the key blocks that any of its rows can see:
 //
-//   S = (scale Q_blk) K_blk^T          (AVX2 register tiles, K packed as K^T)
+//   S = (scale Q_blk) K_blk^T          (register tiles, K packed as K^T)
 //   S += mask; S = -inf where hidden   (tail lanes, causal, boolean)
 //   m' = max(m, rowmax S); P = exp(S - m'); l = l e^(m - m') + rowsum P
-//   O = O e^(m - m') + P V_blk
+//   O = O e^(m - m') + P V_blk         (V read in place when it can be)
+//
+// Keys past the last one a block's rows can see (causal, key lengths) are
+// never visited. Query blocks of fewer than kDirectRows rows (decoding) take
+// dot products straight from K and V rows. A thread keeps the packed K^T
+// blocks of its current (batch, kv head) for its next query block there.
 //
 // Numerics that must hold (docs: shared/EDGE-CASES.md):
 // - a row whose keys are all hidden has m = -inf: the shift used is 0, so every
