@@ -30,6 +30,8 @@ shapes=(
   "S4 causal|1 16 2048 2048 64 --mask=causal --repeat=5"
   "decode|8 1 1 1024 64 --repeat=500"
   "decode packed|1 8 1 1024 64 --packed --repeat=500"
+  "additive decode|8 1 1 50 512 --additive=512 --repeat=200"
+  "additive 50 x 50|8 1 50 50 512 --additive=512 --repeat=10"
 )
 if grep -qw avx512f /proc/cpuinfo; then
   shapes+=(
