@@ -315,6 +315,13 @@ TEST(Attention, SmallBlocksStressTails) {
     }
 }
 
+TEST(Attention, HugeBlockKnobsAreClamped) {
+  Case c;
+  c.H = 2, c.Hkv = 1, c.Lq = 9, c.Lk = 70, c.causal = true, c.weights = true;
+  c.queryBlock = int64_t(1) << 40, c.keyBlock = int64_t(1) << 40; // would be TiBs of scratch
+  check(c);
+}
+
 TEST(Attention, CausalBothAlignmentsWithDifferentLengths) {
   const std::pair<int64_t, int64_t> lengths[] = {{1, 1},   {1, 65},   {65, 1},   {5, 130},
                                                  {130, 5}, {64, 200}, {200, 64}, {63, 129}};

@@ -78,8 +78,11 @@ struct Scratch {
 class FlashAttention {
 public:
   FlashAttention(const AttentionProblem &p, const MicroKernels &mk) : p(p), mk(mk) {
-    bq = p.queryBlock > 0 ? p.queryBlock : kDefaultQueryBlock;
-    bk = p.keyBlock > 0 ? p.keyBlock : kDefaultKeyBlock;
+    // Blocks no larger than the problem: scratch never exceeds what it needs.
+    bq = std::min(p.queryBlock > 0 ? p.queryBlock : kDefaultQueryBlock,
+                  std::max<int64_t>(p.queryLength, 1));
+    bk =
+        std::min(p.keyBlock > 0 ? p.keyBlock : kDefaultKeyBlock, std::max<int64_t>(p.keyLength, 1));
     bkp = roundUp8(bk);
     dvp = roundUp8(p.valueDim);
     group = p.heads / p.kvHeads;
