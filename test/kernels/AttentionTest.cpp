@@ -659,8 +659,10 @@ TEST(MicroKernels, ExpAndTanhMatchTheLibrary) {
     for (float x = -10.0f; x <= 10.0f; x += 0.001f) {
       float v = 1.0f, k = 0.0f;
       float got = mk.tanhEnergy(&x, &k, &v, 1);
-      std::vector<float> q8(8, x), k8(8, 0.0f), v8(8, 1.0f);
+      std::vector<float> q8(24, x), k8(24, 0.0f), v8(24, 1.0f);
       float got8 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 8) / 8;
+      float got24 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 24) / 24;
+      EXPECT_NEAR(got24, std::tanh(double(x)), 2e-6) << x;
       EXPECT_NEAR(got, std::tanh(double(x)), 1e-6);
       EXPECT_NEAR(got8, std::tanh(double(x)), 2e-6) << x;
     }
@@ -678,6 +680,27 @@ TEST(MicroKernels, AllFinite) {
           x[at] = bad;
           EXPECT_FALSE(set->allFinite(x.data(), n)) << set->name << " n=" << n << " at=" << at;
           x[at] = kLowest;
+        }
+      }
+}
+
+TEST(MicroKernels, Gemv) {
+  std::mt19937 gen(3);
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    for (int64_t m : {1, 3, 4, 5, 9})
+      for (int64_t n : {0, 1, 15, 16, 17, 64}) {
+        std::vector<float> a(m * (n + 2)), x(n), y(m, 7.0f);
+        for (float &v : a)
+          v = uni(gen);
+        for (float &v : x)
+          v = uni(gen);
+        set->gemv(m, n, a.data(), n + 2, x.data(), y.data());
+        for (int64_t i = 0; i < m; ++i) {
+          double want = 0;
+          for (int64_t j = 0; j < n; ++j)
+            want += double(a[i * (n + 2) + j]) * x[j];
+          EXPECT_NEAR(y[i], want, 1e-5) << set->name << " " << m << "x" << n;
         }
       }
 }
@@ -843,20 +866,31 @@ void checkAdditive(const AdditiveCase &c) {
 }
 
 TEST(AdditiveAttention, MatchesReference) {
-  unsigned seed = 1;
-  for (int mask : {0, 1, 2, 3})
-    for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan})
-      for (auto [lq, lk, a] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1},
-                               {3, 10, 16},
-                               {5, 33, 7},
-                               {17, 64, 128}}) {
-        AdditiveCase c;
-        c.Lq = lq, c.Lk = lk, c.A = a, c.maskKind = mask, c.policy = policy, c.seed = seed++;
-        checkAdditive(c);
-      }
-  AdditiveCase zero;
-  zero.B = 3, zero.maskKind = 3, zero.lengths = {0, 1, 10}, zero.policy = MaskedRows::nan;
-  checkAdditive(zero);
+  struct Reset {
+    ~Reset() { detail::overrideMicroKernelsForTesting(nullptr); }
+  } reset;
+  for (const detail::MicroKernels *set : detail::availableMicroKernels()) {
+    SCOPED_TRACE(set->name);
+    detail::overrideMicroKernelsForTesting(set);
+    unsigned seed = 1;
+    for (int mask : {0, 1, 2, 3})
+      for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan})
+        for (auto [lq, lk, a] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1},
+                                 {3, 10, 16},
+                                 {5, 33, 7},
+                                 {17, 64, 128}}) {
+          AdditiveCase c;
+          c.Lq = lq, c.Lk = lk, c.A = a, c.maskKind = mask, c.policy = policy, c.seed = seed++;
+          checkAdditive(c);
+        }
+    AdditiveCase zero;
+    zero.B = 3, zero.maskKind = 3, zero.lengths = {0, 1, 10}, zero.policy = MaskedRows::nan;
+    checkAdditive(zero);
+    AdditiveCase wide; // gemv's 4-row groups and tails, 16-lane tanh
+    wide.B = 2, wide.Lq = 3, wide.Lk = 20, wide.Dq = 37, wide.A = 35, wide.Dv = 19;
+    wide.maskKind = 1;
+    checkAdditive(wide);
+  }
 }
 
 //===----------------------------------------------------------------------===//

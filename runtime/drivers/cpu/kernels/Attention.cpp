@@ -485,10 +485,9 @@ bool additiveAttention(const AdditiveAttentionProblem &p) {
       (p.keyLength > 0 && (!p.keysProj || (!p.values && p.valueDim > 0))))
     return false;
   const MicroKernels &mk = detail::microKernels();
-  // A task projects a chunk of rows in one pass over W_q (each W_q row is
-  // reused from L1 for all of them), then scores them one by one. Chunks stay
-  // small enough for 4 tasks per thread: on a shared machine a descheduled
-  // thread's work must be able to move to the other.
+  // A task projects a chunk of rows (W_q q, four W_q rows per pass), then
+  // scores them one by one. Chunks stay small enough for 4 tasks per thread:
+  // on a shared machine a descheduled thread's work must be able to move.
   const int64_t threads = std::max<int64_t>(1, detail::threadCount());
   const int64_t chunk = std::clamp<int64_t>(rows / (4 * threads), 1, 16);
   const int64_t a = p.attentionDim;
@@ -499,10 +498,9 @@ bool additiveAttention(const AdditiveAttentionProblem &p) {
     scratch.masked.resize(std::max<int64_t>(p.keyLength, 1));
     for (int64_t t = next(); t >= 0; t = next()) {
       const int64_t r0 = t * chunk, n = std::min(chunk, rows - r0);
-      for (int64_t x = 0; x < a; ++x)
-        for (int64_t r = 0; r < n; ++r)
-          scratch.qp[r * a + x] =
-              mk.dot(p.wQuery + x * p.queryDim, p.query + (r0 + r) * p.queryDim, p.queryDim);
+      for (int64_t r = 0; r < n; ++r)
+        mk.gemv(a, p.queryDim, p.wQuery, p.queryDim, p.query + (r0 + r) * p.queryDim,
+                scratch.qp.data() + r * a);
       for (int64_t r = 0; r < n; ++r)
         additiveRow(p, mk, scratch, scratch.qp.data() + r * a, (r0 + r) / p.queryLength,
                     (r0 + r) % p.queryLength);

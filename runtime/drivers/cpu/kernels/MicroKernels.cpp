@@ -61,6 +61,15 @@ float expSumScalar(float *x, int64_t n, float shift) {
   return sum;
 }
 
+void gemvScalar(int64_t m, int64_t n, const float *a, int64_t lda, const float *x, float *y) {
+  for (int64_t i = 0; i < m; ++i) {
+    float s = 0.0f;
+    for (int64_t j = 0; j < n; ++j)
+      s += a[i * lda + j] * x[j];
+    y[i] = s;
+  }
+}
+
 float dotScalar(const float *a, const float *b, int64_t n) {
   float s = 0.0f;
   for (int64_t j = 0; j < n; ++j)
@@ -297,6 +306,42 @@ HEED_AVX2 float dotAvx2(const float *a, const float *b, int64_t n) {
   return r;
 }
 
+/// Four rows at a time, two accumulators each: eight FMA chains, x loaded once.
+HEED_AVX2 void gemvAvx2(int64_t m, int64_t n, const float *a, int64_t lda, const float *x,
+                        float *y) {
+  int64_t i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const float *r0 = a + i * lda, *r1 = r0 + lda, *r2 = r1 + lda, *r3 = r2 + lda;
+    __m256 s[8];
+    for (auto &v : s)
+      v = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+      __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
+      s[0] = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + j), x0, s[0]);
+      s[1] = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + j + 8), x1, s[1]);
+      s[2] = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + j), x0, s[2]);
+      s[3] = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + j + 8), x1, s[3]);
+      s[4] = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + j), x0, s[4]);
+      s[5] = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + j + 8), x1, s[5]);
+      s[6] = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + j), x0, s[6]);
+      s[7] = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + j + 8), x1, s[7]);
+    }
+    float t[4] = {hsum(_mm256_add_ps(s[0], s[1])), hsum(_mm256_add_ps(s[2], s[3])),
+                  hsum(_mm256_add_ps(s[4], s[5])), hsum(_mm256_add_ps(s[6], s[7]))};
+    for (; j < n; ++j) {
+      t[0] += r0[j] * x[j];
+      t[1] += r1[j] * x[j];
+      t[2] += r2[j] * x[j];
+      t[3] += r3[j] * x[j];
+    }
+    for (int r = 0; r < 4; ++r)
+      y[i + r] = t[r];
+  }
+  for (; i < m; ++i)
+    y[i] = dotAvx2(a + i * lda, x, n);
+}
+
 HEED_AVX2 void axpyAvx2(int64_t n, float alpha, const float *x, float *y) {
   __m256 av = _mm256_set1_ps(alpha);
   int64_t j = 0;
@@ -439,6 +484,40 @@ HEED_AVX512 void gemmAvx512(int64_t m, int64_t n, int64_t k, const float *a, int
     gemmRows<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
 }
 
+/// tanh256's approximation on 16 lanes.
+HEED_AVX512_INLINE __m512 tanh512(__m512 x) {
+  const __m512 clamp = _mm512_set1_ps(7.90531110763549805f);
+  __mmask16 small = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(0.0004f), _CMP_LT_OQ);
+  __m512 xc = _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), clamp), _mm512_min_ps(clamp, x));
+  __m512 x2 = _mm512_mul_ps(xc, xc);
+  __m512 p = _mm512_set1_ps(-2.76076847742355e-16f);
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.00018790482477e-13f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-8.60467152213735e-11f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(5.12229709037114e-08f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.48572235717979e-05f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(6.37261928875436e-04f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(4.89352455891786e-03f));
+  p = _mm512_mul_ps(p, xc);
+  __m512 q = _mm512_set1_ps(1.19825839466702e-06f);
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(1.18534705686654e-04f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(2.26843463243900e-03f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(4.89352518554385e-03f));
+  return _mm512_mask_mov_ps(_mm512_div_ps(p, q), small, x);
+}
+
+HEED_AVX512 float tanhEnergyAvx512(const float *q, const float *k, const float *v, int64_t n) {
+  __m512 s = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 t = tanh512(_mm512_add_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(k + j)));
+    s = _mm512_fmadd_ps(_mm512_loadu_ps(v + j), t, s);
+  }
+  float r = _mm512_reduce_add_ps(s);
+  if (j < n)
+    r += tanhEnergyAvx2(q + j, k + j, v + j, n - j);
+  return r;
+}
+
 HEED_AVX512 float rowMaxAvx512(const float *x, int64_t n) {
   __m512 m = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   int64_t j = 0;
@@ -467,14 +546,16 @@ HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
 }
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {gemmScalar,       transposeScalar, rowMaxScalar, expSumScalar,
-                              dotScalar,        allFiniteScalar, axpyScalar,   scaleScalar,
-                              tanhEnergyScalar, "scalar"};
+const MicroKernels kScalar = {gemmScalar,  transposeScalar,  rowMaxScalar,    expSumScalar,
+                              gemvScalar,  dotScalar,        allFiniteScalar, axpyScalar,
+                              scaleScalar, tanhEnergyScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx512 = {gemmAvx512,    transposeAvx2, rowMaxAvx512, expSumAvx512,   dotAvx2,
-                              allFiniteAvx2, axpyAvx2,      scaleAvx2,    tanhEnergyAvx2, "avx512"};
-const MicroKernels kAvx2 = {gemmAvx2,      transposeAvx2, rowMaxAvx2, expSumAvx2,     dotAvx2,
-                            allFiniteAvx2, axpyAvx2,      scaleAvx2,  tanhEnergyAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512, transposeAvx2,    rowMaxAvx512,  expSumAvx512,
+                              gemvAvx2,   dotAvx2,          allFiniteAvx2, axpyAvx2,
+                              scaleAvx2,  tanhEnergyAvx512, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2,  transposeAvx2,  rowMaxAvx2,    expSumAvx2,
+                            gemvAvx2,  dotAvx2,        allFiniteAvx2, axpyAvx2,
+                            scaleAvx2, tanhEnergyAvx2, "avx2"};
 #endif
 
 const MicroKernels *testOverride = nullptr;
