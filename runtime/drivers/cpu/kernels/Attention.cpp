@@ -399,7 +399,7 @@ void FlashAttention::run(int64_t task, Scratch &s) const {
 //===----------------------------------------------------------------------===//
 
 struct AdditiveScratch {
-  std::vector<float> qp, e;
+  std::vector<float> e;
   std::vector<double> masked; // energies + additive mask, as in FlashAttention::scores
 };
 
@@ -485,27 +485,37 @@ bool additiveAttention(const AdditiveAttentionProblem &p) {
       (p.keyLength > 0 && (!p.keysProj || (!p.values && p.valueDim > 0))))
     return false;
   const MicroKernels &mk = detail::microKernels();
-  // A task projects a chunk of rows (W_q q, four W_q rows per pass), then
-  // scores them one by one. Chunks stay small enough for 4 tasks per thread:
-  // on a shared machine a descheduled thread's work must be able to move.
-  const int64_t threads = std::max<int64_t>(1, detail::threadCount());
-  const int64_t chunk = std::clamp<int64_t>(rows / (4 * threads), 1, 16);
-  const int64_t a = p.attentionDim;
-  detail::parallelTasks((rows + chunk - 1) / chunk, [&](auto next) {
-    AdditiveScratch scratch;
-    scratch.qp.resize(std::max<int64_t>(chunk * a, 1));
-    scratch.e.resize(std::max<int64_t>(p.keyLength, 1));
-    scratch.masked.resize(std::max<int64_t>(p.keyLength, 1));
-    for (int64_t t = next(); t >= 0; t = next()) {
-      const int64_t r0 = t * chunk, n = std::min(chunk, rows - r0);
-      for (int64_t r = 0; r < n; ++r)
-        mk.gemv(a, p.queryDim, p.wQuery, p.queryDim, p.query + (r0 + r) * p.queryDim,
-                scratch.qp.data() + r * a);
-      for (int64_t r = 0; r < n; ++r)
-        additiveRow(p, mk, scratch, scratch.qp.data() + r * a, (r0 + r) / p.queryLength,
+  // Query rows go in panels: (W_q Q^T) for the whole panel is one block
+  // product split over W_q's rows, so W_q is read once per panel rather than
+  // once per query row (at A = Dq = 512 it is 1 MiB); then rows are scored
+  // one by one. Scratch: (A + Dq) x panel floats.
+  const int64_t a = p.attentionDim, dq = p.queryDim;
+  constexpr int64_t kPanelRows = 256, kProjectionRows = 48;
+  const int64_t panel = std::min(rows, kPanelRows), panelP = roundUp8(panel);
+  std::vector<float> qt(std::max<int64_t>(dq, 1) * panelP), qpt(std::max<int64_t>(a, 1) * panelP),
+      qp(std::max<int64_t>(a, 1) * panel);
+  for (int64_t r0 = 0; r0 < rows; r0 += panel) {
+    const int64_t n = std::min(panel, rows - r0), nP = roundUp8(n);
+    mk.transpose(n, dq, p.query + r0 * dq, dq, qt.data(), nP); // Q^T, columns padded with 0
+    for (int64_t d = 0; d < dq; ++d)
+      std::fill(qt.data() + d * nP + n, qt.data() + (d + 1) * nP, 0.0f);
+    detail::parallelTasks((a + kProjectionRows - 1) / kProjectionRows, [&](auto next) {
+      for (int64_t t = next(); t >= 0; t = next()) {
+        const int64_t a0 = t * kProjectionRows, m = std::min(kProjectionRows, a - a0);
+        mk.gemm(m, nP, dq, p.wQuery + a0 * dq, dq, qt.data(), nP, qpt.data() + a0 * nP, nP,
+                /*accumulate=*/false);
+      }
+    });
+    mk.transpose(a, n, qpt.data(), nP, qp.data(), a); // row r of the panel: W_q q_r
+    detail::parallelTasks(n, [&](auto next) {
+      AdditiveScratch scratch;
+      scratch.e.resize(std::max<int64_t>(p.keyLength, 1));
+      scratch.masked.resize(std::max<int64_t>(p.keyLength, 1));
+      for (int64_t r = next(); r >= 0; r = next())
+        additiveRow(p, mk, scratch, qp.data() + r * a, (r0 + r) / p.queryLength,
                     (r0 + r) % p.queryLength);
-    }
-  });
+    });
+  }
   return true;
 }
 
