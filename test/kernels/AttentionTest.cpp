@@ -886,10 +886,14 @@ TEST(AdditiveAttention, MatchesReference) {
     AdditiveCase zero;
     zero.B = 3, zero.maskKind = 3, zero.lengths = {0, 1, 10}, zero.policy = MaskedRows::nan;
     checkAdditive(zero);
-    AdditiveCase wide; // gemv's 4-row groups and tails, 16-lane tanh
-    wide.B = 2, wide.Lq = 3, wide.Lk = 20, wide.Dq = 37, wide.A = 35, wide.Dv = 19;
+    AdditiveCase wide; // projection tiles and tails, 16-lane tanh
+    wide.B = 2, wide.Lq = 3, wide.Lk = 20, wide.Dq = 37, wide.A = 55, wide.Dv = 19;
     wide.maskKind = 1;
     checkAdditive(wide);
+    AdditiveCase panels; // more query rows than one projection panel (256)
+    panels.B = 2, panels.Lq = 150, panels.Lk = 7, panels.Dq = 5, panels.A = 9, panels.Dv = 3;
+    panels.maskKind = 3, panels.seed = 77;
+    checkAdditive(panels);
   }
 }
 
