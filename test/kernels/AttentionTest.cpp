@@ -684,27 +684,6 @@ TEST(MicroKernels, AllFinite) {
       }
 }
 
-TEST(MicroKernels, Gemv) {
-  std::mt19937 gen(3);
-  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
-  for (const detail::MicroKernels *set : detail::availableMicroKernels())
-    for (int64_t m : {1, 3, 4, 5, 9})
-      for (int64_t n : {0, 1, 15, 16, 17, 64}) {
-        std::vector<float> a(m * (n + 2)), x(n), y(m, 7.0f);
-        for (float &v : a)
-          v = uni(gen);
-        for (float &v : x)
-          v = uni(gen);
-        set->gemv(m, n, a.data(), n + 2, x.data(), y.data());
-        for (int64_t i = 0; i < m; ++i) {
-          double want = 0;
-          for (int64_t j = 0; j < n; ++j)
-            want += double(a[i * (n + 2) + j]) * x[j];
-          EXPECT_NEAR(y[i], want, 1e-5) << set->name << " " << m << "x" << n;
-        }
-      }
-}
-
 TEST(MicroKernels, Transpose) {
   for (const detail::MicroKernels *set : detail::availableMicroKernels())
     for (int64_t rows : {1, 7, 8, 9, 16, 130})

@@ -61,15 +61,6 @@ float expSumScalar(float *x, int64_t n, float shift) {
   return sum;
 }
 
-void gemvScalar(int64_t m, int64_t n, const float *a, int64_t lda, const float *x, float *y) {
-  for (int64_t i = 0; i < m; ++i) {
-    float s = 0.0f;
-    for (int64_t j = 0; j < n; ++j)
-      s += a[i * lda + j] * x[j];
-    y[i] = s;
-  }
-}
-
 float dotScalar(const float *a, const float *b, int64_t n) {
   float s = 0.0f;
   for (int64_t j = 0; j < n; ++j)
@@ -306,42 +297,6 @@ HEED_AVX2 float dotAvx2(const float *a, const float *b, int64_t n) {
   return r;
 }
 
-/// Four rows at a time, two accumulators each: eight FMA chains, x loaded once.
-HEED_AVX2 void gemvAvx2(int64_t m, int64_t n, const float *a, int64_t lda, const float *x,
-                        float *y) {
-  int64_t i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const float *r0 = a + i * lda, *r1 = r0 + lda, *r2 = r1 + lda, *r3 = r2 + lda;
-    __m256 s[8];
-    for (auto &v : s)
-      v = _mm256_setzero_ps();
-    int64_t j = 0;
-    for (; j + 16 <= n; j += 16) {
-      __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
-      s[0] = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + j), x0, s[0]);
-      s[1] = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + j + 8), x1, s[1]);
-      s[2] = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + j), x0, s[2]);
-      s[3] = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + j + 8), x1, s[3]);
-      s[4] = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + j), x0, s[4]);
-      s[5] = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + j + 8), x1, s[5]);
-      s[6] = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + j), x0, s[6]);
-      s[7] = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + j + 8), x1, s[7]);
-    }
-    float t[4] = {hsum(_mm256_add_ps(s[0], s[1])), hsum(_mm256_add_ps(s[2], s[3])),
-                  hsum(_mm256_add_ps(s[4], s[5])), hsum(_mm256_add_ps(s[6], s[7]))};
-    for (; j < n; ++j) {
-      t[0] += r0[j] * x[j];
-      t[1] += r1[j] * x[j];
-      t[2] += r2[j] * x[j];
-      t[3] += r3[j] * x[j];
-    }
-    for (int r = 0; r < 4; ++r)
-      y[i + r] = t[r];
-  }
-  for (; i < m; ++i)
-    y[i] = dotAvx2(a + i * lda, x, n);
-}
-
 HEED_AVX2 void axpyAvx2(int64_t n, float alpha, const float *x, float *y) {
   __m256 av = _mm256_set1_ps(alpha);
   int64_t j = 0;
@@ -546,16 +501,15 @@ HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
 }
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {gemmScalar,  transposeScalar,  rowMaxScalar,    expSumScalar,
-                              gemvScalar,  dotScalar,        allFiniteScalar, axpyScalar,
-                              scaleScalar, tanhEnergyScalar, "scalar"};
+const MicroKernels kScalar = {gemmScalar,       transposeScalar, rowMaxScalar, expSumScalar,
+                              dotScalar,        allFiniteScalar, axpyScalar,   scaleScalar,
+                              tanhEnergyScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx512 = {gemmAvx512, transposeAvx2,    rowMaxAvx512,  expSumAvx512,
-                              gemvAvx2,   dotAvx2,          allFiniteAvx2, axpyAvx2,
-                              scaleAvx2,  tanhEnergyAvx512, "avx512"};
-const MicroKernels kAvx2 = {gemmAvx2,  transposeAvx2,  rowMaxAvx2,    expSumAvx2,
-                            gemvAvx2,  dotAvx2,        allFiniteAvx2, axpyAvx2,
-                            scaleAvx2, tanhEnergyAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512,       transposeAvx2, rowMaxAvx512, expSumAvx512,
+                              dotAvx2,          allFiniteAvx2, axpyAvx2,     scaleAvx2,
+                              tanhEnergyAvx512, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2,      transposeAvx2, rowMaxAvx2, expSumAvx2,     dotAvx2,
+                            allFiniteAvx2, axpyAvx2,      scaleAvx2,  tanhEnergyAvx2, "avx2"};
 #endif
 
 const MicroKernels *testOverride = nullptr;

@@ -28,8 +28,6 @@ struct MicroKernels {
   /// maximum), exp(-inf) = 0 exactly, NaN kept; returns the sum. Vector
   /// versions clamp x[j] - shift > 0 to 0.
   float (*expSum)(float *x, int64_t n, float shift);
-  /// y[i] = sum_j a[i * lda + j] x[j] for i < m (matrix-vector product).
-  void (*gemv)(int64_t m, int64_t n, const float *a, int64_t lda, const float *x, float *y);
   /// sum_j a[j] * b[j].
   float (*dot)(const float *a, const float *b, int64_t n);
   /// True iff no x[j] is inf or NaN.
