@@ -315,6 +315,13 @@ TEST(Attention, SmallBlocksStressTails) {
     }
 }
 
+TEST(Attention, HugeBlockKnobsAreClamped) {
+  Case c;
+  c.H = 2, c.Hkv = 1, c.Lq = 9, c.Lk = 70, c.causal = true, c.weights = true;
+  c.queryBlock = int64_t(1) << 40, c.keyBlock = int64_t(1) << 40; // would be TiBs of scratch
+  check(c);
+}
+
 TEST(Attention, CausalBothAlignmentsWithDifferentLengths) {
   const std::pair<int64_t, int64_t> lengths[] = {{1, 1},   {1, 65},   {65, 1},   {5, 130},
                                                  {130, 5}, {64, 200}, {200, 64}, {63, 129}};
@@ -417,27 +424,29 @@ TEST(Attention, LogitsAround1e4) {
 }
 
 TEST(Attention, PoisonValuesAtHiddenKeysNeverLeak) {
-  for (int64_t lq : {1, 2, 70}) { // direct (decode) and blocked paths
-    Case c;
-    c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = lq, c.Lk = 100, c.D = 16, c.Dv = 16;
-    c.mask = MaskKind::keyLengths, c.lengths = {40, 100}, c.causal = lq > 2;
-    Instance in;
-    build(c, in);
-    // Batch 0 sees keys < 40: poison the rest (and, causally, the future).
-    for (int64_t h = 0; h < 2; ++h)
-      for (int64_t j = 40; j < 100; ++j)
-        for (int64_t x = 0; x < 16; ++x)
-          in.v[((0 * 2 + h) * 100 + j) * 16 + x] = x % 2 ? kInf : std::nanf("");
-    for (int64_t h = 0; h < 2; ++h)
-      for (int64_t x = 0; x < 16; ++x)
-        in.v[((1 * 2 + h) * 100 + 99) * 16 + x] = 1000.0f; // hidden by causality unless lq=100
-    std::vector<double> wantOut, wantW;
-    referenceAttention(in.p, wantOut, wantW);
-    ASSERT_TRUE(attention(in.p));
-    for (int64_t i = 0; i < 2 * lq * 16; ++i)
-      ASSERT_TRUE(std::isfinite(in.o[i])) << "at " << i;
-    EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
-  }
+  // Decode rows, V read in place (Dv % 8 == 0) and V packed (Dv = 5).
+  for (int64_t lq : {1, 2, 70})
+    for (int64_t dv : {16, 5}) {
+      Case c;
+      c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = lq, c.Lk = 100, c.D = 16, c.Dv = dv;
+      c.mask = MaskKind::keyLengths, c.lengths = {40, 100}, c.causal = lq > 2;
+      Instance in;
+      build(c, in);
+      // Batch 0 sees keys < 40: poison the rest (and, causally, the future).
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t j = 40; j < 100; ++j)
+          for (int64_t x = 0; x < dv; ++x)
+            in.v[((0 * 2 + h) * 100 + j) * dv + x] = x % 2 ? kInf : std::nanf("");
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t x = 0; x < dv; ++x)
+          in.v[((1 * 2 + h) * 100 + 99) * dv + x] = 1000.0f; // hidden by causality
+      std::vector<double> wantOut, wantW;
+      referenceAttention(in.p, wantOut, wantW);
+      ASSERT_TRUE(attention(in.p));
+      for (int64_t i = 0; i < 2 * lq * dv; ++i)
+        ASSERT_TRUE(std::isfinite(in.o[i])) << "at " << i << " dv=" << dv << " lq=" << lq;
+      EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
+    }
   // Additive -inf and boolean masks with poison at hidden cells.
   for (MaskKind kind : {MaskKind::additive, MaskKind::boolean}) {
     Case c;
@@ -558,6 +567,41 @@ TEST(Attention, RandomShapes) {
   }
 }
 
+/// The tests above use the best kernels of this CPU; these cases run every
+/// set it can run (scalar, AVX2, AVX-512), so no path goes untested.
+TEST(Attention, EveryKernelSet) {
+  struct Reset {
+    ~Reset() { detail::overrideMicroKernelsForTesting(nullptr); }
+  } reset;
+  for (const detail::MicroKernels *set : detail::availableMicroKernels()) {
+    SCOPED_TRACE(set->name);
+    detail::overrideMicroKernelsForTesting(set);
+    std::mt19937 gen(99);
+    auto pick = [&](std::initializer_list<int64_t> xs) {
+      std::vector<int64_t> v(xs);
+      return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(gen)];
+    };
+    for (int t = 0; t < 25; ++t) {
+      Case c;
+      c.B = pick({1, 2}), c.Hkv = pick({1, 2}), c.H = c.Hkv * pick({1, 2});
+      c.Lq = pick({1, 3, 17, 64, 65, 129}), c.Lk = pick({1, 9, 64, 65, 130, 257});
+      c.D = pick({5, 16, 64}), c.Dv = pick({3, 16, 64});
+      c.causal = pick({0, 1}),
+      c.align = pick({0, 1}) ? CausalAlign::bottomRight : CausalAlign::topLeft;
+      c.mask = MaskKind(pick({0, 1, 2, 3})), c.shape = MaskShape(pick({0, 1, 2}));
+      c.policy = pick({0, 1}) ? MaskedRows::nan : MaskedRows::zero;
+      c.weights = pick({0, 1}), c.packed = pick({0, 1}), c.seed = unsigned(t + 500);
+      c.logitScale = pick({1, 1, 300});
+      check(c);
+    }
+    Case masked;
+    masked.B = 2, masked.H = 2, masked.Hkv = 2, masked.Lq = 66, masked.Lk = 67;
+    masked.mask = MaskKind::additive, masked.hiddenRows = {0, 65}, masked.weights = true;
+    masked.policy = MaskedRows::nan;
+    check(masked);
+  }
+}
+
 TEST(Attention, EmptyAndMalformedProblems) {
   AttentionProblem p;
   p.heads = 4, p.kvHeads = 3;
@@ -568,6 +612,13 @@ TEST(Attention, EmptyAndMalformedProblems) {
   EXPECT_FALSE(attention(p));
   p.queryLength = 0;
   EXPECT_TRUE(attention(p)); // nothing to do
+  p.queryLength = 3, p.keyLength = 2, p.headDim = 4, p.valueDim = 4;
+  EXPECT_FALSE(attention(p)); // no tensors
+  AdditiveAttentionProblem a;
+  a.keyLength = 3, a.queryDim = 2, a.attentionDim = 2, a.valueDim = 2;
+  EXPECT_FALSE(additiveAttention(a));
+  a.queryLength = -1;
+  EXPECT_FALSE(additiveAttention(a));
   // Lk = 0: every row masked.
   for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan}) {
     Case c;
@@ -581,59 +632,99 @@ TEST(Attention, EmptyAndMalformedProblems) {
 //===----------------------------------------------------------------------===//
 
 TEST(MicroKernels, ExpAndTanhMatchTheLibrary) {
-  const auto &mk = detail::microKernels();
-  std::vector<float> xs;
-  for (float x = -100.0f; x <= 90.0f; x += 0.01f)
-    xs.push_back(x);
-  for (float x : {-kInf, kLowest, -87.5f, -87.0f, -86.9f, 0.0f, -0.0f, 88.0f, 88.5f, kInf})
-    xs.push_back(x);
-  xs.push_back(std::nanf(""));
-  while (xs.size() % 8)
-    xs.push_back(0.0f);
-  std::vector<float> e = xs;
-  mk.expSum(e.data(), int64_t(e.size()), 0.0f);
-  for (size_t i = 0; i < xs.size(); ++i) {
-    double want = std::exp(double(xs[i]));
-    if (std::isnan(xs[i]))
-      EXPECT_TRUE(std::isnan(e[i]));
-    else if (xs[i] < -87.0f)
-      EXPECT_EQ(e[i], 0.0f) << xs[i];
-    else if (xs[i] > 88.37f) // softmax only exponentiates x <= 0; inf past 88.37 is fine
-      EXPECT_TRUE(e[i] >= 0.99 * std::min(want, 3.4e38)) << xs[i];
-    else
-      EXPECT_NEAR(e[i], want, 3e-7 * want + 1e-37) << xs[i];
-  }
-  for (float x = -10.0f; x <= 10.0f; x += 0.001f) {
-    float v = 1.0f, k = 0.0f;
-    float got = mk.tanhEnergy(&x, &k, &v, 1);
-    std::vector<float> q8(8, x), k8(8, 0.0f), v8(8, 1.0f);
-    float got8 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 8) / 8;
-    EXPECT_NEAR(got, std::tanh(double(x)), 1e-6);
-    EXPECT_NEAR(got8, std::tanh(double(x)), 2e-6) << x;
+  for (const detail::MicroKernels *set : detail::availableMicroKernels()) {
+    SCOPED_TRACE(set->name);
+    const auto &mk = *set;
+    std::vector<float> xs;
+    for (float x = -100.0f; x <= 0.0f; x += 0.01f) // softmax exponentiates x - max <= 0
+      xs.push_back(x);
+    for (float x : {-kInf, kLowest, -87.5f, -87.0f, -86.9f, -1e-30f, 0.0f, -0.0f})
+      xs.push_back(x);
+    xs.push_back(std::nanf(""));
+    while (xs.size() % 8)
+      xs.push_back(0.0f);
+    std::vector<float> e = xs;
+    mk.expSum(e.data(), int64_t(e.size()), 0.0f);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      double want = std::exp(double(xs[i]));
+      if (std::isnan(xs[i]))
+        EXPECT_TRUE(std::isnan(e[i]));
+      else if (xs[i] == -kInf)
+        EXPECT_EQ(e[i], 0.0f); // hidden keys get exactly 0
+      else if (xs[i] < -87.0f)
+        EXPECT_LE(e[i], 1.7e-38f) << xs[i]; // 0 or a denormal
+      else
+        EXPECT_NEAR(e[i], want, 3e-7 * want + 1e-37) << xs[i];
+    }
+    for (float x = -10.0f; x <= 10.0f; x += 0.001f) {
+      float v = 1.0f, k = 0.0f;
+      float got = mk.tanhEnergy(&x, &k, &v, 1);
+      std::vector<float> q8(24, x), k8(24, 0.0f), v8(24, 1.0f);
+      float got8 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 8) / 8;
+      float got24 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 24) / 24;
+      EXPECT_NEAR(got24, std::tanh(double(x)), 2e-6) << x;
+      EXPECT_NEAR(got, std::tanh(double(x)), 1e-6);
+      EXPECT_NEAR(got8, std::tanh(double(x)), 2e-6) << x;
+    }
   }
 }
 
-TEST(MicroKernels, GemmMatchesScalar) {
-  const auto &fast = detail::microKernels();
-  const auto &slow = detail::scalarMicroKernels();
-  std::mt19937 gen(7);
-  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
-  for (int64_t m : {1, 5, 6, 7, 13})
-    for (int64_t n : {8, 16, 24, 72})
-      for (int64_t k : {0, 1, 9, 64}) {
-        std::vector<float> a(m * k + 1), b(k * n + 1), c1(m * n), c2(m * n);
-        for (float &x : a)
-          x = uni(gen);
-        for (float &x : b)
-          x = uni(gen);
-        for (float &x : c1)
-          x = uni(gen);
-        c2 = c1;
-        fast.gemm(m, n, k, a.data(), k, b.data(), n, c1.data(), n, m % 2);
-        slow.gemm(m, n, k, a.data(), k, b.data(), n, c2.data(), n, m % 2);
-        for (int64_t i = 0; i < m * n; ++i)
-          ASSERT_NEAR(c1[i], c2[i], 1e-5) << m << "x" << n << "x" << k;
+TEST(MicroKernels, AllFinite) {
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    for (int64_t n : {0, 1, 7, 8, 9, 16, 21})
+      for (float bad : {kInf, -kInf, std::nanf("")}) {
+        std::vector<float> x(n, 1.0f);
+        x.push_back(bad); // just past the end: never read
+        EXPECT_TRUE(set->allFinite(x.data(), n)) << set->name << " n=" << n;
+        for (int64_t at = 0; at < n; ++at) {
+          x[at] = bad;
+          EXPECT_FALSE(set->allFinite(x.data(), n)) << set->name << " n=" << n << " at=" << at;
+          x[at] = kLowest;
+        }
       }
+}
+
+TEST(MicroKernels, Transpose) {
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    for (int64_t rows : {1, 7, 8, 9, 16, 130})
+      for (int64_t cols : {1, 5, 8, 13, 64}) {
+        std::vector<float> src(rows * (cols + 3)), dst(cols * (rows + 2), -1.0f);
+        for (size_t i = 0; i < src.size(); ++i)
+          src[i] = float(i);
+        set->transpose(rows, cols, src.data(), cols + 3, dst.data(), rows + 2);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < cols; ++c)
+            ASSERT_EQ(dst[c * (rows + 2) + r], src[r * (cols + 3) + c])
+                << set->name << " " << rows << "x" << cols;
+        for (int64_t c = 0; c < cols; ++c) // padding untouched
+          ASSERT_EQ(dst[c * (rows + 2) + rows], -1.0f);
+      }
+}
+
+TEST(MicroKernels, GemmMatchesScalar) {
+  const auto &slow = *detail::availableMicroKernels().front();
+  for (const detail::MicroKernels *set : detail::availableMicroKernels()) {
+    SCOPED_TRACE(set->name);
+    const auto &fast = *set;
+    std::mt19937 gen(7);
+    std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+    for (int64_t m : {1, 5, 6, 7, 8, 9, 13, 17})
+      for (int64_t n : {8, 16, 24, 32, 40, 72, 128})
+        for (int64_t k : {0, 1, 9, 64}) {
+          std::vector<float> a(m * k + 1), b(k * n + 1), c1(m * n), c2(m * n);
+          for (float &x : a)
+            x = uni(gen);
+          for (float &x : b)
+            x = uni(gen);
+          for (float &x : c1)
+            x = uni(gen);
+          c2 = c1;
+          fast.gemm(m, n, k, a.data(), k, b.data(), n, c1.data(), n, m % 2);
+          slow.gemm(m, n, k, a.data(), k, b.data(), n, c2.data(), n, m % 2);
+          for (int64_t i = 0; i < m * n; ++i)
+            ASSERT_NEAR(c1[i], c2[i], 1e-5) << m << "x" << n << "x" << k;
+        }
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -754,20 +845,35 @@ void checkAdditive(const AdditiveCase &c) {
 }
 
 TEST(AdditiveAttention, MatchesReference) {
-  unsigned seed = 1;
-  for (int mask : {0, 1, 2, 3})
-    for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan})
-      for (auto [lq, lk, a] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1},
-                               {3, 10, 16},
-                               {5, 33, 7},
-                               {17, 64, 128}}) {
-        AdditiveCase c;
-        c.Lq = lq, c.Lk = lk, c.A = a, c.maskKind = mask, c.policy = policy, c.seed = seed++;
-        checkAdditive(c);
-      }
-  AdditiveCase zero;
-  zero.B = 3, zero.maskKind = 3, zero.lengths = {0, 1, 10}, zero.policy = MaskedRows::nan;
-  checkAdditive(zero);
+  struct Reset {
+    ~Reset() { detail::overrideMicroKernelsForTesting(nullptr); }
+  } reset;
+  for (const detail::MicroKernels *set : detail::availableMicroKernels()) {
+    SCOPED_TRACE(set->name);
+    detail::overrideMicroKernelsForTesting(set);
+    unsigned seed = 1;
+    for (int mask : {0, 1, 2, 3})
+      for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan})
+        for (auto [lq, lk, a] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1},
+                                 {3, 10, 16},
+                                 {5, 33, 7},
+                                 {17, 64, 128}}) {
+          AdditiveCase c;
+          c.Lq = lq, c.Lk = lk, c.A = a, c.maskKind = mask, c.policy = policy, c.seed = seed++;
+          checkAdditive(c);
+        }
+    AdditiveCase zero;
+    zero.B = 3, zero.maskKind = 3, zero.lengths = {0, 1, 10}, zero.policy = MaskedRows::nan;
+    checkAdditive(zero);
+    AdditiveCase wide; // projection tiles and tails, 16-lane tanh
+    wide.B = 2, wide.Lq = 3, wide.Lk = 20, wide.Dq = 37, wide.A = 55, wide.Dv = 19;
+    wide.maskKind = 1;
+    checkAdditive(wide);
+    AdditiveCase panels; // more query rows than one projection panel (256)
+    panels.B = 2, panels.Lq = 150, panels.Lk = 7, panels.Dq = 5, panels.A = 9, panels.Dv = 3;
+    panels.maskKind = 3, panels.seed = 77;
+    checkAdditive(panels);
+  }
 }
 
 //===----------------------------------------------------------------------===//

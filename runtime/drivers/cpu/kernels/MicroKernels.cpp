@@ -38,6 +38,13 @@ void gemmScalar(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, co
   }
 }
 
+void transposeScalar(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst,
+                     int64_t ldd) {
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t r = 0; r < rows; ++r)
+      dst[c * ldd + r] = src[r * lds + c];
+}
+
 float rowMaxScalar(const float *x, int64_t n) {
   float m = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < n; ++j)
@@ -64,6 +71,18 @@ float dotScalar(const float *a, const float *b, int64_t n) {
 void axpyScalar(int64_t n, float alpha, const float *x, float *y) {
   for (int64_t j = 0; j < n; ++j)
     y[j] += alpha * x[j];
+}
+
+bool allFiniteScalar(const float *x, int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    if (!std::isfinite(x[j]))
+      return false;
+  return true;
+}
+
+void scaleScalar(int64_t n, float alpha, const float *x, float *y) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = alpha * x[j];
 }
 
 float tanhEnergyScalar(const float *q, const float *k, const float *v, int64_t n) {
@@ -95,18 +114,16 @@ HEED_AVX2_INLINE float hmax(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-/// exp(x) (Cephes' polynomial, ~2 ulp): exactly 0 below -87 (so exp(-inf) = 0),
-/// +inf above 88.37, NaN stays NaN (MINPS/MAXPS return their second operand
-/// on NaN, so x goes second).
-HEED_AVX2_INLINE __m256 exp256(__m256 x) {
-  const __m256 hi = _mm256_set1_ps(88.3762626647949f);
+/// exp(x) for x <= 0 (softmax exponentiates logits minus their maximum):
+/// Cephes' polynomial (~2 ulp), exactly 0 below -87 (so exp(-inf) = 0), NaN
+/// stays NaN (MINPS/MAXPS return their second operand on NaN, so x goes
+/// second); x > 0 is clamped to 0. 2^n goes straight into y's exponent bits.
+HEED_AVX2_INLINE __m256 expNonPositive256(__m256 x) {
   const __m256 lo = _mm256_set1_ps(-87.0f);
   __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
-  __m256 over = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
-  x = _mm256_min_ps(hi, x);
-  x = _mm256_max_ps(lo, x);
-  __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
-  fx = _mm256_floor_ps(fx);
+  x = _mm256_max_ps(lo, _mm256_min_ps(_mm256_setzero_ps(), x));
+  __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
   __m256 y = _mm256_set1_ps(1.9875691500E-4f);
@@ -116,10 +133,9 @@ HEED_AVX2_INLINE __m256 exp256(__m256 x) {
   y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
   y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
   y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-  __m256i e = _mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127));
-  y = _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(e, 23)));
-  y = _mm256_andnot_ps(under, y);
-  return _mm256_blendv_ps(y, _mm256_set1_ps(std::numeric_limits<float>::infinity()), over);
+  __m256i n = _mm256_slli_epi32(_mm256_cvtps_epi32(fx), 23);
+  y = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(y), n));
+  return _mm256_andnot_ps(under, y);
 }
 
 /// tanh(x) as Eigen's rational approximation (odd 13/6), exact sign, +-1 beyond
@@ -206,6 +222,38 @@ HEED_AVX2 void gemmAvx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t
     gemmRows<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
 }
 
+/// 8 x 8 tiles through registers (unpack/shuffle/permute), scalar edges.
+HEED_AVX2 void transposeAvx2(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst,
+                             int64_t ldd) {
+  int64_t r0 = 0;
+  for (; r0 + 8 <= rows; r0 += 8) {
+    int64_t c0 = 0;
+    for (; c0 + 8 <= cols; c0 += 8) {
+      const float *s = src + r0 * lds + c0;
+      __m256 r[8], t[8];
+      for (int i = 0; i < 8; ++i)
+        r[i] = _mm256_loadu_ps(s + i * lds);
+      for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+      }
+      for (int i = 0; i < 8; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      float *d = dst + c0 * ldd + r0;
+      for (int i = 0; i < 4; ++i) {
+        _mm256_storeu_ps(d + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+        _mm256_storeu_ps(d + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+      }
+    }
+    transposeScalar(8, cols - c0, src + r0 * lds + c0, lds, dst + c0 * ldd + r0, ldd);
+  }
+  transposeScalar(rows - r0, cols, src + r0 * lds, lds, dst + r0, ldd);
+}
+
 HEED_AVX2 float rowMaxAvx2(const float *x, int64_t n) {
   const float ninf = -std::numeric_limits<float>::infinity();
   __m256 m = _mm256_set1_ps(ninf);
@@ -222,7 +270,7 @@ HEED_AVX2 float expSumAvx2(float *x, int64_t n, float shift) {
   __m256 s = _mm256_set1_ps(shift), sum = _mm256_setzero_ps();
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
-    __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), s));
+    __m256 e = expNonPositive256(_mm256_sub_ps(_mm256_loadu_ps(x + j), s));
     _mm256_storeu_ps(x + j, e);
     sum = _mm256_add_ps(sum, e);
   }
@@ -258,6 +306,28 @@ HEED_AVX2 void axpyAvx2(int64_t n, float alpha, const float *x, float *y) {
     y[j] += alpha * x[j];
 }
 
+/// x - x is 0 for finite x and NaN for inf and NaN.
+HEED_AVX2 bool allFiniteAvx2(const float *x, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256 v = _mm256_loadu_ps(x + j);
+    acc = _mm256_or_ps(acc, _mm256_sub_ps(v, v));
+  }
+  if (_mm256_movemask_ps(_mm256_cmp_ps(acc, acc, _CMP_UNORD_Q)))
+    return false;
+  return allFiniteScalar(x + j, n - j);
+}
+
+HEED_AVX2 void scaleAvx2(int64_t n, float alpha, const float *x, float *y) {
+  __m256 av = _mm256_set1_ps(alpha);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    _mm256_storeu_ps(y + j, _mm256_mul_ps(av, _mm256_loadu_ps(x + j)));
+  for (; j < n; ++j)
+    y[j] = alpha * x[j];
+}
+
 HEED_AVX2 float tanhEnergyAvx2(const float *q, const float *k, const float *v, int64_t n) {
   __m256 s = _mm256_setzero_ps();
   int64_t j = 0;
@@ -270,29 +340,200 @@ HEED_AVX2 float tanhEnergyAvx2(const float *q, const float *k, const float *v, i
     r += v[j] * std::tanh(q[j] + k[j]);
   return r;
 }
+
+//===----------------------------------------------------------------------===//
+// AVX-512 (F): the block product and the exponential; the rest is AVX2's.
+//===----------------------------------------------------------------------===//
+
+#define HEED_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define HEED_AVX512_INLINE __attribute__((target("avx512f,avx2,fma"), always_inline)) inline
+
+/// expNonPositive256 on 16 lanes.
+HEED_AVX512_INLINE __m512 expNonPositive512(__m512 x) {
+  const __m512 lo = _mm512_set1_ps(-87.0f);
+  __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
+  x = _mm512_max_ps(lo, _mm512_min_ps(_mm512_setzero_ps(), x));
+  __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
+  __m512 y = _mm512_set1_ps(1.9875691500E-4f);
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.3981999507E-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073E-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894E-2f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459E-1f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201E-1f));
+  y = _mm512_fmadd_ps(y, _mm512_mul_ps(x, x), _mm512_add_ps(x, _mm512_set1_ps(1.0f)));
+  __m512i n = _mm512_slli_epi32(_mm512_cvtps_epi32(fx), 23);
+  y = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(y), n));
+  return _mm512_mask_mov_ps(y, under, _mm512_setzero_ps());
+}
+
+/// C[R x 16W] (+)= A[R x k] B[k x 16W].
+template <int R, int W>
+HEED_AVX512_INLINE void gemmTile512(int64_t k, const float *a, int64_t lda, const float *b,
+                                    int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  __m512 acc[R][W];
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      acc[r][w] = accumulate ? _mm512_loadu_ps(c + r * ldc + 16 * w) : _mm512_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    __m512 bv[W];
+    for (int w = 0; w < W; ++w)
+      bv[w] = _mm512_loadu_ps(b + p * ldb + 16 * w);
+    for (int r = 0; r < R; ++r) {
+      __m512 av = _mm512_set1_ps(a[r * lda + p]);
+      for (int w = 0; w < W; ++w)
+        acc[r][w] = _mm512_fmadd_ps(av, bv[w], acc[r][w]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      _mm512_storeu_ps(c + r * ldc + 16 * w, acc[r][w]);
+}
+
+template <int W>
+HEED_AVX512_INLINE void gemmRows512(int64_t rows, int64_t k, const float *a, int64_t lda,
+                                    const float *b, int64_t ldb, float *c, int64_t ldc,
+                                    bool accumulate) {
+  int64_t i = 0;
+  for (; i + 8 <= rows; i += 8)
+    gemmTile512<8, W>(k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+  const float *ai = a + i * lda;
+  float *ci = c + i * ldc;
+  switch (rows - i) {
+  case 7:
+    gemmTile512<7, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 6:
+    gemmTile512<6, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 5:
+    gemmTile512<5, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 4:
+    gemmTile512<4, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 3:
+    gemmTile512<3, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 2:
+    gemmTile512<2, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  case 1:
+    gemmTile512<1, W>(k, ai, lda, b, ldb, ci, ldc, accumulate);
+    break;
+  default:
+    break;
+  }
+}
+
+HEED_AVX512 void gemmAvx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                            const float *b, int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  int64_t j = 0;
+  for (; j + 32 <= n; j += 32)
+    gemmRows512<2>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+  for (; j + 16 <= n; j += 16)
+    gemmRows512<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+  if (j < n) // the last 8 columns
+    gemmRows<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+}
+
+/// tanh256's approximation on 16 lanes.
+HEED_AVX512_INLINE __m512 tanh512(__m512 x) {
+  const __m512 clamp = _mm512_set1_ps(7.90531110763549805f);
+  __mmask16 small = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(0.0004f), _CMP_LT_OQ);
+  __m512 xc = _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), clamp), _mm512_min_ps(clamp, x));
+  __m512 x2 = _mm512_mul_ps(xc, xc);
+  __m512 p = _mm512_set1_ps(-2.76076847742355e-16f);
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.00018790482477e-13f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-8.60467152213735e-11f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(5.12229709037114e-08f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.48572235717979e-05f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(6.37261928875436e-04f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(4.89352455891786e-03f));
+  p = _mm512_mul_ps(p, xc);
+  __m512 q = _mm512_set1_ps(1.19825839466702e-06f);
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(1.18534705686654e-04f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(2.26843463243900e-03f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(4.89352518554385e-03f));
+  return _mm512_mask_mov_ps(_mm512_div_ps(p, q), small, x);
+}
+
+HEED_AVX512 float tanhEnergyAvx512(const float *q, const float *k, const float *v, int64_t n) {
+  __m512 s = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 t = tanh512(_mm512_add_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(k + j)));
+    s = _mm512_fmadd_ps(_mm512_loadu_ps(v + j), t, s);
+  }
+  float r = _mm512_reduce_add_ps(s);
+  if (j < n)
+    r += tanhEnergyAvx2(q + j, k + j, v + j, n - j);
+  return r;
+}
+
+HEED_AVX512 float rowMaxAvx512(const float *x, int64_t n) {
+  __m512 m = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    m = _mm512_max_ps(m, _mm512_loadu_ps(x + j));
+  float r = _mm512_reduce_max_ps(m);
+  if (j < n) {
+    float t = rowMaxAvx2(x + j, n - j);
+    r = t > r ? t : r;
+  }
+  return r;
+}
+
+HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
+  __m512 s = _mm512_set1_ps(shift), sum = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 e = expNonPositive512(_mm512_sub_ps(_mm512_loadu_ps(x + j), s));
+    _mm512_storeu_ps(x + j, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  float r = _mm512_reduce_add_ps(sum);
+  if (j < n)
+    r += expSumAvx2(x + j, n - j, shift);
+  return r;
+}
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {gemmScalar, rowMaxScalar,     expSumScalar, dotScalar,
-                              axpyScalar, tanhEnergyScalar, "scalar"};
+const MicroKernels kScalar = {gemmScalar,       transposeScalar, rowMaxScalar, expSumScalar,
+                              dotScalar,        allFiniteScalar, axpyScalar,   scaleScalar,
+                              tanhEnergyScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx2 = {gemmAvx2, rowMaxAvx2,     expSumAvx2, dotAvx2,
-                            axpyAvx2, tanhEnergyAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512,       transposeAvx2, rowMaxAvx512, expSumAvx512,
+                              dotAvx2,          allFiniteAvx2, axpyAvx2,     scaleAvx2,
+                              tanhEnergyAvx512, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2,      transposeAvx2, rowMaxAvx2, expSumAvx2,     dotAvx2,
+                            allFiniteAvx2, axpyAvx2,      scaleAvx2,  tanhEnergyAvx2, "avx2"};
 #endif
+
+const MicroKernels *testOverride = nullptr;
 
 } // namespace
 
-const MicroKernels &scalarMicroKernels() { return kScalar; }
+std::vector<const MicroKernels *> availableMicroKernels() {
+  std::vector<const MicroKernels *> sets = {&kScalar};
+#ifdef HEED_HAVE_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    sets.push_back(&kAvx2);
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma"))
+    sets.push_back(&kAvx512);
+#endif
+  return sets;
+}
 
 const MicroKernels &microKernels() {
-#ifdef HEED_HAVE_X86
-  static const MicroKernels *chosen = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &kAvx2 : &kScalar;
-  }();
-  return *chosen;
-#else
-  return kScalar;
-#endif
+  static const MicroKernels *best = availableMicroKernels().back();
+  return testOverride ? *testOverride : *best;
 }
+
+void overrideMicroKernelsForTesting(const MicroKernels *kernels) { testOverride = kernels; }
 
 } // namespace heed::cpu::detail

@@ -1,7 +1,7 @@
 //===- MicroKernels.h - Inner loops of Heed's CPU kernels -------*- C++ -*-===//
 //
 // Block products and row operations used by the fused attention kernels, in an
-// AVX2/FMA version and a scalar one; kernels() picks one at the first call from
+// AVX2/FMA version AVX-512 and scalar ones; microKernels() picks one at the first call from
 // what the CPU supports. Internal to HeedCpuKernels.
 //
 //===----------------------------------------------------------------------===//
@@ -10,6 +10,7 @@
 #define HEED_RUNTIME_DRIVERS_CPU_KERNELS_MICROKERNELS_H
 
 #include <cstdint>
+#include <vector>
 
 namespace heed::cpu::detail {
 
@@ -18,23 +19,36 @@ struct MicroKernels {
   /// dimensions in elements; n is a multiple of 8.
   void (*gemm)(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                int64_t ldb, float *c, int64_t ldc, bool accumulate);
+  /// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols.
+  void (*transpose)(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst,
+                    int64_t ldd);
   /// Largest element of x[0..n) (NaNs may or may not be seen; callers do not rely on it).
   float (*rowMax)(const float *x, int64_t n);
-  /// x[j] = exp(x[j] - shift) with exp(-inf) = 0 exactly and NaN kept; returns the sum.
+  /// x[j] = exp(x[j] - shift) for x[j] <= shift (softmax: shift is the
+  /// maximum), exp(-inf) = 0 exactly, NaN kept; returns the sum. Vector
+  /// versions clamp x[j] - shift > 0 to 0.
   float (*expSum)(float *x, int64_t n, float shift);
   /// sum_j a[j] * b[j].
   float (*dot)(const float *a, const float *b, int64_t n);
+  /// True iff no x[j] is inf or NaN.
+  bool (*allFinite)(const float *x, int64_t n);
   /// y[j] += alpha * x[j].
   void (*axpy)(int64_t n, float alpha, const float *x, float *y);
+  /// y[j] = alpha * x[j] (x may be y).
+  void (*scale)(int64_t n, float alpha, const float *x, float *y);
   /// sum_j v[j] * tanh(q[j] + k[j]) (additive attention's energy).
   float (*tanhEnergy)(const float *q, const float *k, const float *v, int64_t n);
   const char *name;
 };
 
-/// The best kernels this CPU runs (AVX2+FMA or scalar), chosen once.
+/// The kernels the attention entry points use: the best this CPU runs
+/// (AVX-512, AVX2+FMA or scalar, chosen once) unless a test overrode them.
 const MicroKernels &microKernels();
-/// The scalar kernels, for tests.
-const MicroKernels &scalarMicroKernels();
+/// Every kernel set this CPU can run, scalar first, best last (for tests).
+std::vector<const MicroKernels *> availableMicroKernels();
+/// Makes microKernels() return `kernels` (nullptr: back to the best). Tests only;
+/// not thread-safe against concurrent kernel calls.
+void overrideMicroKernelsForTesting(const MicroKernels *kernels);
 
 } // namespace heed::cpu::detail
 
