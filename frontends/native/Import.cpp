@@ -28,6 +28,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <cmath>
@@ -165,7 +166,6 @@ private:
     SMLoc loc;
   };
   std::vector<std::map<std::string, Binding>> scopes;
-  int scanDepth = 0;
   int depth = 0; // expression and scan nesting
   static constexpr int kMaxDepth = 128;
   struct Nesting {
@@ -245,7 +245,7 @@ private:
   }
 
   /// type := ELEMENT '[' [dim {',' dim}] ']' ; dim := INT | NAME | '?'
-  FailureOr<RankedTensorType> parseType() {
+  FailureOr<RankedTensorType> parseType(SmallVectorImpl<std::string> *dimNames = nullptr) {
     if (failed(lexError()))
       return failure();
     SMLoc at = tok.loc();
@@ -268,8 +268,12 @@ private:
           if (tok.spelling.getAsInteger(10, d) || d < 0 || d > (int64_t(1) << 40))
             return fail(tok.loc(), "dimension " + tok.describe() + " is out of range");
           shape.push_back(d);
+          if (dimNames)
+            dimNames->push_back(tok.spelling.str());
         } else if (tok.is(Token::identifier) || tok.is(Token::question)) {
           shape.push_back(kDyn); // symbolic dims are dynamic in the IR
+          if (dimNames)
+            dimNames->push_back(tok.spelling.str());
         } else {
           return fail(tok.loc(), "expected a dimension (a number, a name such as B, or '?'), "
                                  "found " +
@@ -504,6 +508,17 @@ private:
   //===--------------------------------------------------------------------===//
   // Top level
   //===--------------------------------------------------------------------===//
+
+  /// The dims as the model names them (["B", "S", "256"]), when any is symbolic:
+  /// the runtime binds sizes by these names (the batch dim of every state).
+  Attribute dimsAttr(ArrayRef<std::string> dims) {
+    if (llvm::all_of(dims, [](const std::string &d) { return llvm::isDigit(d[0]); }))
+      return nullptr;
+    SmallVector<Attribute> names;
+    for (const std::string &d : dims)
+      names.push_back(builder.getStringAttr(d));
+    return builder.getArrayAttr(names);
+  }
 
   LogicalResult parseHeader();
   LogicalResult parseFunction();
@@ -2199,9 +2214,7 @@ FailureOr<Val> Importer::parseScan(SMLoc at) {
   {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToEnd(body);
-    ++scanDepth;
     LogicalResult parsed = parseBlock(/*inScan=*/true, &yielded, &yieldLoc);
-    --scanDepth;
     if (failed(parsed))
       return failure();
     if (yielded.size() < carries.size())
@@ -2340,6 +2353,7 @@ LogicalResult Importer::parseFunction() {
   scopes.emplace_back();
   std::vector<std::pair<std::string, SMLoc>> params;
   SmallVector<Type> inputs;
+  std::vector<SmallVector<std::string>> inputDims;
   if (!tok.is(Token::rparen)) {
     while (true) {
       SMLoc at = tok.loc();
@@ -2348,9 +2362,11 @@ LogicalResult Importer::parseFunction() {
         return failure();
       if (failed(expect(Token::colon, "':' and the type of '" + *param + "'")))
         return failure();
-      auto type = parseType();
+      SmallVector<std::string> dims;
+      auto type = parseType(&dims);
       if (failed(type))
         return failure();
+      inputDims.push_back(dims);
       for (auto &p : params)
         if (p.first == *param) {
           error(at) << "input '" << *param << "' is already defined";
@@ -2373,6 +2389,7 @@ LogicalResult Importer::parseFunction() {
     std::string name;
     SMLoc loc;
     RankedTensorType type;
+    SmallVector<std::string> dims;
   };
   std::vector<Output> outputs;
   if (!tok.is(Token::rparen)) {
@@ -2386,7 +2403,7 @@ LogicalResult Importer::parseFunction() {
         if (failed(expect(Token::colon, "':' and the type of output '" + out.name + "'")))
           return failure();
       }
-      auto type = parseType();
+      auto type = parseType(&out.dims);
       if (failed(type))
         return failure();
       out.type = *type;
@@ -2413,6 +2430,8 @@ LogicalResult Importer::parseFunction() {
       return failure();
     if (!p.first.empty())
       function.setArgAttr(i, "heed.name", builder.getStringAttr(p.first));
+    if (Attribute dims = dimsAttr(inputDims[i]))
+      function.setArgAttr(i, "heed.dims", dims);
   }
   builder.setInsertionPointToEnd(entry);
   SmallVector<Value> returned;
@@ -2435,9 +2454,12 @@ LogicalResult Importer::parseFunction() {
   }
   func::ReturnOp::create(builder, loc(returnLoc), returned);
   function.setType(builder.getFunctionType(inputs, results));
-  for (auto [i, o] : llvm::enumerate(outputs))
+  for (auto [i, o] : llvm::enumerate(outputs)) {
     if (!o.name.empty())
       function.setResultAttr(i, "heed.name", builder.getStringAttr(o.name));
+    if (Attribute dims = dimsAttr(o.dims))
+      function.setResultAttr(i, "heed.dims", dims);
+  }
   return success();
 }
 
@@ -2465,6 +2487,12 @@ LogicalResult Importer::parseHeader() {
     resolved = llvm::sys::path::parent_path(filename);
     llvm::sys::path::append(resolved, path);
   }
+  // Absolute, so a module written elsewhere still finds its weights.
+  llvm::SmallString<256> real;
+  if (!llvm::sys::fs::real_path(resolved, real))
+    resolved = real;
+  else
+    llvm::sys::fs::make_absolute(resolved);
   weightsPath = std::string(resolved);
   std::string message;
   weights = ::heed::TensorFile::open(weightsPath, message);

@@ -1,4 +1,4 @@
-// RUN: heed-opt %s --heed-infer-shapes -split-input-file | FileCheck %s
+// RUN: heed-opt %s --heed-infer-shapes --verify-roundtrip -split-input-file | FileCheck %s
 // --heed-infer-shapes refines heed results to the shapes their ops infer, and
 // leaves the types of values that leave the function, feed heed.yield or feed
 // a foreign op alone.
@@ -118,6 +118,29 @@ func.func @scan_body(%xs: tensor<?x?x32xf32>, %h0: tensor<?x64xf32>, %w: tensor<
     heed.yield %n, %o : tensor<?x64xf32>, tensor<?x?xf32>
   }
   return %r#1 : tensor<?x?x?xf32>
+}
+
+// -----
+
+// A cell whose states leave H open takes it from the weights' G*H rows.
+// CHECK-LABEL: func.func @cell_hidden_from_weights
+// CHECK: heed.gru_cell {{.*}} -> tensor<?x64xf32>
+func.func @cell_hidden_from_weights(%x: tensor<?x32xf32>, %h: tensor<?x?xf32>, %w: tensor<192x32xf32>, %u: tensor<192x?xf32>) -> tensor<?x?xf32> {
+  %y = heed.gru_cell %x, %h, %w, %u : (tensor<?x32xf32>, tensor<?x?xf32>, tensor<192x32xf32>, tensor<192x?xf32>) -> tensor<?x?xf32>
+  %z = heed.tanh %y : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %z : tensor<?x?xf32>
+}
+
+// -----
+
+// A dynamic query batch broadcasts to (or is) the keys' 3; a dynamic heads
+// dim may also be a multiple of the keys' (grouped-query), so it stays open.
+// CHECK-LABEL: func.func @attention_batch_from_keys
+// CHECK: heed.attention {{.*}} -> tensor<3x?x5x8xf32>
+func.func @attention_batch_from_keys(%q: tensor<?x?x5x8xf32>, %k: tensor<3x2x6x8xf32>) -> tensor<?x?x?x?xf32> {
+  %o = heed.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<?x?x5x8xf32>, tensor<3x2x6x8xf32>, tensor<3x2x6x8xf32>) -> tensor<?x?x?x?xf32>
+  %r = heed.relu %o : (tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32>
+  return %r : tensor<?x?x?x?xf32>
 }
 
 // -----

@@ -98,3 +98,39 @@ func.func @encoder_layer(%x: tensor<?x?x64xf32>, %pad: tensor<?x?xi1>) -> tensor
   %out = heed.add %y, %h2 : (tensor<?x?x64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
   return %out : tensor<?x?x64xf32>
 }
+
+// A decoder step of a post-norm Transformer as torch 1.13 exports it (heads
+// in the batch, [B*H, L, D]): causal self-attention with the traced triu
+// mask, cross-attention over the memory with its key padding, and the output
+// softmax over the vocabulary, which the report explains.
+// CHECK-LABEL: func.func @decoder
+// CHECK: heed.attention {{.*}} {mask_kind = #heed<mask causal>, scale = 1.250000e-01 : f32}
+// CHECK: heed.attention {{.*}} {mask_kind = #heed<mask boolean>, scale = 1.250000e-01 : f32}
+// CHECK: heed.softmax
+func.func @decoder(%y: tensor<8x4x64xf32>, %mem: tensor<8x6x64xf32>, %pad: tensor<8x1x6xi1>, %wo: tensor<1000x64xf32>) -> tensor<8x4x1000xf32> {
+  %c8 = heed.constant dense<8.0> : tensor<f32>
+  %one = heed.constant dense<1.0> : tensor<f32>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %zero = heed.constant dense<0.0> : tensor<f32>
+  %causal = heed.constant dense<[[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0, 0.0]]> : tensor<4x4xf32>
+  %ys = heed.div %y, %c8 : (tensor<8x4x64xf32>, tensor<f32>) -> tensor<8x4x64xf32>
+  %yt = heed.transpose %y {permutation = array<i64: 0, 2, 1>} : (tensor<8x4x64xf32>) -> tensor<8x64x4xf32>
+  %s1 = heed.matmul %ys, %yt : (tensor<8x4x64xf32>, tensor<8x64x4xf32>) -> tensor<8x4x4xf32>
+  %s1b = heed.mul %s1, %one : (tensor<8x4x4xf32>, tensor<f32>) -> tensor<8x4x4xf32>
+  %m1 = heed.add %causal, %s1b : (tensor<4x4xf32>, tensor<8x4x4xf32>) -> tensor<8x4x4xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a1 = heed.softmax %m1 : (tensor<8x4x4xf32>) -> tensor<8x4x4xf32>
+  %o1 = heed.matmul %a1, %y : (tensor<8x4x4xf32>, tensor<8x4x64xf32>) -> tensor<8x4x64xf32>
+  %os = heed.div %o1, %c8 : (tensor<8x4x64xf32>, tensor<f32>) -> tensor<8x4x64xf32>
+  %mt = heed.transpose %mem {permutation = array<i64: 0, 2, 1>} : (tensor<8x6x64xf32>) -> tensor<8x64x6xf32>
+  %s2 = heed.matmul %os, %mt : (tensor<8x4x64xf32>, tensor<8x64x6xf32>) -> tensor<8x4x6xf32>
+  %pm = heed.where %pad, %ninf, %zero : (tensor<8x1x6xi1>, tensor<f32>, tensor<f32>) -> tensor<8x1x6xf32>
+  %m2 = heed.add %pm, %s2 : (tensor<8x1x6xf32>, tensor<8x4x6xf32>) -> tensor<8x4x6xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a2 = heed.softmax %m2 : (tensor<8x4x6xf32>) -> tensor<8x4x6xf32>
+  %o2 = heed.matmul %a2, %mem : (tensor<8x4x6xf32>, tensor<8x6x64xf32>) -> tensor<8x4x64xf32>
+  %logits = heed.linear %o2, %wo : (tensor<8x4x64xf32>, tensor<1000x64xf32>) -> tensor<8x4x1000xf32>
+  // expected-remark @+1 {{softmax not fused: scores are not a matrix product (the softmax input comes from heed.linear)}}
+  %p = heed.softmax %logits : (tensor<8x4x1000xf32>) -> tensor<8x4x1000xf32>
+  return %p : tensor<8x4x1000xf32>
+}

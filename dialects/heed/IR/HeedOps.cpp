@@ -370,7 +370,10 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     return failure();
   if (!(adaptor.getEpsilon().convertToDouble() >= 0)) // NaN too
     return error("expects a non-negative epsilon");
-  ArrayRef<int64_t> normalized = type.getShape().drop_front(*axis);
+  // The normalized dims, made more static by scale and bias as they are
+  // checked, so that a scale and a bias cannot disagree behind a dynamic dim.
+  SmallVector<int64_t> shape(type.getShape());
+  MutableArrayRef<int64_t> normalized = MutableArrayRef<int64_t>(shape).drop_front(*axis);
   for (auto [name, param] : {std::pair<StringRef, Value>{"scale", adaptor.getScale()},
                              std::pair<StringRef, Value>{"bias", adaptor.getBias()}}) {
     auto paramType = tensorOf(param);
@@ -385,8 +388,10 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
                       [](auto p) { return shape::compatible(std::get<0>(p), std::get<1>(p)); }))
       return error("expects ", name, " of shape ", shapeString(normalized),
                    " (the normalized dims), got ", shapeString(paramType.getShape()));
+    for (auto [d, p] : llvm::zip(normalized, paramType.getShape()))
+      d = shape::meet(d, p);
   }
-  inferred.push_back(type);
+  inferred.push_back(tensorLike(shape, type.getElementType()));
   return success();
 }
 
@@ -844,11 +849,23 @@ LogicalResult inferCell(std::optional<Location> loc, StringRef opName, int64_t g
   auto hh = tensorOf(wHh);
   int64_t hidden = hh && hh.getRank() == 2 ? hh.getDimSize(1) : kDyn;
   hidden = shape::meet(h.getDimSize(1), hidden);
+  SmallVector<Value> weights{wIh, wHh};
+  llvm::append_range(weights, biases);
+  if (hidden == kDyn) {
+    // The states leave H open: take it from the weights' G*H rows, so that
+    // they are still checked against each other.
+    int64_t rows = kDyn;
+    for (Value weight : weights)
+      if (auto type = tensorOf(weight); type && type.getRank() >= 1)
+        rows = shape::meet(rows, type.getDimSize(0));
+    if (rows != kDyn && rows % gates != 0)
+      return error("expects weights of ", gates, "*H rows (one block per gate), got ", rows);
+    if (rows != kDyn)
+      hidden = rows / gates;
+  }
   for (Value state : states)
     if (failed(expectShape(error, state, {batch, hidden}, x.getElementType(), "state")))
       return failure();
-  SmallVector<Value> weights{wIh, wHh};
-  llvm::append_range(weights, biases);
   if (failed(
           checkCellWeights(error, weights, gates, hidden, x.getDimSize(1), x.getElementType(), "")))
     return failure();
@@ -897,13 +914,18 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
         return failure();
     }
   }
+  // The batch dim is made more static by each state as it is checked, so
+  // that two states (or a state and the lengths) cannot disagree behind a
+  // dynamic input batch.
   SmallVector<int64_t> stateShape{shape::mul(spec.numLayers, dirs), batch, h};
-  if (spec.initialHidden &&
-      failed(expectShape(error, spec.initialHidden, stateShape, element, "initial_hidden")))
-    return failure();
-  if (spec.initialCell &&
-      failed(expectShape(error, spec.initialCell, stateShape, element, "initial_cell")))
-    return failure();
+  for (auto [state, name] : {std::pair<Value, StringRef>{spec.initialHidden, "initial_hidden"},
+                             std::pair<Value, StringRef>{spec.initialCell, "initial_cell"}}) {
+    if (!state)
+      continue;
+    if (failed(expectShape(error, state, stateShape, element, name)))
+      return failure();
+    stateShape[1] = batch = shape::meet(batch, tensorOf(state).getDimSize(1));
+  }
   if (spec.lengths) {
     auto lengths = tensorOf(spec.lengths);
     if (!lengths)
@@ -1087,8 +1109,11 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
         int64_t qd = batch[i], kd = kv.getDimSize(i);
         bool headsDim = rank >= 4 && i == rank - 3;
         bool grouped = headsDim && qd != kDyn && kd != kDyn && kd > 0 && qd % kd == 0;
-        if (kd == 1 || shape::compatible(qd, kd) || grouped) {
-          if (qd == 1 && kd != 1)
+        if (qd == 1 || kd == 1 || shape::compatible(qd, kd) || grouped) {
+          // The query's dim broadcasts to a key/value dim other than 1; a
+          // dynamic one must be 1 or that dim, except for the heads dim,
+          // where it may also be a multiple of it.
+          if (kd != 1 && (qd == 1 || (qd == kDyn && !headsDim)))
             batch[i] = kd;
           continue;
         }
@@ -1233,6 +1258,11 @@ LogicalResult ScanOp::verifyRegions() {
       return emitOpError("body argument ") << numCarried + i << " has type " << arg
                                            << " but one step of the sequence has type " << step;
   }
+  // T: the sequences' leading dim (verify() checked they agree), else a
+  // constant `steps` count.
+  int64_t steps = getSequences().empty() ? constantDim(getLength()) : kDyn;
+  for (Value sequence : getSequences())
+    steps = shape::meet(steps, cast<RankedTensorType>(sequence.getType()).getDimSize(0));
   auto yield = dyn_cast_or_null<YieldOp>(body.empty() ? nullptr : &body.back());
   if (!yield)
     return emitOpError("expects its body to end in heed.yield");
@@ -1248,8 +1278,7 @@ LogicalResult ScanOp::verifyRegions() {
       continue;
     }
     auto stepType = cast<RankedTensorType>(value.getType());
-    auto resultType = cast<RankedTensorType>(result);
-    SmallVector<int64_t> shape{resultType.getRank() ? resultType.getDimSize(0) : kDyn};
+    SmallVector<int64_t> shape{steps};
     llvm::append_range(shape, stepType.getShape());
     Type stacked = tensorLike(shape, stepType.getElementType());
     if (!isRefinementOf(stacked, result))

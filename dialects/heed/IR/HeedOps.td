@@ -550,9 +550,10 @@ def Heed_ScanOp : Heed_Op<"scan", [AttrSizedOperandSegments,
     values, then the step-t slice (leading dim dropped) of each `sequences`
     operand. It yields the next carried values, then the per-step outputs.
     Results: the final carried values, then each per-step output stacked
-    along a new leading dim [T, ...]. T is the leading dim of the sequences,
-    or `length` when there are none. With `reverse`, t runs from T-1 to 0
-    (outputs are still stored at index t).
+    along a new leading dim [T, ...]; there is at least one result (the body
+    has no side effects). T is the leading dim of the sequences, or `length`
+    when there are none. With `reverse`, t runs from T-1 to 0 (outputs are
+    still stored at index t). The body ends in heed.yield.
 
     Carried types stay fixed, but their dims may be dynamic, so a state can
     grow (an LSTMN memory of all previous states).

@@ -299,9 +299,20 @@ LogicalResult fusion::addBooleanMask(MaskPlan &plan, Value condition, bool negat
   }
   if (auto notOp = condition.getDefiningOp<NotOp>())
     return addBooleanMask(plan, notOp.getInput(), !negated, scores, reason);
-  if (auto andOp = condition.getDefiningOp<AndOp>(); andOp && !negated)
-    return failure(failed(addBooleanMask(plan, andOp.getLhs(), false, scores, reason)) ||
-                   failed(addBooleanMask(plan, andOp.getRhs(), false, scores, reason)));
+  // May see iff both may see: and(a, b), or not(or(masked_a, masked_b)) as
+  // torch merges a bool attn_mask with the key padding mask.
+  // When the parts do not combine (two padding masks), the whole mask is
+  // still an exact boolean operand.
+  Operation *def = condition.getDefiningOp();
+  if ((isa_and_nonnull<AndOp>(def) && !negated) || (isa_and_nonnull<OrOp>(def) && negated)) {
+    MaskPlan trial = plan;
+    std::string ignored;
+    if (succeeded(addBooleanMask(trial, def->getOperand(0), negated, scores, ignored)) &&
+        succeeded(addBooleanMask(trial, def->getOperand(1), negated, scores, ignored))) {
+      plan = trial;
+      return success();
+    }
+  }
   if (auto align = matchCausal(condition, negated, scores)) {
     if (bitEnumContainsAny(plan.kind, MaskKind::causal) && plan.align != *align) {
       reason = "two causal masks of different alignments";
@@ -325,12 +336,25 @@ LogicalResult fusion::addAdditiveMask(MaskPlan &plan, Value mask, const ScoresIn
     return failure();
   }
   Type element = getElementTypeOrSelf(mask.getType());
+  // Where(C, F, M) with a masking fill F: C masks, M (often 0) is added where
+  // C does not; torch's attn_mask.masked_fill(key_padding_mask, -inf).
   if (auto where = mask.getDefiningOp<WhereOp>()) {
     std::optional<double> t = splatFloat(where.getOnTrue()), f = splatFloat(where.getOnFalse());
-    if (t && f && *f == 0 && isMaskingFill(*t, element))
-      return addBooleanMask(plan, where.getCondition(), /*negated=*/true, scores, reason);
-    if (t && f && *t == 0 && isMaskingFill(*f, element))
-      return addBooleanMask(plan, where.getCondition(), /*negated=*/false, scores, reason);
+    bool trueFills = t && isMaskingFill(*t, element), falseFills = f && isMaskingFill(*f, element);
+    if (trueFills != falseFills) {
+      Value rest = trueFills ? where.getOnFalse() : where.getOnTrue();
+      std::optional<double> restValue = splatFloat(rest);
+      MaskPlan trial = plan;
+      std::string ignored;
+      if (succeeded(addBooleanMask(trial, where.getCondition(), /*negated=*/trueFills, scores,
+                                   ignored)) &&
+          ((restValue && *restValue == 0) ||
+           succeeded(addAdditiveMask(trial, rest, scores, ignored)))) {
+        plan = trial;
+        return success();
+      }
+      // Otherwise the where as a whole is an exact additive mask.
+    }
   }
   DenseElementsAttr attr;
   Value stripped = stripLeadingUnitDims(mask);
@@ -434,4 +458,34 @@ LogicalResult fusion::verifiesWhenBuilt(MLIRContext *context,
   // The scratch block's destructor drops the ops' uses of outside values.
   scratch.clear();
   return result;
+}
+
+/// Whether a reshape keeps dims `kept` of its input in place (spec 0 or the
+/// same static size) and only inserts or drops unit dims elsewhere.
+bool fusion::keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim) {
+  ArrayRef<int64_t> spec = reshape.getShape();
+  auto in = reshape.getInput().getType(), out = reshape.getType();
+  if (outDim >= static_cast<int64_t>(spec.size()) || inDim >= in.getRank())
+    return false;
+  // A reshape is row-major whatever its spec: equal static sizes suffice.
+  if (!in.isDynamicDim(inDim) && !out.isDynamicDim(outDim) &&
+      in.getDimSize(inDim) == out.getDimSize(outDim))
+    return true;
+  int64_t s = spec[outDim];
+  return (s == 0 && inDim == outDim) || (!in.isDynamicDim(inDim) && s == in.getDimSize(inDim)) ||
+         (s == -1 && llvm::count(spec, -1) == 1 && llvm::all_of(llvm::enumerate(spec), [&](auto e) {
+            // Every other dim is a unit dim or a copied leading dim, so -1
+            // takes exactly this input dim.
+            return static_cast<int64_t>(e.index()) == outDim || e.value() == 1 ||
+                   (e.value() == 0 && static_cast<int64_t>(e.index()) != inDim);
+          }));
+}
+
+/// [B, X] -> reshape -> [B, 1, X] (a step dim inserted at 1).
+Value fusion::insertsStepDim(Value value) {
+  auto reshape = value.getDefiningOp<ReshapeOp>();
+  if (!reshape || reshape.getInput().getType().getRank() != 2 || reshape.getType().getRank() != 3 ||
+      reshape.getType().getDimSize(1) != 1 || !keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 2))
+    return {};
+  return reshape.getInput();
 }

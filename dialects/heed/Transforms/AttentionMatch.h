@@ -1,8 +1,9 @@
 //===- AttentionMatch.h - Shared pieces of the attention matchers -*- C++ -*-===//
 //
-// Internal to HeedTransforms: constant helpers and the mask analysis both
-// fusion passes and the fusion report use. Matching never changes the IR;
-// only the materialize* functions create ops, and only after a match.
+// Internal to HeedTransforms: the matchers both fusion passes and the fusion
+// report use, their constant helpers and the mask analysis. Matching never
+// changes the IR; only materializeMask and the build* functions create ops,
+// after a match (or, to check that the result verifies, in a scratch block).
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,9 +78,9 @@ LogicalResult peelMask(Value value, MaskPlan &plan, const ScoresInfo &scores, Va
 /// insertion point; returns the mask operand (null for none/causal only).
 Value materializeMask(OpBuilder &builder, Location loc, const MaskPlan &plan);
 
-/// Whether `value` is produced by a chain of mask/scale/transpose ops over a
-/// matmul or a softmax-input computation (used to tell the scores side of an
-/// add from the mask side).
+/// Whether `value` is computed from an op `isRoot` accepts through at most
+/// `depth` elementwise or data-movement ops (tells the scores side of an add
+/// or where from the mask side).
 bool leadsTo(Value value, function_ref<bool(Operation *)> isRoot, int depth = 6);
 
 /// A scaled dot-product attention found at a softmax.
@@ -98,16 +99,29 @@ struct SdpaMatch {
   Operation *insertionPoint = nullptr;
   /// Uses of the softmax result that take the weights result.
   SmallVector<OpOperand *> weightUses;
+  /// Luong general inside a heed.scan: the per-step query projection
+  /// W_a (query = linear(s, W_a)) moves onto the loop-invariant keys,
+  /// K' = linear(K, W_a, !transpose), created before the outermost scan.
+  Value keyWeight;
+  bool keyWeightTransposed = false;
+  Operation *keyProjectionPoint = nullptr;
+  /// Single-query dot product spelled sum(q * k, -1) with q [B, 1, D] and k
+  /// [B, Lk, D]: scores [B, Lk], weights reshaped to [B, 1, Lk] for V.
+  ReduceOp dotReduction;
+  Operation *stepReshape = nullptr;
 };
 FailureOr<SdpaMatch> matchSdpa(SoftmaxOp softmax, std::string &reason);
 /// Creates the heed.attention of a match (and the transposes and mask ops it
-/// needs) at the builder's insertion point.
-AttentionOp buildAttention(OpBuilder &builder, const SdpaMatch &match, MaskedRows maskedRows);
+/// needs) at the builder's insertion point; the key projection of Luong
+/// general goes before its scan when `hoist` (else at the insertion point).
+AttentionOp buildAttention(OpBuilder &builder, const SdpaMatch &match, MaskedRows maskedRows,
+                           bool hoist = true);
 
 /// An additive (Bahdanau / Luong concat) attention found at a softmax.
 struct AdditiveMatch {
   SoftmaxOp softmax;
-  Value query;     // [B, Dq]
+  Value query; // [B, Dq] (or [B, 1, Dq] with squeezeQuery)
+  bool squeezeQuery = false;
   Value keysProj;  // [B, Lk, A], or null for Luong concat
   Value queryBias; // b_q of W_q q + b_q, folded into keys_proj
   Value values;    // [B, Lk, Dv]
@@ -138,6 +152,13 @@ AdditiveAttentionOp buildAdditiveAttention(OpBuilder &builder, const AdditiveMat
 /// holds the verifier's words.
 LogicalResult verifiesWhenBuilt(MLIRContext *context, function_ref<Operation *(OpBuilder &)> build,
                                 std::string &message);
+
+/// Whether a reshape keeps input dim `inDim` as output dim `outDim` (spec 0
+/// at the same index, the same static size, or the one -1 where every other
+/// dim is a unit or copied dim).
+bool keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim);
+/// [B, X] -> reshape -> [B, 1, X]: the [B, X] input, else null.
+Value insertsStepDim(Value value);
 
 /// Formats a double the way remarks print scales.
 std::string formatDouble(double value);

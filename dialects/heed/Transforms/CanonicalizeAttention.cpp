@@ -32,14 +32,18 @@ using namespace mlir::heed;
 using namespace mlir::heed::fusion;
 
 namespace {
-/// A splat constant shaped like `like` holding `value`.
-Value splatLike(PatternRewriter &rewriter, Location loc, Value like, double value) {
-  auto type = cast<RankedTensorType>(like.getType());
+/// A splat constant of `type` holding `value`.
+Value splatOf(PatternRewriter &rewriter, Location loc, RankedTensorType type, double value) {
   auto element = cast<FloatType>(type.getElementType());
   bool losesInfo;
   APFloat converted(value);
   converted.convert(element.getFloatSemantics(), APFloat::rmNearestTiesToEven, &losesInfo);
   return ConstantOp::create(rewriter, loc, DenseElementsAttr::get(type, converted));
+}
+
+/// A splat constant shaped like `like` holding `value`.
+Value splatLike(PatternRewriter &rewriter, Location loc, Value like, double value) {
+  return splatOf(rewriter, loc, cast<RankedTensorType>(like.getType()), value);
 }
 
 bool isScalarConstant(Value c, Value other) { return splatFloat(c) && isScalarLike(c, other); }
@@ -100,6 +104,33 @@ struct ScaleOutOfMatmul : OpRewritePattern<MatmulOp> {
         rewriter.replaceOpWithNewOp<MulOp>(matmul, matmul.getType(), product, c);
         return success();
       }
+    }
+    return failure();
+  }
+};
+
+/// reshape/transpose(x * c) -> reshape/transpose(x) * c for a scalar-like
+/// constant c, so a scale applied before the head split (fairseq, HF BART:
+/// q = q_proj(x) * scaling) reaches the QK^T matmul.
+template <typename OpTy> struct ScaleThroughDataMovement : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    auto mul = op.getInput().template getDefiningOp<MulOp>();
+    if (!mul || !mul.getResult().hasOneUse())
+      return failure();
+    for (auto [x, c] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}}) {
+      if (!isScalarConstant(c, x) || x.getType() != mul.getType())
+        continue;
+      Value moved;
+      if constexpr (std::is_same_v<OpTy, ReshapeOp>)
+        moved = ReshapeOp::create(rewriter, op.getLoc(), op.getType(), x, op.getShape());
+      else
+        moved = TransposeOp::create(rewriter, op.getLoc(), op.getType(), x, op.getPermutation());
+      auto element = cast<RankedTensorType>(c.getType()).getElementType();
+      Value scalar =
+          splatOf(rewriter, op.getLoc(), RankedTensorType::get({}, element), *splatFloat(c));
+      rewriter.replaceOpWithNewOp<MulOp>(op, op.getType(), moved, scalar);
+      return success();
     }
     return failure();
   }
@@ -312,8 +343,9 @@ struct CanonicalizeAttentionPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateCanonicalizeAttentionPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Every rewrite is sound on its own, so stopping short of a fixpoint
+    // (the driver's iteration limit) leaves valid, partly rewritten IR.
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 };
 } // namespace
@@ -322,6 +354,7 @@ void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
   // GELU and LayerNorm first: they read the x / sqrt(2) and the Div that
   // DivByConstant would otherwise rewrite (both spellings are matched anyway).
   patterns.add<ErfGelu, DecomposedLayerNorm>(patterns.getContext(), /*benefit=*/2);
-  patterns.add<DivByConstant, MergeScales, ScaleOutOfMatmul, ComposeTransposes, TransposeIntoMatmul,
+  patterns.add<DivByConstant, MergeScales, ScaleOutOfMatmul, ScaleThroughDataMovement<ReshapeOp>,
+               ScaleThroughDataMovement<TransposeOp>, ComposeTransposes, TransposeIntoMatmul,
                LayerNormAffine>(patterns.getContext());
 }

@@ -26,60 +26,85 @@ using namespace mlir::heed;
 using namespace mlir::heed::fusion;
 
 namespace {
-/// Whether a reshape keeps dims `kept` of its input in place (spec 0 or the
-/// same static size) and only inserts or drops unit dims elsewhere.
-bool keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim) {
-  ArrayRef<int64_t> spec = reshape.getShape();
-  auto in = reshape.getInput().getType();
-  if (outDim >= static_cast<int64_t>(spec.size()) || inDim >= in.getRank())
-    return false;
-  int64_t s = spec[outDim];
-  return (s == 0 && inDim == outDim) || (!in.isDynamicDim(inDim) && s == in.getDimSize(inDim)) ||
-         (s == -1 && llvm::count(spec, -1) == 1 && llvm::all_of(llvm::enumerate(spec), [&](auto e) {
-            // Every other dim is a unit dim or a copied leading dim, so -1
-            // takes exactly this input dim.
-            return static_cast<int64_t>(e.index()) == outDim || e.value() == 1 ||
-                   (e.value() == 0 && static_cast<int64_t>(e.index()) != inDim);
-          }));
+/// A reshape that inserts one unit dim at `at` and keeps the others: its
+/// input, else null.
+Value insertsUnitDim(Value value, int64_t at) {
+  auto reshape = value.getDefiningOp<ReshapeOp>();
+  if (!reshape)
+    return {};
+  auto in = reshape.getInput().getType(), out = reshape.getType();
+  if (out.getRank() != in.getRank() + 1 || out.getDimSize(at) != 1)
+    return {};
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (!keepsDim(reshape, d, d < at ? d : d + 1))
+      return {};
+  return reshape.getInput();
 }
 
-/// [B, X] -> reshape -> [B, 1, X] (a step dim inserted at 1).
-Value insertsStepDim(Value value) {
-  auto reshape = value.getDefiningOp<ReshapeOp>();
-  if (!reshape || reshape.getInput().getType().getRank() != 2 || reshape.getType().getRank() != 3 ||
-      reshape.getShape()[1] != 1 || !keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 2))
-    return {};
-  return reshape.getInput();
+/// x W^T + b as heed.linear, or as heed.matmul (+ heed.add of a [A] bias),
+/// the way torch exports nn.Linear on inputs of rank 3.
+struct Projection {
+  Value input, weight, bias;
+  bool weightTransposed; // weight is [A, Dq] (PyTorch), else [Dq, A]
+};
+std::optional<Projection> matchProjection(Value value) {
+  if (auto linear = value.getDefiningOp<LinearOp>())
+    return Projection{linear.getInput(), linear.getWeight(), linear.getBias(),
+                      linear.getTransposeWeight()};
+  Value bias;
+  if (auto add = value.getDefiningOp<AddOp>()) {
+    for (auto [x, b] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+      if (x.getDefiningOp<MatmulOp>() && x.getType() == add.getType() &&
+          cast<RankedTensorType>(b.getType()).getRank() == 1) {
+        value = x;
+        bias = b;
+        break;
+      }
+    }
+    if (!bias)
+      return std::nullopt;
+  }
+  auto matmul = value.getDefiningOp<MatmulOp>();
+  if (!matmul || matmul.getTransposeA() || matmul.getRhs().getType().getRank() != 2)
+    return std::nullopt;
+  return Projection{matmul.getLhs(), matmul.getRhs(), bias, matmul.getTransposeB()};
 }
 
 /// W_q q + b_q for a [B, Dq] query, shaped [B, 1, A].
 bool matchQueryProjection(Value value, AdditiveMatch &m) {
-  LinearOp linear;
+  std::optional<Projection> projection;
   if (Value projected = insertsStepDim(value)) {
-    linear = projected.getDefiningOp<LinearOp>();
-    if (!linear || linear.getInput().getType().getRank() != 2)
+    projection = matchProjection(projected);
+    if (!projection || cast<RankedTensorType>(projection->input.getType()).getRank() != 2)
       return false;
-    m.query = linear.getInput();
+    m.query = projection->input;
   } else {
-    linear = value.getDefiningOp<LinearOp>();
-    if (!linear)
+    projection = matchProjection(value);
+    if (!projection)
       return false;
-    m.query = insertsStepDim(linear.getInput());
+    m.query = insertsStepDim(projection->input);
+    auto input = cast<RankedTensorType>(projection->input.getType());
+    if (!m.query && input.getRank() == 3 && input.getDimSize(1) == 1) {
+      // A query that arrives as [B, 1, Dq] (TF's query_with_time_axis).
+      m.query = projection->input;
+      m.squeezeQuery = true;
+    }
     if (!m.query)
       return false;
   }
-  m.wQuery = linear.getWeight();
-  m.transposeWQuery = !linear.getTransposeWeight();
-  m.queryBias = linear.getBias();
+  m.wQuery = projection->weight;
+  m.transposeWQuery = !projection->weightTransposed;
+  m.queryBias = projection->bias;
   return true;
 }
 
 /// v^T t over the last dim of t [B, Lk, A], giving [B, Lk]: returns t and v.
 std::pair<Value, Value> matchScoreVector(Value score) {
+  int64_t rank = cast<RankedTensorType>(score.getType()).getRank();
   if (auto reduce = score.getDefiningOp<ReduceOp>()) {
     auto in = reduce.getInput().getType();
-    if (reduce.getKind() != ReduceKind::sum || reduce.getKeepDims() || in.getRank() != 3 ||
-        reduce.getAxes().size() != 1 || shape::normalizeAxis(reduce.getAxes()[0], 3) != 2)
+    if (reduce.getKind() != ReduceKind::sum || reduce.getKeepDims() || in.getRank() != rank + 1 ||
+        reduce.getAxes().size() != 1 || shape::normalizeAxis(reduce.getAxes()[0], rank + 1) != rank)
       return {};
     auto mul = reduce.getInput().getDefiningOp<MulOp>();
     if (!mul || !mul.getResult().hasOneUse())
@@ -89,16 +114,22 @@ std::pair<Value, Value> matchScoreVector(Value score) {
         return {t, v};
     return {};
   }
+  // [..., 1] -> [...]: the unit dim dropped, every other dim kept.
   auto reshape = score.getDefiningOp<ReshapeOp>();
-  if (!reshape || reshape.getType().getRank() != 2 || reshape.getInput().getType().getRank() != 3 ||
-      !keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 1) ||
-      reshape.getInput().getType().getDimSize(2) != 1 || !reshape.getInput().hasOneUse())
+  if (!reshape || reshape.getInput().getType().getRank() != rank + 1 ||
+      reshape.getInput().getType().getDimSize(rank) != 1 || !reshape.getInput().hasOneUse() ||
+      !llvm::all_of(llvm::seq<int64_t>(0, rank),
+                    [&](int64_t d) { return keepsDim(reshape, d, d); }))
     return {};
   Value projected = reshape.getInput();
   if (auto linear = projected.getDefiningOp<LinearOp>()) {
     auto w = linear.getWeight().getType();
     int64_t outDim = linear.getTransposeWeight() ? 0 : 1;
-    if (linear.getBias() || w.getRank() != 2 || w.getDimSize(outDim) != 1)
+    // A scalar bias (Keras Dense(1)) shifts every score alike: softmax
+    // ignores it.
+    auto bias = linear.getBias() ? cast<RankedTensorType>(linear.getBias().getType()) : nullptr;
+    if ((bias && (!bias.hasStaticShape() || bias.getNumElements() != 1)) || w.getRank() != 2 ||
+        w.getDimSize(outDim) != 1)
       return {};
     return {linear.getInput(), linear.getWeight()};
   }
@@ -119,8 +150,10 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
   m.softmax = softmax;
   recognized = false;
   auto inputType = softmax.getInput().getType();
-  if (inputType.getRank() != 2) {
-    reason = "scores are not [batch, keys]";
+  // [B, Lk] for one decoder step, [B, Lq, Lk] for several queries at once.
+  bool multiQuery = inputType.getRank() == 3;
+  if (inputType.getRank() != 2 && !multiQuery) {
+    reason = "scores are not [batch, keys] or [batch, queries, keys]";
     return failure();
   }
 
@@ -167,7 +200,26 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
 
   // The tanh argument: W_q q + K' (Bahdanau) or W [q; h] + b (Luong concat).
   Value hidden = tanh.getInput();
-  if (auto add = hidden.getDefiningOp<AddOp>()) {
+  if (auto add = hidden.getDefiningOp<AddOp>(); add && multiQuery) {
+    // [B, Lq, 1, A] + [B, 1, Lk, A]: W_q q and K' each given a unit dim.
+    for (auto [p, k] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+      Value projected = insertsUnitDim(p, 2), keys = insertsUnitDim(k, 1);
+      std::optional<Projection> projection = projected ? matchProjection(projected) : std::nullopt;
+      if (!keys || !projection ||
+          cast<RankedTensorType>(projection->input.getType()).getRank() != 3)
+        continue;
+      m.query = projection->input;
+      m.wQuery = projection->weight;
+      m.transposeWQuery = !projection->weightTransposed;
+      m.queryBias = projection->bias;
+      m.keysProj = keys;
+      break;
+    }
+    if (!m.query) {
+      reason = "the tanh argument is not a query projection plus the key projection";
+      return failure();
+    }
+  } else if (auto add = hidden.getDefiningOp<AddOp>()) {
     bool lhsQuery = matchQueryProjection(add.getLhs(), m);
     if (!lhsQuery && !matchQueryProjection(add.getRhs(), m)) {
       reason = "the tanh argument is not a query projection plus the key projection";
@@ -219,30 +271,67 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
 
   // The context: alpha [B, Lk] -> [B, 1, Lk] x values [B, Lk, Dv] (-> [B, Dv]).
   Value alpha = softmax.getResult();
-  auto axis = shape::normalizeAxis(static_cast<int64_t>(softmax.getAxis()), 2);
-  if (!axis || *axis != 1) {
+  int64_t rank = inputType.getRank();
+  auto axis = shape::normalizeAxis(static_cast<int64_t>(softmax.getAxis()), rank);
+  if (!axis || *axis != rank - 1) {
     reason = "softmax axis " + std::to_string(static_cast<int64_t>(softmax.getAxis())) +
              " is not the key axis";
     return failure();
   }
+  // Or: alpha [B, Lk] -> [B, Lk, 1] * values, summed over Lk (-> [B, Dv]).
   ReshapeOp step;
-  MatmulOp product;
+  Operation *product = nullptr;
   bool wrongContraction = false;
   for (OpOperand &use : alpha.getUses()) {
+    if (multiQuery) {
+      // alpha [B, Lq, Lk] x values [B, Lk, Dv].
+      auto matmul = dyn_cast<MatmulOp>(use.getOwner());
+      if (!matmul || product)
+        continue;
+      if (use.getOperandNumber() != 0 || matmul.getTransposeA() || matmul.getTransposeB() ||
+          matmul.getRhs().getType().getRank() != 3) {
+        wrongContraction = true;
+        continue;
+      }
+      m.values = matmul.getRhs();
+      product = matmul;
+      continue;
+    }
     auto reshape = dyn_cast<ReshapeOp>(use.getOwner());
-    if (!reshape || step || insertsStepDim(reshape.getResult()) != alpha ||
-        !reshape.getResult().hasOneUse())
+    if (!reshape || step || !reshape.getResult().hasOneUse())
       continue;
-    auto matmul = dyn_cast<MatmulOp>(*reshape.getResult().getUsers().begin());
-    if (!matmul || matmul.getLhs() != reshape.getResult())
-      continue;
-    if (matmul.getTransposeA() || matmul.getTransposeB() ||
-        matmul.getRhs().getType().getRank() != 3) {
-      wrongContraction = true;
+    Operation *user = *reshape.getResult().getUsers().begin();
+    if (insertsStepDim(reshape.getResult()) == alpha) {
+      auto matmul = dyn_cast<MatmulOp>(user);
+      if (!matmul || matmul.getLhs() != reshape.getResult())
+        continue;
+      if (matmul.getTransposeA() || matmul.getTransposeB() ||
+          matmul.getRhs().getType().getRank() != 3) {
+        wrongContraction = true;
+        continue;
+      }
+      m.values = matmul.getRhs();
+    } else if (reshape.getType().getRank() == 3 && reshape.getType().getDimSize(2) == 1 &&
+               keepsDim(reshape, 0, 0) && keepsDim(reshape, 1, 1)) {
+      auto mul = dyn_cast<MulOp>(user);
+      if (!mul || !mul.getResult().hasOneUse())
+        continue;
+      Value values = mul.getLhs() == reshape.getResult() ? mul.getRhs() : mul.getLhs();
+      auto sum = dyn_cast<ReduceOp>(*mul.getResult().getUsers().begin());
+      if (values == reshape.getResult() || values.getType() != mul.getType() || !sum ||
+          sum.getKind() != ReduceKind::sum)
+        continue;
+      if (sum.getAxes().size() != 1 || shape::normalizeAxis(sum.getAxes()[0], 3) != 1) {
+        wrongContraction = true;
+        continue;
+      }
+      m.values = values;
+      user = sum;
+    } else {
       continue;
     }
     step = reshape;
-    product = matmul;
+    product = user;
   }
   if (!product) {
     reason = wrongContraction ? "value contraction is not over the key axis"
@@ -250,13 +339,13 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
     return failure();
   }
   for (OpOperand &use : alpha.getUses())
-    if (use.getOwner() != step.getOperation())
+    if (use.getOwner() != (step ? step.getOperation() : product))
       m.weightUses.push_back(&use);
-  m.values = product.getRhs();
   m.replaced = product;
-  m.keepsStepDim = true;
-  if (product.getResult().hasOneUse()) {
-    auto drop = dyn_cast<ReshapeOp>(*product.getResult().getUsers().begin());
+  m.keepsStepDim =
+      !multiQuery && cast<RankedTensorType>(product->getResult(0).getType()).getRank() == 3;
+  if (m.keepsStepDim && product->getResult(0).hasOneUse()) {
+    auto drop = dyn_cast<ReshapeOp>(*product->getResult(0).getUsers().begin());
     if (drop && drop.getType().getRank() == 2 && keepsDim(drop, 0, 0) && keepsDim(drop, 2, 1)) {
       m.replaced = drop;
       m.keepsStepDim = false;
@@ -280,8 +369,8 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
   }
 
   DominanceInfo dominance(softmax->getParentOp());
-  m.insertionPoint = dominance.properlyDominates(m.values, softmax) ? softmax.getOperation()
-                                                                    : product.getOperation();
+  m.insertionPoint =
+      dominance.properlyDominates(m.values, softmax) ? softmax.getOperation() : product;
   for (OpOperand *use : m.weightUses) {
     if (!dominance.properlyDominates(m.insertionPoint, use->getOwner())) {
       reason = "the attention weights are used before the values are ready";
@@ -322,7 +411,15 @@ AdditiveAttentionOp fusion::buildAdditiveAttention(OpBuilder &builder, const Add
   if (cast<RankedTensorType>(v.getType()).getRank() != 1)
     v = ReshapeOp::create(builder, loc, v, ArrayRef<int64_t>{-1});
 
-  SmallVector<Value> operands{m.query, keysProj, m.values, wQuery, v};
+  Value query = m.query;
+  if (m.squeezeQuery) {
+    auto type = cast<RankedTensorType>(query.getType());
+    query = ReshapeOp::create(
+        builder, loc,
+        RankedTensorType::get({type.getDimSize(0), type.getDimSize(2)}, type.getElementType()),
+        query, ArrayRef<int64_t>{0, -1});
+  }
+  SmallVector<Value> operands{query, keysProj, m.values, wQuery, v};
   if (Value mask = materializeMask(builder, loc, m.mask))
     operands.push_back(mask);
   MLIRContext *context = builder.getContext();
@@ -386,8 +483,9 @@ struct FuseAdditiveAttentionPass
     fusionOptions.maskedRows = *policy;
     RewritePatternSet patterns(&getContext());
     populateFuseAdditiveAttentionPatterns(patterns, fusionOptions);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Every rewrite is sound on its own, so stopping short of a fixpoint
+    // (the driver's iteration limit) leaves valid, partly rewritten IR.
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 };
 } // namespace

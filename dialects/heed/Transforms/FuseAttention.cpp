@@ -25,8 +25,6 @@ using namespace mlir;
 using namespace mlir::heed;
 using namespace mlir::heed::fusion;
 
-static constexpr int64_t kDyn = ShapedType::kDynamic;
-
 namespace {
 SmallVector<int64_t> swapLastTwo(int64_t rank) {
   SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
@@ -46,18 +44,15 @@ std::pair<Value, int64_t> headSplit(Value value) {
   if (!reshape)
     return {};
   auto in = reshape.getInput().getType(), out = reshape.getType();
-  ArrayRef<int64_t> spec = reshape.getShape();
-  if (in.getRank() != 3 || out.getRank() != 4 || out.isDynamicDim(2))
+  if (in.getRank() != 3 || out.getRank() != 4 || out.isDynamicDim(2) || !keepsDim(reshape, 0, 0) ||
+      !keepsDim(reshape, 1, 1))
     return {};
-  for (int64_t d : {0, 1})
-    if (spec[d] != 0 && (in.isDynamicDim(d) || spec[d] != in.getDimSize(d)))
-      return {};
   return {reshape.getInput(), out.getDimSize(2)};
 }
 
 /// [B, H, L, D] -> transpose [0, 2, 1, 3] -> reshape [B, L, H*D]: the merge
 /// reshape, or null.
-ReshapeOp headMerge(Value value, int64_t heads) {
+ReshapeOp headMerge(Value value) {
   if (!value.hasOneUse())
     return {};
   auto transpose = dyn_cast<TransposeOp>(*value.getUsers().begin());
@@ -67,15 +62,35 @@ ReshapeOp headMerge(Value value, int64_t heads) {
   auto reshape = dyn_cast<ReshapeOp>(*transpose.getResult().getUsers().begin());
   if (!reshape || reshape.getType().getRank() != 3)
     return {};
-  auto in = transpose.getType();
-  ArrayRef<int64_t> spec = reshape.getShape();
-  for (int64_t d : {0, 1})
-    if (spec[d] != 0 && (in.isDynamicDim(d) || spec[d] != in.getDimSize(d)))
-      return {};
-  int64_t merged = shape::mul(heads, in.getDimSize(3));
-  if (spec[2] != -1 && (merged == kDyn || spec[2] != merged))
+  // Dims 0 and 1 kept, so the last one is all of H * Dv.
+  if (!keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 1))
     return {};
   return reshape;
+}
+
+/// sum(a * b, axis -1) with a [B, 1, D] and b [B, Lk, D]: a single-query dot
+/// product (Luong dot in tutorials); sets the query and the keys.
+bool matchDotReduction(ReduceOp reduce, Value &query, Value &keys) {
+  auto in = reduce.getInput().getType();
+  if (reduce.getKind() != ReduceKind::sum || reduce.getKeepDims() || in.getRank() != 3 ||
+      reduce.getAxes().size() != 1 || shape::normalizeAxis(reduce.getAxes()[0], 3) != 2)
+    return false;
+  auto mul = reduce.getInput().getDefiningOp<MulOp>();
+  if (!mul || !mul.getResult().hasOneUse())
+    return false;
+  for (auto [a, b] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}}) {
+    auto at = dyn_cast<RankedTensorType>(a.getType());
+    auto bt = dyn_cast<RankedTensorType>(b.getType());
+    if (!at || !bt || at.getRank() != 3 || bt.getRank() != 3 || at.getDimSize(1) != 1 ||
+        bt != mul.getType() || bt.getDimSize(1) == 1 ||
+        !shape::compatible(at.getDimSize(0), bt.getDimSize(0)) ||
+        (at.getDimSize(0) == 1) != (bt.getDimSize(0) == 1) || at.getDimSize(2) != bt.getDimSize(2))
+      continue;
+    query = a;
+    keys = b;
+    return true;
+  }
+  return false;
 }
 } // namespace
 
@@ -85,7 +100,11 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
   Value input = softmax.getInput();
   int64_t rank = softmax.getInput().getType().getRank();
   auto isChain = [](Value v) {
-    return leadsTo(v, [](Operation *op) { return isa<MatmulOp>(op); });
+    return leadsTo(v, [](Operation *op) {
+      Value q, k;
+      auto reduce = dyn_cast<ReduceOp>(op);
+      return isa<MatmulOp>(op) || (reduce && matchDotReduction(reduce, q, k));
+    });
   };
 
   // Phase 1: find the QK^T matmul, collecting the ops in between.
@@ -104,6 +123,11 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     }
     if (auto matmul = dyn_cast<MatmulOp>(def)) {
       m.scores = matmul;
+      break;
+    }
+    if (auto reduce = dyn_cast<ReduceOp>(def);
+        reduce && matchDotReduction(reduce, m.query, m.key)) {
+      m.dotReduction = reduce;
       break;
     }
     chain.push_back(def);
@@ -149,7 +173,9 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
       return failure();
     }
   }
-  if (m.scores.getType().getRank() != rank) {
+  SmallVector<int64_t> scoresShape =
+      llvm::to_vector(cast<RankedTensorType>(cur.getType()).getShape());
+  if (static_cast<int64_t>(scoresShape.size()) != rank) {
     reason = "scores are reshaped before the softmax";
     return failure();
   }
@@ -178,17 +204,31 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
   }
 
   // The value product: the softmax output contracted with V over the key axis.
+  // With a dot reduction the weights [B, Lk] reach V as [B, 1, Lk].
   Value weights = softmax.getResult();
   bool wrongContraction = false;
   for (OpOperand &use : weights.getUses()) {
-    auto matmul = dyn_cast<MatmulOp>(use.getOwner());
+    Operation *user = use.getOwner();
+    Value operand = weights;
+    if (m.dotReduction) {
+      auto reshape = dyn_cast<ReshapeOp>(user);
+      if (!reshape || m.stepReshape || insertsStepDim(reshape.getResult()) != weights ||
+          !reshape.getResult().hasOneUse())
+        continue;
+      operand = reshape.getResult();
+      user = *operand.getUsers().begin();
+    }
+    auto matmul = dyn_cast<MatmulOp>(user);
     if (!matmul)
       continue;
-    if (!m.valueProduct && use.getOperandNumber() == 0 && !matmul.getTransposeA() &&
-        matmul.getRhs() != weights)
+    if (!m.valueProduct && matmul.getLhs() == operand && !matmul.getTransposeA() &&
+        matmul.getRhs() != operand) {
       m.valueProduct = matmul;
-    else
+      if (m.dotReduction)
+        m.stepReshape = use.getOwner();
+    } else {
       wrongContraction = true;
+    }
   }
   if (!m.valueProduct) {
     reason = wrongContraction ? "value contraction is not over the key axis"
@@ -196,27 +236,58 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     return failure();
   }
   for (OpOperand &use : weights.getUses())
-    if (use.getOwner() != m.valueProduct.getOperation())
+    if (use.getOwner() != m.valueProduct.getOperation() && use.getOwner() != m.stepReshape)
       m.weightUses.push_back(&use);
-  m.query = m.scores.getLhs();
-  m.transposeQuery = m.scores.getTransposeA();
-  m.key = m.scores.getRhs();
-  m.transposeKey = !m.scores.getTransposeB();
+  if (!m.dotReduction) {
+    m.query = m.scores.getLhs();
+    m.transposeQuery = m.scores.getTransposeA();
+    m.key = m.scores.getRhs();
+    m.transposeKey = !m.scores.getTransposeB();
+  }
   m.value = m.valueProduct.getRhs();
   m.transposeValue = m.valueProduct.getTransposeB();
   m.replaced = m.valueProduct;
   auto rankOf = [](Value v) { return cast<RankedTensorType>(v.getType()).getRank(); };
-  if (rankOf(m.query) != rank || rankOf(m.key) != rank || rankOf(m.value) != rank) {
+  // The fused op's rank and scores: [B, 1, Lk] for a dot reduction.
+  int64_t attRank = m.dotReduction ? 3 : rank;
+  SmallVector<int64_t> attScores = scoresShape;
+  if (m.dotReduction)
+    attScores.insert(attScores.begin() + 1, 1);
+  if (rankOf(m.query) != attRank || rankOf(m.key) != attRank || rankOf(m.value) != attRank) {
     reason = "query, key and value ranks differ";
     return failure();
   }
 
+  // Luong general in a decoder loop: score = (s W_a^T) h^T = s (h W_a)^T, so
+  // W_a can be applied to the encoder outputs once, before the loop, instead
+  // of to the query at every step.
+  if (auto linear = m.query.getDefiningOp<LinearOp>();
+      linear && !linear.getBias() && !m.transposeQuery && !m.transposeKey && m.query.hasOneUse() &&
+      rank == 3 && !m.dotReduction) {
+    auto outside = [](Value v, ScanOp scan) {
+      return !scan.getBody().isAncestor(v.getParentRegion());
+    };
+    Operation *point = softmax;
+    while (auto scan = point->getParentOfType<ScanOp>()) {
+      if (!outside(m.key, scan) || !outside(linear.getWeight(), scan))
+        break;
+      point = scan;
+    }
+    if (point != softmax.getOperation()) {
+      m.query = linear.getInput();
+      m.keyWeight = linear.getWeight();
+      m.keyWeightTransposed = linear.getTransposeWeight();
+      m.keyProjectionPoint = point;
+    }
+  }
+
   ScoresInfo info;
-  info.shape = llvm::to_vector(m.scores.getType().getShape());
-  info.queryLength.push_back({m.query, m.transposeQuery ? rank - 1 : rank - 2});
-  info.keyLength.push_back({m.key, m.transposeKey ? rank - 1 : rank - 2});
-  info.keyLength.push_back({m.value, m.transposeValue ? rank - 1 : rank - 2});
-  info.lengthsAllowed = rank >= 3;
+  info.shape = scoresShape;
+  info.queryLength.push_back({m.query, m.transposeQuery ? attRank - 1 : attRank - 2});
+  info.keyLength.push_back({m.key, m.transposeKey ? attRank - 1 : attRank - 2});
+  info.keyLength.push_back({m.value, m.transposeValue ? attRank - 1 : attRank - 2});
+  info.lengthsAllowed = rank >= 3 || m.dotReduction;
+  info.causalAllowed = !m.dotReduction;
 
   // Heads split and merged around the attention fold into num_heads.
   if (rank == 4 && !m.transposeQuery && !m.transposeKey && !m.transposeValue) {
@@ -224,7 +295,7 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     auto [k, hk] = headSplit(m.key);
     auto [v, hv] = headSplit(m.value);
     if (q && k && v && hq == hk && hk == hv) {
-      if (ReshapeOp merge = headMerge(m.valueProduct.getResult(), hq)) {
+      if (ReshapeOp merge = headMerge(m.valueProduct.getResult())) {
         m.numHeads = hq;
         m.query = q;
         m.key = k;
@@ -237,13 +308,18 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     }
   }
 
-  // Phase 2: scales and masks, from the scores outward.
+  // Phase 2: scales and masks, from the scores outward. A masking fill that
+  // a later scale multiplies must stay masking: -inf does for any positive
+  // scale, the lowest finite value for any scale that is not tiny.
+  bool maskSeen = false;
+  double scaleAfterMasks = 1;
   for (Operation *op : llvm::reverse(chain)) {
+    double factor;
     if (auto mul = dyn_cast<MulOp>(op)) {
       bool rhsConst = splatFloat(mul.getRhs()) && isScalarLike(mul.getRhs(), mul.getLhs());
-      m.scale *= *splatFloat(rhsConst ? mul.getRhs() : mul.getLhs());
+      factor = *splatFloat(rhsConst ? mul.getRhs() : mul.getLhs());
     } else if (auto div = dyn_cast<DivOp>(op)) {
-      m.scale /= *splatFloat(div.getRhs());
+      factor = 1 / *splatFloat(div.getRhs());
     } else {
       Value inner;
       if (failed(peelMask(op->getResult(0), m.mask, info, inner, reason))) {
@@ -251,8 +327,12 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
           reason = "scores are not a matrix product";
         return failure();
       }
+      maskSeen = true;
       continue;
     }
+    m.scale *= factor;
+    if (maskSeen)
+      scaleAfterMasks *= factor;
     if (!m.mask.extraAdditive.empty() || bitEnumContainsAny(m.mask.kind, MaskKind::additive)) {
       reason = "an additive mask is added before the scale";
       return failure();
@@ -262,12 +342,15 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     reason = "scale " + formatDouble(m.scale) + " is not a finite positive constant";
     return failure();
   }
+  if (maskSeen && std::abs(scaleAfterMasks) < 1e-3) {
+    reason = "a mask is scaled by " + formatDouble(scaleAfterMasks) + " after it is applied";
+    return failure();
+  }
 
   // V must not broadcast the weights to more batch or heads rows: the fused
   // op's rows are the scores' rows.
   ArrayRef<int64_t> outShape = m.valueProduct.getType().getShape();
-  ArrayRef<int64_t> scoresShape = m.scores.getType().getShape();
-  for (auto [o, s] : llvm::zip(outShape.drop_back(2), scoresShape.drop_back(2))) {
+  for (auto [o, s] : llvm::zip(outShape.drop_back(2), ArrayRef(attScores).drop_back(2))) {
     if (!shape::compatible(o, s) || (o == 1) != (s == 1)) {
       reason = "the values broadcast the attention weights";
       return failure();
@@ -291,7 +374,9 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
   std::string message;
   if (failed(verifiesWhenBuilt(
           softmax.getContext(),
-          [&](OpBuilder &b) { return buildAttention(b, m, MaskedRows::zero).getOperation(); },
+          [&](OpBuilder &b) {
+            return buildAttention(b, m, MaskedRows::zero, /*hoist=*/false).getOperation();
+          },
           message))) {
     reason = "the fused op would not verify: " + message;
     return failure();
@@ -299,7 +384,8 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
   return m;
 }
 
-AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, MaskedRows maskedRows) {
+AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, MaskedRows maskedRows,
+                                   bool hoist) {
   Location loc = m.softmax->getLoc();
   auto transposed = [&](Value v, bool transpose) -> Value {
     if (!transpose)
@@ -307,11 +393,22 @@ AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, Maske
     int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
     return TransposeOp::create(builder, loc, v, swapLastTwo(rank));
   };
-  SmallVector<Value> operands{transposed(m.query, m.transposeQuery),
-                              transposed(m.key, m.transposeKey),
+  Value key = transposed(m.key, m.transposeKey);
+  if (m.keyWeight) {
+    OpBuilder::InsertionGuard guard(builder);
+    if (hoist)
+      builder.setInsertionPoint(m.keyProjectionPoint);
+    key = LinearOp::create(builder, loc, key, m.keyWeight, Value(), !m.keyWeightTransposed);
+  }
+  SmallVector<Value> operands{transposed(m.query, m.transposeQuery), key,
                               transposed(m.value, m.transposeValue)};
-  if (Value mask = materializeMask(builder, loc, m.mask))
+  if (Value mask = materializeMask(builder, loc, m.mask)) {
+    // [B, Lk] masks of a dot reduction apply to the [B, 1, Lk] scores.
+    if (m.dotReduction && cast<RankedTensorType>(mask.getType()).getRank() == 2 &&
+        !bitEnumContainsAny(m.mask.kind, MaskKind::lengths))
+      mask = ReshapeOp::create(builder, loc, mask, ArrayRef<int64_t>{0, 1, -1});
     operands.push_back(mask);
+  }
 
   MLIRContext *context = builder.getContext();
   SmallVector<NamedAttribute> attrs{
@@ -324,7 +421,13 @@ AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, Maske
   SmallVector<Type> types{m.replaced->getResult(0).getType()};
   if (!m.weightUses.empty()) {
     attrs.push_back(builder.getNamedAttr("return_weights", builder.getUnitAttr()));
-    types.push_back(m.softmax->getResult(0).getType());
+    auto weightsType = cast<RankedTensorType>(m.softmax->getResult(0).getType());
+    if (m.dotReduction) {
+      SmallVector<int64_t> shape(weightsType.getShape());
+      shape.insert(shape.begin() + 1, 1);
+      weightsType = RankedTensorType::get(shape, weightsType.getElementType());
+    }
+    types.push_back(weightsType);
   }
   return AttentionOp::create(builder, loc, types, operands, attrs);
 }
@@ -344,8 +447,12 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
 
     rewriter.setInsertionPoint(m->insertionPoint);
     AttentionOp fused = buildAttention(rewriter, *m, options.maskedRows);
+    Value weights = fused.getWeights();
+    if (weights && m->dotReduction)
+      weights = ReshapeOp::create(rewriter, softmax.getLoc(), softmax.getType(), weights,
+                                  ArrayRef<int64_t>{0, -1});
     for (OpOperand *use : m->weightUses)
-      rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(fused.getWeights()); });
+      rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(weights); });
     rewriter.replaceOp(m->replaced, fused.getOutput());
     return success();
   }
@@ -367,8 +474,9 @@ struct FuseAttentionPass : heed::impl::HeedFuseAttentionBase<FuseAttentionPass> 
     fusionOptions.maskedRows = *policy;
     RewritePatternSet patterns(&getContext());
     populateFuseAttentionPatterns(patterns, fusionOptions);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Every rewrite is sound on its own, so stopping short of a fixpoint
+    // (the driver's iteration limit) leaves valid, partly rewritten IR.
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 };
 } // namespace

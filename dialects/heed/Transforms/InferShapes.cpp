@@ -35,7 +35,7 @@ std::optional<Type> refined(Type current, Type inferred) {
 /// func.return, heed.yield and foreign ops need the declared type.
 bool onlyHeedUsers(Value value) {
   return llvm::all_of(value.getUsers(), [](Operation *user) {
-    return isa<HeedDialect>(user->getDialect()) && !isa<YieldOp>(user);
+    return isa_and_nonnull<HeedDialect>(user->getDialect()) && !isa<YieldOp>(user);
   });
 }
 

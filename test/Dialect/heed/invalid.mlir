@@ -254,6 +254,14 @@ func.func @layer_norm_multi_axis_scale(%x: tensor<2x3x4xf32>, %s: tensor<4xf32>)
 
 // -----
 
+func.func @layer_norm_scale_and_bias_disagree(%x: tensor<2x?xf32>, %s: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<2x?xf32> {
+  // expected-error @+1 {{'heed.layer_norm' op expects bias of shape [3] (the normalized dims), got [4]}}
+  %y = heed.layer_norm %x scale %s bias %b : (tensor<2x?xf32>, tensor<3xf32>, tensor<4xf32>) -> tensor<2x?xf32>
+  return %y : tensor<2x?xf32>
+}
+
+// -----
+
 func.func @matmul_rank(%a: tensor<4xf32>, %b: tensor<4x5xf32>) -> tensor<5xf32> {
   // expected-error @+1 {{'heed.matmul' op expects operands of rank >= 2, got 1 and 2}}
   %c = heed.matmul %a, %b : (tensor<4xf32>, tensor<4x5xf32>) -> tensor<5xf32>
@@ -727,7 +735,7 @@ func.func @cell_w_hh(%x: tensor<?x32xf32>, %h: tensor<?x64xf32>, %w: tensor<192x
 // -----
 
 func.func @cell_w_hh_rank(%x: tensor<?x32xf32>, %h: tensor<?x?xf32>, %w: tensor<64x32xf32>, %u: tensor<64xf32>) -> tensor<?x?xf32> {
-  // expected-error @+1 {{'heed.rnn_cell' op expects w_hh of shape [?, ?] and type 'f32', got 'tensor<64xf32>'}}
+  // expected-error @+1 {{'heed.rnn_cell' op expects w_hh of shape [64, 64] and type 'f32', got 'tensor<64xf32>'}}
   %y = heed.rnn_cell %x, %h, %w, %u : (tensor<?x32xf32>, tensor<?x?xf32>, tensor<64x32xf32>, tensor<64xf32>) -> tensor<?x?xf32>
   return %y : tensor<?x?xf32>
 }
@@ -775,6 +783,22 @@ func.func @cell_state_batch(%x: tensor<2x32xf32>, %h: tensor<3x64xf32>, %w: tens
 //===----------------------------------------------------------------------===//
 // Recurrent sequences
 //===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @cell_rows_not_multiple(%x: tensor<?x32xf32>, %h: tensor<?x?xf32>, %w: tensor<100x32xf32>, %u: tensor<100x?xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'heed.gru_cell' op expects weights of 3*H rows (one block per gate), got 100}}
+  %y = heed.gru_cell %x, %h, %w, %u : (tensor<?x32xf32>, tensor<?x?xf32>, tensor<100x32xf32>, tensor<100x?xf32>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @cell_rows_disagree(%x: tensor<?x32xf32>, %h: tensor<?x?xf32>, %w: tensor<64x32xf32>, %u: tensor<192x?xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'heed.rnn_cell' op expects w_hh of shape [64, 64] and type 'f32', got 'tensor<192x?xf32>'}}
+  %y = heed.rnn_cell %x, %h, %w, %u : (tensor<?x32xf32>, tensor<?x?xf32>, tensor<64x32xf32>, tensor<192x?xf32>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
 
 // -----
 
@@ -863,6 +887,22 @@ func.func @sequence_lengths_rank(%x: tensor<?x?x32xf32>, %len: tensor<?x?xi64>, 
   // expected-error @+1 {{'heed.rnn' op expects lengths of shape [?], got 'tensor<?x?xi64>'}}
   %y:2 = heed.rnn %x lengths %len weights(%w, %u) {hidden_size = 64, has_biases = false} : (tensor<?x?x32xf32>, tensor<?x?xi64>, tensor<64x32xf32>, tensor<64x64xf32>) -> (tensor<?x?x64xf32>, tensor<1x?x64xf32>)
   return %y#0, %y#1 : tensor<?x?x64xf32>, tensor<1x?x64xf32>
+}
+
+// -----
+
+func.func @sequence_states_disagree(%x: tensor<5x?x32xf32>, %h0: tensor<1x2x64xf32>, %c0: tensor<1x3x64xf32>, %w: tensor<256x32xf32>, %u: tensor<256x64xf32>) -> (tensor<5x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>) {
+  // expected-error @+1 {{'heed.lstm' op expects initial_cell of shape [1, 2, 64] and type 'f32', got 'tensor<1x3x64xf32>'}}
+  %y:3 = heed.lstm %x init(%h0, %c0) weights(%w, %u) {hidden_size = 64, has_biases = false} : (tensor<5x?x32xf32>, tensor<1x2x64xf32>, tensor<1x3x64xf32>, tensor<256x32xf32>, tensor<256x64xf32>) -> (tensor<5x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>)
+  return %y#0, %y#1, %y#2 : tensor<5x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>
+}
+
+// -----
+
+func.func @sequence_state_and_lengths_disagree(%x: tensor<5x?x32xf32>, %h0: tensor<1x2x64xf32>, %len: tensor<3xi32>, %w: tensor<64x32xf32>, %u: tensor<64x64xf32>) -> (tensor<5x?x64xf32>, tensor<1x?x64xf32>) {
+  // expected-error @+1 {{'heed.rnn' op expects lengths of shape [2], got 'tensor<3xi32>'}}
+  %y:2 = heed.rnn %x init(%h0) lengths %len weights(%w, %u) {hidden_size = 64, has_biases = false} : (tensor<5x?x32xf32>, tensor<1x2x64xf32>, tensor<3xi32>, tensor<64x32xf32>, tensor<64x64xf32>) -> (tensor<5x?x64xf32>, tensor<1x?x64xf32>)
+  return %y#0, %y#1 : tensor<5x?x64xf32>, tensor<1x?x64xf32>
 }
 
 // -----
@@ -1406,6 +1446,29 @@ func.func @scan_stacked_output(%xs: tensor<7x4xf32>) -> tensor<7x5xf32> {
     heed.yield %x : tensor<4xf32>
   }
   return %r : tensor<7x5xf32>
+}
+
+// -----
+
+func.func @scan_stacked_steps(%xs: tensor<7x4xf32>) -> tensor<9x4xf32> {
+  // expected-error @+1 {{'heed.scan' op result 0 has type 'tensor<9x4xf32>' but stacking the yielded 'tensor<4xf32>' over the steps gives 'tensor<7x4xf32>'}}
+  %r = heed.scan init() over(%xs : tensor<7x4xf32>) -> (tensor<9x4xf32>) {
+  ^bb0(%x: tensor<4xf32>):
+    heed.yield %x : tensor<4xf32>
+  }
+  return %r : tensor<9x4xf32>
+}
+
+// -----
+
+func.func @scan_stacked_constant_steps(%h0: tensor<4xf32>) -> (tensor<4xf32>, tensor<3x4xf32>) {
+  %five = arith.constant 5 : index
+  // expected-error @+1 {{'heed.scan' op result 1 has type 'tensor<3x4xf32>' but stacking the yielded 'tensor<4xf32>' over the steps gives 'tensor<5x4xf32>'}}
+  %r:2 = heed.scan init(%h0 : tensor<4xf32>) over() steps %five -> (tensor<4xf32>, tensor<3x4xf32>) {
+  ^bb0(%h: tensor<4xf32>):
+    heed.yield %h, %h : tensor<4xf32>, tensor<4xf32>
+  }
+  return %r#0, %r#1 : tensor<4xf32>, tensor<3x4xf32>
 }
 
 // -----

@@ -187,6 +187,15 @@ func.func @attention(%q: tensor<?x8x?x64xf32>, %k: tensor<?x8x?x64xf32>, %v: ten
   return %o#0, %o#1, %l, %a, %p : tensor<?x8x?x64xf32>, tensor<?x8x?x?xf32>, tensor<?x8x?x64xf32>, tensor<?x8x?x64xf32>, tensor<?x?x512xf32>
 }
 
+// Leading dims broadcast both ways: the query's batch of 1 against the
+// keys' 3, and the keys' single head against the query's 4.
+// CHECK-LABEL: func.func @attention_broadcast
+// CHECK: heed.attention {{.*}} -> tensor<3x4x5x8xf32>
+func.func @attention_broadcast(%q: tensor<1x4x5x8xf32>, %k: tensor<3x1x6x8xf32>) -> tensor<3x4x5x8xf32> {
+  %o = heed.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<1x4x5x8xf32>, tensor<3x1x6x8xf32>, tensor<3x1x6x8xf32>) -> tensor<3x4x5x8xf32>
+  return %o : tensor<3x4x5x8xf32>
+}
+
 // CHECK-LABEL: func.func @additive_attention
 func.func @additive_attention(%s: tensor<?x128xf32>, %keys: tensor<?x?x96xf32>, %h: tensor<?x?x256xf32>,
                               %wq: tensor<96x128xf32>, %v: tensor<96xf32>, %len: tensor<?xi32>) -> (tensor<?x256xf32>, tensor<?x?xf32>) {

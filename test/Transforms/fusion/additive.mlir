@@ -1,4 +1,5 @@
 // RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | heed-opt -split-input-file | FileCheck %s
 // Bahdanau and Luong-concat attention of one decoder step, spelled out, fused
 // into heed.additive_attention with K' = W_h h + b as the keys_proj operand.
 
@@ -227,4 +228,158 @@ func.func @no_query_projection(%a: tensor<?x?x96xf32>, %keys: tensor<?x?x96xf32>
   %a3 = heed.reshape %alpha {shape = array<i64: 0, 1, -1>} : (tensor<?x?xf32>) -> tensor<?x1x?xf32>
   %c3 = heed.matmul %a3, %h : (tensor<?x1x?xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>
   return %c3 : tensor<?x1x256xf32>
+}
+
+// -----
+
+// A [B, 1, Dq] query (one step of a batch-first GRU), v^T as a Dense(1) with
+// its scalar bias (softmax ignores a shift of every score), and the context as
+// sum(alpha[:, :, None] * values, 1) keeping the step dim.
+// CHECK-LABEL: func.func @bahdanau_sum_context
+// CHECK-SAME: (%[[S:.*]]: tensor<?x1x32xf32>, %[[KP:.*]]: tensor<?x?x16xf32>, %[[H:.*]]: tensor<?x?x48xf32>)
+// CHECK-DAG: %[[Q:.*]] = heed.reshape %[[S]] {shape = array<i64: 0, -1>} : (tensor<?x1x32xf32>) -> tensor<?x32xf32>
+// CHECK-DAG: %[[B:.*]] = heed.weight "attn.b1"
+// CHECK-DAG: %[[KPB:.*]] = heed.add %[[KP]], %[[B]]
+// CHECK: %[[C:.*]] = heed.additive_attention %[[Q]], %[[KPB]], %[[H]], %{{.*}}, %{{.*}} :
+// CHECK: heed.reshape %[[C]] {shape = array<i64: 0, 1, -1>} : (tensor<?x48xf32>) -> tensor<?x1x48xf32>
+func.func @bahdanau_sum_context(%s: tensor<?x1x32xf32>, %keys: tensor<?x?x16xf32>, %h: tensor<?x?x48xf32>) -> tensor<?x1x48xf32> {
+  %w1 = heed.weight "attn.w1" : tensor<16x32xf32>
+  %b1 = heed.weight "attn.b1" : tensor<16xf32>
+  %vw = heed.weight "attn.v" : tensor<1x16xf32>
+  %vb = heed.weight "attn.v_bias" : tensor<1xf32>
+  %p = heed.linear %s, %w1, %b1 : (tensor<?x1x32xf32>, tensor<16x32xf32>, tensor<16xf32>) -> tensor<?x1x16xf32>
+  %sum = heed.add %p, %keys : (tensor<?x1x16xf32>, tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  %t = heed.tanh %sum : (tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  %e3 = heed.linear %t, %vw, %vb : (tensor<?x?x16xf32>, tensor<1x16xf32>, tensor<1xf32>) -> tensor<?x?x1xf32>
+  %e = heed.reshape %e3 {shape = array<i64: 0, 0>} : (tensor<?x?x1xf32>) -> tensor<?x?xf32>
+  // expected-remark @+1 {{softmax fused into heed.additive_attention}}
+  %alpha = heed.softmax %e {axis = 1} : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 0, 0, 1>} : (tensor<?x?xf32>) -> tensor<?x?x1xf32>
+  %weighted = heed.mul %a3, %h : (tensor<?x?x1xf32>, tensor<?x?x48xf32>) -> tensor<?x?x48xf32>
+  %c = heed.reduce sum, %weighted {axes = array<i64: 1>, keep_dims = true} : (tensor<?x?x48xf32>) -> tensor<?x1x48xf32>
+  return %c : tensor<?x1x48xf32>
+}
+
+// -----
+
+// Negative: the weighted values summed over the feature axis instead of Lk.
+// CHECK-LABEL: func.func @bahdanau_sum_wrong_axis
+// CHECK-NOT: heed.additive_attention
+func.func @bahdanau_sum_wrong_axis(%s: tensor<?x32xf32>, %keys: tensor<?x?x16xf32>, %h: tensor<?x?x48xf32>) -> tensor<?x?xf32> {
+  %w1 = heed.weight "attn.w1" : tensor<16x32xf32>
+  %vw = heed.weight "attn.v" : tensor<1x16xf32>
+  %p = heed.linear %s, %w1 : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+  %p3 = heed.reshape %p {shape = array<i64: 0, 1, -1>} : (tensor<?x16xf32>) -> tensor<?x1x16xf32>
+  %sum = heed.add %p3, %keys : (tensor<?x1x16xf32>, tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  %t = heed.tanh %sum : (tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+  %e3 = heed.linear %t, %vw : (tensor<?x?x16xf32>, tensor<1x16xf32>) -> tensor<?x?x1xf32>
+  %e = heed.reshape %e3 {shape = array<i64: 0, 0>} : (tensor<?x?x1xf32>) -> tensor<?x?xf32>
+  // expected-remark @+1 {{softmax not fused: value contraction is not over the key axis}}
+  %alpha = heed.softmax %e {axis = 1} : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 0, 0, 1>} : (tensor<?x?xf32>) -> tensor<?x?x1xf32>
+  %weighted = heed.mul %a3, %h : (tensor<?x?x1xf32>, tensor<?x?x48xf32>) -> tensor<?x?x48xf32>
+  %c = heed.reduce sum, %weighted {axes = array<i64: 2>} : (tensor<?x?x48xf32>) -> tensor<?x?xf32>
+  return %c : tensor<?x?xf32>
+}
+
+// -----
+
+// Negative: Luong concat with a dynamic query width cannot split W.
+// CHECK-LABEL: func.func @luong_concat_dynamic_width
+// CHECK-NOT: heed.additive_attention
+func.func @luong_concat_dynamic_width(%s: tensor<?x?xf32>, %h: tensor<?x?x256xf32>, %w: tensor<96x?xf32>) -> tensor<?x1x256xf32> {
+  %vw = heed.weight "attn.v" : tensor<1x96xf32>
+  %s3 = heed.reshape %s {shape = array<i64: 0, 1, -1>} : (tensor<?x?xf32>) -> tensor<?x1x?xf32>
+  %h1 = heed.slice %h {axis = 2, start = 0, end = 1} : (tensor<?x?x256xf32>) -> tensor<?x?x1xf32>
+  %sb = heed.broadcast %s3, %h1 : (tensor<?x1x?xf32>, tensor<?x?x1xf32>) -> tensor<?x?x?xf32>
+  %cat = heed.concat %sb, %h {axis = 2} : (tensor<?x?x?xf32>, tensor<?x?x256xf32>) -> tensor<?x?x?xf32>
+  %pre = heed.linear %cat, %w : (tensor<?x?x?xf32>, tensor<96x?xf32>) -> tensor<?x?x96xf32>
+  %t = heed.tanh %pre : (tensor<?x?x96xf32>) -> tensor<?x?x96xf32>
+  %e3 = heed.linear %t, %vw : (tensor<?x?x96xf32>, tensor<1x96xf32>) -> tensor<?x?x1xf32>
+  %e = heed.reshape %e3 {shape = array<i64: 0, -1>} : (tensor<?x?x1xf32>) -> tensor<?x?xf32>
+  // expected-remark @+1 {{softmax not fused: the tanh argument is not a query projection plus the key projection}}
+  %alpha = heed.softmax %e : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 0, 1, -1>} : (tensor<?x?xf32>) -> tensor<?x1x?xf32>
+  %c3 = heed.matmul %a3, %h : (tensor<?x1x?xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>
+  return %c3 : tensor<?x1x256xf32>
+}
+
+// -----
+
+// torch exports nn.Linear on a [B, 1, Dq] input as MatMul with W^T + Add:
+// the [Dq, A] weight is transposed for w_query, the bias joins keys_proj.
+// CHECK-LABEL: func.func @bahdanau_matmul_projection
+// CHECK-SAME: (%[[S:.*]]: tensor<4x1x32xf32>, %[[KP:.*]]: tensor<4x9x16xf32>, %[[H:.*]]: tensor<4x9x48xf32>)
+// CHECK-DAG: %[[WT:.*]] = heed.weight "attn.w1_t"
+// CHECK-DAG: %[[B:.*]] = heed.weight "attn.b1"
+// CHECK-DAG: %[[W:.*]] = heed.transpose %[[WT]] {permutation = array<i64: 1, 0>} : (tensor<32x16xf32>) -> tensor<16x32xf32>
+// CHECK-DAG: %[[KPB:.*]] = heed.add %[[KP]], %[[B]]
+// CHECK-DAG: %[[Q:.*]] = heed.reshape %[[S]] {shape = array<i64: 0, -1>}
+// CHECK: heed.additive_attention %[[Q]], %[[KPB]], %[[H]], %[[W]], %{{.*}} {return_weights}
+func.func @bahdanau_matmul_projection(%s: tensor<4x1x32xf32>, %keys: tensor<4x9x16xf32>, %h: tensor<4x9x48xf32>) -> (tensor<4x1x48xf32>, tensor<4x9xf32>) {
+  %w1t = heed.weight "attn.w1_t" : tensor<32x16xf32>
+  %b1 = heed.weight "attn.b1" : tensor<16xf32>
+  %vt = heed.weight "attn.v_t" : tensor<16x1xf32>
+  %pm = heed.matmul %s, %w1t : (tensor<4x1x32xf32>, tensor<32x16xf32>) -> tensor<4x1x16xf32>
+  %p = heed.add %b1, %pm : (tensor<16xf32>, tensor<4x1x16xf32>) -> tensor<4x1x16xf32>
+  %sum = heed.add %keys, %p : (tensor<4x9x16xf32>, tensor<4x1x16xf32>) -> tensor<4x9x16xf32>
+  %t = heed.tanh %sum : (tensor<4x9x16xf32>) -> tensor<4x9x16xf32>
+  %e3 = heed.matmul %t, %vt : (tensor<4x9x16xf32>, tensor<16x1xf32>) -> tensor<4x9x1xf32>
+  %e = heed.reshape %e3 {shape = array<i64: 4, 9>} : (tensor<4x9x1xf32>) -> tensor<4x9xf32>
+  // expected-remark @+1 {{softmax fused into heed.additive_attention}}
+  %alpha = heed.softmax %e {axis = 1} : (tensor<4x9xf32>) -> tensor<4x9xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 4, 1, 9>} : (tensor<4x9xf32>) -> tensor<4x1x9xf32>
+  %c = heed.matmul %a3, %h : (tensor<4x1x9xf32>, tensor<4x9x48xf32>) -> tensor<4x1x48xf32>
+  return %c, %alpha : tensor<4x1x48xf32>, tensor<4x9xf32>
+}
+
+// -----
+
+// Bahdanau over all decoder positions at once (teacher forcing): W_q q as
+// [B, Lq, 1, A] plus K' as [B, 1, Lk, A], scores [B, Lq, Lk], with a padding
+// mask from lengths and the weights returned.
+// CHECK-LABEL: func.func @bahdanau_all_queries
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x5x32xf32>, %[[KP:.*]]: tensor<2x7x16xf32>, %[[H:.*]]: tensor<2x7x48xf32>, %[[LEN:.*]]: tensor<2xi64>)
+// CHECK: %[[C:.*]], %[[A:.*]] = heed.additive_attention %[[Q]], %[[KP]], %[[H]], %{{.*}}, %{{.*}}, %[[LEN]] {mask_kind = #heed<mask lengths>, return_weights} : {{.*}} -> (tensor<2x5x48xf32>, tensor<2x5x7xf32>)
+// CHECK: return %[[C]], %[[A]]
+func.func @bahdanau_all_queries(%q: tensor<2x5x32xf32>, %keys: tensor<2x7x16xf32>, %h: tensor<2x7x48xf32>, %len: tensor<2xi64>) -> (tensor<2x5x48xf32>, tensor<2x5x7xf32>) {
+  %w1 = heed.weight "attn.w1" : tensor<16x32xf32>
+  %vw = heed.weight "attn.v" : tensor<1x16xf32>
+  %p = heed.linear %q, %w1 : (tensor<2x5x32xf32>, tensor<16x32xf32>) -> tensor<2x5x16xf32>
+  %p4 = heed.reshape %p {shape = array<i64: 0, 0, 1, -1>} : (tensor<2x5x16xf32>) -> tensor<2x5x1x16xf32>
+  %k4 = heed.reshape %keys {shape = array<i64: 0, 1, 7, 16>} : (tensor<2x7x16xf32>) -> tensor<2x1x7x16xf32>
+  %sum = heed.add %p4, %k4 : (tensor<2x5x1x16xf32>, tensor<2x1x7x16xf32>) -> tensor<2x5x7x16xf32>
+  %t = heed.tanh %sum : (tensor<2x5x7x16xf32>) -> tensor<2x5x7x16xf32>
+  %e4 = heed.linear %t, %vw : (tensor<2x5x7x16xf32>, tensor<1x16xf32>) -> tensor<2x5x7x1xf32>
+  %e = heed.reshape %e4 {shape = array<i64: 0, 0, 0>} : (tensor<2x5x7x1xf32>) -> tensor<2x5x7xf32>
+  %c7 = arith.constant 7 : index
+  %see2 = heed.sequence_mask %len, %c7 : (tensor<2xi64>, index) -> tensor<2x7xi1>
+  %see = heed.reshape %see2 {shape = array<i64: 0, 1, -1>} : (tensor<2x7xi1>) -> tensor<2x1x7xi1>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %em = heed.where %see, %e, %ninf : (tensor<2x1x7xi1>, tensor<2x5x7xf32>, tensor<f32>) -> tensor<2x5x7xf32>
+  // expected-remark @+1 {{softmax fused into heed.additive_attention}}
+  %alpha = heed.softmax %em : (tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %c = heed.matmul %alpha, %h : (tensor<2x5x7xf32>, tensor<2x7x48xf32>) -> tensor<2x5x48xf32>
+  return %c, %alpha : tensor<2x5x48xf32>, tensor<2x5x7xf32>
+}
+
+// -----
+
+// Negative: several queries, but the softmax runs over the queries.
+// CHECK-LABEL: func.func @bahdanau_all_queries_wrong_axis
+// CHECK-NOT: heed.additive_attention
+func.func @bahdanau_all_queries_wrong_axis(%q: tensor<2x5x32xf32>, %keys: tensor<2x7x16xf32>, %h: tensor<2x7x48xf32>) -> tensor<2x5x48xf32> {
+  %w1 = heed.weight "attn.w1" : tensor<16x32xf32>
+  %vw = heed.weight "attn.v" : tensor<1x16xf32>
+  %p = heed.linear %q, %w1 : (tensor<2x5x32xf32>, tensor<16x32xf32>) -> tensor<2x5x16xf32>
+  %p4 = heed.reshape %p {shape = array<i64: 0, 0, 1, -1>} : (tensor<2x5x16xf32>) -> tensor<2x5x1x16xf32>
+  %k4 = heed.reshape %keys {shape = array<i64: 0, 1, 7, 16>} : (tensor<2x7x16xf32>) -> tensor<2x1x7x16xf32>
+  %sum = heed.add %p4, %k4 : (tensor<2x5x1x16xf32>, tensor<2x1x7x16xf32>) -> tensor<2x5x7x16xf32>
+  %t = heed.tanh %sum : (tensor<2x5x7x16xf32>) -> tensor<2x5x7x16xf32>
+  %e4 = heed.linear %t, %vw : (tensor<2x5x7x16xf32>, tensor<1x16xf32>) -> tensor<2x5x7x1xf32>
+  %e = heed.reshape %e4 {shape = array<i64: 0, 0, 0>} : (tensor<2x5x7x1xf32>) -> tensor<2x5x7xf32>
+  // expected-remark @+1 {{softmax not fused: softmax axis 1 is not the key axis}}
+  %alpha = heed.softmax %e {axis = 1} : (tensor<2x5x7xf32>) -> tensor<2x5x7xf32>
+  %c = heed.matmul %alpha, %h : (tensor<2x5x7xf32>, tensor<2x7x48xf32>) -> tensor<2x5x48xf32>
+  return %c : tensor<2x5x48xf32>
 }

@@ -1,5 +1,5 @@
-// RUN: heed-opt %s --heed-pipeline="masked-rows=nan" | FileCheck %s --check-prefix=NAN
-// RUN: heed-opt %s --heed-pipeline | FileCheck %s --check-prefix=ZERO
+// RUN: heed-opt %s --heed-pipeline="masked-rows=nan fusion-report=true" -verify-diagnostics | FileCheck %s --check-prefix=NAN
+// RUN: heed-opt %s --heed-pipeline="fusion-report=true" -verify-diagnostics | FileCheck %s --check-prefix=ZERO
 // RUN: heed-opt %s --heed-pipeline="fuse=false fusion-report=true" -verify-diagnostics | FileCheck %s --check-prefix=OFF
 // RUN: heed-opt %s --pass-pipeline="builtin.module(func.func(heed-fuse-attention{report=true masked-rows=nan}))" -verify-diagnostics=only-expected | FileCheck %s --check-prefix=NAN
 // RUN: not heed-opt %s --pass-pipeline="builtin.module(func.func(heed-fuse-attention{masked-rows=inf}))" 2>&1 | FileCheck %s --check-prefix=BAD

@@ -181,6 +181,24 @@ func.func @values_broadcast_weights(%q: tensor<2x1x8x16xf32>, %k: tensor<2x1x8x1
 
 // -----
 
+// finfo.min filled in, then scaled by 1e-38: the fill becomes -3.4 and masks
+// nothing any more.
+// CHECK-LABEL: func.func @fill_scaled_to_nothing
+// CHECK-NOT: heed.attention
+func.func @fill_scaled_to_nothing(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16xf32>, %v: tensor<2x8x16xf32>, %see: tensor<2x1x8xi1>) -> tensor<2x8x16xf32> {
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x8x16xf32>, tensor<2x8x16xf32>) -> tensor<2x8x8xf32>
+  %min = heed.constant dense<-3.40282347E+38> : tensor<f32>
+  %y = heed.where %see, %s, %min : (tensor<2x1x8xi1>, tensor<2x8x8xf32>, tensor<f32>) -> tensor<2x8x8xf32>
+  %c = heed.constant dense<1.0e-38> : tensor<f32>
+  %x = heed.mul %y, %c : (tensor<2x8x8xf32>, tensor<f32>) -> tensor<2x8x8xf32>
+  // expected-remark @+1 {{softmax not fused: a mask is scaled by 1e-38 after it is applied}}
+  %a = heed.softmax %x : (tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %o = heed.matmul %a, %v : (tensor<2x8x8xf32>, tensor<2x8x16xf32>) -> tensor<2x8x16xf32>
+  return %o : tensor<2x8x16xf32>
+}
+
+// -----
+
 // A classifier softmax: no attention at all.
 // CHECK-LABEL: func.func @classifier
 func.func @classifier(%x: tensor<2x16xf32>, %w: tensor<10x16xf32>) -> tensor<2x10xf32> {

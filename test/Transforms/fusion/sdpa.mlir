@@ -1,4 +1,5 @@
 // RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: heed-opt %s --heed-pipeline="fusion-report=true" -split-input-file -verify-diagnostics | heed-opt -split-input-file | FileCheck %s
 // Scaled dot-product attention in the spellings exporters and people write,
 // each fused into one heed.attention with the attributes it proves.
 
@@ -358,4 +359,102 @@ func.func @luong_dot_step(%s: tensor<?x256xf32>, %h: tensor<?x?x256xf32>) -> (te
   %alpha = heed.softmax %e {axis = 2} : (tensor<?x1x?xf32>) -> tensor<?x1x?xf32>
   %c = heed.matmul %alpha, %h : (tensor<?x1x?xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>
   return %c, %alpha : tensor<?x1x256xf32>, tensor<?x1x?xf32>
+}
+
+// -----
+
+// masked_fill before the scale (scores.masked_fill(pad, -inf) / sqrt(d)): a
+// masked score stays -inf under any positive scale.
+// CHECK-LABEL: func.func @masked_fill_then_scale
+// CHECK: heed.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {mask_kind = #heed<mask boolean>, scale = 1.250000e-01 : f32}
+func.func @masked_fill_then_scale(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %pad: tensor<2x1x8xi1>) -> tensor<2x8x64xf32> {
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x8x64xf32>, tensor<2x8x64xf32>) -> tensor<2x8x8xf32>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %y = heed.where %pad, %ninf, %s : (tensor<2x1x8xi1>, tensor<f32>, tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %c = heed.constant dense<8.0> : tensor<f32>
+  %x = heed.div %y, %c : (tensor<2x8x8xf32>, tensor<f32>) -> tensor<2x8x8xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %x : (tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %o = heed.matmul %a, %v : (tensor<2x8x8xf32>, tensor<2x8x64xf32>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// fairseq / HF BART: q = q_proj(x) * scaling before the head split; the
+// scale travels through the reshape and transpose onto the scores.
+// CHECK-LABEL: func.func @scale_before_head_split
+// CHECK-SAME: (%[[XQ:.*]]: tensor<2x5x256xf32>, %[[XK:.*]]: tensor<2x7x256xf32>, %[[XV:.*]]: tensor<2x7x256xf32>)
+// CHECK: heed.attention %[[XQ]], %[[XK]], %[[XV]] {num_heads = 4 : i64, scale = 1.250000e-01 : f32} : (tensor<2x5x256xf32>, tensor<2x7x256xf32>, tensor<2x7x256xf32>) -> tensor<2x5x256xf32>
+func.func @scale_before_head_split(%xq: tensor<2x5x256xf32>, %xk: tensor<2x7x256xf32>, %xv: tensor<2x7x256xf32>) -> tensor<2x5x256xf32> {
+  %c = heed.constant dense<0.125> : tensor<f32>
+  %xqs = heed.mul %xq, %c : (tensor<2x5x256xf32>, tensor<f32>) -> tensor<2x5x256xf32>
+  %q4 = heed.reshape %xqs {shape = array<i64: 2, 5, 4, 64>} : (tensor<2x5x256xf32>) -> tensor<2x5x4x64xf32>
+  %q = heed.transpose %q4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x5x4x64xf32>) -> tensor<2x4x5x64xf32>
+  %k4 = heed.reshape %xk {shape = array<i64: 2, -1, 4, 64>} : (tensor<2x7x256xf32>) -> tensor<2x7x4x64xf32>
+  %k = heed.transpose %k4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x4x64xf32>) -> tensor<2x4x7x64xf32>
+  %v4 = heed.reshape %xv {shape = array<i64: 0, 0, 4, -1>} : (tensor<2x7x256xf32>) -> tensor<2x7x4x64xf32>
+  %v = heed.transpose %v4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x7x4x64xf32>) -> tensor<2x4x7x64xf32>
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x4x5x64xf32>, tensor<2x4x7x64xf32>) -> tensor<2x4x5x7xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %s : (tensor<2x4x5x7xf32>) -> tensor<2x4x5x7xf32>
+  %o4 = heed.matmul %a, %v : (tensor<2x4x5x7xf32>, tensor<2x4x7x64xf32>) -> tensor<2x4x5x64xf32>
+  %ot = heed.transpose %o4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x4x5x64xf32>) -> tensor<2x5x4x64xf32>
+  %o = heed.reshape %ot {shape = array<i64: 2, 5, 256>} : (tensor<2x5x4x64xf32>) -> tensor<2x5x256xf32>
+  return %o : tensor<2x5x256xf32>
+}
+
+// -----
+
+// Heads split but not merged back (the output stays [B, H, L, D]): no
+// num_heads fold, the 4-D attention fuses as it is.
+// CHECK-LABEL: func.func @heads_split_not_merged
+// CHECK: %[[Q:.*]] = heed.transpose
+// CHECK: heed.attention %[[Q]], %{{.*}}, %{{.*}} {scale = 1.000000e+00 : f32} : (tensor<2x4x5x64xf32>, tensor<2x4x5x64xf32>, tensor<2x4x5x64xf32>) -> tensor<2x4x5x64xf32>
+func.func @heads_split_not_merged(%x: tensor<2x5x256xf32>) -> tensor<2x4x5x64xf32> {
+  %x4 = heed.reshape %x {shape = array<i64: 0, 0, 4, 64>} : (tensor<2x5x256xf32>) -> tensor<2x5x4x64xf32>
+  %h = heed.transpose %x4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x5x4x64xf32>) -> tensor<2x4x5x64xf32>
+  %s = heed.matmul %h, %h {transpose_b = true} : (tensor<2x4x5x64xf32>, tensor<2x4x5x64xf32>) -> tensor<2x4x5x5xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %s : (tensor<2x4x5x5xf32>) -> tensor<2x4x5x5xf32>
+  %o = heed.matmul %a, %h : (tensor<2x4x5x5xf32>, tensor<2x4x5x64xf32>) -> tensor<2x4x5x64xf32>
+  return %o : tensor<2x4x5x64xf32>
+}
+
+// -----
+
+// An upper-triangular "may see" constant is anti-causal: it stays a plain
+// boolean mask, never the causal bit.
+// CHECK-LABEL: func.func @anti_causal_constant
+// CHECK: %[[M:.*]] = heed.constant dense<{{\[\[}}true, true, true], [false, true, true], [false, false, true]]> : tensor<3x3xi1>
+// CHECK: heed.attention %{{.*}}, %{{.*}}, %{{.*}}, %[[M]] {mask_kind = #heed<mask boolean>, scale = 1.000000e+00 : f32}
+func.func @anti_causal_constant(%q: tensor<2x3x4xf32>, %k: tensor<2x3x4xf32>, %v: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
+  %see = heed.constant dense<[[true, true, true], [false, true, true], [false, false, true]]> : tensor<3x3xi1>
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x3xf32>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %y = heed.where %see, %s, %ninf : (tensor<3x3xi1>, tensor<2x3x3xf32>, tensor<f32>) -> tensor<2x3x3xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %y : (tensor<2x3x3xf32>) -> tensor<2x3x3xf32>
+  %o = heed.matmul %a, %v : (tensor<2x3x3xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  return %o : tensor<2x3x4xf32>
+}
+
+// -----
+
+// A padding mask made for some other length n: not provably the keys'
+// lengths, so it stays a boolean mask operand.
+// CHECK-LABEL: func.func @sequence_mask_unproven_length
+// CHECK: %[[P:.*]] = heed.sequence_mask
+// CHECK: %[[M:.*]] = heed.reshape %[[P]]
+// CHECK: heed.attention %{{.*}}, %{{.*}}, %{{.*}}, %[[M]] {mask_kind = #heed<mask boolean>, scale = 1.000000e+00 : f32}
+func.func @sequence_mask_unproven_length(%q: tensor<?x?x64xf32>, %k: tensor<?x?x64xf32>, %v: tensor<?x?x64xf32>, %len: tensor<?xi64>, %n: index) -> tensor<?x?x64xf32> {
+  %p = heed.sequence_mask %len, %n : (tensor<?xi64>, index) -> tensor<?x?xi1>
+  %p3 = heed.reshape %p {shape = array<i64: 0, 1, -1>} : (tensor<?x?xi1>) -> tensor<?x1x?xi1>
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<?x?x64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x?xf32>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %y = heed.where %p3, %s, %ninf : (tensor<?x1x?xi1>, tensor<?x?x?xf32>, tensor<f32>) -> tensor<?x?x?xf32>
+  // expected-remark @+1 {{softmax fused into heed.attention}}
+  %a = heed.softmax %y : (tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+  %o = heed.matmul %a, %v : (tensor<?x?x?xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  return %o : tensor<?x?x64xf32>
 }
