@@ -9,7 +9,7 @@ at every saved sequence length, comparing every output with the reference
 softmaxes and fused attention ops of each variant's IR (--emit=mlir), so the
 two variants are known to differ in what they fuse.
 
-  zoo MODEL...      examples/onnx/zoo/MODEL/opset{14,17}.onnx with
+  zoo MODEL...      examples/onnx/zoo/MODEL/opset{14,17}.onnx (or --zoo=DIR) with
                     L{5,9}/input_<i>.npy -> output_<i>.npy (graph order)
   heed NAME...      examples/NAME/model.heed with ref/<function>-len<S>/
                     in.<i>.*.npy -> out.<i>.*.npy
@@ -18,7 +18,7 @@ Prints one line per step: "IR <model> <variant>: S softmax, F fused" and
 "MATCH <model> <variant> <case>" or "FAIL <model> <variant> <case>: <why>".
 Exits 1 on any failure.
 
-Usage: run_zoo.py --tools=BUILD/bin --work=DIR (zoo|heed) NAME...
+Usage: run_zoo.py --tools=BUILD/bin --work=DIR [--zoo=DIR] (zoo|heed) NAME...
 """
 
 import argparse
@@ -80,8 +80,8 @@ class Runner:
             print("MATCH %s" % label)
 
 
-def run_zoo(runner, name):
-    base = os.path.join(ROOT, "examples", "onnx", "zoo", name)
+def run_zoo(runner, name, zoo):
+    base = os.path.join(zoo, name)
     lengths = sorted(d for d in os.listdir(base) if re.match(r"L\d+$", d))
     for opset in ("opset14", "opset17"):
         for variant, flags in VARIANTS:
@@ -118,13 +118,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tools", required=True)
     parser.add_argument("--work", required=True)
+    parser.add_argument("--zoo", default=os.path.join(ROOT, "examples", "onnx", "zoo"),
+                        help="zoo directory (default: examples/onnx/zoo)")
     parser.add_argument("kind", choices=("zoo", "heed"))
     parser.add_argument("names", nargs="+")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     runner = Runner(args.tools, args.work)
     for name in args.names:
-        (run_zoo if args.kind == "zoo" else run_heed)(runner, name)
+        if args.kind == "zoo":
+            run_zoo(runner, name, args.zoo)
+        else:
+            run_heed(runner, name)
     return 1 if runner.failed else 0
 
 
