@@ -411,12 +411,30 @@ private:
           outputs.push_back(ids.lookup(v));
     if (!fn.getBody().hasOneBlock())
       return fn.emitError() << "has several blocks; the cpu target needs one";
-    std::vector<flatbuffers::Offset<flatbuffers::String>> nameOffsets;
+    std::vector<flatbuffers::Offset<flatbuffers::String>> nameOffsets, outputNames, inputDims,
+        outputDims;
     for (const std::string &n : names)
       nameOffsets.push_back(fbb.CreateString(n));
+    // heed.dims as "B,S,64": lets a runtime find the batch dim of decoder state.
+    auto dimsString = [&](DictionaryAttr attrs) {
+      std::string joined;
+      if (auto dims = attrs ? attrs.getAs<ArrayAttr>("heed.dims") : ArrayAttr())
+        for (auto [i, d] : llvm::enumerate(dims))
+          if (auto s = dyn_cast<StringAttr>(d))
+            joined += (i ? "," : "") + s.getValue().str();
+      return fbb.CreateString(joined);
+    };
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      inputDims.push_back(dimsString(fn.getArgAttrDict(i)));
+    for (unsigned i = 0; i < fn.getNumResults(); ++i) {
+      auto name = fn.getResultAttrOfType<StringAttr>(i, "heed.name");
+      outputNames.push_back(fbb.CreateString(name ? name.getValue().str() : ""));
+      outputDims.push_back(dimsString(fn.getResultAttrDict(i)));
+    }
     std::string loc = locationString(fn.getLoc());
     return fb::CreateFunctionDirect(fbb, fn.getSymName().str().c_str(), &values, &inputs,
-                                    &nameOffsets, &outputs, *plan, loc.c_str());
+                                    &nameOffsets, &outputs, *plan, loc.c_str(), &outputNames,
+                                    &inputDims, &outputDims);
   }
 };
 

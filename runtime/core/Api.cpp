@@ -266,6 +266,15 @@ size_t heed_function_output_count(const heed_function *f) { return f->function->
 const char *heed_function_input_name(const heed_function *f, size_t i) {
   return i < f->function->inputNames.size() ? f->function->inputNames[i].c_str() : "";
 }
+const char *heed_function_output_name(const heed_function *f, size_t i) {
+  return i < f->function->outputNames.size() ? f->function->outputNames[i].c_str() : "";
+}
+const char *heed_function_input_dims(const heed_function *f, size_t i) {
+  return i < f->function->inputDims.size() ? f->function->inputDims[i].c_str() : "";
+}
+const char *heed_function_output_dims(const heed_function *f, size_t i) {
+  return i < f->function->outputDims.size() ? f->function->outputDims[i].c_str() : "";
+}
 const char *heed_function_input_type(const heed_function *f, size_t i) {
   return i < f->function->inputTypes.size() ? f->function->inputTypes[i].c_str() : "";
 }

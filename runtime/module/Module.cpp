@@ -369,6 +369,16 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
         fref.outputs.push_back(id);
         fref.outputTypes.push_back(fref.values[size_t(id)].str());
       }
+    auto strings = [](const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>> *v,
+                      size_t i) {
+      return v && i < v->size() ? v->Get(flatbuffers::uoffset_t(i))->str() : std::string();
+    };
+    for (size_t i = 0; i < fref.inputs.size(); ++i)
+      fref.inputDims.push_back(strings(f->input_dims(), i));
+    for (size_t i = 0; i < fref.outputs.size(); ++i) {
+      fref.outputNames.push_back(strings(f->output_names(), i));
+      fref.outputDims.push_back(strings(f->output_dims(), i));
+    }
     std::set<int32_t> keep(fref.outputs.begin(), fref.outputs.end());
     loader.computeLiveness(fref.plan, keep, fref.inputs);
   }

@@ -62,7 +62,8 @@ struct Function {
   std::string name, loc;
   std::vector<ValueType> values;
   std::vector<int32_t> inputs, outputs;
-  std::vector<std::string> inputNames;
+  std::vector<std::string> inputNames, outputNames; // heed.name ("" when absent)
+  std::vector<std::string> inputDims, outputDims;   // heed.dims joined by "," ("" when absent)
   std::vector<std::string> inputTypes, outputTypes; // printable
   Plan plan;
 };

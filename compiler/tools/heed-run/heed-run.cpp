@@ -4,12 +4,14 @@
 //            --input=@in.npy | --input=NAME=@in.npy | --input="2x3xf32=[1 2 3][4 5 6]"
 //            [--output=@out.npy ...] [--expected-output=@ref.npy ... --atol=1e-4 --rtol=1e-3]
 //            [--repeat=N] [--print-stats]
+//   heed-run translate|score MODULE_OR_MODEL --src=ids.txt ...   (Decode.cpp)
 //
 // Exit status 0 on success, 1 on any user error (bad file, bad input,
 // mismatch) with a message naming the place.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Decode.h"
 #include "Npy.h"
 
 #include "compiler/driver/Driver.h"
@@ -340,6 +342,9 @@ struct Handles {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // heed-run translate|score ...: the decoding drivers (Decode.cpp, docs/decoding.md).
+  if (argc > 1 && (llvm::StringRef(argv[1]) == "translate" || llvm::StringRef(argv[1]) == "score"))
+    return runDecodeCommand(argc, argv, compileModel);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Heed module runner\n");
   if (maskedRows != "zero" && maskedRows != "nan")

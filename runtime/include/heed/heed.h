@@ -78,6 +78,12 @@ HEED_API const char *heed_function_name(const heed_function *function);
 HEED_API size_t heed_function_input_count(const heed_function *function);
 HEED_API size_t heed_function_output_count(const heed_function *function);
 HEED_API const char *heed_function_input_name(const heed_function *function, size_t index);
+/* The result's heed.name ("" when the module has none). */
+HEED_API const char *heed_function_output_name(const heed_function *function, size_t index);
+/* The dims as the model wrote them (heed.dims), joined by ",": "B,S,64"; "" when not recorded.
+ * The decoding drivers find the batch dim of each state by its name. */
+HEED_API const char *heed_function_input_dims(const heed_function *function, size_t index);
+HEED_API const char *heed_function_output_dims(const heed_function *function, size_t index);
 /* The declared type, e.g. "tensor<?x4xf32>" or "index". */
 HEED_API const char *heed_function_input_type(const heed_function *function, size_t index);
 HEED_API const char *heed_function_output_type(const heed_function *function, size_t index);

@@ -84,6 +84,9 @@ public:
   size_t outputCount() const { return heed_function_output_count(f); }
   std::string inputName(size_t i) const { return heed_function_input_name(f, i); }
   std::string inputType(size_t i) const { return heed_function_input_type(f, i); }
+  std::string outputName(size_t i) const { return heed_function_output_name(f, i); }
+  std::string inputDims(size_t i) const { return heed_function_input_dims(f, i); }
+  std::string outputDims(size_t i) const { return heed_function_output_dims(f, i); }
   std::string outputType(size_t i) const { return heed_function_output_type(f, i); }
 
   Status invoke(const std::vector<const Tensor *> &inputs, std::vector<Tensor> &outputs) const {
