@@ -29,6 +29,7 @@
 #endif
 
 #include <cstring>
+#include <unistd.h>
 #include <zlib.h>
 
 using namespace mlir;
@@ -189,17 +190,15 @@ private:
 #ifdef HEED_HAVE_TENSORS
     if (!weightsOpened) {
       weightsOpened = true;
+      // A relative path is relative to the model file; failing that, to the working directory
+      // (the .heed frontend records the path it opened, already joined with the model's folder).
       llvm::SmallString<256> full(path.getValue());
       if (!llvm::sys::path::is_absolute(full)) {
-        std::string base = locationString(module.getLoc());
-        if (auto f = dyn_cast<FileLineColLoc>(module.getLoc()))
-          base = f.getFilename().str();
-        else
-          base.clear();
-        if (!base.empty()) {
-          llvm::SmallString<256> dir(llvm::sys::path::parent_path(base));
-          llvm::sys::path::append(dir, path.getValue());
-          full = dir;
+        if (auto f = dyn_cast<FileLineColLoc>(module.getLoc())) {
+          llvm::SmallString<256> beside(llvm::sys::path::parent_path(f.getFilename().getValue()));
+          llvm::sys::path::append(beside, path.getValue());
+          if (llvm::sys::fs::exists(beside))
+            full = beside;
         }
       }
       std::string error;
@@ -479,13 +478,24 @@ LogicalResult mlir::heed::writeModuleFile(ModuleOp module, StringRef target, Str
   std::string bytes;
   if (failed(serializeModule(module, target, bytes)))
     return failure();
+  // Written beside the target and renamed over it: a runtime that has the old file mapped keeps
+  // its pages (an in-place rewrite would SIGBUS it).
+  std::string temp = (outputPath + ".tmp" + llvm::Twine(::getpid())).str();
   std::error_code ec;
-  llvm::raw_fd_ostream os(outputPath, ec, llvm::sys::fs::OF_None);
-  if (ec)
+  {
+    llvm::raw_fd_ostream os(temp, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return emitError(module.getLoc()) << "cannot write '" << outputPath << "': " << ec.message();
+    os.write(bytes.data(), bytes.size());
+    os.close();
+    if (os.has_error()) {
+      llvm::sys::fs::remove(temp);
+      return emitError(module.getLoc()) << "cannot write '" << outputPath << "'";
+    }
+  }
+  if ((ec = llvm::sys::fs::rename(temp, outputPath))) {
+    llvm::sys::fs::remove(temp);
     return emitError(module.getLoc()) << "cannot write '" << outputPath << "': " << ec.message();
-  os.write(bytes.data(), bytes.size());
-  os.close();
-  if (os.has_error())
-    return emitError(module.getLoc()) << "cannot write '" << outputPath << "'";
+  }
   return success();
 }

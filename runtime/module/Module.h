@@ -76,8 +76,11 @@ struct Module {
 };
 
 /// Parses and checks a module file image. Throws Error(invalidModule) with a
-/// message naming `name` and what is wrong.
-std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name);
+/// message naming `name` and what is wrong. With an `owner` keeping `data`
+/// alive (a read-only file mapping) and 64-byte-aligned data, constants are
+/// views into it; otherwise the image is copied once.
+std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name,
+                                   std::shared_ptr<uint8_t> owner = nullptr);
 
 /// The op kinds the runtime knows (the executor's kernel table order).
 const std::vector<std::string> &knownOpKinds();

@@ -4,8 +4,12 @@
 
 #include <dnnl.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <mutex>
 
 namespace heed::rt::cpu {
 
@@ -37,6 +41,8 @@ int64_t OpCtx::scalar(size_t i) const {
 }
 
 const ValueType &OpCtx::resultType(size_t i) const {
+  if (i >= op.results.size())
+    fail("is missing result " + std::to_string(i));
   return function.values[size_t(op.results[i])];
 }
 
@@ -58,6 +64,8 @@ void OpCtx::out(size_t i, Tensor t) {
 }
 
 void OpCtx::outScalar(size_t i, int64_t v) {
+  if (i >= op.results.size() || !resultType(i).scalar)
+    fail("produced a scalar for result " + std::to_string(i) + ", which is not declared one");
   Slot &s = slots[size_t(op.results[i])];
   s.t = Tensor();
   s.s = v;
@@ -88,6 +96,14 @@ int64_t OpCtx::axis(int64_t a, int64_t rank) const {
   if (r < 0 || r >= rank)
     fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
   return r;
+}
+
+bool useDnnlPrimitives() {
+  static const bool use = [] {
+    const char *v = std::getenv("HEED_CPU_NO_DNNL");
+    return !(v && *v && std::string(v) != "0");
+  }();
+  return use;
 }
 
 //===----------------------------------------------------------------------===//
@@ -424,9 +440,16 @@ void Executor::runPlan(const Module &module, const Function &function, const Pla
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     const PlanOp &op = plan.ops[i];
     OpCtx ctx{*this, module, function, op, slots};
+    auto start = std::chrono::steady_clock::now();
     kernels[size_t(op.kindId)](ctx);
-    if (stats)
+    if (stats) {
       ++stats->opsExecuted;
+      OpProfile &p = profile[size_t(op.kindId)];
+      p.milliseconds +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+      ++p.calls;
+    }
     for (int32_t id : plan.releaseAfter[i]) {
       Slot &s = slots[size_t(id)];
       if (s.t.storage && s.t.storage.use_count() == 1 && liveBytes >= s.t.bytes())
@@ -452,11 +475,22 @@ std::vector<Tensor> Executor::invoke(const Module &module, const Function &funct
   runStats = RunStats();
   stats = &runStats;
   liveBytes = 0;
+  profile.assign(kernels.size(), OpProfile());
   runPlan(module, function, function.plan, slots);
   stats = nullptr;
+  for (size_t k = 0; k < profile.size(); ++k)
+    if (profile[k].calls) {
+      profile[k].kind = knownOpKinds()[k];
+      runStats.profile.push_back(profile[k]);
+    }
+  std::sort(runStats.profile.begin(), runStats.profile.end(),
+            [](const OpProfile &a, const OpProfile &b) { return a.milliseconds > b.milliseconds; });
   std::vector<Tensor> outputs;
   for (int32_t id : function.outputs) {
     Slot &s = slots[size_t(id)];
+    if (!s.set)
+      rt::fail(ErrorKind::invalidModule, "function '" + function.name + "' returns value " +
+                                             std::to_string(id) + ", which no step computed");
     if (s.scalar) {
       Tensor t = makeTensor(ElemType::i64, {});
       *t.as<int64_t>() = s.s;
@@ -475,10 +509,14 @@ public:
   void prepare(const Module &module) override { executor.prepare(module); }
   std::vector<Tensor> invoke(const Module &module, const Function &function,
                              const std::vector<Tensor> &inputs, RunStats &stats) override {
+    // One invocation at a time per runtime (the executor keeps per-run statistics); kernels
+    // parallelise inside. Use one heed_runtime per thread for concurrent requests.
+    std::lock_guard<std::mutex> lock(mutex);
     return executor.invoke(module, function, inputs, stats);
   }
 
 private:
+  std::mutex mutex;
   Executor executor;
 };
 } // namespace

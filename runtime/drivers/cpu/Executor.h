@@ -65,10 +65,15 @@ public:
                std::vector<Slot> &slots);
   RunStats *stats = nullptr;
   uint64_t liveBytes = 0;
+  std::vector<OpProfile> profile; // indexed by kind id during a run
 
 private:
   std::vector<Kernel> kernels;
 };
+
+/// Whether f32 softmax / layer norm / eltwise go to oneDNN primitives (default) or Heed's own
+/// loops (HEED_CPU_NO_DNNL=1, for comparisons).
+bool useDnnlPrimitives();
 
 /// y[M,N] = op(A)[M,K] * op(B)[K,N] (+ beta*y), row-major, via oneDNN's sgemm.
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
