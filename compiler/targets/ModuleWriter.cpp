@@ -478,10 +478,15 @@ LogicalResult mlir::heed::writeModuleFile(ModuleOp module, StringRef target, Str
   std::string bytes;
   if (failed(serializeModule(module, target, bytes)))
     return failure();
+  std::error_code ec;
+  if (outputPath == "-") {
+    llvm::outs().write(bytes.data(), bytes.size());
+    llvm::outs().flush();
+    return success();
+  }
   // Written beside the target and renamed over it: a runtime that has the old file mapped keeps
   // its pages (an in-place rewrite would SIGBUS it).
   std::string temp = (outputPath + ".tmp" + llvm::Twine(::getpid())).str();
-  std::error_code ec;
   {
     llvm::raw_fd_ostream os(temp, ec, llvm::sys::fs::OF_None);
     if (ec)

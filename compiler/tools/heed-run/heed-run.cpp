@@ -492,8 +492,8 @@ int main(int argc, char **argv) {
     llvm::outs() << "stats: function " << fname << ", " << times.size() << " run(s), median "
                  << llvm::format("%.3f", sorted[sorted.size() / 2]) << " ms, min "
                  << llvm::format("%.3f", sorted.front()) << " ms, ops " << stats.ops_executed
-                 << ", allocated " << stats.bytes_allocated << " B, peak live " << stats.peak_bytes
-                 << " B\n";
+                 << ", allocated " << stats.bytes_allocated << " B (+" << stats.pool_hits
+                 << " recycled buffers), peak live " << stats.peak_bytes << " B\n";
     for (size_t i = 0, n = heed_function_profile_count(fn); i < n && i < 10; ++i) {
       const char *kind = nullptr;
       double ms = 0;

@@ -261,47 +261,82 @@ void cast(OpCtx &c) {
 
 enum class Bin { add, sub, mul, div, max, min, pow };
 
-template <typename T>
-void binaryLoop(OpCtx &c, Bin op, const Tensor &a, const Tensor &b, Tensor &y) {
+/// y = f(a, b) with broadcasting; same shapes and a broadcast scalar or row run as tight loops.
+template <typename T, typename F>
+void binaryApply(const Tensor &a, const Tensor &b, Tensor &y, F f) {
   const T *pa = a.as<T>(), *pb = b.as<T>();
   T *py = y.as<T>();
-  bool isInt = !std::is_floating_point<T>::value;
-  forEach<2>(y.shape, {&a, &b}, [&](int64_t i, const int64_t *o) {
-    T x = pa[o[0]], z = pb[o[1]];
-    switch (op) {
-    case Bin::add:
-      py[i] = x + z;
-      break;
-    case Bin::sub:
-      py[i] = x - z;
-      break;
-    case Bin::mul:
-      py[i] = x * z;
-      break;
-    case Bin::div:
-      if (isInt) {
-        if (z == T(0))
-          c.fail("divides by zero");
-        if constexpr (std::is_integral<T>::value) {
-          if (x == std::numeric_limits<T>::min() && z == T(-1)) {
-            py[i] = x;
-            break;
-          }
+  int64_t n = y.count();
+  if (a.shape == y.shape && b.shape == y.shape) {
+    for (int64_t i = 0; i < n; ++i)
+      py[i] = f(pa[i], pb[i]);
+    return;
+  }
+  if (a.shape == y.shape && b.count() == 1) {
+    T z = pb[0];
+    for (int64_t i = 0; i < n; ++i)
+      py[i] = f(pa[i], z);
+    return;
+  }
+  if (b.shape == y.shape && a.count() == 1) {
+    T x = pa[0];
+    for (int64_t i = 0; i < n; ++i)
+      py[i] = f(x, pb[i]);
+    return;
+  }
+  forEach<2>(y.shape, {&a, &b},
+             [&](int64_t i, const int64_t *o) { py[i] = f(pa[o[0]], pb[o[1]]); });
+}
+
+template <typename T>
+void binaryLoop(OpCtx &c, Bin op, const Tensor &a, const Tensor &b, Tensor &y) {
+  constexpr bool isFloat = std::is_floating_point<T>::value;
+  switch (op) {
+  case Bin::add:
+    binaryApply<T>(a, b, y, [](T x, T z) { return T(x + z); });
+    return;
+  case Bin::sub:
+    binaryApply<T>(a, b, y, [](T x, T z) { return T(x - z); });
+    return;
+  case Bin::mul:
+    binaryApply<T>(a, b, y, [](T x, T z) { return T(x * z); });
+    return;
+  case Bin::div:
+    if constexpr (!isFloat) {
+      bool zero = false;
+      binaryApply<T>(a, b, y, [&](T x, T z) {
+        if (z == T(0)) {
+          zero = true;
+          return T(0);
         }
-      }
-      py[i] = x / z;
-      break;
-    case Bin::max:
-      py[i] = (std::is_floating_point<T>::value && (x != x || z != z)) ? T(NAN) : std::max(x, z);
-      break;
-    case Bin::min:
-      py[i] = (std::is_floating_point<T>::value && (x != x || z != z)) ? T(NAN) : std::min(x, z);
-      break;
-    case Bin::pow:
-      py[i] = T(std::pow(x, z));
-      break;
+        return (x == std::numeric_limits<T>::min() && z == T(-1)) ? x : T(x / z);
+      });
+      if (zero)
+        c.fail("divides by zero");
+    } else {
+      binaryApply<T>(a, b, y, [](T x, T z) { return x / z; });
     }
-  });
+    return;
+  case Bin::max:
+    binaryApply<T>(a, b, y, [](T x, T z) {
+      if constexpr (isFloat)
+        if (x != x || z != z)
+          return T(NAN);
+      return std::max(x, z);
+    });
+    return;
+  case Bin::min:
+    binaryApply<T>(a, b, y, [](T x, T z) {
+      if constexpr (isFloat)
+        if (x != x || z != z)
+          return T(NAN);
+      return std::min(x, z);
+    });
+    return;
+  case Bin::pow:
+    binaryApply<T>(a, b, y, [](T x, T z) { return T(std::pow(x, z)); });
+    return;
+  }
 }
 
 void binary(OpCtx &c) {

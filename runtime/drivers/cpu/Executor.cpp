@@ -78,13 +78,21 @@ Tensor OpCtx::alloc(ElemType type, std::vector<int64_t> shape) {
     if (d < 0)
       fail("would create a tensor with negative dimension " + std::to_string(d));
   Tensor t;
+  t.type = type;
+  t.shape = std::move(shape);
+  size_t bytes = 0;
   try {
-    t = makeTensor(type, std::move(shape));
+    bytes = size_t(checkedMul(t.count(), int64_t(elemTypeSize(type)), "tensor"));
   } catch (const Error &e) {
     fail(std::string("would create a tensor that is too large: ") + e.what());
   }
+  bool hit = false;
+  t.storage = ex.pool->get(bytes, hit);
+  t.data = t.storage.get();
   if (ex.stats) {
-    ex.stats->bytesAllocated += t.bytes();
+    ex.stats->poolHits += hit;
+    if (!hit)
+      ex.stats->bytesAllocated += t.bytes();
     ex.liveBytes += t.bytes();
     ex.stats->peakBytes = std::max(ex.stats->peakBytes, ex.liveBytes);
   }
@@ -104,6 +112,55 @@ bool useDnnlPrimitives() {
     return !(v && *v && std::string(v) != "0");
   }();
   return use;
+}
+
+//===----------------------------------------------------------------------===//
+// BufferPool
+//===----------------------------------------------------------------------===//
+
+BufferPool::~BufferPool() {
+  for (auto &[bytes, p] : free)
+    std::free(p);
+}
+
+std::shared_ptr<uint8_t> BufferPool::get(size_t bytes, bool &hit) {
+  size_t rounded = (bytes + 63) / 64 * 64;
+  if (rounded == 0)
+    rounded = 64;
+  uint8_t *p = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = free.find(rounded);
+    if (it != free.end()) {
+      p = it->second;
+      free.erase(it);
+      idle -= rounded;
+    }
+  }
+  hit = p != nullptr;
+  if (!p) {
+    p = static_cast<uint8_t *>(std::aligned_alloc(64, rounded));
+    if (!p)
+      throw std::bad_alloc();
+  }
+  std::memset(p, 0, rounded);
+  std::weak_ptr<BufferPool> self = weak_from_this();
+  return std::shared_ptr<uint8_t>(p, [self, rounded](uint8_t *q) {
+    if (auto pool = self.lock())
+      pool->put(q, rounded);
+    else
+      std::free(q);
+  });
+}
+
+void BufferPool::put(uint8_t *p, size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (idle + bytes > capacity) {
+    std::free(p);
+    return;
+  }
+  free.emplace(bytes, p);
+  idle += bytes;
 }
 
 //===----------------------------------------------------------------------===//
