@@ -6,7 +6,7 @@
 // - MODULE_OR_MODEL: a .heedm module, or a .heed / .onnx / .mlir model compiled in memory (as
 //   heed-run does). One benchmark "model/<file>:<function>" per --function (default: the only
 //   function, or main).
-// - --input (repeatable, in order): @FILE.npy, NAME=@FILE.npy, or DIMSxTYPE (e.g. 8x128x512xf32)
+// - --input (repeatable, in order): @FILE.npy, or DIMSxTYPE (e.g. 8x128x512xf32)
 //   for uniform random values in [-1, 1) (integers: 0 .. 3), or DIMSxTYPE=VALUE for a splat
 //   (index=7 for an index). Inputs left out are random when their declared type is static.
 // - --builtin: the fused attention kernel ("attention/heed/...") and oneDNN's unfused attention
@@ -71,7 +71,7 @@ cl::opt<std::string> modelPath(cl::Positional, cl::desc("[module .heedm | model]
 cl::list<std::string> functions("function", cl::desc("Function to time (repeatable)"),
                                 cl::cat(category));
 cl::list<std::string> inputs("input",
-                             cl::desc("@in.npy, NAME=@in.npy, DIMSxTYPE (random) or "
+                             cl::desc("@in.npy, DIMSxTYPE (random) or "
                                       "DIMSxTYPE=VALUE (repeatable, in order)"),
                              cl::cat(category));
 // --threads=N is taken from argv before LLVM's parser, which has an option of that name.
@@ -269,7 +269,9 @@ bool parseDtype(const std::string &s, heed_dtype &dtype) {
 bool parseSpec(const std::string &text, HostTensor &t, std::string &error) {
   size_t eq = text.find('=');
   std::string spec = text.substr(0, eq);
-  size_t x = spec.rfind('x');
+  // "index" has an 'x' of its own: a bare type name is a rank-0 tensor.
+  heed_dtype scalarType;
+  size_t x = parseDtype(spec, scalarType) ? std::string::npos : spec.rfind('x');
   std::string type = x == std::string::npos ? spec : spec.substr(x + 1);
   if (!parseDtype(type, t.dtype)) {
     error = "'" + text + "': expected @FILE.npy, DIMSxTYPE or DIMSxTYPE=VALUE";
