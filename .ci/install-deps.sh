@@ -12,7 +12,7 @@ HEED_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   flatbuffers-compiler libflatbuffers-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3-numpy python3-onnx python3-torch
+  python3-numpy python3-onnx python3-torch libopenblas0-openmp
 )
 
 missing=()

@@ -1,6 +1,6 @@
 // Peak FMA throughput of this machine on every OpenMP thread: 12 independent accumulator
 // chains of 8-float (AVX2) or 16-float (AVX-512, where the CPU has it) FMAs.
-// Built and run by bench/attention_memory.sh.
+// Built and run by bench/attention_memory.sh and bench/compare.
 #include <chrono>
 #include <cstdio>
 #include <immintrin.h>

@@ -22,6 +22,9 @@ config.substitutions.append(("%heed_obj", config.heed_obj_root))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# Two tests run at once on two cores: OpenMP threads spinning at barriers while the other core is
+# busy turn microsecond ops into milliseconds (docs/performance.md). Sleep instead.
+config.environment["OMP_WAIT_POLICY"] = "PASSIVE"
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 

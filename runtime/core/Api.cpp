@@ -9,6 +9,7 @@
 
 #include "runtime/drivers/Driver.h"
 
+#include <cstdio>
 #include <cstring>
 #include <new>
 
@@ -388,6 +389,60 @@ heed_status heed_function_profile_entry(const heed_function *f, size_t index, co
   if (calls)
     *calls = p.calls;
   return HEED_OK;
+}
+
+heed_status heed_runtime_set_tracing(heed_runtime *runtime, int enabled) {
+  if (!runtime)
+    return setError(HEED_INVALID_ARGUMENT, "heed_runtime_set_tracing: null runtime");
+  runtime->driver->setTracing(enabled != 0);
+  return HEED_OK;
+}
+
+heed_status heed_function_write_trace(const heed_function *f, const char *path) {
+  if (!f || !path)
+    return setError(HEED_INVALID_ARGUMENT, "heed_function_write_trace: null argument");
+  return guard([&] {
+    auto quote = [](const std::string &s) {
+      std::string q = "\"";
+      for (char ch : s) {
+        if (ch == '"' || ch == '\\') {
+          q += '\\';
+          q += ch;
+        } else if (static_cast<unsigned char>(ch) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+          q += buf;
+        } else {
+          q += ch;
+        }
+      }
+      return q + "\"";
+    };
+    std::string device = quote(f->module->runtime->driver->name());
+    std::string json = "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [";
+    const std::vector<TraceEvent> &trace = f->stats.trace;
+    for (size_t i = 0; i < trace.size(); ++i) {
+      const TraceEvent &e = trace[i];
+      char times[96];
+      std::snprintf(times, sizeof times, "\"ts\": %.3f, \"dur\": %.3f", e.startUs, e.durationUs);
+      json += std::string(i ? ",\n" : "\n") + "{\"name\": " + quote(e.kind) +
+              ", \"cat\": " + device + ", \"ph\": \"X\", " + times +
+              ", \"pid\": 1, \"tid\": 1, \"args\": {\"op\": " + quote(e.kind) +
+              ", \"loc\": " + quote(e.loc) + ", \"inputs\": " + quote(e.inputs) +
+              ", \"outputs\": " + quote(e.outputs) + ", \"device\": " + device +
+              ", \"depth\": " + std::to_string(e.depth) +
+              ", \"function\": " + quote(f->function->name) + "}}";
+    }
+    json += "\n]}\n";
+    FILE *file = std::fopen(path, "wb");
+    if (!file)
+      fail(ErrorKind::notFound, std::string("cannot write trace file '") + path + "'");
+    bool ok = std::fwrite(json.data(), 1, json.size(), file) == json.size();
+    ok &= std::fclose(file) == 0;
+    if (!ok)
+      fail(ErrorKind::runtime, std::string("cannot write trace file '") + path + "'");
+    return HEED_OK;
+  });
 }
 
 } // extern "C"

@@ -23,18 +23,32 @@ struct OpProfile {
   uint64_t calls = 0;
 };
 
+/// One executed op, recorded only while tracing is on (heed_runtime_set_tracing).
+struct TraceEvent {
+  std::string kind;    // the op kind, e.g. heed.attention
+  std::string loc;     // the op's source location ("" if none)
+  std::string inputs;  // operand shapes, e.g. "1x8x128x64xf32, index"
+  std::string outputs; // result shapes
+  double startUs = 0;  // from the start of the invoke
+  double durationUs = 0;
+  int depth = 0; // 0 for the function's ops, 1 for a heed.scan body's, ...
+};
+
 struct RunStats {
   std::vector<OpProfile> profile; // per op kind, by time, descending
   uint64_t opsExecuted = 0;
   uint64_t bytesAllocated = 0;
   uint64_t peakBytes = 0;
   uint64_t poolHits = 0;
+  std::vector<TraceEvent> trace; // the last invoke's ops, when tracing
 };
 
 class Driver {
 public:
   virtual ~Driver() = default;
   virtual const char *name() const = 0;
+  /// Records one TraceEvent per executed op in RunStats::trace from the next invoke on.
+  virtual void setTracing(bool enabled) { (void)enabled; }
   /// Checks that every op of `module` can run here (throws Error(unimplemented)).
   virtual void prepare(const Module &module) = 0;
   /// Runs `function`; inputs were checked against the declared types by the

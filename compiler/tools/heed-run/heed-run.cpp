@@ -3,7 +3,7 @@
 //   heed-run MODULE_OR_MODEL [--function=NAME] [--device=cpu|vulkan]
 //            --input=@in.npy | --input=NAME=@in.npy | --input="2x3xf32=[1 2 3][4 5 6]"
 //            [--output=@out.npy ...] [--expected-output=@ref.npy ... --atol=1e-4 --rtol=1e-3]
-//            [--repeat=N] [--print-stats]
+//            [--repeat=N] [--print-stats] [--trace=FILE.json]
 //   heed-run translate|score MODULE_OR_MODEL --src=ids.txt ...   (Decode.cpp)
 //
 // Exit status 0 on success, 1 on any user error (bad file, bad input,
@@ -65,6 +65,10 @@ cl::opt<unsigned> repeat("repeat", cl::desc("Run N times (timing)"), cl::init(1)
                          cl::cat(category));
 cl::opt<bool> printStats("print-stats", cl::desc("Print timing and memory statistics"),
                          cl::cat(category));
+cl::opt<std::string> traceFile("trace",
+                               cl::desc("Write a Chrome trace (Perfetto) of the last run's ops "
+                                        "to FILE.json"),
+                               cl::value_desc("FILE.json"), cl::cat(category));
 cl::opt<std::string>
     maskedRows("masked-rows",
                cl::desc("When compiling a model: fully masked rows give zero or nan"),
@@ -369,6 +373,8 @@ int main(int argc, char **argv) {
   }
   if (st != HEED_OK)
     return fail(heed_last_error());
+  if (!traceFile.empty() && heed_runtime_set_tracing(h.runtime, 1) != HEED_OK)
+    return fail(heed_last_error());
 
   heed_function *fn = nullptr;
   if (heed_module_find_function(h.module, functionName.empty() ? nullptr : functionName.c_str(),
@@ -458,6 +464,8 @@ int main(int argc, char **argv) {
   }
   for (heed_tensor *t : results)
     h.tensors.push_back(t);
+  if (!traceFile.empty() && heed_function_write_trace(fn, traceFile.c_str()) != HEED_OK)
+    return fail(heed_last_error());
 
   bool ok = true;
   for (size_t i = 0; i < numOutputs; ++i) {

@@ -492,20 +492,45 @@ void Executor::prepare(const Module &module) {
     check(f, f.plan);
 }
 
+void Executor::traceOp(const PlanOp &op, const std::vector<Slot> &slots, double startUs,
+                       double endUs) {
+  auto shapes = [&](const std::vector<int32_t> &ids) {
+    std::string s;
+    for (int32_t id : ids) {
+      const Slot &slot = slots[size_t(id)];
+      s += s.empty() ? "" : ", ";
+      s += !slot.set ? "?" : slot.scalar ? "index" : shapeString(slot.t.shape, slot.t.type);
+    }
+    return s;
+  };
+  TraceEvent e;
+  e.kind = op.kind;
+  e.loc = op.loc;
+  e.inputs = shapes(op.operands);
+  e.outputs = shapes(op.results);
+  e.startUs = startUs;
+  e.durationUs = endUs - startUs;
+  e.depth = depth;
+  stats->trace.push_back(std::move(e));
+}
+
 void Executor::runPlan(const Module &module, const Function &function, const Plan &plan,
                        std::vector<Slot> &slots) {
+  ++depth;
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     const PlanOp &op = plan.ops[i];
     OpCtx ctx{*this, module, function, op, slots};
     auto start = std::chrono::steady_clock::now();
     kernels[size_t(op.kindId)](ctx);
     if (stats) {
+      auto end = std::chrono::steady_clock::now();
       ++stats->opsExecuted;
       OpProfile &p = profile[size_t(op.kindId)];
-      p.milliseconds +=
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count();
+      p.milliseconds += std::chrono::duration<double, std::milli>(end - start).count();
       ++p.calls;
+      if (tracing) // a scan's body ops are recorded before the scan (they end first)
+        traceOp(op, slots, std::chrono::duration<double, std::micro>(start - runStart).count(),
+                std::chrono::duration<double, std::micro>(end - runStart).count());
     }
     for (int32_t id : plan.releaseAfter[i]) {
       Slot &s = slots[size_t(id)];
@@ -514,6 +539,7 @@ void Executor::runPlan(const Module &module, const Function &function, const Pla
       s = Slot();
     }
   }
+  --depth;
 }
 
 std::vector<Tensor> Executor::invoke(const Module &module, const Function &function,
@@ -533,6 +559,8 @@ std::vector<Tensor> Executor::invoke(const Module &module, const Function &funct
   stats = &runStats;
   liveBytes = 0;
   profile.assign(kernels.size(), OpProfile());
+  runStart = std::chrono::steady_clock::now();
+  depth = -1;
   runPlan(module, function, function.plan, slots);
   stats = nullptr;
   for (size_t k = 0; k < profile.size(); ++k)
@@ -563,6 +591,7 @@ namespace {
 class CpuDriver : public Driver {
 public:
   const char *name() const override { return "cpu"; }
+  void setTracing(bool enabled) override { executor.tracing = enabled; }
   void prepare(const Module &module) override { executor.prepare(module); }
   std::vector<Tensor> invoke(const Module &module, const Function &function,
                              const std::vector<Tensor> &inputs, RunStats &stats) override {

@@ -10,6 +10,7 @@
 
 #include "runtime/drivers/Driver.h"
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -86,9 +87,13 @@ public:
   uint64_t liveBytes = 0;
   std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>(size_t(256) << 20);
   std::vector<OpProfile> profile; // indexed by kind id during a run
+  bool tracing = false;           // fill stats->trace
 
 private:
+  void traceOp(const PlanOp &op, const std::vector<Slot> &slots, double startUs, double endUs);
   std::vector<Kernel> kernels;
+  std::chrono::steady_clock::time_point runStart;
+  int depth = 0;
 };
 
 /// Whether f32 softmax / layer norm / eltwise go to oneDNN primitives (default) or Heed's own

@@ -124,6 +124,14 @@ HEED_API heed_status heed_function_profile_entry(const heed_function *function, 
                                                  const char **kind, double *milliseconds,
                                                  uint64_t *calls);
 
+/* Tracing: while enabled, each invoke on this runtime records one event per executed op (kind,
+ * source location, operand and result shapes, start and duration). Off by default; costs a few
+ * microseconds per op when on. */
+HEED_API heed_status heed_runtime_set_tracing(heed_runtime *runtime, int enabled);
+/* Writes the events of the function's last call as a Chrome trace (JSON, "X" events; open it in
+ * Perfetto or chrome://tracing). A call made with tracing off writes an empty event list. */
+HEED_API heed_status heed_function_write_trace(const heed_function *function, const char *path);
+
 #ifdef __cplusplus
 }
 #endif
