@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <new>
+#include <sys/stat.h>
 
 using namespace heed::rt;
 
@@ -199,7 +200,12 @@ heed_status heed_module_load_file(heed_runtime *runtime, const char *path, heed_
     std::ifstream in(path, std::ios::binary);
     if (!in)
       fail(ErrorKind::notFound, std::string(path) + ": cannot open module file");
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+      fail(ErrorKind::invalidArgument, std::string(path) + ": not a regular file");
     std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad())
+      fail(ErrorKind::invalidArgument, std::string(path) + ": read error");
     return finishModule(runtime, loadModule(bytes.data(), bytes.size(), path), out);
   });
 }
