@@ -28,6 +28,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <cmath>
@@ -2393,6 +2394,9 @@ LogicalResult Importer::parseHeader() {
     resolved = llvm::sys::path::parent_path(filename);
     llvm::sys::path::append(resolved, path);
   }
+  // Absolute: heed.weights is read again later (the module writer resolves a
+  // relative path against the model's folder, which would apply it twice).
+  (void)llvm::sys::fs::make_absolute(resolved);
   weightsPath = std::string(resolved);
   std::string message;
   weights = ::heed::TensorFile::open(weightsPath, message);
