@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in build-fuzz/ (clang-22, every library compiled with
 # -fsanitize=fuzzer-no-link,address,undefined) and runs each for SECONDS (default 30) on its seed
-# corpus test/fuzz/corpus/<target>/. New inputs go to build-fuzz/corpus/<target>/ (the seeds stay
+# corpus test/fuzz/corpus/<target>/ (and test/fuzz/regressions/<target>/). New inputs go to build-fuzz/corpus/<target>/ (the seeds stay
 # untouched); crashes to build-fuzz/crashes/<target>/. Fails if any target finds a crash, leak,
 # timeout or UB. Usage: .ci/fuzz.sh [SECONDS] [TARGET...]
 # Environment: HEED_FUZZ_BUILD_DIR (default build-fuzz), HEED_FUZZ_JOBS (parallel targets, default 1).
@@ -44,9 +44,10 @@ run() {
   local seeds="$root/test/fuzz/corpus/$t" work="$build/corpus/$t" crashes="$build/crashes/$t"
   mkdir -p "$work" "$crashes"
   local log="$build/fuzz-$t.log"
-  local dict=()
-  [[ -f "$root/test/fuzz/dict/$t.dict" ]] && dict=(-dict="$root/test/fuzz/dict/$t.dict")
-  if "$build/bin/fuzz/$t" "$work" "$seeds" "${dict[@]}" -max_total_time="$seconds" \
+  # Inputs that once crashed a target are seeds too (each is also a lit test).
+  local extra=()
+  [[ -d "$root/test/fuzz/regressions/$t" ]] && extra=("$root/test/fuzz/regressions/$t")
+  if "$build/bin/fuzz/$t" "$work" "$seeds" "${extra[@]}" -max_total_time="$seconds" \
     -timeout=10 -rss_limit_mb=4096 -malloc_limit_mb=2048 -max_len=65536 \
     -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1; then
     echo "$t: ok, $(grep -m1 '^stat::number_of_executed_units' "$log" | awk '{print $2}') execs" \

@@ -138,13 +138,13 @@ def modules(heed_compile):
             name = os.path.basename(os.path.dirname(model))
             dst = os.path.join(tmp, name + ".heedm")
             r = subprocess.run([heed_compile, model, "-o", dst], capture_output=True)
-            if r.returncode == 0 and os.path.getsize(dst) <= 200000:
+            if r.returncode == 0 and os.path.getsize(dst) <= 50000:
                 out("fuzz-module", "example-" + name, open(dst, "rb").read())
         for path in sorted(glob.glob(os.path.join(ROOT, "test", "Frontends", "native", "*.heed"))):
             name = os.path.basename(path)[:-5]
             dst = os.path.join(tmp, name + ".heedm")
             r = subprocess.run([heed_compile, path, "-o", dst], capture_output=True)
-            if r.returncode == 0 and os.path.getsize(dst) <= 100000:
+            if r.returncode == 0 and os.path.getsize(dst) <= 50000:
                 out("fuzz-module", "test-" + name, open(dst, "rb").read())
     finally:
         shutil.rmtree(tmp)
