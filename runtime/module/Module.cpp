@@ -90,6 +90,18 @@ ElemType toElemType(fb::DType t, const std::string &name) {
   bad(name, "unknown element type " + std::to_string(int(t)));
 }
 
+/// The elements of a FlatBuffers vector of 8-byte scalars. The verifier
+/// checks only the 4-byte alignment of a vector's length, so its elements may
+/// be misaligned in a hostile file: copy bytes instead of loading doubles.
+template <typename T> std::vector<T> readVector(const flatbuffers::Vector<T> *v) {
+  std::vector<T> out;
+  if (v && v->size()) {
+    out.resize(v->size());
+    std::memcpy(out.data(), v->Data(), v->size() * sizeof(T));
+  }
+  return out;
+}
+
 struct Loader {
   const std::string &name;
   Module &module;
@@ -137,10 +149,8 @@ struct Loader {
         if (op->attrs())
           for (const fb::Attr *a : *op->attrs()) {
             Attr attr;
-            if (a->ints())
-              attr.ints.assign(a->ints()->begin(), a->ints()->end());
-            if (a->floats())
-              attr.floats.assign(a->floats()->begin(), a->floats()->end());
+            attr.ints = readVector(a->ints());
+            attr.floats = readVector(a->floats());
             if (a->str())
               attr.str = a->str()->str();
             p.attrs[a->name()->str()] = std::move(attr);
@@ -290,8 +300,7 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
       t.type = toElemType(c->dtype(), name);
       if (t.type == ElemType::index)
         bad(name, what + " has type index");
-      if (c->dims())
-        t.shape.assign(c->dims()->begin(), c->dims()->end());
+      t.shape = readVector(c->dims());
       if (t.shape.size() > 16)
         bad(name, what + " has rank above 16");
       uint64_t expected = 0;
@@ -324,8 +333,7 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
         ValueType vt;
         vt.type = toElemType(v->dtype(), name);
         vt.scalar = v->scalar();
-        if (v->dims())
-          vt.dims.assign(v->dims()->begin(), v->dims()->end());
+        vt.dims = readVector(v->dims());
         if (vt.dims.size() > 16)
           bad(name, "a value of function '" + fn.name + "' has rank above 16");
         fn.values.push_back(std::move(vt));
