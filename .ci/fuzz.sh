@@ -43,7 +43,7 @@ run() {
   local t=$1
   local seeds="$root/test/fuzz/corpus/$t" work="$build/corpus/$t" crashes="$build/crashes/$t"
   mkdir -p "$work" "$crashes"
-  local log="$build/fuzz-$t.log"
+  local log="$build/$t.log"
   # Inputs that once crashed a target are seeds too (each is also a lit test).
   local extra=()
   [[ -d "$root/test/fuzz/regressions/$t" ]] && extra=("$root/test/fuzz/regressions/$t")
