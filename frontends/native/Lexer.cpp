@@ -138,6 +138,13 @@ Token Lexer::next() {
   while (cur != end && (static_cast<unsigned char>(*cur) & 0xC0) == 0x80)
     ++cur;
   Token token = make(Token::error, start);
-  token.value = "unexpected character '" + token.spelling.str() + "'";
+  // Control characters and bytes that are not UTF-8 are shown as \xNN.
+  unsigned char first = static_cast<unsigned char>(token.spelling.front());
+  if (first < 0x20 || first == 0x7F || (first >= 0x80 && first < 0xC2) || first > 0xF4) {
+    static const char hex[] = "0123456789abcdef";
+    token.value = std::string("unexpected byte '\\x") + hex[first >> 4] + hex[first & 15] + "'";
+  } else {
+    token.value = "unexpected character '" + token.spelling.str() + "'";
+  }
   return token;
 }

@@ -55,7 +55,11 @@ struct Tensor {
   int64_t dim(int64_t i) const { return shape[static_cast<size_t>(i)]; }
 };
 
-/// A tensor with fresh, zeroed storage.
+/// The largest tensor the runtime allocates: $HEED_MAX_TENSOR_BYTES, or half
+/// the machine's physical memory.
+uint64_t maxTensorBytes();
+
+/// A tensor with fresh, zeroed storage; fails above maxTensorBytes().
 Tensor makeTensor(ElemType type, std::vector<int64_t> shape);
 
 } // namespace heed::rt

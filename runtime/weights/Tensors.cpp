@@ -649,23 +649,21 @@ private:
                 "] is out of range of the file size " + std::to_string(size);
         return false;
       }
-      // Deflate expands at most ~1032:1: a larger claim is a zip bomb or a lie, and would
-      // otherwise allocate what the file cannot fill.
-      if (method == 8 && uncompressed / 1032 > compressed + 1) {
+      // The size to allocate comes from the archive: bound it by the bytes
+      // really present (deflate expands at most 1032:1) before allocating.
+      uint64_t bound;
+      if (uncompressed > (uint64_t(1) << 40) ||
+          mulOverflow(compressed, method == 0 ? 1 : 1032, bound) || uncompressed > bound) {
         error = where + "uncompressed size " + std::to_string(uncompressed) +
-                " is impossible for " + std::to_string(compressed) + " compressed bytes";
+                " is impossible for its " + std::to_string(compressed) + " stored bytes";
         return false;
       }
-      if (uncompressed > (uint64_t(1) << 40)) {
-        error = where + "uncompressed size " + std::to_string(uncompressed) + " is too large";
+      if (method == 0 && compressed != uncompressed) {
+        error = where + "stored member with different compressed and uncompressed sizes";
         return false;
       }
       std::vector<uint8_t> member(static_cast<size_t>(uncompressed));
       if (method == 0) {
-        if (compressed != uncompressed) {
-          error = where + "stored member with different compressed and uncompressed sizes";
-          return false;
-        }
         if (uncompressed)
           std::memcpy(member.data(), bytes + dataStart, member.size());
       } else {

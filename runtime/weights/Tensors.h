@@ -26,6 +26,8 @@ const char *dtypeName(DType dtype);
 size_t dtypeSize(DType dtype);
 
 /// A tensor whose bytes live elsewhere (a mapped file, an owned buffer).
+/// `data` need not be aligned for the dtype (safetensors data starts right
+/// after a header of any length): copy it with memcpy, never cast and load.
 struct TensorView {
   std::string name;
   DType dtype = DType::f32;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sys/stat.h>
 
 namespace heedrun {
 
@@ -61,6 +62,9 @@ bool field(const std::string &header, const std::string &key, std::string &value
 } // namespace
 
 bool readNpy(const std::string &path, HostTensor &out, std::string &error) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return fail(error, path, "not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return fail(error, path, "cannot open file");

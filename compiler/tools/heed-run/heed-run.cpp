@@ -128,6 +128,15 @@ bool parseLiteral(const std::string &text, HostTensor &t, std::string &error) {
     }
     t.shape.push_back(d);
   }
+  // A literal is typed on a command line: refuse shapes whose splat would
+  // allocate more than 2^24 elements (use a .npy file for big inputs).
+  size_t count = 1;
+  for (int64_t d : t.shape)
+    if (__builtin_mul_overflow(count, size_t(d), &count) || count > (size_t(1) << 24)) {
+      error = "literal '" + text + "': shape is too large for a literal (over 2^24 elements); " +
+              "use a .npy file";
+      return false;
+    }
   std::vector<std::string> tokens;
   std::string cur;
   for (char ch : body + " ") {

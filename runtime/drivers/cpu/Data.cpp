@@ -147,7 +147,8 @@ void slice(OpCtx &c) {
   };
   start = clampIdx(start);
   end = clampIdx(end);
-  int64_t len = end > start ? (end - start + step - 1) / step : 0;
+  // 0 <= start < end <= n here, so this cannot overflow whatever the step.
+  int64_t len = end > start ? (end - start - 1) / step + 1 : 0;
   std::vector<int64_t> shape = x.shape;
   shape[size_t(axis)] = len;
   Tensor y = c.alloc(x.type, shape);

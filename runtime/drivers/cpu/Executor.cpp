@@ -331,9 +331,13 @@ void range(OpCtx &c) {
   int64_t start = c.scalar(0), limit = c.scalar(1), step = c.scalar(2);
   if (step == 0)
     c.fail("has step 0");
-  int64_t n = 0;
+  // In 128 bits: limit - start overflows int64 for hostile operands.
+  __int128 count = 0;
   if ((step > 0 && limit > start) || (step < 0 && limit < start))
-    n = (limit - start + step + (step > 0 ? -1 : 1)) / step;
+    count = (__int128(limit) - start + step + (step > 0 ? -1 : 1)) / step;
+  if (count > (__int128(1) << 48))
+    c.fail("would give more than 2^48 elements");
+  int64_t n = int64_t(count);
   Tensor t = c.alloc(ElemType::i64, {n});
   for (int64_t i = 0; i < n; ++i)
     t.as<int64_t>()[i] = start + i * step;
@@ -347,6 +351,8 @@ void storeStep(OpCtx &c, Tensor &dst, const Tensor &src, int64_t t) {
 }
 
 void scan(OpCtx &c) {
+  if (!c.op.body)
+    c.fail("has no body");
   const Plan &body = *c.op.body;
   auto [initStart, numInit] = c.op.segment(0);
   auto [seqStart, numSeq] = c.op.segment(1);
@@ -433,6 +439,8 @@ void scan(OpCtx &c) {
       std::vector<int64_t> shape;
       for (int64_t d : c.resultType(numInit + i).dims)
         shape.push_back(d < 0 ? 0 : d);
+      if (shape.empty())
+        c.fail("per-step output " + std::to_string(i) + " is declared without a step dim");
       shape[0] = 0;
       stacked[i] = c.alloc(c.resultType(numInit + i).type, shape);
     }

@@ -1,0 +1,37 @@
+//===- NpyFuzzer.cpp - Fuzzes both .npy readers ---------------------------===//
+//
+// heed::parseNpy (runtime/weights, used for .npz members) reads the bytes in
+// memory; heed-run's reader (compiler/tools/heed-run/Npy.cpp, used for
+// --input=@x.npy) reads the same bytes from a file. Both must reject or give
+// a tensor whose data matches its shape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FuzzFile.h"
+
+#include "compiler/tools/heed-run/Npy.h"
+#include "runtime/weights/Tensors.h"
+
+#include <cstdlib>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  std::string error;
+  heed::Tensor tensor;
+  if (heed::parseNpy(data, size, "fuzz.npy", tensor, error)) {
+    if (tensor.numElements() * heed::dtypeSize(tensor.dtype) != tensor.data.size())
+      std::abort();
+  } else if (error.empty()) {
+    std::abort();
+  }
+
+  const std::string &path = heedfuzz::writeInput(data, size, ".npy");
+  heedrun::HostTensor host;
+  error.clear();
+  if (heedrun::readNpy(path, host, error)) {
+    if (host.count() * heed_dtype_size(host.dtype) != host.data.size())
+      std::abort();
+  } else if (error.empty()) {
+    std::abort();
+  }
+  return 0;
+}
