@@ -86,6 +86,12 @@ Tensor OpCtx::alloc(ElemType type, std::vector<int64_t> shape) {
   } catch (const Error &e) {
     fail(std::string("would create a tensor that is too large: ") + e.what());
   }
+  // The same limit as makeTensor: a hostile or mistaken size is an error, not an OOM kill.
+  if (bytes > maxTensorBytes())
+    fail("would create a tensor that is too large: tensor " + shapeString(t.shape, type) +
+         " needs " + std::to_string(bytes) + " bytes, over the limit of " +
+         std::to_string(maxTensorBytes()) +
+         " (half the memory; set HEED_MAX_TENSOR_BYTES to change it)");
   bool hit = false;
   t.storage = ex.pool->get(bytes, hit);
   t.data = t.storage.get();
