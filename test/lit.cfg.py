@@ -31,3 +31,23 @@ tools = [
     ToolSubst("heed-run", unresolved="ignore"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
+
+# Vulkan: the e2e tests run their models on --device=vulkan too, inside
+# `%if vulkan %{ ... %}`, always with VK_LAYER_KHRONOS_validation (any
+# validation message fails the run). The feature needs a build with
+# HEED_ENABLE_VULKAN, a Vulkan device (lavapipe in CI) and the validation layer;
+# the probe creates the runtime, which fails before the missing file is read.
+import subprocess
+
+config.environment["HEED_VULKAN_VALIDATION"] = "1"
+if getattr(config, "heed_enable_vulkan", False) and lit_config.params.get("vulkan", "1") != "0":
+    probe = subprocess.run(
+        [os.path.join(config.heed_tools_dir, "heed-run"), "/nonexistent.heedm", "--device=vulkan"],
+        env=dict(os.environ, HEED_VULKAN_VALIDATION="1"),
+        capture_output=True,
+        text=True,
+    )
+    if "cannot open module file" in probe.stderr:
+        config.available_features.add("vulkan")
+    else:
+        lit_config.note("vulkan tests disabled: " + probe.stderr.strip())

@@ -1,0 +1,657 @@
+//===- VulkanTarget.cpp - GLSL compute shaders per plan op ----------------===//
+//
+// One shader per op instance: element types, ranks, flags and float constants
+// are baked into the source; sizes arrive at run time in a 32-int push-constant
+// block (`pc.p`), so one module serves every sequence length. Sources are
+// deduplicated, compiled with shaderc (libshaderc_combined.a, see
+// docs/rationale.md) and validated with SPIRV-Tools before they are embedded.
+//
+// Kernel families and their push constants (the driver fills them):
+//   ew_*    (elementwise, broadcasting, N inputs, output rank R)
+//           p[0] = count, p[1..R] = output dims, then R strides per input
+//           (0 on broadcast dims); bindings: inputs..., output.
+//   copy_*  (strided copy: transpose, broadcast, slice, concat; rank R)
+//           p[0] = count, p[1] = in base, p[2] = out base, p[3..3+R) dims,
+//           then R input strides, then R output strides; bindings: in, out.
+//   matmul  p[0..3] = M, N, K, count; p[4..4+B) batch dims, then B lhs and B
+//           rhs batch strides (B = batch rank); bindings: a, b, out.
+//   linear  p[0..3] = rows, N, K, count; bindings: x, w, [bias], out.
+//   softmax p[0] = rows, p[1] = axis size, p[2] = inner; one workgroup/row.
+//   layer_norm p[0] = rows, p[1] = normalized size; bindings x, [g], [b], y.
+//   reduce  p[0] = count, p[1..1+R) kept dims (0 where reduced) ... see below.
+//
+// All index arithmetic is 32-bit: the driver refuses tensors of 2^31 or more
+// elements (beyond lavapipe's 128 MiB storage-buffer range anyway).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/targets/vulkan/VulkanTarget.h"
+
+#include "dialects/heed/IR/HeedOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <shaderc/shaderc.hpp>
+#include <spirv-tools/libspirv.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+using namespace mlir;
+namespace fb = ::heed::fb;
+
+namespace {
+
+constexpr int kLocal = 64;
+constexpr int kPush = 32; // ints
+
+/// GLSL storage type of an element type, or "" when the backend lacks it.
+std::string storageType(Type t) {
+  if (t.isF32())
+    return "float";
+  if (t.isInteger(32))
+    return "int";
+  if (t.isInteger(64))
+    return "int64_t";
+  if (t.isInteger(1))
+    return "uint8_t";
+  return "";
+}
+
+/// The type values are computed in (bool as uint 0/1).
+std::string computeType(Type t) {
+  if (t.isInteger(1))
+    return "uint";
+  return storageType(t);
+}
+
+std::string floatLiteral(double v) {
+  if (std::isnan(v))
+    return "uintBitsToFloat(0x7fc00000u)";
+  if (std::isinf(v))
+    return v > 0 ? "uintBitsToFloat(0x7f800000u)" : "uintBitsToFloat(0xff800000u)";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", float(v));
+  std::string s = buf;
+  if (s.find_first_of(".eE") == std::string::npos)
+    s += ".0";
+  return s;
+}
+
+struct Shader {
+  std::string name;
+  std::vector<std::string> buffers; // storage types, binding order
+  size_t outputs = 1;               // the last `outputs` buffers are written
+  std::string helpers, body;
+  int local = kLocal;
+
+  std::string render() const {
+    std::string s = "#version 450\n";
+    bool i64 = false, i8 = false;
+    for (const std::string &b : buffers) {
+      i64 |= b == "int64_t";
+      i8 |= b == "uint8_t";
+    }
+    i64 |= body.find("int64_t") != std::string::npos;
+    if (i64)
+      s += "#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require\n";
+    if (i8)
+      s += "#extension GL_EXT_shader_8bit_storage : require\n"
+           "#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require\n";
+    s += "layout(local_size_x = " + std::to_string(local) + ") in;\n";
+    s += "layout(push_constant) uniform PC { int p[" + std::to_string(kPush) + "]; } pc;\n";
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      bool out = i + outputs >= buffers.size();
+      s += "layout(std430, set = 0, binding = " + std::to_string(i) + ") " +
+           (out ? "" : "readonly ") + "buffer B" + std::to_string(i) + " { " + buffers[i] +
+           " d[]; } b" + std::to_string(i) + ";\n";
+    }
+    s += "#define NAN_ uintBitsToFloat(0x7fc00000u)\n"
+         "#define INF_ uintBitsToFloat(0x7f800000u)\n"
+         "uint group_() { return gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x; }\n"
+         "int gid_() { return int(group_() * " +
+         std::to_string(local) + "u + gl_LocalInvocationID.x); }\n";
+    s += helpers;
+    s += "void main() {\n" + body + "}\n";
+    return s;
+  }
+};
+
+const char *kMathHelpers = R"(
+float erf_(float x) {
+  float a = abs(x);
+  float t = 1.0 / (1.0 + 0.3275911 * a);
+  float y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t +
+                   0.254829592) * t * exp(-a * a);
+  return x < 0.0 ? -y : y;
+}
+float tanh_(float x) {
+  if (isnan(x)) return x;
+  float t = exp(-2.0 * abs(x));
+  float r = (1.0 - t) / (1.0 + t);
+  return x < 0.0 ? -r : r;
+}
+float pow_(float x, float y) {
+  if (y == 0.0 || x == 1.0) return 1.0;
+  if (isnan(x) || isnan(y)) return NAN_;
+  if (x == 0.0) return y > 0.0 ? 0.0 : INF_;
+  if (x < 0.0) {
+    if (floor(y) != y) return NAN_;
+    float r = exp2(y * log2(-x));
+    return mod(abs(y), 2.0) == 1.0 ? -r : r;
+  }
+  return exp2(y * log2(x));
+}
+)";
+
+/// The unrolled index decomposition shared by ew/copy shaders: walks `rank`
+/// dims at pc.p[dimAt..], accumulating offsets o<k> with strides at
+/// pc.p[strideAt[k]..].
+std::string decompose(int rank, int dimAt, const std::vector<int> &strideAt,
+                      const std::vector<std::string> &names, const std::string &index) {
+  std::string s = "  int rem_ = " + index + ";\n";
+  for (const std::string &n : names)
+    s += "  int " + n + " = 0;\n";
+  for (int d = rank - 1; d >= 0; --d) {
+    std::string dim = "pc.p[" + std::to_string(dimAt + d) + "]";
+    s += "  { int c_ = rem_ % " + dim + "; rem_ /= " + dim + ";";
+    for (size_t k = 0; k < names.size(); ++k)
+      s += " " + names[k] + " += c_ * pc.p[" + std::to_string(strideAt[k] + d) + "];";
+    s += " }\n";
+  }
+  return s;
+}
+
+int64_t intAttr(Operation &op, StringRef name, int64_t fallback) {
+  Attribute a = op.getAttr(name);
+  if (!a)
+    return fallback;
+  if (auto b = dyn_cast<BoolAttr>(a))
+    return b.getValue();
+  if (auto i = dyn_cast<IntegerAttr>(a))
+    return i.getValue().getSExtValue();
+  if (isa<UnitAttr>(a))
+    return 1;
+  if (auto e = dyn_cast<mlir::heed::CompareKindAttr>(a))
+    return int64_t(e.getValue());
+  if (auto e = dyn_cast<mlir::heed::ReduceKindAttr>(a))
+    return int64_t(e.getValue());
+  if (auto e = dyn_cast<mlir::heed::GeluApproxAttr>(a))
+    return int64_t(e.getValue());
+  return fallback;
+}
+
+double floatAttr(Operation &op, StringRef name, double fallback) {
+  if (auto f = dyn_cast_or_null<FloatAttr>(op.getAttr(name)))
+    return f.getValueAsDouble();
+  return fallback;
+}
+
+RankedTensorType tensorOf(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
+
+/// What one op needs: shaders (in dispatch order of distinct kernels) or why not.
+struct Lowered {
+  std::vector<Shader> shaders;
+  std::string unsupported;
+};
+
+Lowered unsupported(std::string why) { return {{}, std::move(why)}; }
+
+class Generator {
+public:
+  Lowered lower(Operation &op);
+
+private:
+  Lowered elementwise(Operation &op, const std::string &kind);
+  Lowered copy(Operation &op, Type elem, int rank);
+  Lowered matmul(Operation &op);
+  Lowered linear(Operation &op);
+  Lowered softmax(Operation &op, bool log);
+  Lowered layerNorm(Operation &op);
+  Lowered reduce(Operation &op);
+};
+
+std::string suffixOf(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+Lowered Generator::elementwise(Operation &op, const std::string &kind) {
+  auto out = tensorOf(op.getResult(0));
+  if (!out)
+    return unsupported("has a non-tensor result");
+  int rank = int(out.getRank());
+  std::vector<Value> ins;
+  for (Value v : op.getOperands())
+    if (tensorOf(v))
+      ins.push_back(v);
+  if (kind == "heed.full")
+    ins.clear();
+  int nIn = int(ins.size());
+  if (1 + rank + nIn * rank > kPush)
+    return unsupported("has rank " + std::to_string(rank) + ", beyond the " + std::to_string(nIn) +
+                       "-input elementwise kernel's push constants");
+  Shader s;
+  s.name = kind.substr(5) + "_" + suffixOf(out.getElementType()) + "_r" + std::to_string(rank);
+  std::vector<std::string> vals;
+  for (int k = 0; k < nIn; ++k) {
+    Type et = tensorOf(ins[size_t(k)]).getElementType();
+    std::string st = storageType(et);
+    if (st.empty())
+      return unsupported("has an operand of element type " + suffixOf(et) +
+                         ", which the vulkan backend does not support");
+    s.buffers.push_back(st);
+  }
+  std::string ost = storageType(out.getElementType());
+  if (ost.empty())
+    return unsupported("has a result of element type " + suffixOf(out.getElementType()) +
+                       ", which the vulkan backend does not support");
+  s.buffers.push_back(ost);
+  std::vector<int> strideAt;
+  std::vector<std::string> names;
+  for (int k = 0; k < nIn; ++k) {
+    strideAt.push_back(1 + rank + k * rank);
+    names.push_back("o" + std::to_string(k));
+  }
+  s.body = "  int i = gid_();\n  if (i >= pc.p[0]) return;\n";
+  s.body += decompose(rank, 1, strideAt, names, "i");
+  const char *abc[] = {"a", "b", "c"};
+  std::vector<std::string> ctypes;
+  for (int k = 0; k < nIn; ++k) {
+    Type et = tensorOf(ins[size_t(k)]).getElementType();
+    ctypes.push_back(computeType(et));
+    s.body += "  " + ctypes.back() + " " + abc[k] + " = " + ctypes.back() + "(b" +
+              std::to_string(k) + ".d[o" + std::to_string(k) + "]);\n";
+  }
+  Type et0 = nIn ? tensorOf(ins[0]).getElementType() : out.getElementType();
+  bool isFloat = et0.isF32();
+  bool boolOut = out.getElementType().isInteger(1);
+  std::string e; // a GLSL expression of the compute type (bool for boolOut)
+  std::string zero = isFloat ? "0.0" : ctypes.empty() ? "0" : ctypes[0] + "(0)";
+  static const std::map<std::string, std::string> unaryF = {
+      {"heed.abs", "abs(a)"},
+      {"heed.erf", "erf_(a)"},
+      {"heed.exp", "exp(a)"},
+      {"heed.log", "log(a)"},
+      {"heed.neg", "-a"},
+      {"heed.reciprocal", "1.0 / a"},
+      {"heed.relu", "(a > 0.0 ? a : (isnan(a) ? a : 0.0))"},
+      {"heed.rsqrt", "1.0 / sqrt(a)"},
+      {"heed.sigmoid", "1.0 / (1.0 + exp(-a))"},
+      {"heed.sqrt", "sqrt(a)"},
+      {"heed.tanh", "tanh_(a)"}};
+  if (auto it = unaryF.find(kind); it != unaryF.end()) {
+    if (!isFloat)
+      return unsupported("supports only f32 on vulkan");
+    e = it->second;
+  } else if (kind == "heed.gelu") {
+    if (!isFloat)
+      return unsupported("supports only f32 on vulkan");
+    e = intAttr(op, "approximate", 0) == 1
+            ? "0.5 * a * (1.0 + tanh_(0.7978845608 * (a + 0.044715 * a * a * a)))"
+            : "0.5 * a * (1.0 + erf_(a * 0.7071067812))";
+  } else if (kind == "heed.not") {
+    e = "a == 0u";
+  } else if (kind == "heed.and") {
+    e = "(a != 0u) && (b != 0u)";
+  } else if (kind == "heed.or") {
+    e = "(a != 0u) || (b != 0u)";
+  } else if (kind == "heed.where") {
+    e = "(a != 0u) ? b : c";
+  } else if (kind == "heed.compare") {
+    static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
+    int64_t p = intAttr(op, "predicate", 0);
+    if (p < 0 || p > 5)
+      return unsupported("has an unknown predicate");
+    e = std::string("a ") + ops[p] + " b";
+  } else if (kind == "heed.add" || kind == "heed.sub" || kind == "heed.mul") {
+    e = std::string("a ") + (kind == "heed.add" ? "+" : kind == "heed.sub" ? "-" : "*") + " b";
+  } else if (kind == "heed.div") {
+    e = isFloat ? "a / b" : "(b == " + zero + " ? " + zero + " : a / b)";
+  } else if (kind == "heed.max" || kind == "heed.min") {
+    std::string f = kind == "heed.max" ? "max(a, b)" : "min(a, b)";
+    e = isFloat ? "((isnan(a) || isnan(b)) ? NAN_ : " + f + ")" : f;
+  } else if (kind == "heed.pow") {
+    if (!isFloat)
+      return unsupported("supports only f32 on vulkan");
+    e = "pow_(a, b)";
+  } else if (kind == "heed.cast") {
+    Type to = out.getElementType();
+    bool fromFloat = isFloat;
+    if (to.isInteger(1))
+      e = fromFloat ? "a != 0.0" : "a != " + ctypes[0] + "(0)";
+    else if (to.isF32())
+      e = "float(a)";
+    else if (fromFloat)
+      e = to.isInteger(32) ? "(isnan(a) ? 0 : int(clamp(a, -2147483648.0, 2147483520.0)))"
+                           : "(isnan(a) ? int64_t(0) : int64_t(clamp(a, -9.2e18, 9.2e18)))";
+    else
+      e = computeType(to) + "(a)";
+  } else if (kind == "heed.full") {
+    Type to = out.getElementType();
+    double fv = floatAttr(op, "value", 0.0);
+    int64_t iv = intAttr(op, "value", int64_t(fv));
+    if (to.isF32())
+      e = floatLiteral(fv);
+    else if (to.isInteger(1))
+      e = (iv != 0 || fv != 0.0) ? "true" : "false";
+    else if (to.isInteger(64))
+      e = "int64_t(" + std::to_string(iv) + "l)";
+    else
+      e = "int(" + std::to_string(int32_t(iv)) + ")";
+  } else {
+    return unsupported("has no vulkan shader");
+  }
+  std::string dst = "b" + std::to_string(nIn) + ".d[i]";
+  if (boolOut)
+    s.body += "  " + dst + " = uint8_t((" + e + ") ? 1 : 0);\n";
+  else
+    s.body += "  " + dst + " = " + ost + "(" + e + ");\n";
+  if (s.body.find("erf_") != std::string::npos || s.body.find("tanh_") != std::string::npos ||
+      s.body.find("pow_") != std::string::npos)
+    s.helpers = kMathHelpers;
+  return {{s}, ""};
+}
+
+Lowered Generator::copy(Operation &op, Type elem, int rank) {
+  std::string st = storageType(elem);
+  if (st.empty())
+    return unsupported("has element type " + suffixOf(elem) +
+                       ", which the vulkan backend does not support");
+  if (3 + 3 * rank > kPush)
+    return unsupported("has rank " + std::to_string(rank) + " (the vulkan copy kernel takes 9)");
+  Shader s;
+  s.name = "copy_" + suffixOf(elem) + "_r" + std::to_string(rank);
+  s.buffers = {st, st};
+  s.body = "  int i = gid_();\n  if (i >= pc.p[0]) return;\n";
+  s.body += decompose(rank, 3, {3 + rank, 3 + 2 * rank}, {"oi", "oo"}, "i");
+  s.body += "  b1.d[pc.p[2] + oo] = b0.d[pc.p[1] + oi];\n";
+  return {{s}, ""};
+}
+
+Lowered Generator::matmul(Operation &op) {
+  auto a = tensorOf(op.getOperand(0)), b = tensorOf(op.getOperand(1));
+  auto out = tensorOf(op.getResult(0));
+  if (!a || !b || !out || !a.getElementType().isF32() || !b.getElementType().isF32())
+    return unsupported("supports only f32 tensors on vulkan");
+  int batch = int(out.getRank()) - 2;
+  if (batch < 0 || 4 + 3 * batch > kPush)
+    return unsupported("has an unsupported rank");
+  bool ta = intAttr(op, "transpose_a", 0), tb = intAttr(op, "transpose_b", 0);
+  Shader s;
+  s.name = "matmul_r" + std::to_string(batch + 2) + (ta ? "_ta" : "") + (tb ? "_tb" : "");
+  s.buffers = {"float", "float", "float"};
+  s.body = "  int i = gid_();\n  if (i >= pc.p[3]) return;\n"
+           "  int M = pc.p[0], N = pc.p[1], K = pc.p[2];\n"
+           "  int n = i % N; int t = i / N; int m = t % M; int bi = t / M;\n";
+  s.body += decompose(batch, 4, {4 + batch, 4 + 2 * batch}, {"oa", "ob"}, "bi");
+  s.body += "  float acc = 0.0;\n  for (int k = 0; k < K; ++k) {\n";
+  s.body += std::string("    float av = b0.d[oa + ") + (ta ? "k * M + m" : "m * K + k") + "];\n";
+  s.body += std::string("    float bv = b1.d[ob + ") + (tb ? "n * K + k" : "k * N + n") + "];\n";
+  s.body += "    acc += av * bv;\n  }\n  b2.d[i] = acc;\n";
+  return {{s}, ""};
+}
+
+Lowered Generator::linear(Operation &op) {
+  for (Value v : op.getOperands())
+    if (!tensorOf(v) || !tensorOf(v).getElementType().isF32())
+      return unsupported("supports only f32 tensors on vulkan");
+  bool tw = intAttr(op, "transpose_weight", 1);
+  bool bias = op.getNumOperands() > 2;
+  Shader s;
+  s.name = std::string("linear") + (tw ? "_tw" : "") + (bias ? "_bias" : "");
+  s.buffers = {"float", "float"};
+  if (bias)
+    s.buffers.push_back("float");
+  s.buffers.push_back("float");
+  std::string outB = bias ? "b3" : "b2";
+  s.body = "  int i = gid_();\n  if (i >= pc.p[3]) return;\n"
+           "  int N = pc.p[1], K = pc.p[2];\n  int n = i % N; int m = i / N;\n"
+           "  float acc = 0.0;\n  for (int k = 0; k < K; ++k)\n";
+  s.body +=
+      std::string("    acc += b0.d[m * K + k] * b1.d[") + (tw ? "n * K + k" : "k * N + n") + "];\n";
+  s.body += "  " + outB + ".d[i] = acc" + (bias ? " + b2.d[n]" : "") + ";\n";
+  return {{s}, ""};
+}
+
+/// A workgroup-wide reduction over shared memory (float), used by the row
+/// kernels: `red_` must be declared.
+const char *kRowHelpers = R"(
+shared float red_[64];
+float rowSum_(float v) {
+  uint l = gl_LocalInvocationID.x;
+  barrier();
+  red_[l] = v;
+  barrier();
+  for (uint s = 32u; s > 0u; s >>= 1) {
+    if (l < s) red_[l] += red_[l + s];
+    barrier();
+  }
+  return red_[0];
+}
+float rowMax_(float v) {
+  uint l = gl_LocalInvocationID.x;
+  barrier();
+  red_[l] = v;
+  barrier();
+  for (uint s = 32u; s > 0u; s >>= 1) {
+    if (l < s) red_[l] = max(red_[l], red_[l + s]);
+    barrier();
+  }
+  return red_[0];
+}
+)";
+
+Lowered Generator::softmax(Operation &op, bool log) {
+  auto x = tensorOf(op.getOperand(0));
+  if (!x || !x.getElementType().isF32())
+    return unsupported("supports only f32 on vulkan");
+  Shader s;
+  s.name = log ? "log_softmax" : "softmax";
+  s.buffers = {"float", "float"};
+  s.helpers = kRowHelpers;
+  s.body = R"(  uint row = group_();
+  if (row >= uint(pc.p[0])) return;
+  int n = pc.p[1], inner = pc.p[2];
+  int base = int(row) / inner * n * inner + int(row) % inner;
+  uint l = gl_LocalInvocationID.x;
+  float mx = -INF_, nan = 0.0;
+  for (int j = int(l); j < n; j += 64) {
+    float v = b0.d[base + j * inner];
+    if (isnan(v)) nan = 1.0; else mx = max(mx, v);
+  }
+  nan = rowMax_(nan);
+  mx = rowMax_(mx);
+  if (nan > 0.0 || isinf(mx)) {
+    for (int j = int(l); j < n; j += 64) {
+      float v = b0.d[base + j * inner];
+      b1.d[base + j * inner] = nan > 0.0 ? NAN_ : (mx > 0.0 ? (v == mx ? NAN_ : LOGZERO) : NAN_);
+    }
+    return;
+  }
+  float sum = 0.0;
+  for (int j = int(l); j < n; j += 64) sum += exp(b0.d[base + j * inner] - mx);
+  sum = rowSum_(sum);
+  for (int j = int(l); j < n; j += 64) {
+    float v = b0.d[base + j * inner] - mx;
+    b1.d[base + j * inner] = RESULT;
+  }
+)";
+  auto replace = [&](const std::string &from, const std::string &to) {
+    size_t at = s.body.find(from);
+    s.body.replace(at, from.size(), to);
+  };
+  replace("LOGZERO", log ? "-INF_" : "0.0");
+  replace("RESULT", log ? "v - log(sum)" : "exp(v) / sum");
+  return {{s}, ""};
+}
+
+Lowered Generator::layerNorm(Operation &op) {
+  auto ln = dyn_cast<mlir::heed::LayerNormOp>(op);
+  if (!ln)
+    return unsupported("is not a layer norm");
+  for (Value v : op.getOperands())
+    if (!tensorOf(v) || !tensorOf(v).getElementType().isF32())
+      return unsupported("supports only f32 on vulkan");
+  bool g = bool(ln.getScale()), b = bool(ln.getBias());
+  double eps = floatAttr(op, "epsilon", 1e-5);
+  Shader s;
+  s.name = std::string("layer_norm") + (g ? "_g" : "") + (b ? "_b" : "");
+  s.buffers = {"float"};
+  std::string gb, bb, yb;
+  if (g) {
+    gb = "b" + std::to_string(s.buffers.size());
+    s.buffers.push_back("float");
+  }
+  if (b) {
+    bb = "b" + std::to_string(s.buffers.size());
+    s.buffers.push_back("float");
+  }
+  yb = "b" + std::to_string(s.buffers.size());
+  s.buffers.push_back("float");
+  s.helpers = kRowHelpers;
+  s.body = R"(  uint row = group_();
+  if (row >= uint(pc.p[0])) return;
+  int n = pc.p[1];
+  int base = int(row) * n;
+  uint l = gl_LocalInvocationID.x;
+  float sum = 0.0;
+  for (int j = int(l); j < n; j += 64) sum += b0.d[base + j];
+  float mean = rowSum_(sum) / float(max(n, 1));
+  float sq = 0.0;
+  for (int j = int(l); j < n; j += 64) { float d = b0.d[base + j] - mean; sq += d * d; }
+  float inv = 1.0 / sqrt(rowSum_(sq) / float(max(n, 1)) + )" +
+           floatLiteral(eps) + R"();
+  for (int j = int(l); j < n; j += 64) {
+    float v = (b0.d[base + j] - mean) * inv;
+)";
+  s.body += "    " + yb + ".d[base + j] = v" + (g ? " * " + gb + ".d[j]" : std::string()) +
+            (b ? " + " + bb + ".d[j]" : std::string()) + ";\n  }\n";
+  return {{s}, ""};
+}
+
+Lowered Generator::lower(Operation &op) {
+  std::string kind = op.getName().getStringRef().str();
+  if (auto c = dyn_cast<arith::ConstantOp>(op))
+    if (isa<RankedTensorType>(c.getType()))
+      kind = "heed.constant";
+  // Host-side: index arithmetic, shapes, constants (uploaded once), views.
+  if (StringRef(kind).starts_with("arith.") || kind == "heed.dim" || kind == "heed.constant" ||
+      kind == "heed.weight" || kind == "heed.reshape")
+    return {};
+  static const char *ew[] = {
+      "heed.abs",   "heed.erf",   "heed.exp",     "heed.log",  "heed.neg",  "heed.reciprocal",
+      "heed.relu",  "heed.rsqrt", "heed.sigmoid", "heed.sqrt", "heed.tanh", "heed.gelu",
+      "heed.not",   "heed.cast",  "heed.add",     "heed.sub",  "heed.mul",  "heed.div",
+      "heed.max",   "heed.min",   "heed.pow",     "heed.and",  "heed.or",   "heed.compare",
+      "heed.where", "heed.full"};
+  for (const char *k : ew)
+    if (kind == k)
+      return elementwise(op, kind);
+  if (kind == "heed.transpose" || kind == "heed.slice" || kind == "heed.concat" ||
+      kind == "heed.broadcast") {
+    auto out = tensorOf(op.getResult(0));
+    return copy(op, out.getElementType(), int(out.getRank()));
+  }
+  if (kind == "heed.matmul")
+    return matmul(op);
+  if (kind == "heed.linear")
+    return linear(op);
+  if (kind == "heed.softmax" || kind == "heed.log_softmax")
+    return softmax(op, kind == "heed.log_softmax");
+  if (kind == "heed.layer_norm")
+    return layerNorm(op);
+  return unsupported("has no vulkan shader yet");
+}
+
+class SectionBuilder {
+public:
+  SectionBuilder(flatbuffers::FlatBufferBuilder &fbb, bool strict) : fbb(fbb), strict(strict) {}
+
+  LogicalResult addBlock(Block &block, std::vector<flatbuffers::Offset<fb::VkOp>> &ops) {
+    for (Operation &op : block) {
+      if (isa<func::ReturnOp, mlir::heed::YieldOp>(op))
+        continue;
+      Lowered l = gen.lower(op);
+      std::vector<int32_t> kernels;
+      if (l.unsupported.empty()) {
+        for (const Shader &s : l.shaders) {
+          auto k = addKernel(op, s);
+          if (failed(k))
+            return failure();
+          kernels.push_back(*k);
+        }
+      } else if (strict) {
+        return op.emitError() << "'" << op.getName() << "' " << l.unsupported
+                              << " (unimplemented on vulkan)";
+      }
+      ops.push_back(fb::CreateVkOpDirect(fbb, &kernels,
+                                         l.unsupported.empty() ? nullptr : l.unsupported.c_str()));
+      if (auto scan = dyn_cast<mlir::heed::ScanOp>(op))
+        if (failed(addBlock(scan.getBody().front(), ops)))
+          return failure();
+    }
+    return success();
+  }
+
+  std::vector<flatbuffers::Offset<fb::VkKernel>> kernels;
+
+private:
+  flatbuffers::FlatBufferBuilder &fbb;
+  bool strict;
+  Generator gen;
+  llvm::StringMap<int32_t> bySource;
+  shaderc::Compiler compiler;
+
+  FailureOr<int32_t> addKernel(Operation &op, const Shader &s) {
+    std::string src = s.render();
+    auto it = bySource.find(src);
+    if (it != bySource.end())
+      return it->second;
+    shaderc::CompileOptions options;
+    options.SetTargetEnvironment(shaderc_target_env_vulkan, shaderc_env_version_vulkan_1_2);
+    options.SetOptimizationLevel(shaderc_optimization_level_performance);
+    auto result = compiler.CompileGlslToSpv(src, shaderc_compute_shader, s.name.c_str(), options);
+    if (result.GetCompilationStatus() != shaderc_compilation_status_success)
+      return op.emitError() << "internal error: vulkan shader '" << s.name
+                            << "' does not compile: " << result.GetErrorMessage() << "\n"
+                            << src;
+    std::vector<uint32_t> words(result.cbegin(), result.cend());
+    spvtools::SpirvTools tools(SPV_ENV_VULKAN_1_2);
+    std::string messages;
+    tools.SetMessageConsumer([&](spv_message_level_t, const char *, const spv_position_t &,
+                                 const char *m) { messages += std::string(m) + "\n"; });
+    if (!tools.Validate(words))
+      return op.emitError() << "internal error: vulkan shader '" << s.name
+                            << "' fails spirv-val: " << messages;
+    int32_t index = int32_t(kernels.size());
+    kernels.push_back(
+        fb::CreateVkKernelDirect(fbb, s.name.c_str(), &words, int32_t(s.buffers.size()), s.local));
+    bySource[src] = index;
+    return index;
+  }
+};
+
+} // namespace
+
+FailureOr<flatbuffers::Offset<fb::VulkanSection>>
+mlir::heed::vulkan::buildSection(ModuleOp module, flatbuffers::FlatBufferBuilder &fbb,
+                                 bool strict) {
+  SectionBuilder builder(fbb, strict);
+  std::vector<flatbuffers::Offset<fb::VkFunction>> functions;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isExternal())
+      continue;
+    std::vector<flatbuffers::Offset<fb::VkOp>> ops;
+    if (failed(builder.addBlock(fn.getBody().front(), ops)))
+      return failure();
+    functions.push_back(fb::CreateVkFunctionDirect(fbb, &ops));
+  }
+  return fb::CreateVulkanSectionDirect(fbb, &builder.kernels, &functions);
+}
