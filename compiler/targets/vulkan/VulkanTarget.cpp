@@ -39,6 +39,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 using namespace mlir;
@@ -213,6 +214,10 @@ private:
   Lowered softmax(Operation &op, bool log);
   Lowered layerNorm(Operation &op);
   Lowered reduce(Operation &op);
+  Lowered argmax(Operation &op);
+  Lowered topK(Operation &op);
+  Lowered gather(Operation &op, bool embedding);
+  Lowered masks(Operation &op, const std::string &kind);
 };
 
 std::string suffixOf(Type t) {
@@ -536,6 +541,199 @@ Lowered Generator::layerNorm(Operation &op) {
   return {{s}, ""};
 }
 
+Lowered Generator::reduce(Operation &op) {
+  auto x = tensorOf(op.getOperand(0));
+  if (!x)
+    return unsupported("has a non-tensor operand");
+  Type et = x.getElementType();
+  if (!et.isF32() && !et.isInteger(32) && !et.isInteger(64))
+    return unsupported("supports f32, i32 and i64 on vulkan");
+  int rank = int(x.getRank());
+  if (2 + 4 * rank > kPush)
+    return unsupported("has rank " + std::to_string(rank) + " (the vulkan reduce kernel takes 7)");
+  int64_t kind = intAttr(op, "kind", 0);
+  std::string t = storageType(et), acc = et.isF32() ? "float" : "int64_t";
+  Shader s;
+  s.name = "reduce_" + std::to_string(kind) + "_" + suffixOf(et) + "_r" + std::to_string(rank);
+  s.buffers = {t, t};
+  s.body = "  int i = gid_();\n  if (i >= pc.p[0]) return;\n";
+  s.body += decompose(rank, 1, {1 + rank}, {"base"}, "i");
+  std::string init = kind == 2   ? (et.isF32() ? "-INF_" : "int64_t(0x8000000000000000ul)")
+                     : kind == 3 ? (et.isF32() ? "INF_" : "int64_t(0x7ffffffffffffffful)")
+                     : kind == 4 ? acc + "(1)"
+                                 : acc + "(0)";
+  s.body += "  " + acc + " a = " + init + ";\n  int count = pc.p[" + std::to_string(1 + 4 * rank) +
+            "];\n  for (int r = 0; r < count; ++r) {\n";
+  std::string inner = decompose(rank, 1 + 2 * rank, {1 + 3 * rank}, {"off"}, "r");
+  s.body += inner;
+  s.body += "    " + acc + " v = " + acc + "(b0.d[base + off]);\n";
+  bool f = et.isF32();
+  switch (kind) {
+  case 0:
+  case 1:
+    s.body += "    a += v;\n";
+    break;
+  case 2:
+    s.body += f ? "    a = (isnan(v) || v > a) ? v : a;\n" : "    a = max(a, v);\n";
+    break;
+  case 3:
+    s.body += f ? "    a = (isnan(v) || v < a) ? v : a;\n" : "    a = min(a, v);\n";
+    break;
+  case 4:
+    s.body += "    a *= v;\n";
+    break;
+  default:
+    return unsupported("has an unknown reduction kind");
+  }
+  s.body += "  }\n";
+  if (kind == 1)
+    s.body += f ? "  a /= float(count);\n" : "  a /= int64_t(max(count, 1));\n";
+  s.body += "  b1.d[i] = " + t + "(a);\n";
+  return {{s}, ""};
+}
+
+Lowered Generator::argmax(Operation &op) {
+  auto x = tensorOf(op.getOperand(0));
+  if (!x)
+    return unsupported("has a non-tensor operand");
+  Type et = x.getElementType();
+  std::string t = storageType(et);
+  if (t.empty() || et.isInteger(1))
+    return unsupported("supports f32, i32 and i64 on vulkan");
+  Shader s;
+  s.name = "argmax_" + suffixOf(et);
+  s.buffers = {t, "int64_t"};
+  std::string ct = et.isF32() ? "float" : "int64_t";
+  std::string nan = et.isF32() ? "isnan" : "false && bool";
+  s.body = "  int i = gid_();\n  if (i >= pc.p[0]) return;\n"
+           "  int n = pc.p[1], inner = pc.p[2];\n"
+           "  int base = i / inner * n * inner + i % inner;\n"
+           "  int best = 0;\n  " +
+           ct + " bv = " + ct + "(b0.d[base]);\n  for (int j = 1; j < n && !" + nan +
+           "(bv); ++j) {\n    " + ct + " v = " + ct +
+           "(b0.d[base + j * inner]);\n    if (v > bv || " + nan +
+           "(v)) { bv = v; best = j; }\n  }\n  b1.d[i] = int64_t(best);\n";
+  return {{s}, ""};
+}
+
+Lowered Generator::topK(Operation &op) {
+  auto x = tensorOf(op.getOperand(0));
+  if (!x || !x.getElementType().isF32())
+    return unsupported("supports only f32 on vulkan");
+  Shader s;
+  s.name = "top_k";
+  s.buffers = {"float", "float", "int64_t"};
+  s.outputs = 2;
+  s.helpers = R"(
+bool greater_(int base, int inner, int p, int q) {
+  float a = b0.d[base + p * inner], b = b0.d[base + q * inner];
+  if (isnan(a) != isnan(b)) return isnan(a);
+  if (a != b && !isnan(a)) return a > b;
+  return p < q;
+}
+)";
+  s.body = R"(  int i = gid_();
+  if (i >= pc.p[0]) return;
+  int n = pc.p[1], inner = pc.p[2], k = pc.p[3];
+  int o = i / inner, r = i % inner;
+  int base = o * n * inner + r;
+  int prev = -1;
+  for (int j = 0; j < k; ++j) {
+    int best = -1;
+    for (int q = 0; q < n; ++q)
+      if ((prev < 0 || greater_(base, inner, prev, q)) && (best < 0 || greater_(base, inner, q, best)))
+        best = q;
+    b1.d[(o * k + j) * inner + r] = b0.d[base + best * inner];
+    b2.d[(o * k + j) * inner + r] = int64_t(best);
+    prev = best;
+  }
+)";
+  return {{s}, ""};
+}
+
+Lowered Generator::gather(Operation &op, bool embedding) {
+  auto x = tensorOf(op.getOperand(0)), ids = tensorOf(op.getOperand(1));
+  if (!x || !ids)
+    return unsupported("has a non-tensor operand");
+  std::string t = storageType(x.getElementType()), it = storageType(ids.getElementType());
+  if (t.empty() || (it != "int" && it != "int64_t"))
+    return unsupported("has element types the vulkan backend does not support");
+  Shader s;
+  s.name = std::string(embedding ? "embedding_" : "gather_") + suffixOf(x.getElementType()) + "_" +
+           suffixOf(ids.getElementType());
+  // The status buffer (last binding) records the first out-of-range position.
+  // i64 ids are read as two 32-bit words (no 64-bit arithmetic on the path).
+  s.buffers = {t, "int", t, "int"};
+  std::string idLoad = it == "int"
+                           ? "int id = b1.d[j]; bool fits = true;"
+                           : "int id = b1.d[2 * j]; bool fits = b1.d[2 * j + 1] == (id >> 31);";
+  s.outputs = 2;
+  s.body = std::string(R"(  int i = gid_();
+  if (i >= pc.p[0]) return;
+  int m = pc.p[1], inner = pc.p[2], n = pc.p[3];
+  int r = i % inner, j = (i / inner) % m, o = i / (inner * m);
+  )") + idLoad +
+           R"(
+  int k = )" +
+           (embedding ? std::string("id") : std::string("id < 0 ? id + n : id")) + R"(;
+  if (!fits || k < 0 || k >= n) {
+    atomicMin(b3.d[pc.p[4]], j);
+    b2.d[i] = )" +
+           t + R"((0);
+    return;
+  }
+  b2.d[i] = b0.d[(o * n + int(k)) * inner + r];
+)";
+  return {{s}, ""};
+}
+
+Lowered Generator::masks(Operation &op, const std::string &kind) {
+  Shader s;
+  s.body = "  int i = gid_();\n  if (i >= pc.p[0]) return;\n";
+  if (kind == "heed.sequence_mask") {
+    auto len = tensorOf(op.getOperand(0));
+    std::string lt = len ? storageType(len.getElementType()) : "";
+    if (lt != "int" && lt != "int64_t")
+      return unsupported("expects i32 or i64 lengths on vulkan");
+    s.name = "sequence_mask_" + lt;
+    s.buffers = {lt, "uint8_t"};
+    s.body += "  int n = pc.p[1];\n  b1.d[i] = uint8_t(int64_t(i % n) < int64_t(b0.d[i / n]) ? "
+              "1 : 0);\n";
+  } else if (kind == "heed.causal_mask") {
+    s.name = "causal_mask";
+    s.buffers = {"uint8_t"};
+    s.body += "  int lk = pc.p[1];\n  b0.d[i] = uint8_t(i % lk <= i / lk + pc.p[2] ? 1 : 0);\n";
+  } else if (kind == "heed.range") {
+    s.name = "range";
+    s.buffers = {"int64_t"};
+    s.body += "  b0.d[i] = int64_t(pc.p[1]) + int64_t(i) * int64_t(pc.p[2]);\n";
+  } else {
+    int64_t dim = intAttr(op, "dim", 0);
+    double base = floatAttr(op, "base", 10000.0);
+    bool interleaved = intAttr(op, "interleaved", 1);
+    s.name = std::string("sinusoidal_positions") + (interleaved ? "_interleaved" : "");
+    s.buffers = {"float"};
+    // Element (p, c): pair index h and sin/cos from the layout; the angle is
+    // (offset + p) * base^(-2h/dim), reduced modulo 2 pi in two steps so that
+    // long positions keep their accuracy in f32.
+    std::string d = std::to_string(dim);
+    s.body += "  int p = i / " + d + ", c = i % " + d + ", hf = " + std::to_string(dim / 2) + ";\n";
+    s.body += interleaved ? "  int h = c / 2; bool isCos = (c % 2) == 1;\n"
+                          : "  int h = c < hf ? c : c - hf; bool isCos = c >= hf;\n";
+    s.body += "  if (h >= hf) { b0.d[i] = 0.0; return; }\n"
+              "  float freq = pow(" +
+              floatLiteral(base) + ", -2.0 * float(h) / " + floatLiteral(double(dim)) +
+              ");\n"
+              "  float pos = float(pc.p[1] + p);\n"
+              "  float angle = pos * freq;\n"
+              "  float turns = floor(angle / 6.283185307);\n"
+              "  angle = fma(-turns, 6.28318548, angle);\n"
+              "  angle = fma(turns, 1.7484555e-7, angle);\n"
+              "  b0.d[i] = isCos ? cos(angle) : sin(angle);\n";
+  }
+  return {{s}, ""};
+}
+
 Lowered Generator::lower(Operation &op) {
   std::string kind = op.getName().getStringRef().str();
   if (auto c = dyn_cast<arith::ConstantOp>(op))
@@ -567,6 +765,17 @@ Lowered Generator::lower(Operation &op) {
     return softmax(op, kind == "heed.log_softmax");
   if (kind == "heed.layer_norm")
     return layerNorm(op);
+  if (kind == "heed.reduce")
+    return reduce(op);
+  if (kind == "heed.argmax")
+    return argmax(op);
+  if (kind == "heed.top_k")
+    return topK(op);
+  if (kind == "heed.gather" || kind == "heed.embedding")
+    return gather(op, kind == "heed.embedding");
+  if (kind == "heed.sequence_mask" || kind == "heed.causal_mask" || kind == "heed.range" ||
+      kind == "heed.sinusoidal_positions")
+    return masks(op, kind);
   return unsupported("has no vulkan shader yet");
 }
 
@@ -611,6 +820,8 @@ private:
 
   FailureOr<int32_t> addKernel(Operation &op, const Shader &s) {
     std::string src = s.render();
+    if (std::getenv("HEED_VULKAN_DUMP_GLSL"))
+      llvm::errs() << "// kernel " << s.name << "\n" << src;
     auto it = bySource.find(src);
     if (it != bySource.end())
       return it->second;

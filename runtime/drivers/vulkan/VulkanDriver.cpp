@@ -75,12 +75,18 @@ struct Slot {
 };
 
 VKAPI_ATTR VkBool32 VKAPI_CALL onMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                                         VkDebugUtilsMessageTypeFlagsEXT,
+                                         VkDebugUtilsMessageTypeFlagsEXT type,
                                          const VkDebugUtilsMessengerCallbackDataEXT *data,
                                          void *user) {
+  // Every warning or error fails the run. Info messages are notices such as
+  // "Khronos Validation Layer Active", never findings.
+  (void)type;
   if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
     auto *log = static_cast<std::string *>(user);
     *log += std::string(data->pMessage ? data->pMessage : "?") + "\n";
+    // Skip the offending call (the layer honours VK_TRUE for validation
+    // errors): the driver fails before anything invalid reaches the device.
+    return severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT ? VK_TRUE : VK_FALSE;
   }
   return VK_FALSE;
 }
@@ -123,6 +129,22 @@ private:
   uint32_t setsLeft = 0;
   RunStats *stats = nullptr;
   uint64_t liveBytes = 0;
+
+  /// A data-dependent error a kernel may find (an index out of range): the
+  /// kernel writes the first bad position into `status[slot]` (initially
+  /// INT32_MAX) and the driver reports it after the run, as the CPU does.
+  struct Check {
+    std::shared_ptr<Buffer> status;
+    int64_t slot = 0;
+    std::string where;
+    DTensor ids; // kept alive so the bad id can be named
+    int64_t n = 0;
+    bool embedding = false;
+  };
+  std::vector<Check> checks;
+  std::shared_ptr<Buffer> statusBuffer;
+  int64_t statusUsed = 0;
+  Check newCheck();
 
   void init(int deviceIndex);
   void checkValidation(const char *when);
@@ -1032,7 +1054,181 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     dispatch(kernel(0), bufs, {int32_t(outer), int32_t(n)}, uint64_t(outer));
     return out(0, y);
   }
+  if (k == "heed.reduce") {
+    const DTensor &x = in(0);
+    const Attr *axes = op.attr("axes");
+    if (!axes || axes->ints.empty())
+      opFail("has no axes");
+    std::vector<bool> reduced(size_t(x.rank()), false);
+    for (int64_t a : axes->ints)
+      reduced[size_t(axisOf(a, x.rank()))] = true;
+    bool keep = op.getBool("keep_dims", false);
+    std::vector<int64_t> shape, keptDims, keptStrides, redDims, redStrides,
+        st = contiguousStrides(x.shape);
+    int64_t count = 1;
+    for (int64_t d = 0; d < x.rank(); ++d) {
+      bool r = reduced[size_t(d)];
+      if (!r)
+        shape.push_back(x.shape[size_t(d)]);
+      else if (keep)
+        shape.push_back(1);
+      keptDims.push_back(r ? 1 : x.shape[size_t(d)]);
+      keptStrides.push_back(r ? 0 : st[size_t(d)]);
+      redDims.push_back(r ? x.shape[size_t(d)] : 1);
+      redStrides.push_back(r ? st[size_t(d)] : 0);
+      if (r)
+        count *= x.shape[size_t(d)];
+    }
+    int64_t kind = op.getInt("kind", 0);
+    if ((kind == 2 || kind == 3) && count == 0)
+      opFail("reduces an empty axis with max/min");
+    DTensor y = alloc(x.type, shape, where);
+    std::vector<int32_t> push{int32_t(y.count())};
+    append(push, keptDims);
+    append(push, keptStrides);
+    append(push, redDims);
+    append(push, redStrides);
+    push.push_back(int32_t(count));
+    const Pipeline &p = kernel(0);
+    dispatch(p, {x.buf.get(), y.buf.get()}, push, ceilDiv(uint64_t(y.count()), p.local));
+    return out(0, y);
+  }
+  if (k == "heed.argmax" || k == "heed.top_k") {
+    const DTensor &x = in(0);
+    if (x.rank() == 0)
+      opFail("expects rank >= 1");
+    int64_t axis = axisOf(op.getInt("axis", -1), x.rank());
+    int64_t outer = 1, inner = 1, n = x.shape[size_t(axis)];
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= x.shape[size_t(d)];
+    for (int64_t d = axis + 1; d < x.rank(); ++d)
+      inner *= x.shape[size_t(d)];
+    const Pipeline &p = kernel(0);
+    uint64_t rows = uint64_t(outer * inner);
+    if (k == "heed.argmax") {
+      if (n == 0)
+        opFail("takes the argmax of an empty axis");
+      std::vector<int64_t> shape = x.shape;
+      if (op.getBool("keep_dims", false))
+        shape[size_t(axis)] = 1;
+      else
+        shape.erase(shape.begin() + axis);
+      DTensor y = alloc(ElemType::i64, shape, where);
+      dispatch(p, {x.buf.get(), y.buf.get()}, {int32_t(rows), int32_t(n), int32_t(inner)},
+               ceilDiv(rows, p.local));
+      return out(0, y);
+    }
+    int64_t kk = op.getInt("k", 1);
+    if (kk > n)
+      opFail("k = " + std::to_string(kk) + " exceeds the axis size " + std::to_string(n));
+    if (kk < 0)
+      opFail("has a negative k");
+    std::vector<int64_t> shape = x.shape;
+    shape[size_t(axis)] = kk;
+    DTensor vals = alloc(ElemType::f32, shape, where), idxs = alloc(ElemType::i64, shape, where);
+    if (kk > 0)
+      dispatch(p, {x.buf.get(), vals.buf.get(), idxs.buf.get()},
+               {int32_t(rows), int32_t(n), int32_t(inner), int32_t(kk)}, ceilDiv(rows, p.local));
+    out(0, vals);
+    return out(1, idxs);
+  }
+  if (k == "heed.gather" || k == "heed.embedding") {
+    const DTensor &x = in(0), &ids = in(1);
+    bool embedding = k == "heed.embedding";
+    if (embedding && x.rank() != 2)
+      opFail("expects a [vocab, dim] table");
+    if (x.rank() == 0)
+      opFail("cannot gather from a scalar");
+    if (ids.type != ElemType::i32 && ids.type != ElemType::i64)
+      opFail("expects integer indices");
+    int64_t axis = embedding ? 0 : axisOf(op.getInt("axis", 0), x.rank());
+    int64_t n = x.shape[size_t(axis)];
+    std::vector<int64_t> shape(x.shape.begin(), x.shape.begin() + axis);
+    shape.insert(shape.end(), ids.shape.begin(), ids.shape.end());
+    shape.insert(shape.end(), x.shape.begin() + axis + 1, x.shape.end());
+    int64_t inner = 1, m = ids.count();
+    for (int64_t d = axis + 1; d < x.rank(); ++d)
+      inner *= x.shape[size_t(d)];
+    DTensor y = alloc(x.type, shape, where);
+    if (y.count() > 0) {
+      Check c = newCheck();
+      c.where = where;
+      c.ids = ids;
+      c.n = n;
+      c.embedding = embedding;
+      const Pipeline &p = kernel(0);
+      dispatch(p, {x.buf.get(), ids.buf.get(), y.buf.get(), c.status.get()},
+               {int32_t(y.count()), int32_t(m), int32_t(inner), int32_t(n), int32_t(c.slot)},
+               ceilDiv(uint64_t(y.count()), p.local));
+      checks.push_back(std::move(c));
+    }
+    return out(0, y);
+  }
+  if (k == "heed.sequence_mask" || k == "heed.causal_mask" || k == "heed.range" ||
+      k == "heed.sinusoidal_positions") {
+    std::vector<int32_t> push;
+    std::vector<const Buffer *> bufs;
+    DTensor y;
+    auto small = [&](int64_t v, const char *what) {
+      if (v < INT32_MIN || v > INT32_MAX)
+        opFail(std::string("has a ") + what + " beyond the vulkan kernel's 32-bit range");
+      return int32_t(v);
+    };
+    if (k == "heed.sequence_mask") {
+      const DTensor &len = in(0);
+      int64_t n = scalar(1);
+      if (len.rank() != 1)
+        opFail("expects lengths of rank 1");
+      if (n < 0)
+        opFail("got a negative max_length " + std::to_string(n));
+      y = alloc(ElemType::boolean, {len.shape[0], n}, where);
+      push = {int32_t(y.count()), int32_t(n)};
+      bufs = {len.buf.get(), y.buf.get()};
+    } else if (k == "heed.causal_mask") {
+      int64_t lq = scalar(0), lk = scalar(1);
+      if (lq < 0 || lk < 0)
+        opFail("got a negative length");
+      int64_t shift = op.getInt("align", 0) == 1 ? lk - lq : 0;
+      y = alloc(ElemType::boolean, {lq, lk}, where);
+      push = {int32_t(y.count()), int32_t(lk), small(shift, "shift")};
+      bufs = {y.buf.get()};
+    } else if (k == "heed.range") {
+      int64_t start = scalar(0), limit = scalar(1), step = scalar(2);
+      if (step == 0)
+        opFail("has step 0");
+      int64_t n = 0;
+      if ((step > 0 && limit > start) || (step < 0 && limit < start))
+        n = (limit - start + step + (step > 0 ? -1 : 1)) / step;
+      y = alloc(ElemType::i64, {n}, where);
+      push = {int32_t(n), small(start, "start"), small(step, "step")};
+      bufs = {y.buf.get()};
+    } else {
+      int64_t offset = scalar(0), length = scalar(1);
+      if (length < 0)
+        opFail("got a negative length " + std::to_string(length));
+      y = alloc(ElemType::f32, {length, op.getInt("dim", 0)}, where);
+      small(offset + length, "position");
+      push = {int32_t(y.count()), int32_t(offset)};
+      bufs = {y.buf.get()};
+    }
+    const Pipeline &p = kernel(0);
+    dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
+    return out(0, y);
+  }
   opFail("is unimplemented on vulkan");
+}
+
+VulkanDriver::Check VulkanDriver::newCheck() {
+  constexpr int64_t kSlots = 1024;
+  if (!statusBuffer || statusUsed == kSlots) {
+    statusBuffer = acquire(kSlots * 4);
+    std::fill_n(reinterpret_cast<int32_t *>(statusBuffer->mapped), kSlots, INT32_MAX);
+    statusUsed = 0;
+  }
+  Check c;
+  c.status = statusBuffer;
+  c.slot = statusUsed++;
+  return c;
 }
 
 void VulkanDriver::runPlan(ModuleState &ms, const Module &module, const Function &function,
@@ -1063,6 +1259,9 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
     VulkanDriver &d;
     ~Reset() {
       d.stats = nullptr;
+      d.checks.clear();
+      d.statusBuffer.reset();
+      d.statusUsed = 0;
       for (VkDescriptorPool p : d.descriptorPools)
         vkDestroyDescriptorPool(d.device, p, nullptr);
       d.descriptorPools.clear();
@@ -1105,6 +1304,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
                        &mb, 0, nullptr, 0, nullptr);
   HEED_VK(vkEndCommandBuffer(cmd));
+  checkValidation(("recording '" + function.name + "'").c_str());
   VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
   VkFence fence;
   HEED_VK(vkCreateFence(device, &fci, nullptr, &fence));
@@ -1118,6 +1318,18 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
   if (r != VK_SUCCESS)
     vkFail(r, "running the command buffer");
   checkValidation(("running '" + function.name + "'").c_str());
+  for (const Check &c : checks) {
+    int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
+    if (pos == INT32_MAX)
+      continue;
+    const uint8_t *p = c.ids.buf->mapped;
+    int64_t id = c.ids.type == ElemType::i32 ? reinterpret_cast<const int32_t *>(p)[pos]
+                                             : reinterpret_cast<const int64_t *>(p)[pos];
+    fail(ErrorKind::runtime, c.where + " " + (c.embedding ? "id " : "index ") + std::to_string(id) +
+                                 " at position " + std::to_string(pos) + " is out of range [" +
+                                 (c.embedding ? "0" : std::to_string(-c.n)) + ", " +
+                                 std::to_string(c.n) + ")");
+  }
 
   std::vector<Tensor> outputs;
   for (int32_t id : function.outputs) {
