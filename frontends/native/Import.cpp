@@ -28,6 +28,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <cmath>
@@ -165,7 +166,13 @@ private:
     SMLoc loc;
   };
   std::vector<std::map<std::string, Binding>> scopes;
-  int scanDepth = 0;
+  int depth = 0; // expression and scan nesting
+  static constexpr int kMaxDepth = 128;
+  struct Nesting {
+    int &depth;
+    explicit Nesting(int &depth) : depth(depth) { ++depth; }
+    ~Nesting() { --depth; }
+  };
   unsigned pendingTargets = 1;
 
   //===--------------------------------------------------------------------===//
@@ -238,7 +245,7 @@ private:
   }
 
   /// type := ELEMENT '[' [dim {',' dim}] ']' ; dim := INT | NAME | '?'
-  FailureOr<RankedTensorType> parseType() {
+  FailureOr<RankedTensorType> parseType(SmallVectorImpl<std::string> *dimNames = nullptr) {
     if (failed(lexError()))
       return failure();
     SMLoc at = tok.loc();
@@ -261,8 +268,12 @@ private:
           if (tok.spelling.getAsInteger(10, d) || d < 0 || d > (int64_t(1) << 40))
             return fail(tok.loc(), "dimension " + tok.describe() + " is out of range");
           shape.push_back(d);
+          if (dimNames)
+            dimNames->push_back(tok.spelling.str());
         } else if (tok.is(Token::identifier) || tok.is(Token::question)) {
           shape.push_back(kDyn); // symbolic dims are dynamic in the IR
+          if (dimNames)
+            dimNames->push_back(tok.spelling.str());
         } else {
           return fail(tok.loc(), "expected a dimension (a number, a name such as B, or '?'), "
                                  "found " +
@@ -324,13 +335,42 @@ private:
     Operation *op = builder.create(state);
     auto infer = dyn_cast<InferTypeOpInterface>(op);
     SmallVector<Type> types;
-    if (!infer ||
-        failed(infer.inferReturnTypes(context, location, op->getOperands(),
-                                      op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-                                      op->getRegions(), types)) ||
-        types.size() != numResults) {
+    if (!infer) {
       op->erase();
+      return fail(at, "internal error: '" + name + "' has no shape inference");
+    }
+    // The op's shape rules say what is wrong; say it in the model's terms,
+    // with the operand types, at the construct.
+    std::string why;
+    LogicalResult inferred = failure();
+    {
+      ScopedDiagnosticHandler capture(context, [&](Diagnostic &diag) {
+        if (why.empty())
+          why = diag.str();
+        return success();
+      });
+      inferred =
+          infer.inferReturnTypes(context, location, op->getOperands(), op->getRawDictionaryAttrs(),
+                                 op->getPropertiesStorage(), op->getRegions(), types);
+    }
+    if (failed(inferred)) {
+      SmallVector<Type> operandTypes(op->getOperandTypes());
+      op->erase();
+      std::string prefix = "'" + name.str() + "' op ";
+      if (StringRef(why).starts_with(prefix))
+        why = why.substr(prefix.size());
+      if (why.empty())
+        why = "the shapes do not fit";
+      auto diag = error(at);
+      diag << name.drop_front(5) << ": " << why << " (operands ";
+      llvm::interleave(operandTypes, diag, [&](Type t) { diag << typeString(t); }, ", ");
+      diag << ")";
       return failure();
+    }
+    if (types.size() != numResults) {
+      op->erase();
+      return fail(at, "internal error: '" + name + "' gives " + Twine(types.size()) +
+                          " results, expected " + Twine(numResults));
     }
     for (auto [result, type] : llvm::zip(op->getResults(), types))
       result.setType(type);
@@ -354,6 +394,24 @@ private:
     return build1(at, "heed.reshape", input, {attr("shape", builder.getDenseI64ArrayAttr(shape))});
   }
   static RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+  static int64_t lastDim(Value v) {
+    auto type = tensorType(v);
+    return type.getRank() ? type.getShape().back() : kDyn;
+  }
+  LogicalResult requireQuery(Call &c, Value q) {
+    if (tensorType(q).getRank() < 1)
+      return fail(c.loc, "'" + c.name + "' needs a query [B, D] or [..., L, D], found " +
+                             typeString(q.getType()));
+    return success();
+  }
+  /// Attention operands have at least [L, D].
+  LogicalResult requireRank2(Call &c, std::initializer_list<Value> values) {
+    for (Value v : values)
+      if (tensorType(v).getRank() < 2)
+        return fail(c.loc, "'" + c.name + "' needs tensors of rank >= 2 ([..., L, D]), found " +
+                               typeString(v.getType()));
+    return success();
+  }
 
   /// A literal number as a rank-0 tensor of `like`'s element type.
   FailureOr<Value> scalarTensor(const Val &literal, Type element) {
@@ -450,6 +508,17 @@ private:
   //===--------------------------------------------------------------------===//
   // Top level
   //===--------------------------------------------------------------------===//
+
+  /// The dims as the model names them (["B", "S", "256"]), when any is symbolic:
+  /// the runtime binds sizes by these names (the batch dim of every state).
+  Attribute dimsAttr(ArrayRef<std::string> dims) {
+    if (llvm::all_of(dims, [](const std::string &d) { return llvm::isDigit(d[0]); }))
+      return nullptr;
+    SmallVector<Attribute> names;
+    for (const std::string &d : dims)
+      names.push_back(builder.getStringAttr(d));
+    return builder.getArrayAttr(names);
+  }
 
   LogicalResult parseHeader();
   LogicalResult parseFunction();
@@ -1270,6 +1339,8 @@ private:
   /// heed.attention; a [B, D] query (one decoder step) is attended as [B, 1, D].
   FailureOr<Val> attention(Call &c, Value q, Value k, Value v, double scale, int64_t heads,
                            int64_t kvHeads, uint32_t maskKind, Value mask, CausalAlign align) {
+    if (failed(requireQuery(c, q)) || failed(requireRank2(c, {k, v})))
+      return failure();
     bool step = tensorType(q).getRank() == 2 && tensorType(k).getRank() == 3;
     if (step) {
       auto q3 = reshape(
@@ -1300,7 +1371,7 @@ private:
       return failure();
     SmallVector<Value> results((*op)->getResults());
     if (step) {
-      int64_t dv = tensorType(results[0]).getShape().back();
+      int64_t dv = lastDim(results[0]);
       auto out = reshape(c.loc, results[0], {0, dv == kDyn ? -1 : dv});
       if (failed(out))
         return failure();
@@ -1319,7 +1390,7 @@ private:
   FailureOr<double> defaultScale(Call &c, Value q, int64_t heads) {
     if (get(c, "scale"))
       return numberArg(c, "scale", std::nullopt);
-    int64_t d = tensorType(q).getShape().back();
+    int64_t d = lastDim(q);
     if (d == kDyn || (heads && d % heads))
       return fail(c.loc, "'" + c.name + "' cannot derive 1/sqrt(d) from the query " +
                              typeString(q.getType()) + "; give 'scale'");
@@ -1347,8 +1418,10 @@ private:
     Value mask;
     if (failed(maskArgs(c, kind, mask, false)))
       return failure();
-    int64_t a = tensorType(keys).getShape().back();
-    int64_t dq = tensorType(q).getShape().back();
+    if (failed(requireQuery(c, q)) || failed(requireRank2(c, {keys, values})))
+      return failure();
+    int64_t a = lastDim(keys);
+    int64_t dq = lastDim(q);
     SmallVector<int64_t> wq{a, dq}, vs{a};
     std::string what = c.name + " with query " + typeString(q.getType()) + " and keys " +
                        typeString(keys.getType());
@@ -1618,7 +1691,14 @@ LogicalResult Importer::bindArgs(Call &call, const BuiltinInfo &info) {
 // Expressions
 //===----------------------------------------------------------------------===//
 
-FailureOr<Val> Importer::parseExpr() { return parseComparison(); }
+FailureOr<Val> Importer::parseExpr() {
+  // Hostile files must not exhaust the stack.
+  Nesting nesting(depth);
+  if (depth > kMaxDepth)
+    return fail(tok.loc(),
+                "expression nested too deeply (more than " + Twine(kMaxDepth) + " levels)");
+  return parseComparison();
+}
 
 FailureOr<Val> Importer::parseComparison() {
   auto lhs = parseAdditive();
@@ -1672,6 +1752,10 @@ FailureOr<Val> Importer::parseMultiplicative() {
 
 FailureOr<Val> Importer::parseUnary() {
   if (tok.is(Token::minus)) {
+    Nesting nesting(depth);
+    if (depth > kMaxDepth)
+      return fail(tok.loc(),
+                  "expression nested too deeply (more than " + Twine(kMaxDepth) + " levels)");
     SMLoc at = tok.loc();
     advance();
     auto operand = parseUnary();
@@ -2002,6 +2086,9 @@ LogicalResult Importer::parseLet() {
 }
 
 FailureOr<Val> Importer::parseScan(SMLoc at) {
+  Nesting nesting(depth);
+  if (depth > kMaxDepth)
+    return fail(at, "scans nested too deeply");
   // scan (NAME [: TYPE] = EXPR, ...) [over (NAME in EXPR, ...)] [steps EXPR] [reverse] { ... }
   if (failed(expect(Token::lparen, "'(' and the carried values of the scan")))
     return failure();
@@ -2127,9 +2214,7 @@ FailureOr<Val> Importer::parseScan(SMLoc at) {
   {
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToEnd(body);
-    ++scanDepth;
     LogicalResult parsed = parseBlock(/*inScan=*/true, &yielded, &yieldLoc);
-    --scanDepth;
     if (failed(parsed))
       return failure();
     if (yielded.size() < carries.size())
@@ -2268,6 +2353,7 @@ LogicalResult Importer::parseFunction() {
   scopes.emplace_back();
   std::vector<std::pair<std::string, SMLoc>> params;
   SmallVector<Type> inputs;
+  std::vector<SmallVector<std::string>> inputDims;
   if (!tok.is(Token::rparen)) {
     while (true) {
       SMLoc at = tok.loc();
@@ -2276,9 +2362,11 @@ LogicalResult Importer::parseFunction() {
         return failure();
       if (failed(expect(Token::colon, "':' and the type of '" + *param + "'")))
         return failure();
-      auto type = parseType();
+      SmallVector<std::string> dims;
+      auto type = parseType(&dims);
       if (failed(type))
         return failure();
+      inputDims.push_back(dims);
       for (auto &p : params)
         if (p.first == *param) {
           error(at) << "input '" << *param << "' is already defined";
@@ -2301,6 +2389,7 @@ LogicalResult Importer::parseFunction() {
     std::string name;
     SMLoc loc;
     RankedTensorType type;
+    SmallVector<std::string> dims;
   };
   std::vector<Output> outputs;
   if (!tok.is(Token::rparen)) {
@@ -2314,7 +2403,7 @@ LogicalResult Importer::parseFunction() {
         if (failed(expect(Token::colon, "':' and the type of output '" + out.name + "'")))
           return failure();
       }
-      auto type = parseType();
+      auto type = parseType(&out.dims);
       if (failed(type))
         return failure();
       out.type = *type;
@@ -2341,6 +2430,8 @@ LogicalResult Importer::parseFunction() {
       return failure();
     if (!p.first.empty())
       function.setArgAttr(i, "heed.name", builder.getStringAttr(p.first));
+    if (Attribute dims = dimsAttr(inputDims[i]))
+      function.setArgAttr(i, "heed.dims", dims);
   }
   builder.setInsertionPointToEnd(entry);
   SmallVector<Value> returned;
@@ -2363,9 +2454,12 @@ LogicalResult Importer::parseFunction() {
   }
   func::ReturnOp::create(builder, loc(returnLoc), returned);
   function.setType(builder.getFunctionType(inputs, results));
-  for (auto [i, o] : llvm::enumerate(outputs))
+  for (auto [i, o] : llvm::enumerate(outputs)) {
     if (!o.name.empty())
       function.setResultAttr(i, "heed.name", builder.getStringAttr(o.name));
+    if (Attribute dims = dimsAttr(o.dims))
+      function.setResultAttr(i, "heed.dims", dims);
+  }
   return success();
 }
 
@@ -2393,6 +2487,12 @@ LogicalResult Importer::parseHeader() {
     resolved = llvm::sys::path::parent_path(filename);
     llvm::sys::path::append(resolved, path);
   }
+  // Absolute, so a module written elsewhere still finds its weights.
+  llvm::SmallString<256> real;
+  if (!llvm::sys::fs::real_path(resolved, real))
+    resolved = real;
+  else
+    llvm::sys::fs::make_absolute(resolved);
   weightsPath = std::string(resolved);
   std::string message;
   weights = ::heed::TensorFile::open(weightsPath, message);
@@ -2450,6 +2550,22 @@ OwningOpRef<ModuleOp> Importer::run() {
 OwningOpRef<ModuleOp> mlir::heed::native::importModel(llvm::SourceMgr &sourceMgr,
                                                       MLIRContext &context) {
   context.loadDialect<mlir::heed::HeedDialect, func::FuncDialect, arith::ArithDialect>();
-  Importer importer(sourceMgr, context);
-  return importer.run();
+  // Every failure must say why: count the errors on their way to the tool's handler.
+  unsigned errors = 0;
+  OwningOpRef<ModuleOp> module;
+  {
+    ScopedDiagnosticHandler counter(&context, [&](Diagnostic &diag) {
+      if (diag.getSeverity() == DiagnosticSeverity::Error)
+        ++errors;
+      return failure(); // not handled: the tool's handler prints it
+    });
+    Importer importer(sourceMgr, context);
+    module = importer.run();
+  }
+  if (!module && errors == 0) {
+    StringRef path = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferIdentifier();
+    emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << "internal error: the .heed import failed without a message";
+  }
+  return module;
 }

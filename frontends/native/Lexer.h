@@ -56,7 +56,10 @@ struct Token {
 /// Splits a buffer into tokens; `#` starts a comment to the end of the line.
 class Lexer {
 public:
-  explicit Lexer(llvm::StringRef buffer) : buffer(buffer), cur(buffer.begin()) {}
+  explicit Lexer(llvm::StringRef buffer) : buffer(buffer), cur(buffer.begin()) {
+    if (buffer.starts_with("\xEF\xBB\xBF")) // a UTF-8 byte order mark
+      cur += 3;
+  }
   Token next();
   const char *position() const { return cur; }
   void reset(const char *at) { cur = at; }

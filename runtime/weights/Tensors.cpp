@@ -649,6 +649,13 @@ private:
                 "] is out of range of the file size " + std::to_string(size);
         return false;
       }
+      // Deflate expands at most ~1032:1: a larger claim is a zip bomb or a lie, and would
+      // otherwise allocate what the file cannot fill.
+      if (method == 8 && uncompressed / 1032 > compressed + 1) {
+        error = where + "uncompressed size " + std::to_string(uncompressed) +
+                " is impossible for " + std::to_string(compressed) + " compressed bytes";
+        return false;
+      }
       if (uncompressed > (uint64_t(1) << 40)) {
         error = where + "uncompressed size " + std::to_string(uncompressed) + " is too large";
         return false;

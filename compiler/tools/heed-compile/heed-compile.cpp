@@ -51,18 +51,34 @@ cl::opt<std::string> maskedRows("masked-rows",
                                 cl::desc("Fully masked attention rows give zero (default) or nan"),
                                 cl::init("zero"));
 
-/// Prints remarks as one line each ("file:line:col: remark: ...") on stdout,
+/// "file:line:col" for a .heed/.mlir position, "file: node 'x' (Op)" for an
+/// ONNX node (a NameLoc around the model file), whatever MLIR prints otherwise.
+std::string describe(Location loc) {
+  if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    std::string text = file.getFilename().str();
+    if (file.getLine() != 0)
+      text += ":" + std::to_string(file.getLine()) + ":" + std::to_string(file.getColumn());
+    return text;
+  }
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    if (isa<UnknownLoc>(name.getChildLoc()))
+      return name.getName().str();
+    return describe(name.getChildLoc()) + ": " + name.getName().str();
+  }
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      return describe(fused.getLocations().front());
+  std::string text;
+  llvm::raw_string_ostream(text) << loc;
+  return text;
+}
+
+/// Prints remarks as one line each ("file:line:col: remark text") on stdout,
 /// which is what --fusion-report promises; other diagnostics fall through.
 LogicalResult printRemarkLine(Diagnostic &diag) {
   if (diag.getSeverity() != DiagnosticSeverity::Remark)
     return failure();
-  std::string location;
-  if (auto fileLoc = dyn_cast<FileLineColLoc>(diag.getLocation()))
-    location = (fileLoc.getFilename().str() + ":" + std::to_string(fileLoc.getLine()) + ":" +
-                std::to_string(fileLoc.getColumn()));
-  else
-    llvm::raw_string_ostream(location) << diag.getLocation();
-  llvm::outs() << location << ": " << diag.str() << "\n";
+  llvm::outs() << describe(diag.getLocation()) << ": " << diag.str() << "\n";
   return success();
 }
 

@@ -356,6 +356,13 @@ TEST(Npz, HostileArchives) {
   bad[cd + 21] = 0xFF;
   bad[cd + 22] = 0xFF;
   EXPECT_NE(openError("size.npz", bad).find("out of range"), std::string::npos);
+  // An uncompressed size the deflated data cannot fill (a zip bomb's claim).
+  bad = good;
+  bad[cd + 24] = 0xFF;
+  bad[cd + 25] = 0xFF;
+  bad[cd + 26] = 0xFF;
+  bad[cd + 27] = 0x7F;
+  EXPECT_NE(openError("bomb.npz", bad).find("impossible"), std::string::npos);
   // Local header offset beyond the file.
   bad = good;
   bad[cd + 42] = 0xFF;

@@ -95,7 +95,9 @@ def npz(name, arrays, fortran=()):
         for key, array in arrays.items():
             buffer = io.BytesIO()
             np.save(buffer, np.asfortranarray(array) if key in fortran else array)
-            z.writestr(key + ".npy", buffer.getvalue())
+            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED  # a fixed date keeps the file reproducible
+            z.writestr(info, buffer.getvalue())
 
 
 npz("tiny.npz", tiny)

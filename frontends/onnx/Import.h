@@ -1,0 +1,25 @@
+//===- Import.h - ONNX model importer ---------------------------*- C++ -*-===//
+//
+// Reads an ONNX ModelProto and builds heed dialect IR: one func.func @main
+// whose arguments are the graph inputs in order (dim_param dims dynamic).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_FRONTENDS_ONNX_IMPORT_H
+#define HEED_FRONTENDS_ONNX_IMPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+namespace mlir::heed::onnx {
+
+/// Imports the ONNX model in the main buffer of `sourceMgr`. Errors are
+/// emitted as diagnostics located at the file and the offending node; the
+/// result is null on error.
+OwningOpRef<ModuleOp> importModel(llvm::SourceMgr &sourceMgr, MLIRContext &context);
+
+} // namespace mlir::heed::onnx
+
+#endif // HEED_FRONTENDS_ONNX_IMPORT_H

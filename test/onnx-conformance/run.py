@@ -1,0 +1,276 @@
+#!/usr/bin/python3
+"""ONNX backend node-test conformance runner for Heed.
+
+Walks Debian's libonnx-testdata node tests (DATA/*/model.onnx with
+test_data_set_0/input_*.pb and output_*.pb) and, for every case whose op
+types are all ones Heed's ONNX importer handles, checks it:
+
+  --mode=import  heed-compile MODEL --emit=mlir-input succeeds (exit 0);
+  --mode=eval    the imported IR, run by the numpy reference interpreter
+                 test/Frontends/onnx/heed_eval.py, matches the reference
+                 outputs (atol 1e-4, rtol 1e-3): the importer's semantics,
+                 before any backend;
+  --mode=run     heed-run MODEL --input=@in.npy ... --expected-output=@out.npy ...
+                 succeeds (the inputs/outputs are converted from TensorProto
+                 .pb to .npy with onnx.numpy_helper).
+
+The set of passing cases is compared with a checked-in list
+(expected-<mode>.txt): a case on the list that fails is a regression and
+fails the run; a case that passes but is not on the list is reported, so the
+list can be extended (--update rewrites it). --report=FILE writes a
+markdown summary with every failure and its first error line.
+
+Usage:
+  run.py --mode=import|eval|run --tools=BUILD/bin [--data=DIR] [--expected=FILE] [--update]
+         [--report=FILE] [--jobs=N] [--filter=SUBSTRING]
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
+
+# Op types the importer handles (frontends/onnx/Import.cpp). The issue's list
+# plus the few cheap neighbours the importer also maps.
+SUPPORTED = {
+    "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Softmax", "LogSoftmax",
+    "Tanh", "Sigmoid", "Relu", "Erf", "Where", "Not", "Cast", "Equal", "Trilu", "Transpose",
+    "Reshape", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Expand", "Shape",
+    "ConstantOfShape", "Range", "ReduceMean", "ReduceSum", "ReduceMax", "LSTM", "GRU", "RNN",
+    "Identity", "Dropout", "Constant", "LayerNormalization", "Attention",
+}
+
+
+# Operands that fix shapes (or constants) at compile time. Heed compiles ahead
+# of time, so where a node test feeds one of these from a graph input, the
+# runner freezes that input into an initializer holding the test's value (as
+# an exporter would have), and passes only the remaining inputs.
+SHAPE_OPERANDS = {
+    "Reshape": (1,), "Slice": (1, 2, 3, 4), "Split": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
+    "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,), "Trilu": (1,), "Expand": (1,),
+    "ConstantOfShape": (0,), "Range": (0, 1, 2), "Dropout": (1, 2),
+}
+
+
+def load_tensor(pb_path):
+    import onnx
+    tensor = onnx.TensorProto()
+    with open(pb_path, "rb") as f:
+        tensor.ParseFromString(f.read())
+    return tensor
+
+
+def freeze_shape_inputs(model_path, data_dir, out_path):
+    """Writes the model with shape-operand inputs frozen; returns the indices
+    (into graph.input) of the inputs still fed at run time."""
+    import onnx
+    model = onnx.load(model_path)
+    graph = model.graph
+    frozen = set()
+    inputs = [i.name for i in graph.input]
+    for node in graph.node:
+        for position in SHAPE_OPERANDS.get(node.op_type, ()):
+            if position < len(node.input) and node.input[position] in inputs:
+                frozen.add(node.input[position])
+    if not frozen:
+        return list(range(len(inputs))), model_path
+    for index, name in enumerate(inputs):
+        if name in frozen:
+            tensor = load_tensor(os.path.join(data_dir, "input_%d.pb" % index))
+            tensor.name = name
+            graph.initializer.append(tensor)
+    kept = [i for i, name in enumerate(inputs) if name not in frozen]
+    remaining = [graph.input[i] for i in kept]
+    del graph.input[:]
+    graph.input.extend(remaining)
+    onnx.save(model, out_path)
+    return kept, out_path
+
+
+def op_types(model_path):
+    import onnx
+    model = onnx.load(model_path, load_external_data=False)
+    types = set()
+
+    def walk(graph):
+        for node in graph.node:
+            types.add((node.domain or "", node.op_type))
+            for attr in node.attribute:
+                if attr.g.node:
+                    walk(attr.g)
+                for g in attr.graphs:
+                    walk(g)
+
+    walk(model.graph)
+    return types
+
+
+def selected_cases(data, pattern):
+    cases = []
+    for model in sorted(glob.glob(os.path.join(data, "*", "model.onnx"))):
+        name = os.path.basename(os.path.dirname(model))
+        if pattern and pattern not in name:
+            continue
+        try:
+            types = op_types(model)
+        except Exception:  # unreadable model: not ours to judge
+            continue
+        if types and all(d in ("", "ai.onnx") and t in SUPPORTED for d, t in types):
+            cases.append((name, model))
+    return cases
+
+
+def to_npy(pb_path, npy_path):
+    import numpy as np
+    from onnx import numpy_helper
+    np.save(npy_path, numpy_helper.to_array(load_tensor(pb_path)))
+
+
+def eval_case(name, model, kept, data, tools):
+    import numpy as np
+    from onnx import numpy_helper
+    sys.path.insert(0, os.path.join(HERE, "..", "Frontends", "onnx"))
+    import heed_eval
+    run = subprocess.run([os.path.join(tools, "heed-compile"), model, "--emit=mlir-input",
+                          "--mlir-print-op-generic"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=60)
+    if run.returncode != 0:
+        why = first_error(run.stderr.decode(errors="replace"))
+        if run.returncode < 0:
+            why = "CRASH (signal %d): %s" % (-run.returncode, why)
+        return name, False, why
+
+    def tensors(kind):
+        pbs = sorted(glob.glob(os.path.join(data, kind + "_*.pb")),
+                     key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]))
+        return [numpy_helper.to_array(load_tensor(p)) for p in pbs]
+
+    inputs = tensors("input")
+    try:
+        got = heed_eval.evaluate(run.stdout.decode(), [inputs[i] for i in kept if i < len(inputs)])
+    except Exception as e:
+        return name, False, "evaluation failed: %s: %s" % (type(e).__name__, e)
+    want = tensors("output")
+    if len(got) != len(want):
+        return name, False, "%d outputs, expected %d" % (len(got), len(want))
+    for i, (g, w) in enumerate(zip(got, want)):
+        why = heed_eval.compare(g, w, 1e-4, 1e-3)
+        if why:
+            return name, False, "output %d: %s" % (i, why)
+    return name, True, ""
+
+
+def first_error(text):
+    for line in text.splitlines():
+        if "error" in line:
+            return line.strip()
+    lines = [l for l in text.splitlines() if l.strip()]
+    return lines[-1].strip() if lines else "(no message)"
+
+
+def check(case, mode, tools, scratch):
+    name, model = case
+    data = os.path.join(os.path.dirname(model), "test_data_set_0")
+    out = os.path.join(scratch, name)
+    os.makedirs(out, exist_ok=True)
+    try:
+        kept, model = freeze_shape_inputs(model, data, os.path.join(out, "model.onnx"))
+    except Exception as e:
+        return name, False, "cannot freeze shape inputs: %s" % e
+    if mode == "import":
+        cmd = [os.path.join(tools, "heed-compile"), model, "--emit=mlir-input", "-o", os.devnull]
+    elif mode == "eval":
+        return eval_case(name, model, kept, data, tools)
+    else:
+        cmd = [os.path.join(tools, "heed-run"), model]
+        for kind, flag in (("input", "--input"), ("output", "--expected-output")):
+            pbs = sorted(glob.glob(os.path.join(data, kind + "_*.pb")),
+                         key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]))
+            if kind == "input":
+                pbs = [pbs[i] for i in kept if i < len(pbs)]
+            for pb in pbs:
+                npy = os.path.join(out, os.path.basename(pb)[:-3] + ".npy")
+                try:
+                    to_npy(pb, npy)
+                except Exception as e:
+                    return name, False, "cannot convert %s: %s" % (os.path.basename(pb), e)
+                cmd.append("%s=@%s" % (flag, npy))
+    try:
+        run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    except subprocess.TimeoutExpired:
+        return name, False, "timed out"
+    if run.returncode == 0:
+        return name, True, ""
+    why = first_error(run.stderr.decode(errors="replace"))
+    if run.returncode < 0:
+        why = "CRASH (signal %d): %s" % (-run.returncode, why)
+    return name, False, why
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mode", choices=("import", "eval", "run"), default="import")
+    parser.add_argument("--tools", required=True, help="directory with heed-compile / heed-run")
+    parser.add_argument("--data", default=DEFAULT_DATA)
+    parser.add_argument("--expected", help="expected-pass list (default: expected-MODE.txt)")
+    parser.add_argument("--update", action="store_true", help="rewrite the expected-pass list")
+    parser.add_argument("--report", help="write a markdown summary here")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--filter", default="")
+    args = parser.parse_args()
+    expected_path = args.expected or os.path.join(HERE, "expected-%s.txt" % args.mode)
+
+    if not os.path.isdir(args.data):
+        print("run.py: no test data at %s (install libonnx-testdata)" % args.data)
+        return 1
+    cases = selected_cases(args.data, args.filter)
+    with tempfile.TemporaryDirectory() as scratch:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            results = list(pool.map(lambda c: check(c, args.mode, args.tools, scratch), cases))
+
+    passed = sorted(name for name, ok, _ in results if ok)
+    failed = sorted((name, why) for name, ok, why in results if not ok)
+    crashes = [f for f in failed if f[1].startswith("CRASH")]
+    expected = set()
+    if os.path.exists(expected_path) and not args.update:
+        with open(expected_path) as f:
+            expected = {l.strip() for l in f if l.strip() and not l.startswith("#")}
+    regressions = sorted(n for n in expected if args.filter in n and n not in passed)
+    new = sorted(n for n in passed if n not in expected)
+
+    for name, why in failed:
+        print("FAIL %s: %s" % (name, why))
+    print("selected %d cases, passed %d, failed %d (%s mode)" %
+          (len(cases), len(passed), len(failed), args.mode))
+    if args.report:
+        with open(args.report, "w") as f:
+            f.write("# ONNX node-test conformance (%s mode)\n\n" % args.mode)
+            f.write("%d of %d selected cases pass (%.1f%%).\n\n" %
+                    (len(passed), len(cases), 100.0 * len(passed) / max(len(cases), 1)))
+            f.write("| case | reason |\n|---|---|\n")
+            for name, why in failed:
+                f.write("| %s | %s |\n" % (name, why.replace("|", "\\|")))
+    if args.update:
+        with open(expected_path, "w") as f:
+            f.write("# Cases expected to pass in %s mode (test/onnx-conformance/run.py --update)\n"
+                    % args.mode)
+            f.write("".join(n + "\n" for n in passed))
+        print("wrote %s (%d cases)" % (expected_path, len(passed)))
+        return 1 if crashes else 0
+    for name in new:
+        print("NEW PASS %s (add it to %s)" % (name, os.path.basename(expected_path)))
+    for name in regressions:
+        print("REGRESSION %s" % name)
+    for name, why in crashes:
+        print("CRASH %s: %s" % (name, why))
+    return 1 if regressions or crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
