@@ -1215,6 +1215,139 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
     return out(0, y);
   }
+  if (k == "heed.attention") {
+    const DTensor &q = in(0), &kk = in(1), &v = in(2);
+    for (const DTensor *t : {&q, &kk, &v})
+      if (t->type != ElemType::f32)
+        opFail("supports only f32 query, key and value");
+    // Strides (batch, head, row) of q, k, v, out; the same layouts as the CPU driver.
+    int64_t B, H, Hkv, Lq, Lk, D, Dv;
+    int64_t qs[3], ks[3], vs[3], os[3];
+    std::vector<int64_t> outShape, sDims;
+    std::vector<int> pos;
+    int64_t heads = op.getInt("num_heads", 0);
+    if (heads > 0) {
+      if (q.rank() != 3 || kk.rank() != 3 || v.rank() != 3)
+        opFail("with num_heads expects [B, L, H*D] query, key and value");
+      int64_t kvHeads = op.getInt("num_kv_heads", 0);
+      if (kvHeads <= 0)
+        kvHeads = heads;
+      if (heads % kvHeads != 0)
+        opFail("num_kv_heads " + std::to_string(kvHeads) + " does not divide num_heads " +
+               std::to_string(heads));
+      if (q.shape[2] % heads || kk.shape[2] % kvHeads || v.shape[2] % kvHeads)
+        opFail("has feature dims not divisible by the head counts");
+      B = q.shape[0];
+      H = heads;
+      Hkv = kvHeads;
+      Lq = q.shape[1];
+      Lk = kk.shape[1];
+      D = q.shape[2] / heads;
+      Dv = v.shape[2] / kvHeads;
+      if (kk.shape[0] != B || v.shape[0] != B || v.shape[1] != Lk || kk.shape[2] / kvHeads != D)
+        opFail("has inconsistent query, key and value shapes");
+      int64_t q_[3] = {Lq * q.shape[2], D, q.shape[2]}, k_[3] = {Lk * kk.shape[2], D, kk.shape[2]},
+              v_[3] = {Lk * v.shape[2], Dv, v.shape[2]}, o_[3] = {Lq * H * Dv, Dv, H * Dv};
+      std::copy(q_, q_ + 3, qs);
+      std::copy(k_, k_ + 3, ks);
+      std::copy(v_, v_ + 3, vs);
+      std::copy(o_, o_ + 3, os);
+      outShape = {B, Lq, H * Dv};
+      sDims = {B, H, Lq, Lk};
+      pos = {0, 1, 2, 3};
+    } else {
+      int64_t r = q.rank();
+      if (r < 2 || r > 4 || kk.rank() != r || v.rank() != r)
+        opFail("expects query, key and value of the same rank 2, 3 or 4");
+      auto dimOr1 = [&](const DTensor &t, int64_t fromEnd) {
+        return t.rank() >= fromEnd ? t.shape[size_t(t.rank() - fromEnd)] : 1;
+      };
+      B = r >= 3 ? q.shape[0] : 1;
+      H = r == 4 ? q.shape[1] : 1;
+      int64_t kb = r >= 3 ? kk.shape[0] : 1, kh = r == 4 ? kk.shape[1] : 1;
+      Lq = dimOr1(q, 2);
+      Lk = dimOr1(kk, 2);
+      D = dimOr1(q, 1);
+      Dv = dimOr1(v, 1);
+      if ((kb != B && kb != 1) || (kh == 0 || H % kh != 0) || (r >= 3 && v.shape[0] != kb) ||
+          (r == 4 && v.shape[1] != kh) || dimOr1(kk, 1) != D || dimOr1(v, 2) != Lk)
+        opFail("has inconsistent query " + shapeString(q.shape, q.type) + ", key " +
+               shapeString(kk.shape, kk.type) + " and value " + shapeString(v.shape, v.type));
+      Hkv = kh;
+      int64_t q_[3] = {H * Lq * D, Lq * D, D}, k_[3] = {kb == 1 ? 0 : kh * Lk * D, Lk * D, D},
+              v_[3] = {kb == 1 ? 0 : kh * Lk * Dv, Lk * Dv, Dv}, o_[3] = {H * Lq * Dv, Lq * Dv, Dv};
+      std::copy(q_, q_ + 3, qs);
+      std::copy(k_, k_ + 3, ks);
+      std::copy(v_, v_ + 3, vs);
+      std::copy(o_, o_ + 3, os);
+      outShape.assign(q.shape.begin(), q.shape.end() - 1);
+      outShape.push_back(Dv);
+      sDims.assign(q.shape.begin(), q.shape.end() - 1);
+      sDims.push_back(Lk);
+      pos = r == 2   ? std::vector<int>{2, 3}
+            : r == 3 ? std::vector<int>{0, 2, 3}
+                     : std::vector<int>{0, 1, 2, 3};
+    }
+    if (D > 128 || Dv > 128)
+      opFail("has a head dim above 128 (the vulkan attention kernel's limit)");
+    int64_t bits = op.getInt("mask_kind", 0);
+    int64_t ms4[4] = {0, 0, 0, 0};
+    std::vector<const Buffer *> bufs{q.buf.get(), kk.buf.get(), v.buf.get()};
+    if (bits & 7) {
+      if (op.operands.size() < 4)
+        opFail("has a mask kind that needs a mask operand");
+      const DTensor &m = in(3);
+      if (bits & 4) {
+        if (m.rank() != 1 || m.shape[0] != B)
+          opFail("expects key lengths [" + std::to_string(B) + "], got " +
+                 shapeString(m.shape, m.type));
+        if (m.type != ElemType::i32 && m.type != ElemType::i64)
+          opFail("expects integer key lengths");
+      } else {
+        if (m.rank() > int64_t(sDims.size()))
+          opFail("mask " + shapeString(m.shape, m.type) + " has a higher rank than the scores");
+        int64_t st = 1;
+        size_t off = sDims.size() - size_t(m.rank());
+        for (size_t i = size_t(m.rank()); i-- > 0;) {
+          int64_t d = m.shape[i], want = sDims[off + i];
+          if (d != want && d != 1)
+            opFail("mask " + shapeString(m.shape, m.type) + " does not broadcast to the scores");
+          ms4[pos[off + i]] = d == 1 ? 0 : st;
+          st *= d;
+        }
+        if ((bits & 1) && m.type != ElemType::f32)
+          opFail("expects an f32 additive mask");
+        if ((bits & 2) && m.type != ElemType::boolean)
+          opFail("expects an i1 boolean mask");
+      }
+      bufs.push_back(m.buf.get());
+    }
+    DTensor out0 = alloc(ElemType::f32, outShape, where);
+    bufs.push_back(out0.buf.get());
+    DTensor w;
+    bool wantWeights = op.results.size() > 1;
+    if (wantWeights) {
+      w = alloc(ElemType::f32, sDims, where);
+      bufs.push_back(w.buf.get());
+    }
+    int64_t shift = op.getInt("causal_align", 0) == 1 ? Lk - Lq : 0;
+    int64_t nqb = (Lq + 15) / 16;
+    std::vector<int32_t> push;
+    for (int64_t x : {B, H, H / std::max<int64_t>(Hkv, 1), Lq, Lk, D, Dv, shift})
+      push.push_back(int32_t(x));
+    for (const int64_t *st : {qs, ks, vs, os})
+      for (int i = 0; i < 3; ++i)
+        push.push_back(int32_t(st[i]));
+    for (int i = 0; i < 4; ++i)
+      push.push_back(int32_t(ms4[i]));
+    push.push_back(int32_t(nqb));
+    if (B * H * Lq > 0)
+      dispatch(kernel(0), bufs, push, uint64_t(B * H * nqb));
+    out(0, out0);
+    if (wantWeights)
+      out(1, w);
+    return;
+  }
   opFail("is unimplemented on vulkan");
 }
 
