@@ -225,6 +225,7 @@ private:
   Lowered gather(Operation &op, bool embedding);
   Lowered masks(Operation &op, const std::string &kind);
   Lowered attention(Operation &op);
+  Lowered additiveAttention(Operation &op);
 };
 
 std::string suffixOf(Type t) {
@@ -937,6 +938,136 @@ float score_(int b, int h, int i, int j, int r, int c) {
   return {{s}, ""};
 }
 
+/// Additive (Bahdanau) attention: one workgroup per (batch, query row). The
+/// projected query W_q q lives in shared memory; keys go in chunks of 64 (one
+/// score per invocation), folded into an online softmax whose output
+/// accumulator is split over the invocations by value dim. No score row is
+/// stored; weights come from a second pass with the final max and sum.
+/// Push constants: p0 B, p1 Lq, p2 Dq, p3 Lk, p4 A, p5 Dv, p6-8 mask strides
+/// (batch, row, col).
+Lowered Generator::additiveAttention(Operation &op) {
+  for (unsigned i = 0; i < 5; ++i)
+    if (!tensorOf(op.getOperand(i)) || !tensorOf(op.getOperand(i)).getElementType().isF32())
+      return unsupported("supports only f32 operands on vulkan");
+  auto kp = tensorOf(op.getOperand(1)), vals = tensorOf(op.getOperand(2));
+  constexpr int64_t kMaxA = 1024, kMaxDv = 1024;
+  int64_t aMax = ShapedType::isDynamic(kp.getShape().back()) ? kMaxA : kp.getShape().back();
+  int64_t dvMax = ShapedType::isDynamic(vals.getShape().back()) ? kMaxDv : vals.getShape().back();
+  if (aMax > kMaxA || dvMax > kMaxDv)
+    return unsupported("has an attention or value dim above 1024 (the vulkan kernel's limit)");
+  aMax = std::max<int64_t>(aMax, 1);
+  dvMax = std::max<int64_t>(dvMax, 1);
+  int64_t bits = intAttr(op, "mask_kind", 0);
+  bool additive = bits & 1, boolean = bits & 2, lengths = bits & 4;
+  bool nanRows = intAttr(op, "masked_rows", 0) == 1;
+  bool weights = op.getNumResults() > 1;
+  std::string lenType;
+  if ((additive || boolean || lengths) && op.getNumOperands() < 6)
+    return unsupported("has a mask kind without a mask operand");
+  if (lengths) {
+    auto m = tensorOf(op.getOperand(5));
+    lenType = m ? storageType(m.getElementType()) : "";
+    if (lenType != "int" && lenType != "int64_t")
+      return unsupported("expects i32 or i64 key lengths on vulkan");
+  }
+  Shader s;
+  s.name = "additive_attention_a" + std::to_string(aMax) + "_dv" + std::to_string(dvMax) +
+           (additive ? "_add" : "") + (boolean ? "_bool" : "") + (lengths ? "_len" : "") +
+           (weights ? "_w" : "") + (nanRows ? "_nan" : "");
+  s.buffers = {"float", "float", "float", "float", "float"};
+  std::string maskB;
+  if (additive || boolean || lengths) {
+    maskB = "b5";
+    s.buffers.push_back(additive ? "float" : boolean ? "uint8_t" : "int");
+  }
+  std::string outB = "b" + std::to_string(s.buffers.size());
+  s.buffers.push_back("float");
+  std::string wB;
+  if (weights) {
+    wB = "b" + std::to_string(s.buffers.size());
+    s.buffers.push_back("float");
+    s.outputs = 2;
+  }
+  s.helpers = std::string(kMathHelpers) + kRowHelpers + "const int AM = " + std::to_string(aMax) +
+              ", DVM = " + std::to_string(dvMax) +
+              ", NACC = (DVM + 63) / 64;\nshared float sQp[AM];\nshared float sS[64];\n";
+  std::string score = R"(
+float score_(int b, int i, int j) {
+  int Lq = pc.p[1], Lk = pc.p[3], A = pc.p[4];
+  if (j >= Lk) return -INF_;
+)";
+  if (lengths)
+    score += lenType == "int" ? "  if (j >= " + maskB + ".d[b]) return -INF_;\n"
+                              : "  { int lo = " + maskB + ".d[2 * b], hi = " + maskB +
+                                    ".d[2 * b + 1]; if (hi < 0 || (hi == 0 && lo >= 0 && j >= "
+                                    "lo)) return -INF_; }\n";
+  if (additive || boolean)
+    score += "  int mi = b * pc.p[6] + i * pc.p[7] + j * pc.p[8];\n";
+  if (boolean)
+    score += "  if (" + maskB + ".d[mi] == uint8_t(0)) return -INF_;\n";
+  score += "  int kb = (b * Lk + j) * A;\n  float e = 0.0;\n"
+           "  for (int a = 0; a < A; ++a) e += b4.d[a] * tanh_(sQp[a] + b1.d[kb + a]);\n";
+  if (additive)
+    score += "  e += " + maskB + ".d[mi];\n";
+  score += "  return e;\n}\n";
+  s.helpers += score;
+  std::string fill = nanRows ? "NAN_" : "0.0";
+  std::string body = R"(  uint g = group_();
+  int B = pc.p[0], Lq = pc.p[1], Dq = pc.p[2], Lk = pc.p[3], A = pc.p[4], Dv = pc.p[5];
+  if (g >= uint(B * Lq)) return;
+  int b = int(g) / Lq, i = int(g) % Lq;
+  uint lid = gl_LocalInvocationID.x;
+  int qBase = (b * Lq + i) * Dq;
+  for (int a = int(lid); a < A; a += 64) {
+    float acc = 0.0;
+    for (int d = 0; d < Dq; ++d) acc += b3.d[a * Dq + d] * b0.d[qBase + d];
+    sQp[a] = acc;
+  }
+  barrier();
+  float m = -INF_, l = 0.0, nanRow = 0.0;
+  float acc[NACC];
+  for (int t = 0; t < NACC; ++t) acc[t] = 0.0;
+  for (int j0 = 0; j0 < Lk; j0 += 64) {
+    float sc = score_(b, i, j0 + int(lid));
+    float isNan = isnan(sc) ? 1.0 : 0.0;
+    nanRow = max(nanRow, rowMax_(isNan));
+    float mt = rowMax_(isnan(sc) ? -INF_ : sc);
+    barrier();
+    sS[lid] = sc;
+    barrier();
+    float mNew = max(m, mt);
+    if (mNew == -INF_) continue;
+    float alpha = exp(m - mNew);
+    l *= alpha;
+    for (int t = 0; t < NACC; ++t) acc[t] *= alpha;
+    for (int c = 0; c < 64 && j0 + c < Lk; ++c) {
+      float p = isnan(sS[c]) ? 0.0 : exp(sS[c] - mNew);
+      if (p == 0.0) continue; // masked keys never touch the output
+      l += p;
+      int vb = (b * Lk + j0 + c) * Dv;
+      for (int t = 0; t < NACC; ++t) {
+        int d = int(lid) + 64 * t;
+        if (d < Dv) acc[t] += p * b2.d[vb + d];
+      }
+    }
+    m = mNew;
+  }
+  bool seen = nanRow == 0.0 && m != -INF_;
+  int oBase = (b * Lq + i) * Dv;
+  for (int t = 0; t < NACC; ++t) {
+    int d = int(lid) + 64 * t;
+    if (d < Dv) )" + outB +
+                     ".d[oBase + d] = seen ? acc[t] / l : (nanRow > 0.0 ? NAN_ : " + fill +
+                     ");\n  }\n";
+  if (weights)
+    body += "  for (int j = int(lid); j < Lk; j += 64) {\n    float sc = score_(b, i, j);\n    " +
+            wB +
+            ".d[(b * Lq + i) * Lk + j] = seen ? exp(sc - m) / l : (nanRow > 0.0 ? NAN_ : " + fill +
+            ");\n  }\n";
+  s.body = body;
+  return {{s}, ""};
+}
+
 Lowered Generator::lower(Operation &op) {
   std::string kind = op.getName().getStringRef().str();
   if (auto c = dyn_cast<arith::ConstantOp>(op))
@@ -972,6 +1103,8 @@ Lowered Generator::lower(Operation &op) {
     return reduce(op);
   if (kind == "heed.attention")
     return attention(op);
+  if (kind == "heed.additive_attention")
+    return additiveAttention(op);
   if (kind == "heed.argmax")
     return argmax(op);
   if (kind == "heed.top_k")

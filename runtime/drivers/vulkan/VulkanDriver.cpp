@@ -1348,6 +1348,83 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
       out(1, w);
     return;
   }
+  if (k == "heed.additive_attention") {
+    if (op.operands.size() < 5)
+      opFail("expects query, keys_proj, values, w_query and v");
+    const DTensor &q = in(0), &kp = in(1), &vals = in(2), &wq = in(3), &v = in(4);
+    for (const DTensor *t : {&q, &kp, &vals, &wq, &v})
+      if (t->type != ElemType::f32)
+        opFail("supports only f32 operands");
+    bool step = q.rank() == 2;
+    if ((q.rank() != 2 && q.rank() != 3) || kp.rank() != 3 || vals.rank() != 3 || wq.rank() != 2 ||
+        v.rank() != 1)
+      opFail("expects query [B, Dq] or [B, Lq, Dq], keys_proj [B, Lk, A], values [B, Lk, Dv], "
+             "w_query [A, Dq] and v [A]");
+    int64_t B = q.shape[0], Lq = step ? 1 : q.shape[1], Dq = q.shape.back(), Lk = kp.shape[1],
+            A = kp.shape[2], Dv = vals.shape[2];
+    if (kp.shape[0] != B || vals.shape[0] != B || vals.shape[1] != Lk || wq.shape[0] != A ||
+        wq.shape[1] != Dq || v.shape[0] != A)
+      opFail("has inconsistent shapes: query " + shapeString(q.shape, q.type) + ", keys_proj " +
+             shapeString(kp.shape, kp.type) + ", values " + shapeString(vals.shape, vals.type) +
+             ", w_query " + shapeString(wq.shape, wq.type) + ", v " + shapeString(v.shape, v.type));
+    if (A > 1024 || Dv > 1024)
+      opFail("has an attention or value dim above 1024 (the vulkan kernel's limit)");
+    std::vector<const Buffer *> bufs{q.buf.get(), kp.buf.get(), vals.buf.get(), wq.buf.get(),
+                                     v.buf.get()};
+    int64_t bits = op.getInt("mask_kind", 0);
+    int64_t ms[3] = {0, 0, 0};
+    if (bits & 7) {
+      if (op.operands.size() < 6)
+        opFail("has a mask kind that needs a mask operand");
+      const DTensor &m = in(5);
+      if (bits & 4) {
+        if (m.rank() != 1 || m.shape[0] != B)
+          opFail("expects key lengths [" + std::to_string(B) + "], got " +
+                 shapeString(m.shape, m.type));
+        if (m.type != ElemType::i32 && m.type != ElemType::i64)
+          opFail("expects integer key lengths");
+      } else {
+        std::vector<int64_t> sDims =
+            step ? std::vector<int64_t>{B, Lk} : std::vector<int64_t>{B, Lq, Lk};
+        std::vector<int> pos = step ? std::vector<int>{0, 2} : std::vector<int>{0, 1, 2};
+        if (m.rank() > int64_t(sDims.size()))
+          opFail("mask " + shapeString(m.shape, m.type) + " has a higher rank than the scores");
+        int64_t st = 1;
+        size_t off = sDims.size() - size_t(m.rank());
+        for (size_t i = size_t(m.rank()); i-- > 0;) {
+          int64_t d = m.shape[i], want = sDims[off + i];
+          if (d != want && d != 1)
+            opFail("mask " + shapeString(m.shape, m.type) + " does not broadcast to the scores");
+          ms[pos[off + i]] = d == 1 ? 0 : st;
+          st *= d;
+        }
+        if ((bits & 1) && m.type != ElemType::f32)
+          opFail("expects an f32 additive mask");
+        if ((bits & 2) && m.type != ElemType::boolean)
+          opFail("expects an i1 boolean mask");
+      }
+      bufs.push_back(m.buf.get());
+    }
+    DTensor o = alloc(ElemType::f32,
+                      step ? std::vector<int64_t>{B, Dv} : std::vector<int64_t>{B, Lq, Dv}, where);
+    bufs.push_back(o.buf.get());
+    DTensor w;
+    bool wantWeights = op.results.size() > 1;
+    if (wantWeights) {
+      w = alloc(ElemType::f32, step ? std::vector<int64_t>{B, Lk} : std::vector<int64_t>{B, Lq, Lk},
+                where);
+      bufs.push_back(w.buf.get());
+    }
+    if (B * Lq > 0)
+      dispatch(kernel(0), bufs,
+               {int32_t(B), int32_t(Lq), int32_t(Dq), int32_t(Lk), int32_t(A), int32_t(Dv),
+                int32_t(ms[0]), int32_t(ms[1]), int32_t(ms[2])},
+               uint64_t(B * Lq));
+    out(0, o);
+    if (wantWeights)
+      out(1, w);
+    return;
+  }
   opFail("is unimplemented on vulkan");
 }
 
