@@ -189,6 +189,8 @@ int64_t intAttr(Operation &op, StringRef name, int64_t fallback) {
     return int64_t(e.getValue());
   if (auto e = dyn_cast<mlir::heed::MaskedRowsAttr>(a))
     return int64_t(e.getValue());
+  if (auto e = dyn_cast<mlir::heed::RnnActivationAttr>(a))
+    return int64_t(e.getValue());
   return fallback;
 }
 
@@ -226,6 +228,7 @@ private:
   Lowered masks(Operation &op, const std::string &kind);
   Lowered attention(Operation &op);
   Lowered additiveAttention(Operation &op);
+  Lowered cell(Operation &op, const std::string &kind);
 };
 
 std::string suffixOf(Type t) {
@@ -1068,6 +1071,78 @@ float score_(int b, int i, int j) {
   return {{s}, ""};
 }
 
+/// RNN / GRU / LSTM cells (PyTorch layouts and gate orders): one invocation
+/// per (row, hidden unit) computes its gates' dot products directly. The
+/// classic GRU (linear_before_reset = false) needs r for every unit of the
+/// row, which each invocation recomputes: O(H (I + H)) work per output,
+/// fine for the cell sizes decoders use, not tuned.
+/// Push constants: p0 B*H, p1 I, p2 H.
+Lowered Generator::cell(Operation &op, const std::string &kind) {
+  for (Value v : op.getOperands())
+    if (!tensorOf(v) || !tensorOf(v).getElementType().isF32())
+      return unsupported("supports only f32 operands on vulkan");
+  bool lstm = kind == "heed.lstm_cell", gru = kind == "heed.gru_cell";
+  unsigned wAt = lstm ? 3 : 2;
+  bool bias = op.getNumOperands() == wAt + 4;
+  if (!bias && op.getNumOperands() != wAt + 2)
+    return unsupported("expects either no biases or both b_ih and b_hh");
+  bool relu = kind == "heed.rnn_cell" && intAttr(op, "activation", 0) == 1;
+  bool lbr = gru && intAttr(op, "linear_before_reset", 1);
+  Shader s;
+  s.name = kind.substr(5) + (relu ? "_relu" : "") + (gru && !lbr ? "_classic" : "") +
+           (bias ? "_bias" : "");
+  // Buffers: x, h, [c], w_ih, w_hh, [b_ih, b_hh], h_out, [c_out].
+  s.buffers.assign(op.getNumOperands() + op.getNumResults(), "float");
+  s.outputs = op.getNumResults();
+  auto b = [](unsigned i) { return "b" + std::to_string(i); };
+  std::string X = b(0), Hb = b(1), C = lstm ? b(2) : "", WI = b(wAt), WH = b(wAt + 1),
+              BI = bias ? b(wAt + 2) : "", BH = bias ? b(wAt + 3) : "", HO = b(op.getNumOperands()),
+              CO = lstm ? b(op.getNumOperands() + 1) : "";
+  s.helpers = "float sigm_(float x) { return 1.0 / (1.0 + exp(-x)); }\n";
+  s.helpers += std::string(kMathHelpers);
+  // gi(g, row, unit) and gh(g, row, unit): the input and hidden projections with biases.
+  s.helpers += "float gi_(int g, int r, int u) {\n  int I = pc.p[1], H = pc.p[2];\n"
+               "  float a = " +
+               (bias ? BI + ".d[g * H + u]" : std::string("0.0")) +
+               ";\n  for (int i = 0; i < I; ++i) a += " + X + ".d[r * I + i] * " + WI +
+               ".d[(g * H + u) * I + i];\n  return a;\n}\n";
+  s.helpers += "float gh_(int g, int r, int u) {\n  int H = pc.p[2];\n  float a = " +
+               (bias ? BH + ".d[g * H + u]" : std::string("0.0")) +
+               ";\n  for (int k = 0; k < H; ++k) a += " + Hb + ".d[r * H + k] * " + WH +
+               ".d[(g * H + u) * H + k];\n  return a;\n}\n";
+  std::string body = "  int i = gid_();\n  if (i >= pc.p[0]) return;\n"
+                     "  int H = pc.p[2], r = i / H, u = i % H;\n";
+  if (kind == "heed.rnn_cell") {
+    body += std::string("  float v = gi_(0, r, u) + gh_(0, r, u);\n  ") + HO +
+            ".d[i] = " + (relu ? "max(v, 0.0)" : "tanh_(v)") + ";\n";
+  } else if (lstm) {
+    body += "  float ig = sigm_(gi_(0, r, u) + gh_(0, r, u));\n"
+            "  float fg = sigm_(gi_(1, r, u) + gh_(1, r, u));\n"
+            "  float gg = tanh_(gi_(2, r, u) + gh_(2, r, u));\n"
+            "  float og = sigm_(gi_(3, r, u) + gh_(3, r, u));\n"
+            "  float c = fg * " +
+            C + ".d[i] + ig * gg;\n  " + CO + ".d[i] = c;\n  " + HO + ".d[i] = og * tanh_(c);\n";
+  } else if (lbr) {
+    body += "  float rg = sigm_(gi_(0, r, u) + gh_(0, r, u));\n"
+            "  float zg = sigm_(gi_(1, r, u) + gh_(1, r, u));\n"
+            "  float ng = tanh_(gi_(2, r, u) + rg * gh_(2, r, u));\n  " +
+            HO + ".d[i] = (1.0 - zg) * ng + zg * " + Hb + ".d[i];\n";
+  } else {
+    // n = tanh(W_in x + b_in + W_hn (r * h) + b_hn), r per hidden unit k.
+    body += "  float zg = sigm_(gi_(1, r, u) + gh_(1, r, u));\n"
+            "  float hn = " +
+            (bias ? BH + ".d[2 * H + u]" : std::string("0.0")) +
+            ";\n  for (int k = 0; k < H; ++k) {\n"
+            "    float rk = sigm_(gi_(0, r, k) + gh_(0, r, k));\n    hn += " +
+            WH + ".d[(2 * H + u) * H + k] * rk * " + Hb +
+            ".d[r * H + k];\n  }\n"
+            "  float ng = tanh_(gi_(2, r, u) + hn);\n  " +
+            HO + ".d[i] = (1.0 - zg) * ng + zg * " + Hb + ".d[i];\n";
+  }
+  s.body = body;
+  return {{s}, ""};
+}
+
 Lowered Generator::lower(Operation &op) {
   std::string kind = op.getName().getStringRef().str();
   if (auto c = dyn_cast<arith::ConstantOp>(op))
@@ -1105,6 +1180,8 @@ Lowered Generator::lower(Operation &op) {
     return attention(op);
   if (kind == "heed.additive_attention")
     return additiveAttention(op);
+  if (kind == "heed.rnn_cell" || kind == "heed.gru_cell" || kind == "heed.lstm_cell")
+    return cell(op, kind);
   if (kind == "heed.argmax")
     return argmax(op);
   if (kind == "heed.top_k")

@@ -1425,6 +1425,49 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
       out(1, w);
     return;
   }
+  if (k == "heed.rnn_cell" || k == "heed.gru_cell" || k == "heed.lstm_cell") {
+    bool lstm = k == "heed.lstm_cell";
+    int64_t G = lstm ? 4 : k == "heed.gru_cell" ? 3 : 1;
+    size_t wAt = lstm ? 3 : 2;
+    if (op.operands.size() != wAt + 2 && op.operands.size() != wAt + 4)
+      opFail("expects either no biases or both b_ih and b_hh");
+    const DTensor &x = in(0), &h = in(1);
+    if (x.rank() != 2 || h.rank() != 2)
+      opFail("expects input [B, I] and hidden [B, H]");
+    int64_t B = x.shape[0], I = x.shape[1], H = h.shape[1];
+    auto expect = [&](const DTensor &t, std::vector<int64_t> shape, const std::string &what) {
+      if (t.type != ElemType::f32)
+        opFail(what + " must be f32, got " + elemTypeName(t.type));
+      if (t.shape != shape)
+        opFail(what + " has shape " + shapeString(t.shape, t.type) + ", expected " +
+               shapeString(shape, ElemType::f32));
+    };
+    expect(h, {B, H}, "hidden");
+    if (lstm)
+      expect(in(2), {B, H}, "cell");
+    expect(x, {B, I}, "input");
+    expect(in(wAt), {G * H, I}, "w_ih");
+    expect(in(wAt + 1), {G * H, H}, "w_hh");
+    if (op.operands.size() == wAt + 4) {
+      expect(in(wAt + 2), {G * H}, "b_ih");
+      expect(in(wAt + 3), {G * H}, "b_hh");
+    }
+    std::vector<const Buffer *> bufs;
+    for (size_t i = 0; i < op.operands.size(); ++i)
+      bufs.push_back(in(i).buf.get());
+    DTensor ho = alloc(ElemType::f32, {B, H}, where), co;
+    bufs.push_back(ho.buf.get());
+    if (lstm) {
+      co = alloc(ElemType::f32, {B, H}, where);
+      bufs.push_back(co.buf.get());
+    }
+    const Pipeline &p = kernel(0);
+    dispatch(p, bufs, {int32_t(B * H), int32_t(I), int32_t(H)}, ceilDiv(uint64_t(B * H), p.local));
+    out(0, ho);
+    if (lstm)
+      out(1, co);
+    return;
+  }
   opFail("is unimplemented on vulkan");
 }
 
