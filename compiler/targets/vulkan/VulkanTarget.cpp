@@ -1182,6 +1182,30 @@ Lowered Generator::lower(Operation &op) {
     return additiveAttention(op);
   if (kind == "heed.rnn_cell" || kind == "heed.gru_cell" || kind == "heed.lstm_cell")
     return cell(op, kind);
+  if (auto scan = dyn_cast<mlir::heed::ScanOp>(op)) {
+    // The driver unrolls the steps while recording; these copy kernels slice
+    // step t out of each sequence (one per sequence) and stack each per-step
+    // output (one per output), in that order.
+    Lowered l;
+    for (Value seq : scan.getSequences()) {
+      auto t = tensorOf(seq);
+      Lowered c = copy(op, t.getElementType(), int(t.getRank()) - 1);
+      if (!c.unsupported.empty())
+        return c;
+      l.shaders.push_back(c.shaders[0]);
+    }
+    Operation *yield = scan.getBody().front().getTerminator();
+    for (unsigned i = scan.getInitial().size(); i < yield->getNumOperands(); ++i) {
+      auto t = tensorOf(yield->getOperand(i));
+      if (!t)
+        return unsupported("has a non-tensor per-step output");
+      Lowered c = copy(op, t.getElementType(), int(t.getRank()));
+      if (!c.unsupported.empty())
+        return c;
+      l.shaders.push_back(c.shaders[0]);
+    }
+    return l;
+  }
   if (kind == "heed.argmax")
     return argmax(op);
   if (kind == "heed.top_k")
