@@ -229,6 +229,7 @@ private:
   Lowered attention(Operation &op);
   Lowered additiveAttention(Operation &op);
   Lowered cell(Operation &op, const std::string &kind);
+  Lowered sequence(Operation &op, const std::string &kind);
 };
 
 std::string suffixOf(Type t) {
@@ -1143,6 +1144,124 @@ Lowered Generator::cell(Operation &op, const std::string &kind) {
   return {{s}, ""};
 }
 
+/// RNN / GRU / LSTM sequences: the driver dispatches this step kernel once
+/// per (layer, direction, time step), one invocation per (row, hidden unit),
+/// ping-ponging the state between two buffers. Rows past their length keep
+/// their state and output zeros; every step also writes the running final
+/// state into h_n (and c_n), so the last write is the result. Lengths outside
+/// [0, T] are recorded in the status buffer.
+/// Buffers: x, h_prev, [c_prev], w_ih, w_hh, [b_ih, b_hh], [lengths], y,
+/// h_next, [c_next], h_n, [c_n], status.
+/// Push constants: p0 B*H, p1 In, p2 H, p3 t, p4-5 x strides (t, b),
+/// p6 h_prev base, p7 zero h_prev, p8 D*H, p9 d*H, p10 state base, p11 c_prev
+/// base, p12 zero c_prev, p13 T, p14 status slot.
+Lowered Generator::sequence(Operation &op, const std::string &kind) {
+  for (Value v : op.getOperands())
+    if (!tensorOf(v))
+      return unsupported("has a non-tensor operand");
+  auto x = tensorOf(op.getOperand(0));
+  if (!x.getElementType().isF32() || x.getRank() != 3)
+    return unsupported("expects a rank-3 f32 input on vulkan");
+  bool lstm = kind == "heed.lstm", gru = kind == "heed.gru";
+  bool bias = intAttr(op, "has_biases", 1);
+  bool relu = kind == "heed.rnn" && intAttr(op, "activation", 0) == 1;
+  bool lbr = gru && intAttr(op, "linear_before_reset", 1);
+  auto seg = op.getAttrOfType<DenseI32ArrayAttr>("operandSegmentSizes");
+  bool lengths = false;
+  std::string lenType;
+  if (seg) {
+    size_t lenGroup = lstm ? 3 : 2;
+    if (size_t(seg.size()) > lenGroup && seg[lenGroup] > 0) {
+      lengths = true;
+      int start = 0;
+      for (size_t g = 0; g < lenGroup; ++g)
+        start += seg[g];
+      lenType = storageType(tensorOf(op.getOperand(unsigned(start))).getElementType());
+      if (lenType != "int" && lenType != "int64_t")
+        return unsupported("expects i32 or i64 lengths on vulkan");
+    }
+  }
+  Shader s;
+  s.name = kind.substr(5) + "_step" + (relu ? "_relu" : "") + (gru && !lbr ? "_classic" : "") +
+           (bias ? "_bias" : "") + (lengths ? "_len" : "");
+  std::vector<std::string> names;
+  auto add = [&](const std::string &name, const std::string &type) {
+    names.push_back(name);
+    s.buffers.push_back(type);
+    return "b" + std::to_string(s.buffers.size() - 1);
+  };
+  std::string X = add("x", "float"), HP = add("h_prev", "float"),
+              CP = lstm ? add("c_prev", "float") : "", WI = add("w_ih", "float"),
+              WH = add("w_hh", "float"), BI = bias ? add("b_ih", "float") : "",
+              BH = bias ? add("b_hh", "float") : "", LEN = lengths ? add("lengths", "int") : "";
+  size_t firstOut = s.buffers.size();
+  std::string Y = add("y", "float"), HO = add("h_next", "float"),
+              CO = lstm ? add("c_next", "float") : "", HN = add("h_n", "float"),
+              CN = lstm ? add("c_n", "float") : "", ST = add("status", "int");
+  s.outputs = s.buffers.size() - firstOut;
+  s.helpers = "float sigm_(float x) { return 1.0 / (1.0 + exp(-x)); }\n";
+  s.helpers += std::string(kMathHelpers);
+  s.helpers += "float hp_(int r, int k) { return pc.p[7] != 0 ? 0.0 : " + HP +
+               ".d[pc.p[6] + r * pc.p[2] + k]; }\n";
+  s.helpers += "float gi_(int g, int r, int u) {\n  int I = pc.p[1], H = pc.p[2];\n  float a = " +
+               (bias ? BI + ".d[g * H + u]" : std::string("0.0")) +
+               ";\n  int xb = pc.p[3] * pc.p[4] + r * pc.p[5];\n"
+               "  for (int i = 0; i < I; ++i) a += " +
+               X + ".d[xb + i] * " + WI + ".d[(g * H + u) * I + i];\n  return a;\n}\n";
+  s.helpers += "float gh_(int g, int r, int u) {\n  int H = pc.p[2];\n  float a = " +
+               (bias ? BH + ".d[g * H + u]" : std::string("0.0")) +
+               ";\n  for (int k = 0; k < H; ++k) a += hp_(r, k) * " + WH +
+               ".d[(g * H + u) * H + k];\n  return a;\n}\n";
+  std::string body = "  int i = gid_();\n  if (i >= pc.p[0]) return;\n"
+                     "  int H = pc.p[2], r = i / H, u = i % H, t = pc.p[3], T = pc.p[13];\n"
+                     "  bool valid = true;\n";
+  if (lengths) {
+    body += lenType == "int" ? "  int len = " + LEN + ".d[r]; bool lenOk = len >= 0 && len <= T;\n"
+                             : "  int len = " + LEN + ".d[2 * r]; bool lenOk = " + LEN +
+                                   ".d[2 * r + 1] == 0 && len >= 0 && len <= T;\n";
+    body += "  if (!lenOk) atomicMin(" + ST + ".d[pc.p[14]], r);\n  valid = lenOk && t < len;\n";
+  }
+  body += "  float hPrev = hp_(r, u);\n  float hNew = hPrev;\n";
+  if (lstm)
+    body += "  float cPrev = pc.p[12] != 0 ? 0.0 : " + CP +
+            ".d[pc.p[11] + i];\n  float cNew = cPrev;\n";
+  body += "  if (valid) {\n";
+  if (kind == "heed.rnn") {
+    body += std::string("    float v = gi_(0, r, u) + gh_(0, r, u);\n    hNew = ") +
+            (relu ? "max(v, 0.0)" : "tanh_(v)") + ";\n";
+  } else if (lstm) {
+    body += "    float ig = sigm_(gi_(0, r, u) + gh_(0, r, u));\n"
+            "    float fg = sigm_(gi_(1, r, u) + gh_(1, r, u));\n"
+            "    float gg = tanh_(gi_(2, r, u) + gh_(2, r, u));\n"
+            "    float og = sigm_(gi_(3, r, u) + gh_(3, r, u));\n"
+            "    cNew = fg * cPrev + ig * gg;\n    hNew = og * tanh_(cNew);\n";
+  } else if (lbr) {
+    body += "    float rg = sigm_(gi_(0, r, u) + gh_(0, r, u));\n"
+            "    float zg = sigm_(gi_(1, r, u) + gh_(1, r, u));\n"
+            "    float ng = tanh_(gi_(2, r, u) + rg * gh_(2, r, u));\n"
+            "    hNew = (1.0 - zg) * ng + zg * hPrev;\n";
+  } else {
+    body += "    float zg = sigm_(gi_(1, r, u) + gh_(1, r, u));\n    float hn = " +
+            (bias ? BH + ".d[2 * H + u]" : std::string("0.0")) +
+            ";\n    for (int k = 0; k < H; ++k)\n"
+            "      hn += " +
+            WH +
+            ".d[(2 * H + u) * H + k] * sigm_(gi_(0, r, k) + gh_(0, r, k)) * hp_(r, k);\n"
+            "    float ng = tanh_(gi_(2, r, u) + hn);\n"
+            "    hNew = (1.0 - zg) * ng + zg * hPrev;\n";
+  }
+  body += "  }\n";
+  body += "  " + Y + ".d[(t * (pc.p[0] / H) + r) * pc.p[8] + pc.p[9] + u] = valid ? hNew : 0.0;\n";
+  body += "  " + HO + ".d[i] = hNew;\n  " + HN + ".d[pc.p[10] + i] = hNew;\n";
+  if (lstm)
+    body += "  " + CO + ".d[i] = cNew;\n  " + CN + ".d[pc.p[10] + i] = cNew;\n";
+  s.body = body;
+  Lowered l{{s}, ""};
+  Lowered c = copy(op, x.getElementType(), 3);
+  l.shaders.push_back(c.shaders[0]);
+  return l;
+}
+
 Lowered Generator::lower(Operation &op) {
   std::string kind = op.getName().getStringRef().str();
   if (auto c = dyn_cast<arith::ConstantOp>(op))
@@ -1182,6 +1301,8 @@ Lowered Generator::lower(Operation &op) {
     return additiveAttention(op);
   if (kind == "heed.rnn_cell" || kind == "heed.gru_cell" || kind == "heed.lstm_cell")
     return cell(op, kind);
+  if (kind == "heed.rnn" || kind == "heed.gru" || kind == "heed.lstm")
+    return sequence(op, kind);
   if (auto scan = dyn_cast<mlir::heed::ScanOp>(op)) {
     // The driver unrolls the steps while recording; these copy kernels slice
     // step t out of each sequence (one per sequence) and stack each per-step
