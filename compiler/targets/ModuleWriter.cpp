@@ -33,6 +33,7 @@
 #endif
 
 #include <cstring>
+#include <unistd.h>
 #include <zlib.h>
 
 using namespace mlir;
@@ -194,17 +195,15 @@ private:
 #ifdef HEED_HAVE_TENSORS
     if (!weightsOpened) {
       weightsOpened = true;
+      // A relative path is relative to the model file; failing that, to the working directory
+      // (the .heed frontend records the path it opened, already joined with the model's folder).
       llvm::SmallString<256> full(path.getValue());
       if (!llvm::sys::path::is_absolute(full)) {
-        std::string base = locationString(module.getLoc());
-        if (auto f = dyn_cast<FileLineColLoc>(module.getLoc()))
-          base = f.getFilename().str();
-        else
-          base.clear();
-        if (!base.empty()) {
-          llvm::SmallString<256> dir(llvm::sys::path::parent_path(base));
-          llvm::sys::path::append(dir, path.getValue());
-          full = dir;
+        if (auto f = dyn_cast<FileLineColLoc>(module.getLoc())) {
+          llvm::SmallString<256> beside(llvm::sys::path::parent_path(f.getFilename().getValue()));
+          llvm::sys::path::append(beside, path.getValue());
+          if (llvm::sys::fs::exists(beside))
+            full = beside;
         }
       }
       std::string error;
@@ -417,12 +416,30 @@ private:
           outputs.push_back(ids.lookup(v));
     if (!fn.getBody().hasOneBlock())
       return fn.emitError() << "has several blocks; the cpu target needs one";
-    std::vector<flatbuffers::Offset<flatbuffers::String>> nameOffsets;
+    std::vector<flatbuffers::Offset<flatbuffers::String>> nameOffsets, outputNames, inputDims,
+        outputDims;
     for (const std::string &n : names)
       nameOffsets.push_back(fbb.CreateString(n));
+    // heed.dims as "B,S,64": lets a runtime find the batch dim of decoder state.
+    auto dimsString = [&](DictionaryAttr attrs) {
+      std::string joined;
+      if (auto dims = attrs ? attrs.getAs<ArrayAttr>("heed.dims") : ArrayAttr())
+        for (auto [i, d] : llvm::enumerate(dims))
+          if (auto s = dyn_cast<StringAttr>(d))
+            joined += (i ? "," : "") + s.getValue().str();
+      return fbb.CreateString(joined);
+    };
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      inputDims.push_back(dimsString(fn.getArgAttrDict(i)));
+    for (unsigned i = 0; i < fn.getNumResults(); ++i) {
+      auto name = fn.getResultAttrOfType<StringAttr>(i, "heed.name");
+      outputNames.push_back(fbb.CreateString(name ? name.getValue().str() : ""));
+      outputDims.push_back(dimsString(fn.getResultAttrDict(i)));
+    }
     std::string loc = locationString(fn.getLoc());
     return fb::CreateFunctionDirect(fbb, fn.getSymName().str().c_str(), &values, &inputs,
-                                    &nameOffsets, &outputs, *plan, loc.c_str());
+                                    &nameOffsets, &outputs, *plan, loc.c_str(), &outputNames,
+                                    &inputDims, &outputDims);
   }
 };
 
@@ -495,12 +512,28 @@ LogicalResult mlir::heed::writeModuleFile(ModuleOp module, StringRef target, Str
   if (failed(serializeModule(module, target, bytes)))
     return failure();
   std::error_code ec;
-  llvm::raw_fd_ostream os(outputPath, ec, llvm::sys::fs::OF_None);
-  if (ec)
+  if (outputPath == "-") {
+    llvm::outs().write(bytes.data(), bytes.size());
+    llvm::outs().flush();
+    return success();
+  }
+  // Written beside the target and renamed over it: a runtime that has the old file mapped keeps
+  // its pages (an in-place rewrite would SIGBUS it).
+  std::string temp = (outputPath + ".tmp" + llvm::Twine(::getpid())).str();
+  {
+    llvm::raw_fd_ostream os(temp, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return emitError(module.getLoc()) << "cannot write '" << outputPath << "': " << ec.message();
+    os.write(bytes.data(), bytes.size());
+    os.close();
+    if (os.has_error()) {
+      llvm::sys::fs::remove(temp);
+      return emitError(module.getLoc()) << "cannot write '" << outputPath << "'";
+    }
+  }
+  if ((ec = llvm::sys::fs::rename(temp, outputPath))) {
+    llvm::sys::fs::remove(temp);
     return emitError(module.getLoc()) << "cannot write '" << outputPath << "': " << ec.message();
-  os.write(bytes.data(), bytes.size());
-  os.close();
-  if (os.has_error())
-    return emitError(module.getLoc()) << "cannot write '" << outputPath << "'";
+  }
   return success();
 }

@@ -10,8 +10,12 @@
 #include "runtime/drivers/Driver.h"
 
 #include <cstring>
-#include <fstream>
 #include <new>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace heed::rt;
 
@@ -196,11 +200,23 @@ heed_status heed_module_load_file(heed_runtime *runtime, const char *path, heed_
   return guard([&] {
     if (!runtime || !path || !out)
       fail(ErrorKind::invalidArgument, "heed_module_load_file: null argument");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    // Mapped read-only: weights are views into the page cache, loaded once and shared.
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
       fail(ErrorKind::notFound, std::string(path) + ": cannot open module file");
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return finishModule(runtime, loadModule(bytes.data(), bytes.size(), path), out);
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      fail(ErrorKind::notFound, std::string(path) + ": not a regular file");
+    }
+    size_t size = size_t(st.st_size);
+    void *map = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    ::close(fd);
+    if (map == MAP_FAILED)
+      return finishModule(runtime, loadModule("", 0, path), out); // reports the short file
+    std::shared_ptr<uint8_t> owner(static_cast<uint8_t *>(map),
+                                   [size](uint8_t *p) { ::munmap(p, size); });
+    return finishModule(runtime, loadModule(map, size, path, owner), out);
   });
 }
 
@@ -249,6 +265,15 @@ size_t heed_function_input_count(const heed_function *f) { return f->function->i
 size_t heed_function_output_count(const heed_function *f) { return f->function->outputs.size(); }
 const char *heed_function_input_name(const heed_function *f, size_t i) {
   return i < f->function->inputNames.size() ? f->function->inputNames[i].c_str() : "";
+}
+const char *heed_function_output_name(const heed_function *f, size_t i) {
+  return i < f->function->outputNames.size() ? f->function->outputNames[i].c_str() : "";
+}
+const char *heed_function_input_dims(const heed_function *f, size_t i) {
+  return i < f->function->inputDims.size() ? f->function->inputDims[i].c_str() : "";
+}
+const char *heed_function_output_dims(const heed_function *f, size_t i) {
+  return i < f->function->outputDims.size() ? f->function->outputDims[i].c_str() : "";
 }
 const char *heed_function_input_type(const heed_function *f, size_t i) {
   return i < f->function->inputTypes.size() ? f->function->inputTypes[i].c_str() : "";
@@ -344,6 +369,24 @@ heed_status heed_function_stats(const heed_function *f, heed_stats *out) {
   out->bytes_allocated = f->stats.bytesAllocated;
   out->peak_bytes = f->stats.peakBytes;
   out->pool_hits = f->stats.poolHits;
+  return HEED_OK;
+}
+
+size_t heed_function_profile_count(const heed_function *f) {
+  return f ? f->stats.profile.size() : 0;
+}
+
+heed_status heed_function_profile_entry(const heed_function *f, size_t index, const char **kind,
+                                        double *milliseconds, uint64_t *calls) {
+  if (!f || index >= f->stats.profile.size())
+    return setError(HEED_INVALID_ARGUMENT, "heed_function_profile_entry: no such entry");
+  const OpProfile &p = f->stats.profile[index];
+  if (kind)
+    *kind = p.kind.c_str();
+  if (milliseconds)
+    *milliseconds = p.milliseconds;
+  if (calls)
+    *calls = p.calls;
   return HEED_OK;
 }
 

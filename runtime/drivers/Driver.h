@@ -17,7 +17,14 @@
 
 namespace heed::rt {
 
+struct OpProfile {
+  std::string kind;
+  double milliseconds = 0; // inclusive: a heed.scan includes its body's ops
+  uint64_t calls = 0;
+};
+
 struct RunStats {
+  std::vector<OpProfile> profile; // per op kind, by time, descending
   uint64_t opsExecuted = 0;
   uint64_t bytesAllocated = 0;
   uint64_t peakBytes = 0;

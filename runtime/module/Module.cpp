@@ -72,6 +72,14 @@ namespace {
   fail(ErrorKind::invalidModule, name + ": invalid module: " + what);
 }
 
+/// Vectors of 8-byte scalars: the FlatBuffers verifier checks only the 4-byte
+/// length prefix, so a corrupt offset could make the elements misaligned.
+/// (Empty vectors are legitimately unaligned: the builder skips padding them.)
+template <typename T> void checkAligned(const flatbuffers::Vector<T> *v, const std::string &name) {
+  if (v && v->size() != 0 && reinterpret_cast<uintptr_t>(v->data()) % alignof(T) != 0)
+    bad(name, "misaligned vector in the plan");
+}
+
 ElemType toElemType(fb::DType t, const std::string &name) {
   switch (t) {
   case fb::DType_f32:
@@ -137,6 +145,8 @@ struct Loader {
         if (op->attrs())
           for (const fb::Attr *a : *op->attrs()) {
             Attr attr;
+            checkAligned(a->ints(), name);
+            checkAligned(a->floats(), name);
             if (a->ints())
               attr.ints.assign(a->ints()->begin(), a->ints()->end());
             if (a->floats())
@@ -230,7 +240,8 @@ struct Loader {
 
 } // namespace
 
-std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name) {
+std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name,
+                                   std::shared_ptr<uint8_t> owner) {
   using namespace format;
   if (size < kHeaderSize)
     bad(name, "file is " + std::to_string(size) + " bytes, shorter than the " +
@@ -254,15 +265,21 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
 
   auto module = std::make_unique<Module>();
   module->name = name;
-  size_t rounded = (size + 63) / 64 * 64;
-  void *p = std::aligned_alloc(64, rounded);
-  if (!p)
-    throw std::bad_alloc();
-  module->storage =
-      std::shared_ptr<uint8_t>(static_cast<uint8_t *>(p), [](uint8_t *q) { std::free(q); });
   module->size = size;
-  uint8_t *bytes = module->storage.get();
-  std::memcpy(bytes, data, size);
+  uint8_t *bytes;
+  if (owner && reinterpret_cast<uintptr_t>(data) % kDataAlignment == 0) {
+    module->storage = std::move(owner); // zero-copy: constants view the mapping
+    bytes = const_cast<uint8_t *>(static_cast<const uint8_t *>(data));
+  } else {
+    size_t rounded = (size + 63) / 64 * 64;
+    void *p = std::aligned_alloc(64, rounded);
+    if (!p)
+      throw std::bad_alloc();
+    module->storage =
+        std::shared_ptr<uint8_t>(static_cast<uint8_t *>(p), [](uint8_t *q) { std::free(q); });
+    bytes = module->storage.get();
+    std::memcpy(bytes, data, size);
+  }
 
   uLong crc = crc32(0L, Z_NULL, 0);
   for (uint64_t off = kHeaderSize; off < size;) {
@@ -290,6 +307,7 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
       t.type = toElemType(c->dtype(), name);
       if (t.type == ElemType::index)
         bad(name, what + " has type index");
+      checkAligned(c->dims(), name);
       if (c->dims())
         t.shape.assign(c->dims()->begin(), c->dims()->end());
       if (t.shape.size() > 16)
@@ -324,6 +342,7 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
         ValueType vt;
         vt.type = toElemType(v->dtype(), name);
         vt.scalar = v->scalar();
+        checkAligned(v->dims(), name);
         if (v->dims())
           vt.dims.assign(v->dims()->begin(), v->dims()->end());
         if (vt.dims.size() > 16)
@@ -350,6 +369,16 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
         fref.outputs.push_back(id);
         fref.outputTypes.push_back(fref.values[size_t(id)].str());
       }
+    auto strings = [](const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>> *v,
+                      size_t i) {
+      return v && i < v->size() ? v->Get(flatbuffers::uoffset_t(i))->str() : std::string();
+    };
+    for (size_t i = 0; i < fref.inputs.size(); ++i)
+      fref.inputDims.push_back(strings(f->input_dims(), i));
+    for (size_t i = 0; i < fref.outputs.size(); ++i) {
+      fref.outputNames.push_back(strings(f->output_names(), i));
+      fref.outputDims.push_back(strings(f->output_dims(), i));
+    }
     std::set<int32_t> keep(fref.outputs.begin(), fref.outputs.end());
     loader.computeLiveness(fref.plan, keep, fref.inputs);
   }

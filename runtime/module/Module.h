@@ -62,7 +62,8 @@ struct Function {
   std::string name, loc;
   std::vector<ValueType> values;
   std::vector<int32_t> inputs, outputs;
-  std::vector<std::string> inputNames;
+  std::vector<std::string> inputNames, outputNames; // heed.name ("" when absent)
+  std::vector<std::string> inputDims, outputDims;   // heed.dims joined by "," ("" when absent)
   std::vector<std::string> inputTypes, outputTypes; // printable
   Plan plan;
 };
@@ -76,8 +77,11 @@ struct Module {
 };
 
 /// Parses and checks a module file image. Throws Error(invalidModule) with a
-/// message naming `name` and what is wrong.
-std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name);
+/// message naming `name` and what is wrong. With an `owner` keeping `data`
+/// alive (a read-only file mapping) and 64-byte-aligned data, constants are
+/// views into it; otherwise the image is copied once.
+std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name,
+                                   std::shared_ptr<uint8_t> owner = nullptr);
 
 /// The op kinds the runtime knows (the executor's kernel table order).
 const std::vector<std::string> &knownOpKinds();

@@ -16,6 +16,41 @@
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
 // RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad_7.npy --expected-output=@%t.d/bc_o_7.npy \
 // RUN:   --expected-output=@%t.d/bc_w_7.npy --expected-output=@%t.d/bc_nan_7.npy %}
+// Lengths 1, tile - 1 / tile + 1 and 2 * tile + 1 keys, one module:
+// RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_1.npy --input=@%t.d/k_1.npy \
+// RUN:   --input=@%t.d/v_1.npy --input=@%t.d/pad_1.npy --expected-output=@%t.d/bc_o_1.npy \
+// RUN:   --expected-output=@%t.d/bc_w_1.npy --expected-output=@%t.d/bc_nan_1.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_1.npy --input=@%t.d/k_1.npy \
+// RUN:   --input=@%t.d/v_1.npy --input=@%t.d/pad_1.npy --expected-output=@%t.d/bc_o_1.npy \
+// RUN:   --expected-output=@%t.d/bc_w_1.npy --expected-output=@%t.d/bc_nan_1.npy %}
+// RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/pad_65.npy --expected-output=@%t.d/bc_o_65.npy \
+// RUN:   --expected-output=@%t.d/bc_w_65.npy --expected-output=@%t.d/bc_nan_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/pad_65.npy --expected-output=@%t.d/bc_o_65.npy \
+// RUN:   --expected-output=@%t.d/bc_w_65.npy --expected-output=@%t.d/bc_nan_65.npy %}
+// RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_64.npy --input=@%t.d/k_64.npy \
+// RUN:   --input=@%t.d/v_64.npy --input=@%t.d/pad_64.npy --expected-output=@%t.d/bc_o_64.npy \
+// RUN:   --expected-output=@%t.d/bc_w_64.npy --expected-output=@%t.d/bc_nan_64.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_64.npy --input=@%t.d/k_64.npy \
+// RUN:   --input=@%t.d/v_64.npy --input=@%t.d/pad_64.npy --expected-output=@%t.d/bc_o_64.npy \
+// RUN:   --expected-output=@%t.d/bc_w_64.npy --expected-output=@%t.d/bc_nan_64.npy %}
+// RUN: heed-run %t.heedm --function=lengths --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/len_65.npy --expected-output=@%t.d/len_o_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lengths --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/len_65.npy --expected-output=@%t.d/len_o_65.npy %}
+// RUN: heed-run %t.heedm --function=additive --input=@%t.d/q_64.npy --input=@%t.d/k_64.npy \
+// RUN:   --input=@%t.d/v_64.npy --input=@%t.d/add_64.npy --expected-output=@%t.d/add_o_64.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=additive --input=@%t.d/q_64.npy --input=@%t.d/k_64.npy \
+// RUN:   --input=@%t.d/v_64.npy --input=@%t.d/add_64.npy --expected-output=@%t.d/add_o_64.npy %}
+// RUN: heed-run %t.heedm --function=packed --input=@%t.d/xq_65.npy --input=@%t.d/xkv_65.npy \
+// RUN:   --expected-output=@%t.d/packed_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=packed --input=@%t.d/xq_65.npy --input=@%t.d/xkv_65.npy \
+// RUN:   --expected-output=@%t.d/packed_65.npy %}
+// RUN: heed-run %t.heedm --function=packed --input=@%t.d/xq_1.npy --input=@%t.d/xkv_1.npy \
+// RUN:   --expected-output=@%t.d/packed_1.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=packed --input=@%t.d/xq_1.npy --input=@%t.d/xkv_1.npy \
+// RUN:   --expected-output=@%t.d/packed_1.npy %}
 // RUN: heed-run %t.heedm --function=lengths --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
 // RUN:   --input=@%t.d/v_3.npy --input=@%t.d/len_3.npy --expected-output=@%t.d/len_o_3.npy
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lengths --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \

@@ -29,6 +29,8 @@
 // RUN:   --expected-output=@%t.d/unary_7.npy
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=unary --input=@%t.d/x_7.npy --input=@%t.d/q_7.npy \
 // RUN:   --expected-output=@%t.d/unary_7.npy %}
+// RUN: env HEED_CPU_NO_DNNL=1 heed-run %t.heedm --function=unary --input=@%t.d/x_7.npy \
+// RUN:   --input=@%t.d/q_7.npy --expected-output=@%t.d/unary_7.npy
 // RUN: heed-run %t.heedm --function=logic --input=@%t.d/x_3.npy --input=@%t.d/p_3.npy \
 // RUN:   --input=@%t.d/b_3.npy --expected-output=@%t.d/logic0_3.npy \
 // RUN:   --expected-output=@%t.d/logic1_3.npy --expected-output=@%t.d/logic2_3.npy \

@@ -333,7 +333,8 @@ def attention64(q, k, v, scale, visible=None, additive=None, policy="zero"):
 @case
 def attention():
     scale = np.float32(0.35355339)
-    for Lq, Lk in ((3, 5), (7, 4)):
+    # (1, 1), tile - 1 / tile + 1 (the kernels' blocks are 64) and Lq != Lk both ways.
+    for Lq, Lk in ((3, 5), (7, 4), (1, 1), (65, 63), (64, 129)):
         r = rng(800 + Lq)
         B = 2
         q = f32(r.standard_normal((B, 2, Lq, 8)))

@@ -18,6 +18,12 @@
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.d/model.mlir --input=@%t.d/s_9.npy --input=@%t.d/keys_9.npy \
 // RUN:   --input=@%t.d/h_9.npy --input=@%t.d/len_9.npy --expected-output=@%t.d/ctx_9.npy \
 // RUN:   --expected-output=@%t.d/alpha_9.npy %}
+// A relative heed.weights path resolves beside the model file, from any working directory:
+// RUN: sed 's|WEIGHTS_FILE|weights.npz|' %s > %t.d/relative.mlir
+// RUN: cd %t.d && heed-compile relative.mlir -o %t.rel.heedm
+// RUN: cd / && heed-compile %t.d/relative.mlir -o %t.rel.heedm
+// RUN: heed-run %t.rel.heedm --input=@%t.d/s_4.npy --input=@%t.d/keys_4.npy --input=@%t.d/h_4.npy \
+// RUN:   --input=@%t.d/len_4.npy --expected-output=@%t.d/ctx_4.npy --expected-output=@%t.d/alpha_4.npy
 // A weight the file lacks, or of the wrong shape, is a located compile error:
 // RUN: sed 's|WEIGHTS_FILE|%t.d/weights.npz|; s|"attn.v"|"attn.nope"|' %s > %t.d/missing.mlir
 // RUN: not heed-compile %t.d/missing.mlir -o %t.bad 2>&1 | FileCheck %s --check-prefix=MISSING

@@ -315,6 +315,13 @@ TEST(Attention, SmallBlocksStressTails) {
     }
 }
 
+TEST(Attention, HugeBlockKnobsAreClamped) {
+  Case c;
+  c.H = 2, c.Hkv = 1, c.Lq = 9, c.Lk = 70, c.causal = true, c.weights = true;
+  c.queryBlock = int64_t(1) << 40, c.keyBlock = int64_t(1) << 40; // would be TiBs of scratch
+  check(c);
+}
+
 TEST(Attention, CausalBothAlignmentsWithDifferentLengths) {
   const std::pair<int64_t, int64_t> lengths[] = {{1, 1},   {1, 65},   {65, 1},   {5, 130},
                                                  {130, 5}, {64, 200}, {200, 64}, {63, 129}};
@@ -417,27 +424,29 @@ TEST(Attention, LogitsAround1e4) {
 }
 
 TEST(Attention, PoisonValuesAtHiddenKeysNeverLeak) {
-  for (int64_t lq : {1, 2, 70}) { // direct (decode) and blocked paths
-    Case c;
-    c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = lq, c.Lk = 100, c.D = 16, c.Dv = 16;
-    c.mask = MaskKind::keyLengths, c.lengths = {40, 100}, c.causal = lq > 2;
-    Instance in;
-    build(c, in);
-    // Batch 0 sees keys < 40: poison the rest (and, causally, the future).
-    for (int64_t h = 0; h < 2; ++h)
-      for (int64_t j = 40; j < 100; ++j)
-        for (int64_t x = 0; x < 16; ++x)
-          in.v[((0 * 2 + h) * 100 + j) * 16 + x] = x % 2 ? kInf : std::nanf("");
-    for (int64_t h = 0; h < 2; ++h)
-      for (int64_t x = 0; x < 16; ++x)
-        in.v[((1 * 2 + h) * 100 + 99) * 16 + x] = 1000.0f; // hidden by causality unless lq=100
-    std::vector<double> wantOut, wantW;
-    referenceAttention(in.p, wantOut, wantW);
-    ASSERT_TRUE(attention(in.p));
-    for (int64_t i = 0; i < 2 * lq * 16; ++i)
-      ASSERT_TRUE(std::isfinite(in.o[i])) << "at " << i;
-    EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
-  }
+  // Decode rows, V read in place (Dv % 8 == 0) and V packed (Dv = 5).
+  for (int64_t lq : {1, 2, 70})
+    for (int64_t dv : {16, 5}) {
+      Case c;
+      c.B = 2, c.H = 2, c.Hkv = 2, c.Lq = lq, c.Lk = 100, c.D = 16, c.Dv = dv;
+      c.mask = MaskKind::keyLengths, c.lengths = {40, 100}, c.causal = lq > 2;
+      Instance in;
+      build(c, in);
+      // Batch 0 sees keys < 40: poison the rest (and, causally, the future).
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t j = 40; j < 100; ++j)
+          for (int64_t x = 0; x < dv; ++x)
+            in.v[((0 * 2 + h) * 100 + j) * dv + x] = x % 2 ? kInf : std::nanf("");
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t x = 0; x < dv; ++x)
+          in.v[((1 * 2 + h) * 100 + 99) * dv + x] = 1000.0f; // hidden by causality
+      std::vector<double> wantOut, wantW;
+      referenceAttention(in.p, wantOut, wantW);
+      ASSERT_TRUE(attention(in.p));
+      for (int64_t i = 0; i < 2 * lq * dv; ++i)
+        ASSERT_TRUE(std::isfinite(in.o[i])) << "at " << i << " dv=" << dv << " lq=" << lq;
+      EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
+    }
   // Additive -inf and boolean masks with poison at hidden cells.
   for (MaskKind kind : {MaskKind::additive, MaskKind::boolean}) {
     Case c;
@@ -603,6 +612,13 @@ TEST(Attention, EmptyAndMalformedProblems) {
   EXPECT_FALSE(attention(p));
   p.queryLength = 0;
   EXPECT_TRUE(attention(p)); // nothing to do
+  p.queryLength = 3, p.keyLength = 2, p.headDim = 4, p.valueDim = 4;
+  EXPECT_FALSE(attention(p)); // no tensors
+  AdditiveAttentionProblem a;
+  a.keyLength = 3, a.queryDim = 2, a.attentionDim = 2, a.valueDim = 2;
+  EXPECT_FALSE(additiveAttention(a));
+  a.queryLength = -1;
+  EXPECT_FALSE(additiveAttention(a));
   // Lk = 0: every row masked.
   for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan}) {
     Case c;
@@ -620,9 +636,9 @@ TEST(MicroKernels, ExpAndTanhMatchTheLibrary) {
     SCOPED_TRACE(set->name);
     const auto &mk = *set;
     std::vector<float> xs;
-    for (float x = -100.0f; x <= 90.0f; x += 0.01f)
+    for (float x = -100.0f; x <= 0.0f; x += 0.01f) // softmax exponentiates x - max <= 0
       xs.push_back(x);
-    for (float x : {-kInf, kLowest, -87.5f, -87.0f, -86.9f, 0.0f, -0.0f, 88.0f, 88.5f, kInf})
+    for (float x : {-kInf, kLowest, -87.5f, -87.0f, -86.9f, -1e-30f, 0.0f, -0.0f})
       xs.push_back(x);
     xs.push_back(std::nanf(""));
     while (xs.size() % 8)
@@ -637,20 +653,35 @@ TEST(MicroKernels, ExpAndTanhMatchTheLibrary) {
         EXPECT_EQ(e[i], 0.0f); // hidden keys get exactly 0
       else if (xs[i] < -87.0f)
         EXPECT_LE(e[i], 1.7e-38f) << xs[i]; // 0 or a denormal
-      else if (xs[i] > 88.37f) // softmax only exponentiates x <= 0; inf past 88.37 is fine
-        EXPECT_TRUE(e[i] >= 0.99 * std::min(want, 3.4e38)) << xs[i];
       else
         EXPECT_NEAR(e[i], want, 3e-7 * want + 1e-37) << xs[i];
     }
     for (float x = -10.0f; x <= 10.0f; x += 0.001f) {
       float v = 1.0f, k = 0.0f;
       float got = mk.tanhEnergy(&x, &k, &v, 1);
-      std::vector<float> q8(8, x), k8(8, 0.0f), v8(8, 1.0f);
+      std::vector<float> q8(24, x), k8(24, 0.0f), v8(24, 1.0f);
       float got8 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 8) / 8;
+      float got24 = mk.tanhEnergy(q8.data(), k8.data(), v8.data(), 24) / 24;
+      EXPECT_NEAR(got24, std::tanh(double(x)), 2e-6) << x;
       EXPECT_NEAR(got, std::tanh(double(x)), 1e-6);
       EXPECT_NEAR(got8, std::tanh(double(x)), 2e-6) << x;
     }
   }
+}
+
+TEST(MicroKernels, AllFinite) {
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    for (int64_t n : {0, 1, 7, 8, 9, 16, 21})
+      for (float bad : {kInf, -kInf, std::nanf("")}) {
+        std::vector<float> x(n, 1.0f);
+        x.push_back(bad); // just past the end: never read
+        EXPECT_TRUE(set->allFinite(x.data(), n)) << set->name << " n=" << n;
+        for (int64_t at = 0; at < n; ++at) {
+          x[at] = bad;
+          EXPECT_FALSE(set->allFinite(x.data(), n)) << set->name << " n=" << n << " at=" << at;
+          x[at] = kLowest;
+        }
+      }
 }
 
 TEST(MicroKernels, Transpose) {
@@ -814,20 +845,35 @@ void checkAdditive(const AdditiveCase &c) {
 }
 
 TEST(AdditiveAttention, MatchesReference) {
-  unsigned seed = 1;
-  for (int mask : {0, 1, 2, 3})
-    for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan})
-      for (auto [lq, lk, a] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1},
-                               {3, 10, 16},
-                               {5, 33, 7},
-                               {17, 64, 128}}) {
-        AdditiveCase c;
-        c.Lq = lq, c.Lk = lk, c.A = a, c.maskKind = mask, c.policy = policy, c.seed = seed++;
-        checkAdditive(c);
-      }
-  AdditiveCase zero;
-  zero.B = 3, zero.maskKind = 3, zero.lengths = {0, 1, 10}, zero.policy = MaskedRows::nan;
-  checkAdditive(zero);
+  struct Reset {
+    ~Reset() { detail::overrideMicroKernelsForTesting(nullptr); }
+  } reset;
+  for (const detail::MicroKernels *set : detail::availableMicroKernels()) {
+    SCOPED_TRACE(set->name);
+    detail::overrideMicroKernelsForTesting(set);
+    unsigned seed = 1;
+    for (int mask : {0, 1, 2, 3})
+      for (MaskedRows policy : {MaskedRows::zero, MaskedRows::nan})
+        for (auto [lq, lk, a] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1},
+                                 {3, 10, 16},
+                                 {5, 33, 7},
+                                 {17, 64, 128}}) {
+          AdditiveCase c;
+          c.Lq = lq, c.Lk = lk, c.A = a, c.maskKind = mask, c.policy = policy, c.seed = seed++;
+          checkAdditive(c);
+        }
+    AdditiveCase zero;
+    zero.B = 3, zero.maskKind = 3, zero.lengths = {0, 1, 10}, zero.policy = MaskedRows::nan;
+    checkAdditive(zero);
+    AdditiveCase wide; // projection tiles and tails, 16-lane tanh
+    wide.B = 2, wide.Lq = 3, wide.Lk = 20, wide.Dq = 37, wide.A = 55, wide.Dv = 19;
+    wide.maskKind = 1;
+    checkAdditive(wide);
+    AdditiveCase panels; // more query rows than one projection panel (256)
+    panels.B = 2, panels.Lq = 150, panels.Lk = 7, panels.Dq = 5, panels.A = 9, panels.Dv = 3;
+    panels.maskKind = 3, panels.seed = 77;
+    checkAdditive(panels);
+  }
 }
 
 //===----------------------------------------------------------------------===//

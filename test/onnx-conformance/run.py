@@ -233,6 +233,10 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(lambda c: check(c, args.mode, args.tools, scratch), cases))
+        # Reasons name the model by its path (the data dir's, or a scratch
+        # copy with frozen inputs): keep just model.onnx, so reports are stable.
+        results = [(name, ok, why.replace(os.path.join(scratch, name) + os.sep, "").replace(
+            os.path.join(args.data, name) + os.sep, "")) for name, ok, why in results]
 
     passed = sorted(name for name, ok, _ in results if ok)
     failed = sorted((name, why) for name, ok, why in results if not ok)

@@ -2,7 +2,8 @@
 //
 //   heed-compile MODEL [-o OUT.heedm] [--target=cpu|vulkan|all]
 //                [--emit=mlir|mlir-input|module] [--fusion-report]
-//                [--masked-rows=zero|nan] [MLIR's --mlir-print-ir-* / --mlir-timing]
+//                [--masked-rows=zero|nan] [--no-fusion]
+//                [MLIR's --mlir-print-ir-* / --mlir-timing]
 //
 // Exit status 0 on success, 1 on any user error (reported with its location).
 //
@@ -50,6 +51,9 @@ cl::opt<bool>
 cl::opt<std::string> maskedRows("masked-rows",
                                 cl::desc("Fully masked attention rows give zero (default) or nan"),
                                 cl::init("zero"));
+cl::opt<bool> noFusion("no-fusion",
+                       cl::desc("Keep the decomposed graph: no attention canonicalization or "
+                                "fusion (the pipeline's fuse=false)"));
 
 /// "file:line:col" for a .heed/.mlir position, "file: node 'x' (Op)" for an
 /// ONNX node (a NameLoc around the model file), whatever MLIR prints otherwise.
@@ -134,6 +138,7 @@ int main(int argc, char **argv) {
     return 1;
   applyDefaultTimingPassManagerCLOptions(pm);
   heed::PipelineOptions options;
+  options.fuse = !noFusion;
   options.fusionReport = fusionReport;
   options.maskedRows = maskedRows;
   heed::buildHeedPipeline(pm, options);

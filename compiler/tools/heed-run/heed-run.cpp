@@ -4,12 +4,14 @@
 //            --input=@in.npy | --input=NAME=@in.npy | --input="2x3xf32=[1 2 3][4 5 6]"
 //            [--output=@out.npy ...] [--expected-output=@ref.npy ... --atol=1e-4 --rtol=1e-3]
 //            [--repeat=N] [--print-stats]
+//   heed-run translate|score MODULE_OR_MODEL --src=ids.txt ...   (Decode.cpp)
 //
 // Exit status 0 on success, 1 on any user error (bad file, bad input,
 // mismatch) with a message naming the place.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Decode.h"
 #include "Npy.h"
 
 #include "compiler/driver/Driver.h"
@@ -37,25 +39,36 @@ namespace cl = llvm::cl;
 
 namespace {
 
+cl::OptionCategory category("heed-run options");
+
 cl::opt<std::string> inputPath(cl::Positional,
-                               cl::desc("<module .heedm | model .heed/.onnx/.mlir>"), cl::Required);
-cl::opt<std::string> functionName("function", cl::desc("Function to run (default: the only one, "
-                                                       "or main)"));
-cl::opt<std::string> device("device", cl::desc("cpu, vulkan or vulkan:N"), cl::init("cpu"));
+                               cl::desc("<module .heedm | model .heed/.onnx/.mlir>"), cl::Required,
+                               cl::cat(category));
+cl::opt<std::string> functionName("function",
+                                  cl::desc("Function to run (default: the only one, "
+                                           "or main)"),
+                                  cl::cat(category));
+cl::opt<std::string> device("device", cl::desc("cpu, vulkan or vulkan:N"), cl::init("cpu"),
+                            cl::cat(category));
 cl::list<std::string> inputs("input",
                              cl::desc("@in.npy, NAME=@in.npy or a literal such as "
-                                      "\"2x3xf32=[1 2 3][4 5 6]\" (repeatable, in order)"));
-cl::list<std::string> outputs("output", cl::desc("@out.npy for each output, in order"));
+                                      "\"2x3xf32=[1 2 3][4 5 6]\" (repeatable, in order)"),
+                             cl::cat(category));
+cl::list<std::string> outputs("output", cl::desc("@out.npy for each output, in order"),
+                              cl::cat(category));
 cl::list<std::string> expected("expected-output",
-                               cl::desc("@ref.npy (or a literal) for each output, in order"));
-cl::opt<double> atol("atol", cl::desc("Absolute tolerance"), cl::init(1e-4));
-cl::opt<double> rtol("rtol", cl::desc("Relative tolerance"), cl::init(1e-3));
-cl::opt<unsigned> repeat("repeat", cl::desc("Run N times (timing)"), cl::init(1));
-cl::opt<bool> printStats("print-stats", cl::desc("Print timing and memory statistics"));
+                               cl::desc("@ref.npy (or a literal) for each output, in order"),
+                               cl::cat(category));
+cl::opt<double> atol("atol", cl::desc("Absolute tolerance"), cl::init(1e-4), cl::cat(category));
+cl::opt<double> rtol("rtol", cl::desc("Relative tolerance"), cl::init(1e-3), cl::cat(category));
+cl::opt<unsigned> repeat("repeat", cl::desc("Run N times (timing)"), cl::init(1),
+                         cl::cat(category));
+cl::opt<bool> printStats("print-stats", cl::desc("Print timing and memory statistics"),
+                         cl::cat(category));
 cl::opt<std::string>
     maskedRows("masked-rows",
                cl::desc("When compiling a model: fully masked rows give zero or nan"),
-               cl::init("zero"));
+               cl::init("zero"), cl::cat(category));
 
 int fail(const std::string &message) {
   llvm::outs().flush();
@@ -330,6 +343,10 @@ struct Handles {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // heed-run translate|score ...: the decoding drivers (Decode.cpp, docs/decoding.md).
+  if (argc > 1 && (llvm::StringRef(argv[1]) == "translate" || llvm::StringRef(argv[1]) == "score"))
+    return runDecodeCommand(argc, argv, compileModel);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Heed module runner\n");
   if (maskedRows != "zero" && maskedRows != "nan")
     return fail("unknown --masked-rows '" + maskedRows + "'; expected zero or nan");
@@ -473,8 +490,16 @@ int main(int argc, char **argv) {
     llvm::outs() << "stats: function " << fname << ", " << times.size() << " run(s), median "
                  << llvm::format("%.3f", sorted[sorted.size() / 2]) << " ms, min "
                  << llvm::format("%.3f", sorted.front()) << " ms, ops " << stats.ops_executed
-                 << ", allocated " << stats.bytes_allocated << " B, peak live " << stats.peak_bytes
-                 << " B\n";
+                 << ", allocated " << stats.bytes_allocated << " B (+" << stats.pool_hits
+                 << " recycled buffers), peak live " << stats.peak_bytes << " B\n";
+    for (size_t i = 0, n = heed_function_profile_count(fn); i < n && i < 10; ++i) {
+      const char *kind = nullptr;
+      double ms = 0;
+      uint64_t calls = 0;
+      heed_function_profile_entry(fn, i, &kind, &ms, &calls);
+      llvm::outs() << llvm::format("  %-28s %10.3f ms %8llu calls\n", kind, ms,
+                                   (unsigned long long)calls);
+    }
   }
   return ok ? 0 : 1;
 }

@@ -962,12 +962,14 @@ LogicalResult LstmCellOp::inferReturnTypes(MLIRContext *, std::optional<Location
                    adaptor.getWHh(), adaptor.getBiases(), inferred);
 }
 
-LogicalResult RnnOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-                                      Types &inferred) {
+/// The fields every recurrent sequence op shares, read from its adaptor.
+template <typename Adaptor>
+static SequenceSpec sequenceSpec(Adaptor adaptor, Value initialCell, int64_t gates,
+                                 int64_t numStates) {
   SequenceSpec spec;
   spec.input = adaptor.getInput();
   spec.initialHidden = adaptor.getInitialHidden();
-  spec.initialCell = Value();
+  spec.initialCell = initialCell;
   spec.lengths = adaptor.getLengths();
   spec.weights = adaptor.getWeights();
   spec.hiddenSize = static_cast<int64_t>(adaptor.getHiddenSize());
@@ -975,45 +977,25 @@ LogicalResult RnnOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
   spec.bidirectional = adaptor.getBidirectional();
   spec.batchFirst = adaptor.getBatchFirst();
   spec.hasBiases = adaptor.getHasBiases();
-  spec.gates = 1;
-  spec.numStates = 1;
-  return inferSequence(loc, getOperationName(), spec, inferred);
+  spec.gates = gates;
+  spec.numStates = numStates;
+  return spec;
+}
+
+LogicalResult RnnOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                      Types &inferred) {
+  return inferSequence(loc, getOperationName(), sequenceSpec(adaptor, Value(), 1, 1), inferred);
 }
 
 LogicalResult GruOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
                                       Types &inferred) {
-  SequenceSpec spec;
-  spec.input = adaptor.getInput();
-  spec.initialHidden = adaptor.getInitialHidden();
-  spec.initialCell = Value();
-  spec.lengths = adaptor.getLengths();
-  spec.weights = adaptor.getWeights();
-  spec.hiddenSize = static_cast<int64_t>(adaptor.getHiddenSize());
-  spec.numLayers = static_cast<int64_t>(adaptor.getNumLayers());
-  spec.bidirectional = adaptor.getBidirectional();
-  spec.batchFirst = adaptor.getBatchFirst();
-  spec.hasBiases = adaptor.getHasBiases();
-  spec.gates = 3;
-  spec.numStates = 1;
-  return inferSequence(loc, getOperationName(), spec, inferred);
+  return inferSequence(loc, getOperationName(), sequenceSpec(adaptor, Value(), 3, 1), inferred);
 }
 
 LogicalResult LstmOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
                                        Types &inferred) {
-  SequenceSpec spec;
-  spec.input = adaptor.getInput();
-  spec.initialHidden = adaptor.getInitialHidden();
-  spec.initialCell = adaptor.getInitialCell();
-  spec.lengths = adaptor.getLengths();
-  spec.weights = adaptor.getWeights();
-  spec.hiddenSize = static_cast<int64_t>(adaptor.getHiddenSize());
-  spec.numLayers = static_cast<int64_t>(adaptor.getNumLayers());
-  spec.bidirectional = adaptor.getBidirectional();
-  spec.batchFirst = adaptor.getBatchFirst();
-  spec.hasBiases = adaptor.getHasBiases();
-  spec.gates = 4;
-  spec.numStates = 2;
-  return inferSequence(loc, getOperationName(), spec, inferred);
+  return inferSequence(loc, getOperationName(),
+                       sequenceSpec(adaptor, adaptor.getInitialCell(), 4, 2), inferred);
 }
 
 //===----------------------------------------------------------------------===//

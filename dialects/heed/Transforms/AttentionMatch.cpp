@@ -472,13 +472,38 @@ bool fusion::keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim) {
       in.getDimSize(inDim) == out.getDimSize(outDim))
     return true;
   int64_t s = spec[outDim];
-  return (s == 0 && inDim == outDim) || (!in.isDynamicDim(inDim) && s == in.getDimSize(inDim)) ||
-         (s == -1 && llvm::count(spec, -1) == 1 && llvm::all_of(llvm::enumerate(spec), [&](auto e) {
-            // Every other dim is a unit dim or a copied leading dim, so -1
-            // takes exactly this input dim.
-            return static_cast<int64_t>(e.index()) == outDim || e.value() == 1 ||
-                   (e.value() == 0 && static_cast<int64_t>(e.index()) != inDim);
-          }));
+  if ((s == 0 && inDim == outDim) || (!in.isDynamicDim(inDim) && s == in.getDimSize(inDim)))
+    return true;
+  if (s != -1 || llvm::count(spec, -1) != 1)
+    return false;
+  // Every other dim is a unit dim or a copied leading dim, so -1 takes
+  // exactly this input dim.
+  if (llvm::all_of(llvm::enumerate(spec), [&](auto e) {
+        return static_cast<int64_t>(e.index()) == outDim || e.value() == 1 ||
+               (e.value() == 0 && static_cast<int64_t>(e.index()) != inDim);
+      }))
+    return true;
+  // Or the dims before the -1 hold as many elements as the input dims before
+  // `inDim`, and the dims after it as many as those after (static sizes, as
+  // torch exports `unsqueeze` with a traced batch: [2, ?] -> [2, 1, -1]).
+  // Row-major order then maps index i of input dim `inDim` to index i of
+  // output dim `outDim`, and -1 resolves to that dim's size.
+  auto product = [](auto sizes, int64_t &result) {
+    result = 1;
+    for (int64_t size : sizes) {
+      if (size <= 0)
+        return false;
+      result *= size;
+    }
+    return true;
+  };
+  ArrayRef<int64_t> inShape = in.getShape();
+  int64_t inBefore, inAfter, outBefore, outAfter;
+  return product(inShape.take_front(inDim), inBefore) &&
+         product(inShape.drop_front(inDim + 1), inAfter) &&
+         product(spec.take_front(outDim), outBefore) &&
+         product(spec.drop_front(outDim + 1), outAfter) && inBefore == outBefore &&
+         inAfter == outAfter;
 }
 
 /// [B, X] -> reshape -> [B, 1, X] (a step dim inserted at 1).

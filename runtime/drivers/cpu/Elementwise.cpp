@@ -7,6 +7,8 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 
+#include "runtime/drivers/cpu/Dnnl.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -98,62 +100,71 @@ void forEach(const std::vector<int64_t> &out, const std::vector<const Tensor *> 
 // Unary
 //===----------------------------------------------------------------------===//
 
-template <typename T> T applyUnary(const std::string &k, T x, bool tanhGelu) {
-  if (k == "heed.abs")
-    return std::fabs(x);
-  if (k == "heed.erf")
-    return std::erf(x);
-  if (k == "heed.exp")
-    return std::exp(x);
-  if (k == "heed.log")
-    return std::log(x);
-  if (k == "heed.neg")
-    return -x;
-  if (k == "heed.reciprocal")
-    return T(1) / x;
-  if (k == "heed.relu")
-    return x > T(0) ? x : (std::isnan(x) ? x : T(0));
-  if (k == "heed.rsqrt")
-    return T(1) / std::sqrt(x);
-  if (k == "heed.sigmoid")
-    return T(1) / (T(1) + std::exp(-x));
-  if (k == "heed.sqrt")
-    return std::sqrt(x);
-  if (k == "heed.tanh")
-    return std::tanh(x);
-  // heed.gelu
-  if (tanhGelu)
-    return T(0.5) * x * (T(1) + std::tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)));
-  return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
+template <typename T, typename F> void mapLoop(const T *in, T *out, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = f(in[i]);
 }
 
+/// Heed's own loops (f64, erf, and f32 with HEED_CPU_NO_DNNL=1): the op is
+/// chosen once, outside the loop.
 template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
   const std::string &k = c.op.kind;
-  bool tanhGelu = c.op.getInt("approximate", 0) == 1;
   const T *in = x.as<T>();
   T *out = y.as<T>();
   int64_t n = x.count();
-  // Hoist the dispatch out of the loop for the common ops.
-#define HEED_UNARY(NAME, EXPR)                                                                     \
-  if (k == NAME) {                                                                                 \
-    for (int64_t i = 0; i < n; ++i) {                                                              \
-      T v = in[i];                                                                                 \
-      out[i] = (EXPR);                                                                             \
-    }                                                                                              \
-    return;                                                                                        \
-  }
-  HEED_UNARY("heed.exp", std::exp(v))
-  HEED_UNARY("heed.tanh", std::tanh(v))
-  HEED_UNARY("heed.sigmoid", T(1) / (T(1) + std::exp(-v)))
-  HEED_UNARY("heed.neg", -v)
-#undef HEED_UNARY
-  for (int64_t i = 0; i < n; ++i)
-    out[i] = applyUnary<T>(k, in[i], tanhGelu);
+  if (k == "heed.abs")
+    mapLoop(in, out, n, [](T v) { return std::fabs(v); });
+  else if (k == "heed.erf")
+    mapLoop(in, out, n, [](T v) { return std::erf(v); });
+  else if (k == "heed.exp")
+    mapLoop(in, out, n, [](T v) { return std::exp(v); });
+  else if (k == "heed.log")
+    mapLoop(in, out, n, [](T v) { return std::log(v); });
+  else if (k == "heed.neg")
+    mapLoop(in, out, n, [](T v) { return -v; });
+  else if (k == "heed.reciprocal")
+    mapLoop(in, out, n, [](T v) { return T(1) / v; });
+  else if (k == "heed.relu")
+    mapLoop(in, out, n, [](T v) { return v > T(0) ? v : (std::isnan(v) ? v : T(0)); });
+  else if (k == "heed.rsqrt")
+    mapLoop(in, out, n, [](T v) { return T(1) / std::sqrt(v); });
+  else if (k == "heed.sigmoid")
+    mapLoop(in, out, n, [](T v) { return T(1) / (T(1) + std::exp(-v)); });
+  else if (k == "heed.sqrt")
+    mapLoop(in, out, n, [](T v) { return std::sqrt(v); });
+  else if (k == "heed.tanh")
+    mapLoop(in, out, n, [](T v) { return std::tanh(v); });
+  else if (c.op.getInt("approximate", 0) == 1)
+    mapLoop(in, out, n, [](T v) {
+      return T(0.5) * v * (T(1) + std::tanh(T(0.7978845608028654) * (v + T(0.044715) * v * v * v)));
+    });
+  else
+    mapLoop(in, out, n,
+            [](T v) { return T(0.5) * v * (T(1) + std::erf(v * T(0.7071067811865476))); });
 }
 
 void unary(OpCtx &c) {
   const Tensor &x = c.in(0);
   Tensor y = c.alloc(x.type, x.shape);
+  const std::string &k = c.op.kind;
+  if (x.type == ElemType::f32 && k != "heed.erf" && useDnnlPrimitives()) {
+    using dnnl::Eltwise;
+    Eltwise e = k == "heed.abs"                      ? Eltwise::abs
+                : k == "heed.exp"                    ? Eltwise::exp
+                : k == "heed.log"                    ? Eltwise::log
+                : k == "heed.neg"                    ? Eltwise::neg
+                : k == "heed.reciprocal"             ? Eltwise::reciprocal
+                : k == "heed.relu"                   ? Eltwise::relu
+                : k == "heed.rsqrt"                  ? Eltwise::rsqrt
+                : k == "heed.sigmoid"                ? Eltwise::sigmoid
+                : k == "heed.sqrt"                   ? Eltwise::sqrt
+                : k == "heed.tanh"                   ? Eltwise::tanh
+                : c.op.getInt("approximate", 0) == 1 ? Eltwise::geluTanh
+                                                     : Eltwise::geluErf;
+    dnnl::eltwise(e, x.as<float>(), y.as<float>(), x.count());
+    c.out(0, std::move(y));
+    return;
+  }
   if (x.type == ElemType::f32)
     unaryLoop<float>(c, x, y);
   else if (x.type == ElemType::f64)
@@ -250,47 +261,82 @@ void cast(OpCtx &c) {
 
 enum class Bin { add, sub, mul, div, max, min, pow };
 
-template <typename T>
-void binaryLoop(OpCtx &c, Bin op, const Tensor &a, const Tensor &b, Tensor &y) {
+/// y = f(a, b) with broadcasting; same shapes and a broadcast scalar or row run as tight loops.
+template <typename T, typename F>
+void binaryApply(const Tensor &a, const Tensor &b, Tensor &y, F f) {
   const T *pa = a.as<T>(), *pb = b.as<T>();
   T *py = y.as<T>();
-  bool isInt = !std::is_floating_point<T>::value;
-  forEach<2>(y.shape, {&a, &b}, [&](int64_t i, const int64_t *o) {
-    T x = pa[o[0]], z = pb[o[1]];
-    switch (op) {
-    case Bin::add:
-      py[i] = x + z;
-      break;
-    case Bin::sub:
-      py[i] = x - z;
-      break;
-    case Bin::mul:
-      py[i] = x * z;
-      break;
-    case Bin::div:
-      if (isInt) {
-        if (z == T(0))
-          c.fail("divides by zero");
-        if constexpr (std::is_integral<T>::value) {
-          if (x == std::numeric_limits<T>::min() && z == T(-1)) {
-            py[i] = x;
-            break;
-          }
+  int64_t n = y.count();
+  if (a.shape == y.shape && b.shape == y.shape) {
+    for (int64_t i = 0; i < n; ++i)
+      py[i] = f(pa[i], pb[i]);
+    return;
+  }
+  if (a.shape == y.shape && b.count() == 1) {
+    T z = pb[0];
+    for (int64_t i = 0; i < n; ++i)
+      py[i] = f(pa[i], z);
+    return;
+  }
+  if (b.shape == y.shape && a.count() == 1) {
+    T x = pa[0];
+    for (int64_t i = 0; i < n; ++i)
+      py[i] = f(x, pb[i]);
+    return;
+  }
+  forEach<2>(y.shape, {&a, &b},
+             [&](int64_t i, const int64_t *o) { py[i] = f(pa[o[0]], pb[o[1]]); });
+}
+
+template <typename T>
+void binaryLoop(OpCtx &c, Bin op, const Tensor &a, const Tensor &b, Tensor &y) {
+  constexpr bool isFloat = std::is_floating_point<T>::value;
+  switch (op) {
+  case Bin::add:
+    binaryApply<T>(a, b, y, [](T x, T z) { return T(x + z); });
+    return;
+  case Bin::sub:
+    binaryApply<T>(a, b, y, [](T x, T z) { return T(x - z); });
+    return;
+  case Bin::mul:
+    binaryApply<T>(a, b, y, [](T x, T z) { return T(x * z); });
+    return;
+  case Bin::div:
+    if constexpr (!isFloat) {
+      bool zero = false;
+      binaryApply<T>(a, b, y, [&](T x, T z) {
+        if (z == T(0)) {
+          zero = true;
+          return T(0);
         }
-      }
-      py[i] = x / z;
-      break;
-    case Bin::max:
-      py[i] = (std::is_floating_point<T>::value && (x != x || z != z)) ? T(NAN) : std::max(x, z);
-      break;
-    case Bin::min:
-      py[i] = (std::is_floating_point<T>::value && (x != x || z != z)) ? T(NAN) : std::min(x, z);
-      break;
-    case Bin::pow:
-      py[i] = T(std::pow(x, z));
-      break;
+        return (x == std::numeric_limits<T>::min() && z == T(-1)) ? x : T(x / z);
+      });
+      if (zero)
+        c.fail("divides by zero");
+    } else {
+      binaryApply<T>(a, b, y, [](T x, T z) { return x / z; });
     }
-  });
+    return;
+  case Bin::max:
+    binaryApply<T>(a, b, y, [](T x, T z) {
+      if constexpr (isFloat)
+        if (x != x || z != z)
+          return T(NAN);
+      return std::max(x, z);
+    });
+    return;
+  case Bin::min:
+    binaryApply<T>(a, b, y, [](T x, T z) {
+      if constexpr (isFloat)
+        if (x != x || z != z)
+          return T(NAN);
+      return std::min(x, z);
+    });
+    return;
+  case Bin::pow:
+    binaryApply<T>(a, b, y, [](T x, T z) { return T(std::pow(x, z)); });
+    return;
+  }
 }
 
 void binary(OpCtx &c) {

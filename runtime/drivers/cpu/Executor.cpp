@@ -4,8 +4,12 @@
 
 #include <dnnl.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <mutex>
 
 namespace heed::rt::cpu {
 
@@ -37,6 +41,8 @@ int64_t OpCtx::scalar(size_t i) const {
 }
 
 const ValueType &OpCtx::resultType(size_t i) const {
+  if (i >= op.results.size())
+    fail("is missing result " + std::to_string(i));
   return function.values[size_t(op.results[i])];
 }
 
@@ -58,6 +64,8 @@ void OpCtx::out(size_t i, Tensor t) {
 }
 
 void OpCtx::outScalar(size_t i, int64_t v) {
+  if (i >= op.results.size() || !resultType(i).scalar)
+    fail("produced a scalar for result " + std::to_string(i) + ", which is not declared one");
   Slot &s = slots[size_t(op.results[i])];
   s.t = Tensor();
   s.s = v;
@@ -70,13 +78,21 @@ Tensor OpCtx::alloc(ElemType type, std::vector<int64_t> shape) {
     if (d < 0)
       fail("would create a tensor with negative dimension " + std::to_string(d));
   Tensor t;
+  t.type = type;
+  t.shape = std::move(shape);
+  size_t bytes = 0;
   try {
-    t = makeTensor(type, std::move(shape));
+    bytes = size_t(checkedMul(t.count(), int64_t(elemTypeSize(type)), "tensor"));
   } catch (const Error &e) {
     fail(std::string("would create a tensor that is too large: ") + e.what());
   }
+  bool hit = false;
+  t.storage = ex.pool->get(bytes, hit);
+  t.data = t.storage.get();
   if (ex.stats) {
-    ex.stats->bytesAllocated += t.bytes();
+    ex.stats->poolHits += hit;
+    if (!hit)
+      ex.stats->bytesAllocated += t.bytes();
     ex.liveBytes += t.bytes();
     ex.stats->peakBytes = std::max(ex.stats->peakBytes, ex.liveBytes);
   }
@@ -88,6 +104,63 @@ int64_t OpCtx::axis(int64_t a, int64_t rank) const {
   if (r < 0 || r >= rank)
     fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
   return r;
+}
+
+bool useDnnlPrimitives() {
+  static const bool use = [] {
+    const char *v = std::getenv("HEED_CPU_NO_DNNL");
+    return !(v && *v && std::string(v) != "0");
+  }();
+  return use;
+}
+
+//===----------------------------------------------------------------------===//
+// BufferPool
+//===----------------------------------------------------------------------===//
+
+BufferPool::~BufferPool() {
+  for (auto &[bytes, p] : free)
+    std::free(p);
+}
+
+std::shared_ptr<uint8_t> BufferPool::get(size_t bytes, bool &hit) {
+  size_t rounded = (bytes + 63) / 64 * 64;
+  if (rounded == 0)
+    rounded = 64;
+  uint8_t *p = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = free.find(rounded);
+    if (it != free.end()) {
+      p = it->second;
+      free.erase(it);
+      idle -= rounded;
+    }
+  }
+  hit = p != nullptr;
+  if (!p) {
+    p = static_cast<uint8_t *>(std::aligned_alloc(64, rounded));
+    if (!p)
+      throw std::bad_alloc();
+  }
+  std::memset(p, 0, rounded);
+  std::weak_ptr<BufferPool> self = weak_from_this();
+  return std::shared_ptr<uint8_t>(p, [self, rounded](uint8_t *q) {
+    if (auto pool = self.lock())
+      pool->put(q, rounded);
+    else
+      std::free(q);
+  });
+}
+
+void BufferPool::put(uint8_t *p, size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (idle + bytes > capacity) {
+    std::free(p);
+    return;
+  }
+  free.emplace(bytes, p);
+  idle += bytes;
 }
 
 //===----------------------------------------------------------------------===//
@@ -424,9 +497,16 @@ void Executor::runPlan(const Module &module, const Function &function, const Pla
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     const PlanOp &op = plan.ops[i];
     OpCtx ctx{*this, module, function, op, slots};
+    auto start = std::chrono::steady_clock::now();
     kernels[size_t(op.kindId)](ctx);
-    if (stats)
+    if (stats) {
       ++stats->opsExecuted;
+      OpProfile &p = profile[size_t(op.kindId)];
+      p.milliseconds +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+      ++p.calls;
+    }
     for (int32_t id : plan.releaseAfter[i]) {
       Slot &s = slots[size_t(id)];
       if (s.t.storage && s.t.storage.use_count() == 1 && liveBytes >= s.t.bytes())
@@ -452,11 +532,22 @@ std::vector<Tensor> Executor::invoke(const Module &module, const Function &funct
   runStats = RunStats();
   stats = &runStats;
   liveBytes = 0;
+  profile.assign(kernels.size(), OpProfile());
   runPlan(module, function, function.plan, slots);
   stats = nullptr;
+  for (size_t k = 0; k < profile.size(); ++k)
+    if (profile[k].calls) {
+      profile[k].kind = knownOpKinds()[k];
+      runStats.profile.push_back(profile[k]);
+    }
+  std::sort(runStats.profile.begin(), runStats.profile.end(),
+            [](const OpProfile &a, const OpProfile &b) { return a.milliseconds > b.milliseconds; });
   std::vector<Tensor> outputs;
   for (int32_t id : function.outputs) {
     Slot &s = slots[size_t(id)];
+    if (!s.set)
+      rt::fail(ErrorKind::invalidModule, "function '" + function.name + "' returns value " +
+                                             std::to_string(id) + ", which no step computed");
     if (s.scalar) {
       Tensor t = makeTensor(ElemType::i64, {});
       *t.as<int64_t>() = s.s;
@@ -475,10 +566,14 @@ public:
   void prepare(const Module &module) override { executor.prepare(module); }
   std::vector<Tensor> invoke(const Module &module, const Function &function,
                              const std::vector<Tensor> &inputs, RunStats &stats) override {
+    // One invocation at a time per runtime (the executor keeps per-run statistics); kernels
+    // parallelise inside. Use one heed_runtime per thread for concurrent requests.
+    std::lock_guard<std::mutex> lock(mutex);
     return executor.invoke(module, function, inputs, stats);
   }
 
 private:
+  std::mutex mutex;
   Executor executor;
 };
 } // namespace

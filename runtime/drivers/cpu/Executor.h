@@ -11,6 +11,8 @@
 #include "runtime/drivers/Driver.h"
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,23 @@ void registerDataKernels(KernelMap &map);
 void registerRecurrentKernels(KernelMap &map);
 void registerAttentionKernels(KernelMap &map);
 
+/// Recycles intermediate buffers across ops and invocations: a released buffer goes back to a
+/// free list keyed by its size (a decode loop then stops paying for fresh pages). Buffers stay
+/// valid for as long as any tensor holds them; the pool keeps at most `capacity` bytes idle.
+class BufferPool : public std::enable_shared_from_this<BufferPool> {
+public:
+  explicit BufferPool(size_t capacity) : capacity(capacity) {}
+  ~BufferPool();
+  /// A zeroed, 64-byte-aligned buffer of `bytes`; `hit` says whether it was recycled.
+  std::shared_ptr<uint8_t> get(size_t bytes, bool &hit);
+
+private:
+  void put(uint8_t *p, size_t bytes);
+  std::mutex mutex;
+  std::multimap<size_t, uint8_t *> free;
+  size_t idle = 0, capacity;
+};
+
 class Executor {
 public:
   Executor();
@@ -65,10 +84,16 @@ public:
                std::vector<Slot> &slots);
   RunStats *stats = nullptr;
   uint64_t liveBytes = 0;
+  std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>(size_t(256) << 20);
+  std::vector<OpProfile> profile; // indexed by kind id during a run
 
 private:
   std::vector<Kernel> kernels;
 };
+
+/// Whether f32 softmax / layer norm / eltwise go to oneDNN primitives (default) or Heed's own
+/// loops (HEED_CPU_NO_DNNL=1, for comparisons).
+bool useDnnlPrimitives();
 
 /// y[M,N] = op(A)[M,K] * op(B)[K,N] (+ beta*y), row-major, via oneDNN's sgemm.
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,

@@ -7,6 +7,8 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 
+#include "runtime/drivers/cpu/Dnnl.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -44,6 +46,13 @@ void softmax(OpCtx &c) {
   int64_t axis = c.axis(c.op.getInt("axis", -1), x.rank());
   bool log = c.op.kind == "heed.log_softmax";
   Tensor y = c.alloc(ElemType::f32, x.shape);
+  // oneDNN 2.6 is fast only along the innermost axis; on any other axis it falls back to its
+  // reference kernel (measured 8.5x slower than the loop below on [8, 512, 512], axis 1).
+  if (useDnnlPrimitives() && axis == x.rank() - 1) {
+    dnnl::softmax(x.as<float>(), y.as<float>(), x.shape, axis, log);
+    c.out(0, std::move(y));
+    return;
+  }
   int64_t outer, n, inner;
   split(x, axis, outer, n, inner);
   const float *in = x.as<float>();
@@ -103,6 +112,7 @@ void layerNorm(OpCtx &c) {
   const float *g = nullptr, *b = nullptr;
   if (hasScale) {
     const Tensor &s = c.in(scaleAt);
+    requireF32(c, s, "scale");
     if (s.shape != trailing)
       c.fail("scale has shape " + shapeString(s.shape, s.type) + ", expected " +
              shapeString(trailing, x.type));
@@ -110,12 +120,18 @@ void layerNorm(OpCtx &c) {
   }
   if (hasBias) {
     const Tensor &s = c.in(biasAt);
+    requireF32(c, s, "bias");
     if (s.shape != trailing)
       c.fail("bias has shape " + shapeString(s.shape, s.type) + ", expected " +
              shapeString(trailing, x.type));
     b = s.as<float>();
   }
   Tensor y = c.alloc(ElemType::f32, x.shape);
+  if (useDnnlPrimitives()) {
+    dnnl::layerNorm(x.as<float>(), y.as<float>(), outer, n, eps, g, b);
+    c.out(0, std::move(y));
+    return;
+  }
   for (int64_t o = 0; o < outer; ++o) {
     const float *row = x.as<float>() + o * n;
     float *dst = y.as<float>() + o * n;
@@ -236,6 +252,7 @@ void linear(OpCtx &c) {
   gemm(false, tw, M, N, K, 1.0f, x.as<float>(), K, w.as<float>(), w.dim(1), 0.0f, y.as<float>(), N);
   if (c.numOperands() > 2) {
     const Tensor &b = c.in(2);
+    requireF32(c, b, "bias");
     if (b.rank() != 1 || b.dim(0) != N)
       c.fail("bias has shape " + shapeString(b.shape, b.type) + ", expected [" + std::to_string(N) +
              "]");

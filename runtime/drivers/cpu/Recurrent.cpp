@@ -191,9 +191,18 @@ void sequence(OpCtx &c) {
   int64_t L = c.op.getInt("num_layers", 1), D = c.op.getBool("bidirectional", false) ? 2 : 1;
   bool bias = c.op.getBool("has_biases", true);
   size_t perDir = bias ? 4 : 2;
-  if (nw != size_t(L * D) * perDir)
-    c.fail("expects " + std::to_string(size_t(L * D) * perDir) + " weights, got " +
-           std::to_string(nw));
+  if (L < 1 || L > 1024 || H < 1 || nw != size_t(L * D) * perDir)
+    c.fail("expects " + std::to_string(L) + " layers x " + std::to_string(D) + " directions x " +
+           std::to_string(perDir) + " weights with hidden_size >= 1, got " + std::to_string(nw) +
+           " weights and hidden_size " + std::to_string(H));
+  // Every weight's shape is checked before anything is sized by hidden_size.
+  for (int64_t l = 0; l < L; ++l)
+    for (int64_t d = 0; d < D; ++d) {
+      size_t w = wAt + size_t(l * D + d) * perDir;
+      std::string which = "layer " + std::to_string(l) + (d ? " reverse " : " ");
+      expectShape(c, c.in(w), {G * H, l == 0 ? I : D * H}, which + "w_ih");
+      expectShape(c, c.in(w + 1), {G * H, H}, which + "w_hh");
+    }
   std::vector<int64_t> stateShape{L * D, B, H};
   if (nh0)
     expectShape(c, c.in(h0At), stateShape, "initial hidden state");
@@ -202,6 +211,8 @@ void sequence(OpCtx &c) {
   std::vector<int64_t> lengths;
   if (nlen) {
     const Tensor &lt = c.in(lenAt);
+    if (lt.type != ElemType::i32 && lt.type != ElemType::i64)
+      c.fail("expects integer lengths, got " + shapeString(lt.shape, lt.type));
     if (lt.rank() != 1 || lt.dim(0) != B)
       c.fail("expects lengths [" + std::to_string(B) + "], got " + shapeString(lt.shape, lt.type));
     for (int64_t b = 0; b < B; ++b) {

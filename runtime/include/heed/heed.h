@@ -17,6 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#if defined(_WIN32)
+#define HEED_API
+#else
+#define HEED_API __attribute__((visibility("default")))
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -46,50 +52,62 @@ typedef struct heed_function heed_function;
 typedef struct heed_tensor heed_tensor;
 
 /* The message of the last failed call on this thread ("" if none). */
-const char *heed_last_error(void);
-const char *heed_status_name(heed_status status);
-const char *heed_dtype_name(heed_dtype dtype);
-size_t heed_dtype_size(heed_dtype dtype);
+HEED_API const char *heed_last_error(void);
+HEED_API const char *heed_status_name(heed_status status);
+HEED_API const char *heed_dtype_name(heed_dtype dtype);
+HEED_API size_t heed_dtype_size(heed_dtype dtype);
 
 /* device: "cpu" or "vulkan". */
-heed_status heed_runtime_create(const char *device, heed_runtime **out);
-void heed_runtime_destroy(heed_runtime *runtime);
+HEED_API heed_status heed_runtime_create(const char *device, heed_runtime **out);
+HEED_API void heed_runtime_destroy(heed_runtime *runtime);
 
-heed_status heed_module_load_file(heed_runtime *runtime, const char *path, heed_module **out);
+HEED_API heed_status heed_module_load_file(heed_runtime *runtime, const char *path,
+                                           heed_module **out);
 /* Copies `size` bytes; `name` appears in messages. */
-heed_status heed_module_load_memory(heed_runtime *runtime, const void *data, size_t size,
-                                    const char *name, heed_module **out);
-void heed_module_destroy(heed_module *module);
+HEED_API heed_status heed_module_load_memory(heed_runtime *runtime, const void *data, size_t size,
+                                             const char *name, heed_module **out);
+HEED_API void heed_module_destroy(heed_module *module);
 
-size_t heed_module_function_count(const heed_module *module);
-heed_function *heed_module_function_at(heed_module *module, size_t index);
+HEED_API size_t heed_module_function_count(const heed_module *module);
+HEED_API heed_function *heed_module_function_at(heed_module *module, size_t index);
 /* NULL name: the only function, or `main`. */
-heed_status heed_module_find_function(heed_module *module, const char *name, heed_function **out);
+HEED_API heed_status heed_module_find_function(heed_module *module, const char *name,
+                                               heed_function **out);
 
-const char *heed_function_name(const heed_function *function);
-size_t heed_function_input_count(const heed_function *function);
-size_t heed_function_output_count(const heed_function *function);
-const char *heed_function_input_name(const heed_function *function, size_t index);
+HEED_API const char *heed_function_name(const heed_function *function);
+HEED_API size_t heed_function_input_count(const heed_function *function);
+HEED_API size_t heed_function_output_count(const heed_function *function);
+HEED_API const char *heed_function_input_name(const heed_function *function, size_t index);
+/* The result's heed.name ("" when the module has none). */
+HEED_API const char *heed_function_output_name(const heed_function *function, size_t index);
+/* The dims as the model wrote them (heed.dims), joined by ",": "B,S,64"; "" when not recorded.
+ * The decoding drivers find the batch dim of each state by its name. */
+HEED_API const char *heed_function_input_dims(const heed_function *function, size_t index);
+HEED_API const char *heed_function_output_dims(const heed_function *function, size_t index);
 /* The declared type, e.g. "tensor<?x4xf32>" or "index". */
-const char *heed_function_input_type(const heed_function *function, size_t index);
-const char *heed_function_output_type(const heed_function *function, size_t index);
+HEED_API const char *heed_function_input_type(const heed_function *function, size_t index);
+HEED_API const char *heed_function_output_type(const heed_function *function, size_t index);
 
 /* Creates a tensor; `data` (may be NULL: zeros) is copied. */
-heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
-                               const void *data, heed_tensor **out);
-void heed_tensor_destroy(heed_tensor *tensor);
-heed_dtype heed_tensor_dtype(const heed_tensor *tensor);
-size_t heed_tensor_rank(const heed_tensor *tensor);
-const int64_t *heed_tensor_shape(const heed_tensor *tensor);
-size_t heed_tensor_element_count(const heed_tensor *tensor);
-size_t heed_tensor_byte_size(const heed_tensor *tensor);
-const void *heed_tensor_data(const heed_tensor *tensor);
+HEED_API heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
+                                        const void *data, heed_tensor **out);
+HEED_API void heed_tensor_destroy(heed_tensor *tensor);
+HEED_API heed_dtype heed_tensor_dtype(const heed_tensor *tensor);
+HEED_API size_t heed_tensor_rank(const heed_tensor *tensor);
+HEED_API const int64_t *heed_tensor_shape(const heed_tensor *tensor);
+HEED_API size_t heed_tensor_element_count(const heed_tensor *tensor);
+HEED_API size_t heed_tensor_byte_size(const heed_tensor *tensor);
+HEED_API const void *heed_tensor_data(const heed_tensor *tensor);
 
 /* Runs `function`. Index (scalar) inputs are passed as rank-0 i64 tensors.
  * `outputs` receives heed_function_output_count new tensors, each to be
- * destroyed by the caller. */
-heed_status heed_function_invoke(heed_function *function, heed_tensor *const *inputs,
-                                 size_t input_count, heed_tensor **outputs, size_t output_count);
+ * destroyed by the caller (an output may share memory with the module's
+ * constants; it stays valid after the module is destroyed). Calls on one
+ * heed_runtime are serialised; use one runtime per thread to run requests
+ * concurrently. Statistics of the last call: heed_function_stats. */
+HEED_API heed_status heed_function_invoke(heed_function *function, heed_tensor *const *inputs,
+                                          size_t input_count, heed_tensor **outputs,
+                                          size_t output_count);
 
 typedef struct heed_stats {
   uint64_t ops_executed;
@@ -97,7 +115,14 @@ typedef struct heed_stats {
   uint64_t peak_bytes;      /* peak of live intermediate bytes during the last invoke */
   uint64_t pool_hits;
 } heed_stats;
-heed_status heed_function_stats(const heed_function *function, heed_stats *out);
+HEED_API heed_status heed_function_stats(const heed_function *function, heed_stats *out);
+
+/* Time per op kind in the last call, slowest first (index < count). `kind` stays valid until the
+ * next call of the function. Times are inclusive: a heed.scan includes its body. */
+HEED_API size_t heed_function_profile_count(const heed_function *function);
+HEED_API heed_status heed_function_profile_entry(const heed_function *function, size_t index,
+                                                 const char **kind, double *milliseconds,
+                                                 uint64_t *calls);
 
 #ifdef __cplusplus
 }

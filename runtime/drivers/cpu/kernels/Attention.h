@@ -3,7 +3,8 @@
 // Bounded-memory attention: online softmax over key blocks (FlashAttention's
 // algorithm), never an Lq x Lk buffer unless the caller asks for the weights.
 // Fully masked key blocks of causal masks are skipped; key-length masks need
-// no mask tensor. Threads split batch x heads x query blocks (OpenMP).
+// no mask tensor. Threads split batch x heads x query blocks (libgomp, the
+// OpenMP runtime oneDNN uses; OMP_NUM_THREADS applies). Link HeedCpuKernels.
 //
 // All tensors are f32 and addressed through element strides, so any layout the
 // compiler picks (packed heads [B, L, H*D] or split [B, H, L, D]) needs no copy.
@@ -51,13 +52,15 @@ struct AttentionProblem {
   Strides4 weightsStrides;
 
   // Tuning: rows of Q and keys per block (0 = the kernel's defaults, 64 and 128).
-  // Scratch memory is O(threads x block x (block + D + Dv)) floats.
+  // Scratch memory is O(threads x block x (block + D + Dv)) floats, plus per
+  // thread the packed K^T of one (batch, kv head) when it fits in 8 MiB.
   int64_t queryBlock = 0, keyBlock = 0;
 };
 
 /// Computes softmax(scale * Q K^T + mask) V. The caller has checked shapes.
 /// Returns false (and sets nothing) only if the problem is malformed
-/// (negative sizes, kvHeads not dividing heads), which callers must prevent.
+/// (negative sizes, kvHeads not dividing heads, a missing tensor), which
+/// callers must prevent. Thread-safe: concurrent calls share nothing.
 bool attention(const AttentionProblem &problem);
 
 struct AdditiveAttentionProblem {

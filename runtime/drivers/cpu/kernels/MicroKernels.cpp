@@ -73,6 +73,18 @@ void axpyScalar(int64_t n, float alpha, const float *x, float *y) {
     y[j] += alpha * x[j];
 }
 
+bool allFiniteScalar(const float *x, int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    if (!std::isfinite(x[j]))
+      return false;
+  return true;
+}
+
+void scaleScalar(int64_t n, float alpha, const float *x, float *y) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = alpha * x[j];
+}
+
 float tanhEnergyScalar(const float *q, const float *k, const float *v, int64_t n) {
   float s = 0.0f;
   for (int64_t j = 0; j < n; ++j)
@@ -102,18 +114,16 @@ HEED_AVX2_INLINE float hmax(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-/// exp(x) (Cephes' polynomial, ~2 ulp): exactly 0 below -87 (so exp(-inf) = 0),
-/// +inf above 88.37, NaN stays NaN (MINPS/MAXPS return their second operand
-/// on NaN, so x goes second).
-HEED_AVX2_INLINE __m256 exp256(__m256 x) {
-  const __m256 hi = _mm256_set1_ps(88.3762626647949f);
+/// exp(x) for x <= 0 (softmax exponentiates logits minus their maximum):
+/// Cephes' polynomial (~2 ulp), exactly 0 below -87 (so exp(-inf) = 0), NaN
+/// stays NaN (MINPS/MAXPS return their second operand on NaN, so x goes
+/// second); x > 0 is clamped to 0. 2^n goes straight into y's exponent bits.
+HEED_AVX2_INLINE __m256 expNonPositive256(__m256 x) {
   const __m256 lo = _mm256_set1_ps(-87.0f);
   __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
-  __m256 over = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
-  x = _mm256_min_ps(hi, x);
-  x = _mm256_max_ps(lo, x);
-  __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
-  fx = _mm256_floor_ps(fx);
+  x = _mm256_max_ps(lo, _mm256_min_ps(_mm256_setzero_ps(), x));
+  __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
   __m256 y = _mm256_set1_ps(1.9875691500E-4f);
@@ -123,10 +133,9 @@ HEED_AVX2_INLINE __m256 exp256(__m256 x) {
   y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
   y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
   y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-  __m256i e = _mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127));
-  y = _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(e, 23)));
-  y = _mm256_andnot_ps(under, y);
-  return _mm256_blendv_ps(y, _mm256_set1_ps(std::numeric_limits<float>::infinity()), over);
+  __m256i n = _mm256_slli_epi32(_mm256_cvtps_epi32(fx), 23);
+  y = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(y), n));
+  return _mm256_andnot_ps(under, y);
 }
 
 /// tanh(x) as Eigen's rational approximation (odd 13/6), exact sign, +-1 beyond
@@ -261,7 +270,7 @@ HEED_AVX2 float expSumAvx2(float *x, int64_t n, float shift) {
   __m256 s = _mm256_set1_ps(shift), sum = _mm256_setzero_ps();
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
-    __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), s));
+    __m256 e = expNonPositive256(_mm256_sub_ps(_mm256_loadu_ps(x + j), s));
     _mm256_storeu_ps(x + j, e);
     sum = _mm256_add_ps(sum, e);
   }
@@ -297,6 +306,28 @@ HEED_AVX2 void axpyAvx2(int64_t n, float alpha, const float *x, float *y) {
     y[j] += alpha * x[j];
 }
 
+/// x - x is 0 for finite x and NaN for inf and NaN.
+HEED_AVX2 bool allFiniteAvx2(const float *x, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256 v = _mm256_loadu_ps(x + j);
+    acc = _mm256_or_ps(acc, _mm256_sub_ps(v, v));
+  }
+  if (_mm256_movemask_ps(_mm256_cmp_ps(acc, acc, _CMP_UNORD_Q)))
+    return false;
+  return allFiniteScalar(x + j, n - j);
+}
+
+HEED_AVX2 void scaleAvx2(int64_t n, float alpha, const float *x, float *y) {
+  __m256 av = _mm256_set1_ps(alpha);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    _mm256_storeu_ps(y + j, _mm256_mul_ps(av, _mm256_loadu_ps(x + j)));
+  for (; j < n; ++j)
+    y[j] = alpha * x[j];
+}
+
 HEED_AVX2 float tanhEnergyAvx2(const float *q, const float *k, const float *v, int64_t n) {
   __m256 s = _mm256_setzero_ps();
   int64_t j = 0;
@@ -317,30 +348,25 @@ HEED_AVX2 float tanhEnergyAvx2(const float *q, const float *k, const float *v, i
 #define HEED_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define HEED_AVX512_INLINE __attribute__((target("avx512f,avx2,fma"), always_inline)) inline
 
-/// exp256's algorithm on 16 lanes.
-HEED_AVX512_INLINE __m512 exp512(__m512 x) {
-  const __m512 hi = _mm512_set1_ps(88.3762626647949f);
+/// expNonPositive256 on 16 lanes.
+HEED_AVX512_INLINE __m512 expNonPositive512(__m512 x) {
   const __m512 lo = _mm512_set1_ps(-87.0f);
   __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
-  __mmask16 over = _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ);
-  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-  __m512 xc = _mm512_max_ps(lo, _mm512_min_ps(hi, x));
-  __m512 fx = _mm512_fmadd_ps(xc, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f));
-  fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  xc = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), xc);
-  xc = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), xc);
+  x = _mm512_max_ps(lo, _mm512_min_ps(_mm512_setzero_ps(), x));
+  __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
   __m512 y = _mm512_set1_ps(1.9875691500E-4f);
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(1.3981999507E-3f));
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(8.3334519073E-3f));
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(4.1665795894E-2f));
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(1.6666665459E-1f));
-  y = _mm512_fmadd_ps(y, xc, _mm512_set1_ps(5.0000001201E-1f));
-  y = _mm512_fmadd_ps(y, _mm512_mul_ps(xc, xc), _mm512_add_ps(xc, _mm512_set1_ps(1.0f)));
-  __m512i e = _mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127));
-  y = _mm512_mul_ps(y, _mm512_castsi512_ps(_mm512_slli_epi32(e, 23)));
-  y = _mm512_mask_mov_ps(y, under, _mm512_setzero_ps());
-  y = _mm512_mask_mov_ps(y, over, _mm512_set1_ps(std::numeric_limits<float>::infinity()));
-  return _mm512_mask_mov_ps(y, nan, x);
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.3981999507E-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073E-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894E-2f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459E-1f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201E-1f));
+  y = _mm512_fmadd_ps(y, _mm512_mul_ps(x, x), _mm512_add_ps(x, _mm512_set1_ps(1.0f)));
+  __m512i n = _mm512_slli_epi32(_mm512_cvtps_epi32(fx), 23);
+  y = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(y), n));
+  return _mm512_mask_mov_ps(y, under, _mm512_setzero_ps());
 }
 
 /// C[R x 16W] (+)= A[R x k] B[k x 16W].
@@ -413,11 +439,58 @@ HEED_AVX512 void gemmAvx512(int64_t m, int64_t n, int64_t k, const float *a, int
     gemmRows<1>(m, k, a, lda, b + j, ldb, c + j, ldc, accumulate);
 }
 
+/// tanh256's approximation on 16 lanes.
+HEED_AVX512_INLINE __m512 tanh512(__m512 x) {
+  const __m512 clamp = _mm512_set1_ps(7.90531110763549805f);
+  __mmask16 small = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(0.0004f), _CMP_LT_OQ);
+  __m512 xc = _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), clamp), _mm512_min_ps(clamp, x));
+  __m512 x2 = _mm512_mul_ps(xc, xc);
+  __m512 p = _mm512_set1_ps(-2.76076847742355e-16f);
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.00018790482477e-13f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-8.60467152213735e-11f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(5.12229709037114e-08f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.48572235717979e-05f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(6.37261928875436e-04f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(4.89352455891786e-03f));
+  p = _mm512_mul_ps(p, xc);
+  __m512 q = _mm512_set1_ps(1.19825839466702e-06f);
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(1.18534705686654e-04f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(2.26843463243900e-03f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(4.89352518554385e-03f));
+  return _mm512_mask_mov_ps(_mm512_div_ps(p, q), small, x);
+}
+
+HEED_AVX512 float tanhEnergyAvx512(const float *q, const float *k, const float *v, int64_t n) {
+  __m512 s = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 t = tanh512(_mm512_add_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(k + j)));
+    s = _mm512_fmadd_ps(_mm512_loadu_ps(v + j), t, s);
+  }
+  float r = _mm512_reduce_add_ps(s);
+  if (j < n)
+    r += tanhEnergyAvx2(q + j, k + j, v + j, n - j);
+  return r;
+}
+
+HEED_AVX512 float rowMaxAvx512(const float *x, int64_t n) {
+  __m512 m = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    m = _mm512_max_ps(m, _mm512_loadu_ps(x + j));
+  float r = _mm512_reduce_max_ps(m);
+  if (j < n) {
+    float t = rowMaxAvx2(x + j, n - j);
+    r = t > r ? t : r;
+  }
+  return r;
+}
+
 HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
   __m512 s = _mm512_set1_ps(shift), sum = _mm512_setzero_ps();
   int64_t j = 0;
   for (; j + 16 <= n; j += 16) {
-    __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(x + j), s));
+    __m512 e = expNonPositive512(_mm512_sub_ps(_mm512_loadu_ps(x + j), s));
     _mm512_storeu_ps(x + j, e);
     sum = _mm512_add_ps(sum, e);
   }
@@ -428,13 +501,15 @@ HEED_AVX512 float expSumAvx512(float *x, int64_t n, float shift) {
 }
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {gemmScalar, transposeScalar, rowMaxScalar,     expSumScalar,
-                              dotScalar,  axpyScalar,      tanhEnergyScalar, "scalar"};
+const MicroKernels kScalar = {gemmScalar,       transposeScalar, rowMaxScalar, expSumScalar,
+                              dotScalar,        allFiniteScalar, axpyScalar,   scaleScalar,
+                              tanhEnergyScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx512 = {gemmAvx512, transposeAvx2, rowMaxAvx2,     expSumAvx512,
-                              dotAvx2,    axpyAvx2,      tanhEnergyAvx2, "avx512"};
-const MicroKernels kAvx2 = {gemmAvx2, transposeAvx2, rowMaxAvx2,     expSumAvx2,
-                            dotAvx2,  axpyAvx2,      tanhEnergyAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512,       transposeAvx2, rowMaxAvx512, expSumAvx512,
+                              dotAvx2,          allFiniteAvx2, axpyAvx2,     scaleAvx2,
+                              tanhEnergyAvx512, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2,      transposeAvx2, rowMaxAvx2, expSumAvx2,     dotAvx2,
+                            allFiniteAvx2, axpyAvx2,      scaleAvx2,  tanhEnergyAvx2, "avx2"};
 #endif
 
 const MicroKernels *testOverride = nullptr;

@@ -24,12 +24,18 @@ struct MicroKernels {
                     int64_t ldd);
   /// Largest element of x[0..n) (NaNs may or may not be seen; callers do not rely on it).
   float (*rowMax)(const float *x, int64_t n);
-  /// x[j] = exp(x[j] - shift) with exp(-inf) = 0 exactly and NaN kept; returns the sum.
+  /// x[j] = exp(x[j] - shift) for x[j] <= shift (softmax: shift is the
+  /// maximum), exp(-inf) = 0 exactly, NaN kept; returns the sum. Vector
+  /// versions clamp x[j] - shift > 0 to 0.
   float (*expSum)(float *x, int64_t n, float shift);
   /// sum_j a[j] * b[j].
   float (*dot)(const float *a, const float *b, int64_t n);
+  /// True iff no x[j] is inf or NaN.
+  bool (*allFinite)(const float *x, int64_t n);
   /// y[j] += alpha * x[j].
   void (*axpy)(int64_t n, float alpha, const float *x, float *y);
+  /// y[j] = alpha * x[j] (x may be y).
+  void (*scale)(int64_t n, float alpha, const float *x, float *y);
   /// sum_j v[j] * tanh(q[j] + k[j]) (additive attention's energy).
   float (*tanhEnergy)(const float *q, const float *k, const float *v, int64_t n);
   const char *name;

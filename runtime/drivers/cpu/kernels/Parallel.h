@@ -17,9 +17,13 @@
 
 extern "C" {
 void GOMP_parallel(void (*fn)(void *), void *data, unsigned numThreads, unsigned flags);
+int omp_get_max_threads();
 }
 
 namespace heed::cpu::detail {
+
+/// Threads a parallel region gets (OMP_NUM_THREADS, else the cores).
+inline int64_t threadCount() { return omp_get_max_threads(); }
 
 /// Calls worker(next) on every thread of the pool (inline when tasks <= 1);
 /// next() returns the next unclaimed task in [0, tasks), or -1 when none is left.

@@ -4,13 +4,17 @@
 //   --mask=none|causal|causal-br|keylen   (keylen: every batch sees 3/4 of the keys)
 //   --repeat=N (default 20)   --warmup=N (default 3)   --dry-run (allocate, skip the kernel)
 //   --packed (Q/K/V/O as [B, L, H*D])   --weights   --qblock=N --kblock=N
+//   --kernels=scalar|avx2|avx512 (default: the best this CPU runs)
 //   --onednn (instead: oneDNN unfused matmul(scale) -> softmax -> matmul, no mask; for comparison)
+//   --additive=A (instead: additive attention, Dq = Dv = D, attention dim A, H ignored;
+//                 GFLOP/s then count 2 A Dq + Lk (2 A + 2 Dv) per query row, tanh as 1 flop)
 // Prints the median, min and max time per call and GFLOP/s counting the
 // visible (query, key) pairs only: 4 * D * pairs. Not a test: bench/attention_memory.sh runs it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/cpu/kernels/Attention.h"
+#include "runtime/drivers/cpu/kernels/MicroKernels.h"
 
 #include <dnnl.hpp>
 
@@ -91,7 +95,7 @@ int main(int argc, char **argv) {
   std::string mask = "none";
   int repeat = 20, warmup = 3;
   bool dryRun = false, packed = false, weights = false, onednn = false;
-  int64_t qblock = 0, kblock = 0;
+  int64_t qblock = 0, kblock = 0, additive = 0;
   for (int i = 6; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--mask=", 0) == 0)
@@ -112,7 +116,19 @@ int main(int argc, char **argv) {
       weights = true;
     else if (a == "--onednn")
       onednn = true;
-    else {
+    else if (a.rfind("--additive=", 0) == 0)
+      additive = std::atoll(a.c_str() + 11);
+    else if (a.rfind("--kernels=", 0) == 0) {
+      const heed::cpu::detail::MicroKernels *chosen = nullptr;
+      for (const auto *set : heed::cpu::detail::availableMicroKernels())
+        if (a.substr(10) == set->name)
+          chosen = set;
+      if (!chosen) {
+        std::fprintf(stderr, "kernels '%s' not available on this CPU\n", a.c_str() + 10);
+        return 2;
+      }
+      heed::cpu::detail::overrideMicroKernelsForTesting(chosen);
+    } else {
       std::fprintf(stderr, "unknown option '%s'\n", a.c_str());
       return 2;
     }
@@ -155,6 +171,22 @@ int main(int argc, char **argv) {
                 double((q.size() + k.size() + v.size() + o.size() + w.size()) * 4) / 1e6);
     return 0;
   }
+  // Additive attention: queries [B, Lq, D], keys projected [B, Lk, A], values [B, Lk, D].
+  std::vector<float> kp(additive > 0 ? b * lk * additive : 0), wq(additive * d), av(additive);
+  fill(kp, 6), fill(wq, 7), fill(av, 8);
+  heed::cpu::AdditiveAttentionProblem ap;
+  ap.batch = b, ap.queryLength = lq, ap.keyLength = lk, ap.queryDim = d;
+  ap.attentionDim = additive, ap.valueDim = d;
+  ap.query = q.data(), ap.keysProj = kp.data(), ap.values = v.data(), ap.wQuery = wq.data();
+  ap.v = av.data(), ap.output = o.data();
+  if (additive > 0) {
+    if (p.causal || p.keyLengths || packed || weights || onednn || h != 1) {
+      std::fprintf(stderr, "--additive times an unmasked problem with H = 1 only\n");
+      return 2;
+    }
+    flops = double(b * lq) * (2.0 * additive * d + double(lk) * (2.0 * additive + 2.0 * d));
+    mask = "none (additive A=" + std::to_string(additive) + ")";
+  }
   std::unique_ptr<Unfused> unfused;
   if (onednn) {
     if (p.causal || p.keyLengths || packed || weights) {
@@ -170,6 +202,8 @@ int main(int argc, char **argv) {
       unfused->run();
       return true;
     }
+    if (additive > 0)
+      return heed::cpu::additiveAttention(ap);
     return heed::cpu::attention(p);
   };
   for (int i = 0; i < warmup; ++i)
@@ -186,9 +220,10 @@ int main(int argc, char **argv) {
   }
   std::sort(ms.begin(), ms.end());
   double median = ms[ms.size() / 2];
-  std::printf("B=%lld H=%lld Lq=%lld Lk=%lld D=%lld mask=%s%s: median %.3f ms (min %.3f, max "
+  std::printf("[%s] B=%lld H=%lld Lq=%lld Lk=%lld D=%lld mask=%s%s: median %.3f ms (min %.3f, max "
               "%.3f, n=%d), %.1f GFLOP/s\n",
-              (long long)b, (long long)h, (long long)lq, (long long)lk, (long long)d, mask.c_str(),
+              unfused ? "oneDNN" : heed::cpu::detail::microKernels().name, (long long)b,
+              (long long)h, (long long)lq, (long long)lk, (long long)d, mask.c_str(),
               packed ? " packed" : "", median, ms.front(), ms.back(), repeat,
               flops / (median * 1e6));
   return 0;

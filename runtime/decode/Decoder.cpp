@@ -1,0 +1,492 @@
+//===- Decoder.cpp - Greedy, beam search and scoring over any module ------===//
+
+#include "runtime/decode/Decoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <sstream>
+
+namespace heed::decode {
+namespace {
+
+Status invalid(const std::string &message) { return Status{HEED_INVALID_ARGUMENT, message}; }
+
+std::vector<std::string> split(const std::string &s, char sep) {
+  std::vector<std::string> parts;
+  if (s.empty())
+    return parts;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, sep))
+    parts.push_back(part);
+  return parts;
+}
+
+/// "tensor<?x?x32xf32>" -> dims (-1 dynamic) and the element type.
+bool parseType(const std::string &type, std::vector<int64_t> &dims, heed_dtype &dtype) {
+  const std::string prefix = "tensor<";
+  if (type.compare(0, prefix.size(), prefix) != 0 || type.back() != '>')
+    return false;
+  std::vector<std::string> parts = split(type.substr(prefix.size(), type.size() - 8), 'x');
+  if (parts.empty())
+    return false;
+  std::string elem = parts.back();
+  parts.pop_back();
+  dims.clear();
+  for (const std::string &p : parts)
+    dims.push_back(p == "?" ? -1 : std::stoll(p));
+  if (elem == "f32")
+    dtype = HEED_F32;
+  else if (elem == "f64")
+    dtype = HEED_F64;
+  else if (elem == "i64")
+    dtype = HEED_I64;
+  else if (elem == "i32")
+    dtype = HEED_I32;
+  else if (elem == "i1")
+    dtype = HEED_BOOL;
+  else
+    return false;
+  return true;
+}
+
+/// The batch dim of a value: where its heed.dims names `batchName`; else its first dynamic dim.
+int batchDimOf(const std::string &dims, const std::string &type, const std::string &batchName) {
+  std::vector<std::string> names = split(dims, ',');
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == batchName)
+      return int(i);
+  std::vector<int64_t> shape;
+  heed_dtype dtype;
+  if (parseType(type, shape, dtype))
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (shape[i] < 0)
+        return int(i);
+  return 0;
+}
+
+Tensor ids(heed_dtype dtype, const std::vector<int64_t> &shape, const std::vector<int64_t> &v) {
+  if (dtype == HEED_I32) {
+    std::vector<int32_t> narrow(v.begin(), v.end());
+    return Tensor::make(dtype, shape, narrow.data());
+  }
+  return Tensor::make(HEED_I64, shape, v.data());
+}
+
+double lengthNorm(double logProb, size_t length, double alpha) {
+  if (alpha == 0)
+    return logProb;
+  return logProb / std::pow((5.0 + double(length)) / 6.0, alpha);
+}
+
+} // namespace
+
+Tensor gatherRows(const Tensor &t, int dim, const std::vector<int64_t> &index) {
+  std::vector<int64_t> shape = t.shape();
+  if (shape.empty())
+    return Tensor::make(t.dtype(), shape, t.data<char>());
+  size_t elem = heed_dtype_size(t.dtype());
+  size_t outer = 1, inner = elem;
+  for (int i = 0; i < dim; ++i)
+    outer *= size_t(shape[i]);
+  for (size_t i = size_t(dim) + 1; i < shape.size(); ++i)
+    inner *= size_t(shape[i]);
+  size_t rows = size_t(shape[dim]);
+  std::vector<char> out(outer * index.size() * inner);
+  const char *src = t.data<char>();
+  for (size_t o = 0; o < outer; ++o)
+    for (size_t r = 0; r < index.size(); ++r)
+      std::memcpy(out.data() + (o * index.size() + r) * inner,
+                  src + (o * rows + size_t(index[r])) * inner, inner);
+  shape[dim] = int64_t(index.size());
+  return Tensor::make(t.dtype(), shape, out.data());
+}
+
+struct Decoder::Batch {
+  std::vector<int64_t> lengths; // per source
+  std::vector<Tensor> encodeInputs, encodeOutputs;
+  std::vector<Tensor> states;    // per decode_step input (state bindings only)
+  std::vector<Tensor> constants; // per decode_step input, gathered for `constantRows`
+  std::vector<int64_t> constantRows;
+  bool haveConstants = false;
+};
+
+Status Decoder::create(const Module &module, Decoder &out) {
+  Decoder d;
+  if (Status st = module.function("encode", d.encode); !st)
+    return invalid("a decoding module needs an 'encode' function: " + st.message);
+  if (Status st = module.function("decode_step", d.decodeStep); !st)
+    return invalid("a decoding module needs a 'decode_step' function: " + st.message);
+  const Function &enc = d.encode, &dec = d.decodeStep;
+  if (enc.inputCount() < 1 || enc.inputCount() > 2)
+    return invalid("encode must take (src) or (src, src_len); it takes " +
+                   std::to_string(enc.inputCount()) + " inputs");
+  if (dec.inputCount() < 1 || dec.outputCount() < 1)
+    return invalid("decode_step must take the previous token and return log-probs first");
+  std::vector<int64_t> shape;
+  if (!parseType(enc.inputType(0), shape, d.srcType) || shape.size() != 2)
+    return invalid("encode's first input must be token ids [B, S]; it is " + enc.inputType(0));
+  d.encodeHasLengths = enc.inputCount() == 2;
+  if (d.encodeHasLengths && (!parseType(enc.inputType(1), shape, d.lenType) || shape.size() != 1))
+    return invalid("encode's second input must be lengths [B]; it is " + enc.inputType(1));
+  if (!parseType(dec.inputType(0), shape, d.tokenType) || shape.size() != 1)
+    return invalid("decode_step's first input must be the previous token [B]; it is " +
+                   dec.inputType(0));
+  std::vector<std::string> prevDims = split(dec.inputDims(0), ',');
+  std::string batchName = prevDims.empty() ? "B" : prevDims[0];
+
+  bool named = false;
+  for (size_t o = 0; o < dec.outputCount(); ++o)
+    named |= !dec.outputName(o).empty();
+  for (size_t o = 0; o < enc.outputCount(); ++o)
+    named |= !enc.outputName(o).empty();
+  if (!named)
+    return invalid("the module records no output names; recompile it with this heed-compile "
+                   "(decoding binds decode_step inputs by name)");
+
+  for (size_t o = 0; o < enc.outputCount(); ++o)
+    d.encodeOutputBatchDim.push_back(batchDimOf(enc.outputDims(o), enc.outputType(o), batchName));
+  d.stateOutput.assign(dec.outputCount(), -1);
+  d.inputs.push_back({Binding::token, dec.inputName(0), 0, 0});
+  for (size_t i = 1; i < dec.inputCount(); ++i) {
+    Binding b{Binding::state, dec.inputName(i), 0,
+              batchDimOf(dec.inputDims(i), dec.inputType(i), batchName)};
+    bool found = false;
+    for (size_t o = 1; o < dec.outputCount() && !found; ++o)
+      if (dec.outputName(o) == b.name) {
+        b.index = o;
+        d.stateOutput[o] = int(i);
+        found = true;
+      }
+    for (size_t o = 0; o < enc.outputCount() && !found; ++o)
+      if (enc.outputName(o) == b.name) {
+        b.kind = Binding::encodeOutput;
+        b.index = o;
+        found = true;
+      }
+    for (size_t o = 0; o < enc.inputCount() && !found; ++o)
+      if (enc.inputName(o) == b.name) {
+        b.kind = Binding::encodeInput;
+        b.index = o;
+        found = true;
+      }
+    if (!found)
+      return invalid("decode_step input '" + b.name +
+                     "' is not a decode_step output, an encode output or an encode input of "
+                     "that name");
+    d.inputs.push_back(b);
+  }
+  for (size_t o = 0; o < dec.outputCount(); ++o)
+    if (dec.outputName(o) == "log_probs")
+      d.logProbsOutput = int(o);
+  for (size_t o = 0; o < dec.outputCount(); ++o)
+    if (int(o) != d.logProbsOutput && d.stateOutput[o] < 0 &&
+        (d.attentionOutput < 0 || dec.outputName(o) == "attention"))
+      d.attentionOutput = int(o);
+  out = std::move(d);
+  return Status();
+}
+
+std::string Decoder::describe() const {
+  static const char *kinds[] = {"previous token", "state <- decode_step output",
+                                "per-source constant <- encode output",
+                                "per-source constant <- encode input"};
+  std::string s;
+  for (const Binding &b : inputs) {
+    s += b.name + ": " + kinds[b.kind];
+    if (b.kind != Binding::token)
+      s += " " + std::to_string(b.index) + " (batch dim " + std::to_string(b.batchDim) + ")";
+    s += "\n";
+  }
+  if (attentionOutput >= 0)
+    s += "attention: decode_step output " + std::to_string(attentionOutput) + "\n";
+  return s;
+}
+
+Status Decoder::encodeBatch(const std::vector<std::vector<int64_t>> &sources, Batch &b) const {
+  int64_t n = int64_t(sources.size()), width = 1;
+  for (const auto &s : sources)
+    width = std::max<int64_t>(width, int64_t(s.size()));
+  std::vector<int64_t> src(size_t(n * width), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    std::copy(sources[i].begin(), sources[i].end(), src.begin() + i * width);
+    b.lengths.push_back(int64_t(sources[i].size()));
+  }
+  b.encodeInputs.push_back(ids(srcType, {n, width}, src));
+  if (encodeHasLengths)
+    b.encodeInputs.push_back(ids(lenType, {n}, b.lengths));
+  std::vector<const Tensor *> in;
+  for (const Tensor &t : b.encodeInputs)
+    in.push_back(&t);
+  if (Status st = encode.invoke(in, b.encodeOutputs); !st)
+    return Status{st.code, "encode: " + st.message};
+  // Initial states: encode's output of the same name, else empty along the non-batch
+  // dynamic dims (a KV cache with no positions yet).
+  std::vector<int64_t> identity(static_cast<size_t>(n));
+  std::iota(identity.begin(), identity.end(), 0);
+  b.states.clear();
+  b.states.resize(inputs.size());
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    if (inputs[i].kind != Binding::state)
+      continue;
+    bool fromEncode = false;
+    for (size_t o = 0; o < encode.outputCount(); ++o)
+      if (encode.outputName(o) == inputs[i].name) {
+        b.states[i] = gatherRows(b.encodeOutputs[o], encodeOutputBatchDim[o], identity);
+        fromEncode = true;
+      }
+    if (fromEncode)
+      continue;
+    std::vector<int64_t> shape;
+    heed_dtype dtype;
+    if (!parseType(decodeStep.inputType(i), shape, dtype))
+      return invalid("state '" + inputs[i].name + "' has no initial value in encode and type " +
+                     decodeStep.inputType(i));
+    for (size_t k = 0; k < shape.size(); ++k)
+      shape[k] = int(k) == inputs[i].batchDim ? n : std::max<int64_t>(shape[k], 0);
+    b.states[i] = Tensor::make(dtype, shape);
+  }
+  return Status();
+}
+
+Status Decoder::step(Batch &b, const std::vector<int64_t> &rowSource,
+                     const std::vector<int64_t> &prev, std::vector<Tensor> &outputs) const {
+  if (!b.haveConstants || b.constantRows != rowSource) {
+    b.constants.clear();
+    b.constants.resize(inputs.size());
+    for (size_t i = 1; i < inputs.size(); ++i) {
+      const Binding &bd = inputs[i];
+      if (bd.kind == Binding::encodeOutput)
+        b.constants[i] = gatherRows(b.encodeOutputs[bd.index], bd.batchDim, rowSource);
+      else if (bd.kind == Binding::encodeInput)
+        b.constants[i] = gatherRows(b.encodeInputs[bd.index], bd.batchDim, rowSource);
+    }
+    b.constantRows = rowSource;
+    b.haveConstants = true;
+  }
+  Tensor token = ids(tokenType, {int64_t(prev.size())}, prev);
+  std::vector<const Tensor *> in{&token};
+  for (size_t i = 1; i < inputs.size(); ++i)
+    in.push_back(inputs[i].kind == Binding::state ? &b.states[i] : &b.constants[i]);
+  if (Status st = decodeStep.invoke(in, outputs); !st)
+    return Status{st.code, "decode_step: " + st.message};
+  const Tensor &lp = outputs[size_t(logProbsOutput)];
+  if (lp.dtype() != HEED_F32 || lp.shape().size() != 2 || lp.shape()[0] != int64_t(prev.size()))
+    return invalid("decode_step's log-probs must be f32 [batch, vocab]");
+  return Status();
+}
+
+Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, const Options &options,
+                          std::vector<std::vector<Hypothesis>> &out) const {
+  if (options.beam < 1 || options.nBest < 1 || options.nBest > options.beam)
+    return invalid("beam must be >= 1 and n-best between 1 and the beam size");
+  if (options.attention && attentionOutput < 0)
+    return invalid("attention requested but decode_step returns no attention output");
+  out.assign(sources.size(), {});
+  size_t chunk = size_t(std::max(1, options.batchSize));
+  for (size_t first = 0; first < sources.size(); first += chunk) {
+    std::vector<std::vector<int64_t>> part(sources.begin() + long(first),
+                                           sources.begin() +
+                                               long(std::min(sources.size(), first + chunk)));
+    for (const auto &s : part)
+      if (s.empty())
+        return invalid("source " + std::to_string(first + size_t(&s - part.data()) + 1) +
+                       " is empty");
+    Batch b;
+    if (Status st = encodeBatch(part, b); !st)
+      return st;
+    struct Live {
+      int64_t source;
+      std::vector<int64_t> tokens;
+      double logProb;
+      std::vector<std::vector<float>> attention;
+    };
+    std::vector<Live> rows;
+    for (size_t i = 0; i < part.size(); ++i)
+      rows.push_back({int64_t(i), {}, 0.0, {}});
+    std::vector<std::vector<Hypothesis>> finished(part.size());
+    const size_t beam = size_t(options.beam);
+    bool early = options.earlyStop || beam == 1;
+    for (size_t t = 0; !rows.empty(); ++t) {
+      std::vector<int64_t> prev, rowSource;
+      for (const Live &r : rows) {
+        prev.push_back(r.tokens.empty() ? options.bos : r.tokens.back());
+        rowSource.push_back(r.source);
+      }
+      std::vector<Tensor> outputs;
+      if (Status st = step(b, rowSource, prev, outputs); !st)
+        return st;
+      const Tensor &lpT = outputs[size_t(logProbsOutput)];
+      const float *lp = lpT.data<float>();
+      size_t vocab = size_t(lpT.shape()[1]);
+      const float *att = nullptr;
+      size_t attWidth = 0;
+      if (options.attention) {
+        const Tensor &a = outputs[size_t(attentionOutput)];
+        att = a.data<float>();
+        attWidth = a.count() / rows.size();
+      }
+      std::vector<Live> next;
+      std::vector<int64_t> parents;
+      for (size_t lo = 0; lo < rows.size();) {
+        size_t hi = lo;
+        int64_t s = rows[lo].source;
+        while (hi < rows.size() && rows[hi].source == s)
+          ++hi;
+        size_t maxLength =
+            options.maxLength > 0 ? size_t(options.maxLength) : 2 * part[size_t(s)].size() + 10;
+        struct Cand {
+          double logProb;
+          size_t row;
+          int64_t token;
+        };
+        std::vector<Cand> cands;
+        for (size_t r = lo; r < hi; ++r)
+          for (size_t v = 0; v < vocab; ++v)
+            cands.push_back({rows[r].logProb + double(lp[r * vocab + v]), r, int64_t(v)});
+        size_t keep = std::min(cands.size(), 2 * beam);
+        std::partial_sort(cands.begin(), cands.begin() + long(keep), cands.end(),
+                          [](const Cand &a, const Cand &b) {
+                            return a.logProb > b.logProb ||
+                                   (a.logProb == b.logProb &&
+                                    (a.row < b.row || (a.row == b.row && a.token < b.token)));
+                          });
+        bool last = t + 1 >= maxLength;
+        size_t live = 0, firstNext = next.size();
+        auto withAttention = [&](size_t r) {
+          std::vector<std::vector<float>> a;
+          if (att) {
+            a = rows[r].attention;
+            const float *row = att + r * attWidth;
+            a.emplace_back(row, row + std::min<size_t>(attWidth, part[size_t(s)].size()));
+          }
+          return a;
+        };
+        for (size_t c = 0; c < keep && live < beam; ++c) {
+          const Cand &cand = cands[c];
+          const Live &parent = rows[cand.row];
+          if (cand.token == options.eos || last) {
+            if (last && cand.token != options.eos && finished[size_t(s)].size() >= beam)
+              continue;
+            Hypothesis h;
+            h.tokens = parent.tokens;
+            h.ended = cand.token == options.eos;
+            if (!h.ended)
+              h.tokens.push_back(cand.token);
+            h.logProb = cand.logProb;
+            h.score =
+                lengthNorm(h.logProb, h.tokens.size() + (h.ended ? 1 : 0), options.lengthPenalty);
+            h.attention = withAttention(cand.row);
+            finished[size_t(s)].push_back(std::move(h));
+            if (last && finished[size_t(s)].size() >= beam)
+              break;
+            continue;
+          }
+          Live l{s, parent.tokens, cand.logProb, withAttention(cand.row)};
+          l.tokens.push_back(cand.token);
+          next.push_back(std::move(l));
+          parents.push_back(int64_t(cand.row));
+          ++live;
+        }
+        auto &done = finished[size_t(s)];
+        bool stop = last || live == 0 || (early && done.size() >= beam);
+        if (!stop && !early && done.size() >= size_t(options.nBest)) {
+          // Stop once no live hypothesis can beat the n-th best ended one (exact without a
+          // length penalty: log-probs only fall).
+          std::vector<double> scores;
+          for (const Hypothesis &h : done)
+            scores.push_back(h.score);
+          std::sort(scores.rbegin(), scores.rend());
+          double nth = scores[size_t(options.nBest) - 1], bestLive = -INFINITY;
+          for (size_t k = firstNext; k < next.size(); ++k)
+            bestLive = std::max(bestLive, lengthNorm(next[k].logProb, next[k].tokens.size(),
+                                                     options.lengthPenalty));
+          stop = bestLive < nth;
+        }
+        if (stop) { // finished sources leave the batch
+          next.resize(firstNext);
+          parents.resize(firstNext);
+        }
+        lo = hi;
+      }
+      for (size_t i = 1; i < inputs.size(); ++i)
+        if (inputs[i].kind == Binding::state)
+          b.states[i] = gatherRows(outputs[inputs[i].index], inputs[i].batchDim, parents);
+      rows = std::move(next);
+    }
+    for (size_t i = 0; i < part.size(); ++i) {
+      auto &done = finished[i];
+      std::sort(done.begin(), done.end(), [](const Hypothesis &a, const Hypothesis &b) {
+        if (a.score != b.score)
+          return a.score > b.score;
+        return a.tokens < b.tokens;
+      });
+      if (done.size() > size_t(options.nBest))
+        done.resize(size_t(options.nBest));
+      out[first + i] = std::move(done);
+    }
+    if (options.progress)
+      options.progress(first + part.size(), sources.size());
+  }
+  return Status();
+}
+
+Status Decoder::score(const std::vector<std::vector<int64_t>> &sources,
+                      const std::vector<std::vector<int64_t>> &targets, const Options &options,
+                      std::vector<Scored> &out) const {
+  if (sources.size() != targets.size())
+    return invalid(std::to_string(sources.size()) + " sources but " +
+                   std::to_string(targets.size()) + " targets");
+  out.assign(sources.size(), {});
+  size_t chunk = size_t(std::max(1, options.batchSize));
+  for (size_t first = 0; first < sources.size(); first += chunk) {
+    size_t end = std::min(sources.size(), first + chunk), n = end - first, steps = 0;
+    std::vector<std::vector<int64_t>> part(sources.begin() + long(first),
+                                           sources.begin() + long(end));
+    for (size_t i = first; i < end; ++i) {
+      if (sources[i].empty())
+        return invalid("source " + std::to_string(i + 1) + " is empty");
+      steps = std::max(steps, targets[i].size() + 1);
+    }
+    Batch b;
+    if (Status st = encodeBatch(part, b); !st)
+      return st;
+    std::vector<int64_t> rowSource(n), identity(n);
+    std::iota(rowSource.begin(), rowSource.end(), 0);
+    identity = rowSource;
+    for (size_t t = 0; t < steps; ++t) {
+      std::vector<int64_t> prev(n);
+      for (size_t r = 0; r < n; ++r) {
+        const auto &tgt = targets[first + r];
+        prev[r] = t == 0 ? options.bos : t - 1 < tgt.size() ? tgt[t - 1] : options.pad;
+      }
+      std::vector<Tensor> outputs;
+      if (Status st = step(b, rowSource, prev, outputs); !st)
+        return st;
+      const Tensor &lpT = outputs[size_t(logProbsOutput)];
+      size_t vocab = size_t(lpT.shape()[1]);
+      for (size_t r = 0; r < n; ++r) {
+        const auto &tgt = targets[first + r];
+        if (t > tgt.size())
+          continue;
+        int64_t y = t < tgt.size() ? tgt[t] : options.eos;
+        if (y < 0 || size_t(y) >= vocab)
+          return invalid("target " + std::to_string(first + r + 1) + " has token " +
+                         std::to_string(y) + " outside the vocabulary of " + std::to_string(vocab));
+        float v = lpT.data<float>()[r * vocab + size_t(y)];
+        out[first + r].tokenLogProbs.push_back(v);
+        out[first + r].logLikelihood += double(v);
+      }
+      for (size_t i = 1; i < inputs.size(); ++i)
+        if (inputs[i].kind == Binding::state)
+          b.states[i] = std::move(outputs[inputs[i].index]);
+    }
+    if (options.progress)
+      options.progress(end, sources.size());
+  }
+  return Status();
+}
+
+} // namespace heed::decode

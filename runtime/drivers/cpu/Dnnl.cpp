@@ -1,0 +1,193 @@
+//===- Dnnl.cpp - oneDNN primitives for the CPU driver --------------------===//
+
+#include "runtime/drivers/cpu/Dnnl.h"
+
+#include "runtime/core/Tensor.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace heed::rt::cpu::dnnl {
+namespace {
+
+using ::dnnl::algorithm;
+using ::dnnl::engine;
+using ::dnnl::memory;
+using ::dnnl::primitive;
+using ::dnnl::prop_kind;
+using ::dnnl::stream;
+
+struct Cache {
+  engine eng{engine::kind::cpu, 0};
+  stream strm{eng};
+  std::mutex mutex;
+  std::unordered_map<std::string, primitive> primitives;
+
+  template <typename Make> primitive get(const std::string &key, Make make) {
+    auto it = primitives.find(key);
+    if (it != primitives.end())
+      return it->second;
+    if (primitives.size() > 4096)
+      primitives.clear(); // many distinct shapes: start over rather than grow without bound
+    primitive p = make();
+    primitives.emplace(key, p);
+    return p;
+  }
+};
+
+Cache &cache() {
+  static Cache *c = new Cache; // never destroyed: oneDNN may outlive static destructors
+  return *c;
+}
+
+std::string key(const char *kind, const std::vector<int64_t> &dims, const std::string &extra) {
+  std::string k = kind;
+  for (int64_t d : dims)
+    k += ":" + std::to_string(d);
+  return k + "|" + extra;
+}
+
+memory::desc plain(const std::vector<int64_t> &dims) {
+  memory::dims d(dims.begin(), dims.end());
+  memory::dims strides(d.size(), 1);
+  for (size_t i = d.size(); i-- > 1;)
+    strides[i - 1] = strides[i] * d[i];
+  return memory::desc(d, memory::data_type::f32, strides);
+}
+
+/// Runs `body` and turns oneDNN's exceptions into runtime errors.
+template <typename F> void guarded(const char *what, F body) {
+  try {
+    body();
+  } catch (const ::dnnl::error &e) {
+    fail(ErrorKind::runtime, std::string("oneDNN ") + what + " failed: " + e.what());
+  }
+}
+
+} // namespace
+
+void softmax(const float *src, float *dst, const std::vector<int64_t> &dims, int64_t axis,
+             bool log) {
+  if (elementCount(dims) == 0)
+    return;
+  guarded(log ? "logsoftmax" : "softmax", [&] {
+    Cache &c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    memory::desc md = plain(dims);
+    primitive p = c.get(key(log ? "logsoftmax" : "softmax", dims, std::to_string(axis)), [&] {
+      if (log)
+        return primitive(::dnnl::logsoftmax_forward(::dnnl::logsoftmax_forward::primitive_desc(
+            {prop_kind::forward_inference, md, int(axis)}, c.eng)));
+      return primitive(::dnnl::softmax_forward(::dnnl::softmax_forward::primitive_desc(
+          {prop_kind::forward_inference, md, int(axis)}, c.eng)));
+    });
+    memory s(md, c.eng, const_cast<float *>(src)), d(md, c.eng, dst);
+    p.execute(c.strm, {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, d}});
+    c.strm.wait();
+  });
+}
+
+void layerNorm(const float *src, float *dst, int64_t rows, int64_t n, float epsilon,
+               const float *scale, const float *shift) {
+  if (rows == 0 || n == 0)
+    return;
+  guarded("layer_normalization", [&] {
+    Cache &c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    std::vector<int64_t> dims{rows, n};
+    memory::desc md = plain(dims), wd = plain({n});
+    auto flags = ::dnnl::normalization_flags::none;
+    if (scale)
+      flags |= ::dnnl::normalization_flags::use_scale;
+    if (shift)
+      flags |= ::dnnl::normalization_flags::use_shift;
+    std::string extra = std::to_string(epsilon) + (scale ? "s" : "") + (shift ? "b" : "");
+    primitive p = c.get(key("layer_norm", dims, extra), [&] {
+      return primitive(
+          ::dnnl::layer_normalization_forward(::dnnl::layer_normalization_forward::primitive_desc(
+              {prop_kind::forward_inference, md, epsilon, flags}, c.eng)));
+    });
+    memory s(md, c.eng, const_cast<float *>(src)), d(md, c.eng, dst);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, d}};
+    if (scale)
+      args.emplace(DNNL_ARG_SCALE, memory(wd, c.eng, const_cast<float *>(scale)));
+    if (shift)
+      args.emplace(DNNL_ARG_SHIFT, memory(wd, c.eng, const_cast<float *>(shift)));
+    p.execute(c.strm, args);
+    c.strm.wait();
+  });
+}
+
+void eltwise(Eltwise kind, const float *src, float *dst, int64_t count) {
+  if (count == 0)
+    return;
+  algorithm alg = algorithm::eltwise_abs;
+  float alpha = 0, beta = 0;
+  switch (kind) {
+  case Eltwise::abs:
+    alg = algorithm::eltwise_abs;
+    break;
+  case Eltwise::exp:
+    alg = algorithm::eltwise_exp;
+    break;
+  case Eltwise::log:
+    alg = algorithm::eltwise_log;
+    break;
+  case Eltwise::neg:
+    alg = algorithm::eltwise_linear;
+    alpha = -1;
+    break;
+  case Eltwise::reciprocal:
+    alg = algorithm::eltwise_pow;
+    alpha = 1;
+    beta = -1;
+    break;
+  case Eltwise::relu:
+    alg = algorithm::eltwise_relu;
+    break;
+  case Eltwise::rsqrt:
+    alg = algorithm::eltwise_pow;
+    alpha = 1;
+    beta = -0.5f;
+    break;
+  case Eltwise::sigmoid:
+    alg = algorithm::eltwise_logistic;
+    break;
+  case Eltwise::sqrt:
+    alg = algorithm::eltwise_sqrt;
+    break;
+  case Eltwise::tanh:
+    alg = algorithm::eltwise_tanh;
+    break;
+  case Eltwise::geluErf:
+    alg = algorithm::eltwise_gelu_erf;
+    break;
+  case Eltwise::geluTanh:
+    alg = algorithm::eltwise_gelu_tanh;
+    break;
+  }
+  guarded("eltwise", [&] {
+    Cache &c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    std::vector<int64_t> dims{count};
+    memory::desc md = plain(dims);
+    primitive p = c.get(key("eltwise", dims, std::to_string(int(kind))), [&] {
+      return primitive(::dnnl::eltwise_forward(::dnnl::eltwise_forward::primitive_desc(
+          {prop_kind::forward_inference, alg, md, alpha, beta}, c.eng)));
+    });
+    memory s(md, c.eng, const_cast<float *>(src)), d(md, c.eng, dst);
+    p.execute(c.strm, {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, d}});
+    c.strm.wait();
+  });
+}
+
+size_t cachedPrimitives() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.primitives.size();
+}
+
+} // namespace heed::rt::cpu::dnnl
