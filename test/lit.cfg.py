@@ -34,3 +34,27 @@ tools = [
     ToolSubst("heed-run", unresolved="ignore"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
+
+# Vulkan: the e2e tests run their models on --device=vulkan too, inside
+# `%if vulkan %{ ... %}`, always with VK_LAYER_KHRONOS_validation (any
+# validation message fails the run). The feature needs a build with
+# HEED_ENABLE_VULKAN, a Vulkan device (lavapipe in CI) and the validation layer;
+# the probe creates the runtime, which fails before the missing file is read.
+# Without a device the vulkan lines are skipped with a note; `lit -Dvulkan=required`
+# makes that an error, `-Dvulkan=0` skips them on purpose.
+import subprocess
+
+config.environment["HEED_VULKAN_VALIDATION"] = "1"
+if getattr(config, "heed_enable_vulkan", False) and lit_config.params.get("vulkan", "1") != "0":
+    probe = subprocess.run(
+        [os.path.join(config.heed_tools_dir, "heed-run"), "/nonexistent.heedm", "--device=vulkan"],
+        env=dict(os.environ, HEED_VULKAN_VALIDATION="1"),
+        capture_output=True,
+        text=True,
+    )
+    if "cannot open module file" in probe.stderr:
+        config.available_features.add("vulkan")
+    elif lit_config.params.get("vulkan") == "required":
+        lit_config.fatal("vulkan tests required but unavailable: " + probe.stderr.strip())
+    else:
+        lit_config.note("vulkan tests disabled: " + probe.stderr.strip())

@@ -16,6 +16,10 @@
 #include "runtime/module/OpKinds.h"
 #include "runtime/module/heed_module_generated.h"
 
+#ifdef HEED_HAVE_VULKAN_TARGET
+#include "compiler/targets/vulkan/VulkanTarget.h"
+#endif
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -67,12 +71,13 @@ struct ConstantEntry {
 
 class Writer {
 public:
-  Writer(ModuleOp module) : module(module) {}
+  Writer(ModuleOp module, StringRef target) : module(module), target(target.str()) {}
 
   LogicalResult run(std::string &bytes);
 
 private:
   ModuleOp module;
+  std::string target;
   flatbuffers::FlatBufferBuilder fbb;
   std::vector<uint8_t> data;
   std::vector<ConstantEntry> constants;
@@ -454,7 +459,22 @@ LogicalResult Writer::run(std::string &bytes) {
   for (const ConstantEntry &c : constants)
     consts.push_back(
         fb::CreateConstantDirect(fbb, c.name.c_str(), c.dtype, &c.dims, c.offset, c.bytes));
-  auto root = fb::CreateModuleDirect(fbb, "heed-compile", "cpu", &functions, &consts);
+  flatbuffers::Offset<fb::VulkanSection> vulkan = 0;
+  if (target != "cpu") {
+#ifdef HEED_HAVE_VULKAN_TARGET
+    auto section = mlir::heed::vulkan::buildSection(module, fbb, target == "vulkan");
+    if (failed(section))
+      return failure();
+    vulkan = *section;
+#else
+    // "all" means every target this build has; only an explicit "vulkan" is an error.
+    if (target == "vulkan")
+      return emitError(module.getLoc())
+             << "this build has no vulkan target (HEED_ENABLE_VULKAN off)";
+#endif
+  }
+  auto root =
+      fb::CreateModuleDirect(fbb, "heed-compile", target.c_str(), &functions, &consts, vulkan);
   fb::FinishModuleBuffer(fbb, root);
 
   using namespace hfmt;
@@ -484,11 +504,9 @@ LogicalResult Writer::run(std::string &bytes) {
 } // namespace
 
 LogicalResult mlir::heed::serializeModule(ModuleOp module, StringRef target, std::string &bytes) {
-  if (target == "vulkan")
-    return emitError(module.getLoc()) << "target 'vulkan' is not implemented yet; use --target=cpu";
-  if (target != "cpu" && target != "all")
+  if (target != "cpu" && target != "vulkan" && target != "all")
     return emitError(module.getLoc()) << "unknown target '" << target << "'";
-  Writer writer(module);
+  Writer writer(module, target);
   return writer.run(bytes);
 }
 

@@ -57,11 +57,13 @@ public:
                                      const std::vector<Tensor> &inputs, RunStats &stats) = 0;
 };
 
-/// Creates the driver for `device` ("cpu", "vulkan"); throws
+/// Creates the driver for `device` ("cpu", "vulkan", "vulkan:N"); throws
 /// Error(unimplemented / notFound) for one this build lacks.
 std::unique_ptr<Driver> createDriver(const std::string &device);
 
 std::unique_ptr<Driver> createCpuDriver();
+/// The Vulkan driver on physical device `deviceIndex` (builds with HEED_ENABLE_VULKAN).
+std::unique_ptr<Driver> createVulkanDriver(int deviceIndex);
 
 } // namespace heed::rt
 

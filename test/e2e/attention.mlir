@@ -2,50 +2,91 @@
 // fully masked rows under both policies) with weights, key lengths (and logits ~1e4), additive
 // masks mixing -inf and finfo.min, packed grouped-query heads with causal, and rank-3 operands.
 // Two (Lq, Lk) pairs from one module: (3, 5) and (7, 4).
-// RUN: heed-compile %s -o %t.heedm
+// RUN: heed-compile %s --target=all -o %t.heedm
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py attention %t.d
 // RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
 // RUN:   --input=@%t.d/v_3.npy --input=@%t.d/pad_3.npy --expected-output=@%t.d/bc_o_3.npy \
 // RUN:   --expected-output=@%t.d/bc_w_3.npy --expected-output=@%t.d/bc_nan_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/pad_3.npy --expected-output=@%t.d/bc_o_3.npy \
+// RUN:   --expected-output=@%t.d/bc_w_3.npy --expected-output=@%t.d/bc_nan_3.npy %}
 // RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
 // RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad_7.npy --expected-output=@%t.d/bc_o_7.npy \
 // RUN:   --expected-output=@%t.d/bc_w_7.npy --expected-output=@%t.d/bc_nan_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad_7.npy --expected-output=@%t.d/bc_o_7.npy \
+// RUN:   --expected-output=@%t.d/bc_w_7.npy --expected-output=@%t.d/bc_nan_7.npy %}
 // Lengths 1, tile - 1 / tile + 1 and 2 * tile + 1 keys, one module:
 // RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_1.npy --input=@%t.d/k_1.npy \
 // RUN:   --input=@%t.d/v_1.npy --input=@%t.d/pad_1.npy --expected-output=@%t.d/bc_o_1.npy \
 // RUN:   --expected-output=@%t.d/bc_w_1.npy --expected-output=@%t.d/bc_nan_1.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_1.npy --input=@%t.d/k_1.npy \
+// RUN:   --input=@%t.d/v_1.npy --input=@%t.d/pad_1.npy --expected-output=@%t.d/bc_o_1.npy \
+// RUN:   --expected-output=@%t.d/bc_w_1.npy --expected-output=@%t.d/bc_nan_1.npy %}
 // RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
 // RUN:   --input=@%t.d/v_65.npy --input=@%t.d/pad_65.npy --expected-output=@%t.d/bc_o_65.npy \
 // RUN:   --expected-output=@%t.d/bc_w_65.npy --expected-output=@%t.d/bc_nan_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/pad_65.npy --expected-output=@%t.d/bc_o_65.npy \
+// RUN:   --expected-output=@%t.d/bc_w_65.npy --expected-output=@%t.d/bc_nan_65.npy %}
 // RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_64.npy --input=@%t.d/k_64.npy \
 // RUN:   --input=@%t.d/v_64.npy --input=@%t.d/pad_64.npy --expected-output=@%t.d/bc_o_64.npy \
 // RUN:   --expected-output=@%t.d/bc_w_64.npy --expected-output=@%t.d/bc_nan_64.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_64.npy --input=@%t.d/k_64.npy \
+// RUN:   --input=@%t.d/v_64.npy --input=@%t.d/pad_64.npy --expected-output=@%t.d/bc_o_64.npy \
+// RUN:   --expected-output=@%t.d/bc_w_64.npy --expected-output=@%t.d/bc_nan_64.npy %}
 // RUN: heed-run %t.heedm --function=lengths --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
 // RUN:   --input=@%t.d/v_65.npy --input=@%t.d/len_65.npy --expected-output=@%t.d/len_o_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lengths --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/len_65.npy --expected-output=@%t.d/len_o_65.npy %}
 // RUN: heed-run %t.heedm --function=additive --input=@%t.d/q_64.npy --input=@%t.d/k_64.npy \
 // RUN:   --input=@%t.d/v_64.npy --input=@%t.d/add_64.npy --expected-output=@%t.d/add_o_64.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=additive --input=@%t.d/q_64.npy --input=@%t.d/k_64.npy \
+// RUN:   --input=@%t.d/v_64.npy --input=@%t.d/add_64.npy --expected-output=@%t.d/add_o_64.npy %}
 // RUN: heed-run %t.heedm --function=packed --input=@%t.d/xq_65.npy --input=@%t.d/xkv_65.npy \
 // RUN:   --expected-output=@%t.d/packed_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=packed --input=@%t.d/xq_65.npy --input=@%t.d/xkv_65.npy \
+// RUN:   --expected-output=@%t.d/packed_65.npy %}
 // RUN: heed-run %t.heedm --function=packed --input=@%t.d/xq_1.npy --input=@%t.d/xkv_1.npy \
 // RUN:   --expected-output=@%t.d/packed_1.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=packed --input=@%t.d/xq_1.npy --input=@%t.d/xkv_1.npy \
+// RUN:   --expected-output=@%t.d/packed_1.npy %}
 // RUN: heed-run %t.heedm --function=lengths --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
 // RUN:   --input=@%t.d/v_3.npy --input=@%t.d/len_3.npy --expected-output=@%t.d/len_o_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lengths --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/len_3.npy --expected-output=@%t.d/len_o_3.npy %}
 // RUN: heed-run %t.heedm --function=lengths --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
 // RUN:   --input=@%t.d/v_7.npy --input=@%t.d/len_7.npy --expected-output=@%t.d/len_o_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lengths --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/len_7.npy --expected-output=@%t.d/len_o_7.npy %}
 // RUN: heed-run %t.heedm --function=lengths --input=@%t.d/qbig_7.npy --input=@%t.d/k_7.npy \
 // RUN:   --input=@%t.d/v_7.npy --input=@%t.d/len_7.npy --expected-output=@%t.d/big_o_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lengths --input=@%t.d/qbig_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/len_7.npy --expected-output=@%t.d/big_o_7.npy %}
 // RUN: heed-run %t.heedm --function=additive --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
 // RUN:   --input=@%t.d/v_3.npy --input=@%t.d/add_3.npy --expected-output=@%t.d/add_o_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=additive --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/add_3.npy --expected-output=@%t.d/add_o_3.npy %}
 // RUN: heed-run %t.heedm --function=additive --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
 // RUN:   --input=@%t.d/v_7.npy --input=@%t.d/add_7.npy --expected-output=@%t.d/add_o_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=additive --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/add_7.npy --expected-output=@%t.d/add_o_7.npy %}
 // RUN: heed-run %t.heedm --function=packed --input=@%t.d/xq_3.npy --input=@%t.d/xkv_3.npy \
 // RUN:   --expected-output=@%t.d/packed_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=packed --input=@%t.d/xq_3.npy --input=@%t.d/xkv_3.npy \
+// RUN:   --expected-output=@%t.d/packed_3.npy %}
 // RUN: heed-run %t.heedm --function=packed --input=@%t.d/xq_7.npy --input=@%t.d/xkv_7.npy \
 // RUN:   --expected-output=@%t.d/packed_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=packed --input=@%t.d/xq_7.npy --input=@%t.d/xkv_7.npy \
+// RUN:   --expected-output=@%t.d/packed_7.npy %}
 // RUN: heed-run %t.heedm --function=rank3 --input=@%t.d/q3_3.npy --input=@%t.d/k3_3.npy \
 // RUN:   --input=@%t.d/v3_3.npy --expected-output=@%t.d/r3_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=rank3 --input=@%t.d/q3_3.npy --input=@%t.d/k3_3.npy \
+// RUN:   --input=@%t.d/v3_3.npy --expected-output=@%t.d/r3_3.npy %}
 // RUN: heed-run %t.heedm --function=rank3 --input=@%t.d/q3_7.npy --input=@%t.d/k3_7.npy \
 // RUN:   --input=@%t.d/v3_7.npy --expected-output=@%t.d/r3_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=rank3 --input=@%t.d/q3_7.npy --input=@%t.d/k3_7.npy \
+// RUN:   --input=@%t.d/v3_7.npy --expected-output=@%t.d/r3_7.npy %}
 
 func.func @bool_causal(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %pad: tensor<?x1x1x?xi1>) -> (tensor<?x2x?x8xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) {
   %o:2 = heed.attention %q, %k, %v, %pad {scale = 0.35355339 : f32, mask_kind = #heed<mask boolean|causal>, causal_align = #heed<causal_align bottom_right>, return_weights} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x1x?xi1>) -> (tensor<?x2x?x8xf32>, tensor<?x2x?x?xf32>)

@@ -15,7 +15,7 @@
 // NAME: heed-run: --input=idz=@x.npy: function 'main' has no input named 'idz'; its inputs are (ids: tensor<?x?xi64>, table: tensor<5x4xf32>)
 // Out-of-range and negative embedding ids are run-time errors at the op's location:
 // RUN: not heed-run %t.heedm --input="1x3xi64=[0 5 1]" --input="5x4xf32=1" 2>&1 | FileCheck %s --check-prefix=RANGE
-// RANGE: heed-run: {{.*}}bad_inputs.mlir:[[@LINE+30]]:8: 'heed.embedding' id 5 at position 1 is out of range [0, 5)
+// RANGE: heed-run: {{.*}}bad_inputs.mlir:[[@LINE+34]]:8: 'heed.embedding' id 5 at position 1 is out of range [0, 5)
 // RUN: not heed-run %t.heedm --input="1x3xi64=[0 -1 1]" --input="5x4xf32=1" 2>&1 | FileCheck %s --check-prefix=NEG
 // NEG: 'heed.embedding' id -1 at position 1 is out of range [0, 5)
 // A mismatch against the expected output names the element:
@@ -40,9 +40,13 @@
 // RUN: not heed-run %t.heedm --function=decode 2>&1 | FileCheck %s --check-prefix=FUNC
 // FUNC: heed-run: {{.*}} has no function 'decode'; it has: main
 // RUN: not heed-run %t.heedm --device=vulkan 2>&1 | FileCheck %s --check-prefix=VULKAN
-// VULKAN: heed-run: device 'vulkan' is not implemented yet; use --device=cpu
-// RUN: not heed-compile %s --target=vulkan -o %t.v 2>&1 | FileCheck %s --check-prefix=VKCOMPILE
-// VKCOMPILE: error: target 'vulkan' is not implemented yet; use --target=cpu
+// VULKAN: heed-run: {{.*}}: the module has no vulkan kernels; compile it with --target=vulkan or --target=all
+// RUN: not heed-run %t.heedm --device=metal 2>&1 | FileCheck %s --check-prefix=DEVICE
+// DEVICE: heed-run: unknown --device 'metal'; expected cpu, vulkan or vulkan:N
+// RUN: not heed-run %t.heedm --device=vulkan:x 2>&1 | FileCheck %s --check-prefix=VKINDEX
+// VKINDEX: heed-run: bad device 'vulkan:x'; expected vulkan:N
+// RUN: not heed-compile %s --target=metal -o %t.v 2>&1 | FileCheck %s --check-prefix=TARGET
+// TARGET: unknown --target 'metal'; expected cpu, vulkan or all
 
 func.func @main(%ids: tensor<?x?xi64> {heed.name = "ids"}, %table: tensor<5x4xf32> {heed.name = "table"}) -> tensor<?x?x4xf32> {
   %e = heed.embedding %table, %ids : (tensor<5x4xf32>, tensor<?x?xi64>) -> tensor<?x?x4xf32>

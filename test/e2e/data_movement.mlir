@@ -1,21 +1,35 @@
 // reshape (ONNX 0 / -1), transpose, concat, slice (steps, negative bounds), broadcast,
 // gather (negative indices) and embedding.
-// RUN: heed-compile %s -o %t.heedm
+// RUN: heed-compile %s --target=all -o %t.heedm
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py data_movement %t.d
 // RUN: heed-run %t.heedm --function=move --input=@%t.d/x_3.npy --input=@%t.d/y_3.npy \
 // RUN:   --expected-output=@%t.d/heads_3.npy --expected-output=@%t.d/cat_3.npy \
 // RUN:   --expected-output=@%t.d/sl_3.npy --expected-output=@%t.d/bc_3.npy \
 // RUN:   --expected-output=@%t.d/flat_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=move --input=@%t.d/x_3.npy --input=@%t.d/y_3.npy \
+// RUN:   --expected-output=@%t.d/heads_3.npy --expected-output=@%t.d/cat_3.npy \
+// RUN:   --expected-output=@%t.d/sl_3.npy --expected-output=@%t.d/bc_3.npy \
+// RUN:   --expected-output=@%t.d/flat_3.npy %}
 // RUN: heed-run %t.heedm --function=move --input=@%t.d/x_8.npy --input=@%t.d/y_8.npy \
 // RUN:   --expected-output=@%t.d/heads_8.npy --expected-output=@%t.d/cat_8.npy \
 // RUN:   --expected-output=@%t.d/sl_8.npy --expected-output=@%t.d/bc_8.npy \
 // RUN:   --expected-output=@%t.d/flat_8.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=move --input=@%t.d/x_8.npy --input=@%t.d/y_8.npy \
+// RUN:   --expected-output=@%t.d/heads_8.npy --expected-output=@%t.d/cat_8.npy \
+// RUN:   --expected-output=@%t.d/sl_8.npy --expected-output=@%t.d/bc_8.npy \
+// RUN:   --expected-output=@%t.d/flat_8.npy %}
 // RUN: heed-run %t.heedm --function=lookup --input=@%t.d/table_3.npy --input=@%t.d/ids_3.npy \
 // RUN:   --input=@%t.d/x_3.npy --input=@%t.d/gi_3.npy \
 // RUN:   --expected-output=@%t.d/emb_3.npy --expected-output=@%t.d/gat_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lookup --input=@%t.d/table_3.npy --input=@%t.d/ids_3.npy \
+// RUN:   --input=@%t.d/x_3.npy --input=@%t.d/gi_3.npy \
+// RUN:   --expected-output=@%t.d/emb_3.npy --expected-output=@%t.d/gat_3.npy %}
 // RUN: heed-run %t.heedm --function=lookup --input=@%t.d/table_8.npy --input=@%t.d/ids_8.npy \
 // RUN:   --input=@%t.d/x_8.npy --input=@%t.d/gi_8.npy \
 // RUN:   --expected-output=@%t.d/emb_8.npy --expected-output=@%t.d/gat_8.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lookup --input=@%t.d/table_8.npy --input=@%t.d/ids_8.npy \
+// RUN:   --input=@%t.d/x_8.npy --input=@%t.d/gi_8.npy \
+// RUN:   --expected-output=@%t.d/emb_8.npy --expected-output=@%t.d/gat_8.npy %}
 
 func.func @move(%x: tensor<?x?x8xf32>, %y: tensor<?x1x8xf32>) -> (tensor<?x2x?x4xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?xf32>) {
   %r = heed.reshape %x {shape = array<i64: 0, 0, 2, 4>} : (tensor<?x?x8xf32>) -> tensor<?x?x2x4xf32>

@@ -1,30 +1,52 @@
 // Elementwise ops with NumPy broadcasting, at two lengths from one module.
-// RUN: heed-compile %s -o %t.heedm
+// RUN: heed-compile %s --target=all -o %t.heedm
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py elementwise %t.d
 // RUN: heed-run %t.heedm --function=arith --input=@%t.d/x_3.npy --input=@%t.d/p_3.npy \
 // RUN:   --expected-output=@%t.d/arith0_3.npy --expected-output=@%t.d/arith1_3.npy \
 // RUN:   --expected-output=@%t.d/arith2_3.npy --expected-output=@%t.d/arith3_3.npy \
 // RUN:   --expected-output=@%t.d/arith4_3.npy --expected-output=@%t.d/arith5_3.npy \
 // RUN:   --expected-output=@%t.d/arith6_3.npy | FileCheck %s --check-prefix=ARITH
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=arith --input=@%t.d/x_3.npy --input=@%t.d/p_3.npy \
+// RUN:   --expected-output=@%t.d/arith0_3.npy --expected-output=@%t.d/arith1_3.npy \
+// RUN:   --expected-output=@%t.d/arith2_3.npy --expected-output=@%t.d/arith3_3.npy \
+// RUN:   --expected-output=@%t.d/arith4_3.npy --expected-output=@%t.d/arith5_3.npy \
+// RUN:   --expected-output=@%t.d/arith6_3.npy | FileCheck %s --check-prefix=ARITH %}
 // RUN: heed-run %t.heedm --function=arith --input=@%t.d/x_7.npy --input=@%t.d/p_7.npy \
 // RUN:   --expected-output=@%t.d/arith0_7.npy --expected-output=@%t.d/arith1_7.npy \
 // RUN:   --expected-output=@%t.d/arith2_7.npy --expected-output=@%t.d/arith3_7.npy \
 // RUN:   --expected-output=@%t.d/arith4_7.npy --expected-output=@%t.d/arith5_7.npy \
 // RUN:   --expected-output=@%t.d/arith6_7.npy | FileCheck %s --check-prefix=ARITH
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=arith --input=@%t.d/x_7.npy --input=@%t.d/p_7.npy \
+// RUN:   --expected-output=@%t.d/arith0_7.npy --expected-output=@%t.d/arith1_7.npy \
+// RUN:   --expected-output=@%t.d/arith2_7.npy --expected-output=@%t.d/arith3_7.npy \
+// RUN:   --expected-output=@%t.d/arith4_7.npy --expected-output=@%t.d/arith5_7.npy \
+// RUN:   --expected-output=@%t.d/arith6_7.npy | FileCheck %s --check-prefix=ARITH %}
 // RUN: heed-run %t.heedm --function=unary --input=@%t.d/x_3.npy --input=@%t.d/q_3.npy \
 // RUN:   --expected-output=@%t.d/unary_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=unary --input=@%t.d/x_3.npy --input=@%t.d/q_3.npy \
+// RUN:   --expected-output=@%t.d/unary_3.npy %}
 // RUN: heed-run %t.heedm --function=unary --input=@%t.d/x_7.npy --input=@%t.d/q_7.npy \
 // RUN:   --expected-output=@%t.d/unary_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=unary --input=@%t.d/x_7.npy --input=@%t.d/q_7.npy \
+// RUN:   --expected-output=@%t.d/unary_7.npy %}
 // RUN: env HEED_CPU_NO_DNNL=1 heed-run %t.heedm --function=unary --input=@%t.d/x_7.npy \
 // RUN:   --input=@%t.d/q_7.npy --expected-output=@%t.d/unary_7.npy
 // RUN: heed-run %t.heedm --function=logic --input=@%t.d/x_3.npy --input=@%t.d/p_3.npy \
 // RUN:   --input=@%t.d/b_3.npy --expected-output=@%t.d/logic0_3.npy \
 // RUN:   --expected-output=@%t.d/logic1_3.npy --expected-output=@%t.d/logic2_3.npy \
 // RUN:   --expected-output=@%t.d/logic3_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=logic --input=@%t.d/x_3.npy --input=@%t.d/p_3.npy \
+// RUN:   --input=@%t.d/b_3.npy --expected-output=@%t.d/logic0_3.npy \
+// RUN:   --expected-output=@%t.d/logic1_3.npy --expected-output=@%t.d/logic2_3.npy \
+// RUN:   --expected-output=@%t.d/logic3_3.npy %}
 // RUN: heed-run %t.heedm --function=logic --input=@%t.d/x_7.npy --input=@%t.d/p_7.npy \
 // RUN:   --input=@%t.d/b_7.npy --expected-output=@%t.d/logic0_7.npy \
 // RUN:   --expected-output=@%t.d/logic1_7.npy --expected-output=@%t.d/logic2_7.npy \
 // RUN:   --expected-output=@%t.d/logic3_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=logic --input=@%t.d/x_7.npy --input=@%t.d/p_7.npy \
+// RUN:   --input=@%t.d/b_7.npy --expected-output=@%t.d/logic0_7.npy \
+// RUN:   --expected-output=@%t.d/logic1_7.npy --expected-output=@%t.d/logic2_7.npy \
+// RUN:   --expected-output=@%t.d/logic3_7.npy %}
 // ARITH-COUNT-7: max abs error {{.*}}, ok
 
 func.func @arith(%x: tensor<?x4xf32>, %p: tensor<4xf32>) -> (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) {

@@ -1,18 +1,30 @@
 // Batched matmul (transposes, broadcast batch dims) and linear (both weight layouts).
-// RUN: heed-compile %s -o %t.heedm
+// RUN: heed-compile %s --target=all -o %t.heedm
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py matmul %t.d
 // RUN: heed-run %t.heedm --function=scores --input=@%t.d/q_5.npy --input=@%t.d/k_5.npy \
 // RUN:   --expected-output=@%t.d/scores_5.npy --expected-output=@%t.d/ta_5.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=scores --input=@%t.d/q_5.npy --input=@%t.d/k_5.npy \
+// RUN:   --expected-output=@%t.d/scores_5.npy --expected-output=@%t.d/ta_5.npy %}
 // RUN: heed-run %t.heedm --function=scores --input=@%t.d/q_9.npy --input=@%t.d/k_9.npy \
 // RUN:   --expected-output=@%t.d/scores_9.npy --expected-output=@%t.d/ta_9.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=scores --input=@%t.d/q_9.npy --input=@%t.d/k_9.npy \
+// RUN:   --expected-output=@%t.d/scores_9.npy --expected-output=@%t.d/ta_9.npy %}
 // RUN: heed-run %t.heedm --function=shared --input=@%t.d/x_5.npy --input=@%t.d/m_5.npy \
 // RUN:   --expected-output=@%t.d/shared_5.npy --expected-output=@%t.d/bcast_5.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=shared --input=@%t.d/x_5.npy --input=@%t.d/m_5.npy \
+// RUN:   --expected-output=@%t.d/shared_5.npy --expected-output=@%t.d/bcast_5.npy %}
 // RUN: heed-run %t.heedm --function=shared --input=@%t.d/x_9.npy --input=@%t.d/m_9.npy \
 // RUN:   --expected-output=@%t.d/shared_9.npy --expected-output=@%t.d/bcast_9.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=shared --input=@%t.d/x_9.npy --input=@%t.d/m_9.npy \
+// RUN:   --expected-output=@%t.d/shared_9.npy --expected-output=@%t.d/bcast_9.npy %}
 // RUN: heed-run %t.heedm --function=linear --input=@%t.d/x_5.npy --input=@%t.d/w_5.npy \
 // RUN:   --input=@%t.d/bias_5.npy --expected-output=@%t.d/lin_5.npy --expected-output=@%t.d/linT_5.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=linear --input=@%t.d/x_5.npy --input=@%t.d/w_5.npy \
+// RUN:   --input=@%t.d/bias_5.npy --expected-output=@%t.d/lin_5.npy --expected-output=@%t.d/linT_5.npy %}
 // RUN: heed-run %t.heedm --function=linear --input=@%t.d/x_9.npy --input=@%t.d/w_9.npy \
 // RUN:   --input=@%t.d/bias_9.npy --expected-output=@%t.d/lin_9.npy --expected-output=@%t.d/linT_9.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=linear --input=@%t.d/x_9.npy --input=@%t.d/w_9.npy \
+// RUN:   --input=@%t.d/bias_9.npy --expected-output=@%t.d/lin_9.npy --expected-output=@%t.d/linT_9.npy %}
 
 func.func @scores(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>) -> (tensor<?x2x?x?xf32>, tensor<?x2x8x8xf32>) {
   %s = heed.matmul %q, %k {transpose_b = true} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x?xf32>

@@ -1,12 +1,18 @@
 // softmax / log_softmax on either axis (large logits included) and layer_norm.
-// RUN: heed-compile %s -o %t.heedm
+// RUN: heed-compile %s --target=all -o %t.heedm
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py normalization %t.d
 // RUN: heed-run %t.heedm --function=softmaxes --input=@%t.d/x_4.npy \
 // RUN:   --expected-output=@%t.d/sm_4.npy --expected-output=@%t.d/sm1_4.npy \
 // RUN:   --expected-output=@%t.d/lsm_4.npy --expected-output=@%t.d/big_4.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=softmaxes --input=@%t.d/x_4.npy \
+// RUN:   --expected-output=@%t.d/sm_4.npy --expected-output=@%t.d/sm1_4.npy \
+// RUN:   --expected-output=@%t.d/lsm_4.npy --expected-output=@%t.d/big_4.npy %}
 // RUN: heed-run %t.heedm --function=softmaxes --input=@%t.d/x_11.npy \
 // RUN:   --expected-output=@%t.d/sm_11.npy --expected-output=@%t.d/sm1_11.npy \
 // RUN:   --expected-output=@%t.d/lsm_11.npy --expected-output=@%t.d/big_11.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=softmaxes --input=@%t.d/x_11.npy \
+// RUN:   --expected-output=@%t.d/sm_11.npy --expected-output=@%t.d/sm1_11.npy \
+// RUN:   --expected-output=@%t.d/lsm_11.npy --expected-output=@%t.d/big_11.npy %}
 // Heed's own loops (instead of oneDNN's primitives) give the same results:
 // RUN: env HEED_CPU_NO_DNNL=1 heed-run %t.heedm --function=softmaxes --input=@%t.d/x_11.npy \
 // RUN:   --expected-output=@%t.d/sm_11.npy --expected-output=@%t.d/sm1_11.npy \
@@ -17,9 +23,15 @@
 // RUN: heed-run %t.heedm --function=norms --input=@%t.d/x_4.npy --input=@%t.d/g_4.npy \
 // RUN:   --input=@%t.d/b_4.npy --expected-output=@%t.d/ln_4.npy \
 // RUN:   --expected-output=@%t.d/ln0_4.npy --expected-output=@%t.d/ln2_4.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=norms --input=@%t.d/x_4.npy --input=@%t.d/g_4.npy \
+// RUN:   --input=@%t.d/b_4.npy --expected-output=@%t.d/ln_4.npy \
+// RUN:   --expected-output=@%t.d/ln0_4.npy --expected-output=@%t.d/ln2_4.npy %}
 // RUN: heed-run %t.heedm --function=norms --input=@%t.d/x_11.npy --input=@%t.d/g_11.npy \
 // RUN:   --input=@%t.d/b_11.npy --expected-output=@%t.d/ln_11.npy \
 // RUN:   --expected-output=@%t.d/ln0_11.npy --expected-output=@%t.d/ln2_11.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=norms --input=@%t.d/x_11.npy --input=@%t.d/g_11.npy \
+// RUN:   --input=@%t.d/b_11.npy --expected-output=@%t.d/ln_11.npy \
+// RUN:   --expected-output=@%t.d/ln0_11.npy --expected-output=@%t.d/ln2_11.npy %}
 
 func.func @softmaxes(%x: tensor<2x?x16xf32>) -> (tensor<2x?x16xf32>, tensor<2x?x16xf32>, tensor<2x?x16xf32>, tensor<2x?x16xf32>) {
   %0 = heed.softmax %x : (tensor<2x?x16xf32>) -> tensor<2x?x16xf32>

@@ -1,20 +1,34 @@
 // reduce (sum, mean, max, min, prod; keep_dims), argmax (first on ties) and top_k.
-// RUN: heed-compile %s -o %t.heedm
+// RUN: heed-compile %s --target=all -o %t.heedm
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py reductions %t.d
 // RUN: heed-run %t.heedm --function=reduce --input=@%t.d/x_5.npy \
 // RUN:   --expected-output=@%t.d/sum_5.npy --expected-output=@%t.d/mean_5.npy \
 // RUN:   --expected-output=@%t.d/max_5.npy --expected-output=@%t.d/min_5.npy \
 // RUN:   --expected-output=@%t.d/prod_5.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=reduce --input=@%t.d/x_5.npy \
+// RUN:   --expected-output=@%t.d/sum_5.npy --expected-output=@%t.d/mean_5.npy \
+// RUN:   --expected-output=@%t.d/max_5.npy --expected-output=@%t.d/min_5.npy \
+// RUN:   --expected-output=@%t.d/prod_5.npy %}
 // RUN: heed-run %t.heedm --function=reduce --input=@%t.d/x_12.npy \
 // RUN:   --expected-output=@%t.d/sum_12.npy --expected-output=@%t.d/mean_12.npy \
 // RUN:   --expected-output=@%t.d/max_12.npy --expected-output=@%t.d/min_12.npy \
 // RUN:   --expected-output=@%t.d/prod_12.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=reduce --input=@%t.d/x_12.npy \
+// RUN:   --expected-output=@%t.d/sum_12.npy --expected-output=@%t.d/mean_12.npy \
+// RUN:   --expected-output=@%t.d/max_12.npy --expected-output=@%t.d/min_12.npy \
+// RUN:   --expected-output=@%t.d/prod_12.npy %}
 // RUN: heed-run %t.heedm --function=select --input=@%t.d/x_5.npy \
 // RUN:   --expected-output=@%t.d/am_5.npy --expected-output=@%t.d/am1_5.npy \
 // RUN:   --expected-output=@%t.d/tkv_5.npy --expected-output=@%t.d/tki_5.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=select --input=@%t.d/x_5.npy \
+// RUN:   --expected-output=@%t.d/am_5.npy --expected-output=@%t.d/am1_5.npy \
+// RUN:   --expected-output=@%t.d/tkv_5.npy --expected-output=@%t.d/tki_5.npy %}
 // RUN: heed-run %t.heedm --function=select --input=@%t.d/x_12.npy \
 // RUN:   --expected-output=@%t.d/am_12.npy --expected-output=@%t.d/am1_12.npy \
 // RUN:   --expected-output=@%t.d/tkv_12.npy --expected-output=@%t.d/tki_12.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=select --input=@%t.d/x_12.npy \
+// RUN:   --expected-output=@%t.d/am_12.npy --expected-output=@%t.d/am1_12.npy \
+// RUN:   --expected-output=@%t.d/tkv_12.npy --expected-output=@%t.d/tki_12.npy %}
 
 func.func @reduce(%x: tensor<2x?x6xf32>) -> (tensor<2x1x6xf32>, tensor<2xf32>, tensor<2x?x1xf32>, tensor<?x6xf32>, tensor<2x6xf32>) {
   %0 = heed.reduce sum, %x {axes = array<i64: 1>, keep_dims = true} : (tensor<2x?x6xf32>) -> tensor<2x1x6xf32>

@@ -1,23 +1,39 @@
 // Whole-sequence recurrences against torch.nn.LSTM / GRU / RNN: bidirectional, two layers,
 // batch_first, no biases, and key lengths (packed sequences), at two sequence lengths.
-// RUN: heed-compile %s -o %t.heedm
+// RUN: heed-compile %s --target=all -o %t.heedm
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py sequences %t.d
 // RUN: heed-run %t.heedm --function=lstm --input=@%t.d/x_4.npy --input=@%t.d/h0_4.npy \
 // RUN:   --input=@%t.d/c0_4.npy --input=@%t.d/len_4.npy --input=@%t.d/lstm_w_4.npy \
 // RUN:   --expected-output=@%t.d/lstm_y_4.npy --expected-output=@%t.d/lstm_h_4.npy \
 // RUN:   --expected-output=@%t.d/lstm_c_4.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lstm --input=@%t.d/x_4.npy --input=@%t.d/h0_4.npy \
+// RUN:   --input=@%t.d/c0_4.npy --input=@%t.d/len_4.npy --input=@%t.d/lstm_w_4.npy \
+// RUN:   --expected-output=@%t.d/lstm_y_4.npy --expected-output=@%t.d/lstm_h_4.npy \
+// RUN:   --expected-output=@%t.d/lstm_c_4.npy %}
 // RUN: heed-run %t.heedm --function=lstm --input=@%t.d/x_9.npy --input=@%t.d/h0_9.npy \
 // RUN:   --input=@%t.d/c0_9.npy --input=@%t.d/len_9.npy --input=@%t.d/lstm_w_9.npy \
 // RUN:   --expected-output=@%t.d/lstm_y_9.npy --expected-output=@%t.d/lstm_h_9.npy \
 // RUN:   --expected-output=@%t.d/lstm_c_9.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lstm --input=@%t.d/x_9.npy --input=@%t.d/h0_9.npy \
+// RUN:   --input=@%t.d/c0_9.npy --input=@%t.d/len_9.npy --input=@%t.d/lstm_w_9.npy \
+// RUN:   --expected-output=@%t.d/lstm_y_9.npy --expected-output=@%t.d/lstm_h_9.npy \
+// RUN:   --expected-output=@%t.d/lstm_c_9.npy %}
 // RUN: heed-run %t.heedm --function=gru --input=@%t.d/xb_4.npy --input=@%t.d/gru_w_4.npy \
 // RUN:   --expected-output=@%t.d/gru_y_4.npy --expected-output=@%t.d/gru_h_4.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=gru --input=@%t.d/xb_4.npy --input=@%t.d/gru_w_4.npy \
+// RUN:   --expected-output=@%t.d/gru_y_4.npy --expected-output=@%t.d/gru_h_4.npy %}
 // RUN: heed-run %t.heedm --function=gru --input=@%t.d/xb_9.npy --input=@%t.d/gru_w_9.npy \
 // RUN:   --expected-output=@%t.d/gru_y_9.npy --expected-output=@%t.d/gru_h_9.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=gru --input=@%t.d/xb_9.npy --input=@%t.d/gru_w_9.npy \
+// RUN:   --expected-output=@%t.d/gru_y_9.npy --expected-output=@%t.d/gru_h_9.npy %}
 // RUN: heed-run %t.heedm --function=rnn --input=@%t.d/x_4.npy --input=@%t.d/rnn_w_4.npy \
 // RUN:   --expected-output=@%t.d/rnn_y_4.npy --expected-output=@%t.d/rnn_h_4.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=rnn --input=@%t.d/x_4.npy --input=@%t.d/rnn_w_4.npy \
+// RUN:   --expected-output=@%t.d/rnn_y_4.npy --expected-output=@%t.d/rnn_h_4.npy %}
 // RUN: heed-run %t.heedm --function=rnn --input=@%t.d/x_9.npy --input=@%t.d/rnn_w_9.npy \
 // RUN:   --expected-output=@%t.d/rnn_y_9.npy --expected-output=@%t.d/rnn_h_9.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=rnn --input=@%t.d/x_9.npy --input=@%t.d/rnn_w_9.npy \
+// RUN:   --expected-output=@%t.d/rnn_y_9.npy --expected-output=@%t.d/rnn_h_9.npy %}
 
 // Weights arrive packed in one flat vector and are sliced out, which also exercises
 // slice + reshape feeding a recurrent op.

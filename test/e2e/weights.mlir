@@ -2,15 +2,22 @@
 // here), copied into the module at compile time: one Bahdanau decoder step.
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py weights %t.d
 // RUN: sed 's|WEIGHTS_FILE|%t.d/weights.npz|' %s > %t.d/model.mlir
-// RUN: heed-compile %t.d/model.mlir -o %t.heedm
+// RUN: heed-compile %t.d/model.mlir --target=all -o %t.heedm
 // RUN: heed-run %t.heedm --input=@%t.d/s_4.npy --input=@%t.d/keys_4.npy --input=@%t.d/h_4.npy \
 // RUN:   --input=@%t.d/len_4.npy --expected-output=@%t.d/ctx_4.npy --expected-output=@%t.d/alpha_4.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --input=@%t.d/s_4.npy --input=@%t.d/keys_4.npy --input=@%t.d/h_4.npy \
+// RUN:   --input=@%t.d/len_4.npy --expected-output=@%t.d/ctx_4.npy --expected-output=@%t.d/alpha_4.npy %}
 // RUN: heed-run %t.heedm --input=@%t.d/s_9.npy --input=@%t.d/keys_9.npy --input=@%t.d/h_9.npy \
 // RUN:   --input=@%t.d/len_9.npy --expected-output=@%t.d/ctx_9.npy --expected-output=@%t.d/alpha_9.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --input=@%t.d/s_9.npy --input=@%t.d/keys_9.npy --input=@%t.d/h_9.npy \
+// RUN:   --input=@%t.d/len_9.npy --expected-output=@%t.d/ctx_9.npy --expected-output=@%t.d/alpha_9.npy %}
 // A model file runs directly too (compiled in memory):
 // RUN: heed-run %t.d/model.mlir --input=@%t.d/s_9.npy --input=@%t.d/keys_9.npy \
 // RUN:   --input=@%t.d/h_9.npy --input=@%t.d/len_9.npy --expected-output=@%t.d/ctx_9.npy \
 // RUN:   --expected-output=@%t.d/alpha_9.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.d/model.mlir --input=@%t.d/s_9.npy --input=@%t.d/keys_9.npy \
+// RUN:   --input=@%t.d/h_9.npy --input=@%t.d/len_9.npy --expected-output=@%t.d/ctx_9.npy \
+// RUN:   --expected-output=@%t.d/alpha_9.npy %}
 // A relative heed.weights path resolves beside the model file, from any working directory:
 // RUN: sed 's|WEIGHTS_FILE|weights.npz|' %s > %t.d/relative.mlir
 // RUN: cd %t.d && heed-compile relative.mlir -o %t.rel.heedm

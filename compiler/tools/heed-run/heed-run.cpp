@@ -48,7 +48,7 @@ cl::opt<std::string> functionName("function",
                                   cl::desc("Function to run (default: the only one, "
                                            "or main)"),
                                   cl::cat(category));
-cl::opt<std::string> device("device", cl::desc("cpu or vulkan"), cl::init("cpu"),
+cl::opt<std::string> device("device", cl::desc("cpu, vulkan or vulkan:N"), cl::init("cpu"),
                             cl::cat(category));
 cl::list<std::string> inputs("input",
                              cl::desc("@in.npy, NAME=@in.npy or a literal such as "
@@ -327,7 +327,8 @@ bool compileModel(const std::string &path, std::string &bytes) {
   mlir::heed::buildHeedPipeline(pm, options);
   if (mlir::failed(pm.run(*module)))
     return false;
-  return mlir::succeeded(mlir::heed::serializeModule(*module, "cpu", bytes));
+  return mlir::succeeded(mlir::heed::serializeModule(
+      *module, llvm::StringRef(device).starts_with("vulkan") ? "all" : "cpu", bytes));
 }
 
 HostTensor toHost(const heed_tensor *t) {
@@ -362,8 +363,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "Heed module runner\n");
   if (maskedRows != "zero" && maskedRows != "nan")
     return fail("unknown --masked-rows '" + maskedRows + "'; expected zero or nan");
-  if (device != "cpu" && device != "vulkan")
-    return fail("unknown --device '" + device + "'; expected cpu or vulkan");
+  if (device != "cpu" && device != "vulkan" && !llvm::StringRef(device).starts_with("vulkan:"))
+    return fail("unknown --device '" + device + "'; expected cpu, vulkan or vulkan:N");
 
   Handles h;
   if (heed_runtime_create(device.c_str(), &h.runtime) != HEED_OK)

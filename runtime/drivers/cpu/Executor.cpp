@@ -629,8 +629,21 @@ std::unique_ptr<Driver> createCpuDriver() { return std::make_unique<cpu::CpuDriv
 std::unique_ptr<Driver> createDriver(const std::string &device) {
   if (device == "cpu")
     return createCpuDriver();
-  if (device == "vulkan")
-    fail(ErrorKind::unimplemented, "device 'vulkan' is not implemented yet; use --device=cpu");
-  fail(ErrorKind::notFound, "unknown device '" + device + "'; expected cpu or vulkan");
+  if (device == "vulkan" || device.rfind("vulkan:", 0) == 0) {
+    int index = 0;
+    if (device.size() > 7) {
+      std::string n = device.substr(7);
+      if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos)
+        fail(ErrorKind::notFound, "bad device '" + device + "'; expected vulkan:N");
+      index = std::stoi(n);
+    }
+#ifdef HEED_HAVE_VULKAN
+    return createVulkanDriver(index);
+#else
+    (void)index;
+    fail(ErrorKind::unimplemented, "this build has no vulkan driver (HEED_ENABLE_VULKAN off)");
+#endif
+  }
+  fail(ErrorKind::notFound, "unknown device '" + device + "'; expected cpu, vulkan or vulkan:N");
 }
 } // namespace heed::rt
