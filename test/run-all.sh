@@ -10,7 +10,7 @@ build=${HEED_BUILD_DIR:-$root/build}
 
 log=$(mktemp)
 status=0
-/usr/lib/llvm-22/bin/lit -sv "$build/test" 2>&1 | tee "$log" || status=$?
+/usr/lib/llvm-22/bin/lit -sv -Dvulkan=required "$build/test" 2>&1 | tee "$log" || status=$?
 passed=$(sed -n 's/^ *Passed *: *\([0-9]*\).*/\1/p' "$log" | head -n1)
 failed=$({ grep -E '^ *(Failed|Unresolved|Timed Out) *:' "$log" || true; } |
   sed 's/.*: *\([0-9]*\).*/\1/' | awk '{s+=$1} END {print s+0}')
