@@ -31,6 +31,7 @@ void heed::buildHeedPipeline(OpPassManager &pm, const PipelineOptions &options) 
   if (options.fusionReport) {
     HeedFusionReportOptions report;
     report.fusionDisabled = !options.fuse;
+    report.maskedRows = options.maskedRows;
     pm.addNestedPass<func::FuncOp>(createHeedFusionReport(report));
   }
   pm.addPass(createCanonicalizerPass());

@@ -346,6 +346,8 @@ LogicalResult fusion::addAdditiveMask(MaskPlan &plan, Value mask, const ScoresIn
       std::optional<double> restValue = splatFloat(rest);
       MaskPlan trial = plan;
       std::string ignored;
+      if (double fill = trueFills ? *t : *f; std::isfinite(fill))
+        trial.finiteFill = fill;
       if (succeeded(addBooleanMask(trial, where.getCondition(), /*negated=*/trueFills, scores,
                                    ignored)) &&
           ((restValue && *restValue == 0) ||
@@ -362,16 +364,22 @@ LogicalResult fusion::addAdditiveMask(MaskPlan &plan, Value mask, const ScoresIn
       constantFitsScores(attr, scores)) {
     auto values = llvm::to_vector(attr.getValues<APFloat>());
     int64_t lq = scores.shape[scores.shape.size() - 2], lk = scores.shape.back();
+    std::optional<double> finiteFill;
     if (auto align = causalConstant(lq, lk, [&](int64_t index) -> std::optional<bool> {
           double v = values[index].convertToDouble();
           if (v == 0)
             return true;
-          if (isMaskingFill(v, element))
+          if (isMaskingFill(v, element)) {
+            if (std::isfinite(v))
+              finiteFill = v;
             return false;
+          }
           return std::nullopt;
         })) {
       plan.kind = plan.kind | MaskKind::causal;
       plan.align = *align;
+      if (finiteFill)
+        plan.finiteFill = finiteFill;
       return success();
     }
   }
@@ -416,9 +424,21 @@ LogicalResult fusion::peelMask(Value value, MaskPlan &plan, const ScoresInfo &sc
       reason = "mask does not broadcast to the scores";
       return failure();
     }
+    if (std::isfinite(*fill))
+      plan.finiteFill = *fill;
     return addBooleanMask(plan, where.getCondition(), /*negated=*/!trueChain, scores, reason);
   }
   reason = "";
+  return failure();
+}
+
+LogicalResult fusion::checkMaskedRows(const MaskPlan &plan, MaskedRows maskedRows,
+                                      std::string &reason) {
+  if (maskedRows != MaskedRows::nan || !plan.finiteFill)
+    return success();
+  reason = "masked_fill value " + formatDouble(*plan.finiteFill) +
+           " is finite: with masked-rows=nan the decomposed graph's fully masked rows (uniform "
+           "weights) cannot be kept";
   return failure();
 }
 

@@ -58,6 +58,10 @@ struct MaskPlan {
   SmallVector<std::pair<Value, bool>> extraBoolean;
   SmallVector<Value> extraAdditive;
   CausalAlign align = CausalAlign::top_left;
+  /// A finite masking fill (finfo.min) that became a boolean, causal or
+  /// lengths mask. The decomposed graph gives a fully masked row uniform
+  /// weights there, which neither masked_rows policy reproduces.
+  std::optional<double> finiteFill;
 };
 
 /// Adds `scores + mask` (a float tensor) to the plan.
@@ -73,6 +77,11 @@ LogicalResult addBooleanMask(MaskPlan &plan, Value condition, bool negated,
 /// with an empty reason when `value` is no mask op at all.
 LogicalResult peelMask(Value value, MaskPlan &plan, const ScoresInfo &scores, Value &inner,
                        std::string &reason);
+
+/// Whether a plan may fuse under `maskedRows`: with nan (keep the decomposed
+/// graph's IEEE result) a finite masking fill turned into a hiding mask may
+/// not, since its fully masked rows get uniform weights, not NaN.
+LogicalResult checkMaskedRows(const MaskPlan &plan, MaskedRows maskedRows, std::string &reason);
 
 /// Creates the ops the plan needs (heed.not, and, add) before the builder's
 /// insertion point; returns the mask operand (null for none/causal only).
@@ -110,7 +119,8 @@ struct SdpaMatch {
   ReduceOp dotReduction;
   Operation *stepReshape = nullptr;
 };
-FailureOr<SdpaMatch> matchSdpa(SoftmaxOp softmax, std::string &reason);
+FailureOr<SdpaMatch> matchSdpa(SoftmaxOp softmax, std::string &reason,
+                               MaskedRows maskedRows = MaskedRows::zero);
 /// Creates the heed.attention of a match (and the transposes and mask ops it
 /// needs) at the builder's insertion point; the key projection of Luong
 /// general goes before its scan when `hoist` (else at the insertion point).
@@ -140,7 +150,8 @@ struct AdditiveMatch {
 };
 /// `recognized` tells whether the tanh scoring structure was found, so the
 /// report gives this matcher's reason rather than the dot-product one.
-FailureOr<AdditiveMatch> matchAdditive(SoftmaxOp softmax, std::string &reason, bool &recognized);
+FailureOr<AdditiveMatch> matchAdditive(SoftmaxOp softmax, std::string &reason, bool &recognized,
+                                       MaskedRows maskedRows = MaskedRows::zero);
 /// Creates the heed.additive_attention of a match (and the weight slices,
 /// projections and mask ops it needs) at the builder's insertion point.
 AdditiveAttentionOp buildAdditiveAttention(OpBuilder &builder, const AdditiveMatch &match,

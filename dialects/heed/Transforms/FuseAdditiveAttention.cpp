@@ -145,7 +145,7 @@ std::pair<Value, Value> matchScoreVector(Value score) {
 } // namespace
 
 FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &reason,
-                                               bool &recognized) {
+                                               bool &recognized, MaskedRows maskedRows) {
   AdditiveMatch m;
   m.softmax = softmax;
   recognized = false;
@@ -367,6 +367,8 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
       return failure();
     }
   }
+  if (failed(checkMaskedRows(m.mask, maskedRows, reason)))
+    return failure();
 
   DominanceInfo dominance(softmax->getParentOp());
   m.insertionPoint =
@@ -446,7 +448,7 @@ struct FuseAdditiveAttentionPattern : OpRewritePattern<SoftmaxOp> {
   LogicalResult matchAndRewrite(SoftmaxOp softmax, PatternRewriter &rewriter) const override {
     std::string reason;
     bool recognized;
-    FailureOr<AdditiveMatch> m = matchAdditive(softmax, reason, recognized);
+    FailureOr<AdditiveMatch> m = matchAdditive(softmax, reason, recognized, options.maskedRows);
     if (failed(m))
       return rewriter.notifyMatchFailure(softmax, reason);
     if (options.report)

@@ -94,7 +94,8 @@ bool matchDotReduction(ReduceOp reduce, Value &query, Value &keys) {
 }
 } // namespace
 
-FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
+FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
+                                       MaskedRows maskedRows) {
   SdpaMatch m;
   m.softmax = softmax;
   Value input = softmax.getInput();
@@ -346,6 +347,8 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason) {
     reason = "a mask is scaled by " + formatDouble(scaleAfterMasks) + " after it is applied";
     return failure();
   }
+  if (failed(checkMaskedRows(m.mask, maskedRows, reason)))
+    return failure();
 
   // V must not broadcast the weights to more batch or heads rows: the fused
   // op's rows are the scores' rows.
@@ -439,7 +442,7 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
 
   LogicalResult matchAndRewrite(SoftmaxOp softmax, PatternRewriter &rewriter) const override {
     std::string reason;
-    FailureOr<SdpaMatch> m = matchSdpa(softmax, reason);
+    FailureOr<SdpaMatch> m = matchSdpa(softmax, reason, options.maskedRows);
     if (failed(m))
       return rewriter.notifyMatchFailure(softmax, reason);
     if (options.report)

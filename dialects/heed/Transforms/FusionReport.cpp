@@ -20,11 +20,11 @@ namespace mlir::heed {
 using namespace mlir;
 using namespace mlir::heed;
 
-std::string heed::explainUnfusedSoftmax(SoftmaxOp softmax) {
+std::string heed::explainUnfusedSoftmax(SoftmaxOp softmax, MaskedRows maskedRows) {
   std::string dotReason, additiveReason;
   bool recognized = false;
-  if (succeeded(fusion::matchSdpa(softmax, dotReason)) ||
-      succeeded(fusion::matchAdditive(softmax, additiveReason, recognized)))
+  if (succeeded(fusion::matchSdpa(softmax, dotReason, maskedRows)) ||
+      succeeded(fusion::matchAdditive(softmax, additiveReason, recognized, maskedRows)))
     return "";
   return recognized ? additiveReason : dotReason;
 }
@@ -33,8 +33,15 @@ namespace {
 struct FusionReportPass : heed::impl::HeedFusionReportBase<FusionReportPass> {
   using Base::Base;
   void runOnOperation() override {
+    auto policy = parseMaskedRows(maskedRows);
+    if (!policy) {
+      emitError(getOperation().getLoc())
+          << "unknown masked-rows policy '" << maskedRows << "' (expected zero or nan)";
+      return signalPassFailure();
+    }
     getOperation().walk([&](SoftmaxOp softmax) {
-      std::string reason = fusionDisabled ? "fusion is disabled" : explainUnfusedSoftmax(softmax);
+      std::string reason =
+          fusionDisabled ? "fusion is disabled" : explainUnfusedSoftmax(softmax, *policy);
       if (reason.empty())
         reason = "no fusion pass ran";
       softmax.emitRemark("softmax not fused: ") << reason;

@@ -72,6 +72,8 @@ def HeedFusionReport : Pass<"heed-fusion-report", "func::FuncOp"> {
   let options = [
     Option<"fusionDisabled", "fusion-disabled", "bool", "false",
            "Fusion did not run: give that as the reason">,
+    Option<"maskedRows", "masked-rows", "std::string", "\"zero\"",
+           "The fusion passes' masked-rows policy (zero or nan)">,
   ];
 }
 

@@ -41,8 +41,9 @@ void populateFuseAdditiveAttentionPatterns(RewritePatternSet &patterns,
                                            const FusionOptions &options);
 
 /// Why neither fusion applies to `softmax`, in the words of the fusion report
-/// (the text after "softmax not fused: "). Empty if one of them would apply.
-std::string explainUnfusedSoftmax(SoftmaxOp softmax);
+/// (the text after "softmax not fused: ") under the fused ops' `maskedRows`
+/// policy. Empty if one of them would apply.
+std::string explainUnfusedSoftmax(SoftmaxOp softmax, MaskedRows maskedRows = MaskedRows::zero);
 
 } // namespace mlir::heed
 
