@@ -24,6 +24,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <thread>
 
 using namespace mlir;
 using namespace mlir::heed;
@@ -466,7 +467,14 @@ LogicalResult fusion::verifiesWhenBuilt(MLIRContext *context,
   std::string first;
   LogicalResult result = success();
   {
+    // The handler is the context's, shared by every thread of a parallel pass
+    // manager: keep only this thread's diagnostics, or a remark or error that
+    // another function's pass emits meanwhile would be swallowed (and `first`
+    // written from two threads).
+    std::thread::id self = std::this_thread::get_id();
     ScopedDiagnosticHandler quiet(context, [&](Diagnostic &diag) {
+      if (std::this_thread::get_id() != self)
+        return failure();
       if (first.empty())
         first = diag.str();
       return success();
