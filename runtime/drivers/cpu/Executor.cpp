@@ -1,6 +1,7 @@
 //===- Executor.cpp - The CPU driver's plan interpreter -------------------===//
 
 #include "runtime/drivers/cpu/Executor.h"
+#include "runtime/core/IndexArith.h"
 
 #include <dnnl.h>
 
@@ -195,40 +196,12 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha
 
 namespace {
 
-int64_t floorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 void binaryIndex(OpCtx &c) {
-  int64_t a = c.scalar(0), b = c.scalar(1), r = 0;
-  const std::string &k = c.op.kind;
-  bool division = k == "arith.divsi" || k == "arith.divui" || k == "arith.remsi" ||
-                  k == "arith.remui" || k == "arith.ceildivsi" || k == "arith.floordivsi";
-  if (division && b == 0)
-    c.fail("divides by zero");
-  if (k == "arith.addi")
-    r = int64_t(uint64_t(a) + uint64_t(b));
-  else if (k == "arith.subi")
-    r = int64_t(uint64_t(a) - uint64_t(b));
-  else if (k == "arith.muli")
-    r = int64_t(uint64_t(a) * uint64_t(b));
-  else if (k == "arith.divsi")
-    r = (a == INT64_MIN && b == -1) ? a : a / b;
-  else if (k == "arith.divui")
-    r = int64_t(uint64_t(a) / uint64_t(b));
-  else if (k == "arith.remsi")
-    r = (b == -1) ? 0 : a % b;
-  else if (k == "arith.remui")
-    r = int64_t(uint64_t(a) % uint64_t(b));
-  else if (k == "arith.ceildivsi")
-    r = (b == -1) ? -a : -floorDiv(-a, b);
-  else if (k == "arith.floordivsi")
-    r = (b == -1) ? -a : floorDiv(a, b);
-  else if (k == "arith.maxsi")
-    r = std::max(a, b);
-  else if (k == "arith.minsi")
-    r = std::min(a, b);
+  int64_t r = 0;
+  std::string error =
+      evalIndexBinary(c.op.kind, c.op.getInt("predicate", 0), c.scalar(0), c.scalar(1), r);
+  if (!error.empty())
+    c.fail(error);
   c.outScalar(0, r);
 }
 
@@ -239,47 +212,6 @@ void arithConstant(OpCtx &c) {
 }
 
 void indexCast(OpCtx &c) { c.outScalar(0, c.scalar(0)); }
-
-void cmpi(OpCtx &c) {
-  int64_t a = c.scalar(0), b = c.scalar(1);
-  uint64_t ua = uint64_t(a), ub = uint64_t(b);
-  bool r = false;
-  switch (c.op.getInt("predicate", 0)) {
-  case 0:
-    r = a == b;
-    break;
-  case 1:
-    r = a != b;
-    break;
-  case 2:
-    r = a < b;
-    break;
-  case 3:
-    r = a <= b;
-    break;
-  case 4:
-    r = a > b;
-    break;
-  case 5:
-    r = a >= b;
-    break;
-  case 6:
-    r = ua < ub;
-    break;
-  case 7:
-    r = ua <= ub;
-    break;
-  case 8:
-    r = ua > ub;
-    break;
-  case 9:
-    r = ua >= ub;
-    break;
-  default:
-    c.fail("has an unknown predicate");
-  }
-  c.outScalar(0, r ? 1 : 0);
-}
 
 void select(OpCtx &c) { c.outScalar(0, c.scalar(0) ? c.scalar(1) : c.scalar(2)); }
 
@@ -463,7 +395,7 @@ void registerScalarKernels(KernelMap &m) {
     m[k] = binaryIndex;
   m["arith.constant"] = arithConstant;
   m["arith.index_cast"] = indexCast;
-  m["arith.cmpi"] = cmpi;
+  m["arith.cmpi"] = binaryIndex;
   m["arith.select"] = select;
   m["heed.constant"] = constant;
   m["heed.weight"] = constant;

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/core/IndexArith.h"
 #include "runtime/drivers/Driver.h"
 #include "runtime/module/Format.h"
 #include "runtime/module/heed_module_generated.h"
@@ -663,45 +664,10 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
       return outScalar(0, scalar(0));
     if (k == "arith.select")
       return outScalar(0, scalar(0) ? scalar(1) : scalar(2));
-    int64_t a = scalar(0), b = scalar(1), r = 0;
-    auto floorDiv = [](int64_t x, int64_t y) {
-      int64_t q = x / y;
-      return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q;
-    };
-    if (k == "arith.cmpi") {
-      uint64_t ua = uint64_t(a), ub = uint64_t(b);
-      bool c[] = {a == b, a != b, a<b, a <= b, a> b, a >= b, ua<ub, ua <= ub, ua> ub, ua >= ub};
-      int64_t p = op.getInt("predicate", 0);
-      if (p < 0 || p > 9)
-        opFail("has an unknown predicate");
-      return outScalar(0, c[p] ? 1 : 0);
-    }
-    bool division = k == "arith.divsi" || k == "arith.divui" || k == "arith.remsi" ||
-                    k == "arith.remui" || k == "arith.ceildivsi" || k == "arith.floordivsi";
-    if (division && b == 0)
-      opFail("divides by zero");
-    if (k == "arith.addi")
-      r = int64_t(uint64_t(a) + uint64_t(b));
-    else if (k == "arith.subi")
-      r = int64_t(uint64_t(a) - uint64_t(b));
-    else if (k == "arith.muli")
-      r = int64_t(uint64_t(a) * uint64_t(b));
-    else if (k == "arith.divsi")
-      r = (a == INT64_MIN && b == -1) ? a : a / b;
-    else if (k == "arith.divui")
-      r = int64_t(uint64_t(a) / uint64_t(b));
-    else if (k == "arith.remsi")
-      r = (b == -1) ? 0 : a % b;
-    else if (k == "arith.remui")
-      r = int64_t(uint64_t(a) % uint64_t(b));
-    else if (k == "arith.ceildivsi")
-      r = (b == -1) ? -a : -floorDiv(-a, b);
-    else if (k == "arith.floordivsi")
-      r = (b == -1) ? -a : floorDiv(a, b);
-    else if (k == "arith.maxsi")
-      r = std::max(a, b);
-    else if (k == "arith.minsi")
-      r = std::min(a, b);
+    int64_t r = 0;
+    std::string error = evalIndexBinary(k, op.getInt("predicate", 0), scalar(0), scalar(1), r);
+    if (!error.empty())
+      opFail(error);
     return outScalar(0, r);
   }
   if (k == "heed.dim") {

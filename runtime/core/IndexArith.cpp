@@ -1,0 +1,91 @@
+//===- IndexArith.cpp - The plan's index arithmetic -----------------------===//
+
+#include "runtime/core/IndexArith.h"
+
+#include <algorithm>
+#include <climits>
+
+namespace {
+int64_t floorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+bool compare(int64_t predicate, int64_t a, int64_t b, bool &result) {
+  uint64_t ua = uint64_t(a), ub = uint64_t(b);
+  switch (predicate) {
+  case 0:
+    result = a == b;
+    return true;
+  case 1:
+    result = a != b;
+    return true;
+  case 2:
+    result = a < b;
+    return true;
+  case 3:
+    result = a <= b;
+    return true;
+  case 4:
+    result = a > b;
+    return true;
+  case 5:
+    result = a >= b;
+    return true;
+  case 6:
+    result = ua < ub;
+    return true;
+  case 7:
+    result = ua <= ub;
+    return true;
+  case 8:
+    result = ua > ub;
+    return true;
+  case 9:
+    result = ua >= ub;
+    return true;
+  default:
+    return false;
+  }
+}
+} // namespace
+
+std::string heed::rt::evalIndexBinary(const std::string &k, int64_t predicate, int64_t a, int64_t b,
+                                      int64_t &r) {
+  if (k == "arith.cmpi") {
+    bool holds = false;
+    if (!compare(predicate, a, b, holds))
+      return "has an unknown predicate";
+    r = holds ? 1 : 0;
+    return "";
+  }
+  bool division = k == "arith.divsi" || k == "arith.divui" || k == "arith.remsi" ||
+                  k == "arith.remui" || k == "arith.ceildivsi" || k == "arith.floordivsi";
+  if (division && b == 0)
+    return "divides by zero";
+  if (k == "arith.addi")
+    r = int64_t(uint64_t(a) + uint64_t(b));
+  else if (k == "arith.subi")
+    r = int64_t(uint64_t(a) - uint64_t(b));
+  else if (k == "arith.muli")
+    r = int64_t(uint64_t(a) * uint64_t(b));
+  else if (k == "arith.divsi")
+    r = (a == INT64_MIN && b == -1) ? a : a / b;
+  else if (k == "arith.divui")
+    r = int64_t(uint64_t(a) / uint64_t(b));
+  else if (k == "arith.remsi")
+    r = (b == -1) ? 0 : a % b;
+  else if (k == "arith.remui")
+    r = int64_t(uint64_t(a) % uint64_t(b));
+  else if (k == "arith.ceildivsi")
+    r = (b == -1) ? int64_t(0 - uint64_t(a)) : -floorDiv(-a, b);
+  else if (k == "arith.floordivsi")
+    r = (b == -1) ? int64_t(0 - uint64_t(a)) : floorDiv(a, b);
+  else if (k == "arith.maxsi")
+    r = std::max(a, b);
+  else if (k == "arith.minsi")
+    r = std::min(a, b);
+  else
+    return "is not an index operation";
+  return "";
+}
