@@ -474,17 +474,11 @@ struct FuseAdditiveAttentionPass
     : heed::impl::HeedFuseAdditiveAttentionBase<FuseAdditiveAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
-    FusionOptions fusionOptions;
-    fusionOptions.report = report;
-    auto policy = parseMaskedRows(maskedRows);
-    if (!policy) {
-      emitError(getOperation().getLoc())
-          << "unknown masked-rows policy '" << maskedRows << "' (expected zero or nan)";
+    FailureOr<FusionOptions> fusionOptions = parseFusionOptions(getOperation(), report, maskedRows);
+    if (failed(fusionOptions))
       return signalPassFailure();
-    }
-    fusionOptions.maskedRows = *policy;
     RewritePatternSet patterns(&getContext());
-    populateFuseAdditiveAttentionPatterns(patterns, fusionOptions);
+    populateFuseAdditiveAttentionPatterns(patterns, *fusionOptions);
     // Every rewrite is sound on its own, so stopping short of a fixpoint
     // (the driver's iteration limit) leaves valid, partly rewritten IR.
     (void)applyPatternsGreedily(getOperation(), std::move(patterns));

@@ -466,17 +466,11 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
 struct FuseAttentionPass : heed::impl::HeedFuseAttentionBase<FuseAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
-    FusionOptions fusionOptions;
-    fusionOptions.report = report;
-    auto policy = parseMaskedRows(maskedRows);
-    if (!policy) {
-      emitError(getOperation().getLoc())
-          << "unknown masked-rows policy '" << maskedRows << "' (expected zero or nan)";
+    FailureOr<FusionOptions> fusionOptions = parseFusionOptions(getOperation(), report, maskedRows);
+    if (failed(fusionOptions))
       return signalPassFailure();
-    }
-    fusionOptions.maskedRows = *policy;
     RewritePatternSet patterns(&getContext());
-    populateFuseAttentionPatterns(patterns, fusionOptions);
+    populateFuseAttentionPatterns(patterns, *fusionOptions);
     // Every rewrite is sound on its own, so stopping short of a fixpoint
     // (the driver's iteration limit) leaves valid, partly rewritten IR.
     (void)applyPatternsGreedily(getOperation(), std::move(patterns));
@@ -484,8 +478,16 @@ struct FuseAttentionPass : heed::impl::HeedFuseAttentionBase<FuseAttentionPass> 
 };
 } // namespace
 
-std::optional<MaskedRows> heed::parseMaskedRows(StringRef text) {
-  return symbolizeMaskedRows(text);
+FailureOr<FusionOptions> heed::parseFusionOptions(Operation *anchor, bool report,
+                                                  StringRef maskedRows) {
+  std::optional<MaskedRows> policy = symbolizeMaskedRows(maskedRows);
+  if (!policy)
+    return anchor->emitError() << "unknown masked-rows policy '" << maskedRows
+                               << "' (expected zero or nan)";
+  FusionOptions options;
+  options.report = report;
+  options.maskedRows = *policy;
+  return options;
 }
 
 void heed::populateFuseAttentionPatterns(RewritePatternSet &patterns,

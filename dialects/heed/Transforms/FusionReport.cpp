@@ -33,15 +33,12 @@ namespace {
 struct FusionReportPass : heed::impl::HeedFusionReportBase<FusionReportPass> {
   using Base::Base;
   void runOnOperation() override {
-    auto policy = parseMaskedRows(maskedRows);
-    if (!policy) {
-      emitError(getOperation().getLoc())
-          << "unknown masked-rows policy '" << maskedRows << "' (expected zero or nan)";
+    FailureOr<FusionOptions> options = parseFusionOptions(getOperation(), false, maskedRows);
+    if (failed(options))
       return signalPassFailure();
-    }
     getOperation().walk([&](SoftmaxOp softmax) {
-      std::string reason =
-          fusionDisabled ? "fusion is disabled" : explainUnfusedSoftmax(softmax, *policy);
+      std::string reason = fusionDisabled ? "fusion is disabled"
+                                          : explainUnfusedSoftmax(softmax, options->maskedRows);
       if (reason.empty())
         reason = "no fusion pass ran";
       softmax.emitRemark("softmax not fused: ") << reason;

@@ -24,8 +24,9 @@ struct FusionOptions {
   MaskedRows maskedRows = MaskedRows::zero;
 };
 
-/// Parses a masked-rows option value ("zero" or "nan").
-std::optional<MaskedRows> parseMaskedRows(StringRef text);
+/// A fusion pass's options from its `report` flag and masked-rows text
+/// ("zero" or "nan"); an unknown policy is an error emitted at `anchor`.
+FailureOr<FusionOptions> parseFusionOptions(Operation *anchor, bool report, StringRef maskedRows);
 
 /// Exporter spellings -> the canonical form the fusion patterns match: Div by
 /// a constant -> Mul by its reciprocal, scales moved from Q/K onto the scores
