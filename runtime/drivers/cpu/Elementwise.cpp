@@ -186,25 +186,6 @@ void logicalNot(OpCtx &c) {
 // Cast
 //===----------------------------------------------------------------------===//
 
-template <typename T> double loadAsDouble(const Tensor &t, int64_t i) {
-  return double(t.as<T>()[i]);
-}
-
-double loadF(const Tensor &t, int64_t i) {
-  switch (t.type) {
-  case ElemType::f32:
-    return t.as<float>()[i];
-  case ElemType::f64:
-    return t.as<double>()[i];
-  case ElemType::i32:
-    return t.as<int32_t>()[i];
-  case ElemType::i64:
-    return double(t.as<int64_t>()[i]);
-  default:
-    return t.as<uint8_t>()[i];
-  }
-}
-
 int64_t loadI(const Tensor &t, int64_t i) {
   switch (t.type) {
   case ElemType::i32:
@@ -214,7 +195,7 @@ int64_t loadI(const Tensor &t, int64_t i) {
   case ElemType::boolean:
     return t.as<uint8_t>()[i];
   default: {
-    double v = loadF(t, i);
+    double v = loadAsDouble(t, i);
     if (std::isnan(v))
       return 0;
     if (v >= 9.2e18)
@@ -234,10 +215,10 @@ void cast(OpCtx &c) {
   for (int64_t i = 0, n = x.count(); i < n; ++i) {
     switch (to) {
     case ElemType::f32:
-      y.as<float>()[i] = float(loadF(x, i));
+      y.as<float>()[i] = float(loadAsDouble(x, i));
       break;
     case ElemType::f64:
-      y.as<double>()[i] = loadF(x, i);
+      y.as<double>()[i] = loadAsDouble(x, i);
       break;
     case ElemType::i32:
       y.as<int32_t>()[i] = int32_t(loadI(x, i));
@@ -246,7 +227,8 @@ void cast(OpCtx &c) {
       y.as<int64_t>()[i] = loadI(x, i);
       break;
     case ElemType::boolean:
-      y.as<uint8_t>()[i] = fromFloat ? uint8_t(loadF(x, i) != 0.0) : uint8_t(loadI(x, i) != 0);
+      y.as<uint8_t>()[i] =
+          fromFloat ? uint8_t(loadAsDouble(x, i) != 0.0) : uint8_t(loadI(x, i) != 0);
       break;
     default:
       c.fail("cannot cast to this type");
@@ -457,6 +439,21 @@ void where(OpCtx &c) {
 }
 
 } // namespace
+
+double loadAsDouble(const Tensor &t, int64_t i) {
+  switch (t.type) {
+  case ElemType::f32:
+    return t.as<float>()[i];
+  case ElemType::f64:
+    return t.as<double>()[i];
+  case ElemType::i32:
+    return t.as<int32_t>()[i];
+  case ElemType::i64:
+    return double(t.as<int64_t>()[i]);
+  default:
+    return t.as<uint8_t>()[i];
+  }
+}
 
 void registerElementwiseKernels(KernelMap &m) {
   for (const char *k :

@@ -96,6 +96,9 @@ private:
   int depth = 0;
 };
 
+/// Element i (flat, C order) of an f32, f64, i32, i64 or bool tensor, as a double.
+double loadAsDouble(const Tensor &t, int64_t i);
+
 /// Whether f32 softmax / layer norm / eltwise go to oneDNN primitives (default) or Heed's own
 /// loops (HEED_CPU_NO_DNNL=1, for comparisons).
 bool useDnnlPrimitives();

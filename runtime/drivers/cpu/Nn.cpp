@@ -369,21 +369,6 @@ void reduce(OpCtx &c) {
   c.out(0, std::move(y));
 }
 
-double loadAny(const Tensor &t, int64_t i) {
-  switch (t.type) {
-  case ElemType::f32:
-    return t.as<float>()[i];
-  case ElemType::f64:
-    return t.as<double>()[i];
-  case ElemType::i32:
-    return t.as<int32_t>()[i];
-  case ElemType::i64:
-    return double(t.as<int64_t>()[i]);
-  default:
-    return t.as<uint8_t>()[i];
-  }
-}
-
 void argmax(OpCtx &c) {
   const Tensor &x = c.in(0);
   if (x.rank() == 0)
@@ -402,9 +387,9 @@ void argmax(OpCtx &c) {
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
       int64_t best = 0;
-      double bv = loadAny(x, o * n * inner + i);
+      double bv = loadAsDouble(x, o * n * inner + i);
       for (int64_t j = 1; j < n && !std::isnan(bv); ++j) {
-        double v = loadAny(x, (o * n + j) * inner + i);
+        double v = loadAsDouble(x, (o * n + j) * inner + i);
         if (v > bv || std::isnan(v)) {
           bv = v;
           best = j;
