@@ -315,7 +315,7 @@ private:
   FailureOr<Val> bRnn(Call &c) { return recurrent(c, "heed.rnn", 1); }
 
   FailureOr<Val> cell(Call &c, StringRef op, int gates);
-  /// The `activation` of rnn and rnn_cell (\"tanh\" or \"relu\") as an attribute.
+  /// The `activation` of rnn and rnn_cell ("tanh" or "relu") as an attribute.
   FailureOr<NamedAttribute> rnnActivation(Call &c);
   FailureOr<Val> bLstmCell(Call &c) { return cell(c, "heed.lstm_cell", 4); }
   FailureOr<Val> bGruCell(Call &c) { return cell(c, "heed.gru_cell", 3); }
