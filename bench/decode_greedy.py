@@ -2,11 +2,12 @@
 """Greedy decoding throughput: Heed vs the PyTorch eager greedy loop of the same model.
 
 usage: bench/decode_greedy.py [--build DIR] [--threads N] [--batch 16] [--src-len 32]
-                              [--steps 32] [--repeat 5] [--workdir DIR] [--quick]
+                              [--steps 32] [--repeat 5] [--hidden 512] [--vocab 1000]
+                              [--workdir DIR] [--quick]
 
 The model is a Bahdanau-attention LSTM encoder-decoder (bidirectional LSTM encoder, additive
-attention with the keys W_h h + b computed once in encode, LSTMCell decoder; embedding 256,
-hidden 512, attention 512, vocabulary 1000) with random weights, written twice: as a .heed
+attention with the keys W_h h + b computed once in encode, LSTMCell decoder; hidden H = 512,
+embedding H / 2, attention H, vocabulary 1000 by default) with random weights, written twice: as a .heed
 model (encode + decode_step, docs/decoding.md) and as torch modules. The weights are the same
 file; </s> gets a -1e4 output bias so every sentence runs the full --steps steps on both sides
 (tokens = batch * steps).
@@ -40,10 +41,17 @@ TORCH_ENV = {
     "MALLOC_TRIM_THRESHOLD_": "68719476736",
     "MALLOC_TOP_PAD_": "536870912",
 }
-EMBED, HIDDEN, ATTN, VOCAB = 256, 512, 512, 1000
+EMBED, HIDDEN, ATTN, VOCAB = 256, 512, 512, 1000  # set from --hidden / --vocab
 BOS, EOS = 1, 2
 
-MODEL = f"""# A Bahdanau-attention LSTM encoder-decoder with random weights (bench/decode_greedy.py).
+
+def set_sizes(hidden, vocab):
+    global EMBED, HIDDEN, ATTN, VOCAB
+    EMBED, HIDDEN, ATTN, VOCAB = hidden // 2, hidden, hidden, vocab
+
+
+def model_text():
+    return f"""# A Bahdanau-attention LSTM encoder-decoder with random weights (bench/decode_greedy.py).
 model bahdanau_lstm
 weights "bahdanau_lstm.npz"
 
@@ -135,7 +143,7 @@ def make(workdir, batch, src_len):
         weights[prefix.replace("_", ".") + "." + rest] = value.numpy()
     np.savez(os.path.join(workdir, "bahdanau_lstm.npz"), **weights)
     with open(os.path.join(workdir, "bahdanau_lstm.heed"), "w") as f:
-        f.write(MODEL)
+        f.write(model_text())
     rng = np.random.default_rng(1)
     src = rng.integers(3, VOCAB, (batch, src_len))
     with open(os.path.join(workdir, "src.txt"), "w") as f:
@@ -188,6 +196,8 @@ def main():
     p.add_argument("--src-len", type=int, default=32)
     p.add_argument("--steps", type=int, default=32)
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--hidden", type=int, default=512)
+    p.add_argument("--vocab", type=int, default=1000)
     p.add_argument("--workdir", default=None)
     p.add_argument("--quick", action="store_true", help="batch 4, 8 steps, 2 repeats")
     p.add_argument("--json", action="store_true", help="print one JSON line as well")
@@ -195,6 +205,7 @@ def main():
     args = p.parse_args()
     if args.quick:
         args.batch, args.src_len, args.steps, args.repeat = 4, 8, 8, 2
+    set_sizes(args.hidden, args.vocab)
     if args.torch_worker:
         return torch_worker(args)
     args.workdir = args.workdir or tempfile.mkdtemp(prefix="heed-decode-")
@@ -218,7 +229,8 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), **TORCH_ENV)
     t = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-worker",
                         f"--threads={args.threads}", f"--workdir={args.workdir}",
-                        f"--steps={args.steps}", f"--repeat={args.repeat}"],
+                        f"--steps={args.steps}", f"--repeat={args.repeat}",
+                        f"--hidden={args.hidden}", f"--vocab={args.vocab}"],
                        capture_output=True, text=True, env=env)
     if t.returncode != 0:
         sys.exit("decode_greedy: the torch worker failed:\n" + t.stderr)
@@ -235,7 +247,7 @@ def main():
           f"sentences")
     if args.json:
         print(json.dumps({"heed_ms": h, "torch_ms": m, "tokens": tokens, "same": same,
-                          "batch": args.batch}))
+                          "batch": args.batch, "hidden": HIDDEN, "vocab": VOCAB}))
 
 
 if __name__ == "__main__":
