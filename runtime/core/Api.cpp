@@ -7,6 +7,7 @@
 
 #include "heed/heed.h"
 
+#include "runtime/core/ApiError.h"
 #include "runtime/drivers/Driver.h"
 
 #include <cstdio>
@@ -128,6 +129,11 @@ heed_status finishModule(heed_runtime *runtime, std::unique_ptr<Module> m, heed_
 }
 
 } // namespace
+
+heed_status heed::rt::setLastError(heed_status status, const std::string &message) {
+  return setError(status, message);
+}
+void heed::rt::clearLastError() { lastError.clear(); }
 
 extern "C" {
 

@@ -94,14 +94,30 @@ Tensor gatherRows(const Tensor &t, int dim, const std::vector<int64_t> &index) {
   for (size_t i = size_t(dim) + 1; i < shape.size(); ++i)
     inner *= size_t(shape[i]);
   size_t rows = size_t(shape[dim]);
-  std::vector<char> out(outer * index.size() * inner);
+  shape[dim] = int64_t(index.size());
+  // Gathered straight into the new tensor: it is ours alone until returned, so writing through
+  // the C API's const view is safe, and it saves a staging buffer and a second copy per state
+  // per step.
+  Tensor result = Tensor::make(t.dtype(), shape);
+  if (!result)
+    return result;
+  char *out = const_cast<char *>(result.data<char>());
   const char *src = t.data<char>();
   for (size_t o = 0; o < outer; ++o)
     for (size_t r = 0; r < index.size(); ++r)
-      std::memcpy(out.data() + (o * index.size() + r) * inner,
-                  src + (o * rows + size_t(index[r])) * inner, inner);
-  shape[dim] = int64_t(index.size());
-  return Tensor::make(t.dtype(), shape, out.data());
+      std::memcpy(out + (o * index.size() + r) * inner, src + (o * rows + size_t(index[r])) * inner,
+                  inner);
+  return result;
+}
+
+Tensor gatherRows(Tensor &&t, int dim, const std::vector<int64_t> &index) {
+  std::vector<int64_t> shape = t.shape();
+  bool identity = !shape.empty() && size_t(shape[size_t(dim)]) == index.size();
+  for (size_t r = 0; identity && r < index.size(); ++r)
+    identity = index[r] == int64_t(r);
+  if (identity)
+    return std::move(t);
+  return gatherRows(static_cast<const Tensor &>(t), dim, index);
 }
 
 struct Decoder::Batch {
@@ -113,12 +129,17 @@ struct Decoder::Batch {
   bool haveConstants = false;
 };
 
-Status Decoder::create(const Module &module, Decoder &out) {
+Status Decoder::create(const Module &module, Decoder &out) { return create(module.get(), out); }
+
+Status Decoder::create(heed_module *module, Decoder &out) {
   Decoder d;
-  if (Status st = module.function("encode", d.encode); !st)
-    return invalid("a decoding module needs an 'encode' function: " + st.message);
-  if (Status st = module.function("decode_step", d.decodeStep); !st)
-    return invalid("a decoding module needs a 'decode_step' function: " + st.message);
+  heed_function *f = nullptr;
+  if (heed_status st = heed_module_find_function(module, "encode", &f); st != HEED_OK)
+    return invalid("a decoding module needs an 'encode' function: " + Status::last(st).message);
+  d.encode = Function(f);
+  if (heed_status st = heed_module_find_function(module, "decode_step", &f); st != HEED_OK)
+    return invalid("a decoding module needs a 'decode_step' function: " + Status::last(st).message);
+  d.decodeStep = Function(f);
   const Function &enc = d.encode, &dec = d.decodeStep;
   if (enc.inputCount() < 1 || enc.inputCount() > 2)
     return invalid("encode must take (src) or (src, src_len); it takes " +
@@ -181,6 +202,12 @@ Status Decoder::create(const Module &module, Decoder &out) {
   for (size_t o = 0; o < dec.outputCount(); ++o)
     if (dec.outputName(o) == "log_probs")
       d.logProbsOutput = int(o);
+  heed_dtype lpType;
+  if (!parseType(dec.outputType(size_t(d.logProbsOutput)), shape, lpType) || shape.size() != 2 ||
+      lpType != HEED_F32)
+    return invalid("decode_step's log-probs must be f32 [B, V]; they are " +
+                   dec.outputType(size_t(d.logProbsOutput)));
+  d.vocab = std::max<int64_t>(shape[1], 0);
   for (size_t o = 0; o < dec.outputCount(); ++o)
     if (int(o) != d.logProbsOutput && d.stateOutput[o] < 0 &&
         (d.attentionOutput < 0 || dec.outputName(o) == "attention"))
@@ -278,10 +305,22 @@ Status Decoder::step(Batch &b, const std::vector<int64_t> &rowSource,
   return Status();
 }
 
+Status Decoder::checkOptions(const Options &options) const {
+  for (auto [name, id] : {std::pair<const char *, int64_t>{"bos", options.bos},
+                          {"eos", options.eos},
+                          {"pad", options.pad}})
+    if (id < 0 || (vocab > 0 && id >= vocab))
+      return invalid(std::string(name) + " id " + std::to_string(id) +
+                     " is outside the target vocabulary of " + std::to_string(vocab));
+  return Status();
+}
+
 Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, const Options &options,
                           std::vector<std::vector<Hypothesis>> &out) const {
   if (options.beam < 1 || options.nBest < 1 || options.nBest > options.beam)
     return invalid("beam must be >= 1 and n-best between 1 and the beam size");
+  if (Status st = checkOptions(options); !st)
+    return st;
   if (options.attention && attentionOutput < 0)
     return invalid("attention requested but decode_step returns no attention output");
   out.assign(sources.size(), {});
@@ -307,6 +346,12 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
     for (size_t i = 0; i < part.size(); ++i)
       rows.push_back({int64_t(i), {}, 0.0, {}});
     std::vector<std::vector<Hypothesis>> finished(part.size());
+    struct Cand {
+      double logProb;
+      size_t row;
+      int64_t token;
+    };
+    std::vector<Cand> cands;
     const size_t beam = size_t(options.beam);
     bool early = options.earlyStop || beam == 1;
     for (size_t t = 0; !rows.empty(); ++t) {
@@ -337,22 +382,26 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
           ++hi;
         size_t maxLength =
             options.maxLength > 0 ? size_t(options.maxLength) : 2 * part[size_t(s)].size() + 10;
-        struct Cand {
-          double logProb;
-          size_t row;
-          int64_t token;
-        };
-        std::vector<Cand> cands;
-        for (size_t r = lo; r < hi; ++r)
-          for (size_t v = 0; v < vocab; ++v)
-            cands.push_back({rows[r].logProb + double(lp[r * vocab + v]), r, int64_t(v)});
-        size_t keep = std::min(cands.size(), 2 * beam);
-        std::partial_sort(cands.begin(), cands.begin() + long(keep), cands.end(),
-                          [](const Cand &a, const Cand &b) {
-                            return a.logProb > b.logProb ||
-                                   (a.logProb == b.logProb &&
-                                    (a.row < b.row || (a.row == b.row && a.token < b.token)));
-                          });
+        // The best 2 * beam candidates, kept sorted while scanning rows then tokens in order,
+        // so that among equal log-probs the earlier (row, token) wins; most candidates fail the
+        // one comparison with the current worst, and no rows x vocab array is built.
+        size_t keep = std::min((hi - lo) * vocab, 2 * beam);
+        cands.clear();
+        for (size_t r = lo; r < hi; ++r) {
+          const float *row = lp + r * vocab;
+          double base = rows[r].logProb;
+          for (size_t v = 0; v < vocab; ++v) {
+            double p = base + double(row[v]);
+            if (cands.size() == keep && !(p > cands.back().logProb))
+              continue;
+            if (cands.size() == keep)
+              cands.pop_back();
+            size_t at = cands.size();
+            while (at > 0 && p > cands[at - 1].logProb)
+              --at;
+            cands.insert(cands.begin() + long(at), Cand{p, r, int64_t(v)});
+          }
+        }
         bool last = t + 1 >= maxLength;
         size_t live = 0, firstNext = next.size();
         auto withAttention = [&](size_t r) {
@@ -364,12 +413,13 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
           }
           return a;
         };
-        for (size_t c = 0; c < keep && live < beam; ++c) {
+        // At the last step the first `beam` candidates all finish (cut when not </s>); before
+        // it, </s> candidates finish and the walk stops once `beam` others stay live.
+        size_t walk = last ? std::min(keep, beam) : keep;
+        for (size_t c = 0; c < walk && live < beam; ++c) {
           const Cand &cand = cands[c];
           const Live &parent = rows[cand.row];
           if (cand.token == options.eos || last) {
-            if (last && cand.token != options.eos && finished[size_t(s)].size() >= beam)
-              continue;
             Hypothesis h;
             h.tokens = parent.tokens;
             h.ended = cand.token == options.eos;
@@ -380,8 +430,6 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
                 lengthNorm(h.logProb, h.tokens.size() + (h.ended ? 1 : 0), options.lengthPenalty);
             h.attention = withAttention(cand.row);
             finished[size_t(s)].push_back(std::move(h));
-            if (last && finished[size_t(s)].size() >= beam)
-              break;
             continue;
           }
           Live l{s, parent.tokens, cand.logProb, withAttention(cand.row)};
@@ -413,7 +461,8 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
       }
       for (size_t i = 1; i < inputs.size(); ++i)
         if (inputs[i].kind == Binding::state)
-          b.states[i] = gatherRows(outputs[inputs[i].index], inputs[i].batchDim, parents);
+          b.states[i] =
+              gatherRows(std::move(outputs[inputs[i].index]), inputs[i].batchDim, parents);
       rows = std::move(next);
     }
     for (size_t i = 0; i < part.size(); ++i) {
@@ -439,6 +488,8 @@ Status Decoder::score(const std::vector<std::vector<int64_t>> &sources,
   if (sources.size() != targets.size())
     return invalid(std::to_string(sources.size()) + " sources but " +
                    std::to_string(targets.size()) + " targets");
+  if (Status st = checkOptions(options); !st)
+    return st;
   out.assign(sources.size(), {});
   size_t chunk = size_t(std::max(1, options.batchSize));
   for (size_t first = 0; first < sources.size(); first += chunk) {

@@ -60,6 +60,7 @@ class Decoder {
 public:
   /// Finds `encode` and `decode_step` and binds them; the Module must outlive the Decoder.
   static Status create(const Module &module, Decoder &out);
+  static Status create(heed_module *module, Decoder &out);
 
   /// n-best hypotheses per source, best first.
   Status translate(const std::vector<std::vector<int64_t>> &sources, const Options &options,
@@ -70,12 +71,15 @@ public:
                std::vector<Scored> &out) const;
 
   bool hasAttention() const { return attentionOutput >= 0; }
+  /// The target vocabulary (log_probs' last dim as declared; 0 when dynamic).
+  int64_t vocabSize() const { return vocab; }
   const std::vector<Binding> &bindings() const { return inputs; }
   /// One line per decode_step input: "s: state <- decode_step output 1 (batch dim 0)".
   std::string describe() const;
 
 private:
   struct Batch;
+  Status checkOptions(const Options &options) const;
   Status encodeBatch(const std::vector<std::vector<int64_t>> &sources, Batch &b) const;
   Status step(Batch &b, const std::vector<int64_t> &rowSource, const std::vector<int64_t> &prev,
               std::vector<Tensor> &outputs) const;
@@ -85,12 +89,15 @@ private:
   std::vector<int> encodeOutputBatchDim;
   std::vector<int> stateOutput; // per decode_step output: the decode_step input it feeds, or -1
   int logProbsOutput = 0, attentionOutput = -1;
+  int64_t vocab = 0;
   heed_dtype tokenType = HEED_I64, srcType = HEED_I64, lenType = HEED_I64;
   bool encodeHasLengths = true;
 };
 
 /// Reorders (or repeats) slices of `t` along `dim`: out[..., r, ...] = t[..., index[r], ...].
 Tensor gatherRows(const Tensor &t, int dim, const std::vector<int64_t> &index);
+/// gatherRows, but hands `t` back unchanged (no copy) when `index` is 0, 1, ..., rows - 1.
+Tensor gatherRows(Tensor &&t, int dim, const std::vector<int64_t> &index);
 
 /// An SVG heatmap of attention[t][s]: source tokens along x, target tokens along y.
 std::string attentionSvg(const std::vector<std::vector<float>> &attention,

@@ -4,8 +4,12 @@
 //            [--max-length=N] [--length-penalty=A] [--no-early-stop] [--bos=1] [--eos=2]
 //            [--batch-size=32] [--src-vocab=V --tgt-vocab=V]
 //            [--attention-svg=FILE.svg | --attention-dir=DIR] [--device=cpu] [--verbose]
+//            [--repeat=N]
 //   heed-run score MODULE_OR_MODEL --src=ids.txt --tgt=ids.txt [--bos --eos --batch-size]
 //            [--src-vocab=V --tgt-vocab=V]
+//
+// Decoding goes through the C API's heed_decoder (heed.hpp's heed::Decoder), the same code
+// path as any embedding application; only the SVG heatmap is heed-run's own.
 //
 // One sentence per line: space-separated token ids, or words of a vocab file (one
 // token per line, the line number is its id); with --tgt-vocab outputs print as words.
@@ -105,8 +109,9 @@ std::string join(const std::vector<int64_t> &ids, const Vocab &vocab) {
 
 struct Args {
   std::string command, model, src, tgt, srcVocab, tgtVocab, svg, dir, device = "cpu";
-  heed::decode::Options options;
+  heed::DecodeOptions options;
   bool verbose = false;
+  int repeat = 0; // benchmarks: translate N more times, timing each (stderr)
 };
 
 bool parseArgs(int argc, char **argv, Args &a, std::string &error) {
@@ -152,13 +157,13 @@ bool parseArgs(int argc, char **argv, Args &a, std::string &error) {
     else if (key == "beam")
       ok = number(a.options.beam);
     else if (key == "n-best")
-      ok = number(a.options.nBest);
+      ok = number(a.options.n_best);
     else if (key == "max-length")
-      ok = number(a.options.maxLength);
+      ok = number(a.options.max_length);
     else if (key == "length-penalty")
-      ok = number(a.options.lengthPenalty);
+      ok = number(a.options.length_penalty);
     else if (key == "batch-size")
-      ok = number(a.options.batchSize);
+      ok = number(a.options.batch_size);
     else if (key == "bos")
       ok = number(a.options.bos);
     else if (key == "eos")
@@ -166,9 +171,11 @@ bool parseArgs(int argc, char **argv, Args &a, std::string &error) {
     else if (key == "pad")
       ok = number(a.options.pad);
     else if (key == "no-early-stop")
-      a.options.earlyStop = false;
+      a.options.early_stop = 0;
     else if (key == "verbose")
       a.verbose = true;
+    else if (key == "repeat")
+      ok = number(a.repeat);
     else {
       error = "unknown option '" + arg + "' for heed-run " + a.command;
       return false;
@@ -183,7 +190,7 @@ bool parseArgs(int argc, char **argv, Args &a, std::string &error) {
                   "[--n-best=N] [--max-length=N] [--length-penalty=A]";
     return false;
   }
-  if (a.options.beam < 1 || a.options.nBest < 1 || a.options.nBest > a.options.beam) {
+  if (a.options.beam < 1 || a.options.n_best < 1 || a.options.n_best > a.options.beam) {
     error = "--beam must be >= 1 and --n-best between 1 and the beam size";
     return false;
   }
@@ -247,8 +254,8 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
   }
   if (!st)
     return fail(st.message);
-  heed::decode::Decoder decoder;
-  if (st = heed::decode::Decoder::create(module, decoder); !st)
+  heed::Decoder decoder;
+  if (st = heed::Decoder::create(module, decoder); !st)
     return fail(a.model + ": " + st.message);
   if (a.verbose)
     std::fprintf(stderr, "%s", decoder.describe().c_str());
@@ -257,10 +264,16 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
   for (size_t i = 0; i < sources.size(); ++i)
     if (sources[i].empty())
       return fail(a.src + ":" + std::to_string(i + 1) + ": empty source sentence");
-  a.options.progress = progressLine(sources.size());
+  std::function<void(size_t, size_t)> progress = progressLine(sources.size());
+  if (progress) {
+    a.options.progress = [](size_t done, size_t total, void *user) {
+      (*static_cast<std::function<void(size_t, size_t)> *>(user))(done, total);
+    };
+    a.options.progress_user = &progress;
+  }
 
   if (a.command == "score") {
-    std::vector<heed::decode::Scored> scored;
+    std::vector<heed::Scored> scored;
     if (st = decoder.score(sources, targets, a.options, scored); !st)
       return fail(st.message);
     for (const auto &s : scored) {
@@ -272,15 +285,28 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
     return 0;
   }
 
-  std::vector<std::vector<heed::decode::Hypothesis>> hyps;
+  std::vector<std::vector<heed::Hypothesis>> hyps;
   if (st = decoder.translate(sources, a.options, hyps); !st)
     return fail(st.message);
+  // --repeat=N: the first call above warmed up (oneDNN primitives, buffer pools); time N more.
+  for (int r = 0; r < a.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    if (st = decoder.translate(sources, a.options, hyps); !st)
+      return fail(st.message);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    size_t tokens = 0;
+    for (const auto &list : hyps)
+      for (const auto &h : list)
+        tokens += h.tokens.size() + (h.ended ? 1 : 0);
+    std::fprintf(stderr, "repeat %d: %zu sentences, %zu output tokens, %.3f ms, %.0f tokens/s\n",
+                 r + 1, sources.size(), tokens, s * 1e3, s > 0 ? double(tokens) / s : 0.0);
+  }
   if (!a.dir.empty())
     ::mkdir(a.dir.c_str(), 0777);
   for (size_t i = 0; i < hyps.size(); ++i) {
     for (const auto &h : hyps[i]) {
-      if (a.options.nBest > 1)
-        std::printf("%zu\t%.4f\t", i, h.score);
+      if (a.options.n_best > 1)
+        std::printf("%zu\t%.6f\t%.6f\t", i, h.score, h.logProb);
       std::printf("%s\n", join(h.tokens, tgtVocab).c_str());
     }
     if (!a.options.attention || hyps[i].empty() || (!a.svg.empty() && i > 0))
@@ -296,7 +322,11 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
                                            : tgtVocab.word(a.options.eos));
     std::string path = !a.svg.empty() ? a.svg : a.dir + "/" + std::to_string(i) + ".svg";
     std::string title = "sentence " + std::to_string(i) + ": " + join(sources[i], srcVocab);
-    if (!writeFile(path, heed::decode::attentionSvg(best.attention, srcLabels, tgtLabels, title)))
+    std::vector<std::vector<float>> rows;
+    for (size_t r = 0; r < best.attentionRows; ++r)
+      rows.emplace_back(best.attention.begin() + long(r * best.attentionCols),
+                        best.attention.begin() + long((r + 1) * best.attentionCols));
+    if (!writeFile(path, heed::decode::attentionSvg(rows, srcLabels, tgtLabels, title)))
       return fail("cannot write '" + path + "'");
   }
   return 0;

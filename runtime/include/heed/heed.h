@@ -8,6 +8,7 @@
  *   heed_module   a loaded module file (plan, constants, weights)
  *   heed_function one entry point of a module (borrowed from the module)
  *   heed_tensor   a host tensor (owned by the caller unless stated)
+ *   heed_decoder  greedy / beam search / scoring over a module's encode and decode_step
  *
  *===----------------------------------------------------------------------===*/
 
@@ -131,6 +132,83 @@ HEED_API heed_status heed_runtime_set_tracing(heed_runtime *runtime, int enabled
 /* Writes the events of the function's last call as a Chrome trace (JSON, "X" events; open it in
  * Perfetto or chrome://tracing). A call made with tracing off writes an empty event list. */
 HEED_API heed_status heed_function_write_trace(const heed_function *function, const char *path);
+
+/*===--------------------------------------------------------------------===*
+ * Decoding (docs/decoding.md): greedy, beam search and scoring over any module that declares
+ * `encode(src, [src_len]) -> (state...)` and `decode_step(prev, state...) -> (log_probs, ...)`.
+ * Runs on the module's device through the calls above.
+ *===--------------------------------------------------------------------===*/
+
+typedef struct heed_decoder heed_decoder;
+typedef struct heed_hypotheses heed_hypotheses;
+typedef struct heed_scores heed_scores;
+
+typedef struct heed_decode_options {
+  int64_t bos, eos, pad; /* token ids (defaults 1, 2, 0) */
+  int32_t beam;          /* 1: greedy (default) */
+  int32_t n_best;        /* hypotheses returned per source, 1..beam (default 1) */
+  int32_t max_length;    /* generated tokens counting </s>; 0: 2 * source length + 10 */
+  double length_penalty; /* GNMT alpha: score = logp / ((5 + len) / 6)^alpha (default 0) */
+  int32_t early_stop;    /* stop a source once it has `beam` finished hypotheses (default 1) */
+  int32_t attention;     /* collect decode_step's attention output (default 0) */
+  int32_t batch_size;    /* sources per encode call (default 32) */
+  /* Called after each batch with (sources done, total, progress_user); may be NULL. */
+  void (*progress)(size_t done, size_t total, void *progress_user);
+  void *progress_user;
+} heed_decode_options;
+
+/* Fills `options` with the defaults above. */
+HEED_API void heed_decode_options_init(heed_decode_options *options);
+
+/* Binds the module's encode and decode_step (fails with HEED_INVALID_ARGUMENT, naming what is
+ * missing, on a module without that contract). The module must outlive the decoder. */
+HEED_API heed_status heed_decoder_create(heed_module *module, heed_decoder **out);
+HEED_API void heed_decoder_destroy(heed_decoder *decoder);
+/* One line per decode_step input: how it is fed. Valid while the decoder lives. */
+HEED_API const char *heed_decoder_describe(const heed_decoder *decoder);
+/* The size of the target vocabulary (log_probs' last dim; 0 when it is dynamic). */
+HEED_API int64_t heed_decoder_vocab_size(const heed_decoder *decoder);
+
+/* Translates `count` sources (sources[i]: lengths[i] >= 1 token ids). NULL options: defaults.
+ * `out` receives the n-best hypotheses per source, to be destroyed by the caller. */
+HEED_API heed_status heed_decoder_translate(const heed_decoder *decoder,
+                                            const int64_t *const *sources, const size_t *lengths,
+                                            size_t count, const heed_decode_options *options,
+                                            heed_hypotheses **out);
+
+typedef struct heed_hypothesis {
+  const int64_t *tokens; /* without <s> and </s> */
+  size_t length;
+  double score;    /* log_prob after the length penalty */
+  double log_prob; /* sum of the tokens' log-probs (with </s>'s when it ended) */
+  int32_t ended;   /* 1: produced </s>; 0: cut at the maximum length */
+  /* With options.attention: attention_rows x attention_cols weights, row-major (one row per
+   * generated token including </s>, one column per source token); else NULL and 0 x 0. */
+  const float *attention;
+  size_t attention_rows, attention_cols;
+} heed_hypothesis;
+
+HEED_API size_t heed_hypotheses_source_count(const heed_hypotheses *hypotheses);
+/* The number of hypotheses of source `source` (0 when out of range). */
+HEED_API size_t heed_hypotheses_count(const heed_hypotheses *hypotheses, size_t source);
+/* Hypothesis `rank` (0 = best) of source `source`; its pointers stay valid until
+ * heed_hypotheses_destroy. */
+HEED_API heed_status heed_hypotheses_get(const heed_hypotheses *hypotheses, size_t source,
+                                         size_t rank, heed_hypothesis *out);
+HEED_API void heed_hypotheses_destroy(heed_hypotheses *hypotheses);
+
+/* Teacher forcing: log p(y_t | y_<t, x) of every targets[i] token, then of </s>, and their sum.
+ * NULL options: defaults (only bos, eos, pad, batch_size and progress are read). */
+HEED_API heed_status heed_decoder_score(const heed_decoder *decoder, const int64_t *const *sources,
+                                        const size_t *source_lengths, const int64_t *const *targets,
+                                        const size_t *target_lengths, size_t count,
+                                        const heed_decode_options *options, heed_scores **out);
+HEED_API size_t heed_scores_count(const heed_scores *scores);
+/* Pair `index`: `count` = target length + 1 log-probs (the last is </s>'s) and their sum. */
+HEED_API heed_status heed_scores_get(const heed_scores *scores, size_t index,
+                                     const float **token_log_probs, size_t *count,
+                                     double *log_likelihood);
+HEED_API void heed_scores_destroy(heed_scores *scores);
 
 #ifdef __cplusplus
 }

@@ -176,6 +176,125 @@ private:
   heed_runtime *r = nullptr;
 };
 
+/// heed_decode_options with the defaults filled in.
+struct DecodeOptions : heed_decode_options {
+  DecodeOptions() : heed_decode_options() { heed_decode_options_init(this); }
+};
+
+/// One hypothesis of heed_decoder_translate, copied out of the C result.
+struct Hypothesis {
+  std::vector<int64_t> tokens; // without <s> and </s>
+  double score = 0, logProb = 0;
+  bool ended = false;
+  std::vector<float> attention; // attentionRows x attentionCols, row-major (on request)
+  size_t attentionRows = 0, attentionCols = 0;
+};
+
+struct Scored {
+  std::vector<float> tokenLogProbs; // one per target token, then </s>
+  double logLikelihood = 0;
+};
+
+/// Owns a heed_decoder (greedy, beam search and scoring; docs/decoding.md).
+class Decoder {
+public:
+  Decoder() = default;
+  Decoder(Decoder &&o) noexcept : d(std::exchange(o.d, nullptr)) {}
+  Decoder &operator=(Decoder &&o) noexcept {
+    std::swap(d, o.d);
+    return *this;
+  }
+  Decoder(const Decoder &) = delete;
+  Decoder &operator=(const Decoder &) = delete;
+  ~Decoder() { heed_decoder_destroy(d); }
+
+  /// The Module must outlive the Decoder.
+  static Status create(const Module &module, Decoder &out) {
+    heed_decoder *d = nullptr;
+    heed_status st = heed_decoder_create(module.get(), &d);
+    out = Decoder();
+    out.d = d;
+    return Status::last(st);
+  }
+  explicit operator bool() const { return d != nullptr; }
+  heed_decoder *get() const { return d; }
+  std::string describe() const { return heed_decoder_describe(d); }
+  int64_t vocabSize() const { return heed_decoder_vocab_size(d); }
+
+  /// n-best hypotheses per source, best first.
+  Status translate(const std::vector<std::vector<int64_t>> &sources,
+                   const heed_decode_options &options,
+                   std::vector<std::vector<Hypothesis>> &out) const {
+    std::vector<const int64_t *> ptrs;
+    std::vector<size_t> lengths;
+    for (const auto &s : sources) {
+      ptrs.push_back(s.data());
+      lengths.push_back(s.size());
+    }
+    heed_hypotheses *h = nullptr;
+    heed_status st =
+        heed_decoder_translate(d, ptrs.data(), lengths.data(), sources.size(), &options, &h);
+    out.clear();
+    if (st != HEED_OK)
+      return Status::last(st);
+    out.resize(heed_hypotheses_source_count(h));
+    for (size_t s = 0; s < out.size(); ++s)
+      for (size_t r = 0; r < heed_hypotheses_count(h, s); ++r) {
+        heed_hypothesis c;
+        heed_hypotheses_get(h, s, r, &c);
+        Hypothesis hyp;
+        hyp.tokens.assign(c.tokens, c.tokens + c.length);
+        hyp.score = c.score;
+        hyp.logProb = c.log_prob;
+        hyp.ended = c.ended != 0;
+        if (c.attention)
+          hyp.attention.assign(c.attention, c.attention + c.attention_rows * c.attention_cols);
+        hyp.attentionRows = c.attention_rows;
+        hyp.attentionCols = c.attention_cols;
+        out[s].push_back(std::move(hyp));
+      }
+    heed_hypotheses_destroy(h);
+    return Status();
+  }
+
+  /// Teacher-forced log-probs of each target followed by </s>.
+  Status score(const std::vector<std::vector<int64_t>> &sources,
+               const std::vector<std::vector<int64_t>> &targets, const heed_decode_options &options,
+               std::vector<Scored> &out) const {
+    std::vector<const int64_t *> sp, tp;
+    std::vector<size_t> sl, tl;
+    for (const auto &s : sources) {
+      sp.push_back(s.data());
+      sl.push_back(s.size());
+    }
+    for (const auto &t : targets) {
+      tp.push_back(t.data());
+      tl.push_back(t.size());
+    }
+    out.clear();
+    if (sources.size() != targets.size())
+      return Status{HEED_INVALID_ARGUMENT, std::to_string(sources.size()) + " sources but " +
+                                               std::to_string(targets.size()) + " targets"};
+    heed_scores *sc = nullptr;
+    heed_status st = heed_decoder_score(d, sp.data(), sl.data(), tp.data(), tl.data(),
+                                        sources.size(), &options, &sc);
+    if (st != HEED_OK)
+      return Status::last(st);
+    out.resize(heed_scores_count(sc));
+    for (size_t i = 0; i < out.size(); ++i) {
+      const float *lp = nullptr;
+      size_t n = 0;
+      heed_scores_get(sc, i, &lp, &n, &out[i].logLikelihood);
+      out[i].tokenLogProbs.assign(lp, lp + n);
+    }
+    heed_scores_destroy(sc);
+    return Status();
+  }
+
+private:
+  heed_decoder *d = nullptr;
+};
+
 } // namespace heed
 
 #endif // HEED_HEED_HPP

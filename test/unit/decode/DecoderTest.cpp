@@ -88,6 +88,19 @@ TEST(Decode, GatherRowsAlongAnyDim) {
   EXPECT_EQ(dropped.data<float>()[0], 6.0f);
 }
 
+TEST(Decode, GatherRowsInOrderHandsTheTensorBack) {
+  std::vector<float> data{0, 1, 2, 3, 4, 5};
+  heed::Tensor t = heed::Tensor::make(HEED_F32, {3, 2}, data.data());
+  const float *before = t.data<float>();
+  heed::Tensor same = heed::decode::gatherRows(std::move(t), 0, {0, 1, 2});
+  EXPECT_EQ(same.data<float>(), before); // no copy when no row moves
+  heed::Tensor moved = heed::decode::gatherRows(std::move(same), 0, {0, 2, 1});
+  EXPECT_NE(moved.data<float>(), before);
+  EXPECT_EQ(moved.data<float>()[2], 4.0f);
+  heed::Tensor fewer = heed::decode::gatherRows(std::move(moved), 0, {0, 1});
+  EXPECT_EQ(fewer.shape(), (std::vector<int64_t>{2, 2}));
+}
+
 TEST(Decode, BindsTheContractByName) {
   Loaded l("reverse");
   EXPECT_EQ(l.decoder.describe(), "prev: previous token\n"
