@@ -50,7 +50,7 @@ std::string suffixOf(Type t) {
 }
 
 std::string Shader::render() const {
-  std::string s = "#version 450\n";
+  std::string s = "#version 450\n" + extensions;
   bool i64 = false, i8 = false;
   for (const std::string &b : buffers) {
     i64 |= b == "int64_t";

@@ -33,6 +33,7 @@ struct Shader {
   std::string name;
   std::vector<std::string> buffers; // storage types, binding order
   size_t outputs = 1;               // the last `outputs` buffers are written
+  std::string extensions;           // extra #extension lines
   std::string helpers, body;
   int local = kLocal;
 

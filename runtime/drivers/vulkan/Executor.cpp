@@ -74,7 +74,7 @@ void VulkanDriver::dispatch(const Pipeline &p, const std::vector<const Buffer *>
 VulkanDriver::Check VulkanDriver::newCheck() {
   constexpr int64_t kSlots = 1024;
   if (!statusBuffer || statusUsed == kSlots) {
-    statusBuffer = acquire(kSlots * 4);
+    statusBuffer = acquire(kSlots * 4, /*host=*/true);
     std::fill_n(reinterpret_cast<int32_t *>(statusBuffer->mapped), kSlots, INT32_MAX);
     statusUsed = 0;
   }
@@ -238,7 +238,15 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
   liveBytes = 0;
   struct Reset {
     VulkanDriver &d;
+    ModuleState &ms;
+    bool submitted = false;
     ~Reset() {
+      // Constants whose upload was recorded but never ran are uploaded again.
+      if (!submitted)
+        for (size_t idx : d.newConstants)
+          ms.constants.erase(idx);
+      d.newConstants.clear();
+      d.inFlight.clear();
       d.stats = nullptr;
       d.checks.clear();
       d.statusBuffer.reset();
@@ -251,7 +259,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
         vkFreeCommandBuffers(d.device, d.commandPool, 1, &d.cmd);
       d.cmd = VK_NULL_HANDLE;
     }
-  } reset{*this};
+  } reset{*this, ms};
 
   VkCommandBufferAllocateInfo cbai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
   cbai.commandPool = commandPool;
@@ -271,19 +279,28 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
       s.s = t.type == ElemType::i32 ? *t.as<int32_t>() : *t.as<int64_t>();
     } else {
       s.t = alloc(t.type, t.shape, function.name + ": input " + std::to_string(i));
-      if (t.bytes())
-        std::memcpy(s.t.buf->mapped, t.data, t.bytes());
+      upload(*s.t.buf, t.data, t.bytes());
     }
     s.set = true;
   }
   size_t cursor = 0;
   runPlan(ms, module, function, function.plan, slots, ms.ops[fi], cursor);
 
+  // Staging: the outputs (and ids a check may name) are copied to host-visible buffers.
+  std::vector<std::shared_ptr<Buffer>> readBack(function.outputs.size());
+  for (size_t o = 0; o < function.outputs.size(); ++o) {
+    const Slot &s = slots[size_t(function.outputs[o])];
+    if (!s.scalar && s.t.buf && !s.t.buf->mapped)
+      readBack[o] = recordDownload(*s.t.buf, size_t(s.t.count()) * elemTypeSize(s.t.type));
+  }
+  for (Check &c : checks)
+    if (!c.ids.buf->mapped)
+      c.idsHost = recordDownload(*c.ids.buf, size_t(c.ids.count()) * elemTypeSize(c.ids.type));
   VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
   mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
-                       &mb, 0, nullptr, 0, nullptr);
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
   HEED_VK(vkEndCommandBuffer(cmd));
   checkValidation(("recording '" + function.name + "'").c_str());
   VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
@@ -298,12 +315,13 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
   vkDestroyFence(device, fence, nullptr);
   if (r != VK_SUCCESS)
     vkFail(r, "running the command buffer");
+  reset.submitted = true;
   checkValidation(("running '" + function.name + "'").c_str());
   for (const Check &c : checks) {
     int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
     if (pos == INT32_MAX)
       continue;
-    const uint8_t *p = c.ids.buf->mapped;
+    const uint8_t *p = c.idsHost ? c.idsHost->mapped : c.ids.buf->mapped;
     int64_t id = c.ids.type == ElemType::i32 ? reinterpret_cast<const int32_t *>(p)[pos]
                                              : reinterpret_cast<const int64_t *>(p)[pos];
     if (c.lengths)
@@ -317,8 +335,8 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
   }
 
   std::vector<Tensor> outputs;
-  for (int32_t id : function.outputs) {
-    Slot &s = slots[size_t(id)];
+  for (size_t o = 0; o < function.outputs.size(); ++o) {
+    Slot &s = slots[size_t(function.outputs[o])];
     if (s.scalar) {
       Tensor t = makeTensor(ElemType::i64, {});
       *t.as<int64_t>() = s.s;
@@ -326,7 +344,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
     } else {
       Tensor t = makeTensor(s.t.type, s.t.shape);
       if (t.bytes())
-        std::memcpy(t.data, s.t.buf->mapped, t.bytes());
+        std::memcpy(t.data, readBack[o] ? readBack[o]->mapped : s.t.buf->mapped, t.bytes());
       outputs.push_back(std::move(t));
     }
   }

@@ -3,15 +3,19 @@
 #include "runtime/drivers/vulkan/VulkanDriver.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace heed::rt::vk {
 
-Buffer VulkanDriver::createBuffer(VkDeviceSize size) {
+Buffer VulkanDriver::createBuffer(VkDeviceSize size, bool host) {
+  uint32_t memoryType = host ? hostType : deviceType;
   Buffer b;
   b.size = size;
+  b.host = host;
   VkBufferCreateInfo bci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   bci.size = size;
-  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+              VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   HEED_VK(vkCreateBuffer(device, &bci, nullptr, &b.buffer));
   VkMemoryRequirements req;
@@ -28,6 +32,10 @@ Buffer VulkanDriver::createBuffer(VkDeviceSize size) {
          "vulkan: out of device memory allocating " + std::to_string(size) + " bytes");
   }
   HEED_VK(vkBindBufferMemory(device, b.buffer, b.memory, 0));
+  // With forced staging on a unified-memory device the tensors' memory type
+  // is host-visible, but the driver treats it as if it were not.
+  if (!host && staging)
+    return b;
   void *p = nullptr;
   HEED_VK(vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &p));
   b.mapped = static_cast<uint8_t *>(p);
@@ -36,7 +44,7 @@ Buffer VulkanDriver::createBuffer(VkDeviceSize size) {
 
 /// A buffer of at least `bytes` from the pool (sizes rounded to a power of
 /// two from 256 B); it returns to the pool when the last tensor using it dies.
-std::shared_ptr<Buffer> VulkanDriver::acquire(size_t bytes) {
+std::shared_ptr<Buffer> VulkanDriver::acquire(size_t bytes, bool host) {
   VkDeviceSize size = 256;
   while (size < bytes)
     size *= 2;
@@ -47,14 +55,14 @@ std::shared_ptr<Buffer> VulkanDriver::acquire(size_t bytes) {
                                  " bytes exceeds the device's storage buffer range of " +
                                  std::to_string(limits.maxStorageBufferRange));
   Buffer b;
-  auto it = pool.find(size);
+  auto it = pool.find({size, host});
   if (it != pool.end()) {
     b = it->second;
     pool.erase(it);
     if (stats)
       ++stats->poolHits;
   } else {
-    b = createBuffer(size);
+    b = createBuffer(size, host);
   }
   if (stats) {
     stats->bytesAllocated += size;
@@ -63,7 +71,7 @@ std::shared_ptr<Buffer> VulkanDriver::acquire(size_t bytes) {
   }
   return std::shared_ptr<Buffer>(new Buffer(b), [this](Buffer *p) {
     liveBytes -= std::min<uint64_t>(liveBytes, p->size);
-    pool.emplace(p->size, *p);
+    pool.emplace(std::make_pair(p->size, p->host), *p);
     delete p;
   });
 }
@@ -85,6 +93,58 @@ DTensor VulkanDriver::alloc(ElemType type, std::vector<int64_t> shape, const std
     fail(ErrorKind::runtime, where + " would create a tensor of 2^31 or more elements");
   t.buf = acquire(size_t(n) * elemTypeSize(type));
   return t;
+}
+
+std::shared_ptr<Buffer> VulkanDriver::ownBuffer(size_t bytes) {
+  if (bytes > limits.maxStorageBufferRange)
+    fail(ErrorKind::runtime, "vulkan: a constant of " + std::to_string(bytes) +
+                                 " bytes exceeds the device's storage buffer range of " +
+                                 std::to_string(limits.maxStorageBufferRange));
+  Buffer b = createBuffer(std::max<size_t>(bytes, 4), !staging);
+  VkDevice dev = device;
+  return std::shared_ptr<Buffer>(new Buffer(b), [dev](Buffer *p) {
+    vkDestroyBuffer(dev, p->buffer, nullptr);
+    vkFreeMemory(dev, p->memory, nullptr);
+    delete p;
+  });
+}
+
+/// A full barrier between compute and transfer work: staging copies are
+/// recorded between dispatches and may reuse pooled buffers.
+void VulkanDriver::transferBarrier() {
+  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT |
+                     VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+  mb.dstAccessMask = mb.srcAccessMask;
+  VkPipelineStageFlags stages =
+      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+  vkCmdPipelineBarrier(cmd, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
+}
+
+void VulkanDriver::upload(const Buffer &dst, const void *data, size_t bytes) {
+  if (bytes == 0)
+    return;
+  if (dst.mapped) {
+    std::memcpy(dst.mapped, data, bytes);
+    return;
+  }
+  std::shared_ptr<Buffer> stage = acquire(bytes, /*host=*/true);
+  std::memcpy(stage->mapped, data, bytes);
+  inFlight.push_back(stage);
+  transferBarrier();
+  VkBufferCopy region{0, 0, bytes};
+  vkCmdCopyBuffer(cmd, stage->buffer, dst.buffer, 1, &region);
+  transferBarrier();
+}
+
+std::shared_ptr<Buffer> VulkanDriver::recordDownload(const Buffer &src, size_t bytes) {
+  std::shared_ptr<Buffer> stage = acquire(std::max<size_t>(bytes, 4), /*host=*/true);
+  if (bytes) {
+    transferBarrier();
+    VkBufferCopy region{0, 0, bytes};
+    vkCmdCopyBuffer(cmd, src.buffer, stage->buffer, 1, &region);
+  }
+  return stage;
 }
 
 } // namespace heed::rt::vk

@@ -80,7 +80,17 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
   auto kernel = [&](size_t i) -> const Pipeline & {
     if (!vkop->kernels() || i >= vkop->kernels()->size())
       opFail("has no vulkan kernel " + std::to_string(i));
-    return ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
+    const Pipeline &p = ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
+    if (!p.available())
+      opFail("needs vulkan kernel '" + p.name + "', which this device cannot run");
+    return p;
+  };
+  // Kernel i when the module has it and the device can run it (variants).
+  auto variant = [&](size_t i) -> const Pipeline * {
+    if (!vkop->kernels() || i >= vkop->kernels()->size())
+      return nullptr;
+    const Pipeline &p = ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
+    return p.available() ? &p : nullptr;
   };
   auto axisOf = [&](int64_t a, int64_t rank) {
     int64_t r = a < 0 ? a + rank : a;
@@ -113,9 +123,11 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     const Tensor &c = module.constants.at(idx);
     auto &buf = ms.constants[idx];
     if (!buf) {
-      buf = acquire(c.bytes());
-      if (c.bytes())
-        std::memcpy(buf->mapped, c.data, c.bytes());
+      // Outside the pool: a pooled buffer could still be in use by a dispatch
+      // recorded earlier in this command buffer when the host writes it.
+      buf = ownBuffer(c.bytes());
+      upload(*buf, c.data, c.bytes());
+      newConstants.push_back(idx);
     }
     DTensor t;
     t.buf = buf;
@@ -746,8 +758,35 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     for (int i = 0; i < 4; ++i)
       push.push_back(int32_t(ms4[i]));
     push.push_back(int32_t(nqb));
-    if (B * H * Lq > 0)
-      dispatch(kernel(0), bufs, push, uint64_t(B * H * nqb));
+    // Kernels: 0 flash, 1 flash with subgroup reductions, 2-3 split-K
+    // (AttentionKernels.cpp). Split-K pays off when few query rows leave
+    // most of a flash workgroup idle while it walks many keys (decoding);
+    // HEED_VULKAN_SPLIT_K=0 never uses it, =1 whenever the op has it.
+    constexpr int64_t kSplitKeys = 256;
+    const Pipeline *split = variant(2), *combine = variant(3);
+    bool splitK = split && combine && !wantWeights && !envIs("HEED_VULKAN_SPLIT_K", "0") &&
+                  (envIs("HEED_VULKAN_SPLIT_K", "1") || (Lq <= 4 && Lk > kSplitKeys));
+    if (B * H * Lq == 0) {
+      // Nothing to compute.
+    } else if (splitK) {
+      int64_t splits = std::max<int64_t>(1, (Lk + kSplitKeys - 1) / kSplitKeys);
+      note(where + ": split-K attention, " + std::to_string(splits) + " splits of " +
+           std::to_string(kSplitKeys) + " keys");
+      push.push_back(int32_t(kSplitKeys));
+      push.push_back(int32_t(splits));
+      // Per (batch, head, row, split): max, sum, NaN seen, Dv accumulators.
+      DTensor scratch = alloc(ElemType::f32, {B * H * Lq * splits, Dv + 3}, where);
+      std::vector<const Buffer *> splitBufs = bufs; // q, k, v, [mask], scratch
+      splitBufs.back() = scratch.buf.get();
+      dispatch(*split, splitBufs, push, uint64_t(B * H * Lq * splits));
+      dispatch(*combine, {scratch.buf.get(), out0.buf.get()}, push,
+               ceilDiv(uint64_t(B * H * Lq * Dv), combine->local));
+    } else {
+      const Pipeline *flash = variant(1);
+      note(where + ": flash attention, " +
+           (flash ? "subgroup reductions" : "shared-memory reductions"));
+      dispatch(flash ? *flash : kernel(0), bufs, push, uint64_t(B * H * nqb));
+    }
     out(0, out0);
     if (wantWeights)
       out(1, w);

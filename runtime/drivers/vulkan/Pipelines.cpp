@@ -54,13 +54,49 @@ void VulkanDriver::prepare(const Module &module) {
            module.name + ": the vulkan section of '" + fn.name + "' does not match its plan");
     ms.ops.push_back(std::move(ops));
   }
-  for (const fb::VkKernel *k : *vs->kernels()) {
+  VkPipelineCacheCreateInfo pcci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+  HEED_VK(vkCreatePipelineCache(device, &pcci, nullptr, &ms.cache));
+  // Registered now so that the destructor frees what exists if a step fails.
+  ModuleState &state = modules[&module] = std::move(ms);
+  try {
+    createPipelines(module, *vs, state);
+  } catch (...) {
+    destroy(state);
+    modules.erase(&module);
+    throw;
+  }
+  checkValidation("pipeline creation");
+}
+
+void VulkanDriver::destroy(ModuleState &state) {
+  for (Pipeline &p : state.pipelines) {
+    vkDestroyPipeline(device, p.pipeline, nullptr);
+    vkDestroyPipelineLayout(device, p.layout, nullptr);
+    vkDestroyDescriptorSetLayout(device, p.setLayout, nullptr);
+    vkDestroyShaderModule(device, p.shader, nullptr);
+  }
+  state.pipelines.clear();
+  vkDestroyPipelineCache(device, state.cache, nullptr);
+  state.cache = VK_NULL_HANDLE;
+}
+
+void VulkanDriver::createPipelines(const Module &module, const fb::VulkanSection &section,
+                                   ModuleState &state) {
+  for (const fb::VkKernel *k : *section.kernels()) {
     Pipeline p;
     p.name = k->name() ? k->name()->str() : "?";
     p.bindings = uint32_t(std::max(0, k->bindings()));
     p.local = uint32_t(std::max(1, k->local_size()));
-    if (!k->spirv() || k->spirv()->size() == 0 || p.bindings > 16)
+    if (!k->spirv() || k->spirv()->size() < 5 || p.bindings > 16)
       fail(ErrorKind::invalidModule, module.name + ": vulkan kernel '" + p.name + "' is malformed");
+    p.subgroupOps = subgroupOpsOf(k->spirv()->data(), k->spirv()->size());
+    if (p.subgroupOps & ~subgroupOps) {
+      // A variant for devices with more subgroup support: its op falls back.
+      note("kernel " + p.name + ": not created (needs subgroup operations 0x" + hex(p.subgroupOps) +
+           ")");
+      state.pipelines.push_back(p);
+      continue;
+    }
     VkShaderModuleCreateInfo smci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     smci.codeSize = k->spirv()->size() * 4;
     smci.pCode = k->spirv()->data();
@@ -89,12 +125,35 @@ void VulkanDriver::prepare(const Module &module) {
     cpci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
     cpci.stage.module = p.shader;
     cpci.stage.pName = "main";
+    // The subgroup kernels split work by gl_SubgroupSize lanes: every lane must exist.
+    if (p.subgroupOps && fullSubgroups)
+      cpci.stage.flags = VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
     cpci.layout = p.layout;
-    HEED_VK(vkCreateComputePipelines(device, pipelineCache, 1, &cpci, nullptr, &p.pipeline));
-    ms.pipelines.push_back(p);
+    state.pipelines.push_back(p);
+    HEED_VK(vkCreateComputePipelines(device, state.cache, 1, &cpci, nullptr,
+                                     &state.pipelines.back().pipeline));
   }
-  modules[&module] = std::move(ms);
-  checkValidation("pipeline creation");
+}
+
+uint32_t subgroupOpsOf(const uint32_t *words, size_t count) {
+  // SPIR-V: a 5-word header, then instructions (word count << 16 | opcode).
+  constexpr uint32_t kOpCapability = 17;
+  uint32_t ops = 0;
+  for (size_t at = 5; at < count;) {
+    uint32_t n = words[at] >> 16, opcode = words[at] & 0xffff;
+    if (n == 0 || at + n > count)
+      break;
+    if (opcode == kOpCapability && n >= 2) {
+      // GroupNonUniform (61) ... GroupNonUniformQuad (68), in the order of
+      // VkSubgroupFeatureFlagBits (basic, vote, arithmetic, ballot, shuffle,
+      // shuffle relative, clustered, quad).
+      uint32_t cap = words[at + 1];
+      if (cap >= 61 && cap <= 68)
+        ops |= 1u << (cap - 61);
+    }
+    at += n;
+  }
+  return ops;
 }
 
 } // namespace heed::rt::vk

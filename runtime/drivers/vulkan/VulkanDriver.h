@@ -11,7 +11,7 @@
 // The implementation, one file per concern:
 //   DeviceSetup.cpp  instance, device, queue, features and memory types
 //   MemoryPool.cpp   buffers, the size-class pool, tensors
-//   Pipelines.cpp    shader modules, pipelines
+//   Pipelines.cpp    shader modules, pipelines, kernel capabilities
 //   Executor.cpp     descriptor sets, dispatches, plans, scan, invoke
 //   OpKernels.cpp    one plan op -> its dispatches (push constants, buffers)
 //
@@ -40,6 +40,9 @@ namespace fb = ::heed::fb;
 constexpr int kPushInts = 32;
 
 [[noreturn]] void vkFail(VkResult r, const char *what);
+/// Whether environment variable `name` is set to exactly `value`.
+bool envIs(const char *name, const char *value);
+std::string hex(uint64_t v);
 #define HEED_VK(call)                                                                              \
   do {                                                                                             \
     VkResult r_ = (call);                                                                          \
@@ -51,7 +54,8 @@ struct Buffer {
   VkBuffer buffer = VK_NULL_HANDLE;
   VkDeviceMemory memory = VK_NULL_HANDLE;
   VkDeviceSize size = 0;
-  uint8_t *mapped = nullptr;
+  uint8_t *mapped = nullptr; // null for device-local memory (the staging path)
+  bool host = true;          // host-visible memory type
 };
 
 struct Pipeline {
@@ -61,7 +65,16 @@ struct Pipeline {
   VkPipeline pipeline = VK_NULL_HANDLE;
   uint32_t bindings = 0, local = 64;
   std::string name;
+  /// The subgroup operations (VkSubgroupFeatureFlags) the SPIR-V declares.
+  uint32_t subgroupOps = 0;
+  /// False when the device lacks what the kernel needs: no pipeline exists
+  /// and the driver uses the kernel's fallback.
+  bool available() const { return pipeline != VK_NULL_HANDLE; }
 };
+
+/// The subgroup operations (VkSubgroupFeatureFlagBits) a SPIR-V module's
+/// OpCapability instructions require; unknown capabilities add nothing.
+uint32_t subgroupOpsOf(const uint32_t *words, size_t count);
 
 /// A tensor on the device: a whole buffer (views such as reshape share it).
 struct DTensor {
@@ -93,22 +106,40 @@ private:
   VkPhysicalDevice physical = VK_NULL_HANDLE;
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
-  uint32_t family = 0, memoryType = 0;
+  uint32_t family = 0;
   VkCommandPool commandPool = VK_NULL_HANDLE;
-  VkPipelineCache pipelineCache = VK_NULL_HANDLE;
+  VkPhysicalDeviceProperties properties{};
   VkPhysicalDeviceLimits limits{};
   std::string validationLog;
+  /// HEED_VULKAN_DEBUG=1: one stderr line per driver decision (kernel
+  /// variants, staging, pipeline cache), for tests and bug reports.
+  bool debug = false;
+  void note(const std::string &line) const;
+
+  // Memory: tensors live in `deviceType`; with `staging` (device-local memory
+  // that the host cannot map, or HEED_VULKAN_FORCE_STAGING=1) inputs,
+  // constants and outputs go through host-visible staging buffers of
+  // `hostType`, copied in the same submission. Otherwise both are one type.
+  uint32_t hostType = 0, deviceType = 0;
+  bool staging = false;
+
+  // Subgroups: the operations usable in compute kernels (0 when the device
+  // lacks full subgroups of at most 64 lanes, or HEED_VULKAN_NO_SUBGROUPS=1).
+  uint32_t subgroupOps = 0;
+  bool fullSubgroups = false; // VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT
+  uint8_t deviceUUID[VK_UUID_SIZE] = {};
 
   // Per module (the driver serves one module at a time in practice; keyed anyway).
   struct ModuleState {
     std::vector<Pipeline> pipelines;
     std::vector<std::vector<const fb::VkOp *>> ops; // per function, plan pre-order
     std::map<size_t, std::shared_ptr<Buffer>> constants;
+    VkPipelineCache cache = VK_NULL_HANDLE;
   };
   std::map<const Module *, ModuleState> modules;
 
-  // Buffer pool: free buffers by rounded size.
-  std::multimap<VkDeviceSize, Buffer> pool;
+  // Buffer pool: free buffers by (rounded size, host-visible).
+  std::multimap<std::pair<VkDeviceSize, bool>, Buffer> pool;
 
   // Recording state of one invoke.
   VkCommandBuffer cmd = VK_NULL_HANDLE;
@@ -116,6 +147,8 @@ private:
   uint32_t setsLeft = 0;
   RunStats *stats = nullptr;
   uint64_t liveBytes = 0;
+  std::vector<std::shared_ptr<Buffer>> inFlight; // staging buffers of this submission
+  std::vector<size_t> newConstants;              // uploaded by this (unsubmitted) recording
 
   /// A data-dependent error a kernel may find (an index out of range): the
   /// kernel writes the first bad position into `status[slot]` (initially
@@ -127,7 +160,8 @@ private:
     DTensor ids; // kept alive so the bad id can be named
     int64_t n = 0;
     bool embedding = false;
-    bool lengths = false; // a sequence's lengths: n is T
+    bool lengths = false;            // a sequence's lengths: n is T
+    std::shared_ptr<Buffer> idsHost; // the ids read back (staging path)
   };
   std::vector<Check> checks;
   std::shared_ptr<Buffer> statusBuffer;
@@ -135,13 +169,28 @@ private:
   Check newCheck();
 
   void init(int deviceIndex);
+  void selectSubgroups(bool canRequireFull);
+  void selectMemory();
   void checkValidation(const char *when);
-  Buffer createBuffer(VkDeviceSize size);
-  std::shared_ptr<Buffer> acquire(size_t bytes);
+  Buffer createBuffer(VkDeviceSize size, bool host);
+  /// A pooled buffer: host-visible if `host`, else where tensors live.
+  std::shared_ptr<Buffer> acquire(size_t bytes, bool host);
+  std::shared_ptr<Buffer> acquire(size_t bytes) { return acquire(bytes, !staging); }
+  /// A buffer outside the pool (module constants: they live as long as the module).
+  std::shared_ptr<Buffer> ownBuffer(size_t bytes);
+  /// Fills `dst` with `bytes` of `data`: a copy now when it is mapped, else a
+  /// staging buffer and a recorded copy ordered against the dispatches around it.
+  void upload(const Buffer &dst, const void *data, size_t bytes);
+  /// Records a copy of `bytes` of `src` into a new host-visible buffer,
+  /// readable once the submission is done.
+  std::shared_ptr<Buffer> recordDownload(const Buffer &src, size_t bytes);
+  void transferBarrier();
   DTensor alloc(ElemType type, std::vector<int64_t> shape, const std::string &where);
   VkDescriptorSet allocateSet(const Pipeline &p);
   void dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
                 const std::vector<int32_t> &push, uint64_t groups);
+  void createPipelines(const Module &module, const fb::VulkanSection &section, ModuleState &state);
+  void destroy(ModuleState &state);
   void runPlan(ModuleState &ms, const Module &module, const Function &function, const Plan &plan,
                std::vector<Slot> &slots, const std::vector<const fb::VkOp *> &vkops,
                size_t &cursor);
