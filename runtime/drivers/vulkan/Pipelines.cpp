@@ -54,8 +54,10 @@ void VulkanDriver::prepare(const Module &module) {
            module.name + ": the vulkan section of '" + fn.name + "' does not match its plan");
     ms.ops.push_back(std::move(ops));
   }
-  VkPipelineCacheCreateInfo pcci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
-  HEED_VK(vkCreatePipelineCache(device, &pcci, nullptr, &ms.cache));
+  std::string cachePath;
+  size_t cacheLoaded = 0;
+  uint64_t cacheKey = 0;
+  ms.cache = openPipelineCache(*vs, cachePath, cacheLoaded, cacheKey);
   // Registered now so that the destructor frees what exists if a step fails.
   ModuleState &state = modules[&module] = std::move(ms);
   try {
@@ -66,6 +68,7 @@ void VulkanDriver::prepare(const Module &module) {
     throw;
   }
   checkValidation("pipeline creation");
+  savePipelineCache(state.cache, cachePath, cacheLoaded, cacheKey);
 }
 
 void VulkanDriver::destroy(ModuleState &state) {

@@ -12,6 +12,7 @@
 //   DeviceSetup.cpp  instance, device, queue, features and memory types
 //   MemoryPool.cpp   buffers, the size-class pool, tensors
 //   Pipelines.cpp    shader modules, pipelines, kernel capabilities
+//   PipelineCache.cpp  the pipeline cache on disk
 //   Executor.cpp     descriptor sets, dispatches, plans, scan, invoke
 //   OpKernels.cpp    one plan op -> its dispatches (push constants, buffers)
 //
@@ -185,6 +186,11 @@ private:
   /// readable once the submission is done.
   std::shared_ptr<Buffer> recordDownload(const Buffer &src, size_t bytes);
   void transferBarrier();
+  /// The module's pipeline cache, from its file when that is valid (PipelineCache.cpp).
+  VkPipelineCache openPipelineCache(const fb::VulkanSection &section, std::string &path,
+                                    size_t &loaded, uint64_t &fileKey);
+  void savePipelineCache(VkPipelineCache cache, const std::string &path, size_t loaded,
+                         uint64_t fileKey);
   DTensor alloc(ElemType type, std::vector<int64_t> shape, const std::string &where);
   VkDescriptorSet allocateSet(const Pipeline &p);
   void dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
