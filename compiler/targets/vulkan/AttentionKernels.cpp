@@ -84,8 +84,7 @@ Shader flashKernel(const AttentionSpec &a, bool subgroups) {
     s.outputs = 2;
   }
   if (subgroups)
-    s.extensions = "#extension GL_KHR_shader_subgroup_basic : require\n"
-                   "#extension GL_KHR_shader_subgroup_arithmetic : require\n";
+    s.extensions = kSubgroupExtensions;
   std::string D = std::to_string(a.dMax), DV = std::to_string(a.dvMax);
   s.helpers = "const int BQ = 16, BK = 16, DM = " + D + ", DVM = " + DV +
               ";\n"
@@ -270,15 +269,18 @@ Shader flashKernel(const AttentionSpec &a, bool subgroups) {
 /// its keys, 64 at a time (one score per invocation, workgroup max and sum),
 /// and writes a partial record (max, sum, NaN seen, Dv accumulators) to the
 /// scratch buffer. Push constants as the flash kernel, plus p25 keys per
-/// split and p26 splits. Buffers: q, k, v, [mask], scratch.
-Shader splitKernel(const AttentionSpec &a) {
+/// split and p26 splits. Buffers: q, k, v, [mask], scratch. With `subgroups`
+/// the workgroup max and sum reduce by subgroup first (kSubgroupRowHelpers).
+Shader splitKernel(const AttentionSpec &a, bool subgroups) {
   Shader s;
-  s.name = "attention_split" + a.suffix;
+  s.name = "attention_split" + a.suffix + (subgroups ? "_sg" : "");
   addInputs(s, a);
   std::string scratch = "b" + std::to_string(s.buffers.size());
   s.buffers.push_back("float");
-  s.helpers = std::string(kRowHelpers) + "const int DM = " + std::to_string(a.dMax) +
-              ", DVM = " + std::to_string(a.dvMax) +
+  if (subgroups)
+    s.extensions = kSubgroupExtensions;
+  s.helpers = std::string(subgroups ? kSubgroupRowHelpers : kRowHelpers) +
+              "const int DM = " + std::to_string(a.dMax) + ", DVM = " + std::to_string(a.dvMax) +
               ", NACC = (DVM + 63) / 64;\nshared float sQ[DM];\nshared float sP[64];\n" +
               maskHelpers(a);
   std::string body = R"(  uint g = group_();
@@ -393,7 +395,8 @@ Shader combineKernel(const AttentionSpec &a) {
 /// heed.attention: kernel 0 is the flash kernel with shared-memory
 /// reductions, kernel 1 the same with subgroup reductions; without weights,
 /// kernels 2 and 3 are the split-K pair for decoding (splitKernel,
-/// combineKernel). The driver picks at run time.
+/// combineKernel) and kernel 4 the split kernel with subgroup reductions.
+/// The driver picks at run time.
 ///
 /// Flash attention: one workgroup of 64 invocations per (batch, head, block
 /// of 16 query rows). Key/value tiles of 16 rows are staged in shared memory
@@ -453,8 +456,9 @@ Lowered lowerAttention(Operation &op) {
   Lowered l;
   l.shaders = {flashKernel(a, false), flashKernel(a, true)};
   if (!a.weights) {
-    l.shaders.push_back(splitKernel(a));
+    l.shaders.push_back(splitKernel(a, false));
     l.shaders.push_back(combineKernel(a));
+    l.shaders.push_back(splitKernel(a, true));
   }
   return l;
 }

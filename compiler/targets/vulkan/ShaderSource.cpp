@@ -133,6 +133,31 @@ float rowMax_(float v) {
 }
 )";
 
+const char *const kSubgroupRowHelpers = R"(
+shared float red_[64];
+float rowSum_(float v) {
+  float s = subgroupAdd(v);
+  barrier();
+  if (subgroupElect()) red_[gl_SubgroupID] = s;
+  barrier();
+  float r = 0.0;
+  for (uint k = 0u; k < gl_NumSubgroups; ++k) r += red_[k];
+  return r;
+}
+float rowMax_(float v) {
+  float s = subgroupMax(v);
+  barrier();
+  if (subgroupElect()) red_[gl_SubgroupID] = s;
+  barrier();
+  float r = red_[0];
+  for (uint k = 1u; k < gl_NumSubgroups; ++k) r = max(r, red_[k]);
+  return r;
+}
+)";
+
+const char *const kSubgroupExtensions = "#extension GL_KHR_shader_subgroup_basic : require\n"
+                                        "#extension GL_KHR_shader_subgroup_arithmetic : require\n";
+
 std::string decompose(int rank, int dimAt, const std::vector<int> &strideAt,
                       const std::vector<std::string> &names, const std::string &index) {
   std::string s = "  int rem_ = " + index + ";\n";

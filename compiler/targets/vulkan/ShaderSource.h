@@ -44,6 +44,10 @@ struct Shader {
 extern const char *const kMathHelpers;
 /// rowSum_ and rowMax_: workgroup-wide reductions over shared memory.
 extern const char *const kRowHelpers;
+/// The same two with subgroup arithmetic (one shared slot per subgroup); the
+/// kernel needs kSubgroupExtensions and full subgroups (the driver's rule).
+extern const char *const kSubgroupRowHelpers;
+extern const char *const kSubgroupExtensions;
 
 /// The unrolled index decomposition shared by ew/copy shaders: walks `rank`
 /// dims at pc.p[dimAt..], accumulating offsets o<k> with strides at

@@ -758,12 +758,13 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     for (int i = 0; i < 4; ++i)
       push.push_back(int32_t(ms4[i]));
     push.push_back(int32_t(nqb));
-    // Kernels: 0 flash, 1 flash with subgroup reductions, 2-3 split-K
-    // (AttentionKernels.cpp). Split-K pays off when few query rows leave
-    // most of a flash workgroup idle while it walks many keys (decoding);
+    // Kernels: 0 flash, 1 flash with subgroup reductions, 2-3 split-K, 4 the
+    // split kernel with subgroup reductions (AttentionKernels.cpp). Split-K pays off when few query
+    // rows leave most of a flash workgroup idle while it walks many keys (decoding);
     // HEED_VULKAN_SPLIT_K=0 never uses it, =1 whenever the op has it.
     constexpr int64_t kSplitKeys = 256;
-    const Pipeline *split = variant(2), *combine = variant(3);
+    const Pipeline *splitSg = variant(4), *split = splitSg ? splitSg : variant(2),
+                   *combine = variant(3);
     bool splitK = split && combine && !wantWeights && !envIs("HEED_VULKAN_SPLIT_K", "0") &&
                   (envIs("HEED_VULKAN_SPLIT_K", "1") || (Lq <= 4 && Lk > kSplitKeys));
     if (B * H * Lq == 0) {
@@ -771,7 +772,8 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     } else if (splitK) {
       int64_t splits = std::max<int64_t>(1, (Lk + kSplitKeys - 1) / kSplitKeys);
       note(where + ": split-K attention, " + std::to_string(splits) + " splits of " +
-           std::to_string(kSplitKeys) + " keys");
+           std::to_string(kSplitKeys) + " keys, " +
+           (splitSg ? "subgroup reductions" : "shared-memory reductions"));
       push.push_back(int32_t(kSplitKeys));
       push.push_back(int32_t(splits));
       // Per (batch, head, row, split): max, sum, NaN seen, Dv accumulators.

@@ -1,9 +1,10 @@
 // The attention kernel variants against numpy references (attention_ref.py): the flash kernel
 // with subgroup reductions (lavapipe has subgroup arithmetic), the same with shared-memory
 // reductions (HEED_VULKAN_NO_SUBGROUPS=1, as on a device without them), split-K for decode
-// shapes (Lq 1 or 3, Lk from 1 to 4097 around the 256-key split) forced and automatic, and the
-// staging path (HEED_VULKAN_FORCE_STAGING=1). run_variants.py also checks, from the driver's
-// HEED_VULKAN_DEBUG=1 notes, that each run took the path it names.
+// shapes (Lq 1 or 3, Lk from 1 to 4097 around the 256-key split) forced and automatic, with
+// subgroup and with shared-memory reductions, and the staging path (HEED_VULKAN_FORCE_STAGING=1).
+// run_variants.py also checks, from the driver's HEED_VULKAN_DEBUG=1 notes, that each run took
+// the path it names.
 // REQUIRES: vulkan
 // RUN: heed-compile %s --target=all -o %t.heedm
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/attention_ref.py %t.d

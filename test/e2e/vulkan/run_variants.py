@@ -17,7 +17,11 @@ VARIANTS = {
         {"HEED_VULKAN_SPLIT_K": "0", "HEED_VULKAN_NO_SUBGROUPS": "1"},
         "flash attention, shared-memory reductions",
     ),
-    "split": ({"HEED_VULKAN_SPLIT_K": "1"}, "split-K attention"),
+    "split-subgroups": ({"HEED_VULKAN_SPLIT_K": "1"}, "keys, subgroup reductions"),
+    "split-shared": (
+        {"HEED_VULKAN_SPLIT_K": "1", "HEED_VULKAN_NO_SUBGROUPS": "1"},
+        "keys, shared-memory reductions",
+    ),
     "auto": ({}, None),  # split-K exactly when Lq <= 4 and Lk > 256
     "staging": ({"HEED_VULKAN_FORCE_STAGING": "1"}, "staging copies"),
 }
@@ -37,12 +41,16 @@ def cases(d, tag):
 OVERRIDES = ("HEED_VULKAN_FORCE_STAGING", "HEED_VULKAN_NO_SUBGROUPS", "HEED_VULKAN_SPLIT_K")
 
 # Which variants run where: every mask function through split-K at every
-# decode size; both flash reductions on the sizes that exercise them; the
-# automatic choice and staging on a few.
+# decode size (and with shared-memory reductions at four); both flash
+# reductions on the sizes that exercise them; the automatic choice and
+# staging on a few.
 SPLIT_SIZES = [(1, 1), (1, 255), (1, 256), (1, 257), (1, 1024), (1, 4097), (3, 300)]
 FLASH_SIZES = [(1, 1), (1, 257), (3, 300), (17, 33)]
 PLAN = (
-    [(fn, s, "split") for fn in ("bool_causal", "gqa_lengths", "additive") for s in SPLIT_SIZES]
+    [(fn, s, "split-subgroups") for fn in ("bool_causal", "gqa_lengths", "additive")
+     for s in SPLIT_SIZES]
+    + [(fn, s, "split-shared") for fn in ("bool_causal", "gqa_lengths", "additive")
+       for s in [(1, 1), (1, 257), (1, 4097), (3, 300)]]
     + [(fn, s, v) for fn in ("bool_causal", "bool_weights", "gqa_lengths", "additive")
        for s in FLASH_SIZES for v in ("subgroups", "shared")]
     + [("bool_causal", s, "auto") for s in SHAPES]
