@@ -590,7 +590,7 @@ float score_(int b, int i, int j) {
             ".d[(b * Lq + i) * Lk + j] = seen ? exp(sc - m) / l : (nanRow > 0.0 ? NAN_ : " + fill +
             ");\n  }\n";
   s.body = body;
-  return {{s}, ""};
+  return withSubgroupRows(s);
 }
 
 } // namespace mlir::heed::vulkan::detail

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace mlir::heed::vulkan::detail {
 
@@ -157,6 +158,17 @@ float rowMax_(float v) {
 
 const char *const kSubgroupExtensions = "#extension GL_KHR_shader_subgroup_basic : require\n"
                                         "#extension GL_KHR_shader_subgroup_arithmetic : require\n";
+
+Lowered withSubgroupRows(Shader s) {
+  Shader sg = s;
+  size_t at = sg.helpers.find(kRowHelpers);
+  if (at == std::string::npos) // a generator bug: the caller's kernel has no row reductions
+    return {{s}, ""};
+  sg.helpers.replace(at, std::strlen(kRowHelpers), kSubgroupRowHelpers);
+  sg.name += "_sg";
+  sg.extensions += kSubgroupExtensions;
+  return {{std::move(s), std::move(sg)}, ""};
+}
 
 std::string decompose(int rank, int dimAt, const std::vector<int> &strideAt,
                       const std::vector<std::string> &names, const std::string &index) {

@@ -67,6 +67,12 @@ struct Lowered {
 
 inline Lowered unsupported(std::string why) { return {{}, std::move(why)}; }
 
+/// A kernel that reduces rows with kRowHelpers as two kernels: itself, and
+/// the same with kSubgroupRowHelpers (name suffix _sg), which the driver
+/// prefers where the device can run it (kernel 1 of softmax, layer_norm and
+/// additive attention).
+Lowered withSubgroupRows(Shader s);
+
 /// heed.attention (AttentionKernels.cpp).
 Lowered lowerAttention(Operation &op);
 /// heed.additive_attention (AttentionKernels.cpp).

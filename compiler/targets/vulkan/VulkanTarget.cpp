@@ -310,7 +310,7 @@ Lowered Generator::softmax(Operation &op, bool log) {
   };
   replace("LOGZERO", log ? "-INF_" : "0.0");
   replace("RESULT", log ? "v - log(sum)" : "exp(v) / sum");
-  return {{s}, ""};
+  return withSubgroupRows(s);
 }
 
 Lowered Generator::layerNorm(Operation &op) {
@@ -354,7 +354,7 @@ Lowered Generator::layerNorm(Operation &op) {
 )";
   s.body += "    " + yb + ".d[base + j] = v" + (g ? " * " + gb + ".d[j]" : std::string()) +
             (b ? " + " + bb + ".d[j]" : std::string()) + ";\n  }\n";
-  return {{s}, ""};
+  return withSubgroupRows(s);
 }
 
 Lowered Generator::reduce(Operation &op) {

@@ -92,6 +92,13 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     const Pipeline &p = ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
     return p.available() ? &p : nullptr;
   };
+  // Softmax, layer_norm and additive attention: kernel 1, when the module has
+  // it and the device can run it, is kernel 0 with subgroup row reductions.
+  auto rowKernel = [&]() -> const Pipeline & {
+    const Pipeline *sg = variant(1);
+    note(where + ": " + (sg ? "subgroup" : "shared-memory") + " row reductions");
+    return sg ? *sg : kernel(0);
+  };
   auto axisOf = [&](int64_t a, int64_t rank) {
     int64_t r = a < 0 ? a + rank : a;
     if (r < 0 || r >= rank)
@@ -434,7 +441,7 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     for (int64_t d = axis + 1; d < x.rank(); ++d)
       inner *= x.shape[size_t(d)];
     DTensor y = alloc(ElemType::f32, x.shape, where);
-    dispatch(kernel(0), {x.buf.get(), y.buf.get()},
+    dispatch(rowKernel(), {x.buf.get(), y.buf.get()},
              {int32_t(outer * inner), int32_t(n), int32_t(inner)}, uint64_t(outer * inner));
     return out(0, y);
   }
@@ -468,7 +475,7 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     }
     DTensor y = alloc(ElemType::f32, x.shape, where);
     bufs.push_back(y.buf.get());
-    dispatch(kernel(0), bufs, {int32_t(outer), int32_t(n)}, uint64_t(outer));
+    dispatch(rowKernel(), bufs, {int32_t(outer), int32_t(n)}, uint64_t(outer));
     return out(0, y);
   }
   if (k == "heed.reduce") {
@@ -862,7 +869,7 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
       bufs.push_back(w.buf.get());
     }
     if (B * Lq > 0)
-      dispatch(kernel(0), bufs,
+      dispatch(rowKernel(), bufs,
                {int32_t(B), int32_t(Lq), int32_t(Dq), int32_t(Lk), int32_t(A), int32_t(Dv),
                 int32_t(ms[0]), int32_t(ms[1]), int32_t(ms[2])},
                uint64_t(B * Lq));
