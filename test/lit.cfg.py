@@ -45,6 +45,13 @@ llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
 import subprocess
 
 config.environment["HEED_VULKAN_VALIDATION"] = "1"
+# Tests never write pipeline caches into $HOME; pipeline_cache.mlir turns it on in its own dir.
+config.environment["HEED_VULKAN_PIPELINE_CACHE"] = "0"
+# Driver variants the whole suite can be rerun under, e.g.
+# HEED_VULKAN_FORCE_STAGING=1 lit build/test (docs/rationale.md, Vulkan).
+for var in ("HEED_VULKAN_FORCE_STAGING", "HEED_VULKAN_NO_SUBGROUPS", "HEED_VULKAN_SPLIT_K"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
 if getattr(config, "heed_enable_vulkan", False) and lit_config.params.get("vulkan", "1") != "0":
     probe = subprocess.run(
         [os.path.join(config.heed_tools_dir, "heed-run"), "/nonexistent.heedm", "--device=vulkan"],

@@ -20,12 +20,16 @@
 //   layer_norm p[0] = rows, p[1] = normalized size; bindings x, [g], [b], y.
 //   reduce  p[0] = count, p[1..1+R) kept dims (0 where reduced) ... see below.
 //
+// Attention kernels are in AttentionKernels.cpp; the Shader type and the
+// GLSL snippets the generators share in ShaderSource.h.
+//
 // All index arithmetic is 32-bit: the driver refuses tensors of 2^31 or more
 // elements (beyond lavapipe's 128 MiB storage-buffer range anyway).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/targets/vulkan/VulkanTarget.h"
+#include "compiler/targets/vulkan/ShaderSource.h"
 
 #include "dialects/heed/IR/HeedOps.h"
 
@@ -37,178 +41,15 @@
 #include <shaderc/shaderc.hpp>
 #include <spirv-tools/libspirv.hpp>
 
-#include <cmath>
-#include <cstdio>
 #include <cstdlib>
-#include <optional>
+#include <map>
 
 using namespace mlir;
 namespace fb = ::heed::fb;
 
+using namespace mlir::heed::vulkan::detail;
+
 namespace {
-
-constexpr int kLocal = 64;
-constexpr int kPush = 32; // ints
-
-/// GLSL storage type of an element type, or "" when the backend lacks it.
-std::string storageType(Type t) {
-  if (t.isF32())
-    return "float";
-  if (t.isInteger(32))
-    return "int";
-  if (t.isInteger(64))
-    return "int64_t";
-  if (t.isInteger(1))
-    return "uint8_t";
-  return "";
-}
-
-/// The type values are computed in (bool as uint 0/1).
-std::string computeType(Type t) {
-  if (t.isInteger(1))
-    return "uint";
-  return storageType(t);
-}
-
-std::string floatLiteral(double v) {
-  if (std::isnan(v))
-    return "uintBitsToFloat(0x7fc00000u)";
-  if (std::isinf(v))
-    return v > 0 ? "uintBitsToFloat(0x7f800000u)" : "uintBitsToFloat(0xff800000u)";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.9g", float(v));
-  std::string s = buf;
-  if (s.find_first_of(".eE") == std::string::npos)
-    s += ".0";
-  return s;
-}
-
-struct Shader {
-  std::string name;
-  std::vector<std::string> buffers; // storage types, binding order
-  size_t outputs = 1;               // the last `outputs` buffers are written
-  std::string helpers, body;
-  int local = kLocal;
-
-  std::string render() const {
-    std::string s = "#version 450\n";
-    bool i64 = false, i8 = false;
-    for (const std::string &b : buffers) {
-      i64 |= b == "int64_t";
-      i8 |= b == "uint8_t";
-    }
-    i64 |= body.find("int64_t") != std::string::npos;
-    if (i64)
-      s += "#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require\n";
-    if (i8)
-      s += "#extension GL_EXT_shader_8bit_storage : require\n"
-           "#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require\n";
-    s += "layout(local_size_x = " + std::to_string(local) + ") in;\n";
-    s += "layout(push_constant) uniform PC { int p[" + std::to_string(kPush) + "]; } pc;\n";
-    for (size_t i = 0; i < buffers.size(); ++i) {
-      bool out = i + outputs >= buffers.size();
-      s += "layout(std430, set = 0, binding = " + std::to_string(i) + ") " +
-           (out ? "" : "readonly ") + "buffer B" + std::to_string(i) + " { " + buffers[i] +
-           " d[]; } b" + std::to_string(i) + ";\n";
-    }
-    s += "#define NAN_ uintBitsToFloat(0x7fc00000u)\n"
-         "#define INF_ uintBitsToFloat(0x7f800000u)\n"
-         "uint group_() { return gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x; }\n"
-         "int gid_() { return int(group_() * " +
-         std::to_string(local) + "u + gl_LocalInvocationID.x); }\n";
-    s += helpers;
-    s += "void main() {\n" + body + "}\n";
-    return s;
-  }
-};
-
-const char *kMathHelpers = R"(
-float erf_(float x) {
-  float a = abs(x);
-  float t = 1.0 / (1.0 + 0.3275911 * a);
-  float y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t +
-                   0.254829592) * t * exp(-a * a);
-  return x < 0.0 ? -y : y;
-}
-float tanh_(float x) {
-  if (isnan(x)) return x;
-  float t = exp(-2.0 * abs(x));
-  float r = (1.0 - t) / (1.0 + t);
-  return x < 0.0 ? -r : r;
-}
-float pow_(float x, float y) {
-  if (y == 0.0 || x == 1.0) return 1.0;
-  if (isnan(x) || isnan(y)) return NAN_;
-  if (x == 0.0) return y > 0.0 ? 0.0 : INF_;
-  if (x < 0.0) {
-    if (floor(y) != y) return NAN_;
-    float r = exp2(y * log2(-x));
-    return mod(abs(y), 2.0) == 1.0 ? -r : r;
-  }
-  return exp2(y * log2(x));
-}
-)";
-
-/// The unrolled index decomposition shared by ew/copy shaders: walks `rank`
-/// dims at pc.p[dimAt..], accumulating offsets o<k> with strides at
-/// pc.p[strideAt[k]..].
-std::string decompose(int rank, int dimAt, const std::vector<int> &strideAt,
-                      const std::vector<std::string> &names, const std::string &index) {
-  std::string s = "  int rem_ = " + index + ";\n";
-  for (const std::string &n : names)
-    s += "  int " + n + " = 0;\n";
-  for (int d = rank - 1; d >= 0; --d) {
-    std::string dim = "pc.p[" + std::to_string(dimAt + d) + "]";
-    s += "  { int c_ = rem_ % " + dim + "; rem_ /= " + dim + ";";
-    for (size_t k = 0; k < names.size(); ++k)
-      s += " " + names[k] + " += c_ * pc.p[" + std::to_string(strideAt[k] + d) + "];";
-    s += " }\n";
-  }
-  return s;
-}
-
-int64_t intAttr(Operation &op, StringRef name, int64_t fallback) {
-  Attribute a = op.getAttr(name);
-  if (!a)
-    return fallback;
-  if (auto b = dyn_cast<BoolAttr>(a))
-    return b.getValue();
-  if (auto i = dyn_cast<IntegerAttr>(a))
-    return i.getValue().getSExtValue();
-  if (isa<UnitAttr>(a))
-    return 1;
-  if (auto e = dyn_cast<mlir::heed::CompareKindAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::ReduceKindAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::GeluApproxAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::MaskKindAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::CausalAlignAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::MaskedRowsAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::RnnActivationAttr>(a))
-    return int64_t(e.getValue());
-  return fallback;
-}
-
-double floatAttr(Operation &op, StringRef name, double fallback) {
-  if (auto f = dyn_cast_or_null<FloatAttr>(op.getAttr(name)))
-    return f.getValueAsDouble();
-  return fallback;
-}
-
-RankedTensorType tensorOf(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
-
-/// What one op needs: shaders (in dispatch order of distinct kernels) or why not.
-struct Lowered {
-  std::vector<Shader> shaders;
-  std::string unsupported;
-};
-
-Lowered unsupported(std::string why) { return {{}, std::move(why)}; }
 
 class Generator {
 public:
@@ -226,18 +67,9 @@ private:
   Lowered topK(Operation &op);
   Lowered gather(Operation &op, bool embedding);
   Lowered masks(Operation &op, const std::string &kind);
-  Lowered attention(Operation &op);
-  Lowered additiveAttention(Operation &op);
   Lowered cell(Operation &op, const std::string &kind);
   Lowered sequence(Operation &op, const std::string &kind);
 };
-
-std::string suffixOf(Type t) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << t;
-  return s;
-}
 
 Lowered Generator::elementwise(Operation &op, const std::string &kind) {
   auto out = tensorOf(op.getResult(0));
@@ -437,34 +269,6 @@ Lowered Generator::linear(Operation &op) {
   return {{s}, ""};
 }
 
-/// A workgroup-wide reduction over shared memory (float), used by the row
-/// kernels: `red_` must be declared.
-const char *kRowHelpers = R"(
-shared float red_[64];
-float rowSum_(float v) {
-  uint l = gl_LocalInvocationID.x;
-  barrier();
-  red_[l] = v;
-  barrier();
-  for (uint s = 32u; s > 0u; s >>= 1) {
-    if (l < s) red_[l] += red_[l + s];
-    barrier();
-  }
-  return red_[0];
-}
-float rowMax_(float v) {
-  uint l = gl_LocalInvocationID.x;
-  barrier();
-  red_[l] = v;
-  barrier();
-  for (uint s = 32u; s > 0u; s >>= 1) {
-    if (l < s) red_[l] = max(red_[l], red_[l + s]);
-    barrier();
-  }
-  return red_[0];
-}
-)";
-
 Lowered Generator::softmax(Operation &op, bool log) {
   auto x = tensorOf(op.getOperand(0));
   if (!x || !x.getElementType().isF32())
@@ -506,7 +310,7 @@ Lowered Generator::softmax(Operation &op, bool log) {
   };
   replace("LOGZERO", log ? "-INF_" : "0.0");
   replace("RESULT", log ? "v - log(sum)" : "exp(v) / sum");
-  return {{s}, ""};
+  return withSubgroupRows(s);
 }
 
 Lowered Generator::layerNorm(Operation &op) {
@@ -550,7 +354,7 @@ Lowered Generator::layerNorm(Operation &op) {
 )";
   s.body += "    " + yb + ".d[base + j] = v" + (g ? " * " + gb + ".d[j]" : std::string()) +
             (b ? " + " + bb + ".d[j]" : std::string()) + ";\n  }\n";
-  return {{s}, ""};
+  return withSubgroupRows(s);
 }
 
 Lowered Generator::reduce(Operation &op) {
@@ -746,333 +550,6 @@ Lowered Generator::masks(Operation &op, const std::string &kind) {
   return {{s}, ""};
 }
 
-/// Fused flash attention: one workgroup of 64 invocations per (batch, head,
-/// block of kBq query rows). Key/value tiles of kBk rows are staged in shared
-/// memory and reused by the whole query block; each row keeps an online
-/// softmax (running max and sum) and its output accumulator, so no Lq x Lk
-/// buffer exists. Tiles past the causal limit or the key length of the block
-/// are skipped. With weights, a second pass over the tiles writes the
-/// normalized probabilities. Masks, NaN rows, fully masked rows and "poison V"
-/// follow the CPU reference exactly (AttentionOps.cpp).
-///
-/// Push constants: p0 B, p1 H, p2 H/Hkv, p3 Lq, p4 Lk, p5 D, p6 Dv,
-/// p7 causal shift, p8-10 q strides (batch, head, row), p11-13 k, p14-16 v,
-/// p17-19 output, p20-23 mask (batch, head, row, col), p24 query blocks.
-Lowered Generator::attention(Operation &op) {
-  auto q = tensorOf(op.getOperand(0)), k = tensorOf(op.getOperand(1)),
-       v = tensorOf(op.getOperand(2));
-  if (!q || !k || !v || !q.getElementType().isF32() || !k.getElementType().isF32() ||
-      !v.getElementType().isF32())
-    return unsupported("supports only f32 query, key and value on vulkan");
-  int64_t heads = intAttr(op, "num_heads", 0), kvHeads = intAttr(op, "num_kv_heads", 0);
-  if (kvHeads <= 0)
-    kvHeads = heads;
-  constexpr int kMaxDim = 128;
-  auto staticDim = [&](RankedTensorType t, int64_t div) -> int64_t {
-    int64_t d = t.getShape().back();
-    if (ShapedType::isDynamic(d) || div <= 0)
-      return kMaxDim;
-    return d / div;
-  };
-  int64_t dMax = staticDim(q, heads > 0 ? heads : 1);
-  int64_t dvMax = staticDim(v, heads > 0 ? kvHeads : 1);
-  if (dMax > kMaxDim || dvMax > kMaxDim)
-    return unsupported("has a head dim above 128, beyond the vulkan kernel's shared memory");
-  dMax = std::max<int64_t>(dMax, 1);
-  dvMax = std::max<int64_t>(dvMax, 1);
-  int64_t bits = intAttr(op, "mask_kind", 0);
-  bool additive = bits & 1, boolean = bits & 2, lengths = bits & 4, causal = bits & 8;
-  bool nanRows = intAttr(op, "masked_rows", 0) == 1;
-  bool weights = op.getNumResults() > 1;
-  double scale = floatAttr(op, "scale", 1.0);
-  std::string lenType;
-  if ((additive || boolean || lengths) && op.getNumOperands() < 4)
-    return unsupported("has a mask kind without a mask operand");
-  if (lengths) {
-    auto m = tensorOf(op.getOperand(3));
-    lenType = m ? storageType(m.getElementType()) : "";
-    if (lenType != "int" && lenType != "int64_t")
-      return unsupported("expects i32 or i64 key lengths on vulkan");
-  }
-  Shader s;
-  s.name = "attention_d" + std::to_string(dMax) + "_dv" + std::to_string(dvMax) +
-           (additive ? "_add" : "") + (boolean ? "_bool" : "") + (lengths ? "_len" : "") +
-           (causal ? "_causal" : "") + (weights ? "_w" : "") + (nanRows ? "_nan" : "");
-  s.buffers = {"float", "float", "float"};
-  std::string maskB;
-  if (additive || boolean || lengths) {
-    maskB = "b3";
-    s.buffers.push_back(additive ? "float" : boolean ? "uint8_t" : "int");
-  }
-  std::string outB = "b" + std::to_string(s.buffers.size());
-  s.buffers.push_back("float");
-  std::string wB;
-  if (weights) {
-    wB = "b" + std::to_string(s.buffers.size());
-    s.buffers.push_back("float");
-    s.outputs = 2;
-  }
-  std::string D = std::to_string(dMax), DV = std::to_string(dvMax);
-  s.helpers = "const int BQ = 16, BK = 16, DM = " + D + ", DVM = " + DV +
-              ";\n"
-              "shared float sQ[BQ * DM];\nshared float sK[BK * DM];\nshared float sV[BK * DVM];\n"
-              "shared float sS[BQ * BK];\n";
-  // score(r, c): the masked, scaled score of query row i0 + r and key j0 + c.
-  std::string score = R"(
-float score_(int b, int h, int i, int j, int r, int c) {
-  int Lq = pc.p[3], Lk = pc.p[4], D = pc.p[5];
-  if (i >= Lq || j >= Lk) return -INF_;
-)";
-  if (lengths)
-    score += lenType == "int" ? "  if (j >= " + maskB + ".d[b]) return -INF_;\n"
-                              : "  { int lo = " + maskB + ".d[2 * b], hi = " + maskB +
-                                    ".d[2 * b + 1]; if (hi < 0 || (hi == 0 && lo >= 0 && j >= "
-                                    "lo)) return -INF_; }\n";
-  if (causal)
-    score += "  if (j > i + pc.p[7]) return -INF_;\n";
-  score += "  float dot = 0.0;\n  for (int d = 0; d < D; ++d) dot += sQ[r * DM + d] * sK[c * DM + "
-           "d];\n  float v = dot * " +
-           floatLiteral(scale) + ";\n";
-  if (additive || boolean) {
-    score += "  int mi = b * pc.p[20] + h * pc.p[21] + i * pc.p[22] + j * pc.p[23];\n";
-    if (additive)
-      score += "  v += " + maskB + ".d[mi];\n";
-    else
-      score += "  if (" + maskB + ".d[mi] == uint8_t(0)) v = -INF_;\n";
-  }
-  score += "  return v;\n}\n";
-  s.helpers += score;
-  std::string fill = nanRows ? "NAN_" : "0.0";
-  std::string body = R"(  uint g = group_();
-  int B = pc.p[0], H = pc.p[1], group = pc.p[2], Lq = pc.p[3], Lk = pc.p[4], D = pc.p[5],
-      Dv = pc.p[6], nqb = pc.p[24];
-  if (g >= uint(B * H * nqb)) return;
-  int qb = int(g) % nqb, bh = int(g) / nqb, h = bh % H, b = bh / H, kh = h / group;
-  int i0 = qb * BQ;
-  uint lid = gl_LocalInvocationID.x;
-  int qBase = b * pc.p[8] + h * pc.p[9], kBase = b * pc.p[11] + kh * pc.p[12],
-      vBase = b * pc.p[14] + kh * pc.p[15];
-  for (int e = int(lid); e < BQ * DM; e += 64) {
-    int r = e / DM, d = e % DM;
-    sQ[e] = (i0 + r < Lq && d < D) ? b0.d[qBase + (i0 + r) * pc.p[10] + d] : 0.0;
-  }
-  // This invocation's row and its share of the output dims.
-  int row = int(lid) / 4, part = int(lid) % 4, i = i0 + row;
-  float m = -INF_, l = 0.0;
-  bool nanRow = false;
-  float acc[(DVM + 3) / 4];
-  for (int t = 0; t < (DVM + 3) / 4; ++t) acc[t] = 0.0;
-  // Keys beyond this block's last visible one are never needed.
-  int kEnd = Lk;
-)";
-  if (causal)
-    body += "  kEnd = clamp(min(Lq, i0 + BQ) - 1 + pc.p[7] + 1, 0, Lk);\n";
-  if (lengths)
-    body += lenType == "int"
-                ? "  kEnd = min(kEnd, max(" + maskB + ".d[b], 0));\n"
-                : "  { int lo = " + maskB + ".d[2 * b], hi = " + maskB +
-                      ".d[2 * b + 1]; if (hi < 0) kEnd = 0; else if (hi == 0 && lo >= 0) kEnd = "
-                      "min(kEnd, lo); }\n";
-  std::string loadTile = R"(
-    barrier();
-    for (int e = int(lid); e < BK * DM; e += 64) {
-      int c = e / DM, d = e % DM;
-      sK[e] = (j0 + c < Lk && d < D) ? b1.d[kBase + (j0 + c) * pc.p[13] + d] : 0.0;
-    }
-    for (int e = int(lid); e < BK * DVM; e += 64) {
-      int c = e / DVM, d = e % DVM;
-      sV[e] = (j0 + c < Lk && d < Dv) ? b2.d[vBase + (j0 + c) * pc.p[16] + d] : 0.0;
-    }
-    barrier();
-    for (int e = int(lid); e < BQ * BK; e += 64)
-      sS[e] = score_(b, h, i0 + e / BK, j0 + e % BK, e / BK, e % BK);
-    barrier();
-)";
-  body += "  for (int j0 = 0; j0 < kEnd; j0 += BK) {" + loadTile + R"(
-    float mt = -INF_;
-    for (int c = 0; c < BK; ++c) {
-      float sc = sS[row * BK + c];
-      if (isnan(sc)) nanRow = true; else mt = max(mt, sc);
-    }
-    float mNew = max(m, mt);
-    if (mNew == -INF_) continue;
-    float alpha = exp(m - mNew);
-    l *= alpha;
-    for (int t = 0; t < (DVM + 3) / 4; ++t) acc[t] *= alpha;
-    for (int c = 0; c < BK; ++c) {
-      float sc = sS[row * BK + c];
-      float pr = isnan(sc) ? 0.0 : exp(sc - mNew);
-      if (pr == 0.0) continue; // masked keys never touch the output ("poison V")
-      l += pr;
-      for (int t = 0; t < (DVM + 3) / 4; ++t) {
-        int d = part + 4 * t;
-        if (d < DVM) acc[t] += pr * sV[c * DVM + d];
-      }
-    }
-    m = mNew;
-  }
-  // Keys skipped by the block limits are -inf for every row: they add nothing.
-  bool seen = !nanRow && m != -INF_;
-  if (i < Lq) {
-    int oBase = b * pc.p[17] + h * pc.p[18] + i * pc.p[19];
-    for (int t = 0; t < (DVM + 3) / 4; ++t) {
-      int d = part + 4 * t;
-      if (d < Dv) )" +
-          outB + ".d[oBase + d] = seen ? acc[t] / l : (nanRow ? NAN_ : " + fill +
-          ");\n    }\n  }\n";
-  if (weights) {
-    body += "  // Weights: recompute the scores with the final max and sum.\n"
-            "  for (int j0 = 0; j0 < Lk; j0 += BK) {" +
-            loadTile + R"(
-    if (i < Lq) {
-      for (int c = part; c < BK; c += 4) {
-        int j = j0 + c;
-        if (j >= Lk) break;
-        float sc = sS[row * BK + c];
-        )" + wB +
-            R"(.d[((b * H + h) * Lq + i) * Lk + j] =
-            seen ? exp(sc - m) / l : (nanRow ? NAN_ : )" +
-            fill + R"();
-      }
-    }
-  }
-)";
-  }
-  s.body = body;
-  return {{s}, ""};
-}
-
-/// Additive (Bahdanau) attention: one workgroup per (batch, query row). The
-/// projected query W_q q lives in shared memory; keys go in chunks of 64 (one
-/// score per invocation), folded into an online softmax whose output
-/// accumulator is split over the invocations by value dim. No score row is
-/// stored; weights come from a second pass with the final max and sum.
-/// Push constants: p0 B, p1 Lq, p2 Dq, p3 Lk, p4 A, p5 Dv, p6-8 mask strides
-/// (batch, row, col).
-Lowered Generator::additiveAttention(Operation &op) {
-  for (unsigned i = 0; i < 5; ++i)
-    if (!tensorOf(op.getOperand(i)) || !tensorOf(op.getOperand(i)).getElementType().isF32())
-      return unsupported("supports only f32 operands on vulkan");
-  auto kp = tensorOf(op.getOperand(1)), vals = tensorOf(op.getOperand(2));
-  constexpr int64_t kMaxA = 1024, kMaxDv = 1024;
-  int64_t aMax = ShapedType::isDynamic(kp.getShape().back()) ? kMaxA : kp.getShape().back();
-  int64_t dvMax = ShapedType::isDynamic(vals.getShape().back()) ? kMaxDv : vals.getShape().back();
-  if (aMax > kMaxA || dvMax > kMaxDv)
-    return unsupported("has an attention or value dim above 1024 (the vulkan kernel's limit)");
-  aMax = std::max<int64_t>(aMax, 1);
-  dvMax = std::max<int64_t>(dvMax, 1);
-  int64_t bits = intAttr(op, "mask_kind", 0);
-  bool additive = bits & 1, boolean = bits & 2, lengths = bits & 4;
-  bool nanRows = intAttr(op, "masked_rows", 0) == 1;
-  bool weights = op.getNumResults() > 1;
-  std::string lenType;
-  if ((additive || boolean || lengths) && op.getNumOperands() < 6)
-    return unsupported("has a mask kind without a mask operand");
-  if (lengths) {
-    auto m = tensorOf(op.getOperand(5));
-    lenType = m ? storageType(m.getElementType()) : "";
-    if (lenType != "int" && lenType != "int64_t")
-      return unsupported("expects i32 or i64 key lengths on vulkan");
-  }
-  Shader s;
-  s.name = "additive_attention_a" + std::to_string(aMax) + "_dv" + std::to_string(dvMax) +
-           (additive ? "_add" : "") + (boolean ? "_bool" : "") + (lengths ? "_len" : "") +
-           (weights ? "_w" : "") + (nanRows ? "_nan" : "");
-  s.buffers = {"float", "float", "float", "float", "float"};
-  std::string maskB;
-  if (additive || boolean || lengths) {
-    maskB = "b5";
-    s.buffers.push_back(additive ? "float" : boolean ? "uint8_t" : "int");
-  }
-  std::string outB = "b" + std::to_string(s.buffers.size());
-  s.buffers.push_back("float");
-  std::string wB;
-  if (weights) {
-    wB = "b" + std::to_string(s.buffers.size());
-    s.buffers.push_back("float");
-    s.outputs = 2;
-  }
-  s.helpers = std::string(kMathHelpers) + kRowHelpers + "const int AM = " + std::to_string(aMax) +
-              ", DVM = " + std::to_string(dvMax) +
-              ", NACC = (DVM + 63) / 64;\nshared float sQp[AM];\nshared float sS[64];\n";
-  std::string score = R"(
-float score_(int b, int i, int j) {
-  int Lq = pc.p[1], Lk = pc.p[3], A = pc.p[4];
-  if (j >= Lk) return -INF_;
-)";
-  if (lengths)
-    score += lenType == "int" ? "  if (j >= " + maskB + ".d[b]) return -INF_;\n"
-                              : "  { int lo = " + maskB + ".d[2 * b], hi = " + maskB +
-                                    ".d[2 * b + 1]; if (hi < 0 || (hi == 0 && lo >= 0 && j >= "
-                                    "lo)) return -INF_; }\n";
-  if (additive || boolean)
-    score += "  int mi = b * pc.p[6] + i * pc.p[7] + j * pc.p[8];\n";
-  if (boolean)
-    score += "  if (" + maskB + ".d[mi] == uint8_t(0)) return -INF_;\n";
-  score += "  int kb = (b * Lk + j) * A;\n  float e = 0.0;\n"
-           "  for (int a = 0; a < A; ++a) e += b4.d[a] * tanh_(sQp[a] + b1.d[kb + a]);\n";
-  if (additive)
-    score += "  e += " + maskB + ".d[mi];\n";
-  score += "  return e;\n}\n";
-  s.helpers += score;
-  std::string fill = nanRows ? "NAN_" : "0.0";
-  std::string body = R"(  uint g = group_();
-  int B = pc.p[0], Lq = pc.p[1], Dq = pc.p[2], Lk = pc.p[3], A = pc.p[4], Dv = pc.p[5];
-  if (g >= uint(B * Lq)) return;
-  int b = int(g) / Lq, i = int(g) % Lq;
-  uint lid = gl_LocalInvocationID.x;
-  int qBase = (b * Lq + i) * Dq;
-  for (int a = int(lid); a < A; a += 64) {
-    float acc = 0.0;
-    for (int d = 0; d < Dq; ++d) acc += b3.d[a * Dq + d] * b0.d[qBase + d];
-    sQp[a] = acc;
-  }
-  barrier();
-  float m = -INF_, l = 0.0, nanRow = 0.0;
-  float acc[NACC];
-  for (int t = 0; t < NACC; ++t) acc[t] = 0.0;
-  for (int j0 = 0; j0 < Lk; j0 += 64) {
-    float sc = score_(b, i, j0 + int(lid));
-    float isNan = isnan(sc) ? 1.0 : 0.0;
-    nanRow = max(nanRow, rowMax_(isNan));
-    float mt = rowMax_(isnan(sc) ? -INF_ : sc);
-    barrier();
-    sS[lid] = sc;
-    barrier();
-    float mNew = max(m, mt);
-    if (mNew == -INF_) continue;
-    float alpha = exp(m - mNew);
-    l *= alpha;
-    for (int t = 0; t < NACC; ++t) acc[t] *= alpha;
-    for (int c = 0; c < 64 && j0 + c < Lk; ++c) {
-      float p = isnan(sS[c]) ? 0.0 : exp(sS[c] - mNew);
-      if (p == 0.0) continue; // masked keys never touch the output
-      l += p;
-      int vb = (b * Lk + j0 + c) * Dv;
-      for (int t = 0; t < NACC; ++t) {
-        int d = int(lid) + 64 * t;
-        if (d < Dv) acc[t] += p * b2.d[vb + d];
-      }
-    }
-    m = mNew;
-  }
-  bool seen = nanRow == 0.0 && m != -INF_;
-  int oBase = (b * Lq + i) * Dv;
-  for (int t = 0; t < NACC; ++t) {
-    int d = int(lid) + 64 * t;
-    if (d < Dv) )" + outB +
-                     ".d[oBase + d] = seen ? acc[t] / l : (nanRow > 0.0 ? NAN_ : " + fill +
-                     ");\n  }\n";
-  if (weights)
-    body += "  for (int j = int(lid); j < Lk; j += 64) {\n    float sc = score_(b, i, j);\n    " +
-            wB +
-            ".d[(b * Lq + i) * Lk + j] = seen ? exp(sc - m) / l : (nanRow > 0.0 ? NAN_ : " + fill +
-            ");\n  }\n";
-  s.body = body;
-  return {{s}, ""};
-}
-
-/// RNN / GRU / LSTM cells (PyTorch layouts and gate orders): one invocation
 /// per (row, hidden unit) computes its gates' dot products directly. The
 /// classic GRU (linear_before_reset = false) needs r for every unit of the
 /// row, which each invocation recomputes: O(H (I + H)) work per output,
@@ -1296,9 +773,9 @@ Lowered Generator::lower(Operation &op) {
   if (kind == "heed.reduce")
     return reduce(op);
   if (kind == "heed.attention")
-    return attention(op);
+    return lowerAttention(op);
   if (kind == "heed.additive_attention")
-    return additiveAttention(op);
+    return lowerAdditiveAttention(op);
   if (kind == "heed.rnn_cell" || kind == "heed.gru_cell" || kind == "heed.lstm_cell")
     return cell(op, kind);
   if (kind == "heed.rnn" || kind == "heed.gru" || kind == "heed.lstm")

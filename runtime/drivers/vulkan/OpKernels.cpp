@@ -1,576 +1,13 @@
-//===- VulkanDriver.cpp - Runs a module's plan as Vulkan compute dispatches ===//
-//
-// The driver walks the same plan the CPU driver interprets, but every tensor
-// lives in a device buffer and every op is one or more dispatches of the
-// SPIR-V kernels heed-compile embedded in the module's vulkan section. Shapes
-// and index scalars are computed on the host while recording (they never
-// depend on tensor data); the whole function is recorded into one command
-// buffer, submitted once, and only the outputs are read back. An op without a
-// kernel is refused at prepare time: there is no CPU fallback mid-graph.
-//
-// Environment: HEED_VULKAN_VALIDATION=1 enables VK_LAYER_KHRONOS_validation
-// with a debug-utils messenger; any validation message fails the call.
-//
-//===----------------------------------------------------------------------===//
+//===- OpKernels.cpp - One plan op as Vulkan dispatches ---------------------===//
 
 #include "runtime/core/IndexArith.h"
-#include "runtime/drivers/Driver.h"
-#include "runtime/module/Format.h"
-#include "runtime/module/heed_module_generated.h"
-
-#include <vulkan/vulkan.h>
+#include "runtime/drivers/vulkan/VulkanDriver.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <functional>
-#include <map>
 #include <tuple>
 
 namespace heed::rt::vk {
-namespace {
-
-namespace fb = ::heed::fb;
-
-constexpr int kPushInts = 32;
-
-[[noreturn]] void vkFail(VkResult r, const char *what) {
-  fail(ErrorKind::runtime,
-       std::string("vulkan: ") + what + " failed (VkResult " + std::to_string(int(r)) + ")");
-}
-#define HEED_VK(call)                                                                              \
-  do {                                                                                             \
-    VkResult r_ = (call);                                                                          \
-    if (r_ != VK_SUCCESS)                                                                          \
-      vkFail(r_, #call);                                                                           \
-  } while (0)
-
-struct Buffer {
-  VkBuffer buffer = VK_NULL_HANDLE;
-  VkDeviceMemory memory = VK_NULL_HANDLE;
-  VkDeviceSize size = 0;
-  uint8_t *mapped = nullptr;
-};
-
-struct Pipeline {
-  VkShaderModule shader = VK_NULL_HANDLE;
-  VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
-  VkPipelineLayout layout = VK_NULL_HANDLE;
-  VkPipeline pipeline = VK_NULL_HANDLE;
-  uint32_t bindings = 0, local = 64;
-  std::string name;
-};
-
-/// A tensor on the device: a whole buffer (views such as reshape share it).
-struct DTensor {
-  std::shared_ptr<Buffer> buf;
-  ElemType type = ElemType::f32;
-  std::vector<int64_t> shape;
-  int64_t count() const { return elementCount(shape); }
-  int64_t rank() const { return int64_t(shape.size()); }
-};
-
-struct Slot {
-  DTensor t;
-  int64_t s = 0;
-  bool scalar = false, set = false;
-};
-
-VKAPI_ATTR VkBool32 VKAPI_CALL onMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                                         VkDebugUtilsMessageTypeFlagsEXT type,
-                                         const VkDebugUtilsMessengerCallbackDataEXT *data,
-                                         void *user) {
-  // Every warning or error fails the run. Info messages are notices such as
-  // "Khronos Validation Layer Active", never findings.
-  (void)type;
-  if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
-    auto *log = static_cast<std::string *>(user);
-    *log += std::string(data->pMessage ? data->pMessage : "?") + "\n";
-    // Skip the offending call (the layer honours VK_TRUE for validation
-    // errors): the driver fails before anything invalid reaches the device.
-    return severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT ? VK_TRUE : VK_FALSE;
-  }
-  return VK_FALSE;
-}
-
-class VulkanDriver : public Driver {
-public:
-  explicit VulkanDriver(int deviceIndex) { init(deviceIndex); }
-  ~VulkanDriver() override;
-  const char *name() const override { return "vulkan"; }
-  void prepare(const Module &module) override;
-  std::vector<Tensor> invoke(const Module &module, const Function &function,
-                             const std::vector<Tensor> &inputs, RunStats &stats) override;
-
-private:
-  VkInstance instance = VK_NULL_HANDLE;
-  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
-  VkPhysicalDevice physical = VK_NULL_HANDLE;
-  VkDevice device = VK_NULL_HANDLE;
-  VkQueue queue = VK_NULL_HANDLE;
-  uint32_t family = 0, memoryType = 0;
-  VkCommandPool commandPool = VK_NULL_HANDLE;
-  VkPipelineCache pipelineCache = VK_NULL_HANDLE;
-  VkPhysicalDeviceLimits limits{};
-  std::string validationLog;
-
-  // Per module (the driver serves one module at a time in practice; keyed anyway).
-  struct ModuleState {
-    std::vector<Pipeline> pipelines;
-    std::vector<std::vector<const fb::VkOp *>> ops; // per function, plan pre-order
-    std::map<size_t, std::shared_ptr<Buffer>> constants;
-  };
-  std::map<const Module *, ModuleState> modules;
-
-  // Buffer pool: free buffers by rounded size.
-  std::multimap<VkDeviceSize, Buffer> pool;
-
-  // Recording state of one invoke.
-  VkCommandBuffer cmd = VK_NULL_HANDLE;
-  std::vector<VkDescriptorPool> descriptorPools;
-  uint32_t setsLeft = 0;
-  RunStats *stats = nullptr;
-  uint64_t liveBytes = 0;
-
-  /// A data-dependent error a kernel may find (an index out of range): the
-  /// kernel writes the first bad position into `status[slot]` (initially
-  /// INT32_MAX) and the driver reports it after the run, as the CPU does.
-  struct Check {
-    std::shared_ptr<Buffer> status;
-    int64_t slot = 0;
-    std::string where;
-    DTensor ids; // kept alive so the bad id can be named
-    int64_t n = 0;
-    bool embedding = false;
-    bool lengths = false; // a sequence's lengths: n is T
-  };
-  std::vector<Check> checks;
-  std::shared_ptr<Buffer> statusBuffer;
-  int64_t statusUsed = 0;
-  Check newCheck();
-
-  void init(int deviceIndex);
-  void checkValidation(const char *when);
-  Buffer createBuffer(VkDeviceSize size);
-  std::shared_ptr<Buffer> acquire(size_t bytes);
-  DTensor alloc(ElemType type, std::vector<int64_t> shape, const std::string &where);
-  VkDescriptorSet allocateSet(const Pipeline &p);
-  void dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
-                const std::vector<int32_t> &push, uint64_t groups);
-  void runPlan(ModuleState &ms, const Module &module, const Function &function, const Plan &plan,
-               std::vector<Slot> &slots, const std::vector<const fb::VkOp *> &vkops,
-               size_t &cursor);
-  void runScan(ModuleState &ms, const Module &module, const Function &function, const PlanOp &op,
-               std::vector<Slot> &slots, const fb::VkOp *vkop,
-               const std::vector<const fb::VkOp *> &vkops, size_t &cursor);
-  void runOp(ModuleState &ms, const Module &module, const Function &function, const PlanOp &op,
-             std::vector<Slot> &slots, const fb::VkOp *vkop);
-};
-
-//===----------------------------------------------------------------------===//
-// Setup
-//===----------------------------------------------------------------------===//
-
-void VulkanDriver::init(int deviceIndex) {
-  bool validation = false;
-  if (const char *v = std::getenv("HEED_VULKAN_VALIDATION"))
-    validation = std::string(v) == "1";
-  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
-  app.pApplicationName = "heed";
-  app.apiVersion = VK_API_VERSION_1_2;
-  VkInstanceCreateInfo ici{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
-  ici.pApplicationInfo = &app;
-  const char *layers[] = {"VK_LAYER_KHRONOS_validation"};
-  const char *extensions[] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
-  VkDebugUtilsMessengerCreateInfoEXT mci{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
-  mci.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
-                        VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
-  mci.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
-                    VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
-                    VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
-  mci.pfnUserCallback = onMessage;
-  mci.pUserData = &validationLog;
-  if (validation) {
-    ici.enabledLayerCount = 1;
-    ici.ppEnabledLayerNames = layers;
-    ici.enabledExtensionCount = 1;
-    ici.ppEnabledExtensionNames = extensions;
-    ici.pNext = &mci;
-  }
-  VkResult r = vkCreateInstance(&ici, nullptr, &instance);
-  if (r != VK_SUCCESS)
-    fail(ErrorKind::notFound,
-         std::string("vulkan: cannot create an instance (VkResult ") + std::to_string(int(r)) +
-             (validation ? "; HEED_VULKAN_VALIDATION=1 needs VK_LAYER_KHRONOS_validation" : "") +
-             "): no Vulkan driver is installed?");
-  if (validation) {
-    auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
-        vkGetInstanceProcAddr(instance, "vkCreateDebugUtilsMessengerEXT"));
-    if (!create)
-      fail(ErrorKind::notFound, "vulkan: VK_EXT_debug_utils is not available");
-    HEED_VK(create(instance, &mci, nullptr, &messenger));
-  }
-  uint32_t count = 0;
-  vkEnumeratePhysicalDevices(instance, &count, nullptr);
-  std::vector<VkPhysicalDevice> devices(count);
-  vkEnumeratePhysicalDevices(instance, &count, devices.data());
-  if (count == 0)
-    fail(ErrorKind::notFound, "vulkan: no Vulkan device found");
-  if (deviceIndex < 0 || uint32_t(deviceIndex) >= count)
-    fail(ErrorKind::notFound, "vulkan: no device " + std::to_string(deviceIndex) + " (found " +
-                                  std::to_string(count) + ")");
-  physical = devices[size_t(deviceIndex)];
-  VkPhysicalDeviceProperties props;
-  vkGetPhysicalDeviceProperties(physical, &props);
-  limits = props.limits;
-  if (limits.maxPushConstantsSize < kPushInts * 4)
-    fail(ErrorKind::unimplemented, "vulkan: the device allows fewer than 128 push-constant bytes");
-
-  uint32_t qcount = 0;
-  vkGetPhysicalDeviceQueueFamilyProperties(physical, &qcount, nullptr);
-  std::vector<VkQueueFamilyProperties> qprops(qcount);
-  vkGetPhysicalDeviceQueueFamilyProperties(physical, &qcount, qprops.data());
-  bool found = false;
-  for (uint32_t i = 0; i < qcount && !found; ++i)
-    if (qprops[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
-      family = i;
-      found = true;
-    }
-  if (!found)
-    fail(ErrorKind::notFound, "vulkan: the device has no compute queue");
-
-  // Features the kernels may use: int64 arithmetic, 8-bit storage (bool tensors).
-  VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-  VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-  f2.pNext = &f12;
-  vkGetPhysicalDeviceFeatures2(physical, &f2);
-  VkPhysicalDeviceVulkan12Features e12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-  e12.storageBuffer8BitAccess = f12.storageBuffer8BitAccess;
-  e12.shaderInt8 = f12.shaderInt8;
-  VkPhysicalDeviceFeatures2 e2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-  e2.pNext = &e12;
-  e2.features.shaderInt64 = f2.features.shaderInt64;
-
-  float priority = 1.0f;
-  VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-  qci.queueFamilyIndex = family;
-  qci.queueCount = 1;
-  qci.pQueuePriorities = &priority;
-  VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-  dci.pNext = &e2;
-  dci.queueCreateInfoCount = 1;
-  dci.pQueueCreateInfos = &qci;
-  HEED_VK(vkCreateDevice(physical, &dci, nullptr, &device));
-  vkGetDeviceQueue(device, family, 0, &queue);
-
-  // Host-visible, coherent memory (device-local too when the device has such a type).
-  VkPhysicalDeviceMemoryProperties mp;
-  vkGetPhysicalDeviceMemoryProperties(physical, &mp);
-  int best = -1;
-  VkMemoryPropertyFlags want =
-      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-  for (uint32_t i = 0; i < mp.memoryTypeCount; ++i) {
-    VkMemoryPropertyFlags f = mp.memoryTypes[i].propertyFlags;
-    if ((f & want) != want)
-      continue;
-    if (best < 0 || (f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
-      best = int(i);
-  }
-  if (best < 0)
-    fail(ErrorKind::unimplemented, "vulkan: the device has no host-visible coherent memory");
-  memoryType = uint32_t(best);
-
-  VkCommandPoolCreateInfo cpci{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-  cpci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
-  cpci.queueFamilyIndex = family;
-  HEED_VK(vkCreateCommandPool(device, &cpci, nullptr, &commandPool));
-  VkPipelineCacheCreateInfo pcci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
-  HEED_VK(vkCreatePipelineCache(device, &pcci, nullptr, &pipelineCache));
-  checkValidation("device creation");
-}
-
-VulkanDriver::~VulkanDriver() {
-  if (device) {
-    vkDeviceWaitIdle(device);
-    for (auto &[m, ms] : modules)
-      for (Pipeline &p : ms.pipelines) {
-        vkDestroyPipeline(device, p.pipeline, nullptr);
-        vkDestroyPipelineLayout(device, p.layout, nullptr);
-        vkDestroyDescriptorSetLayout(device, p.setLayout, nullptr);
-        vkDestroyShaderModule(device, p.shader, nullptr);
-      }
-    modules.clear(); // constants return to the pool
-    for (auto &[size, b] : pool) {
-      vkDestroyBuffer(device, b.buffer, nullptr);
-      vkFreeMemory(device, b.memory, nullptr);
-    }
-    vkDestroyPipelineCache(device, pipelineCache, nullptr);
-    vkDestroyCommandPool(device, commandPool, nullptr);
-    vkDestroyDevice(device, nullptr);
-  }
-  if (messenger) {
-    auto destroy = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
-        vkGetInstanceProcAddr(instance, "vkDestroyDebugUtilsMessengerEXT"));
-    if (destroy)
-      destroy(instance, messenger, nullptr);
-  }
-  if (instance)
-    vkDestroyInstance(instance, nullptr);
-}
-
-void VulkanDriver::checkValidation(const char *when) {
-  if (validationLog.empty())
-    return;
-  std::string log;
-  std::swap(log, validationLog);
-  fail(ErrorKind::runtime, std::string("vulkan validation failed during ") + when + ":\n" + log);
-}
-
-//===----------------------------------------------------------------------===//
-// Memory
-//===----------------------------------------------------------------------===//
-
-Buffer VulkanDriver::createBuffer(VkDeviceSize size) {
-  Buffer b;
-  b.size = size;
-  VkBufferCreateInfo bci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
-  bci.size = size;
-  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-  bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  HEED_VK(vkCreateBuffer(device, &bci, nullptr, &b.buffer));
-  VkMemoryRequirements req;
-  vkGetBufferMemoryRequirements(device, b.buffer, &req);
-  if (!(req.memoryTypeBits & (1u << memoryType)))
-    fail(ErrorKind::runtime, "vulkan: storage buffers cannot use the chosen memory type");
-  VkMemoryAllocateInfo mai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
-  mai.allocationSize = req.size;
-  mai.memoryTypeIndex = memoryType;
-  VkResult r = vkAllocateMemory(device, &mai, nullptr, &b.memory);
-  if (r != VK_SUCCESS) {
-    vkDestroyBuffer(device, b.buffer, nullptr);
-    fail(ErrorKind::runtime,
-         "vulkan: out of device memory allocating " + std::to_string(size) + " bytes");
-  }
-  HEED_VK(vkBindBufferMemory(device, b.buffer, b.memory, 0));
-  void *p = nullptr;
-  HEED_VK(vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &p));
-  b.mapped = static_cast<uint8_t *>(p);
-  return b;
-}
-
-/// A buffer of at least `bytes` from the pool (sizes rounded to a power of
-/// two from 256 B); it returns to the pool when the last tensor using it dies.
-std::shared_ptr<Buffer> VulkanDriver::acquire(size_t bytes) {
-  VkDeviceSize size = 256;
-  while (size < bytes)
-    size *= 2;
-  if (size > limits.maxStorageBufferRange && bytes <= limits.maxStorageBufferRange)
-    size = limits.maxStorageBufferRange;
-  if (bytes > limits.maxStorageBufferRange)
-    fail(ErrorKind::runtime, "vulkan: a tensor of " + std::to_string(bytes) +
-                                 " bytes exceeds the device's storage buffer range of " +
-                                 std::to_string(limits.maxStorageBufferRange));
-  Buffer b;
-  auto it = pool.find(size);
-  if (it != pool.end()) {
-    b = it->second;
-    pool.erase(it);
-    if (stats)
-      ++stats->poolHits;
-  } else {
-    b = createBuffer(size);
-  }
-  if (stats) {
-    stats->bytesAllocated += size;
-    liveBytes += size;
-    stats->peakBytes = std::max(stats->peakBytes, liveBytes);
-  }
-  return std::shared_ptr<Buffer>(new Buffer(b), [this](Buffer *p) {
-    liveBytes -= std::min<uint64_t>(liveBytes, p->size);
-    pool.emplace(p->size, *p);
-    delete p;
-  });
-}
-
-DTensor VulkanDriver::alloc(ElemType type, std::vector<int64_t> shape, const std::string &where) {
-  for (int64_t d : shape)
-    if (d < 0)
-      fail(ErrorKind::runtime, where + " would create a tensor with a negative dimension");
-  DTensor t;
-  t.type = type;
-  t.shape = std::move(shape);
-  int64_t n = 0;
-  try {
-    n = t.count();
-  } catch (const Error &e) {
-    fail(ErrorKind::runtime, where + " would create a tensor that is too large: " + e.what());
-  }
-  if (n >= (int64_t(1) << 31))
-    fail(ErrorKind::runtime, where + " would create a tensor of 2^31 or more elements");
-  t.buf = acquire(size_t(n) * elemTypeSize(type));
-  return t;
-}
-
-//===----------------------------------------------------------------------===//
-// Pipelines, descriptors, dispatches
-//===----------------------------------------------------------------------===//
-
-void VulkanDriver::prepare(const Module &module) {
-  if (modules.count(&module))
-    return;
-  const auto *header = reinterpret_cast<const format::Header *>(module.storage.get());
-  const fb::Module *m = fb::GetModule(module.storage.get() + header->payloadOffset);
-  const fb::VulkanSection *vs = m->vulkan();
-  if (!vs || !vs->kernels() || !vs->functions())
-    fail(ErrorKind::unimplemented,
-         module.name + ": the module has no vulkan kernels; compile it with --target=vulkan or "
-                       "--target=all");
-  if (vs->functions()->size() != module.functions.size())
-    fail(ErrorKind::invalidModule, module.name + ": the vulkan section does not match the plan");
-  ModuleState ms;
-  // Check the op lists against the plans first: every op must have its kernels.
-  for (size_t f = 0; f < module.functions.size(); ++f) {
-    const Function &fn = module.functions[f];
-    const fb::VkFunction *vf = vs->functions()->Get(uint32_t(f));
-    std::vector<const fb::VkOp *> ops;
-    if (vf->ops())
-      for (const fb::VkOp *o : *vf->ops())
-        ops.push_back(o);
-    size_t cursor = 0;
-    std::function<void(const Plan &)> walk = [&](const Plan &plan) {
-      for (const PlanOp &op : plan.ops) {
-        if (cursor >= ops.size())
-          fail(ErrorKind::invalidModule,
-               module.name + ": the vulkan section of '" + fn.name + "' does not match its plan");
-        const fb::VkOp *vo = ops[cursor++];
-        std::string where = op.loc.empty() ? fn.name : op.loc;
-        if (vo->unsupported() && vo->unsupported()->size())
-          fail(ErrorKind::unimplemented, where + ": '" + op.kind + "' " + vo->unsupported()->str() +
-                                             " (unimplemented on vulkan)");
-        if (vo->kernels())
-          for (int32_t k : *vo->kernels())
-            if (k < 0 || uint32_t(k) >= vs->kernels()->size())
-              fail(ErrorKind::invalidModule, where + ": names a missing vulkan kernel");
-        if (op.body)
-          walk(*op.body);
-      }
-    };
-    walk(fn.plan);
-    if (cursor != ops.size())
-      fail(ErrorKind::invalidModule,
-           module.name + ": the vulkan section of '" + fn.name + "' does not match its plan");
-    ms.ops.push_back(std::move(ops));
-  }
-  for (const fb::VkKernel *k : *vs->kernels()) {
-    Pipeline p;
-    p.name = k->name() ? k->name()->str() : "?";
-    p.bindings = uint32_t(std::max(0, k->bindings()));
-    p.local = uint32_t(std::max(1, k->local_size()));
-    if (!k->spirv() || k->spirv()->size() == 0 || p.bindings > 16)
-      fail(ErrorKind::invalidModule, module.name + ": vulkan kernel '" + p.name + "' is malformed");
-    VkShaderModuleCreateInfo smci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-    smci.codeSize = k->spirv()->size() * 4;
-    smci.pCode = k->spirv()->data();
-    HEED_VK(vkCreateShaderModule(device, &smci, nullptr, &p.shader));
-    std::vector<VkDescriptorSetLayoutBinding> bindings(p.bindings);
-    for (uint32_t i = 0; i < p.bindings; ++i) {
-      bindings[i] = {};
-      bindings[i].binding = i;
-      bindings[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-      bindings[i].descriptorCount = 1;
-      bindings[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
-    }
-    VkDescriptorSetLayoutCreateInfo dslci{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-    dslci.bindingCount = p.bindings;
-    dslci.pBindings = bindings.data();
-    HEED_VK(vkCreateDescriptorSetLayout(device, &dslci, nullptr, &p.setLayout));
-    VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushInts * 4};
-    VkPipelineLayoutCreateInfo plci{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
-    plci.setLayoutCount = 1;
-    plci.pSetLayouts = &p.setLayout;
-    plci.pushConstantRangeCount = 1;
-    plci.pPushConstantRanges = &range;
-    HEED_VK(vkCreatePipelineLayout(device, &plci, nullptr, &p.layout));
-    VkComputePipelineCreateInfo cpci{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
-    cpci.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
-    cpci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
-    cpci.stage.module = p.shader;
-    cpci.stage.pName = "main";
-    cpci.layout = p.layout;
-    HEED_VK(vkCreateComputePipelines(device, pipelineCache, 1, &cpci, nullptr, &p.pipeline));
-    ms.pipelines.push_back(p);
-  }
-  modules[&module] = std::move(ms);
-  checkValidation("pipeline creation");
-}
-
-VkDescriptorSet VulkanDriver::allocateSet(const Pipeline &p) {
-  if (setsLeft == 0) {
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 256 * 16};
-    VkDescriptorPoolCreateInfo dpci{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-    dpci.maxSets = 256;
-    dpci.poolSizeCount = 1;
-    dpci.pPoolSizes = &size;
-    VkDescriptorPool dp;
-    HEED_VK(vkCreateDescriptorPool(device, &dpci, nullptr, &dp));
-    descriptorPools.push_back(dp);
-    setsLeft = 256;
-  }
-  VkDescriptorSetAllocateInfo dsai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
-  dsai.descriptorPool = descriptorPools.back();
-  dsai.descriptorSetCount = 1;
-  dsai.pSetLayouts = &p.setLayout;
-  VkDescriptorSet set;
-  HEED_VK(vkAllocateDescriptorSets(device, &dsai, &set));
-  --setsLeft;
-  return set;
-}
-
-void VulkanDriver::dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
-                            const std::vector<int32_t> &push, uint64_t groups) {
-  if (buffers.size() != p.bindings)
-    fail(ErrorKind::runtime, "vulkan: kernel '" + p.name + "' takes " + std::to_string(p.bindings) +
-                                 " buffers, got " + std::to_string(buffers.size()));
-  if (groups == 0)
-    return;
-  VkDescriptorSet set = allocateSet(p);
-  std::vector<VkDescriptorBufferInfo> infos(buffers.size());
-  std::vector<VkWriteDescriptorSet> writes(buffers.size());
-  for (size_t i = 0; i < buffers.size(); ++i) {
-    infos[i] = {buffers[i]->buffer, 0, VK_WHOLE_SIZE};
-    writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-    writes[i].dstSet = set;
-    writes[i].dstBinding = uint32_t(i);
-    writes[i].descriptorCount = 1;
-    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    writes[i].pBufferInfo = &infos[i];
-  }
-  vkUpdateDescriptorSets(device, uint32_t(writes.size()), writes.data(), 0, nullptr);
-  int32_t pc[kPushInts] = {};
-  if (push.size() > kPushInts)
-    fail(ErrorKind::runtime, "vulkan: kernel '" + p.name + "' got too many push constants");
-  std::copy(push.begin(), push.end(), pc);
-  vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
-  vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, 1, &set, 0, nullptr);
-  vkCmdPushConstants(cmd, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, pc);
-  uint64_t maxX = std::min<uint64_t>(limits.maxComputeWorkGroupCount[0], 65535);
-  uint64_t x = std::min(groups, maxX), y = (groups + x - 1) / x;
-  if (y > limits.maxComputeWorkGroupCount[1])
-    fail(ErrorKind::runtime, "vulkan: kernel '" + p.name + "' needs too many workgroups");
-  vkCmdDispatch(cmd, uint32_t(x), uint32_t(y), 1);
-  // Every dispatch sees the writes of the ones before it (and buffers can be reused).
-  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT;
-  mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
-  if (stats)
-    ++stats->opsExecuted;
-}
-
-//===----------------------------------------------------------------------===//
-// Ops
-//===----------------------------------------------------------------------===//
 
 std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape) {
   std::vector<int64_t> s(shape.size());
@@ -582,7 +19,6 @@ std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape) {
   return s;
 }
 
-/// Strides of `shape` broadcast to `out` (0 on broadcast dims).
 std::vector<int64_t> broadcastStrides(const std::vector<int64_t> &shape,
                                       const std::vector<int64_t> &out) {
   std::vector<int64_t> st(out.size(), 0);
@@ -594,8 +30,6 @@ std::vector<int64_t> broadcastStrides(const std::vector<int64_t> &shape,
   }
   return st;
 }
-
-uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 void append(std::vector<int32_t> &push, const std::vector<int64_t> &v) {
   for (int64_t x : v)
@@ -646,7 +80,24 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
   auto kernel = [&](size_t i) -> const Pipeline & {
     if (!vkop->kernels() || i >= vkop->kernels()->size())
       opFail("has no vulkan kernel " + std::to_string(i));
-    return ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
+    const Pipeline &p = ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
+    if (!p.available())
+      opFail("needs vulkan kernel '" + p.name + "', which this device cannot run");
+    return p;
+  };
+  // Kernel i when the module has it and the device can run it (variants).
+  auto variant = [&](size_t i) -> const Pipeline * {
+    if (!vkop->kernels() || i >= vkop->kernels()->size())
+      return nullptr;
+    const Pipeline &p = ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
+    return p.available() ? &p : nullptr;
+  };
+  // Softmax, layer_norm and additive attention: kernel 1, when the module has
+  // it and the device can run it, is kernel 0 with subgroup row reductions.
+  auto rowKernel = [&]() -> const Pipeline & {
+    const Pipeline *sg = variant(1);
+    note(where + ": " + (sg ? "subgroup" : "shared-memory") + " row reductions");
+    return sg ? *sg : kernel(0);
   };
   auto axisOf = [&](int64_t a, int64_t rank) {
     int64_t r = a < 0 ? a + rank : a;
@@ -679,9 +130,11 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     const Tensor &c = module.constants.at(idx);
     auto &buf = ms.constants[idx];
     if (!buf) {
-      buf = acquire(c.bytes());
-      if (c.bytes())
-        std::memcpy(buf->mapped, c.data, c.bytes());
+      // Outside the pool: a pooled buffer could still be in use by a dispatch
+      // recorded earlier in this command buffer when the host writes it.
+      buf = ownBuffer(c.bytes());
+      upload(*buf, c.data, c.bytes());
+      newConstants.push_back(idx);
     }
     DTensor t;
     t.buf = buf;
@@ -988,7 +441,7 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     for (int64_t d = axis + 1; d < x.rank(); ++d)
       inner *= x.shape[size_t(d)];
     DTensor y = alloc(ElemType::f32, x.shape, where);
-    dispatch(kernel(0), {x.buf.get(), y.buf.get()},
+    dispatch(rowKernel(), {x.buf.get(), y.buf.get()},
              {int32_t(outer * inner), int32_t(n), int32_t(inner)}, uint64_t(outer * inner));
     return out(0, y);
   }
@@ -1022,7 +475,7 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     }
     DTensor y = alloc(ElemType::f32, x.shape, where);
     bufs.push_back(y.buf.get());
-    dispatch(kernel(0), bufs, {int32_t(outer), int32_t(n)}, uint64_t(outer));
+    dispatch(rowKernel(), bufs, {int32_t(outer), int32_t(n)}, uint64_t(outer));
     return out(0, y);
   }
   if (k == "heed.reduce") {
@@ -1312,8 +765,37 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
     for (int i = 0; i < 4; ++i)
       push.push_back(int32_t(ms4[i]));
     push.push_back(int32_t(nqb));
-    if (B * H * Lq > 0)
-      dispatch(kernel(0), bufs, push, uint64_t(B * H * nqb));
+    // Kernels: 0 flash, 1 flash with subgroup reductions, 2-3 split-K, 4 the
+    // split kernel with subgroup reductions (AttentionKernels.cpp). Split-K pays off when few query
+    // rows leave most of a flash workgroup idle while it walks many keys (decoding);
+    // HEED_VULKAN_SPLIT_K=0 never uses it, =1 whenever the op has it.
+    constexpr int64_t kSplitKeys = 256;
+    const Pipeline *splitSg = variant(4), *split = splitSg ? splitSg : variant(2),
+                   *combine = variant(3);
+    bool splitK = split && combine && !wantWeights && !envIs("HEED_VULKAN_SPLIT_K", "0") &&
+                  (envIs("HEED_VULKAN_SPLIT_K", "1") || (Lq <= 4 && Lk > kSplitKeys));
+    if (B * H * Lq == 0) {
+      // Nothing to compute.
+    } else if (splitK) {
+      int64_t splits = std::max<int64_t>(1, (Lk + kSplitKeys - 1) / kSplitKeys);
+      note(where + ": split-K attention, " + std::to_string(splits) + " splits of " +
+           std::to_string(kSplitKeys) + " keys, " +
+           (splitSg ? "subgroup reductions" : "shared-memory reductions"));
+      push.push_back(int32_t(kSplitKeys));
+      push.push_back(int32_t(splits));
+      // Per (batch, head, row, split): max, sum, NaN seen, Dv accumulators.
+      DTensor scratch = alloc(ElemType::f32, {B * H * Lq * splits, Dv + 3}, where);
+      std::vector<const Buffer *> splitBufs = bufs; // q, k, v, [mask], scratch
+      splitBufs.back() = scratch.buf.get();
+      dispatch(*split, splitBufs, push, uint64_t(B * H * Lq * splits));
+      dispatch(*combine, {scratch.buf.get(), out0.buf.get()}, push,
+               ceilDiv(uint64_t(B * H * Lq * Dv), combine->local));
+    } else {
+      const Pipeline *flash = variant(1);
+      note(where + ": flash attention, " +
+           (flash ? "subgroup reductions" : "shared-memory reductions"));
+      dispatch(flash ? *flash : kernel(0), bufs, push, uint64_t(B * H * nqb));
+    }
     out(0, out0);
     if (wantWeights)
       out(1, w);
@@ -1387,7 +869,7 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
       bufs.push_back(w.buf.get());
     }
     if (B * Lq > 0)
-      dispatch(kernel(0), bufs,
+      dispatch(rowKernel(), bufs,
                {int32_t(B), int32_t(Lq), int32_t(Dq), int32_t(Lk), int32_t(A), int32_t(Dv),
                 int32_t(ms[0]), int32_t(ms[1]), int32_t(ms[2])},
                uint64_t(B * Lq));
@@ -1582,273 +1064,4 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
   opFail("is unimplemented on vulkan");
 }
 
-VulkanDriver::Check VulkanDriver::newCheck() {
-  constexpr int64_t kSlots = 1024;
-  if (!statusBuffer || statusUsed == kSlots) {
-    statusBuffer = acquire(kSlots * 4);
-    std::fill_n(reinterpret_cast<int32_t *>(statusBuffer->mapped), kSlots, INT32_MAX);
-    statusUsed = 0;
-  }
-  Check c;
-  c.status = statusBuffer;
-  c.slot = statusUsed++;
-  return c;
-}
-
-/// The number of entries a plan takes in the vulkan section (pre-order).
-size_t planEntries(const Plan &plan) {
-  size_t n = 0;
-  for (const PlanOp &op : plan.ops)
-    n += 1 + (op.body ? planEntries(*op.body) : 0);
-  return n;
-}
-
-/// heed.scan, unrolled while recording: step t's sequence slices are copied
-/// out, the body is recorded, and per-step outputs are copied into their
-/// stacked results; carried values are passed on by reference.
-void VulkanDriver::runScan(ModuleState &ms, const Module &module, const Function &function,
-                           const PlanOp &op, std::vector<Slot> &slots, const fb::VkOp *vkop,
-                           const std::vector<const fb::VkOp *> &vkops, size_t &cursor) {
-  std::string where = (op.loc.empty() ? function.name : op.loc) + ": '" + op.kind + "'";
-  auto opFail = [&](const std::string &m) { fail(ErrorKind::runtime, where + " " + m); };
-  const Plan &body = *op.body;
-  size_t bodyStart = cursor, bodyEntries = planEntries(body);
-  auto [initStart, numInit] = op.segment(0);
-  auto [seqStart, numSeq] = op.segment(1);
-  auto [lenStart, numLen] = op.segment(2);
-  auto tensorAt = [&](size_t i) -> const DTensor & {
-    const Slot &s = slots[size_t(op.operands.at(i))];
-    if (!s.set || s.scalar)
-      opFail("operand " + std::to_string(i) + " is not a tensor");
-    return s.t;
-  };
-  int64_t steps = -1;
-  for (size_t i = 0; i < numSeq; ++i) {
-    const DTensor &s = tensorAt(seqStart + i);
-    if (s.rank() < 1)
-      opFail("sequence operand " + std::to_string(i) + " has rank 0");
-    if (steps >= 0 && s.shape[0] != steps)
-      opFail("sequences have different lengths " + std::to_string(steps) + " and " +
-             std::to_string(s.shape[0]));
-    steps = s.shape[0];
-  }
-  if (numLen) {
-    const Slot &ls = slots[size_t(op.operands.at(lenStart))];
-    if (!ls.set || !ls.scalar)
-      opFail("step count is not a scalar");
-    if (ls.s < 0)
-      opFail("got a negative step count " + std::to_string(ls.s));
-    if (steps >= 0 && steps != ls.s)
-      opFail("step count " + std::to_string(ls.s) + " differs from the sequence length " +
-             std::to_string(steps));
-    steps = ls.s;
-  }
-  if (steps < 0)
-    opFail("has neither sequences nor a step count");
-  if (body.args.size() != numInit + numSeq || body.yields.size() < numInit)
-    opFail("has a body that does not match its operands");
-  size_t numOut = body.yields.size() - numInit;
-  if (!vkop->kernels() || vkop->kernels()->size() != numSeq + numOut)
-    opFail("has the wrong number of vulkan kernels");
-  auto kernel = [&](size_t i) -> const Pipeline & {
-    return ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
-  };
-  auto copyAll = [&](const Pipeline &p, const DTensor &src, const DTensor &dst,
-                     const std::vector<int64_t> &dims, int64_t inBase, int64_t outBase) {
-    std::vector<int64_t> st = contiguousStrides(dims);
-    int64_t n = elementCount(dims);
-    std::vector<int32_t> push{int32_t(n), int32_t(inBase), int32_t(outBase)};
-    append(push, dims);
-    append(push, st);
-    append(push, st);
-    dispatch(p, {src.buf.get(), dst.buf.get()}, push, ceilDiv(uint64_t(n), p.local));
-  };
-  std::vector<Slot> carried(numInit);
-  for (size_t i = 0; i < numInit; ++i)
-    carried[i] = slots[size_t(op.operands.at(initStart + i))];
-  std::vector<DTensor> stacked(numOut);
-  bool reverse = op.getBool("reverse", false);
-  for (int64_t kstep = 0; kstep < steps; ++kstep) {
-    int64_t t = reverse ? steps - 1 - kstep : kstep;
-    for (size_t i = 0; i < numInit; ++i)
-      slots[size_t(body.args[i])] = carried[i];
-    for (size_t i = 0; i < numSeq; ++i) {
-      const DTensor &s = tensorAt(seqStart + i);
-      std::vector<int64_t> stepShape(s.shape.begin() + 1, s.shape.end());
-      DTensor view = alloc(s.type, stepShape, where);
-      copyAll(kernel(i), s, view, stepShape, t * elementCount(stepShape), 0);
-      Slot &slot = slots[size_t(body.args[numInit + i])];
-      slot = Slot();
-      slot.t = view;
-      slot.set = true;
-    }
-    cursor = bodyStart;
-    runPlan(ms, module, function, body, slots, vkops, cursor);
-    for (size_t i = 0; i < numInit; ++i)
-      carried[i] = slots[size_t(body.yields[i])];
-    for (size_t i = 0; i < numOut; ++i) {
-      const Slot &y = slots[size_t(body.yields[numInit + i])];
-      if (!y.set || y.scalar)
-        opFail("per-step output " + std::to_string(i) + " is not a tensor");
-      if (kstep == 0) {
-        std::vector<int64_t> shape{steps};
-        shape.insert(shape.end(), y.t.shape.begin(), y.t.shape.end());
-        stacked[i] = alloc(y.t.type, shape, where);
-      } else if (y.t.shape !=
-                     std::vector<int64_t>(stacked[i].shape.begin() + 1, stacked[i].shape.end()) ||
-                 y.t.type != stacked[i].type) {
-        opFail("per-step output " + std::to_string(i) + " changed shape at step " +
-               std::to_string(t));
-      }
-      copyAll(kernel(numSeq + i), y.t, stacked[i], y.t.shape, 0, t * y.t.count());
-    }
-  }
-  cursor = bodyStart + bodyEntries;
-  for (size_t i = 0; i < numInit; ++i)
-    slots[size_t(op.results[i])] = carried[i];
-  for (size_t i = 0; i < numOut; ++i) {
-    const ValueType &vt = function.values[size_t(op.results[numInit + i])];
-    if (steps == 0) {
-      std::vector<int64_t> shape;
-      for (int64_t d : vt.dims)
-        shape.push_back(d < 0 ? 0 : d);
-      shape[0] = 0;
-      stacked[i] = alloc(vt.type, shape, where);
-    }
-    Slot &s = slots[size_t(op.results[numInit + i])];
-    s = Slot();
-    s.t = stacked[i];
-    s.set = true;
-  }
-}
-
-void VulkanDriver::runPlan(ModuleState &ms, const Module &module, const Function &function,
-                           const Plan &plan, std::vector<Slot> &slots,
-                           const std::vector<const fb::VkOp *> &vkops, size_t &cursor) {
-  for (size_t i = 0; i < plan.ops.size(); ++i) {
-    const PlanOp &op = plan.ops[i];
-    const fb::VkOp *vo = vkops.at(cursor++);
-    if (op.body)
-      runScan(ms, module, function, op, slots, vo, vkops, cursor);
-    else
-      runOp(ms, module, function, op, slots, vo);
-    for (int32_t id : plan.releaseAfter[i])
-      slots[size_t(id)] = Slot();
-  }
-}
-
-std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &function,
-                                         const std::vector<Tensor> &inputs, RunStats &runStats) {
-  prepare(module);
-  ModuleState &ms = modules.at(&module);
-  size_t fi = size_t(&function - module.functions.data());
-  if (fi >= module.functions.size())
-    fail(ErrorKind::invalidArgument, "vulkan: the function is not part of the module");
-  runStats = RunStats();
-  stats = &runStats;
-  liveBytes = 0;
-  struct Reset {
-    VulkanDriver &d;
-    ~Reset() {
-      d.stats = nullptr;
-      d.checks.clear();
-      d.statusBuffer.reset();
-      d.statusUsed = 0;
-      for (VkDescriptorPool p : d.descriptorPools)
-        vkDestroyDescriptorPool(d.device, p, nullptr);
-      d.descriptorPools.clear();
-      d.setsLeft = 0;
-      if (d.cmd)
-        vkFreeCommandBuffers(d.device, d.commandPool, 1, &d.cmd);
-      d.cmd = VK_NULL_HANDLE;
-    }
-  } reset{*this};
-
-  VkCommandBufferAllocateInfo cbai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  cbai.commandPool = commandPool;
-  cbai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-  cbai.commandBufferCount = 1;
-  HEED_VK(vkAllocateCommandBuffers(device, &cbai, &cmd));
-  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  HEED_VK(vkBeginCommandBuffer(cmd, &begin));
-
-  std::vector<Slot> slots(function.values.size());
-  for (size_t i = 0; i < function.inputs.size(); ++i) {
-    Slot &s = slots[size_t(function.inputs[i])];
-    const Tensor &t = inputs[i];
-    if (function.values[size_t(function.inputs[i])].scalar) {
-      s.scalar = true;
-      s.s = t.type == ElemType::i32 ? *t.as<int32_t>() : *t.as<int64_t>();
-    } else {
-      s.t = alloc(t.type, t.shape, function.name + ": input " + std::to_string(i));
-      if (t.bytes())
-        std::memcpy(s.t.buf->mapped, t.data, t.bytes());
-    }
-    s.set = true;
-  }
-  size_t cursor = 0;
-  runPlan(ms, module, function, function.plan, slots, ms.ops[fi], cursor);
-
-  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
-                       &mb, 0, nullptr, 0, nullptr);
-  HEED_VK(vkEndCommandBuffer(cmd));
-  checkValidation(("recording '" + function.name + "'").c_str());
-  VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  VkFence fence;
-  HEED_VK(vkCreateFence(device, &fci, nullptr, &fence));
-  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  si.commandBufferCount = 1;
-  si.pCommandBuffers = &cmd;
-  VkResult r = vkQueueSubmit(queue, 1, &si, fence);
-  if (r == VK_SUCCESS)
-    r = vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX);
-  vkDestroyFence(device, fence, nullptr);
-  if (r != VK_SUCCESS)
-    vkFail(r, "running the command buffer");
-  checkValidation(("running '" + function.name + "'").c_str());
-  for (const Check &c : checks) {
-    int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
-    if (pos == INT32_MAX)
-      continue;
-    const uint8_t *p = c.ids.buf->mapped;
-    int64_t id = c.ids.type == ElemType::i32 ? reinterpret_cast<const int32_t *>(p)[pos]
-                                             : reinterpret_cast<const int64_t *>(p)[pos];
-    if (c.lengths)
-      fail(ErrorKind::runtime, c.where + " length " + std::to_string(id) + " of row " +
-                                   std::to_string(pos) + " is outside [0, " + std::to_string(c.n) +
-                                   "]");
-    fail(ErrorKind::runtime, c.where + " " + (c.embedding ? "id " : "index ") + std::to_string(id) +
-                                 " at position " + std::to_string(pos) + " is out of range [" +
-                                 (c.embedding ? "0" : std::to_string(-c.n)) + ", " +
-                                 std::to_string(c.n) + ")");
-  }
-
-  std::vector<Tensor> outputs;
-  for (int32_t id : function.outputs) {
-    Slot &s = slots[size_t(id)];
-    if (s.scalar) {
-      Tensor t = makeTensor(ElemType::i64, {});
-      *t.as<int64_t>() = s.s;
-      outputs.push_back(std::move(t));
-    } else {
-      Tensor t = makeTensor(s.t.type, s.t.shape);
-      if (t.bytes())
-        std::memcpy(t.data, s.t.buf->mapped, t.bytes());
-      outputs.push_back(std::move(t));
-    }
-  }
-  return outputs;
-}
-
-} // namespace
 } // namespace heed::rt::vk
-
-namespace heed::rt {
-std::unique_ptr<Driver> createVulkanDriver(int deviceIndex) {
-  return std::make_unique<vk::VulkanDriver>(deviceIndex);
-}
-} // namespace heed::rt

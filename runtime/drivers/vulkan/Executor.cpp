@@ -1,0 +1,354 @@
+//===- Executor.cpp - Recording and running a plan --------------------------===//
+
+#include "runtime/drivers/vulkan/VulkanDriver.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace heed::rt::vk {
+
+VkDescriptorSet VulkanDriver::allocateSet(const Pipeline &p) {
+  if (setsLeft == 0) {
+    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 256 * 16};
+    VkDescriptorPoolCreateInfo dpci{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+    dpci.maxSets = 256;
+    dpci.poolSizeCount = 1;
+    dpci.pPoolSizes = &size;
+    VkDescriptorPool dp;
+    HEED_VK(vkCreateDescriptorPool(device, &dpci, nullptr, &dp));
+    descriptorPools.push_back(dp);
+    setsLeft = 256;
+  }
+  VkDescriptorSetAllocateInfo dsai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+  dsai.descriptorPool = descriptorPools.back();
+  dsai.descriptorSetCount = 1;
+  dsai.pSetLayouts = &p.setLayout;
+  VkDescriptorSet set;
+  HEED_VK(vkAllocateDescriptorSets(device, &dsai, &set));
+  --setsLeft;
+  return set;
+}
+
+void VulkanDriver::dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
+                            const std::vector<int32_t> &push, uint64_t groups) {
+  if (buffers.size() != p.bindings)
+    fail(ErrorKind::runtime, "vulkan: kernel '" + p.name + "' takes " + std::to_string(p.bindings) +
+                                 " buffers, got " + std::to_string(buffers.size()));
+  if (groups == 0)
+    return;
+  VkDescriptorSet set = allocateSet(p);
+  std::vector<VkDescriptorBufferInfo> infos(buffers.size());
+  std::vector<VkWriteDescriptorSet> writes(buffers.size());
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    infos[i] = {buffers[i]->buffer, 0, VK_WHOLE_SIZE};
+    writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    writes[i].dstSet = set;
+    writes[i].dstBinding = uint32_t(i);
+    writes[i].descriptorCount = 1;
+    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[i].pBufferInfo = &infos[i];
+  }
+  vkUpdateDescriptorSets(device, uint32_t(writes.size()), writes.data(), 0, nullptr);
+  int32_t pc[kPushInts] = {};
+  if (push.size() > kPushInts)
+    fail(ErrorKind::runtime, "vulkan: kernel '" + p.name + "' got too many push constants");
+  std::copy(push.begin(), push.end(), pc);
+  vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
+  vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, 1, &set, 0, nullptr);
+  vkCmdPushConstants(cmd, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, pc);
+  uint64_t maxX = std::min<uint64_t>(limits.maxComputeWorkGroupCount[0], 65535);
+  uint64_t x = std::min(groups, maxX), y = (groups + x - 1) / x;
+  if (y > limits.maxComputeWorkGroupCount[1])
+    fail(ErrorKind::runtime, "vulkan: kernel '" + p.name + "' needs too many workgroups");
+  vkCmdDispatch(cmd, uint32_t(x), uint32_t(y), 1);
+  // Every dispatch sees the writes of the ones before it (and buffers can be reused).
+  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT;
+  mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+  if (stats)
+    ++stats->opsExecuted;
+}
+
+VulkanDriver::Check VulkanDriver::newCheck() {
+  constexpr int64_t kSlots = 1024;
+  if (!statusBuffer || statusUsed == kSlots) {
+    statusBuffer = acquire(kSlots * 4, /*host=*/true);
+    std::fill_n(reinterpret_cast<int32_t *>(statusBuffer->mapped), kSlots, INT32_MAX);
+    statusUsed = 0;
+  }
+  Check c;
+  c.status = statusBuffer;
+  c.slot = statusUsed++;
+  return c;
+}
+
+/// The number of entries a plan takes in the vulkan section (pre-order).
+static size_t planEntries(const Plan &plan) {
+  size_t n = 0;
+  for (const PlanOp &op : plan.ops)
+    n += 1 + (op.body ? planEntries(*op.body) : 0);
+  return n;
+}
+
+/// heed.scan, unrolled while recording: step t's sequence slices are copied
+/// out, the body is recorded, and per-step outputs are copied into their
+/// stacked results; carried values are passed on by reference.
+void VulkanDriver::runScan(ModuleState &ms, const Module &module, const Function &function,
+                           const PlanOp &op, std::vector<Slot> &slots, const fb::VkOp *vkop,
+                           const std::vector<const fb::VkOp *> &vkops, size_t &cursor) {
+  std::string where = (op.loc.empty() ? function.name : op.loc) + ": '" + op.kind + "'";
+  auto opFail = [&](const std::string &m) { fail(ErrorKind::runtime, where + " " + m); };
+  const Plan &body = *op.body;
+  size_t bodyStart = cursor, bodyEntries = planEntries(body);
+  auto [initStart, numInit] = op.segment(0);
+  auto [seqStart, numSeq] = op.segment(1);
+  auto [lenStart, numLen] = op.segment(2);
+  auto tensorAt = [&](size_t i) -> const DTensor & {
+    const Slot &s = slots[size_t(op.operands.at(i))];
+    if (!s.set || s.scalar)
+      opFail("operand " + std::to_string(i) + " is not a tensor");
+    return s.t;
+  };
+  int64_t steps = -1;
+  for (size_t i = 0; i < numSeq; ++i) {
+    const DTensor &s = tensorAt(seqStart + i);
+    if (s.rank() < 1)
+      opFail("sequence operand " + std::to_string(i) + " has rank 0");
+    if (steps >= 0 && s.shape[0] != steps)
+      opFail("sequences have different lengths " + std::to_string(steps) + " and " +
+             std::to_string(s.shape[0]));
+    steps = s.shape[0];
+  }
+  if (numLen) {
+    const Slot &ls = slots[size_t(op.operands.at(lenStart))];
+    if (!ls.set || !ls.scalar)
+      opFail("step count is not a scalar");
+    if (ls.s < 0)
+      opFail("got a negative step count " + std::to_string(ls.s));
+    if (steps >= 0 && steps != ls.s)
+      opFail("step count " + std::to_string(ls.s) + " differs from the sequence length " +
+             std::to_string(steps));
+    steps = ls.s;
+  }
+  if (steps < 0)
+    opFail("has neither sequences nor a step count");
+  if (body.args.size() != numInit + numSeq || body.yields.size() < numInit)
+    opFail("has a body that does not match its operands");
+  size_t numOut = body.yields.size() - numInit;
+  if (!vkop->kernels() || vkop->kernels()->size() != numSeq + numOut)
+    opFail("has the wrong number of vulkan kernels");
+  auto kernel = [&](size_t i) -> const Pipeline & {
+    return ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
+  };
+  auto copyAll = [&](const Pipeline &p, const DTensor &src, const DTensor &dst,
+                     const std::vector<int64_t> &dims, int64_t inBase, int64_t outBase) {
+    std::vector<int64_t> st = contiguousStrides(dims);
+    int64_t n = elementCount(dims);
+    std::vector<int32_t> push{int32_t(n), int32_t(inBase), int32_t(outBase)};
+    append(push, dims);
+    append(push, st);
+    append(push, st);
+    dispatch(p, {src.buf.get(), dst.buf.get()}, push, ceilDiv(uint64_t(n), p.local));
+  };
+  std::vector<Slot> carried(numInit);
+  for (size_t i = 0; i < numInit; ++i)
+    carried[i] = slots[size_t(op.operands.at(initStart + i))];
+  std::vector<DTensor> stacked(numOut);
+  bool reverse = op.getBool("reverse", false);
+  for (int64_t kstep = 0; kstep < steps; ++kstep) {
+    int64_t t = reverse ? steps - 1 - kstep : kstep;
+    for (size_t i = 0; i < numInit; ++i)
+      slots[size_t(body.args[i])] = carried[i];
+    for (size_t i = 0; i < numSeq; ++i) {
+      const DTensor &s = tensorAt(seqStart + i);
+      std::vector<int64_t> stepShape(s.shape.begin() + 1, s.shape.end());
+      DTensor view = alloc(s.type, stepShape, where);
+      copyAll(kernel(i), s, view, stepShape, t * elementCount(stepShape), 0);
+      Slot &slot = slots[size_t(body.args[numInit + i])];
+      slot = Slot();
+      slot.t = view;
+      slot.set = true;
+    }
+    cursor = bodyStart;
+    runPlan(ms, module, function, body, slots, vkops, cursor);
+    for (size_t i = 0; i < numInit; ++i)
+      carried[i] = slots[size_t(body.yields[i])];
+    for (size_t i = 0; i < numOut; ++i) {
+      const Slot &y = slots[size_t(body.yields[numInit + i])];
+      if (!y.set || y.scalar)
+        opFail("per-step output " + std::to_string(i) + " is not a tensor");
+      if (kstep == 0) {
+        std::vector<int64_t> shape{steps};
+        shape.insert(shape.end(), y.t.shape.begin(), y.t.shape.end());
+        stacked[i] = alloc(y.t.type, shape, where);
+      } else if (y.t.shape !=
+                     std::vector<int64_t>(stacked[i].shape.begin() + 1, stacked[i].shape.end()) ||
+                 y.t.type != stacked[i].type) {
+        opFail("per-step output " + std::to_string(i) + " changed shape at step " +
+               std::to_string(t));
+      }
+      copyAll(kernel(numSeq + i), y.t, stacked[i], y.t.shape, 0, t * y.t.count());
+    }
+  }
+  cursor = bodyStart + bodyEntries;
+  for (size_t i = 0; i < numInit; ++i)
+    slots[size_t(op.results[i])] = carried[i];
+  for (size_t i = 0; i < numOut; ++i) {
+    const ValueType &vt = function.values[size_t(op.results[numInit + i])];
+    if (steps == 0) {
+      std::vector<int64_t> shape;
+      for (int64_t d : vt.dims)
+        shape.push_back(d < 0 ? 0 : d);
+      shape[0] = 0;
+      stacked[i] = alloc(vt.type, shape, where);
+    }
+    Slot &s = slots[size_t(op.results[numInit + i])];
+    s = Slot();
+    s.t = stacked[i];
+    s.set = true;
+  }
+}
+
+void VulkanDriver::runPlan(ModuleState &ms, const Module &module, const Function &function,
+                           const Plan &plan, std::vector<Slot> &slots,
+                           const std::vector<const fb::VkOp *> &vkops, size_t &cursor) {
+  for (size_t i = 0; i < plan.ops.size(); ++i) {
+    const PlanOp &op = plan.ops[i];
+    const fb::VkOp *vo = vkops.at(cursor++);
+    if (op.body)
+      runScan(ms, module, function, op, slots, vo, vkops, cursor);
+    else
+      runOp(ms, module, function, op, slots, vo);
+    for (int32_t id : plan.releaseAfter[i])
+      slots[size_t(id)] = Slot();
+  }
+}
+
+std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &function,
+                                         const std::vector<Tensor> &inputs, RunStats &runStats) {
+  prepare(module);
+  ModuleState &ms = modules.at(&module);
+  size_t fi = size_t(&function - module.functions.data());
+  if (fi >= module.functions.size())
+    fail(ErrorKind::invalidArgument, "vulkan: the function is not part of the module");
+  runStats = RunStats();
+  stats = &runStats;
+  liveBytes = 0;
+  struct Reset {
+    VulkanDriver &d;
+    ModuleState &ms;
+    bool submitted = false;
+    ~Reset() {
+      // Constants whose upload was recorded but never ran are uploaded again.
+      if (!submitted)
+        for (size_t idx : d.newConstants)
+          ms.constants.erase(idx);
+      d.newConstants.clear();
+      d.inFlight.clear();
+      d.stats = nullptr;
+      d.checks.clear();
+      d.statusBuffer.reset();
+      d.statusUsed = 0;
+      for (VkDescriptorPool p : d.descriptorPools)
+        vkDestroyDescriptorPool(d.device, p, nullptr);
+      d.descriptorPools.clear();
+      d.setsLeft = 0;
+      if (d.cmd)
+        vkFreeCommandBuffers(d.device, d.commandPool, 1, &d.cmd);
+      d.cmd = VK_NULL_HANDLE;
+    }
+  } reset{*this, ms};
+
+  VkCommandBufferAllocateInfo cbai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  cbai.commandPool = commandPool;
+  cbai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  cbai.commandBufferCount = 1;
+  HEED_VK(vkAllocateCommandBuffers(device, &cbai, &cmd));
+  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  HEED_VK(vkBeginCommandBuffer(cmd, &begin));
+
+  std::vector<Slot> slots(function.values.size());
+  for (size_t i = 0; i < function.inputs.size(); ++i) {
+    Slot &s = slots[size_t(function.inputs[i])];
+    const Tensor &t = inputs[i];
+    if (function.values[size_t(function.inputs[i])].scalar) {
+      s.scalar = true;
+      s.s = t.type == ElemType::i32 ? *t.as<int32_t>() : *t.as<int64_t>();
+    } else {
+      s.t = alloc(t.type, t.shape, function.name + ": input " + std::to_string(i));
+      upload(*s.t.buf, t.data, t.bytes());
+    }
+    s.set = true;
+  }
+  size_t cursor = 0;
+  runPlan(ms, module, function, function.plan, slots, ms.ops[fi], cursor);
+
+  // Staging: the outputs (and ids a check may name) are copied to host-visible buffers.
+  std::vector<std::shared_ptr<Buffer>> readBack(function.outputs.size());
+  for (size_t o = 0; o < function.outputs.size(); ++o) {
+    const Slot &s = slots[size_t(function.outputs[o])];
+    if (!s.scalar && s.t.buf && !s.t.buf->mapped)
+      readBack[o] = recordDownload(*s.t.buf, size_t(s.t.count()) * elemTypeSize(s.t.type));
+  }
+  for (Check &c : checks)
+    if (!c.ids.buf->mapped)
+      c.idsHost = recordDownload(*c.ids.buf, size_t(c.ids.count()) * elemTypeSize(c.ids.type));
+  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+  HEED_VK(vkEndCommandBuffer(cmd));
+  checkValidation(("recording '" + function.name + "'").c_str());
+  VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  VkFence fence;
+  HEED_VK(vkCreateFence(device, &fci, nullptr, &fence));
+  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  si.commandBufferCount = 1;
+  si.pCommandBuffers = &cmd;
+  VkResult r = vkQueueSubmit(queue, 1, &si, fence);
+  if (r == VK_SUCCESS)
+    r = vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX);
+  vkDestroyFence(device, fence, nullptr);
+  if (r != VK_SUCCESS)
+    vkFail(r, "running the command buffer");
+  reset.submitted = true;
+  checkValidation(("running '" + function.name + "'").c_str());
+  for (const Check &c : checks) {
+    int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
+    if (pos == INT32_MAX)
+      continue;
+    const uint8_t *p = c.idsHost ? c.idsHost->mapped : c.ids.buf->mapped;
+    int64_t id = c.ids.type == ElemType::i32 ? reinterpret_cast<const int32_t *>(p)[pos]
+                                             : reinterpret_cast<const int64_t *>(p)[pos];
+    if (c.lengths)
+      fail(ErrorKind::runtime, c.where + " length " + std::to_string(id) + " of row " +
+                                   std::to_string(pos) + " is outside [0, " + std::to_string(c.n) +
+                                   "]");
+    fail(ErrorKind::runtime, c.where + " " + (c.embedding ? "id " : "index ") + std::to_string(id) +
+                                 " at position " + std::to_string(pos) + " is out of range [" +
+                                 (c.embedding ? "0" : std::to_string(-c.n)) + ", " +
+                                 std::to_string(c.n) + ")");
+  }
+
+  std::vector<Tensor> outputs;
+  for (size_t o = 0; o < function.outputs.size(); ++o) {
+    Slot &s = slots[size_t(function.outputs[o])];
+    if (s.scalar) {
+      Tensor t = makeTensor(ElemType::i64, {});
+      *t.as<int64_t>() = s.s;
+      outputs.push_back(std::move(t));
+    } else {
+      Tensor t = makeTensor(s.t.type, s.t.shape);
+      if (t.bytes())
+        std::memcpy(t.data, readBack[o] ? readBack[o]->mapped : s.t.buf->mapped, t.bytes());
+      outputs.push_back(std::move(t));
+    }
+  }
+  return outputs;
+}
+
+} // namespace heed::rt::vk

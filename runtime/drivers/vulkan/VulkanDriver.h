@@ -1,0 +1,219 @@
+//===- VulkanDriver.h - The Vulkan driver's internal interface --*- C++ -*-===//
+//
+// The driver walks the same plan the CPU driver interprets, but every tensor
+// lives in a device buffer and every op is one or more dispatches of the
+// SPIR-V kernels heed-compile embedded in the module's vulkan section. Shapes
+// and index scalars are computed on the host while recording (they never
+// depend on tensor data); the whole function is recorded into one command
+// buffer, submitted once, and only the outputs are read back. An op without a
+// kernel is refused at prepare time: there is no CPU fallback mid-graph.
+//
+// The implementation, one file per concern:
+//   DeviceSetup.cpp  instance, device, queue, features and memory types
+//   MemoryPool.cpp   buffers, the size-class pool, tensors
+//   Pipelines.cpp    shader modules, pipelines, kernel capabilities
+//   PipelineCache.cpp  the pipeline cache on disk
+//   Executor.cpp     descriptor sets, dispatches, plans, scan, invoke
+//   OpKernels.cpp    one plan op -> its dispatches (push constants, buffers)
+//
+// Environment: HEED_VULKAN_VALIDATION=1 enables VK_LAYER_KHRONOS_validation
+// with a debug-utils messenger; any validation message fails the call.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_RUNTIME_DRIVERS_VULKAN_VULKANDRIVER_H
+#define HEED_RUNTIME_DRIVERS_VULKAN_VULKANDRIVER_H
+
+#include "runtime/drivers/Driver.h"
+#include "runtime/module/heed_module_generated.h"
+
+#include <vulkan/vulkan.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace heed::rt::vk {
+
+namespace fb = ::heed::fb;
+
+constexpr int kPushInts = 32;
+
+[[noreturn]] void vkFail(VkResult r, const char *what);
+/// Whether environment variable `name` is set to exactly `value`.
+bool envIs(const char *name, const char *value);
+std::string hex(uint64_t v);
+#define HEED_VK(call)                                                                              \
+  do {                                                                                             \
+    VkResult r_ = (call);                                                                          \
+    if (r_ != VK_SUCCESS)                                                                          \
+      vkFail(r_, #call);                                                                           \
+  } while (0)
+
+struct Buffer {
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceMemory memory = VK_NULL_HANDLE;
+  VkDeviceSize size = 0;
+  uint8_t *mapped = nullptr; // null for device-local memory (the staging path)
+  bool host = true;          // host-visible memory type
+};
+
+struct Pipeline {
+  VkShaderModule shader = VK_NULL_HANDLE;
+  VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  VkPipeline pipeline = VK_NULL_HANDLE;
+  uint32_t bindings = 0, local = 64;
+  std::string name;
+  /// The subgroup operations (VkSubgroupFeatureFlags) the SPIR-V declares.
+  uint32_t subgroupOps = 0;
+  /// False when the device lacks what the kernel needs: no pipeline exists
+  /// and the driver uses the kernel's fallback.
+  bool available() const { return pipeline != VK_NULL_HANDLE; }
+};
+
+/// The subgroup operations (VkSubgroupFeatureFlagBits) a SPIR-V module's
+/// OpCapability instructions require; unknown capabilities add nothing.
+uint32_t subgroupOpsOf(const uint32_t *words, size_t count);
+
+/// A tensor on the device: a whole buffer (views such as reshape share it).
+struct DTensor {
+  std::shared_ptr<Buffer> buf;
+  ElemType type = ElemType::f32;
+  std::vector<int64_t> shape;
+  int64_t count() const { return elementCount(shape); }
+  int64_t rank() const { return int64_t(shape.size()); }
+};
+
+struct Slot {
+  DTensor t;
+  int64_t s = 0;
+  bool scalar = false, set = false;
+};
+
+class VulkanDriver : public Driver {
+public:
+  explicit VulkanDriver(int deviceIndex) { init(deviceIndex); }
+  ~VulkanDriver() override;
+  const char *name() const override { return "vulkan"; }
+  void prepare(const Module &module) override;
+  std::vector<Tensor> invoke(const Module &module, const Function &function,
+                             const std::vector<Tensor> &inputs, RunStats &stats) override;
+
+private:
+  VkInstance instance = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  VkDevice device = VK_NULL_HANDLE;
+  VkQueue queue = VK_NULL_HANDLE;
+  uint32_t family = 0;
+  VkCommandPool commandPool = VK_NULL_HANDLE;
+  VkPhysicalDeviceProperties properties{};
+  VkPhysicalDeviceLimits limits{};
+  std::string validationLog;
+  /// HEED_VULKAN_DEBUG=1: one stderr line per driver decision (kernel
+  /// variants, staging, pipeline cache), for tests and bug reports.
+  bool debug = false;
+  void note(const std::string &line) const;
+
+  // Memory: tensors live in `deviceType`; with `staging` (device-local memory
+  // that the host cannot map, or HEED_VULKAN_FORCE_STAGING=1) inputs,
+  // constants and outputs go through host-visible staging buffers of
+  // `hostType`, copied in the same submission. Otherwise both are one type.
+  uint32_t hostType = 0, deviceType = 0;
+  bool staging = false;
+
+  // Subgroups: the operations usable in compute kernels (0 when the device
+  // lacks full subgroups of at most 64 lanes, or HEED_VULKAN_NO_SUBGROUPS=1).
+  uint32_t subgroupOps = 0;
+  bool fullSubgroups = false; // VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT
+  uint8_t deviceUUID[VK_UUID_SIZE] = {};
+
+  // Per module (the driver serves one module at a time in practice; keyed anyway).
+  struct ModuleState {
+    std::vector<Pipeline> pipelines;
+    std::vector<std::vector<const fb::VkOp *>> ops; // per function, plan pre-order
+    std::map<size_t, std::shared_ptr<Buffer>> constants;
+    VkPipelineCache cache = VK_NULL_HANDLE;
+  };
+  std::map<const Module *, ModuleState> modules;
+
+  // Buffer pool: free buffers by (rounded size, host-visible).
+  std::multimap<std::pair<VkDeviceSize, bool>, Buffer> pool;
+
+  // Recording state of one invoke.
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+  std::vector<VkDescriptorPool> descriptorPools;
+  uint32_t setsLeft = 0;
+  RunStats *stats = nullptr;
+  uint64_t liveBytes = 0;
+  std::vector<std::shared_ptr<Buffer>> inFlight; // staging buffers of this submission
+  std::vector<size_t> newConstants;              // uploaded by this (unsubmitted) recording
+
+  /// A data-dependent error a kernel may find (an index out of range): the
+  /// kernel writes the first bad position into `status[slot]` (initially
+  /// INT32_MAX) and the driver reports it after the run, as the CPU does.
+  struct Check {
+    std::shared_ptr<Buffer> status;
+    int64_t slot = 0;
+    std::string where;
+    DTensor ids; // kept alive so the bad id can be named
+    int64_t n = 0;
+    bool embedding = false;
+    bool lengths = false;            // a sequence's lengths: n is T
+    std::shared_ptr<Buffer> idsHost; // the ids read back (staging path)
+  };
+  std::vector<Check> checks;
+  std::shared_ptr<Buffer> statusBuffer;
+  int64_t statusUsed = 0;
+  Check newCheck();
+
+  void init(int deviceIndex);
+  void selectSubgroups(bool canRequireFull);
+  void selectMemory();
+  void checkValidation(const char *when);
+  Buffer createBuffer(VkDeviceSize size, bool host);
+  /// A pooled buffer: host-visible if `host`, else where tensors live.
+  std::shared_ptr<Buffer> acquire(size_t bytes, bool host);
+  std::shared_ptr<Buffer> acquire(size_t bytes) { return acquire(bytes, !staging); }
+  /// A buffer outside the pool (module constants: they live as long as the module).
+  std::shared_ptr<Buffer> ownBuffer(size_t bytes);
+  /// Fills `dst` with `bytes` of `data`: a copy now when it is mapped, else a
+  /// staging buffer and a recorded copy ordered against the dispatches around it.
+  void upload(const Buffer &dst, const void *data, size_t bytes);
+  /// Records a copy of `bytes` of `src` into a new host-visible buffer,
+  /// readable once the submission is done.
+  std::shared_ptr<Buffer> recordDownload(const Buffer &src, size_t bytes);
+  void transferBarrier();
+  /// The module's pipeline cache, from its file when that is valid (PipelineCache.cpp).
+  VkPipelineCache openPipelineCache(const fb::VulkanSection &section, std::string &path,
+                                    size_t &loaded, uint64_t &fileKey);
+  void savePipelineCache(VkPipelineCache cache, const std::string &path, size_t loaded,
+                         uint64_t fileKey);
+  DTensor alloc(ElemType type, std::vector<int64_t> shape, const std::string &where);
+  VkDescriptorSet allocateSet(const Pipeline &p);
+  void dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
+                const std::vector<int32_t> &push, uint64_t groups);
+  void createPipelines(const Module &module, const fb::VulkanSection &section, ModuleState &state);
+  void destroy(ModuleState &state);
+  void runPlan(ModuleState &ms, const Module &module, const Function &function, const Plan &plan,
+               std::vector<Slot> &slots, const std::vector<const fb::VkOp *> &vkops,
+               size_t &cursor);
+  void runScan(ModuleState &ms, const Module &module, const Function &function, const PlanOp &op,
+               std::vector<Slot> &slots, const fb::VkOp *vkop,
+               const std::vector<const fb::VkOp *> &vkops, size_t &cursor);
+  void runOp(ModuleState &ms, const Module &module, const Function &function, const PlanOp &op,
+             std::vector<Slot> &slots, const fb::VkOp *vkop);
+};
+
+std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape);
+/// Strides of `shape` broadcast to `out` (0 on broadcast dims).
+std::vector<int64_t> broadcastStrides(const std::vector<int64_t> &shape,
+                                      const std::vector<int64_t> &out);
+inline uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+void append(std::vector<int32_t> &push, const std::vector<int64_t> &v);
+
+} // namespace heed::rt::vk
+
+#endif // HEED_RUNTIME_DRIVERS_VULKAN_VULKANDRIVER_H

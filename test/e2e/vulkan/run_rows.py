@@ -1,0 +1,49 @@
+# Runs row_kernels.mlir's functions on Vulkan with subgroup and with
+# shared-memory row reductions against row_ref.py's references, checking the
+# driver's HEED_VULKAN_DEBUG=1 note names the reductions each run used.
+# Usage: run_rows.py HEED_RUN MODULE REFS_DIR
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from row_ref import SIZES  # noqa: E402
+
+OVERRIDES = ("HEED_VULKAN_FORCE_STAGING", "HEED_VULKAN_NO_SUBGROUPS", "HEED_VULKAN_SPLIT_K")
+VARIANTS = {
+    "subgroups": ({}, "subgroup row reductions"),
+    "shared": ({"HEED_VULKAN_NO_SUBGROUPS": "1"}, "shared-memory row reductions"),
+}
+
+
+def main(heed_run, module, d):
+    f = lambda name, n: "@" + os.path.join(d, f"{name}_{n}.npy")
+    failures = runs = 0
+    for n in SIZES:
+        cases = {
+            "softmax_last": ([f("sm_x", n)], [f("sm_y", n)]),
+            "softmax_mid": ([f("mid_x", n)], [f("mid_y", n)]),
+            "log_softmax": ([f("sm_x", n)], [f("ls_y", n)]),
+            "layer_norm": ([f("ln_x", n), f("ln_g", n), f("ln_b", n)], [f("ln_y", n)]),
+        }
+        for fn, (ins, outs) in cases.items():
+            for name, (env, want) in VARIANTS.items():
+                cmd = [heed_run, module, "--device=vulkan", "--function=" + fn]
+                cmd += ["--input=" + i for i in ins] + ["--expected-output=" + o for o in outs]
+                e = {k: v for k, v in os.environ.items() if k not in OVERRIDES}
+                e.update(HEED_VULKAN_DEBUG="1", **env)
+                r = subprocess.run(cmd, env=e, capture_output=True, text=True)
+                runs += 1
+                where = f"{fn} n={n} variant={name}"
+                if r.returncode != 0:
+                    print(f"FAIL {where}: exit {r.returncode}\n{r.stdout}{r.stderr}")
+                    failures += 1
+                elif want not in r.stderr:
+                    print(f"FAIL {where}: no note '{want}' in\n{r.stderr}")
+                    failures += 1
+    print(f"{runs} runs, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))
