@@ -247,6 +247,12 @@ FailureOr<Type> Importer::elementType(int32_t dataType, StringRef what) {
     return Type(builder.getI64Type());
   case ::onnx::TensorProto::BOOL:
     return Type(builder.getI1Type());
+  case ::onnx::TensorProto::UINT8:
+    return Type(builder.getIntegerType(8, /*isSigned=*/false));
+  case ::onnx::TensorProto::UINT32:
+    return Type(builder.getIntegerType(32, /*isSigned=*/false));
+  case ::onnx::TensorProto::UINT64:
+    return Type(builder.getIntegerType(64, /*isSigned=*/false));
   default:
     break;
   }
@@ -255,7 +261,7 @@ FailureOr<Type> Importer::elementType(int32_t dataType, StringRef what) {
                    << ::onnx::TensorProto::DataType_Name(
                           static_cast<::onnx::TensorProto::DataType>(dataType))
                    << ", which Heed does not support (float, double, float16, bfloat16, int32, "
-                      "int64 and bool are)";
+                      "int64, uint8, uint32, uint64 and bool are)";
   return error() << what << " has an unknown element type " << dataType;
 }
 
@@ -498,6 +504,17 @@ LogicalResult Importer::importTensor(const ::onnx::TensorProto &tensor, Entry &e
       ok = typed(tensor.int32_data_size(),
                  [&](int64_t i) { put(static_cast<uint8_t>(tensor.int32_data(i) != 0)); });
       break;
+    case ::onnx::TensorProto::UINT8:
+      ok = typed(tensor.int32_data_size(),
+                 [&](int64_t i) { put(static_cast<uint8_t>(tensor.int32_data(i))); });
+      break;
+    case ::onnx::TensorProto::UINT32:
+      ok = typed(tensor.uint64_data_size(),
+                 [&](int64_t i) { put(static_cast<uint32_t>(tensor.uint64_data(i))); });
+      break;
+    case ::onnx::TensorProto::UINT64:
+      ok = typed(tensor.uint64_data_size(), [&](int64_t i) { put(tensor.uint64_data(i)); });
+      break;
     default: // float16 / bfloat16 bit patterns in int32_data
       ok = typed(tensor.int32_data_size(),
                  [&](int64_t i) { put(static_cast<uint16_t>(tensor.int32_data(i))); });
@@ -508,8 +525,9 @@ LogicalResult Importer::importTensor(const ::onnx::TensorProto &tensor, Entry &e
     raw = converted;
   }
 
-  // Integer tensors small enough are tracked for folding.
-  if (et.isInteger() && *count <= kMaxKnownElements) {
+  // Signless integer tensors small enough are tracked for folding (shape arithmetic is signed;
+  // unsigned tensors are data, never shapes).
+  if (et.isSignlessInteger() && *count <= kMaxKnownElements) {
     Known k;
     k.shape = shape;
     k.elementType = et;
@@ -1024,7 +1042,7 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
     FailureOr<Type> to = elementType(intAttr(node, "to", 0), "Cast's 'to'");
     if (failed(to))
       return failure();
-    if (!to->isInteger())
+    if (!to->isSignlessInteger())
       return success();
     Known r = *known(node.input(0));
     r.elementType = *to;

@@ -204,10 +204,11 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   if (!type)
     return failure();
   Type to = adaptor.getTo();
-  if (!to.isF16() && !to.isBF16() && !to.isF32() && !to.isF64() && !to.isInteger(1) &&
-      !to.isInteger(32) && !to.isInteger(64))
-    return ShapeError(loc, getOperationName())("cannot cast to ", to,
-                                               "; expected f16, bf16, f32, f64, i1, i32 or i64");
+  if (!to.isF16() && !to.isBF16() && !to.isF32() && !to.isF64() && !to.isSignlessInteger(1) &&
+      !to.isSignlessInteger(32) && !to.isSignlessInteger(64) && !to.isUnsignedInteger(8) &&
+      !to.isUnsignedInteger(32) && !to.isUnsignedInteger(64))
+    return ShapeError(loc, getOperationName())(
+        "cannot cast to ", to, "; expected f16, bf16, f32, f64, i1, i32, i64, ui8, ui32 or ui64");
   inferred.push_back(tensorLike(type.getShape(), to));
   return success();
 }

@@ -358,10 +358,10 @@ def Heed_SinusoidalPositionsOp : Heed_PureOp<"sinusoidal_positions"> {
 
 def Heed_ReduceOp : Heed_PureOp<"reduce"> {
   let summary = "Sum, mean, max, min or product over a set of axes";
-  let arguments = (ins Heed_ReduceKindAttr:$kind, Heed_Tensor:$input,
+  let arguments = (ins Heed_ReduceKindAttr:$kind, Heed_ReduceTensor:$input,
                    DenseI64ArrayAttr:$axes,
                    DefaultValuedAttr<BoolAttr, "false">:$keep_dims);
-  let results = (outs Heed_Tensor:$result);
+  let results = (outs Heed_ReduceTensor:$result);
   let assemblyFormat =
       "$kind `,` $input attr-dict `:` functional-type(operands, results)";
 }

@@ -103,7 +103,7 @@ func.func @unary_result_element(%x: tensor<?xf32>) -> tensor<?xf16> {
 // -----
 
 func.func @cast_to_unsupported(%x: tensor<4xf32>) -> tensor<4xi32> {
-  // expected-error @+1 {{'heed.cast' op cannot cast to 'i8'; expected f16, bf16, f32, f64, i1, i32 or i64}}
+  // expected-error @+1 {{'heed.cast' op cannot cast to 'i8'; expected f16, bf16, f32, f64, i1, i32, i64, ui8, ui32 or ui64}}
   %y = heed.cast %x {to = i8} : (tensor<4xf32>) -> tensor<4xi32>
   return %y : tensor<4xi32>
 }

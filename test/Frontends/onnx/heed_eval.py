@@ -20,7 +20,8 @@ import sys
 import numpy as np
 
 DTYPES = {"f32": np.float32, "f64": np.float64, "f16": np.float16, "i1": np.bool_,
-          "i32": np.int32, "i64": np.int64, "index": np.int64, "bf16": np.float32}
+          "i32": np.int32, "i64": np.int64, "index": np.int64, "bf16": np.float32,
+          "ui8": np.uint8, "ui32": np.uint32, "ui64": np.uint64}
 
 
 def split_top(text, sep=","):
