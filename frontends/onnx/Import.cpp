@@ -1655,13 +1655,18 @@ LogicalResult Importer::importRecurrent(const ::onnx::NodeProto &node) {
   StringRef type = node.op_type();
   int64_t gates = type == "LSTM" ? 4 : type == "GRU" ? 3 : 1;
   std::string direction = stringAttr(node, "direction", "forward");
-  if (direction != "forward" && direction != "bidirectional")
-    return error() << "unsupported direction '" << direction << "'; forward and bidirectional are";
+  if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+    return error() << "unknown direction '" << direction
+                   << "'; expected forward, reverse or bidirectional";
   int64_t dirs = direction == "bidirectional" ? 2 : 1;
-  if (attribute(node, "clip"))
-    return error() << "unsupported attribute 'clip'";
-  if (type == "LSTM" && (intAttr(node, "input_forget", 0) || has(node, 7)))
-    return error() << "unsupported peepholes or input_forget";
+  std::optional<double> clip;
+  if (const auto *a = attribute(node, "clip")) {
+    clip = a->f();
+    if (!(*clip > 0))
+      return error() << "expects a positive 'clip', got " << *clip;
+  }
+  bool peepholes = type == "LSTM" && has(node, 7);
+  bool inputForget = type == "LSTM" && intAttr(node, "input_forget", 0) != 0;
   bool batchFirst = intAttr(node, "layout", 0) == 1;
   RnnActivation activation = RnnActivation::tanh;
   if (auto *a = attribute(node, "activations")) {
@@ -1710,6 +1715,15 @@ LogicalResult Importer::importRecurrent(const ::onnx::NodeProto &node) {
     return concat(chunks, 0);
   };
   Value b = has(node, 3) ? input(node, 3) : Value();
+  Value p = peepholes ? input(node, 7) : Value();
+  if (peepholes && !p)
+    return failure();
+  if (p) {
+    auto pt = cast<RankedTensorType>(p.getType());
+    if (pt.getRank() != 2 || pt.getDimSize(0) != dirs || pt.getDimSize(1) != 3 * hidden)
+      return error() << "expects peepholes P of shape [" << dirs << ", " << 3 * hidden << "], got "
+                     << pt;
+  }
   SmallVector<Value> weights;
   for (int64_t d = 0; d < dirs; ++d) {
     weights.push_back(reorder(reshape(slice(w, 0, d, d + 1), {gates * hidden, inputSize})));
@@ -1718,6 +1732,13 @@ LogicalResult Importer::importRecurrent(const ::onnx::NodeProto &node) {
       Value bd = reshape(slice(b, 0, d, d + 1), {2 * gates * hidden});
       weights.push_back(reorder(slice(bd, 0, 0, gates * hidden)));
       weights.push_back(reorder(slice(bd, 0, gates * hidden, 2 * gates * hidden)));
+    }
+    if (p) {
+      // ONNX P[iof] -> heed.lstm's i, f, o.
+      Value pd = reshape(slice(p, 0, d, d + 1), {3 * hidden});
+      weights.push_back(concat({slice(pd, 0, 0, hidden), slice(pd, 0, 2 * hidden, 3 * hidden),
+                                slice(pd, 0, hidden, 2 * hidden)},
+                               0));
     }
   }
   if (llvm::any_of(weights, [](Value v) { return !v; }))
@@ -1761,6 +1782,14 @@ LogicalResult Importer::importRecurrent(const ::onnx::NodeProto &node) {
       attr("batch_first", builder.getBoolAttr(batchFirst)),
       attr("has_biases", builder.getBoolAttr(bool(b))),
       attr("operandSegmentSizes", builder.getDenseI32ArrayAttr(segments))};
+  if (direction == "reverse")
+    attrs.push_back(attr("reverse", builder.getBoolAttr(true)));
+  if (clip)
+    attrs.push_back(attr("clip", builder.getF64FloatAttr(*clip)));
+  if (peepholes)
+    attrs.push_back(attr("peepholes", builder.getBoolAttr(true)));
+  if (inputForget)
+    attrs.push_back(attr("input_forget", builder.getBoolAttr(true)));
   StringRef opName = LstmOp::getOperationName();
   if (type == "GRU") {
     opName = GruOp::getOperationName();
