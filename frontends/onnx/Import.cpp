@@ -1625,10 +1625,36 @@ LogicalResult Importer::importReshape(const ::onnx::NodeProto &node) {
     return error() << "expects a 1-D shape, got rank " << k->shape.size();
   bool allowZero = intAttr(node, "allowzero", 0);
   SmallVector<Monomial> in = dimsOf(x), target;
+  auto isStatic = [&](int64_t v) {
+    return llvm::any_of(k->elems, [&](const Sym &s) { return s.isStatic() && s.value == v; });
+  };
+  // ONNX: with allowzero=1 a 0 is a zero-sized dim, and then no dim may be -1.
+  if (allowZero && isStatic(0) && isStatic(-1))
+    return error() << "Reshape with allowzero=1 cannot have both 0 and -1 in the target shape";
+  if (allowZero && isStatic(0)) {
+    // A zero-sized dim: the result has no elements, so it is an empty tensor of the target
+    // shape (heed.reshape's 0 means "copy the input dim", as ONNX's does without allowzero).
+    auto xt = cast<RankedTensorType>(x.getType());
+    if (!llvm::is_contained(xt.getShape(), 0))
+      return error() << "Reshape with allowzero=1 gives a tensor with no elements, but the input "
+                     << xt << " is not statically empty";
+    SmallVector<int64_t> shape;
+    for (const Sym &s : k->elems) {
+      if (!s.isStatic())
+        return error() << "unsupported Reshape with allowzero=1, a 0 and a dynamic dim in the "
+                          "target shape";
+      shape.push_back(s.value);
+    }
+    Type et = xt.getElementType();
+    TypedAttr zero = isa<FloatType>(et)        ? TypedAttr(builder.getFloatAttr(et, 0))
+                     : et.isSignlessInteger(1) ? TypedAttr(builder.getBoolAttr(false))
+                                               : TypedAttr(builder.getIntegerAttr(et, 0));
+    return define(node, 0,
+                  FullOp::create(builder, loc, RankedTensorType::get(shape, et), zero, ValueRange())
+                      .getResult());
+  }
   for (auto [j, s] : llvm::enumerate(k->elems)) {
     if (s.isStatic() && s.value == 0) {
-      if (allowZero)
-        return error() << "unsupported Reshape with allowzero=1 and a 0 in the shape";
       if (j >= in.size())
         return error() << "the target shape copies dim " << j << " (0) of a rank-" << in.size()
                        << " input";
