@@ -22,6 +22,12 @@
 // RUN:   --output=@%t.gather.npy
 // RUN: %python -c "import numpy as np, sys; g = np.load(sys.argv[1]); w = np.load(sys.argv[2]); print(g.dtype, (g.view(np.uint16) == w.view(np.uint16)).all())" %t.gather.npy %{in}/f16_gather.npy | FileCheck %s --check-prefix=NPY
 // NPY: float16 True
+// Normalization, attention and an LSTM on f16 storage (oneDNN and Heed's kernels, in f32):
+// RUN: heed-run %t.heedm --function=nn --input=@%{in}/f16nn_x.npy --input=@%{in}/f16nn_w.npy \
+// RUN:   --input=@%{in}/f16nn_u.npy --expected-output=@%{in}/f16nn_ln.npy \
+// RUN:   --expected-output=@%{in}/f16nn_attn.npy --expected-output=@%{in}/f16nn_y.npy \
+// RUN:   --expected-output=@%{in}/f16nn_c.npy | FileCheck %s --check-prefix=NN
+// NN-COUNT-4: max abs error {{.*}}, ok
 // The vulkan backend has no f16 kernels: a compile-time error naming the op.
 // RUN: not heed-compile %s --target=vulkan -o %t.vk.heedm 2>&1 | FileCheck %s --check-prefix=VULKAN
 // VULKAN: f16.mlir:[[#@LINE+5]]:10: error: 'heed.add' has an operand of element type f16, which the vulkan backend does not support (unimplemented on vulkan)
@@ -45,4 +51,12 @@ func.func @exact(%a: tensor<2x3xf16>, %idx: tensor<3xi64>) -> (tensor<3x3xf16>, 
   %g = heed.gather %a, %idx : (tensor<2x3xf16>, tensor<3xi64>) -> tensor<3x3xf16>
   %f = heed.cast %a {to = f32} : (tensor<2x3xf16>) -> tensor<2x3xf32>
   return %g, %f : tensor<3x3xf16>, tensor<2x3xf32>
+}
+
+func.func @nn(%x: tensor<2x3x4xf16>, %w: tensor<16x4xf16>, %u: tensor<16x4xf16>)
+    -> (tensor<2x3x4xf16>, tensor<2x3x4xf16>, tensor<2x3x4xf16>, tensor<1x3x4xf16>) {
+  %ln = heed.layer_norm %x : (tensor<2x3x4xf16>) -> tensor<2x3x4xf16>
+  %a = heed.attention %x, %x, %x {scale = 0.5 : f32} : (tensor<2x3x4xf16>, tensor<2x3x4xf16>, tensor<2x3x4xf16>) -> tensor<2x3x4xf16>
+  %y:3 = heed.lstm %x weights(%w, %u) {hidden_size = 4, has_biases = false} : (tensor<2x3x4xf16>, tensor<16x4xf16>, tensor<16x4xf16>) -> (tensor<2x3x4xf16>, tensor<1x3x4xf16>, tensor<1x3x4xf16>)
+  return %ln, %a, %y#0, %y#2 : tensor<2x3x4xf16>, tensor<2x3x4xf16>, tensor<2x3x4xf16>, tensor<1x3x4xf16>
 }

@@ -110,6 +110,37 @@ def f16_case():
     save("f16_to_f32", w(a))
 
 
+def f16_nn_case():
+    """layer_norm, attention and an LSTM on f16 storage: each op computes in f32 from the f16
+    values and rounds its results once to f16 (the LSTM's outputs are its results)."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (2, 3, 4)).astype(np.float16)
+    w = rng.uniform(-0.5, 0.5, (16, 4)).astype(np.float16)
+    u = rng.uniform(-0.5, 0.5, (16, 4)).astype(np.float16)
+    save("f16nn_x", x)
+    save("f16nn_w", w)
+    save("f16nn_u", u)
+    xf, wf, uf = (a.astype(np.float32) for a in (x, w, u))
+    mean = xf.mean(-1, keepdims=True)
+    var = ((xf - mean) ** 2).mean(-1, keepdims=True)
+    save("f16nn_ln", ((xf - mean) / np.sqrt(var + 1e-5)).astype(np.float16))
+    s = xf @ xf.transpose(0, 2, 1) * np.float32(0.5)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    save("f16nn_attn", ((p / p.sum(-1, keepdims=True)) @ xf).astype(np.float16))
+    # heed.lstm input [T=2, B=3, I=4], PyTorch gate order i, f, g, o.
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    h = np.zeros((3, 4), np.float32)
+    c = np.zeros((3, 4), np.float32)
+    ys = []
+    for t in range(2):
+        i, f, g, o = np.split(xf[t] @ wf.T + h @ uf.T, 4, axis=1)
+        c = sig(f) * c + sig(i) * np.tanh(g)
+        h = sig(o) * np.tanh(c)
+        ys.append(h)
+    save("f16nn_y", np.stack(ys).astype(np.float16))
+    save("f16nn_c", c[None].astype(np.float16))
+
+
 def bf16_case():
     rng = np.random.default_rng(11)
     x = rng.uniform(-3, 3, (2, 4)).astype(np.float32)
@@ -186,6 +217,7 @@ def main():
     OUT = sys.argv[1] if len(sys.argv) > 1 else "."
     os.makedirs(OUT, exist_ok=True)
     f16_case()
+    f16_nn_case()
     f16_cast_case()
     bf16_case()
     unsigned_case()
