@@ -96,12 +96,22 @@ private:
       return fb::DType_f32;
     if (t.isF64())
       return fb::DType_f64;
-    if (t.isInteger(1))
+    if (t.isF16())
+      return fb::DType_f16;
+    if (t.isBF16())
+      return fb::DType_bf16;
+    if (t.isSignlessInteger(1))
       return fb::DType_boolean;
-    if (t.isInteger(32))
+    if (t.isSignlessInteger(32))
       return fb::DType_i32;
-    if (t.isInteger(64))
+    if (t.isSignlessInteger(64))
       return fb::DType_i64;
+    if (t.isUnsignedInteger(8))
+      return fb::DType_u8;
+    if (t.isUnsignedInteger(32))
+      return fb::DType_u32;
+    if (t.isUnsignedInteger(64))
+      return fb::DType_u64;
     if (t.isIndex())
       return fb::DType_index;
     return emitError(loc) << "the cpu target does not support element type " << t;
@@ -165,9 +175,22 @@ private:
         double f = v.convertToDouble();
         bytes.insert(bytes.end(), (uint8_t *)&f, (uint8_t *)&f + 8);
       }
+    } else if (et.isF16() || et.isBF16()) {
+      // The bit pattern as stored: the writer never rounds a constant a second time.
+      for (APFloat v : dense.getValues<APFloat>()) {
+        uint16_t x = uint16_t(v.bitcastToAPInt().getZExtValue());
+        bytes.insert(bytes.end(), (uint8_t *)&x, (uint8_t *)&x + 2);
+      }
     } else if (et.isInteger(1)) {
       for (APInt v : dense.getValues<APInt>())
         bytes.push_back(v.isZero() ? 0 : 1);
+    } else if (et.isUnsignedInteger()) {
+      // Little-endian, as wide as the type: the low bytes of the zero-extended value.
+      size_t width = et.getIntOrFloatBitWidth() / 8;
+      for (APInt v : dense.getValues<APInt>()) {
+        uint64_t x = v.getZExtValue();
+        bytes.insert(bytes.end(), (uint8_t *)&x, (uint8_t *)&x + width);
+      }
     } else if (et.isInteger(32)) {
       for (APInt v : dense.getValues<APInt>()) {
         int32_t x = int32_t(v.getSExtValue());
@@ -221,11 +244,11 @@ private:
     if (failed(dtype))
       return failure();
     static const std::map<::heed::DType, fb::DType> map = {
-        {::heed::DType::f32, fb::DType_f32},
-        {::heed::DType::f64, fb::DType_f64},
-        {::heed::DType::i32, fb::DType_i32},
-        {::heed::DType::i64, fb::DType_i64},
-        {::heed::DType::boolean, fb::DType_boolean}};
+        {::heed::DType::f32, fb::DType_f32},         {::heed::DType::f64, fb::DType_f64},
+        {::heed::DType::i32, fb::DType_i32},         {::heed::DType::i64, fb::DType_i64},
+        {::heed::DType::boolean, fb::DType_boolean}, {::heed::DType::f16, fb::DType_f16},
+        {::heed::DType::bf16, fb::DType_bf16},       {::heed::DType::u8, fb::DType_u8},
+        {::heed::DType::u32, fb::DType_u32},         {::heed::DType::u64, fb::DType_u64}};
     auto m = map.find(t->dtype);
     bool ok = m != map.end() && m->second == *dtype && int64_t(t->shape.size()) == type.getRank();
     for (int64_t d = 0; ok && d < type.getRank(); ++d)

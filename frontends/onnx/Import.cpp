@@ -247,6 +247,12 @@ FailureOr<Type> Importer::elementType(int32_t dataType, StringRef what) {
     return Type(builder.getI64Type());
   case ::onnx::TensorProto::BOOL:
     return Type(builder.getI1Type());
+  case ::onnx::TensorProto::UINT8:
+    return Type(builder.getIntegerType(8, /*isSigned=*/false));
+  case ::onnx::TensorProto::UINT32:
+    return Type(builder.getIntegerType(32, /*isSigned=*/false));
+  case ::onnx::TensorProto::UINT64:
+    return Type(builder.getIntegerType(64, /*isSigned=*/false));
   default:
     break;
   }
@@ -255,7 +261,7 @@ FailureOr<Type> Importer::elementType(int32_t dataType, StringRef what) {
                    << ::onnx::TensorProto::DataType_Name(
                           static_cast<::onnx::TensorProto::DataType>(dataType))
                    << ", which Heed does not support (float, double, float16, bfloat16, int32, "
-                      "int64 and bool are)";
+                      "int64, uint8, uint32, uint64 and bool are)";
   return error() << what << " has an unknown element type " << dataType;
 }
 
@@ -498,6 +504,17 @@ LogicalResult Importer::importTensor(const ::onnx::TensorProto &tensor, Entry &e
       ok = typed(tensor.int32_data_size(),
                  [&](int64_t i) { put(static_cast<uint8_t>(tensor.int32_data(i) != 0)); });
       break;
+    case ::onnx::TensorProto::UINT8:
+      ok = typed(tensor.int32_data_size(),
+                 [&](int64_t i) { put(static_cast<uint8_t>(tensor.int32_data(i))); });
+      break;
+    case ::onnx::TensorProto::UINT32:
+      ok = typed(tensor.uint64_data_size(),
+                 [&](int64_t i) { put(static_cast<uint32_t>(tensor.uint64_data(i))); });
+      break;
+    case ::onnx::TensorProto::UINT64:
+      ok = typed(tensor.uint64_data_size(), [&](int64_t i) { put(tensor.uint64_data(i)); });
+      break;
     default: // float16 / bfloat16 bit patterns in int32_data
       ok = typed(tensor.int32_data_size(),
                  [&](int64_t i) { put(static_cast<uint16_t>(tensor.int32_data(i))); });
@@ -508,8 +525,9 @@ LogicalResult Importer::importTensor(const ::onnx::TensorProto &tensor, Entry &e
     raw = converted;
   }
 
-  // Integer tensors small enough are tracked for folding.
-  if (et.isInteger() && *count <= kMaxKnownElements) {
+  // Signless integer tensors small enough are tracked for folding (shape arithmetic is signed;
+  // unsigned tensors are data, never shapes).
+  if (et.isSignlessInteger() && *count <= kMaxKnownElements) {
     Known k;
     k.shape = shape;
     k.elementType = et;
@@ -1024,7 +1042,7 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
     FailureOr<Type> to = elementType(intAttr(node, "to", 0), "Cast's 'to'");
     if (failed(to))
       return failure();
-    if (!to->isInteger())
+    if (!to->isSignlessInteger())
       return success();
     Known r = *known(node.input(0));
     r.elementType = *to;
@@ -1607,10 +1625,36 @@ LogicalResult Importer::importReshape(const ::onnx::NodeProto &node) {
     return error() << "expects a 1-D shape, got rank " << k->shape.size();
   bool allowZero = intAttr(node, "allowzero", 0);
   SmallVector<Monomial> in = dimsOf(x), target;
+  auto isStatic = [&](int64_t v) {
+    return llvm::any_of(k->elems, [&](const Sym &s) { return s.isStatic() && s.value == v; });
+  };
+  // ONNX: with allowzero=1 a 0 is a zero-sized dim, and then no dim may be -1.
+  if (allowZero && isStatic(0) && isStatic(-1))
+    return error() << "Reshape with allowzero=1 cannot have both 0 and -1 in the target shape";
+  if (allowZero && isStatic(0)) {
+    // A zero-sized dim: the result has no elements, so it is an empty tensor of the target
+    // shape (heed.reshape's 0 means "copy the input dim", as ONNX's does without allowzero).
+    auto xt = cast<RankedTensorType>(x.getType());
+    if (!llvm::is_contained(xt.getShape(), 0))
+      return error() << "Reshape with allowzero=1 gives a tensor with no elements, but the input "
+                     << xt << " is not statically empty";
+    SmallVector<int64_t> shape;
+    for (const Sym &s : k->elems) {
+      if (!s.isStatic())
+        return error() << "unsupported Reshape with allowzero=1, a 0 and a dynamic dim in the "
+                          "target shape";
+      shape.push_back(s.value);
+    }
+    Type et = xt.getElementType();
+    TypedAttr zero = isa<FloatType>(et)        ? TypedAttr(builder.getFloatAttr(et, 0))
+                     : et.isSignlessInteger(1) ? TypedAttr(builder.getBoolAttr(false))
+                                               : TypedAttr(builder.getIntegerAttr(et, 0));
+    return define(node, 0,
+                  FullOp::create(builder, loc, RankedTensorType::get(shape, et), zero, ValueRange())
+                      .getResult());
+  }
   for (auto [j, s] : llvm::enumerate(k->elems)) {
     if (s.isStatic() && s.value == 0) {
-      if (allowZero)
-        return error() << "unsupported Reshape with allowzero=1 and a 0 in the shape";
       if (j >= in.size())
         return error() << "the target shape copies dim " << j << " (0) of a rank-" << in.size()
                        << " input";
@@ -1637,13 +1681,18 @@ LogicalResult Importer::importRecurrent(const ::onnx::NodeProto &node) {
   StringRef type = node.op_type();
   int64_t gates = type == "LSTM" ? 4 : type == "GRU" ? 3 : 1;
   std::string direction = stringAttr(node, "direction", "forward");
-  if (direction != "forward" && direction != "bidirectional")
-    return error() << "unsupported direction '" << direction << "'; forward and bidirectional are";
+  if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+    return error() << "unknown direction '" << direction
+                   << "'; expected forward, reverse or bidirectional";
   int64_t dirs = direction == "bidirectional" ? 2 : 1;
-  if (attribute(node, "clip"))
-    return error() << "unsupported attribute 'clip'";
-  if (type == "LSTM" && (intAttr(node, "input_forget", 0) || has(node, 7)))
-    return error() << "unsupported peepholes or input_forget";
+  std::optional<double> clip;
+  if (const auto *a = attribute(node, "clip")) {
+    clip = a->f();
+    if (!(*clip > 0))
+      return error() << "expects a positive 'clip', got " << *clip;
+  }
+  bool peepholes = type == "LSTM" && has(node, 7);
+  bool inputForget = type == "LSTM" && intAttr(node, "input_forget", 0) != 0;
   bool batchFirst = intAttr(node, "layout", 0) == 1;
   RnnActivation activation = RnnActivation::tanh;
   if (auto *a = attribute(node, "activations")) {
@@ -1692,6 +1741,15 @@ LogicalResult Importer::importRecurrent(const ::onnx::NodeProto &node) {
     return concat(chunks, 0);
   };
   Value b = has(node, 3) ? input(node, 3) : Value();
+  Value p = peepholes ? input(node, 7) : Value();
+  if (peepholes && !p)
+    return failure();
+  if (p) {
+    auto pt = cast<RankedTensorType>(p.getType());
+    if (pt.getRank() != 2 || pt.getDimSize(0) != dirs || pt.getDimSize(1) != 3 * hidden)
+      return error() << "expects peepholes P of shape [" << dirs << ", " << 3 * hidden << "], got "
+                     << pt;
+  }
   SmallVector<Value> weights;
   for (int64_t d = 0; d < dirs; ++d) {
     weights.push_back(reorder(reshape(slice(w, 0, d, d + 1), {gates * hidden, inputSize})));
@@ -1700,6 +1758,13 @@ LogicalResult Importer::importRecurrent(const ::onnx::NodeProto &node) {
       Value bd = reshape(slice(b, 0, d, d + 1), {2 * gates * hidden});
       weights.push_back(reorder(slice(bd, 0, 0, gates * hidden)));
       weights.push_back(reorder(slice(bd, 0, gates * hidden, 2 * gates * hidden)));
+    }
+    if (p) {
+      // ONNX P[iof] -> heed.lstm's i, f, o.
+      Value pd = reshape(slice(p, 0, d, d + 1), {3 * hidden});
+      weights.push_back(concat({slice(pd, 0, 0, hidden), slice(pd, 0, 2 * hidden, 3 * hidden),
+                                slice(pd, 0, hidden, 2 * hidden)},
+                               0));
     }
   }
   if (llvm::any_of(weights, [](Value v) { return !v; }))
@@ -1743,6 +1808,14 @@ LogicalResult Importer::importRecurrent(const ::onnx::NodeProto &node) {
       attr("batch_first", builder.getBoolAttr(batchFirst)),
       attr("has_biases", builder.getBoolAttr(bool(b))),
       attr("operandSegmentSizes", builder.getDenseI32ArrayAttr(segments))};
+  if (direction == "reverse")
+    attrs.push_back(attr("reverse", builder.getBoolAttr(true)));
+  if (clip)
+    attrs.push_back(attr("clip", builder.getF64FloatAttr(*clip)));
+  if (peepholes)
+    attrs.push_back(attr("peepholes", builder.getBoolAttr(true)));
+  if (inputForget)
+    attrs.push_back(attr("input_forget", builder.getBoolAttr(true)));
   StringRef opName = LstmOp::getOperationName();
   if (type == "GRU") {
     opName = GruOp::getOperationName();

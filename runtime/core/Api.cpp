@@ -95,6 +95,16 @@ ElemType toElem(heed_dtype d) {
     return ElemType::i64;
   case HEED_BOOL:
     return ElemType::boolean;
+  case HEED_F16:
+    return ElemType::f16;
+  case HEED_BF16:
+    return ElemType::bf16;
+  case HEED_U8:
+    return ElemType::u8;
+  case HEED_U32:
+    return ElemType::u32;
+  case HEED_U64:
+    return ElemType::u64;
   }
   fail(ErrorKind::invalidArgument, "unknown dtype " + std::to_string(int(d)));
 }
@@ -109,6 +119,16 @@ heed_dtype fromElem(ElemType t) {
     return HEED_I32;
   case ElemType::boolean:
     return HEED_BOOL;
+  case ElemType::f16:
+    return HEED_F16;
+  case ElemType::bf16:
+    return HEED_BF16;
+  case ElemType::u8:
+    return HEED_U8;
+  case ElemType::u32:
+    return HEED_U32;
+  case ElemType::u64:
+    return HEED_U64;
   default:
     return HEED_I64;
   }
@@ -173,12 +193,38 @@ const char *heed_dtype_name(heed_dtype d) {
     return "i64";
   case HEED_BOOL:
     return "i1";
+  case HEED_F16:
+    return "f16";
+  case HEED_BF16:
+    return "bf16";
+  case HEED_U8:
+    return "ui8";
+  case HEED_U32:
+    return "ui32";
+  case HEED_U64:
+    return "ui64";
   }
   return "?";
 }
 
 size_t heed_dtype_size(heed_dtype d) {
-  return d == HEED_F64 || d == HEED_I64 ? 8 : d == HEED_BOOL ? 1 : 4;
+  switch (d) {
+  case HEED_F64:
+  case HEED_I64:
+  case HEED_U64:
+    return 8;
+  case HEED_F32:
+  case HEED_I32:
+  case HEED_U32:
+    return 4;
+  case HEED_F16:
+  case HEED_BF16:
+    return 2;
+  case HEED_BOOL:
+  case HEED_U8:
+    return 1;
+  }
+  return 0;
 }
 
 heed_status heed_runtime_create(const char *device, heed_runtime **out) {

@@ -22,6 +22,16 @@ const char *elemTypeName(ElemType type) {
     return "i1";
   case ElemType::index:
     return "index";
+  case ElemType::f16:
+    return "f16";
+  case ElemType::bf16:
+    return "bf16";
+  case ElemType::u8:
+    return "ui8";
+  case ElemType::u32:
+    return "ui32";
+  case ElemType::u64:
+    return "ui64";
   }
   return "?";
 }
@@ -30,12 +40,18 @@ size_t elemTypeSize(ElemType type) {
   switch (type) {
   case ElemType::f32:
   case ElemType::i32:
+  case ElemType::u32:
     return 4;
   case ElemType::f64:
   case ElemType::i64:
+  case ElemType::u64:
   case ElemType::index:
     return 8;
+  case ElemType::f16:
+  case ElemType::bf16:
+    return 2;
   case ElemType::boolean:
+  case ElemType::u8:
     return 1;
   }
   return 1;

@@ -94,6 +94,16 @@ ElemType toElemType(fb::DType t, const std::string &name) {
     return ElemType::boolean;
   case fb::DType_index:
     return ElemType::index;
+  case fb::DType_f16:
+    return ElemType::f16;
+  case fb::DType_bf16:
+    return ElemType::bf16;
+  case fb::DType_u8:
+    return ElemType::u8;
+  case fb::DType_u32:
+    return ElemType::u32;
+  case fb::DType_u64:
+    return ElemType::u64;
   }
   bad(name, "unknown element type " + std::to_string(int(t)));
 }

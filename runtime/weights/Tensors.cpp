@@ -41,6 +41,10 @@ const char *dtypeName(DType dtype) {
     return "i64";
   case DType::boolean:
     return "bool";
+  case DType::u32:
+    return "u32";
+  case DType::u64:
+    return "u64";
   }
   return "?";
 }
@@ -49,9 +53,11 @@ size_t dtypeSize(DType dtype) {
   switch (dtype) {
   case DType::f64:
   case DType::i64:
+  case DType::u64:
     return 8;
   case DType::f32:
   case DType::i32:
+  case DType::u32:
     return 4;
   case DType::f16:
   case DType::bf16:
@@ -351,9 +357,9 @@ private:
 
 bool safetensorsDType(const std::string &name, DType &out) {
   static const std::pair<const char *, DType> table[] = {
-      {"F32", DType::f32},   {"F64", DType::f64}, {"F16", DType::f16},
-      {"BF16", DType::bf16}, {"I8", DType::i8},   {"U8", DType::u8},
-      {"I32", DType::i32},   {"I64", DType::i64}, {"BOOL", DType::boolean}};
+      {"F32", DType::f32},      {"F64", DType::f64}, {"F16", DType::f16}, {"BF16", DType::bf16},
+      {"I8", DType::i8},        {"U8", DType::u8},   {"I32", DType::i32}, {"I64", DType::i64},
+      {"BOOL", DType::boolean}, {"U32", DType::u32}, {"U64", DType::u64}};
   for (const auto &entry : table)
     if (name == entry.first) {
       out = entry.second;
@@ -735,7 +741,8 @@ bool npyDType(const std::string &descr, DType &out, std::string &why) {
   }
   static const std::pair<const char *, DType> table[] = {
       {"f4", DType::f32}, {"f8", DType::f64}, {"f2", DType::f16}, {"i1", DType::i8},
-      {"u1", DType::u8},  {"i4", DType::i32}, {"i8", DType::i64}, {"b1", DType::boolean}};
+      {"u1", DType::u8},  {"i4", DType::i32}, {"i8", DType::i64}, {"b1", DType::boolean},
+      {"u4", DType::u32}, {"u8", DType::u64}};
   for (const auto &entry : table)
     if (kind == entry.first) {
       out = entry.second;
@@ -939,6 +946,12 @@ bool writeNpy(const std::string &path, const Tensor &tensor, std::string &error)
     break;
   case DType::i64:
     descr = "<i8";
+    break;
+  case DType::u32:
+    descr = "<u4";
+    break;
+  case DType::u64:
+    descr = "<u8";
     break;
   case DType::boolean:
     descr = "|b1";

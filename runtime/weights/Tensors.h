@@ -19,7 +19,7 @@
 
 namespace heed {
 
-enum class DType : uint8_t { f32, f64, f16, bf16, i8, u8, i32, i64, boolean };
+enum class DType : uint8_t { f32, f64, f16, bf16, i8, u8, i32, i64, boolean, u32, u64 };
 
 /// "f32", "i64", "bool", ... as Heed spells element types.
 const char *dtypeName(DType dtype);
@@ -62,7 +62,7 @@ struct Tensor {
 };
 
 /// Reads a .npy file (versions 1-3, C order, little-endian; f32 f64 f16 i8 u8
-/// i32 i64 bool). `origin` names the data in messages.
+/// i32 u32 i64 u64 bool). `origin` names the data in messages.
 bool parseNpy(const uint8_t *bytes, size_t size, const std::string &origin, Tensor &out,
               std::string &error);
 bool readNpy(const std::string &path, Tensor &out, std::string &error);

@@ -12,7 +12,11 @@ types are all ones Heed's ONNX importer handles, checks it:
                  before any backend;
   --mode=run     heed-run MODEL --input=@in.npy ... --expected-output=@out.npy ...
                  succeeds (the inputs/outputs are converted from TensorProto
-                 .pb to .npy with onnx.numpy_helper).
+                 .pb to .npy with onnx.numpy_helper; bf16 ones to one-tensor
+                 .safetensors files, compared within one bf16 ulp).
+
+--device=vulkan runs run mode on the Vulkan backend (the model compiled
+with --target=all), against expected-run-vulkan.txt.
 
 The set of passing cases is compared with a checked-in list
 (expected-<mode>.txt): a case on the list that fails is a regression and
@@ -21,7 +25,8 @@ list can be extended (--update rewrites it). --report=FILE writes a
 markdown summary with every failure and its first error line.
 
 Usage:
-  run.py --mode=import|eval|run --tools=BUILD/bin [--data=DIR] [--expected=FILE] [--update]
+  run.py --mode=import|eval|run --tools=BUILD/bin [--device=cpu|vulkan] [--data=DIR]
+         [--expected=FILE] [--update]
          [--report=FILE] [--jobs=N] [--filter=SUBSTRING]
 """
 
@@ -126,10 +131,35 @@ def selected_cases(data, pattern):
     return cases
 
 
-def to_npy(pb_path, npy_path):
+# bf16 references in these tests were made by truncating f32 (ONNX 1.12's
+# generator); Heed rounds to nearest even, as IEEE and later ONNX releases do.
+# The two differ by at most one bf16 unit in the last place: 2^-7 relative.
+BF16_RTOL = 2.0 ** -7
+
+
+def to_file(pb_path, stem, declared):
+    """Writes the TensorProto as STEM.npy, or STEM.safetensors when the model
+    declares the value bf16 (numpy has no bf16; these tests store bf16 data as
+    UINT16 tensors); returns (path, is_bf16)."""
+    import json
     import numpy as np
+    import onnx
     from onnx import numpy_helper
-    np.save(npy_path, numpy_helper.to_array(load_tensor(pb_path)))
+    tensor = load_tensor(pb_path)
+    array = numpy_helper.to_array(tensor)
+    if onnx.TensorProto.BFLOAT16 in (tensor.data_type, declared):
+        # Bit patterns, as uint16 (what onnx 1.12 gives for both spellings).
+        bits = np.ascontiguousarray(array, dtype="<u2").tobytes()
+        header = json.dumps({"t": {"dtype": "BF16", "shape": list(array.shape),
+                                   "data_offsets": [0, len(bits)]}}).encode()
+        header += b" " * ((8 - len(header) % 8) % 8)
+        path = stem + ".safetensors"
+        with open(path, "wb") as f:
+            f.write(len(header).to_bytes(8, "little") + header + bits)
+        return path, True
+    path = stem + ".npy"
+    np.save(path, array)
+    return path, False
 
 
 def eval_case(name, model, kept, data, tools):
@@ -174,7 +204,7 @@ def first_error(text):
     return lines[-1].strip() if lines else "(no message)"
 
 
-def check(case, mode, tools, scratch):
+def check(case, mode, tools, scratch, device="cpu"):
     name, model = case
     data = os.path.join(os.path.dirname(model), "test_data_set_0")
     out = os.path.join(scratch, name)
@@ -188,19 +218,26 @@ def check(case, mode, tools, scratch):
     elif mode == "eval":
         return eval_case(name, model, kept, data, tools)
     else:
-        cmd = [os.path.join(tools, "heed-run"), model]
+        cmd = [os.path.join(tools, "heed-run"), model, "--device=" + device]
+        import onnx
+        graph = onnx.load(model, load_external_data=False).graph
         for kind, flag in (("input", "--input"), ("output", "--expected-output")):
             pbs = sorted(glob.glob(os.path.join(data, kind + "_*.pb")),
                          key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]))
             if kind == "input":
                 pbs = [pbs[i] for i in kept if i < len(pbs)]
-            for pb in pbs:
-                npy = os.path.join(out, os.path.basename(pb)[:-3] + ".npy")
+            infos = graph.input if kind == "input" else graph.output
+            for position, pb in enumerate(pbs):
+                declared = (infos[position].type.tensor_type.elem_type
+                            if position < len(infos) else 0)
                 try:
-                    to_npy(pb, npy)
+                    path, bf16 = to_file(pb, os.path.join(out, os.path.basename(pb)[:-3]),
+                                         declared)
                 except Exception as e:
                     return name, False, "cannot convert %s: %s" % (os.path.basename(pb), e)
-                cmd.append("%s=@%s" % (flag, npy))
+                cmd.append("%s=@%s" % (flag, path))
+                if bf16 and kind == "output" and "--rtol=%g" % BF16_RTOL not in cmd:
+                    cmd.append("--rtol=%g" % BF16_RTOL)
     try:
         run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     except subprocess.TimeoutExpired:
@@ -216,6 +253,8 @@ def check(case, mode, tools, scratch):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mode", choices=("import", "eval", "run"), default="import")
+    parser.add_argument("--device", default="cpu",
+                        help="run mode: heed-run's --device (cpu or vulkan)")
     parser.add_argument("--tools", required=True, help="directory with heed-compile / heed-run")
     parser.add_argument("--data", default=DEFAULT_DATA)
     parser.add_argument("--expected", help="expected-pass list (default: expected-MODE.txt)")
@@ -224,7 +263,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--filter", default="")
     args = parser.parse_args()
-    expected_path = args.expected or os.path.join(HERE, "expected-%s.txt" % args.mode)
+    label = args.mode if args.device == "cpu" else "%s-%s" % (args.mode, args.device)
+    expected_path = args.expected or os.path.join(HERE, "expected-%s.txt" % label)
 
     if not os.path.isdir(args.data):
         print("run.py: no test data at %s (install libonnx-testdata)" % args.data)
@@ -232,7 +272,8 @@ def main():
     cases = selected_cases(args.data, args.filter)
     with tempfile.TemporaryDirectory() as scratch:
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            results = list(pool.map(lambda c: check(c, args.mode, args.tools, scratch), cases))
+            results = list(pool.map(
+                lambda c: check(c, args.mode, args.tools, scratch, args.device), cases))
         # Reasons name the model by its path (the data dir's, or a scratch
         # copy with frozen inputs): keep just model.onnx, so reports are stable.
         results = [(name, ok, why.replace(os.path.join(scratch, name) + os.sep, "").replace(
@@ -251,10 +292,10 @@ def main():
     for name, why in failed:
         print("FAIL %s: %s" % (name, why))
     print("selected %d cases, passed %d, failed %d (%s mode)" %
-          (len(cases), len(passed), len(failed), args.mode))
+          (len(cases), len(passed), len(failed), label))
     if args.report:
         with open(args.report, "w") as f:
-            f.write("# ONNX node-test conformance (%s mode)\n\n" % args.mode)
+            f.write("# ONNX node-test conformance (%s mode)\n\n" % label)
             f.write("%d of %d selected cases pass (%.1f%%).\n\n" %
                     (len(passed), len(cases), 100.0 * len(passed) / max(len(cases), 1)))
             f.write("| case | reason |\n|---|---|\n")
@@ -263,7 +304,7 @@ def main():
     if args.update:
         with open(expected_path, "w") as f:
             f.write("# Cases expected to pass in %s mode (test/onnx-conformance/run.py --update)\n"
-                    % args.mode)
+                    % label)
             f.write("".join(n + "\n" for n in passed))
         print("wrote %s (%d cases)" % (expected_path, len(passed)))
         return 1 if crashes else 0

@@ -15,11 +15,12 @@ namespace mlir::heed::vulkan::detail {
 std::string storageType(Type t) {
   if (t.isF32())
     return "float";
-  if (t.isInteger(32))
+  // Signless only: unsigned integers (ui8/ui32/ui64) are not implemented on vulkan.
+  if (t.isSignlessInteger(32))
     return "int";
-  if (t.isInteger(64))
+  if (t.isSignlessInteger(64))
     return "int64_t";
-  if (t.isInteger(1))
+  if (t.isSignlessInteger(1))
     return "uint8_t";
   return "";
 }

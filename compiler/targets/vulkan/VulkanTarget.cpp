@@ -639,6 +639,10 @@ Lowered Generator::sequence(Operation &op, const std::string &kind) {
   auto x = tensorOf(op.getOperand(0));
   if (!x.getElementType().isF32() || x.getRank() != 3)
     return unsupported("expects a rank-3 f32 input on vulkan");
+  if (intAttr(op, "reverse", 0) || op.hasAttr("clip") || intAttr(op, "peepholes", 0) ||
+      intAttr(op, "input_forget", 0))
+    return unsupported("uses reverse, clip, peepholes or input_forget, which the vulkan backend "
+                       "does not implement");
   bool lstm = kind == "heed.lstm", gru = kind == "heed.gru";
   bool bias = intAttr(op, "has_biases", 1);
   bool relu = kind == "heed.rnn" && intAttr(op, "activation", 0) == 1;

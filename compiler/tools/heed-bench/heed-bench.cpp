@@ -324,6 +324,8 @@ bool parseSpec(const std::string &text, HostTensor &t, std::string &error) {
     case HEED_BOOL:
       *p = v != 0;
       break;
+    default: // parseDtype gives none of the others (f16, bf16, unsigned: pass a .npy file)
+      break;
     }
   }
   return true;

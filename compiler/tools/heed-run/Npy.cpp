@@ -99,15 +99,25 @@ bool readNpy(const std::string &path, HostTensor &out, std::string &error) {
     out.dtype = HEED_F32;
   else if (descr == "'<f8'")
     out.dtype = HEED_F64;
+  else if (descr == "'<f2'")
+    out.dtype = HEED_F16;
   else if (descr == "'<i4'")
     out.dtype = HEED_I32;
   else if (descr == "'<i8'")
     out.dtype = HEED_I64;
   else if (descr == "'|b1'")
     out.dtype = HEED_BOOL;
+  else if (descr == "'|u1'")
+    out.dtype = HEED_U8;
+  else if (descr == "'<u4'")
+    out.dtype = HEED_U32;
+  else if (descr == "'<u8'")
+    out.dtype = HEED_U64;
   else
     return fail(error, path,
-                "unsupported dtype " + descr + "; expected f32, f64, i32, i64 or bool");
+                "unsupported dtype " + descr +
+                    "; expected f32, f64, f16, i32, i64, bool, u8, u32 or u64 (bf16: use a "
+                    ".safetensors file)");
   out.shape.clear();
   size_t n = 1;
   const char *p = shape.c_str() + 1;
@@ -141,11 +151,40 @@ bool readNpy(const std::string &path, HostTensor &out, std::string &error) {
 }
 
 bool writeNpy(const std::string &path, const HostTensor &t, std::string &error) {
-  const char *descr = t.dtype == HEED_F32   ? "<f4"
-                      : t.dtype == HEED_F64 ? "<f8"
-                      : t.dtype == HEED_I32 ? "<i4"
-                      : t.dtype == HEED_I64 ? "<i8"
-                                            : "|b1";
+  const char *descr = nullptr;
+  switch (t.dtype) {
+  case HEED_F32:
+    descr = "<f4";
+    break;
+  case HEED_F64:
+    descr = "<f8";
+    break;
+  case HEED_F16:
+    descr = "<f2";
+    break;
+  case HEED_I32:
+    descr = "<i4";
+    break;
+  case HEED_I64:
+    descr = "<i8";
+    break;
+  case HEED_BOOL:
+    descr = "|b1";
+    break;
+  case HEED_U8:
+    descr = "|u1";
+    break;
+  case HEED_U32:
+    descr = "<u4";
+    break;
+  case HEED_U64:
+    descr = "<u8";
+    break;
+  case HEED_BF16:
+    return fail(error, path, ".npy has no bf16 dtype; write the output to a .safetensors file");
+  }
+  if (!descr)
+    return fail(error, path, "unknown dtype");
   std::string shape = "(";
   for (int64_t d : t.shape)
     shape += std::to_string(d) + ", ";

@@ -1,7 +1,7 @@
 //===- Npy.h - .npy files for heed-run --------------------------*- C++ -*-===//
 //
 // A small, careful .npy reader/writer (versions 1-3, C order, little-endian;
-// f32 f64 i32 i64 bool). Every size is checked against the file.
+// f32 f64 f16 i32 i64 bool u8 u32 u64). Every size is checked against the file.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +25,7 @@ struct HostTensor {
 
 bool readNpy(const std::string &path, HostTensor &out, std::string &error);
 bool writeNpy(const std::string &path, const HostTensor &t, std::string &error);
+
 std::string describe(const HostTensor &t); // "2x3xf32"
 
 } // namespace heedrun

@@ -12,12 +12,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "Decode.h"
-#include "Npy.h"
+#include "TensorFiles.h"
 
 #include "compiler/driver/Driver.h"
 #include "compiler/pipelines/Pipeline.h"
 #include "compiler/targets/Targets.h"
 #include "heed/heed.h"
+#include "runtime/core/Float16.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -30,6 +31,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -91,6 +93,16 @@ bool parseType(const std::string &s, heed_dtype &dtype) {
     dtype = HEED_I64;
   else if (s == "i1" || s == "bool")
     dtype = HEED_BOOL;
+  else if (s == "f16")
+    dtype = HEED_F16;
+  else if (s == "bf16")
+    dtype = HEED_BF16;
+  else if (s == "ui8")
+    dtype = HEED_U8;
+  else if (s == "ui32")
+    dtype = HEED_U32;
+  else if (s == "ui64")
+    dtype = HEED_U64;
   else
     return false;
   return true;
@@ -115,7 +127,7 @@ bool parseLiteral(const std::string &text, HostTensor &t, std::string &error) {
   parts.push_back(spec.substr(start));
   if (!parseType(parts.back(), t.dtype)) {
     error = "literal '" + text + "': unknown element type '" + parts.back() +
-            "' (expected f32, f64, i32, i64, i1)";
+            "' (expected f32, f64, f16, bf16, i32, i64, ui8, ui32, ui64, i1)";
     return false;
   }
   t.shape.clear();
@@ -181,6 +193,36 @@ bool parseLiteral(const std::string &text, HostTensor &t, std::string &error) {
       std::memcpy(&t.data[i * 8], &v, 8);
       break;
     }
+    case HEED_F16:
+    case HEED_BF16: {
+      double v = std::strtod(tok.c_str(), &end);
+      uint16_t bits =
+          t.dtype == HEED_F16 ? heed::rt::doubleToHalfBits(v) : heed::rt::doubleToBf16Bits(v);
+      std::memcpy(&t.data[i * 2], &bits, 2);
+      break;
+    }
+    case HEED_U8:
+    case HEED_U32:
+    case HEED_U64: {
+      // Digits only: strtoull would accept "-1" as its two's complement.
+      if (tok.empty() || !std::isdigit(static_cast<unsigned char>(tok[0]))) {
+        end = const_cast<char *>(tok.c_str());
+        break;
+      }
+      errno = 0;
+      unsigned long long v = std::strtoull(tok.c_str(), &end, 10);
+      unsigned long long max = t.dtype == HEED_U8    ? 0xffull
+                               : t.dtype == HEED_U32 ? 0xffffffffull
+                                                     : ~0ull;
+      if (errno == ERANGE || v > max) {
+        error = "literal '" + text + "': value '" + tok + "' is out of range for " +
+                heed_dtype_name(t.dtype);
+        return false;
+      }
+      size_t size = heed_dtype_size(t.dtype);
+      std::memcpy(&t.data[i * size], &v, size); // little-endian: the low bytes
+      break;
+    }
     case HEED_BOOL:
       if (tok == "true" || tok == "1")
         t.data[i] = 1;
@@ -202,7 +244,7 @@ bool parseLiteral(const std::string &text, HostTensor &t, std::string &error) {
 
 bool loadValue(const std::string &text, HostTensor &t, std::string &error) {
   if (!text.empty() && text[0] == '@')
-    return readNpy(text.substr(1), t, error);
+    return readTensorFile(text.substr(1), t, error);
   return parseLiteral(text, t, error);
 }
 
@@ -229,16 +271,58 @@ double element(const HostTensor &t, size_t i) {
     return double(v);
   }
   case HEED_BOOL:
+  case HEED_U8:
     return t.data[i];
+  case HEED_F16:
+  case HEED_BF16: {
+    uint16_t v;
+    std::memcpy(&v, &t.data[i * 2], 2);
+    return t.dtype == HEED_F16 ? heed::rt::halfBitsToFloat(v) : heed::rt::bf16BitsToFloat(v);
+  }
+  case HEED_U32: {
+    uint32_t v;
+    std::memcpy(&v, &t.data[i * 4], 4);
+    return v;
+  }
+  case HEED_U64: {
+    uint64_t v;
+    std::memcpy(&v, &t.data[i * 8], 8);
+    return double(v);
+  }
   }
   return 0;
+}
+
+bool isFloatType(heed_dtype d) {
+  return d == HEED_F32 || d == HEED_F64 || d == HEED_F16 || d == HEED_BF16;
+}
+
+/// Integer element i as text, exactly (a double would round 64-bit values).
+std::string integerText(const HostTensor &t, size_t i) {
+  switch (t.dtype) {
+  case HEED_I64: {
+    int64_t v;
+    std::memcpy(&v, &t.data[i * 8], 8);
+    return std::to_string(v);
+  }
+  case HEED_U64: {
+    uint64_t v;
+    std::memcpy(&v, &t.data[i * 8], 8);
+    return std::to_string(v);
+  }
+  default:
+    return std::to_string(int64_t(element(t, i)));
+  }
 }
 
 void print(llvm::raw_ostream &os, const HostTensor &t) {
   os << describe(t) << "=";
   size_t n = t.count();
   if (t.shape.empty()) {
-    os << llvm::format("%g", element(t, 0)) << "\n";
+    if (isFloatType(t.dtype))
+      os << llvm::format("%g", element(t, 0)) << "\n";
+    else
+      os << integerText(t, 0) << "\n";
     return;
   }
   size_t inner = size_t(t.shape.back());
@@ -246,11 +330,10 @@ void print(llvm::raw_ostream &os, const HostTensor &t) {
   for (size_t i = 0; i < shown; ++i) {
     if (inner && i % inner == 0)
       os << "[";
-    bool isFloat = t.dtype == HEED_F32 || t.dtype == HEED_F64;
-    if (isFloat)
+    if (isFloatType(t.dtype))
       os << llvm::format("%g", element(t, i));
     else
-      os << int64_t(element(t, i));
+      os << integerText(t, i);
     os << ((inner && (i + 1) % inner == 0) ? "]" : " ");
   }
   if (shown < n)
@@ -265,14 +348,16 @@ bool compare(size_t index, const HostTensor &got, const HostTensor &want) {
     fail(name + " is " + describe(got) + " but the expected output is " + describe(want));
     return false;
   }
-  bool isFloat = got.dtype == HEED_F32 || got.dtype == HEED_F64;
+  bool isFloat = isFloatType(got.dtype);
+  size_t width = heed_dtype_size(got.dtype);
   double maxAbs = 0, maxRel = 0;
   size_t bad = 0, firstBad = 0;
   for (size_t i = 0, n = got.count(); i < n; ++i) {
     double g = element(got, i), w = element(want, i);
     bool ok;
     if (!isFloat) {
-      ok = g == w;
+      // Integers and bools match exactly, bit for bit.
+      ok = std::memcmp(&got.data[i * width], &want.data[i * width], width) == 0;
     } else if (std::isnan(g) || std::isnan(w)) {
       ok = std::isnan(g) && std::isnan(w);
     } else if (std::isinf(g) || std::isinf(w)) {
@@ -300,8 +385,12 @@ bool compare(size_t index, const HostTensor &got, const HostTensor &want) {
     for (int64_t v : idx)
       at += (at.empty() ? "" : ", ") + std::to_string(v);
     char buf[160];
-    std::snprintf(buf, sizeof buf, "got %.9g, expected %.9g", element(got, firstBad),
-                  element(want, firstBad));
+    if (isFloat)
+      std::snprintf(buf, sizeof buf, "got %.9g, expected %.9g", element(got, firstBad),
+                    element(want, firstBad));
+    else
+      std::snprintf(buf, sizeof buf, "got %s, expected %s", integerText(got, firstBad).c_str(),
+                    integerText(want, firstBad).c_str());
     fail(name + " does not match the expected output: " + std::to_string(bad) +
          " elements outside atol " + std::to_string(atol.getValue()) + " / rtol " +
          std::to_string(rtol.getValue()) + "; first at [" + at + "]: " + buf);
@@ -483,9 +572,9 @@ int main(int argc, char **argv) {
     if (i < outputs.size()) {
       const std::string &o = outputs[i];
       if (o.empty() || o[0] != '@')
-        return fail("--output=" + o + ": expected @FILE.npy");
+        return fail("--output=" + o + ": expected @FILE.npy or @FILE.safetensors");
       std::string error;
-      if (!writeNpy(o.substr(1), got, error))
+      if (!writeTensorFile(o.substr(1), got, error))
         return fail(error);
     } else if (expected.empty()) {
       llvm::outs() << "result[" << i << "]: ";

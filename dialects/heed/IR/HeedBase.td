@@ -37,9 +37,15 @@ class Heed_Op<string mnemonic, list<Trait> traits = []>
 // Type constraints
 //===----------------------------------------------------------------------===//
 
+// f16 and bf16 are storage types: the CPU target computes with them in f32.
 def Heed_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
+// Indices, lengths and ids: signed.
 def Heed_IntTensor : RankedTensorOf<[I32, I64]>;
 def Heed_BoolTensor : RankedTensorOf<[I1]>;
-def Heed_Tensor : RankedTensorOf<[F16, BF16, F32, F64, I1, I32, I64]>;
+// Unsigned integers (ONNX uint8/uint32/uint64) take part in constants, casts,
+// wrapping arithmetic, comparisons, selection and data movement.
+def Heed_Tensor : RankedTensorOf<[F16, BF16, F32, F64, I1, I32, I64, UI8, UI32, UI64]>;
+// What reductions accept: no unsigned integers (their sums would not wrap).
+def Heed_ReduceTensor : RankedTensorOf<[F16, BF16, F32, F64, I1, I32, I64]>;
 
 #endif // HEED_BASE_TD

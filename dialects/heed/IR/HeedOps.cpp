@@ -204,10 +204,11 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   if (!type)
     return failure();
   Type to = adaptor.getTo();
-  if (!to.isF16() && !to.isBF16() && !to.isF32() && !to.isF64() && !to.isInteger(1) &&
-      !to.isInteger(32) && !to.isInteger(64))
-    return ShapeError(loc, getOperationName())("cannot cast to ", to,
-                                               "; expected f16, bf16, f32, f64, i1, i32 or i64");
+  if (!to.isF16() && !to.isBF16() && !to.isF32() && !to.isF64() && !to.isSignlessInteger(1) &&
+      !to.isSignlessInteger(32) && !to.isSignlessInteger(64) && !to.isUnsignedInteger(8) &&
+      !to.isUnsignedInteger(32) && !to.isUnsignedInteger(64))
+    return ShapeError(loc, getOperationName())(
+        "cannot cast to ", to, "; expected f16, bf16, f32, f64, i1, i32, i64, ui8, ui32 or ui64");
   inferred.push_back(tensorLike(type.getShape(), to));
   return success();
 }
@@ -878,7 +879,8 @@ struct SequenceSpec {
   Value input, initialHidden, initialCell, lengths;
   ValueRange weights;
   int64_t hiddenSize, numLayers;
-  bool bidirectional, batchFirst, hasBiases;
+  bool bidirectional, batchFirst, hasBiases, reverse = false, peepholes = false;
+  std::optional<double> clip;
   int64_t gates, numStates;
 };
 
@@ -892,8 +894,13 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
     return error("expects a rank-3 input ([T, B, I], or [B, T, I] batch first), got ", x);
   if (spec.hiddenSize <= 0 || spec.numLayers <= 0)
     return error("expects a positive hidden_size and num_layers");
+  if (spec.reverse && spec.bidirectional)
+    return error("cannot be both reverse and bidirectional");
+  if (spec.clip && !(*spec.clip > 0))
+    return error("expects a positive clip, got ", *spec.clip);
   int64_t dirs = spec.bidirectional ? 2 : 1;
-  int64_t perLayer = spec.hasBiases ? 4 : 2;
+  int64_t cellWeights = spec.hasBiases ? 4 : 2;
+  int64_t perLayer = cellWeights + (spec.peepholes ? 1 : 0);
   // Sizes come from attributes: multiply without overflow (kDyn on overflow,
   // which no operand count or dim can equal).
   int64_t expected = shape::mul(shape::mul(spec.numLayers, dirs), perLayer);
@@ -907,10 +914,14 @@ LogicalResult inferSequence(std::optional<Location> loc, StringRef opName, const
   for (int64_t layer = 0; layer < spec.numLayers; ++layer) {
     for (int64_t dir = 0; dir < dirs; ++dir) {
       int64_t inputSize = layer == 0 ? x.getDimSize(2) : shape::mul(dirs, h);
-      ValueRange weights = spec.weights.slice((layer * dirs + dir) * perLayer, perLayer);
+      ValueRange weights = spec.weights.slice((layer * dirs + dir) * perLayer, cellWeights);
       std::string where =
           "layer " + std::to_string(layer) + (dir ? " reverse " : (dirs == 2 ? " forward " : " "));
       if (failed(checkCellWeights(error, weights, spec.gates, h, inputSize, element, where)))
+        return failure();
+      if (spec.peepholes &&
+          failed(expectShape(error, spec.weights[(layer * dirs + dir) * perLayer + cellWeights],
+                             {shape::mul(3, h)}, element, where + "peepholes")))
         return failure();
     }
   }
@@ -977,6 +988,9 @@ static SequenceSpec sequenceSpec(Adaptor adaptor, Value initialCell, int64_t gat
   spec.bidirectional = adaptor.getBidirectional();
   spec.batchFirst = adaptor.getBatchFirst();
   spec.hasBiases = adaptor.getHasBiases();
+  spec.reverse = adaptor.getReverse();
+  if (auto clip = adaptor.getClip())
+    spec.clip = clip->convertToDouble();
   spec.gates = gates;
   spec.numStates = numStates;
   return spec;
@@ -994,8 +1008,9 @@ LogicalResult GruOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
 
 LogicalResult LstmOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
                                        Types &inferred) {
-  return inferSequence(loc, getOperationName(),
-                       sequenceSpec(adaptor, adaptor.getInitialCell(), 4, 2), inferred);
+  SequenceSpec spec = sequenceSpec(adaptor, adaptor.getInitialCell(), 4, 2);
+  spec.peepholes = adaptor.getPeepholes();
+  return inferSequence(loc, getOperationName(), spec, inferred);
 }
 
 //===----------------------------------------------------------------------===//

@@ -358,10 +358,10 @@ def Heed_SinusoidalPositionsOp : Heed_PureOp<"sinusoidal_positions"> {
 
 def Heed_ReduceOp : Heed_PureOp<"reduce"> {
   let summary = "Sum, mean, max, min or product over a set of axes";
-  let arguments = (ins Heed_ReduceKindAttr:$kind, Heed_Tensor:$input,
+  let arguments = (ins Heed_ReduceKindAttr:$kind, Heed_ReduceTensor:$input,
                    DenseI64ArrayAttr:$axes,
                    DefaultValuedAttr<BoolAttr, "false">:$keep_dims);
-  let results = (outs Heed_Tensor:$result);
+  let results = (outs Heed_ReduceTensor:$result);
   let assemblyFormat =
       "$kind `,` $input attr-dict `:` functional-type(operands, results)";
 }
@@ -435,9 +435,19 @@ class Heed_RecurrentSequenceOp<string mnemonic, string what, int gates>
     its final state is the one at its last valid step (packed sequences).
     Results: the top layer's outputs [T, B, dirs*H] (or batch first) and the
     final states [layers*dirs, B, H].
+
+    `reverse` (not with `bidirectional`) runs the one direction from the last
+    step to the first (ONNX direction=reverse); outputs stay in time order.
+    `clip` (ONNX) clamps every gate's pre-activation to [-clip, clip].
   }] # !if(!eq(gates, 3), [{
 
     The gates are r, z, n; `linear_before_reset` as in heed.gru_cell.
+  }], "") # !if(!eq(gates, 4), [{
+
+    With `peepholes`, each direction's weights end with p [3*H]: the peephole
+    weights of the i, f and o gates (ONNX P, reordered): i and f add p_i * c
+    and p_f * c of the previous cell state, o adds p_o * c of the new one.
+    With `input_forget` (ONNX), the forget gate is 1 - i.
   }], "");
 }
 
@@ -448,7 +458,9 @@ def Heed_RnnOp : Heed_RecurrentSequenceOp<"rnn", "An Elman RNN", 1> {
                    DefaultValuedAttr<BoolAttr, "false">:$bidirectional,
                    DefaultValuedAttr<BoolAttr, "false">:$batch_first,
                    DefaultValuedAttr<BoolAttr, "true">:$has_biases,
-                   DefaultValuedAttr<Heed_RnnActivationAttr, "RnnActivation::tanh">:$activation);
+                   DefaultValuedAttr<Heed_RnnActivationAttr, "RnnActivation::tanh">:$activation,
+                   DefaultValuedAttr<BoolAttr, "false">:$reverse,
+                   OptionalAttr<F64Attr>:$clip);
   let results = (outs Heed_FloatTensor:$output, Heed_FloatTensor:$final_hidden);
 }
 
@@ -459,7 +471,9 @@ def Heed_GruOp : Heed_RecurrentSequenceOp<"gru", "A GRU", 3> {
                    DefaultValuedAttr<BoolAttr, "false">:$bidirectional,
                    DefaultValuedAttr<BoolAttr, "false">:$batch_first,
                    DefaultValuedAttr<BoolAttr, "true">:$has_biases,
-                   DefaultValuedAttr<BoolAttr, "true">:$linear_before_reset);
+                   DefaultValuedAttr<BoolAttr, "true">:$linear_before_reset,
+                   DefaultValuedAttr<BoolAttr, "false">:$reverse,
+                   OptionalAttr<F64Attr>:$clip);
   let results = (outs Heed_FloatTensor:$output, Heed_FloatTensor:$final_hidden);
 }
 
@@ -470,7 +484,11 @@ def Heed_LstmOp : Heed_RecurrentSequenceOp<"lstm", "An LSTM", 4> {
                    I64Attr:$hidden_size, DefaultValuedAttr<I64Attr, "1">:$num_layers,
                    DefaultValuedAttr<BoolAttr, "false">:$bidirectional,
                    DefaultValuedAttr<BoolAttr, "false">:$batch_first,
-                   DefaultValuedAttr<BoolAttr, "true">:$has_biases);
+                   DefaultValuedAttr<BoolAttr, "true">:$has_biases,
+                   DefaultValuedAttr<BoolAttr, "false">:$reverse,
+                   OptionalAttr<F64Attr>:$clip,
+                   DefaultValuedAttr<BoolAttr, "false">:$peepholes,
+                   DefaultValuedAttr<BoolAttr, "false">:$input_forget);
   let results = (outs Heed_FloatTensor:$output, Heed_FloatTensor:$final_hidden,
                  Heed_FloatTensor:$final_cell);
   let assemblyFormat = [{

@@ -7,6 +7,8 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 
+#include "runtime/core/Float16.h"
+
 #include "runtime/drivers/cpu/Dnnl.h"
 
 #include <cmath>
@@ -186,52 +188,135 @@ void logicalNot(OpCtx &c) {
 // Cast
 //===----------------------------------------------------------------------===//
 
-int64_t loadI(const Tensor &t, int64_t i) {
+bool isFloatType(ElemType t) {
+  return t == ElemType::f32 || t == ElemType::f64 || isNarrowFloat(t);
+}
+
+bool isUnsignedType(ElemType t) {
+  return t == ElemType::u8 || t == ElemType::u32 || t == ElemType::u64;
+}
+
+/// Element i of an integer or bool tensor as its two's-complement bits
+/// (unsigned values zero-extended).
+uint64_t loadIntBits(const Tensor &t, int64_t i) {
   switch (t.type) {
   case ElemType::i32:
-    return t.as<int32_t>()[i];
+    return uint64_t(int64_t(t.as<int32_t>()[i]));
   case ElemType::i64:
-    return t.as<int64_t>()[i];
-  case ElemType::boolean:
+    return uint64_t(t.as<int64_t>()[i]);
+  case ElemType::u32:
+    return t.as<uint32_t>()[i];
+  case ElemType::u64:
+    return t.as<uint64_t>()[i];
+  default: // boolean, u8
     return t.as<uint8_t>()[i];
-  default: {
-    double v = loadAsDouble(t, i);
-    if (std::isnan(v))
-      return 0;
-    if (v >= 9.2e18)
-      return INT64_MAX;
-    if (v <= -9.2e18)
-      return INT64_MIN;
-    return int64_t(v); // toward zero
-  }
   }
 }
 
+/// A float truncated toward zero into 64 bits: NaN gives 0, values beyond the
+/// 64-bit range saturate (to the unsigned range when the target is unsigned).
+uint64_t floatToIntBits(double v, bool toUnsigned) {
+  if (std::isnan(v))
+    return 0;
+  if (toUnsigned && v >= 9223372036854775808.0)
+    return v >= 18446744073709551616.0 ? UINT64_MAX : uint64_t(v);
+  if (v >= 9223372036854775808.0)
+    return uint64_t(INT64_MAX);
+  if (v < -9223372036854775808.0)
+    return uint64_t(INT64_MIN);
+  return uint64_t(int64_t(v)); // toward zero
+}
+
+/// Casts between any two element types. Floats round once, to nearest-even,
+/// directly from the source (f64 -> f16 does not go through f32); integers
+/// wrap to the target width; floats into integers truncate toward zero (ONNX
+/// leaves out-of-range values undefined: Heed saturates to 64 bits, then
+/// wraps); anything into bool is `!= 0`.
 void cast(OpCtx &c) {
   const Tensor &x = c.in(0);
   ElemType to = c.resultType(0).type;
   Tensor y = c.alloc(to, x.shape);
-  bool fromFloat = x.type == ElemType::f32 || x.type == ElemType::f64;
+  bool fromFloat = isFloatType(x.type), fromUnsigned = isUnsignedType(x.type);
   for (int64_t i = 0, n = x.count(); i < n; ++i) {
+    if (fromFloat) {
+      // f32 -> bf16 keeps NaN payloads; everything else goes through an exact double.
+      if (x.type == ElemType::f32 && to == ElemType::bf16) {
+        y.as<uint16_t>()[i] = floatToBf16Bits(x.as<float>()[i]);
+        continue;
+      }
+      double v = loadAsDouble(x, i);
+      switch (to) {
+      case ElemType::f32:
+        y.as<float>()[i] = float(v);
+        break;
+      case ElemType::f64:
+        y.as<double>()[i] = v;
+        break;
+      case ElemType::f16:
+        y.as<uint16_t>()[i] = doubleToHalfBits(v);
+        break;
+      case ElemType::bf16:
+        y.as<uint16_t>()[i] = doubleToBf16Bits(v);
+        break;
+      case ElemType::boolean:
+        y.as<uint8_t>()[i] = v != 0.0;
+        break;
+      case ElemType::i32:
+        y.as<int32_t>()[i] = int32_t(floatToIntBits(v, false));
+        break;
+      case ElemType::i64:
+        y.as<int64_t>()[i] = int64_t(floatToIntBits(v, false));
+        break;
+      case ElemType::u8:
+        y.as<uint8_t>()[i] = uint8_t(floatToIntBits(v, true));
+        break;
+      case ElemType::u32:
+        y.as<uint32_t>()[i] = uint32_t(floatToIntBits(v, true));
+        break;
+      case ElemType::u64:
+        y.as<uint64_t>()[i] = floatToIntBits(v, true);
+        break;
+      default:
+        c.fail(std::string("cannot cast to ") + elemTypeName(to));
+      }
+      continue;
+    }
+    uint64_t bits = loadIntBits(x, i);
+    // Integers into floats convert from the exact 64-bit value (one rounding for f32/f64).
+    auto asDouble = [&] { return fromUnsigned ? double(bits) : double(int64_t(bits)); };
     switch (to) {
     case ElemType::f32:
-      y.as<float>()[i] = float(loadAsDouble(x, i));
+      y.as<float>()[i] = fromUnsigned ? float(bits) : float(int64_t(bits));
       break;
     case ElemType::f64:
-      y.as<double>()[i] = loadAsDouble(x, i);
+      y.as<double>()[i] = asDouble();
       break;
-    case ElemType::i32:
-      y.as<int32_t>()[i] = int32_t(loadI(x, i));
+    case ElemType::f16:
+      y.as<uint16_t>()[i] = doubleToHalfBits(asDouble());
       break;
-    case ElemType::i64:
-      y.as<int64_t>()[i] = loadI(x, i);
+    case ElemType::bf16:
+      y.as<uint16_t>()[i] = doubleToBf16Bits(asDouble());
       break;
     case ElemType::boolean:
-      y.as<uint8_t>()[i] =
-          fromFloat ? uint8_t(loadAsDouble(x, i) != 0.0) : uint8_t(loadI(x, i) != 0);
+      y.as<uint8_t>()[i] = bits != 0;
+      break;
+    case ElemType::i32:
+      y.as<int32_t>()[i] = int32_t(uint32_t(bits));
+      break;
+    case ElemType::i64:
+      y.as<int64_t>()[i] = int64_t(bits);
+      break;
+    case ElemType::u8:
+      y.as<uint8_t>()[i] = uint8_t(bits);
+      break;
+    case ElemType::u32:
+      y.as<uint32_t>()[i] = uint32_t(bits);
+      break;
+    case ElemType::u64:
+      y.as<uint64_t>()[i] = bits;
       break;
     default:
-      c.fail("cannot cast to this type");
+      c.fail(std::string("cannot cast to ") + elemTypeName(to));
     }
   }
   c.out(0, std::move(y));
@@ -284,6 +369,8 @@ void binaryLoop(OpCtx &c, Bin op, const Tensor &a, const Tensor &b, Tensor &y) {
     binaryApply<T>(a, b, y, [](T x, T z) { return T(x * z); });
     return;
   case Bin::div:
+    // Integers truncate toward zero; INT_MIN / -1 wraps to INT_MIN; a zero divisor is an error
+    // (ONNX leaves it undefined), for signed and unsigned types alike.
     if constexpr (!isFloat) {
       bool zero = false;
       binaryApply<T>(a, b, y, [&](T x, T z) {
@@ -347,6 +434,15 @@ void binary(OpCtx &c) {
     break;
   case ElemType::i64:
     binaryLoop<int64_t>(c, op, a, b, y);
+    break;
+  case ElemType::u8:
+    binaryLoop<uint8_t>(c, op, a, b, y);
+    break;
+  case ElemType::u32:
+    binaryLoop<uint32_t>(c, op, a, b, y);
+    break;
+  case ElemType::u64:
+    binaryLoop<uint64_t>(c, op, a, b, y);
     break;
   default:
     c.fail(std::string("does not support element type ") + elemTypeName(a.type));
@@ -416,7 +512,14 @@ void compare(OpCtx &c) {
     compareLoop<int64_t>(pred, a, b, y);
     break;
   case ElemType::boolean:
+  case ElemType::u8:
     compareLoop<uint8_t>(pred, a, b, y);
+    break;
+  case ElemType::u32:
+    compareLoop<uint32_t>(pred, a, b, y);
+    break;
+  case ElemType::u64:
+    compareLoop<uint64_t>(pred, a, b, y);
     break;
   default:
     c.fail("does not support this element type");
@@ -450,7 +553,15 @@ double loadAsDouble(const Tensor &t, int64_t i) {
     return t.as<int32_t>()[i];
   case ElemType::i64:
     return double(t.as<int64_t>()[i]);
-  default:
+  case ElemType::f16:
+    return halfBitsToFloat(t.as<uint16_t>()[i]);
+  case ElemType::bf16:
+    return bf16BitsToFloat(t.as<uint16_t>()[i]);
+  case ElemType::u32:
+    return t.as<uint32_t>()[i];
+  case ElemType::u64:
+    return double(t.as<uint64_t>()[i]);
+  default: // boolean, u8
     return t.as<uint8_t>()[i];
   }
 }

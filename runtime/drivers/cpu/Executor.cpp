@@ -29,6 +29,8 @@ const Tensor &OpCtx::in(size_t i) const {
   const Slot &s = slots[size_t(op.operands[i])];
   if (!s.set || s.scalar)
     fail("operand " + std::to_string(i) + " is not a tensor");
+  if (wideOperands && (*wideOperands)[i].data)
+    return (*wideOperands)[i];
   return s.t;
 }
 
@@ -44,6 +46,8 @@ int64_t OpCtx::scalar(size_t i) const {
 const ValueType &OpCtx::resultType(size_t i) const {
   if (i >= op.results.size())
     fail("is missing result " + std::to_string(i));
+  if (wideResults)
+    return (*wideResults)[i];
   return function.values[size_t(op.results[i])];
 }
 
@@ -58,6 +62,9 @@ void OpCtx::out(size_t i, Tensor t) {
     if (vt.dims[d] >= 0 && vt.dims[d] != t.shape[d])
       fail("produced " + shapeString(t.shape, t.type) + " but its result " + std::to_string(i) +
            " is declared " + vt.str());
+  ElemType declared = function.values[size_t(op.results[i])].type;
+  if (wideResults && declared != t.type)
+    t = narrowFromF32(*this, t, declared);
   Slot &s = slots[size_t(op.results[i])];
   s.t = std::move(t);
   s.scalar = false;
@@ -259,6 +266,15 @@ void full(OpCtx &c) {
   case ElemType::boolean:
     std::fill(t.as<uint8_t>(), t.as<uint8_t>() + n, uint8_t(iv != 0 || fv != 0.0));
     break;
+  case ElemType::u8: // the value's bits, truncated to the width (the writer sign-extends)
+    std::fill(t.as<uint8_t>(), t.as<uint8_t>() + n, uint8_t(iv));
+    break;
+  case ElemType::u32:
+    std::fill(t.as<uint32_t>(), t.as<uint32_t>() + n, uint32_t(iv));
+    break;
+  case ElemType::u64:
+    std::fill(t.as<uint64_t>(), t.as<uint64_t>() + n, uint64_t(iv));
+    break;
   default:
     c.fail("cannot fill this element type");
   }
@@ -420,6 +436,7 @@ Executor::Executor() {
   for (const std::string &kind : knownOpKinds()) {
     auto it = map.find(kind);
     kernels.push_back(it == map.end() ? nullptr : it->second);
+    bytesOnly.push_back(movesBytesOnly(kind));
   }
 }
 
@@ -467,7 +484,7 @@ void Executor::runPlan(const Module &module, const Function &function, const Pla
     const PlanOp &op = plan.ops[i];
     OpCtx ctx{*this, module, function, op, slots};
     auto start = std::chrono::steady_clock::now();
-    kernels[size_t(op.kindId)](ctx);
+    runKernel(kernels[size_t(op.kindId)], ctx, bytesOnly[size_t(op.kindId)]);
     if (stats) {
       auto end = std::chrono::steady_clock::now();
       ++stats->opsExecuted;

@@ -34,6 +34,11 @@ struct OpCtx {
   const Function &function;
   const PlanOp &op;
   std::vector<Slot> &slots;
+  /// Set while an op that computes in f32 runs on f16/bf16 storage (Widen.cpp): f32 copies of
+  /// its f16/bf16 operands (empty tensors for the others) and its result types with f32 in place
+  /// of f16/bf16. out() narrows an f32 result back to the declared type.
+  const std::vector<Tensor> *wideOperands = nullptr;
+  const std::vector<ValueType> *wideResults = nullptr;
 
   size_t numOperands() const { return op.operands.size(); }
   const Tensor &in(size_t i) const;
@@ -92,12 +97,27 @@ public:
 private:
   void traceOp(const PlanOp &op, const std::vector<Slot> &slots, double startUs, double endUs);
   std::vector<Kernel> kernels;
+  std::vector<char> bytesOnly; // movesBytesOnly, by kind id
   std::chrono::steady_clock::time_point runStart;
   int depth = 0;
 };
 
-/// Element i (flat, C order) of an f32, f64, i32, i64 or bool tensor, as a double.
+/// Element i (flat, C order) of a tensor of any element type, as a double (exact except for
+/// i64/u64 magnitudes above 2^53).
 double loadAsDouble(const Tensor &t, int64_t i);
+
+/// Whether `type` is a storage-only float (f16, bf16) that kernels see as f32.
+inline bool isNarrowFloat(ElemType type) { return type == ElemType::f16 || type == ElemType::bf16; }
+/// An f32 copy of an f16/bf16 tensor (exact).
+Tensor widenToF32(OpCtx &c, const Tensor &t);
+/// `t` (f32) rounded to nearest-even into f16 or bf16.
+Tensor narrowFromF32(OpCtx &c, const Tensor &t, ElemType to);
+/// Whether an op kind only moves elements (or converts them itself, as cast does): it runs on
+/// f16/bf16 storage as is.
+bool movesBytesOnly(const std::string &kind);
+/// Runs `kernel` for `c.op`; unless `bytesOnly`, an op that touches f16/bf16 runs on f32 copies
+/// of its operands and its results are narrowed back (Widen.cpp).
+void runKernel(Kernel kernel, OpCtx &c, bool bytesOnly);
 
 /// Whether f32 softmax / layer norm / eltwise go to oneDNN primitives (default) or Heed's own
 /// loops (HEED_CPU_NO_DNNL=1, for comparisons).

@@ -33,11 +33,19 @@ int64_t gates(Cell k) {
 
 inline float sigm(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
+/// The ONNX extras of a sequence op (the cells take none).
+struct CellOptions {
+  float clip = 0;              // > 0: gate pre-activations are clamped to [-clip, clip]
+  const float *peep = nullptr; // LSTM peepholes [3*H]: i, f, o
+  bool inputForget = false;    // LSTM: f = 1 - i
+  float pre(float v) const { return clip > 0 ? std::min(clip, std::max(-clip, v)) : v; }
+};
+
 /// One step for B rows. gi: [B, G*H] input projection incl. b_ih (row stride
 /// giStride). Writes hOut (and cOut for LSTM). scratch >= 2*B*G*H floats.
 void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, const float *h,
               const float *cPrev, const float *whh, const float *bhh, float *hOut, float *cOut,
-              std::vector<float> &scratch) {
+              std::vector<float> &scratch, const CellOptions &opt = CellOptions()) {
   int64_t G = gates(k), GH = G * H;
   scratch.resize(size_t(2 * B * GH + B * H));
   float *gh = scratch.data();
@@ -50,7 +58,7 @@ void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, c
     float *rh = scratch.data() + 2 * B * GH;
     for (int64_t b = 0; b < B; ++b)
       for (int64_t j = 0; j < H; ++j) {
-        float r = sigm(gi[b * giStride + j] + gh[b * GH + j]);
+        float r = sigm(opt.pre(gi[b * giStride + j] + gh[b * GH + j]));
         rh[b * H + j] = r * h[b * H + j];
       }
     gemm(false, true, B, H, H, 1.0f, rh, H, whh + 2 * H * H, H, 0.0f, gh + 2 * H, GH);
@@ -58,8 +66,8 @@ void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, c
       for (int64_t j = 0; j < H; ++j) {
         const float *x = gi + b * giStride;
         const float *g = gh + b * GH;
-        float z = sigm(x[H + j] + g[H + j]);
-        float n = std::tanh(x[2 * H + j] + g[2 * H + j] + (bhh ? bhh[2 * H + j] : 0.0f));
+        float z = sigm(opt.pre(x[H + j] + g[H + j]));
+        float n = std::tanh(opt.pre(x[2 * H + j] + g[2 * H + j] + (bhh ? bhh[2 * H + j] : 0.0f)));
         hOut[b * H + j] = (1.0f - z) * n + z * h[b * H + j];
       }
     return;
@@ -75,24 +83,32 @@ void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, c
     for (int64_t j = 0; j < H; ++j) {
       switch (k) {
       case Cell::rnnTanh:
-        hOut[b * H + j] = std::tanh(x[j] + g[j]);
+        hOut[b * H + j] = std::tanh(opt.pre(x[j] + g[j]));
         break;
       case Cell::rnnRelu:
-        hOut[b * H + j] = std::max(0.0f, x[j] + g[j]);
+        hOut[b * H + j] = std::max(0.0f, opt.pre(x[j] + g[j]));
         break;
       case Cell::gruLbr: {
-        float r = sigm(x[j] + g[j]);
-        float z = sigm(x[H + j] + g[H + j]);
-        float n = std::tanh(x[2 * H + j] + r * g[2 * H + j]);
+        float r = sigm(opt.pre(x[j] + g[j]));
+        float z = sigm(opt.pre(x[H + j] + g[H + j]));
+        float n = std::tanh(opt.pre(x[2 * H + j] + r * g[2 * H + j]));
         hOut[b * H + j] = (1.0f - z) * n + z * h[b * H + j];
         break;
       }
       case Cell::lstm: {
-        float i = sigm(x[j] + g[j]);
-        float f = sigm(x[H + j] + g[H + j]);
-        float gg = std::tanh(x[2 * H + j] + g[2 * H + j]);
-        float o = sigm(x[3 * H + j] + g[3 * H + j]);
-        float c = f * cPrev[b * H + j] + i * gg;
+        float cp = cPrev[b * H + j];
+        float pi = 0, pf = 0, po = 0;
+        if (opt.peep) {
+          pi = opt.peep[j] * cp;
+          pf = opt.peep[H + j] * cp;
+          po = opt.peep[2 * H + j];
+        }
+        float i = sigm(opt.pre(x[j] + g[j] + pi));
+        float f = opt.inputForget ? 1.0f - i : sigm(opt.pre(x[H + j] + g[H + j] + pf));
+        float gg = std::tanh(opt.pre(x[2 * H + j] + g[2 * H + j]));
+        float c = f * cp + i * gg;
+        // The output gate's peephole looks at the new cell state.
+        float o = sigm(opt.pre(x[3 * H + j] + g[3 * H + j] + po * c));
         cOut[b * H + j] = c;
         hOut[b * H + j] = o * std::tanh(c);
         break;
@@ -190,7 +206,14 @@ void sequence(OpCtx &c) {
   int64_t I = xin.dim(2), H = c.op.getInt("hidden_size", 0), G = gates(k);
   int64_t L = c.op.getInt("num_layers", 1), D = c.op.getBool("bidirectional", false) ? 2 : 1;
   bool bias = c.op.getBool("has_biases", true);
-  size_t perDir = bias ? 4 : 2;
+  bool peepholes = lstm && c.op.getBool("peepholes", false);
+  bool reverseOnly = c.op.getBool("reverse", false);
+  if (reverseOnly && D == 2)
+    c.fail("is both reverse and bidirectional");
+  CellOptions options;
+  options.clip = float(c.op.getFloat("clip", 0.0));
+  options.inputForget = lstm && c.op.getBool("input_forget", false);
+  size_t cellWeights = bias ? 4 : 2, perDir = cellWeights + (peepholes ? 1 : 0);
   if (L < 1 || L > 1024 || H < 1 || nw != size_t(L * D) * perDir)
     c.fail("expects " + std::to_string(L) + " layers x " + std::to_string(D) + " directions x " +
            std::to_string(perDir) + " weights with hidden_size >= 1, got " + std::to_string(nw) +
@@ -253,6 +276,10 @@ void sequence(OpCtx &c) {
         bih = c.in(w + 2).as<float>();
         bhh = c.in(w + 3).as<float>();
       }
+      if (peepholes) {
+        expectShape(c, c.in(w + cellWeights), {3 * H}, which + "peepholes");
+        options.peep = c.in(w + cellWeights).as<float>();
+      }
       gi.resize(size_t(T * B * G * H));
       inputProjection(X.data(), T * B, inDim, wih.as<float>(), bih, G * H, gi.data());
       size_t state = size_t((l * D + d) * B * H);
@@ -265,9 +292,9 @@ void sequence(OpCtx &c) {
       else
         std::fill(cs.begin(), cs.end(), 0.0f);
       for (int64_t s = 0; s < T; ++s) {
-        int64_t t = d == 0 ? s : T - 1 - s;
+        int64_t t = d == 0 && !reverseOnly ? s : T - 1 - s;
         cellStep(k, B, H, gi.data() + t * B * G * H, G * H, h.data(), cs.data(), whh.as<float>(),
-                 bhh, hn.data(), lstm ? cn.data() : nullptr, scratch);
+                 bhh, hn.data(), lstm ? cn.data() : nullptr, scratch, options);
         for (int64_t b = 0; b < B; ++b) {
           if (!lengths.empty() && t >= lengths[size_t(b)])
             continue; // past the row's end: state kept, output stays zero

@@ -44,7 +44,12 @@ typedef enum heed_dtype {
   HEED_F64 = 1,
   HEED_I32 = 2,
   HEED_I64 = 3,
-  HEED_BOOL = 4 /* one byte per element, 0 or 1 */
+  HEED_BOOL = 4, /* one byte per element, 0 or 1 */
+  HEED_F16 = 5,  /* IEEE binary16 bits */
+  HEED_BF16 = 6, /* bfloat16 bits (the top half of an f32) */
+  HEED_U8 = 7,
+  HEED_U32 = 8,
+  HEED_U64 = 9
 } heed_dtype;
 
 typedef struct heed_runtime heed_runtime;

@@ -103,7 +103,7 @@ func.func @unary_result_element(%x: tensor<?xf32>) -> tensor<?xf16> {
 // -----
 
 func.func @cast_to_unsupported(%x: tensor<4xf32>) -> tensor<4xi32> {
-  // expected-error @+1 {{'heed.cast' op cannot cast to 'i8'; expected f16, bf16, f32, f64, i1, i32 or i64}}
+  // expected-error @+1 {{'heed.cast' op cannot cast to 'i8'; expected f16, bf16, f32, f64, i1, i32, i64, ui8, ui32 or ui64}}
   %y = heed.cast %x {to = i8} : (tensor<4xf32>) -> tensor<4xi32>
   return %y : tensor<4xi32>
 }
@@ -1476,4 +1476,45 @@ func.func @scan_stacked_constant_steps(%h0: tensor<4xf32>) -> (tensor<4xf32>, te
 func.func @yield_outside_scan(%x: tensor<4xf32>) {
   // expected-error @+1 {{'heed.yield' op expects parent op 'heed.scan'}}
   heed.yield %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @reduce_unsigned(%x: tensor<4xui8>) -> tensor<ui8> {
+  // Unsigned sums would have to wrap; reductions take no unsigned integers.
+  // expected-error @+1 {{'heed.reduce' op operand #0 must be ranked tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float or 1-bit signless integer or 32-bit signless integer or 64-bit signless integer values, but got 'tensor<4xui8>'}}
+  %y = heed.reduce sum, %x {axes = array<i64: 0>} : (tensor<4xui8>) -> tensor<ui8>
+  return %y : tensor<ui8>
+}
+
+// -----
+
+func.func @indices_unsigned(%x: tensor<4x3xf32>, %i: tensor<2xui32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'heed.gather' op operand #1 must be ranked tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<2xui32>'}}
+  %y = heed.gather %x, %i : (tensor<4x3xf32>, tensor<2xui32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @sequence_reverse_bidirectional(%x: tensor<?x?x32xf32>, %w: tensor<64x32xf32>, %u: tensor<64x64xf32>) -> (tensor<?x?x128xf32>, tensor<2x?x64xf32>) {
+  // expected-error @+1 {{'heed.rnn' op cannot be both reverse and bidirectional}}
+  %y:2 = heed.rnn %x weights(%w, %u, %w, %u) {hidden_size = 64, bidirectional = true, reverse = true, has_biases = false} : (tensor<?x?x32xf32>, tensor<64x32xf32>, tensor<64x64xf32>, tensor<64x32xf32>, tensor<64x64xf32>) -> (tensor<?x?x128xf32>, tensor<2x?x64xf32>)
+  return %y#0, %y#1 : tensor<?x?x128xf32>, tensor<2x?x64xf32>
+}
+
+// -----
+
+func.func @sequence_clip(%x: tensor<?x?x32xf32>, %w: tensor<64x32xf32>, %u: tensor<64x64xf32>) -> (tensor<?x?x64xf32>, tensor<1x?x64xf32>) {
+  // expected-error @+1 {{'heed.rnn' op expects a positive clip, got 0.000000e+00}}
+  %y:2 = heed.rnn %x weights(%w, %u) {hidden_size = 64, clip = 0.0 : f64, has_biases = false} : (tensor<?x?x32xf32>, tensor<64x32xf32>, tensor<64x64xf32>) -> (tensor<?x?x64xf32>, tensor<1x?x64xf32>)
+  return %y#0, %y#1 : tensor<?x?x64xf32>, tensor<1x?x64xf32>
+}
+
+// -----
+
+func.func @sequence_peepholes(%x: tensor<?x?x32xf32>, %w: tensor<256x32xf32>, %u: tensor<256x64xf32>, %p: tensor<64xf32>) -> (tensor<?x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>) {
+  // expected-error @+1 {{'heed.lstm' op expects layer 0 peepholes of shape [192] and type 'f32', got 'tensor<64xf32>'}}
+  %y:3 = heed.lstm %x weights(%w, %u, %p) {hidden_size = 64, has_biases = false, peepholes = true} : (tensor<?x?x32xf32>, tensor<256x32xf32>, tensor<256x64xf32>, tensor<64xf32>) -> (tensor<?x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>)
+  return %y#0, %y#1, %y#2 : tensor<?x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>
 }

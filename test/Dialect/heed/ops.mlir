@@ -230,3 +230,25 @@ func.func @scan_steps(%n: index, %m0: tensor<?x0x8xf32>) -> tensor<?x?x8xf32> {
   }
   return %r : tensor<?x?x8xf32>
 }
+
+// CHECK-LABEL: func.func @narrow_and_unsigned
+func.func @narrow_and_unsigned(%h: tensor<4xf16>, %b: tensor<4xbf16>, %u: tensor<4xui8>, %v: tensor<4xui64>) -> (tensor<4xf16>, tensor<4xbf16>, tensor<4xui8>, tensor<4xi1>, tensor<4xui32>) {
+  // CHECK: heed.add %{{.*}}, %{{.*}} : (tensor<4xf16>, tensor<4xf16>) -> tensor<4xf16>
+  %0 = heed.add %h, %h : (tensor<4xf16>, tensor<4xf16>) -> tensor<4xf16>
+  // CHECK: heed.cast %{{.*}} {to = bf16}
+  %1 = heed.cast %0 {to = bf16} : (tensor<4xf16>) -> tensor<4xbf16>
+  // CHECK: heed.mul %{{.*}}, %{{.*}} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %2 = heed.mul %u, %u : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  // CHECK: heed.compare gt, %{{.*}}, %{{.*}} : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xi1>
+  %3 = heed.compare gt, %v, %v : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xi1>
+  // CHECK: heed.constant dense<[1, 2, 3, 4294967295]> : tensor<4xui32>
+  %4 = heed.constant dense<[1, 2, 3, 4294967295]> : tensor<4xui32>
+  return %0, %1, %2, %3, %4 : tensor<4xf16>, tensor<4xbf16>, tensor<4xui8>, tensor<4xi1>, tensor<4xui32>
+}
+
+// CHECK-LABEL: func.func @sequence_extras
+func.func @sequence_extras(%x: tensor<?x?x32xf32>, %w: tensor<256x32xf32>, %u: tensor<256x64xf32>, %b: tensor<256xf32>, %p: tensor<192xf32>) -> (tensor<?x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>) {
+  // CHECK: heed.lstm %{{.*}} weights({{.*}}) {clip = 5.000000e-01 : f64, hidden_size = 64 : i64, input_forget = true, peepholes = true, reverse = true}
+  %y:3 = heed.lstm %x weights(%w, %u, %b, %b, %p) {hidden_size = 64, reverse = true, clip = 0.5 : f64, peepholes = true, input_forget = true} : (tensor<?x?x32xf32>, tensor<256x32xf32>, tensor<256x64xf32>, tensor<256xf32>, tensor<256xf32>, tensor<192xf32>) -> (tensor<?x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>)
+  return %y#0, %y#1, %y#2 : tensor<?x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>
+}

@@ -20,7 +20,8 @@ import sys
 import numpy as np
 
 DTYPES = {"f32": np.float32, "f64": np.float64, "f16": np.float16, "i1": np.bool_,
-          "i32": np.int32, "i64": np.int64, "index": np.int64, "bf16": np.float32}
+          "i32": np.int32, "i64": np.int64, "index": np.int64, "bf16": np.float32,
+          "ui8": np.uint8, "ui32": np.uint32, "ui64": np.uint64}
 
 
 def split_top(text, sep=","):
@@ -182,7 +183,13 @@ def recurrent(kind, x, h0, c0, lengths, weights, p):
     zeros = np.zeros((layers * dirs, batch, hidden), x.dtype)
     h0 = zeros if h0 is None else h0
     c0 = zeros if c0 is None else c0
-    per = 4 if biases else 2
+    peep = p.get("peepholes", False)
+    input_forget = p.get("input_forget", False)
+    reverse = p.get("reverse", False)
+    clip = p.get("clip")
+    pre = (lambda v: v) if clip is None else (lambda v: np.clip(v, -clip, clip))
+    cell = 4 if biases else 2
+    per = cell + (1 if peep else 0)
     hs, cs = [], []
     layer_in = x
     for layer in range(layers):
@@ -195,29 +202,33 @@ def recurrent(kind, x, h0, c0, lengths, weights, p):
             h = h0[layer * dirs + d].copy()
             c = c0[layer * dirs + d].copy()
             y = np.zeros((steps, batch, hidden), x.dtype)
-            order = range(steps) if d == 0 else range(steps - 1, -1, -1)
+            pi, pf, po = np.split(w[cell], 3) if peep else (0, 0, 0)
+            backward = d == 1 or reverse
+            order = range(steps - 1, -1, -1) if backward else range(steps)
             for t in order:
                 live = (t < lengths)[:, None]
                 gi = layer_in[t] @ w_ih.T + b_ih
                 gh = h @ w_hh.T + b_hh
                 if kind == "lstm":
                     i, f, g, o = np.split(gi + gh, 4, axis=1)
-                    nc = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
-                    nh = sigmoid(o) * np.tanh(nc)
+                    i = sigmoid(pre(i + pi * c))
+                    f = 1 - i if input_forget else sigmoid(pre(f + pf * c))
+                    nc = f * c + i * np.tanh(pre(g))
+                    nh = sigmoid(pre(o + po * nc)) * np.tanh(nc)
                     c = np.where(live, nc, c)
                 elif kind == "gru":
                     ir, iz, inn = np.split(gi, 3, axis=1)
                     hr, hz, hn = np.split(gh, 3, axis=1)
-                    r, z = sigmoid(ir + hr), sigmoid(iz + hz)
+                    r, z = sigmoid(pre(ir + hr)), sigmoid(pre(iz + hz))
                     if lbr:
-                        n = np.tanh(inn + r * hn)
+                        n = np.tanh(pre(inn + r * hn))
                     else:
                         whn = w_hh[2 * hidden:]
                         bhn = b_hh[2 * hidden:] if biases else 0
-                        n = np.tanh(inn + (r * h) @ whn.T + bhn)
+                        n = np.tanh(pre(inn + (r * h) @ whn.T + bhn))
                     nh = (1 - z) * n + z * h
                 else:
-                    nh = act(gi + gh)
+                    nh = act(pre(gi + gh))
                 h = np.where(live, nh, h)
                 y[t] = np.where(live, nh, 0)
             outs.append(y)

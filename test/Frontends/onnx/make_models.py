@@ -242,7 +242,18 @@ save("bad_shape_mismatch", [N("MatMul", ["x", "w"], ["y"], name="MatMul_7")],
      [vi("x", F, ["B", 4])], [vi("y", F, None)], [init("w", np.ones((5, 2), np.float32))])
 save("bad_reshape_two_minus_one", [N("Reshape", ["x", "s"], ["y"], name="Reshape_3")],
      [vi("x", F, [4, 6])], [vi("y", F, None)], [init("s", np.array([-1, -1], np.int64))])
-save("bad_dtype", [N("Relu", ["x"], ["y"], name="relu")], [vi("x", T.UINT8, [2])],
+# allowzero=1: a 0 is a zero-sized dim, so a -1 beside it is undefined, and a non-empty input
+# cannot become an empty tensor.
+save("bad_reshape_allowzero_minus_one",
+     [N("Reshape", ["x", "s"], ["y"], name="Reshape_az1", allowzero=1)],
+     [vi("x", F, [0, 6])], [vi("y", F, None)], [init("s", np.array([0, -1], np.int64))])
+save("bad_reshape_allowzero_nonempty",
+     [N("Reshape", ["x", "s"], ["y"], name="Reshape_az2", allowzero=1)],
+     [vi("x", F, [4, 6])], [vi("y", F, None)], [init("s", np.array([0, 24], np.int64))])
+save("bad_dtype", [N("Relu", ["x"], ["y"], name="relu")], [vi("x", T.INT8, [2])],
+     [vi("y", T.INT8, None)])
+# uint8 is a Heed element type, but Relu takes floats only: the dialect's verifier says so.
+save("bad_relu_uint8", [N("Relu", ["x"], ["y"], name="relu")], [vi("x", T.UINT8, [2])],
      [vi("y", T.UINT8, None)])
 
 
