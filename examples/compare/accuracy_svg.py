@@ -33,10 +33,10 @@ def _panel(out, x0, title, series, which, lengths, trained_max):
     if hi > trained_max:
         out.append(f'<rect x="{sx(trained_max):.1f}" y="{TOP}" '
                    f'width="{sx(hi) - sx(trained_max):.1f}" height="{PANEL_H}" fill="#eeeeee"/>')
-        out.append(f'<text x="{(sx(trained_max) + sx(hi)) / 2:.1f}" y="{TOP + 14}" '
-                   f'text-anchor="middle" font-size="10" fill="#555">longer than</text>')
-        out.append(f'<text x="{(sx(trained_max) + sx(hi)) / 2:.1f}" y="{TOP + 26}" '
-                   f'text-anchor="middle" font-size="10" fill="#555">training</text>')
+        # Under the axis, where no line can cross it.
+        out.append(f'<text x="{(sx(trained_max) + sx(hi)) / 2:.1f}" y="{TOP + PANEL_H + 34}" '
+                   f'text-anchor="middle" font-size="10" fill="#555">(longer than training)'
+                   f'</text>')
     for v in range(0, 101, 20):
         out.append(f'<line x1="{x0}" y1="{sy(v):.1f}" x2="{x0 + PANEL_W}" y2="{sy(v):.1f}" '
                    f'stroke="#dddddd"/>')
@@ -52,7 +52,7 @@ def _panel(out, x0, title, series, which, lengths, trained_max):
                f'stroke="black"/>')
     out.append(f'<text x="{x0 + PANEL_W / 2}" y="{TOP - 10}" text-anchor="middle" '
                f'font-size="13" font-weight="bold">{escape(title)}</text>')
-    out.append(f'<text x="{x0 + PANEL_W / 2}" y="{TOP + PANEL_H + 34}" text-anchor="middle" '
+    out.append(f'<text x="{x0 + PANEL_W * 0.4}" y="{TOP + PANEL_H + 34}" text-anchor="middle" '
                f'font-size="12">source length (tokens)</text>')
     for i, (_, points) in enumerate(series):
         color = COLORS[i % len(COLORS)]
