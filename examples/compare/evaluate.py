@@ -2,7 +2,7 @@
 """Compiles the four trained models with Heed, decodes the test set with `heed-run translate`
 (greedy), and measures accuracy per source length.
 
-    /usr/bin/python3 examples/compare/evaluate.py [--bin=build/bin] [--torch-check=10]
+    /usr/bin/python3 examples/compare/evaluate.py [--bin=build/bin] [--torch-check=100]
 
 For each model: heed-compile MODEL/model.heed, heed-run translate --src=test.src.txt, then
   - exact-sequence accuracy (the whole output equals the reversal) and token accuracy
@@ -39,14 +39,36 @@ def token_accuracy(hyp, ref):
     return same / max(len(hyp), len(ref))
 
 
+def fail(message):
+    sys.exit(f"evaluate.py: error: {message}")
+
+
+def run_tool(command):
+    """Runs a Heed tool; its own diagnostics and a failure end the evaluation."""
+    run = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if run.returncode != 0:
+        sys.stderr.write(run.stderr)
+        fail(f"{os.path.basename(command[0])} exited with status {run.returncode}: "
+             + " ".join(command))
+    return run.stdout
+
+
 def decode_with_heed(bin_dir, name, tmp):
     module = os.path.join(tmp, name + ".heedm")
-    subprocess.run([os.path.join(bin_dir, "heed-compile"),
-                    os.path.join(HERE, name, "model.heed"), "-o", module], check=True)
-    out = subprocess.run([os.path.join(bin_dir, "heed-run"), "translate", module,
-                          "--src=" + os.path.join(HERE, "test.src.txt")],
-                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return [[int(t) for t in line.split()] for line in out.stdout.splitlines()]
+    run_tool([os.path.join(bin_dir, "heed-compile"), os.path.join(HERE, name, "model.heed"),
+              "-o", module])
+    out = run_tool([os.path.join(bin_dir, "heed-run"), "translate", module,
+                    "--src=" + os.path.join(HERE, "test.src.txt")])
+    return [[int(t) for t in line.split()] for line in out.splitlines()]
+
+
+def read_ids(path, hint):
+    try:
+        return M.read_ids(path)
+    except OSError as e:
+        fail(f"cannot read {os.path.relpath(path, ROOT)} ({e.strerror}); {hint}")
+    except ValueError:
+        fail(f"{os.path.relpath(path, ROOT)}: expected space-separated token ids on each line")
 
 
 def mismatches(name, sources, heed, reference, what):
@@ -117,25 +139,29 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"),
                         help="folder with heed-compile and heed-run (default: build/bin)")
-    parser.add_argument("--torch-check", type=int, default=10,
-                        help="sentences per length also decoded live with PyTorch (default 10)")
+    parser.add_argument("--torch-check", type=int, default=100,
+                        help="sentences per length also decoded here with PyTorch (default 100: "
+                             "all of them, a few seconds)")
     parser.add_argument("--svg", default=os.path.join(ROOT, "docs", "images",
                                                       "accuracy-vs-length.svg"))
     parser.add_argument("--results", default=os.path.join(HERE, "results.md"))
     args = parser.parse_args()
     for tool in ("heed-compile", "heed-run"):
         if not os.access(os.path.join(args.bin, tool), os.X_OK):
-            sys.exit(f"evaluate.py: error: no {tool} in {args.bin} (build it with "
-                     f".ci/build.sh heed-compile heed-run, or pass --bin)")
+            fail(f"no {tool} in {args.bin} (build it with .ci/build.sh heed-compile heed-run, "
+                 "or pass --bin)")
 
-    sources = M.read_ids(os.path.join(HERE, "test.src.txt"))
-    refs = M.read_ids(os.path.join(HERE, "test.tgt.txt"))
+    sources = read_ids(os.path.join(HERE, "test.src.txt"), "run train.py to write the test set")
+    refs = read_ids(os.path.join(HERE, "test.tgt.txt"), "run train.py to write the test set")
+    if len(sources) != len(refs) or not sources:
+        fail(f"test.src.txt has {len(sources)} lines but test.tgt.txt {len(refs)}")
     lengths = sorted({len(s) for s in sources})
     results, checked, failures = {}, {}, 0
     with tempfile.TemporaryDirectory() as tmp:
         for name in NAMES:
             heed = decode_with_heed(args.bin, name, tmp)
-            saved = M.read_ids(os.path.join(HERE, name, "torch", "greedy.txt"))
+            saved = read_ids(os.path.join(HERE, name, "torch", "greedy.txt"),
+                             f"run train.py --refs {name}")
             bad = mismatches(name, sources, heed, saved, "torch/greedy.txt")
             picked, live = torch_subset(name, sources, args.torch_check)
             bad += mismatches(name, [sources[i] for i in picked],

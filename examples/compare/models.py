@@ -14,7 +14,6 @@ names model.heed binds.
 """
 import json
 import math
-import random
 import struct
 
 import numpy as np

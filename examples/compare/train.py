@@ -139,7 +139,7 @@ def main():
     chosen = [cls for cls in M.MODELS if not args or cls.name in args]
     unknown = set(args) - {cls.name for cls in M.MODELS}
     if unknown:
-        sys.exit(f"train.py: unknown model(s) {', '.join(sorted(unknown))}; "
+        sys.exit(f"train.py: error: unknown model(s) {', '.join(sorted(unknown))}; "
                  f"expected {', '.join(cls.name for cls in M.MODELS)}")
     test = test_set()
     with open(os.path.join(HERE, "vocab.txt"), "w") as f:
