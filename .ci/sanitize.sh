@@ -25,7 +25,8 @@ if [[ ! -f "$build/build.ninja" ]]; then
       exit 1
     }
 fi
-ninja -C "$build" -j "$(nproc)"
+# mlir-doc: test/docs.test compares the generated dialect docs.
+ninja -C "$build" -j "$(nproc)" all mlir-doc
 
 # Python tests that load a sanitized library through ctypes would need the ASan runtime
 # preloaded; heed's tests run tools, which link it themselves.

@@ -20,6 +20,7 @@ config.substitutions.append(("%heed_src", config.heed_src_root))
 config.substitutions.append(("%heed_obj", config.heed_obj_root))
 # Debian's numpy/onnx/torch live only in the system interpreter.
 config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%heed_cxx_flags", getattr(config, "heed_cxx_flags", "")))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 # Two tests run at once on two cores: OpenMP threads spinning at barriers while the other core is

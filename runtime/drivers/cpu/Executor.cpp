@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <mutex>
 
 namespace heed::rt::cpu {
@@ -230,6 +232,18 @@ void dim(OpCtx &c) {
   c.outScalar(0, t.dim(d));
 }
 
+/// A float fill value as an integer, saturating: a plain cast of inf, NaN or
+/// anything beyond int64 is undefined (masks fill with -inf).
+int64_t saturatingInt(double v) {
+  if (std::isnan(v))
+    return 0;
+  if (v >= 9223372036854775807.0)
+    return std::numeric_limits<int64_t>::max();
+  if (v <= -9223372036854775808.0)
+    return std::numeric_limits<int64_t>::min();
+  return int64_t(v);
+}
+
 void full(OpCtx &c) {
   const ValueType &vt = c.resultType(0);
   std::vector<int64_t> shape;
@@ -249,7 +263,7 @@ void full(OpCtx &c) {
   Tensor t = c.alloc(vt.type, shape);
   int64_t n = t.count();
   double fv = c.op.getFloat("value", 0.0);
-  int64_t iv = c.op.getInt("value", int64_t(fv));
+  int64_t iv = c.op.getInt("value", saturatingInt(fv));
   switch (t.type) {
   case ElemType::f32:
     std::fill(t.as<float>(), t.as<float>() + n, float(fv));
