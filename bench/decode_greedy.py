@@ -219,11 +219,12 @@ def main():
     r = subprocess.run([heed_run, "translate", os.path.join(args.workdir, "bahdanau_lstm.heed"),
                         f"--src={os.path.join(args.workdir, 'src.txt')}",
                         f"--max-length={args.steps}", f"--batch-size={args.batch}",
-                        f"--repeat={args.repeat}"], capture_output=True, text=True, env=env)
+                        f"--repeat={args.repeat + 1}"], capture_output=True, text=True, env=env)
     if r.returncode != 0:
         sys.exit("decode_greedy: heed-run failed:\n" + r.stderr)
+    # The first call is the warm-up (oneDNN primitives, buffer pool), as in the torch worker.
     heed_ms = [float(line.split(", ")[2].split()[0]) for line in r.stderr.splitlines()
-               if line.startswith("repeat ")]
+               if line.startswith("repeat ")][1:]
     heed_tokens = [[int(x) for x in line.split()] for line in r.stdout.splitlines()]
 
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), **TORCH_ENV)
