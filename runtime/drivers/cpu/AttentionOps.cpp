@@ -9,6 +9,7 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/drivers/cpu/kernels/Attention.h"
+#include "runtime/drivers/cpu/kernels/FastMath.h"
 
 #include <cmath>
 #include <limits>
@@ -131,7 +132,7 @@ void referenceAdditive(const AdditiveAttentionProblem &p) {
         const float *k = p.keysProj + (b * p.keyLength + j) * p.attentionDim;
         float e = 0;
         for (int64_t a = 0; a < p.attentionDim; ++a)
-          e += p.v[a] * std::tanh(qp[size_t(a)] + k[a]);
+          e += p.v[a] * ::heed::cpu::fastTanh(qp[size_t(a)] + k[a]);
         if (p.additiveMask)
           e += p.additiveMask[m];
         nanRow |= std::isnan(e);

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/cpu/Executor.h"
+#include "runtime/drivers/cpu/kernels/FastMath.h"
 
 #include <cmath>
 #include <cstring>
@@ -31,7 +32,8 @@ int64_t gates(Cell k) {
   }
 }
 
-inline float sigm(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+inline float sigm(float x) { return ::heed::cpu::fastSigmoid(x); }
+inline float tanhGate(float x) { return ::heed::cpu::fastTanh(x); }
 
 /// The ONNX extras of a sequence op (the cells take none).
 struct CellOptions {
@@ -67,7 +69,7 @@ void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, c
         const float *x = gi + b * giStride;
         const float *g = gh + b * GH;
         float z = sigm(opt.pre(x[H + j] + g[H + j]));
-        float n = std::tanh(opt.pre(x[2 * H + j] + g[2 * H + j] + (bhh ? bhh[2 * H + j] : 0.0f)));
+        float n = tanhGate(opt.pre(x[2 * H + j] + g[2 * H + j] + (bhh ? bhh[2 * H + j] : 0.0f)));
         hOut[b * H + j] = (1.0f - z) * n + z * h[b * H + j];
       }
     return;
@@ -77,45 +79,64 @@ void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, c
     for (int64_t b = 0; b < B; ++b)
       for (int64_t j = 0; j < GH; ++j)
         gh[b * GH + j] += bhh[j];
+  // One loop per cell kind, with the kind outside: the loops vectorize.
   for (int64_t b = 0; b < B; ++b) {
     const float *x = gi + b * giStride;
     const float *g = gh + b * GH;
-    for (int64_t j = 0; j < H; ++j) {
-      switch (k) {
-      case Cell::rnnTanh:
-        hOut[b * H + j] = std::tanh(opt.pre(x[j] + g[j]));
-        break;
-      case Cell::rnnRelu:
-        hOut[b * H + j] = std::max(0.0f, opt.pre(x[j] + g[j]));
-        break;
-      case Cell::gruLbr: {
+    float *ho = hOut + b * H;
+    const float *hp = h + b * H;
+    switch (k) {
+    case Cell::rnnTanh:
+      for (int64_t j = 0; j < H; ++j)
+        ho[j] = tanhGate(opt.pre(x[j] + g[j]));
+      break;
+    case Cell::rnnRelu:
+      for (int64_t j = 0; j < H; ++j)
+        ho[j] = std::max(0.0f, opt.pre(x[j] + g[j]));
+      break;
+    case Cell::gruLbr:
+      for (int64_t j = 0; j < H; ++j) {
         float r = sigm(opt.pre(x[j] + g[j]));
         float z = sigm(opt.pre(x[H + j] + g[H + j]));
-        float n = std::tanh(opt.pre(x[2 * H + j] + r * g[2 * H + j]));
-        hOut[b * H + j] = (1.0f - z) * n + z * h[b * H + j];
+        float n = tanhGate(opt.pre(x[2 * H + j] + r * g[2 * H + j]));
+        ho[j] = (1.0f - z) * n + z * hp[j];
+      }
+      break;
+    case Cell::lstm: {
+      const float *cp = cPrev + b * H;
+      float *co = cOut + b * H;
+      if (!opt.peep && !opt.inputForget) {
+        for (int64_t j = 0; j < H; ++j) {
+          float i = sigm(opt.pre(x[j] + g[j]));
+          float f = sigm(opt.pre(x[H + j] + g[H + j]));
+          float gg = tanhGate(opt.pre(x[2 * H + j] + g[2 * H + j]));
+          float c = f * cp[j] + i * gg;
+          float o = sigm(opt.pre(x[3 * H + j] + g[3 * H + j]));
+          co[j] = c;
+          ho[j] = o * tanhGate(c);
+        }
         break;
       }
-      case Cell::lstm: {
-        float cp = cPrev[b * H + j];
+      for (int64_t j = 0; j < H; ++j) {
         float pi = 0, pf = 0, po = 0;
         if (opt.peep) {
-          pi = opt.peep[j] * cp;
-          pf = opt.peep[H + j] * cp;
+          pi = opt.peep[j] * cp[j];
+          pf = opt.peep[H + j] * cp[j];
           po = opt.peep[2 * H + j];
         }
         float i = sigm(opt.pre(x[j] + g[j] + pi));
         float f = opt.inputForget ? 1.0f - i : sigm(opt.pre(x[H + j] + g[H + j] + pf));
-        float gg = std::tanh(opt.pre(x[2 * H + j] + g[2 * H + j]));
-        float c = f * cp + i * gg;
+        float gg = tanhGate(opt.pre(x[2 * H + j] + g[2 * H + j]));
+        float c = f * cp[j] + i * gg;
         // The output gate's peephole looks at the new cell state.
         float o = sigm(opt.pre(x[3 * H + j] + g[3 * H + j] + po * c));
-        cOut[b * H + j] = c;
-        hOut[b * H + j] = o * std::tanh(c);
-        break;
+        co[j] = c;
+        ho[j] = o * tanhGate(c);
       }
-      default:
-        break;
-      }
+      break;
+    }
+    default:
+      break;
     }
   }
 }
