@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Writes the hostile ONNX models of the bad-input suite into OUTDIR (lit's %t): the model-file
+classes (docs/reliability.md) that test/Frontends/onnx/errors.test does not already hold: a file
+over protobuf's 2 GiB limit, dims of exactly 2^31 and 2^63 - 1, negative graph dims, graph inputs
+and initializers defined twice, Reshape 0 past the rank and allowzero with -1, an undefined graph
+output; plus valid models that are hostile at run time (Gather indices from an input, zero-size
+dims). The 2 GiB file is sparse: it takes no disk space.
+Usage: make_bad_onnx.py OUTDIR"""
+import os
+import sys
+
+import numpy as np
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+OUT = sys.argv[1]
+os.makedirs(OUT, exist_ok=True)
+F = T.FLOAT
+N = h.make_node
+
+
+def save(name, nodes, inputs, outputs, inits=(), opset=17):
+    graph = h.make_graph(nodes, name, inputs, outputs, list(inits))
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)])
+    model.ir_version = 8
+    with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+
+
+def vi(name, dtype, shape):
+    return h.make_tensor_value_info(name, dtype, shape)
+
+
+def relu(name, shape):
+    save(name, [N("Relu", ["x"], ["y"], name="relu")], [vi("x", F, shape)], [vi("y", F, None)])
+
+
+# Over 2 GiB: protobuf cannot parse it at all. 2^31 + 1 bytes (not a multiple of the page size,
+# so the tools map the file instead of reading it), all holes.
+with open(os.path.join(OUT, "over_2gib.onnx"), "wb") as f:
+    f.truncate(2**31 + 1)
+
+# Dims on the edges of the importer's limit (2^31 - 1) and of int64.
+relu("input_dim_2_31", [2**31, 4])
+relu("input_dim_2_63", [2**63 - 1])
+relu("input_dim_negative", [-3, 4])
+
+
+def dims_only(name, dims):
+    """An initializer that claims `dims` and holds no data: the importer must check dims first."""
+    t = T()
+    t.name, t.data_type = name, F
+    t.dims.extend(dims)
+    return t
+
+
+big = dims_only("w", [2**31])
+save("init_dim_2_31", [N("Add", ["x", "w"], ["y"], name="add")], [vi("x", F, [1])],
+     [vi("y", F, None)], [big])
+huge = dims_only("w", [2**63 - 1, 1])
+save("init_dim_2_63", [N("Add", ["x", "w"], ["y"], name="add")], [vi("x", F, [1])],
+     [vi("y", F, None)], [huge])
+
+# Names defined twice at graph level (errors.test holds a node output defined twice).
+save("duplicate_input", [N("Add", ["x", "x"], ["y"], name="add")],
+     [vi("x", F, [2]), vi("x", F, [2])], [vi("y", F, None)])
+one = nh.from_array(np.ones([2], np.float32), "w")
+save("duplicate_initializer", [N("Add", ["x", "w"], ["y"], name="add")], [vi("x", F, [2])],
+     [vi("y", F, None)], [one, one])
+
+# Reshape: 0 (copy the input's dim) past the input's rank; allowzero=1 with both 0 and -1.
+save("reshape_copy_past_rank", [N("Reshape", ["x", "s"], ["y"], name="reshape")],
+     [vi("x", F, [6])], [vi("y", F, None)], [nh.from_array(np.array([2, 0, 3], np.int64), "s")])
+save("reshape_allowzero_minus_one", [N("Reshape", ["x", "s"], ["y"], name="reshape", allowzero=1)],
+     [vi("x", F, [6])], [vi("y", F, None)], [nh.from_array(np.array([0, -1], np.int64), "s")],
+     opset=14)
+
+# A graph output that nothing defines (no nodes at all).
+save("undefined_output", [], [vi("x", F, [2])], [vi("nothing", F, [2])])
+
+# Valid models whose inputs are hostile at run time.
+emb = nh.from_array(np.arange(20, dtype=np.float32).reshape(10, 2), "emb")
+save("gather_dynamic", [N("Gather", ["emb", "ids"], ["y"], axis=0, name="Gather_ids")],
+     [vi("ids", T.INT64, ["n"])], [vi("y", F, None)], [emb])
+save("zero_size", [N("Relu", ["x"], ["r"], name="relu"),
+                   N("ReduceSum", ["r", "axes"], ["y"], name="sum", keepdims=0)],
+     [vi("x", F, ["b", 3])], [vi("y", F, None)], [nh.from_array(np.array([0], np.int64), "axes")])
