@@ -2603,6 +2603,23 @@ OwningOpRef<ModuleOp> Importer::run() {
   return module;
 }
 
+/// The model's names are arbitrary bytes: control characters other than newline
+/// and tab (NUL, ESC, ...) are shown as \xNN so a hostile name cannot drive the
+/// terminal. Newlines stay: notes may print multi-line operations.
+std::string escapeControls(StringRef text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 0x20 && c != 0x7f) || c == '\n' || c == '\t') {
+      out += static_cast<char>(c);
+      continue;
+    }
+    out += "\\x";
+    out += "0123456789abcdef"[c >> 4];
+    out += "0123456789abcdef"[c & 15];
+  }
+  return out;
+}
+
 /// Prints "file: node 'x' (Op): message" for diagnostics at importer locations.
 LogicalResult printDiagnostic(Diagnostic &diag) {
   Location l = diag.getLocation();
@@ -2623,9 +2640,9 @@ LogicalResult printDiagnostic(Diagnostic &diag) {
                        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning: "
                        : diag.getSeverity() == DiagnosticSeverity::Note    ? "note: "
                                                                            : "remark: ";
-  llvm::errs() << prefix << severity << diag.str() << "\n";
+  llvm::errs() << escapeControls(prefix + severity.str() + diag.str()) << "\n";
   for (const Diagnostic &note : diag.getNotes())
-    llvm::errs() << prefix << "note: " << note.str() << "\n";
+    llvm::errs() << escapeControls(prefix + "note: " + note.str()) << "\n";
   return success();
 }
 

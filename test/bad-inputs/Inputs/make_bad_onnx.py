@@ -3,7 +3,7 @@
 classes (docs/reliability.md) that test/Frontends/onnx/errors.test does not already hold: a file
 over protobuf's 2 GiB limit, dims of exactly 2^31 and 2^63 - 1, negative graph dims, graph inputs
 and initializers defined twice, Reshape 0 past the rank and allowzero with -1, an undefined graph
-output; plus valid models that are hostile at run time (Gather indices from an input, zero-size
+output, control bytes in names; plus valid models that are hostile at run time (Gather indices from an input, zero-size
 dims). The 2 GiB file is sparse: it takes no disk space.
 Usage: make_bad_onnx.py OUTDIR"""
 import os
@@ -78,6 +78,11 @@ save("reshape_allowzero_minus_one", [N("Reshape", ["x", "s"], ["y"], name="resha
 
 # A graph output that nothing defines (no nodes at all).
 save("undefined_output", [], [vi("x", F, [2])], [vi("nothing", F, [2])])
+
+# Names are bytes: an escape sequence (clear screen) and a NUL in a node name must reach the
+# message escaped.
+save("control_name", [N("FancyOp", ["x"], ["y"], name="a\x1b[2Jb\x00c")], [vi("x", F, [2])],
+     [vi("y", F, None)])
 
 # Valid models whose inputs are hostile at run time.
 emb = nh.from_array(np.arange(20, dtype=np.float32).reshape(10, 2), "emb")
