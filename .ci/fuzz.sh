@@ -88,11 +88,11 @@ run() {
     -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1; then
     local execs cov
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | head -n1)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n1 | awk '{print $2}')
+    cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -n1 | awk '{print $2}')
     echo "$t: ok, $execs execs, cov ${cov:-?}, $((SECONDS - start)) s ($mode)"
   else
     echo "$t: FAILED (see $log; inputs in $crashes)"
-    grep -E 'ERROR|SUMMARY|runtime error|Test unit written|==[0-9]+==' "$log" | head -n 20
+    { grep -a -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" || true; } | head -n 20
     tail -n 30 "$log" >&2
     return 1
   fi
