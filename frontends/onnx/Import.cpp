@@ -1447,16 +1447,17 @@ Value Importer::reshapeToImpl(Value x, ArrayRef<Monomial> target, StringRef what
   while (ok && (i <= rank || j <= target.size())) {
     int64_t inProd = 1, outProd = 1;
     bool dynamic = false;
+    // Products of hostile dims overflow int64 (found by fuzz-onnx): not a match.
     for (; i < rank && !inMatched[i]; ++i) {
       dynamic |= !isStaticMonomial(in[i]);
-      inProd *= in[i].coeff;
+      ok &= !llvm::MulOverflow(inProd, in[i].coeff, inProd);
     }
     for (; j < target.size() && matchOf[j] < 0; ++j) {
       if (!isStaticMonomial(target[j]) || target[j].coeff == -1) {
         dynamic = true;
         ++minusOnes;
       } else {
-        outProd *= target[j].coeff;
+        ok &= !llvm::MulOverflow(outProd, target[j].coeff, outProd);
       }
     }
     if (dynamic)

@@ -2,9 +2,10 @@
 """Writes the hostile ONNX models of the bad-input suite into OUTDIR (lit's %t): the model-file
 classes (docs/reliability.md) that test/Frontends/onnx/errors.test does not already hold: a file
 over protobuf's 2 GiB limit, dims of exactly 2^31 and 2^63 - 1, negative graph dims, graph inputs
-and initializers defined twice, Reshape 0 past the rank and allowzero with -1, an undefined graph
-output, control bytes in names; plus valid models that are hostile at run time (Gather indices from an input, zero-size
-dims). The 2 GiB file is sparse: it takes no disk space.
+and initializers defined twice, Reshape 0 past the rank and allowzero with -1, Reshape target
+dims whose product overflows, an undefined graph output, control bytes in names; plus valid
+models that are hostile at run time (Gather indices from an input, zero-size dims). The 2 GiB
+file is sparse: it takes no disk space.
 Usage: make_bad_onnx.py OUTDIR"""
 import os
 import sys
@@ -75,6 +76,21 @@ save("reshape_copy_past_rank", [N("Reshape", ["x", "s"], ["y"], name="reshape")]
 save("reshape_allowzero_minus_one", [N("Reshape", ["x", "s"], ["y"], name="reshape", allowzero=1)],
      [vi("x", F, [6])], [vi("y", F, None)], [nh.from_array(np.array([0, -1], np.int64), "s")],
      opset=14)
+
+# A dynamic Reshape whose static target dims multiply past int64 (fuzz-onnx found the overflow:
+# test/fuzz/regressions/fuzz-onnx/ubsan-reshape-product-overflow). The target swaps B and S, so
+# the importer compares element counts segment by segment.
+i64 = lambda name, v: nh.from_array(np.array(v, np.int64), name)
+save("reshape_product_overflow", [
+    N("Shape", ["x"], ["shape"], name="shape"),
+    N("Gather", ["shape", "i0"], ["b"], axis=0, name="gather_b"),
+    N("Gather", ["shape", "i1"], ["s"], axis=0, name="gather_s"),
+    N("Unsqueeze", ["b", "ax0"], ["bu"], name="unsq_b"),
+    N("Unsqueeze", ["s", "ax0"], ["su"], name="unsq_s"),
+    N("Concat", ["su", "bu", "huge"], ["tgt"], axis=0, name="concat"),
+    N("Reshape", ["x", "tgt"], ["y"], name="reshape_heads"),
+], [vi("x", F, ["B", "S", 8])], [vi("y", F, None)],
+   [i64("i0", 0), i64("i1", 1), i64("ax0", [0]), i64("huge", [2**42, 2**42])])
 
 # A graph output that nothing defines (no nodes at all).
 save("undefined_output", [], [vi("x", F, [2])], [vi("nothing", F, [2])])
