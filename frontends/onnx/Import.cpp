@@ -2170,6 +2170,9 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       sizes = *s;
     } else {
       int64_t n = intAttr(node, "num_outputs", node.output_size());
+      // Checked before the loop below: n sizes are built, then divided by n.
+      if (n < 1 || n != node.output_size())
+        return error() << "has " << node.output_size() << " outputs but num_outputs is " << n;
       if (t.isDynamicDim(*axis))
         return error() << "unsupported dynamic Split: equal parts of a dynamic dim";
       int64_t d = t.getDimSize(*axis), part = (d + n - 1) / n;
@@ -2181,11 +2184,14 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
                      << " split sizes";
     int64_t start = 0;
     for (auto [i, s] : llvm::enumerate(sizes)) {
+      int64_t end;
       if (s < 0)
         return error() << "negative split size " << s;
-      if (failed(define(node, i, slice(x, *axis, start, start + s))))
+      if (llvm::AddOverflow(start, s, end)) // found by fuzz-onnx
+        return error() << "the split sizes add up past 2^63";
+      if (failed(define(node, i, slice(x, *axis, start, end))))
         return failure();
-      start += s;
+      start = end;
     }
     return success();
   }

@@ -3,9 +3,9 @@
 classes (docs/reliability.md) that test/Frontends/onnx/errors.test does not already hold: a file
 over protobuf's 2 GiB limit, dims of exactly 2^31 and 2^63 - 1, negative graph dims, graph inputs
 and initializers defined twice, Reshape 0 past the rank and allowzero with -1, Reshape target
-dims whose product overflows, an undefined graph output, control bytes in names; plus valid
-models that are hostile at run time (Gather indices from an input, zero-size dims). The 2 GiB
-file is sparse: it takes no disk space.
+dims whose product overflows, Split sizes that overflow or num_outputs 0, an undefined graph
+output, control bytes in names; plus valid models that are hostile at run time (Gather indices
+from an input, zero-size dims). The 2 GiB file is sparse: it takes no disk space.
 Usage: make_bad_onnx.py OUTDIR"""
 import os
 import sys
@@ -91,6 +91,14 @@ save("reshape_product_overflow", [
     N("Reshape", ["x", "tgt"], ["y"], name="reshape_heads"),
 ], [vi("x", F, ["B", "S", 8])], [vi("y", F, None)],
    [i64("i0", 0), i64("i1", 1), i64("ax0", [0]), i64("huge", [2**42, 2**42])])
+
+# Split sizes that add up past int64 (fuzz-onnx: regressions/fuzz-onnx/ubsan-split-size-overflow),
+# and num_outputs 0 (a division by zero before the check).
+save("split_sizes_overflow", [N("Split", ["x", "sizes"], ["a", "b"], axis=0, name="split")],
+     [vi("x", F, [4])], [vi("a", F, None), vi("b", F, None)], [i64("sizes", [2**62, 2**62])],
+     opset=13)
+save("split_num_outputs_zero", [N("Split", ["x"], ["a", "b"], axis=0, num_outputs=0, name="split")],
+     [vi("x", F, [4])], [vi("a", F, None), vi("b", F, None)], opset=18)
 
 # A graph output that nothing defines (no nodes at all).
 save("undefined_output", [], [vi("x", F, [2])], [vi("nothing", F, [2])])
