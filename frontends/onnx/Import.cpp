@@ -1882,6 +1882,10 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     return failure();
   if (folded)
     return success();
+  // Every branch below reads input 0's type: a known value whose materialization
+  // failed (reported) is null here, not an operand (found by fuzz-onnx).
+  if (has(node, 0) && !input(node, 0))
+    return failure();
 
   auto unary = [&](StringRef name) { return define(node, 0, op(name, {input(node, 0)})); };
   auto binary = [&](StringRef name) {
