@@ -1465,16 +1465,17 @@ Value Importer::reshapeToImpl(Value x, ArrayRef<Monomial> target, StringRef what
   while (ok && (i <= rank || j <= target.size())) {
     int64_t inProd = 1, outProd = 1;
     bool dynamic = false;
+    // Products of hostile dims overflow int64 (found by fuzz-onnx): not a match.
     for (; i < rank && !inMatched[i]; ++i) {
       dynamic |= !isStaticMonomial(in[i]);
-      inProd *= in[i].coeff;
+      ok &= !llvm::MulOverflow(inProd, in[i].coeff, inProd);
     }
     for (; j < target.size() && matchOf[j] < 0; ++j) {
       if (!isStaticMonomial(target[j]) || target[j].coeff == -1) {
         dynamic = true;
         ++minusOnes;
       } else {
-        outProd *= target[j].coeff;
+        ok &= !llvm::MulOverflow(outProd, target[j].coeff, outProd);
       }
     }
     if (dynamic)
@@ -1954,6 +1955,10 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     return failure();
   if (folded)
     return success();
+  // Every branch below reads input 0's type: a known value whose materialization
+  // failed (reported) is null here, not an operand (found by fuzz-onnx).
+  if (has(node, 0) && !input(node, 0))
+    return failure();
 
   auto unary = [&](StringRef name) { return define(node, 0, op(name, {input(node, 0)})); };
   auto binary = [&](StringRef name) {
@@ -2242,6 +2247,9 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       sizes = *s;
     } else {
       int64_t n = intAttr(node, "num_outputs", node.output_size());
+      // Checked before the loop below: n sizes are built, then divided by n.
+      if (n < 1 || n != node.output_size())
+        return error() << "has " << node.output_size() << " outputs but num_outputs is " << n;
       if (t.isDynamicDim(*axis))
         return error() << "unsupported dynamic Split: equal parts of a dynamic dim";
       int64_t d = t.getDimSize(*axis), part = (d + n - 1) / n;
@@ -2253,11 +2261,14 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
                      << " split sizes";
     int64_t start = 0;
     for (auto [i, s] : llvm::enumerate(sizes)) {
+      int64_t end;
       if (s < 0)
         return error() << "negative split size " << s;
-      if (failed(define(node, i, slice(x, *axis, start, start + s))))
+      if (llvm::AddOverflow(start, s, end)) // found by fuzz-onnx
+        return error() << "the split sizes add up past 2^63";
+      if (failed(define(node, i, slice(x, *axis, start, end))))
         return failure();
-      start += s;
+      start = end;
     }
     return success();
   }
@@ -2676,6 +2687,23 @@ OwningOpRef<ModuleOp> Importer::run() {
   return module;
 }
 
+/// The model's names are arbitrary bytes: control characters other than newline
+/// and tab (NUL, ESC, ...) are shown as \xNN so a hostile name cannot drive the
+/// terminal. Newlines stay: notes may print multi-line operations.
+std::string escapeControls(StringRef text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 0x20 && c != 0x7f) || c == '\n' || c == '\t') {
+      out += static_cast<char>(c);
+      continue;
+    }
+    out += "\\x";
+    out += "0123456789abcdef"[c >> 4];
+    out += "0123456789abcdef"[c & 15];
+  }
+  return out;
+}
+
 /// Prints "file: node 'x' (Op): message" for diagnostics at importer locations.
 LogicalResult printDiagnostic(Diagnostic &diag) {
   Location l = diag.getLocation();
@@ -2696,9 +2724,9 @@ LogicalResult printDiagnostic(Diagnostic &diag) {
                        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning: "
                        : diag.getSeverity() == DiagnosticSeverity::Note    ? "note: "
                                                                            : "remark: ";
-  llvm::errs() << prefix << severity << diag.str() << "\n";
+  llvm::errs() << escapeControls(prefix + severity.str() + diag.str()) << "\n";
   for (const Diagnostic &note : diag.getNotes())
-    llvm::errs() << prefix << "note: " << note.str() << "\n";
+    llvm::errs() << escapeControls(prefix + "note: " + note.str()) << "\n";
   return success();
 }
 

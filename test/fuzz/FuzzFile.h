@@ -20,8 +20,11 @@ namespace heedfuzz {
 inline const std::string &writeInput(const uint8_t *data, size_t size, const char *suffix) {
   static std::string path = [&] {
     const char *dir = std::getenv("TMPDIR");
-    return std::string(dir && *dir ? dir : "/tmp") + "/heed-fuzz-" + std::to_string(getpid()) +
-           suffix;
+    // The pid in ten digits: messages that quote the path have the same length in every
+    // process, so a fixed-seed run (.ci/fuzz.sh --ci) takes the same paths every time.
+    char pid[16];
+    std::snprintf(pid, sizeof pid, "%010d", static_cast<int>(getpid()));
+    return std::string(dir && *dir ? dir : "/tmp") + "/heed-fuzz-" + pid + suffix;
   }();
   FILE *f = std::fopen(path.c_str(), "wb");
   if (!f)

@@ -159,6 +159,17 @@ def onnx_models():
         path = os.path.join(base, p, "model.onnx")
         if os.path.exists(path):
             out("fuzz-onnx", p, open(path, "rb").read())
+    # The importer tests' models: every op family it imports (good_*) and every malformed-model
+    # class it rejects (bad_*), so mutations start next to each check.
+    tmp = tempfile.mkdtemp()
+    try:
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "test", "Frontends", "onnx",
+                                                         "make_models.py"), tmp], check=True)
+        for path in sorted(glob.glob(os.path.join(tmp, "*.onnx"))):
+            if 0 < os.path.getsize(path) <= 16384:
+                out("fuzz-onnx", "test-" + os.path.basename(path)[:-5], open(path, "rb").read())
+    finally:
+        shutil.rmtree(tmp)
 
 
 if __name__ == "__main__":
