@@ -3,7 +3,7 @@
 # configures build-asan/ (clang-22, -fsanitize=address,undefined -fno-sanitize-recover=all), builds
 # everything and runs lit on it. Any sanitizer report fails the test that triggered it.
 # Usage: .ci/sanitize.sh [lit args...]      Environment: HEED_ASAN_BUILD_DIR (default build-asan).
-# Takes far longer than the normal build (see docs/reliability.md); CI runs it nightly, not per push.
+# A second full build; test/run-all.sh (the CI command) runs it last (see docs/reliability.md).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${HEED_ASAN_BUILD_DIR:-$root/build-asan}
