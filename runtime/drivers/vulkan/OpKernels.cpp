@@ -54,6 +54,35 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
       opFail("operand " + std::to_string(i) + " is not a scalar");
     return s.s;
   };
+  // An attention mask operand against the scores' dims sDims (B first): key lengths must be
+  // [B] integers; other masks broadcast to sDims, and their element strides land in
+  // strides[pos[i]] (0 where the mask has size 1).
+  auto checkMask = [&](const DTensor &m, int64_t bits, int64_t B, const std::vector<int64_t> &sDims,
+                       const std::vector<int> &pos, int64_t *strides) {
+    if (bits & 4) {
+      if (m.rank() != 1 || m.shape[0] != B)
+        opFail("expects key lengths [" + std::to_string(B) + "], got " +
+               shapeString(m.shape, m.type));
+      if (m.type != ElemType::i32 && m.type != ElemType::i64)
+        opFail("expects integer key lengths");
+      return;
+    }
+    if (m.rank() > int64_t(sDims.size()))
+      opFail("mask " + shapeString(m.shape, m.type) + " has a higher rank than the scores");
+    int64_t st = 1;
+    size_t off = sDims.size() - size_t(m.rank());
+    for (size_t i = size_t(m.rank()); i-- > 0;) {
+      int64_t d = m.shape[i], want = sDims[off + i];
+      if (d != want && d != 1)
+        opFail("mask " + shapeString(m.shape, m.type) + " does not broadcast to the scores");
+      strides[pos[off + i]] = d == 1 ? 0 : st;
+      st *= d;
+    }
+    if ((bits & 1) && m.type != ElemType::f32)
+      opFail("expects an f32 additive mask");
+    if ((bits & 2) && m.type != ElemType::boolean)
+      opFail("expects an i1 boolean mask");
+  };
   auto resultType = [&](size_t i) -> const ValueType & {
     return function.values[size_t(op.results[i])];
   };
@@ -721,29 +750,7 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
       if (op.operands.size() < 4)
         opFail("has a mask kind that needs a mask operand");
       const DTensor &m = in(3);
-      if (bits & 4) {
-        if (m.rank() != 1 || m.shape[0] != B)
-          opFail("expects key lengths [" + std::to_string(B) + "], got " +
-                 shapeString(m.shape, m.type));
-        if (m.type != ElemType::i32 && m.type != ElemType::i64)
-          opFail("expects integer key lengths");
-      } else {
-        if (m.rank() > int64_t(sDims.size()))
-          opFail("mask " + shapeString(m.shape, m.type) + " has a higher rank than the scores");
-        int64_t st = 1;
-        size_t off = sDims.size() - size_t(m.rank());
-        for (size_t i = size_t(m.rank()); i-- > 0;) {
-          int64_t d = m.shape[i], want = sDims[off + i];
-          if (d != want && d != 1)
-            opFail("mask " + shapeString(m.shape, m.type) + " does not broadcast to the scores");
-          ms4[pos[off + i]] = d == 1 ? 0 : st;
-          st *= d;
-        }
-        if ((bits & 1) && m.type != ElemType::f32)
-          opFail("expects an f32 additive mask");
-        if ((bits & 2) && m.type != ElemType::boolean)
-          opFail("expects an i1 boolean mask");
-      }
+      checkMask(m, bits, B, sDims, pos, ms4);
       bufs.push_back(m.buf.get());
     }
     DTensor out0 = alloc(ElemType::f32, outShape, where);
@@ -830,32 +837,8 @@ void VulkanDriver::runOp(ModuleState &ms, const Module &module, const Function &
       if (op.operands.size() < 6)
         opFail("has a mask kind that needs a mask operand");
       const DTensor &m = in(5);
-      if (bits & 4) {
-        if (m.rank() != 1 || m.shape[0] != B)
-          opFail("expects key lengths [" + std::to_string(B) + "], got " +
-                 shapeString(m.shape, m.type));
-        if (m.type != ElemType::i32 && m.type != ElemType::i64)
-          opFail("expects integer key lengths");
-      } else {
-        std::vector<int64_t> sDims =
-            step ? std::vector<int64_t>{B, Lk} : std::vector<int64_t>{B, Lq, Lk};
-        std::vector<int> pos = step ? std::vector<int>{0, 2} : std::vector<int>{0, 1, 2};
-        if (m.rank() > int64_t(sDims.size()))
-          opFail("mask " + shapeString(m.shape, m.type) + " has a higher rank than the scores");
-        int64_t st = 1;
-        size_t off = sDims.size() - size_t(m.rank());
-        for (size_t i = size_t(m.rank()); i-- > 0;) {
-          int64_t d = m.shape[i], want = sDims[off + i];
-          if (d != want && d != 1)
-            opFail("mask " + shapeString(m.shape, m.type) + " does not broadcast to the scores");
-          ms[pos[off + i]] = d == 1 ? 0 : st;
-          st *= d;
-        }
-        if ((bits & 1) && m.type != ElemType::f32)
-          opFail("expects an f32 additive mask");
-        if ((bits & 2) && m.type != ElemType::boolean)
-          opFail("expects an i1 boolean mask");
-      }
+      checkMask(m, bits, B, step ? std::vector<int64_t>{B, Lk} : std::vector<int64_t>{B, Lq, Lk},
+                step ? std::vector<int>{0, 2} : std::vector<int>{0, 1, 2}, ms);
       bufs.push_back(m.buf.get());
     }
     DTensor o = alloc(ElemType::f32,
