@@ -165,6 +165,10 @@ private:
   std::string stringAttr(const ::onnx::NodeProto &node, StringRef name, StringRef dflt);
   std::optional<SmallVector<int64_t>> intsAttr(const ::onnx::NodeProto &node, StringRef name);
   FailureOr<SmallVector<int64_t>> staticInts(const ::onnx::NodeProto &node, int i, StringRef what);
+  /// Squeeze/Unsqueeze of a rank-`rank` input: marks the dims the axes name (Unsqueeze: among
+  /// the result's dims, Squeeze: the input's); `named` says whether any axis was given.
+  FailureOr<SmallVector<bool>> squeezeAxes(const ::onnx::NodeProto &node, int64_t rank,
+                                           bool &named);
 
   // Ops.
   LogicalResult importNode(const ::onnx::NodeProto &node);
@@ -755,6 +759,31 @@ FailureOr<SmallVector<int64_t>> Importer::staticInts(const ::onnx::NodeProto &no
   return k->values();
 }
 
+FailureOr<SmallVector<bool>> Importer::squeezeAxes(const ::onnx::NodeProto &node, int64_t rank,
+                                                   bool &named) {
+  SmallVector<int64_t> axes;
+  if (opset >= 13 && has(node, 1)) {
+    auto v = staticInts(node, 1, "axes");
+    if (failed(v))
+      return failure();
+    axes = *v;
+  } else if (auto a = intsAttr(node, "axes")) {
+    axes = *a;
+  }
+  named = !axes.empty();
+  int64_t outRank = node.op_type() == "Unsqueeze" ? rank + int64_t(axes.size()) : rank;
+  SmallVector<bool> marked(outRank, false);
+  for (int64_t a : axes) {
+    auto n = axisOf(a, outRank);
+    if (failed(n))
+      return failure();
+    if (marked[*n])
+      return error() << "axis " << a << " is repeated";
+    marked[*n] = true;
+  }
+  return marked;
+}
+
 FailureOr<int64_t> Importer::axisOf(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return error() << "axis " << axis << " is out of range for rank " << rank;
@@ -897,30 +926,19 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
         (i < *axis ? a : b) *= k.shape[i];
       shape = {a, b};
     } else {
-      SmallVector<int64_t> axes;
-      if (opset >= 13 && has(node, 1)) {
-        auto v = staticInts(node, 1, "axes");
-        if (failed(v))
-          return failure();
-        axes = *v;
-      } else if (auto a = intsAttr(node, "axes")) {
-        axes = *a;
-      }
-      int64_t outRank = type == "Unsqueeze" ? rank + axes.size() : rank;
-      SmallVector<bool> marked(outRank, false);
-      for (int64_t a : axes) {
-        auto n = axisOf(a, outRank);
-        if (failed(n))
-          return failure();
-        marked[*n] = true;
-      }
+      bool named = false;
+      auto marks = squeezeAxes(node, rank, named);
+      if (failed(marks))
+        return failure();
+      SmallVector<bool> &marked = *marks;
+      int64_t outRank = marked.size();
       if (type == "Unsqueeze") {
         int64_t j = 0;
         for (int64_t i = 0; i < outRank; ++i)
           shape.push_back(marked[i] ? 1 : k.shape[j++]);
       } else {
         for (int64_t i = 0; i < rank; ++i) {
-          bool drop = axes.empty() ? k.shape[i] == 1 : marked[i];
+          bool drop = named ? marked[i] : k.shape[i] == 1;
           if (drop && k.shape[i] != 1)
             return error() << "cannot squeeze dim " << i << " of size " << k.shape[i];
           if (!drop)
@@ -2177,25 +2195,12 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     Value x = input(node, 0);
     auto t = cast<RankedTensorType>(x.getType());
     int64_t rank = t.getRank();
-    SmallVector<int64_t> axes;
-    if (opset >= 13 && has(node, 1)) {
-      auto v = staticInts(node, 1, "axes");
-      if (failed(v))
-        return failure();
-      axes = *v;
-    } else if (auto a = intsAttr(node, "axes")) {
-      axes = *a;
-    }
-    int64_t outRank = type == "Unsqueeze" ? rank + axes.size() : rank;
-    SmallVector<bool> marked(outRank, false);
-    for (int64_t a : axes) {
-      auto n = axisOf(a, outRank);
-      if (failed(n))
-        return failure();
-      if (marked[*n])
-        return error() << "axis " << a << " is repeated";
-      marked[*n] = true;
-    }
+    bool named = false;
+    auto marks = squeezeAxes(node, rank, named);
+    if (failed(marks))
+      return failure();
+    SmallVector<bool> &marked = *marks;
+    int64_t outRank = marked.size();
     // Result dims: (input dim index or -1 for a new 1).
     SmallVector<int64_t> from;
     if (type == "Unsqueeze") {
@@ -2203,7 +2208,7 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
         from.push_back(marked[i] ? -1 : j++);
     } else {
       for (int64_t i = 0; i < rank; ++i) {
-        bool drop = axes.empty() ? t.getDimSize(i) == 1 : marked[i];
+        bool drop = named ? marked[i] : t.getDimSize(i) == 1;
         if (drop && !t.isDynamicDim(i) && t.getDimSize(i) != 1)
           return error() << "cannot squeeze dim " << i << " of size " << t.getDimSize(i);
         if (!drop)
