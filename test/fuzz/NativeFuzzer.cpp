@@ -7,43 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dialects/heed/IR/HeedDialect.h"
 #include "frontends/native/Import.h"
-
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/Verifier.h"
-#include "llvm/Support/MemoryBuffer.h"
-
-#include <cstdlib>
-
-// libMLIR.so is not instrumented but the MLIR headers inlined here are: LLVM's
-// BumpPtrAllocator then poisons slabs (LLVM_ADDRESS_SANITIZER_BUILD) that the
-// library's own inlined copy hands out without unpoisoning, a false
-// use-after-poison. Manual poisoning off; ASan's own checks stay.
-extern "C" const char *__asan_default_options() { return "allow_user_poisoning=0"; }
+#include "ImportHarness.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
-  bool reported = false;
-  mlir::ScopedDiagnosticHandler quiet(&context, [&](mlir::Diagnostic &diag) {
-    if (diag.getSeverity() == mlir::DiagnosticSeverity::Error)
-      reported = true;
-    return mlir::success();
-  });
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(
-                                   llvm::StringRef(reinterpret_cast<const char *>(data), size),
-                                   HEED_FUZZ_NATIVE_DIR "/model.heed"),
-                               llvm::SMLoc());
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::heed::native::importModel(sourceMgr, context);
-  if (!module) {
-    if (!reported)
-      std::abort(); // a rejected model must say why
-    return 0;
-  }
-  if (failed(mlir::verify(*module)))
-    std::abort(); // the importer built IR that does not verify
-  return 0;
+  return heedfuzz::fuzzImporter(data, size, HEED_FUZZ_NATIVE_DIR "/model.heed",
+                                mlir::heed::native::importModel);
 }
