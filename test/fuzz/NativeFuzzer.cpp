@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontends/native/Import.h"
 #include "ImportHarness.h"
+#include "frontends/native/Import.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   return heedfuzz::fuzzImporter(data, size, HEED_FUZZ_NATIVE_DIR "/model.heed",

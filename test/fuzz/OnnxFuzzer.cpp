@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "frontends/onnx/Import.h"
 #include "ImportHarness.h"
+#include "frontends/onnx/Import.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   return heedfuzz::fuzzImporter(data, size, HEED_FUZZ_ONNX_DIR "/model.onnx",
