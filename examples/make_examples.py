@@ -11,16 +11,16 @@ plain PyTorch code written from the papers, independently of Heed.
 Run with Debian's interpreter: /usr/bin/python3 examples/make_examples.py
 """
 
-import json
 import math
 import os
 import shutil
-import struct
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from safetensors_io import save_safetensors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VOCAB = 20
@@ -30,23 +30,7 @@ BATCH = 2
 LENGTHS = (5, 9)
 
 
-def save_safetensors(path, tensors):
-    """Writes a safetensors file by hand: u64 header length, JSON header, data."""
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        array = np.ascontiguousarray(tensors[name].detach().numpy().astype(np.float32))
-        data = array.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
+
 
 
 def save_case(example, function, length, inputs, outputs):

@@ -12,14 +12,16 @@ names model.heed binds.
 - Transformer: Vaswani et al. 2017, 2 encoder and 2 decoder post-norm layers; decoding runs one
   position per step against a self-attention KV cache per layer.
 """
-import json
 import math
-import struct
+import os
+import sys
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from safetensors_io import load_safetensors, save_safetensors  # noqa: E402
 
 PAD, BOS, EOS, FIRST = 0, 1, 2, 3
 SYMBOLS = 10                      # a-j
@@ -65,37 +67,6 @@ def write_ids(path, seqs):
 #===------------------------------------------------------------------------===#
 # safetensors, by hand (the format: u64 header length, JSON header, raw data)
 #===------------------------------------------------------------------------===#
-
-def save_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        array = np.ascontiguousarray(tensors[name].detach().numpy().astype(np.float32))
-        data = array.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
-
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        lo, hi = info["data_offsets"]
-        out[name] = torch.from_numpy(
-            np.frombuffer(data[lo:hi], dtype=np.float32).reshape(info["shape"]).copy())
-    return out
-
 
 #===------------------------------------------------------------------------===#
 # Shared pieces

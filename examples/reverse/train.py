@@ -19,10 +19,8 @@ Run with Debian's Python (torch 1.13): /usr/bin/python3 examples/reverse/train.p
 `train.py --refs` only rewrites torch/ and ref/ from the committed weights (seconds).
 The model is the one in model.heed, written from Bahdanau et al. 2015 independently of Heed.
 """
-import json
 import os
 import random
-import struct
 import sys
 import time
 
@@ -30,6 +28,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from safetensors_io import load_safetensors, save_safetensors  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAD, BOS, EOS, FIRST = 0, 1, 2, 3
@@ -39,24 +40,6 @@ MIN_LEN, MAX_LEN = 3, 10
 STEPS = int(os.environ.get("REVERSE_STEPS", "1500"))
 BATCH = 64
 HELDOUT = 200
-
-
-def save_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        array = np.ascontiguousarray(tensors[name].detach().numpy().astype(np.float32))
-        data = array.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 class Additive(nn.Module):
@@ -161,19 +144,6 @@ def greedy(model, src, src_len, max_len):
 
 def sample(rng):
     return [rng.randrange(FIRST, VOCAB) for _ in range(rng.randint(MIN_LEN, MAX_LEN))]
-
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        lo, hi = info["data_offsets"]
-        out[name] = torch.from_numpy(
-            np.frombuffer(data[lo:hi], dtype=np.float32).reshape(info["shape"]).copy())
-    return out
 
 
 def write_refs(model, heldout):
