@@ -28,6 +28,19 @@ struct Slot {
 
 class Executor;
 
+/// The weight W [N, K] of y = x W^T as sgemm reads it: W itself, or a transposed copy W^T [K, N].
+/// oneDNN's sgemm streams a [K, N] operand 1.4-3x faster than a transposed one when x has few
+/// rows (a decoder step, a recurrence over a small batch; docs/performance.md).
+struct GemmWeight {
+  const float *data = nullptr;
+  int64_t ld = 0;          // row stride of `data`
+  bool transposed = false; // data holds W^T [K, N]
+  /// The weight from row n0 of W on (one gate block of a recurrent weight).
+  GemmWeight fromRow(int64_t n0) const {
+    return transposed ? GemmWeight{data + n0, ld, true} : GemmWeight{data + n0 * ld, ld, false};
+  }
+};
+
 struct OpCtx {
   Executor &ex;
   const Module &module;
@@ -50,6 +63,9 @@ struct OpCtx {
   [[noreturn]] void fail(const std::string &message) const;
   /// Maps a possibly negative axis into [0, rank) or fails.
   int64_t axis(int64_t axis, int64_t rank) const;
+  /// Operand i, a 2-D f32 weight W [N, K], for y = x W^T with M rows of x: the executor's cached
+  /// transposed copy when W is one of the module's constants and M > 1, else W as it is.
+  GemmWeight weight(size_t i, int64_t M) const;
 };
 
 using Kernel = void (*)(OpCtx &);
@@ -94,7 +110,17 @@ public:
   std::vector<OpProfile> profile; // indexed by kind id during a run
   bool tracing = false;           // fill stats->trace
 
+  /// W^T of a 2-D f32 constant of `module` (made on first use, kept while the constant lives),
+  /// or nullptr when `w` is not one of the module's constants: only those are immutable.
+  const Tensor *transposedConstant(const Module &module, const Tensor &w);
+
 private:
+  struct Transposed {
+    std::weak_ptr<uint8_t> storage; // the constant's: expired once its module is gone
+    std::vector<int64_t> shape;
+    Tensor t;
+  };
+  std::map<const uint8_t *, Transposed> transposed; // by the constant's data pointer
   void traceOp(const PlanOp &op, const std::vector<Slot> &slots, double startUs, double endUs);
   std::vector<Kernel> kernels;
   std::vector<char> bytesOnly; // movesBytesOnly, by kind id
@@ -126,6 +152,11 @@ bool useDnnlPrimitives();
 /// y[M,N] = op(A)[M,K] * op(B)[K,N] (+ beta*y), row-major, via oneDNN's sgemm.
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
           int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+/// y[M,N] = x[M,K] W^T (+ beta*y) for a weight W [N, K] in either layout.
+inline void gemmWeight(int64_t M, int64_t N, int64_t K, const float *x, int64_t ldx,
+                       const GemmWeight &w, float beta, float *y, int64_t ldy) {
+  gemm(false, !w.transposed, M, N, K, 1.0f, x, ldx, w.data, w.ld, beta, y, ldy);
+}
 
 } // namespace heed::rt::cpu
 

@@ -207,8 +207,12 @@ void matmul(OpCtx &c) {
     // Every batch multiplies by the same rhs: one gemm over batches*M rows
     // (lhs rows of broadcast batches are not contiguous, so only when a is full).
     if (elementCount(ab) == batches) {
-      gemm(false, tb, batches * M, N, K, 1.0f, a.as<float>(), lda, b.as<float>(), ldb, 0.0f,
-           y.as<float>(), N);
+      if (tb && b.rank() == 2)
+        gemmWeight(batches * M, N, K, a.as<float>(), lda, c.weight(1, batches * M), 0.0f,
+                   y.as<float>(), N);
+      else
+        gemm(false, tb, batches * M, N, K, 1.0f, a.as<float>(), lda, b.as<float>(), ldb, 0.0f,
+             y.as<float>(), N);
       c.out(0, std::move(y));
       return;
     }
@@ -249,7 +253,10 @@ void linear(OpCtx &c) {
   int64_t M = x.count() / (K ? K : 1);
   if (K == 0)
     M = elementCount(std::vector<int64_t>(x.shape.begin(), x.shape.end() - 1));
-  gemm(false, tw, M, N, K, 1.0f, x.as<float>(), K, w.as<float>(), w.dim(1), 0.0f, y.as<float>(), N);
+  if (tw)
+    gemmWeight(M, N, K, x.as<float>(), K, c.weight(1, M), 0.0f, y.as<float>(), N);
+  else
+    gemm(false, false, M, N, K, 1.0f, x.as<float>(), K, w.as<float>(), N, 0.0f, y.as<float>(), N);
   if (c.numOperands() > 2) {
     const Tensor &b = c.in(2);
     requireF32(c, b, "bias");

@@ -11,9 +11,11 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/drivers/cpu/kernels/FastMath.h"
+#include "runtime/drivers/cpu/kernels/Parallel.h"
 
 #include <cmath>
 #include <cstring>
+#include <exception>
 
 namespace heed::rt::cpu {
 namespace {
@@ -46,14 +48,14 @@ struct CellOptions {
 /// One step for B rows. gi: [B, G*H] input projection incl. b_ih (row stride
 /// giStride). Writes hOut (and cOut for LSTM). scratch >= 2*B*G*H floats.
 void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, const float *h,
-              const float *cPrev, const float *whh, const float *bhh, float *hOut, float *cOut,
+              const float *cPrev, const GemmWeight &whh, const float *bhh, float *hOut, float *cOut,
               std::vector<float> &scratch, const CellOptions &opt = CellOptions()) {
   int64_t G = gates(k), GH = G * H;
   scratch.resize(size_t(2 * B * GH + B * H));
   float *gh = scratch.data();
   if (k == Cell::gru) {
     // r and z use W_hh h; n uses W_hn (r * h).
-    gemm(false, true, B, 2 * H, H, 1.0f, h, H, whh, H, 0.0f, gh, GH);
+    gemmWeight(B, 2 * H, H, h, H, whh, 0.0f, gh, GH);
     for (int64_t b = 0; b < B; ++b)
       for (int64_t j = 0; j < 2 * H; ++j)
         gh[b * GH + j] += bhh ? bhh[j] : 0.0f;
@@ -63,7 +65,7 @@ void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, c
         float r = sigm(opt.pre(gi[b * giStride + j] + gh[b * GH + j]));
         rh[b * H + j] = r * h[b * H + j];
       }
-    gemm(false, true, B, H, H, 1.0f, rh, H, whh + 2 * H * H, H, 0.0f, gh + 2 * H, GH);
+    gemmWeight(B, H, H, rh, H, whh.fromRow(2 * H), 0.0f, gh + 2 * H, GH);
     for (int64_t b = 0; b < B; ++b)
       for (int64_t j = 0; j < H; ++j) {
         const float *x = gi + b * giStride;
@@ -74,7 +76,7 @@ void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, c
       }
     return;
   }
-  gemm(false, true, B, GH, H, 1.0f, h, H, whh, H, 0.0f, gh, GH);
+  gemmWeight(B, GH, H, h, H, whh, 0.0f, gh, GH);
   if (bhh)
     for (int64_t b = 0; b < B; ++b)
       for (int64_t j = 0; j < GH; ++j)
@@ -159,9 +161,9 @@ Cell cellKind(OpCtx &c) {
 }
 
 /// gi = x W_ih^T + b_ih for M rows.
-void inputProjection(const float *x, int64_t M, int64_t I, const float *wih, const float *bih,
+void inputProjection(const float *x, int64_t M, int64_t I, const GemmWeight &wih, const float *bih,
                      int64_t GH, float *gi) {
-  gemm(false, true, M, GH, I, 1.0f, x, I, wih, I, 0.0f, gi, GH);
+  gemmWeight(M, GH, I, x, I, wih, 0.0f, gi, GH);
   if (bih)
     for (int64_t m = 0; m < M; ++m)
       for (int64_t j = 0; j < GH; ++j)
@@ -194,11 +196,11 @@ void cell(OpCtx &c) {
     c.fail("expects either no biases or both b_ih and b_hh");
   }
   std::vector<float> gi(size_t(B * G * H)), scratch;
-  inputProjection(x.as<float>(), B, I, wih.as<float>(), bih, G * H, gi.data());
+  inputProjection(x.as<float>(), B, I, c.weight(wAt, B), bih, G * H, gi.data());
   Tensor hOut = c.alloc(ElemType::f32, {B, H});
   Tensor cOut = lstm ? c.alloc(ElemType::f32, {B, H}) : Tensor();
   cellStep(k, B, H, gi.data(), G * H, h.as<float>(), cell ? cell->as<float>() : nullptr,
-           whh.as<float>(), bhh, hOut.as<float>(), lstm ? cOut.as<float>() : nullptr, scratch);
+           c.weight(wAt + 1, B), bhh, hOut.as<float>(), lstm ? cOut.as<float>() : nullptr, scratch);
   c.out(0, std::move(hOut));
   if (lstm)
     c.out(1, std::move(cOut));
@@ -279,56 +281,88 @@ void sequence(OpCtx &c) {
   }
   Tensor hN = c.alloc(ElemType::f32, stateShape);
   Tensor cN = lstm ? c.alloc(ElemType::f32, stateShape) : Tensor();
-  std::vector<float> Y, gi, scratch, h(size_t(B * H)), cs(size_t(B * H)), hn(size_t(B * H)),
-      cn(size_t(B * H));
+  struct Direction {
+    GemmWeight wih, whh;
+    const float *bih = nullptr, *bhh = nullptr;
+    CellOptions options;
+    int64_t d = 0;
+    size_t state = 0; // offset of its [B, H] block in the state tensors
+  };
+  std::vector<float> Y;
   int64_t inDim = I;
   for (int64_t l = 0; l < L; ++l) {
     Y.assign(size_t(T * B * D * H), 0.0f);
+    // Everything that can fail or touches the executor happens here, before the directions run.
+    std::vector<Direction> dirs(static_cast<size_t>(D));
     for (int64_t d = 0; d < D; ++d) {
+      Direction &dir = dirs[size_t(d)];
       size_t w = wAt + size_t(l * D + d) * perDir;
       std::string which = "layer " + std::to_string(l) + (d ? " reverse " : " ");
-      const Tensor &wih = c.in(w), &whh = c.in(w + 1);
-      expectShape(c, wih, {G * H, inDim}, which + "w_ih");
-      expectShape(c, whh, {G * H, H}, which + "w_hh");
-      const float *bih = nullptr, *bhh = nullptr;
       if (bias) {
         expectShape(c, c.in(w + 2), {G * H}, which + "b_ih");
         expectShape(c, c.in(w + 3), {G * H}, which + "b_hh");
-        bih = c.in(w + 2).as<float>();
-        bhh = c.in(w + 3).as<float>();
+        dir.bih = c.in(w + 2).as<float>();
+        dir.bhh = c.in(w + 3).as<float>();
       }
+      dir.options = options;
       if (peepholes) {
         expectShape(c, c.in(w + cellWeights), {3 * H}, which + "peepholes");
-        options.peep = c.in(w + cellWeights).as<float>();
+        dir.options.peep = c.in(w + cellWeights).as<float>();
       }
-      gi.resize(size_t(T * B * G * H));
-      inputProjection(X.data(), T * B, inDim, wih.as<float>(), bih, G * H, gi.data());
-      size_t state = size_t((l * D + d) * B * H);
-      if (nh0)
-        std::memcpy(h.data(), c.in(h0At).as<float>() + state, h.size() * sizeof(float));
-      else
-        std::fill(h.begin(), h.end(), 0.0f);
-      if (nc0)
-        std::memcpy(cs.data(), c.in(c0At).as<float>() + state, cs.size() * sizeof(float));
-      else
-        std::fill(cs.begin(), cs.end(), 0.0f);
+      dir.wih = c.weight(w, T * B);
+      dir.whh = c.weight(w + 1, B);
+      dir.d = d;
+      dir.state = size_t((l * D + d) * B * H);
+    }
+    // Structured bindings cannot be captured before C++20.
+    const float *h0 = nh0 ? c.in(h0At).as<float>() : nullptr;
+    const float *c0 = nc0 ? c.in(c0At).as<float>() : nullptr;
+    auto run = [&](const Direction &dir) {
+      std::vector<float> gi(size_t(T * B * G * H)), scratch, h(size_t(B * H)), cs(size_t(B * H)),
+          hn(size_t(B * H)), cn(size_t(B * H));
+      inputProjection(X.data(), T * B, inDim, dir.wih, dir.bih, G * H, gi.data());
+      if (h0)
+        std::memcpy(h.data(), h0 + dir.state, h.size() * sizeof(float));
+      if (c0)
+        std::memcpy(cs.data(), c0 + dir.state, cs.size() * sizeof(float));
       for (int64_t s = 0; s < T; ++s) {
-        int64_t t = d == 0 && !reverseOnly ? s : T - 1 - s;
-        cellStep(k, B, H, gi.data() + t * B * G * H, G * H, h.data(), cs.data(), whh.as<float>(),
-                 bhh, hn.data(), lstm ? cn.data() : nullptr, scratch, options);
+        int64_t t = dir.d == 0 && !reverseOnly ? s : T - 1 - s;
+        cellStep(k, B, H, gi.data() + t * B * G * H, G * H, h.data(), cs.data(), dir.whh, dir.bhh,
+                 hn.data(), lstm ? cn.data() : nullptr, scratch, dir.options);
         for (int64_t b = 0; b < B; ++b) {
           if (!lengths.empty() && t >= lengths[size_t(b)])
             continue; // past the row's end: state kept, output stays zero
           std::memcpy(&h[size_t(b * H)], &hn[size_t(b * H)], size_t(H) * sizeof(float));
           if (lstm)
             std::memcpy(&cs[size_t(b * H)], &cn[size_t(b * H)], size_t(H) * sizeof(float));
-          std::memcpy(&Y[size_t((t * B + b) * D * H + d * H)], &hn[size_t(b * H)],
+          std::memcpy(&Y[size_t((t * B + b) * D * H + dir.d * H)], &hn[size_t(b * H)],
                       size_t(H) * sizeof(float));
         }
       }
-      std::memcpy(hN.as<float>() + state, h.data(), h.size() * sizeof(float));
+      std::memcpy(hN.as<float>() + dir.state, h.data(), h.size() * sizeof(float));
       if (lstm)
-        std::memcpy(cN.as<float>() + state, cs.data(), cs.size() * sizeof(float));
+        std::memcpy(cN.as<float>() + dir.state, cs.data(), cs.size() * sizeof(float));
+    };
+    if (D > 1 && ::heed::cpu::detail::threadCount() > 1) {
+      // The two directions side by side, one per thread: each sgemm then runs on one thread
+      // (oneDNN does not nest), so a step pays no fork/join and no thread waits for the other's
+      // gate arithmetic. Exceptions (an sgemm failure) cross the parallel region as values.
+      std::vector<std::exception_ptr> errors(dirs.size());
+      ::heed::cpu::detail::parallelTasks(D, [&](auto next) {
+        for (int64_t d; (d = next()) >= 0;) {
+          try {
+            run(dirs[size_t(d)]);
+          } catch (...) {
+            errors[size_t(d)] = std::current_exception();
+          }
+        }
+      });
+      for (const std::exception_ptr &e : errors)
+        if (e)
+          std::rethrow_exception(e);
+    } else {
+      for (const Direction &dir : dirs)
+        run(dir);
     }
     X.swap(Y);
     inDim = D * H;
