@@ -669,6 +669,62 @@ TEST(MicroKernels, ExpAndTanhMatchTheLibrary) {
   }
 }
 
+/// Row walks of decoding: every shape class of the vector loops (16-key blocks and the key
+/// tail, full and partial 16-lane chunks, d beyond one 64-column pass, row strides > d).
+TEST(MicroKernels, DotsAndWeightedSumMatchDoubles) {
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    for (int64_t n : {0, 1, 15, 16, 17, 33, 100})
+      for (int64_t d : {1, 7, 16, 64, 65, 80, 130}) {
+        const int64_t ld = d + 5;
+        std::vector<float> q(d), k(n * ld + 1), p(n), out(n + 1, -7.0f), o(d);
+        for (float &x : q)
+          x = uni(gen);
+        for (float &x : k)
+          x = uni(gen);
+        for (int64_t j = 0; j < n; ++j)
+          p[j] = j % 5 == 3 ? 0.0f : uni(gen);
+        for (float &x : o)
+          x = uni(gen);
+        std::vector<float> o0 = o;
+        set->dots(q.data(), k.data(), ld, n, d, out.data());
+        set->weightedSum(p.data(), k.data(), ld, n, d, o.data());
+        for (int64_t j = 0; j < n; ++j) {
+          double want = 0;
+          for (int64_t c = 0; c < d; ++c)
+            want += double(q[c]) * k[j * ld + c];
+          ASSERT_NEAR(out[j], want, 1e-5 * double(d)) << set->name << " n=" << n << " d=" << d;
+        }
+        ASSERT_EQ(out[n], -7.0f) << set->name << ": wrote past n";
+        for (int64_t c = 0; c < d; ++c) {
+          double want = o0[c];
+          for (int64_t j = 0; j < n; ++j)
+            want += double(p[j]) * k[j * ld + c];
+          ASSERT_NEAR(o[c], want, 1e-5 * double(n + 1)) << set->name << " n=" << n << " d=" << d;
+        }
+      }
+}
+
+/// A key with weight 0 never touches the output, whatever its value row holds; a NaN weight
+/// does (it must show).
+TEST(MicroKernels, WeightedSumSkipsZeroWeights) {
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    for (int64_t n : {1, 2, 3, 18})
+      for (float bad : {kInf, -kInf, std::nanf("")}) {
+        const int64_t d = 70;
+        std::vector<float> v(n * d, 1.0f), p(n, 0.5f), o(d, 0.0f);
+        std::fill(v.begin() + (n - 1) * d, v.end(), bad);
+        p[n - 1] = 0.0f;
+        set->weightedSum(p.data(), v.data(), d, n, d, o.data());
+        for (int64_t c = 0; c < d; ++c)
+          ASSERT_EQ(o[c], 0.5f * float(n - 1)) << set->name << " n=" << n;
+        p[0] = std::nanf("");
+        set->weightedSum(p.data(), v.data(), d, n, d, o.data());
+        ASSERT_TRUE(std::isnan(o[0])) << set->name;
+      }
+}
+
 TEST(MicroKernels, AllFinite) {
   for (const detail::MicroKernels *set : detail::availableMicroKernels())
     for (int64_t n : {0, 1, 7, 8, 9, 16, 21})

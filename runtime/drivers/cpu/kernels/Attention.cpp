@@ -56,22 +56,12 @@ constexpr int64_t kKeyCacheBytes = 8 << 20;
 
 int64_t roundUp8(int64_t x) { return (x + 7) / 8 * 8; }
 
-/// Prefetches n floats from x. Decoding walks K and V rows that are far apart
-/// in packed-heads layouts ([B, L, H*D]), where the hardware prefetchers,
-/// which follow streams within a page, miss them. 8 rows ahead: at 2 KiB row
-/// strides K and V rows share a few L1 sets, and farther prefetches were
-/// evicted before use (decode packed, 8 heads x 1024 keys: 0.123 ms -> 0.111
-/// at 8 rows, 0.125 at 16, 0.136 at 32; split heads unchanged at 0.073).
-inline void prefetchRow(const float *x, int64_t n) {
-  for (int64_t i = 0; i < n; i += 16)
-    __builtin_prefetch(x + i);
-}
-constexpr int64_t kPrefetchRows = 8;
-
 struct Scratch {
   std::vector<float> q, kt, v, s, o, l;
   std::vector<double> masked, m; // logits + additive mask; running row maxima
   int64_t cachedHead = -1;       // b * kvHeads + hk whose K^T blocks kt holds
+  int64_t checkedHead = -1;      // b * kvHeads + hk whose V blocks `poisoned` flags
+  std::vector<uint8_t> poisoned; // per key block of V: holds inf or NaN
   std::vector<uint8_t> packed;   // per key block: packed in kt
 };
 
@@ -91,38 +81,31 @@ public:
     keyBlocks = (p.keyLength + bk - 1) / bk;
     // Rows of V feed the block product in place when they are contiguous and
     // a whole number of vectors; a block holding inf/NaN is then handled key by
-    // key, as flagged by findPoisonedValueBlocks().
+    // key, as flagged by checkValues().
     valuesInPlace = p.valueStrides.col == 1 && p.valueDim % 8 == 0 && p.queryLength >= kDirectRows;
     cacheKeys = queryBlocks * group > 1 &&
                 keyBlocks * std::max<int64_t>(p.headDim, 1) * bkp * 4 <= kKeyCacheBytes;
+    // With heads enough to keep every thread busy, a task is a whole head: its K is packed and
+    // its V checked once, by one thread (per query block, two threads would each pack the same
+    // K: S1's 8 heads x 2 blocks paid every K^T twice). Heads cost the same, so this balances.
+    perHead = p.batch * p.heads >= 2 * detail::threadCount();
   }
 
-  int64_t tasks() const { return p.batch * p.heads * queryBlocks; }
+  int64_t tasks() const { return p.batch * p.heads * (perHead ? 1 : queryBlocks); }
 
-  /// Flags every (batch, kv head, key block) of V holding a non-finite value;
-  /// the blocked kernel reads V in place only after this ran (one pass over V).
-  void findPoisonedValueBlocks() {
-    if (!valuesInPlace)
-      return;
-    poisoned.assign(p.batch * p.kvHeads * keyBlocks, 0);
-    const Strides4 &vs = p.valueStrides;
-    detail::parallelTasks(p.batch * p.kvHeads, [&](auto next) {
-      for (int64_t t = next(); t >= 0; t = next()) {
-        const float *head = p.value + (t / p.kvHeads) * vs.batch + (t % p.kvHeads) * vs.head;
-        for (int64_t kb = 0; kb < keyBlocks; ++kb) {
-          bool finite = true;
-          for (int64_t j = kb * bk; j < std::min(p.keyLength, (kb + 1) * bk) && finite; ++j)
-            finite = mk.allFinite(head + j * vs.row, p.valueDim);
-          poisoned[t * keyBlocks + kb] = !finite;
-        }
-      }
-    });
+  void runTask(int64_t task, Scratch &s) const {
+    if (!perHead)
+      return run(task / queryBlocks, queryBlocks - 1 - task % queryBlocks, s);
+    for (int64_t qb = queryBlocks; qb-- > 0;) // big causal blocks first
+      run(task, qb, s);
   }
 
   void allocate(Scratch &s) const {
     s.q.resize(bq * std::max<int64_t>(p.headDim, 1));
     s.kt.resize(std::max<int64_t>(p.headDim, 1) * bkp * (cacheKeys ? keyBlocks : 1));
     s.packed.assign(keyBlocks, 0);
+    s.poisoned.assign(keyBlocks, 0);
+    s.cachedHead = s.checkedHead = -1;
     s.v.resize(bkp * std::max<int64_t>(dvp, 8));
     s.s.resize(bq * bkp);
     s.o.resize(bq * std::max<int64_t>(dvp, 8));
@@ -132,9 +115,26 @@ public:
     s.l.resize(bq);
   }
 
-  void run(int64_t task, Scratch &s) const;
-
 private:
+  /// Query block qb of head bh (= b * heads + h).
+  void run(int64_t bh, int64_t qb, Scratch &s) const;
+  /// Flags the key blocks of kv head hk's V that hold a non-finite value; the blocked kernel reads
+  /// V in place only after this ran (one pass over V per head and thread).
+  void checkValues(Scratch &s, int64_t b, int64_t hk) const {
+    const int64_t head = b * p.kvHeads + hk;
+    if (!valuesInPlace || s.checkedHead == head)
+      return;
+    const Strides4 &vs = p.valueStrides;
+    const float *v = p.value + b * vs.batch + hk * vs.head;
+    for (int64_t kb = 0; kb < keyBlocks; ++kb) {
+      bool finite = true;
+      for (int64_t j = kb * bk; j < std::min(p.keyLength, (kb + 1) * bk) && finite; ++j)
+        finite = mk.allFinite(v + j * vs.row, p.valueDim);
+      s.poisoned[kb] = !finite;
+    }
+    s.checkedHead = head;
+  }
+
   /// Keys [0, end) hold every key some row in [i0, i0 + rows) may see.
   int64_t keyEnd(int64_t b, int64_t i0, int64_t rows) const {
     int64_t end = p.keyLength;
@@ -156,8 +156,7 @@ private:
   const AttentionProblem &p;
   const MicroKernels &mk;
   int64_t bq, bk, bkp, dvp, group, offset, queryBlocks, keyBlocks;
-  bool valuesInPlace, cacheKeys;
-  std::vector<uint8_t> poisoned; // [B, Hkv, key blocks], when valuesInPlace
+  bool valuesInPlace, cacheKeys, perHead;
 };
 
 /// S[rows x ldS] = scale q k^T + masks for keys [j0, j0 + nk); lanes [nk, ldS)
@@ -170,11 +169,7 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
   float *sv = s.s.data();
   if (rows < kDirectRows && ks.col == 1) {
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < nk; ++j) {
-        if (j + kPrefetchRows < nk)
-          prefetchRow(kBase + (j + kPrefetchRows) * ks.row, d);
-        sv[r * ldS + j] = mk.dot(s.q.data() + r * d, kBase + j * ks.row, d);
-      }
+      mk.dots(s.q.data() + r * d, kBase, ks.row, nk, d, sv + r * ldS);
   } else {
     // Cached blocks hold every key of the block (this task may need fewer).
     const int64_t kb = j0 / bk, head = b * p.kvHeads + hk;
@@ -261,26 +256,19 @@ void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, 
   const float *vBase = p.value + b * vs.batch + hk * vs.head + j0 * vs.row;
   const float *pv = s.s.data();
   float *o = s.o.data();
-  if (rows < kDirectRows && vs.col == 1) {
+  // Rows of V read in place, key by key: only keys with P != 0 may touch the output.
+  auto keyByKey = [&](const float *v, int64_t ldv) {
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < nk; ++j) {
-        if (j + kPrefetchRows < nk)
-          prefetchRow(vBase + (j + kPrefetchRows) * vs.row, dv);
-        if (pv[r * ldS + j] != 0.0f)
-          mk.axpy(dv, pv[r * ldS + j], vBase + j * vs.row, o + r * dvp);
-      }
-    return;
-  }
+      mk.weightedSum(pv + r * ldS, v, ldv, nk, dv, o + r * dvp);
+  };
+  if (rows < kDirectRows && vs.col == 1)
+    return keyByKey(vBase, vs.row);
   if (valuesInPlace) {
-    if (!poisoned[(b * p.kvHeads + hk) * keyBlocks + j0 / bk]) {
+    if (!s.poisoned[j0 / bk]) {
       mk.gemm(rows, dv, nk, pv, ldS, vBase, vs.row, o, dvp, /*accumulate=*/true);
       return;
     }
-    for (int64_t r = 0; r < rows; ++r) // only keys with P != 0 may touch the output
-      for (int64_t j = 0; j < nk; ++j)
-        if (pv[r * ldS + j] != 0.0f)
-          mk.axpy(dv, pv[r * ldS + j], vBase + j * vs.row, o + r * dvp);
-    return;
+    return keyByKey(vBase, vs.row);
   }
   float *vp = s.v.data();
   for (int64_t j = 0; j < ldS; ++j) {
@@ -301,11 +289,7 @@ void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, 
     mk.gemm(rows, dvp, ldS, pv, ldS, vp, dvp, o, dvp, /*accumulate=*/true);
     return;
   }
-  // Poison in V: only keys with P != 0 may touch the output.
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < nk; ++j)
-      if (pv[r * ldS + j] != 0.0f)
-        mk.axpy(dv, pv[r * ldS + j], vp + j * dvp, o + r * dvp);
+  keyByKey(vp, dvp); // poison in V
 }
 
 void FlashAttention::writeWeights(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_t rows,
@@ -335,9 +319,8 @@ void FlashAttention::writeWeights(Scratch &s, int64_t b, int64_t h, int64_t i0, 
   }
 }
 
-void FlashAttention::run(int64_t task, Scratch &s) const {
-  const int64_t qb = queryBlocks - 1 - task % queryBlocks; // big causal blocks first
-  const int64_t bh = task / queryBlocks, b = bh / p.heads, h = bh % p.heads;
+void FlashAttention::run(int64_t bh, int64_t qb, Scratch &s) const {
+  const int64_t b = bh / p.heads, h = bh % p.heads;
   const int64_t i0 = qb * bq, rows = std::min(bq, p.queryLength - i0);
   const int64_t d = p.headDim, dv = p.valueDim;
 
@@ -355,6 +338,7 @@ void FlashAttention::run(int64_t task, Scratch &s) const {
   std::fill(s.o.begin(), s.o.begin() + rows * dvp, 0.0f);
 
   const int64_t end = keyEnd(b, i0, rows);
+  checkValues(s, b, h / group);
   for (int64_t j0 = 0; j0 < end; j0 += bk) {
     const int64_t nk = std::min(bk, end - j0), ldS = roundUp8(nk);
     scores(s, b, h, i0, rows, j0, nk, ldS);
@@ -362,9 +346,13 @@ void FlashAttention::run(int64_t task, Scratch &s) const {
       double mOld = s.m[r], mNew = std::max(mOld, blockMax(s, r, ldS, nk));
       // All hidden so far: shift by 0 so exp(-inf - shift) is 0, not NaN.
       double shift = mNew == kNegInf ? 0.0 : mNew;
-      float sum = exponentiate(s, r, ldS, ldS, shift);
+      // Causal rows see a prefix of the block: the lanes past it are -inf, so exp gives 0.
+      int64_t live = p.causal ? std::clamp<int64_t>(i0 + r + offset - j0 + 1, 0, nk) : ldS;
+      float sum = exponentiate(s, r, ldS, live, shift);
+      std::fill(s.s.data() + r * ldS + live, s.s.data() + (r + 1) * ldS, 0.0f);
       float alpha = std::exp(float(mOld - shift)); // 0 while nothing was visible
-      if (alpha != 1.0f)
+      // While nothing was visible the row of O is still all zeros: no rescaling.
+      if (alpha != 1.0f && mOld != kNegInf)
         mk.scale(dv, alpha, s.o.data() + r * dvp, s.o.data() + r * dvp);
       s.l[r] = s.l[r] * alpha + sum;
       s.m[r] = mNew;
@@ -464,12 +452,28 @@ bool attention(const AttentionProblem &p) {
       (p.keyLength > 0 && (!p.key || (!p.value && p.valueDim > 0))))
     return false;
   FlashAttention flash(p, detail::microKernels());
-  flash.findPoisonedValueBlocks();
+  // Each pool thread keeps its scratch between calls: a short problem (S1, a decoding step)
+  // otherwise spends a few percent zero-filling fresh buffers. allocate() forgets what the
+  // buffers cached about the previous call's inputs.
+  auto scratch = [&]() -> Scratch & {
+    static thread_local Scratch kept;
+    flash.allocate(kept);
+    return kept;
+  };
+  if (p.queryLength < kDirectRows) {
+    // Decoding: every (batch, head) costs the same, and a fixed share per thread keeps each
+    // head's K and V in the L2 of the core that read them on the previous step.
+    detail::parallelStatic(flash.tasks(), [&](int64_t begin, int64_t end) {
+      Scratch &s = scratch();
+      for (int64_t t = begin; t < end; ++t)
+        flash.runTask(t, s);
+    });
+    return true;
+  }
   detail::parallelTasks(flash.tasks(), [&](auto next) {
-    Scratch scratch;
-    flash.allocate(scratch);
+    Scratch &s = scratch();
     for (int64_t t = next(); t >= 0; t = next())
-      flash.run(t, scratch);
+      flash.runTask(t, s);
   });
   return true;
 }

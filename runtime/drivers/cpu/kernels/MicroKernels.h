@@ -38,6 +38,12 @@ struct MicroKernels {
   void (*scale)(int64_t n, float alpha, const float *x, float *y);
   /// sum_j v[j] * tanh(q[j] + k[j]) (additive attention's energy).
   float (*tanhEnergy)(const float *q, const float *k, const float *v, int64_t n);
+  /// out[j] = sum_c q[c] * k[j * ldk + c] (c < d) for j < n: one query row's scores against n
+  /// key rows, read in place (decoding: no packing pays off for one row).
+  void (*dots)(const float *q, const float *k, int64_t ldk, int64_t n, int64_t d, float *out);
+  /// o[c] += sum_j p[j] * v[j * ldv + c] (c < d) over the j < n with p[j] != 0: a hidden key
+  /// never touches o, whatever its row of V holds (inf, NaN).
+  void (*weightedSum)(const float *p, const float *v, int64_t ldv, int64_t n, int64_t d, float *o);
   const char *name;
 };
 

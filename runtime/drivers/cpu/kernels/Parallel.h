@@ -18,6 +18,8 @@
 extern "C" {
 void GOMP_parallel(void (*fn)(void *), void *data, unsigned numThreads, unsigned flags);
 int omp_get_max_threads();
+int omp_get_thread_num();
+int omp_get_num_threads();
 }
 
 namespace heed::cpu::detail {
@@ -50,6 +52,30 @@ template <typename Worker> void parallelTasks(int64_t tasks, Worker &&worker) {
           int64_t t = s.next.fetch_add(1, std::memory_order_relaxed);
           return t < s.tasks ? t : int64_t(-1);
         });
+      },
+      &shared, /*numThreads=*/0, /*flags=*/0);
+}
+
+/// Calls worker(begin, end) once on every thread of the pool with the same contiguous share of
+/// [0, tasks) on every call: thread t always gets the same tasks, so data it read last call is
+/// still in its own L2 (decoding re-reads one layer's K/V cache per step; dynamic scheduling
+/// hands each head to a different core each time). For tasks of equal cost only.
+template <typename Worker> void parallelStatic(int64_t tasks, Worker &&worker) {
+  if (tasks <= 1 || threadCount() <= 1) {
+    worker(int64_t(0), tasks);
+    return;
+  }
+  struct Shared {
+    int64_t tasks;
+    Worker *worker;
+  } shared{tasks, &worker};
+  GOMP_parallel(
+      [](void *data) {
+        Shared &s = *static_cast<Shared *>(data);
+        int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
+        int64_t begin = s.tasks * t / n, end = s.tasks * (t + 1) / n;
+        if (begin < end)
+          (*s.worker)(begin, end);
       },
       &shared, /*numThreads=*/0, /*flags=*/0);
 }
