@@ -145,12 +145,35 @@ private:
     return end;
   }
 
+  /// Keys [j0, j0 + result) of a block of nk hold every key query row i may see (all nk unless
+  /// causal).
+  int64_t visibleKeys(int64_t i, int64_t j0, int64_t nk) const {
+    return p.causal ? std::clamp<int64_t>(i + offset - j0 + 1, 0, nk) : nk;
+  }
+  /// C[rows x n] (+)= A[rows x k] B[k x n], where on a causal block's diagonal each 8-row group
+  /// needs only the leading keys its last row sees: n (columns = keys, QK^T) or k (the inner
+  /// dimension = keys, PV) shrinks to them. What it skips is hidden (-inf) or multiplies P = 0.
+  /// S1 (128 keys, causal): about 30% fewer block-product FMAs.
+  void causalGemm(int64_t i0, int64_t rows, int64_t j0, int64_t nk, bool keysAreColumns, int64_t n,
+                  int64_t k, const float *a, int64_t lda, const float *bm, int64_t ldb, float *c,
+                  int64_t ldc, bool acc) const {
+    if (!p.causal || visibleKeys(i0, j0, nk) >= nk) // every row sees every key
+      return mk.gemm(rows, n, k, a, lda, bm, ldb, c, ldc, acc);
+    for (int64_t r0 = 0; r0 < rows; r0 += 8) {
+      const int64_t rr = std::min<int64_t>(8, rows - r0);
+      const int64_t keys = visibleKeys(i0 + r0 + rr - 1, j0, nk);
+      if (keys == 0 && !keysAreColumns)
+        continue; // adds nothing to C
+      mk.gemm(rr, keysAreColumns ? std::min(n, roundUp8(keys)) : n, keysAreColumns ? k : keys,
+              a + r0 * lda, lda, bm, ldb, c + r0 * ldc, ldc, acc);
+    }
+  }
   void scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_t rows, int64_t j0, int64_t nk,
               int64_t ldS) const;
   double blockMax(Scratch &s, int64_t r, int64_t ldS, int64_t nk) const;
   float exponentiate(Scratch &s, int64_t r, int64_t ldS, int64_t n, double shift) const;
-  void accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, int64_t j0, int64_t nk,
-                  int64_t ldS) const;
+  void accumulate(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_t rows, int64_t j0,
+                  int64_t nk, int64_t ldS) const;
   void writeWeights(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_t rows, int64_t end) const;
 
   const AttentionProblem &p;
@@ -193,7 +216,8 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
       if (cacheKeys)
         s.packed[kb] = 1;
     }
-    mk.gemm(rows, ldS, d, s.q.data(), d, kt, ldK, sv, ldS, /*accumulate=*/false);
+    causalGemm(i0, rows, j0, nk, /*keysAreColumns=*/true, ldS, d, s.q.data(), d, kt, ldK, sv, ldS,
+               /*acc=*/false);
   }
 
   const Strides4 &ms = p.maskStrides;
@@ -204,9 +228,7 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
         if (!mrow[j * ms.col])
           row[j] = kNegInf;
     }
-    int64_t visible = nk;
-    if (p.causal) // key j visible iff j <= i + offset
-      visible = std::clamp<int64_t>(i + offset - j0 + 1, 0, nk);
+    int64_t visible = visibleKeys(i, j0, nk); // key j visible iff j <= i + offset
     for (int64_t j = visible; j < ldS; ++j)
       row[j] = kNegInf;
   };
@@ -249,8 +271,8 @@ float FlashAttention::exponentiate(Scratch &s, int64_t r, int64_t ldS, int64_t n
 }
 
 /// O[rows] += P V for keys [j0, j0 + nk) (P in s.s, exact zeros at hidden keys).
-void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, int64_t j0,
-                                int64_t nk, int64_t ldS) const {
+void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_t rows,
+                                int64_t j0, int64_t nk, int64_t ldS) const {
   const int64_t dv = p.valueDim, hk = h / group;
   const Strides4 &vs = p.valueStrides;
   const float *vBase = p.value + b * vs.batch + hk * vs.head + j0 * vs.row;
@@ -265,7 +287,8 @@ void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, 
     return keyByKey(vBase, vs.row);
   if (valuesInPlace) {
     if (!s.poisoned[j0 / bk]) {
-      mk.gemm(rows, dv, nk, pv, ldS, vBase, vs.row, o, dvp, /*accumulate=*/true);
+      causalGemm(i0, rows, j0, nk, /*keysAreColumns=*/false, dv, nk, pv, ldS, vBase, vs.row, o, dvp,
+                 /*acc=*/true);
       return;
     }
     return keyByKey(vBase, vs.row);
@@ -286,7 +309,8 @@ void FlashAttention::accumulate(Scratch &s, int64_t b, int64_t h, int64_t rows, 
     std::fill(dst + dv, dst + dvp, 0.0f);
   }
   if (mk.allFinite(vp, nk * dvp)) {
-    mk.gemm(rows, dvp, ldS, pv, ldS, vp, dvp, o, dvp, /*accumulate=*/true);
+    causalGemm(i0, rows, j0, nk, /*keysAreColumns=*/false, dvp, ldS, pv, ldS, vp, dvp, o, dvp,
+               /*acc=*/true);
     return;
   }
   keyByKey(vp, dvp); // poison in V
@@ -347,7 +371,7 @@ void FlashAttention::run(int64_t bh, int64_t qb, Scratch &s) const {
       // All hidden so far: shift by 0 so exp(-inf - shift) is 0, not NaN.
       double shift = mNew == kNegInf ? 0.0 : mNew;
       // Causal rows see a prefix of the block: the lanes past it are -inf, so exp gives 0.
-      int64_t live = p.causal ? std::clamp<int64_t>(i0 + r + offset - j0 + 1, 0, nk) : ldS;
+      int64_t live = p.causal ? visibleKeys(i0 + r, j0, nk) : ldS;
       float sum = exponentiate(s, r, ldS, live, shift);
       std::fill(s.s.data() + r * ldS + live, s.s.data() + (r + 1) * ldS, 0.0f);
       float alpha = std::exp(float(mOld - shift)); // 0 while nothing was visible
@@ -357,7 +381,7 @@ void FlashAttention::run(int64_t bh, int64_t qb, Scratch &s) const {
       s.l[r] = s.l[r] * alpha + sum;
       s.m[r] = mNew;
     }
-    accumulate(s, b, h, rows, j0, nk, ldS);
+    accumulate(s, b, h, i0, rows, j0, nk, ldS);
   }
 
   const Strides4 &os = p.outputStrides;
