@@ -133,6 +133,77 @@ TEST(Runtime, RunsAModule) {
   heed_module_destroy(m);
 }
 
+/// The CPU driver keeps a transposed copy of each constant weight (ConstantWeights.cpp). A copy
+/// must never outlive its module: modules loaded one after another into one runtime (whose
+/// constants may land at the same addresses) and two modules alive at once must each compute
+/// with their own weights, with one row (no copy) and several.
+TEST(Runtime, ConstantWeightCopiesFollowTheirModule) {
+  Runtime r;
+  auto modelWithScale = [](int k) {
+    std::string w;
+    for (int n = 0; n < 3; ++n) {
+      w += n ? ", [" : "[";
+      for (int c = 0; c < 4; ++c)
+        w += (c ? ", " : "") + std::to_string(k * (n * 4 + c + 1)) + ".0";
+      w += "]";
+    }
+    return compile(("func.func @main(%x: tensor<?x4xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {\n"
+                    "  %w = heed.constant dense<[" +
+                    w +
+                    "]> : tensor<3x4xf32>\n"
+                    "  %l = heed.linear %x, %w {transpose_weight = true} : (tensor<?x4xf32>, "
+                    "tensor<3x4xf32>) -> tensor<?x3xf32>\n"
+                    "  %m = heed.matmul %x, %w {transpose_b = true} : (tensor<?x4xf32>, "
+                    "tensor<3x4xf32>) -> tensor<?x3xf32>\n"
+                    "  return %l, %m : tensor<?x3xf32>, tensor<?x3xf32>\n}\n")
+                       .c_str());
+  };
+  // y[i][n] = k * sum_c x[i][c] * (4n + c + 1)
+  auto check = [&](heed_module *m, int k, int64_t rows) {
+    heed_function *fn = nullptr;
+    ASSERT_EQ(heed_module_find_function(m, nullptr, &fn), HEED_OK);
+    std::vector<float> x(size_t(rows * 4));
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = float(i % 7) - 2.0f;
+    heed_tensor *in[] = {tensor(HEED_F32, {rows, 4}, x.data())};
+    heed_tensor *out[2] = {};
+    ASSERT_EQ(heed_function_invoke(fn, in, 1, out, 2), HEED_OK) << heed_last_error();
+    for (heed_tensor *y : out) {
+      const float *v = static_cast<const float *>(heed_tensor_data(y));
+      for (int64_t i = 0; i < rows; ++i)
+        for (int n = 0; n < 3; ++n) {
+          float want = 0;
+          for (int c = 0; c < 4; ++c)
+            want += x[size_t(i * 4 + c)] * float(k * (n * 4 + c + 1));
+          ASSERT_FLOAT_EQ(v[i * 3 + n], want) << "scale " << k << ", " << rows << " rows";
+        }
+      heed_tensor_destroy(y);
+    }
+    heed_tensor_destroy(in[0]);
+  };
+  auto load = [&](const std::string &bytes) {
+    heed_module *m = nullptr;
+    EXPECT_EQ(heed_module_load_memory(r.rt, bytes.data(), bytes.size(), "w", &m), HEED_OK);
+    return m;
+  };
+  for (int k = 1; k <= 12; ++k) {
+    heed_module *m = load(modelWithScale(k));
+    ASSERT_NE(m, nullptr);
+    for (int64_t rows : {1, 5, 5, 2})
+      check(m, k, rows);
+    heed_module_destroy(m);
+  }
+  heed_module *a = load(modelWithScale(2)), *b = load(modelWithScale(3));
+  ASSERT_TRUE(a && b);
+  for (int round = 0; round < 3; ++round) {
+    check(a, 2, 4);
+    check(b, 3, 4);
+  }
+  heed_module_destroy(a);
+  check(b, 3, 6);
+  heed_module_destroy(b);
+}
+
 TEST(Runtime, RejectsBadCalls) {
   Runtime r;
   std::string bytes = compile(kModel);
