@@ -58,6 +58,8 @@ int64_t roundUp8(int64_t x) { return (x + 7) / 8 * 8; }
 
 struct Scratch {
   std::vector<float> q, kt, v, s, o, l;
+  const float *qRows = nullptr; // the query block's rows: in q, or in place in the input
+  int64_t ldq = 0;
   std::vector<double> masked, m; // logits + additive mask; running row maxima
   int64_t cachedHead = -1;       // b * kvHeads + hk whose K^T blocks kt holds
   int64_t checkedHead = -1;      // b * kvHeads + hk whose V blocks `poisoned` flags
@@ -145,6 +147,9 @@ private:
     return end;
   }
 
+  /// Whether a query block of `rows` takes its scores straight from K's rows (decoding), not
+  /// from packed K^T blocks.
+  bool directKeys(int64_t rows) const { return rows < kDirectRows && p.keyStrides.col == 1; }
   /// Keys [j0, j0 + result) of a block of nk hold every key query row i may see (all nk unless
   /// causal).
   int64_t visibleKeys(int64_t i, int64_t j0, int64_t nk) const {
@@ -190,9 +195,9 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
   const Strides4 &ks = p.keyStrides;
   const float *kBase = p.key + b * ks.batch + hk * ks.head + j0 * ks.row;
   float *sv = s.s.data();
-  if (rows < kDirectRows && ks.col == 1) {
+  if (directKeys(rows)) {
     for (int64_t r = 0; r < rows; ++r)
-      mk.dots(s.q.data() + r * d, kBase, ks.row, nk, d, sv + r * ldS);
+      mk.dots(s.qRows + r * s.ldq, kBase, ks.row, nk, d, sv + r * ldS);
   } else {
     // Cached blocks hold every key of the block (this task may need fewer).
     const int64_t kb = j0 / bk, head = b * p.kvHeads + hk;
@@ -211,12 +216,14 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
           for (int64_t j = 0; j < packKeys; ++j)
             kt[dd * ldK + j] = kBase[j * ks.row + dd * ks.col];
       }
+      // The packed keys carry the softmax scale: the query rows are then used as they are.
+      mk.scale(d * ldK, p.scale, kt, kt);
       for (int64_t dd = 0; dd < d; ++dd)
         std::fill(kt + dd * ldK + packKeys, kt + (dd + 1) * ldK, 0.0f);
       if (cacheKeys)
         s.packed[kb] = 1;
     }
-    causalGemm(i0, rows, j0, nk, /*keysAreColumns=*/true, ldS, d, s.q.data(), d, kt, ldK, sv, ldS,
+    causalGemm(i0, rows, j0, nk, /*keysAreColumns=*/true, ldS, d, s.qRows, s.ldq, kt, ldK, sv, ldS,
                /*acc=*/false);
   }
 
@@ -348,14 +355,26 @@ void FlashAttention::run(int64_t bh, int64_t qb, Scratch &s) const {
   const int64_t i0 = qb * bq, rows = std::min(bq, p.queryLength - i0);
   const int64_t d = p.headDim, dv = p.valueDim;
 
+  // Scores against keys read in place take scaled query rows; against packed keys (which carry
+  // the scale) the rows as they are, in place when contiguous.
   const Strides4 &qs = p.queryStrides;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *src = p.query + b * qs.batch + h * qs.head + (i0 + r) * qs.row;
-    if (qs.col == 1)
-      mk.scale(d, p.scale, src, s.q.data() + r * d);
-    else
-      for (int64_t dd = 0; dd < d; ++dd)
-        s.q[r * d + dd] = src[dd * qs.col] * p.scale;
+  const float *q0 = p.query + b * qs.batch + h * qs.head + i0 * qs.row;
+  const bool direct = directKeys(rows);
+  s.qRows = s.q.data();
+  s.ldq = d;
+  if (!direct && qs.col == 1) {
+    s.qRows = q0;
+    s.ldq = qs.row;
+  } else {
+    const float scale = direct ? p.scale : 1.0f;
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *src = q0 + r * qs.row;
+      if (qs.col == 1)
+        mk.scale(d, scale, src, s.q.data() + r * d);
+      else
+        for (int64_t dd = 0; dd < d; ++dd)
+          s.q[r * d + dd] = src[dd * qs.col] * scale;
+    }
   }
   std::fill(s.m.begin(), s.m.begin() + rows, kNegInf);
   std::fill(s.l.begin(), s.l.begin() + rows, 0.0f);
