@@ -85,7 +85,8 @@ __attribute__((target("avx2"))) static void readShare(void *arg) {
     c = _mm256_add_ps(c, _mm256_load_ps(job->data + i + 16));
     d = _mm256_add_ps(d, _mm256_load_ps(job->data + i + 24));
   }
-  _mm256_storeu_ps(job->sums + 16 * (t % 64), _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d)));
+  _mm256_storeu_ps(job->sums + 16 * (t % 64),
+                   _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d)));
 }
 
 static void readFloor(long mib) {
@@ -98,8 +99,8 @@ static void readFloor(long mib) {
   for (int rep = 0; rep < 3000; ++rep) {
     auto t0 = std::chrono::steady_clock::now();
     GOMP_parallel(readShare, &job, 0, 0);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                     .count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
   double median = ms[ms.size() / 2];
