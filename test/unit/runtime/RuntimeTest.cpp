@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/compile/CompileModel.h"
 #include "compiler/driver/Driver.h"
-#include "compiler/pipelines/Pipeline.h"
 #include "compiler/targets/Targets.h"
 #include "heed/heed.h"
 #include "heed/heed.hpp"
@@ -17,8 +17,6 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "llvm/Support/SourceMgr.h"
 
 #include <gtest/gtest.h>
 
@@ -354,21 +352,11 @@ TEST(Loader, SemanticChecks) {
 
 /// A shipped example compiled in-process exactly as heed-compile does.
 std::string compileExample(const std::string &name) {
-  mlir::DialectRegistry registry;
-  mlir::heed::registerHeedDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  llvm::SourceMgr sourceMgr;
   std::string path = std::string(HEED_SOURCE_DIR) + "/examples/" + name + "/model.heed";
-  auto module = mlir::heed::loadModel(path, sourceMgr, context);
-  EXPECT_TRUE(module) << path;
-  if (!module)
-    return "";
-  mlir::PassManager pm(&context);
-  mlir::heed::buildHeedPipeline(pm, mlir::heed::PipelineOptions());
-  EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
   std::string bytes;
-  EXPECT_TRUE(mlir::succeeded(mlir::heed::serializeModule(*module, "cpu", bytes)));
+  EXPECT_TRUE(
+      mlir::succeeded(mlir::heed::compileModel(path, mlir::heed::PipelineOptions(), "cpu", bytes)))
+      << path;
   return bytes;
 }
 
