@@ -24,8 +24,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Npy.h"
 #include "OnednnAttention.h"
+#include "TensorFiles.h"
 
 #include "compiler/compile/CompileModel.h"
 #include "heed/heed.hpp"
