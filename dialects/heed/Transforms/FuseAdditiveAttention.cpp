@@ -14,7 +14,6 @@
 #include "dialects/heed/Transforms/Patterns.h"
 
 #include "mlir/IR/Dominance.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::heed {
 #define GEN_PASS_DEF_HEEDFUSEADDITIVEATTENTION
@@ -474,14 +473,9 @@ struct FuseAdditiveAttentionPass
     : heed::impl::HeedFuseAdditiveAttentionBase<FuseAdditiveAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
-    FailureOr<FusionOptions> fusionOptions = parseFusionOptions(getOperation(), report, maskedRows);
-    if (failed(fusionOptions))
-      return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    populateFuseAdditiveAttentionPatterns(patterns, *fusionOptions);
-    // Every rewrite is sound on its own, so stopping short of a fixpoint
-    // (the driver's iteration limit) leaves valid, partly rewritten IR.
-    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+    if (failed(applyFusionPatterns(getOperation(), report, maskedRows,
+                                   populateFuseAdditiveAttentionPatterns)))
+      signalPassFailure();
   }
 };
 } // namespace

@@ -466,14 +466,9 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
 struct FuseAttentionPass : heed::impl::HeedFuseAttentionBase<FuseAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
-    FailureOr<FusionOptions> fusionOptions = parseFusionOptions(getOperation(), report, maskedRows);
-    if (failed(fusionOptions))
-      return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    populateFuseAttentionPatterns(patterns, *fusionOptions);
-    // Every rewrite is sound on its own, so stopping short of a fixpoint
-    // (the driver's iteration limit) leaves valid, partly rewritten IR.
-    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+    if (failed(
+            applyFusionPatterns(getOperation(), report, maskedRows, populateFuseAttentionPatterns)))
+      signalPassFailure();
   }
 };
 } // namespace
@@ -488,6 +483,20 @@ FailureOr<FusionOptions> heed::parseFusionOptions(Operation *anchor, bool report
   options.report = report;
   options.maskedRows = *policy;
   return options;
+}
+
+LogicalResult heed::applyFusionPatterns(Operation *anchor, bool report, StringRef maskedRows,
+                                        void (*populate)(RewritePatternSet &,
+                                                         const FusionOptions &)) {
+  FailureOr<FusionOptions> options = parseFusionOptions(anchor, report, maskedRows);
+  if (failed(options))
+    return failure();
+  RewritePatternSet patterns(anchor->getContext());
+  populate(patterns, *options);
+  // Every rewrite is sound on its own, so stopping short of a fixpoint
+  // (the driver's iteration limit) leaves valid, partly rewritten IR.
+  (void)applyPatternsGreedily(anchor, std::move(patterns));
+  return success();
 }
 
 void heed::populateFuseAttentionPatterns(RewritePatternSet &patterns,
