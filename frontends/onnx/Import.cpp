@@ -2063,6 +2063,9 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       const Known *training = known(node.input(2));
       if (!training || !training->isStatic())
         return error() << "unsupported Dropout with a dynamic training_mode";
+      if (training->elems.size() != 1)
+        return error() << "expects a one-element training_mode, got " << training->elems.size()
+                       << " elements";
       // Training with ratio 0 keeps everything; any other ratio is random.
       bool zeroRatio = false;
       if (has(node, 1))
@@ -2247,16 +2250,22 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     if (static_cast<int64_t>(sizes.size()) != node.output_size())
       return error() << "has " << node.output_size() << " outputs but " << sizes.size()
                      << " split sizes";
-    int64_t start = 0;
-    for (auto [i, s] : llvm::enumerate(sizes)) {
-      int64_t end;
+    int64_t total = 0;
+    for (int64_t s : sizes) {
       if (s < 0)
         return error() << "negative split size " << s;
-      if (llvm::AddOverflow(start, s, end)) // found by fuzz-onnx
+      if (llvm::AddOverflow(total, s, total)) // found by fuzz-onnx
         return error() << "the split sizes add up past 2^63";
-      if (failed(define(node, i, slice(x, *axis, start, end))))
+    }
+    // Slicing would clamp the last parts to the dim: refuse rather than give short outputs.
+    if (!t.isDynamicDim(*axis) && total > t.getDimSize(*axis))
+      return error() << "the split sizes add up to " << total << ", more than the "
+                     << t.getDimSize(*axis) << " elements of axis " << *axis;
+    int64_t start = 0;
+    for (auto [i, s] : llvm::enumerate(sizes)) {
+      if (failed(define(node, i, slice(x, *axis, start, start + s))))
         return failure();
-      start = end;
+      start += s;
     }
     return success();
   }
@@ -2393,6 +2402,8 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       auto v = staticInts(node, 1, "Trilu k");
       if (failed(v))
         return failure();
+      if (v->size() != 1)
+        return error() << "expects a one-element k, got " << v->size() << " elements";
       k = (*v)[0];
     }
     bool upper = intAttr(node, "upper", 1);
@@ -2551,6 +2562,8 @@ LogicalResult Importer::importShapeLike(const ::onnx::NodeProto &node, StringRef
       if (failed(importTensor(t, e)))
         return failure();
       if (e.known) {
+        if (e.known->elems.size() != 1)
+          return error() << "expects a one-element value";
         et = e.known->elementType;
         value = builder.getIntegerAttr(et, e.known->elems[0].value);
         if (et.isInteger(1))
