@@ -13,8 +13,6 @@
 #include "dialects/heed/Transforms/Passes.h"
 #include "dialects/heed/Transforms/Patterns.h"
 
-#include "mlir/IR/Dominance.h"
-
 namespace mlir::heed {
 #define GEN_PASS_DEF_HEEDFUSEADDITIVEATTENTION
 #include "dialects/heed/Transforms/Passes.h.inc"
@@ -369,26 +367,12 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
   if (failed(checkMaskedRows(m.mask, maskedRows, reason)))
     return failure();
 
-  DominanceInfo dominance(softmax->getParentOp());
-  m.insertionPoint =
-      dominance.properlyDominates(m.values, softmax) ? softmax.getOperation() : product;
-  for (OpOperand *use : m.weightUses) {
-    if (!dominance.properlyDominates(m.insertionPoint, use->getOwner())) {
-      reason = "the attention weights are used before the values are ready";
-      return failure();
-    }
-  }
-
-  std::string message;
-  if (failed(verifiesWhenBuilt(
-          softmax.getContext(),
-          [&](OpBuilder &b) {
-            return buildAdditiveAttention(b, m, MaskedRows::zero).getOperation();
-          },
-          message))) {
-    reason = "the fused op would not verify: " + message;
+  auto build = [&](OpBuilder &b) {
+    return buildAdditiveAttention(b, m, MaskedRows::zero).getOperation();
+  };
+  if (failed(
+          placeFusedOp(softmax, m.values, product, m.weightUses, build, m.insertionPoint, reason)))
     return failure();
-  }
   return m;
 }
 

@@ -12,7 +12,6 @@
 #include "dialects/heed/Transforms/Passes.h"
 #include "dialects/heed/Transforms/Patterns.h"
 
-#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -360,30 +359,12 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
     }
   }
 
-  // Where the fused op goes: at the softmax when V is already there, else at
-  // the value product; every other user of the weights must come after it.
-  DominanceInfo dominance(softmax->getParentOp());
-  m.insertionPoint = dominance.properlyDominates(m.value, softmax) ? softmax.getOperation()
-                                                                   : m.valueProduct.getOperation();
-  for (OpOperand *use : m.weightUses) {
-    if (!dominance.properlyDominates(m.insertionPoint, use->getOwner())) {
-      reason = "the attention weights are used before the values are ready";
-      return failure();
-    }
-  }
-
-  // Last, the shape rules of heed.attention itself (e.g. values that
-  // broadcast the weights to more heads than the scores have).
-  std::string message;
-  if (failed(verifiesWhenBuilt(
-          softmax.getContext(),
-          [&](OpBuilder &b) {
-            return buildAttention(b, m, MaskedRows::zero, /*hoist=*/false).getOperation();
-          },
-          message))) {
-    reason = "the fused op would not verify: " + message;
+  auto build = [&](OpBuilder &b) {
+    return buildAttention(b, m, MaskedRows::zero, /*hoist=*/false).getOperation();
+  };
+  if (failed(placeFusedOp(softmax, m.value, m.valueProduct, m.weightUses, build, m.insertionPoint,
+                          reason)))
     return failure();
-  }
   return m;
 }
 
