@@ -7,8 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/decode/Decoder.h"
-#include "compiler/compile/CompileModel.h"
 #include "heed/heed.hpp"
+#include "test/unit/CompileExample.h"
 
 #include <gtest/gtest.h>
 
@@ -21,15 +21,6 @@ using heed::decode::Hypothesis;
 using heed::decode::Options;
 
 namespace {
-
-std::string compileExample(const std::string &name) {
-  std::string path = std::string(HEED_SOURCE_DIR) + "/examples/" + name + "/model.heed";
-  std::string bytes;
-  EXPECT_TRUE(
-      mlir::succeeded(mlir::heed::compileModel(path, mlir::heed::PipelineOptions(), "cpu", bytes)))
-      << path;
-  return bytes;
-}
 
 std::vector<std::vector<int64_t>> readIds(const std::string &file, size_t limit) {
   std::ifstream in(std::string(HEED_SOURCE_DIR) + "/examples/reverse/" + file);

@@ -7,13 +7,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/compile/CompileModel.h"
 #include "compiler/driver/Driver.h"
 #include "compiler/targets/Targets.h"
 #include "heed/heed.h"
 #include "heed/heed.hpp"
 #include "runtime/module/Format.h"
 #include "runtime/module/heed_module_generated.h"
+#include "test/unit/CompileExample.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -348,16 +348,6 @@ TEST(Loader, SemanticChecks) {
   EXPECT_NE(loadError(oneFunction(constantOp(0), 1, 2, constant({-1}, 0, 16), data))
                 .find("constant 'w' has invalid dims"),
             std::string::npos);
-}
-
-/// A shipped example compiled in-process exactly as heed-compile does.
-std::string compileExample(const std::string &name) {
-  std::string path = std::string(HEED_SOURCE_DIR) + "/examples/" + name + "/model.heed";
-  std::string bytes;
-  EXPECT_TRUE(
-      mlir::succeeded(mlir::heed::compileModel(path, mlir::heed::PipelineOptions(), "cpu", bytes)))
-      << path;
-  return bytes;
 }
 
 /// An input for a declared type ("tensor<?x4xf32>", "index"): dynamic dims 3, small values.
