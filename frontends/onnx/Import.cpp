@@ -165,10 +165,11 @@ private:
   std::string stringAttr(const ::onnx::NodeProto &node, StringRef name, StringRef dflt);
   std::optional<SmallVector<int64_t>> intsAttr(const ::onnx::NodeProto &node, StringRef name);
   FailureOr<SmallVector<int64_t>> staticInts(const ::onnx::NodeProto &node, int i, StringRef what);
-  /// Squeeze/Unsqueeze of a rank-`rank` input: marks the dims the axes name (Unsqueeze: among
-  /// the result's dims, Squeeze: the input's); `named` says whether any axis was given.
-  FailureOr<SmallVector<bool>> squeezeAxes(const ::onnx::NodeProto &node, int64_t rank,
-                                           bool &named);
+  /// Squeeze/Unsqueeze of an input with dims `dims` (kDyn when dynamic): the result's dims,
+  /// each the index of the input dim it keeps or -1 for a new 1. Squeezing a dim known not to
+  /// be 1 is an error; without axes, Squeeze drops the dims known to be 1.
+  FailureOr<SmallVector<int64_t>> squeezedDims(const ::onnx::NodeProto &node,
+                                               ArrayRef<int64_t> dims);
 
   // Ops.
   LogicalResult importNode(const ::onnx::NodeProto &node);
@@ -759,8 +760,9 @@ FailureOr<SmallVector<int64_t>> Importer::staticInts(const ::onnx::NodeProto &no
   return k->values();
 }
 
-FailureOr<SmallVector<bool>> Importer::squeezeAxes(const ::onnx::NodeProto &node, int64_t rank,
-                                                   bool &named) {
+FailureOr<SmallVector<int64_t>> Importer::squeezedDims(const ::onnx::NodeProto &node,
+                                                       ArrayRef<int64_t> dims) {
+  int64_t rank = dims.size();
   SmallVector<int64_t> axes;
   if (opset >= 13 && has(node, 1)) {
     auto v = staticInts(node, 1, "axes");
@@ -770,8 +772,9 @@ FailureOr<SmallVector<bool>> Importer::squeezeAxes(const ::onnx::NodeProto &node
   } else if (auto a = intsAttr(node, "axes")) {
     axes = *a;
   }
-  named = !axes.empty();
-  int64_t outRank = node.op_type() == "Unsqueeze" ? rank + int64_t(axes.size()) : rank;
+  // The dims the axes name: among the result's for Unsqueeze, the input's for Squeeze.
+  bool unsqueeze = node.op_type() == "Unsqueeze";
+  int64_t outRank = unsqueeze ? rank + int64_t(axes.size()) : rank;
   SmallVector<bool> marked(outRank, false);
   for (int64_t a : axes) {
     auto n = axisOf(a, outRank);
@@ -781,7 +784,20 @@ FailureOr<SmallVector<bool>> Importer::squeezeAxes(const ::onnx::NodeProto &node
       return error() << "axis " << a << " is repeated";
     marked[*n] = true;
   }
-  return marked;
+  SmallVector<int64_t> from;
+  if (unsqueeze) {
+    for (int64_t i = 0, j = 0; i < outRank; ++i)
+      from.push_back(marked[i] ? -1 : j++);
+    return from;
+  }
+  for (int64_t i = 0; i < rank; ++i) {
+    bool drop = axes.empty() ? dims[i] == 1 : marked[i];
+    if (drop && dims[i] != kDyn && dims[i] != 1)
+      return error() << "cannot squeeze dim " << i << " of size " << dims[i];
+    if (!drop)
+      from.push_back(i);
+  }
+  return from;
 }
 
 FailureOr<int64_t> Importer::axisOf(int64_t axis, int64_t rank) {
@@ -926,25 +942,11 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
         (i < *axis ? a : b) *= k.shape[i];
       shape = {a, b};
     } else {
-      bool named = false;
-      auto marks = squeezeAxes(node, rank, named);
-      if (failed(marks))
+      auto from = squeezedDims(node, k.shape);
+      if (failed(from))
         return failure();
-      SmallVector<bool> &marked = *marks;
-      int64_t outRank = marked.size();
-      if (type == "Unsqueeze") {
-        int64_t j = 0;
-        for (int64_t i = 0; i < outRank; ++i)
-          shape.push_back(marked[i] ? 1 : k.shape[j++]);
-      } else {
-        for (int64_t i = 0; i < rank; ++i) {
-          bool drop = named ? marked[i] : k.shape[i] == 1;
-          if (drop && k.shape[i] != 1)
-            return error() << "cannot squeeze dim " << i << " of size " << k.shape[i];
-          if (!drop)
-            shape.push_back(k.shape[i]);
-        }
-      }
+      for (int64_t f : *from)
+        shape.push_back(f < 0 ? 1 : k.shape[f]);
     }
     std::optional<int64_t> n = product(shape);
     if (!n || *n != static_cast<int64_t>(k.elems.size()))
@@ -2061,6 +2063,9 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       const Known *training = known(node.input(2));
       if (!training || !training->isStatic())
         return error() << "unsupported Dropout with a dynamic training_mode";
+      if (training->elems.size() != 1)
+        return error() << "expects a one-element training_mode, got " << training->elems.size()
+                       << " elements";
       // Training with ratio 0 keeps everything; any other ratio is random.
       bool zeroRatio = false;
       if (has(node, 1))
@@ -2193,30 +2198,11 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
   }
   if (type == "Squeeze" || type == "Unsqueeze") {
     Value x = input(node, 0);
-    auto t = cast<RankedTensorType>(x.getType());
-    int64_t rank = t.getRank();
-    bool named = false;
-    auto marks = squeezeAxes(node, rank, named);
-    if (failed(marks))
+    auto from = squeezedDims(node, cast<RankedTensorType>(x.getType()).getShape());
+    if (failed(from))
       return failure();
-    SmallVector<bool> &marked = *marks;
-    int64_t outRank = marked.size();
-    // Result dims: (input dim index or -1 for a new 1).
-    SmallVector<int64_t> from;
-    if (type == "Unsqueeze") {
-      for (int64_t i = 0, j = 0; i < outRank; ++i)
-        from.push_back(marked[i] ? -1 : j++);
-    } else {
-      for (int64_t i = 0; i < rank; ++i) {
-        bool drop = named ? marked[i] : t.getDimSize(i) == 1;
-        if (drop && !t.isDynamicDim(i) && t.getDimSize(i) != 1)
-          return error() << "cannot squeeze dim " << i << " of size " << t.getDimSize(i);
-        if (!drop)
-          from.push_back(i);
-      }
-    }
     SmallVector<Monomial> in = dimsOf(x), target;
-    for (int64_t f : from) {
+    for (int64_t f : *from) {
       if (f < 0)
         target.push_back(Monomial());
       else
@@ -2264,16 +2250,22 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     if (static_cast<int64_t>(sizes.size()) != node.output_size())
       return error() << "has " << node.output_size() << " outputs but " << sizes.size()
                      << " split sizes";
-    int64_t start = 0;
-    for (auto [i, s] : llvm::enumerate(sizes)) {
-      int64_t end;
+    int64_t total = 0;
+    for (int64_t s : sizes) {
       if (s < 0)
         return error() << "negative split size " << s;
-      if (llvm::AddOverflow(start, s, end)) // found by fuzz-onnx
+      if (llvm::AddOverflow(total, s, total)) // found by fuzz-onnx
         return error() << "the split sizes add up past 2^63";
-      if (failed(define(node, i, slice(x, *axis, start, end))))
+    }
+    // Slicing would clamp the last parts to the dim: refuse rather than give short outputs.
+    if (!t.isDynamicDim(*axis) && total > t.getDimSize(*axis))
+      return error() << "the split sizes add up to " << total << ", more than the "
+                     << t.getDimSize(*axis) << " elements of axis " << *axis;
+    int64_t start = 0;
+    for (auto [i, s] : llvm::enumerate(sizes)) {
+      if (failed(define(node, i, slice(x, *axis, start, start + s))))
         return failure();
-      start = end;
+      start += s;
     }
     return success();
   }
@@ -2410,6 +2402,8 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       auto v = staticInts(node, 1, "Trilu k");
       if (failed(v))
         return failure();
+      if (v->size() != 1)
+        return error() << "expects a one-element k, got " << v->size() << " elements";
       k = (*v)[0];
     }
     bool upper = intAttr(node, "upper", 1);
@@ -2568,6 +2562,8 @@ LogicalResult Importer::importShapeLike(const ::onnx::NodeProto &node, StringRef
       if (failed(importTensor(t, e)))
         return failure();
       if (e.known) {
+        if (e.known->elems.size() != 1)
+          return error() << "expects a one-element value";
         et = e.known->elementType;
         value = builder.getIntegerAttr(et, e.known->elems[0].value);
         if (et.isInteger(1))

@@ -10,7 +10,7 @@
 // RUN: not heed-run %t.heedm --input="2x3xi64=[1 2 3]" --input="5x4xf32=0" 2>&1 | FileCheck %s --check-prefix=LITERAL
 // LITERAL: heed-run: input 0 ('ids'): literal '2x3xi64=[1 2 3]' has 3 values, its shape needs 6
 // RUN: not heed-run %t.heedm --input=@%t.nope.npy --input="5x4xf32=0" 2>&1 | FileCheck %s --check-prefix=NOFILE
-// NOFILE: heed-run: input 0 ('ids'): {{.*}}nope.npy: cannot open file
+// NOFILE: heed-run: input 0 ('ids'): {{.*}}nope.npy: cannot open: No such file or directory
 // RUN: not heed-run %t.heedm --input=table=@%t.nope.npy --input=idz=@x.npy 2>&1 | FileCheck %s --check-prefix=NAME
 // NAME: heed-run: --input=idz=@x.npy: function 'main' has no input named 'idz'; its inputs are (ids: tensor<?x?xi64>, table: tensor<5x4xf32>)
 // Out-of-range and negative embedding ids are run-time errors at the op's location:

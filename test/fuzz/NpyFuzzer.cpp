@@ -1,15 +1,15 @@
-//===- NpyFuzzer.cpp - Fuzzes both .npy readers ---------------------------===//
+//===- NpyFuzzer.cpp - Fuzzes the .npy reader, in memory and from a file --===//
 //
 // heed::parseNpy (runtime/weights, used for .npz members) reads the bytes in
-// memory; heed-run's reader (compiler/tools/heed-run/Npy.cpp, used for
-// --input=@x.npy) reads the same bytes from a file. Both must reject or give
-// a tensor whose data matches its shape.
+// memory; heed-run's --input=@x.npy (compiler/tools/heed-run/TensorFiles.cpp:
+// heed::readNpy plus the conversion to C API types) reads the same bytes from
+// a file. Both must reject or give a tensor whose data matches its shape.
 //
 //===----------------------------------------------------------------------===//
 
 #include "FuzzFile.h"
 
-#include "compiler/tools/heed-run/Npy.h"
+#include "compiler/tools/heed-run/TensorFiles.h"
 #include "runtime/weights/Tensors.h"
 
 #include <cstdlib>

@@ -24,18 +24,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Npy.h"
 #include "OnednnAttention.h"
+#include "TensorFiles.h"
 
-#include "compiler/driver/Driver.h"
-#include "compiler/pipelines/Pipeline.h"
-#include "compiler/targets/Targets.h"
+#include "compiler/compile/CompileModel.h"
 #include "heed/heed.hpp"
 #include "runtime/drivers/cpu/kernels/Attention.h"
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -236,24 +231,6 @@ void attentionOnednn(benchmark::State &state, const AttentionCase &c) {
 // Compiled functions
 //===----------------------------------------------------------------------===//
 
-bool compileModel(const std::string &path, std::string &bytes) {
-  mlir::DialectRegistry registry;
-  mlir::heed::registerHeedDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  llvm::SourceMgr sourceMgr;
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::heed::loadModel(path, sourceMgr, context);
-  if (!module)
-    return false;
-  mlir::PassManager pm(&context);
-  mlir::heed::PipelineOptions options;
-  mlir::heed::buildHeedPipeline(pm, options);
-  if (mlir::failed(pm.run(*module)))
-    return false;
-  return mlir::succeeded(mlir::heed::serializeModule(*module, "cpu", bytes));
-}
-
 bool parseDtype(const std::string &s, heed_dtype &dtype) {
   static const std::map<std::string, heed_dtype> types{
       {"f32", HEED_F32},   {"f64", HEED_F64}, {"i32", HEED_I32},  {"i64", HEED_I64},
@@ -421,7 +398,7 @@ bool addModel(const std::string &path, const std::string &label,
   heed::Status st;
   if (ext == ".mlir" || ext == ".heed" || ext == ".onnx") {
     std::string bytes;
-    if (!compileModel(path, bytes))
+    if (mlir::failed(mlir::heed::compileModel(path, mlir::heed::PipelineOptions(), "cpu", bytes)))
       return false;
     st = runtime.load(bytes.data(), bytes.size(), path, module);
   } else {

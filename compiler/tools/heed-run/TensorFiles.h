@@ -1,17 +1,35 @@
 //===- TensorFiles.h - heed-run's input and output files --------*- C++ -*-===//
 //
-// .npy (Npy.h) and single-tensor .safetensors files, chosen by extension.
-// numpy has no bf16, so bf16 inputs and references come as safetensors.
+// .npy and single-tensor .safetensors files, chosen by extension, read and
+// written by the runtime's tensor file code (runtime/weights/Tensors.h) and
+// converted to the C API's element types. numpy has no bf16, so bf16 inputs
+// and references come as safetensors.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef HEED_TOOLS_HEED_RUN_TENSORFILES_H
 #define HEED_TOOLS_HEED_RUN_TENSORFILES_H
 
-#include "Npy.h"
+#include "heed/heed.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
 
 namespace heedrun {
 
+struct HostTensor {
+  heed_dtype dtype = HEED_F32;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> data;
+  size_t count() const;
+};
+
+std::string describe(const HostTensor &t); // "2x3xf32"
+
+/// A .npy file (versions 1-3, C order, little-endian).
+bool readNpy(const std::string &path, HostTensor &out, std::string &error);
+bool writeNpy(const std::string &path, const HostTensor &t, std::string &error);
 /// A .safetensors file holding exactly one tensor.
 bool readSafetensors(const std::string &path, HostTensor &out, std::string &error);
 bool writeSafetensors(const std::string &path, const HostTensor &t, std::string &error);

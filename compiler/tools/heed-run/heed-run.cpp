@@ -14,15 +14,10 @@
 #include "Decode.h"
 #include "TensorFiles.h"
 
-#include "compiler/driver/Driver.h"
-#include "compiler/pipelines/Pipeline.h"
-#include "compiler/targets/Targets.h"
+#include "compiler/compile/CompileModel.h"
 #include "heed/heed.h"
 #include "runtime/core/Float16.h"
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -399,25 +394,12 @@ bool compare(size_t index, const HostTensor &got, const HostTensor &want) {
   return true;
 }
 
-/// Compiles a model file in memory into module bytes.
-bool compileModel(const std::string &path, std::string &bytes) {
-  mlir::DialectRegistry registry;
-  mlir::heed::registerHeedDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  llvm::SourceMgr sourceMgr;
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::heed::loadModel(path, sourceMgr, context);
-  if (!module)
-    return false;
-  mlir::PassManager pm(&context);
+/// Compiles a model file in memory into module bytes for --device, with --masked-rows.
+bool compileForDevice(const std::string &path, std::string &bytes) {
   mlir::heed::PipelineOptions options;
   options.maskedRows = maskedRows;
-  mlir::heed::buildHeedPipeline(pm, options);
-  if (mlir::failed(pm.run(*module)))
-    return false;
-  return mlir::succeeded(mlir::heed::serializeModule(
-      *module, llvm::StringRef(device).starts_with("vulkan") ? "all" : "cpu", bytes));
+  llvm::StringRef target = llvm::StringRef(device).starts_with("vulkan") ? "all" : "cpu";
+  return mlir::succeeded(mlir::heed::compileModel(path, options, target, bytes));
 }
 
 HostTensor toHost(const heed_tensor *t) {
@@ -447,7 +429,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   // heed-run translate|score ...: the decoding drivers (Decode.cpp, docs/decoding.md).
   if (argc > 1 && (llvm::StringRef(argv[1]) == "translate" || llvm::StringRef(argv[1]) == "score"))
-    return runDecodeCommand(argc, argv, compileModel);
+    return runDecodeCommand(argc, argv, compileForDevice);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Heed module runner\n");
   if (maskedRows != "zero" && maskedRows != "nan")
@@ -463,7 +445,7 @@ int main(int argc, char **argv) {
   heed_status st;
   if (ext == ".mlir" || ext == ".heed" || ext == ".onnx") {
     std::string bytes;
-    if (!compileModel(inputPath, bytes))
+    if (!compileForDevice(inputPath, bytes))
       return 1;
     st = heed_module_load_memory(h.runtime, bytes.data(), bytes.size(), inputPath.c_str(),
                                  &h.module);

@@ -60,6 +60,22 @@ FailureOr<int64_t> checkAxis(const ShapeError &error, int64_t axis, int64_t rank
   return error(what, " ", axis, " is out of range for rank ", rank);
 }
 
+/// A tensor operand and its axis attribute, checked against the rank and
+/// normalized: how every op with an axis starts.
+struct TensorAndAxis {
+  RankedTensorType type;
+  int64_t axis;
+};
+FailureOr<TensorAndAxis> tensorAndAxis(const ShapeError &error, Value input, int64_t axis) {
+  auto type = tensorOf(input);
+  if (!type)
+    return failure();
+  auto normalized = checkAxis(error, axis, type.getRank());
+  if (failed(normalized))
+    return failure();
+  return TensorAndAxis{type, *normalized};
+}
+
 /// Broadcasts any number of tensors with NumPy rules.
 FailureOr<SmallVector<int64_t>> broadcastAll(const ShapeError &error,
                                              ArrayRef<RankedTensorType> types) {
@@ -339,12 +355,10 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
 
 static LogicalResult inferAxisPreserving(std::optional<Location> loc, StringRef opName, Value input,
                                          int64_t axis, Types &inferred) {
-  auto type = tensorOf(input);
-  if (!type)
+  auto operand = tensorAndAxis(ShapeError(loc, opName), input, axis);
+  if (failed(operand))
     return failure();
-  if (failed(checkAxis(ShapeError(loc, opName), axis, type.getRank())))
-    return failure();
-  inferred.push_back(type);
+  inferred.push_back(operand->type);
   return success();
 }
 
@@ -362,19 +376,17 @@ LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Locati
 
 LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                             Adaptor adaptor, Types &inferred) {
-  auto type = tensorOf(adaptor.getInput());
-  if (!type)
-    return failure();
   ShapeError error(loc, getOperationName());
-  auto axis = checkAxis(error, adaptor.getAxis(), type.getRank());
-  if (failed(axis))
+  auto operand = tensorAndAxis(error, adaptor.getInput(), adaptor.getAxis());
+  if (failed(operand))
     return failure();
+  auto [type, axis] = *operand;
   if (!(adaptor.getEpsilon().convertToDouble() >= 0)) // NaN too
     return error("expects a non-negative epsilon");
   // The normalized dims, made more static by scale and bias as they are
   // checked, so that a scale and a bias cannot disagree behind a dynamic dim.
   SmallVector<int64_t> shape(type.getShape());
-  MutableArrayRef<int64_t> normalized = MutableArrayRef<int64_t>(shape).drop_front(*axis);
+  MutableArrayRef<int64_t> normalized = MutableArrayRef<int64_t>(shape).drop_front(axis);
   for (auto [name, param] : {std::pair<StringRef, Value>{"scale", adaptor.getScale()},
                              std::pair<StringRef, Value>{"bias", adaptor.getBias()}}) {
     auto paramType = tensorOf(param);
@@ -617,18 +629,16 @@ OpFoldResult ConcatOp::fold(FoldAdaptor) {
 
 LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
                                         Types &inferred) {
-  auto type = tensorOf(adaptor.getInput());
-  if (!type)
-    return failure();
   ShapeError error(loc, getOperationName());
-  auto axis = checkAxis(error, adaptor.getAxis(), type.getRank());
-  if (failed(axis))
+  auto operand = tensorAndAxis(error, adaptor.getInput(), adaptor.getAxis());
+  if (failed(operand))
     return failure();
+  auto [type, axis] = *operand;
   int64_t step = adaptor.getStep();
   if (step <= 0)
     return error("expects a positive step, got ", step);
   SmallVector<int64_t> shape(type.getShape());
-  shape[*axis] = shape::sliceLength(shape[*axis], adaptor.getStart(), adaptor.getEnd(), step);
+  shape[axis] = shape::sliceLength(shape[axis], adaptor.getStart(), adaptor.getEnd(), step);
   inferred.push_back(tensorLike(shape, type.getElementType()));
   return success();
 }
@@ -660,15 +670,17 @@ LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
 
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor, Types &inferred) {
-  auto x = tensorOf(adaptor.getInput()), indices = tensorOf(adaptor.getIndices());
-  if (!x || !indices)
+  auto indices = tensorOf(adaptor.getIndices());
+  if (!indices)
     return failure();
-  auto axis = checkAxis(ShapeError(loc, getOperationName()), adaptor.getAxis(), x.getRank());
-  if (failed(axis))
+  auto operand =
+      tensorAndAxis(ShapeError(loc, getOperationName()), adaptor.getInput(), adaptor.getAxis());
+  if (failed(operand))
     return failure();
-  SmallVector<int64_t> shape(x.getShape().take_front(*axis));
+  auto [x, axis] = *operand;
+  SmallVector<int64_t> shape(x.getShape().take_front(axis));
   llvm::append_range(shape, indices.getShape());
-  llvm::append_range(shape, x.getShape().drop_front(*axis + 1));
+  llvm::append_range(shape, x.getShape().drop_front(axis + 1));
   inferred.push_back(tensorLike(shape, x.getElementType()));
   return success();
 }
@@ -762,37 +774,34 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 
 LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
                                          Adaptor adaptor, Types &inferred) {
-  auto type = tensorOf(adaptor.getInput());
-  if (!type)
+  auto operand =
+      tensorAndAxis(ShapeError(loc, getOperationName()), adaptor.getInput(), adaptor.getAxis());
+  if (failed(operand))
     return failure();
-  auto axis = checkAxis(ShapeError(loc, getOperationName()), adaptor.getAxis(), type.getRank());
-  if (failed(axis))
-    return failure();
+  auto [type, axis] = *operand;
   SmallVector<int64_t> shape(type.getShape());
   if (adaptor.getKeepDims())
-    shape[*axis] = 1;
+    shape[axis] = 1;
   else
-    shape.erase(shape.begin() + *axis);
+    shape.erase(shape.begin() + axis);
   inferred.push_back(tensorLike(shape, IntegerType::get(context, 64)));
   return success();
 }
 
 LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
                                        Adaptor adaptor, Types &inferred) {
-  auto type = tensorOf(adaptor.getInput());
-  if (!type)
-    return failure();
   ShapeError error(loc, getOperationName());
-  auto axis = checkAxis(error, adaptor.getAxis(), type.getRank());
-  if (failed(axis))
+  auto operand = tensorAndAxis(error, adaptor.getInput(), adaptor.getAxis());
+  if (failed(operand))
     return failure();
+  auto [type, axis] = *operand;
   int64_t k = adaptor.getK();
   if (k <= 0)
     return error("expects a positive k, got ", k);
-  if (!type.isDynamicDim(*axis) && type.getDimSize(*axis) < k)
-    return error("k = ", k, " exceeds the axis size ", type.getDimSize(*axis));
+  if (!type.isDynamicDim(axis) && type.getDimSize(axis) < k)
+    return error("k = ", k, " exceeds the axis size ", type.getDimSize(axis));
   SmallVector<int64_t> shape(type.getShape());
-  shape[*axis] = k;
+  shape[axis] = k;
   inferred.push_back(tensorLike(shape, type.getElementType()));
   inferred.push_back(tensorLike(shape, IntegerType::get(context, 64)));
   return success();
@@ -1058,6 +1067,14 @@ LogicalResult checkMask(const ShapeError &error, MaskKind kind, Value mask,
                  " does not broadcast to the scores ", shapeString(scores));
   return success();
 }
+
+/// The output, then the attention weights (the scores' shape) when asked for.
+void pushAttentionResults(ArrayRef<int64_t> out, ArrayRef<int64_t> scores, Type element,
+                          bool returnWeights, Types &inferred) {
+  inferred.push_back(tensorLike(out, element));
+  if (returnWeights)
+    inferred.push_back(tensorLike(scores, element));
+}
 } // namespace
 
 LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
@@ -1153,9 +1170,7 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   if (failed(checkMask(error, adaptor.getMaskKind(), adaptor.getMask(), scores, element,
                        /*causalAllowed=*/true, /*hasBatchDim=*/scores.size() >= 3)))
     return failure();
-  inferred.push_back(tensorLike(out, element));
-  if (adaptor.getReturnWeights())
-    inferred.push_back(tensorLike(scores, element));
+  pushAttentionResults(out, scores, element, adaptor.getReturnWeights(), inferred);
   return success();
 }
 
@@ -1200,9 +1215,7 @@ LogicalResult AdditiveAttentionOp::inferReturnTypes(MLIRContext *, std::optional
   if (failed(checkMask(error, adaptor.getMaskKind(), adaptor.getMask(), scores, element,
                        /*causalAllowed=*/false, /*hasBatchDim=*/true)))
     return failure();
-  inferred.push_back(tensorLike(out, element));
-  if (adaptor.getReturnWeights())
-    inferred.push_back(tensorLike(scores, element));
+  pushAttentionResults(out, scores, element, adaptor.getReturnWeights(), inferred);
   return success();
 }
 

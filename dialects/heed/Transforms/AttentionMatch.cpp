@@ -17,6 +17,7 @@
 
 #include "dialects/heed/Transforms/AttentionMatch.h"
 
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/Verifier.h"
@@ -486,6 +487,28 @@ LogicalResult fusion::verifiesWhenBuilt(MLIRContext *context,
   // The scratch block's destructor drops the ops' uses of outside values.
   scratch.clear();
   return result;
+}
+
+LogicalResult fusion::placeFusedOp(SoftmaxOp softmax, Value values, Operation *product,
+                                   ArrayRef<OpOperand *> weightUses,
+                                   function_ref<Operation *(OpBuilder &)> build,
+                                   Operation *&insertionPoint, std::string &reason) {
+  DominanceInfo dominance(softmax->getParentOp());
+  insertionPoint = dominance.properlyDominates(values, softmax) ? softmax.getOperation() : product;
+  for (OpOperand *use : weightUses) {
+    if (!dominance.properlyDominates(insertionPoint, use->getOwner())) {
+      reason = "the attention weights are used before the values are ready";
+      return failure();
+    }
+  }
+  // Last, the shape rules of the fused op itself (e.g. values that broadcast
+  // the weights to more heads than the scores have).
+  std::string message;
+  if (failed(verifiesWhenBuilt(softmax.getContext(), build, message))) {
+    reason = "the fused op would not verify: " + message;
+    return failure();
+  }
+  return success();
 }
 
 /// Whether a reshape keeps dims `kept` of its input in place (spec 0 or the

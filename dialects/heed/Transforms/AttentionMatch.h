@@ -164,6 +164,16 @@ AdditiveAttentionOp buildAdditiveAttention(OpBuilder &builder, const AdditiveMat
 LogicalResult verifiesWhenBuilt(MLIRContext *context, function_ref<Operation *(OpBuilder &)> build,
                                 std::string &message);
 
+/// The last checks of both fusions, once a match is complete: where the fused
+/// op goes (at `softmax` when `values` is already defined there, else at
+/// `product`, the op computing the output) must come before every other user
+/// of the weights, and the op `build` makes must verify. Sets
+/// `insertionPoint`, or `reason` on failure.
+LogicalResult placeFusedOp(SoftmaxOp softmax, Value values, Operation *product,
+                           ArrayRef<OpOperand *> weightUses,
+                           function_ref<Operation *(OpBuilder &)> build, Operation *&insertionPoint,
+                           std::string &reason);
+
 /// Whether a reshape keeps input dim `inDim` as output dim `outDim` (spec 0
 /// at the same index, the same static size, or the one -1 where every other
 /// dim is a unit or copied dim).

@@ -136,20 +136,6 @@ template <typename OpTy> struct ScaleThroughDataMovement : OpRewritePattern<OpTy
   }
 };
 
-struct ComposeTransposes : OpRewritePattern<TransposeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(TransposeOp outer, PatternRewriter &rewriter) const override {
-    auto inner = outer.getInput().getDefiningOp<TransposeOp>();
-    if (!inner)
-      return failure();
-    SmallVector<int64_t> perm;
-    for (int64_t p : outer.getPermutation())
-      perm.push_back(inner.getPermutation()[p]);
-    rewriter.replaceOpWithNewOp<TransposeOp>(outer, outer.getType(), inner.getInput(), perm);
-    return success();
-  }
-};
-
 struct TransposeIntoMatmul : OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MatmulOp matmul, PatternRewriter &rewriter) const override {
@@ -355,6 +341,8 @@ void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
   // DivByConstant would otherwise rewrite (both spellings are matched anyway).
   patterns.add<ErfGelu, DecomposedLayerNorm>(patterns.getContext(), /*benefit=*/2);
   patterns.add<DivByConstant, MergeScales, ScaleOutOfMatmul, ScaleThroughDataMovement<ReshapeOp>,
-               ScaleThroughDataMovement<TransposeOp>, ComposeTransposes, TransposeIntoMatmul,
-               LayerNormAffine>(patterns.getContext());
+               ScaleThroughDataMovement<TransposeOp>>(patterns.getContext());
+  // transpose(transpose(x)) -> one transpose: the op's own canonicalization.
+  TransposeOp::getCanonicalizationPatterns(patterns, patterns.getContext());
+  patterns.add<TransposeIntoMatmul, LayerNormAffine>(patterns.getContext());
 }

@@ -13,9 +13,6 @@
 #include "dialects/heed/Transforms/Passes.h"
 #include "dialects/heed/Transforms/Patterns.h"
 
-#include "mlir/IR/Dominance.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-
 namespace mlir::heed {
 #define GEN_PASS_DEF_HEEDFUSEADDITIVEATTENTION
 #include "dialects/heed/Transforms/Passes.h.inc"
@@ -370,26 +367,12 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
   if (failed(checkMaskedRows(m.mask, maskedRows, reason)))
     return failure();
 
-  DominanceInfo dominance(softmax->getParentOp());
-  m.insertionPoint =
-      dominance.properlyDominates(m.values, softmax) ? softmax.getOperation() : product;
-  for (OpOperand *use : m.weightUses) {
-    if (!dominance.properlyDominates(m.insertionPoint, use->getOwner())) {
-      reason = "the attention weights are used before the values are ready";
-      return failure();
-    }
-  }
-
-  std::string message;
-  if (failed(verifiesWhenBuilt(
-          softmax.getContext(),
-          [&](OpBuilder &b) {
-            return buildAdditiveAttention(b, m, MaskedRows::zero).getOperation();
-          },
-          message))) {
-    reason = "the fused op would not verify: " + message;
+  auto build = [&](OpBuilder &b) {
+    return buildAdditiveAttention(b, m, MaskedRows::zero).getOperation();
+  };
+  if (failed(
+          placeFusedOp(softmax, m.values, product, m.weightUses, build, m.insertionPoint, reason)))
     return failure();
-  }
   return m;
 }
 
@@ -474,14 +457,9 @@ struct FuseAdditiveAttentionPass
     : heed::impl::HeedFuseAdditiveAttentionBase<FuseAdditiveAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
-    FailureOr<FusionOptions> fusionOptions = parseFusionOptions(getOperation(), report, maskedRows);
-    if (failed(fusionOptions))
-      return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    populateFuseAdditiveAttentionPatterns(patterns, *fusionOptions);
-    // Every rewrite is sound on its own, so stopping short of a fixpoint
-    // (the driver's iteration limit) leaves valid, partly rewritten IR.
-    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+    if (failed(applyFusionPatterns(getOperation(), report, maskedRows,
+                                   populateFuseAdditiveAttentionPatterns)))
+      signalPassFailure();
   }
 };
 } // namespace

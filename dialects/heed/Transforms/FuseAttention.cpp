@@ -12,7 +12,6 @@
 #include "dialects/heed/Transforms/Passes.h"
 #include "dialects/heed/Transforms/Patterns.h"
 
-#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -360,30 +359,12 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
     }
   }
 
-  // Where the fused op goes: at the softmax when V is already there, else at
-  // the value product; every other user of the weights must come after it.
-  DominanceInfo dominance(softmax->getParentOp());
-  m.insertionPoint = dominance.properlyDominates(m.value, softmax) ? softmax.getOperation()
-                                                                   : m.valueProduct.getOperation();
-  for (OpOperand *use : m.weightUses) {
-    if (!dominance.properlyDominates(m.insertionPoint, use->getOwner())) {
-      reason = "the attention weights are used before the values are ready";
-      return failure();
-    }
-  }
-
-  // Last, the shape rules of heed.attention itself (e.g. values that
-  // broadcast the weights to more heads than the scores have).
-  std::string message;
-  if (failed(verifiesWhenBuilt(
-          softmax.getContext(),
-          [&](OpBuilder &b) {
-            return buildAttention(b, m, MaskedRows::zero, /*hoist=*/false).getOperation();
-          },
-          message))) {
-    reason = "the fused op would not verify: " + message;
+  auto build = [&](OpBuilder &b) {
+    return buildAttention(b, m, MaskedRows::zero, /*hoist=*/false).getOperation();
+  };
+  if (failed(placeFusedOp(softmax, m.value, m.valueProduct, m.weightUses, build, m.insertionPoint,
+                          reason)))
     return failure();
-  }
   return m;
 }
 
@@ -466,14 +447,9 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
 struct FuseAttentionPass : heed::impl::HeedFuseAttentionBase<FuseAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
-    FailureOr<FusionOptions> fusionOptions = parseFusionOptions(getOperation(), report, maskedRows);
-    if (failed(fusionOptions))
-      return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    populateFuseAttentionPatterns(patterns, *fusionOptions);
-    // Every rewrite is sound on its own, so stopping short of a fixpoint
-    // (the driver's iteration limit) leaves valid, partly rewritten IR.
-    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+    if (failed(
+            applyFusionPatterns(getOperation(), report, maskedRows, populateFuseAttentionPatterns)))
+      signalPassFailure();
   }
 };
 } // namespace
@@ -488,6 +464,20 @@ FailureOr<FusionOptions> heed::parseFusionOptions(Operation *anchor, bool report
   options.report = report;
   options.maskedRows = *policy;
   return options;
+}
+
+LogicalResult heed::applyFusionPatterns(Operation *anchor, bool report, StringRef maskedRows,
+                                        void (*populate)(RewritePatternSet &,
+                                                         const FusionOptions &)) {
+  FailureOr<FusionOptions> options = parseFusionOptions(anchor, report, maskedRows);
+  if (failed(options))
+    return failure();
+  RewritePatternSet patterns(anchor->getContext());
+  populate(patterns, *options);
+  // Every rewrite is sound on its own, so stopping short of a fixpoint
+  // (the driver's iteration limit) leaves valid, partly rewritten IR.
+  (void)applyPatternsGreedily(anchor, std::move(patterns));
+  return success();
 }
 
 void heed::populateFuseAttentionPatterns(RewritePatternSet &patterns,

@@ -28,6 +28,11 @@ struct FusionOptions {
 /// ("zero" or "nan"); an unknown policy is an error emitted at `anchor`.
 FailureOr<FusionOptions> parseFusionOptions(Operation *anchor, bool report, StringRef maskedRows);
 
+/// A fusion pass's body: its options (as parseFusionOptions), then the
+/// patterns `populate` adds, applied greedily to `anchor`.
+LogicalResult applyFusionPatterns(Operation *anchor, bool report, StringRef maskedRows,
+                                  void (*populate)(RewritePatternSet &, const FusionOptions &));
+
 /// Exporter spellings -> the canonical form the fusion patterns match: Div by
 /// a constant -> Mul by its reciprocal, scales moved from Q/K onto the scores
 /// and merged, last-two-dim transposes folded into matmul flags, decomposed

@@ -14,7 +14,8 @@
 //   Pipelines.cpp    shader modules, pipelines, kernel capabilities
 //   PipelineCache.cpp  the pipeline cache on disk
 //   Executor.cpp     descriptor sets, dispatches, plans, scan, invoke
-//   OpKernels.cpp    one plan op -> its dispatches (push constants, buffers)
+//   OpKernels.cpp    one plan op -> its dispatches (push constants, buffers);
+//                    NnOps.cpp, AttentionOps.cpp and RecurrentOps.cpp by topic (OpRun.h)
 //
 // Environment: HEED_VULKAN_VALIDATION=1 enables VK_LAYER_KHRONOS_validation
 // with a debug-utils messenger; any validation message fails the call.
@@ -92,6 +93,8 @@ struct Slot {
   bool scalar = false, set = false;
 };
 
+class OpRun;
+
 class VulkanDriver : public Driver {
 public:
   explicit VulkanDriver(int deviceIndex) { init(deviceIndex); }
@@ -102,6 +105,7 @@ public:
                              const std::vector<Tensor> &inputs, RunStats &stats) override;
 
 private:
+  friend class OpRun; // records one op with the driver's buffers, dispatches and checks
   VkInstance instance = VK_NULL_HANDLE;
   VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
   VkPhysicalDevice physical = VK_NULL_HANDLE;

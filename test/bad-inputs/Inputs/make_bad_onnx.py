@@ -3,8 +3,9 @@
 classes (docs/reliability.md) that test/Frontends/onnx/errors.test does not already hold: a file
 over protobuf's 2 GiB limit, dims of exactly 2^31 and 2^63 - 1, negative graph dims, graph inputs
 and initializers defined twice, Reshape 0 past the rank and allowzero with -1, Reshape target
-dims whose product overflows, Split sizes that overflow or num_outputs 0, an undefined graph
-output, control bytes in names; plus valid models that are hostile at run time (Gather indices
+dims whose product overflows, Split sizes that overflow, exceed the dim or num_outputs 0,
+one-element inputs given empty (Trilu k, Dropout training_mode, ConstantOfShape value), an
+undefined graph output, control bytes in names; plus valid models that are hostile at run time (Gather indices
 from an input, zero-size dims). The 2 GiB file is sparse: it takes no disk space.
 Usage: make_bad_onnx.py OUTDIR"""
 import os
@@ -99,6 +100,20 @@ save("split_sizes_overflow", [N("Split", ["x", "sizes"], ["a", "b"], axis=0, nam
      opset=13)
 save("split_num_outputs_zero", [N("Split", ["x"], ["a", "b"], axis=0, num_outputs=0, name="split")],
      [vi("x", F, [4])], [vi("a", F, None), vi("b", F, None)], opset=18)
+
+# Split sizes that add up to more than the dim: slicing would clamp the last part to nothing.
+save("split_sizes_beyond_dim", [N("Split", ["x", "sizes"], ["a", "b"], axis=0, name="split")],
+     [vi("x", F, [4])], [vi("a", F, None), vi("b", F, None)], [i64("sizes", [3, 3])], opset=13)
+
+# One-element inputs and attributes given with no element (the importer read element 0).
+save("trilu_empty_k", [N("Trilu", ["x", "k"], ["y"], name="trilu")], [vi("x", F, [2, 2])],
+     [vi("y", F, None)], [i64("k", [])], opset=14)
+save("dropout_empty_training", [N("Dropout", ["x", "", "training"], ["y"], name="dropout")],
+     [vi("x", F, [2])], [vi("y", F, None)], [nh.from_array(np.zeros([0], bool), "training")],
+     opset=13)
+save("constant_of_shape_empty_value",
+     [N("ConstantOfShape", ["shape"], ["y"], name="fill", value=i64("v", []))], [],
+     [vi("y", T.INT64, None)], [i64("shape", [2])])
 
 # A graph output that nothing defines (no nodes at all).
 save("undefined_output", [], [vi("x", F, [2])], [vi("nothing", F, [2])])

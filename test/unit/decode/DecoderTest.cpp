@@ -7,14 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/decode/Decoder.h"
-#include "compiler/driver/Driver.h"
-#include "compiler/pipelines/Pipeline.h"
-#include "compiler/targets/Targets.h"
 #include "heed/heed.hpp"
-
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
-#include "llvm/Support/SourceMgr.h"
+#include "test/unit/CompileExample.h"
 
 #include <gtest/gtest.h>
 
@@ -27,26 +21,6 @@ using heed::decode::Hypothesis;
 using heed::decode::Options;
 
 namespace {
-
-std::string compileExample(const std::string &name) {
-  mlir::DialectRegistry registry;
-  mlir::heed::registerHeedDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  llvm::SourceMgr sourceMgr;
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  std::string path = std::string(HEED_SOURCE_DIR) + "/examples/" + name + "/model.heed";
-  auto module = mlir::heed::loadModel(path, sourceMgr, context);
-  EXPECT_TRUE(module) << path;
-  if (!module)
-    return {};
-  mlir::PassManager pm(&context);
-  mlir::heed::buildHeedPipeline(pm, mlir::heed::PipelineOptions());
-  EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
-  std::string bytes;
-  EXPECT_TRUE(mlir::succeeded(mlir::heed::serializeModule(*module, "cpu", bytes)));
-  return bytes;
-}
 
 std::vector<std::vector<int64_t>> readIds(const std::string &file, size_t limit) {
   std::ifstream in(std::string(HEED_SOURCE_DIR) + "/examples/reverse/" + file);

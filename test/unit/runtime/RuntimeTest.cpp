@@ -8,17 +8,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/driver/Driver.h"
-#include "compiler/pipelines/Pipeline.h"
 #include "compiler/targets/Targets.h"
 #include "heed/heed.h"
 #include "heed/heed.hpp"
 #include "runtime/module/Format.h"
 #include "runtime/module/heed_module_generated.h"
+#include "test/unit/CompileExample.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "llvm/Support/SourceMgr.h"
 
 #include <gtest/gtest.h>
 
@@ -421,26 +419,6 @@ TEST(Loader, SemanticChecks) {
   EXPECT_NE(loadError(oneFunction(constantOp(0), 1, 2, constant({-1}, 0, 16), data))
                 .find("constant 'w' has invalid dims"),
             std::string::npos);
-}
-
-/// A shipped example compiled in-process exactly as heed-compile does.
-std::string compileExample(const std::string &name) {
-  mlir::DialectRegistry registry;
-  mlir::heed::registerHeedDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  llvm::SourceMgr sourceMgr;
-  std::string path = std::string(HEED_SOURCE_DIR) + "/examples/" + name + "/model.heed";
-  auto module = mlir::heed::loadModel(path, sourceMgr, context);
-  EXPECT_TRUE(module) << path;
-  if (!module)
-    return "";
-  mlir::PassManager pm(&context);
-  mlir::heed::buildHeedPipeline(pm, mlir::heed::PipelineOptions());
-  EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
-  std::string bytes;
-  EXPECT_TRUE(mlir::succeeded(mlir::heed::serializeModule(*module, "cpu", bytes)));
-  return bytes;
 }
 
 /// An input for a declared type ("tensor<?x4xf32>", "index"): dynamic dims 3, small values.

@@ -1,0 +1,29 @@
+//===- CompileModel.h - A model file compiled in memory ----------*- C++ -*-===//
+//
+// heed-compile's whole path (load, pipeline, serialize) as one call, for the
+// tools and tests that run a model file without writing a module first
+// (heed-run, heed-bench, the runtime and decoder unit tests).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_COMPILER_COMPILE_COMPILEMODEL_H
+#define HEED_COMPILER_COMPILE_COMPILEMODEL_H
+
+#include "compiler/pipelines/Pipeline.h"
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
+namespace mlir::heed {
+
+/// Loads `path` (.heed, .onnx or .mlir), runs the heed pipeline with `options`
+/// and serializes the result for `target` ("cpu", "vulkan" or "all") into
+/// `bytes`. Errors are printed to stderr, located in the model file.
+LogicalResult compileModel(StringRef path, const PipelineOptions &options, StringRef target,
+                           std::string &bytes);
+
+} // namespace mlir::heed
+
+#endif // HEED_COMPILER_COMPILE_COMPILEMODEL_H

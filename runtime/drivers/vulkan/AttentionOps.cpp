@@ -1,0 +1,230 @@
+//===- AttentionOps.cpp - Vulkan dispatches of the attention ops ------------===//
+//
+// heed.attention (flash, or split-K when few query rows walk many keys) and
+// heed.additive_attention (one row kernel); the layouts match the CPU driver.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/vulkan/OpRun.h"
+
+#include <algorithm>
+#include <array>
+
+namespace heed::rt::vk {
+
+void OpRun::checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vector<int64_t> &sDims,
+                      const std::vector<int> &pos, int64_t *strides) const {
+  if (bits & 4) {
+    if (m.rank() != 1 || m.shape[0] != B)
+      opFail("expects key lengths [" + std::to_string(B) + "], got " +
+             shapeString(m.shape, m.type));
+    if (m.type != ElemType::i32 && m.type != ElemType::i64)
+      opFail("expects integer key lengths");
+    return;
+  }
+  if (m.rank() > int64_t(sDims.size()))
+    opFail("mask " + shapeString(m.shape, m.type) + " has a higher rank than the scores");
+  int64_t st = 1;
+  size_t off = sDims.size() - size_t(m.rank());
+  for (size_t i = size_t(m.rank()); i-- > 0;) {
+    int64_t d = m.shape[i], want = sDims[off + i];
+    if (d != want && d != 1)
+      opFail("mask " + shapeString(m.shape, m.type) + " does not broadcast to the scores");
+    strides[pos[off + i]] = d == 1 ? 0 : st;
+    st *= d;
+  }
+  if ((bits & 1) && m.type != ElemType::f32)
+    opFail("expects an f32 additive mask");
+  if ((bits & 2) && m.type != ElemType::boolean)
+    opFail("expects an i1 boolean mask");
+}
+
+void OpRun::runAttention() {
+  const DTensor &q = in(0), &kk = in(1), &v = in(2);
+  for (const DTensor *t : {&q, &kk, &v})
+    if (t->type != ElemType::f32)
+      opFail("supports only f32 query, key and value");
+  // Strides (batch, head, row) of q, k, v, out; the same layouts as the CPU driver.
+  int64_t B, H, Hkv, Lq, Lk, D, Dv;
+  std::array<int64_t, 3> qs, ks, vs, os;
+  std::vector<int64_t> outShape, sDims;
+  std::vector<int> pos;
+  int64_t heads = op.getInt("num_heads", 0);
+  if (heads > 0) {
+    if (q.rank() != 3 || kk.rank() != 3 || v.rank() != 3)
+      opFail("with num_heads expects [B, L, H*D] query, key and value");
+    int64_t kvHeads = op.getInt("num_kv_heads", 0);
+    if (kvHeads <= 0)
+      kvHeads = heads;
+    if (heads % kvHeads != 0)
+      opFail("num_kv_heads " + std::to_string(kvHeads) + " does not divide num_heads " +
+             std::to_string(heads));
+    if (q.shape[2] % heads || kk.shape[2] % kvHeads || v.shape[2] % kvHeads)
+      opFail("has feature dims not divisible by the head counts");
+    B = q.shape[0];
+    H = heads;
+    Hkv = kvHeads;
+    Lq = q.shape[1];
+    Lk = kk.shape[1];
+    D = q.shape[2] / heads;
+    Dv = v.shape[2] / kvHeads;
+    if (kk.shape[0] != B || v.shape[0] != B || v.shape[1] != Lk || kk.shape[2] / kvHeads != D)
+      opFail("has inconsistent query, key and value shapes");
+    qs = {Lq * q.shape[2], D, q.shape[2]};
+    ks = {Lk * kk.shape[2], D, kk.shape[2]};
+    vs = {Lk * v.shape[2], Dv, v.shape[2]};
+    os = {Lq * H * Dv, Dv, H * Dv};
+    outShape = {B, Lq, H * Dv};
+    sDims = {B, H, Lq, Lk};
+    pos = {0, 1, 2, 3};
+  } else {
+    int64_t r = q.rank();
+    if (r < 2 || r > 4 || kk.rank() != r || v.rank() != r)
+      opFail("expects query, key and value of the same rank 2, 3 or 4");
+    auto dimOr1 = [&](const DTensor &t, int64_t fromEnd) {
+      return t.rank() >= fromEnd ? t.shape[size_t(t.rank() - fromEnd)] : 1;
+    };
+    B = r >= 3 ? q.shape[0] : 1;
+    H = r == 4 ? q.shape[1] : 1;
+    int64_t kb = r >= 3 ? kk.shape[0] : 1, kh = r == 4 ? kk.shape[1] : 1;
+    Lq = dimOr1(q, 2);
+    Lk = dimOr1(kk, 2);
+    D = dimOr1(q, 1);
+    Dv = dimOr1(v, 1);
+    if ((kb != B && kb != 1) || (kh == 0 || H % kh != 0) || (r >= 3 && v.shape[0] != kb) ||
+        (r == 4 && v.shape[1] != kh) || dimOr1(kk, 1) != D || dimOr1(v, 2) != Lk)
+      opFail("has inconsistent query " + shapeString(q.shape, q.type) + ", key " +
+             shapeString(kk.shape, kk.type) + " and value " + shapeString(v.shape, v.type));
+    Hkv = kh;
+    qs = {H * Lq * D, Lq * D, D};
+    ks = {kb == 1 ? 0 : kh * Lk * D, Lk * D, D};
+    vs = {kb == 1 ? 0 : kh * Lk * Dv, Lk * Dv, Dv};
+    os = {H * Lq * Dv, Lq * Dv, Dv};
+    outShape.assign(q.shape.begin(), q.shape.end() - 1);
+    outShape.push_back(Dv);
+    sDims.assign(q.shape.begin(), q.shape.end() - 1);
+    sDims.push_back(Lk);
+    pos = r == 2   ? std::vector<int>{2, 3}
+          : r == 3 ? std::vector<int>{0, 2, 3}
+                   : std::vector<int>{0, 1, 2, 3};
+  }
+  if (D > 128 || Dv > 128)
+    opFail("has a head dim above 128 (the vulkan attention kernel's limit)");
+  int64_t bits = op.getInt("mask_kind", 0);
+  int64_t maskStrides[4] = {0, 0, 0, 0};
+  std::vector<const Buffer *> bufs{q.buf.get(), kk.buf.get(), v.buf.get()};
+  if (bits & 7) {
+    if (op.operands.size() < 4)
+      opFail("has a mask kind that needs a mask operand");
+    const DTensor &m = in(3);
+    checkMask(m, bits, B, sDims, pos, maskStrides);
+    bufs.push_back(m.buf.get());
+  }
+  DTensor out0 = alloc(ElemType::f32, outShape);
+  bufs.push_back(out0.buf.get());
+  DTensor w;
+  bool wantWeights = op.results.size() > 1;
+  if (wantWeights) {
+    w = alloc(ElemType::f32, sDims);
+    bufs.push_back(w.buf.get());
+  }
+  int64_t shift = op.getInt("causal_align", 0) == 1 ? Lk - Lq : 0;
+  int64_t nqb = (Lq + 15) / 16;
+  std::vector<int32_t> push;
+  for (int64_t x : {B, H, H / std::max<int64_t>(Hkv, 1), Lq, Lk, D, Dv, shift})
+    push.push_back(int32_t(x));
+  for (const std::array<int64_t, 3> &st : {qs, ks, vs, os})
+    for (int64_t x : st)
+      push.push_back(int32_t(x));
+  for (int i = 0; i < 4; ++i)
+    push.push_back(int32_t(maskStrides[i]));
+  push.push_back(int32_t(nqb));
+  // Kernels: 0 flash, 1 flash with subgroup reductions, 2-3 split-K, 4 the
+  // split kernel with subgroup reductions (AttentionKernels.cpp). Split-K pays off when few query
+  // rows leave most of a flash workgroup idle while it walks many keys (decoding);
+  // HEED_VULKAN_SPLIT_K=0 never uses it, =1 whenever the op has it.
+  constexpr int64_t kSplitKeys = 256;
+  const Pipeline *splitSg = variant(4), *split = splitSg ? splitSg : variant(2),
+                 *combine = variant(3);
+  bool splitK = split && combine && !wantWeights && !envIs("HEED_VULKAN_SPLIT_K", "0") &&
+                (envIs("HEED_VULKAN_SPLIT_K", "1") || (Lq <= 4 && Lk > kSplitKeys));
+  if (B * H * Lq == 0) {
+    // Nothing to compute.
+  } else if (splitK) {
+    int64_t splits = std::max<int64_t>(1, (Lk + kSplitKeys - 1) / kSplitKeys);
+    driver.note(where + ": split-K attention, " + std::to_string(splits) + " splits of " +
+                std::to_string(kSplitKeys) + " keys, " +
+                (splitSg ? "subgroup reductions" : "shared-memory reductions"));
+    push.push_back(int32_t(kSplitKeys));
+    push.push_back(int32_t(splits));
+    // Per (batch, head, row, split): max, sum, NaN seen, Dv accumulators.
+    DTensor scratch = alloc(ElemType::f32, {B * H * Lq * splits, Dv + 3});
+    std::vector<const Buffer *> splitBufs = bufs; // q, k, v, [mask], scratch
+    splitBufs.back() = scratch.buf.get();
+    dispatch(*split, splitBufs, push, uint64_t(B * H * Lq * splits));
+    dispatch(*combine, {scratch.buf.get(), out0.buf.get()}, push,
+             ceilDiv(uint64_t(B * H * Lq * Dv), combine->local));
+  } else {
+    const Pipeline *flash = variant(1);
+    driver.note(where + ": flash attention, " +
+                (flash ? "subgroup reductions" : "shared-memory reductions"));
+    dispatch(flash ? *flash : kernel(0), bufs, push, uint64_t(B * H * nqb));
+  }
+  out(0, out0);
+  if (wantWeights)
+    out(1, w);
+}
+
+void OpRun::runAdditiveAttention() {
+  if (op.operands.size() < 5)
+    opFail("expects query, keys_proj, values, w_query and v");
+  const DTensor &q = in(0), &kp = in(1), &vals = in(2), &wq = in(3), &v = in(4);
+  for (const DTensor *t : {&q, &kp, &vals, &wq, &v})
+    if (t->type != ElemType::f32)
+      opFail("supports only f32 operands");
+  bool step = q.rank() == 2;
+  if ((q.rank() != 2 && q.rank() != 3) || kp.rank() != 3 || vals.rank() != 3 || wq.rank() != 2 ||
+      v.rank() != 1)
+    opFail("expects query [B, Dq] or [B, Lq, Dq], keys_proj [B, Lk, A], values [B, Lk, Dv], "
+           "w_query [A, Dq] and v [A]");
+  int64_t B = q.shape[0], Lq = step ? 1 : q.shape[1], Dq = q.shape.back(), Lk = kp.shape[1],
+          A = kp.shape[2], Dv = vals.shape[2];
+  if (kp.shape[0] != B || vals.shape[0] != B || vals.shape[1] != Lk || wq.shape[0] != A ||
+      wq.shape[1] != Dq || v.shape[0] != A)
+    opFail("has inconsistent shapes: query " + shapeString(q.shape, q.type) + ", keys_proj " +
+           shapeString(kp.shape, kp.type) + ", values " + shapeString(vals.shape, vals.type) +
+           ", w_query " + shapeString(wq.shape, wq.type) + ", v " + shapeString(v.shape, v.type));
+  if (A > 1024 || Dv > 1024)
+    opFail("has an attention or value dim above 1024 (the vulkan kernel's limit)");
+  std::vector<const Buffer *> bufs{q.buf.get(), kp.buf.get(), vals.buf.get(), wq.buf.get(),
+                                   v.buf.get()};
+  int64_t bits = op.getInt("mask_kind", 0);
+  int64_t maskStrides[3] = {0, 0, 0};
+  if (bits & 7) {
+    if (op.operands.size() < 6)
+      opFail("has a mask kind that needs a mask operand");
+    const DTensor &m = in(5);
+    checkMask(m, bits, B, step ? std::vector<int64_t>{B, Lk} : std::vector<int64_t>{B, Lq, Lk},
+              step ? std::vector<int>{0, 2} : std::vector<int>{0, 1, 2}, maskStrides);
+    bufs.push_back(m.buf.get());
+  }
+  DTensor o =
+      alloc(ElemType::f32, step ? std::vector<int64_t>{B, Dv} : std::vector<int64_t>{B, Lq, Dv});
+  bufs.push_back(o.buf.get());
+  DTensor w;
+  bool wantWeights = op.results.size() > 1;
+  if (wantWeights) {
+    w = alloc(ElemType::f32, step ? std::vector<int64_t>{B, Lk} : std::vector<int64_t>{B, Lq, Lk});
+    bufs.push_back(w.buf.get());
+  }
+  if (B * Lq > 0)
+    dispatch(rowKernel(), bufs,
+             {int32_t(B), int32_t(Lq), int32_t(Dq), int32_t(Lk), int32_t(A), int32_t(Dv),
+              int32_t(maskStrides[0]), int32_t(maskStrides[1]), int32_t(maskStrides[2])},
+             uint64_t(B * Lq));
+  out(0, o);
+  if (wantWeights)
+    out(1, w);
+}
+
+} // namespace heed::rt::vk

@@ -1,0 +1,283 @@
+//===- NnOps.cpp - Vulkan dispatches of the tensor ops ----------------------===//
+//
+// matmul, linear, softmax, layer_norm, reductions, argmax/top_k, gather and
+// the generators (masks, range, positions): shapes checked on the host, one
+// dispatch each.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/vulkan/OpRun.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace heed::rt::vk {
+
+void OpRun::runMatmul() {
+  const DTensor &a = in(0), &b = in(1);
+  if (a.rank() < 2 || b.rank() < 2)
+    opFail("expects operands of rank >= 2");
+  bool ta = op.getBool("transpose_a", false), tb = op.getBool("transpose_b", false);
+  int64_t M = ta ? a.shape[a.shape.size() - 1] : a.shape[a.shape.size() - 2];
+  int64_t K = ta ? a.shape[a.shape.size() - 2] : a.shape[a.shape.size() - 1];
+  int64_t Kb = tb ? b.shape[b.shape.size() - 1] : b.shape[b.shape.size() - 2];
+  int64_t N = tb ? b.shape[b.shape.size() - 2] : b.shape[b.shape.size() - 1];
+  if (K != Kb)
+    opFail("contracts lhs " + shapeString(a.shape, a.type) + " with rhs " +
+           shapeString(b.shape, b.type) + ": inner dims differ");
+  std::vector<int64_t> ab(a.shape.begin(), a.shape.end() - 2),
+      bb(b.shape.begin(), b.shape.end() - 2);
+  size_t rank = std::max(ab.size(), bb.size());
+  std::vector<int64_t> ob(rank, 1);
+  if (!broadcastInto(ob, ab) || !broadcastInto(ob, bb))
+    opFail("cannot broadcast the batch dims of " + shapeString(a.shape, a.type) + " and " +
+           shapeString(b.shape, b.type));
+  auto strides = [&](const std::vector<int64_t> &s, int64_t mat) {
+    std::vector<int64_t> st = broadcastStrides(s, ob);
+    for (int64_t &x : st)
+      x *= mat;
+    return st;
+  };
+  std::vector<int64_t> shape = ob;
+  shape.push_back(M);
+  shape.push_back(N);
+  DTensor y = alloc(ElemType::f32, shape);
+  std::vector<int32_t> push{int32_t(M), int32_t(N), int32_t(K), int32_t(y.count())};
+  append(push, ob);
+  append(push, strides(ab, M * K));
+  append(push, strides(bb, K * N));
+  const Pipeline &p = kernel(0);
+  dispatch(p, {a.buf.get(), b.buf.get(), y.buf.get()}, push, ceilDiv(uint64_t(y.count()), p.local));
+  out(0, y);
+}
+
+void OpRun::runLinear() {
+  const DTensor &x = in(0), &w = in(1);
+  bool tw = op.getBool("transpose_weight", true);
+  if (x.rank() < 1 || w.rank() != 2)
+    opFail("expects input of rank >= 1 and a 2-D weight");
+  int64_t K = x.shape.back();
+  int64_t N = tw ? w.shape[0] : w.shape[1], Kw = tw ? w.shape[1] : w.shape[0];
+  if (K != Kw)
+    opFail("multiplies input " + shapeString(x.shape, x.type) + " by weight " +
+           shapeString(w.shape, w.type));
+  std::vector<int64_t> shape = x.shape;
+  shape.back() = N;
+  DTensor y = alloc(ElemType::f32, shape);
+  int64_t M = elementCount(std::vector<int64_t>(x.shape.begin(), x.shape.end() - 1));
+  std::vector<const Buffer *> bufs{x.buf.get(), w.buf.get()};
+  if (op.operands.size() > 2) {
+    const DTensor &b = in(2);
+    if (b.rank() != 1 || b.shape[0] != N)
+      opFail("bias has shape " + shapeString(b.shape, b.type) + ", expected [" + std::to_string(N) +
+             "]");
+    bufs.push_back(b.buf.get());
+  }
+  bufs.push_back(y.buf.get());
+  const Pipeline &p = kernel(0);
+  dispatch(p, bufs, {int32_t(M), int32_t(N), int32_t(K), int32_t(y.count())},
+           ceilDiv(uint64_t(y.count()), p.local));
+  out(0, y);
+}
+
+void OpRun::runSoftmax() {
+  const DTensor &x = in(0);
+  auto [axis, outer, n, inner] = rowsAlongAxis(x);
+  DTensor y = alloc(ElemType::f32, x.shape);
+  dispatch(rowKernel(), {x.buf.get(), y.buf.get()},
+           {int32_t(outer * inner), int32_t(n), int32_t(inner)}, uint64_t(outer * inner));
+  out(0, y);
+}
+
+void OpRun::runLayerNorm() {
+  const DTensor &x = in(0);
+  auto [scaleAt, hasScale] = op.segment(1);
+  auto [biasAt, hasBias] = op.segment(2);
+  if (x.rank() == 0)
+    opFail("expects rank >= 1");
+  int64_t axis = axisOf(op.getInt("axis", -1), x.rank());
+  int64_t outer = 1, n = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= x.shape[size_t(d)];
+  std::vector<int64_t> trailing(x.shape.begin() + axis, x.shape.end());
+  for (int64_t d : trailing)
+    n *= d;
+  std::vector<const Buffer *> bufs{x.buf.get()};
+  if (hasScale) {
+    const DTensor &s = in(scaleAt);
+    if (s.shape != trailing)
+      opFail("scale has shape " + shapeString(s.shape, s.type) + ", expected " +
+             shapeString(trailing, x.type));
+    bufs.push_back(s.buf.get());
+  }
+  if (hasBias) {
+    const DTensor &s = in(biasAt);
+    if (s.shape != trailing)
+      opFail("bias has shape " + shapeString(s.shape, s.type) + ", expected " +
+             shapeString(trailing, x.type));
+    bufs.push_back(s.buf.get());
+  }
+  DTensor y = alloc(ElemType::f32, x.shape);
+  bufs.push_back(y.buf.get());
+  dispatch(rowKernel(), bufs, {int32_t(outer), int32_t(n)}, uint64_t(outer));
+  out(0, y);
+}
+
+void OpRun::runReduce() {
+  const DTensor &x = in(0);
+  const Attr *axes = op.attr("axes");
+  if (!axes || axes->ints.empty())
+    opFail("has no axes");
+  std::vector<bool> reduced(size_t(x.rank()), false);
+  for (int64_t a : axes->ints)
+    reduced[size_t(axisOf(a, x.rank()))] = true;
+  bool keep = op.getBool("keep_dims", false);
+  std::vector<int64_t> shape, keptDims, keptStrides, redDims, redStrides,
+      st = contiguousStrides(x.shape);
+  int64_t count = 1;
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    bool r = reduced[size_t(d)];
+    if (!r)
+      shape.push_back(x.shape[size_t(d)]);
+    else if (keep)
+      shape.push_back(1);
+    keptDims.push_back(r ? 1 : x.shape[size_t(d)]);
+    keptStrides.push_back(r ? 0 : st[size_t(d)]);
+    redDims.push_back(r ? x.shape[size_t(d)] : 1);
+    redStrides.push_back(r ? st[size_t(d)] : 0);
+    if (r)
+      count *= x.shape[size_t(d)];
+  }
+  int64_t kind = op.getInt("kind", 0);
+  if ((kind == 2 || kind == 3) && count == 0)
+    opFail("reduces an empty axis with max/min");
+  DTensor y = alloc(x.type, shape);
+  std::vector<int32_t> push{int32_t(y.count())};
+  append(push, keptDims);
+  append(push, keptStrides);
+  append(push, redDims);
+  append(push, redStrides);
+  push.push_back(int32_t(count));
+  const Pipeline &p = kernel(0);
+  dispatch(p, {x.buf.get(), y.buf.get()}, push, ceilDiv(uint64_t(y.count()), p.local));
+  out(0, y);
+}
+
+void OpRun::runArgmaxTopK() {
+  const DTensor &x = in(0);
+  auto [axis, outer, n, inner] = rowsAlongAxis(x);
+  const Pipeline &p = kernel(0);
+  uint64_t rows = uint64_t(outer * inner);
+  if (k == "heed.argmax") {
+    if (n == 0)
+      opFail("takes the argmax of an empty axis");
+    std::vector<int64_t> shape = x.shape;
+    if (op.getBool("keep_dims", false))
+      shape[size_t(axis)] = 1;
+    else
+      shape.erase(shape.begin() + axis);
+    DTensor y = alloc(ElemType::i64, shape);
+    dispatch(p, {x.buf.get(), y.buf.get()}, {int32_t(rows), int32_t(n), int32_t(inner)},
+             ceilDiv(rows, p.local));
+    return out(0, y);
+  }
+  int64_t kk = op.getInt("k", 1);
+  if (kk > n)
+    opFail("k = " + std::to_string(kk) + " exceeds the axis size " + std::to_string(n));
+  if (kk < 0)
+    opFail("has a negative k");
+  std::vector<int64_t> shape = x.shape;
+  shape[size_t(axis)] = kk;
+  DTensor vals = alloc(ElemType::f32, shape), idxs = alloc(ElemType::i64, shape);
+  if (kk > 0)
+    dispatch(p, {x.buf.get(), vals.buf.get(), idxs.buf.get()},
+             {int32_t(rows), int32_t(n), int32_t(inner), int32_t(kk)}, ceilDiv(rows, p.local));
+  out(0, vals);
+  out(1, idxs);
+}
+
+void OpRun::runGather() {
+  const DTensor &x = in(0), &ids = in(1);
+  bool embedding = k == "heed.embedding";
+  if (embedding && x.rank() != 2)
+    opFail("expects a [vocab, dim] table");
+  if (x.rank() == 0)
+    opFail("cannot gather from a scalar");
+  if (ids.type != ElemType::i32 && ids.type != ElemType::i64)
+    opFail("expects integer indices");
+  int64_t axis = embedding ? 0 : axisOf(op.getInt("axis", 0), x.rank());
+  int64_t n = x.shape[size_t(axis)];
+  std::vector<int64_t> shape(x.shape.begin(), x.shape.begin() + axis);
+  shape.insert(shape.end(), ids.shape.begin(), ids.shape.end());
+  shape.insert(shape.end(), x.shape.begin() + axis + 1, x.shape.end());
+  int64_t inner = 1, m = ids.count();
+  for (int64_t d = axis + 1; d < x.rank(); ++d)
+    inner *= x.shape[size_t(d)];
+  DTensor y = alloc(x.type, shape);
+  if (y.count() > 0) {
+    VulkanDriver::Check c = driver.newCheck();
+    c.where = where;
+    c.ids = ids;
+    c.n = n;
+    c.embedding = embedding;
+    const Pipeline &p = kernel(0);
+    dispatch(p, {x.buf.get(), ids.buf.get(), y.buf.get(), c.status.get()},
+             {int32_t(y.count()), int32_t(m), int32_t(inner), int32_t(n), int32_t(c.slot)},
+             ceilDiv(uint64_t(y.count()), p.local));
+    driver.checks.push_back(std::move(c));
+  }
+  out(0, y);
+}
+
+void OpRun::runGenerator() {
+  std::vector<int32_t> push;
+  std::vector<const Buffer *> bufs;
+  DTensor y;
+  auto small = [&](int64_t v, const char *what) {
+    if (v < INT32_MIN || v > INT32_MAX)
+      opFail(std::string("has a ") + what + " beyond the vulkan kernel's 32-bit range");
+    return int32_t(v);
+  };
+  if (k == "heed.sequence_mask") {
+    const DTensor &len = in(0);
+    int64_t n = scalar(1);
+    if (len.rank() != 1)
+      opFail("expects lengths of rank 1");
+    if (n < 0)
+      opFail("got a negative max_length " + std::to_string(n));
+    y = alloc(ElemType::boolean, {len.shape[0], n});
+    push = {int32_t(y.count()), int32_t(n)};
+    bufs = {len.buf.get(), y.buf.get()};
+  } else if (k == "heed.causal_mask") {
+    int64_t lq = scalar(0), lk = scalar(1);
+    if (lq < 0 || lk < 0)
+      opFail("got a negative length");
+    int64_t shift = op.getInt("align", 0) == 1 ? lk - lq : 0;
+    y = alloc(ElemType::boolean, {lq, lk});
+    push = {int32_t(y.count()), int32_t(lk), small(shift, "shift")};
+    bufs = {y.buf.get()};
+  } else if (k == "heed.range") {
+    int64_t start = scalar(0), limit = scalar(1), step = scalar(2);
+    if (step == 0)
+      opFail("has step 0");
+    int64_t n = 0;
+    if ((step > 0 && limit > start) || (step < 0 && limit < start))
+      n = (limit - start + step + (step > 0 ? -1 : 1)) / step;
+    y = alloc(ElemType::i64, {n});
+    push = {int32_t(n), small(start, "start"), small(step, "step")};
+    bufs = {y.buf.get()};
+  } else {
+    int64_t offset = scalar(0), length = scalar(1);
+    if (length < 0)
+      opFail("got a negative length " + std::to_string(length));
+    y = alloc(ElemType::f32, {length, op.getInt("dim", 0)});
+    small(offset + length, "position");
+    push = {int32_t(y.count()), int32_t(offset)};
+    bufs = {y.buf.get()};
+  }
+  const Pipeline &p = kernel(0);
+  dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
+  out(0, y);
+}
+
+} // namespace heed::rt::vk

@@ -1,0 +1,111 @@
+//===- OpRun.h - One plan op recorded as Vulkan dispatches ------*- C++ -*-===//
+//
+// What recording one op needs: its operands and results in the function's
+// slots, its kernels in the module, and failures that name the op. One
+// member per op family, in the file of its topic:
+//   OpKernels.cpp      dispatch by kind; index arithmetic, constants, layout
+//                      (reshape, transpose, broadcast, slice, concat), elementwise
+//   NnOps.cpp          matmul, linear, row ops, reductions, gather, generators
+//   AttentionOps.cpp   attention and additive attention
+//   RecurrentOps.cpp   rnn/gru/lstm cells and whole sequences
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_RUNTIME_DRIVERS_VULKAN_OPRUN_H
+#define HEED_RUNTIME_DRIVERS_VULKAN_OPRUN_H
+
+#include "runtime/drivers/vulkan/VulkanDriver.h"
+
+namespace heed::rt::vk {
+
+/// Right-aligns `dims` against `shape` (numpy broadcasting, `shape` at least
+/// as long) and widens `shape`'s size-1 dims; false when some dim is neither
+/// equal nor 1 on one side.
+bool broadcastInto(std::vector<int64_t> &shape, const std::vector<int64_t> &dims);
+
+class OpRun {
+public:
+  OpRun(VulkanDriver &driver, VulkanDriver::ModuleState &ms, const Module &module,
+        const Function &function, const PlanOp &op, std::vector<Slot> &slots, const fb::VkOp *vkop);
+  /// Records the op's dispatches and sets its results.
+  void run();
+
+private:
+  VulkanDriver &driver;
+  VulkanDriver::ModuleState &ms;
+  const Module &module;
+  const Function &function;
+  const PlanOp &op;
+  std::vector<Slot> &slots;
+  const fb::VkOp *vkop;
+  const std::string where; // "loc: 'heed.kind'", the start of every message
+  const std::string &k;    // op.kind
+
+  // Operands and results.
+  [[noreturn]] void opFail(const std::string &m) const;
+  const DTensor &in(size_t i) const;
+  int64_t scalar(size_t i) const;
+  const ValueType &resultType(size_t i) const;
+  /// Sets result i, after checking it against the declared type.
+  void out(size_t i, DTensor t);
+  void outScalar(size_t i, int64_t v);
+  int64_t axisOf(int64_t a, int64_t rank) const;
+  /// `t` is f32 of exactly `shape` (`what` names it in the message).
+  void expectF32(const DTensor &t, const std::vector<int64_t> &shape,
+                 const std::string &what) const;
+  /// x (rank >= 1) as [outer, n, inner] rows around its "axis" attribute (default -1).
+  struct Rows {
+    int64_t axis, outer, n, inner;
+  };
+  Rows rowsAlongAxis(const DTensor &x) const;
+
+  // Kernels and the driver's recording.
+  const Pipeline &kernel(size_t i) const;
+  /// Kernel i when the module has it and the device can run it (variants).
+  const Pipeline *variant(size_t i) const;
+  /// Softmax, layer_norm and additive attention: kernel 1, when the module has
+  /// it and the device can run it, is kernel 0 with subgroup row reductions.
+  const Pipeline &rowKernel() const;
+  DTensor alloc(ElemType type, std::vector<int64_t> shape) const;
+  void dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
+                const std::vector<int32_t> &push, uint64_t groups) const;
+  /// Kernel 0 copying the strided `dims` of src (from element inBase) into dst.
+  void copy(const DTensor &src, const DTensor &dst, const std::vector<int64_t> &dims,
+            const std::vector<int64_t> &inStrides, const std::vector<int64_t> &outStrides,
+            int64_t inBase, int64_t outBase) const;
+
+  // OpKernels.cpp
+  void runIndexArith();
+  void runDim();
+  void runConstant();
+  void runReshape();
+  void runElementwise();
+  void runTranspose();
+  void runBroadcast();
+  void runSlice();
+  void runConcat();
+  // NnOps.cpp
+  void runMatmul();
+  void runLinear();
+  void runSoftmax();
+  void runLayerNorm();
+  void runReduce();
+  void runArgmaxTopK();
+  void runGather();
+  void runGenerator();
+  // AttentionOps.cpp
+  /// An attention mask operand against the scores' dims sDims (B first): key
+  /// lengths must be [B] integers; other masks broadcast to sDims, and their
+  /// element strides land in strides[pos[i]] (0 where the mask has size 1).
+  void checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vector<int64_t> &sDims,
+                 const std::vector<int> &pos, int64_t *strides) const;
+  void runAttention();
+  void runAdditiveAttention();
+  // RecurrentOps.cpp
+  void runCell();
+  void runRecurrent();
+};
+
+} // namespace heed::rt::vk
+
+#endif // HEED_RUNTIME_DRIVERS_VULKAN_OPRUN_H

@@ -1,0 +1,183 @@
+//===- RecurrentOps.cpp - Vulkan dispatches of the recurrent ops ------------===//
+//
+// One step kernel per cell, and whole sequences as one dispatch per step,
+// layer and direction (the state ping-pongs between two buffers).
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/drivers/vulkan/OpRun.h"
+
+#include <tuple>
+
+namespace heed::rt::vk {
+
+void OpRun::runCell() {
+  bool lstm = k == "heed.lstm_cell";
+  int64_t G = lstm ? 4 : k == "heed.gru_cell" ? 3 : 1;
+  size_t wAt = lstm ? 3 : 2;
+  if (op.operands.size() != wAt + 2 && op.operands.size() != wAt + 4)
+    opFail("expects either no biases or both b_ih and b_hh");
+  const DTensor &x = in(0), &h = in(1);
+  if (x.rank() != 2 || h.rank() != 2)
+    opFail("expects input [B, I] and hidden [B, H]");
+  int64_t B = x.shape[0], I = x.shape[1], H = h.shape[1];
+  expectF32(h, {B, H}, "hidden");
+  if (lstm)
+    expectF32(in(2), {B, H}, "cell");
+  expectF32(x, {B, I}, "input");
+  expectF32(in(wAt), {G * H, I}, "w_ih");
+  expectF32(in(wAt + 1), {G * H, H}, "w_hh");
+  if (op.operands.size() == wAt + 4) {
+    expectF32(in(wAt + 2), {G * H}, "b_ih");
+    expectF32(in(wAt + 3), {G * H}, "b_hh");
+  }
+  std::vector<const Buffer *> bufs;
+  for (size_t i = 0; i < op.operands.size(); ++i)
+    bufs.push_back(in(i).buf.get());
+  DTensor ho = alloc(ElemType::f32, {B, H}), co;
+  bufs.push_back(ho.buf.get());
+  if (lstm) {
+    co = alloc(ElemType::f32, {B, H});
+    bufs.push_back(co.buf.get());
+  }
+  const Pipeline &p = kernel(0);
+  dispatch(p, bufs, {int32_t(B * H), int32_t(I), int32_t(H)}, ceilDiv(uint64_t(B * H), p.local));
+  out(0, ho);
+  if (lstm)
+    out(1, co);
+}
+
+void OpRun::runRecurrent() {
+  bool lstm = k == "heed.lstm";
+  int64_t G = lstm ? 4 : k == "heed.gru" ? 3 : 1;
+  size_t g = 0;
+  auto [xAt, nx] = op.segment(g++);
+  auto [h0At, nh0] = op.segment(g++);
+  size_t c0At = 0, nc0 = 0;
+  if (lstm)
+    std::tie(c0At, nc0) = op.segment(g++);
+  auto [lenAt, nlen] = op.segment(g++);
+  auto [wAt, nw] = op.segment(g++);
+  (void)nx;
+  const DTensor &xin = in(xAt);
+  if (xin.rank() != 3)
+    opFail("expects a rank-3 input, got " + shapeString(xin.shape, xin.type));
+  if (xin.type != ElemType::f32)
+    opFail("supports only f32 input");
+  bool batchFirst = op.getBool("batch_first", false);
+  int64_t T = batchFirst ? xin.shape[1] : xin.shape[0],
+          B = batchFirst ? xin.shape[0] : xin.shape[1];
+  int64_t I = xin.shape[2], H = op.getInt("hidden_size", 0);
+  int64_t L = op.getInt("num_layers", 1), D = op.getBool("bidirectional", false) ? 2 : 1;
+  bool bias = op.getBool("has_biases", true);
+  size_t perDir = bias ? 4 : 2;
+  if (nw != size_t(L * D) * perDir)
+    opFail("expects " + std::to_string(size_t(L * D) * perDir) + " weights, got " +
+           std::to_string(nw));
+  std::vector<int64_t> stateShape{L * D, B, H};
+  if (nh0)
+    expectF32(in(h0At), stateShape, "initial hidden state");
+  if (nc0)
+    expectF32(in(c0At), stateShape, "initial cell state");
+  const DTensor *lens = nullptr;
+  if (nlen) {
+    lens = &in(lenAt);
+    if (lens->rank() != 1 || lens->shape[0] != B)
+      opFail("expects lengths [" + std::to_string(B) + "], got " +
+             shapeString(lens->shape, lens->type));
+  }
+  DTensor hN = alloc(ElemType::f32, stateShape), cN;
+  if (lstm)
+    cN = alloc(ElemType::f32, stateShape);
+  VulkanDriver::Check check;
+  if (lens) {
+    check = driver.newCheck();
+    check.where = where;
+    check.ids = *lens;
+    check.n = T;
+    check.lengths = true;
+  }
+  if (T == 0)
+    opFail("has an empty sequence (T = 0 is unimplemented on vulkan)");
+  const Pipeline &step = kernel(0);
+  std::shared_ptr<Buffer> status = lens ? check.status : driver.acquire(4);
+  DTensor X = xin, Y;
+  int64_t inDim = I, xsT = batchFirst ? I : B * I, xsB = batchFirst ? T * I : I;
+  DTensor hA = alloc(ElemType::f32, {B, H}), hB = alloc(ElemType::f32, {B, H});
+  DTensor cA, cB;
+  if (lstm) {
+    cA = alloc(ElemType::f32, {B, H});
+    cB = alloc(ElemType::f32, {B, H});
+  }
+  for (int64_t l = 0; l < L; ++l) {
+    Y = alloc(ElemType::f32, {T, B, D * H});
+    for (int64_t d = 0; d < D; ++d) {
+      size_t w = wAt + size_t(l * D + d) * perDir;
+      std::string which = "layer " + std::to_string(l) + (d ? " reverse " : " ");
+      expectF32(in(w), {G * H, inDim}, which + "w_ih");
+      expectF32(in(w + 1), {G * H, H}, which + "w_hh");
+      if (bias) {
+        expectF32(in(w + 2), {G * H}, which + "b_ih");
+        expectF32(in(w + 3), {G * H}, which + "b_hh");
+      }
+      int64_t state = (l * D + d) * B * H;
+      const DTensor *hPrev = nh0 ? &in(h0At) : &hA, *cPrev = nc0 ? &in(c0At) : &cA;
+      int64_t hBase = nh0 ? state : 0, cBase = nc0 ? state : 0;
+      bool zeroH = !nh0, zeroC = !nc0;
+      for (int64_t sIdx = 0; sIdx < T; ++sIdx) {
+        int64_t t = d == 0 ? sIdx : T - 1 - sIdx;
+        DTensor &hNext = (sIdx % 2 == 0) ? hB : hA;
+        DTensor &cNext = (sIdx % 2 == 0) ? cB : cA;
+        std::vector<const Buffer *> bufs{X.buf.get(), hPrev->buf.get()};
+        if (lstm)
+          bufs.push_back(cPrev->buf.get());
+        for (size_t i = 0; i < perDir; ++i)
+          bufs.push_back(in(w + i).buf.get());
+        if (lens)
+          bufs.push_back(lens->buf.get());
+        bufs.push_back(Y.buf.get());
+        bufs.push_back(hNext.buf.get());
+        if (lstm)
+          bufs.push_back(cNext.buf.get());
+        bufs.push_back(hN.buf.get());
+        if (lstm)
+          bufs.push_back(cN.buf.get());
+        bufs.push_back(status.get());
+        dispatch(step, bufs,
+                 {int32_t(B * H), int32_t(inDim), int32_t(H), int32_t(t), int32_t(xsT),
+                  int32_t(xsB), int32_t(hBase), zeroH ? 1 : 0, int32_t(D * H), int32_t(d * H),
+                  int32_t(state), int32_t(cBase), zeroC ? 1 : 0, int32_t(T),
+                  int32_t(lens ? check.slot : 0)},
+                 ceilDiv(uint64_t(B * H), step.local));
+        hPrev = &hNext;
+        cPrev = &cNext;
+        hBase = cBase = 0;
+        zeroH = zeroC = false;
+      }
+    }
+    X = Y;
+    inDim = D * H;
+    xsT = B * D * H;
+    xsB = D * H;
+  }
+  if (lens)
+    driver.checks.push_back(check);
+  DTensor result = Y;
+  if (batchFirst) {
+    result = alloc(ElemType::f32, {B, T, D * H});
+    std::vector<int64_t> dims{B, T, D * H}, inSt{D * H, B * D * H, 1};
+    int64_t n = elementCount(dims);
+    std::vector<int32_t> push{int32_t(n), 0, 0};
+    append(push, dims);
+    append(push, inSt);
+    append(push, contiguousStrides(dims));
+    const Pipeline &cp = kernel(1);
+    dispatch(cp, {Y.buf.get(), result.buf.get()}, push, ceilDiv(uint64_t(n), cp.local));
+  }
+  out(0, result);
+  out(1, hN);
+  if (lstm)
+    out(2, cN);
+}
+
+} // namespace heed::rt::vk
