@@ -408,8 +408,7 @@ HEED_AVX512_INLINE __m512 expNonPositive512(__m512 x) {
   y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459E-1f));
   y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201E-1f));
   y = _mm512_fmadd_ps(y, _mm512_mul_ps(x, x), _mm512_add_ps(x, _mm512_set1_ps(1.0f)));
-  __m512i n = _mm512_slli_epi32(_mm512_cvtps_epi32(fx), 23);
-  y = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(y), n));
+  y = _mm512_scalef_ps(y, fx); // y * 2^fx in one instruction (fx is integral)
   return _mm512_mask_mov_ps(y, under, _mm512_setzero_ps());
 }
 
