@@ -27,6 +27,11 @@
 
 using namespace heed::cpu;
 
+extern "C" {
+int omp_get_max_threads();
+void omp_set_num_threads(int);
+}
+
 namespace {
 
 constexpr double kAtol = 1e-4, kRtol = 1e-3;
@@ -505,6 +510,50 @@ TEST(Attention, PackedHeadsLayout) {
     c.shape = MaskShape::keyPadding, c.weights = true;
     check(c);
   }
+}
+
+/// Decoding rows over keys enough to split across threads (few heads, or a packed cache): each
+/// thread's key range ends anywhere relative to key lengths, masks and the causal edge, and the
+/// partial softmax states must combine to the reference; a range that sees nothing (key lengths
+/// below its start, masked rows) must not disturb the others, and poison at hidden keys must
+/// stay out. Two threads are forced so the split runs on any machine.
+TEST(Attention, DecodeSplitAcrossKeys) {
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(2);
+  for (int64_t lq : {1, 3})
+    for (int64_t lk : {512, 700, 1030})
+      for (bool packed : {false, true}) {
+        Case c;
+        c.B = 2, c.H = packed ? 4 : 1, c.Hkv = packed ? 2 : 1, c.Lq = lq, c.Lk = lk, c.D = 16;
+        c.Dv = 24, c.packed = packed, c.seed = unsigned(lk + lq);
+        c.mask = MaskKind::keyLengths, c.lengths = {lk / 3, lk}; // row 0 ends in range 0
+        check(c);
+        c.lengths = {0, lk - 1}; // batch 0 sees no key at all
+        c.policy = MaskedRows::nan;
+        check(c);
+        c.mask = MaskKind::additive, c.shape = MaskShape::keyPadding, c.hiddenFraction = 0.5;
+        c.causal = true, c.align = CausalAlign::bottomRight, c.policy = MaskedRows::zero;
+        check(c);
+        c.mask = MaskKind::additive, c.shape = MaskShape::full, c.hiddenRows = {0};
+        c.policy = MaskedRows::nan;
+        check(c);
+      }
+  // Poison in V past the key length of batch 0, in the second thread's range only.
+  Case c;
+  c.B = 2, c.H = 1, c.Lq = 1, c.Lk = 600, c.D = 16, c.Dv = 16;
+  c.mask = MaskKind::keyLengths, c.lengths = {200, 600};
+  Instance in;
+  build(c, in);
+  for (int64_t j = 200; j < 600; ++j)
+    for (int64_t x = 0; x < 16; ++x)
+      in.v[j * 16 + x] = x % 2 ? kInf : std::nanf("");
+  std::vector<double> wantOut, wantW;
+  referenceAttention(in.p, wantOut, wantW);
+  ASSERT_TRUE(attention(in.p));
+  EXPECT_TRUE(closeTo(in.o.data(), wantOut.data(), in.o.size(), "output"));
+  for (int64_t x = 0; x < 16; ++x)
+    ASSERT_TRUE(std::isfinite(in.o[x])) << x;
+  omp_set_num_threads(threads);
 }
 
 TEST(Attention, StridedFeaturesAndWeights) {
