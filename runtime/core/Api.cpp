@@ -10,6 +10,7 @@
 #include "runtime/core/ApiError.h"
 #include "runtime/drivers/Driver.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -21,8 +22,26 @@
 
 using namespace heed::rt;
 
+/// What heed_runtime_write_trace writes: every call made while tracing was on, as one event
+/// for the call and its ops' events inside it, on one time line.
+struct RuntimeTrace {
+  struct Call {
+    std::string function;
+    double startUs = 0, durationUs = 0; // from when tracing was switched on
+    std::vector<TraceEvent> ops;        // their startUs from the call's start
+  };
+  /// A long decoding run records tens of ops per step: past this many ops, calls are dropped
+  /// (and the trace says so) rather than growing without bound.
+  static constexpr size_t kMaxOps = size_t(1) << 20;
+  bool on = false, truncated = false;
+  size_t ops = 0;
+  std::chrono::steady_clock::time_point start;
+  std::vector<Call> calls;
+};
+
 struct heed_runtime {
   std::unique_ptr<Driver> driver;
+  RuntimeTrace trace;
 };
 
 struct heed_function {
@@ -154,6 +173,69 @@ heed_status heed::rt::setLastError(heed_status status, const std::string &messag
   return setError(status, message);
 }
 void heed::rt::clearLastError() { lastError.clear(); }
+
+namespace {
+
+std::string jsonString(const std::string &s) {
+  std::string q = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      q += '\\';
+      q += ch;
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+      q += buf;
+    } else {
+      q += ch;
+    }
+  }
+  return q + "\"";
+}
+
+/// A Chrome trace (JSON "X" events; Perfetto, chrome://tracing) of `calls`' ops, each call's ops
+/// placed at the call's start; with `callEvents` one event per call encloses its ops.
+void writeChromeTrace(const char *path, const std::string &deviceName,
+                      const std::vector<RuntimeTrace::Call> &calls, bool callEvents,
+                      bool truncated) {
+  const std::string device = jsonString(deviceName);
+  std::string json = "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [";
+  bool first = true;
+  auto event = [&](const std::string &name, const char *cat, double ts, double dur,
+                   const std::string &args) {
+    char times[96];
+    std::snprintf(times, sizeof times, "\"ts\": %.3f, \"dur\": %.3f", ts, dur);
+    json += std::string(first ? "\n" : ",\n") + "{\"name\": " + jsonString(name) +
+            ", \"cat\": " + cat + ", \"ph\": \"X\", " + times +
+            ", \"pid\": 1, \"tid\": 1, \"args\": {" + args + "}}";
+    first = false;
+  };
+  for (const RuntimeTrace::Call &call : calls) {
+    if (callEvents)
+      event(call.function, "\"call\"", call.startUs, call.durationUs,
+            "\"function\": " + jsonString(call.function) + ", \"device\": " + device);
+    for (const TraceEvent &e : call.ops)
+      event(e.kind, device.c_str(), call.startUs + e.startUs, e.durationUs,
+            "\"op\": " + jsonString(e.kind) + ", \"loc\": " + jsonString(e.loc) + ", \"inputs\": " +
+                jsonString(e.inputs) + ", \"outputs\": " + jsonString(e.outputs) +
+                ", \"device\": " + device + ", \"depth\": " + std::to_string(e.depth) +
+                ", \"function\": " + jsonString(call.function));
+  }
+  if (truncated)
+    json += std::string(first ? "\n" : ",\n") +
+            "{\"name\": \"trace truncated: later calls were not recorded\", \"ph\": \"i\", "
+            "\"s\": \"g\", \"ts\": 0, \"pid\": 1, \"tid\": 1}";
+  json += "\n]}\n";
+  FILE *file = std::fopen(path, "wb");
+  if (!file)
+    fail(ErrorKind::notFound, std::string("cannot write trace file '") + path + "'");
+  bool ok = std::fwrite(json.data(), 1, json.size(), file) == json.size();
+  ok &= std::fclose(file) == 0;
+  if (!ok)
+    fail(ErrorKind::runtime, std::string("cannot write trace file '") + path + "'");
+}
+
+} // namespace
 
 extern "C" {
 
@@ -402,8 +484,20 @@ heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, s
       }
       in.push_back(t);
     }
+    RuntimeTrace &trace = f->module->runtime->trace;
+    auto start = std::chrono::steady_clock::now();
     std::vector<Tensor> out =
         f->module->runtime->driver->invoke(*f->module->module, fn, in, f->stats);
+    if (trace.on) {
+      auto us = [](auto d) { return std::chrono::duration<double, std::micro>(d).count(); };
+      if (trace.ops + f->stats.trace.size() > RuntimeTrace::kMaxOps) {
+        trace.truncated = true;
+      } else {
+        trace.ops += f->stats.trace.size();
+        trace.calls.push_back({fn.name, us(start - trace.start),
+                               us(std::chrono::steady_clock::now() - start), f->stats.trace});
+      }
+    }
     for (size_t i = 0; i < outputCount; ++i)
       outputs[i] = nullptr;
     for (size_t i = 0; i < outputCount; ++i) {
@@ -447,6 +541,14 @@ heed_status heed_runtime_set_tracing(heed_runtime *runtime, int enabled) {
   if (!runtime)
     return setError(HEED_INVALID_ARGUMENT, "heed_runtime_set_tracing: null runtime");
   runtime->driver->setTracing(enabled != 0);
+  RuntimeTrace &trace = runtime->trace;
+  if (enabled && !trace.on) { // a new time line; switching off keeps it for writing
+    trace.calls.clear();
+    trace.ops = 0;
+    trace.truncated = false;
+    trace.start = std::chrono::steady_clock::now();
+  }
+  trace.on = enabled != 0;
   return HEED_OK;
 }
 
@@ -454,45 +556,18 @@ heed_status heed_function_write_trace(const heed_function *f, const char *path) 
   if (!f || !path)
     return setError(HEED_INVALID_ARGUMENT, "heed_function_write_trace: null argument");
   return guard([&] {
-    auto quote = [](const std::string &s) {
-      std::string q = "\"";
-      for (char ch : s) {
-        if (ch == '"' || ch == '\\') {
-          q += '\\';
-          q += ch;
-        } else if (static_cast<unsigned char>(ch) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          q += buf;
-        } else {
-          q += ch;
-        }
-      }
-      return q + "\"";
-    };
-    std::string device = quote(f->module->runtime->driver->name());
-    std::string json = "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [";
-    const std::vector<TraceEvent> &trace = f->stats.trace;
-    for (size_t i = 0; i < trace.size(); ++i) {
-      const TraceEvent &e = trace[i];
-      char times[96];
-      std::snprintf(times, sizeof times, "\"ts\": %.3f, \"dur\": %.3f", e.startUs, e.durationUs);
-      json += std::string(i ? ",\n" : "\n") + "{\"name\": " + quote(e.kind) +
-              ", \"cat\": " + device + ", \"ph\": \"X\", " + times +
-              ", \"pid\": 1, \"tid\": 1, \"args\": {\"op\": " + quote(e.kind) +
-              ", \"loc\": " + quote(e.loc) + ", \"inputs\": " + quote(e.inputs) +
-              ", \"outputs\": " + quote(e.outputs) + ", \"device\": " + device +
-              ", \"depth\": " + std::to_string(e.depth) +
-              ", \"function\": " + quote(f->function->name) + "}}";
-    }
-    json += "\n]}\n";
-    FILE *file = std::fopen(path, "wb");
-    if (!file)
-      fail(ErrorKind::notFound, std::string("cannot write trace file '") + path + "'");
-    bool ok = std::fwrite(json.data(), 1, json.size(), file) == json.size();
-    ok &= std::fclose(file) == 0;
-    if (!ok)
-      fail(ErrorKind::runtime, std::string("cannot write trace file '") + path + "'");
+    RuntimeTrace::Call last{f->function->name, 0, 0, f->stats.trace};
+    writeChromeTrace(path, f->module->runtime->driver->name(), {last}, false, false);
+    return HEED_OK;
+  });
+}
+
+heed_status heed_runtime_write_trace(const heed_runtime *runtime, const char *path) {
+  if (!runtime || !path)
+    return setError(HEED_INVALID_ARGUMENT, "heed_runtime_write_trace: null argument");
+  return guard([&] {
+    const RuntimeTrace &trace = runtime->trace;
+    writeChromeTrace(path, runtime->driver->name(), trace.calls, true, trace.truncated);
     return HEED_OK;
   });
 }

@@ -4,9 +4,12 @@
 //            [--max-length=N] [--length-penalty=A] [--no-early-stop] [--bos=1] [--eos=2]
 //            [--batch-size=32] [--src-vocab=V --tgt-vocab=V]
 //            [--attention-svg=FILE.svg | --attention-dir=DIR] [--device=cpu] [--verbose]
-//            [--repeat=N]
+//            [--repeat=N] [--trace=FILE.json]
 //   heed-run score MODULE_OR_MODEL --src=ids.txt --tgt=ids.txt [--bos --eos --batch-size]
-//            [--src-vocab=V --tgt-vocab=V]
+//            [--src-vocab=V --tgt-vocab=V] [--trace=FILE.json]
+//
+// --trace writes the last translate (or the scoring) as a Chrome trace: every encode and
+// decode_step call on one time line, each op's event inside its call.
 //
 // Decoding goes through the C API's heed_decoder (heed.hpp's heed::Decoder), the same code
 // path as any embedding application; only the SVG heatmap is heed-run's own.
@@ -108,7 +111,7 @@ std::string join(const std::vector<int64_t> &ids, const Vocab &vocab) {
 }
 
 struct Args {
-  std::string command, model, src, tgt, srcVocab, tgtVocab, svg, dir, device = "cpu";
+  std::string command, model, src, tgt, srcVocab, tgtVocab, svg, dir, trace, device = "cpu";
   heed::DecodeOptions options;
   bool verbose = false;
   int repeat = 0; // benchmarks: translate N more times, timing each (stderr)
@@ -154,6 +157,8 @@ bool parseArgs(int argc, char **argv, Args &a, std::string &error) {
       a.dir = value;
     else if (key == "device")
       a.device = value;
+    else if (key == "trace")
+      a.trace = value;
     else if (key == "beam")
       ok = number(a.options.beam);
     else if (key == "n-best")
@@ -272,9 +277,19 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
     a.options.progress_user = &progress;
   }
 
+  // --trace: the last run only (after --repeat's warm-up and timed runs).
+  auto traceFrom = [&](bool last) {
+    return a.trace.empty() || !last ? heed::Status() : rt.setTracing(true);
+  };
+  auto writeTrace = [&] { return a.trace.empty() ? heed::Status() : rt.writeTrace(a.trace); };
+
   if (a.command == "score") {
     std::vector<heed::Scored> scored;
+    if (st = traceFrom(true); !st)
+      return fail(st.message);
     if (st = decoder.score(sources, targets, a.options, scored); !st)
+      return fail(st.message);
+    if (st = writeTrace(); !st)
       return fail(st.message);
     for (const auto &s : scored) {
       std::printf("%.6f", s.logLikelihood);
@@ -286,10 +301,14 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
   }
 
   std::vector<std::vector<heed::Hypothesis>> hyps;
+  if (st = traceFrom(a.repeat == 0); !st)
+    return fail(st.message);
   if (st = decoder.translate(sources, a.options, hyps); !st)
     return fail(st.message);
   // --repeat=N: the first call above warmed up (oneDNN primitives, buffer pools); time N more.
   for (int r = 0; r < a.repeat; ++r) {
+    if (st = traceFrom(r + 1 == a.repeat); !st)
+      return fail(st.message);
     auto start = std::chrono::steady_clock::now();
     if (st = decoder.translate(sources, a.options, hyps); !st)
       return fail(st.message);
@@ -301,6 +320,8 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
     std::fprintf(stderr, "repeat %d: %zu sentences, %zu output tokens, %.3f ms, %.0f tokens/s\n",
                  r + 1, sources.size(), tokens, s * 1e3, s > 0 ? double(tokens) / s : 0.0);
   }
+  if (st = writeTrace(); !st)
+    return fail(st.message);
   if (!a.dir.empty())
     ::mkdir(a.dir.c_str(), 0777);
   for (size_t i = 0; i < hyps.size(); ++i) {

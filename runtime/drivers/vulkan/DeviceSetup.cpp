@@ -106,6 +106,7 @@ void VulkanDriver::init(int deviceIndex) {
   for (uint32_t i = 0; i < qcount && !found; ++i)
     if (qprops[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
       family = i;
+      timestampBits = qprops[i].timestampValidBits;
       found = true;
     }
   if (!found)

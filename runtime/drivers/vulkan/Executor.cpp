@@ -214,16 +214,20 @@ void VulkanDriver::runScan(ModuleState &ms, const Module &module, const Function
 void VulkanDriver::runPlan(ModuleState &ms, const Module &module, const Function &function,
                            const Plan &plan, std::vector<Slot> &slots,
                            const std::vector<const fb::VkOp *> &vkops, size_t &cursor) {
+  ++traceDepth;
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     const PlanOp &op = plan.ops[i];
     const fb::VkOp *vo = vkops.at(cursor++);
+    uint32_t query = traceOpStart();
     if (op.body)
       runScan(ms, module, function, op, slots, vo, vkops, cursor);
     else
       runOp(ms, module, function, op, slots, vo);
+    traceOpEnd(op, slots, query);
     for (int32_t id : plan.releaseAfter[i])
       slots[size_t(id)] = Slot();
   }
+  --traceDepth;
 }
 
 std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &function,
@@ -258,6 +262,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
       if (d.cmd)
         vkFreeCommandBuffers(d.device, d.commandPool, 1, &d.cmd);
       d.cmd = VK_NULL_HANDLE;
+      d.endTrace();
     }
   } reset{*this, ms};
 
@@ -269,6 +274,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   HEED_VK(vkBeginCommandBuffer(cmd, &begin));
+  beginTrace();
 
   std::vector<Slot> slots(function.values.size());
   for (size_t i = 0; i < function.inputs.size(); ++i) {
@@ -317,6 +323,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
     vkFail(r, "running the command buffer");
   reset.submitted = true;
   checkValidation(("running '" + function.name + "'").c_str());
+  finishTrace();
   for (const Check &c : checks) {
     int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
     if (pos == INT32_MAX)

@@ -100,6 +100,7 @@ public:
   explicit VulkanDriver(int deviceIndex) { init(deviceIndex); }
   ~VulkanDriver() override;
   const char *name() const override { return "vulkan"; }
+  void setTracing(bool enabled) override { tracing = enabled; }
   void prepare(const Module &module) override;
   std::vector<Tensor> invoke(const Module &module, const Function &function,
                              const std::vector<Tensor> &inputs, RunStats &stats) override;
@@ -112,6 +113,7 @@ private:
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
   uint32_t family = 0;
+  uint32_t timestampBits = 0; // of the queue family; 0: no GPU timestamps (ops traced untimed)
   VkCommandPool commandPool = VK_NULL_HANDLE;
   VkPhysicalDeviceProperties properties{};
   VkPhysicalDeviceLimits limits{};
@@ -172,6 +174,24 @@ private:
   std::shared_ptr<Buffer> statusBuffer;
   int64_t statusUsed = 0;
   Check newCheck();
+
+  // Tracing (Tracing.cpp): a GPU timestamp before and after each op's commands, resolved into
+  // RunStats::trace after the submission.
+  bool tracing = false;
+  VkQueryPool queries = VK_NULL_HANDLE;
+  uint32_t queriesUsed = 0;
+  int traceDepth = 0;
+  struct TracedOp {
+    TraceEvent event;   // times filled in from the queries
+    uint32_t query = 0; // its start timestamp; the end is query + 1
+    bool timed = false;
+  };
+  std::vector<TracedOp> traced;
+  void beginTrace();
+  uint32_t traceOpStart();
+  void traceOpEnd(const PlanOp &op, const std::vector<Slot> &slots, uint32_t query);
+  void finishTrace();
+  void endTrace();
 
   void init(int deviceIndex);
   void selectSubgroups(bool canRequireFull);

@@ -137,6 +137,10 @@ HEED_API heed_status heed_runtime_set_tracing(heed_runtime *runtime, int enabled
 /* Writes the events of the function's last call as a Chrome trace (JSON, "X" events; open it in
  * Perfetto or chrome://tracing). A call made with tracing off writes an empty event list. */
 HEED_API heed_status heed_function_write_trace(const heed_function *function, const char *path);
+/* Writes every call made on this runtime since tracing was last switched on (any function, e.g.
+ * a decoder's encode and each decode_step) on one time line: an event per call, its ops' events
+ * inside it. Past 2^20 recorded ops later calls are dropped and the trace ends with a marker. */
+HEED_API heed_status heed_runtime_write_trace(const heed_runtime *runtime, const char *path);
 
 /*===--------------------------------------------------------------------===*
  * Decoding (docs/decoding.md): greedy, beam search and scoring over any module that declares

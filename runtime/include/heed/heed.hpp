@@ -171,6 +171,13 @@ public:
     out = std::move(m);
     return Status::last(st);
   }
+  /// Switching tracing on starts a new time line of every call on this runtime (writeTrace).
+  Status setTracing(bool enabled) const {
+    return Status::last(heed_runtime_set_tracing(r, enabled ? 1 : 0));
+  }
+  Status writeTrace(const std::string &path) const {
+    return Status::last(heed_runtime_write_trace(r, path.c_str()));
+  }
 
 private:
   heed_runtime *r = nullptr;

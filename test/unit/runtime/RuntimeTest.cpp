@@ -233,6 +233,9 @@ TEST(Runtime, RejectsBadCalls) {
   EXPECT_EQ(heed_tensor_create(HEED_F32, negative, 1, nullptr, &t), HEED_INVALID_ARGUMENT);
   int64_t huge[] = {int64_t(1) << 40, int64_t(1) << 40};
   EXPECT_NE(heed_tensor_create(HEED_F32, huge, 2, nullptr, &t), HEED_OK);
+  EXPECT_EQ(heed_runtime_write_trace(nullptr, "t.json"), HEED_INVALID_ARGUMENT);
+  EXPECT_EQ(heed_runtime_write_trace(r.rt, nullptr), HEED_INVALID_ARGUMENT);
+  EXPECT_EQ(heed_runtime_write_trace(r.rt, "/nonexistent-dir/t.json"), HEED_NOT_FOUND);
   for (heed_tensor *x : in)
     heed_tensor_destroy(x);
   heed_tensor_destroy(wrong);
