@@ -34,6 +34,19 @@ struct TraceEvent {
   int depth = 0; // 0 for the function's ops, 1 for a heed.scan body's, ...
 };
 
+/// "2x3xf32, index, ?" for the plan slots `ids` (set / scalar / tensor), in a trace event; the
+/// CPU and Vulkan drivers' slot types both fit.
+template <typename Slot>
+std::string slotShapes(const std::vector<Slot> &slots, const std::vector<int32_t> &ids) {
+  std::string s;
+  for (int32_t id : ids) {
+    const Slot &slot = slots[size_t(id)];
+    s += s.empty() ? "" : ", ";
+    s += !slot.set ? "?" : slot.scalar ? "index" : shapeString(slot.t.shape, slot.t.type);
+  }
+  return s;
+}
+
 struct RunStats {
   std::vector<OpProfile> profile; // per op kind, by time, descending
   uint64_t opsExecuted = 0;

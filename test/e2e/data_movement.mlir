@@ -30,6 +30,12 @@
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=lookup --input=@%t.d/table_8.npy --input=@%t.d/ids_8.npy \
 // RUN:   --input=@%t.d/x_8.npy --input=@%t.d/gi_8.npy \
 // RUN:   --expected-output=@%t.d/emb_8.npy --expected-output=@%t.d/gat_8.npy %}
+// A huge step (a model's "to the end" sentinel) takes one element on both devices; the length
+// (end - start - 1) / step + 1 never overflows (the Vulkan driver's once did: sliceRange).
+// RUN: heed-run %t.heedm --function=huge_step --input="1x4xf32=[1 2 3 4]" \
+// RUN:   --expected-output="1x1xf32=[2]"
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=huge_step \
+// RUN:   --input="1x4xf32=[1 2 3 4]" --expected-output="1x1xf32=[2]" %}
 
 func.func @move(%x: tensor<?x?x8xf32>, %y: tensor<?x1x8xf32>) -> (tensor<?x2x?x4xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?xf32>) {
   %r = heed.reshape %x {shape = array<i64: 0, 0, 2, 4>} : (tensor<?x?x8xf32>) -> tensor<?x?x2x4xf32>
@@ -45,4 +51,9 @@ func.func @lookup(%table: tensor<10x8xf32>, %ids: tensor<?x?xi64>, %x: tensor<?x
   %e = heed.embedding %table, %ids : (tensor<10x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32>
   %g = heed.gather %x, %gi {axis = 1} : (tensor<?x?x8xf32>, tensor<?xi32>) -> tensor<?x?x8xf32>
   return %e, %g : tensor<?x?x8xf32>, tensor<?x?x8xf32>
+}
+
+func.func @huge_step(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %s = heed.slice %x {axis = 1, start = 1, end = 9223372036854775807, step = 9223372036854775807} : (tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %s : tensor<?x?xf32>
 }

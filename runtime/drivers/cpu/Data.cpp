@@ -1,5 +1,6 @@
 //===- Data.cpp - Reshape, transpose, concat, slice, broadcast, gather ----===//
 
+#include "runtime/drivers/SliceRange.h"
 #include "runtime/drivers/cpu/Executor.h"
 
 #include <cstring>
@@ -135,20 +136,12 @@ void slice(OpCtx &c) {
     c.fail("cannot slice a scalar");
   int64_t axis = c.axis(c.op.getInt("axis", 0), x.rank());
   int64_t n = x.dim(axis);
-  int64_t start = c.op.getInt("start", 0);
-  int64_t end = c.op.getInt("end", std::numeric_limits<int64_t>::max());
   int64_t step = c.op.getInt("step", 1);
   if (step <= 0)
     c.fail("expects a positive step");
-  auto clampIdx = [n](int64_t v) {
-    if (v < 0)
-      v = v < -n ? 0 : v + n;
-    return std::min(v, n);
-  };
-  start = clampIdx(start);
-  end = clampIdx(end);
-  // 0 <= start < end <= n here, so this cannot overflow whatever the step.
-  int64_t len = end > start ? (end - start - 1) / step + 1 : 0;
+  SliceRange range = sliceRange(n, c.op.getInt("start", 0),
+                                c.op.getInt("end", std::numeric_limits<int64_t>::max()), step);
+  int64_t start = range.start, len = range.length;
   std::vector<int64_t> shape = x.shape;
   shape[size_t(axis)] = len;
   Tensor y = c.alloc(x.type, shape);

@@ -471,20 +471,11 @@ void Executor::prepare(const Module &module) {
 
 void Executor::traceOp(const PlanOp &op, const std::vector<Slot> &slots, double startUs,
                        double endUs) {
-  auto shapes = [&](const std::vector<int32_t> &ids) {
-    std::string s;
-    for (int32_t id : ids) {
-      const Slot &slot = slots[size_t(id)];
-      s += s.empty() ? "" : ", ";
-      s += !slot.set ? "?" : slot.scalar ? "index" : shapeString(slot.t.shape, slot.t.type);
-    }
-    return s;
-  };
   TraceEvent e;
   e.kind = op.kind;
   e.loc = op.loc;
-  e.inputs = shapes(op.operands);
-  e.outputs = shapes(op.results);
+  e.inputs = slotShapes(slots, op.operands);
+  e.outputs = slotShapes(slots, op.results);
   e.startUs = startUs;
   e.durationUs = endUs - startUs;
   e.depth = depth;

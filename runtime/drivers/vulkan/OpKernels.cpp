@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/core/IndexArith.h"
+#include "runtime/drivers/SliceRange.h"
 #include "runtime/drivers/vulkan/OpRun.h"
 
 #include <algorithm>
@@ -430,19 +431,12 @@ void OpRun::runSlice() {
     opFail("cannot slice a scalar");
   int64_t axis = axisOf(op.getInt("axis", 0), x.rank());
   int64_t n = x.shape[size_t(axis)];
-  int64_t start = op.getInt("start", 0);
-  int64_t end = op.getInt("end", std::numeric_limits<int64_t>::max());
   int64_t step = op.getInt("step", 1);
   if (step <= 0)
     opFail("expects a positive step");
-  auto clampIdx = [n](int64_t v) {
-    if (v < 0)
-      v = v < -n ? 0 : v + n;
-    return std::min(v, n);
-  };
-  start = clampIdx(start);
-  end = clampIdx(end);
-  int64_t len = end > start ? (end - start + step - 1) / step : 0;
+  SliceRange range = sliceRange(n, op.getInt("start", 0),
+                                op.getInt("end", std::numeric_limits<int64_t>::max()), step);
+  int64_t start = range.start, len = range.length;
   std::vector<int64_t> shape = x.shape;
   shape[size_t(axis)] = len;
   DTensor y = alloc(x.type, shape);

@@ -45,20 +45,11 @@ void VulkanDriver::traceOpEnd(const PlanOp &op, const std::vector<Slot> &slots, 
     return;
   if (query != UINT32_MAX)
     vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries, query + 1);
-  auto shapes = [&](const std::vector<int32_t> &ids) {
-    std::string s;
-    for (int32_t id : ids) {
-      const Slot &slot = slots[size_t(id)];
-      s += s.empty() ? "" : ", ";
-      s += !slot.set ? "?" : slot.scalar ? "index" : shapeString(slot.t.shape, slot.t.type);
-    }
-    return s;
-  };
   TracedOp t;
   t.event.kind = op.kind;
   t.event.loc = op.loc;
-  t.event.inputs = shapes(op.operands);
-  t.event.outputs = shapes(op.results);
+  t.event.inputs = slotShapes(slots, op.operands);
+  t.event.outputs = slotShapes(slots, op.results);
   t.event.depth = traceDepth - 1;
   t.query = query;
   t.timed = query != UINT32_MAX;
