@@ -7,10 +7,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/drivers/ShapeRules.h"
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/drivers/cpu/kernels/Attention.h"
 #include "runtime/drivers/cpu/kernels/FastMath.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -161,26 +163,13 @@ void referenceAdditive(const AdditiveAttentionProblem &p) {
 enum MaskBits : int64_t { kAdditive = 1, kBoolean = 2, kLengths = 4, kCausal = 8 };
 
 /// Strides of a right-aligned, broadcast `mask` viewed as S (`sDims`), mapped
-/// onto the 4-D positions `pos` of [B, H, Lq, Lk].
+/// onto the 4-D positions `pos` of [B, H, Lq, Lk] (ShapeRules.h).
 Strides4 maskStrides(OpCtx &c, const Tensor &mask, const std::vector<int64_t> &sDims,
                      const std::vector<int> &pos) {
-  if (mask.rank() > int64_t(sDims.size()))
-    c.fail("mask " + shapeString(mask.shape, mask.type) + " has a higher rank than the scores");
-  int64_t st[4] = {0, 0, 0, 0};
-  int64_t s = 1;
-  size_t off = sDims.size() - size_t(mask.rank());
-  for (size_t i = size_t(mask.rank()); i-- > 0;) {
-    int64_t d = mask.shape[i], want = sDims[off + i];
-    if (d != want && d != 1) {
-      std::string scores;
-      for (int64_t x : sDims)
-        scores += std::to_string(x) + "x";
-      c.fail("mask " + shapeString(mask.shape, mask.type) + " does not broadcast to the scores " +
-             scores.substr(0, scores.size() - 1));
-    }
-    st[pos[off + i]] = d == 1 ? 0 : s;
-    s *= d;
-  }
+  std::array<int64_t, 4> st;
+  if (std::string error = ::heed::rt::maskStrides(mask.shape, mask.type, sDims, pos, st);
+      !error.empty())
+    c.fail(error);
   Strides4 r;
   r.batch = st[0];
   r.head = st[1];
@@ -212,71 +201,22 @@ void attention(OpCtx &c) {
       c.fail("supports only f32 query, key and value on the CPU");
   AttentionProblem p;
   p.scale = float(c.op.getFloat("scale", 1.0));
-  int64_t heads = c.op.getInt("num_heads", 0);
-  std::vector<int64_t> outShape, sDims;
-  std::vector<int> pos;
-  if (heads > 0) {
-    if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3)
-      c.fail("with num_heads expects [B, L, H*D] query, key and value");
-    int64_t kvHeads = c.op.getInt("num_kv_heads", 0);
-    if (kvHeads <= 0)
-      kvHeads = heads;
-    if (heads % kvHeads != 0)
-      c.fail("num_kv_heads " + std::to_string(kvHeads) + " does not divide num_heads " +
-             std::to_string(heads));
-    if (q.dim(2) % heads || k.dim(2) % kvHeads || v.dim(2) % kvHeads)
-      c.fail("has feature dims not divisible by the head counts");
-    p.batch = q.dim(0);
-    p.heads = heads;
-    p.kvHeads = kvHeads;
-    p.queryLength = q.dim(1);
-    p.keyLength = k.dim(1);
-    p.headDim = q.dim(2) / heads;
-    p.valueDim = v.dim(2) / kvHeads;
-    if (k.dim(0) != p.batch || v.dim(0) != p.batch || v.dim(1) != p.keyLength ||
-        k.dim(2) / kvHeads != p.headDim)
-      c.fail("has inconsistent query " + shapeString(q.shape, q.type) + ", key " +
-             shapeString(k.shape, k.type) + " and value " + shapeString(v.shape, v.type));
-    p.queryStrides = {p.queryLength * q.dim(2), p.headDim, q.dim(2), 1};
-    p.keyStrides = {p.keyLength * k.dim(2), p.headDim, k.dim(2), 1};
-    p.valueStrides = {p.keyLength * v.dim(2), p.valueDim, v.dim(2), 1};
-    outShape = {p.batch, p.queryLength, heads * p.valueDim};
-    p.outputStrides = {p.queryLength * heads * p.valueDim, p.valueDim, heads * p.valueDim, 1};
-    sDims = {p.batch, heads, p.queryLength, p.keyLength};
-    pos = {0, 1, 2, 3};
-  } else {
-    int64_t r = q.rank();
-    if (r < 2 || r > 4 || k.rank() != r || v.rank() != r)
-      c.fail("expects query, key and value of the same rank 2, 3 or 4");
-    auto dimOr1 = [&](const Tensor &t, int64_t fromEnd) {
-      return t.rank() >= fromEnd ? t.dim(t.rank() - fromEnd) : 1;
-    };
-    p.batch = r >= 3 ? q.dim(0) : 1;
-    p.heads = r == 4 ? q.dim(1) : 1;
-    int64_t kb = r >= 3 ? k.dim(0) : 1, kh = r == 4 ? k.dim(1) : 1;
-    p.queryLength = dimOr1(q, 2);
-    p.keyLength = dimOr1(k, 2);
-    p.headDim = dimOr1(q, 1);
-    p.valueDim = dimOr1(v, 1);
-    if ((kb != p.batch && kb != 1) || (kh == 0 || p.heads % kh != 0) ||
-        (r >= 3 && v.dim(0) != kb) || (r == 4 && v.dim(1) != kh) || dimOr1(k, 1) != p.headDim ||
-        dimOr1(v, 2) != p.keyLength)
-      c.fail("has inconsistent query " + shapeString(q.shape, q.type) + ", key " +
-             shapeString(k.shape, k.type) + " and value " + shapeString(v.shape, v.type));
-    p.kvHeads = kh;
-    int64_t Lq = p.queryLength, Lk = p.keyLength, D = p.headDim, Dv = p.valueDim;
-    p.queryStrides = {p.heads * Lq * D, Lq * D, D, 1};
-    p.keyStrides = {kb == 1 ? 0 : kh * Lk * D, Lk * D, D, 1};
-    p.valueStrides = {kb == 1 ? 0 : kh * Lk * Dv, Lk * Dv, Dv, 1};
-    p.outputStrides = {p.heads * Lq * Dv, Lq * Dv, Dv, 1};
-    outShape.assign(q.shape.begin(), q.shape.end() - 1);
-    outShape.push_back(Dv);
-    sDims.assign(q.shape.begin(), q.shape.end() - 1);
-    sDims.push_back(Lk);
-    pos = r == 2   ? std::vector<int>{2, 3}
-          : r == 3 ? std::vector<int>{0, 2, 3}
-                   : std::vector<int>{0, 1, 2, 3};
-  }
+  AttentionLayout l;
+  if (std::string error =
+          attentionLayout(q.shape, k.shape, v.shape, q.type, c.op.getInt("num_heads", 0),
+                          c.op.getInt("num_kv_heads", 0), l);
+      !error.empty())
+    c.fail(error);
+  p.batch = l.batch, p.heads = l.heads, p.kvHeads = l.kvHeads;
+  p.queryLength = l.queryLength, p.keyLength = l.keyLength;
+  p.headDim = l.headDim, p.valueDim = l.valueDim;
+  auto strides4 = [](const std::array<int64_t, 3> &s) { return Strides4{s[0], s[1], s[2], 1}; };
+  p.queryStrides = strides4(l.query);
+  p.keyStrides = strides4(l.key);
+  p.valueStrides = strides4(l.value);
+  p.outputStrides = strides4(l.output);
+  const std::vector<int64_t> &outShape = l.outShape, &sDims = l.scoresShape;
+  const std::vector<int> &pos = l.scoresPos;
   int64_t bits = c.op.getInt("mask_kind", 0);
   p.causal = bits & kCausal;
   p.causalAlign =

@@ -1,6 +1,6 @@
 //===- Data.cpp - Reshape, transpose, concat, slice, broadcast, gather ----===//
 
-#include "runtime/drivers/SliceRange.h"
+#include "runtime/drivers/ShapeRules.h"
 #include "runtime/drivers/cpu/Executor.h"
 
 #include <cstring>
@@ -15,36 +15,8 @@ void reshape(OpCtx &c) {
   if (!spec)
     c.fail("has no shape");
   std::vector<int64_t> shape;
-  int64_t inferAt = -1, known = 1;
-  for (size_t i = 0; i < spec->ints.size(); ++i) {
-    int64_t d = spec->ints[i];
-    if (d == 0) {
-      if (i >= x.shape.size())
-        c.fail("copies dim " + std::to_string(i) + " of a rank-" + std::to_string(x.rank()) +
-               " input");
-      d = x.shape[i];
-    } else if (d == -1) {
-      if (inferAt >= 0)
-        c.fail("has more than one -1");
-      inferAt = int64_t(i);
-      shape.push_back(1);
-      continue;
-    } else if (d < 0) {
-      c.fail("has an invalid dim " + std::to_string(d));
-    }
-    shape.push_back(d);
-    known = checkedMul(known, d, "reshape");
-  }
-  int64_t count = x.count();
-  if (inferAt >= 0) {
-    if (known == 0 || count % known != 0)
-      c.fail("cannot reshape " + shapeString(x.shape, x.type) + " with a -1 into " +
-             std::to_string(known) + "-element pieces");
-    shape[size_t(inferAt)] = count / known;
-  } else if (known != count) {
-    c.fail("cannot reshape " + shapeString(x.shape, x.type) + " (" + std::to_string(count) +
-           " elements) into " + shapeString(shape, x.type));
-  }
+  if (std::string error = reshapeShape(x.shape, x.type, spec->ints, shape); !error.empty())
+    c.fail(error);
   Tensor y = x;
   y.shape = shape;
   c.out(0, std::move(y));

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/drivers/ShapeRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
 
 #include <algorithm>
@@ -22,17 +23,10 @@ void OpRun::checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vect
       opFail("expects integer key lengths");
     return;
   }
-  if (m.rank() > int64_t(sDims.size()))
-    opFail("mask " + shapeString(m.shape, m.type) + " has a higher rank than the scores");
-  int64_t st = 1;
-  size_t off = sDims.size() - size_t(m.rank());
-  for (size_t i = size_t(m.rank()); i-- > 0;) {
-    int64_t d = m.shape[i], want = sDims[off + i];
-    if (d != want && d != 1)
-      opFail("mask " + shapeString(m.shape, m.type) + " does not broadcast to the scores");
-    strides[pos[off + i]] = d == 1 ? 0 : st;
-    st *= d;
-  }
+  std::array<int64_t, 4> st;
+  if (std::string error = maskStrides(m.shape, m.type, sDims, pos, st); !error.empty())
+    opFail(error);
+  std::copy(st.begin(), st.end(), strides);
   if ((bits & 1) && m.type != ElemType::f32)
     opFail("expects an f32 additive mask");
   if ((bits & 2) && m.type != ElemType::boolean)
@@ -44,70 +38,18 @@ void OpRun::runAttention() {
   for (const DTensor *t : {&q, &kk, &v})
     if (t->type != ElemType::f32)
       opFail("supports only f32 query, key and value");
-  // Strides (batch, head, row) of q, k, v, out; the same layouts as the CPU driver.
-  int64_t B, H, Hkv, Lq, Lk, D, Dv;
-  std::array<int64_t, 3> qs, ks, vs, os;
-  std::vector<int64_t> outShape, sDims;
-  std::vector<int> pos;
-  int64_t heads = op.getInt("num_heads", 0);
-  if (heads > 0) {
-    if (q.rank() != 3 || kk.rank() != 3 || v.rank() != 3)
-      opFail("with num_heads expects [B, L, H*D] query, key and value");
-    int64_t kvHeads = op.getInt("num_kv_heads", 0);
-    if (kvHeads <= 0)
-      kvHeads = heads;
-    if (heads % kvHeads != 0)
-      opFail("num_kv_heads " + std::to_string(kvHeads) + " does not divide num_heads " +
-             std::to_string(heads));
-    if (q.shape[2] % heads || kk.shape[2] % kvHeads || v.shape[2] % kvHeads)
-      opFail("has feature dims not divisible by the head counts");
-    B = q.shape[0];
-    H = heads;
-    Hkv = kvHeads;
-    Lq = q.shape[1];
-    Lk = kk.shape[1];
-    D = q.shape[2] / heads;
-    Dv = v.shape[2] / kvHeads;
-    if (kk.shape[0] != B || v.shape[0] != B || v.shape[1] != Lk || kk.shape[2] / kvHeads != D)
-      opFail("has inconsistent query, key and value shapes");
-    qs = {Lq * q.shape[2], D, q.shape[2]};
-    ks = {Lk * kk.shape[2], D, kk.shape[2]};
-    vs = {Lk * v.shape[2], Dv, v.shape[2]};
-    os = {Lq * H * Dv, Dv, H * Dv};
-    outShape = {B, Lq, H * Dv};
-    sDims = {B, H, Lq, Lk};
-    pos = {0, 1, 2, 3};
-  } else {
-    int64_t r = q.rank();
-    if (r < 2 || r > 4 || kk.rank() != r || v.rank() != r)
-      opFail("expects query, key and value of the same rank 2, 3 or 4");
-    auto dimOr1 = [&](const DTensor &t, int64_t fromEnd) {
-      return t.rank() >= fromEnd ? t.shape[size_t(t.rank() - fromEnd)] : 1;
-    };
-    B = r >= 3 ? q.shape[0] : 1;
-    H = r == 4 ? q.shape[1] : 1;
-    int64_t kb = r >= 3 ? kk.shape[0] : 1, kh = r == 4 ? kk.shape[1] : 1;
-    Lq = dimOr1(q, 2);
-    Lk = dimOr1(kk, 2);
-    D = dimOr1(q, 1);
-    Dv = dimOr1(v, 1);
-    if ((kb != B && kb != 1) || (kh == 0 || H % kh != 0) || (r >= 3 && v.shape[0] != kb) ||
-        (r == 4 && v.shape[1] != kh) || dimOr1(kk, 1) != D || dimOr1(v, 2) != Lk)
-      opFail("has inconsistent query " + shapeString(q.shape, q.type) + ", key " +
-             shapeString(kk.shape, kk.type) + " and value " + shapeString(v.shape, v.type));
-    Hkv = kh;
-    qs = {H * Lq * D, Lq * D, D};
-    ks = {kb == 1 ? 0 : kh * Lk * D, Lk * D, D};
-    vs = {kb == 1 ? 0 : kh * Lk * Dv, Lk * Dv, Dv};
-    os = {H * Lq * Dv, Lq * Dv, Dv};
-    outShape.assign(q.shape.begin(), q.shape.end() - 1);
-    outShape.push_back(Dv);
-    sDims.assign(q.shape.begin(), q.shape.end() - 1);
-    sDims.push_back(Lk);
-    pos = r == 2   ? std::vector<int>{2, 3}
-          : r == 3 ? std::vector<int>{0, 2, 3}
-                   : std::vector<int>{0, 1, 2, 3};
-  }
+  // Strides (batch, head, row) of q, k, v, out: the CPU driver's layouts (ShapeRules.h).
+  AttentionLayout l;
+  if (std::string error =
+          attentionLayout(q.shape, kk.shape, v.shape, q.type, op.getInt("num_heads", 0),
+                          op.getInt("num_kv_heads", 0), l);
+      !error.empty())
+    opFail(error);
+  const int64_t B = l.batch, H = l.heads, Hkv = l.kvHeads, Lq = l.queryLength, Lk = l.keyLength,
+                D = l.headDim, Dv = l.valueDim;
+  const std::array<int64_t, 3> &qs = l.query, &ks = l.key, &vs = l.value, &os = l.output;
+  const std::vector<int64_t> &outShape = l.outShape, &sDims = l.scoresShape;
+  const std::vector<int> &pos = l.scoresPos;
   if (D > 128 || Dv > 128)
     opFail("has a head dim above 128 (the vulkan attention kernel's limit)");
   int64_t bits = op.getInt("mask_kind", 0);

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/core/IndexArith.h"
-#include "runtime/drivers/SliceRange.h"
+#include "runtime/drivers/ShapeRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
 
 #include <algorithm>
@@ -303,34 +303,8 @@ void OpRun::runReshape() {
   if (!spec)
     opFail("has no shape");
   std::vector<int64_t> shape;
-  int64_t inferAt = -1, known = 1;
-  for (size_t i = 0; i < spec->ints.size(); ++i) {
-    int64_t d = spec->ints[i];
-    if (d == 0) {
-      if (i >= x.shape.size())
-        opFail("copies a dim the input lacks");
-      d = x.shape[i];
-    } else if (d == -1) {
-      if (inferAt >= 0)
-        opFail("has more than one -1");
-      inferAt = int64_t(i);
-      shape.push_back(1);
-      continue;
-    } else if (d < 0) {
-      opFail("has an invalid dim " + std::to_string(d));
-    }
-    shape.push_back(d);
-    known = checkedMul(known, d, "reshape");
-  }
-  int64_t count = x.count();
-  if (inferAt >= 0) {
-    if (known == 0 || count % known != 0)
-      opFail("cannot reshape " + shapeString(x.shape, x.type) + " with a -1");
-    shape[size_t(inferAt)] = count / known;
-  } else if (known != count) {
-    opFail("cannot reshape " + shapeString(x.shape, x.type) + " into " +
-           shapeString(shape, x.type));
-  }
+  if (std::string error = reshapeShape(x.shape, x.type, spec->ints, shape); !error.empty())
+    opFail(error);
   DTensor y = x;
   y.shape = shape;
   out(0, y);
