@@ -2257,9 +2257,10 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
       if (llvm::AddOverflow(total, s, total)) // found by fuzz-onnx
         return error() << "the split sizes add up past 2^63";
     }
-    // Slicing would clamp the last parts to the dim: refuse rather than give short outputs.
-    if (!t.isDynamicDim(*axis) && total > t.getDimSize(*axis))
-      return error() << "the split sizes add up to " << total << ", more than the "
+    // ONNX: the sizes must add up to the dim. Past it slicing would clamp the last parts (short
+    // outputs); below it the tail would be dropped silently.
+    if (!t.isDynamicDim(*axis) && total != t.getDimSize(*axis))
+      return error() << "the split sizes add up to " << total << ", not the "
                      << t.getDimSize(*axis) << " elements of axis " << *axis;
     int64_t start = 0;
     for (auto [i, s] : llvm::enumerate(sizes)) {

@@ -101,9 +101,12 @@ save("split_sizes_overflow", [N("Split", ["x", "sizes"], ["a", "b"], axis=0, nam
 save("split_num_outputs_zero", [N("Split", ["x"], ["a", "b"], axis=0, num_outputs=0, name="split")],
      [vi("x", F, [4])], [vi("a", F, None), vi("b", F, None)], opset=18)
 
-# Split sizes that add up to more than the dim: slicing would clamp the last part to nothing.
+# Split sizes that add up to more than the dim (slicing would clamp the last part to nothing)
+# or to less (the tail would be dropped): ONNX wants exactly the dim.
 save("split_sizes_beyond_dim", [N("Split", ["x", "sizes"], ["a", "b"], axis=0, name="split")],
      [vi("x", F, [4])], [vi("a", F, None), vi("b", F, None)], [i64("sizes", [3, 3])], opset=13)
+save("split_sizes_below_dim", [N("Split", ["x", "sizes"], ["a", "b"], axis=0, name="split")],
+     [vi("x", F, [4])], [vi("a", F, None), vi("b", F, None)], [i64("sizes", [1, 2])], opset=13)
 
 # One-element inputs and attributes given with no element (the importer read element 0).
 save("trilu_empty_k", [N("Trilu", ["x", "k"], ["y"], name="trilu")], [vi("x", F, [2, 2])],
