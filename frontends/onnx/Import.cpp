@@ -2260,8 +2260,8 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     // ONNX: the sizes must add up to the dim. Past it slicing would clamp the last parts (short
     // outputs); below it the tail would be dropped silently.
     if (!t.isDynamicDim(*axis) && total != t.getDimSize(*axis))
-      return error() << "the split sizes add up to " << total << ", not the "
-                     << t.getDimSize(*axis) << " elements of axis " << *axis;
+      return error() << "the split sizes add up to " << total << ", not the " << t.getDimSize(*axis)
+                     << " elements of axis " << *axis;
     int64_t start = 0;
     for (auto [i, s] : llvm::enumerate(sizes)) {
       if (failed(define(node, i, slice(x, *axis, start, start + s))))
