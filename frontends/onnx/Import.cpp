@@ -900,6 +900,9 @@ LogicalResult Importer::foldNode(const ::onnx::NodeProto &node, bool &folded) {
       return success();
     if (node.output_size() > 1 && !node.output(1).empty())
       return success();
+    // A training_mode input is checked where Dropout is imported (training is refused).
+    if (type == "Dropout" && opset >= 12 && has(node, 2))
+      return success();
     return done(*known(node.input(0)));
   }
 

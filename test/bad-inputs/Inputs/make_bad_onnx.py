@@ -118,6 +118,14 @@ save("constant_of_shape_empty_value",
      [N("ConstantOfShape", ["shape"], ["y"], name="fill", value=i64("v", []))], [],
      [vi("y", T.INT64, None)], [i64("shape", [2])])
 
+# Dropout in training mode on a value the importer knows at import time (a shape): folding it
+# as Identity skipped the training-mode refusal.
+save("dropout_training_known_input",
+     [N("Shape", ["x"], ["s"]), N("Dropout", ["s", "ratio", "training"], ["y"], name="dropout")],
+     [vi("x", F, [2, 3])], [vi("y", T.INT64, None)],
+     [nh.from_array(np.array(0.5, np.float32), "ratio"),
+      nh.from_array(np.array(True), "training")], opset=13)
+
 # A graph output that nothing defines (no nodes at all).
 save("undefined_output", [], [vi("x", F, [2])], [vi("nothing", F, [2])])
 
