@@ -585,7 +585,7 @@ std::unique_ptr<Driver> createDriver(const std::string &device) {
     return createCpuDriver();
   if (device == "vulkan" || device.rfind("vulkan:", 0) == 0) {
     int index = 0;
-    if (device.size() > 7) {
+    if (device != "vulkan") { // "vulkan:" alone names no device
       std::string n = device.substr(7);
       if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos)
         fail(ErrorKind::notFound, "bad device '" + device + "'; expected vulkan:N");
