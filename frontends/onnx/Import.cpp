@@ -2265,6 +2265,15 @@ LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
     if (!t.isDynamicDim(*axis) && total != t.getDimSize(*axis))
       return error() << "the split sizes add up to " << total << ", not the " << t.getDimSize(*axis)
                      << " elements of axis " << *axis;
+    // On a dynamic dim the sizes are checked when the model runs: a reshape that keeps every
+    // other dim and sets this one to the total fails, naming this node, when they differ.
+    if (t.isDynamicDim(*axis) && total > 0) {
+      SmallVector<int64_t> spec(t.getRank(), 0);
+      spec[*axis] = total;
+      x = reshape(x, spec);
+      if (!x)
+        return error() << "cannot check the split sizes against the dynamic dim";
+    }
     int64_t start = 0;
     for (auto [i, s] : llvm::enumerate(sizes)) {
       if (failed(define(node, i, slice(x, *axis, start, start + s))))

@@ -118,6 +118,12 @@ save("constant_of_shape_empty_value",
      [N("ConstantOfShape", ["shape"], ["y"], name="fill", value=i64("v", []))], [],
      [vi("y", T.INT64, None)], [i64("shape", [2])])
 
+# Split sizes on a dynamic dim: checked when the model runs (bad-inputs/onnx.test feeds 5 rows
+# where the sizes add up to 4, and 4 rows, which must work).
+save("split_sizes_dynamic_dim", [N("Split", ["x", "sizes"], ["a", "b"], axis=0, name="split")],
+     [vi("x", F, ["n", 2])], [vi("a", F, None), vi("b", F, None)], [i64("sizes", [1, 3])],
+     opset=13)
+
 # Dropout in training mode on a value the importer knows at import time (a shape): folding it
 # as Identity skipped the training-mode refusal.
 save("dropout_training_known_input",
