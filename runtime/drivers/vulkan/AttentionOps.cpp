@@ -14,7 +14,7 @@
 namespace heed::rt::vk {
 
 void OpRun::checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vector<int64_t> &sDims,
-                      const std::vector<int> &pos, int64_t *strides) const {
+                      const std::vector<int> &pos, std::array<int64_t, 4> &strides) const {
   if (bits & 4) {
     if (m.rank() != 1 || m.shape[0] != B)
       opFail("expects key lengths [" + std::to_string(B) + "], got " +
@@ -23,10 +23,8 @@ void OpRun::checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vect
       opFail("expects integer key lengths");
     return;
   }
-  std::array<int64_t, 4> st;
-  if (std::string error = maskStrides(m.shape, m.type, sDims, pos, st); !error.empty())
+  if (std::string error = maskStrides(m.shape, m.type, sDims, pos, strides); !error.empty())
     opFail(error);
-  std::copy(st.begin(), st.end(), strides);
   if ((bits & 1) && m.type != ElemType::f32)
     opFail("expects an f32 additive mask");
   if ((bits & 2) && m.type != ElemType::boolean)
@@ -53,7 +51,7 @@ void OpRun::runAttention() {
   if (D > 128 || Dv > 128)
     opFail("has a head dim above 128 (the vulkan attention kernel's limit)");
   int64_t bits = op.getInt("mask_kind", 0);
-  int64_t maskStrides[4] = {0, 0, 0, 0};
+  std::array<int64_t, 4> maskStrides{}; // [B, H, Lq, Lk]
   std::vector<const Buffer *> bufs{q.buf.get(), kk.buf.get(), v.buf.get()};
   if (bits & 7) {
     if (op.operands.size() < 4)
@@ -141,7 +139,7 @@ void OpRun::runAdditiveAttention() {
   std::vector<const Buffer *> bufs{q.buf.get(), kp.buf.get(), vals.buf.get(), wq.buf.get(),
                                    v.buf.get()};
   int64_t bits = op.getInt("mask_kind", 0);
-  int64_t maskStrides[3] = {0, 0, 0};
+  std::array<int64_t, 4> maskStrides{}; // [B, Lq, Lk] and one unused
   if (bits & 7) {
     if (op.operands.size() < 6)
       opFail("has a mask kind that needs a mask operand");

@@ -16,6 +16,8 @@
 
 #include "runtime/drivers/vulkan/VulkanDriver.h"
 
+#include <array>
+
 namespace heed::rt::vk {
 
 /// Right-aligns `dims` against `shape` (numpy broadcasting, `shape` at least
@@ -98,7 +100,7 @@ private:
   /// lengths must be [B] integers; other masks broadcast to sDims, and their
   /// element strides land in strides[pos[i]] (0 where the mask has size 1).
   void checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vector<int64_t> &sDims,
-                 const std::vector<int> &pos, int64_t *strides) const;
+                 const std::vector<int> &pos, std::array<int64_t, 4> &strides) const;
   void runAttention();
   void runAdditiveAttention();
   // RecurrentOps.cpp
