@@ -118,6 +118,15 @@ public:
   }
   void runSplitKeys() const;
 
+  /// The calling thread's scratch, kept between calls: a short problem (S1, a decoding step)
+  /// otherwise spends a few percent zero-filling fresh buffers. allocate() forgets what the
+  /// buffers cached about the previous call's inputs.
+  Scratch &keptScratch() const {
+    static thread_local Scratch kept;
+    allocate(kept);
+    return kept;
+  }
+
   void allocate(Scratch &s) const {
     s.q.resize(bq * std::max<int64_t>(p.headDim, 1));
     s.kt.resize(std::max<int64_t>(p.headDim, 1) * bkp * (cacheKeys ? keyBlocks : 1));
@@ -467,8 +476,7 @@ void FlashAttention::runSplitKeys() const {
   std::vector<double> m(size_t(chunks * heads * rows));
   std::vector<float> l(m.size()), o(m.size() * size_t(dvp));
   detail::parallelStatic(chunks, [&](int64_t first, int64_t last) {
-    static thread_local Scratch kept;
-    allocate(kept);
+    Scratch &kept = keptScratch();
     for (int64_t c = first; c < last; ++c)
       for (int64_t bh = 0; bh < heads; ++bh) {
         const int64_t b = bh / p.heads, h = bh % p.heads, end = keyEnd(b, 0, rows);
@@ -483,8 +491,7 @@ void FlashAttention::runSplitKeys() const {
   });
   // Combine as the online softmax does across blocks: rescale each chunk to the largest
   // maximum (a chunk that saw nothing has weight 0; NaN in l or O carries through).
-  Scratch out;
-  allocate(out);
+  Scratch &out = keptScratch(); // the workers are done with it
   for (int64_t bh = 0; bh < heads; ++bh) {
     for (int64_t r = 0; r < rows; ++r) {
       double mMax = kNegInf;
@@ -576,14 +583,6 @@ bool attention(const AttentionProblem &p) {
       (p.keyLength > 0 && (!p.key || (!p.value && p.valueDim > 0))))
     return false;
   FlashAttention flash(p, detail::microKernels());
-  // Each pool thread keeps its scratch between calls: a short problem (S1, a decoding step)
-  // otherwise spends a few percent zero-filling fresh buffers. allocate() forgets what the
-  // buffers cached about the previous call's inputs.
-  auto scratch = [&]() -> Scratch & {
-    static thread_local Scratch kept;
-    flash.allocate(kept);
-    return kept;
-  };
   if (flash.splitKeys()) {
     flash.runSplitKeys();
     return true;
@@ -592,14 +591,14 @@ bool attention(const AttentionProblem &p) {
     // Decoding: every (batch, head) costs the same, and a fixed share per thread keeps each
     // head's K and V in the L2 of the core that read them on the previous step.
     detail::parallelStatic(flash.tasks(), [&](int64_t begin, int64_t end) {
-      Scratch &s = scratch();
+      Scratch &s = flash.keptScratch();
       for (int64_t t = begin; t < end; ++t)
         flash.runTask(t, s);
     });
     return true;
   }
   detail::parallelTasks(flash.tasks(), [&](auto next) {
-    Scratch &s = scratch();
+    Scratch &s = flash.keptScratch();
     for (int64_t t = next(); t >= 0; t = next())
       flash.runTask(t, s);
   });

@@ -657,16 +657,16 @@ HEED_AVX512 void weightedSumAvx512(const float *p, const float *v, int64_t ldv, 
 }
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {gemmScalar,       transposeScalar, rowMaxScalar,      expSumScalar,
-                              dotScalar,        allFiniteScalar, axpyScalar,        scaleScalar,
-                              tanhEnergyScalar, dotsScalar,      weightedSumScalar, "scalar"};
+const MicroKernels kScalar = {gemmScalar,      transposeScalar,   rowMaxScalar, expSumScalar,
+                              allFiniteScalar, axpyScalar,        scaleScalar,  tanhEnergyScalar,
+                              dotsScalar,      weightedSumScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx512 = {gemmAvx512,       transposeAvx2, rowMaxAvx512,      expSumAvx512,
-                              dotAvx2,          allFiniteAvx2, axpyAvx2,          scaleAvx512,
-                              tanhEnergyAvx512, dotsAvx512,    weightedSumAvx512, "avx512"};
-const MicroKernels kAvx2 = {gemmAvx2,       transposeAvx2, rowMaxAvx2,      expSumAvx2,
-                            dotAvx2,        allFiniteAvx2, axpyAvx2,        scaleAvx2,
-                            tanhEnergyAvx2, dotsAvx2,      weightedSumAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512,    transposeAvx2,     rowMaxAvx512, expSumAvx512,
+                              allFiniteAvx2, axpyAvx2,          scaleAvx512,  tanhEnergyAvx512,
+                              dotsAvx512,    weightedSumAvx512, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2,      transposeAvx2,   rowMaxAvx2, expSumAvx2,
+                            allFiniteAvx2, axpyAvx2,        scaleAvx2,  tanhEnergyAvx2,
+                            dotsAvx2,      weightedSumAvx2, "avx2"};
 #endif
 
 const MicroKernels *testOverride = nullptr;

@@ -28,8 +28,6 @@ struct MicroKernels {
   /// maximum), exp(-inf) = 0 exactly, NaN kept; returns the sum. Vector
   /// versions clamp x[j] - shift > 0 to 0.
   float (*expSum)(float *x, int64_t n, float shift);
-  /// sum_j a[j] * b[j].
-  float (*dot)(const float *a, const float *b, int64_t n);
   /// True iff no x[j] is inf or NaN.
   bool (*allFinite)(const float *x, int64_t n);
   /// y[j] += alpha * x[j].
