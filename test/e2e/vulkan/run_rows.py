@@ -3,13 +3,12 @@
 # driver's HEED_VULKAN_DEBUG=1 note names the reductions each run used.
 # Usage: run_rows.py HEED_RUN MODULE REFS_DIR
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from row_ref import SIZES  # noqa: E402
+from variant_run import run_variant  # noqa: E402
 
-OVERRIDES = ("HEED_VULKAN_FORCE_STAGING", "HEED_VULKAN_NO_SUBGROUPS", "HEED_VULKAN_SPLIT_K")
 VARIANTS = {
     "subgroups": ({}, "subgroup row reductions"),
     "shared": ({"HEED_VULKAN_NO_SUBGROUPS": "1"}, "shared-memory row reductions"),
@@ -28,18 +27,9 @@ def main(heed_run, module, d):
         }
         for fn, (ins, outs) in cases.items():
             for name, (env, want) in VARIANTS.items():
-                cmd = [heed_run, module, "--device=vulkan", "--function=" + fn]
-                cmd += ["--input=" + i for i in ins] + ["--expected-output=" + o for o in outs]
-                e = {k: v for k, v in os.environ.items() if k not in OVERRIDES}
-                e.update(HEED_VULKAN_DEBUG="1", **env)
-                r = subprocess.run(cmd, env=e, capture_output=True, text=True)
                 runs += 1
-                where = f"{fn} n={n} variant={name}"
-                if r.returncode != 0:
-                    print(f"FAIL {where}: exit {r.returncode}\n{r.stdout}{r.stderr}")
-                    failures += 1
-                elif want not in r.stderr:
-                    print(f"FAIL {where}: no note '{want}' in\n{r.stderr}")
+                if not run_variant(heed_run, module, fn, ins, outs, env, want,
+                                   f"{fn} n={n} variant={name}"):
                     failures += 1
     print(f"{runs} runs, {failures} failed")
     return 1 if failures else 0

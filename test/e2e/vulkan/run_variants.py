@@ -4,11 +4,11 @@
 # a variant that silently stops being selected fails the test.
 # Usage: run_variants.py HEED_RUN MODULE REFS_DIR
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from attention_ref import SHAPES  # noqa: E402
+from variant_run import run_variant  # noqa: E402
 
 # name -> (environment, note every attention run must print)
 VARIANTS = {
@@ -37,9 +37,6 @@ def cases(d, tag):
     }
 
 
-# Suite-wide variant settings (lit.cfg.py passes them through) must not leak in.
-OVERRIDES = ("HEED_VULKAN_FORCE_STAGING", "HEED_VULKAN_NO_SUBGROUPS", "HEED_VULKAN_SPLIT_K")
-
 # Which variants run where: every mask function through split-K at every
 # decode size (and with shared-memory reductions at four); both flash
 # reductions on the sizes that exercise them; the automatic choice and
@@ -65,17 +62,8 @@ def main(heed_run, module, d):
         env, want = VARIANTS[name]
         if name == "auto":
             want = "split-K attention" if lq <= 4 and lk > 256 else "flash attention"
-        cmd = [heed_run, module, "--device=vulkan", "--function=" + fn]
-        cmd += ["--input=" + i for i in ins] + ["--expected-output=" + o for o in outs]
-        e = {k: v for k, v in os.environ.items() if k not in OVERRIDES}
-        e.update(HEED_VULKAN_DEBUG="1", **env)
-        r = subprocess.run(cmd, env=e, capture_output=True, text=True)
-        where = f"{fn} Lq={lq} Lk={lk} variant={name}"
-        if r.returncode != 0:
-            print(f"FAIL {where}: exit {r.returncode}\n{r.stdout}{r.stderr}")
-            failures += 1
-        elif want not in r.stderr:
-            print(f"FAIL {where}: no note '{want}' in\n{r.stderr}")
+        if not run_variant(heed_run, module, fn, ins, outs, env, want,
+                           f"{fn} Lq={lq} Lk={lk} variant={name}"):
             failures += 1
     print(f"{len(PLAN)} runs, {failures} failed")
     return 1 if failures else 0
