@@ -6,7 +6,7 @@ set -euo pipefail
 HEED_PACKAGES=(
   cmake ninja-build ccache clang-22 lld-22 clang-format-22 libclang-rt-22-dev
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
-  libdnnl-dev
+  libdnnl-dev ocl-icd-opencl-dev
   libvulkan-dev mesa-vulkan-drivers vulkan-tools vulkan-validationlayers glslang-tools spirv-tools
   libshaderc-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
