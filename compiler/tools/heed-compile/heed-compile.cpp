@@ -11,6 +11,8 @@
 
 #include "compiler/driver/Driver.h"
 #include "compiler/pipelines/Pipeline.h"
+#include "compiler/tools/support/CommandLine.h"
+#include "compiler/tools/support/ToolVersion.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -34,26 +36,33 @@ namespace cl = llvm::cl;
 namespace {
 enum class Emit { mlirInput, mlir, module };
 
-cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model .heed|.onnx|.mlir>"), cl::Required);
+cl::OptionCategory category("heed-compile options");
+
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model .heed|.onnx|.mlir>"), cl::Required,
+                               cl::cat(category));
 cl::opt<std::string> outputPath("o",
                                 cl::desc("Output file (default: MODEL with .heedm, or stdout "
                                          "for --emit=mlir*)"),
-                                cl::value_desc("file"));
+                                cl::value_desc("file"), cl::cat(category));
 cl::opt<Emit>
     emit("emit", cl::desc("What to produce"), cl::init(Emit::module),
          cl::values(clEnumValN(Emit::mlirInput, "mlir-input", "heed IR as the frontend built it"),
                     clEnumValN(Emit::mlir, "mlir", "heed IR after the fusion pipeline"),
-                    clEnumValN(Emit::module, "module", "a Heed module file")));
-cl::opt<std::string> target("target", cl::desc("cpu, vulkan or all"), cl::init("cpu"));
+                    clEnumValN(Emit::module, "module", "a Heed module file")),
+         cl::cat(category));
+cl::opt<std::string> target("target", cl::desc("cpu, vulkan or all"), cl::init("cpu"),
+                            cl::cat(category));
 cl::opt<bool>
     fusionReport("fusion-report",
-                 cl::desc("Print, for every softmax, the op it was fused into or why not"));
+                 cl::desc("Print, for every softmax, the op it was fused into or why not"),
+                 cl::cat(category));
 cl::opt<std::string> maskedRows("masked-rows",
                                 cl::desc("Fully masked attention rows give zero (default) or nan"),
-                                cl::init("zero"));
+                                cl::init("zero"), cl::cat(category));
 cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Keep the decomposed graph: no attention canonicalization or "
-                                "fusion (the pipeline's fuse=false)"));
+                                "fusion (the pipeline's fuse=false)"),
+                       cl::cat(category));
 
 /// "file:line:col" for a .heed/.mlir position, "file: node 'x' (Op)" for an
 /// ONNX node (a NameLoc around the model file), whatever MLIR prints otherwise.
@@ -98,7 +107,17 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  cl::ParseCommandLineOptions(argc, argv, "Heed model compiler\n");
+  heed::tools::installVersionPrinter("heed-compile");
+  // LLVM's backend flags and MLIR's debugging options stay reachable through --help-hidden.
+  cl::HideUnrelatedOptions(category);
+  heed::tools::refuseHelpLookalikes(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Heed model compiler: a .heed, .onnx or .mlir model into a Heed module (.heedm)\n\n"
+      "  heed-compile model.onnx -o model.heedm              # for the CPU\n"
+      "  heed-compile model.heed --target=all -o m.heedm     # CPU and Vulkan kernels\n"
+      "  heed-compile model.onnx --emit=mlir --fusion-report # the fused IR, and why not\n\n"
+      "MLIR's --mlir-print-ir-after-all, --mlir-timing and the rest: --help-hidden.\n");
 
   if (target != "cpu" && target != "vulkan" && target != "all")
     return fail("unknown --target '" + target + "'; expected cpu, vulkan or all");
