@@ -35,6 +35,10 @@ tools = [
     ToolSubst("heed-run", unresolved="ignore"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
+# heed-bench is built only with HEED_ENABLE_BENCHMARKS (the default).
+if os.path.exists(os.path.join(config.heed_tools_dir, "heed-bench")):
+    config.available_features.add("heed-bench")
+    llvm_config.add_tool_substitutions([ToolSubst("heed-bench")], [config.heed_tools_dir])
 
 # Vulkan: the e2e tests run their models on --device=vulkan too, inside
 # `%if vulkan %{ ... %}`, always with VK_LAYER_KHRONOS_validation (any

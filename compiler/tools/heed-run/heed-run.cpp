@@ -15,6 +15,8 @@
 #include "TensorFiles.h"
 
 #include "compiler/compile/CompileModel.h"
+#include "compiler/tools/support/CommandLine.h"
+#include "compiler/tools/support/ToolVersion.h"
 #include "heed/heed.h"
 #include "runtime/core/Float16.h"
 
@@ -37,6 +39,8 @@ namespace cl = llvm::cl;
 namespace {
 
 cl::OptionCategory category("heed-run options");
+// Options of the plain invocation and of the translate / score subcommands alike.
+#define HEED_ALL_SUBS cl::sub(cl::SubCommand::getAll())
 
 cl::opt<std::string> inputPath(cl::Positional,
                                cl::desc("<module .heedm | model .heed/.onnx/.mlir>"), cl::Required,
@@ -46,7 +50,7 @@ cl::opt<std::string> functionName("function",
                                            "or main)"),
                                   cl::cat(category));
 cl::opt<std::string> device("device", cl::desc("cpu, vulkan or vulkan:N"), cl::init("cpu"),
-                            cl::cat(category));
+                            cl::cat(category), HEED_ALL_SUBS);
 cl::list<std::string> inputs("input",
                              cl::desc("@in.npy, NAME=@in.npy or a literal such as "
                                       "\"2x3xf32=[1 2 3][4 5 6]\" (repeatable, in order)"),
@@ -65,11 +69,12 @@ cl::opt<bool> printStats("print-stats", cl::desc("Print timing and memory statis
 cl::opt<std::string> traceFile("trace",
                                cl::desc("Write a Chrome trace (Perfetto) of the last run's ops "
                                         "to FILE.json"),
-                               cl::value_desc("FILE.json"), cl::cat(category));
+                               cl::value_desc("FILE.json"), cl::cat(category), HEED_ALL_SUBS);
 cl::opt<std::string>
     maskedRows("masked-rows",
                cl::desc("When compiling a model: fully masked rows give zero or nan"),
-               cl::init("zero"), cl::cat(category));
+               cl::init("zero"), cl::cat(category), HEED_ALL_SUBS);
+#undef HEED_ALL_SUBS
 
 int fail(const std::string &message) {
   llvm::outs().flush();
@@ -427,15 +432,24 @@ struct Handles {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  // heed-run translate|score ...: the decoding drivers (Decode.cpp, docs/decoding.md).
-  if (argc > 1 && (llvm::StringRef(argv[1]) == "translate" || llvm::StringRef(argv[1]) == "score"))
-    return runDecodeCommand(argc, argv, compileForDevice);
-  cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv, "Heed module runner\n");
+  mlir::heed::tools::installVersionPrinter("heed-run");
+  cl::HideUnrelatedOptions({&category, &decodeCategory});
+  mlir::heed::tools::refuseHelpLookalikes(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Heed module runner: runs a function of a module (a model file is compiled on the fly), "
+      "or decodes with it\n\n"
+      "  heed-run m.heedm --input=@x.npy --output=@y.npy           # run main\n"
+      "  heed-run m.heedm --function=f --input=\"2x3xf32=[1 2 3][4 5 6]\"\n"
+      "  heed-run translate m.heedm --src=src.txt --beam=4        # decode (translate --help)\n"
+      "  heed-run score m.heedm --src=src.txt --tgt=tgt.txt       # log-likelihoods\n");
   if (maskedRows != "zero" && maskedRows != "nan")
     return fail("unknown --masked-rows '" + maskedRows + "'; expected zero or nan");
   if (device != "cpu" && device != "vulkan" && !llvm::StringRef(device).starts_with("vulkan:"))
     return fail("unknown --device '" + device + "'; expected cpu, vulkan or vulkan:N");
+  // heed-run translate|score ...: the decoding drivers (Decode.cpp, docs/decoding.md).
+  if (translateCommand || scoreCommand)
+    return runDecodeCommand({device, traceFile}, compileForDevice);
 
   Handles h;
   if (heed_runtime_create(device.c_str(), &h.runtime) != HEED_OK)
