@@ -10,6 +10,7 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
 #ifdef HEED_HAVE_NATIVE_FRONTEND
 #include "frontends/native/Import.h"
@@ -24,9 +25,19 @@ void heed::registerHeedDialects(DialectRegistry &registry) {
   registry.insert<heed::HeedDialect, arith::ArithDialect, func::FuncDialect>();
 }
 
+heed::UnlocatedDiagnosticHandler::UnlocatedDiagnosticHandler(MLIRContext *context)
+    : ScopedDiagnosticHandler(context, [](Diagnostic &diag) -> LogicalResult {
+        if (!isa<UnknownLoc>(diag.getLocation()))
+          return failure();
+        llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "")
+                     << diag.str() << "\n";
+        return success();
+      }) {}
+
 OwningOpRef<ModuleOp> heed::loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
                                       MLIRContext &context) {
-  Location unknown = FileLineColLoc::get(&context, path, 0, 0);
+  // Errors about the file as a whole have no line to point at (UnlocatedDiagnosticHandler).
+  Location unknown = UnknownLoc::get(&context);
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false);
   if (!buffer) {
     emitError(unknown) << "cannot read model file '" << path

@@ -9,6 +9,7 @@
 #define HEED_COMPILER_DRIVER_DRIVER_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/SourceMgr.h"
@@ -22,6 +23,14 @@ void registerHeedDialects(DialectRegistry &registry);
 /// imports it. Errors are reported through the context's diagnostic handler
 /// (located in the model file) and give a null module.
 OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr, MLIRContext &context);
+
+/// Prints the diagnostics that have no place in a file (an unreadable model file, a bad
+/// extension) as "error: ..." without the "<unknown>:0:" that SourceMgrDiagnosticHandler would
+/// put before them; the others fall through to the handlers registered before it.
+class UnlocatedDiagnosticHandler : public ScopedDiagnosticHandler {
+public:
+  explicit UnlocatedDiagnosticHandler(MLIRContext *context);
+};
 
 } // namespace mlir::heed
 

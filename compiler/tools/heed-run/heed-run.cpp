@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 using namespace heedrun;
 namespace cl = llvm::cl;
@@ -485,49 +486,75 @@ int main(int argc, char **argv) {
            heed_function_input_type(fn, i);
     return s;
   };
-  // Named inputs take their slot; the others fill the remaining slots in order.
-  std::vector<std::string> slots(numInputs);
-  std::vector<bool> filled(numInputs, false);
-  std::vector<std::string> positional;
+  // Named inputs take their slot; the others fill the remaining slots in order. An .npz (or
+  // multi-tensor .safetensors) file gives several: each array named like an input goes there,
+  // the others count as positional inputs in the file's order.
+  struct Value {
+    std::string text;               // what the user wrote (a literal or @FILE), for messages
+    std::optional<HostTensor> data; // already read (an archive's array)
+  };
+  std::vector<std::optional<Value>> slots(numInputs);
+  std::vector<Value> positional;
+  auto inputIndex = [&](const std::string &name) {
+    size_t i = 0;
+    while (i < numInputs && name != heed_function_input_name(fn, i))
+      ++i;
+    return i;
+  };
   for (const std::string &in : inputs) {
+    if (in[0] == '@' && endsWith(in, ".npz")) {
+      NamedTensors arrays;
+      std::string error;
+      if (!readTensorArchive(in.substr(1), arrays, error))
+        return fail("--input=" + in + ": " + error);
+      for (auto &[name, tensor] : arrays) {
+        Value v{in + " (array '" + name + "')", std::move(tensor)};
+        size_t i = inputIndex(name);
+        if (i < numInputs && !slots[i])
+          slots[i] = std::move(v);
+        else
+          positional.push_back(std::move(v));
+      }
+      continue;
+    }
     size_t eq = in.find("=@");
     if (in[0] != '@' && eq != std::string::npos) {
       std::string name = in.substr(0, eq);
-      size_t i = 0;
-      while (i < numInputs && name != heed_function_input_name(fn, i))
-        ++i;
+      size_t i = inputIndex(name);
       if (i == numInputs)
         return fail("--input=" + in + ": function '" + fname + "' has no input named '" + name +
                     "'; its inputs are (" + signature() + ")");
-      if (filled[i])
+      if (slots[i])
         return fail("--input=" + in + ": input '" + name + "' given twice");
-      slots[i] = in.substr(eq + 1);
-      filled[i] = true;
+      slots[i] = Value{in.substr(eq + 1), std::nullopt};
     } else {
-      positional.push_back(in);
+      positional.push_back(Value{in, std::nullopt});
     }
   }
-  size_t next = 0;
-  for (const std::string &in : positional) {
-    while (next < numInputs && filled[next])
+  size_t next = 0, given = positional.size();
+  for (const std::optional<Value> &slot : slots)
+    given += slot ? 1 : 0;
+  for (Value &in : positional) {
+    while (next < numInputs && slots[next])
       ++next;
     if (next == numInputs)
       return fail("function '" + fname + "' takes " + std::to_string(numInputs) + " inputs (" +
-                  signature() + "), got " + std::to_string(inputs.size()));
-    slots[next] = in;
-    filled[next++] = true;
+                  signature() + "), got " + std::to_string(given));
+    slots[next++] = std::move(in);
   }
   for (size_t i = 0; i < numInputs; ++i)
-    if (!filled[i])
+    if (!slots[i])
       return fail("function '" + fname + "' takes " + std::to_string(numInputs) + " inputs (" +
-                  signature() + "), got " + std::to_string(inputs.size()) + "; input " +
-                  std::to_string(i) + " ('" + heed_function_input_name(fn, i) + "') is missing");
+                  signature() + "), got " + std::to_string(given) + "; input " + std::to_string(i) +
+                  " ('" + heed_function_input_name(fn, i) + "') is missing");
 
   std::vector<heed_tensor *> args;
   for (size_t i = 0; i < numInputs; ++i) {
     HostTensor t;
     std::string error;
-    if (!loadValue(slots[i], t, error))
+    if (slots[i]->data)
+      t = std::move(*slots[i]->data);
+    else if (!loadValue(slots[i]->text, t, error))
       return fail("input " + std::to_string(i) + " ('" + heed_function_input_name(fn, i) +
                   "'): " + error);
     heed_tensor *ht = nullptr;
@@ -536,7 +563,14 @@ int main(int argc, char **argv) {
     h.tensors.push_back(ht);
     args.push_back(ht);
   }
-  if (outputs.size() > numOutputs)
+  // One --output=@FILE.npz receives every output, by name.
+  bool archive = outputs.size() == 1 && outputs[0][0] == '@' && endsWith(outputs[0], ".npz");
+  for (const std::string &o : outputs)
+    if (endsWith(o, ".npz") && !archive)
+      return fail("--output=" + o +
+                  ": an .npz output holds every output; give it as the only "
+                  "--output");
+  if (outputs.size() > numOutputs && !archive)
     return fail(std::to_string(outputs.size()) + " --output given but function '" + fname +
                 "' has " + std::to_string(numOutputs) + " outputs");
   if (expected.size() > numOutputs)
@@ -563,16 +597,20 @@ int main(int argc, char **argv) {
     return fail(heed_last_error());
 
   bool ok = true;
+  NamedTensors all;
   for (size_t i = 0; i < numOutputs; ++i) {
     HostTensor got = toHost(results[i]);
-    if (i < outputs.size()) {
+    if (archive) {
+      std::string name = heed_function_output_name(fn, i);
+      all.emplace_back(name.empty() ? "output_" + std::to_string(i) : name, got);
+    } else if (i < outputs.size()) {
       const std::string &o = outputs[i];
       if (o.empty() || o[0] != '@')
         return fail("--output=" + o + ": expected @FILE.npy or @FILE.safetensors");
       std::string error;
       if (!writeTensorFile(o.substr(1), got, error))
         return fail(error);
-    } else if (expected.empty()) {
+    } else if (i >= expected.size()) {
       llvm::outs() << "result[" << i << "]: ";
       print(llvm::outs(), got);
     }
@@ -583,6 +621,11 @@ int main(int argc, char **argv) {
         return fail("expected output " + std::to_string(i) + ": " + error);
       ok &= compare(i, got, want);
     }
+  }
+  if (archive) {
+    std::string error;
+    if (!writeTensorArchive(outputs[0].substr(1), all, error))
+      return fail(error);
   }
   if (printStats) {
     heed_stats stats{};
