@@ -13,14 +13,15 @@
 using namespace mlir;
 
 LogicalResult heed::compileModel(StringRef path, const PipelineOptions &options, StringRef target,
-                                 std::string &bytes) {
+                                 std::string &bytes, llvm::raw_ostream *diagnostics) {
   DialectRegistry registry;
   registerHeedDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  UnlocatedDiagnosticHandler unlocated(&context);
+  llvm::raw_ostream &os = diagnostics ? *diagnostics : llvm::errs();
+  SourceMgrDiagnosticHandler handler(sourceMgr, &context, os);
+  UnlocatedDiagnosticHandler unlocated(&context, os);
   OwningOpRef<ModuleOp> module = loadModel(path, sourceMgr, context);
   if (!module)
     return failure();

@@ -25,12 +25,13 @@ void heed::registerHeedDialects(DialectRegistry &registry) {
   registry.insert<heed::HeedDialect, arith::ArithDialect, func::FuncDialect>();
 }
 
-heed::UnlocatedDiagnosticHandler::UnlocatedDiagnosticHandler(MLIRContext *context)
-    : ScopedDiagnosticHandler(context, [](Diagnostic &diag) -> LogicalResult {
+heed::UnlocatedDiagnosticHandler::UnlocatedDiagnosticHandler(MLIRContext *context,
+                                                             llvm::raw_ostream &os)
+    : ScopedDiagnosticHandler(context, [&os](Diagnostic &diag) -> LogicalResult {
         if (!isa<UnknownLoc>(diag.getLocation()))
           return failure();
-        llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "")
-                     << diag.str() << "\n";
+        os << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "") << diag.str()
+           << "\n";
         return success();
       }) {}
 

@@ -13,6 +13,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace mlir::heed {
 
@@ -29,7 +30,7 @@ OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr, MLIR
 /// put before them; the others fall through to the handlers registered before it.
 class UnlocatedDiagnosticHandler : public ScopedDiagnosticHandler {
 public:
-  explicit UnlocatedDiagnosticHandler(MLIRContext *context);
+  explicit UnlocatedDiagnosticHandler(MLIRContext *context, llvm::raw_ostream &os = llvm::errs());
 };
 
 } // namespace mlir::heed

@@ -10,11 +10,13 @@
 #include "runtime/core/ApiError.h"
 #include "runtime/drivers/Driver.h"
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <new>
 
 #include <fcntl.h>
@@ -311,6 +313,42 @@ size_t heed_dtype_size(heed_dtype d) {
   return 0;
 }
 
+extern "C" {
+int omp_get_max_threads();
+void omp_set_num_threads(int);
+}
+
+namespace {
+// 0: OpenMP's default. OpenMP's thread count is a per-thread setting: each call applies this one
+// on its own thread (applyThreadSetting), so a setting made on one thread holds for calls from any.
+std::atomic<int> threadSetting{0};
+int defaultThreads = 0;
+
+void applyThreadSetting() {
+  static std::once_flag once;
+  std::call_once(once, [] { defaultThreads = omp_get_max_threads(); });
+  int n = threadSetting.load();
+  int want = n > 0 ? n : defaultThreads;
+  if (omp_get_max_threads() != want)
+    omp_set_num_threads(want);
+}
+} // namespace
+
+heed_status heed_set_num_threads(int n) {
+  if (n < 0)
+    return setError(HEED_INVALID_ARGUMENT,
+                    "heed_set_num_threads: " + std::to_string(n) + " threads (give 0 or more)");
+  applyThreadSetting(); // records the default before the first change
+  threadSetting = n;
+  applyThreadSetting();
+  return HEED_OK;
+}
+
+int heed_get_num_threads(void) {
+  applyThreadSetting();
+  return omp_get_max_threads();
+}
+
 heed_status heed_runtime_create(const char *device, heed_runtime **out) {
   return guard([&] {
     if (!out)
@@ -530,6 +568,7 @@ heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, s
       }
       in.push_back(t);
     }
+    applyThreadSetting();
     RuntimeTrace &trace = f->module->runtime->trace;
     auto start = std::chrono::steady_clock::now();
     std::vector<Tensor> out;
