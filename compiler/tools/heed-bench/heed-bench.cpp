@@ -499,17 +499,10 @@ int main(int argc, char **argv) {
             llvm::StringRef(argv[i]).ltrim('-') == "version";
   if (!help)
     benchmark::Initialize(&argc, argv); // takes the --benchmark_* flags
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    llvm::StringRef a(argv[i]);
-    if (a.consume_front("--threads=")) {
-      if (a.getAsInteger(10, threads) || threads < 1)
-        return fail("--threads expects a positive count, got '" + a.str() + "'");
-      continue;
-    }
-    argv[kept++] = argv[i];
-  }
-  argc = kept;
+  std::string threadsError;
+  threads = mlir::heed::tools::takeThreadsOption(argc, argv, threadsError);
+  if (threads < 0)
+    return fail(threadsError);
   mlir::heed::tools::installVersionPrinter("heed-bench");
   cl::HideUnrelatedOptions(category);
   mlir::heed::tools::refuseHelpLookalikes(argc, argv);

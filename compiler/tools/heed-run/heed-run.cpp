@@ -3,7 +3,7 @@
 //   heed-run MODULE_OR_MODEL [--function=NAME] [--device=cpu|vulkan]
 //            --input=@in.npy | --input=NAME=@in.npy | --input="2x3xf32=[1 2 3][4 5 6]"
 //            [--output=@out.npy ...] [--expected-output=@ref.npy ... --atol=1e-4 --rtol=1e-3]
-//            [--repeat=N] [--print-stats] [--trace=FILE.json]
+//            [--repeat=N] [--print-stats] [--trace=FILE.json] [--threads=N]
 //   heed-run translate|score MODULE_OR_MODEL --src=ids.txt ...   (Decode.cpp)
 //
 // Exit status 0 on success, 1 on any user error (bad file, bad input,
@@ -434,6 +434,10 @@ struct Handles {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mlir::heed::tools::installVersionPrinter("heed-run");
+  std::string threadsError;
+  int threads = mlir::heed::tools::takeThreadsOption(argc, argv, threadsError);
+  if (threads < 0)
+    return fail(threadsError);
   cl::HideUnrelatedOptions({&category, &decodeCategory});
   mlir::heed::tools::refuseHelpLookalikes(argc, argv);
   cl::ParseCommandLineOptions(
@@ -443,11 +447,14 @@ int main(int argc, char **argv) {
       "  heed-run m.heedm --input=@x.npy --output=@y.npy           # run main\n"
       "  heed-run m.heedm --function=f --input=\"2x3xf32=[1 2 3][4 5 6]\"\n"
       "  heed-run translate m.heedm --src=src.txt --beam=4        # decode (translate --help)\n"
-      "  heed-run score m.heedm --src=src.txt --tgt=tgt.txt       # log-likelihoods\n");
+      "  heed-run score m.heedm --src=src.txt --tgt=tgt.txt       # log-likelihoods\n\n"
+      "--threads=N: CPU threads (default: OMP_NUM_THREADS, else one per core).\n");
   if (maskedRows != "zero" && maskedRows != "nan")
     return fail("unknown --masked-rows '" + maskedRows + "'; expected zero or nan");
   if (device != "cpu" && device != "vulkan" && !llvm::StringRef(device).starts_with("vulkan:"))
     return fail("unknown --device '" + device + "'; expected cpu, vulkan or vulkan:N");
+  if (threads > 0 && heed_set_num_threads(threads) != HEED_OK)
+    return fail(heed_last_error());
   // heed-run translate|score ...: the decoding drivers (Decode.cpp, docs/decoding.md).
   if (translateCommand || scoreCommand)
     return runDecodeCommand({device, traceFile}, compileForDevice);

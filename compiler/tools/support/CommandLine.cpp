@@ -48,4 +48,26 @@ void refuseHelpLookalikes(int argc, char **argv) {
   }
 }
 
+int takeThreadsOption(int &argc, char **argv, std::string &error) {
+  int threads = 0, kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg(argv[i]);
+    if (arg == "--") {
+      for (; i < argc; ++i)
+        argv[kept++] = argv[i];
+      break;
+    }
+    if (arg.consume_front("--threads=") || arg.consume_front("-threads=")) {
+      if (arg.getAsInteger(10, threads) || threads < 1 || threads > 4096) {
+        error = "--threads expects a count from 1 to 4096, got '" + arg.str() + "'";
+        return -1;
+      }
+      continue;
+    }
+    argv[kept++] = argv[i];
+  }
+  argc = kept;
+  return threads;
+}
+
 } // namespace mlir::heed::tools

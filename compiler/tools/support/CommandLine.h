@@ -11,12 +11,19 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <string>
+
 namespace mlir::heed::tools {
 
 /// Exits with status 1 and one line naming the option (and the nearest known one) when an
 /// argument before "--" looks like `-h...`/`--h...` but names no registered option of any
 /// subcommand.
 void refuseHelpLookalikes(int argc, char **argv);
+
+/// Removes `--threads=N` from argv (LLVM registers an option of that name in every tool, so
+/// Heed's cannot be a cl::opt) and returns N; 0 when absent; -1 with `error` set when N is not a
+/// count from 1 to 4096.
+int takeThreadsOption(int &argc, char **argv, std::string &error);
 
 } // namespace mlir::heed::tools
 
