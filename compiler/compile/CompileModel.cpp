@@ -1,6 +1,7 @@
 //===- CompileModel.cpp - A model file compiled in memory -----------------===//
 
 #include "compiler/compile/CompileModel.h"
+#include "compiler/driver/EncoderDecoder.h"
 
 #include "compiler/driver/Driver.h"
 #include "compiler/targets/Targets.h"
@@ -13,7 +14,8 @@
 using namespace mlir;
 
 LogicalResult heed::compileModel(StringRef path, const PipelineOptions &options, StringRef target,
-                                 std::string &bytes, llvm::raw_ostream *diagnostics) {
+                                 std::string &bytes, llvm::raw_ostream *diagnostics,
+                                 StringRef decoderPath, ArrayRef<std::string> binds) {
   DialectRegistry registry;
   registerHeedDialects(registry);
   MLIRContext context(registry);
@@ -22,7 +24,11 @@ LogicalResult heed::compileModel(StringRef path, const PipelineOptions &options,
   llvm::raw_ostream &os = diagnostics ? *diagnostics : llvm::errs();
   SourceMgrDiagnosticHandler handler(sourceMgr, &context, os);
   UnlocatedDiagnosticHandler unlocated(&context, os);
-  OwningOpRef<ModuleOp> module = loadModel(path, sourceMgr, context);
+  OwningOpRef<ModuleOp> module =
+      decoderPath.empty() ? loadModel(path, sourceMgr, context)
+                          : loadEncoderDecoder(path, decoderPath,
+                                               std::vector<std::string>(binds.begin(), binds.end()),
+                                               sourceMgr, context);
   if (!module)
     return failure();
   PassManager pm(&context);

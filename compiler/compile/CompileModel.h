@@ -25,8 +25,11 @@ namespace mlir::heed {
 /// Compiles the model file at `path` for `target` (cpu, vulkan or all) into module bytes.
 /// Diagnostics go to stderr, or into `diagnostics` when it is given (the Python binding's
 /// exceptions carry them).
+/// With `decoderPath`, `path` is the encoder and the module gets `encode` and `decode_step`
+/// (loadEncoderDecoder; `binds` are OUTPUT:INPUT pairs).
 LogicalResult compileModel(StringRef path, const PipelineOptions &options, StringRef target,
-                           std::string &bytes, llvm::raw_ostream *diagnostics = nullptr);
+                           std::string &bytes, llvm::raw_ostream *diagnostics = nullptr,
+                           StringRef decoderPath = "", ArrayRef<std::string> binds = {});
 
 } // namespace mlir::heed
 

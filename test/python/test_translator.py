@@ -60,3 +60,34 @@ def test_unsupported_options_are_refused(heed, reverse):
         t.translate_batch([[3, 4]], beam_size=2, num_hypotheses=3)
     with pytest.raises(heed.Error, match="'zz' is not a token id"):
         t.translate_batch([["zz"]])
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory, src):
+    """A PyTorch GRU encoder + Bahdanau decoder step exported as two ONNX graphs, with PyTorch's
+    greedy outputs and log-likelihoods (test/decode/Inputs/export_gru_bahdanau.py)."""
+    import subprocess
+    import sys
+
+    d = tmp_path_factory.mktemp("pair")
+    subprocess.run([sys.executable, os.path.join(src, "test/decode/Inputs/export_gru_bahdanau.py"),
+                    str(d)], check=True, capture_output=True)
+    return d
+
+
+def test_pytorch_encoder_decoder_pair(heed, pair):
+    m = heed.compile(str(pair / "encoder.onnx"), decoder=str(pair / "decoder.onnx"),
+                     binds=["new_hidden:hidden"])
+    assert sorted(m.functions) == ["decode_step", "encode"]
+    t = heed.Translator(m)
+    sources = [[int(w) for w in line.split()] for line in open(pair / "src.txt")]
+    targets = [[int(w) for w in line.split()] for line in open(pair / "tgt.txt")]
+    want = [[int(w) for w in line.split()] for line in open(pair / "torch_greedy.txt")]
+    # max_decoding_length=0: 2 x source length + 10, as the PyTorch loop.
+    got = t.translate_batch(sources, beam_size=1, max_decoding_length=0)
+    assert [r.hypotheses[0] for r in got] == want
+    ref = [float(line.split()[0]) for line in open(pair / "torch_scores.txt")]
+    got = [sum(r.log_probs) for r in t.score_batch(sources, targets)]
+    np.testing.assert_allclose(got, ref, atol=1e-3)
+    with pytest.raises(heed.Error, match="decoder output 'new_hidden' binds to nothing"):
+        heed.compile(str(pair / "encoder.onnx"), decoder=str(pair / "decoder.onnx"))

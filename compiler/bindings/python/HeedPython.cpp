@@ -271,7 +271,8 @@ private:
 };
 
 std::shared_ptr<Module> compile(const std::string &path, const std::string &target,
-                                const std::string &maskedRows, bool fusion) {
+                                const std::string &maskedRows, bool fusion,
+                                const std::string &decoder, const std::vector<std::string> &binds) {
   mlir::heed::PipelineOptions options;
   options.fuse = fusion;
   options.maskedRows = maskedRows;
@@ -280,7 +281,8 @@ std::shared_ptr<Module> compile(const std::string &path, const std::string &targ
   bool ok;
   {
     py::gil_scoped_release release;
-    ok = mlir::succeeded(mlir::heed::compileModel(path, options, target, bytes, &os));
+    ok = mlir::succeeded(
+        mlir::heed::compileModel(path, options, target, bytes, &os, decoder, binds));
   }
   if (!ok) {
     while (!diagnostics.empty() && diagnostics.back() == '\n')
@@ -296,7 +298,7 @@ PYBIND11_MODULE(_heed, m) {
   m.doc() = "Heed's runtime and compiler (use the heed package, not this module)";
   m.def("_set_error_type", [](py::object type) { errorType = std::move(type); });
   m.def("compile", &compile, py::arg("path"), py::arg("target"), py::arg("masked_rows"),
-        py::arg("fusion"));
+        py::arg("fusion"), py::arg("decoder"), py::arg("binds"));
   m.def("load_bytes", [](py::bytes b, const std::string &name) {
     return std::make_shared<Module>(std::string(b), name);
   });

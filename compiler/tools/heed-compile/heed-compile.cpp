@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/driver/Driver.h"
+#include "compiler/driver/EncoderDecoder.h"
 #include "compiler/pipelines/Pipeline.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
@@ -59,6 +60,14 @@ cl::opt<bool>
 cl::opt<std::string> maskedRows("masked-rows",
                                 cl::desc("Fully masked attention rows give zero (default) or nan"),
                                 cl::init("zero"), cl::cat(category));
+cl::opt<std::string> decoderPath("decoder",
+                                 cl::desc("A decoder model: MODEL is then the encoder, and the "
+                                          "module gets encode and decode_step (docs/decoding.md)"),
+                                 cl::value_desc("DECODER.onnx"), cl::cat(category));
+cl::list<std::string> binds("bind",
+                            cl::desc("With --decoder: decoder output OUT feeds decoder input IN "
+                                     "at the next step (repeatable)"),
+                            cl::value_desc("OUT:IN"), cl::cat(category));
 cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Keep the decomposed graph: no attention canonicalization or "
                                 "fusion (the pipeline's fuse=false)"),
@@ -116,7 +125,8 @@ int main(int argc, char **argv) {
       "Heed model compiler: a .heed, .onnx or .mlir model into a Heed module (.heedm)\n\n"
       "  heed-compile model.onnx -o model.heedm              # for the CPU\n"
       "  heed-compile model.heed --target=all -o m.heedm     # CPU and Vulkan kernels\n"
-      "  heed-compile model.onnx --emit=mlir --fusion-report # the fused IR, and why not\n\n"
+      "  heed-compile model.onnx --emit=mlir --fusion-report # the fused IR, and why not\n"
+      "  heed-compile enc.onnx --decoder=dec.onnx -o m.heedm  # for heed-run translate\n\n"
       "MLIR's --mlir-print-ir-after-all, --mlir-timing and the rest: --help-hidden.\n");
 
   if (target != "cpu" && target != "vulkan" && target != "all")
@@ -135,7 +145,14 @@ int main(int argc, char **argv) {
   if (fusionReport)
     remarkHandler.emplace(&context, printRemarkLine);
 
-  OwningOpRef<ModuleOp> module = heed::loadModel(inputPath, sourceMgr, context);
+  if (!binds.empty() && decoderPath.empty())
+    return fail("--bind needs --decoder");
+  OwningOpRef<ModuleOp> module =
+      decoderPath.empty()
+          ? heed::loadModel(inputPath, sourceMgr, context)
+          : heed::loadEncoderDecoder(inputPath, decoderPath,
+                                     std::vector<std::string>(binds.begin(), binds.end()),
+                                     sourceMgr, context);
   if (!module)
     return 1;
 

@@ -116,17 +116,18 @@ def compile(path: str, *, decoder: Optional[str] = None, binds: Sequence[str] = 
     """Compiles a .heed, .onnx or .mlir model in this process (what heed-compile does).
 
     target: "cpu", "vulkan" or "all"; masked_rows: "zero" or "nan" (what a fully masked attention
-    row gives); fusion=False keeps the decomposed graph. decoder/binds (an encoder ONNX plus a
-    decoder ONNX in one module) are not implemented yet and raise heed.Error.
+    row gives); fusion=False keeps the decomposed graph. With decoder=, path is the encoder and the
+    module gets encode and decode_step for heed.Translator; binds are "OUTPUT:INPUT" strings (the
+    decoder output feeding that input at the next step), as heed-compile's --decoder and --bind.
     """
-    if decoder is not None or binds:
-        raise Error("heed.compile: decoder= and binds= (encoder/decoder ONNX pairs) are not "
-                    "implemented yet")
+    if binds and decoder is None:
+        raise Error("heed.compile: binds= needs decoder=")
     if target not in ("cpu", "vulkan", "all"):
         raise Error(f"heed.compile: unknown target '{target}'; expected cpu, vulkan or all")
     if masked_rows not in ("zero", "nan"):
         raise Error(f"heed.compile: unknown masked_rows '{masked_rows}'; expected zero or nan")
-    return Module(_heed.compile(str(path), target, masked_rows, bool(fusion)))
+    return Module(_heed.compile(str(path), target, masked_rows, bool(fusion),
+                                "" if decoder is None else str(decoder), [str(b) for b in binds]))
 
 
 def load(path: str) -> Module:
