@@ -270,6 +270,14 @@ private:
   heed::Decoder decoder;
 };
 
+/// (name, type, dims) tuples for heed.Value.
+py::list describe(const std::vector<Function::Value> &values) {
+  py::list l;
+  for (const Function::Value &v : values)
+    l.append(py::make_tuple(v.name, v.type, v.dims));
+  return l;
+}
+
 std::shared_ptr<Module> compile(const std::string &path, const std::string &target,
                                 const std::string &maskedRows, bool fusion,
                                 const std::string &decoder, const std::vector<std::string> &binds) {
@@ -319,20 +327,8 @@ PYBIND11_MODULE(_heed, m) {
   py::class_<Function>(m, "Function")
       .def_readonly("name", &Function::fname)
       .def_property_readonly("module", [](const Function &f) { return f.module; })
-      .def_property_readonly("inputs",
-                             [](const Function &f) {
-                               py::list l;
-                               for (const auto &v : f.inputs)
-                                 l.append(py::make_tuple(v.name, v.type, v.dims));
-                               return l;
-                             })
-      .def_property_readonly("outputs",
-                             [](const Function &f) {
-                               py::list l;
-                               for (const auto &v : f.outputs)
-                                 l.append(py::make_tuple(v.name, v.type, v.dims));
-                               return l;
-                             })
+      .def_property_readonly("inputs", [](const Function &f) { return describe(f.inputs); })
+      .def_property_readonly("outputs", [](const Function &f) { return describe(f.outputs); })
       .def("call", &Function::call, py::arg("args"), py::arg("device"), py::arg("named"));
 
   py::class_<heed_decode_options>(m, "DecodeOptions")
