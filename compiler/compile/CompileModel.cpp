@@ -20,6 +20,7 @@ LogicalResult heed::compileModel(StringRef path, const PipelineOptions &options,
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  ScopedDiagnosticHandler modelHandler(&context, printModelDiagnostic);
   OwningOpRef<ModuleOp> module = loadModel(path, sourceMgr, context);
   if (!module)
     return failure();

@@ -20,6 +20,14 @@
 
 using namespace mlir;
 
+LogicalResult heed::printModelDiagnostic(Diagnostic &diag) {
+#ifdef HEED_HAVE_ONNX_FRONTEND
+  return onnx::printNodeDiagnostic(diag);
+#else
+  return failure();
+#endif
+}
+
 void heed::registerHeedDialects(DialectRegistry &registry) {
   registry.insert<heed::HeedDialect, arith::ArithDialect, func::FuncDialect>();
 }

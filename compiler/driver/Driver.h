@@ -23,6 +23,11 @@ void registerHeedDialects(DialectRegistry &registry);
 /// (located in the model file) and give a null module.
 OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr, MLIRContext &context);
 
+/// A diagnostic handler for everything after loadModel (passes, targets): ops imported from
+/// ONNX are reported at their node ("model.onnx: node 'x' (Op): error: ..."), not at
+/// "model.onnx:0:0"; fails (leaving them to the SourceMgr handler) for other locations.
+LogicalResult printModelDiagnostic(Diagnostic &diag);
+
 } // namespace mlir::heed
 
 #endif // HEED_COMPILER_DRIVER_DRIVER_H

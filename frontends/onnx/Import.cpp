@@ -2718,13 +2718,14 @@ std::string escapeControls(StringRef text) {
   return out;
 }
 
-/// Prints "file: node 'x' (Op): message" for diagnostics at importer locations.
-LogicalResult printDiagnostic(Diagnostic &diag) {
+} // namespace
+
+LogicalResult heed::onnx::printNodeDiagnostic(Diagnostic &diag) {
   Location l = diag.getLocation();
   std::string prefix;
   if (auto name = dyn_cast<NameLoc>(l)) {
     auto file = dyn_cast<FileLineColLoc>(name.getChildLoc());
-    if (!file)
+    if (!file || file.getLine() != 0)
       return failure();
     prefix = (file.getFilename().str() + ": " + name.getName().str() + ": ");
   } else if (auto file = dyn_cast<FileLineColLoc>(l)) {
@@ -2744,13 +2745,11 @@ LogicalResult printDiagnostic(Diagnostic &diag) {
   return success();
 }
 
-} // namespace
-
 OwningOpRef<ModuleOp> heed::onnx::importModel(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   context.loadDialect<HeedDialect, arith::ArithDialect, func::FuncDialect>();
   const llvm::MemoryBuffer *buffer = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   StringRef path = buffer->getBufferIdentifier();
-  ScopedDiagnosticHandler handler(&context, printDiagnostic);
+  ScopedDiagnosticHandler handler(&context, printNodeDiagnostic);
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   if (buffer->getBufferSize() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     emitError(fileLoc) << "the model is larger than 2 GiB, protobuf's limit; keep the weights "

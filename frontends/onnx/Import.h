@@ -20,6 +20,11 @@ namespace mlir::heed::onnx {
 /// result is null on error.
 OwningOpRef<ModuleOp> importModel(llvm::SourceMgr &sourceMgr, MLIRContext &context);
 
+/// Prints "file: node 'x' (Op): severity: message" for a diagnostic at an ONNX node's location
+/// (what the importer gives every op: the node's name around the model file at 0:0) or at the
+/// model file; fails for other locations, which a SourceMgr handler prints.
+LogicalResult printNodeDiagnostic(Diagnostic &diag);
+
 } // namespace mlir::heed::onnx
 
 #endif // HEED_FRONTENDS_ONNX_IMPORT_H

@@ -111,6 +111,7 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler sourceHandler(sourceMgr, &context);
+  ScopedDiagnosticHandler modelHandler(&context, heed::printModelDiagnostic);
   std::optional<ScopedDiagnosticHandler> remarkHandler;
   if (fusionReport)
     remarkHandler.emplace(&context, printRemarkLine);
