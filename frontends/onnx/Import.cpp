@@ -176,6 +176,8 @@ private:
   LogicalResult foldNode(const ::onnx::NodeProto &node, bool &folded);
   LogicalResult importRecurrent(const ::onnx::NodeProto &node);
   LogicalResult importAttention(const ::onnx::NodeProto &node);
+  /// An Attention attn_mask whose last dim is shorter than the keys' sequence axis, padded.
+  Value padMaskToKeys(Value mask, Value keys, int64_t seqAxis);
   LogicalResult importReshape(const ::onnx::NodeProto &node);
 
 public:
@@ -1900,10 +1902,18 @@ LogicalResult Importer::importAttention(const ::onnx::NodeProto &node) {
       return error() << "unsupported dynamic head size without an explicit scale";
     scale = 1.0f / std::sqrt(static_cast<float>(headSize));
   }
+  // The sequence axis of q, k and v: [B, H, L, D] or [B, L, H*D].
+  const int64_t seqAxis = qt.getRank() == 4 ? 2 : 1;
+  auto dimOf = [&](Value x, int64_t d) -> Value {
+    return DimOp::create(builder, loc, builder.getIndexType(), x, builder.getI64IntegerAttr(d));
+  };
+  bool causal = intAttr(node, "is_causal", 0) != 0;
   MaskKind kind = MaskKind::none;
   SmallVector<Value> operands{q, k, v};
   if (has(node, 3)) {
-    Value mask = input(node, 3);
+    Value mask = padMaskToKeys(input(node, 3), k, seqAxis);
+    if (!mask)
+      return failure();
     kind = cast<RankedTensorType>(mask.getType()).getElementType().isInteger(1)
                ? MaskKind::boolean
                : MaskKind::additive;
@@ -1912,10 +1922,33 @@ LogicalResult Importer::importAttention(const ::onnx::NodeProto &node) {
   if (has(node, 6)) {
     if (has(node, 3))
       return error() << "unsupported: both attn_mask and nonpad_kv_seqlen";
-    kind = MaskKind::lengths;
-    operands.push_back(input(node, 6));
+    Value lengths = input(node, 6);
+    if (!causal) {
+      kind = MaskKind::lengths;
+      operands.push_back(lengths);
+    } else {
+      // The causal diagonal sits at each row's own end: query i of batch b sees key j iff
+      // j <= i + nonpad_kv_seqlen[b] - Lq (which also keeps j < nonpad_kv_seqlen[b]), i.e.
+      // (j - (i - Lq)) <= nonpad_kv_seqlen[b]. heed.attention's causal_align cannot say
+      // "per row", so the frontend builds that [B, 1, Lq, Lk] boolean mask.
+      Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+      Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+      Value lq = dimOf(q, seqAxis);
+      Value rows = op(RangeOp::getOperationName(),
+                      {arith::SubIOp::create(builder, loc, zero, lq), zero, one}); // i - Lq
+      Value cols = op(RangeOp::getOperationName(), {zero, dimOf(k, seqAxis), one});
+      Value diff = op(SubOp::getOperationName(), {reshape(cols, {1, -1}), reshape(rows, {-1, 1})});
+      Value len = reshape(castTo(lengths, builder.getI64Type()), {-1, 1, 1, 1});
+      Value keep = op(CompareOp::getOperationName(), {diff, len},
+                      {attr("predicate", CompareKindAttr::get(&context, CompareKind::le))});
+      if (!keep)
+        return failure();
+      kind = MaskKind::boolean;
+      operands.push_back(keep);
+      causal = false;
+    }
   }
-  if (intAttr(node, "is_causal", 0))
+  if (causal)
     kind = kind | MaskKind::causal;
   SmallVector<NamedAttribute> attrs{
       attr("scale", builder.getF32FloatAttr(scale)),
@@ -1927,6 +1960,47 @@ LogicalResult Importer::importAttention(const ::onnx::NodeProto &node) {
     attrs.push_back(i64("num_kv_heads", kvHeads));
   }
   return define(node, 0, op(AttentionOp::getOperationName(), operands, attrs));
+}
+
+Value Importer::padMaskToKeys(Value mask, Value keys, int64_t seqAxis) {
+  // The spec pads an attn_mask shorter than the keys with -inf (false) up to the key length;
+  // it does not broadcast it.
+  if (!mask)
+    return {};
+  auto mt = cast<RankedTensorType>(mask.getType());
+  auto kt = cast<RankedTensorType>(keys.getType());
+  int64_t last = mt.getRank() - 1;
+  if (last < 0)
+    return mask; // a scalar mask broadcasts (the heed op checks it)
+  int64_t m = mt.getDimSize(last), n = kt.getDimSize(seqAxis);
+  if (m != kDyn && m == n)
+    return mask;
+  auto dimOf = [&](Value x, int64_t d) -> Value {
+    return DimOp::create(builder, loc, builder.getIndexType(), x, builder.getI64IntegerAttr(d));
+  };
+  SmallVector<int64_t> padShape(mt.getShape());
+  SmallVector<Value> dynamic;
+  for (int64_t i = 0; i < last; ++i)
+    if (mt.isDynamicDim(i))
+      dynamic.push_back(dimOf(mask, i));
+  if (m != kDyn && n != kDyn) {
+    if (n < m) {
+      error() << "has an attn_mask over " << m << " keys, more than the " << n << " keys";
+      return {};
+    }
+    padShape[last] = n - m;
+  } else {
+    padShape[last] = kDyn; // a mask longer than the keys gives a negative size: a run error
+    dynamic.push_back(arith::SubIOp::create(builder, loc, dimOf(keys, seqAxis), dimOf(mask, last)));
+  }
+  Type et = mt.getElementType();
+  TypedAttr fill =
+      et.isInteger(1)
+          ? TypedAttr(builder.getBoolAttr(false))
+          : TypedAttr(builder.getFloatAttr(et, -std::numeric_limits<double>::infinity()));
+  Value pad =
+      FullOp::create(builder, loc, RankedTensorType::get(padShape, et), fill, dynamic).getResult();
+  return concat({mask, pad}, last);
 }
 
 LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
