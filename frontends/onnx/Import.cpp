@@ -1876,15 +1876,23 @@ LogicalResult Importer::importAttention(const ::onnx::NodeProto &node) {
   Value q = input(node, 0), k = input(node, 1), v = input(node, 2);
   if (!q || !k || !v)
     return failure();
-  if (has(node, 4) || has(node, 5))
-    return error() << "unsupported past_key/past_value inputs";
-  for (int i = 1; i < node.output_size(); ++i)
-    if (!node.output(i).empty())
-      return error() << "unsupported output " << i
-                     << " (present_key, present_value and qk_matmul_output are not produced)";
   if (floatAttr(node, "softcap", 0.0f) != 0.0f)
     return error() << "unsupported softcap";
   auto qt = cast<RankedTensorType>(q.getType());
+  bool past = has(node, 4) || has(node, 5);
+  if (past) {
+    if (!has(node, 4) || !has(node, 5))
+      return error() << "expects both past_key and past_value, or neither";
+    if (qt.getRank() != 4)
+      return error() << "unsupported past_key/past_value with 3-D inputs";
+    if (has(node, 6))
+      return error() << "unsupported: both past_key/past_value and nonpad_kv_seqlen";
+  }
+  for (int i = 1; i < node.output_size(); ++i)
+    if (!node.output(i).empty() && (i == 3 || qt.getRank() != 4))
+      return error() << "unsupported output " << i
+                     << (i == 3 ? " (qk_matmul_output is not produced)"
+                                : " (present_key and present_value need 4-D inputs)");
   int64_t qHeads = intAttr(node, "q_num_heads", 0), kvHeads = intAttr(node, "kv_num_heads", 0);
   int64_t headSize;
   if (qt.getRank() == 4) {
@@ -1904,6 +1912,17 @@ LogicalResult Importer::importAttention(const ::onnx::NodeProto &node) {
   }
   // The sequence axis of q, k and v: [B, H, L, D] or [B, L, H*D].
   const int64_t seqAxis = qt.getRank() == 4 ? 2 : 1;
+  if (past) {
+    // The cache grows by the new keys and values: present = concat(past, new) on the
+    // sequence axis, which is also what the queries attend to.
+    k = concat({input(node, 4), k}, seqAxis);
+    v = concat({input(node, 5), v}, seqAxis);
+    if (failed(define(node, 1, k)) || failed(define(node, 2, v)))
+      return failure();
+  } else if ((node.output_size() > 1 && !node.output(1).empty() && failed(define(node, 1, k))) ||
+             (node.output_size() > 2 && !node.output(2).empty() && failed(define(node, 2, v)))) {
+    return failure();
+  }
   auto dimOf = [&](Value x, int64_t d) -> Value {
     return DimOp::create(builder, loc, builder.getIndexType(), x, builder.getI64IntegerAttr(d));
   };
@@ -1955,6 +1974,11 @@ LogicalResult Importer::importAttention(const ::onnx::NodeProto &node) {
       attr("mask_kind", MaskKindAttr::get(&context, kind)),
       attr("masked_rows",
            MaskedRowsAttr::get(&context, opset >= 24 ? MaskedRows::zero : MaskedRows::nan))};
+  // With a cache the new queries are the last Lq positions: query i sees the past and the new
+  // keys up to itself (bottom-right); without one the spec's cut is upper-left (the default).
+  if (past && causal)
+    attrs.push_back(
+        attr("causal_align", CausalAlignAttr::get(&context, CausalAlign::bottom_right)));
   if (qt.getRank() == 3) {
     attrs.push_back(i64("num_heads", qHeads));
     attrs.push_back(i64("num_kv_heads", kvHeads));
