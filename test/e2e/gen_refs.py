@@ -395,6 +395,14 @@ def attention_broadcast_kv():
     save("k1v2", f32(attention64(q, k1, v2, scale)[0]))
     save("k2v1", f32(attention64(q, k2, v1, scale)[0]))
     save("k1v1", f32(attention64(q, k1, v1, scale)[0]))
+    # Packed heads (num_heads = 2 of D = 8) with a batch-1 key and value.
+    xq = f32(r.standard_normal((2, 3, 16)))
+    xkv = f32(r.standard_normal((1, 4, 16)))
+    save("xq", xq)
+    save("xkv", xkv)
+    heads = lambda x: x.reshape(x.shape[0], x.shape[1], 2, 8).transpose(0, 2, 1, 3)
+    o = attention64(heads(xq), heads(xkv), heads(xkv), scale)[0]
+    save("packed", f32(o.transpose(0, 2, 1, 3).reshape(2, 3, 16)))
 
 
 @case
