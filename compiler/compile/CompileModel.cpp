@@ -23,7 +23,7 @@ LogicalResult heed::compileModel(StringRef path, const PipelineOptions &options,
   llvm::SourceMgr sourceMgr;
   llvm::raw_ostream &os = diagnostics ? *diagnostics : llvm::errs();
   SourceMgrDiagnosticHandler handler(sourceMgr, &context, os);
-  UnlocatedDiagnosticHandler unlocated(&context, os);
+  ModelDiagnosticHandler modelHandler(&context, os);
   OwningOpRef<ModuleOp> module =
       decoderPath.empty() ? loadModel(path, sourceMgr, context)
                           : loadEncoderDecoder(path, decoderPath,

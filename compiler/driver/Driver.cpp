@@ -25,19 +25,24 @@ void heed::registerHeedDialects(DialectRegistry &registry) {
   registry.insert<heed::HeedDialect, arith::ArithDialect, func::FuncDialect>();
 }
 
-heed::UnlocatedDiagnosticHandler::UnlocatedDiagnosticHandler(MLIRContext *context,
-                                                             llvm::raw_ostream &os)
+heed::ModelDiagnosticHandler::ModelDiagnosticHandler(MLIRContext *context, llvm::raw_ostream &os)
     : ScopedDiagnosticHandler(context, [&os](Diagnostic &diag) -> LogicalResult {
-        if (!isa<UnknownLoc>(diag.getLocation()))
-          return failure();
-        os << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "") << diag.str()
-           << "\n";
-        return success();
-      }) {}
+        if (isa<UnknownLoc>(diag.getLocation())) {
+          os << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "") << diag.str()
+             << "\n";
+          return success();
+        }
+#ifdef HEED_HAVE_ONNX_FRONTEND
+        return onnx::printNodeDiagnostic(diag, os);
+#else
+        return failure();
+#endif
+      }) {
+}
 
 OwningOpRef<ModuleOp> heed::loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
                                       MLIRContext &context) {
-  // Errors about the file as a whole have no line to point at (UnlocatedDiagnosticHandler).
+  // Errors about the file as a whole have no line to point at (ModelDiagnosticHandler).
   Location unknown = UnknownLoc::get(&context);
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false);
   if (!buffer) {

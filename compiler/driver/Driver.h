@@ -25,12 +25,13 @@ void registerHeedDialects(DialectRegistry &registry);
 /// (located in the model file) and give a null module.
 OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr, MLIRContext &context);
 
-/// Prints the diagnostics that have no place in a file (an unreadable model file, a bad
-/// extension) as "error: ..." without the "<unknown>:0:" that SourceMgrDiagnosticHandler would
-/// put before them; the others fall through to the handlers registered before it.
-class UnlocatedDiagnosticHandler : public ScopedDiagnosticHandler {
+/// The diagnostics a SourceMgrDiagnosticHandler cannot place, printed on `os`: those at an ONNX
+/// node ("model.onnx: node 'x' (Op): error: ...", not "model.onnx:0:0") and those with no place
+/// in a file at all (an unreadable model file: "error: ...", not "<unknown>:0:"). Others fall
+/// through to the handlers registered before it. Every tool that loads models installs one.
+class ModelDiagnosticHandler : public ScopedDiagnosticHandler {
 public:
-  explicit UnlocatedDiagnosticHandler(MLIRContext *context, llvm::raw_ostream &os = llvm::errs());
+  explicit ModelDiagnosticHandler(MLIRContext *context, llvm::raw_ostream &os = llvm::errs());
 };
 
 } // namespace mlir::heed

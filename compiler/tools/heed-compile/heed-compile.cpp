@@ -140,7 +140,7 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler sourceHandler(sourceMgr, &context);
-  heed::UnlocatedDiagnosticHandler unlocatedHandler(&context);
+  heed::ModelDiagnosticHandler modelHandler(&context);
   std::optional<ScopedDiagnosticHandler> remarkHandler;
   if (fusionReport)
     remarkHandler.emplace(&context, printRemarkLine);
