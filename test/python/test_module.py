@@ -132,6 +132,10 @@ def test_errors_name_the_file(heed, tmp_path):
     bad.write_text("model m\nfunc main(x: f32[2]) -> (y: f32[2]) {\n  return nosuch(x)\n}\n")
     with pytest.raises(heed.Error, match=r"bad\.heed:3:\d+"):
         heed.compile(str(bad))
+    garbage = tmp_path / "garbage.onnx"
+    garbage.write_bytes(b"\x08\x07garbage")
+    with pytest.raises(heed.Error, match=r"garbage\.onnx: error: not a valid ONNX model"):
+        heed.compile(str(garbage))
     with pytest.raises(heed.Error, match="cannot read module file"):
         heed.load(str(tmp_path / "missing.heedm"))
     with pytest.raises(heed.Error, match="unknown target"):
