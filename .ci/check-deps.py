@@ -73,15 +73,18 @@ def owners(paths):
 
 
 def resolved_paths(cache):
-    """(variable, path) for every absolute path under /usr that the configure step stored."""
+    """(variable, path) for every absolute path under /usr (or /bin, /lib: merged /usr) that the
+    configure step stored and that exists."""
     entry = re.compile(r"^([A-Za-z0-9_.+-]+):(FILEPATH|PATH|STRING|UNINITIALIZED)=(.*)$")
     with open(cache) as f:
         for line in f:
             m = entry.match(line.rstrip("\n"))
-            if not m or m.group(1).startswith("CMAKE_INSTALL_"):
+            # Install destinations are where Heed goes, not what it uses.
+            if not m or m.group(1).startswith("CMAKE_INSTALL_") or m.group(1).endswith("INSTALL_DIR"):
                 continue
             for value in m.group(3).split(";"):
-                if value.startswith("/usr/") and os.path.exists(value):
+                # /bin, /lib and /sbin are /usr's on Debian 12 (merged /usr).
+                if value.startswith(("/usr/", "/bin/", "/lib/", "/lib64/", "/sbin/")) and os.path.exists(value):
                     yield m.group(1), value
 
 
