@@ -34,6 +34,10 @@ using namespace mlir::heed::fusion;
 static constexpr int64_t kDyn = ShapedType::kDynamic;
 
 std::optional<double> fusion::splatFloat(Value value) {
+  // heed.full (ConstantOfShape, torch.full with a shape read from a tensor) holds one value too.
+  if (auto full = value ? value.getDefiningOp<FullOp>() : FullOp())
+    if (auto f = dyn_cast<FloatAttr>(full.getValue()))
+      return f.getValueAsDouble();
   DenseElementsAttr attr;
   if (!value || !matchPattern(value, m_Constant(&attr)) || !attr.isSplat() ||
       !isa<FloatType>(attr.getElementType()))
@@ -96,6 +100,17 @@ bool provenSize(Value size, int64_t staticDim, ArrayRef<DimSource> sources) {
     return false;
   int64_t rank = dim.getInput().getType().getRank();
   auto axis = shape::normalizeAxis(dim.getDim(), rank);
+  // The dim of a heed.full is its size operand (torch.full((L, L), ...) with L read from q).
+  if (auto full = dim.getInput().getDefiningOp<FullOp>(); full && axis) {
+    auto type = cast<RankedTensorType>(full.getType());
+    if (type.isDynamicDim(*axis)) {
+      unsigned operand = 0;
+      for (int64_t d = 0; d < *axis; ++d)
+        operand += type.isDynamicDim(d) ? 1 : 0;
+      return provenSize(full.getDynamicDims()[operand], staticDim, sources);
+    }
+    return staticDim != kDyn && type.getDimSize(*axis) == staticDim;
+  }
   return axis && llvm::any_of(sources, [&](const DimSource &source) {
            return source.tensor == dim.getInput() && source.axis == *axis;
          });
@@ -178,6 +193,90 @@ bool constantFitsScores(DenseElementsAttr attr, const ScoresInfo &scores) {
          llvm::all_of(type.getShape().drop_back(2), [](int64_t d) { return d == 1; });
 }
 
+/// The alignment a "j <= i" pattern over an [R, C] mask has against the [Lq, Lk] scores, from
+/// what R and C are proven to be. R = Lq, C = Lk: top-left. R = C = Lq (torch.triu of an [L, L]
+/// tensor with L = q.size(-2)): the mask broadcasts only when Lk = Lq (the same pattern) or
+/// Lq = 1 (one visible cell broadcast to every key), and bottom-right is exactly that in both
+/// cases. R = C = Lk: only when Lq = Lk or Lk = 1 (every query sees its one key): top-left.
+std::optional<CausalAlign> squareAlign(Value rowLimit, Value columnLimit, int64_t lq, int64_t lk,
+                                       const ScoresInfo &scores) {
+  bool rowQ = provenSize(rowLimit, lq, scores.queryLength);
+  bool rowK = provenSize(rowLimit, lk, scores.keyLength);
+  bool colQ = provenSize(columnLimit, lq, scores.queryLength);
+  bool colK = provenSize(columnLimit, lk, scores.keyLength);
+  if (rowQ && colK)
+    return CausalAlign::top_left;
+  if (rowQ && colQ)
+    return CausalAlign::bottom_right;
+  if (rowK && colK)
+    return CausalAlign::top_left;
+  return std::nullopt;
+}
+
+/// `(j - i) PRED k` or `(i - j) PRED k` with i the query index [Lq, 1], j the key index [1, Lk]
+/// and k a constant: how torch.triu / torch.tril of an [L, L] tensor export (range, sub, compare
+/// with the diagonal). Causal (top-left) when the visible cells are exactly j - i <= 0.
+std::optional<CausalAlign> matchDiagonalCompare(CompareOp compare, bool negated, int64_t lq,
+                                                int64_t lk, const ScoresInfo &scores) {
+  auto sub = compare.getLhs().getDefiningOp<SubOp>();
+  APInt k;
+  if (!sub || !matchPattern(compare.getRhs(), m_ConstantInt(&k)))
+    return std::nullopt;
+  bool lhsColumn, lhsRow, rhsColumn, rhsRow;
+  Value lhsLimit = indexVector(sub.getLhs(), lhsColumn, lhsRow);
+  Value rhsLimit = indexVector(sub.getRhs(), rhsColumn, rhsRow);
+  if (!lhsLimit || !rhsLimit || lhsRow == rhsRow)
+    return std::nullopt;
+  Value rowLimit = lhsRow ? lhsLimit : rhsLimit, columnLimit = lhsRow ? rhsLimit : lhsLimit;
+  std::optional<CausalAlign> align = squareAlign(rowLimit, columnLimit, lq, lk, scores);
+  if (!align)
+    return std::nullopt;
+  // d = j - i whatever the sub's order; the condition is "d PRED c".
+  int64_t c = k.getSExtValue();
+  CompareKind pred = compare.getPredicate();
+  if (lhsRow) { // i - j PRED c  <=>  j - i PRED' -c
+    c = -c;
+    switch (pred) {
+    case CompareKind::lt:
+      pred = CompareKind::gt;
+      break;
+    case CompareKind::le:
+      pred = CompareKind::ge;
+      break;
+    case CompareKind::gt:
+      pred = CompareKind::lt;
+      break;
+    case CompareKind::ge:
+      pred = CompareKind::le;
+      break;
+    default:
+      return std::nullopt;
+    }
+  }
+  // The visible set as "d <= t" (or its complement "d > t" when the condition hides).
+  std::optional<int64_t> visibleUpTo;
+  bool hides = negated;
+  switch (pred) {
+  case CompareKind::le:
+    visibleUpTo = hides ? std::nullopt : std::optional<int64_t>(c);
+    break;
+  case CompareKind::lt:
+    visibleUpTo = hides ? std::nullopt : std::optional<int64_t>(c - 1);
+    break;
+  case CompareKind::gt:
+    visibleUpTo = hides ? std::optional<int64_t>(c) : std::nullopt;
+    break;
+  case CompareKind::ge:
+    visibleUpTo = hides ? std::optional<int64_t>(c - 1) : std::nullopt;
+    break;
+  default:
+    break;
+  }
+  if (visibleUpTo == 0)
+    return align;
+  return std::nullopt;
+}
+
 /// A boolean "may see" mask that is causal with proven sizes.
 std::optional<CausalAlign> matchCausal(Value condition, bool negated, const ScoresInfo &scores) {
   if (!scores.causalAllowed || scores.shape.size() < 2)
@@ -191,14 +290,16 @@ std::optional<CausalAlign> matchCausal(Value condition, bool negated, const Scor
     return causal.getAlign();
   }
   if (auto compare = condition.getDefiningOp<CompareOp>()) {
+    if (auto align = matchDiagonalCompare(compare, negated, lq, lk, scores))
+      return align;
     bool lhsColumn, lhsRow, rhsColumn, rhsRow;
     Value lhsLimit = indexVector(compare.getLhs(), lhsColumn, lhsRow);
     Value rhsLimit = indexVector(compare.getRhs(), rhsColumn, rhsRow);
     if (!lhsLimit || !rhsLimit || lhsRow == rhsRow)
       return std::nullopt;
     Value rowLimit = lhsRow ? lhsLimit : rhsLimit, columnLimit = lhsRow ? rhsLimit : lhsLimit;
-    if (!provenSize(rowLimit, lq, scores.queryLength) ||
-        !provenSize(columnLimit, lk, scores.keyLength))
+    std::optional<CausalAlign> align = squareAlign(rowLimit, columnLimit, lq, lk, scores);
+    if (!align)
       return std::nullopt;
     // Written as "i PRED j".
     CompareKind pred = compare.getPredicate();
@@ -222,7 +323,7 @@ std::optional<CausalAlign> matchCausal(Value condition, bool negated, const Scor
     }
     // Query i may see key j iff j <= i.
     if ((pred == CompareKind::ge && !negated) || (pred == CompareKind::lt && negated))
-      return CausalAlign::top_left;
+      return align;
     return std::nullopt;
   }
   DenseElementsAttr attr;
