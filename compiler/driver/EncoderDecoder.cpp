@@ -18,6 +18,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace {
@@ -105,6 +107,66 @@ struct Linker {
   func::FuncOp enc, dec;
   const std::vector<std::string> &binds;
   StringRef encoderPath, decoderPath;
+  /// A [B, T] token input and no state: every step feeds all tokens so far.
+  bool prefixMode = false;
+  static constexpr StringLiteral kPrefix = "prefix_ids";
+
+  /// Whether the decoder carries recurrent state: --bind given, or Hugging Face's present.N.X.
+  bool hasState() {
+    if (!binds.empty())
+      return true;
+    for (unsigned o = 0; o < dec.getNumResults(); ++o)
+      if (resultName(dec, o).starts_with("present."))
+        return true;
+    return false;
+  }
+
+  /// The token input becomes `prev: [B]`. A [B, 1] input is its reshape; a [B, T] input (prefix
+  /// mode) is concat(prefix_ids, prev), where prefix_ids [B, T - 1] is a new state input whose
+  /// next value (a new output of that name) is that concatenation: it starts empty, so the first
+  /// step sees [<s>], and the drivers reorder it with the beam like any state.
+  void feedTokensAsVector(RankedTensorType tokenType) {
+    MLIRContext *ctx = dec.getContext();
+    Block &body = dec.getBody().front();
+    auto flat = RankedTensorType::get({tokenType.getDimSize(0)}, tokenType.getElementType());
+    BlockArgument old = body.getArgument(0);
+    BlockArgument prev = body.insertArgument(1u, flat, old.getLoc());
+    OpBuilder b = OpBuilder::atBlockBegin(&body);
+    Value column = heed::ReshapeOp::create(
+        b, old.getLoc(),
+        RankedTensorType::get({tokenType.getDimSize(0), 1}, tokenType.getElementType()), prev,
+        b.getDenseI64ArrayAttr({-1, 1}));
+    Value tokens = column;
+    BlockArgument prefix;
+    if (prefixMode) {
+      prefix = body.addArgument(tokenType, old.getLoc());
+      tokens = heed::ConcatOp::create(b, old.getLoc(), tokenType, ValueRange{prefix, column}, 1);
+    }
+    old.replaceAllUsesWith(tokens);
+    DictionaryAttr attrs = dec.getArgAttrDict(0);
+    ArrayAttr dims = dec.getArgAttrOfType<ArrayAttr>(0, "heed.dims");
+    body.eraseArgument(0);
+    SmallVector<Type> types(dec.getArgumentTypes());
+    types[0] = flat;
+    if (prefixMode)
+      types.push_back(tokenType);
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    if (prefixMode)
+      ret->insertOperands(ret->getNumOperands(), tokens);
+    dec.setType(FunctionType::get(ctx, types, ret.getOperandTypes()));
+    dec.setArgAttrs(0, attrs);
+    Attribute batch = dims && !dims.empty() ? dims[0] : StringAttr::get(ctx, "B");
+    dec.setArgAttr(0, "heed.dims", ArrayAttr::get(ctx, {batch}));
+    if (prefixMode) {
+      unsigned in = dec.getNumArguments() - 1, out = dec.getNumResults() - 1;
+      // The growing dim gets a name of its own, so the drivers start it at 0.
+      ArrayAttr prefixDims = ArrayAttr::get(ctx, {batch, StringAttr::get(ctx, "prefix_len")});
+      dec.setArgAttr(in, "heed.name", StringAttr::get(ctx, kPrefix));
+      dec.setArgAttr(in, "heed.dims", prefixDims);
+      dec.setResultAttr(out, "heed.name", StringAttr::get(ctx, kPrefix));
+      dec.setResultAttr(out, "heed.dims", prefixDims);
+    }
+  }
 
   // The decoder as a whole has no line to point at: "error: DECODER: ..." (no file:0:0).
   InFlightDiagnostic error() {
@@ -147,34 +209,18 @@ struct Linker {
                         "first input)";
     moveArgumentFirst(dec, token);
     auto tokenType = dyn_cast<RankedTensorType>(dec.getArgumentTypes()[0]);
-    if (!tokenType || !tokenType.getElementType().isSignlessInteger() ||
-        !(tokenType.getRank() == 1 || (tokenType.getRank() == 2 && tokenType.getDimSize(1) == 1)))
+    if (!tokenType || !tokenType.getElementType().isSignlessInteger() || tokenType.getRank() < 1 ||
+        tokenType.getRank() > 2)
       return error() << "the decoder's token input '" << argName(dec, 0)
-                     << "' must be integer token ids [B] or [B, 1]; it is "
-                     << dec.getArgumentTypes()[0]
-                     << (tokenType && tokenType.getRank() == 2
-                             ? " (a [B, T] prefix decoder without state is not supported yet)"
-                             : "");
-    if (tokenType.getRank() == 2) {
-      // Feed [B] and reshape it to what the graph reads.
-      Block &body = dec.getBody().front();
-      auto flat = RankedTensorType::get({tokenType.getDimSize(0)}, tokenType.getElementType());
-      BlockArgument old = body.getArgument(0);
-      BlockArgument fresh = body.insertArgument(1u, flat, old.getLoc());
-      OpBuilder b = OpBuilder::atBlockBegin(&body);
-      Value shaped = heed::ReshapeOp::create(b, old.getLoc(), tokenType, fresh,
-                                             b.getDenseI64ArrayAttr({-1, 1}));
-      old.replaceAllUsesWith(shaped);
-      DictionaryAttr attrs = dec.getArgAttrDict(0);
-      body.eraseArgument(0);
-      SmallVector<Type> types(dec.getArgumentTypes());
-      types[0] = flat;
-      dec.setType(FunctionType::get(dec.getContext(), types, dec.getResultTypes()));
-      dec.setArgAttrs(0, attrs);
-      if (auto dims = dec.getArgAttrOfType<ArrayAttr>(0, "heed.dims"))
-        dec.setArgAttr(0, "heed.dims",
-                       ArrayAttr::get(dec.getContext(), dims.getValue().take_front()));
-    }
+                     << "' must be integer token ids [B], [B, 1] or [B, T]; it is "
+                     << dec.getArgumentTypes()[0];
+    prefixMode = tokenType.getRank() == 2 && tokenType.getDimSize(1) != 1;
+    if (prefixMode && hasState())
+      return error() << "the decoder's token input '" << argName(dec, 0)
+                     << "' is [B, T] (all tokens so far) but the decoder also has recurrent "
+                        "state: a step decoder takes [B] or [B, 1]";
+    if (tokenType.getRank() == 2)
+      feedTokensAsVector(tokenType);
 
     // Scores: the output named logits or log_probs, else the first; exactly one candidate.
     int scores = -1;
@@ -192,11 +238,18 @@ struct Linker {
       scores = 0;
     auto scoreType = dyn_cast<RankedTensorType>(dec.getResultTypes()[unsigned(scores)]);
     if (!scoreType || !scoreType.getElementType().isF32() ||
-        !(scoreType.getRank() == 2 || (scoreType.getRank() == 3 && scoreType.getDimSize(1) == 1)))
+        !(scoreType.getRank() == 2 ||
+          (scoreType.getRank() == 3 && (prefixMode || scoreType.getDimSize(1) == 1))))
       return error() << "the decoder's score output '" << resultName(dec, unsigned(scores))
-                     << "' must be f32 [B, V] or [B, 1, V]; it is "
-                     << dec.getResultTypes()[unsigned(scores)];
+                     << "' must be f32 [B, V] or [B, 1, V]" << (prefixMode ? " or [B, T, V]" : "")
+                     << "; it is " << dec.getResultTypes()[unsigned(scores)];
     rewriteResult(dec, unsigned(scores), [&](OpBuilder &b, Value v) {
+      if (scoreType.getRank() == 3 && scoreType.getDimSize(1) != 1) // the last position
+        v = heed::SliceOp::create(
+            b, v.getLoc(),
+            RankedTensorType::get({scoreType.getDimSize(0), 1, scoreType.getDimSize(2)},
+                                  scoreType.getElementType()),
+            v, /*axis=*/1, /*start=*/-1, /*end=*/std::numeric_limits<int64_t>::max(), /*step=*/1);
       if (scoreType.getRank() == 3)
         v = heed::ReshapeOp::create(
             b, v.getLoc(),

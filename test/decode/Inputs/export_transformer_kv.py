@@ -12,7 +12,9 @@ decoder.onnx: input_ids [B, 1], encoder_hidden_states, encoder_attention_mask,
 Binds without flags: present.0.X feeds past_key_values.0.X (first value: empty, T = 0),
 encoder_hidden_states is the encoder's last_hidden_state, encoder_attention_mask its
 attention_mask. Writes src.txt, tgt.txt, torch_greedy.txt and torch_scores.txt as
-export_gru_bahdanau.py does.
+export_gru_bahdanau.py does. The same weights without a cache: prefix_decoder.onnx (input_ids
+[B, T], all tokens so far -> logits [B, T, V]) with torch_prefix_greedy.txt and
+torch_prefix_scores.txt from PyTorch's loop over it.
 """
 import math
 import os
@@ -85,6 +87,48 @@ class DecoderStep(nn.Module):
         return self.proj(x), key, value
 
 
+class PrefixDecoder(nn.Module):
+    """The same layer without a cache: every step reads all tokens so far ([B, T]) and gives
+    logits [B, T, V] (causal self-attention, a triu mask from the token count)."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def forward(self, input_ids, encoder_hidden_states, encoder_attention_mask):
+        s = self.step
+        T = input_ids.size(1)
+        x = s.embed(input_ids) + s.pos(torch.arange(T).unsqueeze(0))
+        q, k, v = s.qkv(x).chunk(3, dim=-1)
+        causal = torch.ones(T, T, dtype=torch.bool).tril()[None, None]
+        x = s.norm1(x + s.self_out(merge(attend(heads(q), heads(k), heads(v), causal))))
+        ck, cv = s.cross_kv(encoder_hidden_states).chunk(2, dim=-1)
+        visible = encoder_attention_mask.bool()[:, None, None, :]
+        x = s.norm2(x + s.cross_out(merge(attend(heads(s.cross_q(x)), heads(ck), heads(cv), visible))))
+        return s.proj(x)
+
+
+def run_prefix(enc, dec, src, forced=None):
+    ids = torch.tensor([src])
+    mask = torch.ones_like(ids)
+    memory = enc(ids, mask)
+    tokens, out, lps = [BOS], [], []
+    steps = len(forced) + 1 if forced is not None else 2 * len(src) + 10
+    for t in range(steps):
+        logp = dec(torch.tensor([tokens]), memory, mask)[0, -1].log_softmax(-1)
+        if forced is not None:
+            token = forced[t] if t < len(forced) else EOS
+            lps.append(float(logp[token]))
+            tokens.append(token)
+            continue
+        token = int(logp.argmax())
+        if token == EOS:
+            break
+        out.append(token)
+        tokens.append(token)
+    return lps if forced is not None else out
+
+
 def run(enc, dec, src, forced=None):
     ids = torch.tensor([src])
     mask = torch.ones_like(ids)
@@ -135,6 +179,15 @@ def main():
                                     "logits": {0: "batch"},
                                     "present.0.key": {0: "batch", 2: "total_len"},
                                     "present.0.value": {0: "batch", 2: "total_len"}})
+    prefix = PrefixDecoder(dec).eval()
+    torch.onnx.export(prefix, (torch.tensor([[BOS, 4, 5], [BOS, 6, 7]]), memory, mask),
+                      os.path.join(out, "prefix_decoder.onnx"), opset_version=14,
+                      input_names=["input_ids", "encoder_hidden_states", "encoder_attention_mask"],
+                      output_names=["logits"],
+                      dynamic_axes={"input_ids": {0: "batch", 1: "tgt_len"},
+                                    "encoder_hidden_states": {0: "batch", 1: "src_len"},
+                                    "encoder_attention_mask": {0: "batch", 1: "src_len"},
+                                    "logits": {0: "batch", 1: "tgt_len"}})
     g = torch.Generator().manual_seed(5)
     sources = [torch.randint(3, V, (int(n),), generator=g).tolist()
                for n in torch.randint(2, 9, (10,), generator=g)]
@@ -142,11 +195,15 @@ def main():
     with torch.no_grad():
         hyps = [run(enc, dec, s) for s in sources]
         scores = [run(enc, dec, s, t) for s, t in zip(sources, targets)]
+        prefix_hyps = [run_prefix(enc, prefix, s) for s in sources]
+        prefix_scores = [run_prefix(enc, prefix, s, t) for s, t in zip(sources, targets)]
     write = lambda name, lines: open(os.path.join(out, name), "w").write("".join(l + "\n" for l in lines))
     write("src.txt", [" ".join(map(str, s)) for s in sources])
     write("tgt.txt", [" ".join(map(str, t)) for t in targets])
     write("torch_greedy.txt", [" ".join(map(str, h)) for h in hyps])
     write("torch_scores.txt", [" ".join(f"{v:.6f}" for v in [sum(s)] + s) for s in scores])
+    write("torch_prefix_greedy.txt", [" ".join(map(str, h)) for h in prefix_hyps])
+    write("torch_prefix_scores.txt", [" ".join(f"{v:.6f}" for v in [sum(s)] + s) for s in prefix_scores])
 
 
 if __name__ == "__main__":
