@@ -3,6 +3,7 @@
 #include "compiler/driver/Driver.h"
 
 #include "dialects/heed/IR/HeedDialect.h"
+#include "runtime/files/SafeFiles.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -11,6 +12,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifdef HEED_HAVE_NATIVE_FRONTEND
 #include "frontends/native/Import.h"
@@ -21,12 +25,12 @@
 
 using namespace mlir;
 
-void heed::registerHeedDialects(DialectRegistry &registry) {
+void mlir::heed::registerHeedDialects(DialectRegistry &registry) {
   registry.insert<heed::HeedDialect, arith::ArithDialect, func::FuncDialect>();
 }
 
-heed::UnlocatedDiagnosticHandler::UnlocatedDiagnosticHandler(MLIRContext *context,
-                                                             llvm::raw_ostream &os)
+mlir::heed::UnlocatedDiagnosticHandler::UnlocatedDiagnosticHandler(MLIRContext *context,
+                                                                   llvm::raw_ostream &os)
     : ScopedDiagnosticHandler(context, [&os](Diagnostic &diag) -> LogicalResult {
         if (!isa<UnknownLoc>(diag.getLocation()))
           return failure();
@@ -35,14 +39,47 @@ heed::UnlocatedDiagnosticHandler::UnlocatedDiagnosticHandler(MLIRContext *contex
         return success();
       }) {}
 
-OwningOpRef<ModuleOp> heed::loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
-                                      MLIRContext &context) {
+llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
+mlir::heed::readRegularFile(StringRef path, std::string &error, const char *what) {
+  int fd = ::heed::files::openRegularFile(path.str(), error, what);
+  if (fd < 0)
+    return std::make_error_code(std::errc::invalid_argument);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    error = (path + ": cannot stat").str();
+    ::close(fd);
+    return std::make_error_code(std::errc::io_error);
+  }
+  auto buffer = llvm::MemoryBuffer::getOpenFile(fd, path, uint64_t(st.st_size),
+                                                /*RequiresNullTerminator=*/true);
+  ::close(fd);
+  if (!buffer)
+    error = (path + ": cannot read: " + buffer.getError().message()).str();
+  return buffer;
+}
+
+bool mlir::heed::writeOutputFile(StringRef path, StringRef bytes, std::string &error) {
+  if (::heed::files::isStdoutPath(path)) {
+    llvm::outs() << bytes;
+    llvm::outs().flush();
+    return true;
+  }
+  return ::heed::files::writeFileReplacing(path.str(), bytes, error);
+}
+
+OwningOpRef<ModuleOp> mlir::heed::loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
+                                            MLIRContext &context) {
   // Errors about the file as a whole have no line to point at (UnlocatedDiagnosticHandler).
   Location unknown = UnknownLoc::get(&context);
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false);
+  // "-" is standard input; any other path must be a regular file (a FIFO would block).
+  std::string error;
+  auto buffer = path == "-" ? llvm::MemoryBuffer::getSTDIN() : readRegularFile(path, error);
   if (!buffer) {
-    emitError(unknown) << "cannot read model file '" << path
-                       << "': " << buffer.getError().message();
+    std::string prefix = (path + ": ").str();
+    std::string why = error.empty()                          ? buffer.getError().message()
+                      : StringRef(error).starts_with(prefix) ? error.substr(prefix.size())
+                                                             : error;
+    emitError(unknown) << "cannot read model file '" << path << "': " << why;
     return nullptr;
   }
   sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());

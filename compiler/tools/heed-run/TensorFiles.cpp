@@ -2,11 +2,10 @@
 
 #include "TensorFiles.h"
 
+#include "runtime/files/SafeFiles.h"
 #include "runtime/weights/Tensors.h"
 
 #include <cstring>
-#include <fstream>
-#include <sys/stat.h>
 
 namespace heedrun {
 
@@ -83,10 +82,8 @@ bool toFile(const std::string &path, const HostTensor &t, ::heed::Tensor &out, s
 } // namespace
 
 bool readNpy(const std::string &path, HostTensor &out, std::string &error) {
-  // Checked here: the runtime's reader would open a directory and then fail to read it.
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    return fail(error, path, "not a regular file");
+  // The runtime's reader opens through files::openRegularFile: a FIFO, directory or device
+  // is refused there, without blocking.
   ::heed::Tensor t;
   if (!::heed::readNpy(path, t, error))
     return false;
