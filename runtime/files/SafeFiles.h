@@ -8,11 +8,11 @@
 //   name, so nothing can be swapped in between): only a regular file is read.
 //   A FIFO, a directory or a device is a one-line error naming the path.
 // - writeFileReplacing: refuses an existing target that is not a regular file
-//   (a device such as /dev/null, a FIFO, a directory, a socket or a symbolic
-//   link, which is never followed), writes a fresh temporary file beside it
-//   (O_CREAT | O_EXCL | O_NOFOLLOW: never an existing file or link), then
-//   renames it over the target, so readers see the old or the new file whole,
-//   and a runtime that has the old one mapped keeps its pages.
+//   (a device, a FIFO, a directory, a socket or a symbolic link, which is never
+//   followed; the path /dev/null discards the output without opening it), writes a fresh temporary
+//   file beside it (O_CREAT | O_EXCL | O_NOFOLLOW: never an existing file or link), then renames it
+//   over the target, so readers see the old or the new file whole, and a runtime that has the old
+//   one mapped keeps its pages.
 //
 // Plain C++ and POSIX: used by the runtime, the weights readers, the
 // frontends and the tools alike.
@@ -67,7 +67,8 @@ struct WriteOptions {
   mode_t mode = 0666;
 };
 
-/// Replaces `path` with a regular file holding `bytes`, as described at the top. Fails (with
+/// Replaces `path` with a regular file holding `bytes`, as described at the top; the path
+/// `/dev/null` itself discards the bytes without opening anything. Fails (with
 /// `error` = "PATH: is a FIFO, not a regular file; refusing to replace it", or "PATH: cannot
 /// write: <strerror>") and leaves no temporary file behind.
 bool writeFileReplacing(const std::string &path, std::string_view bytes, std::string &error,

@@ -138,6 +138,14 @@ TEST_F(SafeFiles, RefusesToReplaceAnythingButARegularFile) {
   EXPECT_TRUE(S_ISLNK(st.st_mode));
 }
 
+TEST_F(SafeFiles, DevNullDiscards) {
+  std::string error;
+  EXPECT_TRUE(files::writeFileReplacing("/dev/null", "x", error)) << error;
+  struct stat st;
+  ASSERT_EQ(::lstat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
 TEST_F(SafeFiles, NeverWritesThroughAPlantedTemporaryName) {
   // Another user of a shared directory plants links at every temporary name this process
   // could pick next: the writer must fail rather than write through one.
