@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Regenerates the seed corpora under test/fuzz/corpus/ from the repository's own examples and
 test inputs, plus a few small generated files (every dtype, .npy versions 1-3, stored and deflated
-.npz). Modules (fuzz-module) need a built heed-compile: pass --heed-compile PATH.
+.npz). Modules (fuzz-module, fuzz-decoder) need a built heed-compile: pass --heed-compile PATH.
 Usage: test/fuzz/make_corpus.py [--heed-compile build/bin/heed-compile] [--onnx]"""
 import argparse
 import glob
@@ -150,6 +150,31 @@ def modules(heed_compile):
         shutil.rmtree(tmp)
 
 
+def decoders(heed_compile):
+    # fuzz-decoder: modules with encode and decode_step (the decoder's contract), small enough
+    # for libFuzzer's -max_len: the tie-breaking and keys-in-step test models, the examples
+    # that fit, and the decode-dims test's module with a state dim named "BB".
+    tmp = tempfile.mkdtemp()
+    try:
+        models = [os.path.join(ROOT, "test", "decode", "Inputs", "uniform.heed")]
+        models += sorted(glob.glob(os.path.join(ROOT, "examples", "*", "model.heed")))
+        dims = open(os.path.join(ROOT, "test", "bad-inputs", "decode-dims.test")).read()
+        good = os.path.join(tmp, "contract.mlir")
+        with open(good, "w") as f:
+            f.write(dims[dims.index("#--- good.mlir\n") + len("#--- good.mlir\n"):])
+        models.append(good)
+        for model in models:
+            name = os.path.basename(model).split(".")[0]
+            if name == "model":
+                name = "example-" + os.path.basename(os.path.dirname(model))
+            dst = os.path.join(tmp, name + ".heedm")
+            r = subprocess.run([heed_compile, model, "-o", dst], capture_output=True)
+            if r.returncode == 0 and os.path.getsize(dst) <= 60000:
+                out("fuzz-decoder", name, open(dst, "rb").read())
+    finally:
+        shutil.rmtree(tmp)
+
+
 def onnx_models():
     base = "/usr/share/libonnx-testdata/data/node"
     picks = ["test_gather_0", "test_reshape_negative_dim", "test_attention_4d", "test_softmax_axis_1",
@@ -182,5 +207,6 @@ if __name__ == "__main__":
     tensors()
     if args.heed_compile:
         modules(args.heed_compile)
+        decoders(args.heed_compile)
     if args.onnx:
         onnx_models()
