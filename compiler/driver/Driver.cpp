@@ -75,11 +75,13 @@ OwningOpRef<ModuleOp> mlir::heed::loadModel(StringRef path, llvm::SourceMgr &sou
   std::string error;
   auto buffer = path == "-" ? llvm::MemoryBuffer::getSTDIN() : readRegularFile(path, error);
   if (!buffer) {
-    std::string prefix = (path + ": ").str();
-    std::string why = error.empty()                          ? buffer.getError().message()
-                      : StringRef(error).starts_with(prefix) ? error.substr(prefix.size())
-                                                             : error;
-    emitError(unknown) << "cannot read model file '" << path << "': " << why;
+    // "cannot read model file 'm.heed': No such file or directory" / ": is a FIFO, ...".
+    StringRef why = error;
+    if (!why.consume_front((path + ": ").str()))
+      why = error;
+    why.consume_front("cannot open: ");
+    std::string reason = error.empty() ? buffer.getError().message() : why.str();
+    emitError(unknown) << "cannot read model file '" << path << "': " << reason;
     return nullptr;
   }
   sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/weights/Tensors.h"
 #include "runtime/files/SafeFiles.h"
+#include "runtime/weights/Tensors.h"
 
 #include <cerrno>
 #include <cstdio>

@@ -2,7 +2,6 @@
 
 #include "TensorFiles.h"
 
-#include "runtime/files/SafeFiles.h"
 #include "runtime/weights/Tensors.h"
 
 #include <cstring>
@@ -140,9 +139,7 @@ bool writeTensorFile(const std::string &path, const HostTensor &t, std::string &
 }
 
 bool readTensorArchive(const std::string &path, NamedTensors &out, std::string &error) {
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    return fail(error, path, "not a regular file");
+  // TensorFile::open refuses a FIFO, directory or device (files::openRegularFile).
   std::unique_ptr<::heed::TensorFile> file = ::heed::TensorFile::open(path, error);
   if (!file)
     return false;
