@@ -22,6 +22,8 @@ OPTIONAL = {
     "pkgconf": "pkg-config: FindPkgConfig runs it when present (LLVM's config looks up libffi/libxml2 with it); "
                   "without it CMake finds those through their own paths",
     "libxml2-utils": "xmllint: LLVM's CMake config looks for it; nothing in Heed's build runs it",
+    "glslang-tools": "glslangValidator: FindVulkan looks for it; Heed compiles GLSL with shaderc's "
+                     "library, never with this tool",
 }
 
 

@@ -28,7 +28,7 @@ jobs=${HEED_FUZZ_JOBS:-1}
 # shared 2-core development machine (docs/reliability.md).
 declare -A CI_RUNS=(
   [fuzz-npy]=30000 [fuzz-safetensors]=25000 [fuzz-npz]=35000 [fuzz-module]=30000
-  [fuzz-heed-ir]=20000 [fuzz-native]=15000 [fuzz-onnx]=25000
+  [fuzz-heed-ir]=20000 [fuzz-native]=15000 [fuzz-onnx]=25000 [fuzz-decoder]=30000
 )
 
 "$root/.ci/install-deps.sh"

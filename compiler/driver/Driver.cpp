@@ -3,6 +3,7 @@
 #include "compiler/driver/Driver.h"
 
 #include "dialects/heed/IR/HeedDialect.h"
+#include "runtime/files/SafeFiles.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -11,6 +12,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifdef HEED_HAVE_NATIVE_FRONTEND
 #include "frontends/native/Import.h"
@@ -21,11 +25,12 @@
 
 using namespace mlir;
 
-void heed::registerHeedDialects(DialectRegistry &registry) {
+void mlir::heed::registerHeedDialects(DialectRegistry &registry) {
   registry.insert<heed::HeedDialect, arith::ArithDialect, func::FuncDialect>();
 }
 
-heed::ModelDiagnosticHandler::ModelDiagnosticHandler(MLIRContext *context, llvm::raw_ostream &os)
+mlir::heed::ModelDiagnosticHandler::ModelDiagnosticHandler(MLIRContext *context,
+                                                           llvm::raw_ostream &os)
     : ScopedDiagnosticHandler(context, [&os](Diagnostic &diag) -> LogicalResult {
         if (isa<UnknownLoc>(diag.getLocation())) {
           os << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "") << diag.str()
@@ -40,14 +45,49 @@ heed::ModelDiagnosticHandler::ModelDiagnosticHandler(MLIRContext *context, llvm:
       }) {
 }
 
-OwningOpRef<ModuleOp> heed::loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
-                                      MLIRContext &context) {
+llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
+mlir::heed::readRegularFile(StringRef path, std::string &error, const char *what) {
+  int fd = ::heed::files::openRegularFile(path.str(), error, what);
+  if (fd < 0)
+    return std::make_error_code(std::errc::invalid_argument);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    error = (path + ": cannot stat").str();
+    ::close(fd);
+    return std::make_error_code(std::errc::io_error);
+  }
+  auto buffer = llvm::MemoryBuffer::getOpenFile(fd, path, uint64_t(st.st_size),
+                                                /*RequiresNullTerminator=*/true);
+  ::close(fd);
+  if (!buffer)
+    error = (path + ": cannot read: " + buffer.getError().message()).str();
+  return buffer;
+}
+
+bool mlir::heed::writeOutputFile(StringRef path, StringRef bytes, std::string &error) {
+  if (::heed::files::isStdoutPath(path)) {
+    llvm::outs() << bytes;
+    llvm::outs().flush();
+    return true;
+  }
+  return ::heed::files::writeFileReplacing(path.str(), bytes, error);
+}
+
+OwningOpRef<ModuleOp> mlir::heed::loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
+                                            MLIRContext &context) {
   // Errors about the file as a whole have no line to point at (ModelDiagnosticHandler).
   Location unknown = UnknownLoc::get(&context);
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false);
+  // "-" is standard input; any other path must be a regular file (a FIFO would block).
+  std::string error;
+  auto buffer = path == "-" ? llvm::MemoryBuffer::getSTDIN() : readRegularFile(path, error);
   if (!buffer) {
-    emitError(unknown) << "cannot read model file '" << path
-                       << "': " << buffer.getError().message();
+    // "cannot read model file 'm.heed': No such file or directory" / ": is a FIFO, ...".
+    StringRef why = error;
+    if (!why.consume_front((path + ": ").str()))
+      why = error;
+    why.consume_front("cannot open: ");
+    std::string reason = error.empty() ? buffer.getError().message() : why.str();
+    emitError(unknown) << "cannot read model file '" << path << "': " << reason;
     return nullptr;
   }
   sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());

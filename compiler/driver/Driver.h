@@ -12,6 +12,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/ErrorOr.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -33,6 +35,16 @@ class ModelDiagnosticHandler : public ScopedDiagnosticHandler {
 public:
   explicit ModelDiagnosticHandler(MLIRContext *context, llvm::raw_ostream &os = llvm::errs());
 };
+
+/// Reads `path` through the runtime's opener (runtime/files/SafeFiles.h): only a regular file
+/// (a FIFO, directory or device is refused without blocking). On failure `error` is
+/// "PATH: cannot open WHAT: ..." or "PATH: is a FIFO, not a regular file".
+llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
+readRegularFile(StringRef path, std::string &error, const char *what = nullptr);
+
+/// Writes a tool's output: `-` and `/dev/stdout` are standard output, any other path goes
+/// through the runtime's safe writer (a device, FIFO, directory or link is refused).
+bool writeOutputFile(StringRef path, StringRef bytes, std::string &error);
 
 } // namespace mlir::heed
 

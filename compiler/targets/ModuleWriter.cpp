@@ -12,6 +12,7 @@
 #include "compiler/targets/Targets.h"
 
 #include "dialects/heed/IR/HeedOps.h"
+#include "runtime/files/SafeFiles.h"
 #include "runtime/module/Format.h"
 #include "runtime/module/OpKinds.h"
 #include "runtime/module/heed_module_generated.h"
@@ -537,29 +538,22 @@ LogicalResult mlir::heed::writeModuleFile(ModuleOp module, StringRef target, Str
   std::string bytes;
   if (failed(serializeModule(module, target, bytes)))
     return failure();
-  std::error_code ec;
-  if (outputPath == "-") {
-    llvm::outs().write(bytes.data(), bytes.size());
+  // "-" (and /dev/stdout) writes the module to standard output, like `gzip -c`; a terminal is
+  // refused, since the bytes are binary. Anything else goes through the runtime's safe writer
+  // (runtime/files/SafeFiles.h): a temporary file beside the target renamed over it, so a
+  // runtime that has the old file mapped keeps its pages (an in-place rewrite would SIGBUS
+  // it), and a target that is not a regular file (/dev/null, a FIFO, a link) is refused.
+  std::string error;
+  if (::heed::files::isStdoutPath(outputPath)) {
+    if (::isatty(1))
+      return emitError(module.getLoc())
+             << "refusing to write a binary module to a terminal; redirect it or give -o FILE";
     llvm::outs().flush();
+    if (!::heed::files::writeStdout(bytes, error))
+      return emitError(module.getLoc()) << error;
     return success();
   }
-  // Written beside the target and renamed over it: a runtime that has the old file mapped keeps
-  // its pages (an in-place rewrite would SIGBUS it).
-  std::string temp = (outputPath + ".tmp" + llvm::Twine(::getpid())).str();
-  {
-    llvm::raw_fd_ostream os(temp, ec, llvm::sys::fs::OF_None);
-    if (ec)
-      return emitError(module.getLoc()) << "cannot write '" << outputPath << "': " << ec.message();
-    os.write(bytes.data(), bytes.size());
-    os.close();
-    if (os.has_error()) {
-      llvm::sys::fs::remove(temp);
-      return emitError(module.getLoc()) << "cannot write '" << outputPath << "'";
-    }
-  }
-  if ((ec = llvm::sys::fs::rename(temp, outputPath))) {
-    llvm::sys::fs::remove(temp);
-    return emitError(module.getLoc()) << "cannot write '" << outputPath << "': " << ec.message();
-  }
+  if (!::heed::files::writeFileReplacing(outputPath.str(), bytes, error))
+    return emitError(module.getLoc()) << error;
   return success();
 }

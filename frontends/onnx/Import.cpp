@@ -18,6 +18,7 @@
 
 #include "dialects/heed/IR/HeedDialect.h"
 #include "dialects/heed/IR/HeedOps.h"
+#include "runtime/files/SafeFiles.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -31,6 +32,7 @@
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -42,8 +44,11 @@
 #include "onnx/onnx_pb.h"
 
 #include <cmath>
+#include <fcntl.h>
 #include <limits>
 #include <optional>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::heed;
@@ -426,9 +431,21 @@ Importer::readExternal(const ::onnx::TensorProto &tensor, int64_t bytes) {
       !sp::is_separator(realFile[prefix.size()]))
     return error() << "external data file '" << location
                    << "' resolves outside the model's directory";
-  uint64_t fileSize;
-  if (fs::file_size(realFile, fileSize))
+  // Through the runtime's opener: a FIFO, directory or device is refused without blocking,
+  // and the size and the bytes come from the one descriptor checked.
+  std::string openError;
+  int fd = ::heed::files::openRegularFile(std::string(realFile), openError);
+  if (fd < 0) {
+    std::string prefix = std::string(realFile) + ": ";
+    StringRef why(openError);
+    why.consume_front(prefix);
+    return error() << "cannot read external data file '" << location << "': " << why;
+  }
+  llvm::scope_exit closeFd([fd] { ::close(fd); });
+  struct stat st;
+  if (::fstat(fd, &st) != 0)
     return error() << "cannot read external data file '" << location << "'";
+  uint64_t fileSize = uint64_t(st.st_size);
   if (length < 0)
     length = static_cast<int64_t>(fileSize) - offset;
   if (length != bytes)
@@ -437,7 +454,7 @@ Importer::readExternal(const ::onnx::TensorProto &tensor, int64_t bytes) {
   if (offset > static_cast<int64_t>(fileSize) || length > static_cast<int64_t>(fileSize) - offset)
     return error() << "external data [" << offset << ", " << offset + length
                    << ") is beyond the end of '" << location << "' (" << fileSize << " bytes)";
-  auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset);
+  auto buffer = llvm::MemoryBuffer::getOpenFileSlice(fd, realFile, length, offset);
   if (!buffer)
     return error() << "cannot read external data file '" << location
                    << "': " << buffer.getError().message();
@@ -2818,7 +2835,7 @@ std::string escapeControls(StringRef text) {
 
 } // namespace
 
-LogicalResult heed::onnx::printNodeDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
+LogicalResult mlir::heed::onnx::printNodeDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
   Location l = diag.getLocation();
   std::string prefix;
   if (auto name = dyn_cast<NameLoc>(l)) {
@@ -2843,7 +2860,8 @@ LogicalResult heed::onnx::printNodeDiagnostic(Diagnostic &diag, llvm::raw_ostrea
   return success();
 }
 
-OwningOpRef<ModuleOp> heed::onnx::importModel(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
+OwningOpRef<ModuleOp> mlir::heed::onnx::importModel(llvm::SourceMgr &sourceMgr,
+                                                    MLIRContext &context) {
   context.loadDialect<HeedDialect, arith::ArithDialect, func::FuncDialect>();
   const llvm::MemoryBuffer *buffer = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   StringRef path = buffer->getBufferIdentifier();

@@ -9,6 +9,7 @@
 
 #include "runtime/core/ApiError.h"
 #include "runtime/drivers/Driver.h"
+#include "runtime/files/SafeFiles.h"
 
 #include <atomic>
 #include <cctype>
@@ -230,13 +231,9 @@ void writeChromeTrace(const char *path, const std::string &deviceName,
             "{\"name\": \"trace truncated: later calls were not recorded\", \"ph\": \"i\", "
             "\"s\": \"g\", \"ts\": 0, \"pid\": 1, \"tid\": 1}";
   json += "\n]}\n";
-  FILE *file = std::fopen(path, "wb");
-  if (!file)
-    fail(ErrorKind::notFound, std::string("cannot write trace file '") + path + "'");
-  bool ok = std::fwrite(json.data(), 1, json.size(), file) == json.size();
-  ok &= std::fclose(file) == 0;
-  if (!ok)
-    fail(ErrorKind::runtime, std::string("cannot write trace file '") + path + "'");
+  std::string error;
+  if (!heed::files::writeFileReplacing(path, json, error))
+    fail(ErrorKind::notFound, "cannot write trace file: " + error);
 }
 
 } // namespace
@@ -376,13 +373,14 @@ heed_status heed_module_load_file(heed_runtime *runtime, const char *path, heed_
     if (!runtime || !path || !out)
       fail(ErrorKind::invalidArgument, "heed_module_load_file: null argument");
     // Mapped read-only: weights are views into the page cache, loaded once and shared.
-    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    std::string error;
+    int fd = heed::files::openRegularFile(path, error, "module file");
     if (fd < 0)
-      fail(ErrorKind::notFound, std::string(path) + ": cannot open module file");
+      fail(ErrorKind::notFound, error);
     struct stat st;
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (::fstat(fd, &st) != 0) {
       ::close(fd);
-      fail(ErrorKind::notFound, std::string(path) + ": not a regular file");
+      fail(ErrorKind::notFound, std::string(path) + ": cannot stat module file");
     }
     size_t size = size_t(st.st_size);
     void *map = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;

@@ -3,6 +3,7 @@
 #include "runtime/decode/Decoder.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -24,10 +25,12 @@ std::vector<std::string> split(const std::string &s, char sep) {
   return parts;
 }
 
-/// "tensor<?x?x32xf32>" -> dims (-1 dynamic) and the element type.
+/// "tensor<?x?x32xf32>" -> dims (-1 dynamic) and the element type. The string comes from the
+/// module file, so anything that is not such a type (a dim that is no number) is refused.
 bool parseType(const std::string &type, std::vector<int64_t> &dims, heed_dtype &dtype) {
   const std::string prefix = "tensor<";
-  if (type.compare(0, prefix.size(), prefix) != 0 || type.back() != '>')
+  if (type.size() <= prefix.size() || type.compare(0, prefix.size(), prefix) != 0 ||
+      type.back() != '>')
     return false;
   std::vector<std::string> parts = split(type.substr(prefix.size(), type.size() - 8), 'x');
   if (parts.empty())
@@ -35,8 +38,17 @@ bool parseType(const std::string &type, std::vector<int64_t> &dims, heed_dtype &
   std::string elem = parts.back();
   parts.pop_back();
   dims.clear();
-  for (const std::string &p : parts)
-    dims.push_back(p == "?" ? -1 : std::stoll(p));
+  for (const std::string &p : parts) {
+    if (p == "?") {
+      dims.push_back(-1);
+      continue;
+    }
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || v < 0)
+      return false;
+    dims.push_back(v);
+  }
   if (elem == "f32")
     dtype = HEED_F32;
   else if (elem == "f64")
@@ -52,19 +64,37 @@ bool parseType(const std::string &type, std::vector<int64_t> &dims, heed_dtype &
   return true;
 }
 
-/// The batch dim of a value: where its heed.dims names `batchName`; else its first dynamic dim.
-int batchDimOf(const std::string &dims, const std::string &type, const std::string &batchName) {
-  std::vector<std::string> names = split(dims, ',');
-  for (size_t i = 0; i < names.size(); ++i)
-    if (names[i] == batchName)
-      return int(i);
+/// The batch dim of a value (`what` names it in messages): where its heed.dims names
+/// `batchName`, else its first dynamic dim, else 0. heed.dims comes from the module file: a
+/// count that differs from the type's rank, or a value of rank 0, is refused here, since every
+/// reordering of hypotheses indexes the tensor at this dim.
+Status batchDimOf(const std::string &dims, const std::string &type, const std::string &batchName,
+                  const std::string &what, int &dim, size_t &rank) {
   std::vector<int64_t> shape;
   heed_dtype dtype;
-  if (parseType(type, shape, dtype))
-    for (size_t i = 0; i < shape.size(); ++i)
-      if (shape[i] < 0)
-        return int(i);
-  return 0;
+  if (!parseType(type, shape, dtype))
+    return invalid(what + " has type '" + type + "', not a tensor decoding can reorder");
+  rank = shape.size();
+  // A trailing empty name is still a name: count separators, not getline's parts.
+  size_t count = dims.empty() ? 0 : size_t(std::count(dims.begin(), dims.end(), ',')) + 1;
+  if (count != 0 && count != rank)
+    return invalid(what + " has heed.dims '" + dims + "' (" + std::to_string(count) +
+                   " dims) but its type " + type + " has rank " + std::to_string(rank));
+  if (rank == 0)
+    return invalid(what + " has rank 0: it has no batch dim to reorder");
+  dim = 0;
+  std::vector<std::string> names = split(dims, ',');
+  auto named = std::find(names.begin(), names.end(), batchName);
+  if (named != names.end()) {
+    dim = int(named - names.begin());
+    return Status();
+  }
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] < 0) {
+      dim = int(i);
+      break;
+    }
+  return Status();
 }
 
 Tensor ids(heed_dtype dtype, const std::vector<int64_t> &shape, const std::vector<int64_t> &v) {
@@ -73,6 +103,37 @@ Tensor ids(heed_dtype dtype, const std::vector<int64_t> &shape, const std::vecto
     return Tensor::make(dtype, shape, narrow.data());
   }
   return Tensor::make(HEED_I64, shape, v.data());
+}
+
+/// What the module's metadata cannot promise about a tensor a function returned: that it has
+/// the batch dim the binding names and that every row index lies in it. Checked before each
+/// gatherRows, which trusts both.
+Status checkRows(const Tensor &t, int dim, const std::vector<int64_t> &index,
+                 const std::string &what) {
+  if (!t)
+    return invalid(what + " is missing");
+  const std::vector<int64_t> &shape = t.shape();
+  if (dim < 0 || size_t(dim) >= shape.size())
+    return invalid(what + " has rank " + std::to_string(shape.size()) + ", no batch dim " +
+                   std::to_string(dim));
+  for (int64_t r : index)
+    if (r < 0 || r >= shape[size_t(dim)])
+      return invalid(what + " has " + std::to_string(shape[size_t(dim)]) +
+                     " rows along its batch dim " + std::to_string(dim) + ", row " +
+                     std::to_string(r) + " was asked for");
+  return Status();
+}
+
+/// gatherRows (copying or moving `t`) after checkRows; a failed allocation is an error too.
+template <typename T>
+Status reorder(T &&t, int dim, const std::vector<int64_t> &index, const std::string &what,
+               Tensor &out) {
+  if (Status st = checkRows(t, dim, index, what); !st)
+    return st;
+  out = gatherRows(std::forward<T>(t), dim, index);
+  if (!out)
+    return Status{HEED_OUT_OF_MEMORY, what + ": cannot allocate the reordered tensor"};
+  return Status();
 }
 
 double lengthNorm(double logProb, size_t length, double alpha) {
@@ -177,36 +238,75 @@ Status Decoder::create(heed_module *module, Decoder &out) {
     return invalid("the module records no output names; recompile it with this heed-compile "
                    "(decoding binds decode_step inputs by name)");
 
-  for (size_t o = 0; o < enc.outputCount(); ++o)
-    d.encodeOutputBatchDim.push_back(batchDimOf(enc.outputDims(o), enc.outputType(o), batchName));
+  // Each decode_step input's batch dim, checked against its type's rank; the tensor that feeds
+  // it (a decode_step output, an encode output or input) is gathered at that dim, so its
+  // declared rank must be the same.
+  d.encodeOutputBatchDim.assign(enc.outputCount(), -1);
   d.stateOutput.assign(dec.outputCount(), -1);
   d.inputs.push_back({Binding::token, dec.inputName(0), 0, 0});
   for (size_t i = 1; i < dec.inputCount(); ++i) {
-    Binding b{Binding::state, dec.inputName(i), 0,
-              batchDimOf(dec.inputDims(i), dec.inputType(i), batchName)};
+    Binding b{Binding::state, dec.inputName(i), 0, 0};
+    std::string what = "decode_step input '" + b.name + "'";
+    size_t rank = 0, sourceRank = 0;
+    if (Status st =
+            batchDimOf(dec.inputDims(i), dec.inputType(i), batchName, what, b.batchDim, rank);
+        !st)
+      return st;
     bool found = false;
+    std::string sourceWhat, sourceDims, sourceType;
     for (size_t o = 1; o < dec.outputCount() && !found; ++o)
       if (dec.outputName(o) == b.name) {
         b.index = o;
         d.stateOutput[o] = int(i);
         found = true;
+        sourceWhat = "decode_step output " + std::to_string(o) + " '" + b.name + "'";
+        sourceDims = dec.outputDims(o);
+        sourceType = dec.outputType(o);
       }
     for (size_t o = 0; o < enc.outputCount() && !found; ++o)
       if (enc.outputName(o) == b.name) {
         b.kind = Binding::encodeOutput;
         b.index = o;
         found = true;
+        sourceWhat = "encode output " + std::to_string(o) + " '" + b.name + "'";
+        sourceDims = enc.outputDims(o);
+        sourceType = enc.outputType(o);
       }
     for (size_t o = 0; o < enc.inputCount() && !found; ++o)
       if (enc.inputName(o) == b.name) {
         b.kind = Binding::encodeInput;
         b.index = o;
         found = true;
+        sourceWhat = "encode input " + std::to_string(o) + " '" + b.name + "'";
+        sourceDims = enc.inputDims(o);
+        sourceType = enc.inputType(o);
       }
     if (!found)
       return invalid("decode_step input '" + b.name +
                      "' is not a decode_step output, an encode output or an encode input of "
                      "that name");
+    int sourceDim = 0;
+    if (Status st =
+            batchDimOf(sourceDims, sourceType, batchName, sourceWhat, sourceDim, sourceRank);
+        !st)
+      return st;
+    if (sourceRank != rank)
+      return invalid(what + " has rank " + std::to_string(rank) + " but " + sourceWhat +
+                     ", which feeds it, has rank " + std::to_string(sourceRank));
+    // A state's initial value: encode's output of the same name, gathered at its own batch dim.
+    if (b.kind == Binding::state)
+      for (size_t o = 0; o < enc.outputCount(); ++o)
+        if (enc.outputName(o) == b.name) {
+          std::string initWhat = "encode output " + std::to_string(o) + " '" + b.name + "'";
+          size_t initRank = 0;
+          if (Status st = batchDimOf(enc.outputDims(o), enc.outputType(o), batchName, initWhat,
+                                     d.encodeOutputBatchDim[o], initRank);
+              !st)
+            return st;
+          if (initRank != rank)
+            return invalid(what + " has rank " + std::to_string(rank) + " but " + initWhat +
+                           ", its initial value, has rank " + std::to_string(initRank));
+        }
     d.inputs.push_back(b);
   }
   for (size_t o = 0; o < dec.outputCount(); ++o)
@@ -282,7 +382,10 @@ Status Decoder::encodeBatch(const std::vector<std::vector<int64_t>> &sources, Ba
     bool fromEncode = false;
     for (size_t o = 0; o < encode.outputCount(); ++o)
       if (encode.outputName(o) == inputs[i].name) {
-        b.states[i] = gatherRows(b.encodeOutputs[o], encodeOutputBatchDim[o], identity);
+        if (Status st = reorder(b.encodeOutputs[o], encodeOutputBatchDim[o], identity,
+                                "encode output '" + inputs[i].name + "'", b.states[i]);
+            !st)
+          return st;
         fromEncode = true;
       }
     if (fromEncode)
@@ -306,10 +409,15 @@ Status Decoder::step(Batch &b, const std::vector<int64_t> &rowSource,
     b.constants.resize(inputs.size());
     for (size_t i = 1; i < inputs.size(); ++i) {
       const Binding &bd = inputs[i];
+      Status st;
       if (bd.kind == Binding::encodeOutput)
-        b.constants[i] = gatherRows(b.encodeOutputs[bd.index], bd.batchDim, rowSource);
+        st = reorder(b.encodeOutputs[bd.index], bd.batchDim, rowSource,
+                     "encode output '" + bd.name + "'", b.constants[i]);
       else if (bd.kind == Binding::encodeInput)
-        b.constants[i] = gatherRows(b.encodeInputs[bd.index], bd.batchDim, rowSource);
+        st = reorder(b.encodeInputs[bd.index], bd.batchDim, rowSource,
+                     "encode input '" + bd.name + "'", b.constants[i]);
+      if (!st)
+        return st;
     }
     b.constantRows = rowSource;
     b.haveConstants = true;
@@ -391,6 +499,8 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
       size_t attWidth = 0;
       if (options.attention) {
         const Tensor &a = outputs[size_t(attentionOutput)];
+        if (a.dtype() != HEED_F32)
+          return invalid("decode_step's attention output must be f32");
         att = a.data<float>();
         attWidth = a.count() / rows.size();
       }
@@ -482,8 +592,10 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
       }
       for (size_t i = 1; i < inputs.size(); ++i)
         if (inputs[i].kind == Binding::state)
-          b.states[i] =
-              gatherRows(std::move(outputs[inputs[i].index]), inputs[i].batchDim, parents);
+          if (Status st = reorder(std::move(outputs[inputs[i].index]), inputs[i].batchDim, parents,
+                                  "decode_step output '" + inputs[i].name + "'", b.states[i]);
+              !st)
+            return st;
       rows = std::move(next);
     }
     for (size_t i = 0; i < part.size(); ++i) {

@@ -1,10 +1,11 @@
 //===- TensorWriters.cpp - Writing .npy, .npz and safetensors files -------===//
 //
-// What heed-run --output writes. Files are built in memory and written in one go, so a failed
-// write never leaves a half-made header behind a good name.
+// What heed-run --output writes. Files are built in memory and written in one go through the
+// safe writer, so a failed write never leaves a half-made file behind a good name.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/files/SafeFiles.h"
 #include "runtime/weights/Tensors.h"
 
 #include <cerrno>
@@ -85,17 +86,10 @@ bool encodeNpy(const std::string &where, const Tensor &t, std::string &out, std:
   return true;
 }
 
+/// Through the safe writer (runtime/files/SafeFiles.h): a temporary file renamed into place, and
+/// a target that is not a regular file (a device, FIFO, directory or link) refused.
 bool writeBytes(const std::string &path, const std::string &bytes, std::string &error) {
-  FILE *f = std::fopen(path.c_str(), "wb");
-  if (!f) {
-    error = path + ": cannot create: " + std::strerror(errno);
-    return false;
-  }
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok)
-    error = path + ": write error";
-  return ok;
+  return files::writeFileReplacing(path, bytes, error);
 }
 
 void put16(std::string &s, uint32_t v) {

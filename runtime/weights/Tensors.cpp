@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/weights/Tensors.h"
+#include "runtime/files/SafeFiles.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -387,14 +388,12 @@ public:
   }
 
   bool load(const std::string &path, std::string &error) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      error = path + ": cannot open: " + std::strerror(errno);
+    int fd = files::openRegularFile(path, error);
+    if (fd < 0)
       return false;
-    }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      error = path + ": not a regular file";
+    if (fstat(fd, &st) != 0) {
+      error = path + ": cannot stat: " + std::strerror(errno);
       ::close(fd);
       return false;
     }
@@ -904,23 +903,10 @@ bool parseNpy(const uint8_t *bytes, size_t size, const std::string &origin, Tens
 }
 
 bool readNpy(const std::string &path, Tensor &out, std::string &error) {
-  FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    error = path + ": cannot open: " + std::strerror(errno);
+  std::string bytes;
+  if (!files::readRegularFile(path, bytes, error))
     return false;
-  }
-  std::vector<uint8_t> bytes;
-  uint8_t buffer[65536];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0)
-    bytes.insert(bytes.end(), buffer, buffer + n);
-  bool readError = std::ferror(f);
-  std::fclose(f);
-  if (readError) {
-    error = path + ": read error";
-    return false;
-  }
-  return parseNpy(bytes.data(), bytes.size(), path, out, error);
+  return parseNpy(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size(), path, out, error);
 }
 
 } // namespace heed

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Regenerates the seed corpora under test/fuzz/corpus/ from the repository's own examples and
 test inputs, plus a few small generated files (every dtype, .npy versions 1-3, stored and deflated
-.npz). Modules (fuzz-module) need a built heed-compile: pass --heed-compile PATH.
+.npz). Modules (fuzz-module, fuzz-decoder) need a built heed-compile: pass --heed-compile PATH.
 Usage: test/fuzz/make_corpus.py [--heed-compile build/bin/heed-compile] [--onnx]"""
 import argparse
 import glob
@@ -150,6 +150,64 @@ def modules(heed_compile):
         shutil.rmtree(tmp)
 
 
+# A decoder with every kind of binding: a state initialised by encode, a per-source constant from
+# an encode output (memory) and one from an encode input (src_len), and an attention output.
+RICH_DECODER = """module {
+  func.func @encode(%src: tensor<?x?xi64> {heed.dims = ["B", "S"], heed.name = "src"}, %len: tensor<?xi64> {heed.dims = ["B"], heed.name = "src_len"})
+      -> (tensor<?x4xf32> {heed.dims = ["B", "4"], heed.name = "s"}, tensor<?x?x4xf32> {heed.dims = ["B", "S", "4"], heed.name = "memory"}) {
+    %b = heed.dim %src, 0 : tensor<?x?xi64>
+    %n = heed.dim %src, 1 : tensor<?x?xi64>
+    %st = heed.full 0.000000e+00 : f32[%b] : tensor<?x4xf32>
+    %m = heed.full 5.000000e-01 : f32[%b, %n] : tensor<?x?x4xf32>
+    return %st, %m : tensor<?x4xf32>, tensor<?x?x4xf32>
+  }
+  func.func @decode_step(%prev: tensor<?xi64> {heed.dims = ["B"], heed.name = "prev"},
+                         %s: tensor<?x4xf32> {heed.dims = ["B", "4"], heed.name = "s"},
+                         %memory: tensor<?x?x4xf32> {heed.dims = ["B", "S", "4"], heed.name = "memory"},
+                         %len: tensor<?xi64> {heed.dims = ["B"], heed.name = "src_len"})
+      -> (tensor<?x5xf32> {heed.dims = ["B", "5"], heed.name = "log_probs"}, tensor<?x4xf32> {heed.dims = ["B", "4"], heed.name = "s"},
+          tensor<?x?xf32> {heed.dims = ["B", "S"], heed.name = "attention"}) {
+    %b = heed.dim %prev, 0 : tensor<?xi64>
+    %n = heed.dim %memory, 1 : tensor<?x?x4xf32>
+    %1 = heed.full 0.000000e+00 : f32[%b] : tensor<?x5xf32>
+    %2 = heed.log_softmax %1 : (tensor<?x5xf32>) -> tensor<?x5xf32>
+    %a = heed.full 2.500000e-01 : f32[%b, %n] : tensor<?x?xf32>
+    return %2, %s, %a : tensor<?x5xf32>, tensor<?x4xf32>, tensor<?x?xf32>
+  }
+}
+"""
+
+
+def decoders(heed_compile):
+    # fuzz-decoder: modules with encode and decode_step (the decoder's contract), small enough
+    # for libFuzzer's -max_len: the tie-breaking and keys-in-step test models, the examples
+    # that fit, and the decode-dims test's module with a state dim named "BB".
+    tmp = tempfile.mkdtemp()
+    try:
+        models = [os.path.join(ROOT, "test", "decode", "Inputs", "uniform.heed")]
+        models += sorted(glob.glob(os.path.join(ROOT, "examples", "*", "model.heed")))
+        dims = open(os.path.join(ROOT, "test", "bad-inputs", "decode-dims.test")).read()
+        good = os.path.join(tmp, "contract.mlir")
+        with open(good, "w") as f:
+            f.write(dims[dims.index("#--- good.mlir\n") + len("#--- good.mlir\n"):])
+        models.append(good)
+        rich = os.path.join(tmp, "bindings.mlir")
+        with open(rich, "w") as f:
+            f.write(RICH_DECODER)
+        models.append(rich)
+        for model in models:
+            name = os.path.basename(model).split(".")[0]
+            if name == "model":
+                name = "example-" + os.path.basename(os.path.dirname(model))
+            dst = os.path.join(tmp, name + ".heedm")
+            r = subprocess.run([heed_compile, model, "-o", dst], capture_output=True)
+            data = open(dst, "rb").read() if r.returncode == 0 else b""
+            if b"decode_step" in data and len(data) <= 60000:  # decoders only
+                out("fuzz-decoder", name, data)
+    finally:
+        shutil.rmtree(tmp)
+
+
 def onnx_models():
     base = "/usr/share/libonnx-testdata/data/node"
     picks = ["test_gather_0", "test_reshape_negative_dim", "test_attention_4d", "test_softmax_axis_1",
@@ -182,5 +240,6 @@ if __name__ == "__main__":
     tensors()
     if args.heed_compile:
         modules(args.heed_compile)
+        decoders(args.heed_compile)
     if args.onnx:
         onnx_models()

@@ -19,13 +19,11 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 #ifdef HEED_HAVE_TARGETS
 #include "compiler/targets/Targets.h"
@@ -156,15 +154,15 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  // IR text: to stdout by default, else through writeOutputFile (a device, FIFO, directory or
+  // link is refused, not replaced).
   auto writeIR = [&]() {
-    std::string errorMessage;
-    auto output = openOutputFile(outputPath.empty() ? std::string("-") : outputPath.getValue(),
-                                 &errorMessage);
-    if (!output)
-      return fail(errorMessage);
-    module->print(output->os());
-    output->os() << "\n";
-    output->keep();
+    std::string text, error;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    os << "\n";
+    if (!heed::writeOutputFile(outputPath.empty() ? "-" : outputPath.getValue(), text, error))
+      return fail(error);
     return 0;
   };
   if (emit == Emit::mlirInput)

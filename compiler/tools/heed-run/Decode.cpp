@@ -23,6 +23,7 @@
 
 #include "heed/heed.hpp"
 #include "runtime/decode/Decoder.h"
+#include "runtime/files/SafeFiles.h"
 
 #include "llvm/Support/CommandLine.h"
 
@@ -69,11 +70,10 @@ struct Vocab {
 bool readVocab(const std::string &path, Vocab &v, std::string &error) {
   if (path.empty())
     return true;
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read vocab file '" + path + "'";
+  std::string text;
+  if (!::heed::files::readRegularFile(path, text, error, "vocab file"))
     return false;
-  }
+  std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     std::string word = line.substr(0, line.find_first_of(" \t\r"));
@@ -85,11 +85,10 @@ bool readVocab(const std::string &path, Vocab &v, std::string &error) {
 
 bool readSentences(const std::string &path, const Vocab &vocab,
                    std::vector<std::vector<int64_t>> &out, std::string &error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read '" + path + "'";
+  std::string text;
+  if (!::heed::files::readRegularFile(path, text, error))
     return false;
-  }
+  std::istringstream in(text);
   std::string line;
   for (size_t lineNo = 1; std::getline(in, line); ++lineNo) {
     std::istringstream words(line);
@@ -230,10 +229,8 @@ std::function<void(size_t, size_t)> progressLine(size_t total) {
   };
 }
 
-bool writeFile(const std::string &path, const std::string &text) {
-  std::ofstream out(path);
-  out << text;
-  return bool(out);
+bool writeFile(const std::string &path, const std::string &text, std::string &error) {
+  return ::heed::files::writeFileReplacing(path, text, error);
 }
 
 } // namespace
@@ -359,8 +356,8 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     for (size_t r = 0; r < best.attentionRows; ++r)
       rows.emplace_back(best.attention.begin() + long(r * best.attentionCols),
                         best.attention.begin() + long((r + 1) * best.attentionCols));
-    if (!writeFile(path, heed::decode::attentionSvg(rows, srcLabels, tgtLabels, title)))
-      return fail("cannot write '" + path + "'");
+    if (!writeFile(path, heed::decode::attentionSvg(rows, srcLabels, tgtLabels, title), error))
+      return fail(error);
   }
   return 0;
 }

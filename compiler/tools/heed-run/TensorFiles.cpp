@@ -5,8 +5,6 @@
 #include "runtime/weights/Tensors.h"
 
 #include <cstring>
-#include <fstream>
-#include <sys/stat.h>
 
 namespace heedrun {
 
@@ -83,10 +81,8 @@ bool toFile(const std::string &path, const HostTensor &t, ::heed::Tensor &out, s
 } // namespace
 
 bool readNpy(const std::string &path, HostTensor &out, std::string &error) {
-  // Checked here: the runtime's reader would open a directory and then fail to read it.
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    return fail(error, path, "not a regular file");
+  // The runtime's reader opens through files::openRegularFile: a FIFO, directory or device
+  // is refused there, without blocking.
   ::heed::Tensor t;
   if (!::heed::readNpy(path, t, error))
     return false;
@@ -143,9 +139,7 @@ bool writeTensorFile(const std::string &path, const HostTensor &t, std::string &
 }
 
 bool readTensorArchive(const std::string &path, NamedTensors &out, std::string &error) {
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    return fail(error, path, "not a regular file");
+  // TensorFile::open refuses a FIFO, directory or device (files::openRegularFile).
   std::unique_ptr<::heed::TensorFile> file = ::heed::TensorFile::open(path, error);
   if (!file)
     return false;

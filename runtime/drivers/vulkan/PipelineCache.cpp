@@ -8,20 +8,24 @@
 // The file is our header (magic, version, key, size, FNV-1a checksum) and
 // the driver's data. A file that is truncated, corrupt, for another key or
 // with a driver header for another device is ignored (a note with
-// HEED_VULKAN_DEBUG=1), never handed to the driver. Writes go to a temporary
-// file renamed over the old one, so readers never see half a file.
+// HEED_VULKAN_DEBUG=1), never handed to the driver. The directory may be
+// shared with other users (HEED_CACHE_DIR): a cache file that is a symbolic
+// link, a FIFO or anything but a regular file of ours is ignored, and writes
+// go through files::writeFileReplacing (a fresh O_EXCL | O_NOFOLLOW temporary
+// file, mode 0600, renamed over the old one, so readers never see half a
+// file and no planted link is written through). A directory Heed creates is
+// 0700.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/vulkan/VulkanDriver.h"
+#include "runtime/files/SafeFiles.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iterator>
-#include <unistd.h>
 
 namespace heed::rt::vk {
 namespace {
@@ -97,24 +101,12 @@ VkPipelineCache VulkanDriver::openPipelineCache(const fb::VulkanSection &section
   path = dir + "/vulkan-" + hex(key.h) + ".pcache";
 
   std::string why; // why the file is not used
-  std::vector<char> bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      why = "no file";
-    } else {
-      in.seekg(0, std::ios::end);
-      std::streamoff size = in.tellg();
-      in.seekg(0);
-      if (size < std::streamoff(sizeof(CacheFileHeader)) || uint64_t(size) > kMaxCacheBytes) {
-        why = "truncated or oversized file";
-      } else {
-        bytes.resize(size_t(size));
-        if (!in.read(bytes.data(), size))
-          why = "unreadable file";
-      }
-    }
-  }
+  std::string bytes, error;
+  if (!files::readRegularFile(path, bytes, error, "pipeline cache",
+                              files::noFollow | files::ownedByUser, kMaxCacheBytes))
+    why = errno == ENOENT ? "no file" : error;
+  else if (bytes.size() < sizeof(CacheFileHeader))
+    why = "truncated or oversized file";
   const char *data = nullptr;
   size_t dataBytes = 0;
   if (why.empty()) {
@@ -187,25 +179,15 @@ void VulkanDriver::savePipelineCache(VkPipelineCache cache, const std::string &p
   Fnv sum;
   sum.add(data.data(), data.size());
   h.checksum = sum.h;
-  std::error_code ec;
-  std::filesystem::path target(path);
-  std::filesystem::create_directories(target.parent_path(), ec);
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char *>(&h), sizeof h);
-    out.write(data.data(), std::streamsize(data.size()));
-    if (!out.flush()) {
-      note("pipeline cache: cannot write " + tmp);
-      out.close();
-      std::filesystem::remove(tmp, ec);
-      return;
-    }
-  }
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) {
-    note("pipeline cache: cannot rename " + tmp + " (" + ec.message() + ")");
-    std::filesystem::remove(tmp, ec);
+  std::string error, dir = path.substr(0, path.find_last_of('/'));
+  files::WriteOptions privateFile;
+  privateFile.mode = 0600;
+  if (!files::makeDirectories(dir, 0700, error) ||
+      !files::writeFileReplacing(path,
+                                 {std::string_view(reinterpret_cast<const char *>(&h), sizeof h),
+                                  std::string_view(data.data(), data.size())},
+                                 error, privateFile)) {
+    note("pipeline cache: not saved: " + error);
     return;
   }
   note("pipeline cache: saved " + std::to_string(data.size()) + " bytes to " + path);

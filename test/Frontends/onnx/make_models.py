@@ -292,6 +292,13 @@ external("bad_ext_dotdot", "../secret.bin")
 external("bad_ext_symlink", "escape.bin")
 external("bad_ext_missing", "weights/nothing.bin")
 external("bad_ext_short", "weights/w.bin", offset=16)
+# Not regular files: read through the runtime's opener, refused without blocking on the FIFO.
+for special, make in (("fifo.bin", os.mkfifo), ("dir.bin", os.mkdir)):
+    p = os.path.join(ext, "weights", special)
+    if not os.path.lexists(p):
+        make(p)
+external("bad_ext_fifo", "weights/fifo.bin")
+external("bad_ext_dir", "weights/dir.bin")
 
 # --- Unsupported dynamic shapes and options: clear errors, not guesses ----------------------
 save("bad_dynamic_reshape", [N("Reshape", ["x", "shape"], ["y"], name="Reshape_9")],

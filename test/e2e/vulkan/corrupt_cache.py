@@ -5,7 +5,11 @@
 #   garbage   replace it with bytes that are not a heed cache
 #   empty     make it empty
 #   header    keep our header valid but claim another device in the driver's header
+#   symlink   replace it with a symbolic link to the file named after DIR (pipeline_cache_shared)
+#   fifo      replace it with a FIFO
+#   modes     print the octal modes of DIR and of the file
 import glob
+import os
 import struct
 import sys
 
@@ -17,8 +21,15 @@ def fnv(data):
     return h
 
 
-def main(mode, d):
+def main(mode, d, *rest):
     (path,) = glob.glob(d + "/vulkan-*.pcache")
+    if mode in ("symlink", "fifo"):
+        os.remove(path)
+        os.symlink(rest[0], path) if mode == "symlink" else os.mkfifo(path)
+        return
+    if mode == "modes":
+        print("%o %o" % (os.stat(d).st_mode & 0o777, os.stat(path).st_mode & 0o777))
+        return
     b = bytearray(open(path, "rb").read())
     if mode == "flip":
         b[-1] ^= 0xFF
