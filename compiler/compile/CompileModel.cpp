@@ -3,6 +3,7 @@
 #include "compiler/compile/CompileModel.h"
 
 #include "compiler/driver/Driver.h"
+#include "compiler/driver/EscapedDiagnostics.h"
 #include "compiler/targets/Targets.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -19,7 +20,7 @@ LogicalResult heed::compileModel(StringRef path, const PipelineOptions &options,
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  heed::EscapedDiagnosticHandler handler(sourceMgr, &context);
   OwningOpRef<ModuleOp> module = loadModel(path, sourceMgr, context);
   if (!module)
     return failure();

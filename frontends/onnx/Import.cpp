@@ -18,6 +18,7 @@
 
 #include "dialects/heed/IR/HeedDialect.h"
 #include "dialects/heed/IR/HeedOps.h"
+#include "runtime/core/Escape.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -432,9 +433,12 @@ Importer::readExternal(const ::onnx::TensorProto &tensor, int64_t bytes) {
   if (length != bytes)
     return error() << "the tensor needs " << bytes << " bytes but its external data length is "
                    << length;
-  if (offset > static_cast<int64_t>(fileSize) || length > static_cast<int64_t>(fileSize) - offset)
-    return error() << "external data [" << offset << ", " << offset + length
-                   << ") is beyond the end of '" << location << "' (" << fileSize << " bytes)";
+  int64_t end;
+  if (llvm::AddOverflow(offset, length, end))
+    return error() << "external data offset " << offset << " + length " << length << " overflows";
+  if (end > static_cast<int64_t>(fileSize))
+    return error() << "external data [" << offset << ", " << end << ") is beyond the end of '"
+                   << location << "' (" << fileSize << " bytes)";
   auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset);
   if (!buffer)
     return error() << "cannot read external data file '" << location
@@ -2701,23 +2705,6 @@ OwningOpRef<ModuleOp> Importer::run() {
   return module;
 }
 
-/// The model's names are arbitrary bytes: control characters other than newline
-/// and tab (NUL, ESC, ...) are shown as \xNN so a hostile name cannot drive the
-/// terminal. Newlines stay: notes may print multi-line operations.
-std::string escapeControls(StringRef text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 0x20 && c != 0x7f) || c == '\n' || c == '\t') {
-      out += static_cast<char>(c);
-      continue;
-    }
-    out += "\\x";
-    out += "0123456789abcdef"[c >> 4];
-    out += "0123456789abcdef"[c & 15];
-  }
-  return out;
-}
-
 /// Prints "file: node 'x' (Op): message" for diagnostics at importer locations.
 LogicalResult printDiagnostic(Diagnostic &diag) {
   Location l = diag.getLocation();
@@ -2738,15 +2725,17 @@ LogicalResult printDiagnostic(Diagnostic &diag) {
                        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning: "
                        : diag.getSeverity() == DiagnosticSeverity::Note    ? "note: "
                                                                            : "remark: ";
-  llvm::errs() << escapeControls(prefix + severity.str() + diag.str()) << "\n";
+  // The model's names are arbitrary bytes: shown escaped (Escape.h).
+  llvm::errs() << ::heed::escapeControls(prefix + severity.str() + diag.str()) << "\n";
   for (const Diagnostic &note : diag.getNotes())
-    llvm::errs() << escapeControls(prefix + "note: " + note.str()) << "\n";
+    llvm::errs() << ::heed::escapeControls(prefix + "note: " + note.str()) << "\n";
   return success();
 }
 
 } // namespace
 
-OwningOpRef<ModuleOp> heed::onnx::importModel(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
+OwningOpRef<ModuleOp> mlir::heed::onnx::importModel(llvm::SourceMgr &sourceMgr,
+                                                    MLIRContext &context) {
   context.loadDialect<HeedDialect, arith::ArithDialect, func::FuncDialect>();
   const llvm::MemoryBuffer *buffer = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   StringRef path = buffer->getBufferIdentifier();

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/driver/Driver.h"
+#include "compiler/driver/EscapedDiagnostics.h"
 #include "compiler/pipelines/Pipeline.h"
 
 #include "mlir/IR/AsmState.h"
@@ -110,7 +111,7 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler sourceHandler(sourceMgr, &context);
+  heed::EscapedDiagnosticHandler sourceHandler(sourceMgr, &context);
   std::optional<ScopedDiagnosticHandler> remarkHandler;
   if (fusionReport)
     remarkHandler.emplace(&context, printRemarkLine);

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/driver/OptMain.h"
 #include "compiler/pipelines/Pipeline.h"
 #include "dialects/heed/IR/HeedDialect.h"
 #include "dialects/heed/Transforms/Passes.h"
@@ -12,7 +13,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
@@ -22,5 +22,5 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::heed::HeedDialect, mlir::arith::ArithDialect, mlir::func::FuncDialect>();
-  return mlir::asMainReturnCode(mlir::MlirOptMain(argc, argv, "Heed optimizer driver\n", registry));
+  return mlir::heed::optMain(argc, argv, "Heed optimizer driver\n", registry);
 }

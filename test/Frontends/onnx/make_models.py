@@ -292,6 +292,7 @@ external("bad_ext_dotdot", "../secret.bin")
 external("bad_ext_symlink", "escape.bin")
 external("bad_ext_missing", "weights/nothing.bin")
 external("bad_ext_short", "weights/w.bin", offset=16)
+external("bad_ext_wrap", "weights/w.bin", offset=9223372036854775800)
 
 # --- Unsupported dynamic shapes and options: clear errors, not guesses ----------------------
 save("bad_dynamic_reshape", [N("Reshape", ["x", "shape"], ["y"], name="Reshape_9")],
