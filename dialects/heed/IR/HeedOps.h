@@ -35,13 +35,15 @@ LogicalResult verifyAttrRules(Operation *op);
 /// module writer stores), or nothing for any other attribute.
 std::optional<int64_t> integerValue(Attribute attr);
 
-/// The trait every heed op carries (HeedBase.td, Heed_CommonChecks).
+/// The trait every heed op carries (HeedBase.td, Heed_CommonChecks). The size
+/// limit runs first; the attribute rules run after the op's own verifier (as a
+/// region-trait check, which MLIR runs last), so an op's more specific message
+/// wins and the table catches what the op does not check itself.
 template <typename ConcreteType>
 class CommonChecks : public OpTrait::TraitBase<ConcreteType, CommonChecks> {
 public:
-  static LogicalResult verifyTrait(Operation *op) {
-    return failure(failed(verifyTensorSizeLimit(op)) || failed(verifyAttrRules(op)));
-  }
+  static LogicalResult verifyTrait(Operation *op) { return verifyTensorSizeLimit(op); }
+  static LogicalResult verifyRegionTrait(Operation *op) { return verifyAttrRules(op); }
 };
 } // namespace mlir::heed
 
