@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace heed::rt::vk {
@@ -17,8 +18,11 @@ namespace heed::rt::vk {
 namespace {
 
 // SPIR-V opcodes and enumerants (the SPIR-V specification, section 3).
-constexpr uint32_t kOpEntryPoint = 15, kOpExecutionMode = 16, kOpConstant = 43,
-                   kOpConstantComposite = 44, kOpDecorate = 71;
+constexpr uint32_t kOpEntryPoint = 15, kOpExecutionMode = 16, kOpTypeBool = 20, kOpTypeInt = 21,
+                   kOpTypeFloat = 22, kOpTypeVector = 23, kOpTypeMatrix = 24, kOpTypeArray = 28,
+                   kOpTypeStruct = 30, kOpTypePointer = 32, kOpConstant = 43,
+                   kOpConstantComposite = 44, kOpVariable = 59, kOpDecorate = 71;
+constexpr uint32_t kStorageWorkgroup = 4;
 constexpr uint32_t kExecutionModelGLCompute = 5;
 constexpr uint32_t kModeLocalSize = 17, kModeLocalSizeId = 38;
 constexpr uint32_t kDecorationBuiltIn = 11, kBuiltInWorkgroupSize = 25;
@@ -36,7 +40,77 @@ struct Declared {
   uint32_t builtinSize = 0;               // the id decorated WorkgroupSize, 0 when none
   std::map<uint32_t, uint32_t> constants; // OpConstant id -> 32-bit value
   std::map<uint32_t, std::vector<uint32_t>> composites; // OpConstantComposite id -> parts
+  /// Types by id: opcode and operands (after the result id).
+  std::map<uint32_t, std::pair<uint32_t, std::vector<uint32_t>>> types;
+  std::vector<uint32_t> workgroupPointers; // pointer types of Workgroup variables
 };
+
+/// The bytes of type `id` without padding (a lower bound of what the device
+/// reserves), saturating at 2^64 - 1; nothing for a size from a
+/// specialization constant or a type shared memory cannot hold.
+std::optional<uint64_t> typeBytes(const Declared &d, uint32_t id, int depth = 0) {
+  auto t = d.types.find(id);
+  if (t == d.types.end() || depth > 32)
+    return std::nullopt;
+  const auto &[opcode, ops] = t->second;
+  auto times = [](uint64_t a, uint64_t b) {
+    uint64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+  };
+  switch (opcode) {
+  case kOpTypeBool:
+    return 4;
+  case kOpTypeInt:
+  case kOpTypeFloat:
+    if (ops.empty())
+      return std::nullopt;
+    return (uint64_t(ops[0]) + 7) / 8;
+  case kOpTypeVector:
+  case kOpTypeMatrix: {
+    auto e = ops.size() == 2 ? typeBytes(d, ops[0], depth + 1) : std::nullopt;
+    if (!e)
+      return std::nullopt;
+    return times(*e, ops[1]);
+  }
+  case kOpTypeArray: {
+    auto e = ops.size() == 2 ? typeBytes(d, ops[0], depth + 1) : std::nullopt;
+    auto n = ops.size() == 2 ? d.constants.find(ops[1]) : d.constants.end();
+    if (!e || n == d.constants.end())
+      return std::nullopt;
+    return times(*e, n->second);
+  }
+  case kOpTypeStruct: {
+    uint64_t sum = 0;
+    for (uint32_t member : ops) {
+      auto m = typeBytes(d, member, depth + 1);
+      if (!m)
+        return std::nullopt;
+      if (__builtin_add_overflow(sum, *m, &sum))
+        return UINT64_MAX;
+    }
+    return sum;
+  }
+  default:
+    return std::nullopt;
+  }
+}
+
+/// The shared memory the kernel declares, or nothing when a size is not
+/// literal.
+std::optional<uint64_t> sharedBytes(const Declared &d) {
+  uint64_t sum = 0;
+  for (uint32_t pointer : d.workgroupPointers) {
+    auto p = d.types.find(pointer);
+    if (p == d.types.end() || p->second.first != kOpTypePointer || p->second.second.size() != 2)
+      return std::nullopt;
+    auto bytes = typeBytes(d, p->second.second[1]);
+    if (!bytes)
+      return std::nullopt;
+    if (__builtin_add_overflow(sum, *bytes, &sum))
+      return UINT64_MAX;
+  }
+  return sum;
+}
 
 Declared scan(const uint32_t *words, size_t count) {
   Declared d;
@@ -60,6 +134,12 @@ Declared scan(const uint32_t *words, size_t count) {
     } else if (opcode == kOpDecorate && n >= 4 && words[at + 2] == kDecorationBuiltIn &&
                words[at + 3] == kBuiltInWorkgroupSize) {
       d.builtinSize = words[at + 1];
+    } else if ((opcode >= kOpTypeBool && opcode <= kOpTypeMatrix) || opcode == kOpTypeArray ||
+               opcode == kOpTypeStruct || opcode == kOpTypePointer) {
+      if (n >= 2)
+        d.types[words[at + 1]] = {opcode, std::vector<uint32_t>(words + at + 2, words + at + n)};
+    } else if (opcode == kOpVariable && n >= 4 && words[at + 3] == kStorageWorkgroup) {
+      d.workgroupPointers.push_back(words[at + 1]);
     } else if (opcode == kOpConstant && n == 4) {
       d.constants[words[at + 2]] = words[at + 3];
     } else if (opcode == kOpConstantComposite && n >= 3) {
@@ -123,6 +203,14 @@ uint32_t checkKernel(const fb::VkKernel &k, const std::string &moduleName,
         std::to_string(limits.maxComputeWorkGroupSize[1]) + "x" +
         std::to_string(limits.maxComputeWorkGroupSize[2]) + ", maxComputeWorkGroupInvocations " +
         std::to_string(limits.maxComputeWorkGroupInvocations) + ")");
+  // Shared memory is reserved per workgroup: a forged array length must not reach the driver.
+  std::optional<uint64_t> shared = sharedBytes(d);
+  if (!shared)
+    bad("the SPIR-V declares shared memory of a size that is not a literal");
+  if (*shared > limits.maxComputeSharedMemorySize)
+    bad("the SPIR-V declares " + std::to_string(*shared) +
+        " bytes of shared memory, more than the device's maxComputeSharedMemorySize (" +
+        std::to_string(limits.maxComputeSharedMemorySize) + ")");
   if (!builtinMatches(d))
     bad("the SPIR-V's WorkgroupSize built-in differs from its LocalSize " + declared);
   // The driver sizes every dispatch by local_size: it must be the shader's.

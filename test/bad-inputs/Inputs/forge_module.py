@@ -9,6 +9,8 @@ Actions:
   spirv-garbage K      vulkan kernel K's SPIR-V instructions become garbage words
   local-size K N       vulkan kernel K's local_size becomes N
   workgroup K N        vulkan kernel K's local_size and its SPIR-V LocalSize x both become N
+  shared N             the first vulkan kernel with a shared (Workgroup) array: the length
+                       constant of that array becomes N
   attr KIND NAME N     the first plan op of kind KIND with an integer attribute NAME gets N
   loc-control          every op location starts with ESC and NUL (its first two bytes)
 """
@@ -93,6 +95,26 @@ elif action == "workgroup":
             struct.pack_into("<I", data, at + 12, int(args[1]))
         at += 4 * max(n, 1)
     struct.pack_into("<i", data, field(k, KERNEL_LOCAL_SIZE), int(args[1]))
+elif action == "shared":
+    def instructions(words):
+        at, end = words + 20, words + 4 * u32(words - 4)
+        while at < end:
+            n = max(u32(at) >> 16, 1)
+            yield u32(at) & 0xFFFF, [u32(at + 4 * i) for i in range(1, n)], at
+            at += 4 * n
+    for k in tables(ref(ref(root, MODULE_VULKAN), VULKAN_KERNELS)):
+        words = ref(k, KERNEL_SPIRV) + 4
+        insts = list(instructions(words))
+        pointers = {ops[0]: ops[2] for op, ops, _ in insts if op == 32}  # OpTypePointer
+        arrays = {ops[0]: ops[2] for op, ops, _ in insts if op == 28}    # OpTypeArray
+        constants = {ops[1]: at for op, ops, at in insts if op == 43 and len(ops) == 3}
+        shared = [ops[0] for op, ops, _ in insts if op == 59 and ops[2] == 4]  # OpVariable Workgroup
+        lengths = [arrays[pointers[t]] for t in shared if pointers.get(t) in arrays]
+        if lengths and lengths[0] in constants:
+            struct.pack_into("<I", data, constants[lengths[0]] + 12, int(args[0]))
+            break
+    else:
+        sys.exit("forge_module.py: no vulkan kernel with a shared array")
 elif action == "local-size":
     struct.pack_into("<i", data, field(kernel(int(args[0])), KERNEL_LOCAL_SIZE), int(args[1]))
 elif action == "attr":
