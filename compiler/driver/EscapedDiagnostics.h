@@ -32,16 +32,21 @@ private:
 
 namespace detail {
 struct EscapingStreamHolder {
-  EscapingStream stream{llvm::errs()};
+  EscapingStream stream;
 };
 } // namespace detail
 
-/// SourceMgrDiagnosticHandler printing to stderr through an EscapingStream.
+/// SourceMgrDiagnosticHandler printing to `out` (stderr by default) through an
+/// EscapingStream; other handlers that print model text can share
+/// escapedStream().
 class EscapedDiagnosticHandler : private detail::EscapingStreamHolder,
                                  public SourceMgrDiagnosticHandler {
 public:
-  EscapedDiagnosticHandler(llvm::SourceMgr &sourceMgr, MLIRContext *context)
-      : SourceMgrDiagnosticHandler(sourceMgr, context, stream) {}
+  EscapedDiagnosticHandler(llvm::SourceMgr &sourceMgr, MLIRContext *context,
+                           llvm::raw_ostream &out = llvm::errs())
+      : detail::EscapingStreamHolder{EscapingStream(out)},
+        SourceMgrDiagnosticHandler(sourceMgr, context, stream) {}
+  llvm::raw_ostream &escapedStream() { return stream; }
 };
 
 } // namespace mlir::heed
