@@ -41,7 +41,7 @@ if [[ ! -f "$build/build.ninja" ]]; then
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
     -DLLVM_USE_LINKER=lld \
     -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
-    -DHEED_ENABLE_FUZZERS=ON -DHEED_ENABLE_BENCHMARKS=OFF -DHEED_ENABLE_VULKAN=OFF \
+    -DHEED_ENABLE_FUZZERS=ON -DHEED_ENABLE_BENCHMARKS=OFF -DHEED_ENABLE_VULKAN=OFF -DHEED_ENABLE_PYTHON=OFF \
     >"$build/configure.log" 2>&1 || {
       cat "$build/configure.log" >&2
       echo "fuzz: 0 passed, 1 failed (configure)"

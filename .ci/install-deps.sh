@@ -3,17 +3,8 @@
 # only checks (well under a second). As root it runs apt-get; otherwise it prints the exact command.
 set -euo pipefail
 
-HEED_PACKAGES=(
-  cmake ninja-build ccache clang-22 lld-22 clang-format-22 libclang-rt-22-dev
-  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
-  libdnnl-dev ocl-icd-opencl-dev
-  libvulkan-dev mesa-vulkan-drivers vulkan-tools vulkan-validationlayers glslang-tools spirv-tools
-  libshaderc-dev
-  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
-  flatbuffers-compiler libflatbuffers-dev nlohmann-json3-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  python3-numpy python3-onnx python3-torch libopenblas0-openmp
-)
+# The list: .ci/debian-packages.txt (one package a line, # comments).
+mapfile -t HEED_PACKAGES < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$(dirname "${BASH_SOURCE[0]}")/debian-packages.txt")
 
 missing=()
 for pkg in "${HEED_PACKAGES[@]}"; do

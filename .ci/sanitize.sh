@@ -20,7 +20,7 @@ if [[ ! -f "$build/build.ninja" ]]; then
     -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
     -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
-    -DHEED_ENABLE_BENCHMARKS=OFF >"$build/configure.log" 2>&1 || {
+    -DHEED_ENABLE_BENCHMARKS=OFF -DHEED_ENABLE_PYTHON=OFF >"$build/configure.log" 2>&1 || {
       cat "$build/configure.log" >&2
       exit 1
     }

@@ -35,6 +35,13 @@ tools = [
     ToolSubst("heed-run", unresolved="ignore"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
+# The Python package is built when pybind11 is present (HEED_ENABLE_PYTHON); its tests need pytest.
+if os.path.exists(os.path.join(config.heed_obj_root, "python", "heed", "__init__.py")):
+    config.available_features.add("python-package")
+# heed-bench is built only with HEED_ENABLE_BENCHMARKS (the default).
+if os.path.exists(os.path.join(config.heed_tools_dir, "heed-bench")):
+    config.available_features.add("heed-bench")
+    llvm_config.add_tool_substitutions([ToolSubst("heed-bench")], [config.heed_tools_dir])
 
 # Vulkan: the e2e tests run their models on --device=vulkan too, inside
 # `%if vulkan %{ ... %}`, always with VK_LAYER_KHRONOS_validation (any

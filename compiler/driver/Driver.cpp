@@ -12,6 +12,7 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
 #ifdef HEED_HAVE_NATIVE_FRONTEND
 #include "frontends/native/Import.h"
@@ -26,9 +27,25 @@ void heed::registerHeedDialects(DialectRegistry &registry) {
   registry.insert<heed::HeedDialect, arith::ArithDialect, func::FuncDialect>();
 }
 
+heed::ModelDiagnosticHandler::ModelDiagnosticHandler(MLIRContext *context, llvm::raw_ostream &os)
+    : ScopedDiagnosticHandler(context, [&os](Diagnostic &diag) -> LogicalResult {
+        if (isa<UnknownLoc>(diag.getLocation())) {
+          os << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "") << diag.str()
+             << "\n";
+          return success();
+        }
+#ifdef HEED_HAVE_ONNX_FRONTEND
+        return onnx::printNodeDiagnostic(diag, os);
+#else
+        return failure();
+#endif
+      }) {
+}
+
 OwningOpRef<ModuleOp> heed::loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
                                       MLIRContext &context) {
-  Location unknown = FileLineColLoc::get(&context, path, 0, 0);
+  // Errors about the file as a whole have no line to point at (ModelDiagnosticHandler).
+  Location unknown = UnknownLoc::get(&context);
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false);
   if (!buffer) {
     emitError(unknown) << "cannot read model file '" << path

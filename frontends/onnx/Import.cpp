@@ -177,6 +177,8 @@ private:
   LogicalResult foldNode(const ::onnx::NodeProto &node, bool &folded);
   LogicalResult importRecurrent(const ::onnx::NodeProto &node);
   LogicalResult importAttention(const ::onnx::NodeProto &node);
+  /// An Attention attn_mask whose last dim is shorter than the keys' sequence axis, padded.
+  Value padMaskToKeys(Value mask, Value keys, int64_t seqAxis);
   LogicalResult importReshape(const ::onnx::NodeProto &node);
 
 public:
@@ -1878,15 +1880,23 @@ LogicalResult Importer::importAttention(const ::onnx::NodeProto &node) {
   Value q = input(node, 0), k = input(node, 1), v = input(node, 2);
   if (!q || !k || !v)
     return failure();
-  if (has(node, 4) || has(node, 5))
-    return error() << "unsupported past_key/past_value inputs";
-  for (int i = 1; i < node.output_size(); ++i)
-    if (!node.output(i).empty())
-      return error() << "unsupported output " << i
-                     << " (present_key, present_value and qk_matmul_output are not produced)";
   if (floatAttr(node, "softcap", 0.0f) != 0.0f)
     return error() << "unsupported softcap";
   auto qt = cast<RankedTensorType>(q.getType());
+  bool past = has(node, 4) || has(node, 5);
+  if (past) {
+    if (!has(node, 4) || !has(node, 5))
+      return error() << "expects both past_key and past_value, or neither";
+    if (qt.getRank() != 4)
+      return error() << "unsupported past_key/past_value with 3-D inputs";
+    if (has(node, 6))
+      return error() << "unsupported: both past_key/past_value and nonpad_kv_seqlen";
+  }
+  for (int i = 1; i < node.output_size(); ++i)
+    if (!node.output(i).empty() && (i == 3 || qt.getRank() != 4))
+      return error() << "unsupported output " << i
+                     << (i == 3 ? " (qk_matmul_output is not produced)"
+                                : " (present_key and present_value need 4-D inputs)");
   int64_t qHeads = intAttr(node, "q_num_heads", 0), kvHeads = intAttr(node, "kv_num_heads", 0);
   int64_t headSize;
   if (qt.getRank() == 4) {
@@ -1904,10 +1914,29 @@ LogicalResult Importer::importAttention(const ::onnx::NodeProto &node) {
       return error() << "unsupported dynamic head size without an explicit scale";
     scale = 1.0f / std::sqrt(static_cast<float>(headSize));
   }
+  // The sequence axis of q, k and v: [B, H, L, D] or [B, L, H*D].
+  const int64_t seqAxis = qt.getRank() == 4 ? 2 : 1;
+  if (past) {
+    // The cache grows by the new keys and values: present = concat(past, new) on the
+    // sequence axis, which is also what the queries attend to.
+    k = concat({input(node, 4), k}, seqAxis);
+    v = concat({input(node, 5), v}, seqAxis);
+    if (failed(define(node, 1, k)) || failed(define(node, 2, v)))
+      return failure();
+  } else if ((node.output_size() > 1 && !node.output(1).empty() && failed(define(node, 1, k))) ||
+             (node.output_size() > 2 && !node.output(2).empty() && failed(define(node, 2, v)))) {
+    return failure();
+  }
+  auto dimOf = [&](Value x, int64_t d) -> Value {
+    return DimOp::create(builder, loc, builder.getIndexType(), x, builder.getI64IntegerAttr(d));
+  };
+  bool causal = intAttr(node, "is_causal", 0) != 0;
   MaskKind kind = MaskKind::none;
   SmallVector<Value> operands{q, k, v};
   if (has(node, 3)) {
-    Value mask = input(node, 3);
+    Value mask = padMaskToKeys(input(node, 3), k, seqAxis);
+    if (!mask)
+      return failure();
     kind = cast<RankedTensorType>(mask.getType()).getElementType().isInteger(1)
                ? MaskKind::boolean
                : MaskKind::additive;
@@ -1916,21 +1945,90 @@ LogicalResult Importer::importAttention(const ::onnx::NodeProto &node) {
   if (has(node, 6)) {
     if (has(node, 3))
       return error() << "unsupported: both attn_mask and nonpad_kv_seqlen";
-    kind = MaskKind::lengths;
-    operands.push_back(input(node, 6));
+    Value lengths = input(node, 6);
+    if (!causal) {
+      kind = MaskKind::lengths;
+      operands.push_back(lengths);
+    } else {
+      // The causal diagonal sits at each row's own end: query i of batch b sees key j iff
+      // j <= i + nonpad_kv_seqlen[b] - Lq (which also keeps j < nonpad_kv_seqlen[b]), i.e.
+      // (j - (i - Lq)) <= nonpad_kv_seqlen[b]. heed.attention's causal_align cannot say
+      // "per row", so the frontend builds that [B, 1, Lq, Lk] boolean mask.
+      Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+      Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+      Value lq = dimOf(q, seqAxis);
+      Value rows = op(RangeOp::getOperationName(),
+                      {arith::SubIOp::create(builder, loc, zero, lq), zero, one}); // i - Lq
+      Value cols = op(RangeOp::getOperationName(), {zero, dimOf(k, seqAxis), one});
+      Value diff = op(SubOp::getOperationName(), {reshape(cols, {1, -1}), reshape(rows, {-1, 1})});
+      Value len = reshape(castTo(lengths, builder.getI64Type()), {-1, 1, 1, 1});
+      Value keep = op(CompareOp::getOperationName(), {diff, len},
+                      {attr("predicate", CompareKindAttr::get(&context, CompareKind::le))});
+      if (!keep)
+        return failure();
+      kind = MaskKind::boolean;
+      operands.push_back(keep);
+      causal = false;
+    }
   }
-  if (intAttr(node, "is_causal", 0))
+  if (causal)
     kind = kind | MaskKind::causal;
   SmallVector<NamedAttribute> attrs{
       attr("scale", builder.getF32FloatAttr(scale)),
       attr("mask_kind", MaskKindAttr::get(&context, kind)),
       attr("masked_rows",
            MaskedRowsAttr::get(&context, opset >= 24 ? MaskedRows::zero : MaskedRows::nan))};
+  // With a cache the new queries are the last Lq positions: query i sees the past and the new
+  // keys up to itself (bottom-right); without one the spec's cut is upper-left (the default).
+  if (past && causal)
+    attrs.push_back(
+        attr("causal_align", CausalAlignAttr::get(&context, CausalAlign::bottom_right)));
   if (qt.getRank() == 3) {
     attrs.push_back(i64("num_heads", qHeads));
     attrs.push_back(i64("num_kv_heads", kvHeads));
   }
   return define(node, 0, op(AttentionOp::getOperationName(), operands, attrs));
+}
+
+Value Importer::padMaskToKeys(Value mask, Value keys, int64_t seqAxis) {
+  // The spec pads an attn_mask shorter than the keys with -inf (false) up to the key length;
+  // it does not broadcast it.
+  if (!mask)
+    return {};
+  auto mt = cast<RankedTensorType>(mask.getType());
+  auto kt = cast<RankedTensorType>(keys.getType());
+  int64_t last = mt.getRank() - 1;
+  if (last < 0)
+    return mask; // a scalar mask broadcasts (the heed op checks it)
+  int64_t m = mt.getDimSize(last), n = kt.getDimSize(seqAxis);
+  if (m != kDyn && m == n)
+    return mask;
+  auto dimOf = [&](Value x, int64_t d) -> Value {
+    return DimOp::create(builder, loc, builder.getIndexType(), x, builder.getI64IntegerAttr(d));
+  };
+  SmallVector<int64_t> padShape(mt.getShape());
+  SmallVector<Value> dynamic;
+  for (int64_t i = 0; i < last; ++i)
+    if (mt.isDynamicDim(i))
+      dynamic.push_back(dimOf(mask, i));
+  if (m != kDyn && n != kDyn) {
+    if (n < m) {
+      error() << "has an attn_mask over " << m << " keys, more than the " << n << " keys";
+      return {};
+    }
+    padShape[last] = n - m;
+  } else {
+    padShape[last] = kDyn; // a mask longer than the keys gives a negative size: a run error
+    dynamic.push_back(arith::SubIOp::create(builder, loc, dimOf(keys, seqAxis), dimOf(mask, last)));
+  }
+  Type et = mt.getElementType();
+  TypedAttr fill =
+      et.isInteger(1)
+          ? TypedAttr(builder.getBoolAttr(false))
+          : TypedAttr(builder.getFloatAttr(et, -std::numeric_limits<double>::infinity()));
+  Value pad =
+      FullOp::create(builder, loc, RankedTensorType::get(padShape, et), fill, dynamic).getResult();
+  return concat({mask, pad}, last);
 }
 
 LogicalResult Importer::importNode(const ::onnx::NodeProto &node) {
@@ -2705,13 +2803,15 @@ OwningOpRef<ModuleOp> Importer::run() {
   return module;
 }
 
-/// Prints "file: node 'x' (Op): message" for diagnostics at importer locations.
-LogicalResult printDiagnostic(Diagnostic &diag) {
+} // namespace
+
+/// The model's names are arbitrary bytes: shown escaped (runtime/core/Escape.h).
+LogicalResult mlir::heed::onnx::printNodeDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
   Location l = diag.getLocation();
   std::string prefix;
   if (auto name = dyn_cast<NameLoc>(l)) {
     auto file = dyn_cast<FileLineColLoc>(name.getChildLoc());
-    if (!file)
+    if (!file || file.getLine() != 0)
       return failure();
     prefix = (file.getFilename().str() + ": " + name.getName().str() + ": ");
   } else if (auto file = dyn_cast<FileLineColLoc>(l)) {
@@ -2725,21 +2825,17 @@ LogicalResult printDiagnostic(Diagnostic &diag) {
                        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning: "
                        : diag.getSeverity() == DiagnosticSeverity::Note    ? "note: "
                                                                            : "remark: ";
-  // The model's names are arbitrary bytes: shown escaped (Escape.h).
-  llvm::errs() << ::heed::escapeControls(prefix + severity.str() + diag.str()) << "\n";
+  os << ::heed::escapeControls(prefix + severity.str() + diag.str()) << "\n";
   for (const Diagnostic &note : diag.getNotes())
-    llvm::errs() << ::heed::escapeControls(prefix + "note: " + note.str()) << "\n";
+    os << ::heed::escapeControls(prefix + "note: " + note.str()) << "\n";
   return success();
 }
-
-} // namespace
 
 OwningOpRef<ModuleOp> mlir::heed::onnx::importModel(llvm::SourceMgr &sourceMgr,
                                                     MLIRContext &context) {
   context.loadDialect<HeedDialect, arith::ArithDialect, func::FuncDialect>();
   const llvm::MemoryBuffer *buffer = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   StringRef path = buffer->getBufferIdentifier();
-  ScopedDiagnosticHandler handler(&context, printDiagnostic);
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   if (buffer->getBufferSize() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     emitError(fileLoc) << "the model is larger than 2 GiB, protobuf's limit; keep the weights "

@@ -12,6 +12,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace mlir::heed::onnx {
 
@@ -19,6 +20,13 @@ namespace mlir::heed::onnx {
 /// emitted as diagnostics located at the file and the offending node; the
 /// result is null on error.
 OwningOpRef<ModuleOp> importModel(llvm::SourceMgr &sourceMgr, MLIRContext &context);
+
+/// Prints "file: node 'x' (Op): severity: message" on `os` for a diagnostic at an ONNX node's
+/// location (what the importer gives every op: the node's name around the model file at 0:0) or
+/// at the model file; fails for other locations, which a SourceMgr handler prints. The importer
+/// reports through the context's handlers: a tool installs one that calls this
+/// (heed::ModelDiagnosticHandler).
+LogicalResult printNodeDiagnostic(Diagnostic &diag, llvm::raw_ostream &os);
 
 } // namespace mlir::heed::onnx
 

@@ -10,9 +10,13 @@
 #include "runtime/core/ApiError.h"
 #include "runtime/drivers/Driver.h"
 
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <new>
 
 #include <fcntl.h>
@@ -309,6 +313,42 @@ size_t heed_dtype_size(heed_dtype d) {
   return 0;
 }
 
+extern "C" {
+int omp_get_max_threads();
+void omp_set_num_threads(int);
+}
+
+namespace {
+// 0: OpenMP's default. OpenMP's thread count is a per-thread setting: each call applies this one
+// on its own thread (applyThreadSetting), so a setting made on one thread holds for calls from any.
+std::atomic<int> threadSetting{0};
+int defaultThreads = 0;
+
+void applyThreadSetting() {
+  static std::once_flag once;
+  std::call_once(once, [] { defaultThreads = omp_get_max_threads(); });
+  int n = threadSetting.load();
+  int want = n > 0 ? n : defaultThreads;
+  if (omp_get_max_threads() != want)
+    omp_set_num_threads(want);
+}
+} // namespace
+
+heed_status heed_set_num_threads(int n) {
+  if (n < 0)
+    return setError(HEED_INVALID_ARGUMENT,
+                    "heed_set_num_threads: " + std::to_string(n) + " threads (give 0 or more)");
+  applyThreadSetting(); // records the default before the first change
+  threadSetting = n;
+  applyThreadSetting();
+  return HEED_OK;
+}
+
+int heed_get_num_threads(void) {
+  applyThreadSetting();
+  return omp_get_max_threads();
+}
+
 heed_status heed_runtime_create(const char *device, heed_runtime **out) {
   return guard([&] {
     if (!out)
@@ -449,6 +489,50 @@ size_t heed_tensor_element_count(const heed_tensor *t) { return size_t(t->tensor
 size_t heed_tensor_byte_size(const heed_tensor *t) { return t->tensor.bytes(); }
 const void *heed_tensor_data(const heed_tensor *t) { return t->tensor.data; }
 
+namespace {
+/// When the caller's inputs disagree on a dim the module names (heed.dims: "B,L,64"), says so in
+/// the caller's terms: "inputs disagree on dim 'L': input 0 ('q') dim 1 is 7, input 2 ('mask')
+/// dim 2 is 5". Empty when they agree. Used to explain a failure inside the graph, which would
+/// otherwise name only the op that noticed (the same name in two inputs is a promise of the
+/// model's signature, so a clash is the caller's mistake).
+std::string dimClash(const Function &fn, const std::vector<Tensor> &in) {
+  struct Seen {
+    size_t input, dim;
+    int64_t size;
+  };
+  std::map<std::string, Seen> seen;
+  auto describe = [&](const Seen &s) {
+    return "input " + std::to_string(s.input) + " ('" + fn.inputNames[s.input] + "') dim " +
+           std::to_string(s.dim) + " is " + std::to_string(s.size);
+  };
+  for (size_t i = 0; i < in.size() && i < fn.inputDims.size(); ++i) {
+    std::vector<std::string> names;
+    std::string name;
+    for (char c : fn.inputDims[i] + ",") {
+      if (c != ',') {
+        name += c;
+        continue;
+      }
+      names.push_back(name);
+      name.clear();
+    }
+    if (names.size() != in[i].shape.size())
+      continue; // no dims recorded, or not this tensor's rank
+    for (size_t d = 0; d < names.size(); ++d) {
+      const std::string &n = names[d];
+      if (n.empty() || n == "?" || std::isdigit(static_cast<unsigned char>(n[0])))
+        continue;
+      Seen here{i, d, in[i].shape[d]};
+      auto [it, inserted] = seen.emplace(n, here);
+      if (!inserted && it->second.size != here.size)
+        return "inputs disagree on dim '" + n + "': " + describe(it->second) + ", " +
+               describe(here);
+    }
+  }
+  return "";
+}
+} // namespace
+
 heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, size_t inputCount,
                                  heed_tensor **outputs, size_t outputCount) {
   return guard([&] {
@@ -484,10 +568,18 @@ heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, s
       }
       in.push_back(t);
     }
+    applyThreadSetting();
     RuntimeTrace &trace = f->module->runtime->trace;
     auto start = std::chrono::steady_clock::now();
-    std::vector<Tensor> out =
-        f->module->runtime->driver->invoke(*f->module->module, fn, in, f->stats);
+    std::vector<Tensor> out;
+    try {
+      out = f->module->runtime->driver->invoke(*f->module->module, fn, in, f->stats);
+    } catch (const Error &e) {
+      std::string clash = dimClash(fn, in);
+      if (clash.empty())
+        throw;
+      fail(ErrorKind::invalidArgument, clash + " (inside the graph: " + e.what() + ")");
+    }
     if (trace.on) {
       auto us = [](auto d) { return std::chrono::duration<double, std::micro>(d).count(); };
       if (trace.ops + f->stats.trace.size() > RuntimeTrace::kMaxOps) {

@@ -159,8 +159,18 @@ Status Decoder::create(heed_module *module, Decoder &out) {
   if (!parseType(enc.inputType(0), shape, d.srcType) || shape.size() != 2)
     return invalid("encode's first input must be token ids [B, S]; it is " + enc.inputType(0));
   d.encodeHasLengths = enc.inputCount() == 2;
-  if (d.encodeHasLengths && (!parseType(enc.inputType(1), shape, d.lenType) || shape.size() != 1))
-    return invalid("encode's second input must be lengths [B]; it is " + enc.inputType(1));
+  if (d.encodeHasLengths) {
+    // Lengths [B] (i64/i32), or an attention mask [B, S] (1 = token, 0 = pad; i64, i32 or bool)
+    // as Hugging Face encoders take.
+    bool ok = parseType(enc.inputType(1), shape, d.lenType);
+    d.encodeTakesMask = ok && shape.size() == 2;
+    if (!ok || shape.size() < 1 || shape.size() > 2 ||
+        (d.lenType != HEED_I64 && d.lenType != HEED_I32 &&
+         !(d.encodeTakesMask && d.lenType == HEED_BOOL)))
+      return invalid("encode's second input must be lengths [B] or an attention mask [B, S] "
+                     "(integers or bool); it is " +
+                     enc.inputType(1));
+  }
   if (!parseType(dec.inputType(0), shape, d.tokenType) || shape.size() != 1)
     return invalid("decode_step's first input must be the previous token [B]; it is " +
                    dec.inputType(0));
@@ -251,8 +261,19 @@ Status Decoder::encodeBatch(const std::vector<std::vector<int64_t>> &sources, Ba
     b.lengths.push_back(int64_t(sources[i].size()));
   }
   b.encodeInputs.push_back(ids(srcType, {n, width}, src));
-  if (encodeHasLengths)
+  if (encodeHasLengths && encodeTakesMask) {
+    std::vector<int64_t> mask(size_t(n * width), 0);
+    for (int64_t i = 0; i < n; ++i)
+      std::fill_n(mask.begin() + i * width, b.lengths[size_t(i)], 1);
+    if (lenType == HEED_BOOL) {
+      std::vector<uint8_t> bytes(mask.begin(), mask.end());
+      b.encodeInputs.push_back(Tensor::make(HEED_BOOL, {n, width}, bytes.data()));
+    } else {
+      b.encodeInputs.push_back(ids(lenType, {n, width}, mask));
+    }
+  } else if (encodeHasLengths) {
     b.encodeInputs.push_back(ids(lenType, {n}, b.lengths));
+  }
   std::vector<const Tensor *> in;
   for (const Tensor &t : b.encodeInputs)
     in.push_back(&t);

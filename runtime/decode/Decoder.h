@@ -92,6 +92,7 @@ private:
   int64_t vocab = 0;
   heed_dtype tokenType = HEED_I64, srcType = HEED_I64, lenType = HEED_I64;
   bool encodeHasLengths = true;
+  bool encodeTakesMask = false; // encode's second input is an attention mask [B, S] (1 = token)
 };
 
 /// Reorders (or repeats) slices of `t` along `dim`: out[..., r, ...] = t[..., index[r], ...].

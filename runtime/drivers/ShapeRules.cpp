@@ -40,6 +40,10 @@ std::string reshapeShape(const std::vector<int64_t> &in, ElemType type,
   return "";
 }
 
+namespace {
+bool broadcastsTo(int64_t dim, int64_t to) { return dim == to || dim == 1; }
+} // namespace
+
 std::string attentionLayout(const std::vector<int64_t> &q, const std::vector<int64_t> &k,
                             const std::vector<int64_t> &v, ElemType type, int64_t numHeads,
                             int64_t numKvHeads, AttentionLayout &l) {
@@ -59,11 +63,13 @@ std::string attentionLayout(const std::vector<int64_t> &q, const std::vector<int
     l.batch = q[0], l.heads = numHeads, l.kvHeads = kvHeads;
     l.queryLength = q[1], l.keyLength = k[1];
     l.headDim = q[2] / numHeads, l.valueDim = v[2] / kvHeads;
-    if (k[0] != l.batch || v[0] != l.batch || v[1] != l.keyLength || k[2] / kvHeads != l.headDim)
+    // A key or value batch of 1 broadcasts against the queries' (batch stride 0).
+    if (!broadcastsTo(k[0], l.batch) || !broadcastsTo(v[0], l.batch) || v[1] != l.keyLength ||
+        k[2] / kvHeads != l.headDim)
       return inconsistent();
     l.query = {l.queryLength * q[2], l.headDim, q[2]};
-    l.key = {l.keyLength * k[2], l.headDim, k[2]};
-    l.value = {l.keyLength * v[2], l.valueDim, v[2]};
+    l.key = {k[0] == 1 ? 0 : l.keyLength * k[2], l.headDim, k[2]};
+    l.value = {v[0] == 1 ? 0 : l.keyLength * v[2], l.valueDim, v[2]};
     l.output = {l.queryLength * numHeads * l.valueDim, l.valueDim, numHeads * l.valueDim};
     l.outShape = {l.batch, l.queryLength, numHeads * l.valueDim};
     l.scoresShape = {l.batch, numHeads, l.queryLength, l.keyLength};
@@ -78,17 +84,18 @@ std::string attentionLayout(const std::vector<int64_t> &q, const std::vector<int
   };
   l.batch = r >= 3 ? q[0] : 1;
   l.heads = r == 4 ? q[1] : 1;
-  int64_t kb = r >= 3 ? k[0] : 1, kh = r == 4 ? k[1] : 1;
+  // Key and value batches each either match the queries' or are 1 (broadcast: batch stride 0).
+  int64_t kb = r >= 3 ? k[0] : 1, vb = r >= 3 ? v[0] : 1, kh = r == 4 ? k[1] : 1;
   l.queryLength = dimOr1(q, 2), l.keyLength = dimOr1(k, 2);
   l.headDim = dimOr1(q, 1), l.valueDim = dimOr1(v, 1);
-  if ((kb != l.batch && kb != 1) || kh == 0 || l.heads % kh != 0 || (r >= 3 && v[0] != kb) ||
+  if (!broadcastsTo(kb, l.batch) || !broadcastsTo(vb, l.batch) || kh == 0 || l.heads % kh != 0 ||
       (r == 4 && v[1] != kh) || dimOr1(k, 1) != l.headDim || dimOr1(v, 2) != l.keyLength)
     return inconsistent();
   l.kvHeads = kh;
   const int64_t Lq = l.queryLength, Lk = l.keyLength, D = l.headDim, Dv = l.valueDim;
   l.query = {l.heads * Lq * D, Lq * D, D};
   l.key = {kb == 1 ? 0 : kh * Lk * D, Lk * D, D};
-  l.value = {kb == 1 ? 0 : kh * Lk * Dv, Lk * Dv, Dv};
+  l.value = {vb == 1 ? 0 : kh * Lk * Dv, Lk * Dv, Dv};
   l.output = {l.heads * Lq * Dv, Lq * Dv, Dv};
   l.outShape.assign(q.begin(), q.end() - 1);
   l.outShape.push_back(Dv);

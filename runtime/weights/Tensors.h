@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace heed {
@@ -66,7 +67,19 @@ struct Tensor {
 bool parseNpy(const uint8_t *bytes, size_t size, const std::string &origin, Tensor &out,
               std::string &error);
 bool readNpy(const std::string &path, Tensor &out, std::string &error);
+
+// Writers (TensorWriters.cpp). Each checks that the data matches dtype x shape and reports
+// "PATH: what" in `error`.
+
+/// A .npy file (version 1; bf16 has no numpy dtype and is refused).
 bool writeNpy(const std::string &path, const Tensor &tensor, std::string &error);
+/// A .npz archive as numpy.savez writes it: one stored `NAME.npy` member per tensor, in order.
+bool writeNpz(const std::string &path, const std::vector<std::pair<std::string, Tensor>> &tensors,
+              std::string &error);
+/// A safetensors file holding `tensors` under their names, in order (any dtype, bf16 included).
+bool writeSafetensors(const std::string &path,
+                      const std::vector<std::pair<std::string, Tensor>> &tensors,
+                      std::string &error);
 
 } // namespace heed
 

@@ -380,6 +380,44 @@ def attention():
         save(f"r3_{Lq}", f32(attention64(q3, k3, v3, 0.5)[0]))
 
 
+@case
+def attention_broadcast_kv():
+    # Keys or values [1, Lk, D] shared by every query batch row (numpy broadcasting of matmul).
+    r = rng(870)
+    q = f32(r.standard_normal((2, 3, 8)))
+    k1 = f32(r.standard_normal((1, 4, 8)))
+    v1 = f32(r.standard_normal((1, 4, 8)))
+    k2 = f32(r.standard_normal((2, 4, 8)))
+    v2 = f32(r.standard_normal((2, 4, 8)))
+    for name, a in dict(q=q, k1=k1, v1=v1, k2=k2, v2=v2).items():
+        save(name, a)
+    scale = 0.35355339
+    save("k1v2", f32(attention64(q, k1, v2, scale)[0]))
+    save("k2v1", f32(attention64(q, k2, v1, scale)[0]))
+    save("k1v1", f32(attention64(q, k1, v1, scale)[0]))
+    # Packed heads (num_heads = 2 of D = 8) with a batch-1 key and value.
+    xq = f32(r.standard_normal((2, 3, 16)))
+    xkv = f32(r.standard_normal((1, 4, 16)))
+    save("xq", xq)
+    save("xkv", xkv)
+    heads = lambda x: x.reshape(x.shape[0], x.shape[1], 2, 8).transpose(0, 2, 1, 3)
+    o = attention64(heads(xq), heads(xkv), heads(xkv), scale)[0]
+    save("packed", f32(o.transpose(0, 2, 1, 3).reshape(2, 3, 16)))
+
+
+@case
+def gather_scalar():
+    # matmul -> reshape -> transpose -> gather of a constant scalar index (a fused QKV split).
+    r = rng(880)
+    x = f32(r.standard_normal((4, 4, 16)))
+    w = f32(r.standard_normal((16, 48)))
+    save("x", x)
+    save("w", w)
+    t = (x.astype(np.float64) @ w).reshape(4, 4, 3, 16).transpose(2, 0, 1, 3)
+    save("y", f32(t[2]))
+    save("y0", f32(t[0]))
+
+
 def additive64(q, kp, h, wq, v, visible):
     """q [B, Lq, Dq]; returns [B, Lq, Dv] and the weights [B, Lq, Lk]."""
     q, kp, h, wq, v = (a.astype(np.float64) for a in (q, kp, h, wq, v))

@@ -3,9 +3,9 @@
 // Imports the input as a serialized ModelProto named
 // corpus/fuzz-onnx/model.onnx (external data resolves under that folder,
 // which holds none) and verifies what it builds: the importer must either
-// report an error or give IR that verifies. The importer prints its own
-// diagnostics to llvm::errs() (its handler is innermost, so this harness's
-// handler never sees them): a rejection counts as reported when either
+// report an error or give IR that verifies. The importer reports through the
+// context's handlers (tools install heed::ModelDiagnosticHandler), so this
+// harness's handler sees its errors: a rejection counts as reported when the
 // handler got an error or something was printed.
 //
 //===----------------------------------------------------------------------===//

@@ -4,7 +4,7 @@
 // an output scale and the mask as a binary-add post-op, softmax in place, matmul. The Lq x Lk
 // scores are materialised. Masks: padding as [B, 1, 1, Lk] (broadcast well); causal as a full
 // [B, H, Lq, Lk] tensor, because oneDNN 2.6 runs a [1, 1, L, L] broadcast with batch > 1 on its
-// reference kernel (~500x slower; ../shared/TOOLCHAIN.md).
+// reference kernel (~500x slower; docs/toolchain.md).
 //
 //===----------------------------------------------------------------------===//
 

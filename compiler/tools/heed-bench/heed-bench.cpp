@@ -26,6 +26,8 @@
 
 #include "OnednnAttention.h"
 #include "TensorFiles.h"
+#include "compiler/tools/support/CommandLine.h"
+#include "compiler/tools/support/ToolVersion.h"
 
 #include "compiler/compile/CompileModel.h"
 #include "heed/heed.hpp"
@@ -490,23 +492,28 @@ bool addExamples(const std::string &dir) {
 } // namespace
 
 int main(int argc, char **argv) {
-  benchmark::Initialize(&argc, argv); // takes the --benchmark_* flags
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    llvm::StringRef a(argv[i]);
-    if (a.consume_front("--threads=")) {
-      if (a.getAsInteger(10, threads) || threads < 1)
-        return fail("--threads expects a positive count, got '" + a.str() + "'");
-      continue;
-    }
-    argv[kept++] = argv[i];
-  }
-  argc = kept;
+  // Google Benchmark answers --help itself (its flags only): let llvm::cl print Heed's.
+  bool help = false;
+  for (int i = 1; i < argc; ++i)
+    help |= llvm::StringRef(argv[i]).ltrim('-').starts_with("help") ||
+            llvm::StringRef(argv[i]).ltrim('-') == "version";
+  if (!help)
+    benchmark::Initialize(&argc, argv); // takes the --benchmark_* flags
+  std::string threadsError;
+  threads = mlir::heed::tools::takeThreadsOption(argc, argv, threadsError);
+  if (threads < 0)
+    return fail(threadsError);
+  mlir::heed::tools::installVersionPrinter("heed-bench");
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "Heed benchmarks (--threads=N: OpenMP threads; Google Benchmark "
-                              "flags: --benchmark_filter=REGEX, "
-                              "--benchmark_min_time=SECONDS, --benchmark_format=json, ...)\n");
+  mlir::heed::tools::refuseHelpLookalikes(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Heed benchmarks: compiled functions, the fused attention kernels and oneDNN's unfused "
+      "attention, timed by Google Benchmark\n\n"
+      "  heed-bench --builtin --threads=2                   # the attention kernels\n"
+      "  heed-bench m.heedm --input=1x512xf32 --function=f  # a function, random input\n\n"
+      "--threads=N: OpenMP threads. Google Benchmark's flags work too: --benchmark_filter=REGEX,\n"
+      "--benchmark_min_time=SECONDS, --benchmark_repetitions=N, --benchmark_format=json, ...\n");
   if (threads > 0)
     omp_set_num_threads(threads);
   if (auto st = heed::Runtime::create(device, runtime); !st)

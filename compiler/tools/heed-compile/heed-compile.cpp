@@ -10,8 +10,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/driver/Driver.h"
+#include "compiler/driver/EncoderDecoder.h"
 #include "compiler/driver/EscapedDiagnostics.h"
 #include "compiler/pipelines/Pipeline.h"
+#include "compiler/tools/support/CommandLine.h"
+#include "compiler/tools/support/ToolVersion.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -35,26 +38,41 @@ namespace cl = llvm::cl;
 namespace {
 enum class Emit { mlirInput, mlir, module };
 
-cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model .heed|.onnx|.mlir>"), cl::Required);
+cl::OptionCategory category("heed-compile options");
+
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model .heed|.onnx|.mlir>"), cl::Required,
+                               cl::cat(category));
 cl::opt<std::string> outputPath("o",
                                 cl::desc("Output file (default: MODEL with .heedm, or stdout "
                                          "for --emit=mlir*)"),
-                                cl::value_desc("file"));
+                                cl::value_desc("file"), cl::cat(category));
 cl::opt<Emit>
     emit("emit", cl::desc("What to produce"), cl::init(Emit::module),
          cl::values(clEnumValN(Emit::mlirInput, "mlir-input", "heed IR as the frontend built it"),
                     clEnumValN(Emit::mlir, "mlir", "heed IR after the fusion pipeline"),
-                    clEnumValN(Emit::module, "module", "a Heed module file")));
-cl::opt<std::string> target("target", cl::desc("cpu, vulkan or all"), cl::init("cpu"));
+                    clEnumValN(Emit::module, "module", "a Heed module file")),
+         cl::cat(category));
+cl::opt<std::string> target("target", cl::desc("cpu, vulkan or all"), cl::init("cpu"),
+                            cl::cat(category));
 cl::opt<bool>
     fusionReport("fusion-report",
-                 cl::desc("Print, for every softmax, the op it was fused into or why not"));
+                 cl::desc("Print, for every softmax, the op it was fused into or why not"),
+                 cl::cat(category));
 cl::opt<std::string> maskedRows("masked-rows",
                                 cl::desc("Fully masked attention rows give zero (default) or nan"),
-                                cl::init("zero"));
+                                cl::init("zero"), cl::cat(category));
+cl::opt<std::string> decoderPath("decoder",
+                                 cl::desc("A decoder model: MODEL is then the encoder, and the "
+                                          "module gets encode and decode_step (docs/decoding.md)"),
+                                 cl::value_desc("DECODER.onnx"), cl::cat(category));
+cl::list<std::string> binds("bind",
+                            cl::desc("With --decoder: decoder output OUT feeds decoder input IN "
+                                     "at the next step (repeatable)"),
+                            cl::value_desc("OUT:IN"), cl::cat(category));
 cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Keep the decomposed graph: no attention canonicalization or "
-                                "fusion (the pipeline's fuse=false)"));
+                                "fusion (the pipeline's fuse=false)"),
+                       cl::cat(category));
 
 /// "file:line:col" for a .heed/.mlir position, "file: node 'x' (Op)" for an
 /// ONNX node (a NameLoc around the model file), whatever MLIR prints otherwise.
@@ -99,7 +117,18 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  cl::ParseCommandLineOptions(argc, argv, "Heed model compiler\n");
+  heed::tools::installVersionPrinter("heed-compile");
+  // LLVM's backend flags and MLIR's debugging options stay reachable through --help-hidden.
+  cl::HideUnrelatedOptions(category);
+  heed::tools::refuseHelpLookalikes(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Heed model compiler: a .heed, .onnx or .mlir model into a Heed module (.heedm)\n\n"
+      "  heed-compile model.onnx -o model.heedm              # for the CPU\n"
+      "  heed-compile model.heed --target=all -o m.heedm     # CPU and Vulkan kernels\n"
+      "  heed-compile model.onnx --emit=mlir --fusion-report # the fused IR, and why not\n"
+      "  heed-compile enc.onnx --decoder=dec.onnx -o m.heedm  # for heed-run translate\n\n"
+      "MLIR's --mlir-print-ir-after-all, --mlir-timing and the rest: --help-hidden.\n");
 
   if (target != "cpu" && target != "vulkan" && target != "all")
     return fail("unknown --target '" + target + "'; expected cpu, vulkan or all");
@@ -112,11 +141,19 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   heed::EscapedDiagnosticHandler sourceHandler(sourceMgr, &context);
+  heed::ModelDiagnosticHandler modelHandler(&context, sourceHandler.escapedStream());
   std::optional<ScopedDiagnosticHandler> remarkHandler;
   if (fusionReport)
     remarkHandler.emplace(&context, printRemarkLine);
 
-  OwningOpRef<ModuleOp> module = heed::loadModel(inputPath, sourceMgr, context);
+  if (!binds.empty() && decoderPath.empty())
+    return fail("--bind needs --decoder");
+  OwningOpRef<ModuleOp> module =
+      decoderPath.empty()
+          ? heed::loadModel(inputPath, sourceMgr, context)
+          : heed::loadEncoderDecoder(inputPath, decoderPath,
+                                     std::vector<std::string>(binds.begin(), binds.end()),
+                                     sourceMgr, context);
   if (!module)
     return 1;
 

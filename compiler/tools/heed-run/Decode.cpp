@@ -24,7 +24,10 @@
 #include "heed/heed.hpp"
 #include "runtime/decode/Decoder.h"
 
+#include "llvm/Support/CommandLine.h"
+
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -36,6 +39,16 @@
 #include <unistd.h>
 
 namespace heedrun {
+namespace cl = llvm::cl;
+
+cl::SubCommand translateCommand("translate",
+                                "Decodes each source line: greedy or beam search, n-best lists, "
+                                "attention heatmaps (docs/decoding.md)");
+cl::SubCommand scoreCommand("score", "Prints the log-likelihood of each target line given its "
+                                     "source, then each token's log-probability");
+
+cl::OptionCategory decodeCategory("heed-run translate / score options");
+
 namespace {
 
 int fail(const std::string &message) {
@@ -110,100 +123,95 @@ std::string join(const std::vector<int64_t> &ids, const Vocab &vocab) {
   return s;
 }
 
-struct Args {
-  std::string command, model, src, tgt, srcVocab, tgtVocab, svg, dir, trace, device = "cpu";
-  heed::DecodeOptions options;
-  bool verbose = false;
-  int repeat = 0; // benchmarks: translate N more times, timing each (stderr)
-};
+// Options of both subcommands (cl::sub twice), then translate's own.
+#define HEED_DECODE_SUBS cl::sub(translateCommand), cl::sub(scoreCommand), cl::cat(decodeCategory)
+// (A positional of every subcommand cannot come from heed-run.cpp: llvm::cl copies only named
+// options of SubCommand::getAll() into a subcommand registered later.)
+cl::opt<std::string> modelPath(cl::Positional,
+                               cl::desc("<module .heedm | model .heed/.onnx/.mlir>"), cl::Required,
+                               HEED_DECODE_SUBS);
+cl::opt<std::string> srcPath("src", cl::desc("Source sentences, one per line"),
+                             cl::value_desc("FILE"), cl::Required, HEED_DECODE_SUBS);
+cl::opt<std::string> tgtPath("tgt", cl::desc("Target sentences to score, one per line"),
+                             cl::value_desc("FILE"), cl::sub(scoreCommand),
+                             cl::cat(decodeCategory));
+cl::opt<std::string> srcVocabPath("src-vocab",
+                                  cl::desc("Source words, one per line (line number = id)"),
+                                  cl::value_desc("FILE"), HEED_DECODE_SUBS);
+cl::opt<std::string> tgtVocabPath("tgt-vocab",
+                                  cl::desc("Target words, one per line (line number = id)"),
+                                  cl::value_desc("FILE"), HEED_DECODE_SUBS);
+cl::opt<int64_t> bos("bos", cl::desc("Start token id"), cl::init(1), HEED_DECODE_SUBS);
+cl::opt<int64_t> eos("eos", cl::desc("End token id"), cl::init(2), HEED_DECODE_SUBS);
+cl::opt<int64_t> pad("pad", cl::desc("Padding token id"), cl::init(0), HEED_DECODE_SUBS);
+cl::opt<unsigned> batchSize("batch-size", cl::desc("Sources per encode call"), cl::init(32),
+                            HEED_DECODE_SUBS);
+cl::opt<bool> verbose("verbose", cl::desc("Describe how decode_step's inputs are fed (stderr)"),
+                      HEED_DECODE_SUBS);
+#undef HEED_DECODE_SUBS
+#define HEED_TRANSLATE cl::sub(translateCommand), cl::cat(decodeCategory)
+cl::opt<unsigned> beam("beam", cl::desc("Beam size (1: greedy)"), cl::init(1), HEED_TRANSLATE);
+cl::opt<unsigned> nBest("n-best", cl::desc("Hypotheses printed per source (<= beam)"), cl::init(1),
+                        HEED_TRANSLATE);
+cl::opt<unsigned> maxLength("max-length",
+                            cl::desc("Generated tokens counting </s> (0: 2 x source + 10)"),
+                            cl::init(0), HEED_TRANSLATE);
+cl::opt<double> lengthPenalty("length-penalty",
+                              cl::desc("GNMT alpha: score = logp / ((5 + len) / 6)^alpha"),
+                              cl::init(0.0), HEED_TRANSLATE);
+cl::opt<bool> noEarlyStop("no-early-stop",
+                          cl::desc("Keep searching after `beam` hypotheses have ended"),
+                          HEED_TRANSLATE);
+cl::opt<std::string> attentionSvg("attention-svg",
+                                  cl::desc("Attention heatmap of the first sentence"),
+                                  cl::value_desc("FILE.svg"), HEED_TRANSLATE);
+cl::opt<std::string> attentionDir("attention-dir",
+                                  cl::desc("One attention heatmap per sentence (DIR/N.svg)"),
+                                  cl::value_desc("DIR"), HEED_TRANSLATE);
+cl::opt<unsigned> repeat("repeat", cl::desc("Translate N more times, timing each (stderr)"),
+                         cl::init(0), HEED_TRANSLATE);
+#undef HEED_TRANSLATE
 
-bool parseArgs(int argc, char **argv, Args &a, std::string &error) {
-  a.command = argv[1];
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) {
-      if (!a.model.empty()) {
-        error = "unexpected argument '" + arg + "'";
-        return false;
-      }
-      a.model = arg;
-      continue;
-    }
-    size_t eq = arg.find('=');
-    std::string key = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
-    auto number = [&](auto &out) {
-      char *end = nullptr;
-      double v = std::strtod(value.c_str(), &end);
-      if (value.empty() || *end) {
-        error = "--" + key + " expects a number, got '" + value + "'";
-        return false;
-      }
-      out = static_cast<std::remove_reference_t<decltype(out)>>(v);
-      return true;
-    };
-    bool ok = true;
-    if (key == "src")
-      a.src = value;
-    else if (key == "tgt")
-      a.tgt = value;
-    else if (key == "src-vocab")
-      a.srcVocab = value;
-    else if (key == "tgt-vocab")
-      a.tgtVocab = value;
-    else if (key == "attention-svg")
-      a.svg = value;
-    else if (key == "attention-dir")
-      a.dir = value;
-    else if (key == "device")
-      a.device = value;
-    else if (key == "trace")
-      a.trace = value;
-    else if (key == "beam")
-      ok = number(a.options.beam);
-    else if (key == "n-best")
-      ok = number(a.options.n_best);
-    else if (key == "max-length")
-      ok = number(a.options.max_length);
-    else if (key == "length-penalty")
-      ok = number(a.options.length_penalty);
-    else if (key == "batch-size")
-      ok = number(a.options.batch_size);
-    else if (key == "bos")
-      ok = number(a.options.bos);
-    else if (key == "eos")
-      ok = number(a.options.eos);
-    else if (key == "pad")
-      ok = number(a.options.pad);
-    else if (key == "no-early-stop")
-      a.options.early_stop = 0;
-    else if (key == "verbose")
-      a.verbose = true;
-    else if (key == "repeat")
-      ok = number(a.repeat);
-    else {
-      error = "unknown option '" + arg + "' for heed-run " + a.command;
-      return false;
-    }
-    if (!ok)
-      return false;
-  }
-  if (a.model.empty() || a.src.empty() || (a.command == "score" && a.tgt.empty())) {
-    error = a.command == "score"
-                ? "usage: heed-run score MODULE_OR_MODEL --src=ids.txt --tgt=ids.txt"
-                : "usage: heed-run translate MODULE_OR_MODEL --src=ids.txt [--beam=4] "
-                  "[--n-best=N] [--max-length=N] [--length-penalty=A]";
+/// The options' values, checked: numbers that the option's type admits but decoding does not.
+bool readOptions(heed::DecodeOptions &o, std::string &error) {
+  constexpr unsigned kMaxBeam = 1024, kMaxLength = 1u << 20, kMaxBatch = 1u << 16;
+  if (beam < 1 || beam > kMaxBeam) {
+    error = "--beam=" + std::to_string(beam) + " is out of range: 1 to " + std::to_string(kMaxBeam);
     return false;
   }
-  if (a.options.beam < 1 || a.options.n_best < 1 || a.options.n_best > a.options.beam) {
-    error = "--beam must be >= 1 and --n-best between 1 and the beam size";
+  if (nBest < 1 || nBest > beam) {
+    error = "--n-best=" + std::to_string(nBest) + " must be between 1 and the beam size (" +
+            std::to_string(beam) + ")";
     return false;
   }
-  if (!a.svg.empty() && !a.dir.empty()) {
+  if (maxLength > kMaxLength) {
+    error = "--max-length=" + std::to_string(maxLength) + " is out of range: 0 to " +
+            std::to_string(kMaxLength);
+    return false;
+  }
+  if (batchSize < 1 || batchSize > kMaxBatch) {
+    error = "--batch-size=" + std::to_string(batchSize) + " is out of range: 1 to " +
+            std::to_string(kMaxBatch);
+    return false;
+  }
+  if (!std::isfinite(lengthPenalty)) {
+    error = "--length-penalty must be a finite number";
+    return false;
+  }
+  if (!attentionSvg.empty() && !attentionDir.empty()) {
     error = "give --attention-svg or --attention-dir, not both";
     return false;
   }
-  a.options.attention = !a.svg.empty() || !a.dir.empty();
+  o.beam = int32_t(beam);
+  o.n_best = int32_t(nBest);
+  o.max_length = int32_t(maxLength);
+  o.length_penalty = lengthPenalty;
+  o.batch_size = int32_t(batchSize);
+  o.bos = bos;
+  o.eos = eos;
+  o.pad = pad;
+  o.early_stop = noEarlyStop ? 0 : 1;
+  o.attention = !attentionSvg.empty() || !attentionDir.empty();
   return true;
 }
 
@@ -230,51 +238,54 @@ bool writeFile(const std::string &path, const std::string &text) {
 
 } // namespace
 
-int runDecodeCommand(int argc, char **argv, CompileFn compile) {
-  Args a;
+int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
+  bool scoring = bool(scoreCommand);
   std::string error;
-  if (!parseArgs(argc, argv, a, error))
+  heed::DecodeOptions options;
+  if (!readOptions(options, error))
     return fail(error);
+  if (scoring && tgtPath.empty())
+    return fail("score needs --tgt=FILE: the target sentences to score");
   Vocab srcVocab, tgtVocab;
-  if (!readVocab(a.srcVocab, srcVocab, error) || !readVocab(a.tgtVocab, tgtVocab, error))
+  if (!readVocab(srcVocabPath, srcVocab, error) || !readVocab(tgtVocabPath, tgtVocab, error))
     return fail(error);
   std::vector<std::vector<int64_t>> sources, targets;
-  if (!readSentences(a.src, srcVocab, sources, error) ||
-      (!a.tgt.empty() && !readSentences(a.tgt, tgtVocab, targets, error)))
+  if (!readSentences(srcPath, srcVocab, sources, error) ||
+      (scoring && !readSentences(tgtPath, tgtVocab, targets, error)))
     return fail(error);
 
   heed::Runtime rt;
   if (heed::Status st = heed::Runtime::create(a.device, rt); !st)
     return fail(st.message);
   heed::Module module;
-  std::string ext = a.model.substr(a.model.find_last_of('.') + 1);
+  std::string ext = modelPath.getValue().substr(modelPath.getValue().find_last_of('.') + 1);
   heed::Status st;
   if (ext == "heed" || ext == "onnx" || ext == "mlir") {
     std::string bytes;
-    if (!compile(a.model, bytes))
+    if (!compile(modelPath.getValue(), bytes))
       return 1;
-    st = rt.load(bytes.data(), bytes.size(), a.model, module);
+    st = rt.load(bytes.data(), bytes.size(), modelPath.getValue(), module);
   } else {
-    st = rt.load(a.model, module);
+    st = rt.load(modelPath.getValue(), module);
   }
   if (!st)
     return fail(st.message);
   heed::Decoder decoder;
   if (st = heed::Decoder::create(module, decoder); !st)
-    return fail(a.model + ": " + st.message);
-  if (a.verbose)
+    return fail(modelPath.getValue() + ": " + st.message);
+  if (verbose)
     std::fprintf(stderr, "%s", decoder.describe().c_str());
 
   // Batches may hold sources of different lengths; keep them apart in the error message.
   for (size_t i = 0; i < sources.size(); ++i)
     if (sources[i].empty())
-      return fail(a.src + ":" + std::to_string(i + 1) + ": empty source sentence");
+      return fail(srcPath + ":" + std::to_string(i + 1) + ": empty source sentence");
   std::function<void(size_t, size_t)> progress = progressLine(sources.size());
   if (progress) {
-    a.options.progress = [](size_t done, size_t total, void *user) {
+    options.progress = [](size_t done, size_t total, void *user) {
       (*static_cast<std::function<void(size_t, size_t)> *>(user))(done, total);
     };
-    a.options.progress_user = &progress;
+    options.progress_user = &progress;
   }
 
   // --trace: the last run only (after --repeat's warm-up and timed runs).
@@ -283,11 +294,11 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
   };
   auto writeTrace = [&] { return a.trace.empty() ? heed::Status() : rt.writeTrace(a.trace); };
 
-  if (a.command == "score") {
+  if (scoring) {
     std::vector<heed::Scored> scored;
     if (st = traceFrom(true); !st)
       return fail(st.message);
-    if (st = decoder.score(sources, targets, a.options, scored); !st)
+    if (st = decoder.score(sources, targets, options, scored); !st)
       return fail(st.message);
     if (st = writeTrace(); !st)
       return fail(st.message);
@@ -301,36 +312,36 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
   }
 
   std::vector<std::vector<heed::Hypothesis>> hyps;
-  if (st = traceFrom(a.repeat == 0); !st)
+  if (st = traceFrom(repeat == 0); !st)
     return fail(st.message);
-  if (st = decoder.translate(sources, a.options, hyps); !st)
+  if (st = decoder.translate(sources, options, hyps); !st)
     return fail(st.message);
   // --repeat=N: the first call above warmed up (oneDNN primitives, buffer pools); time N more.
-  for (int r = 0; r < a.repeat; ++r) {
-    if (st = traceFrom(r + 1 == a.repeat); !st)
+  for (unsigned r = 0; r < repeat; ++r) {
+    if (st = traceFrom(r + 1 == repeat); !st)
       return fail(st.message);
     auto start = std::chrono::steady_clock::now();
-    if (st = decoder.translate(sources, a.options, hyps); !st)
+    if (st = decoder.translate(sources, options, hyps); !st)
       return fail(st.message);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     size_t tokens = 0;
     for (const auto &list : hyps)
       for (const auto &h : list)
         tokens += h.tokens.size() + (h.ended ? 1 : 0);
-    std::fprintf(stderr, "repeat %d: %zu sentences, %zu output tokens, %.3f ms, %.0f tokens/s\n",
+    std::fprintf(stderr, "repeat %u: %zu sentences, %zu output tokens, %.3f ms, %.0f tokens/s\n",
                  r + 1, sources.size(), tokens, s * 1e3, s > 0 ? double(tokens) / s : 0.0);
   }
   if (st = writeTrace(); !st)
     return fail(st.message);
-  if (!a.dir.empty())
-    ::mkdir(a.dir.c_str(), 0777);
+  if (!attentionDir.empty())
+    ::mkdir(attentionDir.c_str(), 0777);
   for (size_t i = 0; i < hyps.size(); ++i) {
     for (const auto &h : hyps[i]) {
-      if (a.options.n_best > 1)
+      if (options.n_best > 1)
         std::printf("%zu\t%.6f\t%.6f\t", i, h.score, h.logProb);
       std::printf("%s\n", join(h.tokens, tgtVocab).c_str());
     }
-    if (!a.options.attention || hyps[i].empty() || (!a.svg.empty() && i > 0))
+    if (!options.attention || hyps[i].empty() || (!attentionSvg.empty() && i > 0))
       continue;
     const auto &best = hyps[i].front();
     std::vector<std::string> srcLabels, tgtLabels;
@@ -339,9 +350,10 @@ int runDecodeCommand(int argc, char **argv, CompileFn compile) {
     for (int64_t id : best.tokens)
       tgtLabels.push_back(tgtVocab.word(id));
     if (best.ended)
-      tgtLabels.push_back(tgtVocab.empty() ? std::to_string(a.options.eos)
-                                           : tgtVocab.word(a.options.eos));
-    std::string path = !a.svg.empty() ? a.svg : a.dir + "/" + std::to_string(i) + ".svg";
+      tgtLabels.push_back(tgtVocab.empty() ? std::to_string(options.eos)
+                                           : tgtVocab.word(options.eos));
+    std::string path = !attentionSvg.empty() ? attentionSvg.getValue()
+                                             : attentionDir + "/" + std::to_string(i) + ".svg";
     std::string title = "sentence " + std::to_string(i) + ": " + join(sources[i], srcVocab);
     std::vector<std::vector<float>> rows;
     for (size_t r = 0; r < best.attentionRows; ++r)

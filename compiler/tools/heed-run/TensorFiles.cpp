@@ -71,6 +71,15 @@ bool toHost(const std::string &path, const std::string &name, ::heed::DType dtyp
       b = b ? 1 : 0;
   return true;
 }
+bool toFile(const std::string &path, const HostTensor &t, ::heed::Tensor &out, std::string &error) {
+  const FileType *type = typeOf(t.dtype);
+  if (!type)
+    return fail(error, path, "unknown dtype");
+  out.dtype = type->file;
+  out.shape = t.shape;
+  out.data = t.data;
+  return true;
+}
 } // namespace
 
 bool readNpy(const std::string &path, HostTensor &out, std::string &error) {
@@ -88,13 +97,9 @@ bool readNpy(const std::string &path, HostTensor &out, std::string &error) {
 bool writeNpy(const std::string &path, const HostTensor &t, std::string &error) {
   if (t.dtype == HEED_BF16)
     return fail(error, path, ".npy has no bf16 dtype; write the output to a .safetensors file");
-  const FileType *type = typeOf(t.dtype);
-  if (!type)
-    return fail(error, path, "unknown dtype");
   ::heed::Tensor file;
-  file.dtype = type->file;
-  file.shape = t.shape;
-  file.data = t.data;
+  if (!toFile(path, t, file, error))
+    return false;
   return ::heed::writeNpy(path, file, error);
 }
 
@@ -117,27 +122,7 @@ bool readSafetensors(const std::string &path, HostTensor &out, std::string &erro
 }
 
 bool writeSafetensors(const std::string &path, const HostTensor &t, std::string &error) {
-  const FileType *type = typeOf(t.dtype);
-  if (!type)
-    return fail(error, path, "unknown dtype");
-  std::string header = std::string("{\"output\":{\"dtype\":\"") + type->name + "\",\"shape\":[";
-  for (size_t i = 0; i < t.shape.size(); ++i)
-    header += (i ? "," : "") + std::to_string(t.shape[i]);
-  header += "],\"data_offsets\":[0," + std::to_string(t.data.size()) + "]}}";
-  header.append((8 - header.size() % 8) % 8, ' ');
-  std::ofstream os(path, std::ios::binary);
-  if (!os)
-    return fail(error, path, "cannot open for writing");
-  uint64_t len = header.size();
-  char lenBytes[8];
-  for (int i = 0; i < 8; ++i)
-    lenBytes[i] = char((len >> (8 * i)) & 0xff);
-  os.write(lenBytes, 8);
-  os.write(header.data(), std::streamsize(header.size()));
-  os.write(reinterpret_cast<const char *>(t.data.data()), std::streamsize(t.data.size()));
-  if (!os)
-    return fail(error, path, "write failed");
-  return true;
+  return writeTensorArchive(path, {{"output", t}}, error);
 }
 
 bool endsWith(const std::string &s, const char *suffix) {
@@ -155,6 +140,35 @@ bool writeTensorFile(const std::string &path, const HostTensor &t, std::string &
   if (endsWith(path, ".safetensors"))
     return writeSafetensors(path, t, error);
   return writeNpy(path, t, error);
+}
+
+bool readTensorArchive(const std::string &path, NamedTensors &out, std::string &error) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return fail(error, path, "not a regular file");
+  std::unique_ptr<::heed::TensorFile> file = ::heed::TensorFile::open(path, error);
+  if (!file)
+    return false;
+  for (const ::heed::TensorView &v : file->tensors()) {
+    HostTensor t;
+    if (!toHost(path, "array '" + v.name + "' ", v.dtype, v.shape,
+                static_cast<const uint8_t *>(v.data), v.bytes, t, error))
+      return false;
+    out.emplace_back(v.name, std::move(t));
+  }
+  return true;
+}
+
+bool writeTensorArchive(const std::string &path, const NamedTensors &tensors, std::string &error) {
+  std::vector<std::pair<std::string, ::heed::Tensor>> files;
+  for (const auto &[name, t] : tensors) {
+    files.emplace_back(name, ::heed::Tensor());
+    if (!toFile(path, t, files.back().second, error))
+      return false;
+  }
+  if (endsWith(path, ".safetensors"))
+    return ::heed::writeSafetensors(path, files, error);
+  return ::heed::writeNpz(path, files, error);
 }
 
 } // namespace heedrun

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace heedrun {
@@ -36,6 +37,14 @@ bool writeSafetensors(const std::string &path, const HostTensor &t, std::string 
 /// By extension: .safetensors, otherwise .npy.
 bool readTensorFile(const std::string &path, HostTensor &out, std::string &error);
 bool writeTensorFile(const std::string &path, const HostTensor &t, std::string &error);
+
+/// Named tensors, in file order.
+using NamedTensors = std::vector<std::pair<std::string, HostTensor>>;
+bool endsWith(const std::string &s, const char *suffix);
+/// Every array of a .npz or tensor of a .safetensors file.
+bool readTensorArchive(const std::string &path, NamedTensors &out, std::string &error);
+/// A .npz (numpy.savez's layout) or, by extension, a .safetensors file of several tensors.
+bool writeTensorArchive(const std::string &path, const NamedTensors &tensors, std::string &error);
 
 } // namespace heedrun
 

@@ -3,7 +3,7 @@
 //   heed-run MODULE_OR_MODEL [--function=NAME] [--device=cpu|vulkan]
 //            --input=@in.npy | --input=NAME=@in.npy | --input="2x3xf32=[1 2 3][4 5 6]"
 //            [--output=@out.npy ...] [--expected-output=@ref.npy ... --atol=1e-4 --rtol=1e-3]
-//            [--repeat=N] [--print-stats] [--trace=FILE.json]
+//            [--repeat=N] [--print-stats] [--trace=FILE.json] [--threads=N]
 //   heed-run translate|score MODULE_OR_MODEL --src=ids.txt ...   (Decode.cpp)
 //
 // Exit status 0 on success, 1 on any user error (bad file, bad input,
@@ -15,6 +15,8 @@
 #include "TensorFiles.h"
 
 #include "compiler/compile/CompileModel.h"
+#include "compiler/tools/support/CommandLine.h"
+#include "compiler/tools/support/ToolVersion.h"
 #include "heed/heed.h"
 #include "runtime/core/Float16.h"
 
@@ -30,6 +32,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 using namespace heedrun;
 namespace cl = llvm::cl;
@@ -37,6 +40,8 @@ namespace cl = llvm::cl;
 namespace {
 
 cl::OptionCategory category("heed-run options");
+// Options of the plain invocation and of the translate / score subcommands alike.
+#define HEED_ALL_SUBS cl::sub(cl::SubCommand::getAll())
 
 cl::opt<std::string> inputPath(cl::Positional,
                                cl::desc("<module .heedm | model .heed/.onnx/.mlir>"), cl::Required,
@@ -46,7 +51,7 @@ cl::opt<std::string> functionName("function",
                                            "or main)"),
                                   cl::cat(category));
 cl::opt<std::string> device("device", cl::desc("cpu, vulkan or vulkan:N"), cl::init("cpu"),
-                            cl::cat(category));
+                            cl::cat(category), HEED_ALL_SUBS);
 cl::list<std::string> inputs("input",
                              cl::desc("@in.npy, NAME=@in.npy or a literal such as "
                                       "\"2x3xf32=[1 2 3][4 5 6]\" (repeatable, in order)"),
@@ -65,11 +70,12 @@ cl::opt<bool> printStats("print-stats", cl::desc("Print timing and memory statis
 cl::opt<std::string> traceFile("trace",
                                cl::desc("Write a Chrome trace (Perfetto) of the last run's ops "
                                         "to FILE.json"),
-                               cl::value_desc("FILE.json"), cl::cat(category));
+                               cl::value_desc("FILE.json"), cl::cat(category), HEED_ALL_SUBS);
 cl::opt<std::string>
     maskedRows("masked-rows",
                cl::desc("When compiling a model: fully masked rows give zero or nan"),
-               cl::init("zero"), cl::cat(category));
+               cl::init("zero"), cl::cat(category), HEED_ALL_SUBS);
+#undef HEED_ALL_SUBS
 
 int fail(const std::string &message) {
   llvm::outs().flush();
@@ -427,15 +433,31 @@ struct Handles {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  // heed-run translate|score ...: the decoding drivers (Decode.cpp, docs/decoding.md).
-  if (argc > 1 && (llvm::StringRef(argv[1]) == "translate" || llvm::StringRef(argv[1]) == "score"))
-    return runDecodeCommand(argc, argv, compileForDevice);
-  cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv, "Heed module runner\n");
+  mlir::heed::tools::installVersionPrinter("heed-run");
+  std::string threadsError;
+  int threads = mlir::heed::tools::takeThreadsOption(argc, argv, threadsError);
+  if (threads < 0)
+    return fail(threadsError);
+  cl::HideUnrelatedOptions({&category, &decodeCategory});
+  mlir::heed::tools::refuseHelpLookalikes(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Heed module runner: runs a function of a module (a model file is compiled on the fly), "
+      "or decodes with it\n\n"
+      "  heed-run m.heedm --input=@x.npy --output=@y.npy           # run main\n"
+      "  heed-run m.heedm --function=f --input=\"2x3xf32=[1 2 3][4 5 6]\"\n"
+      "  heed-run translate m.heedm --src=src.txt --beam=4        # decode (translate --help)\n"
+      "  heed-run score m.heedm --src=src.txt --tgt=tgt.txt       # log-likelihoods\n\n"
+      "--threads=N: CPU threads (default: OMP_NUM_THREADS, else one per core).\n");
   if (maskedRows != "zero" && maskedRows != "nan")
     return fail("unknown --masked-rows '" + maskedRows + "'; expected zero or nan");
   if (device != "cpu" && device != "vulkan" && !llvm::StringRef(device).starts_with("vulkan:"))
     return fail("unknown --device '" + device + "'; expected cpu, vulkan or vulkan:N");
+  if (threads > 0 && heed_set_num_threads(threads) != HEED_OK)
+    return fail(heed_last_error());
+  // heed-run translate|score ...: the decoding drivers (Decode.cpp, docs/decoding.md).
+  if (translateCommand || scoreCommand)
+    return runDecodeCommand({device, traceFile}, compileForDevice);
 
   Handles h;
   if (heed_runtime_create(device.c_str(), &h.runtime) != HEED_OK)
@@ -471,49 +493,75 @@ int main(int argc, char **argv) {
            heed_function_input_type(fn, i);
     return s;
   };
-  // Named inputs take their slot; the others fill the remaining slots in order.
-  std::vector<std::string> slots(numInputs);
-  std::vector<bool> filled(numInputs, false);
-  std::vector<std::string> positional;
+  // Named inputs take their slot; the others fill the remaining slots in order. An .npz (or
+  // multi-tensor .safetensors) file gives several: each array named like an input goes there,
+  // the others count as positional inputs in the file's order.
+  struct Value {
+    std::string text;               // what the user wrote (a literal or @FILE), for messages
+    std::optional<HostTensor> data; // already read (an archive's array)
+  };
+  std::vector<std::optional<Value>> slots(numInputs);
+  std::vector<Value> positional;
+  auto inputIndex = [&](const std::string &name) {
+    size_t i = 0;
+    while (i < numInputs && name != heed_function_input_name(fn, i))
+      ++i;
+    return i;
+  };
   for (const std::string &in : inputs) {
+    if (in[0] == '@' && endsWith(in, ".npz")) {
+      NamedTensors arrays;
+      std::string error;
+      if (!readTensorArchive(in.substr(1), arrays, error))
+        return fail("--input=" + in + ": " + error);
+      for (auto &[name, tensor] : arrays) {
+        Value v{in + " (array '" + name + "')", std::move(tensor)};
+        size_t i = inputIndex(name);
+        if (i < numInputs && !slots[i])
+          slots[i] = std::move(v);
+        else
+          positional.push_back(std::move(v));
+      }
+      continue;
+    }
     size_t eq = in.find("=@");
     if (in[0] != '@' && eq != std::string::npos) {
       std::string name = in.substr(0, eq);
-      size_t i = 0;
-      while (i < numInputs && name != heed_function_input_name(fn, i))
-        ++i;
+      size_t i = inputIndex(name);
       if (i == numInputs)
         return fail("--input=" + in + ": function '" + fname + "' has no input named '" + name +
                     "'; its inputs are (" + signature() + ")");
-      if (filled[i])
+      if (slots[i])
         return fail("--input=" + in + ": input '" + name + "' given twice");
-      slots[i] = in.substr(eq + 1);
-      filled[i] = true;
+      slots[i] = Value{in.substr(eq + 1), std::nullopt};
     } else {
-      positional.push_back(in);
+      positional.push_back(Value{in, std::nullopt});
     }
   }
-  size_t next = 0;
-  for (const std::string &in : positional) {
-    while (next < numInputs && filled[next])
+  size_t next = 0, given = positional.size();
+  for (const std::optional<Value> &slot : slots)
+    given += slot ? 1 : 0;
+  for (Value &in : positional) {
+    while (next < numInputs && slots[next])
       ++next;
     if (next == numInputs)
       return fail("function '" + fname + "' takes " + std::to_string(numInputs) + " inputs (" +
-                  signature() + "), got " + std::to_string(inputs.size()));
-    slots[next] = in;
-    filled[next++] = true;
+                  signature() + "), got " + std::to_string(given));
+    slots[next++] = std::move(in);
   }
   for (size_t i = 0; i < numInputs; ++i)
-    if (!filled[i])
+    if (!slots[i])
       return fail("function '" + fname + "' takes " + std::to_string(numInputs) + " inputs (" +
-                  signature() + "), got " + std::to_string(inputs.size()) + "; input " +
-                  std::to_string(i) + " ('" + heed_function_input_name(fn, i) + "') is missing");
+                  signature() + "), got " + std::to_string(given) + "; input " + std::to_string(i) +
+                  " ('" + heed_function_input_name(fn, i) + "') is missing");
 
   std::vector<heed_tensor *> args;
   for (size_t i = 0; i < numInputs; ++i) {
     HostTensor t;
     std::string error;
-    if (!loadValue(slots[i], t, error))
+    if (slots[i]->data)
+      t = std::move(*slots[i]->data);
+    else if (!loadValue(slots[i]->text, t, error))
       return fail("input " + std::to_string(i) + " ('" + heed_function_input_name(fn, i) +
                   "'): " + error);
     heed_tensor *ht = nullptr;
@@ -522,7 +570,14 @@ int main(int argc, char **argv) {
     h.tensors.push_back(ht);
     args.push_back(ht);
   }
-  if (outputs.size() > numOutputs)
+  // One --output=@FILE.npz receives every output, by name.
+  bool archive = outputs.size() == 1 && outputs[0][0] == '@' && endsWith(outputs[0], ".npz");
+  for (const std::string &o : outputs)
+    if (endsWith(o, ".npz") && !archive)
+      return fail("--output=" + o +
+                  ": an .npz output holds every output; give it as the only "
+                  "--output");
+  if (outputs.size() > numOutputs && !archive)
     return fail(std::to_string(outputs.size()) + " --output given but function '" + fname +
                 "' has " + std::to_string(numOutputs) + " outputs");
   if (expected.size() > numOutputs)
@@ -549,16 +604,20 @@ int main(int argc, char **argv) {
     return fail(heed_last_error());
 
   bool ok = true;
+  NamedTensors all;
   for (size_t i = 0; i < numOutputs; ++i) {
     HostTensor got = toHost(results[i]);
-    if (i < outputs.size()) {
+    if (archive) {
+      std::string name = heed_function_output_name(fn, i);
+      all.emplace_back(name.empty() ? "output_" + std::to_string(i) : name, got);
+    } else if (i < outputs.size()) {
       const std::string &o = outputs[i];
       if (o.empty() || o[0] != '@')
         return fail("--output=" + o + ": expected @FILE.npy or @FILE.safetensors");
       std::string error;
       if (!writeTensorFile(o.substr(1), got, error))
         return fail(error);
-    } else if (expected.empty()) {
+    } else if (i >= expected.size()) {
       llvm::outs() << "result[" << i << "]: ";
       print(llvm::outs(), got);
     }
@@ -569,6 +628,11 @@ int main(int argc, char **argv) {
         return fail("expected output " + std::to_string(i) + ": " + error);
       ok &= compare(i, got, want);
     }
+  }
+  if (archive) {
+    std::string error;
+    if (!writeTensorArchive(outputs[0].substr(1), all, error))
+      return fail(error);
   }
   if (printStats) {
     heed_stats stats{};

@@ -1221,9 +1221,15 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
       return error("with num_heads, expects query, key and value of rank 3 [B, L, heads*D]");
     int64_t b = q.getDimSize(0), lq = q.getDimSize(1), dq = q.getDimSize(2);
     int64_t lk = k.getDimSize(1), dk = k.getDimSize(2), dvAll = v.getDimSize(2);
-    auto batch = shape::meetAll({b, k.getDimSize(0), v.getDimSize(0)});
-    if (!batch)
-      return error("query, key and value batch sizes differ");
+    // A key or value batch of 1 broadcasts against the queries' (the drivers give it stride 0).
+    int64_t kb = k.getDimSize(0), vb = v.getDimSize(0), batch = b;
+    for (int64_t d : {kb, vb}) {
+      if (d == 1)
+        continue;
+      if (!shape::compatible(d, batch))
+        return error("query, key and value batch sizes differ");
+      batch = shape::meet(batch, d);
+    }
     if (!shape::compatible(v.getDimSize(1), lk))
       return error("key and value lengths differ: ", lk, " vs ", v.getDimSize(1));
     auto divides = [](int64_t total, int64_t n) { return total == kDyn || total % n == 0; };
@@ -1236,8 +1242,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
       return error("query and key head sizes differ: ", dq / heads, " vs ", dk / kvHeads);
     int64_t dv = dvAll == kDyn ? kDyn : dvAll / kvHeads;
     lk = shape::meet(lk, v.getDimSize(1));
-    out = {*batch, lq, shape::mul(heads, dv)};
-    scores = {*batch, heads, lq, lk};
+    out = {batch, lq, shape::mul(heads, dv)};
+    scores = {batch, heads, lq, lk};
   }
   if (failed(checkMask(error, adaptor.getMaskKind(), adaptor.getMask(), scores, element,
                        /*causalAllowed=*/true, /*hasBatchDim=*/scores.size() >= 3)))

@@ -75,7 +75,14 @@ VulkanDriver::Check VulkanDriver::newCheck() {
   constexpr int64_t kSlots = 1024;
   if (!statusBuffer || statusUsed == kSlots) {
     statusBuffer = acquire(kSlots * 4, /*host=*/true);
-    std::fill_n(reinterpret_cast<int32_t *>(statusBuffer->mapped), kSlots, INT32_MAX);
+    // Filled on the device, in command order, never by the host now: the pool may hand back a
+    // buffer that dispatches recorded earlier in this command buffer still read or write (with
+    // unified memory tensors share its pool class). A host fill once turned a transpose's input
+    // into NaN, and a matmul writing the recycled buffer later sent the index check below off
+    // into memory (test/e2e/gather_scalar.mlir).
+    transferBarrier();
+    vkCmdFillBuffer(cmd, statusBuffer->buffer, 0, kSlots * 4, uint32_t(INT32_MAX));
+    transferBarrier();
     statusUsed = 0;
   }
   Check c;
@@ -328,6 +335,9 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
     int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
     if (pos == INT32_MAX)
       continue;
+    if (pos < 0 || pos >= c.ids.count())
+      fail(ErrorKind::runtime, c.where + " internal error: the device reported position " +
+                                   std::to_string(pos) + " of " + std::to_string(c.ids.count()));
     const uint8_t *p = c.idsHost ? c.idsHost->mapped : c.ids.buf->mapped;
     int64_t id = c.ids.type == ElemType::i32 ? reinterpret_cast<const int32_t *>(p)[pos]
                                              : reinterpret_cast<const int64_t *>(p)[pos];

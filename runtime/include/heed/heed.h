@@ -63,6 +63,12 @@ HEED_API const char *heed_status_name(heed_status status);
 HEED_API const char *heed_dtype_name(heed_dtype dtype);
 HEED_API size_t heed_dtype_size(heed_dtype dtype);
 
+/* CPU threads for every later call (any runtime, any calling thread): n >= 1, or 0 for the
+ * default (OMP_NUM_THREADS, else one per core). Fails with HEED_INVALID_ARGUMENT when n < 0. */
+HEED_API heed_status heed_set_num_threads(int n);
+/* The threads a call made now would use. */
+HEED_API int heed_get_num_threads(void);
+
 /* device: "cpu" or "vulkan". */
 HEED_API heed_status heed_runtime_create(const char *device, heed_runtime **out);
 HEED_API void heed_runtime_destroy(heed_runtime *runtime);

@@ -14,7 +14,7 @@
 // dot products straight from K and V rows. A thread keeps the packed K^T
 // blocks of its current (batch, kv head) for its next query block there.
 //
-// Numerics that must hold (docs: shared/EDGE-CASES.md):
+// Numerics that must hold (docs/attention-numerics.md):
 // - a row whose keys are all hidden has m = -inf: the shift used is 0, so every
 //   P is exp(-inf) = 0 exactly, never exp(-inf - -inf) = NaN; such a row ends
 //   with l == 0 and gets zeros or NaN per MaskedRows;
