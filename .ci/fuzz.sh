@@ -83,6 +83,7 @@ run() {
   mkdir -p "$work" "$crashes"
   local extra=()
   [[ -d "$root/test/fuzz/regressions/$t" ]] && extra=("$root/test/fuzz/regressions/$t")
+  [[ -f "$root/test/fuzz/dict/$t.dict" ]] && extra+=("-dict=$root/test/fuzz/dict/$t.dict")
   local start=$SECONDS
   if "${launch[@]}" "$build/bin/fuzz/$t" "$work" "$seeds" "${extra[@]}" "${budget[@]}" \
     -timeout=10 -rss_limit_mb=4096 -malloc_limit_mb=2048 -max_len=65536 \

@@ -4,6 +4,7 @@
 #include "compiler/driver/EncoderDecoder.h"
 
 #include "compiler/driver/Driver.h"
+#include "compiler/driver/EscapedDiagnostics.h"
 #include "compiler/targets/Targets.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -22,8 +23,9 @@ LogicalResult heed::compileModel(StringRef path, const PipelineOptions &options,
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   llvm::raw_ostream &os = diagnostics ? *diagnostics : llvm::errs();
-  SourceMgrDiagnosticHandler handler(sourceMgr, &context, os);
-  ModelDiagnosticHandler modelHandler(&context, os);
+  // Model text in messages is escaped (EscapedDiagnostics.h), for both handlers.
+  heed::EscapedDiagnosticHandler handler(sourceMgr, &context, os);
+  ModelDiagnosticHandler modelHandler(&context, handler.escapedStream());
   OwningOpRef<ModuleOp> module =
       decoderPath.empty() ? loadModel(path, sourceMgr, context)
                           : loadEncoderDecoder(path, decoderPath,

@@ -2,6 +2,8 @@
 
 #include "compiler/driver/Driver.h"
 
+#include "compiler/driver/NestingLimit.h"
+
 #include "dialects/heed/IR/HeedDialect.h"
 #include "runtime/files/SafeFiles.h"
 
@@ -95,6 +97,11 @@ OwningOpRef<ModuleOp> mlir::heed::loadModel(StringRef path, llvm::SourceMgr &sou
 
   OwningOpRef<ModuleOp> module;
   if (extension == ".mlir") {
+    StringRef text = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
+    if (auto at = findNestingPastLimit(text)) {
+      emitError(FileLineColLoc::get(&context, path, at->line, at->column)) << nestingMessage();
+      return nullptr;
+    }
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   } else if (extension == ".heed") {
 #ifdef HEED_HAVE_NATIVE_FRONTEND

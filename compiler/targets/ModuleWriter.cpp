@@ -295,20 +295,8 @@ private:
       os << t.getValue();
     } else if (isa<UnitAttr>(a))
       ints.push_back(1);
-    else if (auto e = dyn_cast<mlir::heed::MaskKindAttr>(a))
-      ints.push_back(int64_t(e.getValue()));
-    else if (auto e = dyn_cast<mlir::heed::CausalAlignAttr>(a))
-      ints.push_back(int64_t(e.getValue()));
-    else if (auto e = dyn_cast<mlir::heed::MaskedRowsAttr>(a))
-      ints.push_back(int64_t(e.getValue()));
-    else if (auto e = dyn_cast<mlir::heed::CompareKindAttr>(a))
-      ints.push_back(int64_t(e.getValue()));
-    else if (auto e = dyn_cast<mlir::heed::ReduceKindAttr>(a))
-      ints.push_back(int64_t(e.getValue()));
-    else if (auto e = dyn_cast<mlir::heed::GeluApproxAttr>(a))
-      ints.push_back(int64_t(e.getValue()));
-    else if (auto e = dyn_cast<mlir::heed::RnnActivationAttr>(a))
-      ints.push_back(int64_t(e.getValue()));
+    else if (auto v = mlir::heed::integerValue(a)) // heed enums (AttrRules.h checks them)
+      ints.push_back(*v);
     else if (auto e = dyn_cast<arith::CmpIPredicateAttr>(a))
       ints.push_back(int64_t(e.getValue()));
     else

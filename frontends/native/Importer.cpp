@@ -78,8 +78,21 @@ std::string mlir::heed::native::detail::shapeString(ArrayRef<int64_t> shape) {
 }
 
 Location Importer::loc(SMLoc at) {
-  auto [line, col] = sourceMgr.getLineAndColumn(at, sourceMgr.getMainFileID());
-  return FileLineColLoc::get(context, filename, line, col);
+  // SourceMgr finds a column by scanning back to the line's start: a 50,000-term expression on
+  // one line made every location cost its column, and the import quadratic. Columns on the line
+  // of the previous location are an offset from its start instead (SourceMgr's line ends too).
+  const char *p = at.getPointer();
+  if (!lineCache.start || p < lineCache.start || p > lineCache.end) {
+    auto [number, col] = sourceMgr.getLineAndColumn(at, sourceMgr.getMainFileID());
+    const char *bufferEnd = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferEnd();
+    lineCache.number = number;
+    lineCache.start = p - (col - 1);
+    lineCache.end = p;
+    while (lineCache.end < bufferEnd && *lineCache.end != '\n' && *lineCache.end != '\r')
+      ++lineCache.end;
+  }
+  return FileLineColLoc::get(context, filename, lineCache.number,
+                             unsigned(p - lineCache.start) + 1);
 }
 
 Importer::Failed Importer::fail(SMLoc at, const Twine &message) {

@@ -119,6 +119,11 @@ private:
   //===--------------------------------------------------------------------===//
 
   Location loc(SMLoc at);
+  /// The line of the last location loc() computed: [start, end) and its number.
+  struct LineCache {
+    const char *start = nullptr, *end = nullptr;
+    unsigned number = 0;
+  } lineCache;
   InFlightDiagnostic error(SMLoc at) { return mlir::emitError(loc(at)); }
   /// Converts to a failed LogicalResult or FailureOr<T> alike.
   struct Failed {

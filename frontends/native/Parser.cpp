@@ -12,7 +12,10 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::heed;
@@ -85,6 +88,8 @@ FailureOr<Val> Importer::parseUnary() {
     if (failed(operand))
       return failure();
     if (operand->kind == Val::integer) {
+      if (operand->intValue == std::numeric_limits<int64_t>::min())
+        return fail(at, "integer arithmetic overflows 64 bits");
       operand->intValue = -operand->intValue;
       operand->loc = at;
       return operand;
@@ -285,9 +290,13 @@ FailureOr<Val> Importer::binary(SMLoc at, Token::Kind op, Val lhs, Val rhs) {
     }
     if (ints) {
       out.kind = Val::integer;
-      out.intValue = op == Token::plus    ? lhs.intValue + rhs.intValue
-                     : op == Token::minus ? lhs.intValue - rhs.intValue
-                                          : lhs.intValue * rhs.intValue;
+      // Checked: signed overflow is undefined behaviour, and a wrapped size would be wrong.
+      bool overflow =
+          op == Token::plus    ? llvm::AddOverflow(lhs.intValue, rhs.intValue, out.intValue)
+          : op == Token::minus ? llvm::SubOverflow(lhs.intValue, rhs.intValue, out.intValue)
+                               : llvm::MulOverflow(lhs.intValue, rhs.intValue, out.intValue);
+      if (overflow)
+        return fail(at, "integer arithmetic overflows 64 bits");
     } else {
       out.kind = Val::number;
       out.numValue = r;

@@ -18,6 +18,7 @@
 
 #include "dialects/heed/IR/HeedDialect.h"
 #include "dialects/heed/IR/HeedOps.h"
+#include "runtime/core/Escape.h"
 #include "runtime/files/SafeFiles.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -451,9 +452,12 @@ Importer::readExternal(const ::onnx::TensorProto &tensor, int64_t bytes) {
   if (length != bytes)
     return error() << "the tensor needs " << bytes << " bytes but its external data length is "
                    << length;
-  if (offset > static_cast<int64_t>(fileSize) || length > static_cast<int64_t>(fileSize) - offset)
-    return error() << "external data [" << offset << ", " << offset + length
-                   << ") is beyond the end of '" << location << "' (" << fileSize << " bytes)";
+  int64_t end;
+  if (llvm::AddOverflow(offset, length, end))
+    return error() << "external data offset " << offset << " + length " << length << " overflows";
+  if (end > static_cast<int64_t>(fileSize))
+    return error() << "external data [" << offset << ", " << end << ") is beyond the end of '"
+                   << location << "' (" << fileSize << " bytes)";
   auto buffer = llvm::MemoryBuffer::getOpenFileSlice(fd, realFile, length, offset);
   if (!buffer)
     return error() << "cannot read external data file '" << location
@@ -2816,25 +2820,9 @@ OwningOpRef<ModuleOp> Importer::run() {
   return module;
 }
 
-/// The model's names are arbitrary bytes: control characters other than newline
-/// and tab (NUL, ESC, ...) are shown as \xNN so a hostile name cannot drive the
-/// terminal. Newlines stay: notes may print multi-line operations.
-std::string escapeControls(StringRef text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 0x20 && c != 0x7f) || c == '\n' || c == '\t') {
-      out += static_cast<char>(c);
-      continue;
-    }
-    out += "\\x";
-    out += "0123456789abcdef"[c >> 4];
-    out += "0123456789abcdef"[c & 15];
-  }
-  return out;
-}
-
 } // namespace
 
+/// The model's names are arbitrary bytes: shown escaped (runtime/core/Escape.h).
 LogicalResult mlir::heed::onnx::printNodeDiagnostic(Diagnostic &diag, llvm::raw_ostream &os) {
   Location l = diag.getLocation();
   std::string prefix;
@@ -2854,9 +2842,9 @@ LogicalResult mlir::heed::onnx::printNodeDiagnostic(Diagnostic &diag, llvm::raw_
                        : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning: "
                        : diag.getSeverity() == DiagnosticSeverity::Note    ? "note: "
                                                                            : "remark: ";
-  os << escapeControls(prefix + severity.str() + diag.str()) << "\n";
+  os << ::heed::escapeControls(prefix + severity.str() + diag.str()) << "\n";
   for (const Diagnostic &note : diag.getNotes())
-    os << escapeControls(prefix + "note: " + note.str()) << "\n";
+    os << ::heed::escapeControls(prefix + "note: " + note.str()) << "\n";
   return success();
 }
 

@@ -81,19 +81,6 @@ std::string shapeString(const std::vector<int64_t> &shape, ElemType type) {
   return s + elemTypeName(type);
 }
 
-uint64_t maxTensorBytes() {
-  static const uint64_t limit = [] {
-    if (const char *env = std::getenv("HEED_MAX_TENSOR_BYTES"))
-      if (uint64_t v = std::strtoull(env, nullptr, 10))
-        return v;
-    // Half the machine's memory: a bigger tensor is a hostile or mistaken
-    // shape, better a message than the OOM killer.
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) / 2 : uint64_t(1) << 40;
-  }();
-  return limit;
-}
-
 Tensor makeTensor(ElemType type, std::vector<int64_t> shape) {
   Tensor t;
   t.type = type;
@@ -102,8 +89,8 @@ Tensor makeTensor(ElemType type, std::vector<int64_t> shape) {
   if (bytes > maxTensorBytes())
     fail(ErrorKind::runtime, "tensor " + shapeString(t.shape, type) + " needs " +
                                  std::to_string(bytes) + " bytes, over the limit of " +
-                                 std::to_string(maxTensorBytes()) +
-                                 " (half the memory; set HEED_MAX_TENSOR_BYTES to change it)");
+                                 std::to_string(maxTensorBytes()) + " (" + kMaxTensorBytesHint +
+                                 ")");
   size_t rounded = (bytes + 63) / 64 * 64;
   void *p = std::aligned_alloc(64, rounded ? rounded : 64);
   if (!p)

@@ -9,6 +9,8 @@
 #ifndef HEED_RUNTIME_CORE_TENSOR_H
 #define HEED_RUNTIME_CORE_TENSOR_H
 
+#include "runtime/core/TensorLimits.h"
+
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -68,11 +70,8 @@ struct Tensor {
   int64_t dim(int64_t i) const { return shape[static_cast<size_t>(i)]; }
 };
 
-/// The largest tensor the runtime allocates: $HEED_MAX_TENSOR_BYTES, or half
-/// the machine's physical memory.
-uint64_t maxTensorBytes();
-
-/// A tensor with fresh, zeroed storage; fails above maxTensorBytes().
+/// A tensor with fresh, zeroed storage; fails above maxTensorBytes()
+/// (TensorLimits.h, shared with the compiler).
 Tensor makeTensor(ElemType type, std::vector<int64_t> shape);
 
 } // namespace heed::rt

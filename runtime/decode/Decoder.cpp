@@ -14,6 +14,15 @@ namespace {
 
 Status invalid(const std::string &message) { return Status{HEED_INVALID_ARGUMENT, message}; }
 
+/// A NaN log-probability has no rank and no meaningful score: the call fails, naming the
+/// sentence (1-based, as the input files count), the step and the token.
+Status nanLogProb(size_t sentence, size_t step, int64_t token) {
+  return Status{HEED_RUNTIME_ERROR, "sentence " + std::to_string(sentence + 1) +
+                                        ": decode_step gave a NaN log-probability (token " +
+                                        std::to_string(token) + " at step " +
+                                        std::to_string(step + 1) + ")"};
+}
+
 std::vector<std::string> split(const std::string &s, char sep) {
   std::vector<std::string> parts;
   if (s.empty())
@@ -522,6 +531,9 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
           const float *row = lp + r * vocab;
           double base = rows[r].logProb;
           for (size_t v = 0; v < vocab; ++v) {
+            // NaN cannot be ranked (docs/decoding.md, "NaN log-probabilities").
+            if (std::isnan(row[v]))
+              return nanLogProb(first + size_t(s), t, int64_t(v));
             double p = base + double(row[v]);
             if (cands.size() == keep && !(p > cands.back().logProb))
               continue;
@@ -660,6 +672,8 @@ Status Decoder::score(const std::vector<std::vector<int64_t>> &sources,
           return invalid("target " + std::to_string(first + r + 1) + " has token " +
                          std::to_string(y) + " outside the vocabulary of " + std::to_string(vocab));
         float v = lpT.data<float>()[r * vocab + size_t(y)];
+        if (std::isnan(v))
+          return nanLogProb(first + r, t, y);
         out[first + r].tokenLogProbs.push_back(v);
         out[first + r].logLikelihood += double(v);
       }

@@ -2,6 +2,8 @@
 
 #include "runtime/module/Module.h"
 
+#include "dialects/heed/IR/AttrRules.h"
+#include "runtime/core/Escape.h"
 #include "runtime/module/Format.h"
 #include "runtime/module/OpKinds.h"
 #include "runtime/module/heed_module_generated.h"
@@ -146,8 +148,11 @@ struct Loader {
       for (const fb::Op *op : *in->ops()) {
         PlanOp p;
         p.kind = op->kind()->str();
-        p.loc = op->loc() ? op->loc()->str() : std::string();
-        std::string where = (p.loc.empty() ? std::string() : p.loc + ": ") + "'" + p.kind + "'";
+        // Locations, function and value names only ever reach messages and traces: stored
+        // escaped (Escape.h), so no driver can echo a control byte from the file.
+        p.loc = op->loc() ? escapeControls(op->loc()->string_view()) : std::string();
+        std::string where =
+            (p.loc.empty() ? std::string() : p.loc + ": ") + "'" + escapeControls(p.kind) + "'";
         auto it = std::find(kinds.begin(), kinds.end(), p.kind);
         if (it == kinds.end())
           bad(name, where + ": unknown op kind");
@@ -165,6 +170,19 @@ struct Loader {
               attr.str = a->str()->str();
             p.attrs[a->name()->str()] = std::move(attr);
           }
+        // The dialect's attribute rules (AttrRules.h): a forged value would
+        // otherwise reach the drivers, which read it each their own way.
+        heed::attr_rules::forEachRule(p.kind, [&](const heed::attr_rules::Rule &rule) {
+          const Attr *a = p.attr(rule.attr);
+          if (!a)
+            return; // the op's default
+          std::string what = where + ": attribute '" + rule.attr + "' ";
+          if (a->ints.size() != 1)
+            bad(name, what + "must hold one integer");
+          std::string why = heed::attr_rules::violation(rule, a->ints[0]);
+          if (!why.empty())
+            bad(name, what + why);
+        });
         if (op->operands())
           for (int32_t id : *op->operands()) {
             use(id, where);
@@ -312,7 +330,9 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
   const uint8_t *section = bytes + header.dataOffset;
   if (m->constants())
     for (const fb::Constant *c : *m->constants()) {
-      std::string what = "constant '" + (c->name() ? c->name()->str() : std::string()) + "'";
+      std::string what = "constant '" +
+                         (c->name() ? escapeControls(c->name()->string_view()) : std::string()) +
+                         "'";
       Tensor t;
       t.type = toElemType(c->dtype(), name);
       if (t.type == ElemType::index)
@@ -345,8 +365,8 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
     bad(name, "no functions");
   for (const fb::Function *f : *m->functions()) {
     Function fn;
-    fn.name = f->name()->str();
-    fn.loc = f->loc() ? f->loc()->str() : "";
+    fn.name = escapeControls(f->name()->string_view());
+    fn.loc = f->loc() ? escapeControls(f->loc()->string_view()) : "";
     if (f->values())
       for (const fb::ValueType *v : *f->values()) {
         ValueType vt;
@@ -369,9 +389,10 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
         fref.inputTypes.push_back(fref.values[size_t(id)].str());
       }
     for (size_t i = 0; i < fref.inputs.size(); ++i)
-      fref.inputNames.push_back(f->input_names() && i < f->input_names()->size()
-                                    ? f->input_names()->Get(flatbuffers::uoffset_t(i))->str()
-                                    : "arg" + std::to_string(i));
+      fref.inputNames.push_back(
+          f->input_names() && i < f->input_names()->size()
+              ? escapeControls(f->input_names()->Get(flatbuffers::uoffset_t(i))->string_view())
+              : "arg" + std::to_string(i));
     loader.loadPlan(f->plan(), fref.plan, 0);
     if (f->outputs())
       for (int32_t id : *f->outputs()) {
@@ -381,7 +402,8 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
       }
     auto strings = [](const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>> *v,
                       size_t i) {
-      return v && i < v->size() ? v->Get(flatbuffers::uoffset_t(i))->str() : std::string();
+      return v && i < v->size() ? escapeControls(v->Get(flatbuffers::uoffset_t(i))->string_view())
+                                : std::string();
     };
     for (size_t i = 0; i < fref.inputs.size(); ++i)
       fref.inputDims.push_back(strings(f->input_dims(), i));

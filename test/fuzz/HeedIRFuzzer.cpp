@@ -1,11 +1,12 @@
 //===- HeedIRFuzzer.cpp - Fuzzes parsing and verifying heed IR ------------===//
 //
-// What heed-opt, heed-compile and heed-run do first with a .mlir file: parse
-// it with the heed, func and arith dialects loaded, then verify it (every heed
-// op's shape rules run as its verifier). Diagnostics are swallowed.
+// What heed-opt, heed-compile and heed-run do first with a .mlir file: check
+// its nesting (NestingLimit.h), parse it with the heed, func and arith dialects loaded, then verify
+// it (every heed op's shape rules run as its verifier). Diagnostics are swallowed.
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/driver/NestingLimit.h"
 #include "dialects/heed/IR/HeedDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -36,6 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // MLIR's lexer expects a NUL after the buffer (every file it reads has
   // one); libFuzzer's bytes end exactly at `size`.
   std::string text(reinterpret_cast<const char *>(data), size);
+  // The tools refuse deep nesting before parsing (MLIR's parser recurses per bracket).
+  if (mlir::heed::findNestingPastLimit(text))
+    return 0;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text, &context, "fuzz.mlir");
   if (module)

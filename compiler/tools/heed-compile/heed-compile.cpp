@@ -11,6 +11,7 @@
 
 #include "compiler/driver/Driver.h"
 #include "compiler/driver/EncoderDecoder.h"
+#include "compiler/driver/EscapedDiagnostics.h"
 #include "compiler/pipelines/Pipeline.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
@@ -137,8 +138,8 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler sourceHandler(sourceMgr, &context);
-  heed::ModelDiagnosticHandler modelHandler(&context);
+  heed::EscapedDiagnosticHandler sourceHandler(sourceMgr, &context);
+  heed::ModelDiagnosticHandler modelHandler(&context, sourceHandler.escapedStream());
   std::optional<ScopedDiagnosticHandler> remarkHandler;
   if (fusionReport)
     remarkHandler.emplace(&context, printRemarkLine);

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/driver/OptMain.h"
 #include "compiler/pipelines/Pipeline.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
@@ -70,11 +71,12 @@ int main(int argc, char **argv) {
   hideUnrelatedOptions(registry);
   mlir::heed::tools::installVersionPrinter("heed-opt");
   mlir::heed::tools::refuseHelpLookalikes(argc, argv);
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
+  // Refuses .mlir nested past the limit before MLIR parses it (compiler/driver/OptMain.h).
+  return mlir::heed::optMain(
       argc, argv,
       "Heed optimizer driver: runs heed passes on .mlir files\n\n"
       "  heed-opt model.mlir --heed-pipeline            # the whole compile pipeline\n"
       "  heed-opt model.mlir --heed-fuse-attention      # one pass\n"
       "  heed-opt model.mlir --verify-roundtrip         # parse, print, parse again\n",
-      registry));
+      registry);
 }

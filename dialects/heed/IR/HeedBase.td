@@ -33,8 +33,17 @@ def Heed_Dialect : Dialect {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+// Checks every heed op shares (HeedOps.h, CommonChecks): a fully static result
+// type above the tensor size limit (runtime/core/TensorLimits.h,
+// HEED_MAX_TENSOR_BYTES) is refused before any pass or the module writer
+// materialises it, and integer attributes follow the rule table the runtime's
+// module loader uses too (AttrRules.h).
+def Heed_CommonChecks : NativeOpTrait<"CommonChecks"> {
+  let cppNamespace = "::mlir::heed";
+}
+
 class Heed_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Heed_Dialect, mnemonic, traits>;
+    : Op<Heed_Dialect, mnemonic, !listconcat([Heed_CommonChecks], traits)>;
 
 //===----------------------------------------------------------------------===//
 // Type constraints

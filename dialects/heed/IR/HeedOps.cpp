@@ -9,6 +9,9 @@
 
 #include "dialects/heed/IR/HeedOps.h"
 
+#include "dialects/heed/IR/AttrRules.h"
+#include "runtime/core/TensorLimits.h"
+
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
@@ -104,6 +107,75 @@ LogicalResult mlir::heed::verifyInferredTypes(Operation *op) {
   return cast<InferTypeOpInterface>(op).refineReturnTypes(
       op->getContext(), op->getLoc(), op->getOperands(), op->getRawDictionaryAttrs(),
       op->getPropertiesStorage(), op->getRegions(), types);
+}
+
+LogicalResult mlir::heed::verifyTensorSizeLimit(Operation *op) {
+  for (Type t : op->getResultTypes()) {
+    auto type = dyn_cast<RankedTensorType>(t);
+    if (!type || !type.hasStaticShape())
+      continue;
+    Type element = type.getElementType();
+    uint64_t elementBytes =
+        element.isIntOrFloat() ? (element.getIntOrFloatBitWidth() + 7) / 8 : uint64_t(8);
+    uint64_t bytes = 0;
+    if (!::heed::staticTensorBytes(type.getShape(), elementBytes, bytes))
+      return op->emitOpError("result type ") << type << " has more than 2^64 bytes";
+    if (bytes > ::heed::maxTensorBytes())
+      return op->emitOpError("result type ")
+             << type << " needs " << bytes << " bytes, over the limit of "
+             << ::heed::maxTensorBytes() << " (" << ::heed::kMaxTensorBytesHint << ")";
+  }
+  return success();
+}
+
+namespace rules = ::heed::attr_rules;
+// The rule table's enum values are the generated enums' (HeedAttrs.td).
+static_assert(getMaxEnumValForCausalAlign() == rules::kCausalAlignMax);
+static_assert(getMaxEnumValForMaskedRows() == rules::kMaskedRowsMax);
+static_assert(getMaxEnumValForCompareKind() == rules::kCompareKindMax);
+static_assert(getMaxEnumValForReduceKind() == rules::kReduceKindMax);
+static_assert(getMaxEnumValForGeluApprox() == rules::kGeluApproxMax);
+static_assert(getMaxEnumValForRnnActivation() == rules::kRnnActivationMax);
+static_assert(int64_t(MaskKind::additive) == rules::kMaskAdditive &&
+              int64_t(MaskKind::boolean) == rules::kMaskBoolean &&
+              int64_t(MaskKind::lengths) == rules::kMaskLengths &&
+              int64_t(MaskKind::causal) == rules::kMaskCausal);
+
+std::optional<int64_t> mlir::heed::integerValue(Attribute a) {
+  if (auto b = dyn_cast<BoolAttr>(a))
+    return b.getValue() ? 1 : 0;
+  if (auto i = dyn_cast<IntegerAttr>(a))
+    return i.getType().isInteger(1) ? int64_t(i.getValue().getZExtValue())
+                                    : i.getValue().getSExtValue();
+  if (auto e = dyn_cast<MaskKindAttr>(a))
+    return int64_t(e.getValue());
+  if (auto e = dyn_cast<CausalAlignAttr>(a))
+    return int64_t(e.getValue());
+  if (auto e = dyn_cast<MaskedRowsAttr>(a))
+    return int64_t(e.getValue());
+  if (auto e = dyn_cast<CompareKindAttr>(a))
+    return int64_t(e.getValue());
+  if (auto e = dyn_cast<ReduceKindAttr>(a))
+    return int64_t(e.getValue());
+  if (auto e = dyn_cast<GeluApproxAttr>(a))
+    return int64_t(e.getValue());
+  if (auto e = dyn_cast<RnnActivationAttr>(a))
+    return int64_t(e.getValue());
+  return std::nullopt;
+}
+
+LogicalResult mlir::heed::verifyAttrRules(Operation *op) {
+  LogicalResult result = success();
+  rules::forEachRule(op->getName().getStringRef(), [&](const rules::Rule &rule) {
+    Attribute attr = op->getAttr(rule.attr);
+    std::optional<int64_t> value = attr ? integerValue(attr) : std::nullopt;
+    if (failed(result) || !value)
+      return;
+    std::string why = rules::violation(rule, *value);
+    if (!why.empty())
+      result = op->emitOpError("attribute '") << rule.attr << "' " << why;
+  });
+  return result;
 }
 
 //===----------------------------------------------------------------------===//

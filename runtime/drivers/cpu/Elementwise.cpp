@@ -13,7 +13,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <type_traits>
 
 namespace heed::rt::cpu {
 namespace {
@@ -355,18 +357,30 @@ void binaryApply(const Tensor &a, const Tensor &b, Tensor &y, F f) {
              [&](int64_t i, const int64_t *o) { py[i] = f(pa[o[0]], pb[o[1]]); });
 }
 
+/// Integer add, sub and mul wrap (two's complement), as GLSL's ints do on the Vulkan driver:
+/// computed in an unsigned type at least as wide as `unsigned` (signed overflow is UB in C++, and
+/// narrower types would promote to int). Floats compute as they are.
+template <typename T, typename F> T wrapping(T x, T z, F f) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::common_type_t<std::make_unsigned_t<T>, unsigned>;
+    return T(f(U(x), U(z)));
+  } else {
+    return T(f(x, z));
+  }
+}
+
 template <typename T>
 void binaryLoop(OpCtx &c, Bin op, const Tensor &a, const Tensor &b, Tensor &y) {
   constexpr bool isFloat = std::is_floating_point<T>::value;
   switch (op) {
   case Bin::add:
-    binaryApply<T>(a, b, y, [](T x, T z) { return T(x + z); });
+    binaryApply<T>(a, b, y, [](T x, T z) { return wrapping(x, z, std::plus<>()); });
     return;
   case Bin::sub:
-    binaryApply<T>(a, b, y, [](T x, T z) { return T(x - z); });
+    binaryApply<T>(a, b, y, [](T x, T z) { return wrapping(x, z, std::minus<>()); });
     return;
   case Bin::mul:
-    binaryApply<T>(a, b, y, [](T x, T z) { return T(x * z); });
+    binaryApply<T>(a, b, y, [](T x, T z) { return wrapping(x, z, std::multiplies<>()); });
     return;
   case Bin::div:
     // Integers truncate toward zero; INT_MIN / -1 wraps to INT_MIN; a zero divisor is an error

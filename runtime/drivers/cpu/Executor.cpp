@@ -100,8 +100,7 @@ Tensor OpCtx::alloc(ElemType type, std::vector<int64_t> shape) {
   if (bytes > maxTensorBytes())
     fail("would create a tensor that is too large: tensor " + shapeString(t.shape, type) +
          " needs " + std::to_string(bytes) + " bytes, over the limit of " +
-         std::to_string(maxTensorBytes()) +
-         " (half the memory; set HEED_MAX_TENSOR_BYTES to change it)");
+         std::to_string(maxTensorBytes()) + " (" + kMaxTensorBytesHint + ")");
   bool hit = false;
   t.storage = ex.pool->get(bytes, hit);
   t.data = t.storage.get();

@@ -1,5 +1,6 @@
 //===- Pipelines.cpp - Shader modules and compute pipelines -----------------===//
 
+#include "runtime/drivers/vulkan/KernelChecks.h"
 #include "runtime/drivers/vulkan/VulkanDriver.h"
 #include "runtime/module/Format.h"
 
@@ -88,10 +89,9 @@ void VulkanDriver::createPipelines(const Module &module, const fb::VulkanSection
   for (const fb::VkKernel *k : *section.kernels()) {
     Pipeline p;
     p.name = k->name() ? k->name()->str() : "?";
-    p.bindings = uint32_t(std::max(0, k->bindings()));
-    p.local = uint32_t(std::max(1, k->local_size()));
-    if (!k->spirv() || k->spirv()->size() < 5 || p.bindings > 16)
-      fail(ErrorKind::invalidModule, module.name + ": vulkan kernel '" + p.name + "' is malformed");
+    // Nothing of the file reaches the driver unchecked (KernelChecks.h).
+    p.local = checkKernel(*k, module.name, limits);
+    p.bindings = uint32_t(k->bindings());
     p.subgroupOps = subgroupOpsOf(k->spirv()->data(), k->spirv()->size());
     if (p.subgroupOps & ~subgroupOps) {
       // A variant for devices with more subgroup support: its op falls back.

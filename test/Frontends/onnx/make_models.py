@@ -299,6 +299,7 @@ for special, make in (("fifo.bin", os.mkfifo), ("dir.bin", os.mkdir)):
         make(p)
 external("bad_ext_fifo", "weights/fifo.bin")
 external("bad_ext_dir", "weights/dir.bin")
+external("bad_ext_wrap", "weights/w.bin", offset=9223372036854775800)
 
 # --- Unsupported dynamic shapes and options: clear errors, not guesses ----------------------
 save("bad_dynamic_reshape", [N("Reshape", ["x", "shape"], ["y"], name="Reshape_9")],

@@ -117,6 +117,11 @@ save("dropout_empty_training", [N("Dropout", ["x", "", "training"], ["y"], name=
 save("constant_of_shape_empty_value",
      [N("ConstantOfShape", ["shape"], ["y"], name="fill", value=i64("v", []))], [],
      [vi("y", T.INT64, None)], [i64("shape", [2])])
+# A constant shape of almost 2^62 elements: refused by the compile-time size limit before the splat is
+# expanded (issue 20, item 6).
+save("constant_of_shape_huge",
+     [N("ConstantOfShape", ["shape"], ["y"], name="fill", value=i64("v", [1]))], [],
+     [vi("y", T.INT64, None)], [i64("shape", [2147483647, 2147483647])])
 
 # Split sizes on a dynamic dim: checked when the model runs (bad-inputs/onnx.test feeds 5 rows
 # where the sizes add up to 4, and 4 rows, which must work).
