@@ -193,6 +193,22 @@ bool constantFitsScores(DenseElementsAttr attr, const ScoresInfo &scores) {
          llvm::all_of(type.getShape().drop_back(2), [](int64_t d) { return d == 1; });
 }
 
+/// The predicate with its operands swapped: a < b <=> b > a (eq and ne stay).
+CompareKind mirrored(CompareKind pred) {
+  switch (pred) {
+  case CompareKind::lt:
+    return CompareKind::gt;
+  case CompareKind::le:
+    return CompareKind::ge;
+  case CompareKind::gt:
+    return CompareKind::lt;
+  case CompareKind::ge:
+    return CompareKind::le;
+  default:
+    return pred;
+  }
+}
+
 /// The alignment a "j <= i" pattern over an [R, C] mask has against the [Lq, Lk] scores, from
 /// what R and C are proven to be. R = Lq, C = Lk: top-left. R = C = Lq (torch.triu of an [L, L]
 /// tensor with L = q.size(-2)): the mask broadcasts only when Lk = Lq (the same pattern) or
@@ -236,22 +252,7 @@ std::optional<CausalAlign> matchDiagonalCompare(CompareOp compare, bool negated,
   CompareKind pred = compare.getPredicate();
   if (lhsRow) { // i - j PRED c  <=>  j - i PRED' -c
     c = -c;
-    switch (pred) {
-    case CompareKind::lt:
-      pred = CompareKind::gt;
-      break;
-    case CompareKind::le:
-      pred = CompareKind::ge;
-      break;
-    case CompareKind::gt:
-      pred = CompareKind::lt;
-      break;
-    case CompareKind::ge:
-      pred = CompareKind::le;
-      break;
-    default:
-      return std::nullopt;
-    }
+    pred = mirrored(pred);
   }
   // The visible set as "d <= t" (or its complement "d > t" when the condition hides).
   std::optional<int64_t> visibleUpTo;
@@ -303,24 +304,8 @@ std::optional<CausalAlign> matchCausal(Value condition, bool negated, const Scor
       return std::nullopt;
     // Written as "i PRED j".
     CompareKind pred = compare.getPredicate();
-    if (!lhsRow) {
-      switch (pred) {
-      case CompareKind::lt:
-        pred = CompareKind::gt;
-        break;
-      case CompareKind::le:
-        pred = CompareKind::ge;
-        break;
-      case CompareKind::gt:
-        pred = CompareKind::lt;
-        break;
-      case CompareKind::ge:
-        pred = CompareKind::le;
-        break;
-      default:
-        break;
-      }
-    }
+    if (!lhsRow)
+      pred = mirrored(pred);
     // Query i may see key j iff j <= i.
     if ((pred == CompareKind::ge && !negated) || (pred == CompareKind::lt && negated))
       return align;
