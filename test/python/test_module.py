@@ -59,6 +59,11 @@ def test_save_load_and_bytes(heed, two, tmp_path):
     x = np.arange(3, dtype=np.float32).reshape(1, 3)
     for m in (loaded, again):
         np.testing.assert_array_equal(m["main"](x, x)[1], x * x)
+    # The tools' safe writer: a FIFO at the target is refused, not written into (or hung on).
+    fifo = tmp_path / "fifo.heedm"
+    os.mkfifo(fifo)
+    with pytest.raises(heed.Error, match="is a FIFO, not a regular file"):
+        two.save(str(fifo))
 
 
 def test_compile_onnx_and_mlir(heed, src, tmp_path):

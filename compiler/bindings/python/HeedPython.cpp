@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/compile/CompileModel.h"
+#include "compiler/driver/Driver.h"
 #include "heed/heed.hpp"
 
 #include <pybind11/numpy.h>
@@ -320,6 +321,13 @@ PYBIND11_MODULE(_heed, m) {
       .def_readonly("functions", &Module::names)
       .def_readonly("name", &Module::name)
       .def("to_bytes", [](const Module &self) { return py::bytes(self.bytes); })
+      // Through the tools' safe writer: never through a link, a FIFO or a device.
+      .def("save",
+           [](const Module &self, const std::string &path) {
+             std::string error;
+             if (!mlir::heed::writeOutputFile(path, self.bytes, error))
+               raise(error);
+           })
       .def("function", [](std::shared_ptr<Module> self, const std::string &name) {
         return Function(std::move(self), name);
       });

@@ -100,9 +100,10 @@ class Module:
         return name in self._m.functions
 
     def save(self, path: str) -> None:
-        """Writes the module file (what heed-compile writes; heed.load and heed-run read it)."""
-        with open(path, "wb") as f:
-            f.write(self._m.to_bytes())
+        """Writes the module file (what heed-compile writes; heed.load and heed-run read it), as
+        heed-compile does: to a temporary file renamed into place, refusing a target that is a
+        link, a FIFO, a directory or a device."""
+        self._m.save(str(path))
 
     def to_bytes(self) -> bytes:
         return self._m.to_bytes()
