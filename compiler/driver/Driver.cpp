@@ -1,6 +1,7 @@
 //===- Driver.cpp - Loading models for the Heed tools ---------------------===//
 
 #include "compiler/driver/Driver.h"
+#include "runtime/core/Escape.h"
 
 #include "compiler/driver/NestingLimit.h"
 
@@ -35,8 +36,9 @@ mlir::heed::ModelDiagnosticHandler::ModelDiagnosticHandler(MLIRContext *context,
                                                            llvm::raw_ostream &os)
     : ScopedDiagnosticHandler(context, [&os](Diagnostic &diag) -> LogicalResult {
         if (isa<UnknownLoc>(diag.getLocation())) {
-          os << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "") << diag.str()
-             << "\n";
+          // The message may quote a path or a model's name: control bytes are escaped.
+          os << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: " : "")
+             << ::heed::escapeControls(diag.str()) << "\n";
           return success();
         }
 #ifdef HEED_HAVE_ONNX_FRONTEND
