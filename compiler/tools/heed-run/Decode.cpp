@@ -33,6 +33,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <sys/stat.h>
@@ -83,11 +84,26 @@ bool readVocab(const std::string &path, Vocab &v, std::string &error) {
   return true;
 }
 
-bool readSentences(const std::string &path, const Vocab &vocab,
+/// `given` (--unk), else the vocabulary's <unk>, else -1 (an unknown word is an error).
+int64_t unkId(const Vocab &vocab, int64_t given) {
+  if (given >= 0)
+    return given;
+  auto it = vocab.ids.find("<unk>");
+  return it == vocab.ids.end() ? -1 : it->second;
+}
+
+/// One sentence per line of `path` ("-": standard input). With a vocabulary, a word it lacks is
+/// `unk` when that is >= 0, else an error naming the line.
+bool readSentences(const std::string &path, const Vocab &vocab, int64_t unk,
                    std::vector<std::vector<int64_t>> &out, std::string &error) {
   std::string text;
-  if (!::heed::files::readRegularFile(path, text, error))
+  if (path == "-") {
+    std::ostringstream all;
+    all << std::cin.rdbuf();
+    text = all.str();
+  } else if (!::heed::files::readRegularFile(path, text, error)) {
     return false;
+  }
   std::istringstream in(text);
   std::string line;
   for (size_t lineNo = 1; std::getline(in, line); ++lineNo) {
@@ -102,10 +118,15 @@ bool readSentences(const std::string &path, const Vocab &vocab,
       }
       char *end = nullptr;
       long long id = std::strtoll(w.c_str(), &end, 10);
+      if ((w.empty() || *end || id < 0) && !vocab.empty() && unk >= 0) {
+        ids.push_back(unk);
+        continue;
+      }
       if (w.empty() || *end || id < 0) {
         error = path + ":" + std::to_string(lineNo) + ": '" + w + "' is " +
                 (vocab.empty() ? "not a token id (give --src-vocab/--tgt-vocab to read words)"
-                               : "neither in the vocabulary nor a token id");
+                               : "neither in the vocabulary nor a token id (the vocabulary has "
+                                 "no <unk>; --unk=ID names one)");
         return false;
       }
       ids.push_back(id);
@@ -145,6 +166,10 @@ cl::opt<int64_t> eos("eos", cl::desc("End token id"), cl::init(2), HEED_DECODE_S
 cl::opt<int64_t> pad("pad", cl::desc("Padding token id"), cl::init(0), HEED_DECODE_SUBS);
 cl::opt<unsigned> batchSize("batch-size", cl::desc("Sources per encode call"), cl::init(32),
                             HEED_DECODE_SUBS);
+cl::opt<int64_t> unk("unk",
+                     cl::desc("Token id of words the vocabulary lacks (default: its <unk> line, "
+                              "else such a word is an error)"),
+                     cl::init(-1), HEED_DECODE_SUBS);
 cl::opt<bool> verbose("verbose", cl::desc("Describe how decode_step's inputs are fed (stderr)"),
                       HEED_DECODE_SUBS);
 #undef HEED_DECODE_SUBS
@@ -247,8 +272,10 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
   if (!readVocab(srcVocabPath, srcVocab, error) || !readVocab(tgtVocabPath, tgtVocab, error))
     return fail(error);
   std::vector<std::vector<int64_t>> sources, targets;
-  if (!readSentences(srcPath, srcVocab, sources, error) ||
-      (scoring && !readSentences(tgtPath, tgtVocab, targets, error)))
+  if (srcPath == "-" && tgtPath == "-")
+    return fail("--src and --tgt cannot both be standard input");
+  if (!readSentences(srcPath, srcVocab, unkId(srcVocab, unk), sources, error) ||
+      (scoring && !readSentences(tgtPath, tgtVocab, unkId(tgtVocab, unk), targets, error)))
     return fail(error);
 
   heed::Runtime rt;
@@ -273,10 +300,19 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
   if (verbose)
     std::fprintf(stderr, "%s", decoder.describe().c_str());
 
-  // Batches may hold sources of different lengths; keep them apart in the error message.
-  for (size_t i = 0; i < sources.size(); ++i)
-    if (sources[i].empty())
-      return fail(srcPath + ":" + std::to_string(i + 1) + ": empty source sentence");
+  // An empty source line gives an empty output line (translate); scoring needs a source.
+  std::vector<size_t> kept; // input line of each decoded source
+  std::vector<std::vector<int64_t>> all = std::move(sources);
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!all[i].empty()) {
+      kept.push_back(i);
+      sources.push_back(all[i]);
+    } else if (scoring) {
+      return fail(srcPath + ":" + std::to_string(i + 1) +
+                  ": empty source sentence (score needs "
+                  "a source to condition on)");
+    }
+  }
   std::function<void(size_t, size_t)> progress = progressLine(sources.size());
   if (progress) {
     options.progress = [](size_t done, size_t total, void *user) {
@@ -332,10 +368,18 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     return fail(st.message);
   if (!attentionDir.empty())
     ::mkdir(attentionDir.c_str(), 0777);
-  for (size_t i = 0; i < hyps.size(); ++i) {
+  for (size_t line = 0, next = 0; line < all.size(); ++line) {
+    if (next == kept.size() || kept[next] != line) {
+      // An empty source: one empty hypothesis.
+      if (options.n_best > 1)
+        std::printf("%zu\t%.6f\t%.6f\t", line, 0.0, 0.0);
+      std::printf("\n");
+      continue;
+    }
+    size_t i = next++;
     for (const auto &h : hyps[i]) {
       if (options.n_best > 1)
-        std::printf("%zu\t%.6f\t%.6f\t", i, h.score, h.logProb);
+        std::printf("%zu\t%.6f\t%.6f\t", line, h.score, h.logProb);
       std::printf("%s\n", join(h.tokens, tgtVocab).c_str());
     }
     if (!options.attention || hyps[i].empty() || (!attentionSvg.empty() && i > 0))
@@ -350,8 +394,8 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
       tgtLabels.push_back(tgtVocab.empty() ? std::to_string(options.eos)
                                            : tgtVocab.word(options.eos));
     std::string path = !attentionSvg.empty() ? attentionSvg.getValue()
-                                             : attentionDir + "/" + std::to_string(i) + ".svg";
-    std::string title = "sentence " + std::to_string(i) + ": " + join(sources[i], srcVocab);
+                                             : attentionDir + "/" + std::to_string(line) + ".svg";
+    std::string title = "sentence " + std::to_string(line) + ": " + join(sources[i], srcVocab);
     std::vector<std::vector<float>> rows;
     for (size_t r = 0; r < best.attentionRows; ++r)
       rows.emplace_back(best.attention.begin() + long(r * best.attentionCols),
