@@ -99,7 +99,9 @@ std::string describe(Location loc) {
 LogicalResult printRemarkLine(Diagnostic &diag) {
   if (diag.getSeverity() != DiagnosticSeverity::Remark)
     return failure();
-  llvm::outs() << describe(diag.getLocation()) << ": " << diag.str() << "\n";
+  // Locations and messages quote model names: control bytes escaped.
+  heed::EscapingStream escaped(llvm::outs());
+  escaped << describe(diag.getLocation()) << ": " << diag.str() << "\n";
   return success();
 }
 
