@@ -192,7 +192,8 @@ Lowered Generator::elementwise(Operation &op, const std::string &kind) {
   } else if (kind == "heed.full") {
     Type to = out.getElementType();
     double fv = floatAttr(op, "value", 0.0);
-    int64_t iv = intAttr(op, "value", int64_t(fv));
+    // An integer fill has an integer value; a float one (-inf, finfo.min) is never converted.
+    int64_t iv = to.isInteger() ? intAttr(op, "value", 0) : 0;
     if (to.isF32())
       e = floatLiteral(fv);
     else if (to.isInteger(1))
