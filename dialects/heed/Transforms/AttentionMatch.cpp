@@ -229,6 +229,19 @@ std::optional<CausalAlign> squareAlign(Value rowLimit, Value columnLimit, int64_
   return std::nullopt;
 }
 
+/// When `a` and `b` are the query index [Lq, 1] and the key index [1, Lk] (in either order;
+/// `aIsRow` says which), the alignment of a "j <= i" pattern over them (squareAlign).
+std::optional<CausalAlign> rowAndColumnAlign(Value a, Value b, int64_t lq, int64_t lk,
+                                             const ScoresInfo &scores, bool &aIsRow) {
+  bool aColumn, bColumn, bRow;
+  Value aLimit = indexVector(a, aColumn, aIsRow);
+  Value bLimit = indexVector(b, bColumn, bRow);
+  if (!aLimit || !bLimit || aIsRow == bRow)
+    return std::nullopt;
+  return aIsRow ? squareAlign(aLimit, bLimit, lq, lk, scores)
+                : squareAlign(bLimit, aLimit, lq, lk, scores);
+}
+
 /// `(j - i) PRED k` or `(i - j) PRED k` with i the query index [Lq, 1], j the key index [1, Lk]
 /// and k a constant: how torch.triu / torch.tril of an [L, L] tensor export (range, sub, compare
 /// with the diagonal). Causal (top-left) when the visible cells are exactly j - i <= 0.
@@ -238,13 +251,9 @@ std::optional<CausalAlign> matchDiagonalCompare(CompareOp compare, bool negated,
   APInt k;
   if (!sub || !matchPattern(compare.getRhs(), m_ConstantInt(&k)))
     return std::nullopt;
-  bool lhsColumn, lhsRow, rhsColumn, rhsRow;
-  Value lhsLimit = indexVector(sub.getLhs(), lhsColumn, lhsRow);
-  Value rhsLimit = indexVector(sub.getRhs(), rhsColumn, rhsRow);
-  if (!lhsLimit || !rhsLimit || lhsRow == rhsRow)
-    return std::nullopt;
-  Value rowLimit = lhsRow ? lhsLimit : rhsLimit, columnLimit = lhsRow ? rhsLimit : lhsLimit;
-  std::optional<CausalAlign> align = squareAlign(rowLimit, columnLimit, lq, lk, scores);
+  bool lhsRow;
+  std::optional<CausalAlign> align =
+      rowAndColumnAlign(sub.getLhs(), sub.getRhs(), lq, lk, scores, lhsRow);
   if (!align)
     return std::nullopt;
   // d = j - i whatever the sub's order; the condition is "d PRED c".
@@ -293,13 +302,9 @@ std::optional<CausalAlign> matchCausal(Value condition, bool negated, const Scor
   if (auto compare = condition.getDefiningOp<CompareOp>()) {
     if (auto align = matchDiagonalCompare(compare, negated, lq, lk, scores))
       return align;
-    bool lhsColumn, lhsRow, rhsColumn, rhsRow;
-    Value lhsLimit = indexVector(compare.getLhs(), lhsColumn, lhsRow);
-    Value rhsLimit = indexVector(compare.getRhs(), rhsColumn, rhsRow);
-    if (!lhsLimit || !rhsLimit || lhsRow == rhsRow)
-      return std::nullopt;
-    Value rowLimit = lhsRow ? lhsLimit : rhsLimit, columnLimit = lhsRow ? rhsLimit : lhsLimit;
-    std::optional<CausalAlign> align = squareAlign(rowLimit, columnLimit, lq, lk, scores);
+    bool lhsRow;
+    std::optional<CausalAlign> align =
+        rowAndColumnAlign(compare.getLhs(), compare.getRhs(), lq, lk, scores, lhsRow);
     if (!align)
       return std::nullopt;
     // Written as "i PRED j".
