@@ -19,6 +19,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cctype>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,20 +69,6 @@ heed_dtype heedDtype(const py::array &a, heed_dtype want) {
   raise("numpy dtype " + name + " has no Heed element type");
 }
 
-/// "tensor<?x4xf32>" -> (element type, dims); "index" -> i64 scalar.
-heed_dtype declaredDtype(const std::string &type) {
-  if (type == "index")
-    return HEED_I64;
-  std::string elem = type.substr(type.find_last_of("x<") + 1);
-  elem = elem.substr(0, elem.find('>'));
-  static const std::map<std::string, heed_dtype> names = {
-      {"f32", HEED_F32},  {"f64", HEED_F64},  {"f16", HEED_F16},  {"bf16", HEED_BF16},
-      {"i32", HEED_I32},  {"i64", HEED_I64},  {"i1", HEED_BOOL},  {"ui8", HEED_U8},
-      {"ui32", HEED_U32}, {"ui64", HEED_U64}, {"index", HEED_I64}};
-  auto it = names.find(elem);
-  return it == names.end() ? HEED_F32 : it->second;
-}
-
 /// One device's loaded copy of a module.
 struct Loaded {
   heed::Runtime runtime;
@@ -120,13 +107,66 @@ private:
 /// A module's entry point; holds its module alive.
 class Function {
 public:
+  /// One input or output, its type string parsed once: the declared element type and, per dim,
+  /// its static size or the model's symbol (heed.dims) or nothing.
+  struct Value {
+    std::string name;
+    heed_dtype dtype = HEED_F32;
+    py::tuple dims;
+  };
+
   Function(std::shared_ptr<Module> module, const std::string &name)
       : module(std::move(module)), fname(name) {
     heed::Function f = function("cpu");
     for (size_t i = 0; i < f.inputCount(); ++i)
-      inputs.push_back({f.inputName(i), f.inputType(i), f.inputDims(i)});
+      inputs.push_back(parseValue(f.inputName(i), f.inputType(i), f.inputDims(i)));
     for (size_t i = 0; i < f.outputCount(); ++i)
-      outputs.push_back({f.outputName(i), f.outputType(i), f.outputDims(i)});
+      outputs.push_back(parseValue(f.outputName(i), f.outputType(i), f.outputDims(i)));
+  }
+
+  /// "tensor<?x4xf32>" with heed.dims "B,4" -> f32, ("B", 4); "index" -> an i64 scalar.
+  static Value parseValue(const std::string &name, const std::string &type,
+                          const std::string &dimNames) {
+    static const std::map<std::string, heed_dtype> names = {
+        {"f32", HEED_F32},  {"f64", HEED_F64},  {"f16", HEED_F16},  {"bf16", HEED_BF16},
+        {"i32", HEED_I32},  {"i64", HEED_I64},  {"i1", HEED_BOOL},  {"ui8", HEED_U8},
+        {"ui32", HEED_U32}, {"ui64", HEED_U64}, {"index", HEED_I64}};
+    Value v{name, HEED_I64, py::tuple()};
+    if (type == "index")
+      return v;
+    std::vector<std::string> parts, symbols;
+    std::string body = type.substr(type.find('<') + 1), cur;
+    for (char c : body.substr(0, body.find('>')) + "x")
+      if (c == 'x') {
+        parts.push_back(cur);
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    auto it = names.find(parts.back());
+    v.dtype = it == names.end() ? HEED_F32 : it->second;
+    parts.pop_back();
+    for (char c : dimNames + ",")
+      if (c == ',') {
+        symbols.push_back(cur);
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    if (dimNames.empty() || symbols.size() != parts.size())
+      symbols.assign(parts.size(), "");
+    py::list dims;
+    for (size_t d = 0; d < parts.size(); ++d) {
+      const std::string &sym = symbols[d];
+      if (parts[d] != "?")
+        dims.append(std::stoll(parts[d]));
+      else if (!sym.empty() && sym != "?" && !std::isdigit(static_cast<unsigned char>(sym[0])))
+        dims.append(sym);
+      else
+        dims.append(py::none());
+    }
+    v.dims = py::tuple(dims);
+    return v;
   }
 
   heed::Function function(const std::string &device) {
@@ -134,10 +174,6 @@ public:
     check(module->loaded(device).module.function(fname, f), module->name);
     return f;
   }
-
-  struct Value {
-    std::string name, type, dims;
-  };
 
   py::object call(py::tuple args, const std::string &device, py::dict named) {
     size_t n = inputs.size();
@@ -192,7 +228,7 @@ public:
 
 private:
   heed::Tensor toTensor(size_t i, const py::object &value) {
-    heed_dtype want = declaredDtype(inputs[i].type);
+    heed_dtype want = inputs[i].dtype;
     py::array a = py::array::ensure(value, py::array::c_style);
     if (!a)
       raise("input " + std::to_string(i) + " ('" + inputs[i].name + "') is not an array");
@@ -275,7 +311,8 @@ private:
 py::list describe(const std::vector<Function::Value> &values) {
   py::list l;
   for (const Function::Value &v : values)
-    l.append(py::make_tuple(v.name, v.type, v.dims));
+    l.append(py::make_tuple(
+        v.name, v.dtype == HEED_BF16 ? py::str("bfloat16") : py::str(numpyDtype(v.dtype)), v.dims));
   return l;
 }
 

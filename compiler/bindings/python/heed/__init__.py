@@ -39,30 +39,6 @@ class Value:
     dtype: str
     dims: tuple
 
-    @staticmethod
-    def _make(name, type_text, dims_text):
-        if type_text == "index":
-            return Value(name, "int64", ())
-        body = type_text[len("tensor<"):-1]
-        parts = body.split("x")
-        elem = parts[-1]
-        shape = parts[:-1]
-        names = dims_text.split(",") if dims_text else []
-        if len(names) != len(shape):
-            names = [None] * len(shape)
-        dims = []
-        for size, symbol in zip(shape, names):
-            if size != "?":
-                dims.append(int(size))
-            elif symbol and symbol != "?" and not symbol[0].isdigit():
-                dims.append(symbol)
-            else:
-                dims.append(None)
-        numpy = {"f32": "float32", "f64": "float64", "f16": "float16", "bf16": "bfloat16",
-                 "i32": "int32", "i64": "int64", "i1": "bool", "ui8": "uint8",
-                 "ui32": "uint32", "ui64": "uint64"}.get(elem, elem)
-        return Value(name, numpy, tuple(dims))
-
 
 class Function:
     """An entry point of a module: call it with numpy arrays (positional, or by input name)."""
@@ -70,8 +46,8 @@ class Function:
     def __init__(self, function):
         self._f = function
         self.name = function.name
-        self.inputs = [Value._make(*v) for v in function.inputs]
-        self.outputs = [Value._make(*v) for v in function.outputs]
+        self.inputs = [Value(*v) for v in function.inputs]
+        self.outputs = [Value(*v) for v in function.outputs]
 
     def __call__(self, *arrays, device: str = "cpu", **named):
         """One numpy array for a one-output function, else a tuple of them."""
