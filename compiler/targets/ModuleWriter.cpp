@@ -14,7 +14,7 @@
 #include "dialects/heed/IR/HeedOps.h"
 #include "runtime/files/SafeFiles.h"
 #include "runtime/module/Format.h"
-#include "runtime/module/OpKinds.h"
+#include "runtime/module/OpTable.h"
 #include "runtime/module/heed_module_generated.h"
 
 #ifdef HEED_HAVE_VULKAN_TARGET
@@ -341,8 +341,8 @@ private:
                                  "or tensor type";
     }
     bool known = false;
-    for (const char *k : hfmt::kOpKinds)
-      known |= kind == k;
+    for (const ::heed::ops::OpSpec &spec : ::heed::ops::kOpSpecs) // the runtime's op table
+      known |= kind == spec.name;
     if (!known)
       return op.emitError() << "'" << op.getName() << "' is not supported by the cpu target";
 

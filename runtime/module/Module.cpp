@@ -5,7 +5,6 @@
 #include "dialects/heed/IR/AttrRules.h"
 #include "runtime/core/Escape.h"
 #include "runtime/module/Format.h"
-#include "runtime/module/OpKinds.h"
 #include "runtime/module/heed_module_generated.h"
 
 #include <algorithm>
@@ -62,10 +61,57 @@ std::pair<size_t, size_t> PlanOp::segment(size_t i) const {
   return {start, count};
 }
 
-const std::vector<std::string> &knownOpKinds() {
-  static const std::vector<std::string> kinds(std::begin(format::kOpKinds),
-                                              std::end(format::kOpKinds));
-  return kinds;
+const Attr &PlanOp::declaredAttr(ops::AttrId id) const {
+  const ops::OpSpec &s = ops::spec(opKind);
+  for (size_t i = 0; i < s.numAttrs; ++i)
+    if (ops::kAttrSpecs[s.firstAttr + i].id == id) {
+      if (i >= declared.size() || !declared[i])
+        fail(ErrorKind::runtime, (loc.empty() ? "" : loc + ": ") + "'" + kind +
+                                     "' has no attribute '" + ops::name(id) + "'");
+      return *declared[i];
+    }
+  fail(ErrorKind::runtime, "internal error: '" + kind + "' declares no attribute '" +
+                               ops::name(id) + "'");
+}
+
+int64_t PlanOp::getInt(ops::AttrId id) const {
+  const Attr &a = declaredAttr(id);
+  if (a.ints.empty()) // a Float or Number attribute holding a float: a driver bug
+    fail(ErrorKind::runtime, "internal error: '" + kind + "' attribute '" + ops::name(id) +
+                                 "' is not an integer");
+  return a.ints[0];
+}
+
+double PlanOp::getFloat(ops::AttrId id) const {
+  const Attr &a = declaredAttr(id);
+  return a.floats.empty() ? double(a.ints.at(0)) : a.floats[0];
+}
+
+bool PlanOp::getBool(ops::AttrId id) const { return getInt(id) != 0; }
+
+const std::vector<int64_t> &PlanOp::getInts(ops::AttrId id) const {
+  return declaredAttr(id).ints;
+}
+
+const std::string &PlanOp::getStr(ops::AttrId id) const { return declaredAttr(id).str; }
+
+bool PlanOp::has(ops::AttrId id) const {
+  const ops::OpSpec &s = ops::spec(opKind);
+  for (size_t i = 0; i < s.numAttrs; ++i)
+    if (ops::kAttrSpecs[s.firstAttr + i].id == id)
+      return i < declared.size() && declared[i].has_value();
+  fail(ErrorKind::runtime, "internal error: '" + kind + "' declares no attribute '" +
+                               ops::name(id) + "'");
+}
+
+std::optional<ops::OpKind> lookupOpKind(std::string_view name) {
+  // kOpSpecs is sorted by name (gen_op_table.py).
+  const ops::OpSpec *begin = std::begin(ops::kOpSpecs), *end = std::end(ops::kOpSpecs);
+  const ops::OpSpec *it = std::lower_bound(
+      begin, end, name, [](const ops::OpSpec &s, std::string_view n) { return s.name < n; });
+  if (it == end || it->name != name)
+    return std::nullopt;
+  return ops::OpKind(it - begin);
 }
 
 namespace {
@@ -115,6 +161,7 @@ struct Loader {
   Module &module;
   const Function *function = nullptr;
   std::vector<char> defined;
+  int32_t nextIndex = 0; // PlanOp::index, pre-order in the function
 
   void checkId(int32_t id, const std::string &where) {
     if (id < 0 || size_t(id) >= function->values.size())
@@ -133,6 +180,72 @@ struct Loader {
     defined[size_t(id)] = 1;
   }
 
+  /// Fills p.declared from the file's attributes: each of the kind's declared attributes must
+  /// be present (or have an ODS default, filled in) and hold the payload its type needs.
+  void resolveAttrs(PlanOp &p, const std::string &where) {
+    const ops::OpSpec &s = ops::spec(p.opKind);
+    p.declared.assign(s.numAttrs, std::nullopt);
+    for (size_t i = 0; i < s.numAttrs; ++i) {
+      const ops::AttrSpec &spec = ops::kAttrSpecs[s.firstAttr + i];
+      std::string what = where + ": attribute '" + ops::name(spec.id) + "' ";
+      auto it = p.attrs.find(ops::name(spec.id));
+      if (it == p.attrs.end()) {
+        if (spec.presence == ops::Presence::required)
+          bad(name, where + ": missing attribute '" + ops::name(spec.id) + "'");
+        if (spec.presence == ops::Presence::defaulted) {
+          Attr d;
+          if (spec.type == ops::AttrType::Float)
+            d.floats.push_back(spec.defaultFloat);
+          else
+            d.ints.push_back(spec.defaultInt);
+          p.declared[i] = std::move(d);
+        }
+        continue;
+      }
+      const Attr &a = it->second;
+      bool one = a.ints.size() + a.floats.size() == 1 && a.str.empty();
+      switch (spec.type) {
+      case ops::AttrType::Int:
+      case ops::AttrType::Bool:
+        if (!one || a.ints.empty())
+          bad(name, what + "must hold one integer");
+        break;
+      case ops::AttrType::Float:
+      case ops::AttrType::Number:
+        if (!one)
+          bad(name, what + "must hold one number");
+        break;
+      case ops::AttrType::Ints:
+        if (!a.floats.empty() || !a.str.empty())
+          bad(name, what + "must hold integers");
+        break;
+      case ops::AttrType::Str:
+        if (!a.ints.empty() || !a.floats.empty())
+          bad(name, what + "must hold a string");
+        break;
+      }
+      p.declared[i] = a;
+    }
+  }
+
+  static std::string count(int n, const char *what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  }
+
+  /// Operand and result counts as the op table declares them, and a body exactly for ops with
+  /// a region.
+  void checkArity(const PlanOp &p, bool hasBody, const std::string &where) {
+    const ops::OpSpec &s = ops::spec(p.opKind);
+    if (s.operands >= 0 && p.operands.size() != size_t(s.operands))
+      bad(name, where + ": expects " + count(s.operands, "operand") + ", has " +
+                    std::to_string(p.operands.size()));
+    if (s.results >= 0 && p.results.size() != size_t(s.results))
+      bad(name, where + ": expects " + count(s.results, "result") + ", has " +
+                    std::to_string(p.results.size()));
+    if (hasBody != s.body)
+      bad(name, where + (s.body ? ": has no body" : ": has a body it cannot use"));
+  }
+
   void loadPlan(const fb::Plan *in, Plan &out, int depth) {
     if (depth > 16)
       bad(name, "plans nested too deeply");
@@ -144,19 +257,19 @@ struct Loader {
         out.args.push_back(id);
       }
     if (in->ops()) {
-      const auto &kinds = knownOpKinds();
       for (const fb::Op *op : *in->ops()) {
         PlanOp p;
+        p.index = nextIndex++;
         p.kind = op->kind()->str();
         // Locations, function and value names only ever reach messages and traces: stored
         // escaped (Escape.h), so no driver can echo a control byte from the file.
         p.loc = op->loc() ? escapeControls(op->loc()->string_view()) : std::string();
         std::string where =
             (p.loc.empty() ? std::string() : p.loc + ": ") + "'" + escapeControls(p.kind) + "'";
-        auto it = std::find(kinds.begin(), kinds.end(), p.kind);
-        if (it == kinds.end())
+        std::optional<ops::OpKind> kind = lookupOpKind(p.kind);
+        if (!kind)
           bad(name, where + ": unknown op kind");
-        p.kindId = int(it - kinds.begin());
+        p.opKind = *kind;
         if (op->attrs())
           for (const fb::Attr *a : *op->attrs()) {
             Attr attr;
@@ -170,6 +283,7 @@ struct Loader {
               attr.str = a->str()->str();
             p.attrs[a->name()->str()] = std::move(attr);
           }
+        resolveAttrs(p, where);
         // The dialect's attribute rules (AttrRules.h): a forged value would
         // otherwise reach the drivers, which read it each their own way.
         heed::attr_rules::forEachRule(p.kind, [&](const heed::attr_rules::Rule &rule) {
@@ -207,12 +321,11 @@ struct Loader {
             define(id, where);
             p.results.push_back(id);
           }
-        if (p.kind == "heed.constant" || p.kind == "heed.weight") {
-          int64_t c = p.getInt("constant", -1);
+        checkArity(p, bool(op->body()), where);
+        if (p.opKind == ops::OpKind::Constant || p.opKind == ops::OpKind::Weight) {
+          int64_t c = p.getInt(ops::AttrId::constant);
           if (c < 0 || size_t(c) >= module.constants.size())
             bad(name, where + ": constant index " + std::to_string(c) + " out of range");
-          if (p.results.size() != 1)
-            bad(name, where + ": expects one result");
         }
         out.ops.push_back(std::move(p));
       }

@@ -11,10 +11,13 @@
 #define HEED_RUNTIME_MODULE_MODULE_H
 
 #include "runtime/core/Tensor.h"
+#include "runtime/module/OpTable.h"
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace heed::rt {
@@ -35,20 +38,43 @@ struct Attr {
 struct Plan;
 
 struct PlanOp {
-  std::string kind; // "heed.matmul", "arith.addi"
-  int kindId = -1;  // index into the executor's kernel table
+  std::string kind; // "heed.matmul", "arith.addi" (messages and traces)
+  ops::OpKind opKind = ops::OpKind::ArithConstant; // what drivers dispatch on
   std::vector<int32_t> operands, results;
-  std::map<std::string, Attr> attrs;
+  std::map<std::string, Attr> attrs; // as the file has them
   std::string loc;
   std::unique_ptr<Plan> body;
+  /// Position in its function's plan in pre-order (a heed.scan's body follows the scan): how a
+  /// driver finds per-op data such as the vulkan section's kernels.
+  int32_t index = 0;
+
+  /// The op kind's declared attributes (OpTable.h), checked by the loader, ODS defaults filled
+  /// in. Reading one the kind does not declare, or an optional one that is absent (see has),
+  /// throws: no silent fallback.
+  int64_t getInt(ops::AttrId id) const;
+  double getFloat(ops::AttrId id) const; // a Float, or an Int/Number attribute as a double
+  bool getBool(ops::AttrId id) const;
+  const std::vector<int64_t> &getInts(ops::AttrId id) const;
+  const std::string &getStr(ops::AttrId id) const;
+  /// A declared attribute as the file holds it (a Number may be an int or a float).
+  const Attr &getAttr(ops::AttrId id) const { return declaredAttr(id); }
+  /// Whether a declared attribute is set (false only for an absent optional one).
+  bool has(ops::AttrId id) const;
+  /// For ops with operandSegmentSizes: (first operand, count) of group `i`.
+  std::pair<size_t, size_t> segment(size_t i) const;
 
   const Attr *attr(const std::string &name) const;
   int64_t getInt(const std::string &name, int64_t fallback) const;
   double getFloat(const std::string &name, double fallback) const;
   bool getBool(const std::string &name, bool fallback) const;
   bool has(const std::string &name) const { return attrs.count(name) != 0; }
-  /// For ops with operandSegmentSizes: (first operand, count) of group `i`.
-  std::pair<size_t, size_t> segment(size_t i) const;
+
+  /// Parallel to the kind's AttrSpecs: each declared attribute, or nullopt when an optional
+  /// one is absent (Module.cpp fills it).
+  std::vector<std::optional<Attr>> declared;
+
+private:
+  const Attr &declaredAttr(ops::AttrId id) const;
 };
 
 struct Plan {
@@ -83,8 +109,8 @@ struct Module {
 std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::string &name,
                                    std::shared_ptr<uint8_t> owner = nullptr);
 
-/// The op kinds the runtime knows (the executor's kernel table order).
-const std::vector<std::string> &knownOpKinds();
+/// The op kind named `name`, or nullopt for one this runtime does not know.
+std::optional<ops::OpKind> lookupOpKind(std::string_view name);
 
 } // namespace heed::rt
 

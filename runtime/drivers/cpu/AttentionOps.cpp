@@ -200,11 +200,11 @@ void attention(OpCtx &c) {
     if (t->type != ElemType::f32)
       c.fail("supports only f32 query, key and value on the CPU");
   AttentionProblem p;
-  p.scale = float(c.op.getFloat("scale", 1.0));
+  p.scale = float(c.op.getFloat(AttrId::scale));
   AttentionLayout l;
   if (std::string error =
-          attentionLayout(q.shape, k.shape, v.shape, q.type, c.op.getInt("num_heads", 0),
-                          c.op.getInt("num_kv_heads", 0), l);
+          attentionLayout(q.shape, k.shape, v.shape, q.type, c.op.getInt(AttrId::num_heads),
+                          c.op.getInt(AttrId::num_kv_heads), l);
       !error.empty())
     c.fail(error);
   p.batch = l.batch, p.heads = l.heads, p.kvHeads = l.kvHeads;
@@ -217,11 +217,11 @@ void attention(OpCtx &c) {
   p.outputStrides = strides4(l.output);
   const std::vector<int64_t> &outShape = l.outShape, &sDims = l.scoresShape;
   const std::vector<int> &pos = l.scoresPos;
-  int64_t bits = c.op.getInt("mask_kind", 0);
+  int64_t bits = c.op.getInt(AttrId::mask_kind);
   p.causal = bits & kCausal;
   p.causalAlign =
-      c.op.getInt("causal_align", 0) == 1 ? CausalAlign::bottomRight : CausalAlign::topLeft;
-  p.maskedRows = c.op.getInt("masked_rows", 0) == 1 ? MaskedRows::nan : MaskedRows::zero;
+      c.op.getInt(AttrId::causal_align) == 1 ? CausalAlign::bottomRight : CausalAlign::topLeft;
+  p.maskedRows = c.op.getInt(AttrId::masked_rows) == 1 ? MaskedRows::nan : MaskedRows::zero;
   std::vector<int64_t> lengths;
   bool hasMask = c.numOperands() > 3;
   if (bits & (kAdditive | kBoolean | kLengths)) {
@@ -297,8 +297,8 @@ void additiveAttention(OpCtx &c) {
   p.values = vals.as<float>();
   p.wQuery = wq.as<float>();
   p.v = v.as<float>();
-  p.maskedRows = c.op.getInt("masked_rows", 0) == 1 ? MaskedRows::nan : MaskedRows::zero;
-  int64_t bits = c.op.getInt("mask_kind", 0);
+  p.maskedRows = c.op.getInt(AttrId::masked_rows) == 1 ? MaskedRows::nan : MaskedRows::zero;
+  int64_t bits = c.op.getInt(AttrId::mask_kind);
   std::vector<int64_t> lengths;
   if (bits & (kAdditive | kBoolean | kLengths)) {
     if (c.numOperands() < 6)
@@ -353,9 +353,9 @@ void additiveAttention(OpCtx &c) {
 
 } // namespace
 
-void registerAttentionKernels(KernelMap &m) {
-  m["heed.attention"] = attention;
-  m["heed.additive_attention"] = additiveAttention;
+void registerAttentionKernels(KernelTable &m) {
+  m[OpKind::Attention] = attention;
+  m[OpKind::AdditiveAttention] = additiveAttention;
 }
 
 } // namespace heed::rt::cpu

@@ -11,11 +11,9 @@ namespace {
 
 void reshape(OpCtx &c) {
   const Tensor &x = c.in(0);
-  const Attr *spec = c.op.attr("shape");
-  if (!spec)
-    c.fail("has no shape");
   std::vector<int64_t> shape;
-  if (std::string error = reshapeShape(x.shape, x.type, spec->ints, shape); !error.empty())
+  if (std::string error = reshapeShape(x.shape, x.type, c.op.getInts(AttrId::shape), shape);
+      !error.empty())
     c.fail(error);
   Tensor y = x;
   y.shape = shape;
@@ -24,8 +22,8 @@ void reshape(OpCtx &c) {
 
 void transpose(OpCtx &c) {
   const Tensor &x = c.in(0);
-  const Attr *perm = c.op.attr("permutation");
-  if (!perm || int64_t(perm->ints.size()) != x.rank())
+  const std::vector<int64_t> &perm = c.op.getInts(AttrId::permutation);
+  if (int64_t(perm.size()) != x.rank())
     c.fail("has a permutation that does not match rank " + std::to_string(x.rank()));
   size_t rank = size_t(x.rank());
   std::vector<int64_t> shape(rank), inStride(rank), permStride(rank);
@@ -36,7 +34,7 @@ void transpose(OpCtx &c) {
   }
   std::vector<bool> seen(rank, false);
   for (size_t i = 0; i < rank; ++i) {
-    int64_t p = perm->ints[i];
+    int64_t p = perm[i];
     if (p < 0 || p >= int64_t(rank) || seen[size_t(p)])
       c.fail("has an invalid permutation");
     seen[size_t(p)] = true;
@@ -67,7 +65,7 @@ void concat(OpCtx &c) {
   const Tensor &first = c.in(0);
   if (first.rank() == 0)
     c.fail("cannot concatenate scalars");
-  int64_t axis = c.axis(c.op.getInt("axis", 0), first.rank());
+  int64_t axis = c.axis(c.op.getInt(AttrId::axis), first.rank());
   std::vector<int64_t> shape = first.shape;
   shape[size_t(axis)] = 0;
   for (size_t i = 0; i < c.numOperands(); ++i) {
@@ -106,13 +104,13 @@ void slice(OpCtx &c) {
   const Tensor &x = c.in(0);
   if (x.rank() == 0)
     c.fail("cannot slice a scalar");
-  int64_t axis = c.axis(c.op.getInt("axis", 0), x.rank());
+  int64_t axis = c.axis(c.op.getInt(AttrId::axis), x.rank());
   int64_t n = x.dim(axis);
-  int64_t step = c.op.getInt("step", 1);
+  int64_t step = c.op.getInt(AttrId::step);
   if (step <= 0)
     c.fail("expects a positive step");
-  SliceRange range = sliceRange(n, c.op.getInt("start", 0),
-                                c.op.getInt("end", std::numeric_limits<int64_t>::max()), step);
+  SliceRange range = sliceRange(n, c.op.getInt(AttrId::start),
+                                c.op.getInt(AttrId::end), step);
   int64_t start = range.start, len = range.length;
   std::vector<int64_t> shape = x.shape;
   shape[size_t(axis)] = len;
@@ -180,12 +178,12 @@ int64_t loadId(OpCtx &c, const Tensor &t, int64_t i) {
 
 void gather(OpCtx &c) {
   const Tensor &x = c.in(0), &ids = c.in(1);
-  bool embedding = c.op.kind == "heed.embedding";
+  bool embedding = c.op.opKind == OpKind::Embedding;
   if (embedding && x.rank() != 2)
     c.fail("expects a [vocab, dim] table");
   if (x.rank() == 0)
     c.fail("cannot gather from a scalar");
-  int64_t axis = embedding ? 0 : c.axis(c.op.getInt("axis", 0), x.rank());
+  int64_t axis = embedding ? 0 : c.axis(c.op.getInt(AttrId::axis), x.rank());
   int64_t n = x.dim(axis);
   std::vector<int64_t> shape(x.shape.begin(), x.shape.begin() + axis);
   shape.insert(shape.end(), ids.shape.begin(), ids.shape.end());
@@ -213,14 +211,14 @@ void gather(OpCtx &c) {
 
 } // namespace
 
-void registerDataKernels(KernelMap &m) {
-  m["heed.reshape"] = reshape;
-  m["heed.transpose"] = transpose;
-  m["heed.concat"] = concat;
-  m["heed.slice"] = slice;
-  m["heed.broadcast"] = broadcast;
-  m["heed.gather"] = gather;
-  m["heed.embedding"] = gather;
+void registerDataKernels(KernelTable &m) {
+  m[OpKind::Reshape] = reshape;
+  m[OpKind::Transpose] = transpose;
+  m[OpKind::Concat] = concat;
+  m[OpKind::Slice] = slice;
+  m[OpKind::Broadcast] = broadcast;
+  m[OpKind::Gather] = gather;
+  m[OpKind::Embedding] = gather;
 }
 
 } // namespace heed::rt::cpu

@@ -138,7 +138,7 @@ template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
     mapLoop(in, out, n, [](T v) { return std::sqrt(v); });
   else if (k == "heed.tanh")
     mapLoop(in, out, n, [](T v) { return std::tanh(v); });
-  else if (c.op.getInt("approximate", 0) == 1)
+  else if (c.op.getInt(AttrId::approximate) == 1)
     mapLoop(in, out, n, [](T v) {
       return T(0.5) * v * (T(1) + std::tanh(T(0.7978845608028654) * (v + T(0.044715) * v * v * v)));
     });
@@ -163,7 +163,7 @@ void unary(OpCtx &c) {
                 : k == "heed.sigmoid"                ? Eltwise::sigmoid
                 : k == "heed.sqrt"                   ? Eltwise::sqrt
                 : k == "heed.tanh"                   ? Eltwise::tanh
-                : c.op.getInt("approximate", 0) == 1 ? Eltwise::geluTanh
+                : c.op.getInt(AttrId::approximate) == 1 ? Eltwise::geluTanh
                                                      : Eltwise::geluErf;
     dnnl::eltwise(e, x.as<float>(), y.as<float>(), x.count());
     c.out(0, std::move(y));
@@ -467,7 +467,7 @@ void binary(OpCtx &c) {
 void logical(OpCtx &c) {
   const Tensor &a = c.in(0), &b = c.in(1);
   Tensor y = c.alloc(ElemType::boolean, broadcastShape(c, {&a, &b}));
-  bool isAnd = c.op.kind == "heed.and";
+  bool isAnd = c.op.opKind == OpKind::And;
   const uint8_t *pa = a.as<uint8_t>(), *pb = b.as<uint8_t>();
   uint8_t *py = y.as<uint8_t>();
   forEach<2>(y.shape, {&a, &b}, [&](int64_t i, const int64_t *o) {
@@ -511,7 +511,7 @@ void compare(OpCtx &c) {
   if (a.type != b.type)
     c.fail("has operands of different element types");
   Tensor y = c.alloc(ElemType::boolean, broadcastShape(c, {&a, &b}));
-  int64_t pred = c.op.getInt("predicate", 0);
+  int64_t pred = c.op.getInt(AttrId::predicate);
   switch (a.type) {
   case ElemType::f32:
     compareLoop<float>(pred, a, b, y);
@@ -580,20 +580,20 @@ double loadAsDouble(const Tensor &t, int64_t i) {
   }
 }
 
-void registerElementwiseKernels(KernelMap &m) {
-  for (const char *k :
-       {"heed.abs", "heed.erf", "heed.exp", "heed.log", "heed.neg", "heed.reciprocal", "heed.relu",
-        "heed.rsqrt", "heed.sigmoid", "heed.sqrt", "heed.tanh", "heed.gelu"})
+void registerElementwiseKernels(KernelTable &m) {
+  for (OpKind k :
+       {OpKind::Abs, OpKind::Erf, OpKind::Exp, OpKind::Log, OpKind::Neg, OpKind::Reciprocal, OpKind::Relu,
+        OpKind::Rsqrt, OpKind::Sigmoid, OpKind::Sqrt, OpKind::Tanh, OpKind::Gelu})
     m[k] = unary;
-  for (const char *k :
-       {"heed.add", "heed.sub", "heed.mul", "heed.div", "heed.max", "heed.min", "heed.pow"})
+  for (OpKind k :
+       {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Max, OpKind::Min, OpKind::Pow})
     m[k] = binary;
-  m["heed.not"] = logicalNot;
-  m["heed.cast"] = cast;
-  m["heed.and"] = logical;
-  m["heed.or"] = logical;
-  m["heed.compare"] = compare;
-  m["heed.where"] = where;
+  m[OpKind::Not] = logicalNot;
+  m[OpKind::Cast] = cast;
+  m[OpKind::And] = logical;
+  m[OpKind::Or] = logical;
+  m[OpKind::Compare] = compare;
+  m[OpKind::Where] = where;
 }
 
 } // namespace heed::rt::cpu

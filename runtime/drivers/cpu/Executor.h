@@ -9,7 +9,9 @@
 #define HEED_RUNTIME_DRIVERS_CPU_EXECUTOR_H
 
 #include "runtime/drivers/Driver.h"
+#include "runtime/drivers/PlanRunner.h"
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -19,12 +21,7 @@
 
 namespace heed::rt::cpu {
 
-struct Slot {
-  Tensor t;
-  int64_t s = 0;
-  bool scalar = false;
-  bool set = false;
-};
+using Slot = PlanSlot<Tensor>;
 
 class Executor;
 
@@ -41,42 +38,56 @@ struct GemmWeight {
   }
 };
 
-struct OpCtx {
+/// One op's kernel call: its operands and results (OpFrame: the checks and messages both
+/// drivers share) and the executor's buffers.
+struct OpCtx : OpFrame<Tensor> {
+  OpCtx(Executor &ex, const Module &module, const Function &function, const PlanOp &op,
+        std::vector<Slot> &slots)
+      : OpFrame(function, op, slots), ex(ex), module(module) {}
   Executor &ex;
   const Module &module;
-  const Function &function;
-  const PlanOp &op;
-  std::vector<Slot> &slots;
   /// Set while an op that computes in f32 runs on f16/bf16 storage (Widen.cpp): f32 copies of
   /// its f16/bf16 operands (empty tensors for the others) and its result types with f32 in place
   /// of f16/bf16. out() narrows an f32 result back to the declared type.
   const std::vector<Tensor> *wideOperands = nullptr;
   const std::vector<ValueType> *wideResults = nullptr;
 
-  size_t numOperands() const { return op.operands.size(); }
+  /// Operand i (its f32 copy while widened).
   const Tensor &in(size_t i) const;
-  int64_t scalar(size_t i) const;
+  /// Sets result i (narrowed back to the declared type while widened).
   void out(size_t i, Tensor t);
-  void outScalar(size_t i, int64_t v);
+  void outScalar(size_t i, int64_t v) { setScalar(i, v); }
+  /// Result i's declared type (with f32 for f16/bf16 while widened).
   const ValueType &resultType(size_t i) const;
   Tensor alloc(ElemType type, std::vector<int64_t> shape);
-  [[noreturn]] void fail(const std::string &message) const;
-  /// Maps a possibly negative axis into [0, rank) or fails.
-  int64_t axis(int64_t axis, int64_t rank) const;
   /// Operand i, a 2-D f32 weight W [N, K], for y = x W^T with M rows of x: the executor's cached
   /// transposed copy when W is one of the module's constants and M > 1, else W as it is.
   GemmWeight weight(size_t i, int64_t M) const;
 };
 
 using Kernel = void (*)(OpCtx &);
-using KernelMap = std::map<std::string, Kernel>;
+using ops::AttrId;
+using ops::OpKind;
 
-void registerScalarKernels(KernelMap &map);
-void registerElementwiseKernels(KernelMap &map);
-void registerNnKernels(KernelMap &map);
-void registerDataKernels(KernelMap &map);
-void registerRecurrentKernels(KernelMap &map);
-void registerAttentionKernels(KernelMap &map);
+/// The CPU kernel of each op kind; null where the CPU has none (the executor refuses such a
+/// module at prepare time, and test/unit/runtime checks that no kind is left without one).
+struct KernelTable {
+  std::array<Kernel, ops::kNumOpKinds> kernels{};
+  Kernel &operator[](OpKind k) { return kernels[size_t(k)]; }
+  Kernel operator[](OpKind k) const { return kernels[size_t(k)]; }
+};
+
+void registerScalarKernels(KernelTable &table);
+void registerElementwiseKernels(KernelTable &table);
+void registerNnKernels(KernelTable &table);
+void registerDataKernels(KernelTable &table);
+void registerRecurrentKernels(KernelTable &table);
+void registerAttentionKernels(KernelTable &table);
+/// Every family's kernels, registered once; throws when an op kind has neither a kernel nor a
+/// reason in cpuDeclines.
+const KernelTable &cpuKernels();
+/// Why the CPU driver has no kernel for `kind`, or nullptr when it has one.
+const char *cpuDeclines(OpKind kind);
 
 /// Recycles intermediate buffers across ops and invocations: a released buffer goes back to a
 /// free list keyed by its size (a decode loop then stops paying for fresh pages). Buffers stay
@@ -101,13 +112,29 @@ public:
   void prepare(const Module &module);
   std::vector<Tensor> invoke(const Module &module, const Function &function,
                              const std::vector<Tensor> &inputs, RunStats &stats);
-  /// Runs a nested plan in the frame `slots` (heed.scan).
-  void runPlan(const Module &module, const Function &function, const Plan &plan,
-               std::vector<Slot> &slots);
+  /// A zeroed tensor from the pool, within the size limit, counted in the run's statistics.
+  Tensor allocate(const OpFrame<Tensor> &c, ElemType type, std::vector<int64_t> shape);
+
+  // PlanRunner's hooks.
+  void runOp(const Function &function, const PlanOp &op, std::vector<Slot> &slots);
+  std::chrono::steady_clock::time_point opStarted(const PlanOp &) {
+    return std::chrono::steady_clock::now();
+  }
+  void opFinished(const PlanOp &op, const std::vector<Slot> &slots,
+                  std::chrono::steady_clock::time_point start, int depth);
+  void release(Slot &slot);
+  Tensor alloc(const OpFrame<Tensor> &c, ElemType type, std::vector<int64_t> shape) {
+    return allocate(c, type, std::move(shape));
+  }
+  /// Step t of a sequence: a view of its storage, nothing copied.
+  Tensor stepSlice(const OpFrame<Tensor> &scan, size_t seq, const Tensor &s, int64_t t);
+  void storeStep(const OpFrame<Tensor> &scan, size_t out, Tensor &stacked, const Tensor &y,
+                 int64_t t);
+
   RunStats *stats = nullptr;
   uint64_t liveBytes = 0;
   std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>(size_t(256) << 20);
-  std::vector<OpProfile> profile; // indexed by kind id during a run
+  std::vector<OpProfile> profile; // indexed by OpKind during a run
   bool tracing = false;           // fill stats->trace
 
   /// W^T of a 2-D f32 constant of `module` (made on first use, kept while the constant lives),
@@ -121,11 +148,8 @@ private:
     Tensor t;
   };
   std::map<const uint8_t *, Transposed> transposed; // by the constant's data pointer
-  void traceOp(const PlanOp &op, const std::vector<Slot> &slots, double startUs, double endUs);
-  std::vector<Kernel> kernels;
-  std::vector<char> bytesOnly; // movesBytesOnly, by kind id
   std::chrono::steady_clock::time_point runStart;
-  int depth = 0;
+  const Module *running = nullptr; // the module of the invoke in progress
 };
 
 /// Element i (flat, C order) of a tensor of any element type, as a double (exact except for
@@ -140,7 +164,7 @@ Tensor widenToF32(OpCtx &c, const Tensor &t);
 Tensor narrowFromF32(OpCtx &c, const Tensor &t, ElemType to);
 /// Whether an op kind only moves elements (or converts them itself, as cast does): it runs on
 /// f16/bf16 storage as is.
-bool movesBytesOnly(const std::string &kind);
+bool movesBytesOnly(OpKind kind);
 /// Runs `kernel` for `c.op`; unless `bytesOnly`, an op that touches f16/bf16 runs on f32 copies
 /// of its operands and its results are narrowed back (Widen.cpp).
 void runKernel(Kernel kernel, OpCtx &c, bool bytesOnly);

@@ -154,9 +154,9 @@ void expectShape(OpCtx &c, const Tensor &t, std::vector<int64_t> shape, const st
 Cell cellKind(OpCtx &c) {
   const std::string &k = c.op.kind;
   if (k == "heed.rnn_cell" || k == "heed.rnn")
-    return c.op.getInt("activation", 0) == 1 ? Cell::rnnRelu : Cell::rnnTanh;
+    return c.op.getInt(AttrId::activation) == 1 ? Cell::rnnRelu : Cell::rnnTanh;
   if (k == "heed.gru_cell" || k == "heed.gru")
-    return c.op.getBool("linear_before_reset", true) ? Cell::gruLbr : Cell::gru;
+    return c.op.getBool(AttrId::linear_before_reset) ? Cell::gruLbr : Cell::gru;
   return Cell::lstm;
 }
 
@@ -224,18 +224,18 @@ void sequence(OpCtx &c) {
     c.fail("expects a rank-3 input, got " + shapeString(xin.shape, xin.type));
   if (xin.type != ElemType::f32)
     c.fail("supports only f32 input");
-  bool batchFirst = c.op.getBool("batch_first", false);
+  bool batchFirst = c.op.getBool(AttrId::batch_first);
   int64_t T = batchFirst ? xin.dim(1) : xin.dim(0), B = batchFirst ? xin.dim(0) : xin.dim(1);
-  int64_t I = xin.dim(2), H = c.op.getInt("hidden_size", 0), G = gates(k);
-  int64_t L = c.op.getInt("num_layers", 1), D = c.op.getBool("bidirectional", false) ? 2 : 1;
-  bool bias = c.op.getBool("has_biases", true);
-  bool peepholes = lstm && c.op.getBool("peepholes", false);
-  bool reverseOnly = c.op.getBool("reverse", false);
+  int64_t I = xin.dim(2), H = c.op.getInt(AttrId::hidden_size), G = gates(k);
+  int64_t L = c.op.getInt(AttrId::num_layers), D = c.op.getBool(AttrId::bidirectional) ? 2 : 1;
+  bool bias = c.op.getBool(AttrId::has_biases);
+  bool peepholes = lstm && c.op.getBool(AttrId::peepholes);
+  bool reverseOnly = c.op.getBool(AttrId::reverse);
   if (reverseOnly && D == 2)
     c.fail("is both reverse and bidirectional");
   CellOptions options;
-  options.clip = float(c.op.getFloat("clip", 0.0));
-  options.inputForget = lstm && c.op.getBool("input_forget", false);
+  options.clip = float((c.op.has(AttrId::clip) ? c.op.getFloat(AttrId::clip) : 0.0));
+  options.inputForget = lstm && c.op.getBool(AttrId::input_forget);
   size_t cellWeights = bias ? 4 : 2, perDir = cellWeights + (peepholes ? 1 : 0);
   if (L < 1 || L > 1024 || H < 1 || nw != size_t(L * D) * perDir)
     c.fail("expects " + std::to_string(L) + " layers x " + std::to_string(D) + " directions x " +
@@ -385,13 +385,13 @@ void sequence(OpCtx &c) {
 
 } // namespace
 
-void registerRecurrentKernels(KernelMap &m) {
-  m["heed.rnn_cell"] = cell;
-  m["heed.gru_cell"] = cell;
-  m["heed.lstm_cell"] = cell;
-  m["heed.rnn"] = sequence;
-  m["heed.gru"] = sequence;
-  m["heed.lstm"] = sequence;
+void registerRecurrentKernels(KernelTable &m) {
+  m[OpKind::RnnCell] = cell;
+  m[OpKind::GruCell] = cell;
+  m[OpKind::LstmCell] = cell;
+  m[OpKind::Rnn] = sequence;
+  m[OpKind::Gru] = sequence;
+  m[OpKind::Lstm] = sequence;
 }
 
 } // namespace heed::rt::cpu

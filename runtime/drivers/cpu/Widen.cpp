@@ -48,15 +48,25 @@ Tensor narrowFromF32(OpCtx &c, const Tensor &t, ElemType to) {
   return r;
 }
 
-bool movesBytesOnly(const std::string &kind) {
-  static const char *const kinds[] = {
-      "heed.reshape", "heed.transpose", "heed.concat", "heed.slice", "heed.broadcast",
-      "heed.gather",  "heed.embedding", "heed.where",  "heed.scan",  "heed.constant",
-      "heed.weight",  "heed.dim",       "heed.cast"};
-  for (const char *k : kinds)
-    if (kind == k)
-      return true;
-  return false;
+bool movesBytesOnly(OpKind kind) {
+  switch (kind) {
+  case OpKind::Reshape:
+  case OpKind::Transpose:
+  case OpKind::Concat:
+  case OpKind::Slice:
+  case OpKind::Broadcast:
+  case OpKind::Gather:
+  case OpKind::Embedding:
+  case OpKind::Where:
+  case OpKind::Scan:
+  case OpKind::Constant:
+  case OpKind::Weight:
+  case OpKind::Dim:
+  case OpKind::Cast:
+    return true;
+  default:
+    return false;
+  }
 }
 
 void runKernel(Kernel kernel, OpCtx &c, bool bytesOnly) {

@@ -1,6 +1,6 @@
 //===- Executor.cpp - Recording and running a plan --------------------------===//
 
-#include "runtime/drivers/vulkan/VulkanDriver.h"
+#include "runtime/drivers/vulkan/OpRun.h"
 
 #include <algorithm>
 #include <cstring>
@@ -91,150 +91,47 @@ VulkanDriver::Check VulkanDriver::newCheck() {
   return c;
 }
 
-/// The number of entries a plan takes in the vulkan section (pre-order).
-static size_t planEntries(const Plan &plan) {
-  size_t n = 0;
-  for (const PlanOp &op : plan.ops)
-    n += 1 + (op.body ? planEntries(*op.body) : 0);
-  return n;
+/// A scan step's copies: kernel `i` of the scan's vulkan op copies the strided `dims` of src
+/// (from element inBase) into dst (from outBase).
+void VulkanDriver::scanCopy(const OpFrame<DTensor> &scan, size_t i, const DTensor &src,
+                            const DTensor &dst, const std::vector<int64_t> &dims, int64_t inBase,
+                            int64_t outBase) {
+  const fb::VkOp *vkop = vkOpOf(scan.op);
+  if (!vkop->kernels() || i >= vkop->kernels()->size())
+    scan.fail("has the wrong number of vulkan kernels");
+  const Pipeline &p = running.state->pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
+  std::vector<int64_t> st = contiguousStrides(dims);
+  int64_t n = elementCount(dims);
+  std::vector<int32_t> push{int32_t(n), int32_t(inBase), int32_t(outBase)};
+  append(push, dims);
+  append(push, st);
+  append(push, st);
+  dispatch(p, {src.buf.get(), dst.buf.get()}, push, ceilDiv(uint64_t(n), p.local));
 }
 
-/// heed.scan, unrolled while recording: step t's sequence slices are copied
-/// out, the body is recorded, and per-step outputs are copied into their
-/// stacked results; carried values are passed on by reference.
-void VulkanDriver::runScan(ModuleState &ms, const Module &module, const Function &function,
-                           const PlanOp &op, std::vector<Slot> &slots, const fb::VkOp *vkop,
-                           const std::vector<const fb::VkOp *> &vkops, size_t &cursor) {
-  std::string where = (op.loc.empty() ? function.name : op.loc) + ": '" + op.kind + "'";
-  auto opFail = [&](const std::string &m) { fail(ErrorKind::runtime, where + " " + m); };
-  const Plan &body = *op.body;
-  size_t bodyStart = cursor, bodyEntries = planEntries(body);
-  auto [initStart, numInit] = op.segment(0);
-  auto [seqStart, numSeq] = op.segment(1);
-  auto [lenStart, numLen] = op.segment(2);
-  auto tensorAt = [&](size_t i) -> const DTensor & {
-    const Slot &s = slots[size_t(op.operands.at(i))];
-    if (!s.set || s.scalar)
-      opFail("operand " + std::to_string(i) + " is not a tensor");
-    return s.t;
-  };
-  int64_t steps = -1;
-  for (size_t i = 0; i < numSeq; ++i) {
-    const DTensor &s = tensorAt(seqStart + i);
-    if (s.rank() < 1)
-      opFail("sequence operand " + std::to_string(i) + " has rank 0");
-    if (steps >= 0 && s.shape[0] != steps)
-      opFail("sequences have different lengths " + std::to_string(steps) + " and " +
-             std::to_string(s.shape[0]));
-    steps = s.shape[0];
-  }
-  if (numLen) {
-    const Slot &ls = slots[size_t(op.operands.at(lenStart))];
-    if (!ls.set || !ls.scalar)
-      opFail("step count is not a scalar");
-    if (ls.s < 0)
-      opFail("got a negative step count " + std::to_string(ls.s));
-    if (steps >= 0 && steps != ls.s)
-      opFail("step count " + std::to_string(ls.s) + " differs from the sequence length " +
-             std::to_string(steps));
-    steps = ls.s;
-  }
-  if (steps < 0)
-    opFail("has neither sequences nor a step count");
-  if (body.args.size() != numInit + numSeq || body.yields.size() < numInit)
-    opFail("has a body that does not match its operands");
-  size_t numOut = body.yields.size() - numInit;
-  if (!vkop->kernels() || vkop->kernels()->size() != numSeq + numOut)
-    opFail("has the wrong number of vulkan kernels");
-  auto kernel = [&](size_t i) -> const Pipeline & {
-    return ms.pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
-  };
-  auto copyAll = [&](const Pipeline &p, const DTensor &src, const DTensor &dst,
-                     const std::vector<int64_t> &dims, int64_t inBase, int64_t outBase) {
-    std::vector<int64_t> st = contiguousStrides(dims);
-    int64_t n = elementCount(dims);
-    std::vector<int32_t> push{int32_t(n), int32_t(inBase), int32_t(outBase)};
-    append(push, dims);
-    append(push, st);
-    append(push, st);
-    dispatch(p, {src.buf.get(), dst.buf.get()}, push, ceilDiv(uint64_t(n), p.local));
-  };
-  std::vector<Slot> carried(numInit);
-  for (size_t i = 0; i < numInit; ++i)
-    carried[i] = slots[size_t(op.operands.at(initStart + i))];
-  std::vector<DTensor> stacked(numOut);
-  bool reverse = op.getBool("reverse", false);
-  for (int64_t kstep = 0; kstep < steps; ++kstep) {
-    int64_t t = reverse ? steps - 1 - kstep : kstep;
-    for (size_t i = 0; i < numInit; ++i)
-      slots[size_t(body.args[i])] = carried[i];
-    for (size_t i = 0; i < numSeq; ++i) {
-      const DTensor &s = tensorAt(seqStart + i);
-      std::vector<int64_t> stepShape(s.shape.begin() + 1, s.shape.end());
-      DTensor view = alloc(s.type, stepShape, where);
-      copyAll(kernel(i), s, view, stepShape, t * elementCount(stepShape), 0);
-      Slot &slot = slots[size_t(body.args[numInit + i])];
-      slot = Slot();
-      slot.t = view;
-      slot.set = true;
-    }
-    cursor = bodyStart;
-    runPlan(ms, module, function, body, slots, vkops, cursor);
-    for (size_t i = 0; i < numInit; ++i)
-      carried[i] = slots[size_t(body.yields[i])];
-    for (size_t i = 0; i < numOut; ++i) {
-      const Slot &y = slots[size_t(body.yields[numInit + i])];
-      if (!y.set || y.scalar)
-        opFail("per-step output " + std::to_string(i) + " is not a tensor");
-      if (kstep == 0) {
-        std::vector<int64_t> shape{steps};
-        shape.insert(shape.end(), y.t.shape.begin(), y.t.shape.end());
-        stacked[i] = alloc(y.t.type, shape, where);
-      } else if (y.t.shape !=
-                     std::vector<int64_t>(stacked[i].shape.begin() + 1, stacked[i].shape.end()) ||
-                 y.t.type != stacked[i].type) {
-        opFail("per-step output " + std::to_string(i) + " changed shape at step " +
-               std::to_string(t));
-      }
-      copyAll(kernel(numSeq + i), y.t, stacked[i], y.t.shape, 0, t * y.t.count());
-    }
-  }
-  cursor = bodyStart + bodyEntries;
-  for (size_t i = 0; i < numInit; ++i)
-    slots[size_t(op.results[i])] = carried[i];
-  for (size_t i = 0; i < numOut; ++i) {
-    const ValueType &vt = function.values[size_t(op.results[numInit + i])];
-    if (steps == 0) {
-      std::vector<int64_t> shape;
-      for (int64_t d : vt.dims)
-        shape.push_back(d < 0 ? 0 : d);
-      shape[0] = 0;
-      stacked[i] = alloc(vt.type, shape, where);
-    }
-    Slot &s = slots[size_t(op.results[numInit + i])];
-    s = Slot();
-    s.t = stacked[i];
-    s.set = true;
-  }
+DTensor VulkanDriver::stepSlice(const OpFrame<DTensor> &scan, size_t seq, const DTensor &s,
+                                int64_t t) {
+  std::vector<int64_t> stepShape(s.shape.begin() + 1, s.shape.end());
+  DTensor view = alloc(s.type, stepShape, scan.where());
+  scanCopy(scan, seq, s, view, stepShape, t * elementCount(stepShape), 0);
+  return view;
 }
 
-void VulkanDriver::runPlan(ModuleState &ms, const Module &module, const Function &function,
-                           const Plan &plan, std::vector<Slot> &slots,
-                           const std::vector<const fb::VkOp *> &vkops, size_t &cursor) {
-  ++traceDepth;
-  for (size_t i = 0; i < plan.ops.size(); ++i) {
-    const PlanOp &op = plan.ops[i];
-    const fb::VkOp *vo = vkops.at(cursor++);
-    uint32_t query = traceOpStart();
-    if (op.body)
-      runScan(ms, module, function, op, slots, vo, vkops, cursor);
-    else
-      runOp(ms, module, function, op, slots, vo);
-    traceOpEnd(op, slots, query);
-    for (int32_t id : plan.releaseAfter[i])
-      slots[size_t(id)] = Slot();
-  }
-  --traceDepth;
+void VulkanDriver::storeStep(const OpFrame<DTensor> &scan, size_t out, DTensor &stacked,
+                             const DTensor &y, int64_t t) {
+  size_t numSeq = scan.op.segment(1).second;
+  scanCopy(scan, numSeq + out, y, stacked, y.shape, 0, t * y.count());
+}
+
+const fb::VkOp *VulkanDriver::vkOpOf(const PlanOp &op) const {
+  if (size_t(op.index) >= running.ops->size())
+    fail(ErrorKind::invalidModule, "vulkan: the vulkan section has no entry for op " +
+                                       std::to_string(op.index));
+  return (*running.ops)[size_t(op.index)];
+}
+
+void VulkanDriver::runOp(const Function &function, const PlanOp &op, std::vector<Slot> &slots) {
+  OpRun(*this, *running.state, *running.module, function, op, slots, vkOpOf(op)).run();
 }
 
 std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &function,
@@ -259,6 +156,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
       d.newConstants.clear();
       d.inFlight.clear();
       d.stats = nullptr;
+      d.running = {};
       d.checks.clear();
       d.statusBuffer.reset();
       d.statusUsed = 0;
@@ -296,8 +194,8 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
     }
     s.set = true;
   }
-  size_t cursor = 0;
-  runPlan(ms, module, function, function.plan, slots, ms.ops[fi], cursor);
+  running = {&ms, &module, &ms.ops[fi]};
+  PlanRunner<VulkanDriver, DTensor>(*this).run(function, function.plan, slots);
 
   // Staging: the outputs (and ids a check may name) are copied to host-visible buffers.
   std::vector<std::shared_ptr<Buffer>> readBack(function.outputs.size());

@@ -25,7 +25,9 @@ namespace heed::rt::vk {
 /// equal nor 1 on one side.
 bool broadcastInto(std::vector<int64_t> &shape, const std::vector<int64_t> &dims);
 
-class OpRun {
+/// One op being recorded: its operands and results (OpFrame: the checks and messages both
+/// drivers share), the driver and the op's kernels.
+class OpRun : public OpFrame<DTensor> {
 public:
   OpRun(VulkanDriver &driver, VulkanDriver::ModuleState &ms, const Module &module,
         const Function &function, const PlanOp &op, std::vector<Slot> &slots, const fb::VkOp *vkop);
@@ -36,22 +38,18 @@ private:
   VulkanDriver &driver;
   VulkanDriver::ModuleState &ms;
   const Module &module;
-  const Function &function;
-  const PlanOp &op;
-  std::vector<Slot> &slots;
   const fb::VkOp *vkop;
   const std::string where; // "loc: 'heed.kind'", the start of every message
   const std::string &k;    // op.kind
 
   // Operands and results.
-  [[noreturn]] void opFail(const std::string &m) const;
-  const DTensor &in(size_t i) const;
-  int64_t scalar(size_t i) const;
-  const ValueType &resultType(size_t i) const;
+  [[noreturn]] void opFail(const std::string &m) const { fail(m); }
+  const DTensor &in(size_t i) const { return tensor(i); }
+  const ValueType &resultType(size_t i) const { return declaredResult(i); }
   /// Sets result i, after checking it against the declared type.
-  void out(size_t i, DTensor t);
-  void outScalar(size_t i, int64_t v);
-  int64_t axisOf(int64_t a, int64_t rank) const;
+  void out(size_t i, DTensor t) { setResult(i, std::move(t)); }
+  void outScalar(size_t i, int64_t v) { setScalar(i, v); }
+  int64_t axisOf(int64_t a, int64_t rank) const { return axis(a, rank); }
   /// `t` is f32 of exactly `shape` (`what` names it in the message).
   void expectF32(const DTensor &t, const std::vector<int64_t> &shape,
                  const std::string &what) const;

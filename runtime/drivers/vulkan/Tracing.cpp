@@ -21,7 +21,6 @@ constexpr uint32_t kMaxQueries = 8192;
 void VulkanDriver::beginTrace() {
   traced.clear();
   queriesUsed = 0;
-  traceDepth = 0;
   if (!tracing || timestampBits == 0)
     return;
   VkQueryPoolCreateInfo qpci{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
@@ -40,7 +39,8 @@ uint32_t VulkanDriver::traceOpStart() {
   return q;
 }
 
-void VulkanDriver::traceOpEnd(const PlanOp &op, const std::vector<Slot> &slots, uint32_t query) {
+void VulkanDriver::traceOpEnd(const PlanOp &op, const std::vector<Slot> &slots, uint32_t query,
+                              int depth) {
   if (!tracing)
     return;
   if (query != UINT32_MAX)
@@ -50,7 +50,7 @@ void VulkanDriver::traceOpEnd(const PlanOp &op, const std::vector<Slot> &slots, 
   t.event.loc = op.loc;
   t.event.inputs = slotShapes(slots, op.operands);
   t.event.outputs = slotShapes(slots, op.results);
-  t.event.depth = traceDepth - 1;
+  t.event.depth = depth;
   t.query = query;
   t.timed = query != UINT32_MAX;
   traced.push_back(std::move(t));

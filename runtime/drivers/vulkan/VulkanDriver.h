@@ -26,6 +26,7 @@
 #define HEED_RUNTIME_DRIVERS_VULKAN_VULKANDRIVER_H
 
 #include "runtime/drivers/Driver.h"
+#include "runtime/drivers/PlanRunner.h"
 #include "runtime/module/heed_module_generated.h"
 
 #include <vulkan/vulkan.h>
@@ -38,6 +39,8 @@
 namespace heed::rt::vk {
 
 namespace fb = ::heed::fb;
+using ::heed::ops::AttrId;
+using ::heed::ops::OpKind;
 
 constexpr int kPushInts = 32;
 
@@ -87,11 +90,7 @@ struct DTensor {
   int64_t rank() const { return int64_t(shape.size()); }
 };
 
-struct Slot {
-  DTensor t;
-  int64_t s = 0;
-  bool scalar = false, set = false;
-};
+using Slot = PlanSlot<DTensor>;
 
 class OpRun;
 
@@ -107,6 +106,7 @@ public:
 
 private:
   friend class OpRun; // records one op with the driver's buffers, dispatches and checks
+  friend class PlanRunner<VulkanDriver, DTensor>; // walks plans through the hooks below
   VkInstance instance = VK_NULL_HANDLE;
   VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
   VkPhysicalDevice physical = VK_NULL_HANDLE;
@@ -180,7 +180,6 @@ private:
   bool tracing = false;
   VkQueryPool queries = VK_NULL_HANDLE;
   uint32_t queriesUsed = 0;
-  int traceDepth = 0;
   struct TracedOp {
     TraceEvent event;   // times filled in from the queries
     uint32_t query = 0; // its start timestamp; the end is query + 1
@@ -189,7 +188,7 @@ private:
   std::vector<TracedOp> traced;
   void beginTrace();
   uint32_t traceOpStart();
-  void traceOpEnd(const PlanOp &op, const std::vector<Slot> &slots, uint32_t query);
+  void traceOpEnd(const PlanOp &op, const std::vector<Slot> &slots, uint32_t query, int depth);
   void finishTrace();
   void endTrace();
 
@@ -221,14 +220,30 @@ private:
                 const std::vector<int32_t> &push, uint64_t groups);
   void createPipelines(const Module &module, const fb::VulkanSection &section, ModuleState &state);
   void destroy(ModuleState &state);
-  void runPlan(ModuleState &ms, const Module &module, const Function &function, const Plan &plan,
-               std::vector<Slot> &slots, const std::vector<const fb::VkOp *> &vkops,
-               size_t &cursor);
-  void runScan(ModuleState &ms, const Module &module, const Function &function, const PlanOp &op,
-               std::vector<Slot> &slots, const fb::VkOp *vkop,
-               const std::vector<const fb::VkOp *> &vkops, size_t &cursor);
-  void runOp(ModuleState &ms, const Module &module, const Function &function, const PlanOp &op,
-             std::vector<Slot> &slots, const fb::VkOp *vkop);
+
+  // The invoke being recorded, and PlanRunner's hooks (Executor.cpp).
+  struct Running {
+    ModuleState *state = nullptr;
+    const Module *module = nullptr;
+    const std::vector<const fb::VkOp *> *ops = nullptr; // the function's, by PlanOp::index
+  } running;
+  const fb::VkOp *vkOpOf(const PlanOp &op) const;
+  void runOp(const Function &function, const PlanOp &op, std::vector<Slot> &slots);
+  uint32_t opStarted(const PlanOp &) { return traceOpStart(); }
+  void opFinished(const PlanOp &op, const std::vector<Slot> &slots, uint32_t query, int depth) {
+    traceOpEnd(op, slots, query, depth);
+  }
+  void release(Slot &slot) { slot = Slot(); }
+  DTensor alloc(const OpFrame<DTensor> &c, ElemType type, std::vector<int64_t> shape) {
+    return alloc(type, std::move(shape), c.where());
+  }
+  /// heed.scan on the device: a step's slice of a sequence and a step's output are copies by
+  /// the scan's own kernels (0.. for the sequences, then one per stacked output).
+  DTensor stepSlice(const OpFrame<DTensor> &scan, size_t seq, const DTensor &s, int64_t t);
+  void storeStep(const OpFrame<DTensor> &scan, size_t out, DTensor &stacked, const DTensor &y,
+                 int64_t t);
+  void scanCopy(const OpFrame<DTensor> &scan, size_t i, const DTensor &src, const DTensor &dst,
+                const std::vector<int64_t> &dims, int64_t inBase, int64_t outBase);
 };
 
 std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape);

@@ -424,6 +424,40 @@ TEST(Loader, SemanticChecks) {
             std::string::npos);
 }
 
+// The op table (OpTable.h, generated from HeedOps.td) checks each op's attributes and arity at
+// load time, so no driver reads a missing attribute as a silent default.
+TEST(Loader, OpTableChecks) {
+  auto withAttr = [](const char *kind, std::vector<int32_t> operands, const char *attr,
+                     std::vector<int64_t> ints, std::vector<double> floats) {
+    return [=](auto &fbb) {
+      std::vector<flatbuffers::Offset<heed::fb::Attr>> attrs;
+      if (attr)
+        attrs.push_back(heed::fb::CreateAttrDirect(fbb, attr, &ints, &floats));
+      return std::vector{op(fbb, kind, operands, {1}, attrs)};
+    };
+  };
+  auto expectError = [](const std::string &error, const std::string &want) {
+    EXPECT_NE(error.find(want), std::string::npos) << error;
+  };
+  // A defaulted attribute may be absent (softmax's axis = -1); a required one may not.
+  EXPECT_EQ(loadError(oneFunction(withAttr("heed.softmax", {0}, nullptr, {}, {}), 1)), "loaded");
+  expectError(loadError(oneFunction(withAttr("heed.transpose", {0}, nullptr, {}, {}), 1)),
+              "m.mlir:3:5: 'heed.transpose': missing attribute 'permutation'");
+  // Each attribute holds the payload its type needs.
+  expectError(loadError(oneFunction(withAttr("heed.softmax", {0}, "axis", {}, {0.5}), 1)),
+              "'heed.softmax': attribute 'axis' must hold one integer");
+  expectError(loadError(oneFunction(withAttr("heed.softmax", {0}, "axis", {1, 2}, {}), 1)),
+              "'heed.softmax': attribute 'axis' must hold one integer");
+  expectError(
+      loadError(oneFunction(withAttr("heed.layer_norm", {0}, "epsilon", {}, {1e-5, 1.0}), 1)),
+      "attribute 'epsilon' must hold one number");
+  // Operand counts as the dialect declares them.
+  expectError(loadError(oneFunction(withAttr("heed.exp", {0, 0}, nullptr, {}, {}), 1)),
+              "'heed.exp': expects 1 operand, has 2");
+  expectError(loadError(oneFunction(withAttr("heed.add", {0}, nullptr, {}, {}), 1)),
+              "'heed.add': expects 2 operands, has 1");
+}
+
 /// An input for a declared type ("tensor<?x4xf32>", "index"): dynamic dims 3, small values.
 heed_tensor *synthesize(const std::string &type, std::mt19937 &rng) {
   heed_tensor *t = nullptr;
