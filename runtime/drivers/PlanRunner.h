@@ -42,7 +42,9 @@ public:
   std::vector<Slot> &slots;
 
   /// "loc: 'heed.kind'" (the function's name where the op has no location).
-  std::string where() const { return (op.loc.empty() ? function.name : op.loc) + ": '" + op.kind + "'"; }
+  std::string where() const {
+    return (op.loc.empty() ? function.name : op.loc) + ": '" + op.kind + "'";
+  }
   [[noreturn]] void fail(const std::string &message) const {
     rt::fail(ErrorKind::runtime, where() + " " + message);
   }
@@ -135,11 +137,6 @@ public:
     --depth;
   }
 
-  /// Sets the function's inputs into fresh slots.
-  static std::vector<Slot> inputSlots(const Function &function) {
-    return std::vector<Slot>(function.values.size());
-  }
-
 private:
   D &driver;
   int depth = -1; // 0 for a function's ops, 1 inside a scan body, ...
@@ -206,8 +203,8 @@ private:
           std::vector<int64_t> shape{steps};
           shape.insert(shape.end(), y.t.shape.begin(), y.t.shape.end());
           stacked[i] = driver.alloc(c, y.t.type, shape);
-        } else if (y.t.shape != std::vector<int64_t>(stacked[i].shape.begin() + 1,
-                                                     stacked[i].shape.end()) ||
+        } else if (y.t.shape !=
+                       std::vector<int64_t>(stacked[i].shape.begin() + 1, stacked[i].shape.end()) ||
                    y.t.type != stacked[i].type) {
           c.fail("per-step output " + std::to_string(i) + " changed shape at step " +
                  std::to_string(t));

@@ -70,15 +70,15 @@ const Attr &PlanOp::declaredAttr(ops::AttrId id) const {
                                      "' has no attribute '" + ops::name(id) + "'");
       return *declared[i];
     }
-  fail(ErrorKind::runtime, "internal error: '" + kind + "' declares no attribute '" +
-                               ops::name(id) + "'");
+  fail(ErrorKind::runtime,
+       "internal error: '" + kind + "' declares no attribute '" + ops::name(id) + "'");
 }
 
 int64_t PlanOp::getInt(ops::AttrId id) const {
   const Attr &a = declaredAttr(id);
   if (a.ints.empty()) // a Float or Number attribute holding a float: a driver bug
-    fail(ErrorKind::runtime, "internal error: '" + kind + "' attribute '" + ops::name(id) +
-                                 "' is not an integer");
+    fail(ErrorKind::runtime,
+         "internal error: '" + kind + "' attribute '" + ops::name(id) + "' is not an integer");
   return a.ints[0];
 }
 
@@ -89,9 +89,7 @@ double PlanOp::getFloat(ops::AttrId id) const {
 
 bool PlanOp::getBool(ops::AttrId id) const { return getInt(id) != 0; }
 
-const std::vector<int64_t> &PlanOp::getInts(ops::AttrId id) const {
-  return declaredAttr(id).ints;
-}
+const std::vector<int64_t> &PlanOp::getInts(ops::AttrId id) const { return declaredAttr(id).ints; }
 
 const std::string &PlanOp::getStr(ops::AttrId id) const { return declaredAttr(id).str; }
 
@@ -100,8 +98,8 @@ bool PlanOp::has(ops::AttrId id) const {
   for (size_t i = 0; i < s.numAttrs; ++i)
     if (ops::kAttrSpecs[s.firstAttr + i].id == id)
       return i < declared.size() && declared[i].has_value();
-  fail(ErrorKind::runtime, "internal error: '" + kind + "' declares no attribute '" +
-                               ops::name(id) + "'");
+  fail(ErrorKind::runtime,
+       "internal error: '" + kind + "' declares no attribute '" + ops::name(id) + "'");
 }
 
 std::optional<ops::OpKind> lookupOpKind(std::string_view name) {

@@ -109,8 +109,7 @@ void slice(OpCtx &c) {
   int64_t step = c.op.getInt(AttrId::step);
   if (step <= 0)
     c.fail("expects a positive step");
-  SliceRange range = sliceRange(n, c.op.getInt(AttrId::start),
-                                c.op.getInt(AttrId::end), step);
+  SliceRange range = sliceRange(n, c.op.getInt(AttrId::start), c.op.getInt(AttrId::end), step);
   int64_t start = range.start, len = range.length;
   std::vector<int64_t> shape = x.shape;
   shape[size_t(axis)] = len;

@@ -153,18 +153,18 @@ void unary(OpCtx &c) {
   const std::string &k = c.op.kind;
   if (x.type == ElemType::f32 && k != "heed.erf" && useDnnlPrimitives()) {
     using dnnl::Eltwise;
-    Eltwise e = k == "heed.abs"                      ? Eltwise::abs
-                : k == "heed.exp"                    ? Eltwise::exp
-                : k == "heed.log"                    ? Eltwise::log
-                : k == "heed.neg"                    ? Eltwise::neg
-                : k == "heed.reciprocal"             ? Eltwise::reciprocal
-                : k == "heed.relu"                   ? Eltwise::relu
-                : k == "heed.rsqrt"                  ? Eltwise::rsqrt
-                : k == "heed.sigmoid"                ? Eltwise::sigmoid
-                : k == "heed.sqrt"                   ? Eltwise::sqrt
-                : k == "heed.tanh"                   ? Eltwise::tanh
+    Eltwise e = k == "heed.abs"                         ? Eltwise::abs
+                : k == "heed.exp"                       ? Eltwise::exp
+                : k == "heed.log"                       ? Eltwise::log
+                : k == "heed.neg"                       ? Eltwise::neg
+                : k == "heed.reciprocal"                ? Eltwise::reciprocal
+                : k == "heed.relu"                      ? Eltwise::relu
+                : k == "heed.rsqrt"                     ? Eltwise::rsqrt
+                : k == "heed.sigmoid"                   ? Eltwise::sigmoid
+                : k == "heed.sqrt"                      ? Eltwise::sqrt
+                : k == "heed.tanh"                      ? Eltwise::tanh
                 : c.op.getInt(AttrId::approximate) == 1 ? Eltwise::geluTanh
-                                                     : Eltwise::geluErf;
+                                                        : Eltwise::geluErf;
     dnnl::eltwise(e, x.as<float>(), y.as<float>(), x.count());
     c.out(0, std::move(y));
     return;
@@ -582,8 +582,8 @@ double loadAsDouble(const Tensor &t, int64_t i) {
 
 void registerElementwiseKernels(KernelTable &m) {
   for (OpKind k :
-       {OpKind::Abs, OpKind::Erf, OpKind::Exp, OpKind::Log, OpKind::Neg, OpKind::Reciprocal, OpKind::Relu,
-        OpKind::Rsqrt, OpKind::Sigmoid, OpKind::Sqrt, OpKind::Tanh, OpKind::Gelu})
+       {OpKind::Abs, OpKind::Erf, OpKind::Exp, OpKind::Log, OpKind::Neg, OpKind::Reciprocal,
+        OpKind::Relu, OpKind::Rsqrt, OpKind::Sigmoid, OpKind::Sqrt, OpKind::Tanh, OpKind::Gelu})
     m[k] = unary;
   for (OpKind k :
        {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Max, OpKind::Min, OpKind::Pow})

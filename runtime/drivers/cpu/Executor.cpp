@@ -160,18 +160,15 @@ namespace {
 
 void binaryIndex(OpCtx &c) {
   int64_t r = 0;
-  std::string error =
-      evalIndexBinary(c.op.kind,
-                      c.op.opKind == OpKind::ArithCmpi ? c.op.getInt(AttrId::predicate) : 0,
-                      c.scalar(0), c.scalar(1), r);
+  std::string error = evalIndexBinary(
+      c.op.kind, c.op.opKind == OpKind::ArithCmpi ? c.op.getInt(AttrId::predicate) : 0, c.scalar(0),
+      c.scalar(1), r);
   if (!error.empty())
     c.fail(error);
   c.outScalar(0, r);
 }
 
-void arithConstant(OpCtx &c) {
-  c.outScalar(0, c.op.getInt(AttrId::value));
-}
+void arithConstant(OpCtx &c) { c.outScalar(0, c.op.getInt(AttrId::value)); }
 
 void indexCast(OpCtx &c) { c.outScalar(0, c.scalar(0)); }
 
@@ -271,8 +268,9 @@ void range(OpCtx &c) {
 
 void registerScalarKernels(KernelTable &m) {
   for (OpKind k :
-       {OpKind::ArithAddi, OpKind::ArithSubi, OpKind::ArithMuli, OpKind::ArithDivsi, OpKind::ArithDivui, OpKind::ArithRemsi,
-        OpKind::ArithRemui, OpKind::ArithCeildivsi, OpKind::ArithFloordivsi, OpKind::ArithMaxsi, OpKind::ArithMinsi})
+       {OpKind::ArithAddi, OpKind::ArithSubi, OpKind::ArithMuli, OpKind::ArithDivsi,
+        OpKind::ArithDivui, OpKind::ArithRemsi, OpKind::ArithRemui, OpKind::ArithCeildivsi,
+        OpKind::ArithFloordivsi, OpKind::ArithMaxsi, OpKind::ArithMinsi})
     m[k] = binaryIndex;
   m[OpKind::ArithConstant] = arithConstant;
   m[OpKind::ArithIndexCast] = indexCast;

@@ -125,8 +125,8 @@ void VulkanDriver::storeStep(const OpFrame<DTensor> &scan, size_t out, DTensor &
 
 const fb::VkOp *VulkanDriver::vkOpOf(const PlanOp &op) const {
   if (size_t(op.index) >= running.ops->size())
-    fail(ErrorKind::invalidModule, "vulkan: the vulkan section has no entry for op " +
-                                       std::to_string(op.index));
+    fail(ErrorKind::invalidModule,
+         "vulkan: the vulkan section has no entry for op " + std::to_string(op.index));
   return (*running.ops)[size_t(op.index)];
 }
 

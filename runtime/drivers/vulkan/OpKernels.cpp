@@ -167,7 +167,6 @@ void OpRun::run() {
   opFail("is unimplemented on vulkan");
 }
 
-
 void OpRun::expectF32(const DTensor &t, const std::vector<int64_t> &shape,
                       const std::string &what) const {
   if (t.type != ElemType::f32)
