@@ -11,6 +11,7 @@
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/drivers/cpu/kernels/Attention.h"
 #include "runtime/drivers/cpu/kernels/FastMath.h"
+#include "runtime/drivers/vulkan/abi/Attention.h"
 
 #include <array>
 #include <cmath>
@@ -160,7 +161,11 @@ void referenceAdditive(const AdditiveAttentionProblem &p) {
     }
 }
 
-enum MaskBits : int64_t { kAdditive = 1, kBoolean = 2, kLengths = 4, kCausal = 8 };
+// mask_kind's bits, shared with the vulkan kernels (their ABI header).
+using ::heed::vkabi::kAdditive;
+using ::heed::vkabi::kBoolean;
+using ::heed::vkabi::kCausal;
+using ::heed::vkabi::kLengths;
 
 /// Strides of a right-aligned, broadcast `mask` viewed as S (`sDims`), mapped
 /// onto the 4-D positions `pos` of [B, H, Lq, Lk] (ShapeRules.h).

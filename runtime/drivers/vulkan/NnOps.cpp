@@ -7,6 +7,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/vulkan/OpRun.h"
+#include "runtime/drivers/vulkan/abi/Gather.h"
+#include "runtime/drivers/vulkan/abi/Generators.h"
+#include "runtime/drivers/vulkan/abi/Matmul.h"
+#include "runtime/drivers/vulkan/abi/Reduce.h"
+#include "runtime/drivers/vulkan/abi/Rows.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -42,10 +47,15 @@ void OpRun::runMatmul() {
   shape.push_back(M);
   shape.push_back(N);
   DTensor y = alloc(ElemType::f32, shape);
-  std::vector<int32_t> push{int32_t(M), int32_t(N), int32_t(K), int32_t(y.count())};
-  append(push, ob);
-  append(push, strides(ab, M * K));
-  append(push, strides(bb, K * N));
+  int batch = int(ob.size());
+  vkabi::MatmulPush push;
+  push.m = int32_t(M);
+  push.n = int32_t(N);
+  push.k = int32_t(K);
+  push.count = int32_t(y.count());
+  pack(push.batch, vkabi::matmulDimsAt(), ob);
+  pack(push.batch, vkabi::matmulLhsStridesAt(batch), strides(ab, M * K));
+  pack(push.batch, vkabi::matmulRhsStridesAt(batch), strides(bb, K * N));
   const Pipeline &p = kernel(0);
   dispatch(p, {a.buf.get(), b.buf.get(), y.buf.get()}, push, ceilDiv(uint64_t(y.count()), p.local));
   out(0, y);
@@ -74,9 +84,13 @@ void OpRun::runLinear() {
     bufs.push_back(b.buf.get());
   }
   bufs.push_back(y.buf.get());
+  vkabi::LinearPush push;
+  push.rows = int32_t(M);
+  push.n = int32_t(N);
+  push.k = int32_t(K);
+  push.count = int32_t(y.count());
   const Pipeline &p = kernel(0);
-  dispatch(p, bufs, {int32_t(M), int32_t(N), int32_t(K), int32_t(y.count())},
-           ceilDiv(uint64_t(y.count()), p.local));
+  dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
   out(0, y);
 }
 
@@ -84,8 +98,11 @@ void OpRun::runSoftmax() {
   const DTensor &x = in(0);
   auto [axis, outer, n, inner] = rowsAlongAxis(x);
   DTensor y = alloc(ElemType::f32, x.shape);
-  dispatch(rowKernel(), {x.buf.get(), y.buf.get()},
-           {int32_t(outer * inner), int32_t(n), int32_t(inner)}, uint64_t(outer * inner));
+  vkabi::SoftmaxPush push;
+  push.rows = int32_t(outer * inner);
+  push.n = int32_t(n);
+  push.inner = int32_t(inner);
+  dispatch(rowKernel(), {x.buf.get(), y.buf.get()}, push, uint64_t(outer * inner));
   out(0, y);
 }
 
@@ -119,7 +136,10 @@ void OpRun::runLayerNorm() {
   }
   DTensor y = alloc(ElemType::f32, x.shape);
   bufs.push_back(y.buf.get());
-  dispatch(rowKernel(), bufs, {int32_t(outer), int32_t(n)}, uint64_t(outer));
+  vkabi::LayerNormPush push;
+  push.rows = int32_t(outer);
+  push.n = int32_t(n);
+  dispatch(rowKernel(), bufs, push, uint64_t(outer));
   out(0, y);
 }
 
@@ -152,12 +172,14 @@ void OpRun::runReduce() {
   if ((kind == 2 || kind == 3) && count == 0)
     opFail("reduces an empty axis with max/min");
   DTensor y = alloc(x.type, shape);
-  std::vector<int32_t> push{int32_t(y.count())};
-  append(push, keptDims);
-  append(push, keptStrides);
-  append(push, redDims);
-  append(push, redStrides);
-  push.push_back(int32_t(count));
+  int rank = int(x.rank());
+  vkabi::ReducePush push;
+  push.count = int32_t(y.count());
+  pack(push.shape, vkabi::reduceKeptDimsAt(), keptDims);
+  pack(push.shape, vkabi::reduceKeptStridesAt(rank), keptStrides);
+  pack(push.shape, vkabi::reduceDimsAt(rank), redDims);
+  pack(push.shape, vkabi::reduceStridesAt(rank), redStrides);
+  pack(push.shape, vkabi::reduceCountAt(rank), {count});
   const Pipeline &p = kernel(0);
   dispatch(p, {x.buf.get(), y.buf.get()}, push, ceilDiv(uint64_t(y.count()), p.local));
   out(0, y);
@@ -177,8 +199,11 @@ void OpRun::runArgmaxTopK() {
     else
       shape.erase(shape.begin() + axis);
     DTensor y = alloc(ElemType::i64, shape);
-    dispatch(p, {x.buf.get(), y.buf.get()}, {int32_t(rows), int32_t(n), int32_t(inner)},
-             ceilDiv(rows, p.local));
+    vkabi::ArgmaxPush push;
+    push.rows = int32_t(rows);
+    push.n = int32_t(n);
+    push.inner = int32_t(inner);
+    dispatch(p, {x.buf.get(), y.buf.get()}, push, ceilDiv(rows, p.local));
     return out(0, y);
   }
   int64_t kk = op.getInt("k", 1);
@@ -189,9 +214,13 @@ void OpRun::runArgmaxTopK() {
   std::vector<int64_t> shape = x.shape;
   shape[size_t(axis)] = kk;
   DTensor vals = alloc(ElemType::f32, shape), idxs = alloc(ElemType::i64, shape);
+  vkabi::TopKPush push;
+  push.rows = int32_t(rows);
+  push.n = int32_t(n);
+  push.inner = int32_t(inner);
+  push.k = int32_t(kk);
   if (kk > 0)
-    dispatch(p, {x.buf.get(), vals.buf.get(), idxs.buf.get()},
-             {int32_t(rows), int32_t(n), int32_t(inner), int32_t(kk)}, ceilDiv(rows, p.local));
+    dispatch(p, {x.buf.get(), vals.buf.get(), idxs.buf.get()}, push, ceilDiv(rows, p.local));
   out(0, vals);
   out(1, idxs);
 }
@@ -220,9 +249,14 @@ void OpRun::runGather() {
     c.ids = ids;
     c.n = n;
     c.embedding = embedding;
+    vkabi::GatherPush push;
+    push.count = int32_t(y.count());
+    push.ids = int32_t(m);
+    push.inner = int32_t(inner);
+    push.n = int32_t(n);
+    push.statusSlot = int32_t(c.slot);
     const Pipeline &p = kernel(0);
-    dispatch(p, {x.buf.get(), ids.buf.get(), y.buf.get(), c.status.get()},
-             {int32_t(y.count()), int32_t(m), int32_t(inner), int32_t(n), int32_t(c.slot)},
+    dispatch(p, {x.buf.get(), ids.buf.get(), y.buf.get(), c.status.get()}, push,
              ceilDiv(uint64_t(y.count()), p.local));
     driver.checks.push_back(std::move(c));
   }
@@ -230,9 +264,12 @@ void OpRun::runGather() {
 }
 
 void OpRun::runGenerator() {
-  std::vector<int32_t> push;
-  std::vector<const Buffer *> bufs;
   DTensor y;
+  // One invocation per element of y, with the kind's push constants.
+  auto run = [&](const std::vector<const Buffer *> &bufs, const auto &push) {
+    const Pipeline &p = kernel(0);
+    dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
+  };
   auto small = [&](int64_t v, const char *what) {
     if (v < INT32_MIN || v > INT32_MAX)
       opFail(std::string("has a ") + what + " beyond the vulkan kernel's 32-bit range");
@@ -246,16 +283,21 @@ void OpRun::runGenerator() {
     if (n < 0)
       opFail("got a negative max_length " + std::to_string(n));
     y = alloc(ElemType::boolean, {len.shape[0], n});
-    push = {int32_t(y.count()), int32_t(n)};
-    bufs = {len.buf.get(), y.buf.get()};
+    vkabi::SequenceMaskPush push;
+    push.count = int32_t(y.count());
+    push.maxLength = int32_t(n);
+    run({len.buf.get(), y.buf.get()}, push);
   } else if (k == "heed.causal_mask") {
     int64_t lq = scalar(0), lk = scalar(1);
     if (lq < 0 || lk < 0)
       opFail("got a negative length");
     int64_t shift = op.getInt("align", 0) == 1 ? lk - lq : 0;
     y = alloc(ElemType::boolean, {lq, lk});
-    push = {int32_t(y.count()), int32_t(lk), small(shift, "shift")};
-    bufs = {y.buf.get()};
+    vkabi::CausalMaskPush push;
+    push.count = int32_t(y.count());
+    push.keyLength = int32_t(lk);
+    push.shift = small(shift, "shift");
+    run({y.buf.get()}, push);
   } else if (k == "heed.range") {
     int64_t start = scalar(0), limit = scalar(1), step = scalar(2);
     if (step == 0)
@@ -264,19 +306,22 @@ void OpRun::runGenerator() {
     if ((step > 0 && limit > start) || (step < 0 && limit < start))
       n = (limit - start + step + (step > 0 ? -1 : 1)) / step;
     y = alloc(ElemType::i64, {n});
-    push = {int32_t(n), small(start, "start"), small(step, "step")};
-    bufs = {y.buf.get()};
+    vkabi::RangePush push;
+    push.count = int32_t(n);
+    push.start = small(start, "start");
+    push.step = small(step, "step");
+    run({y.buf.get()}, push);
   } else {
     int64_t offset = scalar(0), length = scalar(1);
     if (length < 0)
       opFail("got a negative length " + std::to_string(length));
     y = alloc(ElemType::f32, {length, op.getInt("dim", 0)});
     small(offset + length, "position");
-    push = {int32_t(y.count()), int32_t(offset)};
-    bufs = {y.buf.get()};
+    vkabi::PositionsPush push;
+    push.count = int32_t(y.count());
+    push.offset = int32_t(offset);
+    run({y.buf.get()}, push);
   }
-  const Pipeline &p = kernel(0);
-  dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
   out(0, y);
 }
 

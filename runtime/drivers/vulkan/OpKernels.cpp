@@ -8,6 +8,9 @@
 #include "runtime/core/IndexArith.h"
 #include "runtime/drivers/ShapeRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
+#include "runtime/drivers/vulkan/abi/Copy.h"
+#include "runtime/drivers/vulkan/abi/Elementwise.h"
+#include "runtime/drivers/vulkan/abi/Rows.h"
 
 #include <algorithm>
 #include <limits>
@@ -230,28 +233,27 @@ const Pipeline *OpRun::variant(size_t i) const {
 }
 
 const Pipeline &OpRun::rowKernel() const {
-  const Pipeline *sg = variant(1);
+  const Pipeline *sg = variant(vkabi::RowKernel::subgroup);
   driver.note(where + ": " + (sg ? "subgroup" : "shared-memory") + " row reductions");
-  return sg ? *sg : kernel(0);
+  return sg ? *sg : kernel(vkabi::RowKernel::shared);
 }
 
 DTensor OpRun::alloc(ElemType type, std::vector<int64_t> shape) const {
   return driver.alloc(type, std::move(shape), where);
 }
 
-void OpRun::dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
-                     const std::vector<int32_t> &push, uint64_t groups) const {
-  driver.dispatch(p, buffers, push, groups);
-}
-
 void OpRun::copy(const DTensor &src, const DTensor &dst, const std::vector<int64_t> &dims,
                  const std::vector<int64_t> &inStrides, const std::vector<int64_t> &outStrides,
                  int64_t inBase, int64_t outBase) const {
   int64_t n = elementCount(dims);
-  std::vector<int32_t> push{int32_t(n), int32_t(inBase), int32_t(outBase)};
-  append(push, dims);
-  append(push, inStrides);
-  append(push, outStrides);
+  int rank = int(dims.size());
+  vkabi::CopyPush push;
+  push.count = int32_t(n);
+  push.inBase = int32_t(inBase);
+  push.outBase = int32_t(outBase);
+  pack(push.shape, vkabi::copyDimsAt(), dims);
+  pack(push.shape, vkabi::copyInStridesAt(rank), inStrides);
+  pack(push.shape, vkabi::copyOutStridesAt(rank), outStrides);
   const Pipeline &p = kernel(0);
   dispatch(p, {src.buf.get(), dst.buf.get()}, push, ceilDiv(uint64_t(n), p.local));
 }
@@ -349,12 +351,15 @@ void OpRun::runElementwise() {
     }
   }
   DTensor y = alloc(vt.type, shape);
-  std::vector<int32_t> push{int32_t(y.count())};
-  append(push, shape);
+  int rank = int(shape.size());
+  vkabi::ElementwisePush push;
+  push.count = int32_t(y.count());
+  pack(push.shape, vkabi::elementwiseDimsAt(), shape);
   std::vector<const Buffer *> bufs;
-  for (const DTensor *t : ins) {
-    append(push, broadcastStrides(t->shape, shape));
-    bufs.push_back(t->buf.get());
+  for (size_t i = 0; i < ins.size(); ++i) {
+    pack(push.shape, vkabi::elementwiseStridesAt(rank, int(i)),
+         broadcastStrides(ins[i]->shape, shape));
+    bufs.push_back(ins[i]->buf.get());
   }
   bufs.push_back(y.buf.get());
   const Pipeline &p = kernel(0);

@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/vulkan/OpRun.h"
+#include "runtime/drivers/vulkan/abi/Copy.h"
+#include "runtime/drivers/vulkan/abi/Recurrent.h"
 
 #include <tuple>
 
@@ -40,8 +42,12 @@ void OpRun::runCell() {
     co = alloc(ElemType::f32, {B, H});
     bufs.push_back(co.buf.get());
   }
+  vkabi::CellPush push;
+  push.count = int32_t(B * H);
+  push.inputSize = int32_t(I);
+  push.hiddenSize = int32_t(H);
   const Pipeline &p = kernel(0);
-  dispatch(p, bufs, {int32_t(B * H), int32_t(I), int32_t(H)}, ceilDiv(uint64_t(B * H), p.local));
+  dispatch(p, bufs, push, ceilDiv(uint64_t(B * H), p.local));
   out(0, ho);
   if (lstm)
     out(1, co);
@@ -99,7 +105,7 @@ void OpRun::runRecurrent() {
   }
   if (T == 0)
     opFail("has an empty sequence (T = 0 is unimplemented on vulkan)");
-  const Pipeline &step = kernel(0);
+  const Pipeline &step = kernel(vkabi::RecurrentKernel::step);
   std::shared_ptr<Buffer> status = lens ? check.status : driver.acquire(4);
   DTensor X = xin, Y;
   int64_t inDim = I, xsT = batchFirst ? I : B * I, xsB = batchFirst ? T * I : I;
@@ -143,12 +149,23 @@ void OpRun::runRecurrent() {
         if (lstm)
           bufs.push_back(cN.buf.get());
         bufs.push_back(status.get());
-        dispatch(step, bufs,
-                 {int32_t(B * H), int32_t(inDim), int32_t(H), int32_t(t), int32_t(xsT),
-                  int32_t(xsB), int32_t(hBase), zeroH ? 1 : 0, int32_t(D * H), int32_t(d * H),
-                  int32_t(state), int32_t(cBase), zeroC ? 1 : 0, int32_t(T),
-                  int32_t(lens ? check.slot : 0)},
-                 ceilDiv(uint64_t(B * H), step.local));
+        vkabi::RecurrentStepPush push;
+        push.count = int32_t(B * H);
+        push.inputSize = int32_t(inDim);
+        push.hiddenSize = int32_t(H);
+        push.step = int32_t(t);
+        push.x[0] = int32_t(xsT);
+        push.x[1] = int32_t(xsB);
+        push.hPrevBase = int32_t(hBase);
+        push.zeroHPrev = zeroH ? 1 : 0;
+        push.yRowStride = int32_t(D * H);
+        push.yOffset = int32_t(d * H);
+        push.stateBase = int32_t(state);
+        push.cPrevBase = int32_t(cBase);
+        push.zeroCPrev = zeroC ? 1 : 0;
+        push.steps = int32_t(T);
+        push.statusSlot = int32_t(lens ? check.slot : 0);
+        dispatch(step, bufs, push, ceilDiv(uint64_t(B * H), step.local));
         hPrev = &hNext;
         cPrev = &cNext;
         hBase = cBase = 0;
@@ -167,11 +184,12 @@ void OpRun::runRecurrent() {
     result = alloc(ElemType::f32, {B, T, D * H});
     std::vector<int64_t> dims{B, T, D * H}, inSt{D * H, B * D * H, 1};
     int64_t n = elementCount(dims);
-    std::vector<int32_t> push{int32_t(n), 0, 0};
-    append(push, dims);
-    append(push, inSt);
-    append(push, contiguousStrides(dims));
-    const Pipeline &cp = kernel(1);
+    vkabi::CopyPush push;
+    push.count = int32_t(n);
+    pack(push.shape, vkabi::copyDimsAt(), dims);
+    pack(push.shape, vkabi::copyInStridesAt(3), inSt);
+    pack(push.shape, vkabi::copyOutStridesAt(3), contiguousStrides(dims));
+    const Pipeline &cp = kernel(vkabi::RecurrentKernel::batchFirstCopy);
     dispatch(cp, {Y.buf.get(), result.buf.get()}, push, ceilDiv(uint64_t(n), cp.local));
   }
   out(0, result);
