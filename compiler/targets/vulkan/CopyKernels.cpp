@@ -10,8 +10,6 @@
 
 #include "runtime/drivers/vulkan/abi/Copy.h"
 
-using namespace mlir;
-
 namespace mlir::heed::vulkan::detail {
 
 Lowered lowerCopy(Operation &op, Type elem, int rank) {

@@ -11,8 +11,6 @@
 
 #include <map>
 
-using namespace mlir;
-
 namespace mlir::heed::vulkan::detail {
 
 Lowered lowerElementwise(Operation &op, const std::string &kind) {

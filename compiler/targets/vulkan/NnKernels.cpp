@@ -15,8 +15,6 @@
 #include "runtime/drivers/vulkan/abi/Reduce.h"
 #include "runtime/drivers/vulkan/abi/Rows.h"
 
-using namespace mlir;
-
 namespace mlir::heed::vulkan::detail {
 
 Lowered lowerMatmul(Operation &op) {

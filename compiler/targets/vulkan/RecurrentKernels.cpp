@@ -9,8 +9,6 @@
 
 #include "runtime/drivers/vulkan/abi/Recurrent.h"
 
-using namespace mlir;
-
 namespace mlir::heed::vulkan::detail {
 
 /// RNN / GRU / LSTM cells: one invocation
