@@ -1,12 +1,16 @@
 //===- AttentionKernels.cpp - Fused attention kernels for vulkan ----------===//
 //
 // The GLSL of heed.attention (flash attention with an online softmax) and
-// heed.additive_attention; push-constant layouts are documented per kernel
-// and filled by runtime/drivers/vulkan.
+// heed.additive_attention, dispatched by runtime/drivers/vulkan/AttentionOps.cpp;
+// their push constants, kernel variants and mask bits are abi/Attention.h and
+// abi/AdditiveAttention.h.
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/targets/vulkan/ShaderSource.h"
+#include "compiler/targets/vulkan/Kernels.h"
+
+#include "runtime/drivers/vulkan/abi/AdditiveAttention.h"
+#include "runtime/drivers/vulkan/abi/Attention.h"
 
 #include <algorithm>
 
@@ -29,6 +33,7 @@ struct AttentionSpec {
 
 /// The buffers every attention kernel starts with: q, k, v and the mask.
 void addInputs(Shader &s, const AttentionSpec &a) {
+  s.usePush<::heed::vkabi::AttentionPush>();
   s.buffers = {"float", "float", "float"};
   if (a.hasMask())
     s.buffers.push_back(a.additive ? "float" : a.boolean ? "uint8_t" : "int");
@@ -39,18 +44,19 @@ void addInputs(Shader &s, const AttentionSpec &a) {
 /// score (scale, additive or boolean mask). Key lengths and masks are b3.
 std::string maskHelpers(const AttentionSpec &a) {
   std::string s = "bool visible_(int b, int i, int j) {\n"
-                  "  if (i >= pc.p[3] || j >= pc.p[4]) return false;\n";
+                  "  if (i >= pc.queryLength || j >= pc.keyLength) return false;\n";
   if (a.lengths)
     s += a.lenType == "int" ? "  if (j >= b3.d[b]) return false;\n"
                             : "  { int lo = b3.d[2 * b], hi = b3.d[2 * b + 1]; if (hi < 0 || (hi "
                               "== 0 && lo >= 0 && j >= lo)) return false; }\n";
   if (a.causal)
-    s += "  if (j > i + pc.p[7]) return false;\n";
+    s += "  if (j > i + pc.causalShift) return false;\n";
   s += "  return true;\n}\n"
        "float finish_(int b, int h, int i, int j, float dot) {\n  float v = dot * " +
        floatLiteral(a.scale) + ";\n";
   if (a.additive || a.boolean) {
-    s += "  int mi = b * pc.p[20] + h * pc.p[21] + i * pc.p[22] + j * pc.p[23];\n";
+    s += "  int mi = b * pc.maskStrides[0] + h * pc.maskStrides[1] + i * pc.maskStrides[2] + j * "
+         "pc.maskStrides[3];\n";
     s += a.additive ? "  v += b3.d[mi];\n" : "  if (b3.d[mi] == uint8_t(0)) v = -INF_;\n";
   }
   return s + "  return v;\n}\n";
@@ -86,7 +92,8 @@ Shader flashKernel(const AttentionSpec &a, bool subgroups) {
   if (subgroups)
     s.extensions = kSubgroupExtensions;
   std::string D = std::to_string(a.dMax), DV = std::to_string(a.dvMax);
-  s.helpers = "const int BQ = 16, BK = 16, DM = " + D + ", DVM = " + DV +
+  s.helpers = "const int BQ = " + std::to_string(::heed::vkabi::kQueryBlock) +
+              ", BK = 16, DM = " + D + ", DVM = " + DV +
               ";\n"
               "shared float sQ[BQ * DM];\nshared float sK[BK * DM];\nshared float sV[BK * DVM];\n"
               "shared float sS[BQ * BK];\n";
@@ -96,24 +103,24 @@ Shader flashKernel(const AttentionSpec &a, bool subgroups) {
   // score_(r, c): the masked, scaled score of query row i and key j (tile slots r, c).
   s.helpers += R"(float score_(int b, int h, int i, int j, int r, int c) {
   if (!visible_(b, i, j)) return -INF_;
-  int D = pc.p[5];
+  int D = pc.headDim;
   float dot = 0.0;
   for (int d = 0; d < D; ++d) dot += sQ[r * DM + d] * sK[c * DM + d];
   return finish_(b, h, i, j, dot);
 }
 )";
   std::string body = R"(  uint g = group_();
-  int B = pc.p[0], H = pc.p[1], group = pc.p[2], Lq = pc.p[3], Lk = pc.p[4], D = pc.p[5],
-      Dv = pc.p[6], nqb = pc.p[24];
+  int B = pc.batch, H = pc.heads, group = pc.group, Lq = pc.queryLength, Lk = pc.keyLength, D = pc.headDim,
+      Dv = pc.valueDim, nqb = pc.queryBlocks;
   if (g >= uint(B * H * nqb)) return;
   int qb = int(g) % nqb, bh = int(g) / nqb, h = bh % H, b = bh / H, kh = h / group;
   int i0 = qb * BQ;
   uint lid = gl_LocalInvocationID.x;
-  int qBase = b * pc.p[8] + h * pc.p[9], kBase = b * pc.p[11] + kh * pc.p[12],
-      vBase = b * pc.p[14] + kh * pc.p[15];
+  int qBase = b * pc.qStrides[0] + h * pc.qStrides[1], kBase = b * pc.kStrides[0] + kh * pc.kStrides[1],
+      vBase = b * pc.vStrides[0] + kh * pc.vStrides[1];
   for (int e = int(lid); e < BQ * DM; e += 64) {
     int r = e / DM, d = e % DM;
-    sQ[e] = (i0 + r < Lq && d < D) ? b0.d[qBase + (i0 + r) * pc.p[10] + d] : 0.0;
+    sQ[e] = (i0 + r < Lq && d < D) ? b0.d[qBase + (i0 + r) * pc.qStrides[2] + d] : 0.0;
   }
   // This invocation's row and its share of the output dims.
   int row = int(lid) / 4, part = int(lid) % 4, i = i0 + row;
@@ -130,17 +137,17 @@ Shader flashKernel(const AttentionSpec &a, bool subgroups) {
   if (lid < uint(BQ)) { sM[lid] = -INF_; sL[lid] = 0.0; sN[lid] = 0.0; }
 )";
   if (a.causal)
-    body += "  kEnd = clamp(min(Lq, i0 + BQ) - 1 + pc.p[7] + 1, 0, Lk);\n";
+    body += "  kEnd = clamp(min(Lq, i0 + BQ) - 1 + pc.causalShift + 1, 0, Lk);\n";
   body += lengthLimit(a);
   std::string loadKV = R"(
     barrier();
     for (int e = int(lid); e < BK * DM; e += 64) {
       int c = e / DM, d = e % DM;
-      sK[e] = (j0 + c < Lk && d < D) ? b1.d[kBase + (j0 + c) * pc.p[13] + d] : 0.0;
+      sK[e] = (j0 + c < Lk && d < D) ? b1.d[kBase + (j0 + c) * pc.kStrides[2] + d] : 0.0;
     }
     for (int e = int(lid); e < BK * DVM; e += 64) {
       int c = e / DVM, d = e % DVM;
-      sV[e] = (j0 + c < Lk && d < Dv) ? b2.d[vBase + (j0 + c) * pc.p[16] + d] : 0.0;
+      sV[e] = (j0 + c < Lk && d < Dv) ? b2.d[vBase + (j0 + c) * pc.vStrides[2] + d] : 0.0;
     }
     barrier();
 )";
@@ -236,7 +243,7 @@ Shader flashKernel(const AttentionSpec &a, bool subgroups) {
   body += R"(  // Keys skipped by the block limits are -inf for every row: they add nothing.
   bool seen = !nanRow && m != -INF_;
   if (i < Lq) {
-    int oBase = b * pc.p[17] + h * pc.p[18] + i * pc.p[19];
+    int oBase = b * pc.outStrides[0] + h * pc.outStrides[1] + i * pc.outStrides[2];
     for (int t = 0; t < (DVM + 3) / 4; ++t) {
       int d = part + 4 * t;
       if (d < Dv) )" +
@@ -284,21 +291,21 @@ Shader splitKernel(const AttentionSpec &a, bool subgroups) {
               ", NACC = (DVM + 63) / 64;\nshared float sQ[DM];\nshared float sP[64];\n" +
               maskHelpers(a);
   std::string body = R"(  uint g = group_();
-  int B = pc.p[0], H = pc.p[1], group = pc.p[2], Lq = pc.p[3], Lk = pc.p[4], D = pc.p[5],
-      Dv = pc.p[6], chunk = pc.p[25], S = pc.p[26];
+  int B = pc.batch, H = pc.heads, group = pc.group, Lq = pc.queryLength, Lk = pc.keyLength, D = pc.headDim,
+      Dv = pc.valueDim, chunk = pc.splitKeys, S = pc.splits;
   if (g >= uint(B * H * Lq * S)) return;
   int sp = int(g) % S, t_ = int(g) / S, i = t_ % Lq;
   t_ /= Lq;
   int h = t_ % H, b = t_ / H, kh = h / group;
   uint lid = gl_LocalInvocationID.x;
-  int qBase = b * pc.p[8] + h * pc.p[9] + i * pc.p[10], kBase = b * pc.p[11] + kh * pc.p[12],
-      vBase = b * pc.p[14] + kh * pc.p[15];
+  int qBase = b * pc.qStrides[0] + h * pc.qStrides[1] + i * pc.qStrides[2], kBase = b * pc.kStrides[0] + kh * pc.kStrides[1],
+      vBase = b * pc.vStrides[0] + kh * pc.vStrides[1];
   for (int d = int(lid); d < DM; d += 64) sQ[d] = d < D ? b0.d[qBase + d] : 0.0;
   barrier();
   int kEnd = Lk;
 )";
   if (a.causal)
-    body += "  kEnd = clamp(i + pc.p[7] + 1, 0, Lk);\n";
+    body += "  kEnd = clamp(i + pc.causalShift + 1, 0, Lk);\n";
   body += lengthLimit(a);
   body += R"(  int jBegin = sp * chunk, jEnd = min(kEnd, jBegin + chunk);
   float m = -INF_, l = 0.0, nan = 0.0;
@@ -309,7 +316,7 @@ Shader splitKernel(const AttentionSpec &a, bool subgroups) {
     float sc = -INF_;
     if (j < jEnd && visible_(b, i, j)) {
       float dot = 0.0;
-      int kb = kBase + j * pc.p[13];
+      int kb = kBase + j * pc.kStrides[2];
       for (int d = 0; d < D; ++d) dot += sQ[d] * b1.d[kb + d];
       sc = finish_(b, h, i, j, dot);
     }
@@ -325,7 +332,7 @@ Shader splitKernel(const AttentionSpec &a, bool subgroups) {
     for (int c = 0; c < 64 && j0 + c < jEnd; ++c) {
       float p = sP[c];
       if (p == 0.0) continue; // masked keys never touch the output ("poison V")
-      int vb = vBase + (j0 + c) * pc.p[16];
+      int vb = vBase + (j0 + c) * pc.vStrides[2];
       for (int t = 0; t < NACC; ++t) {
         int d = int(lid) + 64 * t;
         if (d < Dv) acc[t] += p * b2.d[vb + d];
@@ -358,8 +365,10 @@ Shader splitKernel(const AttentionSpec &a, bool subgroups) {
 Shader combineKernel(const AttentionSpec &a) {
   Shader s;
   s.name = std::string("attention_combine") + (a.nanRows ? "_nan" : "");
+  s.usePush<::heed::vkabi::AttentionPush>();
   s.buffers = {"float", "float"};
-  s.body = R"(  int B = pc.p[0], H = pc.p[1], Lq = pc.p[3], Dv = pc.p[6], S = pc.p[26];
+  s.body =
+      R"(  int B = pc.batch, H = pc.heads, Lq = pc.queryLength, Dv = pc.valueDim, S = pc.splits;
   int e = gid_();
   if (e >= B * H * Lq * Dv) return;
   int d = e % Dv, t_ = e / Dv, i = t_ % Lq;
@@ -385,32 +394,27 @@ Shader combineKernel(const AttentionSpec &a) {
     }
   }
   bool seen = !nanRow && M != -INF_;
-  b1.d[b * pc.p[17] + h * pc.p[18] + i * pc.p[19] + d] = seen ? A / L : (nanRow ? NAN_ : )" +
-           a.fill() + ");\n";
+  b1.d[b * pc.outStrides[0] + h * pc.outStrides[1] + i * pc.outStrides[2] + d] = seen ? A / L : (nanRow ? NAN_ : )" +
+      a.fill() + ");\n";
   return s;
 }
 
 } // namespace
 
-/// heed.attention: kernel 0 is the flash kernel with shared-memory
-/// reductions, kernel 1 the same with subgroup reductions; without weights,
-/// kernels 2 and 3 are the split-K pair for decoding (splitKernel,
-/// combineKernel) and kernel 4 the split kernel with subgroup reductions.
-/// The driver picks at run time.
+/// heed.attention: the flash kernel with shared-memory or subgroup
+/// reductions; without weights also the split-K pair for decoding
+/// (splitKernel, combineKernel) and the split kernel with subgroup
+/// reductions, at their AttentionKernel indices. The driver picks at run time.
 ///
 /// Flash attention: one workgroup of 64 invocations per (batch, head, block
-/// of 16 query rows). Key/value tiles of 16 rows are staged in shared memory
+/// of kQueryBlock query rows). Key/value tiles of 16 rows are staged in shared memory
 /// and reused by the whole query block; each row keeps an online softmax
 /// (running max and sum) and its output accumulator, so no Lq x Lk buffer
 /// exists. Tiles past the causal limit or the key length of the block are
 /// skipped. With weights, a second pass over the tiles writes the normalized
 /// probabilities. Masks, NaN rows, fully masked rows and "poison V" follow
 /// the CPU reference exactly (AttentionOps.cpp).
-///
-/// Push constants: p0 B, p1 H, p2 H/Hkv, p3 Lq, p4 Lk, p5 D, p6 Dv,
-/// p7 causal shift, p8-10 q strides (batch, head, row), p11-13 k, p14-16 v,
-/// p17-19 output, p20-23 mask (batch, head, row, col), p24 query blocks,
-/// p25 keys per split, p26 splits (split-K only).
+
 Lowered lowerAttention(Operation &op) {
   auto q = tensorOf(op.getOperand(0)), k = tensorOf(op.getOperand(1)),
        v = tensorOf(op.getOperand(2));
@@ -420,7 +424,7 @@ Lowered lowerAttention(Operation &op) {
   int64_t heads = intAttr(op, "num_heads", 0), kvHeads = intAttr(op, "num_kv_heads", 0);
   if (kvHeads <= 0)
     kvHeads = heads;
-  constexpr int kMaxDim = 128;
+  constexpr int kMaxDim = ::heed::vkabi::kMaxHeadDim;
   auto staticDim = [&](RankedTensorType t, int64_t div) -> int64_t {
     int64_t d = t.getShape().back();
     if (ShapedType::isDynamic(d) || div <= 0)
@@ -435,10 +439,10 @@ Lowered lowerAttention(Operation &op) {
   a.dMax = std::max<int64_t>(a.dMax, 1);
   a.dvMax = std::max<int64_t>(a.dvMax, 1);
   int64_t bits = intAttr(op, "mask_kind", 0);
-  a.additive = bits & 1;
-  a.boolean = bits & 2;
-  a.lengths = bits & 4;
-  a.causal = bits & 8;
+  a.additive = bits & ::heed::vkabi::kAdditive;
+  a.boolean = bits & ::heed::vkabi::kBoolean;
+  a.lengths = bits & ::heed::vkabi::kLengths;
+  a.causal = bits & ::heed::vkabi::kCausal;
   a.nanRows = intAttr(op, "masked_rows", 0) == 1;
   a.weights = op.getNumResults() > 1;
   a.scale = floatAttr(op, "scale", 1.0);
@@ -453,12 +457,14 @@ Lowered lowerAttention(Operation &op) {
   a.suffix = "_d" + std::to_string(a.dMax) + "_dv" + std::to_string(a.dvMax) +
              (a.additive ? "_add" : "") + (a.boolean ? "_bool" : "") + (a.lengths ? "_len" : "") +
              (a.causal ? "_causal" : "") + (a.weights ? "_w" : "") + (a.nanRows ? "_nan" : "");
+  using ::heed::vkabi::AttentionKernel;
   Lowered l;
-  l.shaders = {flashKernel(a, false), flashKernel(a, true)};
+  place(l, AttentionKernel::flash, flashKernel(a, false));
+  place(l, AttentionKernel::flashSubgroup, flashKernel(a, true));
   if (!a.weights) {
-    l.shaders.push_back(splitKernel(a, false));
-    l.shaders.push_back(combineKernel(a));
-    l.shaders.push_back(splitKernel(a, true));
+    place(l, AttentionKernel::split, splitKernel(a, false));
+    place(l, AttentionKernel::combine, combineKernel(a));
+    place(l, AttentionKernel::splitSubgroup, splitKernel(a, true));
   }
   return l;
 }
@@ -468,14 +474,12 @@ Lowered lowerAttention(Operation &op) {
 /// score per invocation), folded into an online softmax whose output
 /// accumulator is split over the invocations by value dim. No score row is
 /// stored; weights come from a second pass with the final max and sum.
-/// Push constants: p0 B, p1 Lq, p2 Dq, p3 Lk, p4 A, p5 Dv, p6-8 mask strides
-/// (batch, row, col).
 Lowered lowerAdditiveAttention(Operation &op) {
   for (unsigned i = 0; i < 5; ++i)
     if (!tensorOf(op.getOperand(i)) || !tensorOf(op.getOperand(i)).getElementType().isF32())
       return unsupported("supports only f32 operands on vulkan");
   auto kp = tensorOf(op.getOperand(1)), vals = tensorOf(op.getOperand(2));
-  constexpr int64_t kMaxA = 1024, kMaxDv = 1024;
+  constexpr int64_t kMaxA = ::heed::vkabi::kMaxAdditiveDim, kMaxDv = ::heed::vkabi::kMaxAdditiveDim;
   int64_t aMax = ShapedType::isDynamic(kp.getShape().back()) ? kMaxA : kp.getShape().back();
   int64_t dvMax = ShapedType::isDynamic(vals.getShape().back()) ? kMaxDv : vals.getShape().back();
   if (aMax > kMaxA || dvMax > kMaxDv)
@@ -483,7 +487,8 @@ Lowered lowerAdditiveAttention(Operation &op) {
   aMax = std::max<int64_t>(aMax, 1);
   dvMax = std::max<int64_t>(dvMax, 1);
   int64_t bits = intAttr(op, "mask_kind", 0);
-  bool additive = bits & 1, boolean = bits & 2, lengths = bits & 4;
+  bool additive = bits & ::heed::vkabi::kAdditive, boolean = bits & ::heed::vkabi::kBoolean,
+       lengths = bits & ::heed::vkabi::kLengths;
   bool nanRows = intAttr(op, "masked_rows", 0) == 1;
   bool weights = op.getNumResults() > 1;
   std::string lenType;
@@ -499,6 +504,7 @@ Lowered lowerAdditiveAttention(Operation &op) {
   s.name = "additive_attention_a" + std::to_string(aMax) + "_dv" + std::to_string(dvMax) +
            (additive ? "_add" : "") + (boolean ? "_bool" : "") + (lengths ? "_len" : "") +
            (weights ? "_w" : "") + (nanRows ? "_nan" : "");
+  s.usePush<::heed::vkabi::AdditiveAttentionPush>();
   s.buffers = {"float", "float", "float", "float", "float"};
   std::string maskB;
   if (additive || boolean || lengths) {
@@ -518,7 +524,7 @@ Lowered lowerAdditiveAttention(Operation &op) {
               ", NACC = (DVM + 63) / 64;\nshared float sQp[AM];\nshared float sS[64];\n";
   std::string score = R"(
 float score_(int b, int i, int j) {
-  int Lq = pc.p[1], Lk = pc.p[3], A = pc.p[4];
+  int Lq = pc.queryLength, Lk = pc.keyLength, A = pc.attentionDim;
   if (j >= Lk) return -INF_;
 )";
   if (lengths)
@@ -527,7 +533,7 @@ float score_(int b, int i, int j) {
                                     ".d[2 * b + 1]; if (hi < 0 || (hi == 0 && lo >= 0 && j >= "
                                     "lo)) return -INF_; }\n";
   if (additive || boolean)
-    score += "  int mi = b * pc.p[6] + i * pc.p[7] + j * pc.p[8];\n";
+    score += "  int mi = b * pc.maskStrides[0] + i * pc.maskStrides[1] + j * pc.maskStrides[2];\n";
   if (boolean)
     score += "  if (" + maskB + ".d[mi] == uint8_t(0)) return -INF_;\n";
   score += "  int kb = (b * Lk + j) * A;\n  float e = 0.0;\n"
@@ -538,7 +544,7 @@ float score_(int b, int i, int j) {
   s.helpers += score;
   std::string fill = nanRows ? "NAN_" : "0.0";
   std::string body = R"(  uint g = group_();
-  int B = pc.p[0], Lq = pc.p[1], Dq = pc.p[2], Lk = pc.p[3], A = pc.p[4], Dv = pc.p[5];
+  int B = pc.batch, Lq = pc.queryLength, Dq = pc.queryDim, Lk = pc.keyLength, A = pc.attentionDim, Dv = pc.valueDim;
   if (g >= uint(B * Lq)) return;
   int b = int(g) / Lq, i = int(g) % Lq;
   uint lid = gl_LocalInvocationID.x;

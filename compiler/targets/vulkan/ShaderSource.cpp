@@ -3,6 +3,7 @@
 #include "compiler/targets/vulkan/ShaderSource.h"
 
 #include "dialects/heed/IR/HeedOps.h"
+#include "runtime/drivers/vulkan/abi/Rows.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -65,7 +66,7 @@ std::string Shader::render() const {
     s += "#extension GL_EXT_shader_8bit_storage : require\n"
          "#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require\n";
   s += "layout(local_size_x = " + std::to_string(local) + ") in;\n";
-  s += "layout(push_constant) uniform PC { int p[" + std::to_string(kPush) + "]; } pc;\n";
+  s += push;
   for (size_t i = 0; i < buffers.size(); ++i) {
     bool out = i + outputs >= buffers.size();
     s += "layout(std430, set = 0, binding = " + std::to_string(i) + ") " +
@@ -168,19 +169,34 @@ Lowered withSubgroupRows(Shader s) {
   sg.helpers.replace(at, std::strlen(kRowHelpers), kSubgroupRowHelpers);
   sg.name += "_sg";
   sg.extensions += kSubgroupExtensions;
-  return {{std::move(s), std::move(sg)}, ""};
+  Lowered l;
+  place(l, ::heed::vkabi::RowKernel::shared, std::move(s));
+  place(l, ::heed::vkabi::RowKernel::subgroup, std::move(sg));
+  return l;
 }
 
-std::string decompose(int rank, int dimAt, const std::vector<int> &strideAt,
-                      const std::vector<std::string> &names, const std::string &index) {
+std::string pushBlock(const ::heed::vkabi::PushField *fields, size_t count) {
+  std::string s = "layout(push_constant) uniform PC {";
+  for (size_t i = 0; i < count; ++i) {
+    s += std::string(" int ") + fields[i].name;
+    if (fields[i].count > 1)
+      s += "[" + std::to_string(fields[i].count) + "]";
+    s += ";";
+  }
+  return s + " } pc;\n";
+}
+
+std::string decompose(int rank, const std::string &array, int dimAt,
+                      const std::vector<int> &strideAt, const std::vector<std::string> &names,
+                      const std::string &index) {
   std::string s = "  int rem_ = " + index + ";\n";
   for (const std::string &n : names)
     s += "  int " + n + " = 0;\n";
   for (int d = rank - 1; d >= 0; --d) {
-    std::string dim = "pc.p[" + std::to_string(dimAt + d) + "]";
+    std::string dim = array + "[" + std::to_string(dimAt + d) + "]";
     s += "  { int c_ = rem_ % " + dim + "; rem_ /= " + dim + ";";
     for (size_t k = 0; k < names.size(); ++k)
-      s += " " + names[k] + " += c_ * pc.p[" + std::to_string(strideAt[k] + d) + "];";
+      s += " " + names[k] + " += c_ * " + array + "[" + std::to_string(strideAt[k] + d) + "];";
     s += " }\n";
   }
   return s;

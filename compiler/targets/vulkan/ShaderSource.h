@@ -9,16 +9,23 @@
 #ifndef HEED_COMPILER_TARGETS_VULKAN_SHADERSOURCE_H
 #define HEED_COMPILER_TARGETS_VULKAN_SHADERSOURCE_H
 
+#include "runtime/drivers/vulkan/abi/PushBlock.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 
+#include <iterator>
 #include <string>
 #include <vector>
 
 namespace mlir::heed::vulkan::detail {
 
 constexpr int kLocal = 64;
-constexpr int kPush = 32; // ints
+
+/// The GLSL `layout(push_constant)` block of `fields`: one int (or int array)
+/// member per field, in order, so that `pc.<name>` reads what the driver
+/// wrote into the field of the same name.
+std::string pushBlock(const ::heed::vkabi::PushField *fields, size_t count);
 
 /// GLSL storage type of an element type, or "" when the backend lacks it.
 std::string storageType(Type t);
@@ -34,9 +41,15 @@ struct Shader {
   std::vector<std::string> buffers; // storage types, binding order
   size_t outputs = 1;               // the last `outputs` buffers are written
   std::string extensions;           // extra #extension lines
+  std::string push;                 // the push-constant block (usePush)
   std::string helpers, body;
   int local = kLocal;
 
+  /// Declares the push constants as the ABI struct `Push` (runtime/drivers/vulkan/abi).
+  template <class Push> void usePush() {
+    const auto &fields = ::heed::vkabi::PushLayout<Push>::fields;
+    push = pushBlock(fields, std::size(fields));
+  }
   std::string render() const;
 };
 
@@ -49,11 +62,13 @@ extern const char *const kRowHelpers;
 extern const char *const kSubgroupRowHelpers;
 extern const char *const kSubgroupExtensions;
 
-/// The unrolled index decomposition shared by ew/copy shaders: walks `rank`
-/// dims at pc.p[dimAt..], accumulating offsets o<k> with strides at
-/// pc.p[strideAt[k]..].
-std::string decompose(int rank, int dimAt, const std::vector<int> &strideAt,
-                      const std::vector<std::string> &names, const std::string &index);
+/// The unrolled index decomposition shared by the shaders of rank-packed push
+/// constants: walks `rank` dims at `array`[dimAt..] (a push-constant array
+/// member, e.g. "pc.shape"), accumulating offsets <names[k]> with strides at
+/// `array`[strideAt[k]..].
+std::string decompose(int rank, const std::string &array, int dimAt,
+                      const std::vector<int> &strideAt, const std::vector<std::string> &names,
+                      const std::string &index);
 
 int64_t intAttr(Operation &op, StringRef name, int64_t fallback);
 double floatAttr(Operation &op, StringRef name, double fallback);
@@ -67,16 +82,21 @@ struct Lowered {
 
 inline Lowered unsupported(std::string why) { return {{}, std::move(why)}; }
 
-/// A kernel that reduces rows with kRowHelpers as two kernels: itself, and
-/// the same with kSubgroupRowHelpers (name suffix _sg), which the driver
-/// prefers where the device can run it (kernel 1 of softmax, layer_norm and
-/// additive attention).
-Lowered withSubgroupRows(Shader s);
+/// Puts `s` at `kernel`'s index in the op's kernel list: the kernel variant
+/// enums of the ABI headers (runtime/drivers/vulkan/abi) say which index the
+/// driver picks for what, so the generators place by them, not by call order.
+template <class Kernel> void place(Lowered &l, Kernel kernel, Shader s) {
+  size_t i = size_t(kernel);
+  if (l.shaders.size() <= i)
+    l.shaders.resize(i + 1);
+  l.shaders[i] = std::move(s);
+}
 
-/// heed.attention (AttentionKernels.cpp).
-Lowered lowerAttention(Operation &op);
-/// heed.additive_attention (AttentionKernels.cpp).
-Lowered lowerAdditiveAttention(Operation &op);
+/// A kernel that reduces rows with kRowHelpers as two kernels: itself
+/// (RowKernel::shared), and the same with kSubgroupRowHelpers (name suffix
+/// _sg, RowKernel::subgroup), which the driver prefers where the device can
+/// run it (softmax, layer_norm and additive attention; abi/Rows.h).
+Lowered withSubgroupRows(Shader s);
 
 } // namespace mlir::heed::vulkan::detail
 

@@ -3,9 +3,9 @@
 // Internal to compiler/targets: generates one GLSL compute shader per plan op
 // instance (element types, ranks and constant attributes baked in; dims come
 // in push constants at run time), compiles it to SPIR-V with shaderc,
-// validates it with SPIRV-Tools and returns the module's vulkan section. The
-// push-constant layout of each kernel family is documented in VulkanTarget.cpp
-// and read by runtime/drivers/vulkan/VulkanDriver.cpp.
+// validates it with SPIRV-Tools and returns the module's vulkan section. Each
+// kernel family's push constants and kernel variants are its header in
+// runtime/drivers/vulkan/abi, which the driver fills from too.
 //
 //===----------------------------------------------------------------------===//
 

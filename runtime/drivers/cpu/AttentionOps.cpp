@@ -160,7 +160,11 @@ void referenceAdditive(const AdditiveAttentionProblem &p) {
     }
 }
 
-enum MaskBits : int64_t { kAdditive = 1, kBoolean = 2, kLengths = 4, kCausal = 8 };
+// mask_kind's bits: the dialect's MaskKind (OpTable.h), as the vulkan kernels read them.
+constexpr int64_t kAdditive = int64_t(ops::MaskKind::additive);
+constexpr int64_t kBoolean = int64_t(ops::MaskKind::boolean);
+constexpr int64_t kCausal = int64_t(ops::MaskKind::causal);
+constexpr int64_t kLengths = int64_t(ops::MaskKind::lengths);
 
 /// Strides of a right-aligned, broadcast `mask` viewed as S (`sDims`), mapped
 /// onto the 4-D positions `pos` of [B, H, Lq, Lk] (ShapeRules.h).

@@ -112,31 +112,31 @@ template <typename T, typename F> void mapLoop(const T *in, T *out, int64_t n, F
 /// Heed's own loops (f64, erf, and f32 with HEED_CPU_NO_DNNL=1): the op is
 /// chosen once, outside the loop.
 template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
-  const std::string &k = c.op.kind;
+  const OpKind k = c.op.opKind;
   const T *in = x.as<T>();
   T *out = y.as<T>();
   int64_t n = x.count();
-  if (k == "heed.abs")
+  if (k == OpKind::Abs)
     mapLoop(in, out, n, [](T v) { return std::fabs(v); });
-  else if (k == "heed.erf")
+  else if (k == OpKind::Erf)
     mapLoop(in, out, n, [](T v) { return std::erf(v); });
-  else if (k == "heed.exp")
+  else if (k == OpKind::Exp)
     mapLoop(in, out, n, [](T v) { return std::exp(v); });
-  else if (k == "heed.log")
+  else if (k == OpKind::Log)
     mapLoop(in, out, n, [](T v) { return std::log(v); });
-  else if (k == "heed.neg")
+  else if (k == OpKind::Neg)
     mapLoop(in, out, n, [](T v) { return -v; });
-  else if (k == "heed.reciprocal")
+  else if (k == OpKind::Reciprocal)
     mapLoop(in, out, n, [](T v) { return T(1) / v; });
-  else if (k == "heed.relu")
+  else if (k == OpKind::Relu)
     mapLoop(in, out, n, [](T v) { return v > T(0) ? v : (std::isnan(v) ? v : T(0)); });
-  else if (k == "heed.rsqrt")
+  else if (k == OpKind::Rsqrt)
     mapLoop(in, out, n, [](T v) { return T(1) / std::sqrt(v); });
-  else if (k == "heed.sigmoid")
+  else if (k == OpKind::Sigmoid)
     mapLoop(in, out, n, [](T v) { return T(1) / (T(1) + std::exp(-v)); });
-  else if (k == "heed.sqrt")
+  else if (k == OpKind::Sqrt)
     mapLoop(in, out, n, [](T v) { return std::sqrt(v); });
-  else if (k == "heed.tanh")
+  else if (k == OpKind::Tanh)
     mapLoop(in, out, n, [](T v) { return std::tanh(v); });
   else if (c.op.getInt(AttrId::approximate) == 1)
     mapLoop(in, out, n, [](T v) {
@@ -150,19 +150,19 @@ template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
 void unary(OpCtx &c) {
   const Tensor &x = c.in(0);
   Tensor y = c.alloc(x.type, x.shape);
-  const std::string &k = c.op.kind;
-  if (x.type == ElemType::f32 && k != "heed.erf" && useDnnlPrimitives()) {
+  const OpKind k = c.op.opKind;
+  if (x.type == ElemType::f32 && k != OpKind::Erf && useDnnlPrimitives()) {
     using dnnl::Eltwise;
-    Eltwise e = k == "heed.abs"                         ? Eltwise::abs
-                : k == "heed.exp"                       ? Eltwise::exp
-                : k == "heed.log"                       ? Eltwise::log
-                : k == "heed.neg"                       ? Eltwise::neg
-                : k == "heed.reciprocal"                ? Eltwise::reciprocal
-                : k == "heed.relu"                      ? Eltwise::relu
-                : k == "heed.rsqrt"                     ? Eltwise::rsqrt
-                : k == "heed.sigmoid"                   ? Eltwise::sigmoid
-                : k == "heed.sqrt"                      ? Eltwise::sqrt
-                : k == "heed.tanh"                      ? Eltwise::tanh
+    Eltwise e = k == OpKind::Abs                        ? Eltwise::abs
+                : k == OpKind::Exp                      ? Eltwise::exp
+                : k == OpKind::Log                      ? Eltwise::log
+                : k == OpKind::Neg                      ? Eltwise::neg
+                : k == OpKind::Reciprocal               ? Eltwise::reciprocal
+                : k == OpKind::Relu                     ? Eltwise::relu
+                : k == OpKind::Rsqrt                    ? Eltwise::rsqrt
+                : k == OpKind::Sigmoid                  ? Eltwise::sigmoid
+                : k == OpKind::Sqrt                     ? Eltwise::sqrt
+                : k == OpKind::Tanh                     ? Eltwise::tanh
                 : c.op.getInt(AttrId::approximate) == 1 ? Eltwise::geluTanh
                                                         : Eltwise::geluErf;
     dnnl::eltwise(e, x.as<float>(), y.as<float>(), x.count());
@@ -427,14 +427,14 @@ void binary(OpCtx &c) {
   if (a.type != b.type)
     c.fail(std::string("has operands of different element types ") + elemTypeName(a.type) +
            " and " + elemTypeName(b.type));
-  const std::string &k = c.op.kind;
-  Bin op = k == "heed.add"   ? Bin::add
-           : k == "heed.sub" ? Bin::sub
-           : k == "heed.mul" ? Bin::mul
-           : k == "heed.div" ? Bin::div
-           : k == "heed.max" ? Bin::max
-           : k == "heed.min" ? Bin::min
-                             : Bin::pow;
+  const OpKind k = c.op.opKind;
+  Bin op = k == OpKind::Add   ? Bin::add
+           : k == OpKind::Sub ? Bin::sub
+           : k == OpKind::Mul ? Bin::mul
+           : k == OpKind::Div ? Bin::div
+           : k == OpKind::Max ? Bin::max
+           : k == OpKind::Min ? Bin::min
+                              : Bin::pow;
   Tensor y = c.alloc(a.type, broadcastShape(c, {&a, &b}));
   switch (a.type) {
   case ElemType::f32:

@@ -152,10 +152,10 @@ void expectShape(OpCtx &c, const Tensor &t, std::vector<int64_t> shape, const st
 }
 
 Cell cellKind(OpCtx &c) {
-  const std::string &k = c.op.kind;
-  if (k == "heed.rnn_cell" || k == "heed.rnn")
+  const OpKind k = c.op.opKind;
+  if (k == OpKind::RnnCell || k == OpKind::Rnn)
     return c.op.getInt(AttrId::activation) == 1 ? Cell::rnnRelu : Cell::rnnTanh;
-  if (k == "heed.gru_cell" || k == "heed.gru")
+  if (k == OpKind::GruCell || k == OpKind::Gru)
     return c.op.getBool(AttrId::linear_before_reset) ? Cell::gruLbr : Cell::gru;
   return Cell::lstm;
 }

@@ -7,6 +7,8 @@
 
 #include "runtime/drivers/ShapeRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
+#include "runtime/drivers/vulkan/abi/AdditiveAttention.h"
+#include "runtime/drivers/vulkan/abi/Attention.h"
 
 #include <algorithm>
 #include <array>
@@ -15,7 +17,7 @@ namespace heed::rt::vk {
 
 void OpRun::checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vector<int64_t> &sDims,
                       const std::vector<int> &pos, std::array<int64_t, 4> &strides) const {
-  if (bits & 4) {
+  if (bits & vkabi::kLengths) {
     if (m.rank() != 1 || m.shape[0] != B)
       opFail("expects key lengths [" + std::to_string(B) + "], got " +
              shapeString(m.shape, m.type));
@@ -25,9 +27,9 @@ void OpRun::checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vect
   }
   if (std::string error = maskStrides(m.shape, m.type, sDims, pos, strides); !error.empty())
     opFail(error);
-  if ((bits & 1) && m.type != ElemType::f32)
+  if ((bits & vkabi::kAdditive) && m.type != ElemType::f32)
     opFail("expects an f32 additive mask");
-  if ((bits & 2) && m.type != ElemType::boolean)
+  if ((bits & vkabi::kBoolean) && m.type != ElemType::boolean)
     opFail("expects an i1 boolean mask");
 }
 
@@ -39,8 +41,8 @@ void OpRun::runAttention() {
   // Strides (batch, head, row) of q, k, v, out: the CPU driver's layouts (ShapeRules.h).
   AttentionLayout l;
   if (std::string error =
-          attentionLayout(q.shape, kk.shape, v.shape, q.type, op.getInt("num_heads", 0),
-                          op.getInt("num_kv_heads", 0), l);
+          attentionLayout(q.shape, kk.shape, v.shape, q.type, op.getInt(AttrId::num_heads),
+                          op.getInt(AttrId::num_kv_heads), l);
       !error.empty())
     opFail(error);
   const int64_t B = l.batch, H = l.heads, Hkv = l.kvHeads, Lq = l.queryLength, Lk = l.keyLength,
@@ -48,12 +50,13 @@ void OpRun::runAttention() {
   const std::array<int64_t, 3> &qs = l.query, &ks = l.key, &vs = l.value, &os = l.output;
   const std::vector<int64_t> &outShape = l.outShape, &sDims = l.scoresShape;
   const std::vector<int> &pos = l.scoresPos;
-  if (D > 128 || Dv > 128)
-    opFail("has a head dim above 128 (the vulkan attention kernel's limit)");
-  int64_t bits = op.getInt("mask_kind", 0);
+  if (D > vkabi::kMaxHeadDim || Dv > vkabi::kMaxHeadDim)
+    opFail("has a head dim above " + std::to_string(vkabi::kMaxHeadDim) +
+           " (the vulkan attention kernel's limit)");
+  int64_t bits = op.getInt(AttrId::mask_kind);
   std::array<int64_t, 4> maskStrides{}; // [B, H, Lq, Lk]
   std::vector<const Buffer *> bufs{q.buf.get(), kk.buf.get(), v.buf.get()};
-  if (bits & 7) {
+  if (bits & vkabi::kMaskOperand) {
     if (op.operands.size() < 4)
       opFail("has a mask kind that needs a mask operand");
     const DTensor &m = in(3);
@@ -68,24 +71,33 @@ void OpRun::runAttention() {
     w = alloc(ElemType::f32, sDims);
     bufs.push_back(w.buf.get());
   }
-  int64_t shift = op.getInt("causal_align", 0) == 1 ? Lk - Lq : 0;
-  int64_t nqb = (Lq + 15) / 16;
-  std::vector<int32_t> push;
-  for (int64_t x : {B, H, H / std::max<int64_t>(Hkv, 1), Lq, Lk, D, Dv, shift})
-    push.push_back(int32_t(x));
-  for (const std::array<int64_t, 3> &st : {qs, ks, vs, os})
-    for (int64_t x : st)
-      push.push_back(int32_t(x));
+  int64_t shift = op.getInt(AttrId::causal_align) == 1 ? Lk - Lq : 0;
+  int64_t nqb = (Lq + vkabi::kQueryBlock - 1) / vkabi::kQueryBlock;
+  vkabi::AttentionPush push;
+  push.batch = int32_t(B);
+  push.heads = int32_t(H);
+  push.group = int32_t(H / std::max<int64_t>(Hkv, 1));
+  push.queryLength = int32_t(Lq);
+  push.keyLength = int32_t(Lk);
+  push.headDim = int32_t(D);
+  push.valueDim = int32_t(Dv);
+  push.causalShift = int32_t(shift);
+  for (int i = 0; i < 3; ++i) {
+    push.qStrides[i] = int32_t(qs[size_t(i)]);
+    push.kStrides[i] = int32_t(ks[size_t(i)]);
+    push.vStrides[i] = int32_t(vs[size_t(i)]);
+    push.outStrides[i] = int32_t(os[size_t(i)]);
+  }
   for (int i = 0; i < 4; ++i)
-    push.push_back(int32_t(maskStrides[i]));
-  push.push_back(int32_t(nqb));
-  // Kernels: 0 flash, 1 flash with subgroup reductions, 2-3 split-K, 4 the
-  // split kernel with subgroup reductions (AttentionKernels.cpp). Split-K pays off when few query
-  // rows leave most of a flash workgroup idle while it walks many keys (decoding);
-  // HEED_VULKAN_SPLIT_K=0 never uses it, =1 whenever the op has it.
+    push.maskStrides[i] = int32_t(maskStrides[size_t(i)]);
+  push.queryBlocks = int32_t(nqb);
+  // Split-K pays off when few query rows leave most of a flash workgroup idle while it walks many
+  // keys (decoding); HEED_VULKAN_SPLIT_K=0 never uses it, =1 whenever the op has it.
+  using vkabi::AttentionKernel;
   constexpr int64_t kSplitKeys = 256;
-  const Pipeline *splitSg = variant(4), *split = splitSg ? splitSg : variant(2),
-                 *combine = variant(3);
+  const Pipeline *splitSg = variant(AttentionKernel::splitSubgroup),
+                 *split = splitSg ? splitSg : variant(AttentionKernel::split),
+                 *combine = variant(AttentionKernel::combine);
   bool splitK = split && combine && !wantWeights && !envIs("HEED_VULKAN_SPLIT_K", "0") &&
                 (envIs("HEED_VULKAN_SPLIT_K", "1") || (Lq <= 4 && Lk > kSplitKeys));
   if (B * H * Lq == 0) {
@@ -95,8 +107,8 @@ void OpRun::runAttention() {
     driver.note(where + ": split-K attention, " + std::to_string(splits) + " splits of " +
                 std::to_string(kSplitKeys) + " keys, " +
                 (splitSg ? "subgroup reductions" : "shared-memory reductions"));
-    push.push_back(int32_t(kSplitKeys));
-    push.push_back(int32_t(splits));
+    push.splitKeys = int32_t(kSplitKeys);
+    push.splits = int32_t(splits);
     // Per (batch, head, row, split): max, sum, NaN seen, Dv accumulators.
     DTensor scratch = alloc(ElemType::f32, {B * H * Lq * splits, Dv + 3});
     std::vector<const Buffer *> splitBufs = bufs; // q, k, v, [mask], scratch
@@ -105,10 +117,10 @@ void OpRun::runAttention() {
     dispatch(*combine, {scratch.buf.get(), out0.buf.get()}, push,
              ceilDiv(uint64_t(B * H * Lq * Dv), combine->local));
   } else {
-    const Pipeline *flash = variant(1);
+    const Pipeline *flash = variant(AttentionKernel::flashSubgroup);
     driver.note(where + ": flash attention, " +
                 (flash ? "subgroup reductions" : "shared-memory reductions"));
-    dispatch(flash ? *flash : kernel(0), bufs, push, uint64_t(B * H * nqb));
+    dispatch(flash ? *flash : kernel(AttentionKernel::flash), bufs, push, uint64_t(B * H * nqb));
   }
   out(0, out0);
   if (wantWeights)
@@ -134,13 +146,14 @@ void OpRun::runAdditiveAttention() {
     opFail("has inconsistent shapes: query " + shapeString(q.shape, q.type) + ", keys_proj " +
            shapeString(kp.shape, kp.type) + ", values " + shapeString(vals.shape, vals.type) +
            ", w_query " + shapeString(wq.shape, wq.type) + ", v " + shapeString(v.shape, v.type));
-  if (A > 1024 || Dv > 1024)
-    opFail("has an attention or value dim above 1024 (the vulkan kernel's limit)");
+  if (A > vkabi::kMaxAdditiveDim || Dv > vkabi::kMaxAdditiveDim)
+    opFail("has an attention or value dim above " + std::to_string(vkabi::kMaxAdditiveDim) +
+           " (the vulkan kernel's limit)");
   std::vector<const Buffer *> bufs{q.buf.get(), kp.buf.get(), vals.buf.get(), wq.buf.get(),
                                    v.buf.get()};
-  int64_t bits = op.getInt("mask_kind", 0);
+  int64_t bits = op.getInt(AttrId::mask_kind);
   std::array<int64_t, 4> maskStrides{}; // [B, Lq, Lk] and one unused
-  if (bits & 7) {
+  if (bits & vkabi::kMaskOperand) {
     if (op.operands.size() < 6)
       opFail("has a mask kind that needs a mask operand");
     const DTensor &m = in(5);
@@ -157,11 +170,17 @@ void OpRun::runAdditiveAttention() {
     w = alloc(ElemType::f32, step ? std::vector<int64_t>{B, Lk} : std::vector<int64_t>{B, Lq, Lk});
     bufs.push_back(w.buf.get());
   }
+  vkabi::AdditiveAttentionPush push;
+  push.batch = int32_t(B);
+  push.queryLength = int32_t(Lq);
+  push.queryDim = int32_t(Dq);
+  push.keyLength = int32_t(Lk);
+  push.attentionDim = int32_t(A);
+  push.valueDim = int32_t(Dv);
+  for (int i = 0; i < 3; ++i)
+    push.maskStrides[i] = int32_t(maskStrides[size_t(i)]);
   if (B * Lq > 0)
-    dispatch(rowKernel(), bufs,
-             {int32_t(B), int32_t(Lq), int32_t(Dq), int32_t(Lk), int32_t(A), int32_t(Dv),
-              int32_t(maskStrides[0]), int32_t(maskStrides[1]), int32_t(maskStrides[2])},
-             uint64_t(B * Lq));
+    dispatch(rowKernel(), bufs, push, uint64_t(B * Lq));
   out(0, o);
   if (wantWeights)
     out(1, w);

@@ -91,7 +91,7 @@ VulkanDriver::Check VulkanDriver::newCheck() {
   return c;
 }
 
-/// A scan step's copies: kernel `i` of the scan's vulkan op copies the strided `dims` of src
+/// A scan step's copies: kernel `i` of the scan's vulkan op copies the contiguous `dims` of src
 /// (from element inBase) into dst (from outBase).
 void VulkanDriver::scanCopy(const OpFrame<DTensor> &scan, size_t i, const DTensor &src,
                             const DTensor &dst, const std::vector<int64_t> &dims, int64_t inBase,
@@ -99,14 +99,9 @@ void VulkanDriver::scanCopy(const OpFrame<DTensor> &scan, size_t i, const DTenso
   const fb::VkOp *vkop = vkOpOf(scan.op);
   if (!vkop->kernels() || i >= vkop->kernels()->size())
     scan.fail("has the wrong number of vulkan kernels");
-  const Pipeline &p = running.state->pipelines[size_t(vkop->kernels()->Get(uint32_t(i)))];
-  std::vector<int64_t> st = contiguousStrides(dims);
-  int64_t n = elementCount(dims);
-  std::vector<int32_t> push{int32_t(n), int32_t(inBase), int32_t(outBase)};
-  append(push, dims);
-  append(push, st);
-  append(push, st);
-  dispatch(p, {src.buf.get(), dst.buf.get()}, push, ceilDiv(uint64_t(n), p.local));
+  std::vector<int64_t> strides = contiguousStrides(dims);
+  OpRun(*this, *running.state, *running.module, scan.function, scan.op, scan.slots, vkop)
+      .copy(src, dst, dims, strides, strides, inBase, outBase, i);
 }
 
 DTensor VulkanDriver::stepSlice(const OpFrame<DTensor> &scan, size_t seq, const DTensor &s,

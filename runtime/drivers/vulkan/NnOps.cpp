@@ -7,6 +7,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/vulkan/OpRun.h"
+#include "runtime/drivers/vulkan/abi/Gather.h"
+#include "runtime/drivers/vulkan/abi/Generators.h"
+#include "runtime/drivers/vulkan/abi/Matmul.h"
+#include "runtime/drivers/vulkan/abi/Reduce.h"
+#include "runtime/drivers/vulkan/abi/Rows.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -17,7 +22,7 @@ void OpRun::runMatmul() {
   const DTensor &a = in(0), &b = in(1);
   if (a.rank() < 2 || b.rank() < 2)
     opFail("expects operands of rank >= 2");
-  bool ta = op.getBool("transpose_a", false), tb = op.getBool("transpose_b", false);
+  bool ta = op.getBool(AttrId::transpose_a), tb = op.getBool(AttrId::transpose_b);
   int64_t M = ta ? a.shape[a.shape.size() - 1] : a.shape[a.shape.size() - 2];
   int64_t K = ta ? a.shape[a.shape.size() - 2] : a.shape[a.shape.size() - 1];
   int64_t Kb = tb ? b.shape[b.shape.size() - 1] : b.shape[b.shape.size() - 2];
@@ -42,10 +47,15 @@ void OpRun::runMatmul() {
   shape.push_back(M);
   shape.push_back(N);
   DTensor y = alloc(ElemType::f32, shape);
-  std::vector<int32_t> push{int32_t(M), int32_t(N), int32_t(K), int32_t(y.count())};
-  append(push, ob);
-  append(push, strides(ab, M * K));
-  append(push, strides(bb, K * N));
+  int batch = int(ob.size());
+  vkabi::MatmulPush push;
+  push.m = int32_t(M);
+  push.n = int32_t(N);
+  push.k = int32_t(K);
+  push.count = int32_t(y.count());
+  pack(push.batch, vkabi::matmulDimsAt(), ob);
+  pack(push.batch, vkabi::matmulLhsStridesAt(batch), strides(ab, M * K));
+  pack(push.batch, vkabi::matmulRhsStridesAt(batch), strides(bb, K * N));
   const Pipeline &p = kernel(0);
   dispatch(p, {a.buf.get(), b.buf.get(), y.buf.get()}, push, ceilDiv(uint64_t(y.count()), p.local));
   out(0, y);
@@ -53,7 +63,7 @@ void OpRun::runMatmul() {
 
 void OpRun::runLinear() {
   const DTensor &x = in(0), &w = in(1);
-  bool tw = op.getBool("transpose_weight", true);
+  bool tw = op.getBool(AttrId::transpose_weight);
   if (x.rank() < 1 || w.rank() != 2)
     opFail("expects input of rank >= 1 and a 2-D weight");
   int64_t K = x.shape.back();
@@ -74,9 +84,13 @@ void OpRun::runLinear() {
     bufs.push_back(b.buf.get());
   }
   bufs.push_back(y.buf.get());
+  vkabi::LinearPush push;
+  push.rows = int32_t(M);
+  push.n = int32_t(N);
+  push.k = int32_t(K);
+  push.count = int32_t(y.count());
   const Pipeline &p = kernel(0);
-  dispatch(p, bufs, {int32_t(M), int32_t(N), int32_t(K), int32_t(y.count())},
-           ceilDiv(uint64_t(y.count()), p.local));
+  dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
   out(0, y);
 }
 
@@ -84,8 +98,11 @@ void OpRun::runSoftmax() {
   const DTensor &x = in(0);
   auto [axis, outer, n, inner] = rowsAlongAxis(x);
   DTensor y = alloc(ElemType::f32, x.shape);
-  dispatch(rowKernel(), {x.buf.get(), y.buf.get()},
-           {int32_t(outer * inner), int32_t(n), int32_t(inner)}, uint64_t(outer * inner));
+  vkabi::SoftmaxPush push;
+  push.rows = int32_t(outer * inner);
+  push.n = int32_t(n);
+  push.inner = int32_t(inner);
+  dispatch(rowKernel(), {x.buf.get(), y.buf.get()}, push, uint64_t(outer * inner));
   out(0, y);
 }
 
@@ -95,7 +112,7 @@ void OpRun::runLayerNorm() {
   auto [biasAt, hasBias] = op.segment(2);
   if (x.rank() == 0)
     opFail("expects rank >= 1");
-  int64_t axis = axisOf(op.getInt("axis", -1), x.rank());
+  int64_t axis = axisOf(op.getInt(AttrId::axis), x.rank());
   int64_t outer = 1, n = 1;
   for (int64_t d = 0; d < axis; ++d)
     outer *= x.shape[size_t(d)];
@@ -119,19 +136,22 @@ void OpRun::runLayerNorm() {
   }
   DTensor y = alloc(ElemType::f32, x.shape);
   bufs.push_back(y.buf.get());
-  dispatch(rowKernel(), bufs, {int32_t(outer), int32_t(n)}, uint64_t(outer));
+  vkabi::LayerNormPush push;
+  push.rows = int32_t(outer);
+  push.n = int32_t(n);
+  dispatch(rowKernel(), bufs, push, uint64_t(outer));
   out(0, y);
 }
 
 void OpRun::runReduce() {
   const DTensor &x = in(0);
-  const Attr *axes = op.attr("axes");
-  if (!axes || axes->ints.empty())
+  const std::vector<int64_t> &axes = op.getInts(AttrId::axes);
+  if (axes.empty())
     opFail("has no axes");
   std::vector<bool> reduced(size_t(x.rank()), false);
-  for (int64_t a : axes->ints)
+  for (int64_t a : axes)
     reduced[size_t(axisOf(a, x.rank()))] = true;
-  bool keep = op.getBool("keep_dims", false);
+  bool keep = op.getBool(AttrId::keep_dims);
   std::vector<int64_t> shape, keptDims, keptStrides, redDims, redStrides,
       st = contiguousStrides(x.shape);
   int64_t count = 1;
@@ -148,16 +168,18 @@ void OpRun::runReduce() {
     if (r)
       count *= x.shape[size_t(d)];
   }
-  int64_t kind = op.getInt("kind", 0);
+  int64_t kind = op.getInt(AttrId::kind);
   if ((kind == 2 || kind == 3) && count == 0)
     opFail("reduces an empty axis with max/min");
   DTensor y = alloc(x.type, shape);
-  std::vector<int32_t> push{int32_t(y.count())};
-  append(push, keptDims);
-  append(push, keptStrides);
-  append(push, redDims);
-  append(push, redStrides);
-  push.push_back(int32_t(count));
+  int rank = int(x.rank());
+  vkabi::ReducePush push;
+  push.count = int32_t(y.count());
+  pack(push.shape, vkabi::reduceKeptDimsAt(), keptDims);
+  pack(push.shape, vkabi::reduceKeptStridesAt(rank), keptStrides);
+  pack(push.shape, vkabi::reduceDimsAt(rank), redDims);
+  pack(push.shape, vkabi::reduceStridesAt(rank), redStrides);
+  pack(push.shape, vkabi::reduceCountAt(rank), {count});
   const Pipeline &p = kernel(0);
   dispatch(p, {x.buf.get(), y.buf.get()}, push, ceilDiv(uint64_t(y.count()), p.local));
   out(0, y);
@@ -168,20 +190,23 @@ void OpRun::runArgmaxTopK() {
   auto [axis, outer, n, inner] = rowsAlongAxis(x);
   const Pipeline &p = kernel(0);
   uint64_t rows = uint64_t(outer * inner);
-  if (k == "heed.argmax") {
+  if (op.opKind == OpKind::Argmax) {
     if (n == 0)
       opFail("takes the argmax of an empty axis");
     std::vector<int64_t> shape = x.shape;
-    if (op.getBool("keep_dims", false))
+    if (op.getBool(AttrId::keep_dims))
       shape[size_t(axis)] = 1;
     else
       shape.erase(shape.begin() + axis);
     DTensor y = alloc(ElemType::i64, shape);
-    dispatch(p, {x.buf.get(), y.buf.get()}, {int32_t(rows), int32_t(n), int32_t(inner)},
-             ceilDiv(rows, p.local));
+    vkabi::ArgmaxPush push;
+    push.rows = int32_t(rows);
+    push.n = int32_t(n);
+    push.inner = int32_t(inner);
+    dispatch(p, {x.buf.get(), y.buf.get()}, push, ceilDiv(rows, p.local));
     return out(0, y);
   }
-  int64_t kk = op.getInt("k", 1);
+  int64_t kk = op.getInt(AttrId::k);
   if (kk > n)
     opFail("k = " + std::to_string(kk) + " exceeds the axis size " + std::to_string(n));
   if (kk < 0)
@@ -189,23 +214,27 @@ void OpRun::runArgmaxTopK() {
   std::vector<int64_t> shape = x.shape;
   shape[size_t(axis)] = kk;
   DTensor vals = alloc(ElemType::f32, shape), idxs = alloc(ElemType::i64, shape);
+  vkabi::TopKPush push;
+  push.rows = int32_t(rows);
+  push.n = int32_t(n);
+  push.inner = int32_t(inner);
+  push.k = int32_t(kk);
   if (kk > 0)
-    dispatch(p, {x.buf.get(), vals.buf.get(), idxs.buf.get()},
-             {int32_t(rows), int32_t(n), int32_t(inner), int32_t(kk)}, ceilDiv(rows, p.local));
+    dispatch(p, {x.buf.get(), vals.buf.get(), idxs.buf.get()}, push, ceilDiv(rows, p.local));
   out(0, vals);
   out(1, idxs);
 }
 
 void OpRun::runGather() {
   const DTensor &x = in(0), &ids = in(1);
-  bool embedding = k == "heed.embedding";
+  bool embedding = op.opKind == OpKind::Embedding;
   if (embedding && x.rank() != 2)
     opFail("expects a [vocab, dim] table");
   if (x.rank() == 0)
     opFail("cannot gather from a scalar");
   if (ids.type != ElemType::i32 && ids.type != ElemType::i64)
     opFail("expects integer indices");
-  int64_t axis = embedding ? 0 : axisOf(op.getInt("axis", 0), x.rank());
+  int64_t axis = embedding ? 0 : axisOf(op.getInt(AttrId::axis), x.rank());
   int64_t n = x.shape[size_t(axis)];
   std::vector<int64_t> shape(x.shape.begin(), x.shape.begin() + axis);
   shape.insert(shape.end(), ids.shape.begin(), ids.shape.end());
@@ -220,9 +249,14 @@ void OpRun::runGather() {
     c.ids = ids;
     c.n = n;
     c.embedding = embedding;
+    vkabi::GatherPush push;
+    push.count = int32_t(y.count());
+    push.ids = int32_t(m);
+    push.inner = int32_t(inner);
+    push.n = int32_t(n);
+    push.statusSlot = int32_t(c.slot);
     const Pipeline &p = kernel(0);
-    dispatch(p, {x.buf.get(), ids.buf.get(), y.buf.get(), c.status.get()},
-             {int32_t(y.count()), int32_t(m), int32_t(inner), int32_t(n), int32_t(c.slot)},
+    dispatch(p, {x.buf.get(), ids.buf.get(), y.buf.get(), c.status.get()}, push,
              ceilDiv(uint64_t(y.count()), p.local));
     driver.checks.push_back(std::move(c));
   }
@@ -230,15 +264,18 @@ void OpRun::runGather() {
 }
 
 void OpRun::runGenerator() {
-  std::vector<int32_t> push;
-  std::vector<const Buffer *> bufs;
   DTensor y;
+  // One invocation per element of y, with the kind's push constants.
+  auto run = [&](const std::vector<const Buffer *> &bufs, const auto &push) {
+    const Pipeline &p = kernel(0);
+    dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
+  };
   auto small = [&](int64_t v, const char *what) {
     if (v < INT32_MIN || v > INT32_MAX)
       opFail(std::string("has a ") + what + " beyond the vulkan kernel's 32-bit range");
     return int32_t(v);
   };
-  if (k == "heed.sequence_mask") {
+  if (op.opKind == OpKind::SequenceMask) {
     const DTensor &len = in(0);
     int64_t n = scalar(1);
     if (len.rank() != 1)
@@ -246,17 +283,22 @@ void OpRun::runGenerator() {
     if (n < 0)
       opFail("got a negative max_length " + std::to_string(n));
     y = alloc(ElemType::boolean, {len.shape[0], n});
-    push = {int32_t(y.count()), int32_t(n)};
-    bufs = {len.buf.get(), y.buf.get()};
-  } else if (k == "heed.causal_mask") {
+    vkabi::SequenceMaskPush push;
+    push.count = int32_t(y.count());
+    push.maxLength = int32_t(n);
+    run({len.buf.get(), y.buf.get()}, push);
+  } else if (op.opKind == OpKind::CausalMask) {
     int64_t lq = scalar(0), lk = scalar(1);
     if (lq < 0 || lk < 0)
       opFail("got a negative length");
-    int64_t shift = op.getInt("align", 0) == 1 ? lk - lq : 0;
+    int64_t shift = op.getInt(AttrId::align) == 1 ? lk - lq : 0;
     y = alloc(ElemType::boolean, {lq, lk});
-    push = {int32_t(y.count()), int32_t(lk), small(shift, "shift")};
-    bufs = {y.buf.get()};
-  } else if (k == "heed.range") {
+    vkabi::CausalMaskPush push;
+    push.count = int32_t(y.count());
+    push.keyLength = int32_t(lk);
+    push.shift = small(shift, "shift");
+    run({y.buf.get()}, push);
+  } else if (op.opKind == OpKind::Range) {
     int64_t start = scalar(0), limit = scalar(1), step = scalar(2);
     if (step == 0)
       opFail("has step 0");
@@ -264,19 +306,22 @@ void OpRun::runGenerator() {
     if ((step > 0 && limit > start) || (step < 0 && limit < start))
       n = (limit - start + step + (step > 0 ? -1 : 1)) / step;
     y = alloc(ElemType::i64, {n});
-    push = {int32_t(n), small(start, "start"), small(step, "step")};
-    bufs = {y.buf.get()};
+    vkabi::RangePush push;
+    push.count = int32_t(n);
+    push.start = small(start, "start");
+    push.step = small(step, "step");
+    run({y.buf.get()}, push);
   } else {
     int64_t offset = scalar(0), length = scalar(1);
     if (length < 0)
       opFail("got a negative length " + std::to_string(length));
-    y = alloc(ElemType::f32, {length, op.getInt("dim", 0)});
+    y = alloc(ElemType::f32, {length, op.getInt(AttrId::dim)});
     small(offset + length, "position");
-    push = {int32_t(y.count()), int32_t(offset)};
-    bufs = {y.buf.get()};
+    vkabi::PositionsPush push;
+    push.count = int32_t(y.count());
+    push.offset = int32_t(offset);
+    run({y.buf.get()}, push);
   }
-  const Pipeline &p = kernel(0);
-  dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
   out(0, y);
 }
 

@@ -8,6 +8,9 @@
 #include "runtime/core/IndexArith.h"
 #include "runtime/drivers/ShapeRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
+#include "runtime/drivers/vulkan/abi/Copy.h"
+#include "runtime/drivers/vulkan/abi/Elementwise.h"
+#include "runtime/drivers/vulkan/abi/Rows.h"
 
 #include <algorithm>
 #include <limits>
@@ -48,11 +51,6 @@ bool broadcastInto(std::vector<int64_t> &shape, const std::vector<int64_t> &dims
     o = d;
   }
   return true;
-}
-
-void append(std::vector<int32_t> &push, const std::vector<int64_t> &v) {
-  for (int64_t x : v)
-    push.push_back(int32_t(x));
 }
 
 //===----------------------------------------------------------------------===//
@@ -180,7 +178,7 @@ OpRun::Rows OpRun::rowsAlongAxis(const DTensor &x) const {
   if (x.rank() == 0)
     opFail("expects rank >= 1");
   Rows rows;
-  rows.axis = axisOf(op.getInt("axis", -1), x.rank());
+  rows.axis = axisOf(op.getInt(AttrId::axis), x.rank());
   rows.outer = 1;
   rows.inner = 1;
   rows.n = x.shape[size_t(rows.axis)];
@@ -208,29 +206,28 @@ const Pipeline *OpRun::variant(size_t i) const {
 }
 
 const Pipeline &OpRun::rowKernel() const {
-  const Pipeline *sg = variant(1);
+  const Pipeline *sg = variant(vkabi::RowKernel::subgroup);
   driver.note(where + ": " + (sg ? "subgroup" : "shared-memory") + " row reductions");
-  return sg ? *sg : kernel(0);
+  return sg ? *sg : kernel(vkabi::RowKernel::shared);
 }
 
 DTensor OpRun::alloc(ElemType type, std::vector<int64_t> shape) const {
   return driver.alloc(type, std::move(shape), where);
 }
 
-void OpRun::dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
-                     const std::vector<int32_t> &push, uint64_t groups) const {
-  driver.dispatch(p, buffers, push, groups);
-}
-
 void OpRun::copy(const DTensor &src, const DTensor &dst, const std::vector<int64_t> &dims,
                  const std::vector<int64_t> &inStrides, const std::vector<int64_t> &outStrides,
-                 int64_t inBase, int64_t outBase) const {
+                 int64_t inBase, int64_t outBase, size_t kernelIndex) const {
   int64_t n = elementCount(dims);
-  std::vector<int32_t> push{int32_t(n), int32_t(inBase), int32_t(outBase)};
-  append(push, dims);
-  append(push, inStrides);
-  append(push, outStrides);
-  const Pipeline &p = kernel(0);
+  int rank = int(dims.size());
+  vkabi::CopyPush push;
+  push.count = int32_t(n);
+  push.inBase = int32_t(inBase);
+  push.outBase = int32_t(outBase);
+  pack(push.shape, vkabi::copyDimsAt(), dims);
+  pack(push.shape, vkabi::copyInStridesAt(rank), inStrides);
+  pack(push.shape, vkabi::copyOutStridesAt(rank), outStrides);
+  const Pipeline &p = kernel(kernelIndex);
   dispatch(p, {src.buf.get(), dst.buf.get()}, push, ceilDiv(uint64_t(n), p.local));
 }
 
@@ -239,14 +236,15 @@ void OpRun::copy(const DTensor &src, const DTensor &dst, const std::vector<int64
 //===----------------------------------------------------------------------===//
 
 void OpRun::runIndexArith() {
-  if (k == "arith.constant")
-    return outScalar(0, op.getInt("value", 0));
-  if (k == "arith.index_cast")
+  if (op.opKind == OpKind::ArithConstant)
+    return outScalar(0, op.getInt(AttrId::value));
+  if (op.opKind == OpKind::ArithIndexCast)
     return outScalar(0, scalar(0));
-  if (k == "arith.select")
+  if (op.opKind == OpKind::ArithSelect)
     return outScalar(0, scalar(0) ? scalar(1) : scalar(2));
   int64_t r = 0;
-  std::string error = evalIndexBinary(k, op.getInt("predicate", 0), scalar(0), scalar(1), r);
+  int64_t predicate = op.opKind == OpKind::ArithCmpi ? op.getInt(AttrId::predicate) : 0;
+  std::string error = evalIndexBinary(k, predicate, scalar(0), scalar(1), r);
   if (!error.empty())
     opFail(error);
   outScalar(0, r);
@@ -254,11 +252,11 @@ void OpRun::runIndexArith() {
 
 void OpRun::runDim() {
   const DTensor &t = in(0);
-  outScalar(0, t.shape[size_t(axisOf(op.getInt("dim", 0), t.rank()))]);
+  outScalar(0, t.shape[size_t(axisOf(op.getInt(AttrId::dim), t.rank()))]);
 }
 
 void OpRun::runConstant() {
-  size_t idx = size_t(op.getInt("constant", 0));
+  size_t idx = size_t(op.getInt(AttrId::constant));
   const Tensor &c = module.constants.at(idx);
   auto &buf = ms.constants[idx];
   if (!buf) {
@@ -277,11 +275,9 @@ void OpRun::runConstant() {
 
 void OpRun::runReshape() {
   const DTensor &x = in(0);
-  const Attr *spec = op.attr("shape");
-  if (!spec)
-    opFail("has no shape");
   std::vector<int64_t> shape;
-  if (std::string error = reshapeShape(x.shape, x.type, spec->ints, shape); !error.empty())
+  if (std::string error = reshapeShape(x.shape, x.type, op.getInts(AttrId::shape), shape);
+      !error.empty())
     opFail(error);
   DTensor y = x;
   y.shape = shape;
@@ -296,7 +292,7 @@ void OpRun::runElementwise() {
   const ValueType &vt = resultType(0);
   std::vector<const DTensor *> ins;
   std::vector<int64_t> shape;
-  if (k == "heed.full") {
+  if (op.opKind == OpKind::Full) {
     size_t next = 0;
     for (int64_t d : vt.dims) {
       if (d >= 0) {
@@ -327,12 +323,15 @@ void OpRun::runElementwise() {
     }
   }
   DTensor y = alloc(vt.type, shape);
-  std::vector<int32_t> push{int32_t(y.count())};
-  append(push, shape);
+  int rank = int(shape.size());
+  vkabi::ElementwisePush push;
+  push.count = int32_t(y.count());
+  pack(push.shape, vkabi::elementwiseDimsAt(), shape);
   std::vector<const Buffer *> bufs;
-  for (const DTensor *t : ins) {
-    append(push, broadcastStrides(t->shape, shape));
-    bufs.push_back(t->buf.get());
+  for (size_t i = 0; i < ins.size(); ++i) {
+    pack(push.shape, vkabi::elementwiseStridesAt(rank, int(i)),
+         broadcastStrides(ins[i]->shape, shape));
+    bufs.push_back(ins[i]->buf.get());
   }
   bufs.push_back(y.buf.get());
   const Pipeline &p = kernel(0);
@@ -346,14 +345,14 @@ void OpRun::runElementwise() {
 
 void OpRun::runTranspose() {
   const DTensor &x = in(0);
-  const Attr *perm = op.attr("permutation");
-  if (!perm || int64_t(perm->ints.size()) != x.rank())
+  const std::vector<int64_t> &perm = op.getInts(AttrId::permutation);
+  if (int64_t(perm.size()) != x.rank())
     opFail("has a permutation that does not match rank " + std::to_string(x.rank()));
   size_t rank = size_t(x.rank());
   std::vector<int64_t> shape(rank), permStride(rank), inStride = contiguousStrides(x.shape);
   std::vector<bool> seen(rank, false);
   for (size_t i = 0; i < rank; ++i) {
-    int64_t p = perm->ints[i];
+    int64_t p = perm[i];
     if (p < 0 || p >= int64_t(rank) || seen[size_t(p)])
       opFail("has an invalid permutation");
     seen[size_t(p)] = true;
@@ -381,13 +380,12 @@ void OpRun::runSlice() {
   const DTensor &x = in(0);
   if (x.rank() == 0)
     opFail("cannot slice a scalar");
-  int64_t axis = axisOf(op.getInt("axis", 0), x.rank());
+  int64_t axis = axisOf(op.getInt(AttrId::axis), x.rank());
   int64_t n = x.shape[size_t(axis)];
-  int64_t step = op.getInt("step", 1);
+  int64_t step = op.getInt(AttrId::step);
   if (step <= 0)
     opFail("expects a positive step");
-  SliceRange range = sliceRange(n, op.getInt("start", 0),
-                                op.getInt("end", std::numeric_limits<int64_t>::max()), step);
+  SliceRange range = sliceRange(n, op.getInt(AttrId::start), op.getInt(AttrId::end), step);
   int64_t start = range.start, len = range.length;
   std::vector<int64_t> shape = x.shape;
   shape[size_t(axis)] = len;
@@ -405,7 +403,7 @@ void OpRun::runConcat() {
   const DTensor &first = in(0);
   if (first.rank() == 0)
     opFail("cannot concatenate scalars");
-  int64_t axis = axisOf(op.getInt("axis", 0), first.rank());
+  int64_t axis = axisOf(op.getInt(AttrId::axis), first.rank());
   std::vector<int64_t> shape = first.shape;
   shape[size_t(axis)] = 0;
   for (size_t i = 0; i < op.operands.size(); ++i) {

@@ -8,6 +8,8 @@
 //   NnOps.cpp          matmul, linear, row ops, reductions, gather, generators
 //   AttentionOps.cpp   attention and additive attention
 //   RecurrentOps.cpp   rnn/gru/lstm cells and whole sequences
+// Push constants are the kernel family's struct and kernel variants its enum,
+// both from runtime/drivers/vulkan/abi (the header the GLSL generator reads).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,8 +17,11 @@
 #define HEED_RUNTIME_DRIVERS_VULKAN_OPRUN_H
 
 #include "runtime/drivers/vulkan/VulkanDriver.h"
+#include "runtime/drivers/vulkan/abi/PushBlock.h"
 
 #include <array>
+#include <cstring>
+#include <type_traits>
 
 namespace heed::rt::vk {
 
@@ -33,6 +38,11 @@ public:
         const Function &function, const PlanOp &op, std::vector<Slot> &slots, const fb::VkOp *vkop);
   /// Records the op's dispatches and sets its results.
   void run();
+  /// Kernel `kernelIndex` (a copy_* kernel) copying the strided `dims` of src (from element
+  /// inBase) into dst: data movement ops, and heed.scan's per-step slices and outputs.
+  void copy(const DTensor &src, const DTensor &dst, const std::vector<int64_t> &dims,
+            const std::vector<int64_t> &inStrides, const std::vector<int64_t> &outStrides,
+            int64_t inBase, int64_t outBase, size_t kernelIndex = 0) const;
 
 private:
   VulkanDriver &driver;
@@ -63,16 +73,40 @@ private:
   const Pipeline &kernel(size_t i) const;
   /// Kernel i when the module has it and the device can run it (variants).
   const Pipeline *variant(size_t i) const;
-  /// Softmax, layer_norm and additive attention: kernel 1, when the module has
-  /// it and the device can run it, is kernel 0 with subgroup row reductions.
+  /// The same by a kernel variant enum of the ABI headers (AttentionKernel, ...).
+  template <class Kernel, class = std::enable_if_t<std::is_enum_v<Kernel>>>
+  const Pipeline &kernel(Kernel k) const {
+    return kernel(size_t(k));
+  }
+  template <class Kernel, class = std::enable_if_t<std::is_enum_v<Kernel>>>
+  const Pipeline *variant(Kernel k) const {
+    return variant(size_t(k));
+  }
+  /// Softmax, layer_norm and additive attention: RowKernel::subgroup, when the
+  /// module has it and the device can run it, else RowKernel::shared.
   const Pipeline &rowKernel() const;
   DTensor alloc(ElemType type, std::vector<int64_t> shape) const;
-  void dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers,
-                const std::vector<int32_t> &push, uint64_t groups) const;
-  /// Kernel 0 copying the strided `dims` of src (from element inBase) into dst.
-  void copy(const DTensor &src, const DTensor &dst, const std::vector<int64_t> &dims,
-            const std::vector<int64_t> &inStrides, const std::vector<int64_t> &outStrides,
-            int64_t inBase, int64_t outBase) const;
+  /// Dispatches `p` with `push`, the kernel family's push-constant struct
+  /// (runtime/drivers/vulkan/abi), as the start of the 128-byte block.
+  template <class Push>
+  void dispatch(const Pipeline &p, const std::vector<const Buffer *> &buffers, const Push &push,
+                uint64_t groups) const {
+    static_assert(std::is_trivially_copyable_v<Push> &&
+                      sizeof(::heed::vkabi::PushLayout<Push>::fields) > 0,
+                  "push constants are an ABI struct");
+    std::vector<int32_t> ints(sizeof(Push) / sizeof(int32_t));
+    std::memcpy(ints.data(), &push, sizeof(Push));
+    driver.dispatch(p, buffers, ints, groups);
+  }
+  /// Writes `values` into the rank-packed push-constant array `field` from
+  /// index `at`; an op whose rank leaves them no room fails.
+  template <size_t N>
+  void pack(int32_t (&field)[N], int at, const std::vector<int64_t> &values) const {
+    if (at < 0 || size_t(at) + values.size() > N)
+      opFail("has a rank beyond the vulkan kernel's push constants");
+    for (size_t i = 0; i < values.size(); ++i)
+      field[size_t(at) + i] = int32_t(values[i]);
+  }
 
   // OpKernels.cpp
   void runIndexArith();

@@ -6,14 +6,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/vulkan/OpRun.h"
+#include "runtime/drivers/vulkan/abi/Copy.h"
+#include "runtime/drivers/vulkan/abi/Recurrent.h"
 
 #include <tuple>
 
 namespace heed::rt::vk {
 
 void OpRun::runCell() {
-  bool lstm = k == "heed.lstm_cell";
-  int64_t G = lstm ? 4 : k == "heed.gru_cell" ? 3 : 1;
+  bool lstm = op.opKind == OpKind::LstmCell;
+  int64_t G = lstm ? 4 : op.opKind == OpKind::GruCell ? 3 : 1;
   size_t wAt = lstm ? 3 : 2;
   if (op.operands.size() != wAt + 2 && op.operands.size() != wAt + 4)
     opFail("expects either no biases or both b_ih and b_hh");
@@ -40,16 +42,20 @@ void OpRun::runCell() {
     co = alloc(ElemType::f32, {B, H});
     bufs.push_back(co.buf.get());
   }
+  vkabi::CellPush push;
+  push.count = int32_t(B * H);
+  push.inputSize = int32_t(I);
+  push.hiddenSize = int32_t(H);
   const Pipeline &p = kernel(0);
-  dispatch(p, bufs, {int32_t(B * H), int32_t(I), int32_t(H)}, ceilDiv(uint64_t(B * H), p.local));
+  dispatch(p, bufs, push, ceilDiv(uint64_t(B * H), p.local));
   out(0, ho);
   if (lstm)
     out(1, co);
 }
 
 void OpRun::runRecurrent() {
-  bool lstm = k == "heed.lstm";
-  int64_t G = lstm ? 4 : k == "heed.gru" ? 3 : 1;
+  bool lstm = op.opKind == OpKind::Lstm;
+  int64_t G = lstm ? 4 : op.opKind == OpKind::Gru ? 3 : 1;
   size_t g = 0;
   auto [xAt, nx] = op.segment(g++);
   auto [h0At, nh0] = op.segment(g++);
@@ -64,12 +70,12 @@ void OpRun::runRecurrent() {
     opFail("expects a rank-3 input, got " + shapeString(xin.shape, xin.type));
   if (xin.type != ElemType::f32)
     opFail("supports only f32 input");
-  bool batchFirst = op.getBool("batch_first", false);
+  bool batchFirst = op.getBool(AttrId::batch_first);
   int64_t T = batchFirst ? xin.shape[1] : xin.shape[0],
           B = batchFirst ? xin.shape[0] : xin.shape[1];
-  int64_t I = xin.shape[2], H = op.getInt("hidden_size", 0);
-  int64_t L = op.getInt("num_layers", 1), D = op.getBool("bidirectional", false) ? 2 : 1;
-  bool bias = op.getBool("has_biases", true);
+  int64_t I = xin.shape[2], H = op.getInt(AttrId::hidden_size);
+  int64_t L = op.getInt(AttrId::num_layers), D = op.getBool(AttrId::bidirectional) ? 2 : 1;
+  bool bias = op.getBool(AttrId::has_biases);
   size_t perDir = bias ? 4 : 2;
   if (nw != size_t(L * D) * perDir)
     opFail("expects " + std::to_string(size_t(L * D) * perDir) + " weights, got " +
@@ -99,7 +105,7 @@ void OpRun::runRecurrent() {
   }
   if (T == 0)
     opFail("has an empty sequence (T = 0 is unimplemented on vulkan)");
-  const Pipeline &step = kernel(0);
+  const Pipeline &step = kernel(vkabi::RecurrentKernel::step);
   std::shared_ptr<Buffer> status = lens ? check.status : driver.acquire(4);
   DTensor X = xin, Y;
   int64_t inDim = I, xsT = batchFirst ? I : B * I, xsB = batchFirst ? T * I : I;
@@ -143,12 +149,23 @@ void OpRun::runRecurrent() {
         if (lstm)
           bufs.push_back(cN.buf.get());
         bufs.push_back(status.get());
-        dispatch(step, bufs,
-                 {int32_t(B * H), int32_t(inDim), int32_t(H), int32_t(t), int32_t(xsT),
-                  int32_t(xsB), int32_t(hBase), zeroH ? 1 : 0, int32_t(D * H), int32_t(d * H),
-                  int32_t(state), int32_t(cBase), zeroC ? 1 : 0, int32_t(T),
-                  int32_t(lens ? check.slot : 0)},
-                 ceilDiv(uint64_t(B * H), step.local));
+        vkabi::RecurrentStepPush push;
+        push.count = int32_t(B * H);
+        push.inputSize = int32_t(inDim);
+        push.hiddenSize = int32_t(H);
+        push.step = int32_t(t);
+        push.x[0] = int32_t(xsT);
+        push.x[1] = int32_t(xsB);
+        push.hPrevBase = int32_t(hBase);
+        push.zeroHPrev = zeroH ? 1 : 0;
+        push.yRowStride = int32_t(D * H);
+        push.yOffset = int32_t(d * H);
+        push.stateBase = int32_t(state);
+        push.cPrevBase = int32_t(cBase);
+        push.zeroCPrev = zeroC ? 1 : 0;
+        push.steps = int32_t(T);
+        push.statusSlot = int32_t(lens ? check.slot : 0);
+        dispatch(step, bufs, push, ceilDiv(uint64_t(B * H), step.local));
         hPrev = &hNext;
         cPrev = &cNext;
         hBase = cBase = 0;
@@ -167,11 +184,12 @@ void OpRun::runRecurrent() {
     result = alloc(ElemType::f32, {B, T, D * H});
     std::vector<int64_t> dims{B, T, D * H}, inSt{D * H, B * D * H, 1};
     int64_t n = elementCount(dims);
-    std::vector<int32_t> push{int32_t(n), 0, 0};
-    append(push, dims);
-    append(push, inSt);
-    append(push, contiguousStrides(dims));
-    const Pipeline &cp = kernel(1);
+    vkabi::CopyPush push;
+    push.count = int32_t(n);
+    pack(push.shape, vkabi::copyDimsAt(), dims);
+    pack(push.shape, vkabi::copyInStridesAt(3), inSt);
+    pack(push.shape, vkabi::copyOutStridesAt(3), contiguousStrides(dims));
+    const Pipeline &cp = kernel(vkabi::RecurrentKernel::batchFirstCopy);
     dispatch(cp, {Y.buf.get(), result.buf.get()}, push, ceilDiv(uint64_t(n), cp.local));
   }
   out(0, result);

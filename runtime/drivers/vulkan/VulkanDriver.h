@@ -27,6 +27,7 @@
 
 #include "runtime/drivers/Driver.h"
 #include "runtime/drivers/PlanRunner.h"
+#include "runtime/drivers/vulkan/abi/PushBlock.h"
 #include "runtime/module/heed_module_generated.h"
 
 #include <vulkan/vulkan.h>
@@ -42,7 +43,7 @@ namespace fb = ::heed::fb;
 using ::heed::ops::AttrId;
 using ::heed::ops::OpKind;
 
-constexpr int kPushInts = 32;
+constexpr int kPushInts = vkabi::kPushInts; // the 128-byte block every kernel takes
 
 [[noreturn]] void vkFail(VkResult r, const char *what);
 /// Whether environment variable `name` is set to exactly `value`.
@@ -251,7 +252,6 @@ std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape);
 std::vector<int64_t> broadcastStrides(const std::vector<int64_t> &shape,
                                       const std::vector<int64_t> &out);
 inline uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-void append(std::vector<int32_t> &push, const std::vector<int64_t> &v);
 
 } // namespace heed::rt::vk
 

@@ -1,0 +1,24 @@
+//===- Gather.h - ABI of the gather and embedding kernels -------*- C++ -*-===//
+//
+// gather_* and embedding_*: one invocation per output element; an index out
+// of range writes 0 and records its position in the status buffer, which the
+// driver reads back after the run (KernelChecks.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_RUNTIME_DRIVERS_VULKAN_ABI_GATHER_H
+#define HEED_RUNTIME_DRIVERS_VULKAN_ABI_GATHER_H
+
+#include "runtime/drivers/vulkan/abi/PushBlock.h"
+
+namespace heed::vkabi {
+
+/// count: output elements; ids: index count; x viewed as [outer, n, inner]
+/// around the axis; statusSlot: this dispatch's int in the status buffer.
+/// Bindings: x, ids, y, status.
+#define HEED_VK_GATHER_PUSH(X, A) X(count) X(ids) X(inner) X(n) X(statusSlot)
+HEED_VK_PUSH(GatherPush, HEED_VK_GATHER_PUSH);
+
+} // namespace heed::vkabi
+
+#endif // HEED_RUNTIME_DRIVERS_VULKAN_ABI_GATHER_H
