@@ -102,15 +102,7 @@ bool PlanOp::has(ops::AttrId id) const {
        "internal error: '" + kind + "' declares no attribute '" + ops::name(id) + "'");
 }
 
-std::optional<ops::OpKind> lookupOpKind(std::string_view name) {
-  // kOpSpecs is sorted by name (gen_op_table.py).
-  const ops::OpSpec *begin = std::begin(ops::kOpSpecs), *end = std::end(ops::kOpSpecs);
-  const ops::OpSpec *it = std::lower_bound(
-      begin, end, name, [](const ops::OpSpec &s, std::string_view n) { return s.name < n; });
-  if (it == end || it->name != name)
-    return std::nullopt;
-  return ops::OpKind(it - begin);
-}
+std::optional<ops::OpKind> lookupOpKind(std::string_view name) { return ops::lookup(name); }
 
 namespace {
 

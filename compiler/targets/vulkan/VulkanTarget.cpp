@@ -19,6 +19,7 @@
 
 #include "compiler/targets/vulkan/VulkanTarget.h"
 #include "compiler/targets/vulkan/Kernels.h"
+#include "runtime/module/OpTable.h"
 
 #include "dialects/heed/IR/HeedOps.h"
 
@@ -35,87 +36,142 @@
 
 using namespace mlir;
 namespace fb = ::heed::fb;
+using ::heed::ops::OpKind;
 
 using namespace mlir::heed::vulkan::detail;
 
 namespace {
 
-/// The kernels of one op: its family's generator (Kernels.h), or none for
-/// the ops the driver runs on the host.
+/// heed.scan: the driver unrolls the steps while recording; these copy kernels slice step t out
+/// of each sequence (one per sequence) and stack each per-step output (one per output), in that
+/// order.
+Lowered lowerScan(mlir::heed::ScanOp scan) {
+  Lowered l;
+  for (Value seq : scan.getSequences()) {
+    auto t = tensorOf(seq);
+    Lowered c = lowerCopy(*scan, t.getElementType(), int(t.getRank()) - 1);
+    if (!c.unsupported.empty())
+      return c;
+    l.shaders.push_back(c.shaders[0]);
+  }
+  Operation *yield = scan.getBody().front().getTerminator();
+  for (unsigned i = scan.getInitial().size(); i < yield->getNumOperands(); ++i) {
+    auto t = tensorOf(yield->getOperand(i));
+    if (!t)
+      return unsupported("has a non-tensor per-step output");
+    Lowered c = lowerCopy(*scan, t.getElementType(), int(t.getRank()));
+    if (!c.unsupported.empty())
+      return c;
+    l.shaders.push_back(c.shaders[0]);
+  }
+  return l;
+}
+
+/// The kernels of one op: its family's generator (Kernels.h), or none for the ops the driver
+/// runs on the host. A switch over the op table without a default: an op kind added to
+/// HeedOps.td does not build here until it gets a generator or a reason.
 Lowered lowerOp(Operation &op) {
   std::string kind = op.getName().getStringRef().str();
   if (auto c = dyn_cast<arith::ConstantOp>(op))
     if (isa<RankedTensorType>(c.getType()))
       kind = "heed.constant";
+  std::optional<OpKind> k = ::heed::ops::lookup(kind);
+  if (!k)
+    return unsupported("is not a plan op");
+  switch (*k) {
   // Host-side: index arithmetic, shapes, constants (uploaded once), views.
-  if (StringRef(kind).starts_with("arith.") || kind == "heed.dim" || kind == "heed.constant" ||
-      kind == "heed.weight" || kind == "heed.reshape")
+  case OpKind::ArithAddi:
+  case OpKind::ArithCeildivsi:
+  case OpKind::ArithCmpi:
+  case OpKind::ArithConstant:
+  case OpKind::ArithDivsi:
+  case OpKind::ArithDivui:
+  case OpKind::ArithFloordivsi:
+  case OpKind::ArithIndexCast:
+  case OpKind::ArithMaxsi:
+  case OpKind::ArithMinsi:
+  case OpKind::ArithMuli:
+  case OpKind::ArithRemsi:
+  case OpKind::ArithRemui:
+  case OpKind::ArithSelect:
+  case OpKind::ArithSubi:
+  case OpKind::Dim:
+  case OpKind::Constant:
+  case OpKind::Weight:
+  case OpKind::Reshape:
     return {};
-  static const char *ew[] = {
-      "heed.abs",   "heed.erf",   "heed.exp",     "heed.log",  "heed.neg",  "heed.reciprocal",
-      "heed.relu",  "heed.rsqrt", "heed.sigmoid", "heed.sqrt", "heed.tanh", "heed.gelu",
-      "heed.not",   "heed.cast",  "heed.add",     "heed.sub",  "heed.mul",  "heed.div",
-      "heed.max",   "heed.min",   "heed.pow",     "heed.and",  "heed.or",   "heed.compare",
-      "heed.where", "heed.full"};
-  for (const char *k : ew)
-    if (kind == k)
-      return lowerElementwise(op, kind);
-  if (kind == "heed.transpose" || kind == "heed.slice" || kind == "heed.concat" ||
-      kind == "heed.broadcast") {
+  case OpKind::Abs:
+  case OpKind::Erf:
+  case OpKind::Exp:
+  case OpKind::Log:
+  case OpKind::Neg:
+  case OpKind::Reciprocal:
+  case OpKind::Relu:
+  case OpKind::Rsqrt:
+  case OpKind::Sigmoid:
+  case OpKind::Sqrt:
+  case OpKind::Tanh:
+  case OpKind::Gelu:
+  case OpKind::Not:
+  case OpKind::Cast:
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+  case OpKind::Max:
+  case OpKind::Min:
+  case OpKind::Pow:
+  case OpKind::And:
+  case OpKind::Or:
+  case OpKind::Compare:
+  case OpKind::Where:
+  case OpKind::Full:
+    return lowerElementwise(op, kind);
+  case OpKind::Transpose:
+  case OpKind::Slice:
+  case OpKind::Concat:
+  case OpKind::Broadcast: {
     auto out = tensorOf(op.getResult(0));
     return lowerCopy(op, out.getElementType(), int(out.getRank()));
   }
-  if (kind == "heed.matmul")
+  case OpKind::Matmul:
     return lowerMatmul(op);
-  if (kind == "heed.linear")
+  case OpKind::Linear:
     return lowerLinear(op);
-  if (kind == "heed.softmax" || kind == "heed.log_softmax")
-    return lowerSoftmax(op, kind == "heed.log_softmax");
-  if (kind == "heed.layer_norm")
+  case OpKind::Softmax:
+  case OpKind::LogSoftmax:
+    return lowerSoftmax(op, *k == OpKind::LogSoftmax);
+  case OpKind::LayerNorm:
     return lowerLayerNorm(op);
-  if (kind == "heed.reduce")
+  case OpKind::Reduce:
     return lowerReduce(op);
-  if (kind == "heed.attention")
+  case OpKind::Attention:
     return lowerAttention(op);
-  if (kind == "heed.additive_attention")
+  case OpKind::AdditiveAttention:
     return lowerAdditiveAttention(op);
-  if (kind == "heed.rnn_cell" || kind == "heed.gru_cell" || kind == "heed.lstm_cell")
+  case OpKind::RnnCell:
+  case OpKind::GruCell:
+  case OpKind::LstmCell:
     return lowerCell(op, kind);
-  if (kind == "heed.rnn" || kind == "heed.gru" || kind == "heed.lstm")
+  case OpKind::Rnn:
+  case OpKind::Gru:
+  case OpKind::Lstm:
     return lowerSequence(op, kind);
-  if (auto scan = dyn_cast<mlir::heed::ScanOp>(op)) {
-    // The driver unrolls the steps while recording; these copy kernels slice
-    // step t out of each sequence (one per sequence) and stack each per-step
-    // output (one per output), in that order.
-    Lowered l;
-    for (Value seq : scan.getSequences()) {
-      auto t = tensorOf(seq);
-      Lowered c = lowerCopy(op, t.getElementType(), int(t.getRank()) - 1);
-      if (!c.unsupported.empty())
-        return c;
-      l.shaders.push_back(c.shaders[0]);
-    }
-    Operation *yield = scan.getBody().front().getTerminator();
-    for (unsigned i = scan.getInitial().size(); i < yield->getNumOperands(); ++i) {
-      auto t = tensorOf(yield->getOperand(i));
-      if (!t)
-        return unsupported("has a non-tensor per-step output");
-      Lowered c = lowerCopy(op, t.getElementType(), int(t.getRank()));
-      if (!c.unsupported.empty())
-        return c;
-      l.shaders.push_back(c.shaders[0]);
-    }
-    return l;
-  }
-  if (kind == "heed.argmax")
+  case OpKind::Scan:
+    return lowerScan(cast<mlir::heed::ScanOp>(op));
+  case OpKind::Argmax:
     return lowerArgmax(op);
-  if (kind == "heed.top_k")
+  case OpKind::TopK:
     return lowerTopK(op);
-  if (kind == "heed.gather" || kind == "heed.embedding")
-    return lowerGather(op, kind == "heed.embedding");
-  if (kind == "heed.sequence_mask" || kind == "heed.causal_mask" || kind == "heed.range" ||
-      kind == "heed.sinusoidal_positions")
+  case OpKind::Gather:
+  case OpKind::Embedding:
+    return lowerGather(op, *k == OpKind::Embedding);
+  case OpKind::SequenceMask:
+  case OpKind::CausalMask:
+  case OpKind::Range:
+  case OpKind::SinusoidalPositions:
     return lowerGenerator(op, kind);
+  }
   return unsupported("has no vulkan shader yet");
 }
 
