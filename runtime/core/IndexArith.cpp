@@ -6,9 +6,15 @@
 #include <climits>
 
 namespace {
+// Both for b != 0 and (a, b) != (INT64_MIN, -1), which the caller handles: then a / b and a % b
+// are defined, and so is the +-1 correction (the quotient is not at the end of the range).
 int64_t floorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+int64_t ceilDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) == (b < 0))) ? q + 1 : q;
 }
 
 bool compare(int64_t predicate, int64_t a, int64_t b, bool &result) {
@@ -78,7 +84,7 @@ std::string heed::rt::evalIndexBinary(const std::string &k, int64_t predicate, i
   else if (k == "arith.remui")
     r = int64_t(uint64_t(a) % uint64_t(b));
   else if (k == "arith.ceildivsi")
-    r = (b == -1) ? int64_t(0 - uint64_t(a)) : -floorDiv(-a, b);
+    r = (b == -1) ? int64_t(0 - uint64_t(a)) : ceilDiv(a, b);
   else if (k == "arith.floordivsi")
     r = (b == -1) ? int64_t(0 - uint64_t(a)) : floorDiv(a, b);
   else if (k == "arith.maxsi")

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -274,15 +275,22 @@ void linear(OpCtx &c) {
 // Reductions and selection
 //===----------------------------------------------------------------------===//
 
+/// Floats accumulate in double. Integers reduce exactly in 64 bits with two's-complement wrapping
+/// (sum and prod in uint64, as the Vulkan kernels and numpy do; max/min in int64); an integer
+/// mean is the wrapped sum divided by the count, truncated. A double accumulator would lose
+/// i64 precision above 2^53 and its conversion back would be undefined out of range.
 template <typename T>
 void reduceLoop(OpCtx &c, const Tensor &x, Tensor &y, const std::vector<bool> &reduced,
                 int64_t kind) {
+  constexpr bool isInt = std::is_integral<T>::value;
+  using Acc = std::conditional_t<isInt, int64_t, double>;
   int64_t n = x.count(), rank = x.rank();
   int64_t outCount = y.count();
-  std::vector<double> acc(size_t(outCount), kind == 2   ? -INFINITY
-                                            : kind == 3 ? INFINITY
-                                            : kind == 4 ? 1.0
-                                                        : 0.0);
+  Acc init = kind == 2   ? (isInt ? Acc(INT64_MIN) : Acc(-INFINITY))
+             : kind == 3 ? (isInt ? Acc(INT64_MAX) : Acc(INFINITY))
+             : kind == 4 ? Acc(1)
+                         : Acc(0);
+  std::vector<Acc> acc(size_t(outCount), init);
   std::vector<int64_t> idx(size_t(rank), 0);
   // Output strides over the kept dims.
   std::vector<int64_t> ost(size_t(rank), 0);
@@ -302,22 +310,26 @@ void reduceLoop(OpCtx &c, const Tensor &x, Tensor &y, const std::vector<bool> &r
     int64_t o = 0;
     for (int64_t d = 0; d < rank; ++d)
       o += idx[size_t(d)] * ost[size_t(d)];
-    double v = double(in[i]);
-    double &a = acc[size_t(o)];
-    switch (kind) {
-    case 0:
-    case 1:
-      a += v;
-      break;
-    case 2:
-      a = (std::isnan(v) || v > a) ? v : a;
-      break;
-    case 3:
-      a = (std::isnan(v) || v < a) ? v : a;
-      break;
-    case 4:
-      a *= v;
-      break;
+    Acc v = Acc(in[i]);
+    Acc &a = acc[size_t(o)];
+    if constexpr (isInt) {
+      if (kind == 0 || kind == 1)
+        a = int64_t(uint64_t(a) + uint64_t(v));
+      else if (kind == 2)
+        a = std::max(a, v);
+      else if (kind == 3)
+        a = std::min(a, v);
+      else if (kind == 4)
+        a = int64_t(uint64_t(a) * uint64_t(v));
+    } else {
+      if (kind == 0 || kind == 1)
+        a += v;
+      else if (kind == 2)
+        a = (std::isnan(v) || v > a) ? v : a;
+      else if (kind == 3)
+        a = (std::isnan(v) || v < a) ? v : a;
+      else if (kind == 4)
+        a *= v;
     }
     for (int64_t d = rank; d-- > 0;) {
       if (++idx[size_t(d)] < x.dim(d))
@@ -328,14 +340,14 @@ void reduceLoop(OpCtx &c, const Tensor &x, Tensor &y, const std::vector<bool> &r
   if ((kind == 2 || kind == 3) && count == 0)
     c.fail("reduces an empty axis with max/min");
   for (int64_t o = 0; o < outCount; ++o) {
-    double v = acc[size_t(o)];
+    Acc v = acc[size_t(o)];
     if (kind == 1) {
-      if (!std::is_floating_point<T>::value)
-        v = std::trunc(v / double(count ? count : 1));
+      if constexpr (isInt)
+        v /= count ? count : 1;
       else
         v /= double(count);
     }
-    y.as<T>()[o] = T(v);
+    y.as<T>()[o] = T(v); // an i32 keeps the low 32 bits of the wrapped i64
   }
 }
 
