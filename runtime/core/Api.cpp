@@ -107,55 +107,16 @@ template <typename F> heed_status guard(F f) {
   }
 }
 
+/// The tensor element type of `d` (values shared with ElemType: module/Module.cpp checks). An
+/// index is passed as an i64 tensor, so HEED_INDEX is no tensor type.
 ElemType toElem(heed_dtype d) {
-  switch (d) {
-  case HEED_F32:
-    return ElemType::f32;
-  case HEED_F64:
-    return ElemType::f64;
-  case HEED_I32:
-    return ElemType::i32;
-  case HEED_I64:
-    return ElemType::i64;
-  case HEED_BOOL:
-    return ElemType::boolean;
-  case HEED_F16:
-    return ElemType::f16;
-  case HEED_BF16:
-    return ElemType::bf16;
-  case HEED_U8:
-    return ElemType::u8;
-  case HEED_U32:
-    return ElemType::u32;
-  case HEED_U64:
-    return ElemType::u64;
-  }
-  fail(ErrorKind::invalidArgument, "unknown dtype " + std::to_string(int(d)));
+  if (int(d) < int(HEED_F32) || int(d) > int(HEED_U64) || d == HEED_INDEX)
+    fail(ErrorKind::invalidArgument, "unknown dtype " + std::to_string(int(d)));
+  return ElemType(d);
 }
 
 heed_dtype fromElem(ElemType t) {
-  switch (t) {
-  case ElemType::f32:
-    return HEED_F32;
-  case ElemType::f64:
-    return HEED_F64;
-  case ElemType::i32:
-    return HEED_I32;
-  case ElemType::boolean:
-    return HEED_BOOL;
-  case ElemType::f16:
-    return HEED_F16;
-  case ElemType::bf16:
-    return HEED_BF16;
-  case ElemType::u8:
-    return HEED_U8;
-  case ElemType::u32:
-    return HEED_U32;
-  case ElemType::u64:
-    return HEED_U64;
-  default:
-    return HEED_I64;
-  }
+  return t == ElemType::index || t == ElemType::i8 ? HEED_I64 : heed_dtype(t);
 }
 
 heed_status finishModule(heed_runtime *runtime, std::unique_ptr<Module> m, heed_module **out) {
@@ -265,49 +226,15 @@ const char *heed_status_name(heed_status s) {
 }
 
 const char *heed_dtype_name(heed_dtype d) {
-  switch (d) {
-  case HEED_F32:
-    return "f32";
-  case HEED_F64:
-    return "f64";
-  case HEED_I32:
-    return "i32";
-  case HEED_I64:
-    return "i64";
-  case HEED_BOOL:
-    return "i1";
-  case HEED_F16:
-    return "f16";
-  case HEED_BF16:
-    return "bf16";
-  case HEED_U8:
-    return "ui8";
-  case HEED_U32:
-    return "ui32";
-  case HEED_U64:
-    return "ui64";
-  }
-  return "?";
+  if (int(d) < int(HEED_F32) || int(d) > int(HEED_U64))
+    return "?";
+  return elemTypeName(ElemType(d));
 }
 
 size_t heed_dtype_size(heed_dtype d) {
-  switch (d) {
-  case HEED_F64:
-  case HEED_I64:
-  case HEED_U64:
-    return 8;
-  case HEED_F32:
-  case HEED_I32:
-  case HEED_U32:
-    return 4;
-  case HEED_F16:
-  case HEED_BF16:
-    return 2;
-  case HEED_BOOL:
-  case HEED_U8:
-    return 1;
-  }
-  return 0;
+  if (int(d) < int(HEED_F32) || int(d) > int(HEED_U64))
+    return 0;
+  return elemTypeSize(ElemType(d));
 }
 
 extern "C" {

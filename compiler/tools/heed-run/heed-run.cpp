@@ -189,7 +189,8 @@ bool parseLiteral(const std::string &text, HostTensor &t, std::string &error) {
       std::memcpy(&t.data[i * 4], &v, 4);
       break;
     }
-    case HEED_I64: {
+    case HEED_I64:
+    case HEED_INDEX: { // no tensor has it; an index is an i64
       int64_t v = std::strtoll(tok.c_str(), &end, 10);
       std::memcpy(&t.data[i * 8], &v, 8);
       break;
@@ -266,7 +267,8 @@ double element(const HostTensor &t, size_t i) {
     std::memcpy(&v, &t.data[i * 4], 4);
     return v;
   }
-  case HEED_I64: {
+  case HEED_I64:
+  case HEED_INDEX: { // no tensor has it; an index is an i64
     int64_t v;
     std::memcpy(&v, &t.data[i * 8], 8);
     return double(v);

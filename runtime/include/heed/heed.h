@@ -28,6 +28,10 @@
 extern "C" {
 #endif
 
+/* Raised on every change that breaks clients built against an older heed.h (the project is
+ * before 1.0: the ABI may still change). 2: heed_dtype takes the module format's values. */
+#define HEED_C_API_VERSION 2
+
 typedef enum heed_status {
   HEED_OK = 0,
   HEED_INVALID_ARGUMENT = 1, /* bad input tensor, bad name, bad option */
@@ -39,17 +43,21 @@ typedef enum heed_status {
   HEED_INTERNAL = 7
 } heed_status;
 
+/* The values are the module file's element types (heed_module.fbs's DType) and the runtime's
+ * (ElemType). ABI change in C API version 2: HEED_INDEX took 5, so F16..U64 moved up by one
+ * (they were 5..9); rebuild clients against this header. */
 typedef enum heed_dtype {
   HEED_F32 = 0,
   HEED_F64 = 1,
   HEED_I32 = 2,
   HEED_I64 = 3,
-  HEED_BOOL = 4, /* one byte per element, 0 or 1 */
-  HEED_F16 = 5,  /* IEEE binary16 bits */
-  HEED_BF16 = 6, /* bfloat16 bits (the top half of an f32) */
-  HEED_U8 = 7,
-  HEED_U32 = 8,
-  HEED_U64 = 9
+  HEED_BOOL = 4,  /* one byte per element, 0 or 1 */
+  HEED_INDEX = 5, /* signatures only: an index scalar, passed as a rank-0 i64 (or i32) tensor */
+  HEED_F16 = 6,   /* IEEE binary16 bits */
+  HEED_BF16 = 7,  /* bfloat16 bits (the top half of an f32) */
+  HEED_U8 = 8,
+  HEED_U32 = 9,
+  HEED_U64 = 10
 } heed_dtype;
 
 typedef struct heed_runtime heed_runtime;
