@@ -382,6 +382,105 @@ const char *heed_function_output_type(const heed_function *f, size_t i) {
   return i < f->function->outputTypes.size() ? f->function->outputTypes[i].c_str() : "";
 }
 
+} // extern "C"
+
+namespace {
+
+/// Input (or output) `index` of `f` and its dim symbols; `call` names the entry point in messages.
+/// `dim`, when given, must be below the value's rank.
+struct SignatureValue {
+  const ValueType &type;
+  const std::vector<std::string> &symbols;
+  size_t rank() const { return type.scalar ? 0 : type.dims.size(); }
+};
+
+template <typename T>
+SignatureValue signatureValue(const heed_function *f, bool input, size_t index, const T *out,
+                              const char *call, const size_t *dim = nullptr) {
+  if (!f || !out)
+    fail(ErrorKind::invalidArgument, std::string(call) + ": null argument");
+  const Function &fn = *f->function;
+  const std::vector<int32_t> &ids = input ? fn.inputs : fn.outputs;
+  const char *what = input ? "input" : "output";
+  if (index >= ids.size())
+    fail(ErrorKind::invalidArgument, std::string(call) + ": " + what + " " + std::to_string(index) +
+                                         " is out of range: '" + fn.name + "' has " +
+                                         std::to_string(ids.size()) + " " + what + "s");
+  SignatureValue v{fn.values[size_t(ids[index])],
+                   (input ? fn.inputSymbols : fn.outputSymbols)[index]};
+  if (dim && *dim >= v.rank())
+    fail(ErrorKind::invalidArgument, std::string(call) + ": dim " + std::to_string(*dim) +
+                                         " is out of range: " + what + " " + std::to_string(index) +
+                                         " has rank " + std::to_string(v.rank()));
+  return v;
+}
+
+heed_status signatureDtype(const heed_function *f, bool input, size_t index, heed_dtype *out,
+                           const char *call) {
+  return guard([&] {
+    SignatureValue v = signatureValue(f, input, index, out, call);
+    *out = v.type.scalar ? HEED_INDEX : heed_dtype(v.type.type);
+    return HEED_OK;
+  });
+}
+
+heed_status signatureRank(const heed_function *f, bool input, size_t index, size_t *out,
+                          const char *call) {
+  return guard([&] {
+    *out = signatureValue(f, input, index, out, call).rank();
+    return HEED_OK;
+  });
+}
+
+heed_status signatureDim(const heed_function *f, bool input, size_t index, size_t dim, int64_t *out,
+                         const char *call) {
+  return guard([&] {
+    SignatureValue v = signatureValue(f, input, index, out, call, &dim);
+    *out = v.type.dims[dim] < 0 ? -1 : v.type.dims[dim];
+    return HEED_OK;
+  });
+}
+
+heed_status signatureDimName(const heed_function *f, bool input, size_t index, size_t dim,
+                             const char **out, const char *call) {
+  return guard([&] {
+    SignatureValue v = signatureValue(f, input, index, out, call, &dim);
+    *out = dim < v.symbols.size() ? v.symbols[dim].c_str() : "";
+    return HEED_OK;
+  });
+}
+
+} // namespace
+
+extern "C" {
+
+heed_status heed_function_input_dtype(const heed_function *f, size_t i, heed_dtype *out) {
+  return signatureDtype(f, true, i, out, "heed_function_input_dtype");
+}
+heed_status heed_function_output_dtype(const heed_function *f, size_t i, heed_dtype *out) {
+  return signatureDtype(f, false, i, out, "heed_function_output_dtype");
+}
+heed_status heed_function_input_rank(const heed_function *f, size_t i, size_t *out) {
+  return signatureRank(f, true, i, out, "heed_function_input_rank");
+}
+heed_status heed_function_output_rank(const heed_function *f, size_t i, size_t *out) {
+  return signatureRank(f, false, i, out, "heed_function_output_rank");
+}
+heed_status heed_function_input_dim(const heed_function *f, size_t i, size_t d, int64_t *out) {
+  return signatureDim(f, true, i, d, out, "heed_function_input_dim");
+}
+heed_status heed_function_output_dim(const heed_function *f, size_t i, size_t d, int64_t *out) {
+  return signatureDim(f, false, i, d, out, "heed_function_output_dim");
+}
+heed_status heed_function_input_dim_name(const heed_function *f, size_t i, size_t d,
+                                         const char **out) {
+  return signatureDimName(f, true, i, d, out, "heed_function_input_dim_name");
+}
+heed_status heed_function_output_dim_name(const heed_function *f, size_t i, size_t d,
+                                          const char **out) {
+  return signatureDimName(f, false, i, d, out, "heed_function_output_dim_name");
+}
+
 heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
                                const void *data, heed_tensor **out) {
   return guard([&] {

@@ -10,6 +10,7 @@
 #include "runtime/module/heed_module_generated.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -108,6 +109,24 @@ ElemType toElemType(fb::DType t, const std::string &name) {
   if (uint8_t(t) > uint8_t(fb::DType_MAX))
     bad(name, "unknown element type " + std::to_string(int(t)));
   return ElemType(t);
+}
+
+/// heed.dims ("B,S,64", as the writer joins it) split into one symbol per dim of `value`.
+std::vector<std::string> dimSymbols(const std::string &joined, const ValueType &value) {
+  size_t rank = value.scalar ? 0 : value.dims.size();
+  std::vector<std::string> names;
+  if (!joined.empty()) {
+    size_t start = 0;
+    for (size_t comma; (comma = joined.find(',', start)) != std::string::npos; start = comma + 1)
+      names.push_back(joined.substr(start, comma - start));
+    names.push_back(joined.substr(start));
+  }
+  if (names.size() != rank)
+    return std::vector<std::string>(rank);
+  for (std::string &n : names)
+    if (n == "?" || (!n.empty() && std::isdigit(static_cast<unsigned char>(n[0]))))
+      n.clear();
+  return names;
 }
 
 struct Loader {
@@ -411,6 +430,12 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
       fref.outputNames.push_back(strings(f->output_names(), i));
       fref.outputDims.push_back(strings(f->output_dims(), i));
     }
+    for (size_t i = 0; i < fref.inputs.size(); ++i)
+      fref.inputSymbols.push_back(
+          dimSymbols(fref.inputDims[i], fref.values[size_t(fref.inputs[i])]));
+    for (size_t i = 0; i < fref.outputs.size(); ++i)
+      fref.outputSymbols.push_back(
+          dimSymbols(fref.outputDims[i], fref.values[size_t(fref.outputs[i])]));
     std::set<int32_t> keep(fref.outputs.begin(), fref.outputs.end());
     loader.computeLiveness(fref.plan, keep, fref.inputs);
   }

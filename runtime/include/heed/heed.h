@@ -104,9 +104,33 @@ HEED_API const char *heed_function_output_name(const heed_function *function, si
  * The decoding drivers find the batch dim of each state by its name. */
 HEED_API const char *heed_function_input_dims(const heed_function *function, size_t index);
 HEED_API const char *heed_function_output_dims(const heed_function *function, size_t index);
-/* The declared type, e.g. "tensor<?x4xf32>" or "index". */
+/* The declared type, e.g. "tensor<?x4xf32>" or "index", for messages (typed: below). */
 HEED_API const char *heed_function_input_type(const heed_function *function, size_t index);
 HEED_API const char *heed_function_output_type(const heed_function *function, size_t index);
+
+/* Typed signatures, so that no client parses the type strings above. A value is a tensor (its
+ * dtype, rank and dims) or an index scalar: dtype HEED_INDEX, rank 0, passed and returned as a
+ * rank-0 i64 tensor. Each call fails with HEED_INVALID_ARGUMENT on a null argument, an `index`
+ * beyond the function's inputs (outputs) or a `dim` beyond the value's rank. */
+HEED_API heed_status heed_function_input_dtype(const heed_function *function, size_t index,
+                                               heed_dtype *out);
+HEED_API heed_status heed_function_input_rank(const heed_function *function, size_t index,
+                                              size_t *out);
+/* The static size of dim `dim`, or -1 when it is dynamic. */
+HEED_API heed_status heed_function_input_dim(const heed_function *function, size_t index,
+                                             size_t dim, int64_t *out);
+/* The model's symbol for dim `dim` (heed.dims: "B", "S"); "" when it has none (no heed.dims, a
+ * count that differs from the rank, or an entry that is a number). Valid while the module lives. */
+HEED_API heed_status heed_function_input_dim_name(const heed_function *function, size_t index,
+                                                  size_t dim, const char **out);
+HEED_API heed_status heed_function_output_dtype(const heed_function *function, size_t index,
+                                                heed_dtype *out);
+HEED_API heed_status heed_function_output_rank(const heed_function *function, size_t index,
+                                               size_t *out);
+HEED_API heed_status heed_function_output_dim(const heed_function *function, size_t index,
+                                              size_t dim, int64_t *out);
+HEED_API heed_status heed_function_output_dim_name(const heed_function *function, size_t index,
+                                                   size_t dim, const char **out);
 
 /* Creates a tensor; `data` (may be NULL: zeros) is copied. */
 HEED_API heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
