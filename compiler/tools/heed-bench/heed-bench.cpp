@@ -25,9 +25,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "OnednnAttention.h"
-#include "TensorFiles.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
+#include "compiler/tools/tensorio/TensorFiles.h"
 
 #include "compiler/compile/CompileModel.h"
 #include "heed/heed.hpp"
@@ -57,7 +57,7 @@ int omp_get_max_threads(void);
 
 using heedbench::Mask;
 using heedbench::OnednnAttention;
-using namespace heedrun;
+using namespace ::heed::tools;
 namespace cl = llvm::cl;
 
 namespace {

@@ -12,11 +12,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Decode.h"
-#include "TensorFiles.h"
 
 #include "compiler/compile/CompileModel.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
+#include "compiler/tools/tensorio/TensorFiles.h"
 #include "heed/heed.h"
 #include "runtime/core/Float16.h"
 
@@ -35,6 +35,7 @@
 #include <optional>
 
 using namespace heedrun;
+using namespace ::heed::tools;
 namespace cl = llvm::cl;
 
 namespace {
