@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/compile/CompileModel.h"
+#include "compiler/driver/CompileModel.h"
 #include "compiler/driver/Driver.h"
 #include "heed/heed.hpp"
 

@@ -29,7 +29,7 @@
 #include "compiler/tools/support/ToolVersion.h"
 #include "compiler/tools/tensorio/TensorFiles.h"
 
-#include "compiler/compile/CompileModel.h"
+#include "compiler/driver/CompileModel.h"
 #include "heed/heed.hpp"
 #include "runtime/drivers/cpu/kernels/Attention.h"
 

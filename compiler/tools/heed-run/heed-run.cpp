@@ -13,7 +13,7 @@
 
 #include "Decode.h"
 
-#include "compiler/compile/CompileModel.h"
+#include "compiler/driver/CompileModel.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
 #include "compiler/tools/tensorio/TensorFiles.h"
