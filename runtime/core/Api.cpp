@@ -107,55 +107,16 @@ template <typename F> heed_status guard(F f) {
   }
 }
 
+/// The tensor element type of `d` (values shared with ElemType: module/Module.cpp checks). An
+/// index is passed as an i64 tensor, so HEED_INDEX is no tensor type.
 ElemType toElem(heed_dtype d) {
-  switch (d) {
-  case HEED_F32:
-    return ElemType::f32;
-  case HEED_F64:
-    return ElemType::f64;
-  case HEED_I32:
-    return ElemType::i32;
-  case HEED_I64:
-    return ElemType::i64;
-  case HEED_BOOL:
-    return ElemType::boolean;
-  case HEED_F16:
-    return ElemType::f16;
-  case HEED_BF16:
-    return ElemType::bf16;
-  case HEED_U8:
-    return ElemType::u8;
-  case HEED_U32:
-    return ElemType::u32;
-  case HEED_U64:
-    return ElemType::u64;
-  }
-  fail(ErrorKind::invalidArgument, "unknown dtype " + std::to_string(int(d)));
+  if (int(d) < int(HEED_F32) || int(d) > int(HEED_U64) || d == HEED_INDEX)
+    fail(ErrorKind::invalidArgument, "unknown dtype " + std::to_string(int(d)));
+  return ElemType(d);
 }
 
 heed_dtype fromElem(ElemType t) {
-  switch (t) {
-  case ElemType::f32:
-    return HEED_F32;
-  case ElemType::f64:
-    return HEED_F64;
-  case ElemType::i32:
-    return HEED_I32;
-  case ElemType::boolean:
-    return HEED_BOOL;
-  case ElemType::f16:
-    return HEED_F16;
-  case ElemType::bf16:
-    return HEED_BF16;
-  case ElemType::u8:
-    return HEED_U8;
-  case ElemType::u32:
-    return HEED_U32;
-  case ElemType::u64:
-    return HEED_U64;
-  default:
-    return HEED_I64;
-  }
+  return t == ElemType::index || t == ElemType::i8 ? HEED_I64 : heed_dtype(t);
 }
 
 heed_status finishModule(heed_runtime *runtime, std::unique_ptr<Module> m, heed_module **out) {
@@ -265,49 +226,15 @@ const char *heed_status_name(heed_status s) {
 }
 
 const char *heed_dtype_name(heed_dtype d) {
-  switch (d) {
-  case HEED_F32:
-    return "f32";
-  case HEED_F64:
-    return "f64";
-  case HEED_I32:
-    return "i32";
-  case HEED_I64:
-    return "i64";
-  case HEED_BOOL:
-    return "i1";
-  case HEED_F16:
-    return "f16";
-  case HEED_BF16:
-    return "bf16";
-  case HEED_U8:
-    return "ui8";
-  case HEED_U32:
-    return "ui32";
-  case HEED_U64:
-    return "ui64";
-  }
-  return "?";
+  if (int(d) < int(HEED_F32) || int(d) > int(HEED_U64))
+    return "?";
+  return elemTypeName(ElemType(d));
 }
 
 size_t heed_dtype_size(heed_dtype d) {
-  switch (d) {
-  case HEED_F64:
-  case HEED_I64:
-  case HEED_U64:
-    return 8;
-  case HEED_F32:
-  case HEED_I32:
-  case HEED_U32:
-    return 4;
-  case HEED_F16:
-  case HEED_BF16:
-    return 2;
-  case HEED_BOOL:
-  case HEED_U8:
-    return 1;
-  }
-  return 0;
+  if (int(d) < int(HEED_F32) || int(d) > int(HEED_U64))
+    return 0;
+  return elemTypeSize(ElemType(d));
 }
 
 extern "C" {
@@ -453,6 +380,105 @@ const char *heed_function_input_type(const heed_function *f, size_t i) {
 }
 const char *heed_function_output_type(const heed_function *f, size_t i) {
   return i < f->function->outputTypes.size() ? f->function->outputTypes[i].c_str() : "";
+}
+
+} // extern "C"
+
+namespace {
+
+/// Input (or output) `index` of `f` and its dim symbols; `call` names the entry point in messages.
+/// `dim`, when given, must be below the value's rank.
+struct SignatureValue {
+  const ValueType &type;
+  const std::vector<std::string> &symbols;
+  size_t rank() const { return type.scalar ? 0 : type.dims.size(); }
+};
+
+template <typename T>
+SignatureValue signatureValue(const heed_function *f, bool input, size_t index, const T *out,
+                              const char *call, const size_t *dim = nullptr) {
+  if (!f || !out)
+    fail(ErrorKind::invalidArgument, std::string(call) + ": null argument");
+  const Function &fn = *f->function;
+  const std::vector<int32_t> &ids = input ? fn.inputs : fn.outputs;
+  const char *what = input ? "input" : "output";
+  if (index >= ids.size())
+    fail(ErrorKind::invalidArgument, std::string(call) + ": " + what + " " + std::to_string(index) +
+                                         " is out of range: '" + fn.name + "' has " +
+                                         std::to_string(ids.size()) + " " + what + "s");
+  SignatureValue v{fn.values[size_t(ids[index])],
+                   (input ? fn.inputSymbols : fn.outputSymbols)[index]};
+  if (dim && *dim >= v.rank())
+    fail(ErrorKind::invalidArgument, std::string(call) + ": dim " + std::to_string(*dim) +
+                                         " is out of range: " + what + " " + std::to_string(index) +
+                                         " has rank " + std::to_string(v.rank()));
+  return v;
+}
+
+heed_status signatureDtype(const heed_function *f, bool input, size_t index, heed_dtype *out,
+                           const char *call) {
+  return guard([&] {
+    SignatureValue v = signatureValue(f, input, index, out, call);
+    *out = v.type.scalar ? HEED_INDEX : heed_dtype(v.type.type);
+    return HEED_OK;
+  });
+}
+
+heed_status signatureRank(const heed_function *f, bool input, size_t index, size_t *out,
+                          const char *call) {
+  return guard([&] {
+    *out = signatureValue(f, input, index, out, call).rank();
+    return HEED_OK;
+  });
+}
+
+heed_status signatureDim(const heed_function *f, bool input, size_t index, size_t dim, int64_t *out,
+                         const char *call) {
+  return guard([&] {
+    SignatureValue v = signatureValue(f, input, index, out, call, &dim);
+    *out = v.type.dims[dim] < 0 ? -1 : v.type.dims[dim];
+    return HEED_OK;
+  });
+}
+
+heed_status signatureDimName(const heed_function *f, bool input, size_t index, size_t dim,
+                             const char **out, const char *call) {
+  return guard([&] {
+    SignatureValue v = signatureValue(f, input, index, out, call, &dim);
+    *out = dim < v.symbols.size() ? v.symbols[dim].c_str() : "";
+    return HEED_OK;
+  });
+}
+
+} // namespace
+
+extern "C" {
+
+heed_status heed_function_input_dtype(const heed_function *f, size_t i, heed_dtype *out) {
+  return signatureDtype(f, true, i, out, "heed_function_input_dtype");
+}
+heed_status heed_function_output_dtype(const heed_function *f, size_t i, heed_dtype *out) {
+  return signatureDtype(f, false, i, out, "heed_function_output_dtype");
+}
+heed_status heed_function_input_rank(const heed_function *f, size_t i, size_t *out) {
+  return signatureRank(f, true, i, out, "heed_function_input_rank");
+}
+heed_status heed_function_output_rank(const heed_function *f, size_t i, size_t *out) {
+  return signatureRank(f, false, i, out, "heed_function_output_rank");
+}
+heed_status heed_function_input_dim(const heed_function *f, size_t i, size_t d, int64_t *out) {
+  return signatureDim(f, true, i, d, out, "heed_function_input_dim");
+}
+heed_status heed_function_output_dim(const heed_function *f, size_t i, size_t d, int64_t *out) {
+  return signatureDim(f, false, i, d, out, "heed_function_output_dim");
+}
+heed_status heed_function_input_dim_name(const heed_function *f, size_t i, size_t d,
+                                         const char **out) {
+  return signatureDimName(f, true, i, d, out, "heed_function_input_dim_name");
+}
+heed_status heed_function_output_dim_name(const heed_function *f, size_t i, size_t d,
+                                          const char **out) {
+  return signatureDimName(f, false, i, d, out, "heed_function_output_dim_name");
 }
 
 heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,

@@ -32,6 +32,8 @@ const char *elemTypeName(ElemType type) {
     return "ui32";
   case ElemType::u64:
     return "ui64";
+  case ElemType::i8:
+    return "i8";
   }
   return "?";
 }
@@ -52,6 +54,7 @@ size_t elemTypeSize(ElemType type) {
     return 2;
   case ElemType::boolean:
   case ElemType::u8:
+  case ElemType::i8:
     return 1;
   }
   return 1;

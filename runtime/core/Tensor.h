@@ -9,6 +9,7 @@
 #ifndef HEED_RUNTIME_CORE_TENSOR_H
 #define HEED_RUNTIME_CORE_TENSOR_H
 
+#include "runtime/core/ElemType.h"
 #include "runtime/core/TensorLimits.h"
 
 #include <cstdint>
@@ -18,22 +19,6 @@
 #include <vector>
 
 namespace heed::rt {
-
-/// Element types the runtime computes with; `index` only for scalars. f16 and bf16 are storage
-/// types: the CPU driver computes with them in f32. The values match the module format's DType.
-enum class ElemType : uint8_t {
-  f32 = 0,
-  f64 = 1,
-  i32 = 2,
-  i64 = 3,
-  boolean = 4,
-  index = 5,
-  f16 = 6,
-  bf16 = 7,
-  u8 = 8,
-  u32 = 9,
-  u64 = 10,
-};
 
 const char *elemTypeName(ElemType type);
 size_t elemTypeSize(ElemType type);

@@ -3,7 +3,6 @@
 #include "runtime/decode/Decoder.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -34,54 +33,52 @@ std::vector<std::string> split(const std::string &s, char sep) {
   return parts;
 }
 
-/// "tensor<?x?x32xf32>" -> dims (-1 dynamic) and the element type. The string comes from the
-/// module file, so anything that is not such a type (a dim that is no number) is refused.
-bool parseType(const std::string &type, std::vector<int64_t> &dims, heed_dtype &dtype) {
-  const std::string prefix = "tensor<";
-  if (type.size() <= prefix.size() || type.compare(0, prefix.size(), prefix) != 0 ||
-      type.back() != '>')
+/// Input (or output) `i` of `f` as a tensor decoding can feed or read: its dims (-1 dynamic) and
+/// element type from the typed signature. False for an index scalar or an element type other
+/// than f32, f64, i64, i32 and bool.
+bool tensorType(const Function &f, bool input, size_t i, std::vector<int64_t> &dims,
+                heed_dtype &dtype) {
+  ValueInfo v;
+  if (!(input ? f.input(i, v) : f.output(i, v)))
     return false;
-  std::vector<std::string> parts = split(type.substr(prefix.size(), type.size() - 8), 'x');
-  if (parts.empty())
+  switch (v.dtype) {
+  case HEED_F32:
+  case HEED_F64:
+  case HEED_I64:
+  case HEED_I32:
+  case HEED_BOOL:
+    break;
+  default:
     return false;
-  std::string elem = parts.back();
-  parts.pop_back();
-  dims.clear();
-  for (const std::string &p : parts) {
-    if (p == "?") {
-      dims.push_back(-1);
-      continue;
-    }
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
-    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || v < 0)
-      return false;
-    dims.push_back(v);
   }
-  if (elem == "f32")
-    dtype = HEED_F32;
-  else if (elem == "f64")
-    dtype = HEED_F64;
-  else if (elem == "i64")
-    dtype = HEED_I64;
-  else if (elem == "i32")
-    dtype = HEED_I32;
-  else if (elem == "i1")
-    dtype = HEED_BOOL;
-  else
-    return false;
+  dims = std::move(v.dims);
+  dtype = v.dtype;
   return true;
 }
+
+/// Input (or output) `index` of a function, for messages and its batch dim.
+struct SignatureRef {
+  const Function *function;
+  bool input;
+  size_t index;
+  std::string type() const {
+    return input ? function->inputType(index) : function->outputType(index);
+  }
+  std::string dims() const {
+    return input ? function->inputDims(index) : function->outputDims(index);
+  }
+};
 
 /// The batch dim of a value (`what` names it in messages): where its heed.dims names
 /// `batchName`, else its first dynamic dim, else 0. heed.dims comes from the module file: a
 /// count that differs from the type's rank, or a value of rank 0, is refused here, since every
 /// reordering of hypotheses indexes the tensor at this dim.
-Status batchDimOf(const std::string &dims, const std::string &type, const std::string &batchName,
-                  const std::string &what, int &dim, size_t &rank) {
+Status batchDimOf(const SignatureRef &value, const std::string &batchName, const std::string &what,
+                  int &dim, size_t &rank) {
   std::vector<int64_t> shape;
   heed_dtype dtype;
-  if (!parseType(type, shape, dtype))
+  std::string type = value.type(), dims = value.dims();
+  if (!tensorType(*value.function, value.input, value.index, shape, dtype))
     return invalid(what + " has type '" + type + "', not a tensor decoding can reorder");
   rank = shape.size();
   // A trailing empty name is still a name: count separators, not getline's parts.
@@ -217,13 +214,13 @@ Status Decoder::create(heed_module *module, Decoder &out) {
   if (dec.inputCount() < 1 || dec.outputCount() < 1)
     return invalid("decode_step must take the previous token and return log-probs first");
   std::vector<int64_t> shape;
-  if (!parseType(enc.inputType(0), shape, d.srcType) || shape.size() != 2)
+  if (!tensorType(enc, true, 0, shape, d.srcType) || shape.size() != 2)
     return invalid("encode's first input must be token ids [B, S]; it is " + enc.inputType(0));
   d.encodeHasLengths = enc.inputCount() == 2;
   if (d.encodeHasLengths) {
     // Lengths [B] (i64/i32), or an attention mask [B, S] (1 = token, 0 = pad; i64, i32 or bool)
     // as Hugging Face encoders take.
-    bool ok = parseType(enc.inputType(1), shape, d.lenType);
+    bool ok = tensorType(enc, true, 1, shape, d.lenType);
     d.encodeTakesMask = ok && shape.size() == 2;
     if (!ok || shape.size() < 1 || shape.size() > 2 ||
         (d.lenType != HEED_I64 && d.lenType != HEED_I32 &&
@@ -232,7 +229,7 @@ Status Decoder::create(heed_module *module, Decoder &out) {
                      "(integers or bool); it is " +
                      enc.inputType(1));
   }
-  if (!parseType(dec.inputType(0), shape, d.tokenType) || shape.size() != 1)
+  if (!tensorType(dec, true, 0, shape, d.tokenType) || shape.size() != 1)
     return invalid("decode_step's first input must be the previous token [B]; it is " +
                    dec.inputType(0));
   std::vector<std::string> prevDims = split(dec.inputDims(0), ',');
@@ -257,20 +254,18 @@ Status Decoder::create(heed_module *module, Decoder &out) {
     Binding b{Binding::state, dec.inputName(i), 0, 0};
     std::string what = "decode_step input '" + b.name + "'";
     size_t rank = 0, sourceRank = 0;
-    if (Status st =
-            batchDimOf(dec.inputDims(i), dec.inputType(i), batchName, what, b.batchDim, rank);
-        !st)
+    if (Status st = batchDimOf({&dec, true, i}, batchName, what, b.batchDim, rank); !st)
       return st;
     bool found = false;
-    std::string sourceWhat, sourceDims, sourceType;
+    std::string sourceWhat;
+    SignatureRef source{&dec, false, 0};
     for (size_t o = 1; o < dec.outputCount() && !found; ++o)
       if (dec.outputName(o) == b.name) {
         b.index = o;
         d.stateOutput[o] = int(i);
         found = true;
         sourceWhat = "decode_step output " + std::to_string(o) + " '" + b.name + "'";
-        sourceDims = dec.outputDims(o);
-        sourceType = dec.outputType(o);
+        source = {&dec, false, o};
       }
     for (size_t o = 0; o < enc.outputCount() && !found; ++o)
       if (enc.outputName(o) == b.name) {
@@ -278,8 +273,7 @@ Status Decoder::create(heed_module *module, Decoder &out) {
         b.index = o;
         found = true;
         sourceWhat = "encode output " + std::to_string(o) + " '" + b.name + "'";
-        sourceDims = enc.outputDims(o);
-        sourceType = enc.outputType(o);
+        source = {&enc, false, o};
       }
     for (size_t o = 0; o < enc.inputCount() && !found; ++o)
       if (enc.inputName(o) == b.name) {
@@ -287,17 +281,14 @@ Status Decoder::create(heed_module *module, Decoder &out) {
         b.index = o;
         found = true;
         sourceWhat = "encode input " + std::to_string(o) + " '" + b.name + "'";
-        sourceDims = enc.inputDims(o);
-        sourceType = enc.inputType(o);
+        source = {&enc, true, o};
       }
     if (!found)
       return invalid("decode_step input '" + b.name +
                      "' is not a decode_step output, an encode output or an encode input of "
                      "that name");
     int sourceDim = 0;
-    if (Status st =
-            batchDimOf(sourceDims, sourceType, batchName, sourceWhat, sourceDim, sourceRank);
-        !st)
+    if (Status st = batchDimOf(source, batchName, sourceWhat, sourceDim, sourceRank); !st)
       return st;
     if (sourceRank != rank)
       return invalid(what + " has rank " + std::to_string(rank) + " but " + sourceWhat +
@@ -308,7 +299,7 @@ Status Decoder::create(heed_module *module, Decoder &out) {
         if (enc.outputName(o) == b.name) {
           std::string initWhat = "encode output " + std::to_string(o) + " '" + b.name + "'";
           size_t initRank = 0;
-          if (Status st = batchDimOf(enc.outputDims(o), enc.outputType(o), batchName, initWhat,
+          if (Status st = batchDimOf({&enc, false, o}, batchName, initWhat,
                                      d.encodeOutputBatchDim[o], initRank);
               !st)
             return st;
@@ -322,7 +313,7 @@ Status Decoder::create(heed_module *module, Decoder &out) {
     if (dec.outputName(o) == "log_probs")
       d.logProbsOutput = int(o);
   heed_dtype lpType;
-  if (!parseType(dec.outputType(size_t(d.logProbsOutput)), shape, lpType) || shape.size() != 2 ||
+  if (!tensorType(dec, false, size_t(d.logProbsOutput), shape, lpType) || shape.size() != 2 ||
       lpType != HEED_F32)
     return invalid("decode_step's log-probs must be f32 [B, V]; they are " +
                    dec.outputType(size_t(d.logProbsOutput)));
@@ -401,7 +392,7 @@ Status Decoder::encodeBatch(const std::vector<std::vector<int64_t>> &sources, Ba
       continue;
     std::vector<int64_t> shape;
     heed_dtype dtype;
-    if (!parseType(decodeStep.inputType(i), shape, dtype))
+    if (!tensorType(decodeStep, true, i, shape, dtype))
       return invalid("state '" + inputs[i].name + "' has no initial value in encode and type " +
                      decodeStep.inputType(i));
     for (size_t k = 0; k < shape.size(); ++k)

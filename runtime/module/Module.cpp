@@ -3,11 +3,13 @@
 #include "runtime/module/Module.h"
 
 #include "dialects/heed/IR/AttrRules.h"
+#include "heed/heed.h"
 #include "runtime/core/Escape.h"
 #include "runtime/module/Format.h"
 #include "runtime/module/heed_module_generated.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -118,32 +120,49 @@ template <typename T> void checkAligned(const flatbuffers::Vector<T> *v, const s
     bad(name, "misaligned vector in the plan");
 }
 
+// One element type enum: the module format's DType (a file format: its values never change), the
+// runtime's ElemType and the C API's heed_dtype share their values, so converting is a cast.
+#define HEED_SAME_ELEM_TYPE(elem, fbName, api)                                                     \
+  static_assert(uint8_t(ElemType::elem) == uint8_t(fb::DType_##fbName) &&                          \
+                    uint8_t(ElemType::elem) == uint8_t(api),                                       \
+                "ElemType::" #elem " differs from the module format or the C API");
+HEED_SAME_ELEM_TYPE(f32, f32, HEED_F32)
+HEED_SAME_ELEM_TYPE(f64, f64, HEED_F64)
+HEED_SAME_ELEM_TYPE(i32, i32, HEED_I32)
+HEED_SAME_ELEM_TYPE(i64, i64, HEED_I64)
+HEED_SAME_ELEM_TYPE(boolean, boolean, HEED_BOOL)
+HEED_SAME_ELEM_TYPE(index, index, HEED_INDEX)
+HEED_SAME_ELEM_TYPE(f16, f16, HEED_F16)
+HEED_SAME_ELEM_TYPE(bf16, bf16, HEED_BF16)
+HEED_SAME_ELEM_TYPE(u8, u8, HEED_U8)
+HEED_SAME_ELEM_TYPE(u32, u32, HEED_U32)
+HEED_SAME_ELEM_TYPE(u64, u64, HEED_U64)
+#undef HEED_SAME_ELEM_TYPE
+static_assert(fb::DType_MAX == fb::DType_u64 && uint8_t(ElemType::i8) == fb::DType_MAX + 1,
+              "a new module element type needs its ElemType and heed_dtype values");
+
 ElemType toElemType(fb::DType t, const std::string &name) {
-  switch (t) {
-  case fb::DType_f32:
-    return ElemType::f32;
-  case fb::DType_f64:
-    return ElemType::f64;
-  case fb::DType_i32:
-    return ElemType::i32;
-  case fb::DType_i64:
-    return ElemType::i64;
-  case fb::DType_boolean:
-    return ElemType::boolean;
-  case fb::DType_index:
-    return ElemType::index;
-  case fb::DType_f16:
-    return ElemType::f16;
-  case fb::DType_bf16:
-    return ElemType::bf16;
-  case fb::DType_u8:
-    return ElemType::u8;
-  case fb::DType_u32:
-    return ElemType::u32;
-  case fb::DType_u64:
-    return ElemType::u64;
+  if (uint8_t(t) > uint8_t(fb::DType_MAX))
+    bad(name, "unknown element type " + std::to_string(int(t)));
+  return ElemType(t);
+}
+
+/// heed.dims ("B,S,64", as the writer joins it) split into one symbol per dim of `value`.
+std::vector<std::string> dimSymbols(const std::string &joined, const ValueType &value) {
+  size_t rank = value.scalar ? 0 : value.dims.size();
+  std::vector<std::string> names;
+  if (!joined.empty()) {
+    size_t start = 0;
+    for (size_t comma; (comma = joined.find(',', start)) != std::string::npos; start = comma + 1)
+      names.push_back(joined.substr(start, comma - start));
+    names.push_back(joined.substr(start));
   }
-  bad(name, "unknown element type " + std::to_string(int(t)));
+  if (names.size() != rank)
+    return std::vector<std::string>(rank);
+  for (std::string &n : names)
+    if (n == "?" || (!n.empty() && std::isdigit(static_cast<unsigned char>(n[0]))))
+      n.clear();
+  return names;
 }
 
 struct Loader {
@@ -514,6 +533,12 @@ std::unique_ptr<Module> loadModule(const void *data, size_t size, const std::str
       fref.outputNames.push_back(strings(f->output_names(), i));
       fref.outputDims.push_back(strings(f->output_dims(), i));
     }
+    for (size_t i = 0; i < fref.inputs.size(); ++i)
+      fref.inputSymbols.push_back(
+          dimSymbols(fref.inputDims[i], fref.values[size_t(fref.inputs[i])]));
+    for (size_t i = 0; i < fref.outputs.size(); ++i)
+      fref.outputSymbols.push_back(
+          dimSymbols(fref.outputDims[i], fref.values[size_t(fref.outputs[i])]));
     std::set<int32_t> keep(fref.outputs.begin(), fref.outputs.end());
     loader.computeLiveness(fref.plan, keep, fref.inputs);
   }

@@ -91,6 +91,9 @@ struct Function {
   std::vector<std::string> inputNames, outputNames; // heed.name ("" when absent)
   std::vector<std::string> inputDims, outputDims;   // heed.dims joined by "," ("" when absent)
   std::vector<std::string> inputTypes, outputTypes; // printable
+  /// Per dim, the model's symbol from heed.dims ("B"); "" where it has none: no heed.dims, a
+  /// count that differs from the rank, or an entry that is a number or "?".
+  std::vector<std::vector<std::string>> inputSymbols, outputSymbols;
   Plan plan;
 };
 

@@ -40,9 +40,40 @@ const char *npyDescr(DType dtype) {
   case DType::boolean:
     return "|b1";
   case DType::bf16:
+  case DType::index: // never read from a file
     return nullptr;
   }
   return nullptr;
+}
+
+/// The safetensors dtype string ("F32", "BOOL", ...).
+const char *safetensorsName(DType dtype) {
+  switch (dtype) {
+  case DType::f32:
+    return "F32";
+  case DType::f64:
+    return "F64";
+  case DType::f16:
+    return "F16";
+  case DType::bf16:
+    return "BF16";
+  case DType::i8:
+    return "I8";
+  case DType::u8:
+    return "U8";
+  case DType::i32:
+    return "I32";
+  case DType::i64:
+  case DType::index: // never read from a file; an index is an i64
+    return "I64";
+  case DType::boolean:
+    return "BOOL";
+  case DType::u32:
+    return "U32";
+  case DType::u64:
+    return "U64";
+  }
+  return "?";
 }
 
 /// False (with `error`) when the data's size is not dtype x shape.
@@ -171,8 +202,6 @@ bool writeNpz(const std::string &path, const std::vector<std::pair<std::string, 
 bool writeSafetensors(const std::string &path,
                       const std::vector<std::pair<std::string, Tensor>> &tensors,
                       std::string &error) {
-  static const char *const kNames[] = {"F32", "F64", "F16",  "BF16", "I8", "U8",
-                                       "I32", "I64", "BOOL", "U32",  "U64"};
   std::string header = "{", data;
   for (const auto &[name, tensor] : tensors) {
     if (!checkSize(path + ": tensor '" + name + "'", tensor, error))
@@ -184,7 +213,7 @@ bool writeSafetensors(const std::string &path,
         return false;
       }
     header += (header.size() > 1 ? ",\"" : "\"") + name + "\":{\"dtype\":\"" +
-              kNames[size_t(tensor.dtype)] + "\",\"shape\":[";
+              safetensorsName(tensor.dtype) + "\",\"shape\":[";
     for (size_t i = 0; i < tensor.shape.size(); ++i)
       header += (i ? "," : "") + std::to_string(tensor.shape[i]);
     header += "],\"data_offsets\":[" + std::to_string(data.size()) + ",";

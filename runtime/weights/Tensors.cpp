@@ -46,6 +46,8 @@ const char *dtypeName(DType dtype) {
     return "u32";
   case DType::u64:
     return "u64";
+  case DType::index:
+    return "index";
   }
   return "?";
 }
@@ -55,6 +57,7 @@ size_t dtypeSize(DType dtype) {
   case DType::f64:
   case DType::i64:
   case DType::u64:
+  case DType::index:
     return 8;
   case DType::f32:
   case DType::i32:

@@ -10,6 +10,8 @@
 #ifndef HEED_RUNTIME_WEIGHTS_TENSORS_H
 #define HEED_RUNTIME_WEIGHTS_TENSORS_H
 
+#include "runtime/core/ElemType.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,7 +22,9 @@
 
 namespace heed {
 
-enum class DType : uint8_t { f32, f64, f16, bf16, i8, u8, i32, i64, boolean, u32, u64 };
+/// The element type of a tensor in a file: the runtime's one enum (never `index` here; `i8` is
+/// read so that a tool can name it when it refuses it).
+using DType = rt::ElemType;
 
 /// "f32", "i64", "bool", ... as Heed spells element types.
 const char *dtypeName(DType dtype);

@@ -20,40 +20,32 @@
 
 namespace {
 
-/// "tensor<?x4xf32>" or "index": the dtype and the shape (dynamic dims 1).
-bool inputShape(const char *type, heed_dtype &dtype, std::vector<int64_t> &shape) {
-  std::string s(type);
+/// Input `i`'s dtype and a small shape for it (dynamic dims 1), from the typed signature; an
+/// index is a rank-0 i64 tensor. False for other element types and large tensors.
+bool inputShape(const heed_function *function, size_t i, heed_dtype &dtype,
+                std::vector<int64_t> &shape) {
+  size_t rank = 0;
   shape.clear();
-  if (s == "index") {
+  if (heed_function_input_dtype(function, i, &dtype) != HEED_OK ||
+      heed_function_input_rank(function, i, &rank) != HEED_OK)
+    std::abort(); // i is in range: the queries cannot fail
+  if (dtype == HEED_INDEX) {
     dtype = HEED_I64;
     return true;
   }
-  if (s.rfind("tensor<", 0) != 0 || s.back() != '>')
-    return false;
-  s = s.substr(7, s.size() - 8);
-  size_t at = 0, x;
-  while ((x = s.find('x', at)) != std::string::npos) {
-    std::string dim = s.substr(at, x - at);
-    shape.push_back(dim == "?" ? 1 : std::atoll(dim.c_str()));
-    at = x + 1;
-  }
-  std::string elem = s.substr(at);
-  if (elem == "f32")
-    dtype = HEED_F32;
-  else if (elem == "f64")
-    dtype = HEED_F64;
-  else if (elem == "i32")
-    dtype = HEED_I32;
-  else if (elem == "i64" || elem == "index")
-    dtype = HEED_I64;
-  else if (elem == "i1")
-    dtype = HEED_BOOL;
-  else
+  if (dtype != HEED_F32 && dtype != HEED_F64 && dtype != HEED_I32 && dtype != HEED_I64 &&
+      dtype != HEED_BOOL)
     return false;
   int64_t count = 1;
-  for (int64_t d : shape)
-    if (d < 0 || d > 64 || (count *= d) > 4096)
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t size = 0;
+    if (heed_function_input_dim(function, i, d, &size) != HEED_OK)
+      std::abort();
+    size = size < 0 ? 1 : size;
+    if (size > 64 || (count *= size) > 4096)
       return false;
+    shape.push_back(size);
+  }
   return true;
 }
 
@@ -65,7 +57,7 @@ void runOnce(heed_function *function) {
     heed_dtype dtype;
     std::vector<int64_t> shape;
     heed_tensor *t = nullptr;
-    ok = inputShape(heed_function_input_type(function, i), dtype, shape) &&
+    ok = inputShape(function, i, dtype, shape) &&
          heed_tensor_create(dtype, shape.data(), shape.size(), nullptr, &t) == HEED_OK;
     if (ok)
       inputs.push_back(t);

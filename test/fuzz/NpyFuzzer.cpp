@@ -1,7 +1,7 @@
 //===- NpyFuzzer.cpp - Fuzzes the .npy reader, in memory and from a file --===//
 //
 // heed::parseNpy (runtime/weights, used for .npz members) reads the bytes in
-// memory; heed-run's --input=@x.npy (compiler/tools/heed-run/TensorFiles.cpp:
+// memory; heed-run's --input=@x.npy (compiler/tools/tensorio/TensorFiles.cpp:
 // heed::readNpy plus the conversion to C API types) reads the same bytes from
 // a file. Both must reject or give a tensor whose data matches its shape.
 //
@@ -9,7 +9,7 @@
 
 #include "FuzzFile.h"
 
-#include "compiler/tools/heed-run/TensorFiles.h"
+#include "compiler/tools/tensorio/TensorFiles.h"
 #include "runtime/weights/Tensors.h"
 
 #include <cstdlib>
@@ -25,9 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
 
   const std::string &path = heedfuzz::writeInput(data, size, ".npy");
-  heedrun::HostTensor host;
+  heed::tools::HostTensor host;
   error.clear();
-  if (heedrun::readNpy(path, host, error)) {
+  if (heed::tools::readNpy(path, host, error)) {
     if (host.count() * heed_dtype_size(host.dtype) != host.data.size())
       std::abort();
   } else if (error.empty()) {

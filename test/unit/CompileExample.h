@@ -9,7 +9,7 @@
 #ifndef HEED_TEST_UNIT_COMPILEEXAMPLE_H
 #define HEED_TEST_UNIT_COMPILEEXAMPLE_H
 
-#include "compiler/compile/CompileModel.h"
+#include "compiler/driver/CompileModel.h"
 
 #include <gtest/gtest.h>
 

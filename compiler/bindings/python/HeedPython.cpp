@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/compile/CompileModel.h"
+#include "compiler/driver/CompileModel.h"
 #include "compiler/driver/Driver.h"
 #include "heed/heed.hpp"
 
@@ -107,8 +107,9 @@ private:
 /// A module's entry point; holds its module alive.
 class Function {
 public:
-  /// One input or output, its type string parsed once: the declared element type and, per dim,
-  /// its static size or the model's symbol (heed.dims) or nothing.
+  /// One input or output, read once from the typed signature: the declared element type (an
+  /// index is an i64 scalar) and, per dim, its static size or the model's symbol (heed.dims) or
+  /// nothing.
   struct Value {
     std::string name;
     heed_dtype dtype = HEED_F32;
@@ -119,49 +120,23 @@ public:
       : module(std::move(module)), fname(name) {
     heed::Function f = function("cpu");
     for (size_t i = 0; i < f.inputCount(); ++i)
-      inputs.push_back(parseValue(f.inputName(i), f.inputType(i), f.inputDims(i)));
+      inputs.push_back(value(f, true, i));
     for (size_t i = 0; i < f.outputCount(); ++i)
-      outputs.push_back(parseValue(f.outputName(i), f.outputType(i), f.outputDims(i)));
+      outputs.push_back(value(f, false, i));
   }
 
-  /// "tensor<?x4xf32>" with heed.dims "B,4" -> f32, ("B", 4); "index" -> an i64 scalar.
-  static Value parseValue(const std::string &name, const std::string &type,
-                          const std::string &dimNames) {
-    static const std::map<std::string, heed_dtype> names = {
-        {"f32", HEED_F32},  {"f64", HEED_F64},  {"f16", HEED_F16},  {"bf16", HEED_BF16},
-        {"i32", HEED_I32},  {"i64", HEED_I64},  {"i1", HEED_BOOL},  {"ui8", HEED_U8},
-        {"ui32", HEED_U32}, {"ui64", HEED_U64}, {"index", HEED_I64}};
-    Value v{name, HEED_I64, py::tuple()};
-    if (type == "index")
-      return v;
-    std::vector<std::string> parts, symbols;
-    std::string body = type.substr(type.find('<') + 1), cur;
-    for (char c : body.substr(0, body.find('>')) + "x")
-      if (c == 'x') {
-        parts.push_back(cur);
-        cur.clear();
-      } else {
-        cur += c;
-      }
-    auto it = names.find(parts.back());
-    v.dtype = it == names.end() ? HEED_F32 : it->second;
-    parts.pop_back();
-    for (char c : dimNames + ",")
-      if (c == ',') {
-        symbols.push_back(cur);
-        cur.clear();
-      } else {
-        cur += c;
-      }
-    if (dimNames.empty() || symbols.size() != parts.size())
-      symbols.assign(parts.size(), "");
+  /// tensor<?x4xf32> with heed.dims "B,4" -> f32, ("B", 4); index -> an i64 scalar.
+  static Value value(const heed::Function &f, bool input, size_t i) {
+    heed::ValueInfo info;
+    check(input ? f.input(i, info) : f.output(i, info));
+    Value v{input ? f.inputName(i) : f.outputName(i), info.isIndex() ? HEED_I64 : info.dtype,
+            py::tuple()};
     py::list dims;
-    for (size_t d = 0; d < parts.size(); ++d) {
-      const std::string &sym = symbols[d];
-      if (parts[d] != "?")
-        dims.append(std::stoll(parts[d]));
-      else if (!sym.empty() && sym != "?" && !std::isdigit(static_cast<unsigned char>(sym[0])))
-        dims.append(sym);
+    for (size_t d = 0; d < info.dims.size(); ++d) {
+      if (info.dims[d] >= 0)
+        dims.append(info.dims[d]);
+      else if (!info.dimNames[d].empty())
+        dims.append(info.dimNames[d]);
       else
         dims.append(py::none());
     }

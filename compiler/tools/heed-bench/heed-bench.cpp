@@ -25,11 +25,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "OnednnAttention.h"
-#include "TensorFiles.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
+#include "compiler/tools/tensorio/TensorFiles.h"
 
-#include "compiler/compile/CompileModel.h"
+#include "compiler/driver/CompileModel.h"
 #include "heed/heed.hpp"
 #include "runtime/drivers/cpu/kernels/Attention.h"
 
@@ -57,7 +57,7 @@ int omp_get_max_threads(void);
 
 using heedbench::Mask;
 using heedbench::OnednnAttention;
-using namespace heedrun;
+using namespace ::heed::tools;
 namespace cl = llvm::cl;
 
 namespace {
@@ -244,38 +244,15 @@ bool parseDtype(const std::string &s, heed_dtype &dtype) {
   return true;
 }
 
-/// "8x128x512xf32" (random), "8x128x512xf32=0.5" (splat), "index=7".
-bool parseSpec(const std::string &text, HostTensor &t, std::string &error) {
-  size_t eq = text.find('=');
-  std::string spec = text.substr(0, eq);
-  // "index" has an 'x' of its own: a bare type name is a rank-0 tensor.
-  heed_dtype scalarType;
-  size_t x = parseDtype(spec, scalarType) ? std::string::npos : spec.rfind('x');
-  std::string type = x == std::string::npos ? spec : spec.substr(x + 1);
-  if (!parseDtype(type, t.dtype)) {
-    error = "'" + text + "': expected @FILE.npy, DIMSxTYPE or DIMSxTYPE=VALUE";
-    return false;
-  }
-  t.shape.clear();
-  if (x != std::string::npos) {
-    llvm::SmallVector<llvm::StringRef> dims;
-    llvm::StringRef(spec).substr(0, x).split(dims, 'x');
-    for (llvm::StringRef d : dims) {
-      int64_t v;
-      if (d.getAsInteger(10, v) || v < 0) {
-        error = "'" + text + "': bad dim '" + d.str() + "'";
-        return false;
-      }
-      t.shape.push_back(v);
-    }
-  }
+/// Fills `t` (dtype and shape set) with `value` (a number), or with random numbers when null.
+void fill(HostTensor &t, const char *value) {
   size_t n = t.count(), size = heed_dtype_size(t.dtype);
   t.data.assign(n * size, 0);
   std::mt19937 gen(7);
   for (size_t i = 0; i < n; ++i) {
     double v = 0;
-    if (eq != std::string::npos)
-      v = std::strtod(text.c_str() + eq + 1, nullptr);
+    if (value)
+      v = std::strtod(value, nullptr);
     else if (t.dtype == HEED_F32 || t.dtype == HEED_F64)
       v = std::uniform_real_distribution<double>(-1.0, 1.0)(gen);
     else
@@ -307,19 +284,57 @@ bool parseSpec(const std::string &text, HostTensor &t, std::string &error) {
       break;
     }
   }
+}
+
+/// "8x128x512xf32" (random), "8x128x512xf32=0.5" (splat), "index=7".
+bool parseSpec(const std::string &text, HostTensor &t, std::string &error) {
+  size_t eq = text.find('=');
+  std::string spec = text.substr(0, eq);
+  // "index" has an 'x' of its own: a bare type name is a rank-0 tensor.
+  heed_dtype scalarType;
+  size_t x = parseDtype(spec, scalarType) ? std::string::npos : spec.rfind('x');
+  std::string type = x == std::string::npos ? spec : spec.substr(x + 1);
+  if (!parseDtype(type, t.dtype)) {
+    error = "'" + text + "': expected @FILE.npy, DIMSxTYPE or DIMSxTYPE=VALUE";
+    return false;
+  }
+  t.shape.clear();
+  if (x != std::string::npos) {
+    llvm::SmallVector<llvm::StringRef> dims;
+    llvm::StringRef(spec).substr(0, x).split(dims, 'x');
+    for (llvm::StringRef d : dims) {
+      int64_t v;
+      if (d.getAsInteger(10, v) || v < 0) {
+        error = "'" + text + "': bad dim '" + d.str() + "'";
+        return false;
+      }
+      t.shape.push_back(v);
+    }
+  }
+  fill(t, eq == std::string::npos ? nullptr : text.c_str() + eq + 1);
   return true;
 }
 
-/// A random input for a declared type "tensor<8x128xf32>" or "index" (false if dynamic).
-bool randomFor(const std::string &declared, HostTensor &t, std::string &error) {
-  if (declared == "index")
-    return parseSpec("index=1", t, error);
-  llvm::StringRef s(declared);
-  if (!s.consume_front("tensor<") || !s.consume_back(">") || s.contains('?')) {
-    error = "declared " + declared + ": give it with --input";
+/// A random input for input `i` of `f` as its signature declares it (false if it has a dynamic
+/// dim or an element type parseDtype does not name).
+bool randomFor(const heed::Function &f, size_t i, HostTensor &t, std::string &error) {
+  heed::ValueInfo v;
+  if (heed::Status st = f.input(i, v); !st) {
+    error = st.message;
     return false;
   }
-  return parseSpec(s.str(), t, error);
+  if (v.isIndex())
+    return parseSpec("index=1", t, error);
+  bool known = v.dtype == HEED_F32 || v.dtype == HEED_F64 || v.dtype == HEED_I32 ||
+               v.dtype == HEED_I64 || v.dtype == HEED_BOOL;
+  if (!known || std::count(v.dims.begin(), v.dims.end(), -1) != 0) {
+    error = "declared " + f.inputType(i) + ": give it with --input";
+    return false;
+  }
+  t.dtype = v.dtype;
+  t.shape = v.dims;
+  fill(t, nullptr);
+  return true;
 }
 
 struct ModelBench {
@@ -424,7 +439,7 @@ bool addModel(const std::string &path, const std::string &label,
       std::string error;
       bool ok = i < given.size() ? (given[i][0] == '@' ? readNpy(given[i].substr(1), t, error)
                                                        : parseSpec(given[i], t, error))
-                                 : randomFor(m->function.inputType(i), t, error);
+                                 : randomFor(m->function, i, t, error);
       if (!ok)
         return !fail(m->name + ": input " + std::to_string(i) + " ('" + m->function.inputName(i) +
                      "'): " + error);

@@ -12,7 +12,7 @@
 #include "compiler/driver/Driver.h"
 #include "compiler/driver/EncoderDecoder.h"
 #include "compiler/driver/EscapedDiagnostics.h"
-#include "compiler/pipelines/Pipeline.h"
+#include "compiler/driver/Pipeline.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
 

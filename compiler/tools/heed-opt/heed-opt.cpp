@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/driver/OptMain.h"
-#include "compiler/pipelines/Pipeline.h"
+#include "compiler/driver/Pipeline.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
 #include "dialects/heed/IR/HeedDialect.h"

@@ -12,11 +12,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Decode.h"
-#include "TensorFiles.h"
 
-#include "compiler/compile/CompileModel.h"
+#include "compiler/driver/CompileModel.h"
 #include "compiler/tools/support/CommandLine.h"
 #include "compiler/tools/support/ToolVersion.h"
+#include "compiler/tools/tensorio/TensorFiles.h"
 #include "heed/heed.h"
 #include "runtime/core/Float16.h"
 
@@ -35,6 +35,7 @@
 #include <optional>
 
 using namespace heedrun;
+using namespace ::heed::tools;
 namespace cl = llvm::cl;
 
 namespace {
@@ -189,7 +190,8 @@ bool parseLiteral(const std::string &text, HostTensor &t, std::string &error) {
       std::memcpy(&t.data[i * 4], &v, 4);
       break;
     }
-    case HEED_I64: {
+    case HEED_I64:
+    case HEED_INDEX: { // no tensor has it; an index is an i64
       int64_t v = std::strtoll(tok.c_str(), &end, 10);
       std::memcpy(&t.data[i * 8], &v, 8);
       break;
@@ -266,7 +268,8 @@ double element(const HostTensor &t, size_t i) {
     std::memcpy(&v, &t.data[i * 4], 4);
     return v;
   }
-  case HEED_I64: {
+  case HEED_I64:
+  case HEED_INDEX: { // no tensor has it; an index is an i64
     int64_t v;
     std::memcpy(&v, &t.data[i * 8], 8);
     return double(v);

@@ -28,6 +28,10 @@
 extern "C" {
 #endif
 
+/* Raised on every change that breaks clients built against an older heed.h (the project is
+ * before 1.0: the ABI may still change). 2: heed_dtype takes the module format's values. */
+#define HEED_C_API_VERSION 2
+
 typedef enum heed_status {
   HEED_OK = 0,
   HEED_INVALID_ARGUMENT = 1, /* bad input tensor, bad name, bad option */
@@ -39,17 +43,21 @@ typedef enum heed_status {
   HEED_INTERNAL = 7
 } heed_status;
 
+/* The values are the module file's element types (heed_module.fbs's DType) and the runtime's
+ * (ElemType). ABI change in C API version 2: HEED_INDEX took 5, so F16..U64 moved up by one
+ * (they were 5..9); rebuild clients against this header. */
 typedef enum heed_dtype {
   HEED_F32 = 0,
   HEED_F64 = 1,
   HEED_I32 = 2,
   HEED_I64 = 3,
-  HEED_BOOL = 4, /* one byte per element, 0 or 1 */
-  HEED_F16 = 5,  /* IEEE binary16 bits */
-  HEED_BF16 = 6, /* bfloat16 bits (the top half of an f32) */
-  HEED_U8 = 7,
-  HEED_U32 = 8,
-  HEED_U64 = 9
+  HEED_BOOL = 4,  /* one byte per element, 0 or 1 */
+  HEED_INDEX = 5, /* signatures only: an index scalar, passed as a rank-0 i64 (or i32) tensor */
+  HEED_F16 = 6,   /* IEEE binary16 bits */
+  HEED_BF16 = 7,  /* bfloat16 bits (the top half of an f32) */
+  HEED_U8 = 8,
+  HEED_U32 = 9,
+  HEED_U64 = 10
 } heed_dtype;
 
 typedef struct heed_runtime heed_runtime;
@@ -96,9 +104,33 @@ HEED_API const char *heed_function_output_name(const heed_function *function, si
  * The decoding drivers find the batch dim of each state by its name. */
 HEED_API const char *heed_function_input_dims(const heed_function *function, size_t index);
 HEED_API const char *heed_function_output_dims(const heed_function *function, size_t index);
-/* The declared type, e.g. "tensor<?x4xf32>" or "index". */
+/* The declared type, e.g. "tensor<?x4xf32>" or "index", for messages (typed: below). */
 HEED_API const char *heed_function_input_type(const heed_function *function, size_t index);
 HEED_API const char *heed_function_output_type(const heed_function *function, size_t index);
+
+/* Typed signatures, so that no client parses the type strings above. A value is a tensor (its
+ * dtype, rank and dims) or an index scalar: dtype HEED_INDEX, rank 0, passed and returned as a
+ * rank-0 i64 tensor. Each call fails with HEED_INVALID_ARGUMENT on a null argument, an `index`
+ * beyond the function's inputs (outputs) or a `dim` beyond the value's rank. */
+HEED_API heed_status heed_function_input_dtype(const heed_function *function, size_t index,
+                                               heed_dtype *out);
+HEED_API heed_status heed_function_input_rank(const heed_function *function, size_t index,
+                                              size_t *out);
+/* The static size of dim `dim`, or -1 when it is dynamic. */
+HEED_API heed_status heed_function_input_dim(const heed_function *function, size_t index,
+                                             size_t dim, int64_t *out);
+/* The model's symbol for dim `dim` (heed.dims: "B", "S"); "" when it has none (no heed.dims, a
+ * count that differs from the rank, or an entry that is a number). Valid while the module lives. */
+HEED_API heed_status heed_function_input_dim_name(const heed_function *function, size_t index,
+                                                  size_t dim, const char **out);
+HEED_API heed_status heed_function_output_dtype(const heed_function *function, size_t index,
+                                                heed_dtype *out);
+HEED_API heed_status heed_function_output_rank(const heed_function *function, size_t index,
+                                               size_t *out);
+HEED_API heed_status heed_function_output_dim(const heed_function *function, size_t index,
+                                              size_t dim, int64_t *out);
+HEED_API heed_status heed_function_output_dim_name(const heed_function *function, size_t index,
+                                                   size_t dim, const char **out);
 
 /* Creates a tensor; `data` (may be NULL: zeros) is copied. */
 HEED_API heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,

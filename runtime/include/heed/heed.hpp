@@ -73,6 +73,16 @@ private:
   heed_tensor *t = nullptr;
 };
 
+/// One input or output of a function's signature (heed_function_input_dtype and the rest):
+/// dtype HEED_INDEX with no dims for an index scalar; dims -1 where dynamic; per dim the model's
+/// symbol (heed.dims) or "".
+struct ValueInfo {
+  heed_dtype dtype = HEED_F32;
+  std::vector<int64_t> dims;
+  std::vector<std::string> dimNames;
+  bool isIndex() const { return dtype == HEED_INDEX; }
+};
+
 /// Borrowed from its Module; valid while the Module lives.
 class Function {
 public:
@@ -88,6 +98,9 @@ public:
   std::string inputDims(size_t i) const { return heed_function_input_dims(f, i); }
   std::string outputDims(size_t i) const { return heed_function_output_dims(f, i); }
   std::string outputType(size_t i) const { return heed_function_output_type(f, i); }
+  /// The typed signature of input (output) `i`; an error Status when `i` is out of range.
+  Status input(size_t i, ValueInfo &out) const { return describe(true, i, out); }
+  Status output(size_t i, ValueInfo &out) const { return describe(false, i, out); }
 
   Status invoke(const std::vector<const Tensor *> &inputs, std::vector<Tensor> &outputs) const {
     std::vector<heed_tensor *> in;
@@ -104,6 +117,27 @@ public:
   Status stats(heed_stats &out) const { return Status::last(heed_function_stats(f, &out)); }
 
 private:
+  Status describe(bool input, size_t i, ValueInfo &out) const {
+    out = ValueInfo();
+    size_t rank = 0;
+    heed_status st = input ? heed_function_input_dtype(f, i, &out.dtype)
+                           : heed_function_output_dtype(f, i, &out.dtype);
+    if (st == HEED_OK)
+      st = input ? heed_function_input_rank(f, i, &rank) : heed_function_output_rank(f, i, &rank);
+    for (size_t d = 0; d < rank && st == HEED_OK; ++d) {
+      int64_t size = -1;
+      const char *name = "";
+      st = input ? heed_function_input_dim(f, i, d, &size)
+                 : heed_function_output_dim(f, i, d, &size);
+      if (st == HEED_OK)
+        st = input ? heed_function_input_dim_name(f, i, d, &name)
+                   : heed_function_output_dim_name(f, i, d, &name);
+      out.dims.push_back(size);
+      out.dimNames.push_back(name);
+    }
+    return Status::last(st);
+  }
+
   heed_function *f = nullptr;
 };
 

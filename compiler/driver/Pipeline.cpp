@@ -1,6 +1,6 @@
 //===- Pipeline.cpp - The Heed compile pipeline ---------------------------===//
 
-#include "compiler/pipelines/Pipeline.h"
+#include "compiler/driver/Pipeline.h"
 
 #include "dialects/heed/Transforms/Passes.h"
 

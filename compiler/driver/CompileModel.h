@@ -6,10 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef HEED_COMPILER_COMPILE_COMPILEMODEL_H
-#define HEED_COMPILER_COMPILE_COMPILEMODEL_H
+#ifndef HEED_COMPILER_DRIVER_COMPILEMODEL_H
+#define HEED_COMPILER_DRIVER_COMPILEMODEL_H
 
-#include "compiler/pipelines/Pipeline.h"
+#include "compiler/driver/Pipeline.h"
 
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
@@ -33,4 +33,4 @@ LogicalResult compileModel(StringRef path, const PipelineOptions &options, Strin
 
 } // namespace mlir::heed
 
-#endif // HEED_COMPILER_COMPILE_COMPILEMODEL_H
+#endif // HEED_COMPILER_DRIVER_COMPILEMODEL_H

@@ -1,5 +1,7 @@
-//===- TensorFiles.h - heed-run's input and output files --------*- C++ -*-===//
+//===- TensorFiles.h - The tools' input and output tensor files -*- C++ -*-===//
 //
+// What heed-run and heed-bench read and write (a library of its own so that
+// both, and the .npy fuzzer, share one copy without MLIR):
 // .npy and single-tensor .safetensors files, chosen by extension, read and
 // written by the runtime's tensor file code (runtime/weights/Tensors.h) and
 // converted to the C API's element types. numpy has no bf16, so bf16 inputs
@@ -7,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef HEED_TOOLS_HEED_RUN_TENSORFILES_H
-#define HEED_TOOLS_HEED_RUN_TENSORFILES_H
+#ifndef HEED_TOOLS_TENSORIO_TENSORFILES_H
+#define HEED_TOOLS_TENSORIO_TENSORFILES_H
 
 #include "heed/heed.h"
 
@@ -17,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-namespace heedrun {
+namespace heed::tools {
 
 struct HostTensor {
   heed_dtype dtype = HEED_F32;
@@ -46,6 +48,6 @@ bool readTensorArchive(const std::string &path, NamedTensors &out, std::string &
 /// A .npz (numpy.savez's layout) or, by extension, a .safetensors file of several tensors.
 bool writeTensorArchive(const std::string &path, const NamedTensors &tensors, std::string &error);
 
-} // namespace heedrun
+} // namespace heed::tools
 
-#endif
+#endif // HEED_TOOLS_TENSORIO_TENSORFILES_H

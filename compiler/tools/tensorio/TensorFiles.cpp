@@ -1,12 +1,12 @@
-//===- TensorFiles.cpp - heed-run's input and output files ----------------===//
+//===- TensorFiles.cpp - The tools' input and output tensor files ---------===//
 
-#include "TensorFiles.h"
+#include "compiler/tools/tensorio/TensorFiles.h"
 
 #include "runtime/weights/Tensors.h"
 
 #include <cstring>
 
-namespace heedrun {
+namespace heed::tools {
 
 size_t HostTensor::count() const {
   size_t n = 1;
@@ -165,4 +165,4 @@ bool writeTensorArchive(const std::string &path, const NamedTensors &tensors, st
   return ::heed::writeNpz(path, files, error);
 }
 
-} // namespace heedrun
+} // namespace heed::tools

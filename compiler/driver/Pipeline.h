@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef HEED_COMPILER_PIPELINES_PIPELINE_H
-#define HEED_COMPILER_PIPELINES_PIPELINE_H
+#ifndef HEED_COMPILER_DRIVER_PIPELINE_H
+#define HEED_COMPILER_DRIVER_PIPELINE_H
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
@@ -36,4 +36,4 @@ void registerHeedPipelines();
 
 } // namespace mlir::heed
 
-#endif // HEED_COMPILER_PIPELINES_PIPELINE_H
+#endif // HEED_COMPILER_DRIVER_PIPELINE_H

@@ -4,7 +4,7 @@
 # OpenMP OpenBLAS, large malloc thresholds, 2 threads. Usage: run.sh [B L]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-build=${HEED_BUILD_DIR:-$here/../../../build}
+build=${HEED_BUILD_DIR:-$here/../../build}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

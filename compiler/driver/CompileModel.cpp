@@ -1,9 +1,9 @@
 //===- CompileModel.cpp - A model file compiled in memory -----------------===//
 
-#include "compiler/compile/CompileModel.h"
-#include "compiler/driver/EncoderDecoder.h"
+#include "compiler/driver/CompileModel.h"
 
 #include "compiler/driver/Driver.h"
+#include "compiler/driver/EncoderDecoder.h"
 #include "compiler/driver/EscapedDiagnostics.h"
 #include "compiler/targets/Targets.h"
 
