@@ -11,10 +11,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 
 namespace heed::rt::cpu {
 namespace {
