@@ -33,24 +33,6 @@ const Attr *PlanOp::attr(const std::string &name) const {
   return it == attrs.end() ? nullptr : &it->second;
 }
 
-int64_t PlanOp::getInt(const std::string &name, int64_t fallback) const {
-  const Attr *a = attr(name);
-  return a && !a->ints.empty() ? a->ints[0] : fallback;
-}
-
-double PlanOp::getFloat(const std::string &name, double fallback) const {
-  const Attr *a = attr(name);
-  if (!a)
-    return fallback;
-  if (!a->floats.empty())
-    return a->floats[0];
-  return a->ints.empty() ? fallback : double(a->ints[0]);
-}
-
-bool PlanOp::getBool(const std::string &name, bool fallback) const {
-  return getInt(name, fallback ? 1 : 0) != 0;
-}
-
 std::pair<size_t, size_t> PlanOp::segment(size_t i) const {
   const Attr *a = attr("operandSegmentSizes");
   if (!a)

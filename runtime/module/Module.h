@@ -63,11 +63,8 @@ struct PlanOp {
   /// For ops with operandSegmentSizes: (first operand, count) of group `i`.
   std::pair<size_t, size_t> segment(size_t i) const;
 
+  /// An attribute as the file has it, by name (nullptr when absent): for the loader's checks.
   const Attr *attr(const std::string &name) const;
-  int64_t getInt(const std::string &name, int64_t fallback) const;
-  double getFloat(const std::string &name, double fallback) const;
-  bool getBool(const std::string &name, bool fallback) const;
-  bool has(const std::string &name) const { return attrs.count(name) != 0; }
 
   /// Parallel to the kind's AttrSpecs: each declared attribute, or nullopt when an optional
   /// one is absent (Module.cpp fills it).
