@@ -132,15 +132,18 @@ def main():
         res_variadic = any({'Variadic', 'Optional'} & set(records[t['def']]['!superclasses'])
                            for t, _ in results)
         body = bool(rec['regions']['args'])
+        family = rec.get('heedFamily') or fail(f"heed.{mnemonic} declares no heedFamily "
+                                               "(HeedBase.td says what it is for)")
         ops.append(('heed.' + mnemonic, camel(mnemonic), -1 if variadic else operands,
-                    -1 if res_variadic else len(results), body, attrs))
+                    -1 if res_variadic else len(results), body, attrs, family))
     for mnemonic, attrs in ARITH_OPS.items():
         results = 1
         operands = {'constant': 0, 'index_cast': 1, 'select': 3}.get(mnemonic, 2)
         ops.append(('arith.' + mnemonic, 'Arith' + camel(mnemonic), operands, results, False,
-                    {k: v + (None,) for k, v in attrs.items()}))
+                    {k: v + (None,) for k, v in attrs.items()}, 'index'))
     ops.sort(key=lambda o: o[0])
     attr_names = sorted({a for op in ops for a in op[5]})
+    families = sorted({op[6] for op in ops})
 
     out = []
     w = out.append
@@ -168,6 +171,13 @@ def main():
         w(f'  {op[1]}, // {op[0]}')
     w('};')
     w(f'inline constexpr size_t kNumOpKinds = {len(ops)};')
+    w('')
+    w('/// How the drivers group op kinds (heedFamily in HeedOps.td): one Vulkan kernel generator and')
+    w('/// one driver routine per family. Dispatch switches over it have no default.')
+    w('enum class Family : uint8_t {')
+    for f in families:
+        w(f'  {camel(f)},')
+    w('};')
     w('')
     w('/// Every attribute name a plan op may carry.')
     w('enum class AttrId : uint16_t {')
@@ -200,6 +210,7 @@ def main():
     w('  int16_t operands; // -1: variadic (or optional) operands')
     w('  int16_t results;  // -1: variadic results')
     w('  bool body;        // a nested plan (heed.scan)')
+    w('  Family family;')
     w('  uint16_t firstAttr, numAttrs; // its AttrSpecs in kAttrSpecs')
     w('};')
     w('')
@@ -218,12 +229,14 @@ def main():
     w('')
     w('inline constexpr OpSpec kOpSpecs[] = {')
     for op, f in zip(ops, first):
-        w(f'    {{"{op[0]}", {op[2]}, {op[3]}, {"true" if op[4] else "false"}, {f}, {len(op[5])}}},')
+        w(f'    {{"{op[0]}", {op[2]}, {op[3]}, {"true" if op[4] else "false"}, '
+          f'Family::{camel(op[6])}, {f}, {len(op[5])}}},')
     w('};')
     w('static_assert(sizeof(kOpSpecs) / sizeof(kOpSpecs[0]) == kNumOpKinds);')
     w('')
     w('inline constexpr const OpSpec &spec(OpKind kind) { return kOpSpecs[size_t(kind)]; }')
     w('inline constexpr const char *name(OpKind kind) { return spec(kind).name; }')
+    w('inline constexpr Family family(OpKind kind) { return spec(kind).family; }')
     w('inline constexpr const char *name(AttrId id) { return kAttrNames[size_t(id)]; }')
     w('')
     w('/// The op kind named `name` ("heed.matmul"), or nullopt for one the table lacks.')

@@ -42,8 +42,13 @@ def Heed_CommonChecks : NativeOpTrait<"CommonChecks"> {
   let cppNamespace = "::mlir::heed";
 }
 
+// heedFamily: how the runtime groups the op (ops::Family in the generated op table, OpTable.h):
+// the ops of one family share a Vulkan kernel generator and a driver routine, so an op added to
+// an existing family needs no new dispatch code. The op table generator refuses an op without one.
 class Heed_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Heed_Dialect, mnemonic, !listconcat([Heed_CommonChecks], traits)>;
+    : Op<Heed_Dialect, mnemonic, !listconcat([Heed_CommonChecks], traits)> {
+  string heedFamily = "";
+}
 
 //===----------------------------------------------------------------------===//
 // Type constraints

@@ -49,6 +49,7 @@ class Heed_PureOp<string mnemonic, list<Trait> traits = []>
 //===----------------------------------------------------------------------===//
 
 def Heed_ConstantOp : Heed_PureOp<"constant", [ConstantLike]> {
+  let heedFamily = "constant";
   let summary = "A constant tensor";
   let description = [{
     Example: `%c = heed.constant dense<1.0> : tensor<4xf32>`
@@ -62,6 +63,7 @@ def Heed_ConstantOp : Heed_PureOp<"constant", [ConstantLike]> {
 }
 
 def Heed_WeightOp : Heed_Op<"weight", [Pure]> {
+  let heedFamily = "constant";
   let summary = "A named model parameter, bound from the weights file at load time";
   let description = [{
     The name is the key in the model's weights file (safetensors or .npz).
@@ -76,6 +78,7 @@ def Heed_WeightOp : Heed_Op<"weight", [Pure]> {
 }
 
 def Heed_DimOp : Heed_Op<"dim", [Pure]> {
+  let heedFamily = "shape";
   let summary = "The size of one dimension, as an index";
   let arguments = (ins Heed_Tensor:$input, I64Attr:$dim);
   let results = (outs Index:$result);
@@ -85,6 +88,7 @@ def Heed_DimOp : Heed_Op<"dim", [Pure]> {
 }
 
 def Heed_FullOp : Heed_Op<"full", [Pure]> {
+  let heedFamily = "elementwise";
   let summary = "A tensor filled with one value (ONNX ConstantOfShape)";
   let description = [{
     The static dims come from the result type; each dynamic dim of the
@@ -98,6 +102,7 @@ def Heed_FullOp : Heed_Op<"full", [Pure]> {
 }
 
 def Heed_RangeOp : Heed_PureOp<"range"> {
+  let heedFamily = "generator";
   let summary = "start, start+step, ... below limit, as a 1-D i64 tensor (ONNX Range)";
   let arguments = (ins Index:$start, Index:$limit, Index:$step);
   let results = (outs RankedTensorOf<[I64]>:$result);
@@ -109,6 +114,7 @@ def Heed_RangeOp : Heed_PureOp<"range"> {
 
 class Heed_UnaryFloatOp<string mnemonic, string what, list<Trait> traits = []>
     : Heed_PureOp<mnemonic, !listconcat([Elementwise], traits)> {
+  let heedFamily = "elementwise";
   let summary = what # ", elementwise";
   let arguments = (ins Heed_FloatTensor:$input);
   let results = (outs Heed_FloatTensor:$result);
@@ -127,6 +133,7 @@ def Heed_SqrtOp : Heed_UnaryFloatOp<"sqrt", "The square root">;
 def Heed_TanhOp : Heed_UnaryFloatOp<"tanh", "The hyperbolic tangent">;
 
 def Heed_GeluOp : Heed_PureOp<"gelu", [Elementwise]> {
+  let heedFamily = "elementwise";
   let summary = "GELU, exact (erf) or tanh-approximated, elementwise";
   let arguments = (ins Heed_FloatTensor:$input,
                    DefaultValuedAttr<Heed_GeluApproxAttr, "GeluApprox::none">:$approximate);
@@ -134,6 +141,7 @@ def Heed_GeluOp : Heed_PureOp<"gelu", [Elementwise]> {
 }
 
 def Heed_NotOp : Heed_PureOp<"not", [Elementwise]> {
+  let heedFamily = "elementwise";
   let summary = "Logical not, elementwise";
   let arguments = (ins Heed_BoolTensor:$input);
   let results = (outs Heed_BoolTensor:$result);
@@ -141,6 +149,7 @@ def Heed_NotOp : Heed_PureOp<"not", [Elementwise]> {
 }
 
 def Heed_CastOp : Heed_PureOp<"cast", [Elementwise]> {
+  let heedFamily = "elementwise";
   let summary = "Converts the element type (the shape stays)";
   let description = [{
     The result element type is the declared one; float to int truncates
@@ -154,6 +163,7 @@ def Heed_CastOp : Heed_PureOp<"cast", [Elementwise]> {
 class Heed_BinaryOp<string mnemonic, string what, Type operandType,
                     list<Trait> traits = []>
     : Heed_PureOp<mnemonic, traits> {
+  let heedFamily = "elementwise";
   let summary = what # ", elementwise with NumPy broadcasting";
   let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs operandType:$result);
@@ -174,6 +184,7 @@ def Heed_AndOp : Heed_BinaryOp<"and", "Logical and", Heed_BoolTensor, [Commutati
 def Heed_OrOp : Heed_BinaryOp<"or", "Logical or", Heed_BoolTensor, [Commutative]>;
 
 def Heed_CompareOp : Heed_PureOp<"compare"> {
+  let heedFamily = "elementwise";
   let summary = "Compares elementwise with NumPy broadcasting, giving i1";
   let arguments = (ins Heed_CompareKindAttr:$predicate, Heed_Tensor:$lhs,
                    Heed_Tensor:$rhs);
@@ -183,6 +194,7 @@ def Heed_CompareOp : Heed_PureOp<"compare"> {
 }
 
 def Heed_WhereOp : Heed_PureOp<"where"> {
+  let heedFamily = "elementwise";
   let summary = "condition ? on_true : on_false, with NumPy broadcasting of all three";
   let arguments = (ins Heed_BoolTensor:$condition, Heed_Tensor:$on_true,
                    Heed_Tensor:$on_false);
@@ -194,18 +206,21 @@ def Heed_WhereOp : Heed_PureOp<"where"> {
 //===----------------------------------------------------------------------===//
 
 def Heed_SoftmaxOp : Heed_PureOp<"softmax"> {
+  let heedFamily = "softmax";
   let summary = "Softmax along one axis (max-subtracted)";
   let arguments = (ins Heed_FloatTensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs Heed_FloatTensor:$result);
 }
 
 def Heed_LogSoftmaxOp : Heed_PureOp<"log_softmax"> {
+  let heedFamily = "softmax";
   let summary = "log(softmax(x)) along one axis, computed stably";
   let arguments = (ins Heed_FloatTensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs Heed_FloatTensor:$result);
 }
 
 def Heed_LayerNormOp : Heed_PureOp<"layer_norm", [AttrSizedOperandSegments]> {
+  let heedFamily = "layer_norm";
   let assemblyFormat = [{
     $input (`scale` $scale^)? (`bias` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
@@ -227,6 +242,7 @@ def Heed_LayerNormOp : Heed_PureOp<"layer_norm", [AttrSizedOperandSegments]> {
 //===----------------------------------------------------------------------===//
 
 def Heed_MatmulOp : Heed_PureOp<"matmul"> {
+  let heedFamily = "matmul";
   let summary = "Batched matrix product with transpose flags";
   let description = [{
     Operands have rank >= 2; the last two dims are the matrix, the others
@@ -240,6 +256,7 @@ def Heed_MatmulOp : Heed_PureOp<"matmul"> {
 }
 
 def Heed_LinearOp : Heed_PureOp<"linear"> {
+  let heedFamily = "linear";
   let summary = "x W^T + b over the last dim (PyTorch nn.Linear)";
   let description = [{
     `weight` is [N, K] as in PyTorch, or [K, N] with `transpose_weight = false`
@@ -256,6 +273,7 @@ def Heed_LinearOp : Heed_PureOp<"linear"> {
 //===----------------------------------------------------------------------===//
 
 def Heed_ReshapeOp : Heed_PureOp<"reshape"> {
+  let heedFamily = "shape";
   let summary = "Reshape with ONNX semantics: 0 copies the input dim, one -1 is inferred";
   let arguments = (ins Heed_Tensor:$input, DenseI64ArrayAttr:$shape);
   let results = (outs Heed_Tensor:$result);
@@ -265,6 +283,7 @@ def Heed_ReshapeOp : Heed_PureOp<"reshape"> {
 }
 
 def Heed_TransposeOp : Heed_PureOp<"transpose"> {
+  let heedFamily = "copy";
   let summary = "Permutes dims: result dim i is input dim permutation[i]";
   let arguments = (ins Heed_Tensor:$input, DenseI64ArrayAttr:$permutation);
   let results = (outs Heed_Tensor:$result);
@@ -274,6 +293,7 @@ def Heed_TransposeOp : Heed_PureOp<"transpose"> {
 }
 
 def Heed_ConcatOp : Heed_PureOp<"concat"> {
+  let heedFamily = "copy";
   let summary = "Concatenates along one axis";
   let arguments = (ins Variadic<Heed_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Heed_Tensor:$result);
@@ -281,6 +301,7 @@ def Heed_ConcatOp : Heed_PureOp<"concat"> {
 }
 
 def Heed_SliceOp : Heed_PureOp<"slice"> {
+  let heedFamily = "copy";
   let summary = "Elements start, start+step, ... before end along one axis";
   let description = [{
     Python slice semantics: negative start/end count from the end and are
@@ -294,12 +315,14 @@ def Heed_SliceOp : Heed_PureOp<"slice"> {
 }
 
 def Heed_BroadcastOp : Heed_PureOp<"broadcast"> {
+  let heedFamily = "copy";
   let summary = "Broadcasts to the shape of `like` (NumPy rules, ONNX Expand)";
   let arguments = (ins Heed_Tensor:$input, Heed_Tensor:$like);
   let results = (outs Heed_Tensor:$result);
 }
 
 def Heed_GatherOp : Heed_PureOp<"gather"> {
+  let heedFamily = "gather";
   let summary = "Takes slices along one axis at the given indices (ONNX Gather)";
   let description = [{
     Result shape: input[:axis] + indices + input[axis+1:]. Negative indices
@@ -311,6 +334,7 @@ def Heed_GatherOp : Heed_PureOp<"gather"> {
 }
 
 def Heed_EmbeddingOp : Heed_PureOp<"embedding"> {
+  let heedFamily = "gather";
   let summary = "Looks token ids up in a [vocab, dim] table";
   let description = [{
     Result: ids.shape + [dim]. An id outside [0, vocab) is a run-time error
@@ -325,12 +349,14 @@ def Heed_EmbeddingOp : Heed_PureOp<"embedding"> {
 //===----------------------------------------------------------------------===//
 
 def Heed_SequenceMaskOp : Heed_PureOp<"sequence_mask"> {
+  let heedFamily = "generator";
   let summary = "Padding mask from lengths: result[b, t] = t < lengths[b]";
   let arguments = (ins Heed_IntTensor:$lengths, Index:$max_length);
   let results = (outs Heed_BoolTensor:$result);
 }
 
 def Heed_CausalMaskOp : Heed_PureOp<"causal_mask"> {
+  let heedFamily = "generator";
   let summary = "[Lq, Lk] i1 mask, true where query i may see key j";
   let arguments = (ins Index:$query_length, Index:$key_length,
                    DefaultValuedAttr<Heed_CausalAlignAttr, "CausalAlign::top_left">:$align);
@@ -338,6 +364,7 @@ def Heed_CausalMaskOp : Heed_PureOp<"causal_mask"> {
 }
 
 def Heed_SinusoidalPositionsOp : Heed_PureOp<"sinusoidal_positions"> {
+  let heedFamily = "generator";
   let summary = "Transformer sinusoidal position encodings for positions offset..offset+length-1";
   let description = [{
     Result [length, dim]: sin(p / base^(2i/dim)) and cos(...) for i < dim/2,
@@ -357,6 +384,7 @@ def Heed_SinusoidalPositionsOp : Heed_PureOp<"sinusoidal_positions"> {
 //===----------------------------------------------------------------------===//
 
 def Heed_ReduceOp : Heed_PureOp<"reduce"> {
+  let heedFamily = "reduce";
   let summary = "Sum, mean, max, min or product over a set of axes";
   let arguments = (ins Heed_ReduceKindAttr:$kind, Heed_ReduceTensor:$input,
                    DenseI64ArrayAttr:$axes,
@@ -367,6 +395,7 @@ def Heed_ReduceOp : Heed_PureOp<"reduce"> {
 }
 
 def Heed_ArgmaxOp : Heed_PureOp<"argmax"> {
+  let heedFamily = "select";
   let summary = "Index of the largest element along one axis (first on ties), as i64";
   let arguments = (ins Heed_Tensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis,
                    DefaultValuedAttr<BoolAttr, "false">:$keep_dims);
@@ -374,6 +403,7 @@ def Heed_ArgmaxOp : Heed_PureOp<"argmax"> {
 }
 
 def Heed_TopKOp : Heed_PureOp<"top_k"> {
+  let heedFamily = "select";
   let summary = "The k largest elements along one axis, sorted, and their i64 indices";
   let arguments = (ins Heed_FloatTensor:$input, I64Attr:$k,
                    DefaultValuedAttr<I64Attr, "-1">:$axis);
@@ -389,6 +419,7 @@ def Heed_TopKOp : Heed_PureOp<"top_k"> {
 // A cell's `biases` are either absent or exactly (b_ih, b_hh).
 
 def Heed_RnnCellOp : Heed_PureOp<"rnn_cell"> {
+  let heedFamily = "cell";
   let summary = "One Elman RNN step: h' = act(W_ih x + b_ih + W_hh h + b_hh)";
   let arguments = (ins Heed_FloatTensor:$input, Heed_FloatTensor:$hidden,
                    Heed_FloatTensor:$w_ih, Heed_FloatTensor:$w_hh,
@@ -398,6 +429,7 @@ def Heed_RnnCellOp : Heed_PureOp<"rnn_cell"> {
 }
 
 def Heed_GruCellOp : Heed_PureOp<"gru_cell"> {
+  let heedFamily = "cell";
   let summary = "One GRU step";
   let description = [{
     With `linear_before_reset` (PyTorch, ONNX linear_before_reset=1):
@@ -412,6 +444,7 @@ def Heed_GruCellOp : Heed_PureOp<"gru_cell"> {
 }
 
 def Heed_LstmCellOp : Heed_PureOp<"lstm_cell"> {
+  let heedFamily = "cell";
   let summary = "One LSTM step, giving (h', c')";
   let arguments = (ins Heed_FloatTensor:$input, Heed_FloatTensor:$hidden,
                    Heed_FloatTensor:$cell, Heed_FloatTensor:$w_ih,
@@ -421,6 +454,7 @@ def Heed_LstmCellOp : Heed_PureOp<"lstm_cell"> {
 
 class Heed_RecurrentSequenceOp<string mnemonic, string what, int gates>
     : Heed_PureOp<mnemonic, [AttrSizedOperandSegments]> {
+  let heedFamily = "sequence";
   let assemblyFormat = [{
     $input (`init` `(` $initial_hidden^ `)`)? (`lengths` $lengths^)? `weights` `(` $weights `)`
     attr-dict `:` functional-type(operands, results)
@@ -502,6 +536,7 @@ def Heed_LstmOp : Heed_RecurrentSequenceOp<"lstm", "An LSTM", 4> {
 //===----------------------------------------------------------------------===//
 
 def Heed_AttentionOp : Heed_PureOp<"attention"> {
+  let heedFamily = "attention";
   let summary = "Scaled dot-product attention: softmax(scale * Q K^T + mask) V";
   let description = [{
     Layouts:
@@ -538,6 +573,7 @@ def Heed_AttentionOp : Heed_PureOp<"attention"> {
 }
 
 def Heed_AdditiveAttentionOp : Heed_PureOp<"additive_attention"> {
+  let heedFamily = "additive_attention";
   let summary = "Additive attention (Bahdanau, Luong concat): softmax(v^T tanh(W_q q + K')) V";
   let description = [{
     query is [B, Dq] (one decoder step) or [B, Lq, Dq]; keys_proj is
@@ -562,6 +598,7 @@ def Heed_AdditiveAttentionOp : Heed_PureOp<"additive_attention"> {
 
 def Heed_ScanOp : Heed_Op<"scan", [AttrSizedOperandSegments,
     SingleBlock, RecursiveMemoryEffects]> {
+  let heedFamily = "scan";
   let summary = "A loop over time steps that carries state: custom cells and decoders";
   let description = [{
     The body runs once per step t. Its block arguments are the carried

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 namespace heed::rt::cpu {
@@ -138,34 +139,54 @@ template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
     mapLoop(in, out, n, [](T v) { return std::sqrt(v); });
   else if (k == OpKind::Tanh)
     mapLoop(in, out, n, [](T v) { return std::tanh(v); });
-  else if (c.op.getInt(AttrId::approximate) == 1)
+  else if (k == OpKind::Gelu && c.op.getInt(AttrId::approximate) == 1)
     mapLoop(in, out, n, [](T v) {
       return T(0.5) * v * (T(1) + std::tanh(T(0.7978845608028654) * (v + T(0.044715) * v * v * v)));
     });
-  else
+  else if (k == OpKind::Gelu)
     mapLoop(in, out, n,
             [](T v) { return T(0.5) * v * (T(1) + std::erf(v * T(0.7071067811865476))); });
+  else // registered as unary below without a loop here
+    c.fail("has no CPU loop");
+}
+
+/// The oneDNN eltwise algorithm of a unary op, where oneDNN has one (not erf).
+std::optional<dnnl::Eltwise> dnnlEltwise(const PlanOp &op) {
+  using dnnl::Eltwise;
+  switch (op.opKind) {
+  case OpKind::Abs:
+    return Eltwise::abs;
+  case OpKind::Exp:
+    return Eltwise::exp;
+  case OpKind::Log:
+    return Eltwise::log;
+  case OpKind::Neg:
+    return Eltwise::neg;
+  case OpKind::Reciprocal:
+    return Eltwise::reciprocal;
+  case OpKind::Relu:
+    return Eltwise::relu;
+  case OpKind::Rsqrt:
+    return Eltwise::rsqrt;
+  case OpKind::Sigmoid:
+    return Eltwise::sigmoid;
+  case OpKind::Sqrt:
+    return Eltwise::sqrt;
+  case OpKind::Tanh:
+    return Eltwise::tanh;
+  case OpKind::Gelu:
+    return op.getInt(AttrId::approximate) == 1 ? Eltwise::geluTanh : Eltwise::geluErf;
+  default:
+    return std::nullopt;
+  }
 }
 
 void unary(OpCtx &c) {
   const Tensor &x = c.in(0);
   Tensor y = c.alloc(x.type, x.shape);
-  const OpKind k = c.op.opKind;
-  if (x.type == ElemType::f32 && k != OpKind::Erf && useDnnlPrimitives()) {
-    using dnnl::Eltwise;
-    Eltwise e = k == OpKind::Abs                        ? Eltwise::abs
-                : k == OpKind::Exp                      ? Eltwise::exp
-                : k == OpKind::Log                      ? Eltwise::log
-                : k == OpKind::Neg                      ? Eltwise::neg
-                : k == OpKind::Reciprocal               ? Eltwise::reciprocal
-                : k == OpKind::Relu                     ? Eltwise::relu
-                : k == OpKind::Rsqrt                    ? Eltwise::rsqrt
-                : k == OpKind::Sigmoid                  ? Eltwise::sigmoid
-                : k == OpKind::Sqrt                     ? Eltwise::sqrt
-                : k == OpKind::Tanh                     ? Eltwise::tanh
-                : c.op.getInt(AttrId::approximate) == 1 ? Eltwise::geluTanh
-                                                        : Eltwise::geluErf;
-    dnnl::eltwise(e, x.as<float>(), y.as<float>(), x.count());
+  std::optional<dnnl::Eltwise> e = dnnlEltwise(c.op);
+  if (x.type == ElemType::f32 && e && useDnnlPrimitives()) {
+    dnnl::eltwise(*e, x.as<float>(), y.as<float>(), x.count());
     c.out(0, std::move(y));
     return;
   }

@@ -41,6 +41,7 @@ namespace heed::rt::vk {
 
 namespace fb = ::heed::fb;
 using ::heed::ops::AttrId;
+using ::heed::ops::Family;
 using ::heed::ops::OpKind;
 
 constexpr int kPushInts = vkabi::kPushInts; // the 128-byte block every kernel takes
