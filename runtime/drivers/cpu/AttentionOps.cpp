@@ -7,14 +7,16 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/drivers/ShapeRules.h"
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/drivers/cpu/kernels/Attention.h"
 #include "runtime/drivers/cpu/kernels/FastMath.h"
+#include "runtime/drivers/rules/AttentionRules.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace heed::rt::cpu {
 namespace {
@@ -166,36 +168,35 @@ constexpr int64_t kBoolean = int64_t(ops::MaskKind::boolean);
 constexpr int64_t kCausal = int64_t(ops::MaskKind::causal);
 constexpr int64_t kLengths = int64_t(ops::MaskKind::lengths);
 
-/// Strides of a right-aligned, broadcast `mask` viewed as S (`sDims`), mapped
-/// onto the 4-D positions `pos` of [B, H, Lq, Lk] (ShapeRules.h).
-Strides4 maskStrides(OpCtx &c, const Tensor &mask, const std::vector<int64_t> &sDims,
-                     const std::vector<int> &pos) {
-  std::array<int64_t, 4> st;
-  if (std::string error = ::heed::rt::maskStrides(mask.shape, mask.type, sDims, pos, st);
+/// Checks the op's mask operand (operand `at`, when mask_kind needs one: AttentionRules.h) and
+/// points `lengths` or the problem's additive or boolean mask at it, with the mask's
+/// [B, H, Lq, Lk] strides in `strides`.
+template <typename Problem>
+void bindMask(OpCtx &c, size_t at, int64_t batch, const std::vector<int64_t> &scores,
+              const std::vector<int> &pos, Problem &p, std::vector<int64_t> &lengths,
+              std::array<int64_t, 4> &strides) {
+  int64_t bits = c.op.getInt(AttrId::mask_kind);
+  if (!(bits & (kAdditive | kBoolean | kLengths)))
+    return;
+  MaskOperand kind = bits & kLengths    ? MaskOperand::lengths
+                     : bits & kAdditive ? MaskOperand::additive
+                                        : MaskOperand::boolean;
+  std::optional<TypedShape> mask;
+  if (c.numOperands() > at)
+    mask.emplace(typedShape(c.in(at)));
+  if (std::string error = attentionMask(mask ? &*mask : nullptr, kind, batch, scores, pos, strides);
       !error.empty())
     c.fail(error);
-  Strides4 r;
-  r.batch = st[0];
-  r.head = st[1];
-  r.row = st[2];
-  r.col = st[3];
-  return r;
-}
-
-std::vector<int64_t> loadLengths(OpCtx &c, const Tensor &t, int64_t batch) {
-  if (t.rank() != 1 || t.dim(0) != batch)
-    c.fail("expects key lengths [" + std::to_string(batch) + "], got " +
-           shapeString(t.shape, t.type));
-  std::vector<int64_t> r(static_cast<size_t>(batch), 0);
-  for (int64_t b = 0; b < batch; ++b) {
-    if (t.type == ElemType::i32)
-      r[size_t(b)] = t.as<int32_t>()[b];
-    else if (t.type == ElemType::i64)
-      r[size_t(b)] = t.as<int64_t>()[b];
-    else
-      c.fail("expects integer key lengths");
+  const Tensor &m = c.in(at);
+  if (kind == MaskOperand::lengths) {
+    for (int64_t b = 0; b < batch; ++b)
+      lengths.push_back(m.type == ElemType::i32 ? m.as<int32_t>()[b] : m.as<int64_t>()[b]);
+    p.keyLengths = lengths.data();
+  } else if (kind == MaskOperand::additive) {
+    p.additiveMask = m.as<float>();
+  } else {
+    p.booleanMask = m.as<uint8_t>();
   }
-  return r;
 }
 
 void attention(OpCtx &c) {
@@ -220,34 +221,15 @@ void attention(OpCtx &c) {
   p.valueStrides = strides4(l.value);
   p.outputStrides = strides4(l.output);
   const std::vector<int64_t> &outShape = l.outShape, &sDims = l.scoresShape;
-  const std::vector<int> &pos = l.scoresPos;
   int64_t bits = c.op.getInt(AttrId::mask_kind);
   p.causal = bits & kCausal;
   p.causalAlign =
       c.op.getInt(AttrId::causal_align) == 1 ? CausalAlign::bottomRight : CausalAlign::topLeft;
   p.maskedRows = c.op.getInt(AttrId::masked_rows) == 1 ? MaskedRows::nan : MaskedRows::zero;
   std::vector<int64_t> lengths;
-  bool hasMask = c.numOperands() > 3;
-  if (bits & (kAdditive | kBoolean | kLengths)) {
-    if (!hasMask)
-      c.fail("has a mask kind that needs a mask operand");
-    const Tensor &m = c.in(3);
-    if (bits & kLengths) {
-      lengths = loadLengths(c, m, p.batch);
-      p.keyLengths = lengths.data();
-    } else {
-      p.maskStrides = maskStrides(c, m, sDims, pos);
-      if (bits & kAdditive) {
-        if (m.type != ElemType::f32)
-          c.fail("expects an f32 additive mask");
-        p.additiveMask = m.as<float>();
-      } else {
-        if (m.type != ElemType::boolean)
-          c.fail("expects an i1 boolean mask");
-        p.booleanMask = m.as<uint8_t>();
-      }
-    }
-  }
+  std::array<int64_t, 4> ms{};
+  bindMask(c, 3, p.batch, sDims, l.scoresPos, p, lengths, ms);
+  p.maskStrides = Strides4{ms[0], ms[1], ms[2], ms[3]};
   Tensor out = c.alloc(ElemType::f32, outShape);
   p.output = out.as<float>();
   p.query = q.as<float>();
@@ -275,71 +257,41 @@ void attention(OpCtx &c) {
 }
 
 void additiveAttention(OpCtx &c) {
-  const Tensor &q = c.in(0), &kp = c.in(1), &vals = c.in(2), &wq = c.in(3), &v = c.in(4);
-  for (const Tensor *t : {&q, &kp, &vals, &wq, &v})
-    if (t->type != ElemType::f32)
+  std::vector<TypedShape> operands;
+  for (size_t i = 0; i < std::min<size_t>(c.numOperands(), 5); ++i) {
+    if (c.in(i).type != ElemType::f32)
       c.fail("supports only f32 operands on the CPU");
-  bool step = q.rank() == 2;
-  if ((q.rank() != 2 && q.rank() != 3) || kp.rank() != 3 || vals.rank() != 3 || wq.rank() != 2 ||
-      v.rank() != 1)
-    c.fail("expects query [B, Dq] or [B, Lq, Dq], keys_proj [B, Lk, A], values [B, Lk, Dv], "
-           "w_query [A, Dq] and v [A]");
+    operands.push_back(typedShape(c.in(i)));
+  }
+  AdditiveAttentionLayout l;
+  if (std::string error = additiveAttentionLayout(operands, l); !error.empty())
+    c.fail(error);
+  const Tensor &q = c.in(0), &kp = c.in(1), &vals = c.in(2), &wq = c.in(3), &v = c.in(4);
   AdditiveAttentionProblem p;
-  p.batch = q.dim(0);
-  p.queryLength = step ? 1 : q.dim(1);
-  p.queryDim = q.dim(q.rank() - 1);
-  p.keyLength = kp.dim(1);
-  p.attentionDim = kp.dim(2);
-  p.valueDim = vals.dim(2);
-  if (kp.dim(0) != p.batch || vals.dim(0) != p.batch || vals.dim(1) != p.keyLength ||
-      wq.dim(0) != p.attentionDim || wq.dim(1) != p.queryDim || v.dim(0) != p.attentionDim)
-    c.fail("has inconsistent shapes: query " + shapeString(q.shape, q.type) + ", keys_proj " +
-           shapeString(kp.shape, kp.type) + ", values " + shapeString(vals.shape, vals.type) +
-           ", w_query " + shapeString(wq.shape, wq.type) + ", v " + shapeString(v.shape, v.type));
+  p.batch = l.batch;
+  p.queryLength = l.queryLength;
+  p.queryDim = l.queryDim;
+  p.keyLength = l.keyLength;
+  p.attentionDim = l.attentionDim;
+  p.valueDim = l.valueDim;
   p.query = q.as<float>();
   p.keysProj = kp.as<float>();
   p.values = vals.as<float>();
   p.wQuery = wq.as<float>();
   p.v = v.as<float>();
   p.maskedRows = c.op.getInt(AttrId::masked_rows) == 1 ? MaskedRows::nan : MaskedRows::zero;
-  int64_t bits = c.op.getInt(AttrId::mask_kind);
   std::vector<int64_t> lengths;
-  if (bits & (kAdditive | kBoolean | kLengths)) {
-    if (c.numOperands() < 6)
-      c.fail("has a mask kind that needs a mask operand");
-    const Tensor &m = c.in(5);
-    if (bits & kLengths) {
-      lengths = loadLengths(c, m, p.batch);
-      p.keyLengths = lengths.data();
-    } else {
-      std::vector<int64_t> sDims = step ? std::vector<int64_t>{p.batch, p.keyLength}
-                                        : std::vector<int64_t>{p.batch, p.queryLength, p.keyLength};
-      std::vector<int> pos = step ? std::vector<int>{0, 3} : std::vector<int>{0, 2, 3};
-      Strides4 s = maskStrides(c, m, sDims, pos);
-      p.maskStrides[0] = s.batch;
-      p.maskStrides[1] = s.row;
-      p.maskStrides[2] = s.col;
-      if (bits & kAdditive) {
-        if (m.type != ElemType::f32)
-          c.fail("expects an f32 additive mask");
-        p.additiveMask = m.as<float>();
-      } else {
-        if (m.type != ElemType::boolean)
-          c.fail("expects an i1 boolean mask");
-        p.booleanMask = m.as<uint8_t>();
-      }
-    }
-  }
-  std::vector<int64_t> outShape = step ? std::vector<int64_t>{p.batch, p.valueDim}
-                                       : std::vector<int64_t>{p.batch, p.queryLength, p.valueDim};
-  Tensor out = c.alloc(ElemType::f32, outShape);
+  std::array<int64_t, 4> ms{};
+  bindMask(c, 5, p.batch, l.scoresShape, l.scoresPos, p, lengths, ms);
+  p.maskStrides[0] = ms[0];
+  p.maskStrides[1] = ms[2];
+  p.maskStrides[2] = ms[3];
+  Tensor out = c.alloc(ElemType::f32, l.outShape);
   p.output = out.as<float>();
   Tensor weights;
   bool wantWeights = c.op.results.size() > 1;
   if (wantWeights) {
-    weights =
-        c.alloc(ElemType::f32, step ? std::vector<int64_t>{p.batch, p.keyLength}
-                                    : std::vector<int64_t>{p.batch, p.queryLength, p.keyLength});
+    weights = c.alloc(ElemType::f32, l.scoresShape);
     p.weights = weights.as<float>();
   }
   if (p.batch * p.queryLength > 0) {

@@ -10,6 +10,7 @@
 #include "runtime/core/Float16.h"
 
 #include "runtime/drivers/cpu/Dnnl.h"
+#include "runtime/drivers/rules/DataRules.h"
 
 #include <cmath>
 #include <cstring>
@@ -21,40 +22,15 @@
 namespace heed::rt::cpu {
 namespace {
 
+/// The shape all of `ins` broadcast to (DataRules.h), or fails.
 std::vector<int64_t> broadcastShape(OpCtx &c, const std::vector<const Tensor *> &ins) {
-  size_t rank = 0;
+  std::vector<TypedShape> shapes;
   for (const Tensor *t : ins)
-    rank = std::max(rank, t->shape.size());
-  std::vector<int64_t> out(rank, 1);
-  for (const Tensor *t : ins) {
-    size_t off = rank - t->shape.size();
-    for (size_t i = 0; i < t->shape.size(); ++i) {
-      int64_t d = t->shape[i];
-      int64_t &o = out[off + i];
-      if (d == o || d == 1)
-        continue;
-      if (o == 1) {
-        o = d;
-        continue;
-      }
-      std::string shapes;
-      for (const Tensor *u : ins)
-        shapes += (shapes.empty() ? "" : " and ") + shapeString(u->shape, u->type);
-      c.fail("cannot broadcast operands of shapes " + shapes);
-    }
-  }
-  return out;
-}
-
-std::vector<int64_t> broadcastStrides(const Tensor &t, const std::vector<int64_t> &out) {
-  std::vector<int64_t> strides(out.size(), 0);
-  int64_t s = 1;
-  size_t off = out.size() - t.shape.size();
-  for (size_t i = t.shape.size(); i-- > 0;) {
-    strides[off + i] = t.shape[i] == 1 ? 0 : s;
-    s *= t.shape[i];
-  }
-  return strides;
+    shapes.push_back(typedShape(*t));
+  BroadcastLayout l;
+  if (std::string error = broadcastOperands(shapes, l); !error.empty())
+    c.fail(error);
+  return l.shape;
 }
 
 /// Calls f(outIndex, offsets...) for every element of `out`, in order.
@@ -66,7 +42,7 @@ void forEach(const std::vector<int64_t> &out, const std::vector<const Tensor *> 
   size_t rank = out.size();
   std::vector<std::vector<int64_t>> strides;
   for (const Tensor *t : ins)
-    strides.push_back(broadcastStrides(*t, out));
+    strides.push_back(broadcastStrides(t->shape, out));
   bool same = true;
   for (const Tensor *t : ins)
     same &= t->shape == out;

@@ -8,12 +8,14 @@
 #include "runtime/drivers/cpu/Executor.h"
 
 #include "runtime/drivers/cpu/Dnnl.h"
+#include "runtime/drivers/rules/NnRules.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <type_traits>
 
 namespace heed::rt::cpu {
@@ -24,15 +26,10 @@ void requireF32(OpCtx &c, const Tensor &t, const char *what) {
     c.fail(std::string("supports only f32 ") + what + " on the CPU, got " + elemTypeName(t.type));
 }
 
-/// outer x axis x inner decomposition around `axis`.
-void split(const Tensor &t, int64_t axis, int64_t &outer, int64_t &n, int64_t &inner) {
-  outer = 1;
-  inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= t.dim(d);
-  n = t.dim(axis);
-  for (int64_t d = axis + 1; d < t.rank(); ++d)
-    inner *= t.dim(d);
+/// Fails with a shape rule's message unless it is empty (runtime/drivers/rules).
+void check(OpCtx &c, const std::string &error) {
+  if (!error.empty())
+    c.fail(error);
 }
 
 //===----------------------------------------------------------------------===//
@@ -42,9 +39,9 @@ void split(const Tensor &t, int64_t axis, int64_t &outer, int64_t &n, int64_t &i
 void softmax(OpCtx &c) {
   const Tensor &x = c.in(0);
   requireF32(c, x, "input");
-  if (x.rank() == 0)
-    c.fail("expects rank >= 1");
-  int64_t axis = c.axis(c.op.getInt(AttrId::axis), x.rank());
+  AxisView rows;
+  check(c, rowsLayout(x.shape, c.op.getInt(AttrId::axis), rows));
+  int64_t axis = rows.axis;
   bool log = c.op.opKind == OpKind::LogSoftmax;
   Tensor y = c.alloc(ElemType::f32, x.shape);
   // oneDNN 2.6 is fast only along the innermost axis; on any other axis it falls back to its
@@ -54,8 +51,7 @@ void softmax(OpCtx &c) {
     c.out(0, std::move(y));
     return;
   }
-  int64_t outer, n, inner;
-  split(x, axis, outer, n, inner);
+  int64_t outer = rows.outer, n = rows.n, inner = rows.inner;
   const float *in = x.as<float>();
   float *out = y.as<float>();
   for (int64_t o = 0; o < outer; ++o)
@@ -100,33 +96,25 @@ void layerNorm(OpCtx &c) {
   requireF32(c, x, "input");
   auto [scaleAt, hasScale] = c.op.segment(1);
   auto [biasAt, hasBias] = c.op.segment(2);
-  if (x.rank() == 0)
-    c.fail("expects rank >= 1");
-  int64_t axis = c.axis(c.op.getInt(AttrId::axis), x.rank());
   float eps = float(c.op.getFloat(AttrId::epsilon));
-  int64_t outer = 1, n = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= x.dim(d);
-  std::vector<int64_t> trailing(x.shape.begin() + axis, x.shape.end());
-  for (int64_t d : trailing)
-    n *= d;
   const float *g = nullptr, *b = nullptr;
+  std::optional<TypedShape> scale, bias;
   if (hasScale) {
     const Tensor &s = c.in(scaleAt);
     requireF32(c, s, "scale");
-    if (s.shape != trailing)
-      c.fail("scale has shape " + shapeString(s.shape, s.type) + ", expected " +
-             shapeString(trailing, x.type));
+    scale.emplace(typedShape(s));
     g = s.as<float>();
   }
   if (hasBias) {
     const Tensor &s = c.in(biasAt);
     requireF32(c, s, "bias");
-    if (s.shape != trailing)
-      c.fail("bias has shape " + shapeString(s.shape, s.type) + ", expected " +
-             shapeString(trailing, x.type));
+    bias.emplace(typedShape(s));
     b = s.as<float>();
   }
+  LayerNormLayout l;
+  check(c, layerNormLayout(typedShape(x), c.op.getInt(AttrId::axis), scale ? &*scale : nullptr,
+                           bias ? &*bias : nullptr, l));
+  int64_t outer = l.outer, n = l.n;
   Tensor y = c.alloc(ElemType::f32, x.shape);
   if (useDnnlPrimitives()) {
     dnnl::layerNorm(x.as<float>(), y.as<float>(), outer, n, eps, g, b);
@@ -160,54 +148,20 @@ void matmul(OpCtx &c) {
   const Tensor &a = c.in(0), &b = c.in(1);
   requireF32(c, a, "lhs");
   requireF32(c, b, "rhs");
-  if (a.rank() < 2 || b.rank() < 2)
-    c.fail("expects operands of rank >= 2");
   bool ta = c.op.getBool(AttrId::transpose_a), tb = c.op.getBool(AttrId::transpose_b);
-  int64_t M = ta ? a.dim(a.rank() - 1) : a.dim(a.rank() - 2);
-  int64_t K = ta ? a.dim(a.rank() - 2) : a.dim(a.rank() - 1);
-  int64_t Kb = tb ? b.dim(b.rank() - 1) : b.dim(b.rank() - 2);
-  int64_t N = tb ? b.dim(b.rank() - 2) : b.dim(b.rank() - 1);
-  if (K != Kb)
-    c.fail("contracts lhs " + shapeString(a.shape, a.type) + " with rhs " +
-           shapeString(b.shape, b.type) + ": inner dims " + std::to_string(K) + " and " +
-           std::to_string(Kb) + " differ");
-  std::vector<int64_t> ab(a.shape.begin(), a.shape.end() - 2),
-      bb(b.shape.begin(), b.shape.end() - 2);
-  size_t rank = std::max(ab.size(), bb.size());
-  std::vector<int64_t> ob(rank, 1);
-  auto strides = [&](const std::vector<int64_t> &s, int64_t mat) {
-    std::vector<int64_t> st(rank, 0);
-    int64_t acc = mat;
-    size_t off = rank - s.size();
-    for (size_t i = s.size(); i-- > 0;) {
-      st[off + i] = s[i] == 1 ? 0 : acc;
-      acc *= s[i];
-    }
-    return st;
-  };
-  for (auto *s : {&ab, &bb}) {
-    size_t off = rank - s->size();
-    for (size_t i = 0; i < s->size(); ++i) {
-      int64_t d = (*s)[i], &o = ob[off + i];
-      if (d == o || d == 1)
-        continue;
-      if (o != 1)
-        c.fail("cannot broadcast the batch dims of " + shapeString(a.shape, a.type) + " and " +
-               shapeString(b.shape, b.type));
-      o = d;
-    }
-  }
-  std::vector<int64_t> shape = ob;
-  shape.push_back(M);
-  shape.push_back(N);
+  MatmulLayout l;
+  check(c, matmulLayout(typedShape(a), typedShape(b), ta, tb, l));
+  int64_t M = l.m, N = l.n, K = l.k;
+  const std::vector<int64_t> &shape = l.shape, &ob = l.batch;
+  size_t rank = ob.size();
   Tensor y = c.alloc(ElemType::f32, shape);
   int64_t batches = elementCount(ob);
   int64_t lda = a.dim(a.rank() - 1), ldb = b.dim(b.rank() - 1);
-  bool bShared = elementCount(bb) == 1;
+  bool bShared = l.rhsBatches == 1;
   if (bShared && !ta) {
     // Every batch multiplies by the same rhs: one gemm over batches*M rows
     // (lhs rows of broadcast batches are not contiguous, so only when a is full).
-    if (elementCount(ab) == batches) {
+    if (l.lhsBatches == batches) {
       if (tb && b.rank() == 2)
         gemmWeight(batches * M, N, K, a.as<float>(), lda, c.weight(1, batches * M), 0.0f,
                    y.as<float>(), N);
@@ -218,7 +172,8 @@ void matmul(OpCtx &c) {
       return;
     }
   }
-  std::vector<int64_t> sa = strides(ab, M * K), sb = strides(bb, K * N), idx(rank, 0);
+  const std::vector<int64_t> &sa = l.lhsStrides, &sb = l.rhsStrides;
+  std::vector<int64_t> idx(rank, 0);
   for (int64_t bi = 0; bi < batches; ++bi) {
     int64_t oa = 0, obb = 0;
     for (size_t d = 0; d < rank; ++d) {
@@ -241,29 +196,21 @@ void linear(OpCtx &c) {
   requireF32(c, x, "input");
   requireF32(c, w, "weight");
   bool tw = c.op.getBool(AttrId::transpose_weight);
-  if (x.rank() < 1 || w.rank() != 2)
-    c.fail("expects input of rank >= 1 and a 2-D weight");
-  int64_t K = x.dim(x.rank() - 1);
-  int64_t N = tw ? w.dim(0) : w.dim(1), Kw = tw ? w.dim(1) : w.dim(0);
-  if (K != Kw)
-    c.fail("multiplies input " + shapeString(x.shape, x.type) + " by weight " +
-           shapeString(w.shape, w.type) + ": " + std::to_string(K) + " vs " + std::to_string(Kw));
-  std::vector<int64_t> shape = x.shape;
-  shape.back() = N;
-  Tensor y = c.alloc(ElemType::f32, shape);
-  int64_t M = x.count() / (K ? K : 1);
-  if (K == 0)
-    M = elementCount(std::vector<int64_t>(x.shape.begin(), x.shape.end() - 1));
+  std::optional<TypedShape> bias;
+  if (c.numOperands() > 2) {
+    requireF32(c, c.in(2), "bias");
+    bias.emplace(typedShape(c.in(2)));
+  }
+  LinearLayout l;
+  check(c, linearLayout(typedShape(x), typedShape(w), tw, bias ? &*bias : nullptr, l));
+  int64_t M = l.rows, N = l.n, K = l.k;
+  Tensor y = c.alloc(ElemType::f32, l.shape);
   if (tw)
     gemmWeight(M, N, K, x.as<float>(), K, c.weight(1, M), 0.0f, y.as<float>(), N);
   else
     gemm(false, false, M, N, K, 1.0f, x.as<float>(), K, w.as<float>(), N, 0.0f, y.as<float>(), N);
-  if (c.numOperands() > 2) {
+  if (bias) {
     const Tensor &b = c.in(2);
-    requireF32(c, b, "bias");
-    if (b.rank() != 1 || b.dim(0) != N)
-      c.fail("bias has shape " + shapeString(b.shape, b.type) + ", expected [" + std::to_string(N) +
-             "]");
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j)
         y.as<float>()[i * N + j] += b.as<float>()[j];
@@ -280,7 +227,7 @@ void linear(OpCtx &c) {
 /// mean is the wrapped sum divided by the count, truncated. A double accumulator would lose
 /// i64 precision above 2^53 and its conversion back would be undefined out of range.
 template <typename T>
-void reduceLoop(OpCtx &c, const Tensor &x, Tensor &y, const std::vector<bool> &reduced,
+void reduceLoop(const Tensor &x, Tensor &y, const std::vector<bool> &reduced, int64_t count,
                 int64_t kind) {
   constexpr bool isInt = std::is_integral<T>::value;
   using Acc = std::conditional_t<isInt, int64_t, double>;
@@ -301,10 +248,6 @@ void reduceLoop(OpCtx &c, const Tensor &x, Tensor &y, const std::vector<bool> &r
       s *= x.dim(d);
     }
   }
-  int64_t count = 1;
-  for (int64_t d = 0; d < rank; ++d)
-    if (reduced[size_t(d)])
-      count *= x.dim(d);
   const T *in = x.as<T>();
   for (int64_t i = 0; i < n; ++i) {
     int64_t o = 0;
@@ -337,8 +280,6 @@ void reduceLoop(OpCtx &c, const Tensor &x, Tensor &y, const std::vector<bool> &r
       idx[size_t(d)] = 0;
     }
   }
-  if ((kind == 2 || kind == 3) && count == 0)
-    c.fail("reduces an empty axis with max/min");
   for (int64_t o = 0; o < outCount; ++o) {
     Acc v = acc[size_t(o)];
     if (kind == 1) {
@@ -353,34 +294,23 @@ void reduceLoop(OpCtx &c, const Tensor &x, Tensor &y, const std::vector<bool> &r
 
 void reduce(OpCtx &c) {
   const Tensor &x = c.in(0);
-  const std::vector<int64_t> &axes = c.op.getInts(AttrId::axes);
-  if (axes.empty())
-    c.fail("has no axes");
-  std::vector<bool> reduced(size_t(x.rank()), false);
-  for (int64_t a : axes)
-    reduced[size_t(c.axis(a, x.rank()))] = true;
-  bool keep = c.op.getBool(AttrId::keep_dims);
-  std::vector<int64_t> shape;
-  for (int64_t d = 0; d < x.rank(); ++d) {
-    if (!reduced[size_t(d)])
-      shape.push_back(x.dim(d));
-    else if (keep)
-      shape.push_back(1);
-  }
-  Tensor y = c.alloc(x.type, shape);
   int64_t kind = c.op.getInt(AttrId::kind);
+  ReduceLayout l;
+  check(c, reduceLayout(x.shape, c.op.getInts(AttrId::axes), c.op.getBool(AttrId::keep_dims), kind,
+                        l));
+  Tensor y = c.alloc(x.type, l.shape);
   switch (x.type) {
   case ElemType::f32:
-    reduceLoop<float>(c, x, y, reduced, kind);
+    reduceLoop<float>(x, y, l.reduced, l.count, kind);
     break;
   case ElemType::f64:
-    reduceLoop<double>(c, x, y, reduced, kind);
+    reduceLoop<double>(x, y, l.reduced, l.count, kind);
     break;
   case ElemType::i32:
-    reduceLoop<int32_t>(c, x, y, reduced, kind);
+    reduceLoop<int32_t>(x, y, l.reduced, l.count, kind);
     break;
   case ElemType::i64:
-    reduceLoop<int64_t>(c, x, y, reduced, kind);
+    reduceLoop<int64_t>(x, y, l.reduced, l.count, kind);
     break;
   default:
     c.fail("cannot reduce this element type");
@@ -390,18 +320,10 @@ void reduce(OpCtx &c) {
 
 void argmax(OpCtx &c) {
   const Tensor &x = c.in(0);
-  if (x.rank() == 0)
-    c.fail("expects rank >= 1");
-  int64_t axis = c.axis(c.op.getInt(AttrId::axis), x.rank());
-  int64_t outer, n, inner;
-  split(x, axis, outer, n, inner);
-  if (n == 0)
-    c.fail("takes the argmax of an empty axis");
-  std::vector<int64_t> shape = x.shape;
-  if (c.op.getBool(AttrId::keep_dims))
-    shape[size_t(axis)] = 1;
-  else
-    shape.erase(shape.begin() + axis);
+  SelectLayout l;
+  check(c, argmaxLayout(x.shape, c.op.getInt(AttrId::axis), c.op.getBool(AttrId::keep_dims), l));
+  int64_t outer = l.view.outer, n = l.view.n, inner = l.view.inner;
+  const std::vector<int64_t> &shape = l.shape;
   Tensor y = c.alloc(ElemType::i64, shape);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
@@ -422,16 +344,11 @@ void argmax(OpCtx &c) {
 void topK(OpCtx &c) {
   const Tensor &x = c.in(0);
   requireF32(c, x, "input");
-  if (x.rank() == 0)
-    c.fail("expects rank >= 1");
-  int64_t axis = c.axis(c.op.getInt(AttrId::axis), x.rank());
   int64_t k = c.op.getInt(AttrId::k);
-  int64_t outer, n, inner;
-  split(x, axis, outer, n, inner);
-  if (k > n)
-    c.fail("k = " + std::to_string(k) + " exceeds the axis size " + std::to_string(n));
-  std::vector<int64_t> shape = x.shape;
-  shape[size_t(axis)] = k;
+  SelectLayout l;
+  check(c, topKLayout(x.shape, c.op.getInt(AttrId::axis), k, l));
+  int64_t outer = l.view.outer, n = l.view.n, inner = l.view.inner;
+  const std::vector<int64_t> &shape = l.shape;
   Tensor vals = c.alloc(ElemType::f32, shape), idxs = c.alloc(ElemType::i64, shape);
   std::vector<int64_t> order(static_cast<size_t>(n), 0);
   for (int64_t o = 0; o < outer; ++o)
@@ -460,24 +377,19 @@ void topK(OpCtx &c) {
 // Masks and positions
 //===----------------------------------------------------------------------===//
 
-int64_t loadIndex(OpCtx &c, const Tensor &t, int64_t i) {
-  if (t.type == ElemType::i32)
-    return t.as<int32_t>()[i];
-  if (t.type == ElemType::i64)
-    return t.as<int64_t>()[i];
-  c.fail("expects integer lengths or indices");
+/// Element i of `t`, which sequenceMaskShape has checked is i32 or i64.
+int64_t loadIndex(const Tensor &t, int64_t i) {
+  return t.type == ElemType::i32 ? t.as<int32_t>()[i] : t.as<int64_t>()[i];
 }
 
 void sequenceMask(OpCtx &c) {
   const Tensor &len = c.in(0);
   int64_t n = c.scalar(1);
-  if (len.rank() != 1)
-    c.fail("expects lengths of rank 1");
-  if (n < 0)
-    c.fail("got a negative max_length " + std::to_string(n));
-  Tensor y = c.alloc(ElemType::boolean, {len.dim(0), n});
+  std::vector<int64_t> shape;
+  check(c, sequenceMaskShape(typedShape(len), n, shape));
+  Tensor y = c.alloc(ElemType::boolean, shape);
   for (int64_t b = 0; b < len.dim(0); ++b) {
-    int64_t l = loadIndex(c, len, b);
+    int64_t l = loadIndex(len, b);
     for (int64_t t = 0; t < n; ++t)
       y.as<uint8_t>()[b * n + t] = t < l;
   }
@@ -486,10 +398,10 @@ void sequenceMask(OpCtx &c) {
 
 void causalMask(OpCtx &c) {
   int64_t lq = c.scalar(0), lk = c.scalar(1);
-  if (lq < 0 || lk < 0)
-    c.fail("got a negative length");
-  int64_t shift = c.op.getInt(AttrId::align) == 1 ? lk - lq : 0;
-  Tensor y = c.alloc(ElemType::boolean, {lq, lk});
+  std::vector<int64_t> shape;
+  int64_t shift = 0;
+  check(c, causalMaskShape(lq, lk, c.op.getInt(AttrId::align), shape, shift));
+  Tensor y = c.alloc(ElemType::boolean, shape);
   for (int64_t i = 0; i < lq; ++i)
     for (int64_t j = 0; j < lk; ++j)
       y.as<uint8_t>()[i * lk + j] = j <= i + shift;
@@ -501,9 +413,9 @@ void sinusoidalPositions(OpCtx &c) {
   int64_t dim = c.op.getInt(AttrId::dim);
   double base = c.op.getFloat(AttrId::base);
   bool interleaved = c.op.getBool(AttrId::interleaved);
-  if (length < 0)
-    c.fail("got a negative length " + std::to_string(length));
-  Tensor y = c.alloc(ElemType::f32, {length, dim});
+  std::vector<int64_t> shape;
+  check(c, sinusoidalShape(length, dim, shape));
+  Tensor y = c.alloc(ElemType::f32, shape);
   int64_t half = dim / 2;
   for (int64_t p = 0; p < length; ++p)
     for (int64_t i = 0; i < half; ++i) {

@@ -12,6 +12,7 @@
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/drivers/cpu/kernels/FastMath.h"
 #include "runtime/drivers/cpu/kernels/Parallel.h"
+#include "runtime/drivers/rules/RecurrentRules.h"
 
 #include <cmath>
 #include <cstring>
@@ -143,12 +144,17 @@ void cellStep(Cell k, int64_t B, int64_t H, const float *gi, int64_t giStride, c
   }
 }
 
-void expectShape(OpCtx &c, const Tensor &t, std::vector<int64_t> shape, const std::string &what) {
-  if (t.type != ElemType::f32)
-    c.fail(what + " must be f32, got " + elemTypeName(t.type));
-  if (t.shape != shape)
-    c.fail(what + " has shape " + shapeString(t.shape, t.type) + ", expected " +
-           shapeString(shape, ElemType::f32));
+/// Fails with a shape rule's message unless it is empty (RecurrentRules.h).
+void check(OpCtx &c, const std::string &error) {
+  if (!error.empty())
+    c.fail(error);
+}
+
+std::vector<TypedShape> operandShapes(OpCtx &c, size_t from, size_t count) {
+  std::vector<TypedShape> shapes;
+  for (size_t i = from; i < from + count; ++i)
+    shapes.push_back(typedShape(c.in(i)));
+  return shapes;
 }
 
 Cell cellKind(OpCtx &c) {
@@ -173,28 +179,14 @@ void inputProjection(const float *x, int64_t M, int64_t I, const GemmWeight &wih
 void cell(OpCtx &c) {
   Cell k = cellKind(c);
   bool lstm = k == Cell::lstm;
+  CellLayout l;
+  check(c, cellLayout(operandShapes(c, 0, c.numOperands()), lstm, gates(k), l));
   const Tensor &x = c.in(0), &h = c.in(1);
-  size_t wAt = lstm ? 3 : 2;
-  if (x.rank() != 2 || h.rank() != 2)
-    c.fail("expects input [B, I] and hidden [B, H]");
-  int64_t B = x.dim(0), I = x.dim(1), H = h.dim(1), G = gates(k);
-  expectShape(c, h, {B, H}, "hidden");
+  size_t wAt = l.weightsAt;
+  int64_t B = l.batch, I = l.input, H = l.hidden, G = l.gates;
   const Tensor *cell = lstm ? &c.in(2) : nullptr;
-  if (cell)
-    expectShape(c, *cell, {B, H}, "cell");
-  const Tensor &wih = c.in(wAt), &whh = c.in(wAt + 1);
-  expectShape(c, x, {B, I}, "input");
-  expectShape(c, wih, {G * H, I}, "w_ih");
-  expectShape(c, whh, {G * H, H}, "w_hh");
-  const float *bih = nullptr, *bhh = nullptr;
-  if (c.numOperands() == wAt + 4) {
-    expectShape(c, c.in(wAt + 2), {G * H}, "b_ih");
-    expectShape(c, c.in(wAt + 3), {G * H}, "b_hh");
-    bih = c.in(wAt + 2).as<float>();
-    bhh = c.in(wAt + 3).as<float>();
-  } else if (c.numOperands() != wAt + 2) {
-    c.fail("expects either no biases or both b_ih and b_hh");
-  }
+  const float *bih = l.biases ? c.in(wAt + 2).as<float>() : nullptr;
+  const float *bhh = l.biases ? c.in(wAt + 3).as<float>() : nullptr;
   std::vector<float> gi(size_t(B * G * H)), scratch;
   inputProjection(x.as<float>(), B, I, c.weight(wAt, B), bih, G * H, gi.data());
   Tensor hOut = c.alloc(ElemType::f32, {B, H});
@@ -220,47 +212,36 @@ void sequence(OpCtx &c) {
   auto [wAt, nw] = c.op.segment(g++);
   (void)nx;
   const Tensor &xin = c.in(xAt);
-  if (xin.rank() != 3)
-    c.fail("expects a rank-3 input, got " + shapeString(xin.shape, xin.type));
-  if (xin.type != ElemType::f32)
-    c.fail("supports only f32 input");
-  bool batchFirst = c.op.getBool(AttrId::batch_first);
-  int64_t T = batchFirst ? xin.dim(1) : xin.dim(0), B = batchFirst ? xin.dim(0) : xin.dim(1);
-  int64_t I = xin.dim(2), H = c.op.getInt(AttrId::hidden_size), G = gates(k);
-  int64_t L = c.op.getInt(AttrId::num_layers), D = c.op.getBool(AttrId::bidirectional) ? 2 : 1;
-  bool bias = c.op.getBool(AttrId::has_biases);
-  bool peepholes = lstm && c.op.getBool(AttrId::peepholes);
-  bool reverseOnly = c.op.getBool(AttrId::reverse);
-  if (reverseOnly && D == 2)
-    c.fail("is both reverse and bidirectional");
+  SequenceAttrs attrs;
+  attrs.gates = gates(k);
+  attrs.hidden = c.op.getInt(AttrId::hidden_size);
+  attrs.layers = c.op.getInt(AttrId::num_layers);
+  attrs.batchFirst = c.op.getBool(AttrId::batch_first);
+  attrs.bidirectional = c.op.getBool(AttrId::bidirectional);
+  attrs.reverse = c.op.getBool(AttrId::reverse);
+  attrs.biases = c.op.getBool(AttrId::has_biases);
+  attrs.peepholes = lstm && c.op.getBool(AttrId::peepholes);
+  SequenceLayout sl;
+  check(c, sequenceLayout(typedShape(xin), attrs, nw, sl));
+  // Every weight's shape is checked before anything is sized by hidden_size.
+  check(c, sequenceWeights(sl, operandShapes(c, wAt, nw)));
+  bool batchFirst = attrs.batchFirst, bias = attrs.biases, peepholes = attrs.peepholes;
+  bool reverseOnly = attrs.reverse;
+  int64_t T = sl.steps, B = sl.batch, I = sl.input, H = sl.hidden, G = sl.gates;
+  int64_t L = sl.layers, D = sl.directions;
+  size_t cellWeights = sl.cellWeights, perDir = sl.perDirection;
   CellOptions options;
   options.clip = float((c.op.has(AttrId::clip) ? c.op.getFloat(AttrId::clip) : 0.0));
   options.inputForget = lstm && c.op.getBool(AttrId::input_forget);
-  size_t cellWeights = bias ? 4 : 2, perDir = cellWeights + (peepholes ? 1 : 0);
-  if (L < 1 || L > 1024 || H < 1 || nw != size_t(L * D) * perDir)
-    c.fail("expects " + std::to_string(L) + " layers x " + std::to_string(D) + " directions x " +
-           std::to_string(perDir) + " weights with hidden_size >= 1, got " + std::to_string(nw) +
-           " weights and hidden_size " + std::to_string(H));
-  // Every weight's shape is checked before anything is sized by hidden_size.
-  for (int64_t l = 0; l < L; ++l)
-    for (int64_t d = 0; d < D; ++d) {
-      size_t w = wAt + size_t(l * D + d) * perDir;
-      std::string which = "layer " + std::to_string(l) + (d ? " reverse " : " ");
-      expectShape(c, c.in(w), {G * H, l == 0 ? I : D * H}, which + "w_ih");
-      expectShape(c, c.in(w + 1), {G * H, H}, which + "w_hh");
-    }
-  std::vector<int64_t> stateShape{L * D, B, H};
+  const std::vector<int64_t> &stateShape = sl.stateShape;
   if (nh0)
-    expectShape(c, c.in(h0At), stateShape, "initial hidden state");
+    check(c, sequenceInitialState(sl, typedShape(c.in(h0At)), false));
   if (nc0)
-    expectShape(c, c.in(c0At), stateShape, "initial cell state");
+    check(c, sequenceInitialState(sl, typedShape(c.in(c0At)), true));
   std::vector<int64_t> lengths;
   if (nlen) {
     const Tensor &lt = c.in(lenAt);
-    if (lt.type != ElemType::i32 && lt.type != ElemType::i64)
-      c.fail("expects integer lengths, got " + shapeString(lt.shape, lt.type));
-    if (lt.rank() != 1 || lt.dim(0) != B)
-      c.fail("expects lengths [" + std::to_string(B) + "], got " + shapeString(lt.shape, lt.type));
+    check(c, sequenceLengths(sl, typedShape(lt)));
     for (int64_t b = 0; b < B; ++b) {
       int64_t v = lt.type == ElemType::i32 ? lt.as<int32_t>()[b] : lt.as<int64_t>()[b];
       if (v < 0 || v > T)
@@ -297,18 +278,13 @@ void sequence(OpCtx &c) {
     for (int64_t d = 0; d < D; ++d) {
       Direction &dir = dirs[size_t(d)];
       size_t w = wAt + size_t(l * D + d) * perDir;
-      std::string which = "layer " + std::to_string(l) + (d ? " reverse " : " ");
       if (bias) {
-        expectShape(c, c.in(w + 2), {G * H}, which + "b_ih");
-        expectShape(c, c.in(w + 3), {G * H}, which + "b_hh");
         dir.bih = c.in(w + 2).as<float>();
         dir.bhh = c.in(w + 3).as<float>();
       }
       dir.options = options;
-      if (peepholes) {
-        expectShape(c, c.in(w + cellWeights), {3 * H}, which + "peepholes");
+      if (peepholes)
         dir.options.peep = c.in(w + cellWeights).as<float>();
-      }
       dir.wih = c.weight(w, T * B);
       dir.whh = c.weight(w + 1, B);
       dir.d = d;

@@ -5,32 +5,32 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/drivers/ShapeRules.h"
+#include "runtime/drivers/rules/AttentionRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
 #include "runtime/drivers/vulkan/abi/AdditiveAttention.h"
 #include "runtime/drivers/vulkan/abi/Attention.h"
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace heed::rt::vk {
 
-void OpRun::checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vector<int64_t> &sDims,
-                      const std::vector<int> &pos, std::array<int64_t, 4> &strides) const {
-  if (bits & vkabi::kLengths) {
-    if (m.rank() != 1 || m.shape[0] != B)
-      opFail("expects key lengths [" + std::to_string(B) + "], got " +
-             shapeString(m.shape, m.type));
-    if (m.type != ElemType::i32 && m.type != ElemType::i64)
-      opFail("expects integer key lengths");
-    return;
-  }
-  if (std::string error = maskStrides(m.shape, m.type, sDims, pos, strides); !error.empty())
-    opFail(error);
-  if ((bits & vkabi::kAdditive) && m.type != ElemType::f32)
-    opFail("expects an f32 additive mask");
-  if ((bits & vkabi::kBoolean) && m.type != ElemType::boolean)
-    opFail("expects an i1 boolean mask");
+const DTensor *OpRun::checkMask(size_t at, int64_t batch, const std::vector<int64_t> &scores,
+                                const std::vector<int> &pos,
+                                std::array<int64_t, 4> &strides) const {
+  strides = {0, 0, 0, 0};
+  int64_t bits = op.getInt(AttrId::mask_kind);
+  if (!(bits & vkabi::kMaskOperand))
+    return nullptr;
+  MaskOperand kind = bits & vkabi::kLengths    ? MaskOperand::lengths
+                     : bits & vkabi::kAdditive ? MaskOperand::additive
+                                               : MaskOperand::boolean;
+  std::optional<TypedShape> mask;
+  if (op.operands.size() > at)
+    mask.emplace(typedShape(in(at)));
+  check(attentionMask(mask ? &*mask : nullptr, kind, batch, scores, pos, strides));
+  return &in(at);
 }
 
 void OpRun::runAttention() {
@@ -38,13 +38,10 @@ void OpRun::runAttention() {
   for (const DTensor *t : {&q, &kk, &v})
     if (t->type != ElemType::f32)
       opFail("supports only f32 query, key and value");
-  // Strides (batch, head, row) of q, k, v, out: the CPU driver's layouts (ShapeRules.h).
+  // Strides (batch, head, row) of q, k, v, out: the CPU driver's layouts (AttentionRules.h).
   AttentionLayout l;
-  if (std::string error =
-          attentionLayout(q.shape, kk.shape, v.shape, q.type, op.getInt(AttrId::num_heads),
-                          op.getInt(AttrId::num_kv_heads), l);
-      !error.empty())
-    opFail(error);
+  check(attentionLayout(q.shape, kk.shape, v.shape, q.type, op.getInt(AttrId::num_heads),
+                        op.getInt(AttrId::num_kv_heads), l));
   const int64_t B = l.batch, H = l.heads, Hkv = l.kvHeads, Lq = l.queryLength, Lk = l.keyLength,
                 D = l.headDim, Dv = l.valueDim;
   const std::array<int64_t, 3> &qs = l.query, &ks = l.key, &vs = l.value, &os = l.output;
@@ -53,16 +50,10 @@ void OpRun::runAttention() {
   if (D > vkabi::kMaxHeadDim || Dv > vkabi::kMaxHeadDim)
     opFail("has a head dim above " + std::to_string(vkabi::kMaxHeadDim) +
            " (the vulkan attention kernel's limit)");
-  int64_t bits = op.getInt(AttrId::mask_kind);
   std::array<int64_t, 4> maskStrides{}; // [B, H, Lq, Lk]
   std::vector<const Buffer *> bufs{q.buf.get(), kk.buf.get(), v.buf.get()};
-  if (bits & vkabi::kMaskOperand) {
-    if (op.operands.size() < 4)
-      opFail("has a mask kind that needs a mask operand");
-    const DTensor &m = in(3);
-    checkMask(m, bits, B, sDims, pos, maskStrides);
-    bufs.push_back(m.buf.get());
-  }
+  if (const DTensor *m = checkMask(3, B, sDims, pos, maskStrides))
+    bufs.push_back(m->buf.get());
   DTensor out0 = alloc(ElemType::f32, outShape);
   bufs.push_back(out0.buf.get());
   DTensor w;
@@ -128,46 +119,31 @@ void OpRun::runAttention() {
 }
 
 void OpRun::runAdditiveAttention() {
-  if (op.operands.size() < 5)
-    opFail("expects query, keys_proj, values, w_query and v");
-  const DTensor &q = in(0), &kp = in(1), &vals = in(2), &wq = in(3), &v = in(4);
-  for (const DTensor *t : {&q, &kp, &vals, &wq, &v})
-    if (t->type != ElemType::f32)
+  std::vector<TypedShape> operands;
+  for (size_t i = 0; i < std::min<size_t>(op.operands.size(), 5); ++i) {
+    if (in(i).type != ElemType::f32)
       opFail("supports only f32 operands");
-  bool step = q.rank() == 2;
-  if ((q.rank() != 2 && q.rank() != 3) || kp.rank() != 3 || vals.rank() != 3 || wq.rank() != 2 ||
-      v.rank() != 1)
-    opFail("expects query [B, Dq] or [B, Lq, Dq], keys_proj [B, Lk, A], values [B, Lk, Dv], "
-           "w_query [A, Dq] and v [A]");
-  int64_t B = q.shape[0], Lq = step ? 1 : q.shape[1], Dq = q.shape.back(), Lk = kp.shape[1],
-          A = kp.shape[2], Dv = vals.shape[2];
-  if (kp.shape[0] != B || vals.shape[0] != B || vals.shape[1] != Lk || wq.shape[0] != A ||
-      wq.shape[1] != Dq || v.shape[0] != A)
-    opFail("has inconsistent shapes: query " + shapeString(q.shape, q.type) + ", keys_proj " +
-           shapeString(kp.shape, kp.type) + ", values " + shapeString(vals.shape, vals.type) +
-           ", w_query " + shapeString(wq.shape, wq.type) + ", v " + shapeString(v.shape, v.type));
+    operands.push_back(typedShape(in(i)));
+  }
+  AdditiveAttentionLayout l;
+  check(additiveAttentionLayout(operands, l));
+  const DTensor &q = in(0), &kp = in(1), &vals = in(2), &wq = in(3), &v = in(4);
+  int64_t B = l.batch, Lq = l.queryLength, Dq = l.queryDim, Lk = l.keyLength, A = l.attentionDim,
+          Dv = l.valueDim;
   if (A > vkabi::kMaxAdditiveDim || Dv > vkabi::kMaxAdditiveDim)
     opFail("has an attention or value dim above " + std::to_string(vkabi::kMaxAdditiveDim) +
            " (the vulkan kernel's limit)");
   std::vector<const Buffer *> bufs{q.buf.get(), kp.buf.get(), vals.buf.get(), wq.buf.get(),
                                    v.buf.get()};
-  int64_t bits = op.getInt(AttrId::mask_kind);
-  std::array<int64_t, 4> maskStrides{}; // [B, Lq, Lk] and one unused
-  if (bits & vkabi::kMaskOperand) {
-    if (op.operands.size() < 6)
-      opFail("has a mask kind that needs a mask operand");
-    const DTensor &m = in(5);
-    checkMask(m, bits, B, step ? std::vector<int64_t>{B, Lk} : std::vector<int64_t>{B, Lq, Lk},
-              step ? std::vector<int>{0, 2} : std::vector<int>{0, 1, 2}, maskStrides);
-    bufs.push_back(m.buf.get());
-  }
-  DTensor o =
-      alloc(ElemType::f32, step ? std::vector<int64_t>{B, Dv} : std::vector<int64_t>{B, Lq, Dv});
+  std::array<int64_t, 4> maskStrides{}; // [B, H, Lq, Lk], H unused
+  if (const DTensor *m = checkMask(5, B, l.scoresShape, l.scoresPos, maskStrides))
+    bufs.push_back(m->buf.get());
+  DTensor o = alloc(ElemType::f32, l.outShape);
   bufs.push_back(o.buf.get());
   DTensor w;
   bool wantWeights = op.results.size() > 1;
   if (wantWeights) {
-    w = alloc(ElemType::f32, step ? std::vector<int64_t>{B, Lk} : std::vector<int64_t>{B, Lq, Lk});
+    w = alloc(ElemType::f32, l.scoresShape);
     bufs.push_back(w.buf.get());
   }
   vkabi::AdditiveAttentionPush push;
@@ -177,8 +153,9 @@ void OpRun::runAdditiveAttention() {
   push.keyLength = int32_t(Lk);
   push.attentionDim = int32_t(A);
   push.valueDim = int32_t(Dv);
-  for (int i = 0; i < 3; ++i)
-    push.maskStrides[i] = int32_t(maskStrides[size_t(i)]);
+  push.maskStrides[0] = int32_t(maskStrides[0]);
+  push.maskStrides[1] = int32_t(maskStrides[2]);
+  push.maskStrides[2] = int32_t(maskStrides[3]);
   if (B * Lq > 0)
     dispatch(rowKernel(), bufs, push, uint64_t(B * Lq));
   out(0, o);

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/core/IndexArith.h"
-#include "runtime/drivers/ShapeRules.h"
+#include "runtime/drivers/rules/DataRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
 #include "runtime/drivers/vulkan/abi/Copy.h"
 #include "runtime/drivers/vulkan/abi/Elementwise.h"
@@ -18,39 +18,14 @@
 
 namespace heed::rt::vk {
 
+// VulkanDriver.h's names for the rules' strides (the executor steps scan with them).
 std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape) {
-  std::vector<int64_t> s(shape.size());
-  int64_t acc = 1;
-  for (size_t i = shape.size(); i-- > 0;) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
+  return rt::contiguousStrides(shape);
 }
 
 std::vector<int64_t> broadcastStrides(const std::vector<int64_t> &shape,
                                       const std::vector<int64_t> &out) {
-  std::vector<int64_t> st(out.size(), 0);
-  int64_t acc = 1;
-  size_t off = out.size() - shape.size();
-  for (size_t i = shape.size(); i-- > 0;) {
-    st[off + i] = shape[i] == 1 ? 0 : acc;
-    acc *= shape[i];
-  }
-  return st;
-}
-
-bool broadcastInto(std::vector<int64_t> &shape, const std::vector<int64_t> &dims) {
-  size_t off = shape.size() - dims.size();
-  for (size_t i = 0; i < dims.size(); ++i) {
-    int64_t d = dims[i], &o = shape[off + i];
-    if (d == o || d == 1)
-      continue;
-    if (o != 1)
-      return false;
-    o = d;
-  }
-  return true;
+  return rt::broadcastStrides(shape, out);
 }
 
 //===----------------------------------------------------------------------===//
@@ -118,30 +93,6 @@ void OpRun::run() {
     break; // the plan runner steps heed.scan
   }
   opFail("is unimplemented on vulkan");
-}
-
-void OpRun::expectF32(const DTensor &t, const std::vector<int64_t> &shape,
-                      const std::string &what) const {
-  if (t.type != ElemType::f32)
-    opFail(what + " must be f32, got " + elemTypeName(t.type));
-  if (t.shape != shape)
-    opFail(what + " has shape " + shapeString(t.shape, t.type) + ", expected " +
-           shapeString(shape, ElemType::f32));
-}
-
-OpRun::Rows OpRun::rowsAlongAxis(const DTensor &x) const {
-  if (x.rank() == 0)
-    opFail("expects rank >= 1");
-  Rows rows;
-  rows.axis = axisOf(op.getInt(AttrId::axis), x.rank());
-  rows.outer = 1;
-  rows.inner = 1;
-  rows.n = x.shape[size_t(rows.axis)];
-  for (int64_t d = 0; d < rows.axis; ++d)
-    rows.outer *= x.shape[size_t(d)];
-  for (int64_t d = rows.axis + 1; d < x.rank(); ++d)
-    rows.inner *= x.shape[size_t(d)];
-  return rows;
 }
 
 const Pipeline &OpRun::kernel(size_t i) const {
@@ -231,9 +182,7 @@ void OpRun::runConstant() {
 void OpRun::runReshape() {
   const DTensor &x = in(0);
   std::vector<int64_t> shape;
-  if (std::string error = reshapeShape(x.shape, x.type, op.getInts(AttrId::shape), shape);
-      !error.empty())
-    opFail(error);
+  check(reshapeShape(x.shape, x.type, op.getInts(AttrId::shape), shape));
   DTensor y = x;
   y.shape = shape;
   out(0, y);
@@ -247,6 +196,7 @@ void OpRun::runElementwise() {
   const ValueType &vt = resultType(0);
   std::vector<const DTensor *> ins;
   std::vector<int64_t> shape;
+  BroadcastLayout layout;
   if (op.opKind == OpKind::Full) {
     size_t next = 0;
     for (int64_t d : vt.dims) {
@@ -262,20 +212,13 @@ void OpRun::runElementwise() {
       shape.push_back(v);
     }
   } else {
-    for (size_t i = 0; i < op.operands.size(); ++i)
+    std::vector<TypedShape> shapes;
+    for (size_t i = 0; i < op.operands.size(); ++i) {
       ins.push_back(&in(i));
-    size_t rank = 0;
-    for (const DTensor *t : ins)
-      rank = std::max(rank, t->shape.size());
-    shape.assign(rank, 1);
-    for (const DTensor *t : ins) {
-      if (broadcastInto(shape, t->shape))
-        continue;
-      std::string shapes;
-      for (const DTensor *u : ins)
-        shapes += (shapes.empty() ? "" : " and ") + shapeString(u->shape, u->type);
-      opFail("cannot broadcast operands of shapes " + shapes);
+      shapes.push_back(typedShape(in(i)));
     }
+    check(broadcastOperands(shapes, layout));
+    shape = layout.shape;
   }
   DTensor y = alloc(vt.type, shape);
   int rank = int(shape.size());
@@ -284,8 +227,7 @@ void OpRun::runElementwise() {
   pack(push.shape, vkabi::elementwiseDimsAt(), shape);
   std::vector<const Buffer *> bufs;
   for (size_t i = 0; i < ins.size(); ++i) {
-    pack(push.shape, vkabi::elementwiseStridesAt(rank, int(i)),
-         broadcastStrides(ins[i]->shape, shape));
+    pack(push.shape, vkabi::elementwiseStridesAt(rank, int(i)), layout.strides[i]);
     bufs.push_back(ins[i]->buf.get());
   }
   bufs.push_back(y.buf.get());
@@ -300,85 +242,50 @@ void OpRun::runElementwise() {
 
 void OpRun::runTranspose() {
   const DTensor &x = in(0);
-  const std::vector<int64_t> &perm = op.getInts(AttrId::permutation);
-  if (int64_t(perm.size()) != x.rank())
-    opFail("has a permutation that does not match rank " + std::to_string(x.rank()));
-  size_t rank = size_t(x.rank());
-  std::vector<int64_t> shape(rank), permStride(rank), inStride = contiguousStrides(x.shape);
-  std::vector<bool> seen(rank, false);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t p = perm[i];
-    if (p < 0 || p >= int64_t(rank) || seen[size_t(p)])
-      opFail("has an invalid permutation");
-    seen[size_t(p)] = true;
-    shape[i] = x.shape[size_t(p)];
-    permStride[i] = inStride[size_t(p)];
-  }
-  DTensor y = alloc(x.type, shape);
-  copy(x, y, shape, permStride, contiguousStrides(shape), 0, 0);
+  TransposeLayout l;
+  check(transposeLayout(x.shape, op.getInts(AttrId::permutation), l));
+  DTensor y = alloc(x.type, l.shape);
+  copy(x, y, l.shape, l.strides, contiguousStrides(l.shape), 0, 0);
   out(0, y);
 }
 
 void OpRun::runBroadcast() {
   const DTensor &x = in(0), &like = in(1);
-  size_t rank = std::max(x.shape.size(), like.shape.size());
-  std::vector<int64_t> shape(rank, 1);
-  if (!broadcastInto(shape, x.shape) || !broadcastInto(shape, like.shape))
-    opFail("cannot broadcast " + shapeString(x.shape, x.type) + " like " +
-           shapeString(like.shape, like.type));
-  DTensor y = alloc(x.type, shape);
-  copy(x, y, shape, broadcastStrides(x.shape, shape), contiguousStrides(shape), 0, 0);
+  BroadcastLikeLayout l;
+  check(broadcastLike(typedShape(x), typedShape(like), l));
+  DTensor y = alloc(x.type, l.shape);
+  copy(x, y, l.shape, l.strides, contiguousStrides(l.shape), 0, 0);
   out(0, y);
 }
 
 void OpRun::runSlice() {
   const DTensor &x = in(0);
-  if (x.rank() == 0)
-    opFail("cannot slice a scalar");
-  int64_t axis = axisOf(op.getInt(AttrId::axis), x.rank());
-  int64_t n = x.shape[size_t(axis)];
-  int64_t step = op.getInt(AttrId::step);
-  if (step <= 0)
-    opFail("expects a positive step");
-  SliceRange range = sliceRange(n, op.getInt(AttrId::start), op.getInt(AttrId::end), step);
-  int64_t start = range.start, len = range.length;
-  std::vector<int64_t> shape = x.shape;
-  shape[size_t(axis)] = len;
-  DTensor y = alloc(x.type, shape);
+  SliceLayout l;
+  check(sliceLayout(x.shape, op.getInt(AttrId::axis), op.getInt(AttrId::start),
+                    op.getInt(AttrId::end), op.getInt(AttrId::step), l));
+  DTensor y = alloc(x.type, l.shape);
   std::vector<int64_t> inStride = contiguousStrides(x.shape);
-  int64_t base = start * inStride[size_t(axis)];
-  inStride[size_t(axis)] *= step;
-  copy(x, y, shape, inStride, contiguousStrides(shape), base, 0);
+  size_t axis = size_t(l.view.axis);
+  int64_t base = l.start * inStride[axis];
+  inStride[axis] *= l.step;
+  copy(x, y, l.shape, inStride, contiguousStrides(l.shape), base, 0);
   out(0, y);
 }
 
 void OpRun::runConcat() {
-  if (op.operands.empty())
-    opFail("has no operands");
-  const DTensor &first = in(0);
-  if (first.rank() == 0)
-    opFail("cannot concatenate scalars");
-  int64_t axis = axisOf(op.getInt(AttrId::axis), first.rank());
-  std::vector<int64_t> shape = first.shape;
-  shape[size_t(axis)] = 0;
-  for (size_t i = 0; i < op.operands.size(); ++i) {
-    const DTensor &t = in(i);
-    if (t.rank() != first.rank() || t.type != first.type)
-      opFail("operand " + std::to_string(i) + " has type " + shapeString(t.shape, t.type) +
-             ", unlike operand 0 " + shapeString(first.shape, first.type));
-    for (int64_t d = 0; d < t.rank(); ++d)
-      if (d != axis && t.shape[size_t(d)] != first.shape[size_t(d)])
-        opFail("operand " + std::to_string(i) + " has shape " + shapeString(t.shape, t.type) +
-               ", which differs from operand 0 off the concatenation axis");
-    shape[size_t(axis)] += t.shape[size_t(axis)];
-  }
-  DTensor y = alloc(first.type, shape);
-  std::vector<int64_t> outStride = contiguousStrides(shape);
+  std::vector<TypedShape> shapes;
+  for (size_t i = 0; i < op.operands.size(); ++i)
+    shapes.push_back(typedShape(in(i)));
+  ConcatLayout l;
+  check(concatLayout(shapes, op.getInt(AttrId::axis), l));
+  DTensor y = alloc(in(0).type, l.shape);
+  std::vector<int64_t> outStride = contiguousStrides(l.shape);
+  size_t axis = size_t(l.view.axis);
   int64_t at = 0;
   for (size_t i = 0; i < op.operands.size(); ++i) {
     const DTensor &t = in(i);
-    copy(t, y, t.shape, contiguousStrides(t.shape), outStride, 0, at * outStride[size_t(axis)]);
-    at += t.shape[size_t(axis)];
+    copy(t, y, t.shape, contiguousStrides(t.shape), outStride, 0, at * outStride[axis]);
+    at += t.shape[axis];
   }
   out(0, y);
 }

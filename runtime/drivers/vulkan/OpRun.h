@@ -16,6 +16,7 @@
 #ifndef HEED_RUNTIME_DRIVERS_VULKAN_OPRUN_H
 #define HEED_RUNTIME_DRIVERS_VULKAN_OPRUN_H
 
+#include "runtime/drivers/rules/DataRules.h"
 #include "runtime/drivers/vulkan/VulkanDriver.h"
 #include "runtime/drivers/vulkan/abi/PushBlock.h"
 
@@ -24,11 +25,6 @@
 #include <type_traits>
 
 namespace heed::rt::vk {
-
-/// Right-aligns `dims` against `shape` (numpy broadcasting, `shape` at least
-/// as long) and widens `shape`'s size-1 dims; false when some dim is neither
-/// equal nor 1 on one side.
-bool broadcastInto(std::vector<int64_t> &shape, const std::vector<int64_t> &dims);
 
 /// One op being recorded: its operands and results (OpFrame: the checks and messages both
 /// drivers share), the driver and the op's kernels.
@@ -54,20 +50,17 @@ private:
 
   // Operands and results.
   [[noreturn]] void opFail(const std::string &m) const { fail(m); }
+  /// Fails with a shape rule's message unless it is empty (runtime/drivers/rules).
+  void check(const std::string &error) const {
+    if (!error.empty())
+      fail(error);
+  }
   const DTensor &in(size_t i) const { return tensor(i); }
   const ValueType &resultType(size_t i) const { return declaredResult(i); }
   /// Sets result i, after checking it against the declared type.
   void out(size_t i, DTensor t) { setResult(i, std::move(t)); }
   void outScalar(size_t i, int64_t v) { setScalar(i, v); }
   int64_t axisOf(int64_t a, int64_t rank) const { return axis(a, rank); }
-  /// `t` is f32 of exactly `shape` (`what` names it in the message).
-  void expectF32(const DTensor &t, const std::vector<int64_t> &shape,
-                 const std::string &what) const;
-  /// x (rank >= 1) as [outer, n, inner] rows around its "axis" attribute (default -1).
-  struct Rows {
-    int64_t axis, outer, n, inner;
-  };
-  Rows rowsAlongAxis(const DTensor &x) const;
 
   // Kernels and the driver's recording.
   const Pipeline &kernel(size_t i) const;
@@ -128,11 +121,10 @@ private:
   void runGather();
   void runGenerator();
   // AttentionOps.cpp
-  /// An attention mask operand against the scores' dims sDims (B first): key
-  /// lengths must be [B] integers; other masks broadcast to sDims, and their
-  /// element strides land in strides[pos[i]] (0 where the mask has size 1).
-  void checkMask(const DTensor &m, int64_t bits, int64_t B, const std::vector<int64_t> &sDims,
-                 const std::vector<int> &pos, std::array<int64_t, 4> &strides) const;
+  /// The op's mask operand (operand `at`), checked against the scores (AttentionRules.h) with
+  /// its [B, H, Lq, Lk] strides in `strides`; null when mask_kind needs none.
+  const DTensor *checkMask(size_t at, int64_t batch, const std::vector<int64_t> &scores,
+                           const std::vector<int> &pos, std::array<int64_t, 4> &strides) const;
   void runAttention();
   void runAdditiveAttention();
   // RecurrentOps.cpp

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/drivers/rules/RecurrentRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
 #include "runtime/drivers/vulkan/abi/Copy.h"
 #include "runtime/drivers/vulkan/abi/Recurrent.h"
@@ -16,23 +17,12 @@ namespace heed::rt::vk {
 void OpRun::runCell() {
   bool lstm = op.opKind == OpKind::LstmCell;
   int64_t G = lstm ? 4 : op.opKind == OpKind::GruCell ? 3 : 1;
-  size_t wAt = lstm ? 3 : 2;
-  if (op.operands.size() != wAt + 2 && op.operands.size() != wAt + 4)
-    opFail("expects either no biases or both b_ih and b_hh");
-  const DTensor &x = in(0), &h = in(1);
-  if (x.rank() != 2 || h.rank() != 2)
-    opFail("expects input [B, I] and hidden [B, H]");
-  int64_t B = x.shape[0], I = x.shape[1], H = h.shape[1];
-  expectF32(h, {B, H}, "hidden");
-  if (lstm)
-    expectF32(in(2), {B, H}, "cell");
-  expectF32(x, {B, I}, "input");
-  expectF32(in(wAt), {G * H, I}, "w_ih");
-  expectF32(in(wAt + 1), {G * H, H}, "w_hh");
-  if (op.operands.size() == wAt + 4) {
-    expectF32(in(wAt + 2), {G * H}, "b_ih");
-    expectF32(in(wAt + 3), {G * H}, "b_hh");
-  }
+  std::vector<TypedShape> operands;
+  for (size_t i = 0; i < op.operands.size(); ++i)
+    operands.push_back(typedShape(in(i)));
+  CellLayout l;
+  check(cellLayout(operands, lstm, G, l));
+  int64_t B = l.batch, I = l.input, H = l.hidden;
   std::vector<const Buffer *> bufs;
   for (size_t i = 0; i < op.operands.size(); ++i)
     bufs.push_back(in(i).buf.get());
@@ -66,47 +56,50 @@ void OpRun::runRecurrent() {
   auto [wAt, nw] = op.segment(g++);
   (void)nx;
   const DTensor &xin = in(xAt);
-  if (xin.rank() != 3)
-    opFail("expects a rank-3 input, got " + shapeString(xin.shape, xin.type));
-  if (xin.type != ElemType::f32)
-    opFail("supports only f32 input");
-  bool batchFirst = op.getBool(AttrId::batch_first);
-  int64_t T = batchFirst ? xin.shape[1] : xin.shape[0],
-          B = batchFirst ? xin.shape[0] : xin.shape[1];
-  int64_t I = xin.shape[2], H = op.getInt(AttrId::hidden_size);
-  int64_t L = op.getInt(AttrId::num_layers), D = op.getBool(AttrId::bidirectional) ? 2 : 1;
-  bool bias = op.getBool(AttrId::has_biases);
-  size_t perDir = bias ? 4 : 2;
-  if (nw != size_t(L * D) * perDir)
-    opFail("expects " + std::to_string(size_t(L * D) * perDir) + " weights, got " +
-           std::to_string(nw));
-  std::vector<int64_t> stateShape{L * D, B, H};
+  if (op.getBool(AttrId::reverse) || op.has(AttrId::clip) ||
+      (lstm && (op.getBool(AttrId::peepholes) || op.getBool(AttrId::input_forget))))
+    opFail("uses reverse, clip, peepholes or input_forget, which are unimplemented on vulkan");
+  SequenceAttrs attrs;
+  attrs.gates = G;
+  attrs.hidden = op.getInt(AttrId::hidden_size);
+  attrs.layers = op.getInt(AttrId::num_layers);
+  attrs.batchFirst = op.getBool(AttrId::batch_first);
+  attrs.bidirectional = op.getBool(AttrId::bidirectional);
+  attrs.biases = op.getBool(AttrId::has_biases);
+  SequenceLayout sl;
+  check(sequenceLayout(typedShape(xin), attrs, nw, sl));
+  std::vector<TypedShape> weights;
+  for (size_t i = wAt; i < wAt + nw; ++i)
+    weights.push_back(typedShape(in(i)));
+  check(sequenceWeights(sl, weights));
+  bool batchFirst = attrs.batchFirst;
+  int64_t T = sl.steps, B = sl.batch, I = sl.input, H = sl.hidden, L = sl.layers, D = sl.directions;
+  size_t perDir = sl.perDirection;
+  const std::vector<int64_t> &stateShape = sl.stateShape;
   if (nh0)
-    expectF32(in(h0At), stateShape, "initial hidden state");
+    check(sequenceInitialState(sl, typedShape(in(h0At)), false));
   if (nc0)
-    expectF32(in(c0At), stateShape, "initial cell state");
+    check(sequenceInitialState(sl, typedShape(in(c0At)), true));
   const DTensor *lens = nullptr;
   if (nlen) {
     lens = &in(lenAt);
-    if (lens->rank() != 1 || lens->shape[0] != B)
-      opFail("expects lengths [" + std::to_string(B) + "], got " +
-             shapeString(lens->shape, lens->type));
+    check(sequenceLengths(sl, typedShape(*lens)));
   }
   DTensor hN = alloc(ElemType::f32, stateShape), cN;
   if (lstm)
     cN = alloc(ElemType::f32, stateShape);
-  VulkanDriver::Check check;
+  VulkanDriver::Check lengthCheck; // the lengths, checked on the device
   if (lens) {
-    check = driver.newCheck();
-    check.where = where;
-    check.ids = *lens;
-    check.n = T;
-    check.lengths = true;
+    lengthCheck = driver.newCheck();
+    lengthCheck.where = where;
+    lengthCheck.ids = *lens;
+    lengthCheck.n = T;
+    lengthCheck.lengths = true;
   }
   if (T == 0)
     opFail("has an empty sequence (T = 0 is unimplemented on vulkan)");
   const Pipeline &step = kernel(vkabi::RecurrentKernel::step);
-  std::shared_ptr<Buffer> status = lens ? check.status : driver.acquire(4);
+  std::shared_ptr<Buffer> status = lens ? lengthCheck.status : driver.acquire(4);
   DTensor X = xin, Y;
   int64_t inDim = I, xsT = batchFirst ? I : B * I, xsB = batchFirst ? T * I : I;
   DTensor hA = alloc(ElemType::f32, {B, H}), hB = alloc(ElemType::f32, {B, H});
@@ -119,13 +112,6 @@ void OpRun::runRecurrent() {
     Y = alloc(ElemType::f32, {T, B, D * H});
     for (int64_t d = 0; d < D; ++d) {
       size_t w = wAt + size_t(l * D + d) * perDir;
-      std::string which = "layer " + std::to_string(l) + (d ? " reverse " : " ");
-      expectF32(in(w), {G * H, inDim}, which + "w_ih");
-      expectF32(in(w + 1), {G * H, H}, which + "w_hh");
-      if (bias) {
-        expectF32(in(w + 2), {G * H}, which + "b_ih");
-        expectF32(in(w + 3), {G * H}, which + "b_hh");
-      }
       int64_t state = (l * D + d) * B * H;
       const DTensor *hPrev = nh0 ? &in(h0At) : &hA, *cPrev = nc0 ? &in(c0At) : &cA;
       int64_t hBase = nh0 ? state : 0, cBase = nc0 ? state : 0;
@@ -164,7 +150,7 @@ void OpRun::runRecurrent() {
         push.cPrevBase = int32_t(cBase);
         push.zeroCPrev = zeroC ? 1 : 0;
         push.steps = int32_t(T);
-        push.statusSlot = int32_t(lens ? check.slot : 0);
+        push.statusSlot = int32_t(lens ? lengthCheck.slot : 0);
         dispatch(step, bufs, push, ceilDiv(uint64_t(B * H), step.local));
         hPrev = &hNext;
         cPrev = &cNext;
@@ -178,7 +164,7 @@ void OpRun::runRecurrent() {
     xsB = D * H;
   }
   if (lens)
-    driver.checks.push_back(check);
+    driver.checks.push_back(lengthCheck);
   DTensor result = Y;
   if (batchFirst) {
     result = alloc(ElemType::f32, {B, T, D * H});

@@ -1,44 +1,13 @@
-//===- ShapeRules.cpp - Op shape rules the CPU and Vulkan drivers share ---===//
+//===- AttentionRules.cpp - Shape rules of the attention ops --------------===//
+//
+// How both drivers read the attention ops' operands and masks (see AttentionRules.h for each
+// rule).
+//
+//===----------------------------------------------------------------------===//
 
-#include "runtime/drivers/ShapeRules.h"
+#include "runtime/drivers/rules/AttentionRules.h"
 
 namespace heed::rt {
-
-std::string reshapeShape(const std::vector<int64_t> &in, ElemType type,
-                         const std::vector<int64_t> &spec, std::vector<int64_t> &out) {
-  out.clear();
-  int64_t inferAt = -1, known = 1;
-  for (size_t i = 0; i < spec.size(); ++i) {
-    int64_t d = spec[i];
-    if (d == 0) {
-      if (i >= in.size())
-        return "copies dim " + std::to_string(i) + " of a rank-" + std::to_string(in.size()) +
-               " input";
-      d = in[i];
-    } else if (d == -1) {
-      if (inferAt >= 0)
-        return "has more than one -1";
-      inferAt = int64_t(i);
-      out.push_back(1);
-      continue;
-    } else if (d < 0) {
-      return "has an invalid dim " + std::to_string(d);
-    }
-    out.push_back(d);
-    known = checkedMul(known, d, "reshape");
-  }
-  int64_t count = elementCount(in);
-  if (inferAt >= 0) {
-    if (known == 0 || count % known != 0)
-      return "cannot reshape " + shapeString(in, type) + " with a -1 into " +
-             std::to_string(known) + "-element pieces";
-    out[size_t(inferAt)] = count / known;
-  } else if (known != count) {
-    return "cannot reshape " + shapeString(in, type) + " (" + std::to_string(count) +
-           " elements) into " + shapeString(out, type);
-  }
-  return "";
-}
 
 namespace {
 bool broadcastsTo(int64_t dim, int64_t to) { return dim == to || dim == 1; }
@@ -126,6 +95,65 @@ std::string maskStrides(const std::vector<int64_t> &mask, ElemType type,
     out[size_t(pos[off + i])] = d == 1 ? 0 : stride;
     stride *= d;
   }
+  return "";
+}
+
+std::string additiveAttentionLayout(const std::vector<TypedShape> &operands,
+                                    AdditiveAttentionLayout &l) {
+  if (operands.size() < 5)
+    return "expects query, keys_proj, values, w_query and v";
+  const TypedShape &q = operands[0], &kp = operands[1], &vals = operands[2], &wq = operands[3],
+                   &v = operands[4];
+  size_t qr = q.shape.size();
+  if ((qr != 2 && qr != 3) || kp.shape.size() != 3 || vals.shape.size() != 3 ||
+      wq.shape.size() != 2 || v.shape.size() != 1)
+    return "expects query [B, Dq] or [B, Lq, Dq], keys_proj [B, Lk, A], values [B, Lk, Dv], "
+           "w_query [A, Dq] and v [A]";
+  l.step = qr == 2;
+  l.batch = q.shape[0];
+  l.queryLength = l.step ? 1 : q.shape[1];
+  l.queryDim = q.shape.back();
+  l.keyLength = kp.shape[1];
+  l.attentionDim = kp.shape[2];
+  l.valueDim = vals.shape[2];
+  if (kp.shape[0] != l.batch || vals.shape[0] != l.batch || vals.shape[1] != l.keyLength ||
+      wq.shape[0] != l.attentionDim || wq.shape[1] != l.queryDim || v.shape[0] != l.attentionDim)
+    return "has inconsistent shapes: query " + shapeString(q.shape, q.type) + ", keys_proj " +
+           shapeString(kp.shape, kp.type) + ", values " + shapeString(vals.shape, vals.type) +
+           ", w_query " + shapeString(wq.shape, wq.type) + ", v " + shapeString(v.shape, v.type);
+  if (l.step) {
+    l.outShape = {l.batch, l.valueDim};
+    l.scoresShape = {l.batch, l.keyLength};
+    l.scoresPos = {0, 3};
+  } else {
+    l.outShape = {l.batch, l.queryLength, l.valueDim};
+    l.scoresShape = {l.batch, l.queryLength, l.keyLength};
+    l.scoresPos = {0, 2, 3};
+  }
+  return "";
+}
+
+std::string attentionMask(const TypedShape *mask, MaskOperand kind, int64_t batch,
+                          const std::vector<int64_t> &scores, const std::vector<int> &pos,
+                          std::array<int64_t, 4> &strides) {
+  strides = {0, 0, 0, 0};
+  if (!mask)
+    return "has a mask kind that needs a mask operand";
+  const TypedShape &m = *mask;
+  if (kind == MaskOperand::lengths) {
+    if (m.shape.size() != 1 || m.shape[0] != batch)
+      return "expects key lengths [" + std::to_string(batch) + "], got " +
+             shapeString(m.shape, m.type);
+    if (m.type != ElemType::i32 && m.type != ElemType::i64)
+      return "expects integer key lengths";
+    return "";
+  }
+  if (std::string error = maskStrides(m.shape, m.type, scores, pos, strides); !error.empty())
+    return error;
+  if (kind == MaskOperand::additive && m.type != ElemType::f32)
+    return "expects an f32 additive mask";
+  if (kind == MaskOperand::boolean && m.type != ElemType::boolean)
+    return "expects an i1 boolean mask";
   return "";
 }
 
