@@ -230,22 +230,12 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *context, std::optional<Loca
 // Elementwise
 //===----------------------------------------------------------------------===//
 
+// The unary float ops infer theirs in HeedOps.td (Heed_UnaryFloatOp).
 #define HEED_SAME_AS_INPUT(OP)                                                                     \
   LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,      \
                                      Types &inferred) {                                            \
     return inferSameAsInput(adaptor.getInput(), inferred);                                         \
   }
-HEED_SAME_AS_INPUT(AbsOp)
-HEED_SAME_AS_INPUT(ErfOp)
-HEED_SAME_AS_INPUT(ExpOp)
-HEED_SAME_AS_INPUT(LogOp)
-HEED_SAME_AS_INPUT(NegOp)
-HEED_SAME_AS_INPUT(ReciprocalOp)
-HEED_SAME_AS_INPUT(ReluOp)
-HEED_SAME_AS_INPUT(RsqrtOp)
-HEED_SAME_AS_INPUT(SigmoidOp)
-HEED_SAME_AS_INPUT(SqrtOp)
-HEED_SAME_AS_INPUT(TanhOp)
 HEED_SAME_AS_INPUT(GeluOp)
 HEED_SAME_AS_INPUT(NotOp)
 #undef HEED_SAME_AS_INPUT

@@ -118,6 +118,17 @@ class Heed_UnaryFloatOp<string mnemonic, string what, list<Trait> traits = []>
   let summary = what # ", elementwise";
   let arguments = (ins Heed_FloatTensor:$input);
   let results = (outs Heed_FloatTensor:$result);
+  // The result has the input's type: inferred here, so a new unary op needs no C++.
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::verify() {
+      return ::mlir::heed::verifyInferredTypes(getOperation());
+    }
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *,
+        std::optional<::mlir::Location>, Adaptor adaptor,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return inferSameAsInput(adaptor.getInput(), inferred);
+    }
+  }];
 }
 
 def Heed_AbsOp : Heed_UnaryFloatOp<"abs", "|x|">;
