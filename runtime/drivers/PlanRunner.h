@@ -12,6 +12,7 @@
 #ifndef HEED_RUNTIME_DRIVERS_PLANRUNNER_H
 #define HEED_RUNTIME_DRIVERS_PLANRUNNER_H
 
+#include "runtime/drivers/rules/DataRules.h"
 #include "runtime/module/Module.h"
 
 #include <string>
@@ -100,9 +101,9 @@ public:
   }
   /// Maps a possibly negative axis into [0, rank) or fails.
   int64_t axis(int64_t a, int64_t rank) const {
-    int64_t r = a < 0 ? a + rank : a;
-    if (r < 0 || r >= rank)
-      fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
+    int64_t r = 0;
+    if (std::string error = resolveAxis(a, rank, r); !error.empty())
+      fail(error);
     return r;
   }
 };

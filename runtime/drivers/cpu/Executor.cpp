@@ -2,6 +2,7 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/core/IndexArith.h"
+#include "runtime/drivers/rules/NnRules.h"
 
 #include <dnnl.h>
 
@@ -196,20 +197,11 @@ int64_t saturatingInt(double v) {
 
 void full(OpCtx &c) {
   const ValueType &vt = c.resultType(0);
-  std::vector<int64_t> shape;
-  size_t next = 0;
-  for (int64_t d : vt.dims) {
-    if (d >= 0) {
-      shape.push_back(d);
-      continue;
-    }
-    if (next >= c.numOperands())
-      c.fail("has fewer dynamic dims than its type needs");
-    int64_t v = c.scalar(next++);
-    if (v < 0)
-      c.fail("got negative dimension " + std::to_string(v));
-    shape.push_back(v);
-  }
+  std::vector<int64_t> dynamic, shape;
+  for (size_t i = 0; i < c.numOperands(); ++i)
+    dynamic.push_back(c.scalar(i));
+  if (std::string error = fullShape(vt.dims, dynamic, shape); !error.empty())
+    c.fail(error);
   Tensor t = c.alloc(vt.type, shape);
   int64_t n = t.count();
   // An integer fill value is exact as an integer; a float one saturates (masks fill with -inf).
@@ -248,16 +240,9 @@ void full(OpCtx &c) {
 }
 
 void range(OpCtx &c) {
-  int64_t start = c.scalar(0), limit = c.scalar(1), step = c.scalar(2);
-  if (step == 0)
-    c.fail("has step 0");
-  // In 128 bits: limit - start overflows int64 for hostile operands.
-  __int128 count = 0;
-  if ((step > 0 && limit > start) || (step < 0 && limit < start))
-    count = (__int128(limit) - start + step + (step > 0 ? -1 : 1)) / step;
-  if (count > (__int128(1) << 48))
-    c.fail("would give more than 2^48 elements");
-  int64_t n = int64_t(count);
+  int64_t start = c.scalar(0), limit = c.scalar(1), step = c.scalar(2), n = 0;
+  if (std::string error = rangeLength(start, limit, step, n); !error.empty())
+    c.fail(error);
   Tensor t = c.alloc(ElemType::i64, {n});
   for (int64_t i = 0; i < n; ++i)
     t.as<int64_t>()[i] = start + i * step;

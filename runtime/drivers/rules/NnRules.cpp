@@ -171,6 +171,25 @@ std::string causalMaskShape(int64_t queryLength, int64_t keyLength, int64_t alig
   return "";
 }
 
+std::string fullShape(const std::vector<int64_t> &declared, const std::vector<int64_t> &dynamic,
+                      std::vector<int64_t> &out) {
+  out.clear();
+  size_t next = 0;
+  for (int64_t d : declared) {
+    if (d >= 0) {
+      out.push_back(d);
+      continue;
+    }
+    if (next >= dynamic.size())
+      return "has fewer dynamic dims than its type needs";
+    int64_t v = dynamic[next++];
+    if (v < 0)
+      return "got negative dimension " + std::to_string(v);
+    out.push_back(v);
+  }
+  return "";
+}
+
 std::string rangeLength(int64_t start, int64_t limit, int64_t step, int64_t &out) {
   if (step == 0)
     return "has step 0";

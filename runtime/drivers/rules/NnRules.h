@@ -72,6 +72,10 @@ std::string sequenceMaskShape(TypedShape lengths, int64_t maxLength, std::vector
 /// the last query on the last key).
 std::string causalMaskShape(int64_t queryLength, int64_t keyLength, int64_t align,
                             std::vector<int64_t> &shape, int64_t &shift);
+/// heed.full: the declared dims with each dynamic one (-1) taken, in order, from `dynamic` (the
+/// op's index operands).
+std::string fullShape(const std::vector<int64_t> &declared, const std::vector<int64_t> &dynamic,
+                      std::vector<int64_t> &out);
 /// heed.range: how many of start, start + step, ... lie before limit.
 std::string rangeLength(int64_t start, int64_t limit, int64_t step, int64_t &out);
 /// heed.sinusoidal_positions: [length, dim].

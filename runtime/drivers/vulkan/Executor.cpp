@@ -1,5 +1,6 @@
 //===- Executor.cpp - Recording and running a plan --------------------------===//
 
+#include "runtime/drivers/rules/DataRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
 
 #include <algorithm>
@@ -238,10 +239,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
       fail(ErrorKind::runtime, c.where + " length " + std::to_string(id) + " of row " +
                                    std::to_string(pos) + " is outside [0, " + std::to_string(c.n) +
                                    "]");
-    fail(ErrorKind::runtime, c.where + " " + (c.embedding ? "id " : "index ") + std::to_string(id) +
-                                 " at position " + std::to_string(pos) + " is out of range [" +
-                                 (c.embedding ? "0" : std::to_string(-c.n)) + ", " +
-                                 std::to_string(c.n) + ")");
+    fail(ErrorKind::runtime, c.where + " " + gatherIdOutOfRange(c.embedding, id, pos, c.n));
   }
 
   std::vector<Tensor> outputs;

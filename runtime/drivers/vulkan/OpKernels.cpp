@@ -7,6 +7,7 @@
 
 #include "runtime/core/IndexArith.h"
 #include "runtime/drivers/rules/DataRules.h"
+#include "runtime/drivers/rules/NnRules.h"
 #include "runtime/drivers/vulkan/OpRun.h"
 #include "runtime/drivers/vulkan/abi/Copy.h"
 #include "runtime/drivers/vulkan/abi/Elementwise.h"
@@ -198,19 +199,10 @@ void OpRun::runElementwise() {
   std::vector<int64_t> shape;
   BroadcastLayout layout;
   if (op.opKind == OpKind::Full) {
-    size_t next = 0;
-    for (int64_t d : vt.dims) {
-      if (d >= 0) {
-        shape.push_back(d);
-        continue;
-      }
-      if (next >= op.operands.size())
-        opFail("has fewer dynamic dims than its type needs");
-      int64_t v = scalar(next++);
-      if (v < 0)
-        opFail("got negative dimension " + std::to_string(v));
-      shape.push_back(v);
-    }
+    std::vector<int64_t> dynamic;
+    for (size_t i = 0; i < op.operands.size(); ++i)
+      dynamic.push_back(scalar(i));
+    check(fullShape(vt.dims, dynamic, shape));
   } else {
     std::vector<TypedShape> shapes;
     for (size_t i = 0; i < op.operands.size(); ++i) {
