@@ -1,15 +1,13 @@
 //===- AttentionBuiltins.cpp - attention, luong, bahdanau, multi-head -------===//
 //
 // Layer-level attention constructs emit heed.attention and
-// heed.additive_attention directly, with their masks.
+// heed.additive_attention directly, with their masks (built by the shared
+// HeedBuilder).
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontends/native/Importer.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <cmath>
@@ -17,6 +15,8 @@
 using namespace mlir;
 using namespace mlir::heed;
 using namespace mlir::heed::native::detail;
+using frontend::AdditiveAttentionSpec;
+using frontend::AttentionSpec;
 
 LogicalResult Importer::maskArgs(Call &c, uint32_t &kind, Value &mask, bool allowCausal) {
   kind = 0;
@@ -63,22 +63,19 @@ FailureOr<Val> Importer::attention(Call &c, Value q, Value k, Value v, double sc
       return failure();
     q = *q3;
   }
-  SmallVector<Value> operands{q, k, v};
-  if (mask)
-    operands.push_back(mask);
   bool withWeights = c.targets >= 2;
-  SmallVector<NamedAttribute> attrs{attr("scale", builder.getF32FloatAttr(scale))};
-  if (heads)
-    attrs.push_back(attr("num_heads", builder.getI64IntegerAttr(heads)));
-  if (kvHeads)
-    attrs.push_back(attr("num_kv_heads", builder.getI64IntegerAttr(kvHeads)));
-  if (maskKind)
-    attrs.push_back(attr("mask_kind", MaskKindAttr::get(context, static_cast<MaskKind>(maskKind))));
-  if (align != CausalAlign::top_left)
-    attrs.push_back(attr("causal_align", CausalAlignAttr::get(context, align)));
-  if (withWeights)
-    attrs.push_back(attr("return_weights", builder.getUnitAttr()));
-  auto op = build(c.loc, "heed.attention", operands, attrs, withWeights ? 2 : 1);
+  AttentionSpec spec;
+  spec.query = q;
+  spec.key = k;
+  spec.value = v;
+  spec.mask = mask;
+  spec.scale = scale;
+  spec.numHeads = heads;
+  spec.numKvHeads = kvHeads;
+  spec.maskKind = static_cast<MaskKind>(maskKind);
+  spec.causalAlign = align;
+  spec.returnWeights = withWeights;
+  auto op = orShapeError(c.loc, heed.attention(loc(c.loc), spec));
   if (failed(op))
     return failure();
   SmallVector<Value> results((*op)->getResults());
@@ -147,16 +144,10 @@ FailureOr<Val> Importer::additive(Call &c, Value q, Value keys, Value values, St
   auto vv = weight(wl, (prefix + ".v").str(), ArrayRef<int64_t>(vs), what);
   if (failed(vv))
     return failure();
-  SmallVector<Value> operands{q, keys, values, *w, *vv};
-  if (mask)
-    operands.push_back(mask);
   bool withWeights = c.targets >= 2;
-  SmallVector<NamedAttribute> attrs;
-  if (kind)
-    attrs.push_back(attr("mask_kind", MaskKindAttr::get(context, static_cast<MaskKind>(kind))));
-  if (withWeights)
-    attrs.push_back(attr("return_weights", builder.getUnitAttr()));
-  auto op = build(c.loc, "heed.additive_attention", operands, attrs, withWeights ? 2 : 1);
+  AdditiveAttentionSpec spec{q,          keys, values, *w, *vv, mask, static_cast<MaskKind>(kind),
+                             withWeights};
+  auto op = orShapeError(c.loc, heed.additiveAttention(loc(c.loc), spec));
   if (failed(op))
     return failure();
   if (withWeights)

@@ -218,68 +218,22 @@ LogicalResult Importer::define(StringRef name, SMLoc at, Val val) {
   return success();
 }
 
-FailureOr<Operation *> Importer::build(SMLoc at, StringRef name, ValueRange operands,
-                                       ArrayRef<NamedAttribute> attributes, unsigned numResults) {
-  Location location = loc(at);
-  OperationState state(location, name);
-  state.addOperands(operands);
-  state.addAttributes(attributes);
-  state.addTypes(SmallVector<Type>(numResults, builder.getNoneType()));
-  Operation *op = builder.create(state);
-  auto infer = dyn_cast<InferTypeOpInterface>(op);
-  SmallVector<Type> types;
-  if (!infer) {
-    op->erase();
-    return fail(at, "internal error: '" + name + "' has no shape inference");
-  }
+Importer::Failed Importer::reportShapeError(SMLoc at) {
   // The op's shape rules say what is wrong; say it in the model's terms,
   // with the operand types, at the construct.
-  std::string why;
-  LogicalResult inferred = failure();
-  {
-    ScopedDiagnosticHandler capture(context, [&](Diagnostic &diag) {
-      if (why.empty())
-        why = diag.str();
-      return success();
-    });
-    inferred =
-        infer.inferReturnTypes(context, location, op->getOperands(), op->getRawDictionaryAttrs(),
-                               op->getPropertiesStorage(), op->getRegions(), types);
-  }
-  if (failed(inferred)) {
-    SmallVector<Type> operandTypes(op->getOperandTypes());
-    op->erase();
-    std::string prefix = "'" + name.str() + "' op ";
-    if (StringRef(why).starts_with(prefix))
-      why = why.substr(prefix.size());
-    if (why.empty())
-      why = "the shapes do not fit";
-    auto diag = error(at);
-    diag << name.drop_front(5) << ": " << why << " (operands ";
-    llvm::interleave(operandTypes, diag, [&](Type t) { diag << typeString(t); }, ", ");
-    diag << ")";
-    return failure();
-  }
-  if (types.size() != numResults) {
-    op->erase();
-    return fail(at, "internal error: '" + name + "' gives " + Twine(types.size()) +
-                        " results, expected " + Twine(numResults));
-  }
-  for (auto [result, type] : llvm::zip(op->getResults(), types))
-    result.setType(type);
-  return op;
-}
-
-FailureOr<Value> Importer::build1(SMLoc at, StringRef name, ValueRange operands,
-                                  ArrayRef<NamedAttribute> attributes) {
-  auto op = build(at, name, operands, attributes, 1);
-  if (failed(op))
-    return failure();
-  return (*op)->getResult(0);
-}
-
-NamedAttribute Importer::segments(ArrayRef<int32_t> sizes) {
-  return attr("operandSegmentSizes", builder.getDenseI32ArrayAttr(sizes));
+  if (shapeError.opName.empty())
+    return fail(at, "internal error: an op was given a null operand");
+  std::string why = shapeError.message;
+  std::string prefix = "'" + shapeError.opName + "' op ";
+  if (StringRef(why).starts_with(prefix))
+    why = why.substr(prefix.size());
+  if (why.empty())
+    why = "the shapes do not fit";
+  auto diag = error(at);
+  diag << StringRef(shapeError.opName).drop_front(5) << ": " << why << " (operands ";
+  llvm::interleave(shapeError.operandTypes, diag, [&](Type t) { diag << typeString(t); }, ", ");
+  diag << ")";
+  return Failed();
 }
 
 Value Importer::indexConstant(SMLoc at, int64_t value) {
@@ -287,7 +241,7 @@ Value Importer::indexConstant(SMLoc at, int64_t value) {
 }
 
 FailureOr<Value> Importer::reshape(SMLoc at, Value input, ArrayRef<int64_t> shape) {
-  return build1(at, "heed.reshape", input, {attr("shape", builder.getDenseI64ArrayAttr(shape))});
+  return build1<ReshapeOp>(at, input, shape);
 }
 
 int64_t Importer::lastDim(Value v) {
@@ -324,7 +278,7 @@ FailureOr<Value> Importer::scalarTensor(const Val &literal, Type element) {
     return fail(literal.loc, "unsupported element type");
   auto type = RankedTensorType::get({}, element);
   auto attrValue = DenseElementsAttr::get(type, value);
-  return build1(literal.loc, "heed.constant", {}, {attr("value", attrValue)});
+  return build1<ConstantOp>(literal.loc, attrValue);
 }
 
 FailureOr<Value> Importer::weight(SMLoc at, StringRef name,

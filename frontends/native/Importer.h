@@ -5,13 +5,17 @@
 // types, scopes, op building, weights, argument access), Parser.cpp
 // (statements and expressions), BuiltinTable.cpp (the builtin functions'
 // names and parameters), TensorBuiltins.cpp, RecurrentBuiltins.cpp and
-// AttentionBuiltins.cpp (what each builtin builds). Internal to the frontend.
+// AttentionBuiltins.cpp (what each builtin builds). Heed ops are built with
+// their typed builders through frontends/common/HeedBuilders.h, which also
+// builds the recurrent and attention ops for both frontends. Internal to the
+// frontend.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef HEED_FRONTENDS_NATIVE_IMPORTER_H
 #define HEED_FRONTENDS_NATIVE_IMPORTER_H
 
+#include "frontends/common/HeedBuilders.h"
 #include "frontends/native/Lexer.h"
 
 #include "dialects/heed/IR/HeedOps.h"
@@ -72,7 +76,7 @@ std::string shapeString(ArrayRef<int64_t> shape);
 class Importer {
 public:
   Importer(llvm::SourceMgr &sourceMgr, MLIRContext &context)
-      : sourceMgr(sourceMgr), context(&context), builder(&context),
+      : sourceMgr(sourceMgr), context(&context), builder(&context), heed(builder, &shapeError),
         buffer(sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())), lexer(buffer->getBuffer()) {
     filename = buffer->getBufferIdentifier().str();
   }
@@ -83,6 +87,9 @@ private:
   llvm::SourceMgr &sourceMgr;
   MLIRContext *context;
   OpBuilder builder;
+  /// Why the last op refused its operands (HeedBuilder captures it for build()).
+  frontend::InferenceError shapeError;
+  frontend::HeedBuilder heed;
   const llvm::MemoryBuffer *buffer;
   Lexer lexer;
   Token tok;
@@ -159,14 +166,26 @@ private:
   // Building ops
   //===--------------------------------------------------------------------===//
 
-  /// Builds an op whose result types its own shape inference gives. On a
-  /// shape error the op's message is reported at `at` and nothing is built.
-  FailureOr<Operation *> build(SMLoc at, StringRef name, ValueRange operands,
-                               ArrayRef<NamedAttribute> attributes, unsigned numResults);
-  FailureOr<Value> build1(SMLoc at, StringRef name, ValueRange operands,
-                          ArrayRef<NamedAttribute> attributes = {});
-  NamedAttribute attr(StringRef name, Attribute value) { return builder.getNamedAttr(name, value); }
-  NamedAttribute segments(ArrayRef<int32_t> sizes);
+  /// Builds OpTy with its typed builder (HeedBuilders.h), its result types
+  /// from its own shape inference. On a shape error the op's message is
+  /// reported at `at` in the model's terms and nothing is built.
+  template <typename OpTy, typename... Args> FailureOr<OpTy> build(SMLoc at, Args &&...args) {
+    return orShapeError(at, heed.create<OpTy>(loc(at), std::forward<Args>(args)...));
+  }
+  /// build<OpTy>(...)'s first result.
+  template <typename OpTy, typename... Args> FailureOr<Value> build1(SMLoc at, Args &&...args) {
+    auto op = build<OpTy>(at, std::forward<Args>(args)...);
+    if (failed(op))
+      return failure();
+    return (*op)->getResult(0);
+  }
+  /// What a HeedBuilder call built, or its shape error reported at `at`.
+  template <typename T> FailureOr<T> orShapeError(SMLoc at, T built) {
+    if (built)
+      return built;
+    return reportShapeError(at);
+  }
+  Failed reportShapeError(SMLoc at);
   Value indexConstant(SMLoc at, int64_t value);
   FailureOr<Value> reshape(SMLoc at, Value input, ArrayRef<int64_t> shape);
   static RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
@@ -248,40 +267,39 @@ private:
   FailureOr<Val> one(FailureOr<Value> v, SMLoc at);
 
   // Op-level builtins.
-  FailureOr<Val> unaryOp(Call &c, StringRef op);
-#define HEED_UNARY(fn, op)                                                                         \
-  FailureOr<Val> fn(Call &c) { return unaryOp(c, op); }
-  HEED_UNARY(bExp, "heed.exp")
-  HEED_UNARY(bLog, "heed.log")
-  HEED_UNARY(bTanh, "heed.tanh")
-  HEED_UNARY(bSigmoid, "heed.sigmoid")
-  HEED_UNARY(bRelu, "heed.relu")
-  HEED_UNARY(bSqrt, "heed.sqrt")
-  HEED_UNARY(bRsqrt, "heed.rsqrt")
-  HEED_UNARY(bAbs, "heed.abs")
-  HEED_UNARY(bNeg, "heed.neg")
-  HEED_UNARY(bErf, "heed.erf")
-  HEED_UNARY(bReciprocal, "heed.reciprocal")
-  HEED_UNARY(bNot, "heed.not")
-#undef HEED_UNARY
-  FailureOr<Val> binaryCall(Call &c, Token::Kind kind, StringRef op);
-  FailureOr<Val> bAdd(Call &c) { return binaryCall(c, Token::plus, ""); }
-  FailureOr<Val> bSub(Call &c) { return binaryCall(c, Token::minus, ""); }
-  FailureOr<Val> bMul(Call &c) { return binaryCall(c, Token::star, ""); }
-  FailureOr<Val> bDiv(Call &c) { return binaryCall(c, Token::slash, ""); }
-  FailureOr<Val> bMaximum(Call &c) { return binaryCall(c, Token::eof, "heed.max"); }
-  FailureOr<Val> bMinimum(Call &c) { return binaryCall(c, Token::eof, "heed.min"); }
-  FailureOr<Val> bPow(Call &c) { return binaryCall(c, Token::eof, "heed.pow"); }
-  FailureOr<Val> bAnd(Call &c) { return binaryCall(c, Token::eof, "heed.and"); }
-  FailureOr<Val> bOr(Call &c) { return binaryCall(c, Token::eof, "heed.or"); }
+  /// The builtins that are one heed op of one tensor (exp, tanh, ...) and of
+  /// two (maximum, pow, ...); the table names them with their op.
+  template <typename OpTy> FailureOr<Val> unaryOp(Call &c) {
+    auto x = tensorArg(c, "x");
+    if (failed(x))
+      return failure();
+    return one(build1<OpTy>(c.loc, *x), c.loc);
+  }
+  template <typename OpTy> FailureOr<Val> binaryOp(Call &c) {
+    auto operands = twoTensors(c);
+    if (failed(operands))
+      return failure();
+    return one(build1<OpTy>(c.loc, operands->first, operands->second), c.loc);
+  }
+  FailureOr<std::pair<Value, Value>> twoTensors(Call &c);
+  /// add, sub, mul, div: the arithmetic operators', literals included.
+  FailureOr<Val> arithmeticCall(Call &c, Token::Kind kind);
+  FailureOr<Val> bAdd(Call &c) { return arithmeticCall(c, Token::plus); }
+  FailureOr<Val> bSub(Call &c) { return arithmeticCall(c, Token::minus); }
+  FailureOr<Val> bMul(Call &c) { return arithmeticCall(c, Token::star); }
+  FailureOr<Val> bDiv(Call &c) { return arithmeticCall(c, Token::slash); }
 
   FailureOr<Val> bGelu(Call &c);
   FailureOr<Val> bMatmul(Call &c);
   FailureOr<Val> bTranspose(Call &c);
   FailureOr<Val> bReshape(Call &c);
-  FailureOr<Val> softmaxLike(Call &c, StringRef op);
-  FailureOr<Val> bSoftmax(Call &c) { return softmaxLike(c, "heed.softmax"); }
-  FailureOr<Val> bLogSoftmax(Call &c) { return softmaxLike(c, "heed.log_softmax"); }
+  template <typename OpTy> FailureOr<Val> softmaxLike(Call &c) {
+    auto x = tensorArg(c, "x");
+    auto axis = intArg(c, "axis", -1);
+    if (failed(x) || failed(axis))
+      return failure();
+    return one(build1<OpTy>(c.loc, *x, *axis), c.loc);
+  }
   FailureOr<Val> bWhere(Call &c);
   FailureOr<Val> bConcat(Call &c);
   FailureOr<Val> bSlice(Call &c);
@@ -314,17 +332,20 @@ private:
   FailureOr<Val> bResidual(Call &c);
   FailureOr<Val> bPositionalEncoding(Call &c);
 
-  FailureOr<Val> recurrent(Call &c, StringRef op, int gates);
-  FailureOr<Val> bLstm(Call &c) { return recurrent(c, "heed.lstm", 4); }
-  FailureOr<Val> bGru(Call &c) { return recurrent(c, "heed.gru", 3); }
-  FailureOr<Val> bRnn(Call &c) { return recurrent(c, "heed.rnn", 1); }
+  FailureOr<Val> recurrent(Call &c, frontend::RecurrentKind kind);
+  /// The layers' weights under the prefix, PyTorch's names and flat order.
+  LogicalResult recurrentWeights(Call &c, frontend::RecurrentSpec &spec, StringRef prefix,
+                                 SmallVectorImpl<Value> &ws);
+  FailureOr<Val> bLstm(Call &c) { return recurrent(c, frontend::RecurrentKind::lstm); }
+  FailureOr<Val> bGru(Call &c) { return recurrent(c, frontend::RecurrentKind::gru); }
+  FailureOr<Val> bRnn(Call &c) { return recurrent(c, frontend::RecurrentKind::rnn); }
 
-  FailureOr<Val> cell(Call &c, StringRef op, int gates);
-  /// The `activation` of rnn and rnn_cell ("tanh" or "relu") as an attribute.
-  FailureOr<NamedAttribute> rnnActivation(Call &c);
-  FailureOr<Val> bLstmCell(Call &c) { return cell(c, "heed.lstm_cell", 4); }
-  FailureOr<Val> bGruCell(Call &c) { return cell(c, "heed.gru_cell", 3); }
-  FailureOr<Val> bRnnCell(Call &c) { return cell(c, "heed.rnn_cell", 1); }
+  FailureOr<Val> cell(Call &c, frontend::RecurrentKind kind);
+  /// The `activation` of rnn and rnn_cell ("tanh" or "relu").
+  LogicalResult rnnActivation(Call &c, RnnActivation &activation);
+  FailureOr<Val> bLstmCell(Call &c) { return cell(c, frontend::RecurrentKind::lstm); }
+  FailureOr<Val> bGruCell(Call &c) { return cell(c, frontend::RecurrentKind::gru); }
+  FailureOr<Val> bRnnCell(Call &c) { return cell(c, frontend::RecurrentKind::rnn); }
 
   /// Mask arguments shared by the attention builtins.
   LogicalResult maskArgs(Call &c, uint32_t &kind, Value &mask, bool allowCausal);

@@ -102,7 +102,7 @@ FailureOr<Val> Importer::parseUnary() {
     auto t = asTensor(*operand, "'-'");
     if (failed(t))
       return failure();
-    return one(build1(at, "heed.neg", *t), at);
+    return one(build1<NegOp>(at, *t), at);
   }
   return parsePrimary();
 }
@@ -331,15 +331,15 @@ FailureOr<Val> Importer::binary(SMLoc at, Token::Kind op, Val lhs, Val rhs) {
   }
   switch (op) {
   case Token::plus:
-    return one(build1(at, "heed.add", {a, b}), at);
+    return one(build1<AddOp>(at, a, b), at);
   case Token::minus:
-    return one(build1(at, "heed.sub", {a, b}), at);
+    return one(build1<SubOp>(at, a, b), at);
   case Token::star:
-    return one(build1(at, "heed.mul", {a, b}), at);
+    return one(build1<MulOp>(at, a, b), at);
   case Token::slash:
-    return one(build1(at, "heed.div", {a, b}), at);
+    return one(build1<DivOp>(at, a, b), at);
   case Token::at:
-    return one(build1(at, "heed.matmul", {a, b}), at);
+    return one(build1<MatmulOp>(at, a, b), at);
   default:
     break;
   }
@@ -349,9 +349,7 @@ FailureOr<Val> Importer::binary(SMLoc at, Token::Kind op, Val lhs, Val rhs) {
                      : op == Token::greaterEqual ? CompareKind::ge
                      : op == Token::equalEqual   ? CompareKind::eq
                                                  : CompareKind::ne;
-  return one(
-      build1(at, "heed.compare", {a, b}, {attr("predicate", CompareKindAttr::get(context, kind))}),
-      at);
+  return one(build1<CompareOp>(at, kind, a, b), at);
 }
 
 //===----------------------------------------------------------------------===//
@@ -592,21 +590,13 @@ FailureOr<Val> Importer::parseScan(SMLoc at) {
     llvm::append_range(shape, type.getShape());
     resultTypes.push_back(RankedTensorType::get(shape, type.getElementType()));
   }
-  OperationState state(loc(at), "heed.scan");
+  SmallVector<Value> initial, over;
   for (Carry &carry : carries)
-    state.addOperands(carry.init);
+    initial.push_back(carry.init);
   for (Sequence &seq : sequences)
-    state.addOperands(seq.value);
-  if (steps)
-    state.addOperands(steps);
-  state.addAttribute("operandSegmentSizes",
-                     builder.getDenseI32ArrayAttr(
-                         {int32_t(carries.size()), int32_t(sequences.size()), steps ? 1 : 0}));
-  if (reverse)
-    state.addAttribute("reverse", builder.getBoolAttr(true));
-  state.addTypes(resultTypes);
-  state.addRegion(std::move(region));
-  Operation *scan = builder.create(state);
+    over.push_back(seq.value);
+  auto scan = ScanOp::create(builder, loc(at), resultTypes, initial, over, steps, reverse);
+  scan.getBody().takeBody(*region);
   return tupleVal(SmallVector<Value>(scan->getResults()), at);
 }
 

@@ -18,25 +18,23 @@ using namespace mlir;
 using namespace mlir::heed;
 using namespace mlir::heed::native::detail;
 
-FailureOr<Val> Importer::unaryOp(Call &c, StringRef op) {
-  auto x = tensorArg(c, "x");
-  if (failed(x))
-    return failure();
-  return one(build1(c.loc, op, *x), c.loc);
-}
-
-FailureOr<Val> Importer::binaryCall(Call &c, Token::Kind kind, StringRef op) {
+FailureOr<std::pair<Value, Value>> Importer::twoTensors(Call &c) {
   const Val *a = get(c, "a");
   const Val *b = get(c, "b");
   if (!a || !b)
     return fail(c.loc, "'" + c.name + "' needs two operands");
-  if (!op.empty()) {
-    auto lhs = asTensor(*a, "'" + c.name + "'");
-    auto rhs = asTensor(*b, "'" + c.name + "'");
-    if (failed(lhs) || failed(rhs))
-      return failure();
-    return one(build1(c.loc, op, {*lhs, *rhs}), c.loc);
-  }
+  auto lhs = asTensor(*a, "'" + c.name + "'");
+  auto rhs = asTensor(*b, "'" + c.name + "'");
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  return std::make_pair(*lhs, *rhs);
+}
+
+FailureOr<Val> Importer::arithmeticCall(Call &c, Token::Kind kind) {
+  const Val *a = get(c, "a");
+  const Val *b = get(c, "b");
+  if (!a || !b)
+    return fail(c.loc, "'" + c.name + "' needs two operands");
   return binary(c.loc, kind, *a, *b);
 }
 
@@ -47,10 +45,7 @@ FailureOr<Val> Importer::bGelu(Call &c) {
     return failure();
   if (*approx != "none" && *approx != "tanh")
     return fail(argLoc(c, "approximate"), "expected \"none\" or \"tanh\"");
-  return one(build1(c.loc, "heed.gelu", *x,
-                    {attr("approximate",
-                          GeluApproxAttr::get(context, *approx == "tanh" ? GeluApprox::tanh
-                                                                         : GeluApprox::none))}),
+  return one(build1<GeluOp>(c.loc, *x, *approx == "tanh" ? GeluApprox::tanh : GeluApprox::none),
              c.loc);
 }
 
@@ -61,12 +56,7 @@ FailureOr<Val> Importer::bMatmul(Call &c) {
   auto tb = boolArg(c, "transpose_b", false);
   if (failed(a) || failed(b) || failed(ta) || failed(tb))
     return failure();
-  SmallVector<NamedAttribute> attrs;
-  if (*ta)
-    attrs.push_back(attr("transpose_a", builder.getBoolAttr(true)));
-  if (*tb)
-    attrs.push_back(attr("transpose_b", builder.getBoolAttr(true)));
-  return one(build1(c.loc, "heed.matmul", {*a, *b}, attrs), c.loc);
+  return one(build1<MatmulOp>(c.loc, *a, *b, *ta, *tb), c.loc);
 }
 
 FailureOr<Val> Importer::bTranspose(Call &c) {
@@ -89,9 +79,7 @@ FailureOr<Val> Importer::bTranspose(Call &c) {
       perm.push_back(i);
     std::swap(perm[rank - 1], perm[rank - 2]);
   }
-  return one(build1(c.loc, "heed.transpose", *x,
-                    {attr("permutation", builder.getDenseI64ArrayAttr(perm))}),
-             c.loc);
+  return one(build1<TransposeOp>(c.loc, *x, ArrayRef<int64_t>(perm)), c.loc);
 }
 
 FailureOr<Val> Importer::bReshape(Call &c) {
@@ -100,14 +88,6 @@ FailureOr<Val> Importer::bReshape(Call &c) {
   if (failed(x) || failed(shape))
     return failure();
   return one(reshape(c.loc, *x, *shape), c.loc);
-}
-
-FailureOr<Val> Importer::softmaxLike(Call &c, StringRef op) {
-  auto x = tensorArg(c, "x");
-  auto axis = intArg(c, "axis", -1);
-  if (failed(x) || failed(axis))
-    return failure();
-  return one(build1(c.loc, op, *x, {attr("axis", builder.getI64IntegerAttr(*axis))}), c.loc);
 }
 
 FailureOr<Val> Importer::bWhere(Call &c) {
@@ -135,7 +115,7 @@ FailureOr<Val> Importer::bWhere(Call &c) {
       return failure();
     values[i] = *scalar;
   }
-  return one(build1(c.loc, "heed.where", {*condition, values[0], values[1]}), c.loc);
+  return one(build1<WhereOp>(c.loc, *condition, values[0], values[1]), c.loc);
 }
 
 FailureOr<Val> Importer::bConcat(Call &c) {
@@ -151,8 +131,7 @@ FailureOr<Val> Importer::bConcat(Call &c) {
   }
   if (inputs.empty())
     return fail(c.loc, "'concat' needs at least one tensor");
-  return one(build1(c.loc, "heed.concat", inputs, {attr("axis", builder.getI64IntegerAttr(*axis))}),
-             c.loc);
+  return one(build1<ConcatOp>(c.loc, ValueRange(inputs), *axis), c.loc);
 }
 
 FailureOr<Val> Importer::bSlice(Call &c) {
@@ -165,12 +144,7 @@ FailureOr<Val> Importer::bSlice(Call &c) {
     return failure();
   if (*step <= 0)
     return fail(argLoc(c, "step"), "the step of 'slice' must be positive");
-  return one(build1(c.loc, "heed.slice", *x,
-                    {attr("axis", builder.getI64IntegerAttr(*axis)),
-                     attr("start", builder.getI64IntegerAttr(*start)),
-                     attr("end", builder.getI64IntegerAttr(*end)),
-                     attr("step", builder.getI64IntegerAttr(*step))}),
-             c.loc);
+  return one(build1<SliceOp>(c.loc, *x, *axis, *start, *end, *step), c.loc);
 }
 
 FailureOr<Val> Importer::bGather(Call &c) {
@@ -179,9 +153,7 @@ FailureOr<Val> Importer::bGather(Call &c) {
   auto axis = intArg(c, "axis", 0);
   if (failed(x) || failed(indices) || failed(axis))
     return failure();
-  return one(build1(c.loc, "heed.gather", {*x, *indices},
-                    {attr("axis", builder.getI64IntegerAttr(*axis))}),
-             c.loc);
+  return one(build1<GatherOp>(c.loc, *x, *indices, *axis), c.loc);
 }
 
 FailureOr<Val> Importer::bCast(Call &c) {
@@ -192,7 +164,7 @@ FailureOr<Val> Importer::bCast(Call &c) {
   Type element = elementType(*to);
   if (!element)
     return fail(argLoc(c, "to"), "unknown element type \"" + *to + "\"");
-  return one(build1(c.loc, "heed.cast", *x, {attr("to", TypeAttr::get(element))}), c.loc);
+  return one(build1<CastOp>(c.loc, *x, element), c.loc);
 }
 
 FailureOr<Val> Importer::reduce(Call &c, ReduceKind kind) {
@@ -207,11 +179,7 @@ FailureOr<Val> Importer::reduce(Call &c, ReduceKind kind) {
       return failure();
     axes = *list;
   }
-  return one(build1(c.loc, "heed.reduce", *x,
-                    {attr("kind", ReduceKindAttr::get(context, kind)),
-                     attr("axes", builder.getDenseI64ArrayAttr(axes)),
-                     attr("keep_dims", builder.getBoolAttr(*keep))}),
-             c.loc);
+  return one(build1<ReduceOp>(c.loc, kind, *x, ArrayRef<int64_t>(axes), *keep), c.loc);
 }
 
 FailureOr<Val> Importer::bArgmax(Call &c) {
@@ -220,10 +188,7 @@ FailureOr<Val> Importer::bArgmax(Call &c) {
   auto keep = boolArg(c, "keep_dims", false);
   if (failed(x) || failed(axis) || failed(keep))
     return failure();
-  return one(build1(c.loc, "heed.argmax", *x,
-                    {attr("axis", builder.getI64IntegerAttr(*axis)),
-                     attr("keep_dims", builder.getBoolAttr(*keep))}),
-             c.loc);
+  return one(build1<ArgmaxOp>(c.loc, *x, *axis, *keep), c.loc);
 }
 
 FailureOr<Val> Importer::bDim(Call &c) {
@@ -286,7 +251,7 @@ FailureOr<Val> Importer::bSequenceMask(Call &c) {
   auto n = asIndex(*max, "'max_length'");
   if (failed(n))
     return failure();
-  return one(build1(c.loc, "heed.sequence_mask", {*lengths, *n}), c.loc);
+  return one(build1<SequenceMaskOp>(c.loc, *lengths, *n), c.loc);
 }
 
 FailureOr<Val> Importer::bCausalMask(Call &c) {
@@ -304,9 +269,7 @@ FailureOr<Val> Importer::bCausalMask(Call &c) {
   auto alignment = parseAlign(argLoc(c, "align"), *align);
   if (failed(alignment))
     return failure();
-  return one(build1(c.loc, "heed.causal_mask", {*n, *m},
-                    {attr("align", CausalAlignAttr::get(context, *alignment))}),
-             c.loc);
+  return one(build1<CausalMaskOp>(c.loc, *n, *m, *alignment), c.loc);
 }
 
 FailureOr<CausalAlign> Importer::parseAlign(SMLoc at, StringRef align) {
@@ -319,10 +282,7 @@ FailureOr<CausalAlign> Importer::parseAlign(SMLoc at, StringRef align) {
 
 FailureOr<Value> Importer::positions(SMLoc at, Value offset, Value length, int64_t dim, double base,
                                      bool interleaved) {
-  return build1(at, "heed.sinusoidal_positions", {offset, length},
-                {attr("dim", builder.getI64IntegerAttr(dim)),
-                 attr("base", builder.getF64FloatAttr(base)),
-                 attr("interleaved", builder.getBoolAttr(interleaved))});
+  return build1<SinusoidalPositionsOp>(at, offset, length, dim, APFloat(base), interleaved);
 }
 
 FailureOr<Val> Importer::bSinusoidalPositions(Call &c) {
@@ -363,7 +323,7 @@ FailureOr<Val> Importer::bEmbedding(Call &c) {
                       "an embedding table [vocab, dim]");
   if (failed(table))
     return failure();
-  return one(build1(c.loc, "heed.embedding", {*table, *ids}), c.loc);
+  return one(build1<EmbeddingOp>(c.loc, *table, *ids), c.loc);
 }
 
 FailureOr<Value> Importer::linear(SMLoc at, SMLoc weightsAt, Value x, StringRef prefix) {
@@ -373,16 +333,16 @@ FailureOr<Value> Importer::linear(SMLoc at, SMLoc weightsAt, Value x, StringRef 
                   "a linear layer on " + typeString(x.getType()) + " (weight [out, in])");
   if (failed(w))
     return failure();
-  SmallVector<Value> operands{x, *w};
+  Value bias;
   std::string biasName = (prefix + ".bias").str();
   if (hasWeight(biasName)) {
     SmallVector<int64_t> bshape{tensorType(*w).getDimSize(0)};
     auto b = weight(weightsAt, biasName, ArrayRef<int64_t>(bshape), "the linear layer's bias");
     if (failed(b))
       return failure();
-    operands.push_back(*b);
+    bias = *b;
   }
-  return build1(at, "heed.linear", operands);
+  return build1<LinearOp>(at, x, *w, bias);
 }
 
 FailureOr<Val> Importer::bLinear(Call &c) {
@@ -409,10 +369,7 @@ FailureOr<Val> Importer::bLayerNorm(Call &c) {
                         : FailureOr<Value>(failure());
   if (failed(g) || failed(b))
     return failure();
-  return one(build1(c.loc, "heed.layer_norm", {*x, *g, *b},
-                    {segments({1, 1, 1}), attr("axis", builder.getI64IntegerAttr(-1)),
-                     attr("epsilon", builder.getF32FloatAttr(*eps))}),
-             c.loc);
+  return one(build1<LayerNormOp>(c.loc, *x, *g, *b, -1, APFloat(static_cast<float>(*eps))), c.loc);
 }
 
 FailureOr<Val> Importer::bFeedForward(Call &c) {
@@ -427,11 +384,11 @@ FailureOr<Val> Importer::bFeedForward(Call &c) {
     return failure();
   FailureOr<Value> act;
   if (*activation == "relu")
-    act = build1(c.loc, "heed.relu", *hidden);
+    act = build1<ReluOp>(c.loc, *hidden);
   else if (*activation == "gelu")
-    act = build1(c.loc, "heed.gelu", *hidden);
+    act = build1<GeluOp>(c.loc, *hidden);
   else if (*activation == "tanh")
-    act = build1(c.loc, "heed.tanh", *hidden);
+    act = build1<TanhOp>(c.loc, *hidden);
   else
     return fail(argLoc(c, "activation"), "expected \"relu\", \"gelu\" or \"tanh\"");
   if (failed(act))
@@ -444,7 +401,7 @@ FailureOr<Val> Importer::bResidual(Call &c) {
   auto y = tensorArg(c, "y");
   if (failed(x) || failed(y))
     return failure();
-  return one(build1(c.loc, "heed.add", {*x, *y}), c.loc);
+  return one(build1<AddOp>(c.loc, *x, *y), c.loc);
 }
 
 FailureOr<Val> Importer::bPositionalEncoding(Call &c) {
@@ -466,5 +423,5 @@ FailureOr<Val> Importer::bPositionalEncoding(Call &c) {
   auto pos = positions(c.loc, *offset, length, type.getDimSize(2), 10000.0, true);
   if (failed(pos))
     return failure();
-  return one(build1(c.loc, "heed.add", {*x, *pos}), c.loc);
+  return one(build1<AddOp>(c.loc, *x, *pos), c.loc);
 }
