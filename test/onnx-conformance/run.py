@@ -41,7 +41,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
 
-# Op types the importer handles (frontends/onnx/Import.cpp). The list
+# Op types the importer handles (registered in frontends/onnx/*Ops.cpp). The list
 # plus the few cheap neighbours the importer also maps.
 SUPPORTED = {
     "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Softmax", "LogSoftmax",
