@@ -17,6 +17,7 @@ const std::map<std::string, Importer::BuiltinInfo> &Importer::builtins() {
   static const std::map<std::string, BuiltinInfo> table = {
       // Op level.
       {"exp", {&Importer::unaryOp<ExpOp>, {"x"}}},
+      {"floor", {&Importer::unaryOp<FloorOp>, {"x"}}},
       {"log", {&Importer::unaryOp<LogOp>, {"x"}}},
       {"tanh", {&Importer::unaryOp<TanhOp>, {"x"}}},
       {"sigmoid", {&Importer::unaryOp<SigmoidOp>, {"x"}}},

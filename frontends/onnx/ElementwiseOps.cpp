@@ -86,6 +86,7 @@ void mlir::heed::onnx::detail::registerElementwiseOps(OpTable &t) {
   t.add("Relu", &Importer::importUnary<ReluOp>);
   t.add("Erf", &Importer::importUnary<ErfOp>);
   t.add("Exp", &Importer::importUnary<ExpOp>);
+  t.add("Floor", &Importer::importUnary<FloorOp>);
   t.add("Log", &Importer::importUnary<LogOp>);
   t.add("Neg", &Importer::importUnary<NegOp>);
   t.add("Abs", &Importer::importUnary<AbsOp>);

@@ -68,17 +68,12 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
   std::string e;
   std::string zero = isFloat ? "0.0" : ctypes.empty() ? "0" : ctypes[0] + "(0)";
   static const std::map<std::string, std::string> unaryF = {
-      {"heed.abs", "abs(a)"},
-      {"heed.erf", "erf_(a)"},
-      {"heed.exp", "exp(a)"},
-      {"heed.log", "log(a)"},
-      {"heed.neg", "-a"},
-      {"heed.reciprocal", "1.0 / a"},
-      {"heed.relu", "(a > 0.0 ? a : (isnan(a) ? a : 0.0))"},
-      {"heed.rsqrt", "1.0 / sqrt(a)"},
-      {"heed.sigmoid", "1.0 / (1.0 + exp(-a))"},
-      {"heed.sqrt", "sqrt(a)"},
-      {"heed.tanh", "tanh_(a)"}};
+      {"heed.abs", "abs(a)"},          {"heed.erf", "erf_(a)"},
+      {"heed.exp", "exp(a)"},          {"heed.floor", "floor(a)"},
+      {"heed.log", "log(a)"},          {"heed.neg", "-a"},
+      {"heed.reciprocal", "1.0 / a"},  {"heed.relu", "(a > 0.0 ? a : (isnan(a) ? a : 0.0))"},
+      {"heed.rsqrt", "1.0 / sqrt(a)"}, {"heed.sigmoid", "1.0 / (1.0 + exp(-a))"},
+      {"heed.sqrt", "sqrt(a)"},        {"heed.tanh", "tanh_(a)"}};
   if (auto it = unaryF.find(kind); it != unaryF.end()) {
     if (!isFloat)
       return unsupported("supports only f32 on vulkan");

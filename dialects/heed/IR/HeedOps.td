@@ -134,6 +134,7 @@ class Heed_UnaryFloatOp<string mnemonic, string what, list<Trait> traits = []>
 def Heed_AbsOp : Heed_UnaryFloatOp<"abs", "|x|">;
 def Heed_ErfOp : Heed_UnaryFloatOp<"erf", "The error function">;
 def Heed_ExpOp : Heed_UnaryFloatOp<"exp", "e^x">;
+def Heed_FloorOp : Heed_UnaryFloatOp<"floor", "The largest integer not above x">;
 def Heed_LogOp : Heed_UnaryFloatOp<"log", "The natural logarithm">;
 def Heed_NegOp : Heed_UnaryFloatOp<"neg", "-x"> { let hasFolder = 1; }
 def Heed_ReciprocalOp : Heed_UnaryFloatOp<"reciprocal", "1/x">;

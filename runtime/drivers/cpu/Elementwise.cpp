@@ -99,6 +99,8 @@ template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
     mapLoop(in, out, n, [](T v) { return std::erf(v); });
   else if (k == OpKind::Exp)
     mapLoop(in, out, n, [](T v) { return std::exp(v); });
+  else if (k == OpKind::Floor)
+    mapLoop(in, out, n, [](T v) { return std::floor(v); });
   else if (k == OpKind::Log)
     mapLoop(in, out, n, [](T v) { return std::log(v); });
   else if (k == OpKind::Neg)
@@ -578,9 +580,9 @@ double loadAsDouble(const Tensor &t, int64_t i) {
 }
 
 void registerElementwiseKernels(KernelTable &m) {
-  for (OpKind k :
-       {OpKind::Abs, OpKind::Erf, OpKind::Exp, OpKind::Log, OpKind::Neg, OpKind::Reciprocal,
-        OpKind::Relu, OpKind::Rsqrt, OpKind::Sigmoid, OpKind::Sqrt, OpKind::Tanh, OpKind::Gelu})
+  for (OpKind k : {OpKind::Abs, OpKind::Erf, OpKind::Exp, OpKind::Floor, OpKind::Log, OpKind::Neg,
+                   OpKind::Reciprocal, OpKind::Relu, OpKind::Rsqrt, OpKind::Sigmoid, OpKind::Sqrt,
+                   OpKind::Tanh, OpKind::Gelu})
     m[k] = unary;
   for (OpKind k :
        {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Max, OpKind::Min, OpKind::Pow})
