@@ -18,6 +18,8 @@ const std::map<std::string, Importer::BuiltinInfo> &Importer::builtins() {
       // Op level.
       {"exp", {&Importer::unaryOp<ExpOp>, {"x"}}},
       {"floor", {&Importer::unaryOp<FloorOp>, {"x"}}},
+      {"ceil", {&Importer::unaryOp<CeilOp>, {"x"}}},
+      {"round", {&Importer::unaryOp<RoundOp>, {"x"}}},
       {"log", {&Importer::unaryOp<LogOp>, {"x"}}},
       {"tanh", {&Importer::unaryOp<TanhOp>, {"x"}}},
       {"sigmoid", {&Importer::unaryOp<SigmoidOp>, {"x"}}},

@@ -87,6 +87,8 @@ void mlir::heed::onnx::detail::registerElementwiseOps(OpTable &t) {
   t.add("Erf", &Importer::importUnary<ErfOp>);
   t.add("Exp", &Importer::importUnary<ExpOp>);
   t.add("Floor", &Importer::importUnary<FloorOp>);
+  t.add("Ceil", &Importer::importUnary<CeilOp>);
+  t.add("Round", &Importer::importUnary<RoundOp>);
   t.add("Log", &Importer::importUnary<LogOp>);
   t.add("Neg", &Importer::importUnary<NegOp>);
   t.add("Abs", &Importer::importUnary<AbsOp>);

@@ -44,7 +44,7 @@ DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
 # Op types the importer handles (registered in frontends/onnx/*Ops.cpp). The list
 # plus the few cheap neighbours the importer also maps.
 SUPPORTED = {
-    "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Floor", "Softmax", "LogSoftmax",
+    "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Floor", "Ceil", "Round", "Softmax", "LogSoftmax",
     "Tanh", "Sigmoid", "Relu", "Erf", "Where", "Not", "Cast", "Equal", "Trilu", "Transpose",
     "Reshape", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Expand", "Shape",
     "ConstantOfShape", "Range", "ReduceMean", "ReduceSum", "ReduceMax", "LSTM", "GRU", "RNN",

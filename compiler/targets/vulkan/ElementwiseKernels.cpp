@@ -70,6 +70,7 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
   static const std::map<std::string, std::string> unaryF = {
       {"heed.abs", "abs(a)"},          {"heed.erf", "erf_(a)"},
       {"heed.exp", "exp(a)"},          {"heed.floor", "floor(a)"},
+      {"heed.ceil", "ceil(a)"},        {"heed.round", "roundEven(a)"},
       {"heed.log", "log(a)"},          {"heed.neg", "-a"},
       {"heed.reciprocal", "1.0 / a"},  {"heed.relu", "(a > 0.0 ? a : (isnan(a) ? a : 0.0))"},
       {"heed.rsqrt", "1.0 / sqrt(a)"}, {"heed.sigmoid", "1.0 / (1.0 + exp(-a))"},

@@ -132,6 +132,7 @@ class Heed_UnaryFloatOp<string mnemonic, string what, list<Trait> traits = []>
 }
 
 def Heed_AbsOp : Heed_UnaryFloatOp<"abs", "|x|">;
+def Heed_CeilOp : Heed_UnaryFloatOp<"ceil", "The smallest integer not below x">;
 def Heed_ErfOp : Heed_UnaryFloatOp<"erf", "The error function">;
 def Heed_ExpOp : Heed_UnaryFloatOp<"exp", "e^x">;
 def Heed_FloorOp : Heed_UnaryFloatOp<"floor", "The largest integer not above x">;
@@ -139,6 +140,7 @@ def Heed_LogOp : Heed_UnaryFloatOp<"log", "The natural logarithm">;
 def Heed_NegOp : Heed_UnaryFloatOp<"neg", "-x"> { let hasFolder = 1; }
 def Heed_ReciprocalOp : Heed_UnaryFloatOp<"reciprocal", "1/x">;
 def Heed_ReluOp : Heed_UnaryFloatOp<"relu", "max(x, 0)">;
+def Heed_RoundOp : Heed_UnaryFloatOp<"round", "x rounded to the nearest integer, halves to even">;
 def Heed_RsqrtOp : Heed_UnaryFloatOp<"rsqrt", "1/sqrt(x)">;
 def Heed_SigmoidOp : Heed_UnaryFloatOp<"sigmoid", "1/(1+e^-x)">;
 def Heed_SqrtOp : Heed_UnaryFloatOp<"sqrt", "The square root">;

@@ -101,6 +101,10 @@ template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
     mapLoop(in, out, n, [](T v) { return std::exp(v); });
   else if (k == OpKind::Floor)
     mapLoop(in, out, n, [](T v) { return std::floor(v); });
+  else if (k == OpKind::Ceil)
+    mapLoop(in, out, n, [](T v) { return std::ceil(v); });
+  else if (k == OpKind::Round) // halves to even (ONNX Round, numpy): nearbyint in the default mode
+    mapLoop(in, out, n, [](T v) { return std::nearbyint(v); });
   else if (k == OpKind::Log)
     mapLoop(in, out, n, [](T v) { return std::log(v); });
   else if (k == OpKind::Neg)
@@ -580,9 +584,9 @@ double loadAsDouble(const Tensor &t, int64_t i) {
 }
 
 void registerElementwiseKernels(KernelTable &m) {
-  for (OpKind k : {OpKind::Abs, OpKind::Erf, OpKind::Exp, OpKind::Floor, OpKind::Log, OpKind::Neg,
-                   OpKind::Reciprocal, OpKind::Relu, OpKind::Rsqrt, OpKind::Sigmoid, OpKind::Sqrt,
-                   OpKind::Tanh, OpKind::Gelu})
+  for (OpKind k : {OpKind::Abs, OpKind::Erf, OpKind::Exp, OpKind::Floor, OpKind::Ceil,
+                   OpKind::Round, OpKind::Log, OpKind::Neg, OpKind::Reciprocal, OpKind::Relu,
+                   OpKind::Rsqrt, OpKind::Sigmoid, OpKind::Sqrt, OpKind::Tanh, OpKind::Gelu})
     m[k] = unary;
   for (OpKind k :
        {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Max, OpKind::Min, OpKind::Pow})

@@ -282,7 +282,7 @@ UNARY = {
     "heed.abs": np.abs, "heed.exp": np.exp, "heed.log": np.log, "heed.neg": np.negative,
     "heed.reciprocal": lambda x: 1 / x, "heed.relu": lambda x: np.maximum(x, 0),
     "heed.rsqrt": lambda x: 1 / np.sqrt(x), "heed.sigmoid": sigmoid, "heed.sqrt": np.sqrt,
-    "heed.floor": np.floor,
+    "heed.floor": np.floor, "heed.ceil": np.ceil, "heed.round": np.round,
     "heed.tanh": np.tanh, "heed.not": np.logical_not,
     "heed.erf": lambda x: np.vectorize(math.erf, otypes=[x.dtype])(x),
 }
