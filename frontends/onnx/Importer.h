@@ -175,6 +175,8 @@ public:
   LogicalResult importGemm(const NodeProto &node);
   LogicalResult importSoftmax(const NodeProto &node);
   LogicalResult importReduce(const NodeProto &node);
+  LogicalResult importArgMax(const NodeProto &node);
+  LogicalResult importTopK(const NodeProto &node);
   LogicalResult importLayerNorm(const NodeProto &node);
   LogicalResult importDropout(const NodeProto &node);
 

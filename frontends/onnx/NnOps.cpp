@@ -108,6 +108,46 @@ LogicalResult Importer::importReduce(const NodeProto &node) {
   return define(node, 0, op<ReduceOp>(kind, x, axes, intAttr(node, "keepdims", 1) != 0));
 }
 
+LogicalResult Importer::importArgMax(const NodeProto &node) {
+  Value x = input(node, 0);
+  auto axis = axisOf(intAttr(node, "axis", 0), rankOf(x));
+  if (failed(axis))
+    return failure();
+  // heed.argmax takes the first of equal maxima, as ONNX does by default.
+  if (intAttr(node, "select_last_index", 0) != 0)
+    return error() << "unsupported select_last_index=1";
+  return define(node, 0, op<ArgmaxOp>(x, *axis, intAttr(node, "keepdims", 1) != 0));
+}
+
+LogicalResult Importer::importTopK(const NodeProto &node) {
+  Value x = input(node, 0);
+  auto axis = axisOf(intAttr(node, "axis", -1), rankOf(x));
+  if (failed(axis))
+    return failure();
+  // heed.top_k returns the k largest in descending order, the first of equal values first:
+  // TopK's defaults (largest, sorted; unsorted output may be in any order). The k smallest
+  // are the k largest of -x, negated back (negation keeps ties tied, so the order holds).
+  bool largest = intAttr(node, "largest", 1) != 0;
+  if (!largest && !isa<FloatType>(cast<RankedTensorType>(x.getType()).getElementType()))
+    return error() << "unsupported largest=0 on integers";
+  int64_t k = intAttr(node, "k", -1);
+  if (opset >= 10) {
+    auto given = staticInts(node, 1, "k");
+    if (failed(given))
+      return failure();
+    if (given->size() != 1)
+      return error() << "expects k as one integer, got " << given->size();
+    k = (*given)[0];
+  }
+  auto topK = heed.create<TopKOp>(loc, largest ? x : op<NegOp>(x), k, *axis);
+  if (!topK)
+    return failure();
+  Value values = topK->getResult(0);
+  if (failed(define(node, 0, largest ? values : op<NegOp>(values))))
+    return failure();
+  return wants(node, 1) ? define(node, 1, topK->getResult(1)) : success();
+}
+
 LogicalResult Importer::importLayerNorm(const NodeProto &node) {
   Value x = input(node, 0);
   int64_t rank = rankOf(x);
@@ -196,5 +236,7 @@ void mlir::heed::onnx::detail::registerNnOps(OpTable &t) {
   for (StringRef reduce : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd"})
     t.add(reduce, &Importer::importReduce);
   t.add("LayerNormalization", &Importer::importLayerNorm);
+  t.add("ArgMax", &Importer::importArgMax);
+  t.add("TopK", &Importer::importTopK);
   t.add("Dropout", &Importer::importDropout);
 }

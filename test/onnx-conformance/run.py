@@ -44,7 +44,7 @@ DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
 # Op types the importer handles (registered in frontends/onnx/*Ops.cpp). The list
 # plus the few cheap neighbours the importer also maps.
 SUPPORTED = {
-    "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Floor", "Ceil", "Round", "Softmax", "LogSoftmax",
+    "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Floor", "Ceil", "Round", "ArgMax", "TopK", "Softmax", "LogSoftmax",
     "Tanh", "Sigmoid", "Relu", "Erf", "Where", "Not", "Cast", "Equal", "Trilu", "Transpose",
     "Reshape", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Expand", "Shape",
     "ConstantOfShape", "Range", "ReduceMean", "ReduceSum", "ReduceMax", "LSTM", "GRU", "RNN",
@@ -59,7 +59,7 @@ SUPPORTED = {
 SHAPE_OPERANDS = {
     "Reshape": (1,), "Slice": (1, 2, 3, 4), "Split": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
     "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,), "Trilu": (1,), "Expand": (1,),
-    "ConstantOfShape": (0,), "Range": (0, 1, 2), "Dropout": (1, 2),
+    "ConstantOfShape": (0,), "Range": (0, 1, 2), "Dropout": (1, 2), "TopK": (1,),
 }
 
 

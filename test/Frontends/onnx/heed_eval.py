@@ -398,6 +398,16 @@ def run(ops, env):
                 out = np.take(args[0], args[1], axis=p.get("axis", 0))
             elif op == "heed.embedding":
                 out = args[0][args[1]]
+            elif op == "heed.argmax":
+                out = np.argmax(args[0], axis=p.get("axis", -1)).astype(np.int64)
+                if p.get("keep_dims", False):
+                    out = np.expand_dims(out, p.get("axis", -1))
+            elif op == "heed.top_k":
+                axis = p.get("axis", -1)
+                # Descending, the first of equal values first (a stable sort of the negation).
+                order = np.argsort(-args[0], axis=axis, kind="stable")
+                idx = np.take(order, np.arange(p["k"]), axis=axis).astype(np.int64)
+                out = [np.take_along_axis(args[0], idx, axis=axis), idx]
             elif op == "heed.reduce":
                 fn = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
                       "prod": np.prod}[p["kind"]]
