@@ -56,42 +56,64 @@ bool compare(int64_t predicate, int64_t a, int64_t b, bool &result) {
 }
 } // namespace
 
-std::string heed::rt::evalIndexBinary(const std::string &k, int64_t predicate, int64_t a, int64_t b,
+std::string heed::rt::evalIndexBinary(heed::ops::OpKind k, int64_t predicate, int64_t a, int64_t b,
                                       int64_t &r) {
-  if (k == "arith.cmpi") {
+  using heed::ops::OpKind;
+  switch (k) {
+  case OpKind::ArithCmpi: {
     bool holds = false;
     if (!compare(predicate, a, b, holds))
       return "has an unknown predicate";
     r = holds ? 1 : 0;
     return "";
   }
-  bool division = k == "arith.divsi" || k == "arith.divui" || k == "arith.remsi" ||
-                  k == "arith.remui" || k == "arith.ceildivsi" || k == "arith.floordivsi";
-  if (division && b == 0)
-    return "divides by zero";
-  if (k == "arith.addi")
+  case OpKind::ArithDivsi:
+  case OpKind::ArithDivui:
+  case OpKind::ArithRemsi:
+  case OpKind::ArithRemui:
+  case OpKind::ArithCeildivsi:
+  case OpKind::ArithFloordivsi:
+    if (b == 0)
+      return "divides by zero";
+    break;
+  default:
+    break;
+  }
+  switch (k) {
+  case OpKind::ArithAddi:
     r = int64_t(uint64_t(a) + uint64_t(b));
-  else if (k == "arith.subi")
+    return "";
+  case OpKind::ArithSubi:
     r = int64_t(uint64_t(a) - uint64_t(b));
-  else if (k == "arith.muli")
+    return "";
+  case OpKind::ArithMuli:
     r = int64_t(uint64_t(a) * uint64_t(b));
-  else if (k == "arith.divsi")
+    return "";
+  case OpKind::ArithDivsi:
     r = (a == INT64_MIN && b == -1) ? a : a / b;
-  else if (k == "arith.divui")
+    return "";
+  case OpKind::ArithDivui:
     r = int64_t(uint64_t(a) / uint64_t(b));
-  else if (k == "arith.remsi")
+    return "";
+  case OpKind::ArithRemsi:
     r = (b == -1) ? 0 : a % b;
-  else if (k == "arith.remui")
+    return "";
+  case OpKind::ArithRemui:
     r = int64_t(uint64_t(a) % uint64_t(b));
-  else if (k == "arith.ceildivsi")
+    return "";
+  case OpKind::ArithCeildivsi:
     r = (b == -1) ? int64_t(0 - uint64_t(a)) : ceilDiv(a, b);
-  else if (k == "arith.floordivsi")
+    return "";
+  case OpKind::ArithFloordivsi:
     r = (b == -1) ? int64_t(0 - uint64_t(a)) : floorDiv(a, b);
-  else if (k == "arith.maxsi")
+    return "";
+  case OpKind::ArithMaxsi:
     r = std::max(a, b);
-  else if (k == "arith.minsi")
+    return "";
+  case OpKind::ArithMinsi:
     r = std::min(a, b);
-  else
+    return "";
+  default:
     return "is not an index operation";
-  return "";
+  }
 }

@@ -10,15 +10,17 @@
 #ifndef HEED_RUNTIME_CORE_INDEXARITH_H
 #define HEED_RUNTIME_CORE_INDEXARITH_H
 
+#include "runtime/module/OpTable.h"
+
 #include <cstdint>
 #include <string>
 
 namespace heed::rt {
 
-/// Evaluates the binary index op `kind` ("arith.addi", ..., "arith.cmpi" with
-/// its `predicate`) on a and b. Returns an error ("divides by zero", "has an
+/// Evaluates the binary index op `kind` (arith.addi, ..., arith.cmpi with its
+/// `predicate`) on a and b. Returns an error ("divides by zero", "has an
 /// unknown predicate", "is not an index operation") or an empty string.
-std::string evalIndexBinary(const std::string &kind, int64_t predicate, int64_t a, int64_t b,
+std::string evalIndexBinary(ops::OpKind kind, int64_t predicate, int64_t a, int64_t b,
                             int64_t &result);
 
 } // namespace heed::rt

@@ -162,8 +162,8 @@ namespace {
 void binaryIndex(OpCtx &c) {
   int64_t r = 0;
   std::string error = evalIndexBinary(
-      c.op.kind, c.op.opKind == OpKind::ArithCmpi ? c.op.getInt(AttrId::predicate) : 0, c.scalar(0),
-      c.scalar(1), r);
+      c.op.opKind, c.op.opKind == OpKind::ArithCmpi ? c.op.getInt(AttrId::predicate) : 0,
+      c.scalar(0), c.scalar(1), r);
   if (!error.empty())
     c.fail(error);
   c.outScalar(0, r);

@@ -151,7 +151,7 @@ void OpRun::runIndexArith() {
     return outScalar(0, scalar(0) ? scalar(1) : scalar(2));
   int64_t r = 0;
   int64_t predicate = op.opKind == OpKind::ArithCmpi ? op.getInt(AttrId::predicate) : 0;
-  std::string error = evalIndexBinary(k, predicate, scalar(0), scalar(1), r);
+  std::string error = evalIndexBinary(op.opKind, predicate, scalar(0), scalar(1), r);
   if (!error.empty())
     opFail(error);
   outScalar(0, r);
