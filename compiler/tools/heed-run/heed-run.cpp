@@ -236,6 +236,9 @@ bool parseLiteral(const std::string &text, HostTensor &t, std::string &error) {
       if (!end)
         end = const_cast<char *>(tok.c_str()) + tok.size();
       break;
+    case HEED_DTYPE_MIN_ENUM_: // not element types: no literal has them
+    case HEED_DTYPE_MAX_ENUM_:
+      break;
     }
     if (!end || *end) {
       error = "literal '" + text + "': bad value '" + tok + "'";
@@ -293,6 +296,9 @@ double element(const HostTensor &t, size_t i) {
     std::memcpy(&v, &t.data[i * 8], 8);
     return double(v);
   }
+  case HEED_DTYPE_MIN_ENUM_: // not element types
+  case HEED_DTYPE_MAX_ENUM_:
+    break;
   }
   return 0;
 }

@@ -57,7 +57,11 @@ typedef enum heed_dtype {
   HEED_BF16 = 7,  /* bfloat16 bits (the top half of an f32) */
   HEED_U8 = 8,
   HEED_U32 = 9,
-  HEED_U64 = 10
+  HEED_U64 = 10,
+  /* Not element types: they make every int a value of the enum in C++ (as it is in C), so an
+   * out-of-range value from a caller gets HEED_INVALID_ARGUMENT instead of undefined behaviour. */
+  HEED_DTYPE_MIN_ENUM_ = -0x7fffffff - 1,
+  HEED_DTYPE_MAX_ENUM_ = 0x7fffffff
 } heed_dtype;
 
 typedef struct heed_runtime heed_runtime;
