@@ -1,8 +1,8 @@
 //===- Driver.h - One interface for every execution device ------*- C++ -*-===//
 //
-// A driver runs a loaded module's functions on one device. The CPU driver
-// interprets the plan with oneDNN and Heed's own kernels; a Vulkan driver will
-// sit behind the same interface.
+// A driver runs a loaded module's functions on one device: the CPU driver with
+// oneDNN and Heed's own kernels, the Vulkan driver with the module's SPIR-V
+// kernels. Both walk plans with PlanRunner.h and check shapes with rules/.
 //
 //===----------------------------------------------------------------------===//
 

@@ -13,7 +13,9 @@
 //   MemoryPool.cpp   buffers, the size-class pool, tensors
 //   Pipelines.cpp    shader modules, pipelines, kernel capabilities
 //   PipelineCache.cpp  the pipeline cache on disk
-//   Executor.cpp     descriptor sets, dispatches, plans, scan, invoke
+//   Executor.cpp     descriptor sets, dispatches, invoke, and the hooks of the
+//                    plan runner both drivers share (../PlanRunner.h): a scan
+//                    step's slices and stacked outputs are copy kernels
 //   OpKernels.cpp    one plan op -> its dispatches (push constants, buffers);
 //                    NnOps.cpp, AttentionOps.cpp and RecurrentOps.cpp by topic (OpRun.h)
 //
