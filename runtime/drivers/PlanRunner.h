@@ -85,6 +85,10 @@ public:
   /// Sets result i to `t`, after checking it against the declared type.
   void setResult(size_t i, T t) {
     checkResult(i, declaredResult(i), t.type, t.shape);
+    storeResult(i, std::move(t));
+  }
+  /// Sets result i without a check: for a caller that checked it already.
+  void storeResult(size_t i, T t) {
     Slot &s = slots[size_t(op.results[i])];
     s = Slot();
     s.t = std::move(t);

@@ -37,8 +37,8 @@ void OpCtx::out(size_t i, Tensor t) {
   checkResult(i, resultType(i), t.type, t.shape);
   ElemType declared = declaredResult(i).type;
   if (wideResults && declared != t.type)
-    t = narrowFromF32(*this, t, declared);
-  setResult(i, std::move(t));
+    t = narrowFromF32(*this, t, declared); // the declared type and the checked shape
+  storeResult(i, std::move(t));
 }
 
 Tensor OpCtx::alloc(ElemType type, std::vector<int64_t> shape) {
