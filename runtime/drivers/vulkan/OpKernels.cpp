@@ -37,7 +37,7 @@ OpRun::OpRun(VulkanDriver &driver, VulkanDriver::ModuleState &ms, const Module &
              const Function &function, const PlanOp &op, std::vector<Slot> &slots,
              const fb::VkOp *vkop)
     : OpFrame(function, op, slots), driver(driver), ms(ms), module(module), vkop(vkop),
-      where(OpFrame::where()), k(op.kind) {}
+      where(OpFrame::where()) {}
 
 void OpRun::run() {
   // Families (heedFamily in HeedOps.td) in a switch without a default: a new family does not

@@ -46,7 +46,6 @@ private:
   const Module &module;
   const fb::VkOp *vkop;
   const std::string where; // "loc: 'heed.kind'", the start of every message
-  const std::string &k;    // op.kind
 
   // Operands and results.
   [[noreturn]] void opFail(const std::string &m) const { fail(m); }
