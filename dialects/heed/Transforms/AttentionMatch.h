@@ -114,10 +114,15 @@ struct SdpaMatch {
   Value keyWeight;
   bool keyWeightTransposed = false;
   Operation *keyProjectionPoint = nullptr;
-  /// Single-query dot product spelled sum(q * k, -1) with q [B, 1, D] and k
-  /// [B, Lk, D]: scores [B, Lk], weights reshaped to [B, 1, Lk] for V.
-  ReduceOp dotReduction;
+  /// One query per row (a decoder step), its scores [B, Lk] made by this op:
+  /// sum(q * k, -1) with q [B, 1, D] and k [B, Lk, D], or the reshape that
+  /// drops the unit dim of a batched product (bmm(k, q [B, D, 1]) or
+  /// bmm(q [B, 1, D], k^T)). The weights reach V reshaped to [B, 1, Lk].
+  Operation *singleQuery = nullptr;
   Operation *stepReshape = nullptr;
+  /// The query is the column [B, D, 1] of bmm(k, q): the fused op takes it
+  /// reshaped to [B, 1, D] (the same elements).
+  bool queryColumn = false;
 };
 FailureOr<SdpaMatch> matchSdpa(SoftmaxOp softmax, std::string &reason,
                                MaskedRows maskedRows = MaskedRows::zero);

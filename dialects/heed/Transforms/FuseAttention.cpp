@@ -91,6 +91,36 @@ bool matchDotReduction(ReduceOp reduce, Value &query, Value &keys) {
   }
   return false;
 }
+/// reshape(bmm(k [B, Lk, D], q [B, D, 1]) [B, Lk, 1]) or
+/// reshape(bmm(q [B, 1, D], k^T [B, D, Lk]) [B, 1, Lk]) to [B, Lk]: a
+/// single-query product written with torch.bmm (Luong dot and general in
+/// tutorials); sets the query, the key and whether they are transposed.
+bool matchSingleQueryProduct(ReshapeOp reshape, SdpaMatch &m) {
+  auto in = reshape.getInput().getType();
+  auto matmul = reshape.getInput().getDefiningOp<MatmulOp>();
+  if (!matmul || !reshape.getInput().hasOneUse() || in.getRank() != 3 ||
+      reshape.getType().getRank() != 2 || matmul.getTransposeA() || !keepsDim(reshape, 0, 0))
+    return false;
+  auto lhs = cast<RankedTensorType>(matmul.getLhs().getType());
+  auto rhs = cast<RankedTensorType>(matmul.getRhs().getType());
+  if (lhs.getRank() != 3 || rhs.getRank() != 3 ||
+      (lhs.getDimSize(0) == 1) != (rhs.getDimSize(0) == 1))
+    return false;
+  if (in.getDimSize(2) == 1 && in.getDimSize(1) != 1 && keepsDim(reshape, 1, 1) &&
+      !matmul.getTransposeB()) {
+    m.key = matmul.getLhs();   // [B, Lk, D]
+    m.query = matmul.getRhs(); // [B, D, 1]
+    m.queryColumn = true;
+    return true;
+  }
+  if (in.getDimSize(1) == 1 && in.getDimSize(2) != 1 && keepsDim(reshape, 2, 1)) {
+    m.query = matmul.getLhs(); // [B, 1, D]
+    m.key = matmul.getRhs();   // [B, D, Lk], or [B, Lk, D] with transpose_b
+    m.transposeKey = !matmul.getTransposeB();
+    return true;
+  }
+  return false;
+}
 } // namespace
 
 FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
@@ -127,7 +157,11 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
     }
     if (auto reduce = dyn_cast<ReduceOp>(def);
         reduce && matchDotReduction(reduce, m.query, m.key)) {
-      m.dotReduction = reduce;
+      m.singleQuery = reduce;
+      break;
+    }
+    if (auto reshape = dyn_cast<ReshapeOp>(def); reshape && matchSingleQueryProduct(reshape, m)) {
+      m.singleQuery = reshape;
       break;
     }
     chain.push_back(def);
@@ -204,13 +238,13 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
   }
 
   // The value product: the softmax output contracted with V over the key axis.
-  // With a dot reduction the weights [B, Lk] reach V as [B, 1, Lk].
+  // With a single query the weights [B, Lk] reach V as [B, 1, Lk].
   Value weights = softmax.getResult();
   bool wrongContraction = false;
   for (OpOperand &use : weights.getUses()) {
     Operation *user = use.getOwner();
     Value operand = weights;
-    if (m.dotReduction) {
+    if (m.singleQuery) {
       auto reshape = dyn_cast<ReshapeOp>(user);
       if (!reshape || m.stepReshape || insertsStepDim(reshape.getResult()) != weights ||
           !reshape.getResult().hasOneUse())
@@ -224,7 +258,7 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
     if (!m.valueProduct && matmul.getLhs() == operand && !matmul.getTransposeA() &&
         matmul.getRhs() != operand) {
       m.valueProduct = matmul;
-      if (m.dotReduction)
+      if (m.singleQuery)
         m.stepReshape = use.getOwner();
     } else {
       wrongContraction = true;
@@ -238,7 +272,7 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
   for (OpOperand &use : weights.getUses())
     if (use.getOwner() != m.valueProduct.getOperation() && use.getOwner() != m.stepReshape)
       m.weightUses.push_back(&use);
-  if (!m.dotReduction) {
+  if (!m.singleQuery) {
     m.query = m.scores.getLhs();
     m.transposeQuery = m.scores.getTransposeA();
     m.key = m.scores.getRhs();
@@ -248,10 +282,10 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
   m.transposeValue = m.valueProduct.getTransposeB();
   m.replaced = m.valueProduct;
   auto rankOf = [](Value v) { return cast<RankedTensorType>(v.getType()).getRank(); };
-  // The fused op's rank and scores: [B, 1, Lk] for a dot reduction.
-  int64_t attRank = m.dotReduction ? 3 : rank;
+  // The fused op's rank and scores: [B, 1, Lk] for a single query.
+  int64_t attRank = m.singleQuery ? 3 : rank;
   SmallVector<int64_t> attScores = scoresShape;
-  if (m.dotReduction)
+  if (m.singleQuery)
     attScores.insert(attScores.begin() + 1, 1);
   if (rankOf(m.query) != attRank || rankOf(m.key) != attRank || rankOf(m.value) != attRank) {
     reason = "query, key and value ranks differ";
@@ -263,7 +297,7 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
   // of to the query at every step.
   if (auto linear = m.query.getDefiningOp<LinearOp>();
       linear && !linear.getBias() && !m.transposeQuery && !m.transposeKey && m.query.hasOneUse() &&
-      rank == 3 && !m.dotReduction) {
+      rank == 3 && !m.singleQuery) {
     auto outside = [](Value v, ScanOp scan) {
       return !scan.getBody().isAncestor(v.getParentRegion());
     };
@@ -283,11 +317,12 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
 
   ScoresInfo info;
   info.shape = scoresShape;
-  info.queryLength.push_back({m.query, m.transposeQuery ? attRank - 1 : attRank - 2});
+  info.queryLength.push_back(
+      {m.query, m.transposeQuery || m.queryColumn ? attRank - 1 : attRank - 2});
   info.keyLength.push_back({m.key, m.transposeKey ? attRank - 1 : attRank - 2});
   info.keyLength.push_back({m.value, m.transposeValue ? attRank - 1 : attRank - 2});
-  info.lengthsAllowed = rank >= 3 || m.dotReduction;
-  info.causalAllowed = !m.dotReduction;
+  info.lengthsAllowed = rank >= 3 || m.singleQuery;
+  info.causalAllowed = !m.singleQuery;
 
   // Heads split and merged around the attention fold into num_heads.
   if (rank == 4 && !m.transposeQuery && !m.transposeKey && !m.transposeValue) {
@@ -384,11 +419,14 @@ AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, Maske
       builder.setInsertionPoint(m.keyProjectionPoint);
     key = LinearOp::create(builder, loc, key, m.keyWeight, Value(), !m.keyWeightTransposed);
   }
-  SmallVector<Value> operands{transposed(m.query, m.transposeQuery), key,
-                              transposed(m.value, m.transposeValue)};
+  Value query =
+      m.queryColumn
+          ? ReshapeOp::create(builder, loc, m.query, ArrayRef<int64_t>{0, 1, -1}).getResult()
+          : transposed(m.query, m.transposeQuery);
+  SmallVector<Value> operands{query, key, transposed(m.value, m.transposeValue)};
   if (Value mask = materializeMask(builder, loc, m.mask)) {
-    // [B, Lk] masks of a dot reduction apply to the [B, 1, Lk] scores.
-    if (m.dotReduction && cast<RankedTensorType>(mask.getType()).getRank() == 2 &&
+    // [B, Lk] masks of a single query apply to the [B, 1, Lk] scores.
+    if (m.singleQuery && cast<RankedTensorType>(mask.getType()).getRank() == 2 &&
         !bitEnumContainsAny(m.mask.kind, MaskKind::lengths))
       mask = ReshapeOp::create(builder, loc, mask, ArrayRef<int64_t>{0, 1, -1});
     operands.push_back(mask);
@@ -406,7 +444,7 @@ AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, Maske
   if (!m.weightUses.empty()) {
     attrs.push_back(builder.getNamedAttr("return_weights", builder.getUnitAttr()));
     auto weightsType = cast<RankedTensorType>(m.softmax->getResult(0).getType());
-    if (m.dotReduction) {
+    if (m.singleQuery) {
       SmallVector<int64_t> shape(weightsType.getShape());
       shape.insert(shape.begin() + 1, 1);
       weightsType = RankedTensorType::get(shape, weightsType.getElementType());
@@ -432,7 +470,7 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     rewriter.setInsertionPoint(m->insertionPoint);
     AttentionOp fused = buildAttention(rewriter, *m, options.maskedRows);
     Value weights = fused.getWeights();
-    if (weights && m->dotReduction)
+    if (weights && m->singleQuery)
       weights = ReshapeOp::create(rewriter, softmax.getLoc(), softmax.getType(), weights,
                                   ArrayRef<int64_t>{0, -1});
     for (OpOperand *use : m->weightUses)

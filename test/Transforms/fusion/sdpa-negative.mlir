@@ -207,3 +207,19 @@ func.func @classifier(%x: tensor<2x16xf32>, %w: tensor<10x16xf32>) -> tensor<2x1
   %p = heed.softmax %logits : (tensor<2x10xf32>) -> tensor<2x10xf32>
   return %p : tensor<2x10xf32>
 }
+
+// -----
+
+// A single-query bmm whose [B, Lk, 1] scores are reshaped to [Lk, B]: the
+// rows are no longer the batch, so it is not one query per row.
+// CHECK-LABEL: func.func @single_query_rows_mixed
+// CHECK-NOT: heed.attention
+func.func @single_query_rows_mixed(%q: tensor<2x16x1xf32>, %k: tensor<2x6x16xf32>, %v: tensor<6x2x16xf32>) -> tensor<6x1x16xf32> {
+  %s = heed.matmul %k, %q : (tensor<2x6x16xf32>, tensor<2x16x1xf32>) -> tensor<2x6x1xf32>
+  %r = heed.reshape %s {shape = array<i64: 6, 2>} : (tensor<2x6x1xf32>) -> tensor<6x2xf32>
+  // expected-remark @+1 {{softmax not fused: scores are reshaped before the softmax}}
+  %a = heed.softmax %r : (tensor<6x2xf32>) -> tensor<6x2xf32>
+  %w = heed.reshape %a {shape = array<i64: 0, 1, -1>} : (tensor<6x2xf32>) -> tensor<6x1x2xf32>
+  %o = heed.matmul %w, %v : (tensor<6x1x2xf32>, tensor<6x2x16xf32>) -> tensor<6x1x16xf32>
+  return %o : tensor<6x1x16xf32>
+}
