@@ -143,6 +143,11 @@ struct AdditiveMatch {
   Value wQuery;    // [A, Dq] (or [Dq, A] with transposeWQuery)
   bool transposeWQuery = false;
   Value v; // reshaped to [A] when not already
+  // W_1 q_1 + W_2 q_2 + ... (LSTMN's W_x x + W_h h~): the extra [B, D_i]
+  // inputs and their weights (each transposed like `transposeWQuery`),
+  // concatenated to `query` and `wQuery` when built.
+  SmallVector<Value> moreQueries, moreWQuery;
+  SmallVector<bool> moreTransposeWQuery;
   // Luong concat: tanh(W [q; h] + b) with W [A, Dq + Dk].
   Value concatWeight, concatBias, concatKeys;
   bool queryFirst = true;

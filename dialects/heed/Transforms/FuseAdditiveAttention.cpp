@@ -67,13 +67,39 @@ std::optional<Projection> matchProjection(Value value) {
   return Projection{matmul.getLhs(), matmul.getRhs(), bias, matmul.getTransposeB()};
 }
 
+/// W_1 q_1 + b_1 + W_2 q_2 + ... over [B, D_i] inputs (the biases may sit on
+/// any of them): the projections, or false when it is not such a sum.
+bool matchProjectionSum(Value value, SmallVectorImpl<Projection> &parts) {
+  if (std::optional<Projection> projection = matchProjection(value)) {
+    if (cast<RankedTensorType>(projection->input.getType()).getRank() != 2)
+      return false;
+    parts.push_back(*projection);
+    return true;
+  }
+  auto add = value.getDefiningOp<AddOp>();
+  return add && add.getLhs().getType() == add.getType() &&
+         add.getRhs().getType() == add.getType() && matchProjectionSum(add.getLhs(), parts) &&
+         matchProjectionSum(add.getRhs(), parts);
+}
+
 /// W_q q + b_q for a [B, Dq] query, shaped [B, 1, A].
 bool matchQueryProjection(Value value, AdditiveMatch &m) {
   std::optional<Projection> projection;
   if (Value projected = insertsStepDim(value)) {
-    projection = matchProjection(projected);
-    if (!projection || cast<RankedTensorType>(projection->input.getType()).getRank() != 2)
+    SmallVector<Projection> parts;
+    if (!matchProjectionSum(projected, parts) || parts.size() > 8)
       return false;
+    // One bias at most (more would need adding; LSTMN has one).
+    if (llvm::count_if(parts, [](const Projection &p) { return p.bias; }) > 1)
+      return false;
+    projection = parts[0];
+    for (const Projection &part : llvm::drop_begin(parts)) {
+      m.moreQueries.push_back(part.input);
+      m.moreWQuery.push_back(part.weight);
+      m.moreTransposeWQuery.push_back(!part.weightTransposed);
+      if (part.bias)
+        projection->bias = part.bias;
+    }
     m.query = projection->input;
   } else {
     projection = matchProjection(value);
@@ -387,8 +413,18 @@ AdditiveAttentionOp fusion::buildAdditiveAttention(OpBuilder &builder, const Add
     wQuery = SliceOp::create(builder, loc, m.concatWeight, 1, qStart, qStart + m.queryWidth, 1);
     Value wKeys = SliceOp::create(builder, loc, m.concatWeight, 1, kStart, kStart + m.keyWidth, 1);
     keysProj = LinearOp::create(builder, loc, m.concatKeys, wKeys, m.concatBias, true);
-  } else if (m.transposeWQuery) {
-    wQuery = TransposeOp::create(builder, loc, wQuery, ArrayRef<int64_t>{1, 0});
+  } else {
+    // Each block as [A, Dq_i], side by side: [A, Dq_1 + Dq_2 + ...].
+    auto asRows = [&](Value w, bool transpose) -> Value {
+      return transpose ? TransposeOp::create(builder, loc, w, ArrayRef<int64_t>{1, 0}) : w;
+    };
+    wQuery = asRows(wQuery, m.transposeWQuery);
+    if (!m.moreWQuery.empty()) {
+      SmallVector<Value> blocks{wQuery};
+      for (auto [w, transpose] : llvm::zip(m.moreWQuery, m.moreTransposeWQuery))
+        blocks.push_back(asRows(w, transpose));
+      wQuery = ConcatOp::create(builder, loc, blocks, 1);
+    }
   }
   if (m.queryBias)
     keysProj = AddOp::create(builder, loc, keysProj, m.queryBias);
@@ -397,6 +433,11 @@ AdditiveAttentionOp fusion::buildAdditiveAttention(OpBuilder &builder, const Add
     v = ReshapeOp::create(builder, loc, v, ArrayRef<int64_t>{-1});
 
   Value query = m.query;
+  if (!m.moreQueries.empty()) {
+    SmallVector<Value> parts{query};
+    parts.append(m.moreQueries.begin(), m.moreQueries.end());
+    query = ConcatOp::create(builder, loc, parts, 1);
+  }
   if (m.squeezeQuery) {
     auto type = cast<RankedTensorType>(query.getType());
     query = ReshapeOp::create(
