@@ -89,8 +89,80 @@ ArrayRef<int64_t> shapeOf(Value value) {
   return cast<RankedTensorType>(value.getType()).getShape();
 }
 
+/// Where a dynamic dim's size comes from: followed back through ops whose
+/// result dim is exactly one operand dim (transposes, reshapes that keep the
+/// dim, slices and reductions on other axes, matmul rows and batch dims,
+/// elementwise ops whose other operands have a static 1 or no such dim), so
+/// that q.size(0) read before the in-projection and the heads split is
+/// known to be the attention's query length.
+DimSource dimOrigin(Value value, int64_t axis) {
+  for (int depth = 0; depth < 32; ++depth) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || axis < 0 || axis >= type.getRank() || !type.isDynamicDim(axis))
+      break;
+    Operation *def = value.getDefiningOp();
+    int64_t rank = type.getRank();
+    // The one operand of an elementwise-shaped op that gives dim `axis` (a
+    // dynamic dim in another operand could be a run-time 1 or the size).
+    auto broadcastSource = [&](ValueRange operands, int64_t outRank) -> std::pair<Value, int64_t> {
+      std::pair<Value, int64_t> found{};
+      for (Value operand : operands) {
+        auto t = dyn_cast<RankedTensorType>(operand.getType());
+        if (!t)
+          return {};
+        int64_t d = axis - (outRank - t.getRank());
+        if (d < 0 || t.getDimSize(d) == 1)
+          continue;
+        if (found.first || !t.isDynamicDim(d))
+          return {};
+        found = {operand, d};
+      }
+      return found;
+    };
+    std::pair<Value, int64_t> next{};
+    if (auto transpose = dyn_cast_or_null<TransposeOp>(def)) {
+      next = {transpose.getInput(), transpose.getPermutation()[axis]};
+    } else if (auto reshape = dyn_cast_or_null<ReshapeOp>(def)) {
+      auto in = reshape.getInput().getType();
+      for (int64_t d = 0; d < in.getRank(); ++d)
+        if (in.isDynamicDim(d) && keepsDim(reshape, d, axis)) {
+          if (next.first) // two candidates: not provable
+            return {value, axis};
+          next = {reshape.getInput(), d};
+        }
+    } else if (auto slice = dyn_cast_or_null<SliceOp>(def)) {
+      if (shape::normalizeAxis(slice.getAxis(), rank) != axis)
+        next = {slice.getInput(), axis};
+    } else if (auto matmul = dyn_cast_or_null<MatmulOp>(def)) {
+      auto lhs = matmul.getLhs().getType(), rhs = matmul.getRhs().getType();
+      if (lhs.getRank() >= 2 && rhs.getRank() >= 2) {
+        if (axis == rank - 2)
+          next = {matmul.getLhs(), matmul.getTransposeA() ? lhs.getRank() - 1 : lhs.getRank() - 2};
+        else if (axis == rank - 1)
+          next = {matmul.getRhs(), matmul.getTransposeB() ? rhs.getRank() - 2 : rhs.getRank() - 1};
+        else if (rhs.getRank() == 2)
+          next = {matmul.getLhs(), axis - (rank - lhs.getRank())};
+        else
+          next = broadcastSource(matmul.getOperands(), rank - 2);
+      }
+    } else if (auto linear = dyn_cast_or_null<LinearOp>(def)) {
+      if (axis < rank - 1)
+        next = {linear.getInput(), axis};
+    } else if (def && def->hasTrait<OpTrait::Elementwise>()) {
+      next = broadcastSource(def->getOperands(), rank);
+    } else if (isa_and_nonnull<SoftmaxOp, LogSoftmaxOp>(def)) {
+      next = {def->getOperand(0), axis};
+    }
+    if (!next.first)
+      break;
+    std::tie(value, axis) = next;
+  }
+  return {value, axis};
+}
+
 /// Whether the index value `size` is provably the dim `staticDim` / one of
-/// `sources` (a constant equal to the static size, or heed.dim of a source).
+/// `sources` (a constant equal to the static size, or heed.dim of a source
+/// or of a tensor whose dim comes from the same place: dimOrigin).
 bool provenSize(Value size, int64_t staticDim, ArrayRef<DimSource> sources) {
   APInt constant;
   if (matchPattern(size, m_ConstantInt(&constant)))
@@ -111,24 +183,67 @@ bool provenSize(Value size, int64_t staticDim, ArrayRef<DimSource> sources) {
     }
     return staticDim != kDyn && type.getDimSize(*axis) == staticDim;
   }
-  return axis && llvm::any_of(sources, [&](const DimSource &source) {
-           return source.tensor == dim.getInput() && source.axis == *axis;
-         });
+  if (!axis)
+    return false;
+  DimSource origin = dimOrigin(dim.getInput(), *axis);
+  return llvm::any_of(sources, [&](const DimSource &source) {
+    DimSource other = dimOrigin(source.tensor, source.axis);
+    return (source.tensor == dim.getInput() && source.axis == *axis) ||
+           (other.tensor == origin.tensor && other.axis == origin.axis);
+  });
 }
 
-/// Looks through a reshape that only prepends unit dims to a static tensor.
+/// Looks through reshapes and transposes that only insert, drop or move unit
+/// dims, as long as the value is the inner one with unit dims in front
+/// (torch exports attn_mask.unsqueeze(0) of an [L, L] mask as reshape to
+/// [L, L, 1] then transpose [2, 0, 1]): the innermost such value.
 Value stripLeadingUnitDims(Value value) {
-  while (auto reshape = value.getDefiningOp<ReshapeOp>()) {
-    auto in = reshape.getInput().getType(), out = reshape.getType();
-    if (!in.hasStaticShape() || !out.hasStaticShape() || out.getRank() < in.getRank())
+  int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+  // Dim d of `value` is dim from[d] of `cur`, or a unit dim (-1).
+  SmallVector<int64_t> from = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  Value cur = value, best = value;
+  for (int depth = 0; depth < 16; ++depth) {
+    if (auto transpose = cur.getDefiningOp<TransposeOp>()) {
+      for (int64_t &d : from)
+        if (d >= 0)
+          d = transpose.getPermutation()[d];
+      cur = transpose.getInput();
+    } else if (auto reshape = cur.getDefiningOp<ReshapeOp>()) {
+      auto in = reshape.getInput().getType(), out = reshape.getType();
+      // Non-unit output dims map, in order, onto the non-unit input dims.
+      SmallVector<int64_t> outToIn(out.getRank(), -1);
+      int64_t i = 0;
+      for (int64_t o = 0; o < out.getRank(); ++o) {
+        if (out.getDimSize(o) == 1)
+          continue;
+        while (i < in.getRank() && in.getDimSize(i) == 1)
+          ++i;
+        if (i == in.getRank() || !keepsDim(reshape, i, o))
+          return best;
+        outToIn[o] = i++;
+      }
+      while (i < in.getRank() && in.getDimSize(i) == 1)
+        ++i;
+      if (i != in.getRank())
+        return best;
+      for (int64_t &d : from)
+        if (d >= 0)
+          d = outToIn[d];
+      cur = reshape.getInput();
+    } else {
       break;
-    int64_t lead = out.getRank() - in.getRank();
-    if (!llvm::all_of(out.getShape().take_front(lead), [](int64_t d) { return d == 1; }) ||
-        out.getShape().drop_front(lead) != in.getShape())
-      break;
-    value = reshape.getInput();
+    }
+    // `cur` with unit dims in front: its dims in order, last.
+    int64_t curRank = cast<RankedTensorType>(cur.getType()).getRank();
+    if (curRank > rank)
+      continue;
+    bool leading = true;
+    for (int64_t d = 0; d < rank; ++d)
+      leading &= from[d] == (d < rank - curRank ? -1 : d - (rank - curRank));
+    if (leading)
+      best = cur;
   }
-  return value;
+  return best;
 }
 
 /// The 0, 1, ... n-1 index vector of a heed.range, shaped [n] or [n, 1] /
@@ -431,7 +546,7 @@ LogicalResult fusion::addAdditiveMask(MaskPlan &plan, Value mask, const ScoresIn
   Type element = getElementTypeOrSelf(mask.getType());
   // Where(C, F, M) with a masking fill F: C masks, M (often 0) is added where
   // C does not; torch's attn_mask.masked_fill(key_padding_mask, -inf).
-  if (auto where = mask.getDefiningOp<WhereOp>()) {
+  if (auto where = stripLeadingUnitDims(mask).getDefiningOp<WhereOp>()) {
     std::optional<double> t = splatFloat(where.getOnTrue()), f = splatFloat(where.getOnFalse());
     bool trueFills = t && isMaskingFill(*t, element), falseFills = f && isMaskingFill(*f, element);
     if (trueFills != falseFills) {

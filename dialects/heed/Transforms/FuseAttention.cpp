@@ -464,8 +464,17 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
     FailureOr<SdpaMatch> m = matchSdpa(softmax, reason, options.maskedRows);
     if (failed(m))
       return rewriter.notifyMatchFailure(softmax, reason);
-    if (options.report)
-      softmax.emitRemark("softmax fused into heed.attention");
+    if (options.report) {
+      // The mask as fused: "causal" says the kernel skips the masked blocks.
+      std::string mask;
+      if (m->mask.kind != MaskKind::none) {
+        mask = " (mask " + stringifyMaskKind(m->mask.kind);
+        if (bitEnumContainsAny(m->mask.kind, MaskKind::causal))
+          mask += ", " + stringifyCausalAlign(m->mask.align).str();
+        mask += ")";
+      }
+      softmax.emitRemark("softmax fused into heed.attention" + mask);
+    }
 
     rewriter.setInsertionPoint(m->insertionPoint);
     AttentionOp fused = buildAttention(rewriter, *m, options.maskedRows);
