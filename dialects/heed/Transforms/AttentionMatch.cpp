@@ -45,6 +45,23 @@ std::optional<double> fusion::splatFloat(Value value) {
   return attr.getSplatValue<APFloat>().convertToDouble();
 }
 
+namespace {
+/// Whether a splat constant or a heed.full (float, integer or bool) is
+/// nonzero, or nothing when the value is not one of those.
+std::optional<bool> splatNonZero(Value value) {
+  if (std::optional<double> f = splatFloat(value))
+    return *f != 0;
+  if (auto full = value.getDefiningOp<FullOp>())
+    if (auto i = dyn_cast<IntegerAttr>(full.getValue()))
+      return !i.getValue().isZero();
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat() ||
+      !isa<IntegerType>(attr.getElementType()))
+    return std::nullopt;
+  return !attr.getSplatValue<APInt>().isZero();
+}
+} // namespace
+
 bool fusion::isScalarLike(Value constant, Value other) {
   auto c = dyn_cast<RankedTensorType>(constant.getType());
   auto o = dyn_cast<RankedTensorType>(other.getType());
@@ -505,8 +522,20 @@ LogicalResult fusion::addBooleanMask(MaskPlan &plan, Value condition, bool negat
     reason = "mask does not broadcast to the scores";
     return failure();
   }
-  if (auto notOp = condition.getDefiningOp<NotOp>())
+  // Under unit-dim reshapes (attn_mask.unsqueeze(0)) the same mask.
+  Value decided = stripLeadingUnitDims(condition);
+  if (auto notOp = decided.getDefiningOp<NotOp>())
     return addBooleanMask(plan, notOp.getInput(), !negated, scores, reason);
+  // bool(where(P, a, b)) with constants a != 0 and b == 0 is P (or with a == 0
+  // and b != 0, not P): torch.ones(L, L).triu(1).bool() and tril of a bool
+  // ones tensor export this way, around the comparison that decides.
+  if (auto cast = decided.getDefiningOp<CastOp>())
+    decided = cast.getInput();
+  if (auto where = decided.getDefiningOp<WhereOp>()) {
+    std::optional<bool> t = splatNonZero(where.getOnTrue()), f = splatNonZero(where.getOnFalse());
+    if (t && f && *t != *f)
+      return addBooleanMask(plan, where.getCondition(), negated != *f, scores, reason);
+  }
   // May see iff both may see: and(a, b), or not(or(masked_a, masked_b)) as
   // torch merges a bool attn_mask with the key padding mask.
   // When the parts do not combine (two padding masks), the whole mask is
