@@ -84,15 +84,21 @@ bool LineReader::open(const std::string &path, std::string &error) {
 }
 
 bool LineReader::next(std::string &line) {
-  if (fromStdin)
-    return bool(std::getline(std::cin, line));
-  if (pos >= text.size())
-    return false;
-  size_t end = text.find('\n', pos);
-  if (end == std::string::npos)
-    end = text.size();
-  line = text.substr(pos, end - pos);
-  pos = end + 1;
+  if (fromStdin) {
+    if (!std::getline(std::cin, line))
+      return false;
+  } else {
+    if (pos >= text.size())
+      return false;
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos)
+      end = text.size();
+    line = text.substr(pos, end - pos);
+    pos = end + 1;
+  }
+  // A CRLF file's \r is no part of the sentence (SentencePiece would read it as a character).
+  if (!line.empty() && line.back() == '\r')
+    line.pop_back();
   return true;
 }
 
