@@ -38,9 +38,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
-#include <iostream>
-#include <map>
-#include <sstream>
 #include <sys/stat.h>
 #include <type_traits>
 #include <unistd.h>
