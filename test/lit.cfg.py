@@ -36,6 +36,10 @@ tools = [
 ]
 llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
 # The Python package is built when pybind11 is present (HEED_ENABLE_PYTHON); its tests need pytest.
+# SentencePiece (runtime/text) loads libsentencepiece with RTLD_DEEPBIND, which AddressSanitizer
+# refuses: its tests are off in the sanitizer build.
+if "-fsanitize=address" not in getattr(config, "heed_cxx_flags", ""):
+    config.available_features.add("sentencepiece")
 if os.path.exists(os.path.join(config.heed_obj_root, "python", "heed", "__init__.py")):
     config.available_features.add("python-package")
 # heed-bench is built only with HEED_ENABLE_BENCHMARKS (the default).

@@ -159,14 +159,41 @@ bool writeFileReplacing(const std::string &path, std::string_view bytes, std::st
 
 bool writeFileReplacing(const std::string &path, std::initializer_list<std::string_view> pieces,
                         std::string &error, const WriteOptions &options) {
+  ReplacingWriter writer;
+  if (!writer.open(path, error, options))
+    return false;
+  for (std::string_view piece : pieces)
+    if (!writer.append(piece, error))
+      return false;
+  return writer.commit(error);
+}
+
+ReplacingWriter::~ReplacingWriter() { abandon(); }
+
+void ReplacingWriter::abandon() {
+  if (fd >= 0) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+  }
+  fd = -1;
+  temp.clear();
+}
+
+bool ReplacingWriter::open(const std::string &path, std::string &error,
+                           const WriteOptions &options) {
+  abandon();
+  target = path;
+  discard = false;
   if (path.empty()) {
     error = "empty output path";
     return false;
   }
   // The usual way to discard an output (`--emit=mlir -o /dev/null --fusion-report`): nothing
   // is opened, so the device is never touched. Any other device is refused below.
-  if (path == "/dev/null")
+  if (path == "/dev/null") {
+    discard = true;
     return true;
+  }
   // The target: a regular file or nothing. lstat, so a symbolic link is seen as one: rename
   // would replace the link, but refusing says what the user did not expect.
   struct stat st;
@@ -187,8 +214,6 @@ bool writeFileReplacing(const std::string &path, std::initializer_list<std::stri
   static std::atomic<unsigned> counter{0};
   std::string dir = parentOf(path);
   std::string base = path.substr(path.find_last_of('/') + 1);
-  std::string temp;
-  int fd = -1;
   for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
     temp =
         dir + "/." + base + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
@@ -199,19 +224,38 @@ bool writeFileReplacing(const std::string &path, std::initializer_list<std::stri
   }
   if (fd < 0) {
     error = withErrno(path, "cannot write", nullptr);
+    temp.clear();
     return false;
   }
-  bool ok = true;
-  for (std::string_view piece : pieces)
-    ok = ok && writeAll(fd, piece);
-  int savedErrno = ok ? 0 : errno;
-  ok = (::close(fd) == 0) && ok;
-  if (ok && ::rename(temp.c_str(), path.c_str()) == 0)
+  return true;
+}
+
+bool ReplacingWriter::append(std::string_view bytes, std::string &error) {
+  if (discard)
     return true;
-  if (!ok)
-    errno = savedErrno ? savedErrno : errno;
-  error = withErrno(path, "cannot write", nullptr);
+  if (fd >= 0 && writeAll(fd, bytes))
+    return true;
+  error = withErrno(target, "cannot write", nullptr);
+  abandon();
+  return false;
+}
+
+bool ReplacingWriter::commit(std::string &error) {
+  if (discard)
+    return true;
+  if (fd < 0) {
+    error = target + ": cannot write: the output was abandoned after an error";
+    return false;
+  }
+  bool ok = ::close(fd) == 0;
+  fd = -1;
+  if (ok && ::rename(temp.c_str(), target.c_str()) == 0) {
+    temp.clear();
+    return true;
+  }
+  error = withErrno(target, "cannot write", nullptr);
   ::unlink(temp.c_str());
+  temp.clear();
   return false;
 }
 

@@ -77,6 +77,29 @@ bool writeFileReplacing(const std::string &path, std::string_view bytes, std::st
 bool writeFileReplacing(const std::string &path, std::initializer_list<std::string_view> pieces,
                         std::string &error, const WriteOptions &options = {});
 
+/// writeFileReplacing in steps, for outputs written while they are produced (heed-run translate's
+/// --output streams each batch's lines): open() checks the target and creates the temporary file
+/// beside it, append() writes through to it at once (no buffering), commit() renames it over the
+/// target. Until commit() the target keeps its old contents; a writer destroyed (or an append
+/// failing) before commit() removes the temporary file.
+class ReplacingWriter {
+public:
+  ReplacingWriter() = default;
+  ReplacingWriter(const ReplacingWriter &) = delete;
+  ReplacingWriter &operator=(const ReplacingWriter &) = delete;
+  ~ReplacingWriter();
+
+  bool open(const std::string &path, std::string &error, const WriteOptions &options = {});
+  bool append(std::string_view bytes, std::string &error);
+  bool commit(std::string &error);
+
+private:
+  void abandon();
+  std::string target, temp;
+  int fd = -1;
+  bool discard = false; // /dev/null
+};
+
 /// Creates `dir` and any missing parents; the ones created get `mode` (0700 for a private
 /// cache). An existing `dir` must be a directory (a symbolic link to one is followed).
 bool makeDirectories(const std::string &dir, mode_t mode, std::string &error);

@@ -5,7 +5,9 @@
 //   Module      module bytes plus one loaded copy per device, made on first use;
 //   Function    one entry point; calling it converts numpy arrays to runtime tensors and the
 //               outputs back to numpy arrays that own the runtime's buffers (no copy);
-//   Decoder     heed_decoder (translate / score) for heed.Translator.
+//   Decoder     heed_decoder (translate / score) for heed.Translator;
+//   SentencePiece  runtime/text's tokenizer, for heed.Translator's SentencePiece models
+//               (HeedPythonText.cpp).
 // The GIL is released while the runtime works. The runtime serialises calls on one device's
 // runtime, so one Module or Function may be called from several Python threads at once.
 //
@@ -26,6 +28,10 @@
 #include <string>
 
 namespace py = pybind11;
+
+namespace heedpython {
+void bindText(py::module_ &m, void (*raise)(const std::string &));
+} // namespace heedpython
 
 namespace {
 
@@ -373,4 +379,6 @@ PYBIND11_MODULE(_heed, m) {
       .def("translate", &Decoder::translate)
       .def("score", &Decoder::score)
       .def_property_readonly("vocab_size", &Decoder::vocabSize);
+
+  heedpython::bindText(m, raise);
 }

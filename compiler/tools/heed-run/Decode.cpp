@@ -2,11 +2,13 @@
 //
 //   heed-run translate MODULE_OR_MODEL --src=ids.txt [--beam=4] [--n-best=N]
 //            [--max-length=N] [--length-penalty=A] [--no-early-stop] [--bos=1] [--eos=2]
-//            [--batch-size=32] [--src-vocab=V --tgt-vocab=V]
+//            [--batch-size=32] [--src-vocab=V --tgt-vocab=V] [--src-spm=M --tgt-spm=M]
+//            [--output=FILE]
 //            [--attention-svg=FILE.svg | --attention-dir=DIR] [--device=cpu] [--verbose]
 //            [--repeat=N] [--trace=FILE.json]
 //   heed-run score MODULE_OR_MODEL --src=ids.txt --tgt=ids.txt [--bos --eos --batch-size]
-//            [--src-vocab=V --tgt-vocab=V] [--trace=FILE.json]
+//            [--src-vocab=V --tgt-vocab=V] [--src-spm=M --tgt-spm=M] [--output=FILE]
+//            [--trace=FILE.json]
 //
 // --trace writes the last translate (or the scoring) as a Chrome trace: every encode and
 // decode_step call on one time line, each op's event inside its call.
@@ -15,11 +17,14 @@
 // path as any embedding application; only the SVG heatmap is heed-run's own.
 //
 // One sentence per line: space-separated token ids, or words of a vocab file (one
-// token per line, the line number is its id); with --tgt-vocab outputs print as words.
+// token per line, the line number is its id); with --tgt-vocab outputs print as words. With
+// --src-spm/--tgt-spm lines are text, tokenized and detokenized by SentencePiece (DecodeText.h).
+// translate writes each batch's lines as soon as it is decoded, in input order.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Decode.h"
+#include "DecodeText.h"
 
 #include "heed/heed.hpp"
 #include "runtime/decode/Decoder.h"
@@ -33,9 +38,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
-#include <iostream>
-#include <map>
-#include <sstream>
 #include <sys/stat.h>
 #include <type_traits>
 #include <unistd.h>
@@ -59,88 +61,19 @@ int fail(const std::string &message) {
   return 1;
 }
 
-struct Vocab {
-  std::vector<std::string> words;
-  std::map<std::string, int64_t> ids;
-  bool empty() const { return words.empty(); }
-  std::string word(int64_t id) const {
-    return id >= 0 && size_t(id) < words.size() ? words[size_t(id)] : std::to_string(id);
-  }
-};
-
-bool readVocab(const std::string &path, Vocab &v, std::string &error) {
-  if (path.empty())
-    return true;
-  std::string text;
-  if (!::heed::files::readRegularFile(path, text, error, "vocab file"))
-    return false;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string word = line.substr(0, line.find_first_of(" \t\r"));
-    v.ids.emplace(word, int64_t(v.words.size()));
-    v.words.push_back(word);
-  }
-  return true;
-}
-
-/// `given` (--unk), else the vocabulary's <unk>, else -1 (an unknown word is an error).
-int64_t unkId(const Vocab &vocab, int64_t given) {
-  if (given >= 0)
-    return given;
-  auto it = vocab.ids.find("<unk>");
-  return it == vocab.ids.end() ? -1 : it->second;
-}
-
-/// One sentence per line of `path` ("-": standard input). With a vocabulary, a word it lacks is
-/// `unk` when that is >= 0, else an error naming the line.
-bool readSentences(const std::string &path, const Vocab &vocab, int64_t unk,
+/// Every line of `path` ("-": standard input) as token ids.
+bool readSentences(const std::string &path, const TextSide &side,
                    std::vector<std::vector<int64_t>> &out, std::string &error) {
-  std::string text;
-  if (path == "-") {
-    std::ostringstream all;
-    all << std::cin.rdbuf();
-    text = all.str();
-  } else if (!::heed::files::readRegularFile(path, text, error)) {
+  LineReader reader;
+  if (!reader.open(path, error))
     return false;
-  }
-  std::istringstream in(text);
   std::string line;
-  for (size_t lineNo = 1; std::getline(in, line); ++lineNo) {
-    std::istringstream words(line);
-    std::vector<int64_t> ids;
-    std::string w;
-    while (words >> w) {
-      // A vocab word, else a token id.
-      if (auto it = vocab.ids.find(w); it != vocab.ids.end()) {
-        ids.push_back(it->second);
-        continue;
-      }
-      char *end = nullptr;
-      long long id = std::strtoll(w.c_str(), &end, 10);
-      if ((w.empty() || *end || id < 0) && !vocab.empty() && unk >= 0) {
-        ids.push_back(unk);
-        continue;
-      }
-      if (w.empty() || *end || id < 0) {
-        error = path + ":" + std::to_string(lineNo) + ": '" + w + "' is " +
-                (vocab.empty() ? "not a token id (give --src-vocab/--tgt-vocab to read words)"
-                               : "neither in the vocabulary nor a token id (the vocabulary has "
-                                 "no <unk>; --unk=ID names one)");
-        return false;
-      }
-      ids.push_back(id);
-    }
-    out.push_back(std::move(ids));
+  for (size_t lineNo = 1; reader.next(line); ++lineNo) {
+    out.emplace_back();
+    if (!side.encode(line, path, lineNo, out.back(), error))
+      return false;
   }
   return true;
-}
-
-std::string join(const std::vector<int64_t> &ids, const Vocab &vocab) {
-  std::string s;
-  for (size_t i = 0; i < ids.size(); ++i)
-    s += (i ? " " : "") + vocab.word(ids[i]);
-  return s;
 }
 
 // Options of both subcommands (cl::sub twice), then translate's own.
@@ -161,6 +94,16 @@ cl::opt<std::string> srcVocabPath("src-vocab",
 cl::opt<std::string> tgtVocabPath("tgt-vocab",
                                   cl::desc("Target words, one per line (line number = id)"),
                                   cl::value_desc("FILE"), HEED_DECODE_SUBS);
+cl::opt<std::string> srcSpmPath("src-spm",
+                                cl::desc("SentencePiece model tokenizing the source text"),
+                                cl::value_desc("FILE.model"), HEED_DECODE_SUBS);
+cl::opt<std::string> tgtSpmPath("tgt-spm",
+                                cl::desc("SentencePiece model of the target text (outputs are "
+                                         "detokenized)"),
+                                cl::value_desc("FILE.model"), HEED_DECODE_SUBS);
+cl::opt<std::string> outputPath("output",
+                                cl::desc("Write the results to FILE (default: standard output)"),
+                                cl::value_desc("FILE"), HEED_DECODE_SUBS);
 cl::opt<int64_t> bos("bos", cl::desc("Start token id"), cl::init(1), HEED_DECODE_SUBS);
 cl::opt<int64_t> eos("eos", cl::desc("End token id"), cl::init(2), HEED_DECODE_SUBS);
 cl::opt<int64_t> pad("pad", cl::desc("Padding token id"), cl::init(0), HEED_DECODE_SUBS);
@@ -239,7 +182,8 @@ bool readOptions(heed::DecodeOptions &o, std::string &error) {
   return true;
 }
 
-/// A progress line on stderr for long inputs (when it is a terminal or the input is long).
+/// A progress line on stderr for long inputs (when it is a terminal or the input is long); a
+/// total of 0 is unknown (standard input).
 std::function<void(size_t, size_t)> progressLine(size_t total) {
   if (total < 200 && !isatty(2))
     return {};
@@ -247,8 +191,9 @@ std::function<void(size_t, size_t)> progressLine(size_t total) {
   bool terminal = isatty(2);
   return [start, terminal](size_t done, size_t total) {
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::fprintf(stderr, "%s%zu/%zu sentences, %.1f s, %.0f sentences/s%s", terminal ? "\r" : "",
-                 done, total, s, s > 0 ? double(done) / s : 0.0,
+    std::string of = total ? "/" + std::to_string(total) : "";
+    std::fprintf(stderr, "%s%zu%s sentences, %.1f s, %.0f sentences/s%s", terminal ? "\r" : "",
+                 done, of.c_str(), s, s > 0 ? double(done) / s : 0.0,
                  !terminal || done == total ? "\n" : "");
     std::fflush(stderr);
   };
@@ -256,6 +201,99 @@ std::function<void(size_t, size_t)> progressLine(size_t total) {
 
 bool writeFile(const std::string &path, const std::string &text, std::string &error) {
   return ::heed::files::writeFileReplacing(path, text, error);
+}
+
+/// Without a vocabulary file a SentencePiece model's ids are the model's: the special ids the
+/// decoder uses must be the SentencePiece model's own (the target's <s>, </s> and <pad>, the
+/// source's <pad>).
+bool checkSpecialIds(const TextSide &src, const TextSide &tgt, std::string &error) {
+  if (src.spm && !src.spm->checkSpecialId("pad", pad, "<pad>", error))
+    return false;
+  return !tgt.spm || (tgt.spm->checkSpecialId("bos", bos, "<s>", error) &&
+                      tgt.spm->checkSpecialId("eos", eos, "</s>", error) &&
+                      tgt.spm->checkSpecialId("pad", pad, "<pad>", error));
+}
+
+/// Source lines read for one translate call: up to --batch-size sentences (all of them with
+/// --repeat), with the empty lines among them.
+struct Chunk {
+  size_t firstLine = 0, lines = 0;
+  std::vector<size_t> kept; // line (from 0, in the whole input) of each source
+  std::vector<std::vector<int64_t>> sources;
+};
+
+bool readChunk(LineReader &reader, const TextSide &src, size_t limit, size_t firstLine,
+               Chunk &chunk, std::string &error) {
+  chunk = Chunk();
+  chunk.firstLine = firstLine;
+  std::string line;
+  while ((limit == 0 || chunk.sources.size() < limit) && reader.next(line)) {
+    size_t lineNo = firstLine + chunk.lines++;
+    std::vector<int64_t> ids;
+    if (!src.encode(line, srcPath, lineNo + 1, ids, error))
+      return false;
+    // An empty source line gives an empty output line.
+    if (!ids.empty()) {
+      chunk.kept.push_back(lineNo);
+      chunk.sources.push_back(std::move(ids));
+    }
+  }
+  return true;
+}
+
+/// The output lines of a chunk: each source's n-best list, an empty hypothesis for an empty line.
+std::string formatChunk(const Chunk &chunk, const std::vector<std::vector<heed::Hypothesis>> &hyps,
+                        const heed::DecodeOptions &options, const TextSide &tgt) {
+  std::string out;
+  char prefix[96];
+  for (size_t line = chunk.firstLine, next = 0; line < chunk.firstLine + chunk.lines; ++line) {
+    if (next == chunk.kept.size() || chunk.kept[next] != line) {
+      if (options.n_best > 1) {
+        std::snprintf(prefix, sizeof prefix, "%zu\t%.6f\t%.6f\t", line, 0.0, 0.0);
+        out += prefix;
+      }
+      out += "\n";
+      continue;
+    }
+    for (const auto &h : hyps[next]) {
+      if (options.n_best > 1) {
+        std::snprintf(prefix, sizeof prefix, "%zu\t%.6f\t%.6f\t", line, h.score, h.logProb);
+        out += prefix;
+      }
+      out += tgt.text(h.tokens) + "\n";
+    }
+    ++next;
+  }
+  return out;
+}
+
+/// --attention-svg (the first source) / --attention-dir (one file per source line).
+bool writeAttention(const Chunk &chunk, const std::vector<std::vector<heed::Hypothesis>> &hyps,
+                    const heed::DecodeOptions &options, const TextSide &src, const TextSide &tgt,
+                    bool first, std::string &error) {
+  for (size_t i = 0; i < chunk.sources.size(); ++i) {
+    if (hyps[i].empty() || (!attentionSvg.empty() && (i > 0 || !first)))
+      continue;
+    const auto &best = hyps[i].front();
+    std::vector<std::string> srcLabels, tgtLabels;
+    for (int64_t id : chunk.sources[i])
+      srcLabels.push_back(src.label(id));
+    for (int64_t id : best.tokens)
+      tgtLabels.push_back(tgt.label(id));
+    if (best.ended)
+      tgtLabels.push_back(tgt.label(options.eos));
+    size_t line = chunk.kept[i];
+    std::string path = !attentionSvg.empty() ? attentionSvg.getValue()
+                                             : attentionDir + "/" + std::to_string(line) + ".svg";
+    std::string title = "sentence " + std::to_string(line) + ": " + src.text(chunk.sources[i]);
+    std::vector<std::vector<float>> rows;
+    for (size_t r = 0; r < best.attentionRows; ++r)
+      rows.emplace_back(best.attention.begin() + long(r * best.attentionCols),
+                        best.attention.begin() + long((r + 1) * best.attentionCols));
+    if (!writeFile(path, heed::decode::attentionSvg(rows, srcLabels, tgtLabels, title), error))
+      return false;
+  }
+  return true;
 }
 
 } // namespace
@@ -268,14 +306,22 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     return fail(error);
   if (scoring && tgtPath.empty())
     return fail("score needs --tgt=FILE: the target sentences to score");
-  Vocab srcVocab, tgtVocab;
-  if (!readVocab(srcVocabPath, srcVocab, error) || !readVocab(tgtVocabPath, tgtVocab, error))
+  TextSide src, tgt;
+  if (!src.load(srcVocabPath, srcSpmPath, unk, error) ||
+      !tgt.load(tgtVocabPath, tgtSpmPath, unk, error) || !checkSpecialIds(src, tgt, error))
     return fail(error);
   std::vector<std::vector<int64_t>> sources, targets;
   if (srcPath == "-" && tgtPath == "-")
     return fail("--src and --tgt cannot both be standard input");
-  if (!readSentences(srcPath, srcVocab, unkId(srcVocab, unk), sources, error) ||
-      (scoring && !readSentences(tgtPath, tgtVocab, unkId(tgtVocab, unk), targets, error)))
+  // score reads every line first; translate reads the sources batch by batch below, so that a
+  // batch is decoded (and its lines written) while later lines are still coming.
+  LineReader reader;
+  if (scoring ? !readSentences(srcPath, src, sources, error) ||
+                    !readSentences(tgtPath, tgt, targets, error)
+              : !reader.open(srcPath, error))
+    return fail(error);
+  OutputSink out;
+  if (!out.open(outputPath, error))
     return fail(error);
 
   heed::Runtime rt;
@@ -300,27 +346,6 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
   if (verbose)
     std::fprintf(stderr, "%s", decoder.describe().c_str());
 
-  // An empty source line gives an empty output line (translate); scoring needs a source.
-  std::vector<size_t> kept; // input line of each decoded source
-  std::vector<std::vector<int64_t>> all = std::move(sources);
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (!all[i].empty()) {
-      kept.push_back(i);
-      sources.push_back(all[i]);
-    } else if (scoring) {
-      return fail(srcPath + ":" + std::to_string(i + 1) +
-                  ": empty source sentence (score needs "
-                  "a source to condition on)");
-    }
-  }
-  std::function<void(size_t, size_t)> progress = progressLine(sources.size());
-  if (progress) {
-    options.progress = [](size_t done, size_t total, void *user) {
-      (*static_cast<std::function<void(size_t, size_t)> *>(user))(done, total);
-    };
-    options.progress_user = &progress;
-  }
-
   // --trace: the last run only (after --repeat's warm-up and timed runs).
   auto traceFrom = [&](bool last) {
     return a.trace.empty() || !last ? heed::Status() : rt.setTracing(true);
@@ -328,6 +353,18 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
   auto writeTrace = [&] { return a.trace.empty() ? heed::Status() : rt.writeTrace(a.trace); };
 
   if (scoring) {
+    // Scoring needs a source to condition on.
+    for (size_t i = 0; i < sources.size(); ++i)
+      if (sources[i].empty())
+        return fail(srcPath + ":" + std::to_string(i + 1) +
+                    ": empty source sentence (score needs a source to condition on)");
+    std::function<void(size_t, size_t)> progress = progressLine(sources.size());
+    if (progress) {
+      options.progress = [](size_t done, size_t total, void *user) {
+        (*static_cast<std::function<void(size_t, size_t)> *>(user))(done, total);
+      };
+      options.progress_user = &progress;
+    }
     std::vector<heed::Scored> scored;
     if (st = traceFrom(true); !st)
       return fail(st.message);
@@ -335,74 +372,66 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
       return fail(st.message);
     if (st = writeTrace(); !st)
       return fail(st.message);
+    std::string text;
+    char number[32];
     for (const auto &s : scored) {
-      std::printf("%.6f", s.logLikelihood);
-      for (float v : s.tokenLogProbs)
-        std::printf(" %.6f", double(v));
-      std::printf("\n");
+      std::snprintf(number, sizeof number, "%.6f", s.logLikelihood);
+      text += number;
+      for (float v : s.tokenLogProbs) {
+        std::snprintf(number, sizeof number, " %.6f", double(v));
+        text += number;
+      }
+      text += "\n";
     }
+    if (!out.write(text, error) || !out.close(error))
+      return fail(error);
     return 0;
   }
 
-  std::vector<std::vector<heed::Hypothesis>> hyps;
+  if (!attentionDir.empty())
+    ::mkdir(attentionDir.c_str(), 0777);
+  std::function<void(size_t, size_t)> progress = progressLine(reader.knownCount());
   if (st = traceFrom(repeat == 0); !st)
     return fail(st.message);
-  if (st = decoder.translate(sources, options, hyps); !st)
-    return fail(st.message);
-  // --repeat=N: the first call above warmed up (oneDNN primitives, buffer pools); time N more.
-  for (unsigned r = 0; r < repeat; ++r) {
-    if (st = traceFrom(r + 1 == repeat); !st)
+  Chunk chunk;
+  std::vector<std::vector<heed::Hypothesis>> hyps;
+  // Batch by batch (--repeat: all at once, timed): the decoder batches the same sources as it
+  // would given them all, so the results do not depend on how the input arrives.
+  for (size_t line = 0, decoded = 0;; line += chunk.lines) {
+    if (!readChunk(reader, src, repeat ? 0 : batchSize, line, chunk, error))
+      return fail(error);
+    if (chunk.lines == 0)
+      break;
+    hyps.clear();
+    if (!chunk.sources.empty() && (st = decoder.translate(chunk.sources, options, hyps), !st))
       return fail(st.message);
-    auto start = std::chrono::steady_clock::now();
-    if (st = decoder.translate(sources, options, hyps); !st)
-      return fail(st.message);
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    size_t tokens = 0;
-    for (const auto &list : hyps)
-      for (const auto &h : list)
-        tokens += h.tokens.size() + (h.ended ? 1 : 0);
-    std::fprintf(stderr, "repeat %u: %zu sentences, %zu output tokens, %.3f ms, %.0f tokens/s\n",
-                 r + 1, sources.size(), tokens, s * 1e3, s > 0 ? double(tokens) / s : 0.0);
+    // --repeat=N: the call above warmed up (oneDNN primitives, buffer pools); time N more.
+    for (unsigned r = 0; r < repeat; ++r) {
+      if (st = traceFrom(r + 1 == repeat); !st)
+        return fail(st.message);
+      auto start = std::chrono::steady_clock::now();
+      if (st = decoder.translate(chunk.sources, options, hyps); !st)
+        return fail(st.message);
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      size_t tokens = 0;
+      for (const auto &list : hyps)
+        for (const auto &h : list)
+          tokens += h.tokens.size() + (h.ended ? 1 : 0);
+      std::fprintf(stderr, "repeat %u: %zu sentences, %zu output tokens, %.3f ms, %.0f tokens/s\n",
+                   r + 1, chunk.sources.size(), tokens, s * 1e3, s > 0 ? double(tokens) / s : 0.0);
+    }
+    if (!out.write(formatChunk(chunk, hyps, options, tgt), error))
+      return fail(error);
+    if (options.attention && !writeAttention(chunk, hyps, options, src, tgt, decoded == 0, error))
+      return fail(error);
+    decoded += chunk.sources.size();
+    if (progress)
+      progress(line + chunk.lines, reader.knownCount());
   }
   if (st = writeTrace(); !st)
     return fail(st.message);
-  if (!attentionDir.empty())
-    ::mkdir(attentionDir.c_str(), 0777);
-  for (size_t line = 0, next = 0; line < all.size(); ++line) {
-    if (next == kept.size() || kept[next] != line) {
-      // An empty source: one empty hypothesis.
-      if (options.n_best > 1)
-        std::printf("%zu\t%.6f\t%.6f\t", line, 0.0, 0.0);
-      std::printf("\n");
-      continue;
-    }
-    size_t i = next++;
-    for (const auto &h : hyps[i]) {
-      if (options.n_best > 1)
-        std::printf("%zu\t%.6f\t%.6f\t", line, h.score, h.logProb);
-      std::printf("%s\n", join(h.tokens, tgtVocab).c_str());
-    }
-    if (!options.attention || hyps[i].empty() || (!attentionSvg.empty() && i > 0))
-      continue;
-    const auto &best = hyps[i].front();
-    std::vector<std::string> srcLabels, tgtLabels;
-    for (int64_t id : sources[i])
-      srcLabels.push_back(srcVocab.word(id));
-    for (int64_t id : best.tokens)
-      tgtLabels.push_back(tgtVocab.word(id));
-    if (best.ended)
-      tgtLabels.push_back(tgtVocab.empty() ? std::to_string(options.eos)
-                                           : tgtVocab.word(options.eos));
-    std::string path = !attentionSvg.empty() ? attentionSvg.getValue()
-                                             : attentionDir + "/" + std::to_string(line) + ".svg";
-    std::string title = "sentence " + std::to_string(line) + ": " + join(sources[i], srcVocab);
-    std::vector<std::vector<float>> rows;
-    for (size_t r = 0; r < best.attentionRows; ++r)
-      rows.emplace_back(best.attention.begin() + long(r * best.attentionCols),
-                        best.attention.begin() + long((r + 1) * best.attentionCols));
-    if (!writeFile(path, heed::decode::attentionSvg(rows, srcLabels, tgtLabels, title), error))
-      return fail(error);
-  }
+  if (!out.close(error))
+    return fail(error);
   return 0;
 }
 

@@ -10,13 +10,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace files = heed::files;
 
@@ -158,6 +161,54 @@ TEST_F(SafeFiles, NeverWritesThroughAPlantedTemporaryName) {
   EXPECT_FALSE(files::writeFileReplacing(path("out"), "x", error));
   EXPECT_EQ(error, path("out") + ": cannot write: File exists");
   EXPECT_EQ(contents(path("victim")), "keep");
+}
+
+/// Lists the directory's names (the temporary files of a writer show as .out.tmp.*).
+static std::vector<std::string> namesIn(const std::string &dir) {
+  std::vector<std::string> names;
+  if (DIR *d = ::opendir(dir.c_str())) {
+    while (dirent *e = ::readdir(d))
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..")
+        names.push_back(e->d_name);
+    ::closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_F(SafeFiles, ReplacingWriterWritesAtOnceAndReplacesOnCommit) {
+  // heed-run translate --output=FILE: each batch's lines reach the temporary file when appended
+  // (no buffering), the target keeps its old contents until commit.
+  put(path("out"), "old");
+  std::string error;
+  files::ReplacingWriter writer;
+  ASSERT_TRUE(writer.open(path("out"), error)) << error;
+  ASSERT_TRUE(writer.append("line 1\n", error)) << error;
+  std::vector<std::string> names = namesIn(dir);
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(contents(path(names[0])), "line 1\n"); // ".out.tmp.PID.N" sorts before "out"
+  EXPECT_EQ(contents(path("out")), "old");
+  ASSERT_TRUE(writer.append("line 2\n", error)) << error;
+  ASSERT_TRUE(writer.commit(error)) << error;
+  EXPECT_EQ(contents(path("out")), "line 1\nline 2\n");
+  EXPECT_EQ(namesIn(dir), std::vector<std::string>{"out"});
+}
+
+TEST_F(SafeFiles, ReplacingWriterAbandonedLeavesTheTargetAlone) {
+  put(path("out"), "old");
+  std::string error;
+  {
+    files::ReplacingWriter writer;
+    ASSERT_TRUE(writer.open(path("out"), error)) << error;
+    ASSERT_TRUE(writer.append("partial", error)) << error;
+  }
+  EXPECT_EQ(contents(path("out")), "old");
+  EXPECT_EQ(namesIn(dir), std::vector<std::string>{"out"});
+  files::ReplacingWriter refused;
+  ASSERT_EQ(::mkdir(path("dir").c_str(), 0700), 0);
+  EXPECT_FALSE(refused.open(path("dir"), error));
+  EXPECT_EQ(error, path("dir") + ": is a directory, not a regular file; refusing to replace it");
+  EXPECT_FALSE(refused.commit(error));
 }
 
 TEST_F(SafeFiles, MakesPrivateDirectories) {

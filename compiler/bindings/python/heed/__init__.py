@@ -153,7 +153,14 @@ class ScoringResult:
 class Translator:
     """Decodes with a module that has `encode` and `decode_step` (docs/decoding.md), with
     CTranslate2's argument and result names. Sources and targets are token-id lists, or word
-    lists / strings when vocabularies are given (one word per line, the line number is its id)."""
+    lists / strings when vocabularies are given (one word per line, the line number is its id).
+
+    With SentencePiece models (source_spm / target_spm: .model files, as heed-run's --src-spm /
+    --tgt-spm, tokenized by the same C++ code), a string source is text: SentencePiece splits it
+    into pieces, and hypotheses come back as detokenized strings. Given a vocabulary too, each
+    piece maps to the vocabulary's id of that word (a piece it lacks to `unk`, else to its <unk>
+    line, else heed.Error); without one the model's ids are SentencePiece's, and bos/eos/pad must
+    be the SentencePiece model's own (heed.Error says which differs)."""
 
     _UNSUPPORTED = {"sampling_topk": 1, "sampling_topp": 1.0, "sampling_temperature": 1.0,
                     "repetition_penalty": 1.0, "no_repeat_ngram_size": 0,
@@ -161,7 +168,9 @@ class Translator:
 
     def __init__(self, module_or_path: Union[str, Module], device: str = "cpu",
                  threads: Optional[int] = None, source_vocabulary: Optional[str] = None,
-                 target_vocabulary: Optional[str] = None, bos: int = 1, eos: int = 2, pad: int = 0):
+                 target_vocabulary: Optional[str] = None, bos: int = 1, eos: int = 2, pad: int = 0,
+                 source_spm: Optional[str] = None, target_spm: Optional[str] = None,
+                 unk: Optional[int] = None):
         module = module_or_path if isinstance(module_or_path, Module) else (
             compile(module_or_path) if str(module_or_path).endswith((".heed", ".onnx", ".mlir"))
             else load(module_or_path))
@@ -173,6 +182,19 @@ class Translator:
         self._bos, self._eos, self._pad = bos, eos, pad
         self._src = self._vocab(source_vocabulary)
         self._tgt = self._vocab(target_vocabulary)
+        self._src_spm = self._spm(source_spm, source_vocabulary, unk, [("pad", pad, "<pad>")])
+        self._tgt_spm = self._spm(target_spm, target_vocabulary, unk,
+                                  [("bos", bos, "<s>"), ("eos", eos, "</s>"), ("pad", pad, "<pad>")])
+
+    @staticmethod
+    def _spm(path, vocabulary, unk, special):
+        if path is None:
+            return None
+        spm = _heed.SentencePiece(str(path), "" if vocabulary is None else str(vocabulary),
+                                  -1 if unk is None else int(unk))
+        for option, value, role in special:
+            spm.check_special_id(option, int(value), role)
+        return spm
 
     @staticmethod
     def _vocab(path):
@@ -182,7 +204,12 @@ class Translator:
             words = [line.split()[0] if line.split() else "" for line in f]
         return words, {w: i for i, w in enumerate(words)}
 
-    def _ids(self, sentence, vocab, what):
+    def _ids(self, sentence, vocab, what, spm=None):
+        if isinstance(sentence, str) and spm is not None:
+            try:
+                return spm.encode(sentence)
+            except Error as e:
+                raise Error(f"{what}: {e}") from None
         if isinstance(sentence, str):
             sentence = sentence.split()
         ids = []
@@ -197,10 +224,18 @@ class Translator:
         return ids
 
     def _words(self, ids):
+        if self._tgt_spm is not None:
+            return self._tgt_spm.decode(list(ids))
         if self._tgt is None:
             return list(ids)
         words = self._tgt[0]
         return [words[i] if 0 <= i < len(words) else str(i) for i in ids]
+
+    def _labels(self, ids):
+        """One label per token: SentencePiece pieces, else words, else the ids."""
+        if self._tgt_spm is not None:
+            return [self._tgt_spm.label(int(i)) for i in ids]
+        return self._words(ids)
 
     def _options(self, **values):
         o = _heed.DecodeOptions()
@@ -234,7 +269,8 @@ class Translator:
         if not 1 <= num_hypotheses <= beam_size:
             raise Error(f"translate_batch: num_hypotheses={num_hypotheses} must be between 1 "
                         f"and beam_size={beam_size}")
-        sources = [self._ids(s, self._src, f"source {i}") for i, s in enumerate(source)]
+        sources = [self._ids(s, self._src, f"source {i}", self._src_spm)
+                   for i, s in enumerate(source)]
         options = self._options(beam=int(beam_size), n_best=int(num_hypotheses),
                                 length_penalty=float(length_penalty),
                                 max_length=int(max_decoding_length),
@@ -252,10 +288,12 @@ class Translator:
 
     def score_batch(self, source, target, max_batch_size: int = 32):
         """Log-probabilities of each target given its source (teacher forcing)."""
-        sources = [self._ids(s, self._src, f"source {i}") for i, s in enumerate(source)]
-        targets = [self._ids(t, self._tgt, f"target {i}") for i, t in enumerate(target)]
+        sources = [self._ids(s, self._src, f"source {i}", self._src_spm)
+                   for i, s in enumerate(source)]
+        targets = [self._ids(t, self._tgt, f"target {i}", self._tgt_spm)
+                   for i, t in enumerate(target)]
         options = self._options(batch_size=int(max_batch_size))
         results = []
         for tokens, (log_probs, _) in zip(targets, self._decoder.score(sources, targets, options)):
-            results.append(ScoringResult(list(log_probs), self._words(tokens) + ["</s>"]))
+            results.append(ScoringResult(list(log_probs), self._labels(tokens) + ["</s>"]))
         return results

@@ -42,7 +42,7 @@ def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 
 class TranslationResult:
-    hypotheses: List[List[Any]]
+    hypotheses: List[Union[str, List[Any]]]  # strings with a target SentencePiece model
     scores: List[float]
     attention: List[np.ndarray]
 
@@ -63,6 +63,9 @@ class Translator:
         bos: int = ...,
         eos: int = ...,
         pad: int = ...,
+        source_spm: Optional[str] = ...,
+        target_spm: Optional[str] = ...,
+        unk: Optional[int] = ...,
     ) -> None: ...
     def translate_batch(
         self,
