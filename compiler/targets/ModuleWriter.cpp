@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/Hashing.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -35,6 +36,7 @@
 
 #include <cstring>
 #include <unistd.h>
+#include <unordered_map>
 #include <zlib.h>
 
 using namespace mlir;
@@ -82,6 +84,8 @@ private:
   flatbuffers::FlatBufferBuilder fbb;
   std::vector<uint8_t> data;
   std::vector<ConstantEntry> constants;
+  // Data section offset and size of the bytes stored so far, by a hash of their content.
+  std::unordered_multimap<size_t, std::pair<uint64_t, uint64_t>> offsetsByContent;
   llvm::StringMap<int64_t> weightIndex;
 #ifdef HEED_HAVE_TENSORS
   std::unique_ptr<::heed::TensorFile> weights;
@@ -146,11 +150,23 @@ private:
 
   FailureOr<int64_t> addConstantBytes(StringRef name, fb::DType dtype, ArrayRef<int64_t> dims,
                                       const void *src, size_t n) {
+    // Equal bytes are stored once: an encoder and a decoder compiled together share their
+    // embeddings and other initializers (and tied weights repeat within one graph). Each
+    // constant keeps its own entry (name, dims), pointing at the same bytes.
+    StringRef bytes(static_cast<const char *>(src), n);
+    auto [first, last] = offsetsByContent.equal_range(llvm::hash_value(bytes));
+    for (auto it = first; it != last; ++it)
+      if (it->second.second == n && std::memcmp(data.data() + it->second.first, src, n) == 0) {
+        constants.push_back({name.str(), dtype, std::vector<int64_t>(dims.begin(), dims.end()),
+                             it->second.first, n});
+        return int64_t(constants.size() - 1);
+      }
     uint64_t offset =
         (data.size() + hfmt::kDataAlignment - 1) / hfmt::kDataAlignment * hfmt::kDataAlignment;
     data.resize(offset + n);
     if (n)
       std::memcpy(data.data() + offset, src, n);
+    offsetsByContent.insert({llvm::hash_value(bytes), {offset, n}});
     constants.push_back(
         {name.str(), dtype, std::vector<int64_t>(dims.begin(), dims.end()), offset, n});
     return int64_t(constants.size() - 1);
