@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Compiles the four trained models with Heed, decodes the test set with `heed-run translate`
-(greedy), and measures accuracy per source length.
+"""Compiles the four trained models with Heed's Python package, decodes the test set greedily
+(heed.Translator, the same decoder as `heed-run translate`), and measures accuracy per source
+length.
 
-    /usr/bin/python3 examples/compare/evaluate.py [--bin=build/bin] [--torch-check=100]
+    /usr/bin/python3 examples/compare/evaluate.py [--python=build/python] [--torch-check=100]
 
-For each model: heed-compile MODEL/model.heed, heed-run translate --src=test.src.txt, then
+For each model: heed.compile(MODEL/model.heed), Translator.translate_batch(test set), then
   - exact-sequence accuracy (the whole output equals the reversal) and token accuracy
     (positions where output and reversal agree, over the longer of the two) per length;
   - Heed's output against PyTorch's greedy decoding of the same weights, token for token:
@@ -16,9 +17,7 @@ either depends on the machine or the time, so a rerun rewrites them byte for byt
 """
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -43,23 +42,15 @@ def fail(message):
     sys.exit(f"evaluate.py: error: {message}")
 
 
-def run_tool(command):
-    """Runs a Heed tool; its own diagnostics and a failure end the evaluation."""
-    run = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if run.returncode != 0:
-        sys.stderr.write(run.stderr)
-        fail(f"{os.path.basename(command[0])} exited with status {run.returncode}: "
-             + " ".join(command))
-    return run.stdout
-
-
-def decode_with_heed(bin_dir, name, tmp):
-    module = os.path.join(tmp, name + ".heedm")
-    run_tool([os.path.join(bin_dir, "heed-compile"), os.path.join(HERE, name, "model.heed"),
-              "-o", module])
-    out = run_tool([os.path.join(bin_dir, "heed-run"), "translate", module,
-                    "--src=" + os.path.join(HERE, "test.src.txt")])
-    return [[int(t) for t in line.split()] for line in out.splitlines()]
+def decode_with_heed(heed, name, sources):
+    """Greedy, at most 2 * length + 10 tokens per sentence (max_decoding_length=0), as heed-run
+    translate decodes by default."""
+    try:
+        translator = heed.Translator(heed.compile(os.path.join(HERE, name, "model.heed")))
+        results = translator.translate_batch(sources, beam_size=1, max_decoding_length=0)
+    except heed.Error as e:
+        fail(f"{name}: {e}")
+    return [list(r.hypotheses[0]) for r in results]
 
 
 def read_ids(path, hint):
@@ -113,7 +104,8 @@ def write_results(path, results, checked, lengths):
              f"Reversal of random sequences over 10 symbols; trained on lengths {trained}; "
              f"{train.TEST_PER_LENGTH} held-out test sequences per length (lengths past "
              f"{train.TRAIN_MAX} were never seen in training). Greedy decoding by "
-             "`heed-run translate` of each model compiled by `heed-compile`.", "",
+             "Heed (`heed.Translator`, the decoder of `heed-run translate`) of each model "
+             "compiled by `heed.compile`.", "",
              "Exact: the whole output equals the reversal. Token: positions where output and "
              "reversal agree, over the longer of the two.", ""]
     header = "| length | " + " | ".join(f"{n} exact | {n} token" for n in NAMES) + " |"
@@ -137,8 +129,8 @@ def write_results(path, results, checked, lengths):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"),
-                        help="folder with heed-compile and heed-run (default: build/bin)")
+    parser.add_argument("--python", default=os.path.join(ROOT, "build", "python"),
+                        help="folder with Heed's Python package (default: build/python)")
     parser.add_argument("--torch-check", type=int, default=100,
                         help="sentences per length also decoded here with PyTorch (default 100: "
                              "all of them, a few seconds)")
@@ -146,10 +138,12 @@ def main():
                                                       "accuracy-vs-length.svg"))
     parser.add_argument("--results", default=os.path.join(HERE, "results.md"))
     args = parser.parse_args()
-    for tool in ("heed-compile", "heed-run"):
-        if not os.access(os.path.join(args.bin, tool), os.X_OK):
-            fail(f"no {tool} in {args.bin} (build it with .ci/build.sh heed-compile heed-run, "
-                 "or pass --bin)")
+    sys.path.insert(0, args.python)
+    try:
+        import heed
+    except ImportError as e:
+        fail(f"cannot import heed from {args.python} ({e}); build it with .ci/build.sh, or pass "
+             "--python")
 
     sources = read_ids(os.path.join(HERE, "test.src.txt"), "run train.py to write the test set")
     refs = read_ids(os.path.join(HERE, "test.tgt.txt"), "run train.py to write the test set")
@@ -157,21 +151,20 @@ def main():
         fail(f"test.src.txt has {len(sources)} lines but test.tgt.txt {len(refs)}")
     lengths = sorted({len(s) for s in sources})
     results, checked, failures = {}, {}, 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in NAMES:
-            heed = decode_with_heed(args.bin, name, tmp)
-            saved = read_ids(os.path.join(HERE, name, "torch", "greedy.txt"),
-                             f"run train.py --refs {name}")
-            bad = mismatches(name, sources, heed, saved, "torch/greedy.txt")
-            picked, live = torch_subset(name, sources, args.torch_check)
-            bad += mismatches(name, [sources[i] for i in picked],
-                              [heed[i] for i in picked], live, "PyTorch")
-            failures += bad
-            checked[name] = (len(sources), len(picked), bad)
-            results[name] = per_length(sources, refs, heed)
-            print(f"{name}: exact by length " +
-                  " ".join(f"{n}:{e:.0f}%" for n, (e, _) in results[name].items()) +
-                  f"; {bad} mismatches with PyTorch", flush=True)
+    for name in NAMES:
+        decoded = decode_with_heed(heed, name, sources)
+        saved = read_ids(os.path.join(HERE, name, "torch", "greedy.txt"),
+                         f"run train.py --refs {name}")
+        bad = mismatches(name, sources, decoded, saved, "torch/greedy.txt")
+        picked, live = torch_subset(name, sources, args.torch_check)
+        bad += mismatches(name, [sources[i] for i in picked],
+                          [decoded[i] for i in picked], live, "PyTorch")
+        failures += bad
+        checked[name] = (len(sources), len(picked), bad)
+        results[name] = per_length(sources, refs, decoded)
+        print(f"{name}: exact by length " +
+              " ".join(f"{n}:{e:.0f}%" for n, (e, _) in results[name].items()) +
+              f"; {bad} mismatches with PyTorch", flush=True)
     write_results(args.results, results, checked, lengths)
     os.makedirs(os.path.dirname(args.svg), exist_ok=True)
     with open(args.svg, "w") as f:
