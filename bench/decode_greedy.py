@@ -12,10 +12,11 @@ model (encode + decode_step, docs/decoding.md) and as torch modules. The weights
 file; </s> gets a -1e4 output bias so every sentence runs the full --steps steps on both sides
 (tokens = batch * steps).
 
-- Heed: `heed-run translate MODEL --max-length=STEPS --batch-size=B --repeat=R`, i.e. the
-  runtime's greedy decoder behind the C API (heed_decoder_translate): encode, then one
-  decode_step call per step, argmax and state hand-over on the host. The first translate warms
-  up; the R timed ones exclude compiling and loading.
+- Heed: through its Python package, `heed.Translator(heed.compile(MODEL)).translate_batch(
+  sources, beam_size=1, max_decoding_length=STEPS, max_batch_size=B)`, i.e. the runtime's
+  greedy decoder behind the C API (heed_decoder_translate) that `heed-run translate` uses too:
+  encode, then one decode_step call per step, argmax and state hand-over on the host. The first
+  translate warms up; the R timed ones exclude compiling and loading.
 - PyTorch 1.13 eager: encode, then `for t in range(steps): logp, h, c = step(prev, ...);
   prev = logp.argmax(-1)` under inference_mode, with torch.set_num_threads(N) and the tuned
   environment of bench/compare (OpenBLAS-OpenMP, malloc settings).
@@ -187,6 +188,31 @@ def torch_worker(args):
     print(json.dumps({"ms": times, "tokens": tokens.tolist()}))
 
 
+def heed_decode(args):
+    """Times Heed's greedy decode of src.txt (milliseconds per repeat, after a warm-up) and
+    returns the times and the tokens."""
+    sys.path.insert(0, os.path.join(args.build, "python"))
+    try:
+        import heed
+    except ImportError as e:
+        sys.exit(f"decode_greedy: cannot import heed from {args.build}/python ({e}); run "
+                 ".ci/build.sh")
+    heed.set_num_threads(args.threads)
+    translator = heed.Translator(heed.compile(os.path.join(args.workdir, "bahdanau_lstm.heed")))
+    with open(os.path.join(args.workdir, "src.txt")) as f:
+        sources = [[int(x) for x in line.split()] for line in f]
+    times, tokens = [], None
+    for _ in range(args.repeat + 1):
+        start = time.perf_counter()
+        results = translator.translate_batch(sources, beam_size=1,
+                                             max_decoding_length=args.steps,
+                                             max_batch_size=args.batch)
+        times.append((time.perf_counter() - start) * 1e3)
+        tokens = [list(r.hypotheses[0]) for r in results]
+    # The first call is the warm-up (oneDNN primitives, buffer pool), as in the torch worker.
+    return times[1:], tokens
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -212,20 +238,7 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
     make(args.workdir, args.batch, args.src_len)
 
-    heed_run = os.path.join(args.build, "bin", "heed-run")
-    if not os.path.exists(heed_run):
-        sys.exit(f"decode_greedy: {heed_run} missing; run .ci/build.sh heed-run")
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    r = subprocess.run([heed_run, "translate", os.path.join(args.workdir, "bahdanau_lstm.heed"),
-                        f"--src={os.path.join(args.workdir, 'src.txt')}",
-                        f"--max-length={args.steps}", f"--batch-size={args.batch}",
-                        f"--repeat={args.repeat + 1}"], capture_output=True, text=True, env=env)
-    if r.returncode != 0:
-        sys.exit("decode_greedy: heed-run failed:\n" + r.stderr)
-    # The first call is the warm-up (oneDNN primitives, buffer pool), as in the torch worker.
-    heed_ms = [float(line.split(", ")[2].split()[0]) for line in r.stderr.splitlines()
-               if line.startswith("repeat ")][1:]
-    heed_tokens = [[int(x) for x in line.split()] for line in r.stdout.splitlines()]
+    heed_ms, heed_tokens = heed_decode(args)
 
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), **TORCH_ENV)
     t = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-worker",
