@@ -49,6 +49,8 @@ SUPPORTED = {
     "Reshape", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "Expand", "Shape",
     "ConstantOfShape", "Range", "ReduceMean", "ReduceSum", "ReduceMax", "LSTM", "GRU", "RNN",
     "Identity", "Dropout", "Constant", "LayerNormalization", "Attention",
+    "IsNaN", "IsInf", "Sign", "Abs", "Neg", "Min", "Max", "ArgMin", "CumSum", "GatherElements",
+    "Einsum",
 }
 
 
