@@ -25,28 +25,42 @@ Operation *HeedBuilder::finish(OperationState &state, Infer infer) {
     *capture = InferenceError();
   if (llvm::any_of(state.operands, [](Value v) { return !v; }))
     return nullptr;
-  SmallVector<Type> types;
-  LogicalResult inferred = failure();
-  if (!capture) {
-    inferred = infer(types);
-  } else {
-    std::string why;
-    {
-      ScopedDiagnosticHandler handler(builder.getContext(), [&](Diagnostic &diag) {
-        if (why.empty())
-          why = diag.str();
-        return success();
-      });
-      inferred = infer(types);
-    }
-    if (failed(inferred))
+  // Shape inference, then (on the built op) the ODS constraints inference does not look at: an
+  // operand element type the op does not take (an int64 Abs) is a diagnostic at the op's
+  // location here, not a failure of the whole module's verifier later.
+  std::string why;
+  auto run = [&](auto step) {
+    if (!capture)
+      return step();
+    ScopedDiagnosticHandler handler(builder.getContext(), [&](Diagnostic &diag) {
+      if (why.empty())
+        why = diag.str();
+      return success();
+    });
+    return step();
+  };
+  auto refuse = [&]() -> Operation * {
+    if (capture)
       *capture = InferenceError{state.name.getStringRef().str(),
                                 SmallVector<Type>(ValueRange(state.operands).getTypes()), why};
-  }
-  if (failed(inferred))
     return nullptr;
+  };
+  SmallVector<Type> types;
+  if (failed(run([&] { return infer(types); })))
+    return refuse();
   state.types.assign(types.begin(), types.end());
-  return builder.create(state);
+  Operation *op = builder.create(state);
+  // The message names the op and its types; the generic form of the op would add nothing.
+  MLIRContext *context = builder.getContext();
+  bool printOp = context->shouldPrintOpOnDiagnostic();
+  context->printOpOnDiagnostic(false);
+  LogicalResult verified = run([&] { return op->getName().verifyInvariants(op); });
+  context->printOpOnDiagnostic(printOp);
+  if (failed(verified)) {
+    op->erase();
+    return refuse();
+  }
+  return op;
 }
 
 Operation *HeedBuilder::recurrent(Location loc, const RecurrentSpec &s) {

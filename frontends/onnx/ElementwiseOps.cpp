@@ -49,6 +49,13 @@ LogicalResult Importer::importPow(const NodeProto &node) {
   return define(node, 0, op<PowOp>(x, castTo(y, et)));
 }
 
+LogicalResult Importer::importIsInf(const NodeProto &node) {
+  Value x = input(node, 0);
+  return define(node, 0,
+                op<IsInfOp>(x, intAttr(node, "detect_negative", 1) != 0,
+                            intAttr(node, "detect_positive", 1) != 0));
+}
+
 LogicalResult Importer::importIdentity(const NodeProto &node) {
   return define(node, 0, input(node, 0));
 }
@@ -92,6 +99,9 @@ void mlir::heed::onnx::detail::registerElementwiseOps(OpTable &t) {
   t.add("Log", &Importer::importUnary<LogOp>);
   t.add("Neg", &Importer::importUnary<NegOp>);
   t.add("Abs", &Importer::importUnary<AbsOp>);
+  t.add("Sign", &Importer::importUnary<SignOp>);
+  t.add("IsNaN", &Importer::importUnary<IsNanOp>);
+  t.add("IsInf", &Importer::importIsInf);
   t.add("Reciprocal", &Importer::importUnary<ReciprocalOp>);
   t.add("Not", &Importer::importUnary<NotOp>);
   t.add("Identity", &Importer::importIdentity);

@@ -148,6 +148,7 @@ public:
   template <CompareKind kind> LogicalResult importCompare(const NodeProto &node);
   template <typename OpTy> LogicalResult importVariadic(const NodeProto &node);
   LogicalResult importPow(const NodeProto &node);
+  LogicalResult importIsInf(const NodeProto &node);
   LogicalResult importIdentity(const NodeProto &node);
   LogicalResult importWhere(const NodeProto &node);
   LogicalResult importCast(const NodeProto &node);
@@ -158,6 +159,7 @@ public:
   LogicalResult importSplit(const NodeProto &node);
   LogicalResult importSlice(const NodeProto &node);
   LogicalResult importGather(const NodeProto &node);
+  LogicalResult importGatherElements(const NodeProto &node);
   LogicalResult importTrilu(const NodeProto &node);
 
   // ShapeOps.cpp
@@ -175,7 +177,10 @@ public:
   LogicalResult importGemm(const NodeProto &node);
   LogicalResult importSoftmax(const NodeProto &node);
   LogicalResult importReduce(const NodeProto &node);
-  LogicalResult importArgMax(const NodeProto &node);
+  LogicalResult importArgMax(const NodeProto &node); // and ArgMin
+  LogicalResult importCumSum(const NodeProto &node);
+  // Einsum.cpp (registered with the NnOps)
+  LogicalResult importEinsum(const NodeProto &node);
   LogicalResult importTopK(const NodeProto &node);
   LogicalResult importLayerNorm(const NodeProto &node);
   LogicalResult importDropout(const NodeProto &node);

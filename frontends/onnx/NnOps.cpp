@@ -113,10 +113,35 @@ LogicalResult Importer::importArgMax(const NodeProto &node) {
   auto axis = axisOf(intAttr(node, "axis", 0), rankOf(x));
   if (failed(axis))
     return failure();
-  // heed.argmax takes the first of equal maxima, as ONNX does by default.
-  if (intAttr(node, "select_last_index", 0) != 0)
-    return error() << "unsupported select_last_index=1";
-  return define(node, 0, op<ArgmaxOp>(x, *axis, intAttr(node, "keepdims", 1) != 0));
+  bool keep = intAttr(node, "keepdims", 1) != 0, last = intAttr(node, "select_last_index", 0) != 0;
+  if (node.op_type() == "ArgMin")
+    return define(node, 0, op<ArgminOp>(x, *axis, keep, last));
+  return define(node, 0, op<ArgmaxOp>(x, *axis, keep, last));
+}
+
+LogicalResult Importer::importCumSum(const NodeProto &node) {
+  Value x = input(node, 0);
+  if (!x)
+    return failure();
+  bool exclusive = intAttr(node, "exclusive", 0) != 0, reverse = intAttr(node, "reverse", 0) != 0;
+  // A constant axis (an exporter's initializer) is the attribute; one the graph computes or takes
+  // as an input is an operand the drivers read at run time (the rank is static either way).
+  if (const Known *k = known(node.input(1)); k && k->isStatic()) {
+    if (k->elems.size() != 1 || k->shape.size() > 1)
+      return error() << "expects one axis, got " << k->elems.size() << " values";
+    auto axis = axisOf(k->elems[0].value, rankOf(x));
+    if (failed(axis))
+      return failure();
+    return define(node, 0,
+                  op<CumsumOp>(x, Value(), builder.getI64IntegerAttr(*axis), exclusive, reverse));
+  }
+  Value axis = input(node, 1);
+  if (!axis)
+    return failure();
+  auto at = cast<RankedTensorType>(axis.getType());
+  if (!at.getElementType().isSignlessInteger(32) && !at.getElementType().isSignlessInteger(64))
+    return error() << "expects an int32 or int64 axis, got " << at.getElementType();
+  return define(node, 0, op<CumsumOp>(x, axis, IntegerAttr(), exclusive, reverse));
 }
 
 LogicalResult Importer::importTopK(const NodeProto &node) {
@@ -237,6 +262,9 @@ void mlir::heed::onnx::detail::registerNnOps(OpTable &t) {
     t.add(reduce, &Importer::importReduce);
   t.add("LayerNormalization", &Importer::importLayerNorm);
   t.add("ArgMax", &Importer::importArgMax);
+  t.add("ArgMin", &Importer::importArgMax);
+  t.add("CumSum", &Importer::importCumSum, 2, 11);
+  t.add("Einsum", &Importer::importEinsum, OpImport::kAllInputs, 12);
   t.add("TopK", &Importer::importTopK);
   t.add("Dropout", &Importer::importDropout);
 }

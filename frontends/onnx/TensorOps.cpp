@@ -193,6 +193,14 @@ LogicalResult Importer::importGather(const NodeProto &node) {
   return define(node, 0, op<GatherOp>(x, input(node, 1), *axis));
 }
 
+LogicalResult Importer::importGatherElements(const NodeProto &node) {
+  Value x = input(node, 0), indices = input(node, 1);
+  auto axis = axisOf(intAttr(node, "axis", 0), rankOf(x));
+  if (failed(axis))
+    return failure();
+  return define(node, 0, op<GatherElementsOp>(x, indices, *axis));
+}
+
 LogicalResult Importer::importTrilu(const NodeProto &node) {
   Value x = input(node, 0);
   auto t = cast<RankedTensorType>(x.getType());
@@ -230,5 +238,6 @@ void mlir::heed::onnx::detail::registerTensorOps(OpTable &t) {
   t.add("Slice", &Importer::importSlice, 1);
   t.add("Slice", &Importer::importSlice, 3, /*sinceVersion=*/10);
   t.add("Gather", &Importer::importGather, 2);
+  t.add("GatherElements", &Importer::importGatherElements, 2, 11);
   t.add("Trilu", &Importer::importTrilu);
 }

@@ -60,7 +60,7 @@ POPULATION = {
 # population's pass rate, but run and kept on the expected lists so they cannot regress.
 NEIGHBOURS = {"Floor", "Ceil", "Round", "Not", "Constant", "Attention", "ReduceMin", "Abs",
               "Log", "Reciprocal", "Max", "Min", "And", "Or", "LessOrEqual", "GreaterOrEqual",
-              "Gelu", "Size"}
+              "Gelu", "Size", "Sign", "ArgMin"}
 
 STRINGS = "string tensors (Heed has no string element type)"
 TRAINING = "training-mode Dropout: the reference mask comes from numpy's generator"

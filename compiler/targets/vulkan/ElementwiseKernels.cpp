@@ -68,14 +68,43 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
   std::string e;
   std::string zero = isFloat ? "0.0" : ctypes.empty() ? "0" : ctypes[0] + "(0)";
   static const std::map<std::string, std::string> unaryF = {
-      {"heed.abs", "abs(a)"},          {"heed.erf", "erf_(a)"},
-      {"heed.exp", "exp(a)"},          {"heed.floor", "floor(a)"},
-      {"heed.ceil", "ceil(a)"},        {"heed.round", "roundEven(a)"},
-      {"heed.log", "log(a)"},          {"heed.neg", "-a"},
+      {"heed.erf", "erf_(a)"},         {"heed.exp", "exp(a)"},
+      {"heed.floor", "floor(a)"},      {"heed.ceil", "ceil(a)"},
+      {"heed.round", "roundEven(a)"},  {"heed.log", "log(a)"},
       {"heed.reciprocal", "1.0 / a"},  {"heed.relu", "(a > 0.0 ? a : (isnan(a) ? a : 0.0))"},
       {"heed.rsqrt", "1.0 / sqrt(a)"}, {"heed.sigmoid", "1.0 / (1.0 + exp(-a))"},
       {"heed.sqrt", "sqrt(a)"},        {"heed.tanh", "tanh_(a)"}};
-  if (auto it = unaryF.find(kind); it != unaryF.end()) {
+  // The ops of signed numbers, float or int: written with comparisons rather than GLSL's
+  // abs/sign, whose results on NaN and on the most negative int are undefined. Negation wraps.
+  static const std::map<std::string, std::string> unarySigned = {
+      {"heed.abs", "(a < Z ? -a : a)"},
+      {"heed.neg", "-a"},
+      {"heed.sign", "(a > Z ? O : a < Z ? -O : a)"}};
+  // The float tests read the bits: a compiler that assumes no NaN or Inf cannot fold them.
+  static const std::map<std::string, std::string> floatTests = {
+      {"heed.is_nan", "(floatBitsToUint(a) & 0x7fffffffu) > 0x7f800000u"},
+      {"heed.is_inf", "(floatBitsToUint(a) & 0x7fffffffu) == 0x7f800000u"}};
+  if (auto it = unarySigned.find(kind); it != unarySigned.end()) {
+    if (!isFloat && !et0.isSignlessInteger(32) && !et0.isSignlessInteger(64))
+      return unsupported("supports f32, i32 and i64 on vulkan");
+    e = it->second;
+    std::string one = isFloat ? "1.0" : ctypes[0] + "(1)";
+    for (auto [from, to] : {std::pair<std::string, std::string>{"Z", zero}, {"O", one}})
+      for (size_t at; (at = e.find(from)) != std::string::npos;)
+        e.replace(at, 1, to);
+  } else if (auto it = floatTests.find(kind); it != floatTests.end()) {
+    if (!isFloat)
+      return unsupported("supports only f32 on vulkan");
+    e = it->second;
+    if (kind == "heed.is_inf") {
+      bool negative = intAttr(op, "detect_negative", 1) != 0;
+      bool positive = intAttr(op, "detect_positive", 1) != 0;
+      if (!negative || !positive)
+        e = "(" + e + ") && " + (positive ? "a > 0.0" : "a < 0.0");
+      if (!negative && !positive)
+        e = "false";
+    }
+  } else if (auto it = unaryF.find(kind); it != unaryF.end()) {
     if (!isFloat)
       return unsupported("supports only f32 on vulkan");
     e = it->second;

@@ -30,7 +30,9 @@ Lowered lowerLinear(Operation &op);
 Lowered lowerSoftmax(Operation &op, bool log);
 Lowered lowerLayerNorm(Operation &op);
 Lowered lowerReduce(Operation &op);
-Lowered lowerArgmax(Operation &op);
+Lowered lowerArgmax(Operation &op); // and heed.argmin
+Lowered lowerCumsum(Operation &op);
+Lowered lowerGatherElements(Operation &op);
 Lowered lowerTopK(Operation &op);
 /// heed.gather, or heed.embedding with `embedding`.
 Lowered lowerGather(Operation &op, bool embedding);

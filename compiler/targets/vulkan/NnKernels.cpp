@@ -221,20 +221,88 @@ Lowered lowerArgmax(Operation &op) {
   std::string t = storageType(et);
   if (t.empty() || et.isInteger(1))
     return unsupported("supports f32, i32 and i64 on vulkan");
+  // As the CPU driver: select_last_index scans the row from its end with strict comparisons.
+  bool smallest = op.getName().getStringRef() == "heed.argmin";
+  bool last = intAttr(op, "select_last_index", 0) != 0;
   Shader s;
-  s.name = "argmax_" + suffixOf(et);
+  s.name = std::string(smallest ? "argmin_" : "argmax_") + suffixOf(et) + (last ? "_last" : "");
   s.buffers = {t, "int64_t"};
   s.usePush<::heed::vkabi::ArgmaxPush>();
   std::string ct = et.isF32() ? "float" : "int64_t";
-  std::string nan = et.isF32() ? "isnan" : "false && bool";
+  // Integers have no NaN: their test is the constant false (a prefix "false && bool" once made
+  // the loop condition `!false && bool(bv)`, which stopped every row at its first 0).
+  auto isNan = [&](const std::string &v) { return et.isF32() ? "isnan(" + v + ")" : "false"; };
+  std::string first = last ? "n - 1" : "0", step = last ? "-1" : "1";
   s.body = "  int i = gid_();\n  if (i >= pc.rows) return;\n"
            "  int n = pc.n, inner = pc.inner;\n"
            "  int base = i / inner * n * inner + i % inner;\n"
-           "  int best = 0;\n  " +
-           ct + " bv = " + ct + "(b0.d[base]);\n  for (int j = 1; j < n && !" + nan +
-           "(bv); ++j) {\n    " + ct + " v = " + ct +
-           "(b0.d[base + j * inner]);\n    if (v > bv || " + nan +
-           "(v)) { bv = v; best = j; }\n  }\n  b1.d[i] = int64_t(best);\n";
+           "  int best = " +
+           first + ";\n  " + ct + " bv = " + ct + "(b0.d[base + best * inner]);\n" +
+           "  for (int t = 1; t < n && !" + isNan("bv") + "; ++t) {\n    int j = " + first +
+           " + t * (" + step + ");\n    " + ct + " v = " + ct +
+           "(b0.d[base + j * inner]);\n    if (v " + (smallest ? "<" : ">") + " bv || " +
+           isNan("v") + ") { bv = v; best = j; }\n  }\n  b1.d[i] = int64_t(best);\n";
+  return {{s}, ""};
+}
+
+Lowered lowerCumsum(Operation &op) {
+  auto x = tensorOf(op.getOperand(0));
+  if (!x)
+    return unsupported("has a non-tensor operand");
+  // The axis operand lives on the device when the graph computes it: reading it would need a
+  // readback in the middle of the command buffer.
+  if (op.getNumOperands() > 1)
+    return unsupported("takes its axis at run time, which the vulkan backend does not read "
+                       "(a constant axis runs on vulkan)");
+  Type et = x.getElementType();
+  std::string t = storageType(et);
+  if (t.empty() || et.isInteger(1))
+    return unsupported("supports f32, i32 and i64 on vulkan");
+  bool exclusive = intAttr(op, "exclusive", 0) != 0, reverse = intAttr(op, "reverse", 0) != 0;
+  Shader s;
+  s.name = "cumsum_" + suffixOf(et) + (exclusive ? "_exclusive" : "") + (reverse ? "_reverse" : "");
+  s.buffers = {t, t};
+  s.usePush<::heed::vkabi::CumsumPush>();
+  std::string add = "acc += b0.d[at];";
+  s.body = "  int i = gid_();\n  if (i >= pc.rows) return;\n"
+           "  int n = pc.n, inner = pc.inner;\n"
+           "  int base = i / inner * n * inner + i % inner;\n  " +
+           t + " acc = " + t + "(0);\n  for (int t = 0; t < n; ++t) {\n    int at = base + (" +
+           (reverse ? "n - 1 - t" : "t") + ") * inner;\n    " + (exclusive ? "" : add) +
+           "\n    b1.d[at] = acc;\n    " + (exclusive ? add : "") + "\n  }\n";
+  return {{s}, ""};
+}
+
+Lowered lowerGatherElements(Operation &op) {
+  auto x = tensorOf(op.getOperand(0)), ids = tensorOf(op.getOperand(1));
+  if (!x || !ids)
+    return unsupported("has a non-tensor operand");
+  std::string t = storageType(x.getElementType()), it = storageType(ids.getElementType());
+  if (t.empty() || (it != "int" && it != "int64_t"))
+    return unsupported("has element types the vulkan backend does not support");
+  int rank = int(ids.getRank());
+  if (rank > ::heed::vkabi::kGatherElementsMaxRank)
+    return unsupported("has rank " + std::to_string(rank) + ", beyond the vulkan kernel's " +
+                       std::to_string(::heed::vkabi::kGatherElementsMaxRank));
+  Shader s;
+  s.name = "gather_elements_" + suffixOf(x.getElementType()) + "_" +
+           suffixOf(ids.getElementType()) + "_r" + std::to_string(rank);
+  // As heed.gather: the status buffer records the first out-of-range position, and i64 ids
+  // are read as two 32-bit words.
+  s.buffers = {t, "int", t, "int"};
+  s.usePush<::heed::vkabi::GatherElementsPush>();
+  s.outputs = 2;
+  std::string idLoad = it == "int"
+                           ? "  int id = b1.d[i]; bool fits = true;\n"
+                           : "  int id = b1.d[2 * i]; bool fits = b1.d[2 * i + 1] == (id >> 31);\n";
+  s.body = "  int i = gid_();\n  if (i >= pc.count) return;\n" + idLoad +
+           "  int k = id < 0 ? id + pc.n : id;\n"
+           "  if (!fits || k < 0 || k >= pc.n) {\n"
+           "    atomicMin(b3.d[pc.statusSlot], i);\n    b2.d[i] = " +
+           t + "(0);\n    return;\n  }\n";
+  s.body += decompose(rank, "pc.shape", ::heed::vkabi::gatherElementsDimsAt(),
+                      {::heed::vkabi::gatherElementsStridesAt(rank)}, {"o"}, "i");
+  s.body += "  b2.d[i] = b0.d[o + k * pc.axisStride];\n";
   return {{s}, ""};
 }
 

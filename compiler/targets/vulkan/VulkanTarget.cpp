@@ -101,7 +101,7 @@ Lowered lowerOp(Operation &op) {
   case Family::LayerNorm:
     return lowerLayerNorm(op);
   case Family::Reduce:
-    return lowerReduce(op);
+    return *k == OpKind::Cumsum ? lowerCumsum(op) : lowerReduce(op);
   case Family::Attention:
     return lowerAttention(op);
   case Family::AdditiveAttention:
@@ -113,9 +113,10 @@ Lowered lowerOp(Operation &op) {
   case Family::Scan:
     return lowerScan(cast<mlir::heed::ScanOp>(op));
   case Family::Select:
-    return *k == OpKind::Argmax ? lowerArgmax(op) : lowerTopK(op);
+    return *k == OpKind::TopK ? lowerTopK(op) : lowerArgmax(op);
   case Family::Gather:
-    return lowerGather(op, *k == OpKind::Embedding);
+    return *k == OpKind::GatherElements ? lowerGatherElements(op)
+                                        : lowerGather(op, *k == OpKind::Embedding);
   case Family::Generator:
     return lowerGenerator(op, kind);
   }

@@ -58,6 +58,8 @@ class Heed_Op<string mnemonic, list<Trait> traits = []>
 def Heed_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
 // Indices, lengths and ids: signed.
 def Heed_IntTensor : RankedTensorOf<[I32, I64]>;
+// Signed numbers: what abs, neg and sign take.
+def Heed_SignedTensor : RankedTensorOf<[F16, BF16, F32, F64, I32, I64]>;
 def Heed_BoolTensor : RankedTensorOf<[I1]>;
 // Unsigned integers (ONNX uint8/uint32/uint64) take part in constants, casts,
 // wrapping arithmetic, comparisons, selection and data movement.

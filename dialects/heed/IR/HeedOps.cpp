@@ -230,7 +230,7 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *context, std::optional<Loca
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-// The unary float ops infer theirs in HeedOps.td (Heed_UnaryFloatOp).
+// The unary ops of one type infer theirs in HeedOps.td (Heed_UnaryOp).
 #define HEED_SAME_AS_INPUT(OP)                                                                     \
   LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,      \
                                      Types &inferred) {                                            \
@@ -239,6 +239,20 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *context, std::optional<Loca
 HEED_SAME_AS_INPUT(GeluOp)
 HEED_SAME_AS_INPUT(NotOp)
 #undef HEED_SAME_AS_INPUT
+
+// Float tests: the input's shape, as i1.
+#define HEED_FLOAT_TEST(OP)                                                                        \
+  LogicalResult OP::inferReturnTypes(MLIRContext *context, std::optional<Location>,                \
+                                     Adaptor adaptor, Types &inferred) {                           \
+    auto type = tensorOf(adaptor.getInput());                                                      \
+    if (!type)                                                                                     \
+      return failure();                                                                            \
+    inferred.push_back(tensorLike(type.getShape(), IntegerType::get(context, 1)));                 \
+    return success();                                                                              \
+  }
+HEED_FLOAT_TEST(IsNanOp)
+HEED_FLOAT_TEST(IsInfOp)
+#undef HEED_FLOAT_TEST
 
 OpFoldResult NegOp::fold(FoldAdaptor) {
   if (auto inner = getInput().getDefiningOp<NegOp>())
@@ -725,6 +739,28 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                 Adaptor adaptor, Types &inferred) {
+  auto indices = tensorOf(adaptor.getIndices());
+  if (!indices)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  auto operand = tensorAndAxis(error, adaptor.getInput(), adaptor.getAxis());
+  if (failed(operand))
+    return failure();
+  auto [x, axis] = *operand;
+  if (indices.getRank() != x.getRank())
+    return error("expects indices of the input's rank ", x.getRank(), ", got rank ",
+                 indices.getRank());
+  for (int64_t d = 0; d < x.getRank(); ++d)
+    if (d != axis && !x.isDynamicDim(d) && !indices.isDynamicDim(d) &&
+        indices.getDimSize(d) > x.getDimSize(d))
+      return error("has indices dim ", d, " of ", indices.getDimSize(d), ", above the input's ",
+                   x.getDimSize(d));
+  inferred.push_back(tensorLike(indices.getShape(), x.getElementType()));
+  return success();
+}
+
 LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                             Adaptor adaptor, Types &inferred) {
   auto table = tensorOf(adaptor.getTable()), ids = tensorOf(adaptor.getIds());
@@ -812,19 +848,53 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
-LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
-                                         Adaptor adaptor, Types &inferred) {
-  auto operand =
-      tensorAndAxis(ShapeError(loc, getOperationName()), adaptor.getInput(), adaptor.getAxis());
+namespace {
+/// heed.argmax and heed.argmin: the input's shape less the axis (or with 1 there), as i64.
+LogicalResult inferArgResult(MLIRContext *context, const ShapeError &error, Value input,
+                             int64_t axisAttr, bool keepDims, Types &inferred) {
+  auto operand = tensorAndAxis(error, input, axisAttr);
   if (failed(operand))
     return failure();
   auto [type, axis] = *operand;
   SmallVector<int64_t> shape(type.getShape());
-  if (adaptor.getKeepDims())
+  if (keepDims)
     shape[axis] = 1;
   else
     shape.erase(shape.begin() + axis);
   inferred.push_back(tensorLike(shape, IntegerType::get(context, 64)));
+  return success();
+}
+} // namespace
+
+#define HEED_ARG_OP(OP)                                                                            \
+  LogicalResult OP::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,            \
+                                     Adaptor adaptor, Types &inferred) {                           \
+    return inferArgResult(context, ShapeError(loc, getOperationName()), adaptor.getInput(),        \
+                          adaptor.getAxis(), adaptor.getKeepDims(), inferred);                     \
+  }
+HEED_ARG_OP(ArgmaxOp)
+HEED_ARG_OP(ArgminOp)
+#undef HEED_ARG_OP
+
+LogicalResult CumsumOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  if (type.getRank() == 0)
+    return error("expects an input of rank >= 1");
+  if (type.getElementType().isInteger(1))
+    return error("cannot sum i1 tensors");
+  std::optional<int64_t> axis = adaptor.getAxis();
+  if (bool(axis) == bool(adaptor.getAxisTensor()))
+    return error("expects exactly one of the axis attribute and the axis operand");
+  if (axis && failed(checkAxis(error, *axis, type.getRank())))
+    return failure();
+  if (auto axisType = tensorOf(adaptor.getAxisTensor()))
+    if (axisType.getRank() > 1 || (axisType.hasStaticShape() && axisType.getNumElements() != 1))
+      return error("expects one integer as the axis operand, got ", axisType);
+  inferred.push_back(type);
   return success();
 }
 

@@ -112,13 +112,13 @@ def Heed_RangeOp : Heed_PureOp<"range"> {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-class Heed_UnaryFloatOp<string mnemonic, string what, list<Trait> traits = []>
+// A unary op whose result has its input's type: inferred here, so a new one needs no C++.
+class Heed_UnaryOp<string mnemonic, string what, Type type, list<Trait> traits = []>
     : Heed_PureOp<mnemonic, !listconcat([Elementwise], traits)> {
   let heedFamily = "elementwise";
   let summary = what # ", elementwise";
-  let arguments = (ins Heed_FloatTensor:$input);
-  let results = (outs Heed_FloatTensor:$result);
-  // The result has the input's type: inferred here, so a new unary op needs no C++.
+  let arguments = (ins type:$input);
+  let results = (outs type:$result);
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::verify() {
       return ::mlir::heed::verifyInferredTypes(getOperation());
@@ -131,20 +131,43 @@ class Heed_UnaryFloatOp<string mnemonic, string what, list<Trait> traits = []>
   }];
 }
 
-def Heed_AbsOp : Heed_UnaryFloatOp<"abs", "|x|">;
+class Heed_UnaryFloatOp<string mnemonic, string what, list<Trait> traits = []>
+    : Heed_UnaryOp<mnemonic, what, Heed_FloatTensor, traits>;
+// Signed integers too: integer results wrap (abs and neg of the most negative value are itself).
+class Heed_UnarySignedOp<string mnemonic, string what, list<Trait> traits = []>
+    : Heed_UnaryOp<mnemonic, what, Heed_SignedTensor, traits>;
+
+def Heed_AbsOp : Heed_UnarySignedOp<"abs", "|x|">;
 def Heed_CeilOp : Heed_UnaryFloatOp<"ceil", "The smallest integer not below x">;
 def Heed_ErfOp : Heed_UnaryFloatOp<"erf", "The error function">;
 def Heed_ExpOp : Heed_UnaryFloatOp<"exp", "e^x">;
 def Heed_FloorOp : Heed_UnaryFloatOp<"floor", "The largest integer not above x">;
 def Heed_LogOp : Heed_UnaryFloatOp<"log", "The natural logarithm">;
-def Heed_NegOp : Heed_UnaryFloatOp<"neg", "-x"> { let hasFolder = 1; }
+def Heed_NegOp : Heed_UnarySignedOp<"neg", "-x"> { let hasFolder = 1; }
 def Heed_ReciprocalOp : Heed_UnaryFloatOp<"reciprocal", "1/x">;
 def Heed_ReluOp : Heed_UnaryFloatOp<"relu", "max(x, 0)">;
 def Heed_RoundOp : Heed_UnaryFloatOp<"round", "x rounded to the nearest integer, halves to even">;
 def Heed_RsqrtOp : Heed_UnaryFloatOp<"rsqrt", "1/sqrt(x)">;
+def Heed_SignOp : Heed_UnarySignedOp<"sign", "-1, 0 or 1 by the sign of x (NaN stays NaN)">;
 def Heed_SigmoidOp : Heed_UnaryFloatOp<"sigmoid", "1/(1+e^-x)">;
 def Heed_SqrtOp : Heed_UnaryFloatOp<"sqrt", "The square root">;
 def Heed_TanhOp : Heed_UnaryFloatOp<"tanh", "The hyperbolic tangent">;
+
+def Heed_IsNanOp : Heed_PureOp<"is_nan", [Elementwise]> {
+  let heedFamily = "elementwise";
+  let summary = "Whether x is NaN, elementwise (ONNX IsNaN)";
+  let arguments = (ins Heed_FloatTensor:$input);
+  let results = (outs Heed_BoolTensor:$result);
+}
+
+def Heed_IsInfOp : Heed_PureOp<"is_inf", [Elementwise]> {
+  let heedFamily = "elementwise";
+  let summary = "Whether x is an infinity of a detected sign, elementwise (ONNX IsInf)";
+  let arguments = (ins Heed_FloatTensor:$input,
+                   DefaultValuedAttr<BoolAttr, "true">:$detect_negative,
+                   DefaultValuedAttr<BoolAttr, "true">:$detect_positive);
+  let results = (outs Heed_BoolTensor:$result);
+}
 
 def Heed_GeluOp : Heed_PureOp<"gelu", [Elementwise]> {
   let heedFamily = "elementwise";
@@ -347,6 +370,19 @@ def Heed_GatherOp : Heed_PureOp<"gather"> {
   let results = (outs Heed_Tensor:$result);
 }
 
+def Heed_GatherElementsOp : Heed_PureOp<"gather_elements"> {
+  let heedFamily = "gather";
+  let summary = "Takes one element per index along one axis (ONNX GatherElements)";
+  let description = [{
+    result[i0, .., i_axis, ..] = input[i0, .., indices[i0, .., i_axis, ..], ..]: the result has
+    the indices' shape; both have the same rank, and each other dim of the indices is at most
+    the input's. Negative indices count from the end; out-of-range ones are a run-time error.
+  }];
+  let arguments = (ins Heed_Tensor:$input, Heed_IntTensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs Heed_Tensor:$result);
+}
+
 def Heed_EmbeddingOp : Heed_PureOp<"embedding"> {
   let heedFamily = "gather";
   let summary = "Looks token ids up in a [vocab, dim] table";
@@ -408,13 +444,34 @@ def Heed_ReduceOp : Heed_PureOp<"reduce"> {
       "$kind `,` $input attr-dict `:` functional-type(operands, results)";
 }
 
-def Heed_ArgmaxOp : Heed_PureOp<"argmax"> {
+def Heed_CumsumOp : Heed_PureOp<"cumsum"> {
+  let heedFamily = "reduce";
+  let summary = "Running sums along one axis (ONNX CumSum)";
+  let description = [{
+    The axis is the `axis` attribute or, when the model computes it, the run-time
+    `axis_tensor` operand (one integer; the drivers read it on the host): exactly one of the
+    two. With `exclusive`, element j sums the elements before j only; with `reverse`, the
+    sums run from the end of the axis. Integer sums wrap.
+  }];
+  let arguments = (ins Heed_ReduceTensor:$input, Optional<Heed_IntTensor>:$axis_tensor,
+                   OptionalAttr<I64Attr>:$axis,
+                   DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                   DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs Heed_ReduceTensor:$result);
+}
+
+// Ties go to the first index, or with `select_last_index` the last; a NaN wins over numbers.
+class Heed_ArgOp<string mnemonic, string what> : Heed_PureOp<mnemonic> {
   let heedFamily = "select";
-  let summary = "Index of the largest element along one axis (first on ties), as i64";
+  let summary = "Index of the " # what # " element along one axis, as i64";
   let arguments = (ins Heed_Tensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis,
-                   DefaultValuedAttr<BoolAttr, "false">:$keep_dims);
+                   DefaultValuedAttr<BoolAttr, "false">:$keep_dims,
+                   DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
   let results = (outs RankedTensorOf<[I64]>:$result);
 }
+
+def Heed_ArgmaxOp : Heed_ArgOp<"argmax", "largest">;
+def Heed_ArgminOp : Heed_ArgOp<"argmin", "smallest">;
 
 def Heed_TopKOp : Heed_PureOp<"top_k"> {
   let heedFamily = "select";

@@ -140,6 +140,31 @@ void gather(OpCtx &c) {
   c.out(0, std::move(y));
 }
 
+void gatherElements(OpCtx &c) {
+  const Tensor &x = c.in(0), &ids = c.in(1);
+  GatherElementsLayout l;
+  check(c, gatherElementsLayout(typedShape(x), typedShape(ids), c.op.getInt(AttrId::axis), l));
+  Tensor y = c.alloc(x.type, l.shape);
+  size_t es = elemTypeSize(x.type), rank = l.shape.size();
+  std::vector<int64_t> idx(rank, 0);
+  int64_t base = 0; // x's offset of idx, the axis coordinate left out
+  for (int64_t j = 0, m = y.count(); j < m; ++j) {
+    int64_t id = loadId(ids, j);
+    int64_t k = id < 0 ? id + l.n : id;
+    if (k < 0 || k >= l.n)
+      c.fail(gatherIdOutOfRange(false, id, j, l.n));
+    std::memcpy(y.data + size_t(j) * es, x.data + size_t(base + k * l.axisStride) * es, es);
+    for (size_t d = rank; d-- > 0;) {
+      base += l.xStrides[d];
+      if (++idx[d] < l.shape[d])
+        break;
+      base -= idx[d] * l.xStrides[d];
+      idx[d] = 0;
+    }
+  }
+  c.out(0, std::move(y));
+}
+
 } // namespace
 
 void registerDataKernels(KernelTable &m) {
@@ -150,6 +175,7 @@ void registerDataKernels(KernelTable &m) {
   m[OpKind::Broadcast] = broadcast;
   m[OpKind::Gather] = gather;
   m[OpKind::Embedding] = gather;
+  m[OpKind::GatherElements] = gatherElements;
 }
 
 } // namespace heed::rt::cpu

@@ -117,6 +117,8 @@ template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
     mapLoop(in, out, n, [](T v) { return T(1) / std::sqrt(v); });
   else if (k == OpKind::Sigmoid)
     mapLoop(in, out, n, [](T v) { return T(1) / (T(1) + std::exp(-v)); });
+  else if (k == OpKind::Sign)
+    mapLoop(in, out, n, [](T v) { return v > T(0) ? T(1) : v < T(0) ? T(-1) : v; });
   else if (k == OpKind::Sqrt)
     mapLoop(in, out, n, [](T v) { return std::sqrt(v); });
   else if (k == OpKind::Tanh)
@@ -163,9 +165,35 @@ std::optional<dnnl::Eltwise> dnnlEltwise(const PlanOp &op) {
   }
 }
 
+/// abs, neg and sign of signed integers. abs and neg wrap as two's complement (numpy, and GLSL
+/// on the Vulkan driver): computed unsigned, as signed overflow is UB in C++.
+template <typename T> void signedIntLoop(OpCtx &c, const Tensor &x, Tensor &y) {
+  using U = std::make_unsigned_t<T>;
+  const OpKind k = c.op.opKind;
+  const T *in = x.as<T>();
+  T *out = y.as<T>();
+  int64_t n = x.count();
+  if (k == OpKind::Abs)
+    mapLoop(in, out, n, [](T v) { return v < 0 ? T(U(0) - U(v)) : v; });
+  else if (k == OpKind::Neg)
+    mapLoop(in, out, n, [](T v) { return T(U(0) - U(v)); });
+  else if (k == OpKind::Sign)
+    mapLoop(in, out, n, [](T v) { return T((v > 0) - (v < 0)); });
+  else
+    c.fail(std::string("does not support element type ") + elemTypeName(x.type));
+}
+
 void unary(OpCtx &c) {
   const Tensor &x = c.in(0);
   Tensor y = c.alloc(x.type, x.shape);
+  if (x.type == ElemType::i32 || x.type == ElemType::i64) {
+    if (x.type == ElemType::i32)
+      signedIntLoop<int32_t>(c, x, y);
+    else
+      signedIntLoop<int64_t>(c, x, y);
+    c.out(0, std::move(y));
+    return;
+  }
   std::optional<dnnl::Eltwise> e = dnnlEltwise(c.op);
   if (x.type == ElemType::f32 && e && useDnnlPrimitives()) {
     dnnl::eltwise(*e, x.as<float>(), y.as<float>(), x.count());
@@ -176,6 +204,34 @@ void unary(OpCtx &c) {
     unaryLoop<float>(c, x, y);
   else if (x.type == ElemType::f64)
     unaryLoop<double>(c, x, y);
+  else
+    c.fail(std::string("does not support element type ") + elemTypeName(x.type));
+  c.out(0, std::move(y));
+}
+
+/// is_nan and is_inf (with the signs it detects).
+template <typename T> void floatTestLoop(OpCtx &c, const Tensor &x, Tensor &y) {
+  const T *in = x.as<T>();
+  uint8_t *out = y.as<uint8_t>();
+  int64_t n = x.count();
+  if (c.op.opKind == OpKind::IsNan) {
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = std::isnan(in[i]);
+    return;
+  }
+  bool negative = c.op.getBool(AttrId::detect_negative);
+  bool positive = c.op.getBool(AttrId::detect_positive);
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = std::isinf(in[i]) && (in[i] > 0 ? positive : negative);
+}
+
+void floatTest(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  Tensor y = c.alloc(ElemType::boolean, x.shape);
+  if (x.type == ElemType::f32)
+    floatTestLoop<float>(c, x, y);
+  else if (x.type == ElemType::f64)
+    floatTestLoop<double>(c, x, y);
   else
     c.fail(std::string("does not support element type ") + elemTypeName(x.type));
   c.out(0, std::move(y));
@@ -584,10 +640,13 @@ double loadAsDouble(const Tensor &t, int64_t i) {
 }
 
 void registerElementwiseKernels(KernelTable &m) {
-  for (OpKind k : {OpKind::Abs, OpKind::Erf, OpKind::Exp, OpKind::Floor, OpKind::Ceil,
-                   OpKind::Round, OpKind::Log, OpKind::Neg, OpKind::Reciprocal, OpKind::Relu,
-                   OpKind::Rsqrt, OpKind::Sigmoid, OpKind::Sqrt, OpKind::Tanh, OpKind::Gelu})
+  for (OpKind k :
+       {OpKind::Abs, OpKind::Erf, OpKind::Exp, OpKind::Floor, OpKind::Ceil, OpKind::Round,
+        OpKind::Log, OpKind::Neg, OpKind::Reciprocal, OpKind::Relu, OpKind::Rsqrt, OpKind::Sigmoid,
+        OpKind::Sign, OpKind::Sqrt, OpKind::Tanh, OpKind::Gelu})
     m[k] = unary;
+  m[OpKind::IsNan] = floatTest;
+  m[OpKind::IsInf] = floatTest;
   for (OpKind k :
        {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Max, OpKind::Min, OpKind::Pow})
     m[k] = binary;

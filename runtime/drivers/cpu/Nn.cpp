@@ -318,26 +318,97 @@ void reduce(OpCtx &c) {
   c.out(0, std::move(y));
 }
 
-void argmax(OpCtx &c) {
+/// heed.argmax and heed.argmin. With select_last_index the row is scanned from its end, so the
+/// first hit of that scan (with strict comparisons) is the last of equal values; NaN wins either
+/// way, as in numpy (the ONNX reference).
+void argExtremum(OpCtx &c) {
   const Tensor &x = c.in(0);
   SelectLayout l;
   check(c, argmaxLayout(x.shape, c.op.getInt(AttrId::axis), c.op.getBool(AttrId::keep_dims), l));
+  bool smallest = c.op.opKind == OpKind::Argmin, last = c.op.getBool(AttrId::select_last_index);
   int64_t outer = l.view.outer, n = l.view.n, inner = l.view.inner;
-  const std::vector<int64_t> &shape = l.shape;
-  Tensor y = c.alloc(ElemType::i64, shape);
+  Tensor y = c.alloc(ElemType::i64, l.shape);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
-      int64_t best = 0;
-      double bv = loadAsDouble(x, o * n * inner + i);
-      for (int64_t j = 1; j < n && !std::isnan(bv); ++j) {
+      int64_t first = last ? n - 1 : 0, step = last ? -1 : 1;
+      int64_t best = first;
+      double bv = loadAsDouble(x, (o * n + first) * inner + i);
+      for (int64_t t = 1; t < n && !std::isnan(bv); ++t) {
+        int64_t j = first + t * step;
         double v = loadAsDouble(x, (o * n + j) * inner + i);
-        if (v > bv || std::isnan(v)) {
+        if ((smallest ? v < bv : v > bv) || std::isnan(v)) {
           bv = v;
           best = j;
         }
       }
       y.as<int64_t>()[o * inner + i] = best;
     }
+  c.out(0, std::move(y));
+}
+
+/// What a running sum of T adds in: integers unsigned, so that their sums wrap (signed overflow
+/// is UB in C++), as GLSL's do on the Vulkan driver.
+template <typename T, bool = std::is_integral_v<T>> struct SumType {
+  using type = T;
+};
+template <typename T> struct SumType<T, true> {
+  using type = std::make_unsigned_t<T>;
+};
+
+/// Running sums along the view's n: exclusive sums lag one element, reverse ones run from the
+/// end.
+template <typename T>
+void cumsumLoop(const Tensor &x, Tensor &y, const AxisView &v, bool exclusive, bool reverse) {
+  using Acc = typename SumType<T>::type;
+  const T *in = x.as<T>();
+  T *out = y.as<T>();
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t i = 0; i < v.inner; ++i) {
+      Acc acc = 0;
+      for (int64_t t = 0; t < v.n; ++t) {
+        int64_t j = reverse ? v.n - 1 - t : t;
+        int64_t at = (o * v.n + j) * v.inner + i;
+        Acc value = Acc(in[at]);
+        if (!exclusive)
+          acc += value;
+        out[at] = T(acc);
+        if (exclusive)
+          acc += value;
+      }
+    }
+}
+
+void cumsum(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  int64_t axis = 0;
+  if (c.op.has(AttrId::axis)) {
+    axis = c.op.getInt(AttrId::axis);
+  } else {
+    const Tensor &a = c.in(1);
+    if (a.count() != 1 || (a.type != ElemType::i32 && a.type != ElemType::i64))
+      c.fail("expects one i32 or i64 axis, got " + shapeString(a.shape, a.type));
+    axis = a.type == ElemType::i32 ? a.as<int32_t>()[0] : a.as<int64_t>()[0];
+  }
+  check(c, resolveAxis(axis, int64_t(x.shape.size()), axis));
+  AxisView v = axisView(x.shape, axis);
+  bool exclusive = c.op.getBool(AttrId::exclusive), reverse = c.op.getBool(AttrId::reverse);
+  Tensor y = c.alloc(x.type, x.shape);
+  switch (x.type) {
+  case ElemType::f32:
+    cumsumLoop<float>(x, y, v, exclusive, reverse);
+    break;
+  case ElemType::f64:
+    cumsumLoop<double>(x, y, v, exclusive, reverse);
+    break;
+  case ElemType::i32:
+    cumsumLoop<int32_t>(x, y, v, exclusive, reverse);
+    break;
+  case ElemType::i64:
+    cumsumLoop<int64_t>(x, y, v, exclusive, reverse);
+    break;
+  default:
+    c.fail(std::string("cannot sum element type ") + elemTypeName(x.type));
+  }
   c.out(0, std::move(y));
 }
 
@@ -442,7 +513,9 @@ void registerNnKernels(KernelTable &m) {
   m[OpKind::Matmul] = matmul;
   m[OpKind::Linear] = linear;
   m[OpKind::Reduce] = reduce;
-  m[OpKind::Argmax] = argmax;
+  m[OpKind::Argmax] = argExtremum;
+  m[OpKind::Argmin] = argExtremum;
+  m[OpKind::Cumsum] = cumsum;
   m[OpKind::TopK] = topK;
   m[OpKind::SequenceMask] = sequenceMask;
   m[OpKind::CausalMask] = causalMask;

@@ -210,6 +210,31 @@ std::string gatherLayout(TypedShape x, TypedShape ids, bool embedding, int64_t a
   return "";
 }
 
+std::string gatherElementsLayout(TypedShape x, TypedShape ids, int64_t axis,
+                                 GatherElementsLayout &out) {
+  if (x.shape.empty())
+    return "cannot gather from a scalar";
+  if (ids.type != ElemType::i32 && ids.type != ElemType::i64)
+    return "expects integer indices";
+  int64_t rank = int64_t(x.shape.size());
+  if (int64_t(ids.shape.size()) != rank)
+    return "expects indices of rank " + std::to_string(rank) + ", got " +
+           shapeString(ids.shape, ids.type);
+  if (std::string error = resolveAxis(axis, rank, axis); !error.empty())
+    return error;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && ids.shape[size_t(d)] > x.shape[size_t(d)])
+      return "has indices " + shapeString(ids.shape, ids.type) + " larger than the input " +
+             shapeString(x.shape, x.type) + " off the axis";
+  out.axis = axis;
+  out.n = x.shape[size_t(axis)];
+  out.xStrides = contiguousStrides(x.shape);
+  out.axisStride = out.xStrides[size_t(axis)];
+  out.xStrides[size_t(axis)] = 0;
+  out.shape = ids.shape;
+  return "";
+}
+
 std::string gatherIdOutOfRange(bool embedding, int64_t id, int64_t position, int64_t n) {
   return std::string(embedding ? "id " : "index ") + std::to_string(id) + " at position " +
          std::to_string(position) + " is out of range [" + (embedding ? "0" : std::to_string(-n)) +

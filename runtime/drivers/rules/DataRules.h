@@ -116,6 +116,16 @@ struct GatherLayout {
 };
 std::string gatherLayout(TypedShape x, TypedShape ids, bool embedding, int64_t axis,
                          GatherLayout &out);
+/// heed.gather_elements along `axis`: ids of x's rank whose other dims are at most x's; the
+/// result has the ids' shape, and its element i reads x at i's coordinates with the axis one
+/// replaced by the id there. xStrides: x's element strides with 0 on the axis, axisStride and n
+/// its stride and size.
+struct GatherElementsLayout {
+  int64_t axis = 0, n = 0, axisStride = 0;
+  std::vector<int64_t> xStrides, shape;
+};
+std::string gatherElementsLayout(TypedShape x, TypedShape ids, int64_t axis,
+                                 GatherElementsLayout &out);
 /// The message for an id that gatherLayout's view does not hold (one wording for both drivers,
 /// which find it at different times).
 std::string gatherIdOutOfRange(bool embedding, int64_t id, int64_t position, int64_t n);

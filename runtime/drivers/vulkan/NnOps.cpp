@@ -108,6 +108,8 @@ void OpRun::runLayerNorm() {
 }
 
 void OpRun::runReduce() {
+  if (op.opKind == OpKind::Cumsum)
+    return runCumsum();
   const DTensor &x = in(0);
   ReduceLayout l;
   check(reduceLayout(x.shape, op.getInts(AttrId::axes), op.getBool(AttrId::keep_dims),
@@ -126,10 +128,29 @@ void OpRun::runReduce() {
   out(0, y);
 }
 
+void OpRun::runCumsum() {
+  // The generator refused an axis operand: the axis is the attribute.
+  const DTensor &x = in(0);
+  int64_t axis = op.getInt(AttrId::axis);
+  check(resolveAxis(axis, int64_t(x.rank()), axis));
+  AxisView v = axisView(x.shape, axis);
+  DTensor y = alloc(x.type, x.shape);
+  uint64_t rows = uint64_t(v.outer * v.inner);
+  if (rows > 0 && v.n > 0) {
+    vkabi::CumsumPush push;
+    push.rows = int32_t(rows);
+    push.n = int32_t(v.n);
+    push.inner = int32_t(v.inner);
+    const Pipeline &p = kernel(0);
+    dispatch(p, {x.buf.get(), y.buf.get()}, push, ceilDiv(rows, p.local));
+  }
+  out(0, y);
+}
+
 void OpRun::runArgmaxTopK() {
   const DTensor &x = in(0);
   SelectLayout l;
-  if (op.opKind == OpKind::Argmax) {
+  if (op.opKind != OpKind::TopK) { // argmax, argmin
     check(argmaxLayout(x.shape, op.getInt(AttrId::axis), op.getBool(AttrId::keep_dims), l));
     uint64_t rows = uint64_t(l.view.outer * l.view.inner);
     DTensor y = alloc(ElemType::i64, l.shape);
@@ -157,7 +178,35 @@ void OpRun::runArgmaxTopK() {
   out(1, idxs);
 }
 
+void OpRun::runGatherElements() {
+  const DTensor &x = in(0), &ids = in(1);
+  GatherElementsLayout l;
+  check(gatherElementsLayout(typedShape(x), typedShape(ids), op.getInt(AttrId::axis), l));
+  DTensor y = alloc(x.type, l.shape);
+  if (y.count() > 0) {
+    int rank = int(l.shape.size());
+    VulkanDriver::Check c = driver.newCheck();
+    c.where = where;
+    c.ids = ids;
+    c.n = l.n;
+    vkabi::GatherElementsPush push;
+    push.count = int32_t(y.count());
+    push.n = int32_t(l.n);
+    push.axisStride = int32_t(l.axisStride);
+    push.statusSlot = int32_t(c.slot);
+    pack(push.shape, vkabi::gatherElementsDimsAt(), l.shape);
+    pack(push.shape, vkabi::gatherElementsStridesAt(rank), l.xStrides);
+    const Pipeline &p = kernel(0);
+    dispatch(p, {x.buf.get(), ids.buf.get(), y.buf.get(), c.status.get()}, push,
+             ceilDiv(uint64_t(y.count()), p.local));
+    driver.checks.push_back(std::move(c));
+  }
+  out(0, y);
+}
+
 void OpRun::runGather() {
+  if (op.opKind == OpKind::GatherElements)
+    return runGatherElements();
   const DTensor &x = in(0), &ids = in(1);
   bool embedding = op.opKind == OpKind::Embedding;
   GatherLayout l;

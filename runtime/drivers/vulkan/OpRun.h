@@ -115,9 +115,11 @@ private:
   void runLinear();
   void runSoftmax();
   void runLayerNorm();
-  void runReduce();
-  void runArgmaxTopK();
-  void runGather();
+  void runReduce(); // and runCumsum
+  void runCumsum();
+  void runArgmaxTopK(); // argmax, argmin, top_k
+  void runGather();     // and runGatherElements
+  void runGatherElements();
   void runGenerator();
   // AttentionOps.cpp
   /// The op's mask operand (operand `at`), checked against the scores (AttentionRules.h) with

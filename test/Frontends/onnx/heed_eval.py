@@ -283,7 +283,8 @@ UNARY = {
     "heed.reciprocal": lambda x: 1 / x, "heed.relu": lambda x: np.maximum(x, 0),
     "heed.rsqrt": lambda x: 1 / np.sqrt(x), "heed.sigmoid": sigmoid, "heed.sqrt": np.sqrt,
     "heed.floor": np.floor, "heed.ceil": np.ceil, "heed.round": np.round,
-    "heed.tanh": np.tanh, "heed.not": np.logical_not,
+    "heed.tanh": np.tanh, "heed.not": np.logical_not, "heed.sign": np.sign,
+    "heed.is_nan": np.isnan,
     "heed.erf": lambda x: np.vectorize(math.erf, otypes=[x.dtype])(x),
 }
 COMPARE = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
@@ -398,10 +399,35 @@ def run(ops, env):
                 out = np.take(args[0], args[1], axis=p.get("axis", 0))
             elif op == "heed.embedding":
                 out = args[0][args[1]]
-            elif op == "heed.argmax":
-                out = np.argmax(args[0], axis=p.get("axis", -1)).astype(np.int64)
+            elif op in ("heed.argmax", "heed.argmin"):
+                fn = np.argmax if op == "heed.argmax" else np.argmin
+                x, axis = args[0], p.get("axis", -1)
+                if p.get("select_last_index", False):
+                    out = x.shape[axis] - 1 - fn(np.flip(x, axis), axis=axis)
+                else:
+                    out = fn(x, axis=axis)
+                out = out.astype(np.int64)
                 if p.get("keep_dims", False):
-                    out = np.expand_dims(out, p.get("axis", -1))
+                    out = np.expand_dims(out, axis)
+            elif op == "heed.is_inf":
+                x = args[0]
+                out = ((np.isposinf(x) & p.get("detect_positive", True))
+                       | (np.isneginf(x) & p.get("detect_negative", True)))
+            elif op == "heed.gather_elements":
+                x, idx, axis = args[0], args[1], p.get("axis", 0)
+                coords = list(np.indices(idx.shape))
+                coords[axis] = np.where(idx < 0, idx + x.shape[axis], idx)
+                out = x[tuple(coords)]
+            elif op == "heed.cumsum":
+                x = args[0]
+                axis = int(np.asarray(args[1]).reshape(-1)[0]) if len(args) > 1 else p["axis"]
+                if p.get("reverse", False):
+                    x = np.flip(x, axis)
+                out = np.cumsum(x, axis=axis, dtype=x.dtype)
+                if p.get("exclusive", False):
+                    out = out - x
+                if p.get("reverse", False):
+                    out = np.flip(out, axis)
             elif op == "heed.top_k":
                 axis = p.get("axis", -1)
                 # Descending, the first of equal values first (a stable sort of the negation).

@@ -66,6 +66,38 @@ save("good_elementwise", [
    [init("two", np.float32(2)), init("zero", np.int64(0)),
     init("ninf", np.float32(-np.inf))])
 
+# --- Tests, signs, selection, running sums, GatherElements, Einsum ------------------------------
+save("good_new_ops", [
+    N("IsNaN", ["x"], ["nan"], name="isnan"),
+    N("IsInf", ["x"], ["inf"], detect_negative=0, name="isinf"),
+    N("Sign", ["x"], ["sign"], name="sign"),
+    N("Abs", ["ids"], ["abs"], name="abs_int"),
+    N("Neg", ["ids"], ["neg"], name="neg_int"),
+    N("Max", ["ids", "abs", "neg"], ["max"], name="max_int"),
+    N("ArgMin", ["x"], ["amin"], axis=1, keepdims=0, select_last_index=1, name="argmin"),
+    N("ArgMax", ["x"], ["amax"], axis=-1, select_last_index=1, name="argmax"),
+    N("CumSum", ["x", "one"], ["csum"], exclusive=1, reverse=1, name="cumsum_const"),
+    N("CumSum", ["ids", "ax"], ["csum_rt"], name="cumsum_runtime"),
+    N("GatherElements", ["x", "ids"], ["ge"], axis=-1, name="gather_elements"),
+    N("Einsum", ["q", "k"], ["scores"], equation="bhqd,bhkd->bhqk", name="einsum_qk"),
+    N("Einsum", ["q"], ["qsum"], equation="bhqd->bdq", name="einsum_sum"),
+], [vi("x", F, ["B", 4]), vi("ids", T.INT64, ["B", 4]), vi("ax", T.INT64, []),
+    vi("q", F, [2, 3, "L", 8]), vi("k", F, [2, 3, 5, 8])],
+   [vi(n, F, None) for n in ("nan", "inf", "sign", "abs", "neg", "max", "amin", "amax", "csum",
+                             "csum_rt", "ge", "scores", "qsum")],
+   [init("one", np.int64(1))], opset=13)
+save("bad_einsum_diagonal", [N("Einsum", ["x"], ["y"], equation="ii->i", name="einsum_diag")],
+     [vi("x", F, [3, 3])], [vi("y", F, None)], opset=13)
+save("bad_einsum_three", [N("Einsum", ["x", "x", "x"], ["y"], equation="i,i,i->", name="einsum3")],
+     [vi("x", F, [3])], [vi("y", F, None)], opset=13)
+save("bad_einsum_rank", [N("Einsum", ["x", "x"], ["y"], equation="ij,jk->ik", name="einsum_rank")],
+     [vi("x", F, [3])], [vi("y", F, None)], opset=13)
+save("bad_isnan_int", [N("IsNaN", ["x"], ["y"], name="isnan_int")], [vi("x", T.INT64, [2])],
+     [vi("y", T.BOOL, None)], opset=13)
+save("bad_gather_elements_rank",
+     [N("GatherElements", ["x", "i"], ["y"], name="ge_rank")],
+     [vi("x", F, [3, 4]), vi("i", T.INT64, [3])], [vi("y", F, None)], opset=13)
+
 # --- Softmax family ----------------------------------------------------------
 save("good_softmax", [
     N("Softmax", ["x"], ["s"], axis=-1, name="Softmax_12"),

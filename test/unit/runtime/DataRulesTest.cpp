@@ -127,4 +127,23 @@ TEST(DataRules, Gathers) {
   EXPECT_EQ(gatherIdOutOfRange(true, -1, 0, 5), "id -1 at position 0 is out of range [0, 5)");
 }
 
+TEST(DataRules, GatherElements) {
+  GatherElementsLayout l;
+  Shape x{4, 5, 6}, ids{3, 2, 6};
+  EXPECT_EQ(gatherElementsLayout({x, ElemType::f32}, {ids, ElemType::i64}, -2, l), "");
+  EXPECT_EQ(l.axis, 1);
+  EXPECT_EQ(l.n, 5);
+  EXPECT_EQ(l.axisStride, 6);
+  EXPECT_EQ(l.xStrides, (Shape{30, 0, 1}));
+  EXPECT_EQ(l.shape, ids);
+  Shape wide{3, 2, 7}, flat{3, 2};
+  EXPECT_EQ(gatherElementsLayout({x, ElemType::f32}, {wide, ElemType::i32}, 1, l),
+            "has indices 3x2x7xi32 larger than the input 4x5x6xf32 off the axis");
+  EXPECT_EQ(gatherElementsLayout({x, ElemType::f32}, {flat, ElemType::i32}, 1, l),
+            "expects indices of rank 3, got 3x2xi32");
+  EXPECT_EQ(gatherElementsLayout({x, ElemType::f32}, {ids, ElemType::f32}, 1, l),
+            "expects integer indices");
+  EXPECT_NE(gatherElementsLayout({x, ElemType::f32}, {ids, ElemType::i32}, 3, l), "");
+}
+
 } // namespace

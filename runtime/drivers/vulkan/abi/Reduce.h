@@ -31,6 +31,11 @@ constexpr int kReduceMaxRank = (int(sizeof(ReducePush::shape) / sizeof(int32_t))
 #define HEED_VK_ARGMAX_PUSH(X, A) X(rows) X(n) X(inner)
 HEED_VK_PUSH(ArgmaxPush, HEED_VK_ARGMAX_PUSH);
 
+/// cumsum_*: x viewed as [outer, n, inner]; one invocation per row, rows = outer * inner.
+/// Bindings: x, y.
+#define HEED_VK_CUMSUM_PUSH(X, A) X(rows) X(n) X(inner)
+HEED_VK_PUSH(CumsumPush, HEED_VK_CUMSUM_PUSH);
+
 /// As argmax, with k kept per row. Bindings: x, values, indices.
 #define HEED_VK_TOP_K_PUSH(X, A) X(rows) X(n) X(inner) X(k)
 HEED_VK_PUSH(TopKPush, HEED_VK_TOP_K_PUSH);
