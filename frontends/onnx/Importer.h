@@ -164,6 +164,8 @@ public:
   LogicalResult importConstant(const NodeProto &node);
   LogicalResult importReshape(const NodeProto &node);
   LogicalResult importFlatten(const NodeProto &node);
+  LogicalResult reshapeAtRunTime(const NodeProto &node, Value x, bool allowZero,
+                                 ArrayRef<Monomial> target);
   LogicalResult importSqueeze(const NodeProto &node);
   LogicalResult importExpand(const NodeProto &node);
   LogicalResult importConstantOfShape(const NodeProto &node);
@@ -273,6 +275,9 @@ private:
   std::string stringAttr(const NodeProto &node, StringRef name, StringRef dflt);
   std::optional<SmallVector<int64_t>> intsAttr(const NodeProto &node, StringRef name);
   FailureOr<SmallVector<int64_t>> staticInts(const NodeProto &node, int i, StringRef what);
+  /// The elements of integer input i as index values: known ones as they are, others read when
+  /// the function runs (heed.extract; the input must have a static length).
+  FailureOr<SmallVector<Sym>> indexInts(const NodeProto &node, int i, StringRef what);
   /// Ints an op takes as input i from some opset on (`asInput`) and as the
   /// attribute `attrName` before: the input's (static) when given, else the
   /// attribute's, else nothing.

@@ -71,12 +71,11 @@ LogicalResult Importer::importReshape(const NodeProto &node) {
   if (!x)
     return failure();
   const Known *k = known(node.input(1));
+  bool allowZero = intAttr(node, "allowzero", 0);
   if (!k)
-    return error() << "unsupported dynamic Reshape: the target shape must be computable from "
-                      "dims when the model is imported";
+    return reshapeAtRunTime(node, x, allowZero, {});
   if (k->shape.size() != 1)
     return error() << "expects a 1-D shape, got rank " << k->shape.size();
-  bool allowZero = intAttr(node, "allowzero", 0);
   auto isStatic = [&](int64_t v) {
     return llvm::any_of(k->elems, [&](const Sym &s) { return s.isStatic() && s.value == v; });
   };
@@ -99,12 +98,16 @@ LogicalResult Importer::importReshape(const NodeProto &node) {
     target.push_back(monomialOf(s));
   }
   // Quietly first: a split of a merged dim may still work through the linear
-  // that needed the merge; then loudly, for the error.
+  // that needed the merge; then, where the dims are index values, as they come
+  // when the function runs; else loudly, for the error.
   quietReshape = true;
   Value y = reshapeTo(x, target, "Reshape");
   if (!y)
     y = reshapeThroughLinear(x, target);
   quietReshape = false;
+  if (!y && !k->isStatic() &&
+      llvm::count_if(k->elems, [](const Sym &s) { return s.isStatic() && s.value == -1; }) <= 1)
+    return reshapeAtRunTime(node, x, allowZero, target);
   if (!y)
     y = reshapeTo(x, target, "Reshape");
   return y ? define(node, 0, y) : failure();
