@@ -168,6 +168,7 @@ public:
                                  ArrayRef<Monomial> target);
   LogicalResult importSqueeze(const NodeProto &node);
   LogicalResult importExpand(const NodeProto &node);
+  LogicalResult importTile(const NodeProto &node);
   LogicalResult importConstantOfShape(const NodeProto &node);
   LogicalResult importDynamicShape(const NodeProto &node);
   LogicalResult importRange(const NodeProto &node);
@@ -247,6 +248,8 @@ private:
   Value constantI64(ArrayRef<int64_t> values, ArrayRef<int64_t> shape);
   Value scalarConstant(Type elementType, double value);
   Value dimOf(Value x, int64_t d);
+  /// An i1 as an index 0 or 1 (Fold.cpp).
+  Value indexOf(Value bit);
 
   //===--------------------------------------------------------------------===//
   // Building (Values.cpp): typed heed ops whose result types their shape
@@ -258,6 +261,7 @@ private:
     return heed.value<OpTy>(loc, std::forward<Args>(args)...);
   }
   Value reshape(Value x, ArrayRef<int64_t> spec);
+  Value reshapeExact(Value x, ArrayRef<Sym> dims);
   Value slice(Value x, int64_t axis, int64_t start, int64_t end, int64_t step = 1);
   Value concat(ValueRange xs, int64_t axis);
   Value transpose(Value x, ArrayRef<int64_t> perm);

@@ -7,10 +7,14 @@ PyTorch spellings (torch.onnx.export with dynamic axes):
   pe       x + pe[:x.size(0)]              (the PyTorch Transformer tutorial: dynamic Slice ends)
   pe_step  x + pe[p:p + 1], p = past.size(1) (dynamic Slice starts)
   swin     x.reshape(-1, 4, 16).sum(1).reshape(B, L, 16)   (dynamic Reshape)
+  expand   x.expand(y.size(0), -1, -1)     (Expand(x, Where(Equal(shape, -1), 1, shape)))
+  repeat   x.repeat(2, y.size(0), 1)       (Tile with repeats from a dim)
 ONNX graphs whose shape operands are graph inputs (numpy references):
   reshape_input  Reshape(x, shape)          0 copies, -1 infers
   slice_input    Slice(x, starts, ends, [0, 1], steps)   clamping, negative steps
   reshape_device Reshape(2 x, shape * [1, 1, 1]) + 1: the shape is computed on the device
+  tile_input     Tile(x, repeats)           zero and non-zero repeats
+  fill_input     ConstantOfShape(shape) + Range(start, limit, delta) (broadcast together)
 
 usage: runtime_shapes_export.py OUT_DIR
 """
@@ -75,6 +79,20 @@ export_torch("pe", PositionalEncoding(), [torch.randn(7, 2, 8)], ["x"], {"x": {0
 export_torch("pe_step", PositionStep(), [torch.randn(2, 1, 8), torch.randn(2, 5, 8)],
              ["x", "past"], {"x": {0: "B"}, "past": {0: "B", 1: "P"}},
              [[(2, 1, 8), (2, 5, 8)], [(3, 1, 8), (3, 11, 8)]])
+class Expand(torch.nn.Module):
+    def forward(self, x, y):
+        return x.expand(y.size(0), -1, -1)
+
+
+class Repeat(torch.nn.Module):
+    def forward(self, x, y):
+        return x.repeat(2, y.size(0), 1)
+
+
+export_torch("expand", Expand(), [torch.randn(1, 3, 4), torch.randn(5)], ["x", "y"],
+             {"y": {0: "N"}}, [[(1, 3, 4), (5,)], [(1, 3, 4), (2,)]])
+export_torch("repeat", Repeat(), [torch.randn(2, 3, 4), torch.randn(5)], ["x", "y"],
+             {"x": {0: "A", 1: "B"}, "y": {0: "N"}}, [[(2, 3, 4), (3,)], [(1, 2, 4), (1,)]])
 export_torch("swin", WindowMerge(), [torch.randn(2, 3, 4, 16)], ["x"], {"x": {0: "B", 1: "L"}},
              [[(2, 3, 4, 16)], [(1, 5, 4, 16)]])
 
@@ -132,3 +150,20 @@ save_onnx("reshape_device", [
     [f32("x", ["A", "B"]), i64("shape", [3])], [f32("y", ["Y0", "Y1", "Y2"])], [one, two, inc])
 for run, (x, s) in enumerate([(randn(4, 6), ints(2, -1, 3)), (randn(3, 2), ints(0, 1, 2))]):
     save_run("reshape_device", run, [x, s], [onnx_reshape(x * 2, s) + 1])
+
+save_onnx("tile_input", [helper.make_node("Tile", ["x", "repeats"], ["y"])],
+          [f32("x", ["A", "B"]), i64("repeats", [2])], [f32("y", ["Y0", "Y1"])])
+for run, (x, r) in enumerate([(randn(2, 3), ints(2, 3)), (randn(4, 1), ints(0, 5))]):
+    save_run("tile_input", run, [x, r], [np.tile(x, r)])
+
+save_onnx("fill_input", [
+    helper.make_node("ConstantOfShape", ["shape"], ["c"],
+                     value=helper.make_tensor("v", TensorProto.INT64, [1], [7])),
+    helper.make_node("Range", ["start", "limit", "delta"], ["r"]),
+    helper.make_node("Add", ["c", "r"], ["y"])],
+    [i64("shape", [2]), i64("start", []), i64("limit", []), i64("delta", [])],
+    [i64("y", ["Y0", "Y1"])])
+for run, (shape, start, limit, delta) in enumerate([(ints(3, 4), 2, 10, 2), (ints(2, 3), 5, -1, -2)]):
+    ins = [shape] + [np.array(v, dtype=np.int64) for v in (start, limit, delta)]
+    save_run("fill_input", run, ins, [np.full(shape, 7, dtype=np.int64) +
+                                      np.arange(start, limit, delta, dtype=np.int64)])
