@@ -111,12 +111,8 @@ LogicalResult Importer::importSplit(const NodeProto &node) {
 /// produced the ONNX reference outputs): after adding n, indices below 0 are
 /// "before the first" (-1), above n-1 the last.
 Value Importer::sliceBackwards(Value x, int64_t axis, int64_t start, int64_t end, int64_t step) {
-  auto t = cast<RankedTensorType>(x.getType());
-  if (t.isDynamicDim(axis)) {
-    error() << "unsupported Slice step " << step << " over a dynamic dim";
-    return {};
-  }
-  int64_t n = t.getDimSize(axis);
+  // A static dim (importSlice gives a dynamic one to heed.slice_dynamic).
+  int64_t n = cast<RankedTensorType>(x.getType()).getDimSize(axis);
   auto clampIndex = [&](int64_t v) {
     if (v < 0)
       v = v < -n ? -1 : v + n;
