@@ -9,6 +9,8 @@ PyTorch spellings (torch.onnx.export with dynamic axes):
   swin     x.reshape(-1, 4, 16).sum(1).reshape(B, L, 16)   (dynamic Reshape)
   expand   x.expand(y.size(0), -1, -1)     (Expand(x, Where(Equal(shape, -1), 1, shape)))
   repeat   x.repeat(2, y.size(0), 1)       (Tile with repeats from a dim)
+  repeat_interleave  torch.repeat_interleave(x, 2, dim=1) with a dynamic batch (Expand shapes
+           computed from tensors: read back at run time)
 ONNX graphs whose shape operands are graph inputs (numpy references):
   reshape_input  Reshape(x, shape)          0 copies, -1 infers
   slice_input    Slice(x, starts, ends, [0, 1], steps)   clamping, negative steps
@@ -93,6 +95,13 @@ export_torch("expand", Expand(), [torch.randn(1, 3, 4), torch.randn(5)], ["x", "
              {"y": {0: "N"}}, [[(1, 3, 4), (5,)], [(1, 3, 4), (2,)]])
 export_torch("repeat", Repeat(), [torch.randn(2, 3, 4), torch.randn(5)], ["x", "y"],
              {"x": {0: "A", 1: "B"}, "y": {0: "N"}}, [[(2, 3, 4), (3,)], [(1, 2, 4), (1,)]])
+class RepeatInterleave(torch.nn.Module):
+    def forward(self, x):
+        return torch.repeat_interleave(x, 2, dim=1)
+
+
+export_torch("repeat_interleave", RepeatInterleave(), [torch.randn(2, 3, 4)], ["x"],
+             {"x": {0: "B"}}, [[(2, 3, 4)], [(1, 3, 4)]])
 export_torch("swin", WindowMerge(), [torch.randn(2, 3, 4, 16)], ["x"], {"x": {0: "B", 1: "L"}},
              [[(2, 3, 4, 16)], [(1, 5, 4, 16)]])
 
