@@ -363,20 +363,33 @@ FoldResult Importer::foldArithmetic(const NodeProto &node) {
 }
 
 FoldResult Importer::foldComparison(const NodeProto &node) {
-  if (!allKnown(node, 0, 2) || !known(node.input(0))->isStatic() ||
-      !known(node.input(1))->isStatic())
+  if (!allKnown(node, 0, 2))
     return notFolded();
   StringRef type = node.op_type();
+  arith::CmpIPredicate predicate =
+      type == "Equal" ? arith::CmpIPredicate::eq
+                      : (type == "Less" ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sgt);
   std::optional<Known> r =
       knownBinary(*known(node.input(0)), *known(node.input(1)), [&](const Sym &x, const Sym &y) {
-        bool v = type == "Equal" ? x.value == y.value
-                                 : (type == "Less" ? x.value < y.value : x.value > y.value);
-        return Sym{v, Value()};
+        if (x.isStatic() && y.isStatic()) {
+          bool v = type == "Equal" ? x.value == y.value
+                                   : (type == "Less" ? x.value < y.value : x.value > y.value);
+          return Sym{v, Value()};
+        }
+        // A dim compared at run time (torch's expand: Where(Equal(shape, -1), 1, shape)): 0 or 1.
+        return Sym{0, indexOf(arith::CmpIOp::create(builder, loc, predicate, index(x), index(y)))};
       });
   if (!r)
     return notFolded();
   r->elementType = builder.getI1Type();
   return r;
+}
+
+/// An i1 as an index 0 or 1 (a known bool's element).
+Value Importer::indexOf(Value bit) {
+  Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+  Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+  return arith::SelectOp::create(builder, loc, bit, one, zero);
 }
 
 FoldResult Importer::foldNot(const NodeProto &node) {
@@ -392,11 +405,20 @@ FoldResult Importer::foldWhere(const NodeProto &node) {
   if (!allKnown(node, 0, 3))
     return notFolded();
   const Known &c = *known(node.input(0)), &x = *known(node.input(1)), &y = *known(node.input(2));
-  if (!c.isStatic() || c.shape != x.shape || x.shape != y.shape)
+  if (c.shape != x.shape || x.shape != y.shape)
     return notFolded();
   Known r = x;
-  for (size_t i = 0; i < r.elems.size(); ++i)
-    r.elems[i] = c.elems[i].value ? x.elems[i] : y.elems[i];
+  for (size_t i = 0; i < r.elems.size(); ++i) {
+    const Sym &ci = c.elems[i];
+    if (ci.isStatic()) {
+      r.elems[i] = ci.value ? x.elems[i] : y.elems[i];
+      continue;
+    }
+    Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+    Value bit = arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ne, ci.dyn, zero);
+    r.elems[i] =
+        Sym{0, arith::SelectOp::create(builder, loc, bit, index(x.elems[i]), index(y.elems[i]))};
+  }
   return std::optional<Known>(r);
 }
 

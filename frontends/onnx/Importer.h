@@ -166,8 +166,11 @@ public:
   LogicalResult importConstant(const NodeProto &node);
   LogicalResult importReshape(const NodeProto &node);
   LogicalResult importFlatten(const NodeProto &node);
+  LogicalResult reshapeAtRunTime(const NodeProto &node, Value x, bool allowZero,
+                                 ArrayRef<Monomial> target);
   LogicalResult importSqueeze(const NodeProto &node);
   LogicalResult importExpand(const NodeProto &node);
+  LogicalResult importTile(const NodeProto &node);
   LogicalResult importConstantOfShape(const NodeProto &node);
   LogicalResult importDynamicShape(const NodeProto &node);
   LogicalResult importRange(const NodeProto &node);
@@ -250,6 +253,8 @@ private:
   Value constantI64(ArrayRef<int64_t> values, ArrayRef<int64_t> shape);
   Value scalarConstant(Type elementType, double value);
   Value dimOf(Value x, int64_t d);
+  /// An i1 as an index 0 or 1 (Fold.cpp).
+  Value indexOf(Value bit);
 
   //===--------------------------------------------------------------------===//
   // Building (Values.cpp): typed heed ops whose result types their shape
@@ -261,6 +266,7 @@ private:
     return heed.value<OpTy>(loc, std::forward<Args>(args)...);
   }
   Value reshape(Value x, ArrayRef<int64_t> spec);
+  Value reshapeExact(Value x, ArrayRef<Sym> dims);
   Value slice(Value x, int64_t axis, int64_t start, int64_t end, int64_t step = 1);
   Value concat(ValueRange xs, int64_t axis);
   Value transpose(Value x, ArrayRef<int64_t> perm);
@@ -278,6 +284,9 @@ private:
   std::string stringAttr(const NodeProto &node, StringRef name, StringRef dflt);
   std::optional<SmallVector<int64_t>> intsAttr(const NodeProto &node, StringRef name);
   FailureOr<SmallVector<int64_t>> staticInts(const NodeProto &node, int i, StringRef what);
+  /// The elements of integer input i as index values: known ones as they are, others read when
+  /// the function runs (heed.extract; the input must have a static length).
+  FailureOr<SmallVector<Sym>> indexInts(const NodeProto &node, int i, StringRef what);
   /// Ints an op takes as input i from some opset on (`asInput`) and as the
   /// attribute `attrName` before: the input's (static) when given, else the
   /// attribute's, else nothing.

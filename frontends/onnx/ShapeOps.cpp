@@ -71,12 +71,11 @@ LogicalResult Importer::importReshape(const NodeProto &node) {
   if (!x)
     return failure();
   const Known *k = known(node.input(1));
+  bool allowZero = intAttr(node, "allowzero", 0);
   if (!k)
-    return error() << "unsupported dynamic Reshape: the target shape must be computable from "
-                      "dims when the model is imported";
+    return reshapeAtRunTime(node, x, allowZero, {});
   if (k->shape.size() != 1)
     return error() << "expects a 1-D shape, got rank " << k->shape.size();
-  bool allowZero = intAttr(node, "allowzero", 0);
   auto isStatic = [&](int64_t v) {
     return llvm::any_of(k->elems, [&](const Sym &s) { return s.isStatic() && s.value == v; });
   };
@@ -99,12 +98,16 @@ LogicalResult Importer::importReshape(const NodeProto &node) {
     target.push_back(monomialOf(s));
   }
   // Quietly first: a split of a merged dim may still work through the linear
-  // that needed the merge; then loudly, for the error.
+  // that needed the merge; then, where the dims are index values, as they come
+  // when the function runs; else loudly, for the error.
   quietReshape = true;
   Value y = reshapeTo(x, target, "Reshape");
   if (!y)
     y = reshapeThroughLinear(x, target);
   quietReshape = false;
+  if (!y && !k->isStatic() &&
+      llvm::count_if(k->elems, [](const Sym &s) { return s.isStatic() && s.value == -1; }) <= 1)
+    return reshapeAtRunTime(node, x, allowZero, target);
   if (!y)
     y = reshapeTo(x, target, "Reshape");
   return y ? define(node, 0, y) : failure();
@@ -146,17 +149,21 @@ LogicalResult Importer::importSqueeze(const NodeProto &node) {
 /// Expand and ConstantOfShape: a shape known at import, static dims checked.
 LogicalResult Importer::importShapeLike(const NodeProto &node, StringRef kind) {
   int shapeInput = kind == "Expand" ? 1 : 0;
+  // Known dims as they are; a shape computed from data or given as an input is read when the
+  // function runs (its length, the result's rank, must be static).
   const Known *k = known(node.input(shapeInput));
-  if (!k)
-    return error() << "unsupported dynamic " << kind
-                   << ": the shape must be computable from dims when the model is imported";
-  if (k->shape.size() != 1)
-    return error() << "expects a 1-D shape, got rank " << k->shape.size();
-  if (static_cast<int64_t>(k->elems.size()) > kMaxRank)
-    return error() << "a shape of rank " << k->elems.size() << " exceeds the limit " << kMaxRank;
+  int64_t rank = k ? static_cast<int64_t>(k->shape.size())
+                   : cast<RankedTensorType>(input(node, shapeInput).getType()).getRank();
+  if (rank != 1)
+    return error() << "expects a 1-D shape, got rank " << rank;
+  auto syms = indexInts(node, shapeInput, kind == "Expand" ? "Expand shape" : "shape");
+  if (failed(syms))
+    return failure();
+  if (static_cast<int64_t>(syms->size()) > kMaxRank)
+    return error() << "a shape of rank " << syms->size() << " exceeds the limit " << kMaxRank;
   SmallVector<int64_t> shape;
   SmallVector<Value> dynamic;
-  for (const Sym &s : k->elems) {
+  for (const Sym &s : *syms) {
     if (s.isStatic()) {
       if (s.value < 0)
         return error() << "negative dim " << s.value << " in the shape";
@@ -205,6 +212,71 @@ LogicalResult Importer::fillOfShape(const NodeProto &node, ArrayRef<int64_t> sha
   return define(node, 0, FullOp::create(builder, loc, type, value, dynamic).getResult());
 }
 
+/// `x` reshaped to dims given as index values: heed.reshape where they are static and none is
+/// 0 (which heed.reshape reads as a copy), else heed.reshape_dynamic with allowzero.
+Value Importer::reshapeExact(Value x, ArrayRef<Sym> dims) {
+  if (llvm::all_of(dims, [](const Sym &s) { return s.isStatic() && s.value > 0; }))
+    return reshape(x, llvm::map_to_vector(dims, [](const Sym &s) { return s.value; }));
+  SmallVector<Value> values = llvm::map_to_vector(dims, [&](const Sym &s) { return index(s); });
+  return op<ReshapeDynamicOp>(x, values, /*allowzero=*/true);
+}
+
+/// Tile(x, repeats): each dim d repeated r times is x's dim spread to [1, d], broadcast to
+/// [r, d] and merged to r * d; dims repeated once stay as they are. Repeats known at import or
+/// read when the function runs, so both drivers run it with their reshape and broadcast.
+LogicalResult Importer::importTile(const NodeProto &node) {
+  Value x = input(node, 0);
+  if (!x)
+    return failure();
+  auto t = cast<RankedTensorType>(x.getType());
+  auto reps = indexInts(node, 1, "Tile repeats");
+  if (failed(reps))
+    return failure();
+  if (static_cast<int64_t>(reps->size()) != t.getRank())
+    return error() << "expects " << t.getRank() << " repeats for " << t << ", got " << reps->size();
+  SmallVector<Sym> spread, wide, out;
+  for (auto [i, r] : llvm::enumerate(*reps)) {
+    if (r.isStatic() && r.value < 0)
+      return error() << "negative repeat " << r.value << " for dim " << i;
+    int64_t n = t.getDimSize(i);
+    Sym d = t.isDynamicDim(i) ? Sym{0, dimOf(x, i)} : Sym{n, Value()};
+    if (r.isStatic() && r.value == 1) {
+      spread.push_back(d);
+      wide.push_back(d);
+      out.push_back(d);
+      continue;
+    }
+    spread.append({Sym{1, Value()}, d});
+    wide.append({r, d});
+    Sym product;
+    if (r.isStatic() && d.isStatic()) {
+      if (llvm::MulOverflow(r.value, d.value, product.value) || product.value > kMaxDim)
+        return error() << "repeating dim " << i << " (" << d.value << ") " << r.value
+                       << " times exceeds the limit " << kMaxDim;
+    } else {
+      product.dyn = arith::MulIOp::create(builder, loc, index(r), index(d));
+    }
+    out.push_back(product);
+  }
+  if (spread.size() == out.size())
+    return define(node, 0, x); // every repeat is 1
+  if (static_cast<int64_t>(wide.size()) > kMaxRank)
+    return error() << "unsupported Tile: repeating " << wide.size() - out.size()
+                   << " dims of a rank-" << t.getRank() << " tensor needs rank " << wide.size()
+                   << ", over the limit " << kMaxRank;
+  SmallVector<int64_t> wideShape;
+  SmallVector<Value> wideDynamic;
+  for (const Sym &s : wide) {
+    wideShape.push_back(s.isStatic() ? s.value : kDyn);
+    if (!s.isStatic())
+      wideDynamic.push_back(s.dyn);
+  }
+  Value like = FullOp::create(builder, loc, RankedTensorType::get(wideShape, builder.getI1Type()),
+                              builder.getBoolAttr(false), wideDynamic);
+  Value y = op<BroadcastOp>(reshapeExact(x, spread), like);
+  return define(node, 0, y ? reshapeExact(y, out) : y);
+}
+
 LogicalResult Importer::importExpand(const NodeProto &node) {
   return importShapeLike(node, "Expand");
 }
@@ -243,16 +315,25 @@ LogicalResult Importer::importRange(const NodeProto &node) {
     return define(node, 0,
                   ConstantOp::create(builder, loc, DenseElementsAttr::get(t, elems)).getResult());
   }
+  // Integer scalars: known ones as index values, others read when the function runs.
+  const Known *k0 = known(node.input(0));
+  Type et =
+      k0 ? k0->elementType : cast<RankedTensorType>(input(node, 0).getType()).getElementType();
+  if (!et.isSignlessInteger(32) && !et.isSignlessInteger(64))
+    return error() << "unsupported dynamic Range of " << et
+                   << ": a float range must be known when the model is imported";
   SmallVector<Value> operands;
   for (int i = 0; i < 3; ++i) {
-    const Known *k = known(node.input(i));
-    if (!k || k->elems.size() != 1 || !k->elementType.isInteger())
-      return error() << "unsupported dynamic Range: start, limit and delta must be integer "
-                        "scalars computable from dims";
-    operands.push_back(index(k->elems[0]));
+    auto syms = indexInts(node, i, "Range operand");
+    if (failed(syms))
+      return failure();
+    if (syms->size() != 1)
+      return error() << "expects scalar start, limit and delta, got " << syms->size()
+                     << " elements for input " << i;
+    operands.push_back(index((*syms)[0]));
   }
   Value r = op<RangeOp>(operands[0], operands[1], operands[2]);
-  return define(node, 0, castTo(r, known(node.input(0))->elementType));
+  return define(node, 0, castTo(r, et));
 }
 
 void mlir::heed::onnx::detail::registerShapeOps(OpTable &t) {
@@ -262,6 +343,7 @@ void mlir::heed::onnx::detail::registerShapeOps(OpTable &t) {
   t.add("Squeeze", &Importer::importSqueeze);
   t.add("Unsqueeze", &Importer::importSqueeze);
   t.add("Expand", &Importer::importExpand, 2);
+  t.add("Tile", &Importer::importTile, 2);
   t.add("ConstantOfShape", &Importer::importConstantOfShape);
   t.add("Shape", &Importer::importDynamicShape);
   t.add("Size", &Importer::importDynamicShape);

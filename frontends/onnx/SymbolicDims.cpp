@@ -97,6 +97,12 @@ std::optional<Root> Importer::rootThrough(Operation *op, unsigned result, int64_
         o.getStart() == 0 && o.getEnd() == std::numeric_limits<int64_t>::max() && o.getStep() == 1;
     return i != normAxis(o.getAxis(), rank) || whole ? dynamicRoot(o.getInput(), i) : std::nullopt;
   }
+  if (auto o = dyn_cast<SliceDynamicOp>(op))
+    return i != normAxis(o.getAxis(), rank) ? dynamicRoot(o.getInput(), i) : std::nullopt;
+  if (auto o = dyn_cast<ReshapeDynamicOp>(op)) {
+    std::optional<int64_t> d = getConstantIntValue(o.getShape()[i]);
+    return d == 0 && !o.getAllowzero() ? dynamicRoot(o.getInput(), i) : std::nullopt;
+  }
   if (auto o = dyn_cast<ConcatOp>(op)) {
     if (i != normAxis(o.getAxis(), rank))
       for (Value u : o.getInputs())
@@ -493,4 +499,27 @@ Value Importer::reshapeTo(Value x, ArrayRef<Monomial> target, StringRef what) {
     if (isSingleRoot(m) && t.isDynamicDim(j))
       rootMemo[{y, static_cast<int64_t>(j)}] = m.roots[0];
   return y;
+}
+
+/// heed.reshape_dynamic: ONNX Reshape's rules applied to the target dims when the function runs.
+/// `target` (when known) gives each result dim that copies a dim its root.
+LogicalResult Importer::reshapeAtRunTime(const NodeProto &node, Value x, bool allowZero,
+                                         ArrayRef<Monomial> target) {
+  auto syms = indexInts(node, 1, "Reshape shape");
+  if (failed(syms))
+    return failure();
+  if (static_cast<int64_t>(syms->size()) > kMaxRank)
+    return error() << "a target rank of " << syms->size() << " exceeds the limit " << kMaxRank;
+  for (const Sym &s : *syms)
+    if (s.isStatic() && s.value > kMaxDim)
+      return error() << "dim " << s.value << " in the target shape exceeds the limit " << kMaxDim;
+  SmallVector<Value> dims = llvm::map_to_vector(*syms, [&](const Sym &s) { return index(s); });
+  Value y = op<ReshapeDynamicOp>(x, dims, allowZero);
+  if (!y)
+    return failure();
+  auto t = cast<RankedTensorType>(y.getType());
+  for (auto [j, m] : llvm::enumerate(target))
+    if (isSingleRoot(m) && t.isDynamicDim(j))
+      rootMemo[{y, static_cast<int64_t>(j)}] = m.roots[0];
+  return define(node, 0, y);
 }

@@ -111,12 +111,8 @@ LogicalResult Importer::importSplit(const NodeProto &node) {
 /// produced the ONNX reference outputs): after adding n, indices below 0 are
 /// "before the first" (-1), above n-1 the last.
 Value Importer::sliceBackwards(Value x, int64_t axis, int64_t start, int64_t end, int64_t step) {
-  auto t = cast<RankedTensorType>(x.getType());
-  if (t.isDynamicDim(axis)) {
-    error() << "unsupported Slice step " << step << " over a dynamic dim";
-    return {};
-  }
-  int64_t n = t.getDimSize(axis);
+  // A static dim (importSlice gives a dynamic one to heed.slice_dynamic).
+  int64_t n = cast<RankedTensorType>(x.getType()).getDimSize(axis);
   auto clampIndex = [&](int64_t v) {
     if (v < 0)
       v = v < -n ? -1 : v + n;
@@ -131,48 +127,65 @@ Value Importer::sliceBackwards(Value x, int64_t axis, int64_t start, int64_t end
 LogicalResult Importer::importSlice(const NodeProto &node) {
   Value x = input(node, 0);
   int64_t rank = rankOf(x);
-  SmallVector<int64_t> starts, ends, axes, steps;
+  SmallVector<Sym> starts, ends, steps;
+  SmallVector<int64_t> axes;
+  auto staticSyms = [](ArrayRef<int64_t> v) {
+    return llvm::map_to_vector(v, [](int64_t i) { return Sym{i, Value()}; });
+  };
   if (opset >= 10) {
-    auto s = staticInts(node, 1, "Slice starts");
-    auto e = staticInts(node, 2, "Slice ends");
-    if (failed(s) || failed(e))
+    // Bounds may be known only when the function runs; the axes decide which dims change.
+    auto s = indexInts(node, 1, "Slice starts");
+    if (failed(s))
+      return failure();
+    auto e = indexInts(node, 2, "Slice ends");
+    if (failed(e))
       return failure();
     starts = *s;
     ends = *e;
-    for (auto [i, list, what] :
-         {std::tuple(3, &axes, "Slice axes"), std::tuple(4, &steps, "Slice steps")}) {
-      if (!has(node, i))
-        continue;
-      auto v = staticInts(node, i, what);
+    if (has(node, 3)) {
+      auto v = staticInts(node, 3, "Slice axes");
       if (failed(v))
         return failure();
-      *list = *v;
+      axes = *v;
+    }
+    if (has(node, 4)) {
+      auto v = indexInts(node, 4, "Slice steps");
+      if (failed(v))
+        return failure();
+      steps = *v;
     }
   } else {
-    starts = intsAttr(node, "starts").value_or(SmallVector<int64_t>{});
-    ends = intsAttr(node, "ends").value_or(SmallVector<int64_t>{});
+    starts = staticSyms(intsAttr(node, "starts").value_or(SmallVector<int64_t>{}));
+    ends = staticSyms(intsAttr(node, "ends").value_or(SmallVector<int64_t>{}));
     axes = intsAttr(node, "axes").value_or(SmallVector<int64_t>{});
   }
   if (axes.empty())
     for (size_t i = 0; i < starts.size(); ++i)
       axes.push_back(i);
   if (steps.empty())
-    steps.assign(starts.size(), 1);
+    steps.assign(starts.size(), Sym{1, Value()});
   if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
     return error() << "starts, ends, axes and steps differ in length";
   for (size_t i = 0; i < starts.size() && x; ++i) {
     auto axis = axisOf(axes[i], rank);
     if (failed(axis))
       return failure();
-    if (steps[i] == 0)
+    const Sym &start = starts[i], &end = ends[i], &step = steps[i];
+    if (step.isStatic() && step.value == 0)
       return error() << "Slice step 0";
-    if (steps[i] < 0) {
-      x = sliceBackwards(x, *axis, starts[i], ends[i], steps[i]);
+    bool dynamicDim = cast<RankedTensorType>(x.getType()).isDynamicDim(*axis);
+    if (!start.isStatic() || !end.isStatic() || !step.isStatic() ||
+        (step.value < 0 && dynamicDim)) {
+      x = op<SliceDynamicOp>(x, index(start), index(end), index(step), *axis);
+      continue;
+    }
+    if (step.value < 0) {
+      x = sliceBackwards(x, *axis, start.value, end.value, step.value);
       if (!x)
         return failure();
       continue;
     }
-    x = slice(x, *axis, starts[i], ends[i], steps[i]);
+    x = slice(x, *axis, start.value, end.value, step.value);
   }
   return define(node, 0, x);
 }

@@ -187,6 +187,33 @@ FailureOr<SmallVector<int64_t>> Importer::staticInts(const NodeProto &node, int 
   return k->values();
 }
 
+FailureOr<SmallVector<Sym>> Importer::indexInts(const NodeProto &node, int i, StringRef what) {
+  if (const Known *k = known(node.input(i))) {
+    if (k->shape.size() > 1)
+      return error() << "expects a 0-D or 1-D " << what << ", got rank " << k->shape.size();
+    return k->elems;
+  }
+  // Only known when the function runs: one heed.extract per element.
+  Value v = input(node, i);
+  if (!v)
+    return failure();
+  auto t = cast<RankedTensorType>(v.getType());
+  if (!t.getElementType().isSignlessInteger(32) && !t.getElementType().isSignlessInteger(64))
+    return error() << "expects an int32 or int64 " << what << ", got " << t;
+  if (t.getRank() > 1)
+    return error() << "expects a 0-D or 1-D " << what << ", got " << t;
+  if (t.getRank() == 1 && t.isDynamicDim(0))
+    return error() << "unsupported " << what << " of a length known only at run time (" << t
+                   << "): its length sets the result's rank or the axes it changes";
+  int64_t n = t.getRank() == 0 ? 1 : t.getDimSize(0);
+  if (n > kMaxKnownElements)
+    return error() << "a " << what << " of " << n << " elements is too long";
+  SmallVector<Sym> syms;
+  for (int64_t j = 0; j < n; ++j)
+    syms.push_back(Sym{0, ExtractOp::create(builder, loc, v, j).getResult()});
+  return syms;
+}
+
 FailureOr<std::optional<SmallVector<int64_t>>> Importer::intsInputOrAttr(const NodeProto &node,
                                                                          int i, bool asInput,
                                                                          StringRef what,

@@ -60,7 +60,7 @@ POPULATION = {
 # population's pass rate, but run and kept on the expected lists so they cannot regress.
 NEIGHBOURS = {"Floor", "Ceil", "Round", "Not", "Constant", "Attention", "ReduceMin", "Abs",
               "Log", "Reciprocal", "Max", "Min", "And", "Or", "LessOrEqual", "GreaterOrEqual",
-              "Gelu", "Size", "Sign", "ArgMin"}
+              "Gelu", "Size", "Sign", "ArgMin", "Tile"}
 
 STRINGS = "string tensors (Heed has no string element type)"
 TRAINING = "training-mode Dropout: the reference mask comes from numpy's generator"
@@ -86,10 +86,12 @@ EXCLUDED = {
 # runner freezes that input into an initializer holding the test's value (as
 # an exporter would have), and passes only the remaining inputs.
 SHAPE_OPERANDS = {
-    "Reshape": (1,), "Slice": (1, 2, 3, 4), "Split": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
-    "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,), "Trilu": (1,), "Expand": (1,),
-    "ConstantOfShape": (0,), "Range": (0, 1, 2), "Dropout": (1, 2), "TopK": (1,),
+    "Slice": (3,), "Split": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
+    "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,), "Trilu": (1,),
+    "Dropout": (1, 2), "TopK": (1,),
 }
+# Range's integer operands are read when the function runs; float ones must be known at import.
+FLOAT_SHAPE_OPERANDS = {"Range": (0, 1, 2)}
 
 
 def load_tensor(pb_path):
@@ -108,8 +110,14 @@ def freeze_shape_inputs(model_path, data_dir, out_path):
     graph = model.graph
     frozen = set()
     inputs = [i.name for i in graph.input]
+    floats = {i.name for i in graph.input if i.type.tensor_type.elem_type in (
+        onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
+        onnx.TensorProto.BFLOAT16)}
     for node in graph.node:
-        for position in SHAPE_OPERANDS.get(node.op_type, ()):
+        positions = SHAPE_OPERANDS.get(node.op_type, ())
+        positions += tuple(p for p in FLOAT_SHAPE_OPERANDS.get(node.op_type, ())
+                           if p < len(node.input) and node.input[p] in floats)
+        for position in positions:
             if position < len(node.input) and node.input[position] in inputs:
                 frozen.add(node.input[position])
     if not frozen:

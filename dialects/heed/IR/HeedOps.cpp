@@ -33,6 +33,14 @@ int64_t constantDim(Value v) {
   return kDyn;
 }
 
+/// The value of an index operand when it is a constant (of any sign).
+std::optional<int64_t> constantIndex(Value v) {
+  APInt value;
+  if (v && matchPattern(v, m_ConstantInt(&value)))
+    return value.getSExtValue();
+  return std::nullopt;
+}
+
 /// Checks an axis attribute against a rank and normalizes it.
 FailureOr<int64_t> checkAxis(const ShapeError &error, int64_t axis, int64_t rank,
                              StringRef what = "axis") {
@@ -199,6 +207,16 @@ OpFoldResult DimOp::fold(FoldAdaptor) {
   if (!dim || type.isDynamicDim(*dim))
     return {};
   return IntegerAttr::get(IndexType::get(getContext()), type.getDimSize(*dim));
+}
+
+LogicalResult ExtractOp::verify() {
+  auto type = getInput().getType();
+  if (type.getRank() > 1)
+    return emitOpError("expects a 0-D or 1-D tensor, got ") << type;
+  int64_t n = type.getRank() == 0 ? 1 : type.getDimSize(0);
+  if (getIndex() < 0 || (n != kDyn && getIndex() >= n))
+    return emitOpError("index ") << getIndex() << " is out of range for " << type;
+  return success();
 }
 
 LogicalResult FullOp::verify() {
@@ -539,6 +557,32 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location>
   return success();
 }
 
+LogicalResult ReshapeDynamicOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                 Adaptor adaptor, Types &inferred) {
+  auto type = tensorOf(adaptor.getInput());
+  if (!type)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  SmallVector<int64_t> shape;
+  bool allowZero = adaptor.getAllowzero();
+  for (auto [i, v] : llvm::enumerate(adaptor.getShape())) {
+    std::optional<int64_t> d = constantIndex(v);
+    int64_t i64 = static_cast<int64_t>(i);
+    if (d && *d < -1)
+      return error("shape entry ", i64, " is ", *d,
+                   "; expected a positive size, 0 (copy) or -1 (infer)");
+    if (d && *d == 0 && !allowZero) {
+      if (i64 >= type.getRank())
+        return error("shape entry ", i64, " is 0 (copy) but the input has rank ", type.getRank());
+      shape.push_back(type.getDimSize(i64));
+    } else {
+      shape.push_back(d && *d >= 0 ? *d : kDyn);
+    }
+  }
+  inferred.push_back(tensorLike(shape, type.getElementType()));
+  return success();
+}
+
 OpFoldResult ReshapeOp::fold(FoldAdaptor) {
   if (getInput().getType() != getType())
     return {};
@@ -693,6 +737,21 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
     return error("expects a positive step, got ", step);
   SmallVector<int64_t> shape(type.getShape());
   shape[axis] = shape::sliceLength(shape[axis], adaptor.getStart(), adaptor.getEnd(), step);
+  inferred.push_back(tensorLike(shape, type.getElementType()));
+  return success();
+}
+
+LogicalResult SliceDynamicOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                               Adaptor adaptor, Types &inferred) {
+  ShapeError error(loc, getOperationName());
+  auto operand = tensorAndAxis(error, adaptor.getInput(), adaptor.getAxis());
+  if (failed(operand))
+    return failure();
+  auto [type, axis] = *operand;
+  if (constantIndex(adaptor.getStep()) == 0)
+    return error("expects a non-zero step");
+  SmallVector<int64_t> shape(type.getShape());
+  shape[axis] = kDyn;
   inferred.push_back(tensorLike(shape, type.getElementType()));
   return success();
 }

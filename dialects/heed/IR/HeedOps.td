@@ -87,6 +87,23 @@ def Heed_DimOp : Heed_Op<"dim", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Heed_ExtractOp : Heed_Op<"extract", [Pure]> {
+  let heedFamily = "shape";
+  let summary = "One element of a 0-D or 1-D integer tensor, as an index";
+  let description = [{
+    How a shape, a slice bound or a count held in a tensor that is only known
+    when the function runs (a graph input, a value computed from data) joins
+    the index arithmetic: `%n = heed.extract %shape[1] : tensor<3xi64>`.
+    An index outside the tensor is a run-time error naming the op. On Vulkan
+    the tensor is read back to the host (commands recorded before it are
+    submitted and waited for) unless the host holds it already.
+  }];
+  let arguments = (ins Heed_IntTensor:$input, I64Attr:$index);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$input `[` $index `]` attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Heed_FullOp : Heed_Op<"full", [Pure]> {
   let heedFamily = "elementwise";
   let summary = "A tensor filled with one value (ONNX ConstantOfShape)";
@@ -319,6 +336,22 @@ def Heed_ReshapeOp : Heed_PureOp<"reshape"> {
   let hasCanonicalizer = 1;
 }
 
+def Heed_ReshapeDynamicOp : Heed_PureOp<"reshape_dynamic"> {
+  let heedFamily = "shape";
+  let summary = "Reshape to dims given as index values (ONNX Reshape with a run-time shape)";
+  let description = [{
+    One index operand per result dim, with ONNX Reshape's rules applied when
+    the function runs: 0 copies the input dim at that position (a 0-sized dim
+    with `allowzero`), one -1 is inferred from the element count, anything
+    else below -1 or a count that does not match is a run-time error. A dim
+    whose operand is a constant is static in the result type. The importer
+    uses heed.reshape whenever the target shape folds to constants.
+  }];
+  let arguments = (ins Heed_Tensor:$input, Variadic<Index>:$shape,
+                   DefaultValuedAttr<BoolAttr, "false">:$allowzero);
+  let results = (outs Heed_Tensor:$result);
+}
+
 def Heed_TransposeOp : Heed_PureOp<"transpose"> {
   let heedFamily = "copy";
   let summary = "Permutes dims: result dim i is input dim permutation[i]";
@@ -349,6 +382,20 @@ def Heed_SliceOp : Heed_PureOp<"slice"> {
                    DefaultValuedAttr<I64Attr, "1">:$step);
   let results = (outs Heed_Tensor:$result);
   let hasFolder = 1;
+}
+
+def Heed_SliceDynamicOp : Heed_PureOp<"slice_dynamic"> {
+  let heedFamily = "copy";
+  let summary = "heed.slice with start, end and step given as index values";
+  let description = [{
+    ONNX Slice along `axis` with bounds known only when the function runs:
+    negative start/end count from the end, then they are clamped (to [0, n]
+    for a positive step, to [-1, n-1] for a negative one, which walks
+    backwards); a zero step is a run-time error. The importer uses heed.slice
+    whenever the bounds fold to constants.
+  }];
+  let arguments = (ins Heed_Tensor:$input, Index:$start, Index:$end, Index:$step, I64Attr:$axis);
+  let results = (outs Heed_Tensor:$result);
 }
 
 def Heed_BroadcastOp : Heed_PureOp<"broadcast"> {

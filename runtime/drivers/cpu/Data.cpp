@@ -24,6 +24,18 @@ void reshape(OpCtx &c) {
   c.out(0, std::move(y));
 }
 
+/// heed.reshape_dynamic: operand i + 1 is target dim i, with heed.reshape's rules.
+void reshapeDynamic(OpCtx &c) {
+  const Tensor &x = c.in(0);
+  std::vector<int64_t> spec, shape;
+  for (size_t i = 1; i < c.numOperands(); ++i)
+    spec.push_back(c.scalar(i));
+  check(c, reshapeShape(x.shape, x.type, spec, shape, c.op.getBool(AttrId::allowzero)));
+  Tensor y = x;
+  y.shape = shape;
+  c.out(0, std::move(y));
+}
+
 std::vector<TypedShape> operandShapes(OpCtx &c) {
   std::vector<TypedShape> shapes;
   for (size_t i = 0; i < c.numOperands(); ++i)
@@ -75,11 +87,16 @@ void concat(OpCtx &c) {
   c.out(0, std::move(y));
 }
 
+/// heed.slice and heed.slice_dynamic (whose step may be negative).
 void slice(OpCtx &c) {
   const Tensor &x = c.in(0);
   SliceLayout l;
-  check(c, sliceLayout(x.shape, c.op.getInt(AttrId::axis), c.op.getInt(AttrId::start),
-                       c.op.getInt(AttrId::end), c.op.getInt(AttrId::step), l));
+  int64_t axis = c.op.getInt(AttrId::axis);
+  if (c.op.opKind == OpKind::SliceDynamic)
+    check(c, sliceDynamicLayout(x.shape, axis, c.scalar(1), c.scalar(2), c.scalar(3), l));
+  else
+    check(c, sliceLayout(x.shape, axis, c.op.getInt(AttrId::start), c.op.getInt(AttrId::end),
+                         c.op.getInt(AttrId::step), l));
   int64_t start = l.start, len = l.length, step = l.step, n = l.view.n;
   int64_t outer = l.view.outer, inner = l.view.inner;
   Tensor y = c.alloc(x.type, l.shape);
@@ -172,6 +189,8 @@ void registerDataKernels(KernelTable &m) {
   m[OpKind::Transpose] = transpose;
   m[OpKind::Concat] = concat;
   m[OpKind::Slice] = slice;
+  m[OpKind::SliceDynamic] = slice;
+  m[OpKind::ReshapeDynamic] = reshapeDynamic;
   m[OpKind::Broadcast] = broadcast;
   m[OpKind::Gather] = gather;
   m[OpKind::Embedding] = gather;

@@ -2,6 +2,7 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/core/IndexArith.h"
+#include "runtime/drivers/rules/DataRules.h"
 #include "runtime/drivers/rules/NnRules.h"
 
 #include <dnnl.h>
@@ -183,6 +184,14 @@ void dim(OpCtx &c) {
   c.outScalar(0, t.dim(d));
 }
 
+void extract(OpCtx &c) {
+  const Tensor &t = c.in(0);
+  int64_t i = c.op.getInt(AttrId::index);
+  if (std::string error = extractCheck(t.shape, t.type, i); !error.empty())
+    c.fail(error);
+  c.outScalar(0, loadIndex(t.data, t.type, i));
+}
+
 /// A float fill value as an integer, saturating: a plain cast of inf, NaN or
 /// anything beyond int64 is undefined (masks fill with -inf).
 int64_t saturatingInt(double v) {
@@ -264,6 +273,7 @@ void registerScalarKernels(KernelTable &m) {
   m[OpKind::Constant] = constant;
   m[OpKind::Weight] = constant;
   m[OpKind::Dim] = dim;
+  m[OpKind::Extract] = extract;
   m[OpKind::Full] = full;
   m[OpKind::Range] = range;
 }

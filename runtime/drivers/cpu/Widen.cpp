@@ -51,6 +51,8 @@ Tensor narrowFromF32(OpCtx &c, const Tensor &t, ElemType to) {
 bool movesBytesOnly(OpKind kind) {
   switch (kind) {
   case OpKind::Reshape:
+  case OpKind::ReshapeDynamic:
+  case OpKind::SliceDynamic:
   case OpKind::Transpose:
   case OpKind::Concat:
   case OpKind::Slice:

@@ -7,6 +7,8 @@
 
 #include "runtime/drivers/rules/DataRules.h"
 
+#include <algorithm>
+
 namespace heed::rt {
 
 std::vector<int64_t> contiguousStrides(const std::vector<int64_t> &shape) {
@@ -80,12 +82,13 @@ std::string broadcastLike(TypedShape x, TypedShape like, BroadcastLikeLayout &ou
 }
 
 std::string reshapeShape(const std::vector<int64_t> &in, ElemType type,
-                         const std::vector<int64_t> &spec, std::vector<int64_t> &out) {
+                         const std::vector<int64_t> &spec, std::vector<int64_t> &out,
+                         bool allowZero) {
   out.clear();
   int64_t inferAt = -1, known = 1;
   for (size_t i = 0; i < spec.size(); ++i) {
     int64_t d = spec[i];
-    if (d == 0) {
+    if (d == 0 && !allowZero) {
       if (i >= in.size())
         return "copies dim " + std::to_string(i) + " of a rank-" + std::to_string(in.size()) +
                " input";
@@ -100,7 +103,10 @@ std::string reshapeShape(const std::vector<int64_t> &in, ElemType type,
       return "has an invalid dim " + std::to_string(d);
     }
     out.push_back(d);
-    known = checkedMul(known, d, "reshape");
+    // Dims given at run time may be hostile: an overflow is an error naming the op, not a throw.
+    if (__builtin_mul_overflow(known, d, &known))
+      return "has dims whose product overflows at entry " + std::to_string(i) + " (" +
+             std::to_string(d) + ")";
   }
   int64_t count = elementCount(in);
   if (inferAt >= 0) {
@@ -112,6 +118,18 @@ std::string reshapeShape(const std::vector<int64_t> &in, ElemType type,
     return "cannot reshape " + shapeString(in, type) + " (" + std::to_string(count) +
            " elements) into " + shapeString(out, type);
   }
+  return "";
+}
+
+std::string extractCheck(const std::vector<int64_t> &in, ElemType type, int64_t index) {
+  if (type != ElemType::i32 && type != ElemType::i64)
+    return "expects an i32 or i64 tensor, got " + shapeString(in, type);
+  if (in.size() > 1)
+    return "expects a 0-D or 1-D tensor, got " + shapeString(in, type);
+  int64_t n = in.empty() ? 1 : in[0];
+  if (index < 0 || index >= n)
+    return "reads element " + std::to_string(index) + " of " + shapeString(in, type) +
+           ", which has " + std::to_string(n);
   return "";
 }
 
@@ -146,22 +164,39 @@ AxisView axisView(const std::vector<int64_t> &shape, int64_t axis) {
   return v;
 }
 
-std::string sliceLayout(const std::vector<int64_t> &in, int64_t axis, int64_t start, int64_t end,
-                        int64_t step, SliceLayout &out) {
+namespace {
+std::string sliceLayoutOf(const std::vector<int64_t> &in, int64_t axis, int64_t start, int64_t end,
+                          int64_t step, SliceLayout &out) {
   if (in.empty())
     return "cannot slice a scalar";
   if (std::string error = resolveAxis(axis, int64_t(in.size()), axis); !error.empty())
     return error;
-  if (step <= 0)
-    return "expects a positive step";
   out.view = axisView(in, axis);
-  SliceRange range = sliceRange(out.view.n, start, end, step);
+  SliceRange range = step > 0 ? sliceRange(out.view.n, start, end, step)
+                              : sliceRangeBackwards(out.view.n, start, end, step);
   out.start = range.start;
   out.length = range.length;
-  out.step = step;
+  // A step past the dim reads at most one element: any larger stride reads the same.
+  out.step = std::clamp<int64_t>(step, -std::max<int64_t>(out.view.n, 1),
+                                 std::max<int64_t>(out.view.n, 1));
   out.shape = in;
   out.shape[size_t(axis)] = range.length;
   return "";
+}
+} // namespace
+
+std::string sliceLayout(const std::vector<int64_t> &in, int64_t axis, int64_t start, int64_t end,
+                        int64_t step, SliceLayout &out) {
+  if (!in.empty() && step <= 0)
+    return "expects a positive step";
+  return sliceLayoutOf(in, axis, start, end, step, out);
+}
+
+std::string sliceDynamicLayout(const std::vector<int64_t> &in, int64_t axis, int64_t start,
+                               int64_t end, int64_t step, SliceLayout &out) {
+  if (!in.empty() && step == 0)
+    return "got a zero step";
+  return sliceLayoutOf(in, axis, start, end, step, out);
 }
 
 std::string concatLayout(const std::vector<TypedShape> &operands, int64_t axis, ConcatLayout &out) {

@@ -53,9 +53,19 @@ struct BroadcastLikeLayout {
 std::string broadcastLike(TypedShape x, TypedShape like, BroadcastLikeLayout &out);
 
 /// heed.reshape of an input of shape `in` by `spec` (ONNX: 0 copies the input's dim, one -1 is
-/// inferred) into `out`.
+/// inferred) into `out`; with `allowZero` (heed.reshape_dynamic's allowzero) a 0 is a 0-sized dim.
 std::string reshapeShape(const std::vector<int64_t> &in, ElemType type,
-                         const std::vector<int64_t> &spec, std::vector<int64_t> &out);
+                         const std::vector<int64_t> &spec, std::vector<int64_t> &out,
+                         bool allowZero = false);
+
+/// heed.extract of element `index` of an integer tensor of shape `in`: the checks (0-D or 1-D,
+/// i32 or i64, the index inside it).
+std::string extractCheck(const std::vector<int64_t> &in, ElemType type, int64_t index);
+/// Element i of host memory holding i32 or i64 elements (extractCheck has checked the type).
+inline int64_t loadIndex(const void *data, ElemType type, int64_t i) {
+  return type == ElemType::i32 ? static_cast<const int32_t *>(data)[i]
+                               : static_cast<const int64_t *>(data)[i];
+}
 
 /// heed.transpose: result dim i is input dim perm[i], read with the input stride `strides[i]`.
 struct TransposeLayout {
@@ -83,6 +93,22 @@ inline SliceRange sliceRange(int64_t n, int64_t start, int64_t end, int64_t step
   return {start, end > start ? (end - start - 1) / step + 1 : 0};
 }
 
+/// Elements start, start + step, ... above end of a dim of n, for step < 0 (ONNX Slice walking
+/// backwards): a negative start or end counts from the end, then start is clamped to [0, n-1]
+/// and end to [-1, n-1]. `start` is the first element read. Overflow-free for any int64 inputs.
+inline SliceRange sliceRangeBackwards(int64_t n, int64_t start, int64_t end, int64_t step) {
+  auto clamp = [n](int64_t v) {
+    if (v < 0)
+      v = v < -n ? -1 : v + n;
+    return std::min(v, n - 1);
+  };
+  start = clamp(start);
+  end = clamp(end);
+  // -1 <= end < start <= n - 1 here; a step below -n reads one element.
+  int64_t by = step < -n ? n + 1 : -step;
+  return {start, start > end ? (start - end - 1) / by + 1 : 0};
+}
+
 /// An input as [outer, n, inner] around `axis`, the view the slice, concat and gather kernels
 /// take.
 struct AxisView {
@@ -98,6 +124,10 @@ struct SliceLayout {
 };
 std::string sliceLayout(const std::vector<int64_t> &in, int64_t axis, int64_t start, int64_t end,
                         int64_t step, SliceLayout &out);
+/// heed.slice_dynamic: as sliceLayout, and a negative step walks backwards (sliceRangeBackwards);
+/// a zero step is an error.
+std::string sliceDynamicLayout(const std::vector<int64_t> &in, int64_t axis, int64_t start,
+                               int64_t end, int64_t step, SliceLayout &out);
 
 /// heed.concat along `axis` (outer and inner of the result's view; its n is the sum).
 struct ConcatLayout {

@@ -130,6 +130,75 @@ void VulkanDriver::runOp(const Function &function, const PlanOp &op, std::vector
   OpRun(*this, *running.state, *running.module, function, op, slots, vkOpOf(op)).run();
 }
 
+void VulkanDriver::beginRecording() {
+  VkCommandBufferAllocateInfo cbai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  cbai.commandPool = commandPool;
+  cbai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  cbai.commandBufferCount = 1;
+  HEED_VK(vkAllocateCommandBuffers(device, &cbai, &cmd));
+  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  HEED_VK(vkBeginCommandBuffer(cmd, &begin));
+}
+
+void VulkanDriver::submitRecorded(const std::string &functionName) {
+  for (Check &c : checks)
+    if (!c.ids.buf->mapped && !c.idsHost)
+      c.idsHost = recordDownload(*c.ids.buf, size_t(c.ids.count()) * elemTypeSize(c.ids.type));
+  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+  HEED_VK(vkEndCommandBuffer(cmd));
+  checkValidation(("recording '" + functionName + "'").c_str());
+  VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  VkFence fence;
+  HEED_VK(vkCreateFence(device, &fci, nullptr, &fence));
+  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  si.commandBufferCount = 1;
+  si.pCommandBuffers = &cmd;
+  VkResult r = vkQueueSubmit(queue, 1, &si, fence);
+  if (r == VK_SUCCESS)
+    r = vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX);
+  vkDestroyFence(device, fence, nullptr);
+  if (r != VK_SUCCESS)
+    vkFail(r, "running the command buffer");
+  checkValidation(("running '" + functionName + "'").c_str());
+}
+
+void VulkanDriver::reportChecks() {
+  for (const Check &c : checks) {
+    int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
+    if (pos == INT32_MAX)
+      continue;
+    if (pos < 0 || pos >= c.ids.count())
+      fail(ErrorKind::runtime, c.where + " internal error: the device reported position " +
+                                   std::to_string(pos) + " of " + std::to_string(c.ids.count()));
+    const uint8_t *p = c.idsHost ? c.idsHost->mapped : c.ids.buf->mapped;
+    int64_t id = c.ids.type == ElemType::i32 ? reinterpret_cast<const int32_t *>(p)[pos]
+                                             : reinterpret_cast<const int64_t *>(p)[pos];
+    if (c.lengths)
+      fail(ErrorKind::runtime, c.where + " length " + std::to_string(id) + " of row " +
+                                   std::to_string(pos) + " is outside [0, " + std::to_string(c.n) +
+                                   "]");
+    fail(ErrorKind::runtime, c.where + " " + gatherIdOutOfRange(c.embedding, id, pos, c.n));
+  }
+}
+
+std::vector<uint8_t> VulkanDriver::readBackNow(const DTensor &t, const std::string &functionName) {
+  size_t bytes = size_t(t.count()) * elemTypeSize(t.type);
+  std::shared_ptr<Buffer> host = t.buf->mapped ? nullptr : recordDownload(*t.buf, bytes);
+  submitRecorded(functionName);
+  vkFreeCommandBuffers(device, commandPool, 1, &cmd);
+  cmd = VK_NULL_HANDLE;
+  beginRecording();
+  // What ran so far is checked now: a bad id upstream is the error, not what it led to.
+  reportChecks();
+  const uint8_t *p = host ? host->mapped : t.buf->mapped;
+  return std::vector<uint8_t>(p, p + bytes);
+}
+
 std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &function,
                                          const std::vector<Tensor> &inputs, RunStats &runStats) {
   prepare(module);
@@ -167,14 +236,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
     }
   } reset{*this, ms};
 
-  VkCommandBufferAllocateInfo cbai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  cbai.commandPool = commandPool;
-  cbai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-  cbai.commandBufferCount = 1;
-  HEED_VK(vkAllocateCommandBuffers(device, &cbai, &cmd));
-  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  HEED_VK(vkBeginCommandBuffer(cmd, &begin));
+  beginRecording();
   beginTrace();
 
   std::vector<Slot> slots(function.values.size());
@@ -200,47 +262,10 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
     if (!s.scalar && s.t.buf && !s.t.buf->mapped)
       readBack[o] = recordDownload(*s.t.buf, size_t(s.t.count()) * elemTypeSize(s.t.type));
   }
-  for (Check &c : checks)
-    if (!c.ids.buf->mapped)
-      c.idsHost = recordDownload(*c.ids.buf, size_t(c.ids.count()) * elemTypeSize(c.ids.type));
-  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
-  HEED_VK(vkEndCommandBuffer(cmd));
-  checkValidation(("recording '" + function.name + "'").c_str());
-  VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  VkFence fence;
-  HEED_VK(vkCreateFence(device, &fci, nullptr, &fence));
-  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  si.commandBufferCount = 1;
-  si.pCommandBuffers = &cmd;
-  VkResult r = vkQueueSubmit(queue, 1, &si, fence);
-  if (r == VK_SUCCESS)
-    r = vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX);
-  vkDestroyFence(device, fence, nullptr);
-  if (r != VK_SUCCESS)
-    vkFail(r, "running the command buffer");
+  submitRecorded(function.name);
   reset.submitted = true;
-  checkValidation(("running '" + function.name + "'").c_str());
   finishTrace();
-  for (const Check &c : checks) {
-    int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
-    if (pos == INT32_MAX)
-      continue;
-    if (pos < 0 || pos >= c.ids.count())
-      fail(ErrorKind::runtime, c.where + " internal error: the device reported position " +
-                                   std::to_string(pos) + " of " + std::to_string(c.ids.count()));
-    const uint8_t *p = c.idsHost ? c.idsHost->mapped : c.ids.buf->mapped;
-    int64_t id = c.ids.type == ElemType::i32 ? reinterpret_cast<const int32_t *>(p)[pos]
-                                             : reinterpret_cast<const int64_t *>(p)[pos];
-    if (c.lengths)
-      fail(ErrorKind::runtime, c.where + " length " + std::to_string(id) + " of row " +
-                                   std::to_string(pos) + " is outside [0, " + std::to_string(c.n) +
-                                   "]");
-    fail(ErrorKind::runtime, c.where + " " + gatherIdOutOfRange(c.embedding, id, pos, c.n));
-  }
+  reportChecks();
 
   std::vector<Tensor> outputs;
   for (size_t o = 0; o < function.outputs.size(); ++o) {

@@ -51,8 +51,10 @@ void OpRun::run() {
   case Family::Shape:
     if (op.opKind == OpKind::Dim)
       return runDim();
-    if (op.opKind == OpKind::Reshape)
+    if (op.opKind == OpKind::Reshape || op.opKind == OpKind::ReshapeDynamic)
       return runReshape();
+    if (op.opKind == OpKind::Extract)
+      return runExtract();
     break;
   case Family::Elementwise:
     return runElementwise();
@@ -61,7 +63,7 @@ void OpRun::run() {
       return runTranspose();
     if (op.opKind == OpKind::Broadcast)
       return runBroadcast();
-    if (op.opKind == OpKind::Slice)
+    if (op.opKind == OpKind::Slice || op.opKind == OpKind::SliceDynamic)
       return runSlice();
     if (op.opKind == OpKind::Concat)
       return runConcat();
@@ -162,6 +164,15 @@ void OpRun::runDim() {
   outScalar(0, t.shape[size_t(axisOf(op.getInt(AttrId::dim), t.rank()))]);
 }
 
+void OpRun::runExtract() {
+  const DTensor &t = in(0);
+  int64_t i = op.getInt(AttrId::index);
+  check(extractCheck(t.shape, t.type, i));
+  driver.note(where + ": reads a tensor back to the host (a submission mid-function)");
+  std::vector<uint8_t> bytes = driver.readBackNow(t, function.name);
+  outScalar(0, loadIndex(bytes.data(), t.type, i));
+}
+
 void OpRun::runConstant() {
   size_t idx = size_t(op.getInt(AttrId::constant));
   const Tensor &c = module.constants.at(idx);
@@ -183,7 +194,14 @@ void OpRun::runConstant() {
 void OpRun::runReshape() {
   const DTensor &x = in(0);
   std::vector<int64_t> shape;
-  check(reshapeShape(x.shape, x.type, op.getInts(AttrId::shape), shape));
+  if (op.opKind == OpKind::ReshapeDynamic) {
+    std::vector<int64_t> spec;
+    for (size_t i = 1; i < op.operands.size(); ++i)
+      spec.push_back(scalar(i));
+    check(reshapeShape(x.shape, x.type, spec, shape, op.getBool(AttrId::allowzero)));
+  } else {
+    check(reshapeShape(x.shape, x.type, op.getInts(AttrId::shape), shape));
+  }
   DTensor y = x;
   y.shape = shape;
   out(0, y);
@@ -253,8 +271,12 @@ void OpRun::runBroadcast() {
 void OpRun::runSlice() {
   const DTensor &x = in(0);
   SliceLayout l;
-  check(sliceLayout(x.shape, op.getInt(AttrId::axis), op.getInt(AttrId::start),
-                    op.getInt(AttrId::end), op.getInt(AttrId::step), l));
+  int64_t a = op.getInt(AttrId::axis);
+  if (op.opKind == OpKind::SliceDynamic)
+    check(sliceDynamicLayout(x.shape, a, scalar(1), scalar(2), scalar(3), l));
+  else
+    check(sliceLayout(x.shape, a, op.getInt(AttrId::start), op.getInt(AttrId::end),
+                      op.getInt(AttrId::step), l));
   DTensor y = alloc(x.type, l.shape);
   std::vector<int64_t> inStride = contiguousStrides(x.shape);
   size_t axis = size_t(l.view.axis);

@@ -103,6 +103,7 @@ private:
   // OpKernels.cpp
   void runIndexArith();
   void runDim();
+  void runExtract();
   void runConstant();
   void runReshape();
   void runElementwise();

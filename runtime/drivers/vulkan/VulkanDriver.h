@@ -3,9 +3,11 @@
 // The driver walks the same plan the CPU driver interprets, but every tensor
 // lives in a device buffer and every op is one or more dispatches of the
 // SPIR-V kernels heed-compile embedded in the module's vulkan section. Shapes
-// and index scalars are computed on the host while recording (they never
-// depend on tensor data); the whole function is recorded into one command
-// buffer, submitted once, and only the outputs are read back. An op without a
+// and index scalars are computed on the host while recording; the whole
+// function is recorded into one command buffer, submitted once, and only the
+// outputs are read back, except where an index comes from tensor data
+// (heed.extract): what is recorded up to it is submitted and waited for, the
+// tensor read back, and recording goes on in a new command buffer. An op without a
 // kernel is refused at prepare time: there is no CPU fallback mid-graph.
 //
 // The implementation, one file per concern:
@@ -213,6 +215,16 @@ private:
   /// readable once the submission is done.
   std::shared_ptr<Buffer> recordDownload(const Buffer &src, size_t bytes);
   void transferBarrier();
+  /// Starts recording into a new command buffer `cmd`.
+  void beginRecording();
+  /// Ends `cmd`, submits it and waits for it (the checks' ids downloaded first).
+  void submitRecorded(const std::string &functionName);
+  /// Fails with the first error a check's kernel reported in what has run.
+  void reportChecks();
+  /// Tensor `t`'s bytes on the host, mid-function (heed.extract of a device value): what is
+  /// recorded so far is submitted and waited for, the checks reported, and recording goes on in
+  /// a new command buffer.
+  std::vector<uint8_t> readBackNow(const DTensor &t, const std::string &functionName);
   /// The module's pipeline cache, from its file when that is valid (PipelineCache.cpp).
   VkPipelineCache openPipelineCache(const fb::VulkanSection &section, std::string &path,
                                     size_t &loaded, uint64_t &fileKey);

@@ -1518,3 +1518,41 @@ func.func @sequence_peepholes(%x: tensor<?x?x32xf32>, %w: tensor<256x32xf32>, %u
   %y:3 = heed.lstm %x weights(%w, %u, %p) {hidden_size = 64, has_biases = false, peepholes = true} : (tensor<?x?x32xf32>, tensor<256x32xf32>, tensor<256x64xf32>, tensor<64xf32>) -> (tensor<?x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>)
   return %y#0, %y#1, %y#2 : tensor<?x?x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Shapes from tensor values (heed.extract, heed.reshape_dynamic, heed.slice_dynamic)
+//===----------------------------------------------------------------------===//
+
+func.func @extract_out_of_range(%t: tensor<3xi64>) -> index {
+  // expected-error @+1 {{'heed.extract' op index 3 is out of range for 'tensor<3xi64>'}}
+  %i = heed.extract %t[3] : tensor<3xi64>
+  return %i : index
+}
+
+// -----
+
+func.func @extract_rank_2(%t: tensor<1x3xi64>) -> index {
+  // expected-error @+1 {{'heed.extract' op expects a 0-D or 1-D tensor, got 'tensor<1x3xi64>'}}
+  %i = heed.extract %t[0] : tensor<1x3xi64>
+  return %i : index
+}
+
+// -----
+
+func.func @reshape_dynamic_bad_constant(%x: tensor<2x3xf32>, %n: index) -> tensor<?x?xf32> {
+  %c = arith.constant -2 : index
+  // expected-error @+1 {{'heed.reshape_dynamic' op shape entry 1 is -2; expected a positive size, 0 (copy) or -1 (infer)}}
+  %y = heed.reshape_dynamic %x, %n, %c : (tensor<2x3xf32>, index, index) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @slice_dynamic_zero_step(%x: tensor<4xf32>, %s: index) -> tensor<?xf32> {
+  %c = arith.constant 0 : index
+  // expected-error @+1 {{'heed.slice_dynamic' op expects a non-zero step}}
+  %y = heed.slice_dynamic %x, %s, %s, %c {axis = 0 : i64} : (tensor<4xf32>, index, index, index) -> tensor<?xf32>
+  return %y : tensor<?xf32>
+}

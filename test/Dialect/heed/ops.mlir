@@ -120,6 +120,23 @@ func.func @data_movement(%x: tensor<?x?x512xf32>, %ids: tensor<?x?xi64>, %table:
   return %t, %c, %s, %g, %e, %g : tensor<?x8x?x64xf32>, tensor<?x?x1024xf32>, tensor<?x3x512xf32>, tensor<?x?x512xf32>, tensor<?x?x512xf32>, tensor<?x?x512xf32>
 }
 
+// Shapes read from tensors when the function runs; a constant dim is static in the result type.
+// CHECK-LABEL: func.func @runtime_shapes
+func.func @runtime_shapes(%x: tensor<?x6xf32>, %shape: tensor<2xi64>, %k: tensor<i32>) -> (tensor<?x3xf32>, tensor<?x6xf32>) {
+  // CHECK: heed.extract %{{.*}}[1] : tensor<2xi64>
+  %d = heed.extract %shape[1] : tensor<2xi64>
+  // CHECK: heed.extract %{{.*}}[0] : tensor<i32>
+  %s = heed.extract %k[0] : tensor<i32>
+  %c3 = arith.constant 3 : index
+  %c0 = arith.constant 0 : index
+  %cm1 = arith.constant -1 : index
+  // CHECK: heed.reshape_dynamic %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x6xf32>, index, index) -> tensor<?x3xf32>
+  %r = heed.reshape_dynamic %x, %d, %c3 : (tensor<?x6xf32>, index, index) -> tensor<?x3xf32>
+  // CHECK: heed.slice_dynamic %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {axis = 0 : i64}
+  %l = heed.slice_dynamic %x, %s, %c0, %cm1 {axis = 0} : (tensor<?x6xf32>, index, index, index) -> tensor<?x6xf32>
+  return %r, %l : tensor<?x3xf32>, tensor<?x6xf32>
+}
+
 // CHECK-LABEL: func.func @masks_and_positions
 func.func @masks_and_positions(%len: tensor<?xi32>, %n: index, %m: index) -> (tensor<?x?xi1>, tensor<?x?xi1>, tensor<?x512xf32>) {
   // CHECK: heed.sequence_mask

@@ -159,6 +159,22 @@ def softmax(x, axis):
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
+def onnx_slice_bounds(n, start, end, step):
+    """ONNX Slice's clamping of one axis as a Python slice (heed.slice_dynamic)."""
+    if start < 0:
+        start += n
+    if end < 0:
+        end += n
+    if step > 0:
+        return slice(min(max(start, 0), n), min(max(end, 0), n), step)
+    start, end = min(max(start, -1), n - 1), min(max(end, -1), n - 1)
+    return slice(start, None if end < 0 else end, step) if start >= 0 else slice(0, 0)
+
+
+CMPI = {0: lambda a, b: a == b, 1: lambda a, b: a != b, 2: lambda a, b: a < b,
+        3: lambda a, b: a <= b, 4: lambda a, b: a > b, 5: lambda a, b: a >= b}
+
+
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -328,6 +344,12 @@ def run(ops, env):
                 out = p["value"]
             elif op == "heed.dim":
                 out = args[0].shape[p["dim"]]
+            elif op == "heed.extract":
+                out = int(np.asarray(args[0]).reshape(-1)[p["index"]])
+            elif op == "arith.cmpi":
+                out = bool(CMPI[p["predicate"]](args[0], args[1]))
+            elif op == "arith.select":
+                out = args[1] if args[0] else args[2]
             elif op == "heed.full":
                 shape, element = parse_tensor_type(o["types"][0])
                 dyn = iter(args)
@@ -383,6 +405,9 @@ def run(ops, env):
                     out = out + args[2]
             elif op == "heed.reshape":
                 out = onnx_reshape(args[0], p["shape"])
+            elif op == "heed.reshape_dynamic":
+                spec = [int(a) for a in args[1:]]
+                out = args[0].reshape(spec) if p.get("allowzero") else onnx_reshape(args[0], spec)
             elif op == "heed.transpose":
                 out = args[0].transpose(p["permutation"])
             elif op == "heed.concat":
@@ -392,6 +417,12 @@ def run(ops, env):
                 index = [slice(None)] * x.ndim
                 end = p.get("end", 2 ** 63 - 1)
                 index[p["axis"]] = slice(p["start"], end, p.get("step", 1))
+                out = x[tuple(index)]
+            elif op == "heed.slice_dynamic":
+                x = args[0]
+                index = [slice(None)] * x.ndim
+                axis = p["axis"] % x.ndim
+                index[axis] = onnx_slice_bounds(x.shape[axis], *[int(a) for a in args[1:4]])
                 out = x[tuple(index)]
             elif op == "heed.broadcast":
                 out = np.broadcast_to(args[0], np.broadcast_shapes(args[0].shape, args[1].shape))

@@ -55,6 +55,24 @@ TEST(DataRules, Reshapes) {
             std::string::npos);
 }
 
+// heed.reshape_dynamic: run-time dims, allowzero, hostile sizes.
+TEST(DataRules, ReshapesAtRunTime) {
+  Shape out;
+  EXPECT_EQ(reshapeShape({0, 3}, ElemType::f32, {0, 3}, out, /*allowZero=*/true), "");
+  EXPECT_EQ(out, (Shape{0, 3}));
+  EXPECT_EQ(reshapeShape({2, 3}, ElemType::f32, {0, 3}, out), "");
+  EXPECT_EQ(out, (Shape{2, 3}));
+  EXPECT_EQ(reshapeShape({2, 3}, ElemType::f32, {INT64_MAX, 2, -1}, out),
+            "has dims whose product overflows at entry 1 (2)");
+  EXPECT_EQ(extractCheck({3}, ElemType::i64, 2), "");
+  EXPECT_EQ(extractCheck({}, ElemType::i32, 0), "");
+  EXPECT_EQ(extractCheck({3}, ElemType::i64, 3), "reads element 3 of 3xi64, which has 3");
+  EXPECT_EQ(extractCheck({3}, ElemType::f32, 0), "expects an i32 or i64 tensor, got 3xf32");
+  EXPECT_EQ(extractCheck({1, 3}, ElemType::i64, 0), "expects a 0-D or 1-D tensor, got 1x3xi64");
+  int32_t i32[] = {7, -2};
+  EXPECT_EQ(loadIndex(i32, ElemType::i32, 1), -2);
+}
+
 TEST(DataRules, Transposes) {
   TransposeLayout l;
   EXPECT_EQ(transposeLayout({2, 3, 4}, {0, 2, 1}, l), "");
@@ -81,6 +99,23 @@ TEST(DataRules, Slices) {
   EXPECT_EQ(sliceLayout({}, 0, 0, 1, 1, l), "cannot slice a scalar");
   EXPECT_EQ(sliceLayout({4}, 1, 0, 1, 1, l), "axis 1 is out of range for rank 1");
   EXPECT_EQ(sliceLayout({4}, 0, 0, 1, 0, l), "expects a positive step");
+  EXPECT_EQ(sliceLayout({4}, 0, 3, 0, -1, l), "expects a positive step");
+  // heed.slice_dynamic walks backwards with ONNX's clamping: start to [0, n-1], end to [-1, n-1].
+  EXPECT_EQ(sliceDynamicLayout({5}, 0, -1, -100, -2, l), "");
+  EXPECT_EQ(l.start, 4);
+  EXPECT_EQ(l.length, 3);
+  EXPECT_EQ(l.step, -2);
+  EXPECT_EQ(sliceDynamicLayout({5}, 0, 100, 1, -3, l), "");
+  EXPECT_EQ(l.start, 4);
+  EXPECT_EQ(l.length, 1);
+  EXPECT_EQ(sliceDynamicLayout({5}, 0, 0, 3, -1, l), "");
+  EXPECT_EQ(l.length, 0);
+  EXPECT_EQ(sliceDynamicLayout({5}, 0, INT64_MAX, INT64_MIN, INT64_MIN, l), "");
+  EXPECT_EQ(l.start, 4);
+  EXPECT_EQ(l.length, 1);
+  EXPECT_EQ(sliceDynamicLayout({5}, 0, 0, 5, 2, l), "");
+  EXPECT_EQ(l.length, 3);
+  EXPECT_EQ(sliceDynamicLayout({5}, 0, 0, 5, 0, l), "got a zero step");
 }
 
 TEST(DataRules, Concatenates) {
