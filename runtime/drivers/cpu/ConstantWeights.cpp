@@ -6,6 +6,8 @@
 // docs/performance.md), so the executor keeps a transposed copy of each constant weight, made on
 // first use: what ONNX Runtime and CTranslate2 call pre-packing. Only module constants qualify:
 // they never change, so the copy cannot go stale; anything computed at run time is used as is.
+// fromConstants keeps other things made from constants the same way (the recurrent weights
+// packed for oneDNN's RNN primitives, DnnlRecurrent.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,6 +54,44 @@ const Tensor *Executor::transposedConstant(const Module &module, const Tensor &w
   Transposed &entry = transposed[w.data];
   entry = Transposed{w.storage, w.shape, std::move(t)};
   return &entry.t;
+}
+
+std::shared_ptr<void> Executor::fromConstants(const Module &module, const std::string &kind,
+                                              const std::vector<const Tensor *> &sources,
+                                              const std::function<std::shared_ptr<void>()> &make) {
+  std::string key = kind;
+  for (const Tensor *s : sources)
+    key += ":" + std::to_string(reinterpret_cast<uintptr_t>(s->data));
+  auto it = fromConstantsMade.find(key);
+  if (it != fromConstantsMade.end()) {
+    // The same addresses may now belong to another module's constants: check that each owner is
+    // alive and is the source's.
+    bool same = true;
+    for (size_t i = 0; i < sources.size() && same; ++i) {
+      std::shared_ptr<uint8_t> owner = it->second.storages[i].lock();
+      same = owner && owner.get() == sources[i]->storage.get() &&
+             it->second.shapes[i] == sources[i]->shape;
+    }
+    if (same)
+      return it->second.value;
+  }
+  for (const Tensor *s : sources)
+    if (!s->storage || std::none_of(module.constants.begin(), module.constants.end(),
+                                    [&](const Tensor &k) { return k.storage == s->storage; }))
+      return nullptr;
+  // Forget what was made from constants that are gone before adding more.
+  for (auto e = fromConstantsMade.begin(); e != fromConstantsMade.end();) {
+    bool gone = std::any_of(e->second.storages.begin(), e->second.storages.end(),
+                            [](const std::weak_ptr<uint8_t> &w) { return w.expired(); });
+    e = gone ? fromConstantsMade.erase(e) : std::next(e);
+  }
+  FromConstants entry;
+  for (const Tensor *s : sources) {
+    entry.storages.push_back(s->storage);
+    entry.shapes.push_back(s->shape);
+  }
+  entry.value = make();
+  return (fromConstantsMade[key] = std::move(entry)).value;
 }
 
 GemmWeight OpCtx::weight(size_t i, int64_t M) const {
