@@ -149,7 +149,24 @@ public:
                                       const std::vector<const Tensor *> &sources,
                                       const std::function<std::shared_ptr<void>()> &make);
 
+  /// Whether `t` can never change: it is one of `module`'s constants (or a view of one) or the
+  /// kept result of a data-movement op on such tensors (foldConstantOp).
+  bool immutable(const Module &module, const Tensor &t) const;
+
 private:
+  /// A data-movement op (slice, concat, reshape, transpose) whose operands are all immutable
+  /// computes the same result every call: ONNX imports reorder recurrent gate blocks that way.
+  /// The first call keeps its results; later calls reuse them, so the recurrent ops see the same
+  /// immutable weights each call and keep their packed or transposed copies.
+  struct FoldedOp {
+    std::vector<std::weak_ptr<uint8_t>> storages; // the operands': expired once one is gone
+    std::vector<const uint8_t *> data;
+    std::vector<std::vector<int64_t>> shapes;
+    std::vector<Tensor> results;
+  };
+  std::map<const PlanOp *, FoldedOp> folded;
+  bool reuseFoldedOp(const Function &function, const PlanOp &op, std::vector<Slot> &slots);
+  void keepFoldedOp(const Function &function, const PlanOp &op, const std::vector<Slot> &slots);
   struct FromConstants {
     std::vector<std::weak_ptr<uint8_t>> storages; // the sources': expired once one is gone
     std::vector<std::vector<int64_t>> shapes;
