@@ -362,10 +362,17 @@ void sequence(OpCtx &c) {
       std::shared_ptr<void> packs =
           c.ex.fromConstants(c.module, "dnnl-rnn-layer:" + std::to_string(int(k)), sources,
                              [] { return std::make_shared<dnnl::RnnPackedWeights>(); });
-      dnnl::rnnLayer(w, r, static_cast<dnnl::RnnPackedWeights *>(packs.get()));
-      X.swap(Y);
-      inDim = D * H;
-      continue;
+      try {
+        dnnl::rnnLayer(w, r, static_cast<dnnl::RnnPackedWeights *>(packs.get()));
+        X.swap(Y);
+        inDim = D * H;
+        continue;
+      } catch (const Error &e) {
+        // A shape oneDNN refuses to build a primitive for: the loop below computes the layer
+        // (it rewrites every output and final state), unless the primitives were required.
+        if (rnnPath() == RnnPath::dnnl)
+          c.fail(e.what());
+      }
     }
     // Everything that can fail or touches the executor happens here, before the directions run.
     std::vector<Direction> dirs(static_cast<size_t>(D));
