@@ -7,6 +7,10 @@
 // its final state is the one at its last valid step (the reverse direction
 // starts at the row's last valid step).
 //
+// Sequence ops run as oneDNN's RNN primitives wherever those compute the same thing
+// (DnnlRecurrent.h); this loop is the fallback (per-row lengths, clip, input_forget) and what
+// HEED_CPU_RNN=loop selects.
+//
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/cpu/DnnlRecurrent.h"
