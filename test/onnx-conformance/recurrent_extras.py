@@ -83,6 +83,9 @@ CASES = {
     "lstm_clip": ("LSTM", "forward", 0.7, 0, False, False, False, 0),
     "lstm_input_forget": ("LSTM", "forward", None, 1, False, False, True, 0),
     "lstm_peepholes_bidirectional_lengths": ("LSTM", "bidirectional", None, 0, True, True, True, 0),
+    # Without lengths: the CPU runs it as oneDNN's peephole LSTM (with lengths: Heed's loop).
+    "lstm_peepholes_bidirectional": ("LSTM", "bidirectional", None, 0, True, False, True, 0),
+    "gru_classic_bidirectional": ("GRU", "bidirectional", None, 0, False, False, True, 0),
     "lstm_everything_reverse": ("LSTM", "reverse", 0.9, 1, True, True, True, 0),
     "gru_reverse_clip": ("GRU", "reverse", 0.6, 0, False, True, True, 1),
     "gru_clip_classic": ("GRU", "forward", 0.5, 0, False, False, False, 0),

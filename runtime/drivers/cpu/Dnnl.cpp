@@ -2,41 +2,17 @@
 
 #include "runtime/drivers/cpu/Dnnl.h"
 
-#include "runtime/core/Tensor.h"
-
-#include <oneapi/dnnl/dnnl.hpp>
-
-#include <mutex>
-#include <string>
-#include <unordered_map>
+#include "runtime/drivers/cpu/DnnlCache.h"
 
 namespace heed::rt::cpu::dnnl {
 namespace {
 
 using ::dnnl::algorithm;
-using ::dnnl::engine;
 using ::dnnl::memory;
 using ::dnnl::primitive;
 using ::dnnl::prop_kind;
-using ::dnnl::stream;
 
-struct Cache {
-  engine eng{engine::kind::cpu, 0};
-  stream strm{eng};
-  std::mutex mutex;
-  std::unordered_map<std::string, primitive> primitives;
-
-  template <typename Make> primitive get(const std::string &key, Make make) {
-    auto it = primitives.find(key);
-    if (it != primitives.end())
-      return it->second;
-    if (primitives.size() > 4096)
-      primitives.clear(); // many distinct shapes: start over rather than grow without bound
-    primitive p = make();
-    primitives.emplace(key, p);
-    return p;
-  }
-};
+} // namespace
 
 Cache &cache() {
   static Cache *c = new Cache; // never destroyed: oneDNN may outlive static destructors
@@ -57,17 +33,6 @@ memory::desc plain(const std::vector<int64_t> &dims) {
     strides[i - 1] = strides[i] * d[i];
   return memory::desc(d, memory::data_type::f32, strides);
 }
-
-/// Runs `body` and turns oneDNN's exceptions into runtime errors.
-template <typename F> void guarded(const char *what, F body) {
-  try {
-    body();
-  } catch (const ::dnnl::error &e) {
-    fail(ErrorKind::runtime, std::string("oneDNN ") + what + " failed: " + e.what());
-  }
-}
-
-} // namespace
 
 void softmax(const float *src, float *dst, const std::vector<int64_t> &dims, int64_t axis,
              bool log) {

@@ -323,8 +323,11 @@ void Executor::prepare(const Module &module) {
 }
 
 void Executor::runOp(const Function &function, const PlanOp &op, std::vector<Slot> &slots) {
+  if (reuseFoldedOp(function, op, slots))
+    return;
   OpCtx ctx(*this, *running, function, op, slots);
   runKernel(cpuKernels()[op.opKind], ctx, movesBytesOnly(op.opKind));
+  keepFoldedOp(function, op, slots);
 }
 
 void Executor::opFinished(const PlanOp &op, const std::vector<Slot> &slots,

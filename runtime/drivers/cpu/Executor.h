@@ -13,6 +13,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -141,7 +142,37 @@ public:
   /// or nullptr when `w` is not one of the module's constants: only those are immutable.
   const Tensor *transposedConstant(const Module &module, const Tensor &w);
 
+  /// Whatever `make` derives from `sources` (recurrent weights packed for oneDNN), made on first
+  /// use and kept while every source lives; nullptr when a source is not one of `module`'s
+  /// constants (only those are immutable). `kind` tells apart things made from the same sources.
+  std::shared_ptr<void> fromConstants(const Module &module, const std::string &kind,
+                                      const std::vector<const Tensor *> &sources,
+                                      const std::function<std::shared_ptr<void>()> &make);
+
+  /// Whether `t` can never change: it is one of `module`'s constants (or a view of one) or the
+  /// kept result of a data-movement op on such tensors (foldConstantOp).
+  bool immutable(const Module &module, const Tensor &t) const;
+
 private:
+  /// A data-movement op (slice, concat, reshape, transpose) whose operands are all immutable
+  /// computes the same result every call: ONNX imports reorder recurrent gate blocks that way.
+  /// The first call keeps its results; later calls reuse them, so the recurrent ops see the same
+  /// immutable weights each call and keep their packed or transposed copies.
+  struct FoldedOp {
+    std::vector<std::weak_ptr<uint8_t>> storages; // the operands': expired once one is gone
+    std::vector<const uint8_t *> data;
+    std::vector<std::vector<int64_t>> shapes;
+    std::vector<Tensor> results;
+  };
+  std::map<const PlanOp *, FoldedOp> folded;
+  bool reuseFoldedOp(const Function &function, const PlanOp &op, std::vector<Slot> &slots);
+  void keepFoldedOp(const Function &function, const PlanOp &op, const std::vector<Slot> &slots);
+  struct FromConstants {
+    std::vector<std::weak_ptr<uint8_t>> storages; // the sources': expired once one is gone
+    std::vector<std::vector<int64_t>> shapes;
+    std::shared_ptr<void> value;
+  };
+  std::map<std::string, FromConstants> fromConstantsMade; // by kind and the sources' addresses
   struct Transposed {
     std::weak_ptr<uint8_t> storage; // the constant's: expired once its module is gone
     std::vector<int64_t> shape;

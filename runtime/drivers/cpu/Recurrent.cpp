@@ -7,14 +7,21 @@
 // its final state is the one at its last valid step (the reverse direction
 // starts at the row's last valid step).
 //
+// Sequence ops run as oneDNN's RNN primitives wherever those compute the same thing
+// (DnnlRecurrent.h); this loop is the fallback (per-row lengths, clip, input_forget) and what
+// HEED_CPU_RNN=loop selects.
+//
 //===----------------------------------------------------------------------===//
 
+#include "runtime/drivers/cpu/DnnlRecurrent.h"
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/drivers/cpu/kernels/FastMath.h"
 #include "runtime/drivers/cpu/kernels/Parallel.h"
 #include "runtime/drivers/rules/RecurrentRules.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
@@ -198,6 +205,53 @@ void cell(OpCtx &c) {
     c.out(1, std::move(cOut));
 }
 
+/// Which implementation runs the sequence ops: HEED_CPU_RNN=loop forces Heed's loop, =dnnl
+/// requires oneDNN's primitives (an op they cannot run then fails: tests use it to know which
+/// path they checked), anything else picks oneDNN where it can. HEED_CPU_NO_DNNL=1 means loop.
+enum class RnnPath { automatic, loop, dnnl };
+
+RnnPath rnnPath() {
+  static const RnnPath path = [] {
+    const char *v = std::getenv("HEED_CPU_RNN");
+    std::string s = v ? v : "";
+    if (s == "loop" || !useDnnlPrimitives())
+      return RnnPath::loop;
+    return s == "dnnl" ? RnnPath::dnnl : RnnPath::automatic;
+  }();
+  return path;
+}
+
+/// Why oneDNN's RNN primitives cannot run a sequence op ("" when they can): they have no
+/// per-row lengths (lengths that all equal T are none), clip or coupled input/forget gate, and no
+/// empty dimensions.
+std::string dnnlDeclines(const SequenceLayout &sl, const std::vector<int64_t> &lengths,
+                         const CellOptions &options) {
+  if (std::any_of(lengths.begin(), lengths.end(), [&](int64_t n) { return n != sl.steps; }))
+    return "per-row lengths";
+  if (options.clip > 0)
+    return "clip";
+  if (options.inputForget)
+    return "input_forget";
+  if (sl.steps == 0 || sl.batch == 0 || sl.input == 0 || sl.hidden == 0)
+    return "an empty dimension";
+  return "";
+}
+
+dnnl::RnnCell dnnlCell(Cell k) {
+  switch (k) {
+  case Cell::rnnTanh:
+    return dnnl::RnnCell::tanh;
+  case Cell::rnnRelu:
+    return dnnl::RnnCell::relu;
+  case Cell::gru:
+    return dnnl::RnnCell::gru;
+  case Cell::gruLbr:
+    return dnnl::RnnCell::gruLbr;
+  default:
+    return dnnl::RnnCell::lstm;
+  }
+}
+
 void sequence(OpCtx &c) {
   Cell k = cellKind(c);
   bool lstm = k == Cell::lstm;
@@ -250,6 +304,14 @@ void sequence(OpCtx &c) {
       lengths.push_back(v);
     }
   }
+  bool useDnnl = false;
+  if (rnnPath() != RnnPath::loop) {
+    std::string declines = dnnlDeclines(sl, lengths, options);
+    if (!declines.empty() && rnnPath() == RnnPath::dnnl)
+      c.fail("HEED_CPU_RNN=dnnl, but oneDNN's RNN primitives cannot run this op: it has " +
+             declines);
+    useDnnl = declines.empty();
+  }
   // Layer input in [T, B, I] order.
   std::vector<float> X(size_t(T * B * I));
   if (batchFirst) {
@@ -273,6 +335,49 @@ void sequence(OpCtx &c) {
   int64_t inDim = I;
   for (int64_t l = 0; l < L; ++l) {
     Y.assign(size_t(T * B * D * H), 0.0f);
+    if (useDnnl) {
+      dnnl::RnnLayerWeights w;
+      w.cell = dnnlCell(k);
+      w.input = inDim;
+      w.hidden = H;
+      w.reverse = reverseOnly;
+      std::vector<const Tensor *> sources;
+      for (int64_t d = 0; d < D; ++d) {
+        size_t at = wAt + size_t(l * D + d) * perDir;
+        for (size_t i = at; i < at + perDir; ++i)
+          sources.push_back(&c.in(i));
+        w.wih.push_back(c.in(at).as<float>());
+        w.whh.push_back(c.in(at + 1).as<float>());
+        w.bih.push_back(bias ? c.in(at + 2).as<float>() : nullptr);
+        w.bhh.push_back(bias ? c.in(at + 3).as<float>() : nullptr);
+        w.peep.push_back(peepholes ? c.in(at + cellWeights).as<float>() : nullptr);
+      }
+      size_t state = size_t(l * D * B * H);
+      dnnl::RnnLayerRun r;
+      r.steps = T;
+      r.batch = B;
+      r.x = X.data();
+      r.h0 = nh0 ? c.in(h0At).as<float>() + state : nullptr;
+      r.c0 = nc0 ? c.in(c0At).as<float>() + state : nullptr;
+      r.y = Y.data();
+      r.hN = hN.as<float>() + state;
+      r.cN = lstm ? cN.as<float>() + state : nullptr;
+      // Constant weights are packed once, kept by the executor; others are packed per call.
+      std::shared_ptr<void> packs =
+          c.ex.fromConstants(c.module, "dnnl-rnn-layer:" + std::to_string(int(k)), sources,
+                             [] { return std::make_shared<dnnl::RnnPackedWeights>(); });
+      try {
+        dnnl::rnnLayer(w, r, static_cast<dnnl::RnnPackedWeights *>(packs.get()));
+        X.swap(Y);
+        inDim = D * H;
+        continue;
+      } catch (const Error &e) {
+        // A shape oneDNN refuses to build a primitive for: the loop below computes the layer
+        // (it rewrites every output and final state), unless the primitives were required.
+        if (rnnPath() == RnnPath::dnnl)
+          c.fail(e.what());
+      }
+    }
     // Everything that can fail or touches the executor happens here, before the directions run.
     std::vector<Direction> dirs(static_cast<size_t>(D));
     for (int64_t d = 0; d < D; ++d) {
