@@ -20,9 +20,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Decode.h"
+#include "DecodeJson.h"
 
 #include "heed/heed.hpp"
 #include "runtime/decode/Decoder.h"
+#include "runtime/decode/StepRules.h"
 #include "runtime/files/SafeFiles.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -31,6 +33,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -136,6 +139,10 @@ bool readSentences(const std::string &path, const Vocab &vocab, int64_t unk,
   return true;
 }
 
+WordFn wordOf(const Vocab &vocab) {
+  return [&vocab](int64_t id) { return vocab.word(id); };
+}
+
 std::string join(const std::vector<int64_t> &ids, const Vocab &vocab) {
   std::string s;
   for (size_t i = 0; i < ids.size(); ++i)
@@ -194,7 +201,44 @@ cl::opt<std::string> attentionDir("attention-dir",
                                   cl::value_desc("DIR"), HEED_TRANSLATE);
 cl::opt<unsigned> repeat("repeat", cl::desc("Translate N more times, timing each (stderr)"),
                          cl::init(0), HEED_TRANSLATE);
+
+// Decoding rules (docs/decoding.md, "Decoding options"; CTranslate2's names and meanings).
+cl::opt<int> samplingTopK("sampling-topk",
+                          cl::desc("Sample from the K most likely tokens (1: greedy, 0: all)"),
+                          cl::init(1), HEED_TRANSLATE);
+cl::opt<double> samplingTopP("sampling-topp",
+                             cl::desc("Sample from the smallest top set of this mass (0, 1]"),
+                             cl::init(1.0), HEED_TRANSLATE);
+cl::opt<double> samplingTemperature("sampling-temperature",
+                                    cl::desc("Divide log-probs by T before sampling"),
+                                    cl::init(1.0), HEED_TRANSLATE);
+cl::opt<unsigned long long> seed("seed",
+                                 cl::desc("Sampling seed: sentence i uses mt19937_64(seed + i)"),
+                                 cl::init(0), HEED_TRANSLATE);
+cl::opt<std::string> targetPrefixPath("target-prefix",
+                                      cl::desc("Tokens forced first, one line per source"),
+                                      cl::value_desc("FILE"), HEED_TRANSLATE);
+cl::opt<int> minLength("min-length",
+                       cl::desc("</s> forbidden before N tokens (target prefix included)"),
+                       cl::init(0), HEED_TRANSLATE);
+cl::opt<double> repetitionPenalty("repetition-penalty",
+                                  cl::desc("Log-prob x R for tokens already generated (1: none)"),
+                                  cl::init(1.0), HEED_TRANSLATE);
+cl::opt<int> noRepeatNgramSize("no-repeat-ngram-size",
+                               cl::desc("Forbid any n-gram of this size twice (0: none)"),
+                               cl::init(0), HEED_TRANSLATE);
+cl::opt<bool> attentionFlag("attention", cl::desc("Collect attention (printed by jsonl)"),
+                            HEED_TRANSLATE);
 #undef HEED_TRANSLATE
+cl::opt<int> maxBatchTokens("max-batch-tokens",
+                            cl::desc("Batch sources sorted by length, padded tokens <= N "
+                                     "(0: --batch-size sources in input order)"),
+                            cl::init(0), cl::sub(translateCommand), cl::sub(scoreCommand),
+                            cl::cat(decodeCategory));
+cl::opt<std::string> outputFormat("output-format",
+                                  cl::desc("text (default) or jsonl: one JSON object per line"),
+                                  cl::init("text"), cl::sub(translateCommand),
+                                  cl::sub(scoreCommand), cl::cat(decodeCategory));
 
 /// The options' values, checked: numbers that the option's type admits but decoding does not.
 bool readOptions(heed::DecodeOptions &o, std::string &error) {
@@ -239,6 +283,63 @@ bool readOptions(heed::DecodeOptions &o, std::string &error) {
   return true;
 }
 
+/// The decoding rules' options, checked by the decoder's own rules (runtime/decode/StepRules)
+/// with the option names as spelled on the command line.
+bool readRuleOptions(heed::DecodeOptions &o, std::string &error) {
+  o.sampling_topk = samplingTopK;
+  o.sampling_topp = samplingTopP;
+  o.sampling_temperature = samplingTemperature;
+  o.seed = seed;
+  o.min_length = minLength;
+  o.repetition_penalty = repetitionPenalty;
+  o.no_repeat_ngram_size = noRepeatNgramSize;
+  o.max_batch_tokens = maxBatchTokens;
+  o.attention |= attentionFlag ? 1 : 0;
+  if (outputFormat != "text" && outputFormat != "jsonl") {
+    error = "--output-format=" + outputFormat + " is unknown: text or jsonl";
+    return false;
+  }
+  heed::decode::Options d;
+  d.beam = o.beam;
+  d.maxLength = o.max_length;
+  d.samplingTopK = o.sampling_topk;
+  d.samplingTopP = o.sampling_topp;
+  d.samplingTemperature = o.sampling_temperature;
+  d.minLength = o.min_length;
+  d.repetitionPenalty = o.repetition_penalty;
+  d.noRepeatNgramSize = o.no_repeat_ngram_size;
+  d.maxBatchTokens = o.max_batch_tokens;
+  error = heed::decode::checkRules(d);
+  // The decoder's names (the C API's fields) as this command spells them.
+  for (auto [from, to] : {std::pair<const char *, const char *>{"sampling_topk", "--sampling-topk"},
+                          {"sampling_topp", "--sampling-topp"},
+                          {"sampling_temperature", "--sampling-temperature"},
+                          {"min_length", "--min-length"},
+                          {"max_length", "--max-length"},
+                          {"repetition_penalty", "--repetition-penalty"},
+                          {"no_repeat_ngram_size", "--no-repeat-ngram-size"},
+                          {"max_batch_tokens", "--max-batch-tokens"},
+                          {"batch_size", "--batch-size"}})
+    for (size_t at = error.find(from); at != std::string::npos; at = error.find(from, at))
+      error.replace(at, std::strlen(from), to), at += std::strlen(to);
+  return error.empty();
+}
+
+/// --target-prefix: one line per source line (the same count), read like the targets.
+bool readTargetPrefix(size_t sourceLines, const Vocab &tgtVocab,
+                      std::vector<std::vector<int64_t>> &prefixes, std::string &error) {
+  if (targetPrefixPath.empty())
+    return true;
+  if (!readSentences(targetPrefixPath, tgtVocab, unkId(tgtVocab, unk), prefixes, error))
+    return false;
+  if (prefixes.size() != sourceLines) {
+    error = targetPrefixPath + ": " + std::to_string(prefixes.size()) + " lines for " +
+            std::to_string(sourceLines) + " source lines (one prefix line per source)";
+    return false;
+  }
+  return true;
+}
+
 /// A progress line on stderr for long inputs (when it is a terminal or the input is long).
 std::function<void(size_t, size_t)> progressLine(size_t total) {
   if (total < 200 && !isatty(2))
@@ -264,7 +365,7 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
   bool scoring = bool(scoreCommand);
   std::string error;
   heed::DecodeOptions options;
-  if (!readOptions(options, error))
+  if (!readOptions(options, error) || !readRuleOptions(options, error))
     return fail(error);
   if (scoring && tgtPath.empty())
     return fail("score needs --tgt=FILE: the target sentences to score");
@@ -276,6 +377,9 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     return fail("--src and --tgt cannot both be standard input");
   if (!readSentences(srcPath, srcVocab, unkId(srcVocab, unk), sources, error) ||
       (scoring && !readSentences(tgtPath, tgtVocab, unkId(tgtVocab, unk), targets, error)))
+    return fail(error);
+  std::vector<std::vector<int64_t>> allPrefixes, prefixes;
+  if (!scoring && !readTargetPrefix(sources.size(), tgtVocab, allPrefixes, error))
     return fail(error);
 
   heed::Runtime rt;
@@ -307,11 +411,23 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     if (!all[i].empty()) {
       kept.push_back(i);
       sources.push_back(all[i]);
+      if (!allPrefixes.empty())
+        prefixes.push_back(allPrefixes[i]);
     } else if (scoring) {
       return fail(srcPath + ":" + std::to_string(i + 1) +
                   ": empty source sentence (score needs "
                   "a source to condition on)");
     }
+  }
+  std::vector<const int64_t *> prefixIds;
+  std::vector<size_t> prefixLengths;
+  for (const auto &p : prefixes) {
+    prefixIds.push_back(p.data());
+    prefixLengths.push_back(p.size());
+  }
+  if (!prefixes.empty()) {
+    options.target_prefix = prefixIds.data();
+    options.target_prefix_lengths = prefixLengths.data();
   }
   std::function<void(size_t, size_t)> progress = progressLine(sources.size());
   if (progress) {
@@ -335,7 +451,15 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
       return fail(st.message);
     if (st = writeTrace(); !st)
       return fail(st.message);
-    for (const auto &s : scored) {
+    bool jsonl = outputFormat == "jsonl";
+    for (size_t i = 0; i < scored.size(); ++i) {
+      const heed::Scored &s = scored[i];
+      if (jsonl) {
+        std::printf("%s\n", scoreJsonl(targets[i], s, wordOf(tgtVocab),
+                                       tgtVocab.empty() ? "</s>" : tgtVocab.word(options.eos))
+                                .c_str());
+        continue;
+      }
       std::printf("%.6f", s.logLikelihood);
       for (float v : s.tokenLogProbs)
         std::printf(" %.6f", double(v));
@@ -368,9 +492,19 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     return fail(st.message);
   if (!attentionDir.empty())
     ::mkdir(attentionDir.c_str(), 0777);
+  bool jsonl = outputFormat == "jsonl";
   for (size_t line = 0, next = 0; line < all.size(); ++line) {
-    if (next == kept.size() || kept[next] != line) {
+    bool empty = next == kept.size() || kept[next] != line;
+    if (jsonl) {
+      std::vector<heed::Hypothesis> none(1);
+      std::printf("%s\n", translationJsonl(empty ? none : hyps[next], wordOf(tgtVocab),
+                                           options.n_best > 1, options.attention != 0)
+                              .c_str());
+    }
+    if (empty) {
       // An empty source: one empty hypothesis.
+      if (jsonl)
+        continue;
       if (options.n_best > 1)
         std::printf("%zu\t%.6f\t%.6f\t", line, 0.0, 0.0);
       std::printf("\n");
@@ -378,6 +512,8 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     }
     size_t i = next++;
     for (const auto &h : hyps[i]) {
+      if (jsonl)
+        break;
       if (options.n_best > 1)
         std::printf("%zu\t%.6f\t%.6f\t", line, h.score, h.logProb);
       std::printf("%s\n", join(h.tokens, tgtVocab).c_str());

@@ -77,14 +77,17 @@ class Translator:
         sampling_temperature: float = ...,
         repetition_penalty: float = ...,
         no_repeat_ngram_size: int = ...,
-        target_prefix: Optional[Sequence[Sequence[Any]]] = ...,
+        target_prefix: Optional[Sequence[Optional[Sequence[Any]]]] = ...,
         return_scores: bool = ...,
         return_attention: bool = ...,
         max_batch_size: int = ...,
+        batch_type: str = ...,
+        seed: int = ...,
     ) -> List[TranslationResult]: ...
     def score_batch(
         self,
         source: Sequence[Union[str, Sequence[Union[int, str]]]],
         target: Sequence[Union[str, Sequence[Union[int, str]]]],
         max_batch_size: int = ...,
+        batch_type: str = ...,
     ) -> List[ScoringResult]: ...
