@@ -496,8 +496,10 @@ planBatches(const std::vector<std::vector<int64_t>> &sources, const Options &opt
   // Shortest first, so each batch pads little; equal lengths keep their input order.
   std::vector<size_t> order(sources.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return sources[a].size() < sources[b].size(); });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return sources[a].size() < sources[b].size() ||
+           (sources[a].size() == sources[b].size() && a < b);
+  });
   size_t limit = size_t(options.maxBatchTokens);
   for (size_t i : order) {
     // Sorted: this source is the batch's longest, so the padded size is count x its length.

@@ -102,15 +102,16 @@ int64_t sampleToken(const std::vector<float> &logProbs, int topK, double topP, d
       order.push_back(int64_t(v));
   if (order.empty())
     return -1;
-  // Highest first; equal log-probs: the lower id first (stable over ascending ids).
-  auto higher = [&](int64_t a, int64_t b) { return logProbs[size_t(a)] > logProbs[size_t(b)]; };
+  // Highest first; equal log-probs: the lower id first.
+  auto before = [&](int64_t a, int64_t b) {
+    float x = logProbs[size_t(a)], y = logProbs[size_t(b)];
+    return x > y || (x == y && a < b);
+  };
   if (topK > 0 && size_t(topK) < order.size()) {
-    std::partial_sort(order.begin(), order.begin() + topK, order.end(), [&](int64_t a, int64_t b) {
-      return higher(a, b) || (logProbs[size_t(a)] == logProbs[size_t(b)] && a < b);
-    });
+    std::partial_sort(order.begin(), order.begin() + topK, order.end(), before);
     order.resize(size_t(topK));
   } else {
-    std::stable_sort(order.begin(), order.end(), higher);
+    std::sort(order.begin(), order.end(), before);
   }
   double top = double(logProbs[size_t(order[0])]) / temperature;
   std::vector<double> weight(order.size());

@@ -205,7 +205,7 @@ class Translator:
             setattr(o, name, value)
         return o
 
-    def translate_batch(self, source, beam_size: int = 2, num_hypotheses: int = 1,
+    def translate_batch(self, source, beam_size: Optional[int] = None, num_hypotheses: int = 1,
                         length_penalty: float = 0.0, max_decoding_length: int = 256,
                         min_decoding_length: int = 0, sampling_topk: int = 1,
                         sampling_topp: float = 1.0, sampling_temperature: float = 1.0,
@@ -220,9 +220,12 @@ class Translator:
         defaults to 1; Heed defaults to 0, the plain log-probability). The decoding options
         follow CTranslate2 (docs/decoding.md, "Decoding options"): sampling_topk != 1 samples
         (beam_size must be 1; source i draws from std::mt19937_64(seed + i), so a seed gives the
-        same output whatever the batching), target_prefix is None or one token list (or None)
+        same output whatever the batching; beam_size defaults to 2, or to 1 when sampling, since
+        Heed does not sample within a beam), target_prefix is None or one token list (or None)
         per source, forced first and counted in the score; batch_type="tokens" makes
         max_batch_size a padded token count over sources sorted by length."""
+        if beam_size is None:
+            beam_size = 1 if sampling_topk != 1 else 2
         if not 1 <= num_hypotheses <= beam_size:
             raise Error(f"translate_batch: num_hypotheses={num_hypotheses} must be between 1 "
                         f"and beam_size={beam_size}")

@@ -67,7 +67,7 @@ class Translator:
     def translate_batch(
         self,
         source: Sequence[Union[str, Sequence[Union[int, str]]]],
-        beam_size: int = ...,
+        beam_size: Optional[int] = ...,
         num_hypotheses: int = ...,
         length_penalty: float = ...,
         max_decoding_length: int = ...,
