@@ -2,10 +2,14 @@
 //
 //   heed-run translate MODULE_OR_MODEL --src=ids.txt [--beam=4] [--n-best=N]
 //            [--max-length=N] [--length-penalty=A] [--no-early-stop] [--bos=1] [--eos=2]
-//            [--batch-size=32] [--src-vocab=V --tgt-vocab=V]
+//            [--batch-size=32] [--max-batch-tokens=N] [--src-vocab=V --tgt-vocab=V]
+//            [--sampling-topk=K --sampling-topp=P --sampling-temperature=T --seed=S]
+//            [--target-prefix=FILE] [--min-length=N] [--repetition-penalty=R]
+//            [--no-repeat-ngram-size=N] [--output-format=text|jsonl] [--attention]
 //            [--attention-svg=FILE.svg | --attention-dir=DIR] [--device=cpu] [--verbose]
 //            [--repeat=N] [--trace=FILE.json]
 //   heed-run score MODULE_OR_MODEL --src=ids.txt --tgt=ids.txt [--bos --eos --batch-size]
+//            [--max-batch-tokens=N] [--output-format=text|jsonl]
 //            [--src-vocab=V --tgt-vocab=V] [--trace=FILE.json]
 //
 // --trace writes the last translate (or the scoring) as a Chrome trace: every encode and

@@ -264,7 +264,8 @@ HEED_API heed_status heed_hypotheses_get(const heed_hypotheses *hypotheses, size
 HEED_API void heed_hypotheses_destroy(heed_hypotheses *hypotheses);
 
 /* Teacher forcing: log p(y_t | y_<t, x) of every targets[i] token, then of </s>, and their sum.
- * NULL options: defaults (only bos, eos, pad, batch_size and progress are read). */
+ * NULL options: defaults (only bos, eos, pad, batch_size, max_batch_tokens and progress are
+ * read). */
 HEED_API heed_status heed_decoder_score(const heed_decoder *decoder, const int64_t *const *sources,
                                         const size_t *source_lengths, const int64_t *const *targets,
                                         const size_t *target_lengths, size_t count,
