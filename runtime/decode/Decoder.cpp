@@ -536,12 +536,13 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
       std::vector<std::vector<float>> attention;
     };
     std::vector<Live> rows;
-    // One generator per source, seeded from its index in the call: the same draws whatever the
-    // batching.
+    // When sampling, one generator per source, seeded from its index in the call: the same
+    // draws whatever the batching.
     std::vector<std::mt19937_64> rngs;
     for (size_t i = 0; i < part.size(); ++i) {
       rows.push_back({int64_t(i), {}, {}, 0.0, {}});
-      rngs.emplace_back(sampling ? options.seed + uint64_t(batch[i]) : 0);
+      if (sampling)
+        rngs.emplace_back(options.seed + uint64_t(batch[i]));
     }
     std::vector<std::vector<Hypothesis>> finished(part.size());
     struct Cand {

@@ -522,7 +522,9 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
         std::printf("%zu\t%.6f\t%.6f\t", line, h.score, h.logProb);
       std::printf("%s\n", join(h.tokens, tgtVocab).c_str());
     }
-    if (!options.attention || hyps[i].empty() || (!attentionSvg.empty() && i > 0))
+    // Heatmaps only on request (--attention alone collects attention for jsonl).
+    bool heatmap = !attentionSvg.empty() || !attentionDir.empty();
+    if (!heatmap || hyps[i].empty() || (!attentionSvg.empty() && i > 0))
       continue;
     const auto &best = hyps[i].front();
     std::vector<std::string> srcLabels, tgtLabels;
