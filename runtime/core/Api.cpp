@@ -8,6 +8,7 @@
 #include "heed/heed.h"
 
 #include "runtime/core/ApiError.h"
+#include "runtime/core/Escape.h"
 #include "runtime/drivers/Driver.h"
 #include "runtime/files/SafeFiles.h"
 
@@ -142,36 +143,19 @@ void heed::rt::clearLastError() { lastError.clear(); }
 
 namespace {
 
-std::string jsonString(const std::string &s) {
-  std::string q = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') {
-      q += '\\';
-      q += ch;
-    } else if (static_cast<unsigned char>(ch) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-      q += buf;
-    } else {
-      q += ch;
-    }
-  }
-  return q + "\"";
-}
-
 /// A Chrome trace (JSON "X" events; Perfetto, chrome://tracing) of `calls`' ops, each call's ops
 /// placed at the call's start; with `callEvents` one event per call encloses its ops.
 void writeChromeTrace(const char *path, const std::string &deviceName,
                       const std::vector<RuntimeTrace::Call> &calls, bool callEvents,
                       bool truncated) {
-  const std::string device = jsonString(deviceName);
+  const std::string device = heed::jsonString(deviceName);
   std::string json = "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [";
   bool first = true;
   auto event = [&](const std::string &name, const char *cat, double ts, double dur,
                    const std::string &args) {
     char times[96];
     std::snprintf(times, sizeof times, "\"ts\": %.3f, \"dur\": %.3f", ts, dur);
-    json += std::string(first ? "\n" : ",\n") + "{\"name\": " + jsonString(name) +
+    json += std::string(first ? "\n" : ",\n") + "{\"name\": " + heed::jsonString(name) +
             ", \"cat\": " + cat + ", \"ph\": \"X\", " + times +
             ", \"pid\": 1, \"tid\": 1, \"args\": {" + args + "}}";
     first = false;
@@ -179,13 +163,14 @@ void writeChromeTrace(const char *path, const std::string &deviceName,
   for (const RuntimeTrace::Call &call : calls) {
     if (callEvents)
       event(call.function, "\"call\"", call.startUs, call.durationUs,
-            "\"function\": " + jsonString(call.function) + ", \"device\": " + device);
+            "\"function\": " + heed::jsonString(call.function) + ", \"device\": " + device);
     for (const TraceEvent &e : call.ops)
       event(e.kind, device.c_str(), call.startUs + e.startUs, e.durationUs,
-            "\"op\": " + jsonString(e.kind) + ", \"loc\": " + jsonString(e.loc) + ", \"inputs\": " +
-                jsonString(e.inputs) + ", \"outputs\": " + jsonString(e.outputs) +
-                ", \"device\": " + device + ", \"depth\": " + std::to_string(e.depth) +
-                ", \"function\": " + jsonString(call.function));
+            "\"op\": " + heed::jsonString(e.kind) + ", \"loc\": " + heed::jsonString(e.loc) +
+                ", \"inputs\": " + heed::jsonString(e.inputs) +
+                ", \"outputs\": " + heed::jsonString(e.outputs) + ", \"device\": " + device +
+                ", \"depth\": " + std::to_string(e.depth) +
+                ", \"function\": " + heed::jsonString(call.function));
   }
   if (truncated)
     json += std::string(first ? "\n" : ",\n") +

@@ -53,8 +53,11 @@ heed_status report(const heed::Status &st) {
   return st ? HEED_OK : setLastError(st.code, st.message);
 }
 
-/// The C options as the driver's, checked.
-heed_status toOptions(const heed_decode_options *in, heed::decode::Options &out) {
+heed_status readSequences(const char *what, const int64_t *const *seqs, const size_t *lengths,
+                          size_t count, std::vector<std::vector<int64_t>> &out);
+
+/// The C options as the driver's, checked (the decoding rules by the Decoder); `count` sources.
+heed_status toOptions(const heed_decode_options *in, size_t count, heed::decode::Options &out) {
   heed_decode_options o;
   heed_decode_options_init(&o);
   if (in)
@@ -82,6 +85,19 @@ heed_status toOptions(const heed_decode_options *in, heed::decode::Options &out)
   out.earlyStop = o.early_stop != 0;
   out.attention = o.attention != 0;
   out.batchSize = o.batch_size;
+  out.maxBatchTokens = o.max_batch_tokens;
+  out.samplingTopK = o.sampling_topk;
+  out.samplingTopP = o.sampling_topp;
+  out.samplingTemperature = o.sampling_temperature;
+  out.seed = o.seed;
+  out.minLength = o.min_length;
+  out.repetitionPenalty = o.repetition_penalty;
+  out.noRepeatNgramSize = o.no_repeat_ngram_size;
+  if (o.target_prefix || o.target_prefix_lengths) {
+    if (heed_status st = readSequences("target prefix", o.target_prefix, o.target_prefix_lengths,
+                                       count, out.targetPrefix))
+      return st;
+  }
   if (o.progress) {
     auto fn = o.progress;
     void *user = o.progress_user;
@@ -131,6 +147,16 @@ void heed_decode_options_init(heed_decode_options *o) {
   o->early_stop = d.earlyStop;
   o->attention = d.attention;
   o->batch_size = d.batchSize;
+  o->max_batch_tokens = d.maxBatchTokens;
+  o->sampling_topk = d.samplingTopK;
+  o->sampling_topp = d.samplingTopP;
+  o->sampling_temperature = d.samplingTemperature;
+  o->seed = d.seed;
+  o->min_length = d.minLength;
+  o->repetition_penalty = d.repetitionPenalty;
+  o->no_repeat_ngram_size = d.noRepeatNgramSize;
+  o->target_prefix = nullptr;
+  o->target_prefix_lengths = nullptr;
 }
 
 heed_status heed_decoder_create(heed_module *module, heed_decoder **out) {
@@ -166,7 +192,7 @@ heed_status heed_decoder_translate(const heed_decoder *decoder, const int64_t *c
     *out = nullptr;
     heed::decode::Options o;
     std::vector<std::vector<int64_t>> src;
-    if (heed_status st = toOptions(options, o))
+    if (heed_status st = toOptions(options, count, o))
       return st;
     if (heed_status st = readSequences("source", sources, lengths, count, src))
       return st;
@@ -218,6 +244,8 @@ heed_status heed_hypotheses_get(const heed_hypotheses *h, size_t source, size_t 
   out->attention = att.empty() ? nullptr : att.data();
   out->attention_rows = cols ? att.size() / cols : 0;
   out->attention_cols = att.empty() ? 0 : cols;
+  out->token_log_probs = hyp.tokenLogProbs.data();
+  out->token_log_probs_count = hyp.tokenLogProbs.size();
   return HEED_OK;
 }
 
@@ -233,7 +261,7 @@ heed_status heed_decoder_score(const heed_decoder *decoder, const int64_t *const
     *out = nullptr;
     heed::decode::Options o;
     std::vector<std::vector<int64_t>> src, tgt;
-    if (heed_status st = toOptions(options, o))
+    if (heed_status st = toOptions(options, count, o))
       return st;
     if (heed_status st = readSequences("source", sources, sourceLengths, count, src))
       return st;

@@ -32,6 +32,25 @@ inline std::string escapeControls(std::string_view text) {
   return out;
 }
 
+/// `text` as a JSON string literal: quotes, backslashes and control bytes escaped (the
+/// runtime's trace and heed-run's jsonl output; no JSON library).
+inline std::string jsonString(std::string_view text) {
+  std::string q = "\"";
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') {
+      q += '\\';
+      q += ch;
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      q += "\\u00";
+      q += "0123456789abcdef"[static_cast<unsigned char>(ch) >> 4];
+      q += "0123456789abcdef"[ch & 15];
+    } else {
+      q += ch;
+    }
+  }
+  return q + "\"";
+}
+
 } // namespace heed
 
 #endif // HEED_RUNTIME_CORE_ESCAPE_H

@@ -1,6 +1,7 @@
 //===- Decoder.cpp - Greedy, beam search and scoring over any module ------===//
 
 #include "runtime/decode/Decoder.h"
+#include "runtime/decode/StepRules.h"
 
 #include <algorithm>
 #include <cmath>
@@ -441,44 +442,114 @@ Status Decoder::checkOptions(const Options &options) const {
     if (id < 0 || (vocab > 0 && id >= vocab))
       return invalid(std::string(name) + " id " + std::to_string(id) +
                      " is outside the target vocabulary of " + std::to_string(vocab));
+  if (options.maxBatchTokens < 0)
+    return invalid("max_batch_tokens must be >= 0 (0: batches of batch_size sources), got " +
+                   std::to_string(options.maxBatchTokens));
   return Status();
 }
 
-Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, const Options &options,
-                          std::vector<std::vector<Hypothesis>> &out) const {
+Status Decoder::checkTranslateOptions(const std::vector<std::vector<int64_t>> &sources,
+                                      const Options &options) const {
   if (options.beam < 1 || options.nBest < 1 || options.nBest > options.beam)
     return invalid("beam must be >= 1 and n-best between 1 and the beam size");
   if (Status st = checkOptions(options); !st)
     return st;
+  if (std::string bad = checkRules(options); !bad.empty())
+    return invalid(bad);
   if (options.attention && attentionOutput < 0)
     return invalid("attention requested but decode_step returns no attention output");
+  for (size_t i = 0; i < sources.size(); ++i)
+    if (sources[i].empty())
+      return invalid("source " + std::to_string(i + 1) + " is empty");
+  const auto &prefixes = options.targetPrefix;
+  if (!prefixes.empty() && prefixes.size() != sources.size())
+    return invalid("target_prefix has " + std::to_string(prefixes.size()) + " entries for " +
+                   std::to_string(sources.size()) + " sources");
+  for (size_t i = 0; i < prefixes.size(); ++i)
+    for (size_t k = 0; k < prefixes[i].size(); ++k) {
+      int64_t v = prefixes[i][k];
+      if (v < 0 || (vocab > 0 && v >= vocab) || v == options.eos)
+        return invalid("target prefix of sentence " + std::to_string(i + 1) + " has token " +
+                       std::to_string(v) + " at position " + std::to_string(k + 1) + " (" +
+                       (v == options.eos
+                            ? std::string("</s> cannot be forced")
+                            : "outside the target vocabulary of " + std::to_string(vocab)) +
+                       ")");
+    }
+  return Status();
+}
+
+/// Sources per encode call, as indices into `sources`: `batchSize` at a time in input order, or
+/// with `maxBatchTokens` sorted by length and cut where the padded token count would exceed it
+/// (a longer source alone). Results go back to input order.
+static std::vector<std::vector<size_t>>
+planBatches(const std::vector<std::vector<int64_t>> &sources, const Options &options) {
+  std::vector<std::vector<size_t>> batches;
+  size_t most = size_t(std::max(1, options.batchSize));
+  if (options.maxBatchTokens <= 0) {
+    for (size_t first = 0; first < sources.size(); first += most) {
+      batches.emplace_back(std::min(most, sources.size() - first));
+      std::iota(batches.back().begin(), batches.back().end(), first);
+    }
+    return batches;
+  }
+  // Shortest first, so each batch pads little; equal lengths keep their input order.
+  std::vector<size_t> order(sources.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return sources[a].size() < sources[b].size() ||
+           (sources[a].size() == sources[b].size() && a < b);
+  });
+  size_t limit = size_t(options.maxBatchTokens);
+  for (size_t i : order) {
+    // Sorted: this source is the batch's longest, so the padded size is count x its length.
+    size_t width = std::max<size_t>(sources[i].size(), 1);
+    if (batches.empty() || batches.back().size() >= most ||
+        (batches.back().size() + 1) * width > limit)
+      batches.emplace_back();
+    batches.back().push_back(i);
+  }
+  return batches;
+}
+
+Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, const Options &options,
+                          std::vector<std::vector<Hypothesis>> &out) const {
+  if (Status st = checkTranslateOptions(sources, options); !st)
+    return st;
   out.assign(sources.size(), {});
-  size_t chunk = size_t(std::max(1, options.batchSize));
-  for (size_t first = 0; first < sources.size(); first += chunk) {
-    std::vector<std::vector<int64_t>> part(sources.begin() + long(first),
-                                           sources.begin() +
-                                               long(std::min(sources.size(), first + chunk)));
-    for (const auto &s : part)
-      if (s.empty())
-        return invalid("source " + std::to_string(first + size_t(&s - part.data()) + 1) +
-                       " is empty");
+  const StepRules rules(options);
+  const bool sampling = options.samplingTopK != 1;
+  std::vector<float> processed; // one row after the rules
+  size_t translated = 0;
+  for (const std::vector<size_t> &batch : planBatches(sources, options)) {
+    std::vector<std::vector<int64_t>> part;
+    for (size_t i : batch)
+      part.push_back(sources[i]);
     Batch b;
     if (Status st = encodeBatch(part, b); !st)
       return st;
     struct Live {
       int64_t source;
       std::vector<int64_t> tokens;
+      std::vector<float> tokenLogProbs;
       double logProb;
       std::vector<std::vector<float>> attention;
     };
     std::vector<Live> rows;
-    for (size_t i = 0; i < part.size(); ++i)
-      rows.push_back({int64_t(i), {}, 0.0, {}});
+    // When sampling, one generator per source, seeded from its index in the call: the same
+    // draws whatever the batching.
+    std::vector<std::mt19937_64> rngs;
+    for (size_t i = 0; i < part.size(); ++i) {
+      rows.push_back({int64_t(i), {}, {}, 0.0, {}});
+      if (sampling)
+        rngs.emplace_back(options.seed + uint64_t(batch[i]));
+    }
     std::vector<std::vector<Hypothesis>> finished(part.size());
     struct Cand {
       double logProb;
       size_t row;
       int64_t token;
+      float tokenLogProb;
     };
     std::vector<Cand> cands;
     const size_t beam = size_t(options.beam);
@@ -509,32 +580,63 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
       for (size_t lo = 0; lo < rows.size();) {
         size_t hi = lo;
         int64_t s = rows[lo].source;
+        size_t sentence = batch[size_t(s)];
         while (hi < rows.size() && rows[hi].source == s)
           ++hi;
         size_t maxLength =
             options.maxLength > 0 ? size_t(options.maxLength) : 2 * part[size_t(s)].size() + 10;
+        const std::vector<int64_t> *prefix =
+            options.targetPrefix.empty() ? nullptr : &options.targetPrefix[sentence];
+        bool forced = prefix && t < prefix->size();
         // The best 2 * beam candidates, kept sorted while scanning rows then tokens in order,
         // so that among equal log-probs the earlier (row, token) wins; most candidates fail the
         // one comparison with the current worst, and no rows x vocab array is built.
         size_t keep = std::min((hi - lo) * vocab, 2 * beam);
         cands.clear();
+        auto offer = [&](double p, size_t r, int64_t v, float tokenLp) {
+          if (cands.size() == keep && !(p > cands.back().logProb))
+            return;
+          if (cands.size() == keep)
+            cands.pop_back();
+          size_t at = cands.size();
+          while (at > 0 && p > cands[at - 1].logProb)
+            --at;
+          cands.insert(cands.begin() + long(at), Cand{p, r, v, tokenLp});
+        };
         for (size_t r = lo; r < hi; ++r) {
           const float *row = lp + r * vocab;
           double base = rows[r].logProb;
-          for (size_t v = 0; v < vocab; ++v) {
-            // NaN cannot be ranked (docs/decoding.md, "NaN log-probabilities").
+          // NaN cannot be ranked (docs/decoding.md, "NaN log-probabilities").
+          for (size_t v = 0; v < vocab; ++v)
             if (std::isnan(row[v]))
-              return nanLogProb(first + size_t(s), t, int64_t(v));
-            double p = base + double(row[v]);
-            if (cands.size() == keep && !(p > cands.back().logProb))
-              continue;
-            if (cands.size() == keep)
-              cands.pop_back();
-            size_t at = cands.size();
-            while (at > 0 && p > cands[at - 1].logProb)
-              --at;
-            cands.insert(cands.begin() + long(at), Cand{p, r, int64_t(v)});
+              return nanLogProb(sentence, t, int64_t(v));
+          if (forced) { // the model's own log-prob of the forced token, no rule applied
+            int64_t v = (*prefix)[t];
+            if (size_t(v) >= vocab)
+              return invalid("target prefix of sentence " + std::to_string(sentence + 1) +
+                             " has token " + std::to_string(v) + " outside the vocabulary of " +
+                             std::to_string(vocab));
+            offer(base + double(row[v]), r, v, row[v]);
+            continue;
           }
+          // With rules, tokens they forbid (-inf) are never candidates.
+          bool skipForbidden = rules.active() || sampling;
+          if (rules.active()) {
+            rules.apply(row, vocab, rows[r].tokens, processed);
+            row = processed.data();
+          }
+          if (sampling) {
+            if (!rules.active())
+              processed.assign(row, row + vocab);
+            int64_t v = sampleToken(processed, options.samplingTopK, options.samplingTopP,
+                                    options.samplingTemperature, rngs[size_t(s)]);
+            if (v >= 0)
+              offer(base + double(row[v]), r, v, row[v]);
+            continue;
+          }
+          for (size_t v = 0; v < vocab; ++v)
+            if (!skipForbidden || row[v] != -INFINITY)
+              offer(base + double(row[v]), r, int64_t(v), row[v]);
         }
         bool last = t + 1 >= maxLength;
         size_t live = 0, firstNext = next.size();
@@ -547,32 +649,48 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
           }
           return a;
         };
+        auto &done = finished[size_t(s)];
+        auto finish = [&](const Live &parent, double logProb, int64_t token, size_t r,
+                          float tokenLp) {
+          Hypothesis h;
+          h.tokens = parent.tokens;
+          h.tokenLogProbs = parent.tokenLogProbs;
+          h.ended = token == options.eos;
+          if (token >= 0) {
+            if (!h.ended)
+              h.tokens.push_back(token);
+            h.tokenLogProbs.push_back(tokenLp);
+          }
+          h.logProb = logProb;
+          h.score =
+              lengthNorm(h.logProb, h.tokens.size() + (h.ended ? 1 : 0), options.lengthPenalty);
+          if (token >= 0)
+            h.attention = withAttention(r);
+          else
+            h.attention = parent.attention;
+          done.push_back(std::move(h));
+        };
+        // Every token forbidden (the rules left no candidate): each hypothesis stops, cut.
+        if (cands.empty())
+          for (size_t r = lo; r < hi; ++r)
+            finish(rows[r], rows[r].logProb, -1, r, 0);
         // At the last step the first `beam` candidates all finish (cut when not </s>); before
         // it, </s> candidates finish and the walk stops once `beam` others stay live.
-        size_t walk = last ? std::min(keep, beam) : keep;
+        size_t walk = last ? std::min(cands.size(), beam) : cands.size();
         for (size_t c = 0; c < walk && live < beam; ++c) {
           const Cand &cand = cands[c];
           const Live &parent = rows[cand.row];
           if (cand.token == options.eos || last) {
-            Hypothesis h;
-            h.tokens = parent.tokens;
-            h.ended = cand.token == options.eos;
-            if (!h.ended)
-              h.tokens.push_back(cand.token);
-            h.logProb = cand.logProb;
-            h.score =
-                lengthNorm(h.logProb, h.tokens.size() + (h.ended ? 1 : 0), options.lengthPenalty);
-            h.attention = withAttention(cand.row);
-            finished[size_t(s)].push_back(std::move(h));
+            finish(parent, cand.logProb, cand.token, cand.row, cand.tokenLogProb);
             continue;
           }
-          Live l{s, parent.tokens, cand.logProb, withAttention(cand.row)};
+          Live l{s, parent.tokens, parent.tokenLogProbs, cand.logProb, withAttention(cand.row)};
           l.tokens.push_back(cand.token);
+          l.tokenLogProbs.push_back(cand.tokenLogProb);
           next.push_back(std::move(l));
           parents.push_back(int64_t(cand.row));
           ++live;
         }
-        auto &done = finished[size_t(s)];
         bool stop = last || live == 0 || (early && done.size() >= beam);
         if (!stop && !early && done.size() >= size_t(options.nBest)) {
           // Stop once no live hypothesis can beat the n-th best ended one (exact without a
@@ -602,18 +720,19 @@ Status Decoder::translate(const std::vector<std::vector<int64_t>> &sources, cons
       rows = std::move(next);
     }
     for (size_t i = 0; i < part.size(); ++i) {
-      auto &done = finished[i];
-      std::sort(done.begin(), done.end(), [](const Hypothesis &a, const Hypothesis &b) {
+      auto &list = finished[i];
+      std::sort(list.begin(), list.end(), [](const Hypothesis &a, const Hypothesis &b) {
         if (a.score != b.score)
           return a.score > b.score;
         return a.tokens < b.tokens;
       });
-      if (done.size() > size_t(options.nBest))
-        done.resize(size_t(options.nBest));
-      out[first + i] = std::move(done);
+      if (list.size() > size_t(options.nBest))
+        list.resize(size_t(options.nBest));
+      out[batch[i]] = std::move(list);
     }
+    translated += part.size();
     if (options.progress)
-      options.progress(first + part.size(), sources.size());
+      options.progress(translated, sources.size());
   }
   return Status();
 }
@@ -626,27 +745,27 @@ Status Decoder::score(const std::vector<std::vector<int64_t>> &sources,
                    std::to_string(targets.size()) + " targets");
   if (Status st = checkOptions(options); !st)
     return st;
+  for (size_t i = 0; i < sources.size(); ++i)
+    if (sources[i].empty())
+      return invalid("source " + std::to_string(i + 1) + " is empty");
   out.assign(sources.size(), {});
-  size_t chunk = size_t(std::max(1, options.batchSize));
-  for (size_t first = 0; first < sources.size(); first += chunk) {
-    size_t end = std::min(sources.size(), first + chunk), n = end - first, steps = 0;
-    std::vector<std::vector<int64_t>> part(sources.begin() + long(first),
-                                           sources.begin() + long(end));
-    for (size_t i = first; i < end; ++i) {
-      if (sources[i].empty())
-        return invalid("source " + std::to_string(i + 1) + " is empty");
+  size_t scored = 0;
+  for (const std::vector<size_t> &batch : planBatches(sources, options)) {
+    size_t n = batch.size(), steps = 0;
+    std::vector<std::vector<int64_t>> part;
+    for (size_t i : batch) {
+      part.push_back(sources[i]);
       steps = std::max(steps, targets[i].size() + 1);
     }
     Batch b;
     if (Status st = encodeBatch(part, b); !st)
       return st;
-    std::vector<int64_t> rowSource(n), identity(n);
+    std::vector<int64_t> rowSource(n);
     std::iota(rowSource.begin(), rowSource.end(), 0);
-    identity = rowSource;
     for (size_t t = 0; t < steps; ++t) {
       std::vector<int64_t> prev(n);
       for (size_t r = 0; r < n; ++r) {
-        const auto &tgt = targets[first + r];
+        const auto &tgt = targets[batch[r]];
         prev[r] = t == 0 ? options.bos : t - 1 < tgt.size() ? tgt[t - 1] : options.pad;
       }
       std::vector<Tensor> outputs;
@@ -655,25 +774,26 @@ Status Decoder::score(const std::vector<std::vector<int64_t>> &sources,
       const Tensor &lpT = outputs[size_t(logProbsOutput)];
       size_t vocab = size_t(lpT.shape()[1]);
       for (size_t r = 0; r < n; ++r) {
-        const auto &tgt = targets[first + r];
+        const auto &tgt = targets[batch[r]];
         if (t > tgt.size())
           continue;
         int64_t y = t < tgt.size() ? tgt[t] : options.eos;
         if (y < 0 || size_t(y) >= vocab)
-          return invalid("target " + std::to_string(first + r + 1) + " has token " +
+          return invalid("target " + std::to_string(batch[r] + 1) + " has token " +
                          std::to_string(y) + " outside the vocabulary of " + std::to_string(vocab));
         float v = lpT.data<float>()[r * vocab + size_t(y)];
         if (std::isnan(v))
-          return nanLogProb(first + r, t, y);
-        out[first + r].tokenLogProbs.push_back(v);
-        out[first + r].logLikelihood += double(v);
+          return nanLogProb(batch[r], t, y);
+        out[batch[r]].tokenLogProbs.push_back(v);
+        out[batch[r]].logLikelihood += double(v);
       }
       for (size_t i = 1; i < inputs.size(); ++i)
         if (inputs[i].kind == Binding::state)
           b.states[i] = std::move(outputs[inputs[i].index]);
     }
+    scored += n;
     if (options.progress)
-      options.progress(end, sources.size());
+      options.progress(scored, sources.size());
   }
   return Status();
 }

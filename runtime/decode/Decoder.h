@@ -30,15 +30,27 @@ struct Options {
   bool earlyStop = true;      // stop a source once `beam` hypotheses ended
   bool attention = false;     // collect decode_step's attention output per step
   int batchSize = 32;         // sources per encode call
+  int maxBatchTokens = 0;     // > 0: batches of sources sorted by length, padded tokens <= this
+  // Decoding rules (docs/decoding.md, "Decoding options"; CTranslate2's meanings).
+  int samplingTopK = 1;             // 1: greedy (argmax); 0: sample from the whole vocabulary
+  double samplingTopP = 1.0;        // nucleus: keep the smallest top set reaching this mass
+  double samplingTemperature = 1.0; // log-probs / T before sampling
+  uint64_t seed = 0;                // source i samples with std::mt19937_64(seed + i)
+  int minLength = 0;                // </s> forbidden before this many tokens (prefix included)
+  double repetitionPenalty = 1.0;   // CTRL: log-prob x R for tokens already generated
+  int noRepeatNgramSize = 0;        // no n-gram of this size twice in a hypothesis
+  /// Per source (empty: none): tokens forced first; empty vector: no prefixes at all.
+  std::vector<std::vector<int64_t>> targetPrefix;
   /// Called after each batch with (sources done, total).
   std::function<void(size_t, size_t)> progress;
 };
 
 struct Hypothesis {
-  std::vector<int64_t> tokens; // without <s> and </s>
-  double logProb = 0;          // sum of the tokens' log-probs (with </s> when it ended)
-  double score = 0;            // logProb after the length penalty
-  bool ended = false;          // produced </s> (else stopped at max length)
+  std::vector<int64_t> tokens;      // without <s> and </s>
+  double logProb = 0;               // sum of the tokens' log-probs (with </s> when it ended)
+  double score = 0;                 // logProb after the length penalty
+  std::vector<float> tokenLogProbs; // per token, then </s>'s when it ended; sum = logProb
+  bool ended = false;               // produced </s> (else stopped at max length)
   /// attention[t][s]: weight of source position s at target step t (on request).
   std::vector<std::vector<float>> attention;
 };
@@ -80,6 +92,8 @@ public:
 private:
   struct Batch;
   Status checkOptions(const Options &options) const;
+  Status checkTranslateOptions(const std::vector<std::vector<int64_t>> &sources,
+                               const Options &options) const;
   Status encodeBatch(const std::vector<std::vector<int64_t>> &sources, Batch &b) const;
   Status step(Batch &b, const std::vector<int64_t> &rowSource, const std::vector<int64_t> &prev,
               std::vector<Tensor> &outputs) const;

@@ -52,10 +52,95 @@ def test_translator_on_vulkan(heed, reverse):
         r.hypotheses for r in cpu.translate_batch(sources, beam_size=2)]
 
 
-def test_unsupported_options_are_refused(heed, reverse):
+def heldout(src, n):
+    data = os.path.join(src, "examples/reverse")
+    return [[int(w) for w in s] for s in read(os.path.join(data, "heldout.src.txt"))[:n]]
+
+
+def test_sampling_is_reproducible_and_top_k_1_is_greedy(heed, reverse, src):
     t = heed.Translator(reverse)
-    with pytest.raises(heed.Error, match="sampling_topk=5 is not implemented"):
-        t.translate_batch([[3, 4]], sampling_topk=5)
+    sources = heldout(src, 30)
+    greedy = [r.hypotheses for r in t.translate_batch(sources, beam_size=1)]
+
+    def sampled(**kw):
+        return [r.hypotheses for r in t.translate_batch(sources, sampling_topk=0,
+                                                        sampling_temperature=3.0, **kw)]
+
+    first = sampled(seed=7)
+    assert sampled(seed=7, max_batch_size=4) == first  # the batching draws nothing
+    assert sampled(seed=8) != first
+    assert first != greedy
+    assert [r.hypotheses for r in t.translate_batch(sources, sampling_topk=1, seed=3,
+                                                    sampling_temperature=5.0)] == greedy
+
+
+def test_options_match_the_pytorch_reference(heed, reverse, src):
+    """Target prefix, min length and no-repeat-ngram against test/decode/Inputs'
+    decode_rules_torch.py (a PyTorch loop written from docs/decoding.md)."""
+    import sys
+    from types import SimpleNamespace
+
+    sys.path.insert(0, os.path.join(src, "test/decode/Inputs"))
+    import decode_rules_torch as ref
+    import torch
+
+    t = heed.Translator(reverse)
+    sources = heldout(src, 12)
+    prefixes = [None if i % 3 == 0 else s[::-1][:2] for i, s in enumerate(sources)]
+    rules = SimpleNamespace(min_length=11, max_length=0, repetition_penalty=1.0,
+                            no_repeat_ngram_size=2, topk=0, topp=0.8, temperature=2.0, seed=5)
+    results = t.translate_batch(sources, target_prefix=prefixes, min_decoding_length=11,
+                                no_repeat_ngram_size=2, sampling_topk=0, sampling_topp=0.8,
+                                sampling_temperature=2.0, seed=5, max_decoding_length=0,
+                                return_scores=True, max_batch_size=30, batch_type="tokens")
+    model = ref.decode_torch.load_model()
+    with torch.no_grad():
+        for i, (source, prefix, r) in enumerate(zip(sources, prefixes, results)):
+            tokens, log_probs = ref.decode(model, i, source, prefix or [], rules)
+            assert r.hypotheses[0] == tokens
+            assert abs(r.scores[0] - sum(log_probs)) < 1e-3
+            assert len(tokens) >= 11 and tokens[:len(prefix or [])] == (prefix or [])
+
+
+def test_max_batch_tokens_keeps_the_input_order(heed, reverse, src):
+    t = heed.Translator(reverse)
+    sources = heldout(src, 40)
+    by_examples = t.translate_batch(sources, beam_size=3, return_scores=True)
+    by_tokens = t.translate_batch(sources, beam_size=3, return_scores=True, max_batch_size=25,
+                                  batch_type="tokens")
+    assert [r.hypotheses for r in by_tokens] == [r.hypotheses for r in by_examples]
+    np.testing.assert_allclose([r.scores for r in by_tokens], [r.scores for r in by_examples],
+                               atol=1e-4)
+    scored = t.score_batch(sources, [r.hypotheses[0] for r in by_examples], max_batch_size=20,
+                           batch_type="tokens")
+    np.testing.assert_allclose([sum(s.log_probs) for s in scored],
+                               [r.scores[0] for r in by_examples], atol=1e-3)
+
+
+def test_bad_options_are_refused(heed, reverse):
+    t = heed.Translator(reverse)
+    with pytest.raises(heed.Error, match="needs beam 1"):
+        t.translate_batch([[3, 4]], sampling_topk=5, beam_size=2)
+    with pytest.raises(heed.Error, match=r"sampling_topp must be in \(0, 1\]"):
+        t.translate_batch([[3, 4]], sampling_topk=0, sampling_topp=1.5)
+    with pytest.raises(heed.Error, match="sampling_temperature must be a finite number > 0"):
+        t.translate_batch([[3, 4]], sampling_topk=0, sampling_temperature=float("nan"))
+    with pytest.raises(heed.Error, match="sampling_topk must be >= 0"):
+        t.translate_batch([[3, 4]], sampling_topk=-2)
+    with pytest.raises(heed.Error, match="repetition_penalty must be a finite number > 0"):
+        t.translate_batch([[3, 4]], repetition_penalty=0.0)
+    with pytest.raises(heed.Error, match="no_repeat_ngram_size must be >= 0"):
+        t.translate_batch([[3, 4]], no_repeat_ngram_size=-1)
+    with pytest.raises(heed.Error, match="min_length 300 is above max_length 256"):
+        t.translate_batch([[3, 4]], min_decoding_length=300)
+    with pytest.raises(heed.Error, match="target_prefix has 1 entries for 2 sources"):
+        t.translate_batch([[3, 4], [5]], target_prefix=[[3]])
+    with pytest.raises(heed.Error, match="</s> cannot be forced"):
+        t.translate_batch([[3, 4]], target_prefix=[[3, 2]])
+    with pytest.raises(heed.Error, match="batch_type='lines' must be 'examples' or 'tokens'"):
+        t.translate_batch([[3, 4]], batch_type="lines")
+    with pytest.raises(heed.Error, match="seed=-1 must be between 0 and 2"):
+        t.translate_batch([[3, 4]], sampling_topk=0, seed=-1)
     with pytest.raises(heed.Error, match="num_hypotheses=3 must be between 1 and beam_size=2"):
         t.translate_batch([[3, 4]], beam_size=2, num_hypotheses=3)
     with pytest.raises(heed.Error, match="'zz' is not a token id"):

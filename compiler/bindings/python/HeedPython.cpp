@@ -242,9 +242,24 @@ public:
     check(heed::Decoder::create(this->module->loaded(device).module, decoder), this->module->name);
   }
 
-  py::list translate(const std::vector<std::vector<int64_t>> &sources,
-                     const heed_decode_options &options) {
+  /// `targetPrefix`: empty, or one (possibly empty) token list per source.
+  py::list translate(const std::vector<std::vector<int64_t>> &sources, heed_decode_options options,
+                     const std::vector<std::vector<int64_t>> &targetPrefix) {
     std::vector<std::vector<heed::Hypothesis>> hyps;
+    std::vector<const int64_t *> prefixIds;
+    std::vector<size_t> prefixLengths;
+    for (const auto &p : targetPrefix) {
+      prefixIds.push_back(p.data());
+      prefixLengths.push_back(p.size());
+    }
+    if (!targetPrefix.empty()) {
+      if (targetPrefix.size() != sources.size())
+        check(heed::Status{HEED_INVALID_ARGUMENT,
+                           "target_prefix has " + std::to_string(targetPrefix.size()) +
+                               " entries for " + std::to_string(sources.size()) + " sources"});
+      options.target_prefix = prefixIds.data();
+      options.target_prefix_lengths = prefixLengths.data();
+    }
     heed::Status st;
     {
       py::gil_scoped_release release;
@@ -257,7 +272,8 @@ public:
       for (const heed::Hypothesis &h : list) {
         py::array_t<float> attention({h.attentionRows, h.attentionCols});
         std::copy(h.attention.begin(), h.attention.end(), attention.mutable_data());
-        entries.append(py::make_tuple(h.tokens, h.score, h.logProb, h.ended, attention));
+        entries.append(
+            py::make_tuple(h.tokens, h.score, h.logProb, h.ended, h.tokenLogProbs, attention));
       }
       result.append(entries);
     }
@@ -372,7 +388,15 @@ PYBIND11_MODULE(_heed, m) {
       .def_readwrite("length_penalty", &heed_decode_options::length_penalty)
       .def_readwrite("early_stop", &heed_decode_options::early_stop)
       .def_readwrite("attention", &heed_decode_options::attention)
-      .def_readwrite("batch_size", &heed_decode_options::batch_size);
+      .def_readwrite("batch_size", &heed_decode_options::batch_size)
+      .def_readwrite("max_batch_tokens", &heed_decode_options::max_batch_tokens)
+      .def_readwrite("sampling_topk", &heed_decode_options::sampling_topk)
+      .def_readwrite("sampling_topp", &heed_decode_options::sampling_topp)
+      .def_readwrite("sampling_temperature", &heed_decode_options::sampling_temperature)
+      .def_readwrite("seed", &heed_decode_options::seed)
+      .def_readwrite("min_length", &heed_decode_options::min_length)
+      .def_readwrite("repetition_penalty", &heed_decode_options::repetition_penalty)
+      .def_readwrite("no_repeat_ngram_size", &heed_decode_options::no_repeat_ngram_size);
 
   py::class_<Decoder>(m, "Decoder")
       .def(py::init<std::shared_ptr<Module>, const std::string &>())

@@ -2,11 +2,15 @@
 //
 //   heed-run translate MODULE_OR_MODEL --src=ids.txt [--beam=4] [--n-best=N]
 //            [--max-length=N] [--length-penalty=A] [--no-early-stop] [--bos=1] [--eos=2]
-//            [--batch-size=32] [--src-vocab=V --tgt-vocab=V] [--src-spm=M --tgt-spm=M]
-//            [--output=FILE]
+//            [--batch-size=32] [--max-batch-tokens=N] [--src-vocab=V --tgt-vocab=V]
+//            [--src-spm=M --tgt-spm=M] [--output=FILE]
+//            [--sampling-topk=K --sampling-topp=P --sampling-temperature=T --seed=S]
+//            [--target-prefix=FILE] [--min-length=N] [--repetition-penalty=R]
+//            [--no-repeat-ngram-size=N] [--output-format=text|jsonl] [--attention]
 //            [--attention-svg=FILE.svg | --attention-dir=DIR] [--device=cpu] [--verbose]
 //            [--repeat=N] [--trace=FILE.json]
 //   heed-run score MODULE_OR_MODEL --src=ids.txt --tgt=ids.txt [--bos --eos --batch-size]
+//            [--max-batch-tokens=N] [--output-format=text|jsonl]
 //            [--src-vocab=V --tgt-vocab=V] [--src-spm=M --tgt-spm=M] [--output=FILE]
 //            [--trace=FILE.json]
 //
@@ -25,9 +29,11 @@
 
 #include "Decode.h"
 #include "DecodeText.h"
+#include "DecodeJson.h"
 
 #include "heed/heed.hpp"
 #include "runtime/decode/Decoder.h"
+#include "runtime/decode/StepRules.h"
 #include "runtime/files/SafeFiles.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -36,6 +42,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <sys/stat.h>
@@ -74,6 +81,11 @@ bool readSentences(const std::string &path, const TextSide &side,
       return false;
   }
   return true;
+}
+
+/// A target token as jsonl prints it: its SentencePiece piece or word, else the id.
+WordFn wordOf(const TextSide &side) {
+  return [&side](int64_t id) { return side.label(id); };
 }
 
 // Options of both subcommands (cl::sub twice), then translate's own.
@@ -137,7 +149,44 @@ cl::opt<std::string> attentionDir("attention-dir",
                                   cl::value_desc("DIR"), HEED_TRANSLATE);
 cl::opt<unsigned> repeat("repeat", cl::desc("Translate N more times, timing each (stderr)"),
                          cl::init(0), HEED_TRANSLATE);
+
+// Decoding rules (docs/decoding.md, "Decoding options"; CTranslate2's names and meanings).
+cl::opt<int> samplingTopK("sampling-topk",
+                          cl::desc("Sample from the K most likely tokens (1: greedy, 0: all)"),
+                          cl::init(1), HEED_TRANSLATE);
+cl::opt<double> samplingTopP("sampling-topp",
+                             cl::desc("Sample from the smallest top set of this mass (0, 1]"),
+                             cl::init(1.0), HEED_TRANSLATE);
+cl::opt<double> samplingTemperature("sampling-temperature",
+                                    cl::desc("Divide log-probs by T before sampling"),
+                                    cl::init(1.0), HEED_TRANSLATE);
+cl::opt<unsigned long long> seed("seed",
+                                 cl::desc("Sampling seed: sentence i uses mt19937_64(seed + i)"),
+                                 cl::init(0), HEED_TRANSLATE);
+cl::opt<std::string> targetPrefixPath("target-prefix",
+                                      cl::desc("Tokens forced first, one line per source"),
+                                      cl::value_desc("FILE"), HEED_TRANSLATE);
+cl::opt<int> minLength("min-length",
+                       cl::desc("</s> forbidden before N tokens (target prefix included)"),
+                       cl::init(0), HEED_TRANSLATE);
+cl::opt<double> repetitionPenalty("repetition-penalty",
+                                  cl::desc("Log-prob x R for tokens already generated (1: none)"),
+                                  cl::init(1.0), HEED_TRANSLATE);
+cl::opt<int> noRepeatNgramSize("no-repeat-ngram-size",
+                               cl::desc("Forbid any n-gram of this size twice (0: none)"),
+                               cl::init(0), HEED_TRANSLATE);
+cl::opt<bool> attentionFlag("attention", cl::desc("Collect attention (printed by jsonl)"),
+                            HEED_TRANSLATE);
 #undef HEED_TRANSLATE
+cl::opt<int> maxBatchTokens("max-batch-tokens",
+                            cl::desc("Batch sources sorted by length, padded tokens <= N "
+                                     "(0: --batch-size sources in input order)"),
+                            cl::init(0), cl::sub(translateCommand), cl::sub(scoreCommand),
+                            cl::cat(decodeCategory));
+cl::opt<std::string> outputFormat("output-format",
+                                  cl::desc("text (default) or jsonl: one JSON object per line"),
+                                  cl::init("text"), cl::sub(translateCommand),
+                                  cl::sub(scoreCommand), cl::cat(decodeCategory));
 
 /// The options' values, checked: numbers that the option's type admits but decoding does not.
 bool readOptions(heed::DecodeOptions &o, std::string &error) {
@@ -180,6 +229,55 @@ bool readOptions(heed::DecodeOptions &o, std::string &error) {
   o.early_stop = noEarlyStop ? 0 : 1;
   o.attention = !attentionSvg.empty() || !attentionDir.empty();
   return true;
+}
+
+/// The decoding rules' options, checked by the decoder's own rules (runtime/decode/StepRules)
+/// with the option names as spelled on the command line.
+bool readRuleOptions(heed::DecodeOptions &o, std::string &error) {
+  o.sampling_topk = samplingTopK;
+  o.sampling_topp = samplingTopP;
+  o.sampling_temperature = samplingTemperature;
+  o.seed = seed;
+  o.min_length = minLength;
+  o.repetition_penalty = repetitionPenalty;
+  o.no_repeat_ngram_size = noRepeatNgramSize;
+  o.max_batch_tokens = maxBatchTokens;
+  o.attention |= attentionFlag ? 1 : 0;
+  if (outputFormat != "text" && outputFormat != "jsonl") {
+    error = "--output-format=" + outputFormat + " is unknown: text or jsonl";
+    return false;
+  }
+  heed::decode::Options d;
+  d.beam = o.beam;
+  d.maxLength = o.max_length;
+  d.samplingTopK = o.sampling_topk;
+  d.samplingTopP = o.sampling_topp;
+  d.samplingTemperature = o.sampling_temperature;
+  d.minLength = o.min_length;
+  d.repetitionPenalty = o.repetition_penalty;
+  d.noRepeatNgramSize = o.no_repeat_ngram_size;
+  d.maxBatchTokens = o.max_batch_tokens;
+  error = heed::decode::checkRules(d);
+  // The decoder's names (the C API's fields) as this command spells them.
+  for (auto [from, to] : {std::pair<const char *, const char *>{"sampling_topk", "--sampling-topk"},
+                          {"sampling_topp", "--sampling-topp"},
+                          {"sampling_temperature", "--sampling-temperature"},
+                          {"min_length", "--min-length"},
+                          {"max_length", "--max-length"},
+                          {"repetition_penalty", "--repetition-penalty"},
+                          {"no_repeat_ngram_size", "--no-repeat-ngram-size"},
+                          {"max_batch_tokens", "--max-batch-tokens"},
+                          {"batch_size", "--batch-size"}})
+    for (size_t at = error.find(from); at != std::string::npos; at = error.find(from, at))
+      error.replace(at, std::strlen(from), to), at += std::strlen(to);
+  return error.empty();
+}
+
+/// --target-prefix: one line of forced first tokens per source line, read like the targets
+/// (checked against the number of source lines as they are decoded).
+bool readTargetPrefix(const TextSide &tgt, std::vector<std::vector<int64_t>> &prefixes,
+                      std::string &error) {
+  return targetPrefixPath.empty() || readSentences(targetPrefixPath, tgt, prefixes, error);
 }
 
 /// A progress line on stderr for long inputs (when it is a terminal or the input is long); a
@@ -246,8 +344,17 @@ std::string formatChunk(const Chunk &chunk, const std::vector<std::vector<heed::
                         const heed::DecodeOptions &options, const TextSide &tgt) {
   std::string out;
   char prefix[96];
+  bool jsonl = outputFormat == "jsonl";
   for (size_t line = chunk.firstLine, next = 0; line < chunk.firstLine + chunk.lines; ++line) {
-    if (next == chunk.kept.size() || chunk.kept[next] != line) {
+    bool empty = next == chunk.kept.size() || chunk.kept[next] != line;
+    if (jsonl) {
+      // An empty source line: one empty hypothesis.
+      out += translationJsonl(empty ? std::vector<heed::Hypothesis>(1) : hyps[next++],
+                              wordOf(tgt), options.n_best > 1, options.attention != 0) +
+             "\n";
+      continue;
+    }
+    if (empty) {
       if (options.n_best > 1) {
         std::snprintf(prefix, sizeof prefix, "%zu\t%.6f\t%.6f\t", line, 0.0, 0.0);
         out += prefix;
@@ -302,7 +409,7 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
   bool scoring = bool(scoreCommand);
   std::string error;
   heed::DecodeOptions options;
-  if (!readOptions(options, error))
+  if (!readOptions(options, error) || !readRuleOptions(options, error))
     return fail(error);
   if (scoring && tgtPath.empty())
     return fail("score needs --tgt=FILE: the target sentences to score");
@@ -322,6 +429,9 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     return fail(error);
   OutputSink out;
   if (!out.open(outputPath, error))
+    return fail(error);
+  std::vector<std::vector<int64_t>> allPrefixes;
+  if (!scoring && !readTargetPrefix(tgt, allPrefixes, error))
     return fail(error);
 
   heed::Runtime rt;
@@ -372,9 +482,15 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
       return fail(st.message);
     if (st = writeTrace(); !st)
       return fail(st.message);
+    bool jsonl = outputFormat == "jsonl";
     std::string text;
     char number[32];
-    for (const auto &s : scored) {
+    for (size_t i = 0; i < scored.size(); ++i) {
+      const heed::Scored &s = scored[i];
+      if (jsonl) {
+        text += scoreJsonl(targets[i], s, wordOf(tgt), tgt.label(options.eos)) + "\n";
+        continue;
+      }
       std::snprintf(number, sizeof number, "%.6f", s.logLikelihood);
       text += number;
       for (float v : s.tokenLogProbs) {
@@ -397,11 +513,28 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
   std::vector<std::vector<heed::Hypothesis>> hyps;
   // Batch by batch (--repeat: all at once, timed): the decoder batches the same sources as it
   // would given them all, so the results do not depend on how the input arrives.
-  for (size_t line = 0, decoded = 0;; line += chunk.lines) {
-    if (!readChunk(reader, src, repeat ? 0 : batchSize, line, chunk, error))
+  // --max-batch-tokens sorts the whole input by length into batches: one chunk of everything.
+  bool whole = repeat || options.max_batch_tokens > 0;
+  size_t line = 0;
+  for (size_t decoded = 0;; line += chunk.lines) {
+    if (!readChunk(reader, src, whole ? 0 : batchSize, line, chunk, error))
       return fail(error);
     if (chunk.lines == 0)
       break;
+    // --target-prefix: the prefix lines of this chunk's sources.
+    std::vector<const int64_t *> prefixIds;
+    std::vector<size_t> prefixLengths;
+    if (!allPrefixes.empty()) {
+      for (size_t lineNo : chunk.kept) {
+        if (lineNo >= allPrefixes.size())
+          return fail(targetPrefixPath + ": " + std::to_string(allPrefixes.size()) +
+                      " lines for more source lines (one prefix line per source line)");
+        prefixIds.push_back(allPrefixes[lineNo].data());
+        prefixLengths.push_back(allPrefixes[lineNo].size());
+      }
+      options.target_prefix = prefixIds.data();
+      options.target_prefix_lengths = prefixLengths.data();
+    }
     hyps.clear();
     if (!chunk.sources.empty() && (st = decoder.translate(chunk.sources, options, hyps), !st))
       return fail(st.message);
@@ -422,12 +555,17 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     }
     if (!out.write(formatChunk(chunk, hyps, options, tgt), error))
       return fail(error);
-    if (options.attention && !writeAttention(chunk, hyps, options, src, tgt, decoded == 0, error))
+    // Heatmaps only on request (--attention alone collects attention for jsonl).
+    bool heatmap = !attentionSvg.empty() || !attentionDir.empty();
+    if (heatmap && !writeAttention(chunk, hyps, options, src, tgt, decoded == 0, error))
       return fail(error);
     decoded += chunk.sources.size();
     if (progress)
       progress(line + chunk.lines, reader.knownCount());
   }
+  if (!allPrefixes.empty() && line != allPrefixes.size())
+    return fail(targetPrefixPath + ": " + std::to_string(allPrefixes.size()) + " lines for " +
+                std::to_string(line) + " source lines (one prefix line per source line)");
   if (st = writeTrace(); !st)
     return fail(st.message);
   if (!out.close(error))

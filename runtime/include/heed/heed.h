@@ -206,6 +206,18 @@ typedef struct heed_decode_options {
   /* Called after each batch with (sources done, total, progress_user); may be NULL. */
   void (*progress)(size_t done, size_t total, void *progress_user);
   void *progress_user;
+  /* Decoding options (docs/decoding.md, "Decoding options"; CTranslate2's meanings). */
+  int32_t sampling_topk;        /* 1: greedy (default); 0: sample from the whole vocabulary; K */
+  double sampling_topp;         /* nucleus mass in (0, 1] (default 1) */
+  double sampling_temperature;  /* > 0 (default 1) */
+  uint64_t seed;                /* source i samples with std::mt19937_64(seed + i) (default 0) */
+  int32_t min_length;           /* </s> forbidden before this many tokens (default 0) */
+  double repetition_penalty;    /* > 0; 1: none (default) */
+  int32_t no_repeat_ngram_size; /* 0: none (default) */
+  int32_t max_batch_tokens;     /* > 0: batches sorted by length, padded tokens <= this (0) */
+  /* NULL, or `count` token sequences forced first (target_prefix_lengths[i] may be 0). */
+  const int64_t *const *target_prefix;
+  const size_t *target_prefix_lengths;
 } heed_decode_options;
 
 /* Fills `options` with the defaults above. */
@@ -237,6 +249,9 @@ typedef struct heed_hypothesis {
    * generated token including </s>, one column per source token); else NULL and 0 x 0. */
   const float *attention;
   size_t attention_rows, attention_cols;
+  /* Each token's log-prob, then </s>'s when it ended (length + ended values; sum = log_prob). */
+  const float *token_log_probs;
+  size_t token_log_probs_count;
 } heed_hypothesis;
 
 HEED_API size_t heed_hypotheses_source_count(const heed_hypotheses *hypotheses);
@@ -249,7 +264,8 @@ HEED_API heed_status heed_hypotheses_get(const heed_hypotheses *hypotheses, size
 HEED_API void heed_hypotheses_destroy(heed_hypotheses *hypotheses);
 
 /* Teacher forcing: log p(y_t | y_<t, x) of every targets[i] token, then of </s>, and their sum.
- * NULL options: defaults (only bos, eos, pad, batch_size and progress are read). */
+ * NULL options: defaults (only bos, eos, pad, batch_size, max_batch_tokens and progress are
+ * read). */
 HEED_API heed_status heed_decoder_score(const heed_decoder *decoder, const int64_t *const *sources,
                                         const size_t *source_lengths, const int64_t *const *targets,
                                         const size_t *target_lengths, size_t count,

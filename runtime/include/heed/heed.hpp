@@ -229,6 +229,7 @@ struct Hypothesis {
   bool ended = false;
   std::vector<float> attention; // attentionRows x attentionCols, row-major (on request)
   size_t attentionRows = 0, attentionCols = 0;
+  std::vector<float> tokenLogProbs; // per token, then </s>'s when it ended
 };
 
 struct Scored {
@@ -292,6 +293,8 @@ public:
           hyp.attention.assign(c.attention, c.attention + c.attention_rows * c.attention_cols);
         hyp.attentionRows = c.attention_rows;
         hyp.attentionCols = c.attention_cols;
+        if (c.token_log_probs)
+          hyp.tokenLogProbs.assign(c.token_log_probs, c.token_log_probs + c.token_log_probs_count);
         out[s].push_back(std::move(hyp));
       }
     heed_hypotheses_destroy(h);

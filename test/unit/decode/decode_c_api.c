@@ -99,6 +99,16 @@ static void checkNBest(heed_decoder *decoder, const Sentences *src, const char *
         fail("a hypothesis and its reference line");
         continue;
       }
+      {
+        /* One log-prob per token, then </s>'s when it ended, summing to log_prob. */
+        double sum = 0;
+        for (size_t k = 0; k < h.token_log_probs_count; ++k)
+          sum += h.token_log_probs[k];
+        if (h.token_log_probs_count != h.length + (h.ended ? 1 : 0) || !near(sum, h.log_prob))
+          printf("FAIL: source %zu rank %zu: %zu token log-probs summing to %f (log-prob %f)\n", s,
+                 r, h.token_log_probs_count, sum, h.log_prob),
+              ++failures;
+      }
       if (refSource != s || !near(h.score, refScore) || !near(h.log_prob, refLogProb))
         printf("FAIL: source %zu rank %zu: score %f log-prob %f, expected %f %f\n", s, r, h.score,
                h.log_prob, refScore, refLogProb),
@@ -256,6 +266,110 @@ static void checkErrors(heed_decoder *decoder, heed_module *notADecoder) {
   printf("ok: errors\n");
 }
 
+/* The decoding options: defaults, a forced prefix, sampling reproducible for a seed and
+ * independent of the batching, and bad values. */
+static void checkOptions(heed_decoder *decoder, const Sentences *src) {
+  heed_decode_options o;
+  heed_hypotheses *a = NULL, *b = NULL;
+  int64_t prefix0[] = {5, 6};
+  const int64_t *prefixes[2] = {prefix0, NULL};
+  size_t prefixLengths[2] = {2, 0}, differ = 0;
+  heed_hypothesis h;
+  heed_decode_options_init(&o);
+  if (o.sampling_topk != 1 || o.sampling_topp != 1.0 || o.sampling_temperature != 1.0 ||
+      o.seed != 0 || o.min_length != 0 || o.repetition_penalty != 1.0 ||
+      o.no_repeat_ngram_size != 0 || o.max_batch_tokens != 0 || o.target_prefix ||
+      o.target_prefix_lengths)
+    fail("heed_decode_options_init fills the decoding options' defaults");
+  o.target_prefix = prefixes;
+  o.target_prefix_lengths = prefixLengths;
+  if (heed_decoder_translate(decoder, src->rows, src->length, 2, &o, &a) != HEED_OK ||
+      heed_hypotheses_get(a, 0, 0, &h) != HEED_OK || h.length < 2 || h.tokens[0] != 5 ||
+      h.tokens[1] != 6)
+    fail("a target prefix is forced first");
+  heed_hypotheses_destroy(a);
+  a = NULL;
+  heed_decode_options_init(&o);
+  o.sampling_topk = 0;
+  o.sampling_temperature = 3;
+  o.seed = 11;
+  o.batch_size = 3;
+  if (heed_decoder_translate(decoder, src->rows, src->length, src->count, &o, &a) != HEED_OK)
+    fail("sampling");
+  o.batch_size = 32;
+  o.max_batch_tokens = 25;
+  if (heed_decoder_translate(decoder, src->rows, src->length, src->count, &o, &b) != HEED_OK)
+    fail("sampling with max_batch_tokens");
+  for (size_t s = 0; a && b && s < src->count; ++s) {
+    heed_hypothesis x, y;
+    heed_hypotheses_get(a, s, 0, &x);
+    heed_hypotheses_get(b, s, 0, &y);
+    if (x.length != y.length || memcmp(x.tokens, y.tokens, x.length * sizeof(int64_t)))
+      ++differ;
+  }
+  if (differ)
+    printf("FAIL: %zu sampled outputs depend on the batching\n", differ), ++failures;
+  heed_hypotheses_destroy(a);
+  heed_hypotheses_destroy(b);
+  a = NULL;
+  heed_decode_options_init(&o);
+  o.sampling_topk = -1;
+  expectError("negative top-k", heed_decoder_translate(decoder, src->rows, src->length, 1, &o, &a),
+              "sampling_topk must be >= 0");
+  heed_decode_options_init(&o);
+  o.sampling_topp = NAN;
+  expectError("NaN top-p", heed_decoder_translate(decoder, src->rows, src->length, 1, &o, &a),
+              "sampling_topp must be in (0, 1]");
+  heed_decode_options_init(&o);
+  o.sampling_temperature = 0;
+  expectError("temperature 0", heed_decoder_translate(decoder, src->rows, src->length, 1, &o, &a),
+              "sampling_temperature must be a finite number > 0");
+  heed_decode_options_init(&o);
+  o.sampling_topk = 5;
+  o.beam = 2;
+  expectError("sampling with a beam",
+              heed_decoder_translate(decoder, src->rows, src->length, 1, &o, &a), "needs beam 1");
+  heed_decode_options_init(&o);
+  o.min_length = 9;
+  o.max_length = 5;
+  expectError("min length above max length",
+              heed_decoder_translate(decoder, src->rows, src->length, 1, &o, &a),
+              "min_length 9 is above max_length 5");
+  heed_decode_options_init(&o);
+  o.repetition_penalty = -1;
+  expectError("negative repetition penalty",
+              heed_decoder_translate(decoder, src->rows, src->length, 1, &o, &a),
+              "repetition_penalty must be a finite number > 0");
+  heed_decode_options_init(&o);
+  o.no_repeat_ngram_size = -2;
+  expectError("negative n-gram size",
+              heed_decoder_translate(decoder, src->rows, src->length, 1, &o, &a),
+              "no_repeat_ngram_size must be >= 0");
+  heed_decode_options_init(&o);
+  o.max_batch_tokens = -1;
+  expectError("negative max batch tokens",
+              heed_decoder_translate(decoder, src->rows, src->length, 1, &o, &a),
+              "max_batch_tokens must be >= 0");
+  heed_decode_options_init(&o);
+  prefix0[1] = 2;
+  o.target_prefix = prefixes;
+  o.target_prefix_lengths = prefixLengths;
+  expectError("</s> in a target prefix",
+              heed_decoder_translate(decoder, src->rows, src->length, 2, &o, &a),
+              "target prefix of sentence 1 has token 2 at position 2 (</s> cannot be forced)");
+  prefix0[1] = 13;
+  expectError("target prefix outside the vocabulary",
+              heed_decoder_translate(decoder, src->rows, src->length, 2, &o, &a),
+              "outside the target vocabulary of 13");
+  prefix0[1] = -1;
+  expectError("negative target prefix id",
+              heed_decoder_translate(decoder, src->rows, src->length, 2, &o, &a),
+              "target prefix 1 has token -1");
+  if (a)
+    fail("no result on failure");
+  printf("ok: decoding options\n");
+}
+
 int main(int argc, char **argv) {
   heed_runtime *rt = NULL;
   heed_module *module = NULL, *other = NULL;
@@ -284,6 +398,7 @@ int main(int argc, char **argv) {
   checkScores(decoder, &src, &tgt, argv[5]);
   checkAttention(decoder, &src);
   checkErrors(decoder, other);
+  checkOptions(decoder, &src);
   heed_decoder_destroy(decoder);
   heed_module_destroy(other);
   heed_module_destroy(module);

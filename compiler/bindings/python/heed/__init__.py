@@ -162,10 +162,6 @@ class Translator:
     line, else heed.Error); without one the model's ids are SentencePiece's, and bos/eos/pad must
     be the SentencePiece model's own (heed.Error says which differs)."""
 
-    _UNSUPPORTED = {"sampling_topk": 1, "sampling_topp": 1.0, "sampling_temperature": 1.0,
-                    "repetition_penalty": 1.0, "no_repeat_ngram_size": 0,
-                    "min_decoding_length": 0, "target_prefix": None}
-
     def __init__(self, module_or_path: Union[str, Module], device: str = "cpu",
                  threads: Optional[int] = None, source_vocabulary: Optional[str] = None,
                  target_vocabulary: Optional[str] = None, bos: int = 1, eos: int = 2, pad: int = 0,
@@ -244,40 +240,61 @@ class Translator:
             setattr(o, name, value)
         return o
 
-    def translate_batch(self, source, beam_size: int = 2, num_hypotheses: int = 1,
+    def translate_batch(self, source, beam_size: Optional[int] = None, num_hypotheses: int = 1,
                         length_penalty: float = 0.0, max_decoding_length: int = 256,
                         min_decoding_length: int = 0, sampling_topk: int = 1,
                         sampling_topp: float = 1.0, sampling_temperature: float = 1.0,
                         repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0,
                         target_prefix=None, return_scores: bool = False,
-                        return_attention: bool = False, max_batch_size: int = 32):
+                        return_attention: bool = False, max_batch_size: int = 32,
+                        batch_type: str = "examples", seed: int = 0):
         """Translates a batch of sources; one TranslationResult per source, in order.
 
         length_penalty is GNMT's alpha, as heed-run's --length-penalty: a hypothesis scores
         log_prob / ((5 + length) / 6) ** alpha (CTranslate2 divides by length ** penalty and
-        defaults to 1; Heed defaults to 0, the plain log-probability). Sampling, repetition
-        penalties, minimum lengths and target prefixes are not implemented yet: any value but
-        the default raises heed.Error."""
-        given = dict(sampling_topk=sampling_topk, sampling_topp=sampling_topp,
-                     sampling_temperature=sampling_temperature,
-                     repetition_penalty=repetition_penalty,
-                     no_repeat_ngram_size=no_repeat_ngram_size,
-                     min_decoding_length=min_decoding_length, target_prefix=target_prefix)
-        for name, value in given.items():
-            if value != self._UNSUPPORTED[name]:
-                raise Error(f"translate_batch: {name}={value!r} is not implemented yet")
+        defaults to 1; Heed defaults to 0, the plain log-probability). The decoding options
+        follow CTranslate2 (docs/decoding.md, "Decoding options"): sampling_topk != 1 samples
+        (beam_size must be 1; source i draws from std::mt19937_64(seed + i), so a seed gives the
+        same output whatever the batching; beam_size defaults to 2, or to 1 when sampling, since
+        Heed does not sample within a beam), target_prefix is None or one token list (or None)
+        per source, forced first and counted in the score; batch_type="tokens" makes
+        max_batch_size a padded token count over sources sorted by length."""
+        if beam_size is None:
+            beam_size = 1 if sampling_topk != 1 else 2
         if not 1 <= num_hypotheses <= beam_size:
             raise Error(f"translate_batch: num_hypotheses={num_hypotheses} must be between 1 "
                         f"and beam_size={beam_size}")
+        if batch_type not in ("examples", "tokens"):
+            raise Error(f"translate_batch: batch_type={batch_type!r} must be 'examples' or "
+                        "'tokens'")
+        if not 0 <= int(seed) < 2 ** 64:
+            raise Error(f"translate_batch: seed={seed} must be between 0 and 2**64 - 1")
         sources = [self._ids(s, self._src, f"source {i}", self._src_spm)
                    for i, s in enumerate(source)]
+        prefixes = []
+        if target_prefix is not None:
+            if len(target_prefix) != len(sources):
+                raise Error(f"translate_batch: target_prefix has {len(target_prefix)} entries "
+                            f"for {len(sources)} sources")
+            prefixes = [[] if p is None else self._ids(p, self._tgt, f"target prefix {i}",
+                                                         self._tgt_spm)
+                        for i, p in enumerate(target_prefix)]
+        by_tokens = batch_type == "tokens"
         options = self._options(beam=int(beam_size), n_best=int(num_hypotheses),
                                 length_penalty=float(length_penalty),
                                 max_length=int(max_decoding_length),
+                                min_length=int(min_decoding_length),
+                                sampling_topk=int(sampling_topk),
+                                sampling_topp=float(sampling_topp),
+                                sampling_temperature=float(sampling_temperature),
+                                repetition_penalty=float(repetition_penalty),
+                                no_repeat_ngram_size=int(no_repeat_ngram_size),
+                                seed=int(seed),
                                 attention=int(bool(return_attention)),
-                                batch_size=int(max_batch_size))
+                                batch_size=1 << 16 if by_tokens else int(max_batch_size),
+                                max_batch_tokens=int(max_batch_size) if by_tokens else 0)
         results = []
-        for entries in self._decoder.translate(sources, options):
+        for entries in self._decoder.translate(sources, options, prefixes):
             r = TranslationResult([self._words(tokens) for tokens, *_ in entries])
             if return_scores:
                 r.scores = [score for _, score, *_ in entries]
@@ -286,13 +303,18 @@ class Translator:
             results.append(r)
         return results
 
-    def score_batch(self, source, target, max_batch_size: int = 32):
-        """Log-probabilities of each target given its source (teacher forcing)."""
+    def score_batch(self, source, target, max_batch_size: int = 32, batch_type: str = "examples"):
+        """Log-probabilities of each target given its source (teacher forcing); batch_type as
+        translate_batch's."""
+        if batch_type not in ("examples", "tokens"):
+            raise Error(f"score_batch: batch_type={batch_type!r} must be 'examples' or 'tokens'")
         sources = [self._ids(s, self._src, f"source {i}", self._src_spm)
                    for i, s in enumerate(source)]
         targets = [self._ids(t, self._tgt, f"target {i}", self._tgt_spm)
                    for i, t in enumerate(target)]
-        options = self._options(batch_size=int(max_batch_size))
+        by_tokens = batch_type == "tokens"
+        options = self._options(batch_size=1 << 16 if by_tokens else int(max_batch_size),
+                                max_batch_tokens=int(max_batch_size) if by_tokens else 0)
         results = []
         for tokens, (log_probs, _) in zip(targets, self._decoder.score(sources, targets, options)):
             results.append(ScoringResult(list(log_probs), self._labels(tokens) + ["</s>"]))

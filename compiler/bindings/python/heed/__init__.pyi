@@ -70,7 +70,7 @@ class Translator:
     def translate_batch(
         self,
         source: Sequence[Union[str, Sequence[Union[int, str]]]],
-        beam_size: int = ...,
+        beam_size: Optional[int] = ...,
         num_hypotheses: int = ...,
         length_penalty: float = ...,
         max_decoding_length: int = ...,
@@ -80,14 +80,17 @@ class Translator:
         sampling_temperature: float = ...,
         repetition_penalty: float = ...,
         no_repeat_ngram_size: int = ...,
-        target_prefix: Optional[Sequence[Sequence[Any]]] = ...,
+        target_prefix: Optional[Sequence[Optional[Sequence[Any]]]] = ...,
         return_scores: bool = ...,
         return_attention: bool = ...,
         max_batch_size: int = ...,
+        batch_type: str = ...,
+        seed: int = ...,
     ) -> List[TranslationResult]: ...
     def score_batch(
         self,
         source: Sequence[Union[str, Sequence[Union[int, str]]]],
         target: Sequence[Union[str, Sequence[Union[int, str]]]],
         max_batch_size: int = ...,
+        batch_type: str = ...,
     ) -> List[ScoringResult]: ...
