@@ -201,7 +201,7 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
       readBack[o] = recordDownload(*s.t.buf, size_t(s.t.count()) * elemTypeSize(s.t.type));
   }
   for (Check &c : checks)
-    if (!c.ids.buf->mapped)
+    if (c.ids.buf && !c.ids.buf->mapped)
       c.idsHost = recordDownload(*c.ids.buf, size_t(c.ids.count()) * elemTypeSize(c.ids.type));
   VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
@@ -229,6 +229,8 @@ std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &f
     int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
     if (pos == INT32_MAX)
       continue;
+    if (!c.message.empty())
+      fail(ErrorKind::runtime, c.where + " " + c.message);
     if (pos < 0 || pos >= c.ids.count())
       fail(ErrorKind::runtime, c.where + " internal error: the device reported position " +
                                    std::to_string(pos) + " of " + std::to_string(c.ids.count()));
