@@ -46,6 +46,10 @@
 // DEFINE:   --expected-output=@%{in}/u64_to_f32.npy --expected-output=@%{in}/u64_to_i64.npy \
 // DEFINE:   --expected-output=@%{in}/i64_to_u32.npy --expected-output=@%{in}/f32_to_u32.npy \
 // DEFINE:   --expected-output=@%{in}/f32_to_u64.npy --atol=0 --rtol=0
+// DEFINE: %{full} = --function=full --expected-output=@%{in}/full_f16.npy \
+// DEFINE:   --expected-output=@%{in}/full_bf16.safetensors --expected-output=@%{in}/full_f64.npy \
+// DEFINE:   --expected-output=@%{in}/full_u8.npy --expected-output=@%{in}/full_u32.npy \
+// DEFINE:   --expected-output=@%{in}/full_u64.npy --atol=0 --rtol=0
 // RUN: heed-run %t.heedm %{f16} | FileCheck %s --check-prefix=F16
 // RUN: %if vulkan %{ heed-run %t.heedm --device=vulkan %{f16} | FileCheck %s --check-prefix=F16 %}
 // F16-COUNT-10: max abs error 0, max rel error 0, ok
@@ -70,6 +74,9 @@
 // RUN: heed-run %t.heedm %{u64} | FileCheck %s --check-prefix=U64
 // RUN: %if vulkan %{ heed-run %t.heedm --device=vulkan %{u64} | FileCheck %s --check-prefix=U64 %}
 // U64-COUNT-9: max abs error 0, max rel error 0, ok
+// RUN: heed-run %t.heedm %{full} | FileCheck %s --check-prefix=FULL
+// RUN: %if vulkan %{ heed-run %t.heedm --device=vulkan %{full} | FileCheck %s --check-prefix=FULL %}
+// FULL-COUNT-6: max abs error 0, max rel error 0, ok
 //
 // A zero divisor is the CPU's located run-time error on Vulkan too, signed or unsigned:
 // RUN: %if vulkan %{ not heed-run %t.heedm --device=vulkan --function=u8 --input="7xui8=1" \
@@ -190,3 +197,13 @@ func.func @div32(%a: tensor<?xi32>, %b: tensor<?xi32>) -> tensor<?xi32> {
   return %d : tensor<?xi32>
 }
 
+func.func @full() -> (tensor<3xf16>, tensor<3xbf16>, tensor<3xf64>, tensor<3xui8>, tensor<3xui32>,
+                      tensor<3xui64>) {
+  %a = heed.full 0.1 : f16 : tensor<3xf16>
+  %b = heed.full 0.1 : bf16 : tensor<3xbf16>
+  %c = heed.full 0.1 : f64 : tensor<3xf64>
+  %d = heed.full 200 : ui8 : tensor<3xui8>
+  %e = heed.full 4000000000 : ui32 : tensor<3xui32>
+  %f = heed.full 18446744073709551615 : ui64 : tensor<3xui64>
+  return %a, %b, %c, %d, %e, %f : tensor<3xf16>, tensor<3xbf16>, tensor<3xf64>, tensor<3xui8>, tensor<3xui32>, tensor<3xui64>
+}

@@ -171,6 +171,16 @@ def unsigned():
     save("f32_to_u64", np.array([2 ** 64 - 1, 3, 10000000000], dtype=np.uint64))
 
 
+def full():
+    """heed.full of 0.1, 200, 4e9 and 2^64 - 1 (0.1 rounds the same to bf16 from f32 or f64)."""
+    save("full_f16", np.full(3, 0.1, np.float16))
+    save_bf16("full_bf16", bf16_bits(np.full(3, 0.1, np.float32)))
+    save("full_f64", np.full(3, 0.1, np.float64))
+    save("full_u8", np.full(3, 200, np.uint8))
+    save("full_u32", np.full(3, 4000000000, np.uint32))
+    save("full_u64", np.full(3, 2 ** 64 - 1, np.uint64))
+
+
 if __name__ == "__main__":
     OUT = sys.argv[1] if len(sys.argv) > 1 else "."
     os.makedirs(OUT, exist_ok=True)
@@ -178,3 +188,4 @@ if __name__ == "__main__":
     ties()
     f64()
     unsigned()
+    full()
