@@ -74,6 +74,12 @@
 // RUN: heed-run %t.heedm %{u64} | FileCheck %s --check-prefix=U64
 // RUN: %if vulkan %{ heed-run %t.heedm --device=vulkan %{u64} | FileCheck %s --check-prefix=U64 %}
 // U64-COUNT-9: max abs error 0, max rel error 0, ok
+// DEFINE: %{unary} = --function=f16_unary --input=@%{in}/f16_x.npy \
+// DEFINE:   --expected-output=@%{in}/f16_exp.npy --expected-output=@%{in}/f16_sqrt.npy \
+// DEFINE:   --expected-output=@%{in}/f16_tanh.npy --expected-output=@%{in}/f16_neg.npy
+// RUN: heed-run %t.heedm %{unary} | FileCheck %s --check-prefix=UNARY
+// RUN: %if vulkan %{ heed-run %t.heedm --device=vulkan %{unary} | FileCheck %s --check-prefix=UNARY %}
+// UNARY-COUNT-4: max abs error {{.*}}, ok
 // RUN: heed-run %t.heedm %{full} | FileCheck %s --check-prefix=FULL
 // RUN: %if vulkan %{ heed-run %t.heedm --device=vulkan %{full} | FileCheck %s --check-prefix=FULL %}
 // FULL-COUNT-6: max abs error 0, max rel error 0, ok
@@ -206,4 +212,14 @@ func.func @full() -> (tensor<3xf16>, tensor<3xbf16>, tensor<3xf64>, tensor<3xui8
   %e = heed.full 4000000000 : ui32 : tensor<3xui32>
   %f = heed.full 18446744073709551615 : ui64 : tensor<3xui64>
   return %a, %b, %c, %d, %e, %f : tensor<3xf16>, tensor<3xbf16>, tensor<3xf64>, tensor<3xui8>, tensor<3xui32>, tensor<3xui64>
+}
+
+func.func @f16_unary(%a: tensor<3x5xf16>)
+    -> (tensor<3x5xf16>, tensor<3x5xf16>, tensor<3x5xf16>, tensor<3x5xf16>) {
+  %e = heed.exp %a : (tensor<3x5xf16>) -> tensor<3x5xf16>
+  %abs = heed.abs %a : (tensor<3x5xf16>) -> tensor<3x5xf16>
+  %s = heed.sqrt %abs : (tensor<3x5xf16>) -> tensor<3x5xf16>
+  %t = heed.tanh %a : (tensor<3x5xf16>) -> tensor<3x5xf16>
+  %n = heed.neg %a : (tensor<3x5xf16>) -> tensor<3x5xf16>
+  return %e, %s, %t, %n : tensor<3x5xf16>, tensor<3x5xf16>, tensor<3x5xf16>, tensor<3x5xf16>
 }

@@ -91,6 +91,13 @@ def f16():
     save("f16_slice", x[:, 1::2].copy())
     save("f16_gather", x[idx])
     save("f16_broadcast", np.broadcast_to(x[:1], (3, 5)).copy())
+    # Unary ops: f32 math, one rounding (compared within tolerance). Without NaN: the CPU's exp
+    # (oneDNN) gives inf for NaN.
+    xf = x.astype(np.float32)
+    save("f16_exp", np.exp(xf).astype(np.float16))
+    save("f16_sqrt", np.sqrt(np.abs(xf)).astype(np.float16))
+    save("f16_tanh", np.tanh(xf).astype(np.float16))
+    save("f16_neg", (-xf).astype(np.float16))
 
 
 def ties():
