@@ -9,9 +9,88 @@
 
 #include "runtime/drivers/vulkan/abi/Elementwise.h"
 
+#include "runtime/core/Float16.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
 
 namespace mlir::heed::vulkan::detail {
+
+namespace {
+
+/// Casts and fills into f16 and bf16 give their stored bits themselves (rounded from the
+/// source, not from an f32 in between).
+bool isRawStore(const std::string &kind, Type to) {
+  if (!to.isF16() && !to.isBF16())
+    return false;
+  return kind == "heed.full" || kind == "heed.cast";
+}
+
+/// heed.cast from `from` (read as its compute type into `a`) to `to`, as the CPU's cast
+/// (runtime/drivers/cpu/Elementwise.cpp): floats round once to nearest-even from the source
+/// value; floats into integers truncate, saturated to 64 bits then wrapped; integers wrap.
+/// Into f16 and bf16 the expression is the stored bits (isRawStore).
+std::string castExpr(Type from, Type to) {
+  bool fromFloat = isFloatLike(from), fromDouble = from.isF64();
+  bool toUnsigned = to.isUnsignedInteger();
+  if (to.isInteger(1))
+    return fromFloat ? "a != 0.0" : "a != " + computeType(from) + "(0)";
+  if (fromFloat) {
+    if (to.isF32())
+      return "float(a)";
+    if (to.isF64())
+      return "double(a)";
+    if (to.isF16())
+      return fromDouble ? "d2h_(a)" : "f2h_(a)";
+    if (to.isBF16())
+      // f32 keeps a NaN's payload, as the CPU's f32 -> bf16; the others go through a double there.
+      return fromDouble ? "d2bf_(a)" : from.isF32() ? "f2bf_(a)" : "bfq_(a)";
+    return computeType(to) + "(" + (fromDouble ? "d2i_" : "f2i_") + "(a, " +
+           (toUnsigned ? "true" : "false") + "))";
+  }
+  // From an integer (i1 and ui8 as uint 0/1 and 0..255, exact in f32).
+  bool narrowInt = from.isInteger(1) || from.isInteger(8);
+  if (to.isF16())
+    // f16 overflows at 65520, below 2^24: a float in between rounds the same.
+    return "f2h_(float(a))";
+  if (to.isBF16())
+    return narrowInt ? "f2bf_(float(a))" : "d2bf_(double(a))";
+  return computeType(to) + "(a)";
+}
+
+/// heed.full's value as an expression of `to`'s compute type (f16 and bf16: their bits).
+std::string fullValue(Operation &op, Type to) {
+  double fv = floatAttr(op, "value", 0.0);
+  // An integer fill has an integer value; a float one (-inf, finfo.min) is never converted.
+  int64_t iv = to.isInteger() ? intAttr(op, "value", 0) : 0;
+  char buf[64];
+  if (to.isF32())
+    return floatLiteral(fv);
+  if (to.isF16() || to.isBF16()) {
+    uint16_t bits =
+        to.isF16() ? ::heed::rt::doubleToHalfBits(fv) : ::heed::rt::doubleToBf16Bits(fv);
+    return std::to_string(bits) + "u";
+  }
+  if (to.isF64()) {
+    if (std::isnan(fv) || std::isinf(fv))
+      return "double(" + floatLiteral(fv) + ")";
+    std::snprintf(buf, sizeof buf, "%.17glf", fv);
+    std::string s = buf;
+    return s.find_first_of(".eE") == std::string::npos ? s.insert(s.size() - 2, ".0") : s;
+  }
+  if (to.isInteger(1))
+    return (iv != 0 || fv != 0.0) ? "true" : "false";
+  if (to.isInteger(64))
+    return (to.isUnsignedInteger() ? "uint64_t(" + std::to_string(uint64_t(iv)) + "ul)"
+                                   : "int64_t(" + std::to_string(iv) + "l)");
+  if (to.isUnsignedInteger())
+    return "uint(" + std::to_string(uint32_t(iv)) + "u)";
+  return "int(" + std::to_string(int32_t(iv)) + ")";
+}
+
+} // namespace
 
 Lowered lowerElementwise(Operation &op, const std::string &kind) {
   auto out = tensorOf(op.getResult(0));
@@ -53,16 +132,24 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
   s.body = "  int i = gid_();\n  if (i >= pc.count) return;\n";
   s.body += decompose(rank, "pc.shape", ::heed::vkabi::elementwiseDimsAt(), strideAt, names, "i");
   const char *abc[] = {"a", "b", "c"};
+  // heed.where moves its values' stored bits (an f16 NaN keeps its payload, as on the CPU).
+  bool whereBits = kind == "heed.where" && !out.getElementType().isInteger(1);
   std::vector<std::string> ctypes;
   for (int k = 0; k < nIn; ++k) {
     Type et = tensorOf(ins[size_t(k)]).getElementType();
-    ctypes.push_back(computeType(et));
-    s.body += "  " + ctypes.back() + " " + abc[k] + " = " + ctypes.back() + "(b" +
-              std::to_string(k) + ".d[o" + std::to_string(k) + "]);\n";
+    std::string raw = "b" + std::to_string(k) + ".d[o" + std::to_string(k) + "]";
+    // The stored bits, in 32 bits (GLSL has no 8- or 16-bit locals without shaderInt8/16).
+    std::string st = storageType(et);
+    bool bits = whereBits && k > 0;
+    std::string bitsType = st == "uint16_t" || st == "uint8_t" ? "uint" : st;
+    ctypes.push_back(bits ? bitsType : computeType(et));
+    s.body += "  " + ctypes.back() + " " + abc[k] + " = " +
+              (bits ? bitsType + "(" + raw + ")" : loadValue(et, raw)) + ";\n";
   }
   Type et0 = nIn ? tensorOf(ins[0]).getElementType() : out.getElementType();
-  bool isFloat = et0.isF32();
-  bool boolOut = out.getElementType().isInteger(1);
+  Type outType = out.getElementType();
+  bool isFloat = isFloatLike(et0), isDouble = et0.isF64();
+  bool boolOut = outType.isInteger(1);
   // A GLSL expression of the compute type, or of bool (logic, compare, cast to i1), or of uint
   // 0/1 (where over i1 values): an i1 result takes it through bool().
   std::string e;
@@ -84,6 +171,9 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
   static const std::map<std::string, std::string> floatTests = {
       {"heed.is_nan", "(floatBitsToUint(a) & 0x7fffffffu) > 0x7f800000u"},
       {"heed.is_inf", "(floatBitsToUint(a) & 0x7fffffffu) == 0x7f800000u"}};
+  // GLSL has double abs, floor, ceil, roundEven and sqrt, but no double exp, log or erf.
+  static const char *doubleFree[] = {"heed.erf", "heed.exp", "heed.log", "heed.sigmoid",
+                                     "heed.tanh"};
   if (auto it = unarySigned.find(kind); it != unarySigned.end()) {
     if (!isFloat && !et0.isSignlessInteger(32) && !et0.isSignlessInteger(64))
       return unsupported("supports f32, i32 and i64 on vulkan");
@@ -93,8 +183,8 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
       for (size_t at; (at = e.find(from)) != std::string::npos;)
         e.replace(at, 1, to);
   } else if (auto it = floatTests.find(kind); it != floatTests.end()) {
-    if (!isFloat)
-      return unsupported("supports only f32 on vulkan");
+    if (!isFloat || isDouble)
+      return unsupported("supports f32, f16 and bf16 on vulkan");
     e = it->second;
     if (kind == "heed.is_inf") {
       bool negative = intAttr(op, "detect_negative", 1) != 0;
@@ -106,11 +196,14 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
     }
   } else if (auto it = unaryF.find(kind); it != unaryF.end()) {
     if (!isFloat)
-      return unsupported("supports only f32 on vulkan");
+      return unsupported("supports only float element types on vulkan");
+    if (isDouble &&
+        std::find(std::begin(doubleFree), std::end(doubleFree), kind) != std::end(doubleFree))
+      return unsupported("has no f64 shader on vulkan (GLSL has no double exp, log or erf)");
     e = it->second;
   } else if (kind == "heed.gelu") {
-    if (!isFloat)
-      return unsupported("supports only f32 on vulkan");
+    if (!isFloat || isDouble)
+      return unsupported("supports only f32, f16 and bf16 on vulkan");
     e = intAttr(op, "approximate", 0) == 1
             ? "0.5 * a * (1.0 + tanh_(0.7978845608 * (a + 0.044715 * a * a * a)))"
             : "0.5 * a * (1.0 + erf_(a * 0.7071067812))";
@@ -133,52 +226,42 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
     // Bools compute as uint 0/1, where these would give 2 or wrap; the CPU driver refuses them too.
     return unsupported("does not take i1 operands");
   } else if (kind == "heed.add" || kind == "heed.sub" || kind == "heed.mul") {
+    // Unsigned and ui8 (computed as uint, stored truncated) wrap as the CPU's do.
     e = std::string("a ") + (kind == "heed.add" ? "+" : kind == "heed.sub" ? "-" : "*") + " b";
   } else if (kind == "heed.div") {
-    e = isFloat ? "a / b" : "(b == " + zero + " ? " + zero + " : a / b)";
+    if (isFloat) {
+      e = "a / b";
+    } else {
+      // A zero divisor is the CPU's run-time error: the first position goes to the status
+      // buffer (the last binding), which the driver reports after the run.
+      e = "(b == " + zero + " ? " + zero + " : a / b)";
+      s.buffers.push_back("int");
+      s.outputs = 2;
+      s.body += "  if (b == " + zero + ") atomicMin(b" + std::to_string(nIn + 1) +
+                ".d[pc.statusSlot], i);\n";
+    }
   } else if (kind == "heed.max" || kind == "heed.min") {
     std::string f = kind == "heed.max" ? "max(a, b)" : "min(a, b)";
-    e = isFloat ? "((isnan(a) || isnan(b)) ? NAN_ : " + f + ")" : f;
+    e = isFloat ? "((isnan(a) || isnan(b)) ? " + ctypes[0] + "(NAN_) : " + f + ")" : f;
   } else if (kind == "heed.pow") {
     if (!isFloat)
-      return unsupported("supports only f32 on vulkan");
-    e = "pow_(a, b)";
+      return unsupported("supports only float element types on vulkan");
+    e = isDouble ? "pow64_(a, b)" : "pow_(a, b)";
   } else if (kind == "heed.cast") {
-    Type to = out.getElementType();
-    bool fromFloat = isFloat;
-    if (to.isInteger(1))
-      e = fromFloat ? "a != 0.0" : "a != " + ctypes[0] + "(0)";
-    else if (to.isF32())
-      e = "float(a)";
-    else if (fromFloat)
-      e = to.isInteger(32) ? "(isnan(a) ? 0 : int(clamp(a, -2147483648.0, 2147483520.0)))"
-                           : "(isnan(a) ? int64_t(0) : int64_t(clamp(a, -9.2e18, 9.2e18)))";
-    else
-      e = computeType(to) + "(a)";
+    e = castExpr(et0, outType);
   } else if (kind == "heed.full") {
-    Type to = out.getElementType();
-    double fv = floatAttr(op, "value", 0.0);
-    // An integer fill has an integer value; a float one (-inf, finfo.min) is never converted.
-    int64_t iv = to.isInteger() ? intAttr(op, "value", 0) : 0;
-    if (to.isF32())
-      e = floatLiteral(fv);
-    else if (to.isInteger(1))
-      e = (iv != 0 || fv != 0.0) ? "true" : "false";
-    else if (to.isInteger(64))
-      e = "int64_t(" + std::to_string(iv) + "l)";
-    else
-      e = "int(" + std::to_string(int32_t(iv)) + ")";
+    e = fullValue(op, outType);
   } else {
     return unsupported("has no vulkan shader");
   }
   std::string dst = "b" + std::to_string(nIn) + ".d[i]";
   if (boolOut)
     s.body += "  " + dst + " = uint8_t(bool(" + e + ") ? 1 : 0);\n";
+  else if (whereBits || isRawStore(kind, outType))
+    s.body += "  " + dst + " = " + storageType(outType) + "(" + e + ");\n";
   else
-    s.body += "  " + dst + " = " + ost + "(" + e + ");\n";
-  if (s.body.find("erf_") != std::string::npos || s.body.find("tanh_") != std::string::npos ||
-      s.body.find("pow_") != std::string::npos)
-    s.helpers = kMathHelpers;
+    s.body += "  " + dst + " = " + storeValue(outType, e) + ";\n";
+  addHelpers(s);
   return {{s}, ""};
 }
 

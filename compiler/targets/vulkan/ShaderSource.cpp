@@ -16,20 +16,50 @@ namespace mlir::heed::vulkan::detail {
 std::string storageType(Type t) {
   if (t.isF32())
     return "float";
-  // Signless only: unsigned integers (ui8/ui32/ui64) are not implemented on vulkan.
+  if (t.isF64())
+    return "double";
+  // f16 and bf16 are stored as their bits: the kernels convert with integer operations
+  // (kHalfHelpers), so they need 16-bit storage but neither shaderFloat16 nor the device's
+  // (unspecified) float16 rounding.
+  if (t.isF16() || t.isBF16())
+    return "uint16_t";
   if (t.isSignlessInteger(32))
     return "int";
   if (t.isSignlessInteger(64))
     return "int64_t";
-  if (t.isSignlessInteger(1))
+  if (t.isSignlessInteger(1) || t.isUnsignedInteger(8))
     return "uint8_t";
+  if (t.isUnsignedInteger(32))
+    return "uint";
+  if (t.isUnsignedInteger(64))
+    return "uint64_t";
   return "";
 }
 
 std::string computeType(Type t) {
-  if (t.isInteger(1))
+  if (t.isInteger(1) || t.isUnsignedInteger(8))
     return "uint";
+  if (t.isF16() || t.isBF16())
+    return "float";
   return storageType(t);
+}
+
+bool isFloatLike(Type t) { return t.isF32() || t.isF64() || t.isF16() || t.isBF16(); }
+
+std::string loadValue(Type t, const std::string &raw) {
+  if (t.isF16())
+    return "h2f_(uint(" + raw + "))";
+  if (t.isBF16())
+    return "uintBitsToFloat(uint(" + raw + ") << 16)";
+  return computeType(t) + "(" + raw + ")";
+}
+
+std::string storeValue(Type t, const std::string &value) {
+  if (t.isF16())
+    return "uint16_t(f2h_(" + value + "))";
+  if (t.isBF16())
+    return "uint16_t(f2bf_(" + value + "))";
+  return storageType(t) + "(" + value + ")";
 }
 
 std::string floatLiteral(double v) {
@@ -54,17 +84,22 @@ std::string suffixOf(Type t) {
 
 std::string Shader::render() const {
   std::string s = "#version 450\n" + extensions;
-  bool i64 = false, i8 = false;
+  bool i64 = false, i8 = false, i16 = false;
   for (const std::string &b : buffers) {
-    i64 |= b == "int64_t";
+    i64 |= b == "int64_t" || b == "uint64_t";
     i8 |= b == "uint8_t";
+    i16 |= b == "uint16_t";
   }
-  i64 |= body.find("int64_t") != std::string::npos;
+  i64 |= body.find("int64_t") != std::string::npos || helpers.find("int64_t") != std::string::npos;
   if (i64)
     s += "#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require\n";
   if (i8)
     s += "#extension GL_EXT_shader_8bit_storage : require\n"
          "#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require\n";
+  // 16-bit values are only loaded, stored and converted to and from 32 bits: storage access
+  // suffices (no shaderInt16).
+  if (i16)
+    s += "#extension GL_EXT_shader_16bit_storage : require\n";
   s += "layout(local_size_x = " + std::to_string(local) + ") in;\n";
   s += push;
   for (size_t i = 0; i < buffers.size(); ++i) {
@@ -109,6 +144,120 @@ float pow_(float x, float y) {
   return exp2(y * log2(x));
 }
 )";
+
+// The ports of runtime/core/Float16.h: the same rounding, bit for bit.
+const char *const kHalfHelpers = R"(
+float h2f_(uint h) {
+  uint sign = (h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+  if (e == 0x1fu) return uintBitsToFloat(sign | 0x7f800000u | (m << 13));
+  if (e == 0u) { float f = float(m) * (1.0 / 16777216.0); return sign != 0u ? -f : f; }
+  return uintBitsToFloat(sign | ((e + 112u) << 23) | (m << 13));
+}
+uint narrow_(uint a, int mant, int bias, int maxExp) {
+  if ((a >> 23) == 0u) return 0u;
+  int e = int(a >> 23) - 127 + bias, shift = 23 - mant;
+  if (e >= maxExp) return uint(maxExp) << mant;
+  uint sig = (a & 0x7fffffu) | 0x800000u;
+  if (e <= 0) { shift += 1 - e; e = 0; if (shift > 31) return 0u; }
+  uint kept = sig >> shift, rest = sig & ((1u << shift) - 1u), half_ = 1u << (shift - 1);
+  if (rest > half_ || (rest == half_ && (kept & 1u) != 0u)) ++kept;
+  uint r = e == 0 ? kept : (uint(e) << mant) + kept - (1u << mant);
+  return (r >> mant) >= uint(maxExp) ? uint(maxExp) << mant : r;
+}
+uint f2h_(float f) {
+  uint b = floatBitsToUint(f), sign = (b >> 16) & 0x8000u, a = b & 0x7fffffffu;
+  if (a >= 0x7f800000u) return sign | (a == 0x7f800000u ? 0x7c00u : 0x7e00u);
+  return sign | narrow_(a, 10, 15, 31);
+}
+uint f2bf_(float f) {
+  uint b = floatBitsToUint(f);
+  if ((b & 0x7fffffffu) > 0x7f800000u) return (b >> 16) | 0x40u;
+  return (b + 0x7fffu + ((b >> 16) & 1u)) >> 16;
+}
+uint bfq_(float f) { return isnan(f) ? ((floatBitsToUint(f) >> 16) & 0x8000u) | 0x7fc0u : f2bf_(f); }
+)";
+
+const char *const kIntHelpers = R"(
+uint64_t f2i_(float v, bool toUnsigned) {
+  if (isnan(v)) return 0ul;
+  if (v >= 9223372036854775808.0)
+    return !toUnsigned ? 0x7ffffffffffffffful
+                       : v >= 18446744073709551616.0 ? 0xfffffffffffffffful : uint64_t(v);
+  if (v < -9223372036854775808.0) return 0x8000000000000000ul;
+  return uint64_t(int64_t(v));
+}
+)";
+
+const char *const kDoubleHelpers = R"(
+uint narrowD_(uint64_t a, int mant, int bias, int maxExp) {
+  if ((a >> 52) == 0ul) return 0u;
+  int e = int(a >> 52) - 1023 + bias, shift = 52 - mant;
+  if (e >= maxExp) return uint(maxExp) << mant;
+  uint64_t sig = (a & 0xffffffffffffful) | (1ul << 52);
+  if (e <= 0) { shift += 1 - e; e = 0; if (shift > 63) return 0u; }
+  uint64_t kept = sig >> shift, rest = sig & ((1ul << shift) - 1ul), half_ = 1ul << (shift - 1);
+  if (rest > half_ || (rest == half_ && (kept & 1ul) != 0ul)) ++kept;
+  uint r = e == 0 ? uint(kept) : (uint(e) << mant) + uint(kept - (1ul << mant));
+  return (r >> mant) >= uint(maxExp) ? uint(maxExp) << mant : r;
+}
+uint64_t dbits_(double d) {
+  uvec2 w = unpackDouble2x32(d);
+  return (uint64_t(w.y) << 32) | uint64_t(w.x);
+}
+uint d2h_(double d) {
+  uint64_t b = dbits_(d), a = b & 0x7ffffffffffffffful;
+  uint sign = uint(b >> 48) & 0x8000u;
+  if (a >= 0x7ff0000000000000ul) return sign | (a == 0x7ff0000000000000ul ? 0x7c00u : 0x7e00u);
+  return sign | narrowD_(a, 10, 15, 31);
+}
+uint d2bf_(double d) {
+  uint64_t b = dbits_(d), a = b & 0x7ffffffffffffffful;
+  uint sign = uint(b >> 48) & 0x8000u;
+  if (a >= 0x7ff0000000000000ul) return sign | (a == 0x7ff0000000000000ul ? 0x7f80u : 0x7fc0u);
+  return sign | narrowD_(a, 7, 127, 255);
+}
+uint64_t d2i_(double v, bool toUnsigned) {
+  if (isnan(v)) return 0ul;
+  if (v >= 9223372036854775808.0lf)
+    return !toUnsigned ? 0x7ffffffffffffffful
+                       : v >= 18446744073709551616.0lf ? 0xfffffffffffffffful : uint64_t(v);
+  if (v < -9223372036854775808.0lf) return 0x8000000000000000ul;
+  return uint64_t(int64_t(v));
+}
+// GLSL has no double exp or log: integral exponents (the ONNX Pow of integers) multiply exactly
+// in double; others go through pow_ in f32 (about 1e-7 relative).
+double pow64_(double x, double y) {
+  if (y == 0.0lf || x == 1.0lf) return 1.0lf;
+  if (isnan(x) || isnan(y)) return double(NAN_);
+  if (floor(y) == y && abs(y) <= 1048576.0lf) {
+    double r = 1.0lf, p = x;
+    for (int n = int(abs(y)); n > 0; n >>= 1) {
+      if ((n & 1) != 0) r *= p;
+      p *= p;
+    }
+    return y < 0.0lf ? 1.0lf / r : r;
+  }
+  return double(pow_(float(x), float(y)));
+}
+)";
+
+void addHelpers(Shader &s) {
+  auto calls = [&](std::initializer_list<const char *> names) {
+    for (const char *n : names)
+      if (s.body.find(std::string(n) + "(") != std::string::npos)
+        return true;
+    return false;
+  };
+  bool dbl = calls({"d2h_", "d2bf_", "d2i_", "pow64_"});
+  if (dbl || calls({"erf_", "tanh_", "pow_"}))
+    s.helpers += kMathHelpers;
+  if (calls({"h2f_", "f2h_", "f2bf_", "bfq_"}))
+    s.helpers += kHalfHelpers;
+  if (calls({"f2i_"}))
+    s.helpers += kIntHelpers;
+  if (dbl)
+    s.helpers += kDoubleHelpers;
+}
 
 const char *const kRowHelpers = R"(
 shared float red_[64];

@@ -31,6 +31,14 @@ std::string pushBlock(const ::heed::vkabi::PushField *fields, size_t count);
 std::string storageType(Type t);
 /// The type values are computed in (bool as uint 0/1).
 std::string computeType(Type t);
+/// f32, f64, f16 or bf16: computed as floats (f16 and bf16 in f32, f64 in double).
+bool isFloatLike(Type t);
+/// The GLSL expression of compute type that reads the stored element `raw` of type `t`
+/// (f16 and bf16 widen exactly from their bits).
+std::string loadValue(Type t, const std::string &raw);
+/// The GLSL expression of storage type that stores `value` (of compute type) as `t`: f16 and
+/// bf16 round once, to nearest-even, as the CPU backend does (runtime/core/Float16.h).
+std::string storeValue(Type t, const std::string &value);
 /// A GLSL float literal that round-trips `v` as f32 (inf and NaN as bit casts).
 std::string floatLiteral(double v);
 /// The printed form of a type, for kernel names.
@@ -55,6 +63,16 @@ struct Shader {
 
 /// erf_, tanh_ and pow_ with the CPU reference's edge cases.
 extern const char *const kMathHelpers;
+/// h2f_, f2h_ and f2bf_ (f16 bits to f32, f32 to f16 and bf16 bits) and bfq_ (f2bf_ with
+/// the canonical NaN): 32-bit integer arithmetic only.
+extern const char *const kHalfHelpers;
+/// f2i_: a float truncated into 64 bits as the CPU's cast does (needs shaderInt64).
+extern const char *const kIntHelpers;
+/// d2h_, d2bf_ (a double to f16 and bf16 bits, rounded once, not through f32), d2i_ (f2i_ of
+/// a double) and pow64_: these need shaderFloat64 and shaderInt64.
+extern const char *const kDoubleHelpers;
+/// Appends to `s.helpers` the helper snippets its body calls (math, half, double).
+void addHelpers(Shader &s);
 /// rowSum_ and rowMax_: workgroup-wide reductions over shared memory.
 extern const char *const kRowHelpers;
 /// The same two with subgroup arithmetic (one shared slot per subgroup); the

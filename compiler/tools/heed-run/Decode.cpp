@@ -28,8 +28,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Decode.h"
-#include "DecodeText.h"
 #include "DecodeJson.h"
+#include "DecodeText.h"
 
 #include "heed/heed.hpp"
 #include "runtime/decode/Decoder.h"
@@ -349,8 +349,8 @@ std::string formatChunk(const Chunk &chunk, const std::vector<std::vector<heed::
     bool empty = next == chunk.kept.size() || chunk.kept[next] != line;
     if (jsonl) {
       // An empty source line: one empty hypothesis.
-      out += translationJsonl(empty ? std::vector<heed::Hypothesis>(1) : hyps[next++],
-                              wordOf(tgt), options.n_best > 1, options.attention != 0) +
+      out += translationJsonl(empty ? std::vector<heed::Hypothesis>(1) : hyps[next++], wordOf(tgt),
+                              options.n_best > 1, options.attention != 0) +
              "\n";
       continue;
     }

@@ -142,25 +142,43 @@ void VulkanDriver::init(int deviceIndex) {
   if (!found)
     fail(ErrorKind::notFound, "vulkan: the device has no compute queue");
 
-  // Features the kernels may use: int64 arithmetic, 8-bit storage (bool
-  // tensors), and full subgroups for the subgroup kernel variants.
+  // Features the kernels may use (featuresOf): 64-bit and 16/8-bit types, and full subgroups
+  // for the subgroup kernel variants. Each is enabled where the device has it; a kernel that
+  // needs a missing one is refused when its module loads (prepare).
   VkPhysicalDeviceVulkan13Features f13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
   VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
   VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-  f2.pNext = &f12;
+  f2.pNext = &f11;
+  f11.pNext = &f12;
   if (v13)
     f12.pNext = &f13;
   vkGetPhysicalDeviceFeatures2(physical, &f2);
+  // A test hook: pretend the device lacks the features named (comma-separated).
+  std::string disabled = std::getenv("HEED_VULKAN_DISABLE_FEATURES")
+                             ? "," + std::string(std::getenv("HEED_VULKAN_DISABLE_FEATURES")) + ","
+                             : "";
+  auto take = [&](const char *name, VkBool32 has, VkBool32 &enable) {
+    enable = has && disabled.find("," + std::string(name) + ",") == std::string::npos;
+    if (enable)
+      features.insert(name);
+  };
   VkPhysicalDeviceVulkan13Features e13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
   e13.computeFullSubgroups = f13.computeFullSubgroups;
   VkPhysicalDeviceVulkan12Features e12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-  e12.storageBuffer8BitAccess = f12.storageBuffer8BitAccess;
-  e12.shaderInt8 = f12.shaderInt8;
+  take("storageBuffer8BitAccess", f12.storageBuffer8BitAccess, e12.storageBuffer8BitAccess);
+  take("shaderInt8", f12.shaderInt8, e12.shaderInt8);
+  take("shaderFloat16", f12.shaderFloat16, e12.shaderFloat16);
+  VkPhysicalDeviceVulkan11Features e11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
+  take("storageBuffer16BitAccess", f11.storageBuffer16BitAccess, e11.storageBuffer16BitAccess);
+  e11.pNext = &e12;
   if (v13)
     e12.pNext = &e13;
   VkPhysicalDeviceFeatures2 e2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-  e2.pNext = &e12;
-  e2.features.shaderInt64 = f2.features.shaderInt64;
+  e2.pNext = &e11;
+  take("shaderInt64", f2.features.shaderInt64, e2.features.shaderInt64);
+  take("shaderFloat64", f2.features.shaderFloat64, e2.features.shaderFloat64);
+  take("shaderInt16", f2.features.shaderInt16, e2.features.shaderInt16);
   selectSubgroups(v13 && f13.computeFullSubgroups);
 
   float priority = 1.0f;

@@ -143,7 +143,7 @@ void VulkanDriver::beginRecording() {
 
 void VulkanDriver::submitRecorded(const std::string &functionName) {
   for (Check &c : checks)
-    if (!c.ids.buf->mapped && !c.idsHost)
+    if (c.ids.buf && !c.ids.buf->mapped && !c.idsHost)
       c.idsHost = recordDownload(*c.ids.buf, size_t(c.ids.count()) * elemTypeSize(c.ids.type));
   VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
@@ -172,6 +172,8 @@ void VulkanDriver::reportChecks() {
     int32_t pos = reinterpret_cast<const int32_t *>(c.status->mapped)[c.slot];
     if (pos == INT32_MAX)
       continue;
+    if (!c.message.empty())
+      fail(ErrorKind::runtime, c.where + " " + c.message);
     if (pos < 0 || pos >= c.ids.count())
       fail(ErrorKind::runtime, c.where + " internal error: the device reported position " +
                                    std::to_string(pos) + " of " + std::to_string(c.ids.count()));

@@ -242,6 +242,15 @@ void OpRun::runElementwise() {
   }
   bufs.push_back(y.buf.get());
   const Pipeline &p = kernel(0);
+  // Integer heed.div's kernel has a status binding for zero divisors (abi/Elementwise.h).
+  if (p.bindings == bufs.size() + 1) {
+    VulkanDriver::Check c = driver.newCheck();
+    c.where = where;
+    c.message = "divides by zero";
+    push.statusSlot = int32_t(c.slot);
+    bufs.push_back(c.status.get());
+    driver.checks.push_back(std::move(c));
+  }
   dispatch(p, bufs, push, ceilDiv(uint64_t(y.count()), p.local));
   out(0, y);
 }

@@ -42,9 +42,14 @@ void VulkanDriver::prepare(const Module &module) {
           fail(ErrorKind::unimplemented, where + ": '" + op.kind + "' " + vo->unsupported()->str() +
                                              " (unimplemented on vulkan)");
         if (vo->kernels())
-          for (int32_t k : *vo->kernels())
+          for (int32_t k : *vo->kernels()) {
             if (k < 0 || uint32_t(k) >= vs->kernels()->size())
               fail(ErrorKind::invalidModule, where + ": names a missing vulkan kernel");
+            std::string missing = missingFeatures(*vs->kernels()->Get(uint32_t(k)));
+            if (!missing.empty())
+              fail(ErrorKind::unimplemented, where + ": '" + op.kind + "' needs " + missing +
+                                                 ", which this vulkan device lacks");
+          }
         if (op.body)
           walk(*op.body);
       }
@@ -93,6 +98,12 @@ void VulkanDriver::createPipelines(const Module &module, const fb::VulkanSection
     p.local = checkKernel(*k, module.name, limits);
     p.bindings = uint32_t(k->bindings());
     p.subgroupOps = subgroupOpsOf(k->spirv()->data(), k->spirv()->size());
+    // Kernels of no op (none today) that need a missing feature: prepare refused the others.
+    if (!missingFeatures(*k).empty()) {
+      note("kernel " + p.name + ": not created (needs " + missingFeatures(*k) + ")");
+      state.pipelines.push_back(p);
+      continue;
+    }
     if (p.subgroupOps & ~subgroupOps) {
       // A variant for devices with more subgroup support: its op falls back.
       note("kernel " + p.name + ": not created (needs subgroup operations 0x" + hex(p.subgroupOps) +
@@ -138,25 +149,59 @@ void VulkanDriver::createPipelines(const Module &module, const fb::VulkanSection
   }
 }
 
-uint32_t subgroupOpsOf(const uint32_t *words, size_t count) {
+namespace {
+/// Calls f(capability) for each OpCapability of a SPIR-V module.
+template <class F> void forEachCapability(const uint32_t *words, size_t count, F f) {
   // SPIR-V: a 5-word header, then instructions (word count << 16 | opcode).
   constexpr uint32_t kOpCapability = 17;
-  uint32_t ops = 0;
   for (size_t at = 5; at < count;) {
     uint32_t n = words[at] >> 16, opcode = words[at] & 0xffff;
     if (n == 0 || at + n > count)
       break;
-    if (opcode == kOpCapability && n >= 2) {
-      // GroupNonUniform (61) ... GroupNonUniformQuad (68), in the order of
-      // VkSubgroupFeatureFlagBits (basic, vote, arithmetic, ballot, shuffle,
-      // shuffle relative, clustered, quad).
-      uint32_t cap = words[at + 1];
-      if (cap >= 61 && cap <= 68)
-        ops |= 1u << (cap - 61);
-    }
+    if (opcode == kOpCapability && n >= 2)
+      f(words[at + 1]);
     at += n;
   }
+}
+} // namespace
+
+uint32_t subgroupOpsOf(const uint32_t *words, size_t count) {
+  uint32_t ops = 0;
+  forEachCapability(words, count, [&](uint32_t cap) {
+    // GroupNonUniform (61) ... GroupNonUniformQuad (68), in the order of
+    // VkSubgroupFeatureFlagBits (basic, vote, arithmetic, ballot, shuffle,
+    // shuffle relative, clustered, quad).
+    if (cap >= 61 && cap <= 68)
+      ops |= 1u << (cap - 61);
+  });
   return ops;
+}
+
+std::vector<std::string> featuresOf(const uint32_t *words, size_t count) {
+  static const std::pair<uint32_t, const char *> kFeatures[] = {{9, "shaderFloat16"},
+                                                                {10, "shaderFloat64"},
+                                                                {11, "shaderInt64"},
+                                                                {22, "shaderInt16"},
+                                                                {39, "shaderInt8"},
+                                                                {4433, "storageBuffer16BitAccess"},
+                                                                {4448, "storageBuffer8BitAccess"}};
+  std::vector<std::string> names;
+  forEachCapability(words, count, [&](uint32_t cap) {
+    for (const auto &[c, name] : kFeatures)
+      if (c == cap && std::find(names.begin(), names.end(), name) == names.end())
+        names.push_back(name);
+  });
+  return names;
+}
+
+std::string VulkanDriver::missingFeatures(const fb::VkKernel &k) const {
+  std::string missing;
+  if (!k.spirv())
+    return missing;
+  for (const std::string &f : featuresOf(k.spirv()->data(), k.spirv()->size()))
+    if (!features.count(f))
+      missing += (missing.empty() ? "" : ", ") + f;
+  return missing;
 }
 
 } // namespace heed::rt::vk

@@ -38,6 +38,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,12 @@ struct Pipeline {
 /// The subgroup operations (VkSubgroupFeatureFlagBits) a SPIR-V module's
 /// OpCapability instructions require; unknown capabilities add nothing.
 uint32_t subgroupOpsOf(const uint32_t *words, size_t count);
+
+/// The device features (named as in VkPhysicalDevice*Features) that a SPIR-V
+/// module's OpCapability instructions need, among those the kernels may use:
+/// shaderFloat64, shaderInt64, shaderInt16, shaderInt8, shaderFloat16,
+/// storageBuffer16BitAccess and storageBuffer8BitAccess.
+std::vector<std::string> featuresOf(const uint32_t *words, size_t count);
 
 /// A tensor on the device: a whole buffer (views such as reshape share it).
 struct DTensor {
@@ -139,6 +146,11 @@ private:
   // Subgroups: the operations usable in compute kernels (0 when the device
   // lacks full subgroups of at most 64 lanes, or HEED_VULKAN_NO_SUBGROUPS=1).
   uint32_t subgroupOps = 0;
+  /// The featuresOf names enabled at device creation (those the device has, less
+  /// HEED_VULKAN_DISABLE_FEATURES): a kernel needing another is refused at load.
+  std::set<std::string> features;
+  /// The features kernel `k` needs that the device lacks (comma-separated), or "".
+  std::string missingFeatures(const fb::VkKernel &k) const;
   bool fullSubgroups = false; // VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT
   uint8_t deviceUUID[VK_UUID_SIZE] = {};
 
@@ -174,6 +186,7 @@ private:
     int64_t n = 0;
     bool embedding = false;
     bool lengths = false;            // a sequence's lengths: n is T
+    std::string message;             // else: the error itself (a zero divisor), no ids
     std::shared_ptr<Buffer> idsHost; // the ids read back (staging path)
   };
   std::vector<Check> checks;

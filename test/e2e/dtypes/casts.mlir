@@ -2,7 +2,8 @@
 // f64 -> bf16 do not go through f32 (which would land on a tie and round to even: the first two
 // inputs of each are made for that). References: numpy (f16) and exact integer rounding (bf16)
 // in gen_refs.py; compared bit for bit (atol 0, rtol 0). Overflow gives inf, NaN stays NaN.
-// RUN: heed-compile %s -o %t.heedm
+// Vulkan rounds the same (integer ports of the CPU's conversions) and must match bit for bit.
+// RUN: heed-compile %s --target=all -o %t.heedm
 // DEFINE: %{in} = %S/Inputs
 // RUN: heed-run %t.heedm --function=f16 --input=@%{in}/f16_f64_in.npy \
 // RUN:   --expected-output=@%{in}/f16_from_f64.npy --expected-output=@%{in}/f16_back_f64.npy \
@@ -10,6 +11,12 @@
 // RUN: heed-run %t.heedm --function=bf16 --input=@%{in}/bf16_f64_in.npy \
 // RUN:   --input=@%{in}/bf16_x_f32.npy --expected-output=@%{in}/bf16_from_f64.safetensors \
 // RUN:   --expected-output=@%{in}/bf16_from_f32.safetensors --atol=0 --rtol=0 | FileCheck %s
+// RUN: %if vulkan %{ heed-run %t.heedm --device=vulkan --function=f16 --input=@%{in}/f16_f64_in.npy \
+// RUN:   --expected-output=@%{in}/f16_from_f64.npy --expected-output=@%{in}/f16_back_f64.npy \
+// RUN:   --atol=0 --rtol=0 | FileCheck %s %}
+// RUN: %if vulkan %{ heed-run %t.heedm --device=vulkan --function=bf16 --input=@%{in}/bf16_f64_in.npy \
+// RUN:   --input=@%{in}/bf16_x_f32.npy --expected-output=@%{in}/bf16_from_f64.safetensors \
+// RUN:   --expected-output=@%{in}/bf16_from_f32.safetensors --atol=0 --rtol=0 | FileCheck %s %}
 // CHECK-COUNT-2: max abs error 0, max rel error 0, ok
 // A bf16 output goes to .safetensors (numpy has no bf16), bit for bit what torch gives:
 // RUN: heed-run %t.heedm --function=bf16 --input=@%{in}/bf16_f64_in.npy \

@@ -1,7 +1,9 @@
 //===- Elementwise.h - ABI of the elementwise vulkan kernels ----*- C++ -*-===//
 //
 // ew_* kernels: N broadcasting inputs (0 for heed.full), one output of rank
-// R, one invocation per output element. Bindings: inputs..., output.
+// R, one invocation per output element. Bindings: inputs..., output, and
+// for integer heed.div the status buffer (VulkanDriver::Check), where the
+// kernel records the first position of a zero divisor at statusSlot.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,8 +15,9 @@
 namespace heed::vkabi {
 
 /// count: output elements. shape, packed by rank: R output dims, then R
-/// element strides per input (0 on its broadcast dims).
-#define HEED_VK_ELEMENTWISE_PUSH(X, A) X(count) A(shape, kPushInts - 1)
+/// element strides per input (0 on its broadcast dims). statusSlot comes last,
+/// so that shape keeps the position modules without it rely on.
+#define HEED_VK_ELEMENTWISE_PUSH(X, A) X(count) A(shape, kPushInts - 2) X(statusSlot)
 HEED_VK_PUSH(ElementwisePush, HEED_VK_ELEMENTWISE_PUSH);
 
 constexpr int elementwiseDimsAt() { return 0; }
