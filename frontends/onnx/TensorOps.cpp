@@ -220,14 +220,23 @@ LogicalResult Importer::importTrilu(const NodeProto &node) {
   int64_t rank = t.getRank();
   if (rank < 2)
     return error() << "expects rank >= 2, got " << rank;
-  int64_t k = 0;
+  // k as a constant, or as a one-element int64 tensor compared as it is when it is known only
+  // at run time (the node tests feed it as a graph input).
+  Value kValue = constantI64({0}, {});
   if (has(node, 1)) {
-    auto v = staticInts(node, 1, "Trilu k");
-    if (failed(v))
-      return failure();
-    if (v->size() != 1)
-      return error() << "expects a one-element k, got " << v->size() << " elements";
-    k = (*v)[0];
+    const Known *knownK = known(node.input(1));
+    if (knownK && knownK->isStatic()) {
+      SmallVector<int64_t> v = knownK->values();
+      if (v.size() != 1)
+        return error() << "expects a one-element k, got " << v.size() << " elements";
+      kValue = constantI64({v[0]}, {});
+    } else {
+      kValue = input(node, 1);
+      auto kt = cast<RankedTensorType>(kValue.getType());
+      if (!kt.getElementType().isSignlessInteger(64) || kt.getRank() > 1 ||
+          (kt.getRank() == 1 && kt.getDimSize(0) != 1))
+        return error() << "expects a one-element int64 k, got " << kt;
+    }
   }
   bool upper = intAttr(node, "upper", 1);
   Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
@@ -238,7 +247,7 @@ LogicalResult Importer::importTrilu(const NodeProto &node) {
   rows = reshape(rows, {-1, 1});
   cols = reshape(cols, {1, -1});
   Value diff = op<SubOp>(cols, rows);
-  Value keep = compare(upper ? CompareKind::ge : CompareKind::le, diff, constantI64({k}, {}));
+  Value keep = compare(upper ? CompareKind::ge : CompareKind::le, diff, kValue);
   Value zeroX = scalarConstant(t.getElementType(), 0);
   return define(node, 0, op<WhereOp>(keep, x, zeroX));
 }

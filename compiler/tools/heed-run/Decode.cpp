@@ -488,7 +488,9 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     for (size_t i = 0; i < scored.size(); ++i) {
       const heed::Scored &s = scored[i];
       if (jsonl) {
-        text += scoreJsonl(targets[i], s, wordOf(tgt), tgt.label(options.eos)) + "\n";
+        text += scoreJsonl(targets[i], s, wordOf(tgt),
+                           tgt.vocab.empty() && !tgt.spm ? "</s>" : tgt.label(options.eos)) +
+                "\n";
         continue;
       }
       std::snprintf(number, sizeof number, "%.6f", s.logLikelihood);
@@ -513,10 +515,14 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
   std::vector<std::vector<heed::Hypothesis>> hyps;
   // Batch by batch (--repeat: all at once, timed): the decoder batches the same sources as it
   // would given them all, so the results do not depend on how the input arrives.
-  // --max-batch-tokens sorts the whole input by length into batches: one chunk of everything.
-  bool whole = repeat || options.max_batch_tokens > 0;
+  // --max-batch-tokens sorts the whole input by length into batches, and --target-prefix pairs
+  // its lines with the whole input's: one chunk of everything.
+  bool whole = repeat || options.max_batch_tokens > 0 || !allPrefixes.empty();
+  // Source i of the input samples with seed + i, whichever chunk it comes in.
+  const uint64_t firstSeed = options.seed;
   size_t line = 0;
   for (size_t decoded = 0;; line += chunk.lines) {
+    options.seed = firstSeed + decoded;
     if (!readChunk(reader, src, whole ? 0 : batchSize, line, chunk, error))
       return fail(error);
     if (chunk.lines == 0)
@@ -525,10 +531,10 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     std::vector<const int64_t *> prefixIds;
     std::vector<size_t> prefixLengths;
     if (!allPrefixes.empty()) {
+      if (chunk.lines != allPrefixes.size())
+        return fail(targetPrefixPath + ": " + std::to_string(allPrefixes.size()) + " lines for " +
+                    std::to_string(chunk.lines) + " source lines (one prefix line per source)");
       for (size_t lineNo : chunk.kept) {
-        if (lineNo >= allPrefixes.size())
-          return fail(targetPrefixPath + ": " + std::to_string(allPrefixes.size()) +
-                      " lines for more source lines (one prefix line per source line)");
         prefixIds.push_back(allPrefixes[lineNo].data());
         prefixLengths.push_back(allPrefixes[lineNo].size());
       }
@@ -563,9 +569,6 @@ int runDecodeCommand(const DecodeInvocation &a, CompileFn compile) {
     if (progress)
       progress(line + chunk.lines, reader.knownCount());
   }
-  if (!allPrefixes.empty() && line != allPrefixes.size())
-    return fail(targetPrefixPath + ": " + std::to_string(allPrefixes.size()) + " lines for " +
-                std::to_string(line) + " source lines (one prefix line per source line)");
   if (st = writeTrace(); !st)
     return fail(st.message);
   if (!out.close(error))
