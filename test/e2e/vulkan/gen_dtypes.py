@@ -10,35 +10,16 @@ integers are numpy's wrapping uint8/uint32/uint64 arithmetic. Element counts are
 so that 8- and 16-bit tensors end inside a 32-bit word.
 """
 
-import json
 import os
 import sys
 
 import numpy as np
-import torch
 
 OUT = "."
-
-
-def save(name, array):
-    np.save(os.path.join(OUT, name + ".npy"), array)
-
-
-def save_bf16(name, bits):
-    data = np.ascontiguousarray(bits, dtype="<u2").tobytes()
-    header = json.dumps({name: {"dtype": "BF16", "shape": list(bits.shape),
-                                "data_offsets": [0, len(data)]}}).encode()
-    header += b" " * ((8 - len(header) % 8) % 8)
-    with open(os.path.join(OUT, name + ".safetensors"), "wb") as f:
-        f.write(len(header).to_bytes(8, "little") + header + data)
-
-
-def bf16_bits(a):
-    a = np.ascontiguousarray(a, dtype=np.float32)
-    bits = torch.from_numpy(a).to(torch.bfloat16).view(torch.int16).numpy().view(np.uint16).copy()
-    nan = np.isnan(a)  # torch 1.13 writes 0xffff for NaN: Heed keeps a quiet NaN with the sign
-    bits[nan] = (a.view(np.uint32)[nan] >> 16).astype(np.uint16) | 0x0040
-    return bits
+# The writers and the bf16 rounding are the CPU dtype tests' (test/e2e/dtypes/gen_refs.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dtypes"))
+import gen_refs  # noqa: E402
+from gen_refs import bf16_bits_from_f32 as bf16_bits, save, save_bf16  # noqa: E402
 
 
 def half(values):
@@ -191,6 +172,7 @@ def full():
 if __name__ == "__main__":
     OUT = sys.argv[1] if len(sys.argv) > 1 else "."
     os.makedirs(OUT, exist_ok=True)
+    gen_refs.OUT = OUT
     f16()
     ties()
     f64()
