@@ -150,6 +150,7 @@ struct AdditiveMatch {
   SmallVector<bool> moreTransposeWQuery;
   // Luong concat: tanh(W [q; h] + b) with W [A, Dq + Dk].
   Value concatWeight, concatBias, concatKeys;
+  bool concatWeightTransposed = true; // W is [A, Dq + Dk] (heed.linear's), else [Dq + Dk, A]
   bool queryFirst = true;
   int64_t queryWidth = 0, keyWidth = 0;
   MaskPlan mask;

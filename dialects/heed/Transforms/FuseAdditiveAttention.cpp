@@ -221,9 +221,13 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
     return failure();
   }
 
-  // The tanh argument: W_q q + K' (Bahdanau) or W [q; h] + b (Luong concat).
+  // The tanh argument: W_q q + K' (Bahdanau) or W [q; h] + b (Luong concat, as a heed.linear
+  // or, exported from nn.Linear on rank 3, a heed.matmul plus the bias).
   Value hidden = tanh.getInput();
-  if (auto add = hidden.getDefiningOp<AddOp>(); add && multiQuery) {
+  std::optional<Projection> concatProjection = matchProjection(hidden);
+  if (concatProjection && !concatProjection->input.getDefiningOp<ConcatOp>())
+    concatProjection.reset();
+  if (auto add = hidden.getDefiningOp<AddOp>(); add && multiQuery && !concatProjection) {
     // [B, Lq, 1, A] + [B, 1, Lk, A]: W_q q and K' each given a unit dim.
     for (auto [p, k] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
       Value projected = insertsUnitDim(p, 2), keys = insertsUnitDim(k, 1);
@@ -242,7 +246,7 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
       reason = "the tanh argument is not a query projection plus the key projection";
       return failure();
     }
-  } else if (auto add = hidden.getDefiningOp<AddOp>()) {
+  } else if (auto add = hidden.getDefiningOp<AddOp>(); add && !concatProjection) {
     bool lhsQuery = matchQueryProjection(add.getLhs(), m);
     if (!lhsQuery && !matchQueryProjection(add.getRhs(), m)) {
       reason = "the tanh argument is not a query projection plus the key projection";
@@ -253,11 +257,10 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
       reason = "the key projection does not have the shape of the tanh argument";
       return failure();
     }
-  } else if (auto linear = hidden.getDefiningOp<LinearOp>()) {
-    auto concat = linear.getInput().getDefiningOp<ConcatOp>();
-    auto w = linear.getWeight().getType();
-    if (!concat || concat.getInputs().size() != 2 || !linear.getTransposeWeight() ||
-        !w.hasStaticShape() || !concat.getResult().hasOneUse() ||
+  } else if (concatProjection) {
+    auto concat = concatProjection->input.getDefiningOp<ConcatOp>();
+    auto w = cast<RankedTensorType>(concatProjection->weight.getType());
+    if (concat.getInputs().size() != 2 || !w.hasStaticShape() || !concat.getResult().hasOneUse() ||
         shape::normalizeAxis(concat.getAxis(), 3) != 2) {
       reason = "the tanh argument is not a query projection plus the key projection";
       return failure();
@@ -285,8 +288,9 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
     }
     m.queryWidth = cast<RankedTensorType>(m.query.getType()).getDimSize(1);
     m.keyWidth = keysType.getDimSize(2);
-    m.concatWeight = linear.getWeight();
-    m.concatBias = linear.getBias();
+    m.concatWeight = concatProjection->weight;
+    m.concatBias = concatProjection->bias;
+    m.concatWeightTransposed = concatProjection->weightTransposed;
   } else {
     reason = "the tanh argument is not a query projection plus the key projection";
     return failure();
@@ -410,9 +414,14 @@ AdditiveAttentionOp fusion::buildAdditiveAttention(OpBuilder &builder, const Add
     // W [A, Dq + Dk] = [W_q | W_k] (or [W_k | W_q]): split the columns.
     int64_t qStart = m.queryFirst ? 0 : m.keyWidth;
     int64_t kStart = m.queryFirst ? m.queryWidth : 0;
-    wQuery = SliceOp::create(builder, loc, m.concatWeight, 1, qStart, qStart + m.queryWidth, 1);
-    Value wKeys = SliceOp::create(builder, loc, m.concatWeight, 1, kStart, kStart + m.keyWidth, 1);
-    keysProj = LinearOp::create(builder, loc, m.concatKeys, wKeys, m.concatBias, true);
+    int64_t axis = m.concatWeightTransposed ? 1 : 0; // the Dq + Dk axis
+    wQuery = SliceOp::create(builder, loc, m.concatWeight, axis, qStart, qStart + m.queryWidth, 1);
+    if (!m.concatWeightTransposed)
+      wQuery = TransposeOp::create(builder, loc, wQuery, ArrayRef<int64_t>{1, 0});
+    Value wKeys =
+        SliceOp::create(builder, loc, m.concatWeight, axis, kStart, kStart + m.keyWidth, 1);
+    keysProj =
+        LinearOp::create(builder, loc, m.concatKeys, wKeys, m.concatBias, m.concatWeightTransposed);
   } else {
     // Each block as [A, Dq_i], side by side: [A, Dq_1 + Dq_2 + ...].
     auto asRows = [&](Value w, bool transpose) -> Value {

@@ -2,7 +2,8 @@
 """Luong attention for one decoder step written with torch.bmm, the way seq2seq tutorials write
 it: scores = bmm(keys, q.unsqueeze(2)).squeeze(2) (dot), the same on W(keys) (general), the same
 with masked_fill of a padding mask (dot_mask), and q.unsqueeze(1) @ keys^T (row); then
-softmax, bmm(weights.unsqueeze(1), keys).squeeze(1). Exported from PyTorch 1.13 at opsets 14
+softmax, bmm(weights.unsqueeze(1), keys).squeeze(1); and Luong concat (concat), whose query is
+expanded over the keys with torch's expand (a shape read at run time). Exported from PyTorch 1.13 at opsets 14
 and 17 with dynamic batch and source length, with PyTorch's outputs for two shapes.
 
 usage: luong_bmm_export.py OUT_DIR
@@ -45,6 +46,20 @@ class Row(torch.nn.Module):
         return torch.bmm(F.softmax(s, dim=-1).unsqueeze(1), keys).squeeze(1)
 
 
+class Concat(torch.nn.Module):
+    """Luong concat: v^T tanh(W [q; h] + b), the query expanded over the keys."""
+
+    def __init__(self):
+        super().__init__()
+        self.W = torch.nn.Linear(2 * H, H)
+        self.v = torch.nn.Linear(H, 1, bias=False)
+
+    def forward(self, q, keys):
+        expanded = q.unsqueeze(1).expand(-1, keys.size(1), -1)
+        e = self.v(torch.tanh(self.W(torch.cat([expanded, keys], dim=2)))).squeeze(2)
+        return torch.bmm(F.softmax(e, dim=1).unsqueeze(1), keys).squeeze(1)
+
+
 def inputs(name, batch, length):
     args = [torch.randn(batch, H), torch.randn(batch, length, H)]
     if name == "dot_mask":
@@ -57,7 +72,7 @@ out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 torch.manual_seed(0)
 for name, model in (("dot", Dot()), ("general", General()), ("dot_mask", DotMask()),
-                    ("row", Row())):
+                    ("row", Row()), ("concat", Concat())):
     names = ["q", "keys", "pad"][:len(inputs(name, 2, 3))]
     axes = {"q": {0: "B"}, "keys": {0: "B", 1: "S"}, "pad": {0: "B", 1: "S"}}
     for opset in (14, 17):
