@@ -101,18 +101,13 @@ bool fusion::leadsTo(Value value, function_ref<bool(Operation *)> isRoot, int de
   });
 }
 
-namespace {
-ArrayRef<int64_t> shapeOf(Value value) {
-  return cast<RankedTensorType>(value.getType()).getShape();
-}
-
 /// Where a dynamic dim's size comes from: followed back through ops whose
 /// result dim is exactly one operand dim (transposes, reshapes that keep the
 /// dim, slices and reductions on other axes, matmul rows and batch dims,
 /// elementwise ops whose other operands have a static 1 or no such dim), so
 /// that q.size(0) read before the in-projection and the heads split is
 /// known to be the attention's query length.
-DimSource dimOrigin(Value value, int64_t axis) {
+DimSource fusion::dimOrigin(Value value, int64_t axis) {
   for (int depth = 0; depth < 32; ++depth) {
     auto type = dyn_cast<RankedTensorType>(value.getType());
     if (!type || axis < 0 || axis >= type.getRank() || !type.isDynamicDim(axis))
@@ -175,6 +170,11 @@ DimSource dimOrigin(Value value, int64_t axis) {
     std::tie(value, axis) = next;
   }
   return {value, axis};
+}
+
+namespace {
+ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getShape();
 }
 
 /// Whether the index value `size` is provably the dim `staticDim` / one of
@@ -783,11 +783,15 @@ bool fusion::keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim) {
     }
     return true;
   };
+  // Leading dims the spec copies (0) are the same on both sides, dynamic or not.
   ArrayRef<int64_t> inShape = in.getShape();
+  int64_t copied = 0;
+  while (copied < std::min(inDim, outDim) && spec[copied] == 0)
+    ++copied;
   int64_t inBefore, inAfter, outBefore, outAfter;
-  return product(inShape.take_front(inDim), inBefore) &&
+  return product(inShape.take_front(inDim).drop_front(copied), inBefore) &&
          product(inShape.drop_front(inDim + 1), inAfter) &&
-         product(spec.take_front(outDim), outBefore) &&
+         product(spec.take_front(outDim).drop_front(copied), outBefore) &&
          product(spec.drop_front(outDim + 1), outAfter) && inBefore == outBefore &&
          inAfter == outAfter;
 }

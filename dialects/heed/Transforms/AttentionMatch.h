@@ -37,6 +37,12 @@ struct DimSource {
   int64_t axis;
 };
 
+/// Where dynamic dim `axis` of `value` gets its size: followed back through ops whose result
+/// dim is exactly one operand dim (transposes, reshapes keeping it, slices on other axes,
+/// matmul rows and batch, elementwise ops whose other operands cannot broadcast it); the
+/// value itself when nothing is known.
+DimSource dimOrigin(Value value, int64_t axis);
+
 /// The scores a mask applies to: their shape and what is known about their
 /// query-length and key-length dims.
 struct ScoresInfo {

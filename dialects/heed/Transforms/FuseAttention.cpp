@@ -12,6 +12,7 @@
 #include "dialects/heed/Transforms/Passes.h"
 #include "dialects/heed/Transforms/Patterns.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -491,6 +492,94 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
   FusionOptions options;
 };
 
+/// The size operand of dynamic dim `d` of a heed.full, or null.
+Value fullSize(Value value, int64_t d) {
+  auto full = value.getDefiningOp<FullOp>();
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!full || !type.isDynamicDim(d))
+    return {};
+  unsigned operand = 0;
+  for (int64_t i = 0; i < d; ++i)
+    operand += type.isDynamicDim(i) ? 1 : 0;
+  return full.getDynamicDims()[operand];
+}
+
+bool sameOrigin(DimSource a, DimSource b) { return a.tensor == b.tensor && a.axis == b.axis; }
+
+/// k [B, Hkv, Lk, D] repeated to [B, Hkv * g, Lk, D] by a reshape to [B, Hkv, 1, Lk, D], a
+/// broadcast of that unit dim to g and a reshape merging Hkv and g: torch's grouped-query
+/// `k[:, :, None].expand(b, kv, g, l, d).reshape(b, kv * g, l, d)`, whose head order (each kv
+/// head g times in a row) is the one heed.attention gives a k with fewer heads than q. Returns k.
+/// The broadcast must leave every other dim as it is: a `like` dim that is 1, equal and static,
+/// or read (through torch's `where(shape == -1, 1, shape)`) from the same dim of k or of
+/// `sibling` (the keys for the values: heed.attention checks that they agree).
+Value repeatedKvHeads(Value value, Value sibling) {
+  auto merge = value.getDefiningOp<ReshapeOp>();
+  auto broadcast = merge ? merge.getInput().getDefiningOp<BroadcastOp>() : BroadcastOp();
+  auto split = broadcast ? broadcast.getInput().getDefiningOp<ReshapeOp>() : ReshapeOp();
+  if (!split || merge.getType().getRank() != 4 || split.getType().getRank() != 5 ||
+      split.getInput().getType().getRank() != 4 || split.getType().getDimSize(2) != 1)
+    return {};
+  Value k = split.getInput();
+  auto in = split.getType(), out = broadcast.getType();
+  auto like = cast<RankedTensorType>(broadcast.getLike().getType());
+  if (like.getRank() != 5 || out.isDynamicDim(2) || in.isDynamicDim(1))
+    return {};
+  // The unit dim inserted at 2, every other dim kept.
+  for (auto [from, to] : {std::pair<int64_t, int64_t>{0, 0}, {1, 1}, {2, 3}, {3, 4}})
+    if (!keepsDim(split, from, to))
+      return {};
+  auto kept = [&](int64_t d) {
+    if (!like.isDynamicDim(d))
+      return like.getDimSize(d) == 1 ||
+             (!in.isDynamicDim(d) && in.getDimSize(d) == like.getDimSize(d));
+    Value size = fullSize(broadcast.getLike(), d);
+    if (auto select = size ? size.getDefiningOp<arith::SelectOp>() : arith::SelectOp()) {
+      APInt one;
+      if (matchPattern(select.getTrueValue(), m_ConstantInt(&one)) && one.isOne())
+        size = select.getFalseValue();
+      else if (matchPattern(select.getFalseValue(), m_ConstantInt(&one)) && one.isOne())
+        size = select.getTrueValue();
+    }
+    auto dim = size ? size.getDefiningOp<DimOp>() : DimOp();
+    if (!dim || !in.isDynamicDim(d))
+      return false;
+    DimSource origin = dimOrigin(dim.getInput(), dim.getDim());
+    int64_t kd = d < 2 ? d : d - 1;
+    return sameOrigin(origin, dimOrigin(k, kd)) ||
+           (sibling && sameOrigin(origin, dimOrigin(sibling, kd)));
+  };
+  for (int64_t d : {0, 1, 3, 4})
+    if (!kept(d))
+      return {};
+  // Batch, length and depth kept, so the merged dim is Hkv * g.
+  if (!keepsDim(merge, 0, 0) || !keepsDim(merge, 3, 2) || !keepsDim(merge, 4, 3))
+    return {};
+  return k;
+}
+
+/// heed.attention of keys and values repeated per query head (above) takes the unrepeated
+/// ones: grouped-query attention without the copies.
+struct FoldRepeatedKvHeads : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
+    Value k = repeatedKvHeads(op.getKey(), Value());
+    Value v = k ? repeatedKvHeads(op.getValue(), k) : Value();
+    auto q = cast<RankedTensorType>(op.getQuery().getType());
+    if (op.getNumHeads() != 0 || !k || !v || q.getRank() != 4 || q.isDynamicDim(1))
+      return failure();
+    int64_t hk = cast<RankedTensorType>(k.getType()).getDimSize(1);
+    if (hk != cast<RankedTensorType>(v.getType()).getDimSize(1) || q.getDimSize(1) % hk != 0)
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getKeyMutable().assign(k);
+      op.getValueMutable().assign(v);
+    });
+    return success();
+  }
+};
+
 struct FuseAttentionPass : heed::impl::HeedFuseAttentionBase<FuseAttentionPass> {
   using Base::Base;
   void runOnOperation() override {
@@ -530,4 +619,5 @@ LogicalResult heed::applyFusionPatterns(Operation *anchor, bool report, StringRe
 void heed::populateFuseAttentionPatterns(RewritePatternSet &patterns,
                                          const FusionOptions &options) {
   patterns.add<FuseAttentionPattern>(patterns.getContext(), options);
+  patterns.add<FoldRepeatedKvHeads>(patterns.getContext());
 }
