@@ -214,8 +214,10 @@ LogicalResult ExtractOp::verify() {
   if (type.getRank() > 1)
     return emitOpError("expects a 0-D or 1-D tensor, got ") << type;
   int64_t n = type.getRank() == 0 ? 1 : type.getDimSize(0);
-  if (getIndex() < 0 || (n != kDyn && getIndex() >= n))
-    return emitOpError("index ") << getIndex() << " is out of range for " << type;
+  // An I64Attr reads back as uint64_t: compare it signed, or a negative index passes.
+  auto index = static_cast<int64_t>(getIndex());
+  if (index < 0 || (n != kDyn && index >= n))
+    return emitOpError("index ") << index << " is out of range for " << type;
   return success();
 }
 
@@ -764,7 +766,8 @@ OpFoldResult SliceOp::fold(FoldAdaptor) {
   if (!axis)
     return {};
   int64_t n = type.getDimSize(*axis);
-  if (getEnd() == std::numeric_limits<int64_t>::max() || (n != kDyn && getEnd() >= n))
+  auto end = static_cast<int64_t>(getEnd()); // an I64Attr reads back as uint64_t
+  if (end == std::numeric_limits<int64_t>::max() || (n != kDyn && end >= n))
     return getInput();
   return {};
 }

@@ -1533,6 +1533,14 @@ func.func @extract_out_of_range(%t: tensor<3xi64>) -> index {
 
 // -----
 
+func.func @extract_negative(%t: tensor<?xi64>) -> index {
+  // expected-error @+1 {{'heed.extract' op index -1 is out of range for 'tensor<?xi64>'}}
+  %i = heed.extract %t[-1] : tensor<?xi64>
+  return %i : index
+}
+
+// -----
+
 func.func @extract_rank_2(%t: tensor<1x3xi64>) -> index {
   // expected-error @+1 {{'heed.extract' op expects a 0-D or 1-D tensor, got 'tensor<1x3xi64>'}}
   %i = heed.extract %t[0] : tensor<1x3xi64>
