@@ -184,7 +184,8 @@ Monomial Importer::monomialOf(Value index) {
   Monomial m;
   if (auto dim = index.getDefiningOp<DimOp>()) {
     auto t = dim.getInput().getType();
-    int64_t i = dim.getDim() < 0 ? dim.getDim() + t.getRank() : dim.getDim();
+    auto d = static_cast<int64_t>(dim.getDim()); // an I64Attr reads back as uint64_t
+    int64_t i = d < 0 ? d + t.getRank() : d;
     if (t.isDynamicDim(i))
       m.roots.push_back(rootOf(dim.getInput(), i));
     else
