@@ -136,9 +136,8 @@ std::optional<Root> Importer::rootThroughSource(Operation *op, unsigned result, 
     return std::nullopt;
   };
   if (auto o = dyn_cast<FullOp>(op)) {
-    int64_t k = llvm::count_if(t.getShape().take_front(i),
-                               [](int64_t d) { return d == ShapedType::kDynamic; });
-    return dimRoot(o.getDynamicDims()[k]);
+    Value size = o.getSizeOf(i);
+    return size ? dimRoot(size) : std::nullopt;
   }
   if (auto o = dyn_cast<RangeOp>(op)) {
     auto start = getConstantIntValue(o.getStart()), step = getConstantIntValue(o.getStep());

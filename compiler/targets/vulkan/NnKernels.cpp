@@ -15,6 +15,8 @@
 #include "runtime/drivers/vulkan/abi/Reduce.h"
 #include "runtime/drivers/vulkan/abi/Rows.h"
 
+#include <optional>
+
 namespace mlir::heed::vulkan::detail {
 
 Lowered lowerMatmul(Operation &op) {
@@ -273,13 +275,43 @@ Lowered lowerCumsum(Operation &op) {
   return {{s}, ""};
 }
 
+namespace {
+/// The data and id operands of heed.gather / heed.gather_elements and their storage types
+/// (ids int or int64_t); `error` is set when the vulkan backend cannot take them.
+struct GatherOperands {
+  RankedTensorType x, ids;
+  std::string data, idType;
+  std::optional<Lowered> error;
+};
+
+GatherOperands gatherOperands(Operation &op) {
+  GatherOperands g{tensorOf(op.getOperand(0)), tensorOf(op.getOperand(1)), "", "", {}};
+  if (!g.x || !g.ids) {
+    g.error = unsupported("has a non-tensor operand");
+    return g;
+  }
+  g.data = storageType(g.x.getElementType());
+  g.idType = storageType(g.ids.getElementType());
+  if (g.data.empty() || (g.idType != "int" && g.idType != "int64_t"))
+    g.error = unsupported("has element types the vulkan backend does not support");
+  return g;
+}
+
+/// GLSL reading id `index` of binding 1 into `int id`, with `fits` false when an i64 id does not
+/// fit 32 bits (i64 ids are read as two 32-bit words: no 64-bit arithmetic on the path).
+std::string loadId(const std::string &idType, const std::string &index) {
+  if (idType == "int")
+    return "int id = b1.d[" + index + "]; bool fits = true;";
+  return "int id = b1.d[2 * " + index + "]; bool fits = b1.d[2 * " + index + " + 1] == (id >> 31);";
+}
+} // namespace
+
 Lowered lowerGatherElements(Operation &op) {
-  auto x = tensorOf(op.getOperand(0)), ids = tensorOf(op.getOperand(1));
-  if (!x || !ids)
-    return unsupported("has a non-tensor operand");
-  std::string t = storageType(x.getElementType()), it = storageType(ids.getElementType());
-  if (t.empty() || (it != "int" && it != "int64_t"))
-    return unsupported("has element types the vulkan backend does not support");
+  GatherOperands g = gatherOperands(op);
+  if (g.error)
+    return *g.error;
+  RankedTensorType x = g.x, ids = g.ids;
+  const std::string &t = g.data;
   int rank = int(ids.getRank());
   if (rank > ::heed::vkabi::kGatherElementsMaxRank)
     return unsupported("has rank " + std::to_string(rank) + ", beyond the vulkan kernel's " +
@@ -287,14 +319,11 @@ Lowered lowerGatherElements(Operation &op) {
   Shader s;
   s.name = "gather_elements_" + suffixOf(x.getElementType()) + "_" +
            suffixOf(ids.getElementType()) + "_r" + std::to_string(rank);
-  // As heed.gather: the status buffer records the first out-of-range position, and i64 ids
-  // are read as two 32-bit words.
+  // As heed.gather: the status buffer records the first out-of-range position.
   s.buffers = {t, "int", t, "int"};
   s.usePush<::heed::vkabi::GatherElementsPush>();
   s.outputs = 2;
-  std::string idLoad = it == "int"
-                           ? "  int id = b1.d[i]; bool fits = true;\n"
-                           : "  int id = b1.d[2 * i]; bool fits = b1.d[2 * i + 1] == (id >> 31);\n";
+  std::string idLoad = "  " + loadId(g.idType, "i") + "\n";
   s.body = "  int i = gid_();\n  if (i >= pc.count) return;\n" + idLoad +
            "  int k = id < 0 ? id + pc.n : id;\n"
            "  if (!fits || k < 0 || k >= pc.n) {\n"
@@ -343,22 +372,18 @@ bool greater_(int base, int inner, int p, int q) {
 }
 
 Lowered lowerGather(Operation &op, bool embedding) {
-  auto x = tensorOf(op.getOperand(0)), ids = tensorOf(op.getOperand(1));
-  if (!x || !ids)
-    return unsupported("has a non-tensor operand");
-  std::string t = storageType(x.getElementType()), it = storageType(ids.getElementType());
-  if (t.empty() || (it != "int" && it != "int64_t"))
-    return unsupported("has element types the vulkan backend does not support");
+  GatherOperands g = gatherOperands(op);
+  if (g.error)
+    return *g.error;
+  RankedTensorType x = g.x, ids = g.ids;
+  const std::string &t = g.data;
   Shader s;
   s.name = std::string(embedding ? "embedding_" : "gather_") + suffixOf(x.getElementType()) + "_" +
            suffixOf(ids.getElementType());
   // The status buffer (last binding) records the first out-of-range position.
-  // i64 ids are read as two 32-bit words (no 64-bit arithmetic on the path).
   s.buffers = {t, "int", t, "int"};
   s.usePush<::heed::vkabi::GatherPush>();
-  std::string idLoad = it == "int"
-                           ? "int id = b1.d[j]; bool fits = true;"
-                           : "int id = b1.d[2 * j]; bool fits = b1.d[2 * j + 1] == (id >> 31);";
+  std::string idLoad = loadId(g.idType, "j");
   s.outputs = 2;
   s.body = std::string(R"(  int i = gid_();
   if (i >= pc.count) return;

@@ -116,6 +116,16 @@ def Heed_FullOp : Heed_Op<"full", [Pure]> {
   let assemblyFormat = "$value (`[` $dynamic_dims^ `]`)? attr-dict `:` type($result)";
   // The result type is the declaration itself, so there is nothing to infer.
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The `dynamic_dims` operand giving dim `axis`, or null when that dim is static.
+    ::mlir::Value getSizeOf(int64_t axis) {
+      auto type = ::llvm::cast<::mlir::RankedTensorType>(getType());
+      if (!type.isDynamicDim(axis))
+        return {};
+      return getDynamicDims()[::llvm::count_if(type.getShape().take_front(axis),
+                                               ::mlir::ShapedType::isDynamic)];
+    }
+  }];
 }
 
 def Heed_RangeOp : Heed_PureOp<"range"> {

@@ -191,14 +191,10 @@ bool provenSize(Value size, int64_t staticDim, ArrayRef<DimSource> sources) {
   auto axis = shape::normalizeAxis(dim.getDim(), rank);
   // The dim of a heed.full is its size operand (torch.full((L, L), ...) with L read from q).
   if (auto full = dim.getInput().getDefiningOp<FullOp>(); full && axis) {
-    auto type = cast<RankedTensorType>(full.getType());
-    if (type.isDynamicDim(*axis)) {
-      unsigned operand = 0;
-      for (int64_t d = 0; d < *axis; ++d)
-        operand += type.isDynamicDim(d) ? 1 : 0;
-      return provenSize(full.getDynamicDims()[operand], staticDim, sources);
-    }
-    return staticDim != kDyn && type.getDimSize(*axis) == staticDim;
+    if (Value fullSize = full.getSizeOf(*axis))
+      return provenSize(fullSize, staticDim, sources);
+    return staticDim != kDyn &&
+           cast<RankedTensorType>(full.getType()).getDimSize(*axis) == staticDim;
   }
   if (!axis)
     return false;

@@ -492,18 +492,6 @@ struct FuseAttentionPattern : OpRewritePattern<SoftmaxOp> {
   FusionOptions options;
 };
 
-/// The size operand of dynamic dim `d` of a heed.full, or null.
-Value fullSize(Value value, int64_t d) {
-  auto full = value.getDefiningOp<FullOp>();
-  auto type = cast<RankedTensorType>(value.getType());
-  if (!full || !type.isDynamicDim(d))
-    return {};
-  unsigned operand = 0;
-  for (int64_t i = 0; i < d; ++i)
-    operand += type.isDynamicDim(i) ? 1 : 0;
-  return full.getDynamicDims()[operand];
-}
-
 bool sameOrigin(DimSource a, DimSource b) { return a.tensor == b.tensor && a.axis == b.axis; }
 
 /// k [B, Hkv, Lk, D] repeated to [B, Hkv * g, Lk, D] by a reshape to [B, Hkv, 1, Lk, D], a
@@ -533,7 +521,8 @@ Value repeatedKvHeads(Value value, Value sibling) {
     if (!like.isDynamicDim(d))
       return like.getDimSize(d) == 1 ||
              (!in.isDynamicDim(d) && in.getDimSize(d) == like.getDimSize(d));
-    Value size = fullSize(broadcast.getLike(), d);
+    auto full = broadcast.getLike().getDefiningOp<FullOp>();
+    Value size = full ? full.getSizeOf(d) : Value();
     if (auto select = size ? size.getDefiningOp<arith::SelectOp>() : arith::SelectOp()) {
       APInt one;
       if (matchPattern(select.getTrueValue(), m_ConstantInt(&one)) && one.isOne())
