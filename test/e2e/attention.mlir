@@ -16,6 +16,10 @@
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=bool_causal --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
 // RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad_7.npy --expected-output=@%t.d/bc_o_7.npy \
 // RUN:   --expected-output=@%t.d/bc_w_7.npy --expected-output=@%t.d/bc_nan_7.npy %}
+// The scalar kernels (HEED_CPU_ISA, what a machine without AVX2 runs) give the same numbers:
+// RUN: env HEED_CPU_ISA=scalar heed-run %t.heedm --function=bool_causal --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad_7.npy --expected-output=@%t.d/bc_o_7.npy \
+// RUN:   --expected-output=@%t.d/bc_w_7.npy --expected-output=@%t.d/bc_nan_7.npy
 // Lengths 1, tile - 1 / tile + 1 and 2 * tile + 1 keys, one module:
 // RUN: heed-run %t.heedm --function=bool_causal --input=@%t.d/q_1.npy --input=@%t.d/k_1.npy \
 // RUN:   --input=@%t.d/v_1.npy --input=@%t.d/pad_1.npy --expected-output=@%t.d/bc_o_1.npy \

@@ -2,6 +2,9 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/core/IndexArith.h"
+#ifdef HEED_HAVE_CPU_KERNELS
+#include "runtime/drivers/cpu/kernels/MicroKernels.h"
+#endif
 #include "runtime/drivers/rules/DataRules.h"
 #include "runtime/drivers/rules/NnRules.h"
 
@@ -305,7 +308,16 @@ const KernelTable &cpuKernels() {
 
 const char *cpuDeclines(OpKind) { return nullptr; }
 
-Executor::Executor() { (void)cpuKernels(); }
+Executor::Executor() {
+  (void)cpuKernels();
+#ifdef HEED_HAVE_CPU_KERNELS
+  try { // HEED_CPU_ISA is read once: a bad value is the user's error, reported before any run
+    (void)::heed::cpu::detail::microKernels();
+  } catch (const std::runtime_error &e) {
+    rt::fail(ErrorKind::invalidArgument, e.what());
+  }
+#endif
+}
 
 void Executor::prepare(const Module &module) {
   std::function<void(const Function &, const Plan &)> check = [&](const Function &f,

@@ -9,7 +9,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -686,8 +689,26 @@ std::vector<const MicroKernels *> availableMicroKernels() {
   return sets;
 }
 
+/// The best set this CPU runs, or the one HEED_CPU_ISA names (scalar, avx2, avx512): users compare
+/// the paths a smaller machine would take (beside oneDNN's ONEDNN_MAX_CPU_ISA). A name this CPU
+/// cannot run, or an unknown one, is an error rather than a silent fallback.
+static const MicroKernels *chosenMicroKernels() {
+  std::vector<const MicroKernels *> sets = availableMicroKernels();
+  const char *wanted = std::getenv("HEED_CPU_ISA");
+  if (!wanted || !*wanted)
+    return sets.back();
+  for (const MicroKernels *set : sets)
+    if (std::string(set->name) == wanted)
+      return set;
+  std::string runnable;
+  for (const MicroKernels *set : sets)
+    runnable += std::string(runnable.empty() ? "" : ", ") + set->name;
+  throw std::runtime_error("HEED_CPU_ISA=" + std::string(wanted) +
+                           ": not an instruction set this CPU runs (it runs: " + runnable + ")");
+}
+
 const MicroKernels &microKernels() {
-  static const MicroKernels *best = availableMicroKernels().back();
+  static const MicroKernels *best = chosenMicroKernels();
   return testOverride ? *testOverride : *best;
 }
 
