@@ -2,6 +2,7 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/core/IndexArith.h"
+#include "runtime/drivers/cpu/SmallOpThreads.h"
 #ifdef HEED_HAVE_CPU_KERNELS
 #include "runtime/drivers/cpu/kernels/MicroKernels.h"
 #endif
@@ -337,6 +338,13 @@ void Executor::prepare(const Module &module) {
 void Executor::runOp(const Function &function, const PlanOp &op, std::vector<Slot> &slots) {
   if (reuseFoldedOp(function, op, slots))
     return;
+  size_t operandBytes = 0;
+  for (int32_t id : op.operands) {
+    const Slot &s = slots[size_t(id)];
+    if (s.set && !s.scalar)
+      operandBytes += s.t.bytes();
+  }
+  SerialScope serial(sizedByOperands(op.opKind) && operandBytes < kParallelOperandBytes);
   OpCtx ctx(*this, *running, function, op, slots);
   runKernel(cpuKernels()[op.opKind], ctx, movesBytesOnly(op.opKind));
   keepFoldedOp(function, op, slots);
