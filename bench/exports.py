@@ -6,9 +6,10 @@ usage: bench/exports.py [--build DIR] [--threads N] [--cases REGEX] [--sizes sma
 
 Each case is a module written the way PyTorch code writes it (shape-derived scales, triu causal
 masks, masked_fill(-inf), nn.MultiheadAttention / TransformerEncoderLayer / TransformerDecoderLayer,
-nn.LSTM / nn.GRU), exported with torch.onnx.export (opset 14, dynamic batch and length, outside
-no_grad so the modules take their exportable paths), at two sizes: small (latency bound) and large
-(compute bound). The same .onnx file and the same inputs then run in:
+nn.LSTM / nn.GRU, a Bahdanau GRU decoder step, a Transformer decoder step with a KV cache),
+exported with torch.onnx.export (opset 14, dynamic batch and length, outside no_grad so the modules
+take their exportable paths), at two sizes: small (latency bound) and large (compute bound). The
+same .onnx file and the same inputs then run in:
 - PyTorch 1.13 eager (the module itself, inference_mode, torch.set_num_threads(N), in a child
   process with OpenBLAS-OpenMP and glibc malloc tuned: its best configuration here);
 - onnxruntime (onnxruntime-node's CPU library through bench/onnxruntime/run.mjs: all graph
@@ -111,6 +112,48 @@ def cases(size):
         def forward(self, x):
             return self.rnn(x)[0]
 
+    class BahdanauGruStep(nn.Module):
+        """One decoder step of a GRU with Bahdanau attention (the seq2seq tutorials' decoder):
+        additive scores masked_fill(-inf) on source padding, bmm context, GRUCell, log_softmax."""
+
+        def __init__(self, vocab, hidden):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, hidden)
+            self.w_q = nn.Linear(hidden, hidden, bias=False)
+            self.w_k = nn.Linear(hidden, hidden, bias=False)
+            self.v = nn.Linear(hidden, 1, bias=False)
+            self.cell = nn.GRUCell(2 * hidden, hidden)
+            self.out = nn.Linear(hidden, vocab)
+
+        def forward(self, y, h, enc, src_pad):
+            scores = self.v(torch.tanh(self.w_q(h).unsqueeze(1) + self.w_k(enc))).squeeze(-1)
+            weights = torch.softmax(scores.masked_fill(src_pad, float("-inf")), dim=-1)
+            context = torch.bmm(weights.unsqueeze(1), enc).squeeze(1)
+            h = self.cell(torch.cat([self.embed(y), context], dim=-1), h)
+            return torch.log_softmax(self.out(h), dim=-1)
+
+    class KvCacheStep(nn.Module):
+        """One Transformer decoder step with a KV cache: the new token's keys and values
+        concatenated to the past ones, pre-norm self-attention with a shape-derived scale, FFN."""
+
+        def __init__(self, d, heads):
+            super().__init__()
+            self.heads = heads
+            self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+            self.norm1, self.norm2 = nn.LayerNorm(d), nn.LayerNorm(d)
+            self.ff = nn.Sequential(nn.Linear(d, 4 * d), nn.ReLU(), nn.Linear(4 * d, d))
+
+        def forward(self, x, past_k, past_v):
+            B = x.size(0)
+            split = lambda t: t.view(B, -1, self.heads, t.size(-1) // self.heads).transpose(1, 2)
+            h = self.norm1(x)
+            q = split(self.q(h))
+            k = torch.cat([past_k, split(self.k(h))], dim=2)
+            v = torch.cat([past_v, split(self.v(h))], dim=2)
+            a = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.size(-1)), dim=-1) @ v
+            x = x + self.o(a.transpose(1, 2).reshape(B, -1, x.size(-1)))
+            return x + self.ff(self.norm2(x))
+
     def pad_mask(B, L):
         pad = torch.zeros(B, L, dtype=torch.bool)
         pad[1:, L - L // 4:] = True  # the later rows end early
@@ -141,6 +184,18 @@ def cases(size):
     T, Br, Hr = (16, 4, 256) if small else (64, 16, 512)
     for kind in ("LSTM", "GRU"):
         out[kind.lower()] = (Rnn(kind, Hr), [torch.randn(T, Br, Hr)], ["x"], {"x": {0: "T", 1: "B"}})
+    Bb, Sb, Hb, Vb = (4, 32, 256, 1000) if small else (32, 128, 512, 8000)
+    out["bahdanau_gru_step"] = (
+        BahdanauGruStep(Vb, Hb), [torch.randint(0, Vb, (Bb,)), torch.randn(Bb, Hb),
+                                  torch.randn(Bb, Sb, Hb), pad_mask(Bb, Sb)],
+        ["y", "h", "enc", "src_pad"], {"y": {0: "B"}, "h": {0: "B"}, "enc": {0: "B", 1: "S"},
+                                       "src_pad": {0: "B", 1: "S"}})
+    Bk, Pk = (4, 32) if small else (16, 512)
+    out["kv_cache_step"] = (
+        KvCacheStep(512, 8), [torch.randn(Bk, 1, 512), torch.randn(Bk, 8, Pk, 64),
+                              torch.randn(Bk, 8, Pk, 64)],
+        ["x", "past_k", "past_v"], {"x": {0: "B"}, "past_k": {0: "B", 2: "P"},
+                                    "past_v": {0: "B", 2: "P"}})
     return out
 
 
