@@ -384,5 +384,8 @@ OwningOpRef<ModuleOp> heed::loadEncoderDecoder(StringRef encoderPath, StringRef 
   if (failed(linker.adaptEncoder()) || failed(linker.adaptDecoder()) ||
       failed(linker.bindByName()) || failed(verify(*encoder)))
     return nullptr;
+  // decode_step's signature is ours to change: heed-hoist-step-invariants may move its
+  // per-source work into encode.
+  (*encoder)->setAttr("heed.linked_decoder", UnitAttr::get(&context));
   return encoder;
 }

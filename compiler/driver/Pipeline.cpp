@@ -37,6 +37,9 @@ void heed::buildHeedPipeline(OpPassManager &pm, const PipelineOptions &options) 
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(createHeedInferShapes());
+  // Last: it moves fused ops whole, and the layouts the fusions chose.
+  pm.addPass(createHeedHoistStepInvariants());
+  pm.addPass(createCSEPass());
 }
 
 void heed::registerHeedPipelines() {

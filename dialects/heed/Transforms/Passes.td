@@ -93,4 +93,28 @@ def HeedInferShapes : Pass<"heed-infer-shapes", "func::FuncOp"> {
   let dependentDialects = ["::mlir::heed::HeedDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Decoding
+//===----------------------------------------------------------------------===//
+
+def HeedHoistStepInvariants : Pass<"heed-hoist-step-invariants", "ModuleOp"> {
+  let summary = "Moves decode_step's per-source work into encode";
+  let description = [{
+    In a module linked from an encoder and a decoder graph (marked
+    `heed.linked_decoder` by heed-compile --decoder), decode_step values
+    that depend only on per-source inputs (fed by an encode output or input,
+    not by a state) and constants, row by row along the batch dim, are
+    computed once in encode instead of at every step: the cross-attention
+    keys and values an exported decoder projects from the encoder's states,
+    the padding mask it builds from the source mask. Each becomes an encode
+    output and a decode_step input named `step_invariant.N`, which the
+    decoding drivers bind by name like any per-source input. Ops are
+    hoisted only where their row independence is plain (elementwise ops,
+    matmul and linear over non-contracted batch dims, transposes, reshapes
+    that copy the leading dims, softmax, layer norm and slices along other
+    dims); hand-written modules, whose decode_step signature a caller may
+    use directly, are left alone.
+  }];
+}
+
 #endif // HEED_TRANSFORMS_PASSES_TD
