@@ -8,7 +8,8 @@
 //  - matmul(a, transpose(x, p)) -> matmul(a, x', transpose_b) where p swaps
 //    the last two dims of an identity or of the head split [0, 2, 1, 3];
 //  - mean/sub/pow/mean/add/sqrt/div -> heed.layer_norm (+ scale, bias);
-//  - x * 0.5 * (1 + erf(x / sqrt 2)) -> heed.gelu.
+//  - x * 0.5 * (1 + erf(x / sqrt 2)) -> heed.gelu;
+//  - column-shaped attention weights -> row form (ColumnAttention.cpp).
 // Multiplications by 1 fold away through heed.mul's folder.
 //
 //===----------------------------------------------------------------------===//
@@ -345,4 +346,5 @@ void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
   // transpose(transpose(x)) -> one transpose: the op's own canonicalization.
   TransposeOp::getCanonicalizationPatterns(patterns, patterns.getContext());
   patterns.add<TransposeIntoMatmul, LayerNormAffine>(patterns.getContext());
+  populateColumnAttentionPatterns(patterns);
 }

@@ -39,6 +39,12 @@ LogicalResult applyFusionPatterns(Operation *anchor, bool report, StringRef mask
 /// LayerNorm -> heed.layer_norm, erf GELU -> heed.gelu.
 void populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns);
 
+/// Column-shaped attention weights (the TensorFlow tutorial's Bahdanau): a splat shift of the
+/// scores dropped, softmax along an axis followed only by unit dims -> over the last axis;
+/// reduce_sum(w [.., L, 1] * v, L) -> matmul(w as [.., 1, L], v). Part of
+/// populateCanonicalizeAttentionPatterns.
+void populateColumnAttentionPatterns(RewritePatternSet &patterns);
+
 /// Scaled dot-product attention -> heed.attention (anchored at heed.softmax).
 void populateFuseAttentionPatterns(RewritePatternSet &patterns, const FusionOptions &options);
 
