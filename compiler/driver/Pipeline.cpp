@@ -27,6 +27,12 @@ void heed::buildHeedPipeline(OpPassManager &pm, const PipelineOptions &options) 
     additive.report = options.fusionReport;
     additive.maskedRows = options.maskedRows;
     pm.addNestedPass<func::FuncOp>(createHeedFuseAdditiveAttention(additive));
+    // After both: their matchers read the matmuls and adds of the scores and key projections.
+    pm.addNestedPass<func::FuncOp>(createHeedFuseLinear());
+    // The fusions leave transpose pairs on the key (k^T of the scores, undone for the fused
+    // op) that the head-split matcher reads as one transpose: cancelled first.
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createHeedFoldHeadTransposes());
   }
   if (options.fusionReport) {
     HeedFusionReportOptions report;

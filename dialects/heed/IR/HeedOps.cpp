@@ -18,6 +18,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
 #include <numeric>
 
 using namespace mlir;
@@ -303,10 +304,34 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   return success();
 }
 
-OpFoldResult CastOp::fold(FoldAdaptor) {
+/// A float splat constant of `type` (static shape) holding `v`, or nothing.
+static OpFoldResult floatSplat(Type type, double v) {
+  auto shaped = dyn_cast<RankedTensorType>(type);
+  auto element = shaped ? dyn_cast<FloatType>(shaped.getElementType()) : FloatType();
+  if (!element || !shaped.hasStaticShape())
+    return {};
+  return DenseElementsAttr::get(shaped, FloatAttr::get(element, v).getValue());
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  return {};
+  // An integer or float scalar constant cast to a float (a scale computed from a static head
+  // size: q.size(-1) ** -0.5 exports as Cast(64) then Pow): folded so that it reads as a constant.
+  auto splat = dyn_cast_if_present<SplatElementsAttr>(adaptor.getInput());
+  if (!splat)
+    return {};
+  Type from = splat.getElementType();
+  if (isa<FloatType>(from))
+    return floatSplat(getType(), splat.getSplatValue<APFloat>().convertToDouble());
+  int64_t i = 0;
+  if (from.isSignlessInteger(32) || from.isSignlessInteger(64))
+    i = splat.getSplatValue<APInt>().getSExtValue();
+  else
+    return {};
+  if (i > (int64_t(1) << 53) || i < -(int64_t(1) << 53))
+    return {}; // not exact in a double: left to the kernel's single rounding
+  return floatSplat(getType(), double(i));
 }
 
 /// Shared by every broadcasting binary op: equal element types, NumPy shapes.

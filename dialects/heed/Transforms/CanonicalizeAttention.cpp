@@ -9,6 +9,7 @@
 //    the last two dims of an identity or of the head split [0, 2, 1, 3];
 //  - mean/sub/pow/mean/add/sqrt/div -> heed.layer_norm (+ scale, bias);
 //  - x * 0.5 * (1 + erf(x / sqrt 2)) -> heed.gelu;
+//  - pow(c1, c2) of scalar constants -> the constant (a scale d ** -0.5);
 //  - column-shaped attention weights -> row form (ColumnAttention.cpp).
 // Multiplications by 1 fold away through heed.mul's folder.
 //
@@ -48,6 +49,23 @@ Value splatLike(PatternRewriter &rewriter, Location loc, Value like, double valu
 }
 
 bool isScalarConstant(Value c, Value other) { return splatFloat(c) && isScalarLike(c, other); }
+
+/// pow(c1, c2) of float scalar constants -> the constant: q.size(-1) ** -0.5 exports as
+/// Pow(Cast(64), -0.5), which must read as a constant scale. Computed as the CPU kernel computes
+/// it (powf for f32), so folding changes no bit.
+struct ConstantPow : OpRewritePattern<PowOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PowOp pow, PatternRewriter &rewriter) const override {
+    std::optional<double> x = splatFloat(pow.getLhs()), z = splatFloat(pow.getRhs());
+    auto type = cast<RankedTensorType>(pow.getType());
+    if (!x || !z || !type.hasStaticShape())
+      return failure();
+    double value =
+        type.getElementType().isF32() ? double(std::pow(float(*x), float(*z))) : std::pow(*x, *z);
+    rewriter.replaceOp(pow, splatOf(rewriter, pow.getLoc(), type, value));
+    return success();
+  }
+};
 
 struct DivByConstant : OpRewritePattern<DivOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -341,8 +359,9 @@ void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
   // GELU and LayerNorm first: they read the x / sqrt(2) and the Div that
   // DivByConstant would otherwise rewrite (both spellings are matched anyway).
   patterns.add<ErfGelu, DecomposedLayerNorm>(patterns.getContext(), /*benefit=*/2);
-  patterns.add<DivByConstant, MergeScales, ScaleOutOfMatmul, ScaleThroughDataMovement<ReshapeOp>,
-               ScaleThroughDataMovement<TransposeOp>>(patterns.getContext());
+  patterns.add<ConstantPow, DivByConstant, MergeScales, ScaleOutOfMatmul,
+               ScaleThroughDataMovement<ReshapeOp>, ScaleThroughDataMovement<TransposeOp>>(
+      patterns.getContext());
   // transpose(transpose(x)) -> one transpose: the op's own canonicalization.
   TransposeOp::getCanonicalizationPatterns(patterns, patterns.getContext());
   patterns.add<TransposeIntoMatmul, LayerNormAffine>(patterns.getContext());

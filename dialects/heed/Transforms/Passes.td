@@ -78,6 +78,40 @@ def HeedFusionReport : Pass<"heed-fusion-report", "func::FuncOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// GEMM epilogues
+//===----------------------------------------------------------------------===//
+
+def HeedFuseLinear : Pass<"heed-fuse-linear", "func::FuncOp"> {
+  let summary = "Bias adds into heed.linear; packed projections split into one linear per slice";
+  let description = [{
+    Runs after the attention fusions (which match the matmuls of attention
+    scores). `add(matmul(x, W), b)` with a 2-D W and a bias b of W's output
+    width becomes `heed.linear(x, W, b)` (also a linear without bias
+    followed by such an add), so the bias is added by the GEMM's kernel;
+    a linear whose every user is a unit-step slice of its last axis (the
+    packed Q/K/V in-projection of nn.MultiheadAttention) becomes one linear
+    per slice, on slices of its weight and bias, which removes the copies of
+    the slices. Both rewrites are exact.
+  }];
+  let dependentDialects = ["::mlir::heed::HeedDialect"];
+}
+
+def HeedFoldHeadTransposes : Pass<"heed-fold-head-transposes", "func::FuncOp"> {
+  let summary = "Seq-first head split/merge transposes into heed.attention's num_heads layout";
+  let description = [{
+    nn.MultiheadAttention splits heads as `view(L, B*H, D).transpose(0, 1)`
+    of a [L, B, E] projection and merges them back with the inverse; a
+    heed.attention (num_heads = 0) between such splits and merge becomes one
+    with `num_heads = H` on the [B, L, E] projections (a [B*H, Lq, Lk] mask
+    becomes [B, H, Lq, Lk]), and `transpose(linear(transpose(x, p)), p^-1)`
+    becomes `linear(x)` (a linear maps rows independently), so the
+    transposes of x before the in-projection and after the out-projection
+    cancel with the ones this adds. No activation is copied for the heads.
+  }];
+  let dependentDialects = ["::mlir::heed::HeedDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Shapes
 //===----------------------------------------------------------------------===//
 

@@ -52,6 +52,14 @@ void populateFuseAttentionPatterns(RewritePatternSet &patterns, const FusionOpti
 void populateFuseAdditiveAttentionPatterns(RewritePatternSet &patterns,
                                            const FusionOptions &options);
 
+/// add(matmul(x, W), b) -> heed.linear(x, W, b); a linear sliced along its last axis by all its
+/// users -> one linear per slice (heed-fuse-linear).
+void populateFuseLinearPatterns(RewritePatternSet &patterns);
+
+/// Seq-first head split/merge around heed.attention -> num_heads; transposes around a linear
+/// that cancel -> the linear alone (heed-fold-head-transposes).
+void populateFoldHeadTransposesPatterns(RewritePatternSet &patterns);
+
 /// Why neither fusion applies to `softmax`, in the words of the fusion report
 /// (the text after "softmax not fused: ") under the fused ops' `maskedRows`
 /// policy. Empty if one of them would apply.

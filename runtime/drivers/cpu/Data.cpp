@@ -1,6 +1,7 @@
 //===- Data.cpp - Reshape, transpose, concat, slice, broadcast, gather ----===//
 
 #include "runtime/drivers/cpu/Executor.h"
+#include "runtime/drivers/cpu/StridedCopy.h"
 #include "runtime/drivers/rules/DataRules.h"
 
 #include <cstring>
@@ -47,23 +48,8 @@ void transpose(OpCtx &c) {
   const Tensor &x = c.in(0);
   TransposeLayout l;
   check(c, transposeLayout(x.shape, c.op.getInts(AttrId::permutation), l));
-  const std::vector<int64_t> &shape = l.shape, &permStride = l.strides;
-  size_t rank = shape.size();
-  Tensor y = c.alloc(x.type, shape);
-  size_t es = elemTypeSize(x.type);
-  int64_t n = y.count();
-  std::vector<int64_t> idx(rank, 0);
-  int64_t off = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    std::memcpy(y.data + size_t(i) * es, x.data + size_t(off) * es, es);
-    for (size_t d = rank; d-- > 0;) {
-      off += permStride[d];
-      if (++idx[d] < shape[d])
-        break;
-      off -= permStride[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
+  Tensor y = c.alloc(x.type, l.shape);
+  stridedCopy(x.data, y.data, l.shape, l.strides, elemTypeSize(x.type));
   c.out(0, std::move(y));
 }
 
@@ -112,22 +98,8 @@ void broadcast(OpCtx &c) {
   const Tensor &x = c.in(0), &like = c.in(1);
   BroadcastLikeLayout l;
   check(c, broadcastLike(typedShape(x), typedShape(like), l));
-  const std::vector<int64_t> &shape = l.shape, &st = l.strides;
-  size_t rank = shape.size();
-  Tensor y = c.alloc(x.type, shape);
-  size_t es = elemTypeSize(x.type);
-  std::vector<int64_t> idx(rank, 0);
-  for (int64_t i = 0, n = y.count(); i < n; ++i) {
-    int64_t o = 0;
-    for (size_t d = 0; d < rank; ++d)
-      o += idx[d] * st[d];
-    std::memcpy(y.data + size_t(i) * es, x.data + size_t(o) * es, es);
-    for (size_t d = rank; d-- > 0;) {
-      if (++idx[d] < shape[d])
-        break;
-      idx[d] = 0;
-    }
-  }
+  Tensor y = c.alloc(x.type, l.shape);
+  stridedCopy(x.data, y.data, l.shape, l.strides, elemTypeSize(x.type));
   c.out(0, std::move(y));
 }
 

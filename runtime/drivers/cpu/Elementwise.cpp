@@ -12,6 +12,7 @@
 #include "runtime/drivers/cpu/Dnnl.h"
 #include "runtime/drivers/rules/DataRules.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -389,7 +390,21 @@ void cast(OpCtx &c) {
 
 enum class Bin { add, sub, mul, div, max, min, pow };
 
-/// y = f(a, b) with broadcasting; same shapes and a broadcast scalar or row run as tight loops.
+/// The length of the row `t` repeats to fill `out` (t's dims, leading 1s dropped, are out's
+/// trailing dims: a bias [N] added to [B, L, N]), or 0 when t broadcasts otherwise.
+int64_t repeatedRow(const std::vector<int64_t> &t, const std::vector<int64_t> &out) {
+  size_t lead = 0;
+  while (lead < t.size() && t[lead] == 1)
+    ++lead;
+  size_t n = t.size() - lead;
+  if (n == 0 || n > out.size() ||
+      !std::equal(t.begin() + int64_t(lead), t.end(), out.end() - int64_t(n)))
+    return 0;
+  return elementCount(std::vector<int64_t>(t.begin() + int64_t(lead), t.end()));
+}
+
+/// y = f(a, b) with broadcasting; same shapes, a broadcast scalar and a repeated row (a bias,
+/// a residual of one row) run as tight loops.
 template <typename T, typename F>
 void binaryApply(const Tensor &a, const Tensor &b, Tensor &y, F f) {
   const T *pa = a.as<T>(), *pb = b.as<T>();
@@ -410,6 +425,18 @@ void binaryApply(const Tensor &a, const Tensor &b, Tensor &y, F f) {
     T x = pa[0];
     for (int64_t i = 0; i < n; ++i)
       py[i] = f(x, pb[i]);
+    return;
+  }
+  if (int64_t row = a.shape == y.shape ? repeatedRow(b.shape, y.shape) : 0) {
+    for (int64_t r = 0; r < n; r += row)
+      for (int64_t j = 0; j < row; ++j)
+        py[r + j] = f(pa[r + j], pb[j]);
+    return;
+  }
+  if (int64_t row = b.shape == y.shape ? repeatedRow(a.shape, y.shape) : 0) {
+    for (int64_t r = 0; r < n; r += row)
+      for (int64_t j = 0; j < row; ++j)
+        py[r + j] = f(pa[j], pb[r + j]);
     return;
   }
   forEach<2>(y.shape, {&a, &b},

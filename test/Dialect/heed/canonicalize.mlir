@@ -89,6 +89,35 @@ func.func @cast_to_other_type(%x: tensor<?xf32>) -> tensor<?xi32> {
 
 // -----
 
+// An integer scalar constant cast to a float (q.size(-1) of a static head size, exported as
+// Cast(64)) folds into the float constant.
+// CHECK-LABEL: func.func @cast_constant
+// CHECK-NOT: heed.cast
+// CHECK: %[[S:.*]] = heed.constant dense<6.400000e+01> : tensor<f32>
+// CHECK: return %[[S]]
+func.func @cast_constant() -> tensor<f32> {
+  %d = heed.constant dense<64> : tensor<i64>
+  %f = heed.cast %d {to = f32} : (tensor<i64>) -> tensor<f32>
+  return %f : tensor<f32>
+}
+
+// -----
+
+// Not folded: a cast to an integer type, a cast of an integer that a double does not hold
+// exactly.
+// CHECK-LABEL: func.func @no_constant_fold
+// CHECK: heed.cast %{{.*}} {to = i32}
+// CHECK: heed.cast %{{.*}} {to = f32}
+func.func @no_constant_fold() -> (tensor<i32>, tensor<f32>) {
+  %c = heed.constant dense<2.5> : tensor<f32>
+  %i = heed.cast %c {to = i32} : (tensor<f32>) -> tensor<i32>
+  %big = heed.constant dense<9007199254740993> : tensor<i64>
+  %b = heed.cast %big {to = f32} : (tensor<i64>) -> tensor<f32>
+  return %i, %b : tensor<i32>, tensor<f32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @arithmetic_identities
 // CHECK-SAME: (%[[X:.*]]: tensor<2x4xf32>)
 // CHECK-NOT: heed.add

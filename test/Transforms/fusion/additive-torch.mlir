@@ -10,7 +10,7 @@
 // hold 2 elements on both sides.
 // CHECK-LABEL: func.func @torch_bahdanau
 // CHECK-SAME: (%[[Q:.*]]: tensor<2x16xf32>, %[[K:.*]]: tensor<2x?x16xf32>, %[[M:.*]]: tensor<2x?xi1>)
-// CHECK: %[[KP:.*]] = heed.add
+// CHECK: %[[KP:.*]] = heed.linear
 // CHECK: %[[C:.*]], %[[A:.*]] = heed.additive_attention %[[Q]], %[[KP]], %[[K]], %{{.*}}, %{{.*}}, %[[M]] {mask_kind = #heed<mask boolean>, return_weights}
 // CHECK-SAME: -> (tensor<2x16xf32>, tensor<2x?xf32>)
 // CHECK-NOT: heed.softmax

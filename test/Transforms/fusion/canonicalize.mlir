@@ -128,3 +128,21 @@ func.func @scales_and_transposes(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>)
   %s = heed.matmul %qs, %kt : (tensor<2x8x64xf32>, tensor<2x64x8xf32>) -> tensor<2x8x8xf32>
   return %s : tensor<2x8x8xf32>
 }
+
+// -----
+
+// q.size(-1) ** -0.5 as torch exports it: Cast(64) then Pow(-0.5), one constant scale 0.125; a
+// pow of a non-constant stays.
+// CHECK-LABEL: func.func @scale_from_head_size
+// CHECK-NOT: heed.cast
+// CHECK-DAG: %[[S:.*]] = heed.constant dense<1.250000e-01> : tensor<f32>
+// CHECK-DAG: %[[P:.*]] = heed.pow %arg0
+// CHECK: return %[[S]], %[[P]]
+func.func @scale_from_head_size(%x: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  %d = heed.constant dense<64> : tensor<i64>
+  %e = heed.constant dense<-5.000000e-01> : tensor<f32>
+  %f = heed.cast %d {to = f32} : (tensor<i64>) -> tensor<f32>
+  %s = heed.pow %f, %e : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %p = heed.pow %x, %e : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return %s, %p : tensor<f32>, tensor<f32>
+}
