@@ -301,3 +301,39 @@ def test_the_gil_is_released_during_a_call(heed, tmp_path):
         if any(span[0] + quarter < t < span[1] - quarter for t in ticks):
             return
     pytest.fail("no Python code ran while the runtime worked")
+
+
+def test_compile_options_masked_rows_and_fusion(heed, tmp_path):
+    """masked_rows= and fusion= reach the pipeline: a fully masked attention row gives zeros
+    (the default), NaN with masked_rows="nan" (what the decomposed graph, fusion=False, gives);
+    the rows that see something match numpy either way."""
+    mlir = tmp_path / "attn.mlir"
+    mlir.write_text(
+        "func.func @main(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16xf32>, %v: tensor<2x8x16xf32>,"
+        " %see: tensor<2x1x8xi1>) -> tensor<2x8x16xf32> {\n"
+        "  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x8x16xf32>, tensor<2x8x16xf32>)"
+        " -> tensor<2x8x8xf32>\n"
+        "  %fill = heed.constant dense<0xFF800000> : tensor<f32>\n"
+        "  %y = heed.where %see, %s, %fill : (tensor<2x1x8xi1>, tensor<2x8x8xf32>, tensor<f32>)"
+        " -> tensor<2x8x8xf32>\n"
+        "  %a = heed.softmax %y : (tensor<2x8x8xf32>) -> tensor<2x8x8xf32>\n"
+        "  %o = heed.matmul %a, %v : (tensor<2x8x8xf32>, tensor<2x8x16xf32>) -> tensor<2x8x16xf32>\n"
+        "  return %o : tensor<2x8x16xf32>\n}\n")
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal((2, 8, 16)).astype(np.float32) for _ in range(3))
+    see = np.ones((2, 1, 8), bool)
+    see[0] = False  # batch 0: every key masked
+    see[1, 0, 5:] = False
+    s = q[1] @ k[1].T
+    s[:, 5:] = -np.inf
+    w = np.exp(s - s.max(-1, keepdims=True))
+    want = (w / w.sum(-1, keepdims=True)) @ v[1]
+    for options, row in (({}, "zero"), ({"masked_rows": "nan"}, "nan"), ({"fusion": False}, "nan")):
+        got = heed.compile(str(mlir), **options)["main"](q, k, v, see)
+        np.testing.assert_allclose(got[1], want, atol=1e-4, rtol=1e-3)
+        if row == "zero":
+            assert (got[0] == 0).all(), options
+        else:
+            assert np.isnan(got[0]).all(), options
+    with pytest.raises(heed.Error, match="unknown masked_rows 'inf'"):
+        heed.compile(str(mlir), masked_rows="inf")
