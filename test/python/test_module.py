@@ -337,3 +337,19 @@ def test_compile_options_masked_rows_and_fusion(heed, tmp_path):
             assert np.isnan(got[0]).all(), options
     with pytest.raises(heed.Error, match="unknown masked_rows 'inf'"):
         heed.compile(str(mlir), masked_rows="inf")
+
+
+@pytest.mark.skipif(os.environ.get("HEED_TEST_VULKAN") != "1",
+                    reason="lit runs it where a Vulkan device is (HEED_TEST_VULKAN=1)")
+def test_function_on_vulkan_reads_inputs_in_place_and_uploads(heed, src):
+    """device="vulkan": an in-place input is uploaded from the array's memory; a strided one is
+    copied first; outputs do not share the input either way."""
+    f = heed.compile(os.path.join(src, "test/tools/Inputs/two.heed"), target="all")["main"]
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    strided = np.arange(12, dtype=np.float32).reshape(2, 6)[:, ::2]
+    for a in (x, strided):
+        s, p, d = f(a, x, device="vulkan")
+        np.testing.assert_array_equal(s, a + x)
+        np.testing.assert_array_equal(p, a * x)
+        np.testing.assert_array_equal(d, a - x)
+    assert heed._debug_input_stats()["last_call_data"][1] == x.ctypes.data
