@@ -257,7 +257,7 @@ def test_four_threads_on_one_function(two):
     assert errors == []
 
 
-def test_num_threads(heed, two):
+def test_num_threads(heed, two, src):
     before = heed.get_num_threads()
     heed.set_num_threads(1)
     assert heed.get_num_threads() == 1
@@ -265,6 +265,10 @@ def test_num_threads(heed, two):
     np.testing.assert_array_equal(two["main"](x, x)[0], 2 * x)
     heed.set_num_threads(0)
     assert heed.get_num_threads() == before
+    # Translator's threads= is the same process-wide setting (docs/python.md, Threads).
+    heed.Translator(os.path.join(src, "examples/reverse/model.heed"), threads=1)
+    assert heed.get_num_threads() == 1
+    heed.set_num_threads(0)
     with pytest.raises(heed.Error):
         heed.set_num_threads(-1)
 
