@@ -199,6 +199,17 @@ def test_closed_module(heed, src):
     with pytest.raises(heed.Error, match="is closed"):
         module["main"]
     np.testing.assert_array_equal(kept, 2 * x)  # arrays already returned stay valid
+    # A translator made before close() refuses too.
+    module = heed.compile(os.path.join(src, "examples/reverse/model.heed"))
+    t = heed.Translator(module)
+    assert t.translate_batch([[3, 4, 5]])[0].hypotheses[0] == [5, 4, 3]
+    module.close()
+    with pytest.raises(heed.Error, match="is closed"):
+        t.translate_batch([[3, 4, 5]])
+    with pytest.raises(heed.Error, match="is closed"):
+        t.score_batch([[3, 4, 5]], [[5, 4, 3]])
+    with pytest.raises(heed.Error, match="is closed"):
+        heed.Translator(module)
 
 
 def test_bfloat16_travels_as_uint16_bits(heed, tmp_path):
