@@ -9,6 +9,7 @@
 
 #include "runtime/core/ApiError.h"
 #include "runtime/core/Escape.h"
+#include "runtime/core/TensorMemory.h"
 #include "runtime/drivers/Driver.h"
 #include "runtime/files/SafeFiles.h"
 
@@ -64,6 +65,8 @@ struct heed_module {
 
 struct heed_tensor {
   Tensor tensor;
+  /// Made by heed_tensor_wrap: the caller's memory, which no output may keep (nor share).
+  bool wrapped = false;
 };
 
 namespace {
@@ -466,17 +469,26 @@ heed_status heed_function_output_dim_name(const heed_function *f, size_t i, size
   return signatureDimName(f, false, i, d, out, "heed_function_output_dim_name");
 }
 
+namespace {
+/// The dims of heed_tensor_create / heed_tensor_wrap's arguments, checked.
+std::vector<int64_t> tensorDims(const int64_t *shape, size_t rank, heed_tensor **out,
+                                const char *entry) {
+  if (!out || (rank && !shape))
+    fail(ErrorKind::invalidArgument, std::string(entry) + ": null argument");
+  if (rank > 16)
+    fail(ErrorKind::invalidArgument, "tensor rank " + std::to_string(rank) + " exceeds 16");
+  std::vector<int64_t> dims(shape, shape + rank);
+  for (int64_t d : dims)
+    if (d < 0)
+      fail(ErrorKind::invalidArgument, "negative tensor dimension " + std::to_string(d));
+  return dims;
+}
+} // namespace
+
 heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
                                const void *data, heed_tensor **out) {
   return guard([&] {
-    if (!out || (rank && !shape))
-      fail(ErrorKind::invalidArgument, "heed_tensor_create: null argument");
-    if (rank > 16)
-      fail(ErrorKind::invalidArgument, "tensor rank " + std::to_string(rank) + " exceeds 16");
-    std::vector<int64_t> dims(shape, shape + rank);
-    for (int64_t d : dims)
-      if (d < 0)
-        fail(ErrorKind::invalidArgument, "negative tensor dimension " + std::to_string(d));
+    std::vector<int64_t> dims = tensorDims(shape, rank, out, "heed_tensor_create");
     auto t = std::make_unique<heed_tensor>();
     try {
       t->tensor = makeTensor(toElem(dtype), dims);
@@ -485,6 +497,37 @@ heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t ra
     }
     if (data)
       std::memcpy(t->tensor.data, data, t->tensor.bytes());
+    *out = t.release();
+    return HEED_OK;
+  });
+}
+
+heed_status heed_tensor_wrap(heed_dtype dtype, const int64_t *shape, size_t rank, const void *data,
+                             heed_tensor **out) {
+  return guard([&] {
+    std::vector<int64_t> dims = tensorDims(shape, rank, out, "heed_tensor_wrap");
+    auto t = std::make_unique<heed_tensor>();
+    t->wrapped = true;
+    t->tensor.type = toElem(dtype);
+    t->tensor.shape = std::move(dims);
+    size_t bytes;
+    try {
+      bytes = t->tensor.bytes();
+    } catch (const Error &e) {
+      fail(ErrorKind::invalidArgument, e.what());
+    }
+    size_t align = elemTypeSize(t->tensor.type);
+    if (bytes && !data)
+      fail(ErrorKind::invalidArgument,
+           "heed_tensor_wrap: null data for " + std::to_string(bytes) + " bytes");
+    if (reinterpret_cast<uintptr_t>(data) % align != 0)
+      fail(ErrorKind::invalidArgument,
+           "heed_tensor_wrap: data is not aligned to its element size (" + std::to_string(align) +
+               " bytes); copy it with heed_tensor_create");
+    // Not the runtime's memory: nothing to free. Kernels only read inputs (heed.h).
+    auto *p = static_cast<uint8_t *>(const_cast<void *>(data));
+    t->tensor.storage = std::shared_ptr<uint8_t>(p, [](uint8_t *) {});
+    t->tensor.data = p;
     *out = t.release();
     return HEED_OK;
   });
@@ -542,6 +585,41 @@ std::string dimClash(const Function &fn, const std::vector<Tensor> &in) {
 }
 } // namespace
 
+namespace {
+/// FNV-1a over a tensor's bytes.
+uint64_t hashBytes(const Tensor &t) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0, n = t.bytes(); i < n; ++i)
+    h = (h ^ t.data[i]) * 1099511628211ull;
+  return h;
+}
+
+/// Guard mode's second check (TensorMemory.h): kernels only read their inputs, which is what
+/// lets a caller's buffer be one (heed_tensor_wrap). A change is the runtime's bug, said loudly.
+void checkInputsUnchanged(const Function &fn, heed_tensor *const *inputs, size_t count,
+                          const std::vector<uint64_t> &before) {
+  for (size_t i = 0; i < count; ++i)
+    if (hashBytes(inputs[i]->tensor) != before[i])
+      fail(ErrorKind::runtime, "HEED_GUARD_ALLOC: function '" + fn.name + "' wrote into input " +
+                                   std::to_string(i) + " ('" + fn.inputNames[i] + "')");
+}
+
+/// `t`, or a copy of it when it shares a wrapped input's memory (a function returning its input,
+/// or a view of it): the caller may change or free that memory once the call returns.
+Tensor ownedOutput(const Tensor &t, heed_tensor *const *inputs, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    const Tensor &in = inputs[i]->tensor;
+    bool shared = !t.storage.owner_before(in.storage) && !in.storage.owner_before(t.storage);
+    if (inputs[i]->wrapped && t.storage && shared) {
+      Tensor copy = makeTensor(t.type, t.shape);
+      std::memcpy(copy.data, t.data, t.bytes());
+      return copy;
+    }
+  }
+  return t;
+}
+} // namespace
+
 heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, size_t inputCount,
                                  heed_tensor **outputs, size_t outputCount) {
   return guard([&] {
@@ -577,6 +655,10 @@ heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, s
       }
       in.push_back(t);
     }
+    std::vector<uint64_t> inputHashes;
+    if (guardAllocation())
+      for (const Tensor &t : in)
+        inputHashes.push_back(hashBytes(t));
     applyThreadSetting();
     RuntimeTrace &trace = f->module->runtime->trace;
     auto start = std::chrono::steady_clock::now();
@@ -599,11 +681,13 @@ heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, s
                                us(std::chrono::steady_clock::now() - start), f->stats.trace});
       }
     }
+    if (guardAllocation())
+      checkInputsUnchanged(fn, inputs, inputCount, inputHashes);
     for (size_t i = 0; i < outputCount; ++i)
       outputs[i] = nullptr;
     for (size_t i = 0; i < outputCount; ++i) {
       auto t = std::make_unique<heed_tensor>();
-      t->tensor = out[i];
+      t->tensor = ownedOutput(out[i], inputs, inputCount);
       outputs[i] = t.release();
     }
     return HEED_OK;

@@ -1,6 +1,7 @@
 //===- Tensor.cpp - Host tensors inside the runtime -----------------------===//
 
 #include "runtime/core/Tensor.h"
+#include "runtime/core/TensorMemory.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -94,12 +95,7 @@ Tensor makeTensor(ElemType type, std::vector<int64_t> shape) {
                                  std::to_string(bytes) + " bytes, over the limit of " +
                                  std::to_string(maxTensorBytes()) + " (" + kMaxTensorBytesHint +
                                  ")");
-  size_t rounded = (bytes + 63) / 64 * 64;
-  void *p = std::aligned_alloc(64, rounded ? rounded : 64);
-  if (!p)
-    throw std::bad_alloc();
-  std::memset(p, 0, rounded ? rounded : 64);
-  t.storage = std::shared_ptr<uint8_t>(static_cast<uint8_t *>(p), [](uint8_t *q) { std::free(q); });
+  t.storage = makeTensorStorage(bytes);
   t.data = t.storage.get();
   return t;
 }

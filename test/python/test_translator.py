@@ -42,6 +42,20 @@ def test_score_batch_agrees_with_translate(heed, reverse):
     assert abs(sum(scored.log_probs) - hyp.scores[0]) < 1e-3
 
 
+def test_log_probs_per_hypothesis(heed, reverse):
+    t = heed.Translator(reverse)
+    (r,) = t.translate_batch([[3, 4, 5, 6]], beam_size=4, num_hypotheses=3, return_scores=True,
+                             return_log_prob=True)
+    assert len(r.log_probs) == 3
+    for hyp, score, log_probs in zip(r.hypotheses, r.scores, r.log_probs):
+        assert len(log_probs) == len(hyp) + 1  # each token, then </s>
+        assert abs(sum(log_probs) - score) < 1e-3  # no length penalty: the score is their sum
+        # Teacher forcing the same hypothesis gives the same numbers.
+        np.testing.assert_allclose(log_probs, t.score_batch([[3, 4, 5, 6]], [hyp])[0].log_probs,
+                                   atol=1e-4)
+    assert t.translate_batch([[3, 4]])[0].log_probs == []  # only when asked for
+
+
 @pytest.mark.skipif(os.environ.get("HEED_TEST_VULKAN") != "1",
                     reason="lit runs it where a Vulkan device is (HEED_TEST_VULKAN=1)")
 def test_translator_on_vulkan(heed, reverse):
@@ -92,13 +106,16 @@ def test_options_match_the_pytorch_reference(heed, reverse, src):
     results = t.translate_batch(sources, target_prefix=prefixes, min_decoding_length=11,
                                 no_repeat_ngram_size=2, sampling_topk=0, sampling_topp=0.8,
                                 sampling_temperature=2.0, seed=5, max_decoding_length=0,
-                                return_scores=True, max_batch_size=30, batch_type="tokens")
+                                return_scores=True, return_log_prob=True, max_batch_size=30,
+                                batch_type="tokens")
     model = ref.decode_torch.load_model()
     with torch.no_grad():
         for i, (source, prefix, r) in enumerate(zip(sources, prefixes, results)):
             tokens, log_probs = ref.decode(model, i, source, prefix or [], rules)
             assert r.hypotheses[0] == tokens
             assert abs(r.scores[0] - sum(log_probs)) < 1e-3
+            # Per token (then </s>'s), as torch's loop computed them.
+            np.testing.assert_allclose(r.log_probs[0], log_probs, atol=1e-4, rtol=1e-3)
             assert len(tokens) >= 11 and tokens[:len(prefix or [])] == (prefix or [])
 
 

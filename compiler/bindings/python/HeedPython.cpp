@@ -3,8 +3,9 @@
 // Python's view of the runtime's C API (heed.hpp) and of the compiler, in-process. What users
 // import is the pure-Python package heed/ (heed/__init__.py), which builds on these classes:
 //   Module      module bytes plus one loaded copy per device, made on first use;
-//   Function    one entry point; calling it converts numpy arrays to runtime tensors and the
-//               outputs back to numpy arrays that own the runtime's buffers (no copy);
+//   Function    one entry point; calling it passes C-contiguous aligned numpy arrays to the
+//               runtime without a copy (heed_tensor_wrap; others are copied once) and returns
+//               numpy arrays that own the runtime's output buffers (no copy either);
 //   Decoder     heed_decoder (translate / score) for heed.Translator;
 //   SentencePiece  runtime/text's tokenizer, for heed.Translator's SentencePiece models
 //               (HeedPythonText.cpp).
@@ -21,6 +22,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <cctype>
 #include <map>
 #include <memory>
@@ -64,16 +66,46 @@ py::dtype numpyDtype(heed_dtype d) {
   raise("unknown element type " + std::to_string(int(d)));
 }
 
-/// The runtime's element type of a numpy array; `want` breaks the tie for uint16 (bf16 bits).
-heed_dtype heedDtype(const py::array &a, heed_dtype want) {
-  std::string name = py::str(a.dtype()).cast<std::string>();
-  if (want == HEED_BF16 && name == "uint16")
+/// The runtime's element type of a numpy array, by numpy's kind and item size (of either byte
+/// order); `want` breaks the tie for uint16 (bf16 bits).
+heed_dtype heedDtype(const py::dtype &dt, heed_dtype want) {
+  struct Kind {
+    char kind;
+    py::ssize_t size;
+    heed_dtype heed;
+  };
+  static constexpr Kind kKinds[] = {{'f', 4, HEED_F32}, {'f', 8, HEED_F64}, {'f', 2, HEED_F16},
+                                    {'i', 4, HEED_I32}, {'i', 8, HEED_I64}, {'b', 1, HEED_BOOL},
+                                    {'u', 1, HEED_U8},  {'u', 4, HEED_U32}, {'u', 8, HEED_U64}};
+  char kind = dt.kind();
+  py::ssize_t size = dt.itemsize();
+  if (want == HEED_BF16 && kind == 'u' && size == 2)
     return HEED_BF16;
-  for (const DtypeMap &m : kDtypes)
-    if (m.heed != HEED_BF16 && name == m.numpy)
-      return m.heed;
-  raise("numpy dtype " + name + " has no Heed element type");
+  for (const Kind &k : kKinds)
+    if (k.kind == kind && k.size == size)
+      return k.heed;
+  raise("numpy dtype " + py::str(dt).cast<std::string>() + " has no Heed element type");
 }
+
+/// Whether the runtime can read an array's memory as it is: C order, aligned to its element size,
+/// in this machine's byte order (numpy's '=' or '|', or the explicit native one).
+bool readableInPlace(const py::array &a) {
+  int flags = py::detail::array_proxy(a.ptr())->flags;
+  constexpr int need =
+      py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_ | py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  constexpr char swapped = '>';
+#else
+  constexpr char swapped = '<';
+#endif
+  return (flags & need) == need && a.dtype().byteorder() != swapped;
+}
+
+/// What heed._debug_input_stats() reports: inputs passed without a copy and inputs copied since
+/// the process started, and the data addresses the runtime was given on this thread's last call
+/// (the tests compare them with the arrays' own).
+std::atomic<uint64_t> inputsWrapped{0}, inputsCopied{0};
+thread_local std::vector<uintptr_t> lastInputData;
 
 /// One device's loaded copy of a module.
 struct Loaded {
@@ -84,22 +116,37 @@ struct Loaded {
 class Module {
 public:
   Module(std::string bytes, std::string name) : bytes(std::move(bytes)), name(std::move(name)) {
-    Loaded &cpu = loaded("cpu");
-    for (size_t i = 0; i < cpu.module.functionCount(); ++i)
-      names.push_back(cpu.module.functionAt(i).name());
+    std::shared_ptr<Loaded> cpu = loaded("cpu");
+    for (size_t i = 0; i < cpu->module.functionCount(); ++i)
+      names.push_back(cpu->module.functionAt(i).name());
   }
 
-  /// The module loaded on `device` (made once per device; thread safe).
-  Loaded &loaded(const std::string &device) {
+  /// The module loaded on `device` (made once per device; thread safe). Callers hold it while
+  /// they use it, so close() on another thread cannot free it under them.
+  std::shared_ptr<Loaded> loaded(const std::string &device) {
     std::lock_guard<std::mutex> lock(mutex);
-    std::unique_ptr<Loaded> &slot = devices[device];
+    if (closed)
+      raise("module '" + name + "' is closed");
+    std::shared_ptr<Loaded> &slot = devices[device];
     if (!slot) {
-      auto l = std::make_unique<Loaded>();
+      auto l = std::make_shared<Loaded>();
       check(heed::Runtime::create(device, l->runtime));
       check(l->runtime.load(bytes.data(), bytes.size(), name, l->module));
       slot = std::move(l);
     }
-    return *slot;
+    return slot;
+  }
+
+  /// Frees the loaded copies (once calls in flight end); later calls raise heed.Error. Arrays
+  /// already returned stay valid (they own their buffers).
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex);
+    closed = true;
+    devices.clear();
+  }
+  bool isClosed() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return closed;
   }
 
   std::string bytes, name;
@@ -107,7 +154,8 @@ public:
 
 private:
   std::mutex mutex;
-  std::map<std::string, std::unique_ptr<Loaded>> devices;
+  bool closed = false;
+  std::map<std::string, std::shared_ptr<Loaded>> devices;
 };
 
 /// A module's entry point; holds its module alive.
@@ -124,7 +172,8 @@ public:
 
   Function(std::shared_ptr<Module> module, const std::string &name)
       : module(std::move(module)), fname(name) {
-    heed::Function f = function("cpu");
+    std::shared_ptr<Loaded> cpu = this->module->loaded("cpu");
+    heed::Function f = function(*cpu);
     for (size_t i = 0; i < f.inputCount(); ++i)
       inputs.push_back(value(f, true, i));
     for (size_t i = 0; i < f.outputCount(); ++i)
@@ -150,9 +199,10 @@ public:
     return v;
   }
 
-  heed::Function function(const std::string &device) {
+  /// This function in one loaded copy of the module (valid while that copy is held).
+  heed::Function function(Loaded &loaded) {
     heed::Function f;
-    check(module->loaded(device).module.function(fname, f), module->name);
+    check(loaded.module.function(fname, f), module->name);
     return f;
   }
 
@@ -177,17 +227,22 @@ public:
         raise("function '" + fname + "': input '" + k + "' given twice");
       given[i] = py::reinterpret_borrow<py::object>(value);
     }
+    // Arrays the tensors read in place (made here from lists, or given): alive until they go.
+    std::vector<py::array> arrays;
     std::vector<heed::Tensor> tensors;
     std::vector<const heed::Tensor *> in;
+    lastInputData.clear();
     for (size_t i = 0; i < n; ++i) {
       if (!given[i])
         raise("function '" + fname + "' takes " + std::to_string(n) + " inputs; input " +
               std::to_string(i) + " ('" + inputs[i].name + "') is missing");
-      tensors.push_back(toTensor(i, given[i]));
+      tensors.push_back(toTensor(i, given[i], arrays));
+      lastInputData.push_back(reinterpret_cast<uintptr_t>(tensors.back().data<uint8_t>()));
     }
     for (const heed::Tensor &t : tensors)
       in.push_back(&t);
-    heed::Function f = function(device);
+    std::shared_ptr<Loaded> loaded = module->loaded(device);
+    heed::Function f = function(*loaded);
     std::vector<heed::Tensor> out;
     heed::Status st;
     {
@@ -208,14 +263,41 @@ public:
   std::vector<Value> inputs, outputs;
 
 private:
-  heed::Tensor toTensor(size_t i, const py::object &value) {
-    heed_dtype want = inputs[i].dtype;
-    py::array a = py::array::ensure(value, py::array::c_style);
-    if (!a)
-      raise("input " + std::to_string(i) + " ('" + inputs[i].name + "') is not an array");
-    heed_dtype dtype = heedDtype(a, want);
+  /// An array as it is; anything else (a list, a number) made an array of input `i`'s dtype.
+  py::array asArray(size_t i, const py::object &value) {
+    if (py::isinstance<py::array>(value))
+      return py::reinterpret_borrow<py::array>(value);
+    try {
+      return py::module_::import("numpy").attr("asarray")(value, numpyDtype(inputs[i].dtype));
+    } catch (py::error_already_set &e) {
+      raise("input " + std::to_string(i) + " ('" + inputs[i].name +
+            "') is not an array: " + e.what());
+    }
+  }
+
+  /// Input `i` as a runtime tensor: over the array's memory when the runtime can read it in place
+  /// (kept alive in `arrays` for the call), else a copy in the runtime's memory, made by numpy's
+  /// copyto (strides, misalignment and byte order in one pass).
+  heed::Tensor toTensor(size_t i, const py::object &value, std::vector<py::array> &arrays) {
+    py::array a = asArray(i, value);
+    heed_dtype dtype = heedDtype(a.dtype(), inputs[i].dtype);
     std::vector<int64_t> shape(a.shape(), a.shape() + a.ndim());
-    heed::Tensor t = heed::Tensor::make(dtype, shape, a.data());
+    heed::Tensor t;
+    if (readableInPlace(a)) {
+      t = heed::Tensor::wrap(dtype, shape, a.data());
+      arrays.push_back(std::move(a));
+      ++inputsWrapped;
+    } else {
+      t = heed::Tensor::make(dtype, shape);
+      if (t) {
+        std::vector<py::ssize_t> dims(shape.begin(), shape.end());
+        py::dtype native = a.dtype().attr("newbyteorder")("=");
+        // A view of the new tensor's memory, which only this call knows yet.
+        py::array into(native, dims, const_cast<uint8_t *>(t.data<uint8_t>()), py::capsule(&t));
+        py::module_::import("numpy").attr("copyto")(into, a);
+      }
+      ++inputsCopied;
+    }
     if (!t)
       raise("input " + std::to_string(i) + " ('" + inputs[i].name + "'): " + heed_last_error());
     return t;
@@ -238,8 +320,8 @@ private:
 class Decoder {
 public:
   Decoder(std::shared_ptr<Module> module, const std::string &device)
-      : module(std::move(module)), device(device) {
-    check(heed::Decoder::create(this->module->loaded(device).module, decoder), this->module->name);
+      : module(std::move(module)), loaded(this->module->loaded(device)) {
+    check(heed::Decoder::create(loaded->module, decoder), this->module->name);
   }
 
   /// `targetPrefix`: empty, or one (possibly empty) token list per source.
@@ -260,6 +342,7 @@ public:
       options.target_prefix = prefixIds.data();
       options.target_prefix_lengths = prefixLengths.data();
     }
+    checkOpen();
     heed::Status st;
     {
       py::gil_scoped_release release;
@@ -284,6 +367,7 @@ public:
                  const std::vector<std::vector<int64_t>> &targets,
                  const heed_decode_options &options) {
     std::vector<heed::Scored> scored;
+    checkOpen();
     heed::Status st;
     {
       py::gil_scoped_release release;
@@ -299,8 +383,14 @@ public:
   int64_t vocabSize() const { return decoder.vocabSize(); }
 
 private:
+  /// A closed module refuses to decode too (the decoder keeps its loaded copy alive meanwhile).
+  void checkOpen() {
+    if (module->isClosed())
+      raise("module '" + module->name + "' is closed");
+  }
+
   std::shared_ptr<Module> module;
-  std::string device;
+  std::shared_ptr<Loaded> loaded;
   heed::Decoder decoder;
 };
 
@@ -350,11 +440,20 @@ PYBIND11_MODULE(_heed, m) {
       raise(heed_last_error());
   });
   m.def("get_num_threads", [] { return heed_get_num_threads(); });
+  m.def("debug_input_stats", [] {
+    py::dict d;
+    d["wrapped"] = inputsWrapped.load();
+    d["copied"] = inputsCopied.load();
+    d["last_call_data"] = lastInputData;
+    return d;
+  });
 
   py::class_<Module, std::shared_ptr<Module>>(m, "Module")
       .def_readonly("functions", &Module::names)
       .def_readonly("name", &Module::name)
       .def("to_bytes", [](const Module &self) { return py::bytes(self.bytes); })
+      .def("close", &Module::close)
+      .def_property_readonly("closed", &Module::isClosed)
       // Through the tools' safe writer: never through a link, a FIFO or a device.
       .def("save",
            [](const Module &self, const std::string &path) {

@@ -2,6 +2,7 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/core/IndexArith.h"
+#include "runtime/core/TensorMemory.h"
 #include "runtime/drivers/cpu/SmallOpThreads.h"
 #ifdef HEED_HAVE_CPU_KERNELS
 #include "runtime/drivers/cpu/kernels/MicroKernels.h"
@@ -94,14 +95,12 @@ bool useDnnlPrimitives() {
 //===----------------------------------------------------------------------===//
 
 BufferPool::~BufferPool() {
-  for (auto &[bytes, p] : free)
-    std::free(p);
+  for (auto &[size, p] : free)
+    freeTensorBytes(p, size);
 }
 
 std::shared_ptr<uint8_t> BufferPool::get(size_t bytes, bool &hit) {
-  size_t rounded = (bytes + 63) / 64 * 64;
-  if (rounded == 0)
-    rounded = 64;
+  size_t rounded = tensorAllocationSize(bytes);
   uint8_t *p = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex);
@@ -113,25 +112,23 @@ std::shared_ptr<uint8_t> BufferPool::get(size_t bytes, bool &hit) {
     }
   }
   hit = p != nullptr;
-  if (!p) {
-    p = static_cast<uint8_t *>(std::aligned_alloc(64, rounded));
-    if (!p)
-      throw std::bad_alloc();
-  }
-  std::memset(p, 0, rounded);
+  if (p)
+    std::memset(p, 0, rounded);
+  else
+    p = allocateTensorBytes(rounded);
   std::weak_ptr<BufferPool> self = weak_from_this();
   return std::shared_ptr<uint8_t>(p, [self, rounded](uint8_t *q) {
     if (auto pool = self.lock())
       pool->put(q, rounded);
     else
-      std::free(q);
+      freeTensorBytes(q, rounded);
   });
 }
 
 void BufferPool::put(uint8_t *p, size_t bytes) {
   std::lock_guard<std::mutex> lock(mutex);
   if (idle + bytes > capacity) {
-    std::free(p);
+    freeTensorBytes(p, bytes);
     return;
   }
   free.emplace(bytes, p);

@@ -97,7 +97,8 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
 public:
   explicit BufferPool(size_t capacity) : capacity(capacity) {}
   ~BufferPool();
-  /// A zeroed, 64-byte-aligned buffer of `bytes`; `hit` says whether it was recycled.
+  /// A zeroed buffer of `bytes` (TensorMemory.h: 64-byte aligned, or ending at a guard page);
+  /// `hit` says whether it was recycled.
   std::shared_ptr<uint8_t> get(size_t bytes, bool &hit);
 
 private:

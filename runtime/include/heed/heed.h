@@ -139,6 +139,14 @@ HEED_API heed_status heed_function_output_dim_name(const heed_function *function
 /* Creates a tensor; `data` (may be NULL: zeros) is copied. */
 HEED_API heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
                                         const void *data, heed_tensor **out);
+/* Makes a tensor over the caller's `data` (C order, aligned to the element size; NULL only when
+ * it has no elements) without copying it. The caller keeps the memory alive and unchanged until
+ * the tensor is destroyed. The runtime only reads it, and only during heed_function_invoke: no
+ * kernel writes an input or reads past its last byte, and an output that would share it (a
+ * function returning its input, or a view of it) is a copy, so outputs outlive it. A device
+ * other than the CPU uploads it, as any input. */
+HEED_API heed_status heed_tensor_wrap(heed_dtype dtype, const int64_t *shape, size_t rank,
+                                      const void *data, heed_tensor **out);
 HEED_API void heed_tensor_destroy(heed_tensor *tensor);
 HEED_API heed_dtype heed_tensor_dtype(const heed_tensor *tensor);
 HEED_API size_t heed_tensor_rank(const heed_tensor *tensor);

@@ -57,6 +57,14 @@ public:
     return Tensor(out);
   }
 
+  /// A tensor over the caller's `data`, not copied (heed_tensor_wrap: the memory must outlive the
+  /// Tensor and stay unchanged); an empty Tensor on error.
+  static Tensor wrap(heed_dtype dtype, const std::vector<int64_t> &shape, const void *data) {
+    heed_tensor *out = nullptr;
+    heed_tensor_wrap(dtype, shape.data(), shape.size(), data, &out);
+    return Tensor(out);
+  }
+
   explicit operator bool() const { return t != nullptr; }
   heed_tensor *get() const { return t; }
   heed_dtype dtype() const { return heed_tensor_dtype(t); }

@@ -11,6 +11,7 @@
 #include "compiler/targets/Targets.h"
 #include "heed/heed.h"
 #include "heed/heed.hpp"
+#include "runtime/core/TensorMemory.h"
 #include "runtime/module/Format.h"
 #include "runtime/module/heed_module_generated.h"
 #include "test/unit/CompileExample.h"
@@ -26,6 +27,8 @@
 #include <string>
 #include <vector>
 #include <zlib.h>
+
+#include <unistd.h>
 
 namespace {
 
@@ -287,6 +290,80 @@ TEST(Runtime, CppWrapper) {
   EXPECT_NE(st.message.find("expects 2 inputs, got 1"), std::string::npos) << st.message;
   heed::Module missing;
   EXPECT_EQ(rt.load("/nonexistent.heedm", missing).code, HEED_NOT_FOUND);
+}
+
+/// heed_tensor_wrap: the runtime reads the caller's memory in place, and no output keeps it.
+TEST(Runtime, WrappedInputsAreReadInPlace) {
+  heed::Runtime rt;
+  ASSERT_TRUE(heed::Runtime::create("cpu", rt));
+  std::string bytes = compile(R"mlir(
+func.func @main(%x: tensor<?x4xf32>) -> (tensor<?x4xf32>, tensor<?xf32>, tensor<?x4xf32>) {
+  %flat = heed.reshape %x {shape = array<i64: -1>} : (tensor<?x4xf32>) -> tensor<?xf32>
+  %s = heed.add %x, %x : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %x, %flat, %s : tensor<?x4xf32>, tensor<?xf32>, tensor<?x4xf32>
+}
+)mlir");
+  heed::Module m;
+  ASSERT_TRUE(rt.load(bytes.data(), bytes.size(), "t", m));
+  heed::Function f;
+  ASSERT_TRUE(m.function("main", f));
+  std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8};
+  heed::Tensor in = heed::Tensor::wrap(HEED_F32, {2, 4}, x.data());
+  ASSERT_TRUE(in) << heed_last_error();
+  EXPECT_EQ(in.data<float>(), x.data());
+  std::vector<heed::Tensor> out;
+  heed::Status st = f.invoke({&in}, out);
+  ASSERT_TRUE(st) << st.message;
+  // The input itself and its reshape come back as copies: the caller may reuse `x` now.
+  for (int i = 0; i < 2; ++i) {
+    const float *o = out[size_t(i)].data<float>();
+    EXPECT_TRUE(o < x.data() || o >= x.data() + x.size());
+  }
+  std::vector<float> original = x;
+  std::fill(x.begin(), x.end(), -1.0f);
+  for (size_t k = 0; k < x.size(); ++k) {
+    EXPECT_EQ(out[0].data<float>()[k], original[k]);
+    EXPECT_EQ(out[1].data<float>()[k], original[k]);
+    EXPECT_EQ(out[2].data<float>()[k], 2 * original[k]);
+  }
+
+  // Misaligned or missing data is refused; no data is fine for no elements.
+  alignas(8) char raw[40] = {};
+  heed_tensor *t = nullptr;
+  int64_t shape[] = {2, 4};
+  EXPECT_EQ(heed_tensor_wrap(HEED_F32, shape, 2, raw + 1, &t), HEED_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(heed_last_error()).find("not aligned to its element size (4 bytes)"),
+            std::string::npos)
+      << heed_last_error();
+  EXPECT_EQ(heed_tensor_wrap(HEED_F32, shape, 2, nullptr, &t), HEED_INVALID_ARGUMENT);
+  EXPECT_EQ(heed_tensor_wrap(HEED_INDEX, shape, 2, raw, &t), HEED_INVALID_ARGUMENT);
+  int64_t empty[] = {0, 4};
+  ASSERT_EQ(heed_tensor_wrap(HEED_F32, empty, 2, nullptr, &t), HEED_OK) << heed_last_error();
+  heed_tensor_destroy(t);
+}
+
+/// HEED_GUARD_ALLOC's buffers (TensorMemory.h): the data ends at an inaccessible page.
+TEST(TensorMemory, GuardModeFaultsPastTheEnd) {
+  using namespace heed::rt;
+  size_t page = size_t(sysconf(_SC_PAGESIZE));
+  for (size_t bytes : {size_t(4), size_t(10), page, page + 12}) {
+    size_t size = tensorAllocationSize(bytes, /*guard=*/true);
+    EXPECT_EQ(size, bytes);
+    uint8_t *p = allocateTensorBytes(size, true);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p + bytes) % page, 0u);
+    for (size_t i = 0; i < bytes; ++i)
+      ASSERT_EQ(p[i], 0);
+    std::memset(p, 7, bytes);
+    EXPECT_DEATH({ (void)*reinterpret_cast<volatile uint8_t *>(p + bytes); }, "");
+    freeTensorBytes(p, size, true);
+  }
+  // Normal mode: 64-byte aligned, rounded up to 64 bytes, zeroed.
+  EXPECT_EQ(tensorAllocationSize(10, false), 64u);
+  EXPECT_EQ(tensorAllocationSize(0, false), 64u);
+  std::shared_ptr<uint8_t> s = makeTensorStorage(100, false);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(s.get()) % 64, 0u);
+  for (size_t i = 0; i < 128; ++i)
+    ASSERT_EQ(s.get()[i], 0);
 }
 
 /// A module built by hand: `build` fills the FlatBuffer; the data section holds `data`.

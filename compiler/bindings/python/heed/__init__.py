@@ -7,8 +7,9 @@
     print(translator.translate_batch([[3, 4, 5]], beam_size=4)[0].hypotheses[0])
 
 Arrays go in and come out as numpy arrays: f32/f64/f16 as numpy's, bf16 as a uint16 view of the
-bits, bool and (unsigned) integers as numpy's. Outputs are read-only views of the runtime's buffers
-(no copy; `np.array(y)` gives a writable copy). Errors raise heed.Error with the located message.
+bits, bool and (unsigned) integers as numpy's. C-contiguous, aligned inputs are read in place (no
+copy; others are copied once); outputs are read-only views of the runtime's buffers (no copy
+either; `np.array(y)` gives a writable copy). Errors raise heed.Error with the located message.
 The runtime serialises the calls made on one device's copy of a module, so a Module or Function may
 be called from several Python threads at once; the GIL is released while Heed works.
 """
@@ -84,6 +85,21 @@ class Module:
     def to_bytes(self) -> bytes:
         return self._m.to_bytes()
 
+    def close(self) -> None:
+        """Frees the module's loaded copies now (rather than when the last reference goes); later
+        calls of its functions or translators raise heed.Error. Returned arrays stay valid."""
+        self._m.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._m.closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def __repr__(self):
         return f"<heed.Module {self._m.name}: {', '.join(self._m.functions)}>"
 
@@ -131,15 +147,25 @@ def get_num_threads() -> int:
     return _heed.get_num_threads()
 
 
+def _debug_input_stats() -> dict:
+    """For tests: {'wrapped': inputs passed to the runtime in place, 'copied': inputs copied
+    (both since the process started), 'last_call_data': the data addresses the runtime got for
+    this thread's last Function call's inputs}."""
+    return _heed.debug_input_stats()
+
+
 @dataclass
 class TranslationResult:
     """CTranslate2's result: the n-best hypotheses (token ids, or words with vocabularies),
     their scores (with return_scores) and attention (with return_attention: one [target+1,
-    source] array per hypothesis)."""
+    source] array per hypothesis); and, with return_log_prob, each hypothesis's per-token
+    log-probabilities (one per token, then </s>'s when it ended; their sum is the hypothesis's
+    log-probability, its score before the length penalty)."""
 
     hypotheses: list
     scores: list = field(default_factory=list)
     attention: list = field(default_factory=list)
+    log_probs: list = field(default_factory=list)
 
 
 @dataclass
@@ -247,7 +273,8 @@ class Translator:
                         repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0,
                         target_prefix=None, return_scores: bool = False,
                         return_attention: bool = False, max_batch_size: int = 32,
-                        batch_type: str = "examples", seed: int = 0):
+                        batch_type: str = "examples", seed: int = 0,
+                        return_log_prob: bool = False):
         """Translates a batch of sources; one TranslationResult per source, in order.
 
         length_penalty is GNMT's alpha, as heed-run's --length-penalty: a hypothesis scores
@@ -258,7 +285,9 @@ class Translator:
         same output whatever the batching; beam_size defaults to 2, or to 1 when sampling, since
         Heed does not sample within a beam), target_prefix is None or one token list (or None)
         per source, forced first and counted in the score; batch_type="tokens" makes
-        max_batch_size a padded token count over sources sorted by length."""
+        max_batch_size a padded token count over sources sorted by length. return_log_prob
+        fills each result's log_probs (CTranslate2 names a token's log-probability log_prob in
+        its step results)."""
         if beam_size is None:
             beam_size = 1 if sampling_topk != 1 else 2
         if not 1 <= num_hypotheses <= beam_size:
@@ -300,6 +329,8 @@ class Translator:
                 r.scores = [score for _, score, *_ in entries]
             if return_attention:
                 r.attention = [attention for *_, attention in entries]
+            if return_log_prob:
+                r.log_probs = [list(log_probs) for *_, log_probs, _ in entries]
             results.append(r)
         return results
 

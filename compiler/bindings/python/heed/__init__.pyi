@@ -26,6 +26,11 @@ class Module:
     def __contains__(self, name: str) -> bool: ...
     def save(self, path: str) -> None: ...
     def to_bytes(self) -> bytes: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> "Module": ...
+    def __exit__(self, *exc: Any) -> None: ...
 
 def compile(
     path: str,
@@ -45,6 +50,7 @@ class TranslationResult:
     hypotheses: List[Union[str, List[Any]]]  # strings with a target SentencePiece model
     scores: List[float]
     attention: List[np.ndarray]
+    log_probs: List[List[float]]  # per token, then </s>'s (with return_log_prob)
 
 class ScoringResult:
     log_probs: List[float]
@@ -86,6 +92,7 @@ class Translator:
         max_batch_size: int = ...,
         batch_type: str = ...,
         seed: int = ...,
+        return_log_prob: bool = ...,
     ) -> List[TranslationResult]: ...
     def score_batch(
         self,
