@@ -185,7 +185,17 @@ def export(m, directory, opset):
                       input_names=["input_ids", "encoder_hidden_states",
                                    "encoder_attention_mask"] + past_names,
                       output_names=["logits"] + present_names, dynamic_axes=axes)
-    return enc_path, prefix_path, kv_path
+    # The same step with the sequence axes Optimum declares (input_ids and logits
+    # {0: batch, 1: decoder_sequence_length}), as a user copying the encoder's axes writes them.
+    kv_seq_path = os.path.join(directory, "kv-seq-decoder-%d.onnx" % opset)
+    axes = dict(axes, input_ids={0: "batch", 1: "decoder_sequence_length"},
+                logits={0: "batch", 1: "decoder_sequence_length"})
+    torch.onnx.export(KVDecoderStep(m), (tgt[:, :1], memory, mask, *past), kv_seq_path,
+                      opset_version=opset,
+                      input_names=["input_ids", "encoder_hidden_states",
+                                   "encoder_attention_mask"] + past_names,
+                      output_names=["logits"] + present_names, dynamic_axes=axes)
+    return enc_path, prefix_path, kv_path, kv_seq_path
 
 
 def torch_step(m, src):

@@ -152,9 +152,10 @@ def main():
     print("heed %s" % heed.__version__)
 
     m = transformer.trained(directory)
-    enc, prefix, kv = transformer.export(m, directory, 17)
+    enc, prefix, kv, kv_seq = transformer.export(m, directory, 17)
     step_of = lambda s: transformer.torch_step(m, s)  # noqa: E731
-    for name, dec in (("transformer-prefix", prefix), ("transformer-kv", kv)):
+    for name, dec in (("transformer-prefix", prefix), ("transformer-kv", kv),
+                      ("transformer-kv-seq", kv_seq)):
         try:
             module = heed.compile(enc, decoder=dec, target="all")
         except heed.Error as e:

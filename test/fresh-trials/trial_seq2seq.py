@@ -3,7 +3,7 @@ heed-run translate / score, against PyTorch (greedy, beam 4 n-best 4, scores), o
 on the CPU and on Vulkan.
 
     PYTHONPATH= /usr/bin/python3 test/fresh-trials/trial_seq2seq.py [--opsets=14,17]
-        [--devices=cpu,vulkan] [--styles=prefix,kv,gru] [--no-beam]
+        [--devices=cpu,vulkan] [--styles=prefix,kv,kv-seq,gru] [--no-beam]
 """
 
 import argparse
@@ -61,7 +61,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--opsets", default="14,17")
     ap.add_argument("--devices", default="cpu,vulkan")
-    ap.add_argument("--styles", default="prefix,kv,gru")
+    ap.add_argument("--styles", default="prefix,kv,kv-seq,gru")
     ap.add_argument("--no-beam", action="store_true")
     ap.add_argument("--sources", type=int, default=24)
     args = ap.parse_args()
@@ -72,12 +72,12 @@ def main():
     report = common.Report("trial_seq2seq")
     directory = common.out_dir("seq2seq")
 
-    if "prefix" in styles or "kv" in styles:
+    if {"prefix", "kv", "kv-seq"} & set(styles):
         m = transformer.trained(directory)
         worst = transformer.kv_consistency(m)
         report.check(worst < 1e-4, "torch: the KV step equals the prefix decoder (%.1e)" % worst)
         for opset in args.opsets.split(","):
-            enc, prefix, kv = transformer.export(m, directory, int(opset))
+            enc, prefix, kv, kv_seq = transformer.export(m, directory, int(opset))
             step_of = lambda s: transformer.torch_step(m, s)  # noqa: E731
             if "prefix" in styles:
                 run_pair(report, "transformer-prefix-opset%s" % opset, directory, enc, prefix, [],
@@ -85,6 +85,9 @@ def main():
             if "kv" in styles:
                 run_pair(report, "transformer-kv-opset%s" % opset, directory, enc, kv, [],
                          sources, targets, step_of, devices, not args.no_beam)
+            if "kv-seq" in styles:
+                run_pair(report, "transformer-kv-seq-opset%s" % opset, directory, enc, kv_seq,
+                         [], sources, targets, step_of, devices, not args.no_beam)
     if "gru" in styles:
         m = gru_bahdanau.trained(directory)
         for opset in args.opsets.split(","):
