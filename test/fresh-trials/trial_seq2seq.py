@@ -3,7 +3,7 @@ heed-run translate / score, against PyTorch (greedy, beam 4 n-best 4, scores), o
 on the CPU and on Vulkan.
 
     PYTHONPATH= /usr/bin/python3 test/fresh-trials/trial_seq2seq.py [--opsets=14,17]
-        [--devices=cpu,vulkan] [--styles=prefix,kv,kv-seq,gru] [--no-beam]
+        [--devices=cpu,vulkan] [--styles=prefix,kv,kv-seq,seq-first,gru] [--no-beam]
 """
 
 import argparse
@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 import gru_bahdanau  # noqa: E402
 import transformer  # noqa: E402
+import transformer_b  # noqa: E402
 
 
 def run_pair(report, name, directory, enc, dec, binds, sources, targets, step_of, devices, beam):
@@ -61,7 +62,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--opsets", default="14,17")
     ap.add_argument("--devices", default="cpu,vulkan")
-    ap.add_argument("--styles", default="prefix,kv,kv-seq,gru")
+    ap.add_argument("--styles", default="prefix,kv,kv-seq,seq-first,gru")
     ap.add_argument("--no-beam", action="store_true")
     ap.add_argument("--sources", type=int, default=24)
     args = ap.parse_args()
@@ -88,6 +89,13 @@ def main():
             if "kv-seq" in styles:
                 run_pair(report, "transformer-kv-seq-opset%s" % opset, directory, enc, kv_seq,
                          [], sources, targets, step_of, devices, not args.no_beam)
+    if "seq-first" in styles:
+        m_b = transformer_b.trained(directory)
+        for opset in args.opsets.split(","):
+            enc, dec = transformer_b.export(m_b, directory, int(opset))
+            run_pair(report, "transformer-seq-first-opset%s" % opset, directory, enc, dec, [],
+                     sources, targets, lambda s: transformer_b.torch_step(m_b, s), devices,
+                     not args.no_beam)
     if "gru" in styles:
         m = gru_bahdanau.trained(directory)
         for opset in args.opsets.split(","):
