@@ -116,6 +116,85 @@ class KVDecoderStep(nn.Module):
         return (logits, *presents)
 
 
+class CrossKVEncoder(nn.Module):
+    """The encoder that also projects the cross-attention keys and values of every decoder layer
+    once per source (outputs cross.N.key / cross.N.value [B, H, S, Dh]), as Whisper-style
+    exports do, so the step does not recompute them."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+        self.step = KVDecoderStep(m)
+
+    def forward(self, input_ids, attention_mask):
+        memory = self.m.encode(input_ids, attention_mask)
+        out = [memory]
+        for layer in self.m.decoder.layers:
+            ca = layer.multihead_attn
+            _, wk, wv = ca.in_proj_weight.chunk(3)
+            _, bk, bv = ca.in_proj_bias.chunk(3)
+            out += [self.step.heads(F.linear(memory, wk, bk)),
+                    self.step.heads(F.linear(memory, wv, bv))]
+        return tuple(out)
+
+
+class CrossKVDecoderStep(KVDecoderStep):
+    """The KV step reading the encoder's precomputed cross keys and values by name."""
+
+    def forward(self, input_ids, encoder_attention_mask, *caches):
+        n = 2 * LAYERS
+        past, cross = caches[:n], caches[n:]
+        past_len = past[0].size(2)
+        x = self.m.tgt_emb(input_ids) * math.sqrt(D) + self.m.pe[:, past_len:past_len + 1]
+        pad = (encoder_attention_mask == 0)[:, None, None, :]
+        presents = []
+        for i, layer in enumerate(self.m.decoder.layers):
+            sa = layer.self_attn
+            q, k, v = F.linear(layer.norm1(x), sa.in_proj_weight, sa.in_proj_bias).chunk(3, dim=-1)
+            k = torch.cat([past[2 * i], self.heads(k)], dim=2)
+            v = torch.cat([past[2 * i + 1], self.heads(v)], dim=2)
+            presents += [k, v]
+            x = x + sa.out_proj(self.merge(self.attend(self.heads(q), k, v)))
+            ca = layer.multihead_attn
+            wq, _, _ = ca.in_proj_weight.chunk(3)
+            bq, _, _ = ca.in_proj_bias.chunk(3)
+            q = self.heads(F.linear(layer.norm2(x), wq, bq))
+            x = x + ca.out_proj(self.merge(self.attend(q, cross[2 * i], cross[2 * i + 1], pad)))
+            x = x + layer.linear2(F.relu(layer.linear1(layer.norm3(x))))
+        logits = self.m.generator(self.m.decoder.norm(x))
+        return (logits, *presents)
+
+
+def export_cross_kv(m, directory, opset):
+    enc_path = os.path.join(directory, "cross-encoder-%d.onnx" % opset)
+    dec_path = os.path.join(directory, "cross-kv-decoder-%d.onnx" % opset)
+    ids = torch.tensor([[5, 6, 7, 8], [9, 10, 11, 0]])
+    mask = (ids != 0).long()
+    cross_names = ["cross.%d.%s" % (i, kv) for i in range(LAYERS) for kv in ("key", "value")]
+    axes = {"input_ids": {0: "batch", 1: "src_len"}, "attention_mask": {0: "batch", 1: "src_len"},
+            "last_hidden_state": {0: "batch", 1: "src_len"}}
+    axes.update({n: {0: "batch", 2: "src_len"} for n in cross_names})
+    with torch.no_grad():
+        cross = CrossKVEncoder(m)(ids, mask)[1:]
+    torch.onnx.export(CrossKVEncoder(m), (ids, mask), enc_path, opset_version=opset,
+                      input_names=["input_ids", "attention_mask"],
+                      output_names=["last_hidden_state"] + cross_names, dynamic_axes=axes)
+    past = [torch.randn(2, HEADS, 3, D // HEADS) for _ in range(2 * LAYERS)]
+    past_names = ["past_key_values.%d.%s" % (i, kv) for i in range(LAYERS)
+                  for kv in ("key", "value")]
+    present_names = [n.replace("past_key_values", "present") for n in past_names]
+    axes = {"input_ids": {0: "batch"}, "encoder_attention_mask": {0: "batch", 1: "src_len"},
+            "logits": {0: "batch"}}
+    axes.update({n: {0: "batch", 2: "past_len"} for n in past_names})
+    axes.update({n: {0: "batch", 2: "past_len + 1"} for n in present_names})
+    axes.update({n: {0: "batch", 2: "src_len"} for n in cross_names})
+    torch.onnx.export(CrossKVDecoderStep(m), (ids[:, :1], mask, *past, *cross), dec_path,
+                      opset_version=opset,
+                      input_names=["input_ids", "encoder_attention_mask"] + past_names +
+                      cross_names, output_names=["logits"] + present_names, dynamic_axes=axes)
+    return enc_path, dec_path
+
+
 def train(seed=0, steps=700):
     torch.manual_seed(seed)
     m = Seq2SeqTransformer()

@@ -28,6 +28,7 @@ def check_translator(report, name, module, sources, targets, step_of, devices):
     steps = [step_of(s) for s in sources]
     ref_greedy = [common.greedy(st, s) for st, s in zip(steps, sources)]
     ref_scores = [common.score(st, t) for st, t in zip(steps, targets)]
+    ref_beam = [common.beam_search(st, s, 4, 4) for st, s in zip(steps, sources)]
     for device in devices:
         what = "%s, Translator on %s" % (name, device)
         try:
@@ -40,6 +41,33 @@ def check_translator(report, name, module, sources, targets, step_of, devices):
                 what, len(sources) - len(bad), len(sources),
                 "" if not bad else "; sentence %d: heed %s, torch %s" % (
                     bad[0] + 1, res[bad[0]].hypotheses[0], ref_greedy[bad[0]][0])))
+            res = t.translate_batch(sources, beam_size=4, num_hypotheses=4,
+                                    max_decoding_length=0, return_scores=True)
+            bad = [i for i, (r, ref) in enumerate(zip(res, ref_beam))
+                   if [list(h) for h in r.hypotheses] != [x[1] for x in ref] or
+                   any(abs(a - x[0]) > 1e-3 for a, x in zip(r.scores, ref))]
+            report.check(not bad, "%s: beam 4 n-best 4 equals torch's beam search on %d/%d%s" % (
+                what, len(sources) - len(bad), len(sources),
+                "" if not bad else "; sentence %d: heed %s, torch %s" % (
+                    bad[0] + 1, res[bad[0]].hypotheses, [x[1] for x in ref_beam[bad[0]]])))
+            # Four threads decoding with one Translator (docs/python.md: calls take turns).
+            outs, errors = [None] * 4, []
+
+            def work(k):
+                try:
+                    outs[k] = [list(r.hypotheses[0]) for r in t.translate_batch(
+                        sources[k::4], beam_size=1, max_decoding_length=0)]
+                except Exception as e:  # noqa: BLE001
+                    errors.append(repr(e))
+            threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            ok = not errors and all(
+                outs[k] == [g[0] for g in ref_greedy[k::4]] for k in range(4))
+            report.check(ok, "%s: 4 threads on one Translator equal torch greedy%s" % (
+                what, (": " + errors[0]) if errors else ""))
             sc = t.score_batch(sources, targets)
             worst = max(max(abs(a - b) for a, b in zip(r.log_probs, lps))
                         for r, (lps, _) in zip(sc, ref_scores))

@@ -3,7 +3,7 @@ heed-run translate / score, against PyTorch (greedy, beam 4 n-best 4, scores), o
 on the CPU and on Vulkan.
 
     PYTHONPATH= /usr/bin/python3 test/fresh-trials/trial_seq2seq.py [--opsets=14,17]
-        [--devices=cpu,vulkan] [--styles=prefix,kv,kv-seq,seq-first,gru] [--no-beam]
+        [--devices=cpu,vulkan] [--styles=prefix,kv,kv-seq,cross-kv,seq-first,gru] [--no-beam]
 """
 
 import argparse
@@ -62,7 +62,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--opsets", default="14,17")
     ap.add_argument("--devices", default="cpu,vulkan")
-    ap.add_argument("--styles", default="prefix,kv,kv-seq,seq-first,gru")
+    ap.add_argument("--styles", default="prefix,kv,kv-seq,cross-kv,seq-first,gru")
     ap.add_argument("--no-beam", action="store_true")
     ap.add_argument("--sources", type=int, default=24)
     args = ap.parse_args()
@@ -73,7 +73,7 @@ def main():
     report = common.Report("trial_seq2seq")
     directory = common.out_dir("seq2seq")
 
-    if {"prefix", "kv", "kv-seq"} & set(styles):
+    if {"prefix", "kv", "kv-seq", "cross-kv"} & set(styles):
         m = transformer.trained(directory)
         worst = transformer.kv_consistency(m)
         report.check(worst < 1e-4, "torch: the KV step equals the prefix decoder (%.1e)" % worst)
@@ -86,6 +86,10 @@ def main():
             if "kv" in styles:
                 run_pair(report, "transformer-kv-opset%s" % opset, directory, enc, kv, [],
                          sources, targets, step_of, devices, not args.no_beam)
+            if "cross-kv" in styles:
+                cenc, cdec = transformer.export_cross_kv(m, directory, int(opset))
+                run_pair(report, "transformer-cross-kv-opset%s" % opset, directory, cenc, cdec,
+                         [], sources, targets, step_of, devices, not args.no_beam)
             if "kv-seq" in styles:
                 run_pair(report, "transformer-kv-seq-opset%s" % opset, directory, enc, kv_seq,
                          [], sources, targets, step_of, devices, not args.no_beam)
