@@ -110,6 +110,8 @@ struct Linker {
   /// A [B, T] token input and no state: every step feeds all tokens so far.
   bool prefixMode = false;
   static constexpr StringLiteral kPrefix = "prefix_ids";
+  /// The score output's own name (it becomes log_probs), for --bind's errors.
+  std::string scoreName;
 
   /// Whether the decoder carries recurrent state: --bind given, or Hugging Face's present.N.X.
   bool hasState() {
@@ -132,10 +134,12 @@ struct Linker {
     BlockArgument old = body.getArgument(0);
     BlockArgument prev = body.insertArgument(1u, flat, old.getLoc());
     OpBuilder b = OpBuilder::atBlockBegin(&body);
-    Value column = heed::ReshapeOp::create(
-        b, old.getLoc(),
-        RankedTensorType::get({tokenType.getDimSize(0), 1}, tokenType.getElementType()), prev,
-        b.getDenseI64ArrayAttr({-1, 1}));
+    // The graph's own type in step mode: a [B, ?] input keeps its type, its uses unchanged.
+    auto columnType =
+        prefixMode ? RankedTensorType::get({tokenType.getDimSize(0), 1}, tokenType.getElementType())
+                   : tokenType;
+    Value column =
+        heed::ReshapeOp::create(b, old.getLoc(), columnType, prev, b.getDenseI64ArrayAttr({-1, 1}));
     Value tokens = column;
     BlockArgument prefix;
     if (prefixMode) {
@@ -214,15 +218,22 @@ struct Linker {
       return error() << "the decoder's token input '" << argName(dec, 0)
                      << "' must be integer token ids [B], [B, 1] or [B, T]; it is "
                      << dec.getArgumentTypes()[0];
-    prefixMode = tokenType.getRank() == 2 && tokenType.getDimSize(1) != 1;
-    if (prefixMode && hasState())
-      return error() << "the decoder's token input '" << argName(dec, 0)
-                     << "' is [B, T] (all tokens so far) but the decoder also has recurrent "
-                        "state: a step decoder takes [B] or [B, 1]";
+    // A dynamic T with state is a step decoder exported with the encoder's dynamic_axes
+    // ({0: batch, 1: seq}): it is fed [B, 1] like a static one. A static T > 1 is not.
+    bool state = hasState();
+    bool oneOrDynamic =
+        tokenType.getRank() == 2 && (tokenType.getDimSize(1) == 1 || tokenType.isDynamicDim(1));
+    prefixMode = tokenType.getRank() == 2 && tokenType.getDimSize(1) != 1 && !state;
+    if (tokenType.getRank() == 2 && state && !oneOrDynamic)
+      return error() << "the decoder's token input '" << argName(dec, 0) << "' is " << tokenType
+                     << " (all tokens so far) but the decoder also has recurrent "
+                     << "state: a step decoder takes [B] or [B, 1]";
     if (tokenType.getRank() == 2)
       feedTokensAsVector(tokenType);
 
-    // Scores: the output named logits or log_probs, else the first; exactly one candidate.
+    // Scores: the output named logits or log_probs, else the first; exactly one candidate. A
+    // step decoder's [B, ?, V] (Optimum's logits axes, or torch's shape inference losing the 1)
+    // reads the last position, like the prefix mode.
     int scores = -1;
     for (unsigned o = 0; o < dec.getNumResults(); ++o) {
       StringRef n = resultName(dec, o);
@@ -239,7 +250,8 @@ struct Linker {
     auto scoreType = dyn_cast<RankedTensorType>(dec.getResultTypes()[unsigned(scores)]);
     if (!scoreType || !scoreType.getElementType().isF32() ||
         !(scoreType.getRank() == 2 ||
-          (scoreType.getRank() == 3 && (prefixMode || scoreType.getDimSize(1) == 1))))
+          (scoreType.getRank() == 3 &&
+           (prefixMode || scoreType.getDimSize(1) == 1 || scoreType.isDynamicDim(1)))))
       return error() << "the decoder's score output '" << resultName(dec, unsigned(scores))
                      << "' must be f32 [B, V] or [B, 1, V]" << (prefixMode ? " or [B, T, V]" : "")
                      << "; it is " << dec.getResultTypes()[unsigned(scores)];
@@ -264,6 +276,7 @@ struct Linker {
         dims && dims.size() == 3)
       dec.setResultAttr(unsigned(scores), "heed.dims",
                         ArrayAttr::get(dec.getContext(), {dims[0], dims[2]}));
+    scoreName = resultName(dec, unsigned(scores)).str();
     dec.setResultAttr(unsigned(scores), "heed.name",
                       StringAttr::get(dec.getContext(), "log_probs"));
     moveResultFirst(dec, unsigned(scores));
@@ -284,8 +297,14 @@ struct Linker {
       for (unsigned o = 1; o < dec.getNumResults(); ++o)
         if (resultName(dec, o) == out)
           found = int(o);
+      if (found < 0 && out == scoreName)
+        return error() << "--bind=" << bind << ": '" << out
+                       << "' is the decoder's score output, not a state";
       if (found < 0)
         return error() << "--bind=" << bind << ": the decoder has no output '" << out << "'";
+      if (in == argName(dec, 0))
+        return error() << "--bind=" << bind << ": '" << in
+                       << "' is the decoder's token input (the drivers feed it), not a state";
       bool hasInput = false;
       for (unsigned i = 1; i < dec.getNumArguments(); ++i)
         hasInput |= argName(dec, i) == in;

@@ -4,6 +4,8 @@
 
 #include "runtime/drivers/cpu/DnnlCache.h"
 
+#include <atomic>
+
 namespace heed::rt::cpu::dnnl {
 namespace {
 
@@ -20,10 +22,17 @@ Cache &cache() {
 }
 
 std::string key(const char *kind, const std::vector<int64_t> &dims, const std::string &extra) {
+  // A primitive runs only on the thread that made it: oneDNN's library-managed scratchpad (no
+  // DNNL_ENABLE_CONCURRENT_EXEC in Debian's build) is thread_local storage sized when a primitive
+  // is created, so one made on thread A and executed on thread B reads B's buffer, too small or
+  // null (a segfault with four Python threads decoding a GRU, found by test/fresh-trials). The
+  // token is unique per thread lifetime: a new thread reusing a dead one's id makes its own.
+  static std::atomic<uint64_t> threads{0};
+  thread_local const uint64_t thread = threads++;
   std::string k = kind;
   for (int64_t d : dims)
     k += ":" + std::to_string(d);
-  return k + "|" + extra;
+  return k + "|" + extra + "@" + std::to_string(thread);
 }
 
 memory::desc plain(const std::vector<int64_t> &dims) {

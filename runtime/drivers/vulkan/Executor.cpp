@@ -203,6 +203,7 @@ std::vector<uint8_t> VulkanDriver::readBackNow(const DTensor &t, const std::stri
 
 std::vector<Tensor> VulkanDriver::invoke(const Module &module, const Function &function,
                                          const std::vector<Tensor> &inputs, RunStats &runStats) {
+  std::lock_guard<std::recursive_mutex> lock(callMutex);
   prepare(module);
   ModuleState &ms = modules.at(&module);
   size_t fi = size_t(&function - module.functions.data());

@@ -70,6 +70,7 @@ std::shared_ptr<Buffer> VulkanDriver::acquire(size_t bytes, bool host) {
     stats->peakBytes = std::max(stats->peakBytes, liveBytes);
   }
   return std::shared_ptr<Buffer>(new Buffer(b), [this](Buffer *p) {
+    std::lock_guard<std::recursive_mutex> lock(callMutex);
     liveBytes -= std::min<uint64_t>(liveBytes, p->size);
     pool.emplace(std::make_pair(p->size, p->host), *p);
     delete p;

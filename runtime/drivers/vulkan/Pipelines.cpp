@@ -10,6 +10,7 @@
 namespace heed::rt::vk {
 
 void VulkanDriver::prepare(const Module &module) {
+  std::lock_guard<std::recursive_mutex> lock(callMutex);
   if (modules.count(&module))
     return;
   const auto *header = reinterpret_cast<const format::Header *>(module.storage.get());

@@ -38,6 +38,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -162,6 +163,12 @@ private:
     VkPipelineCache cache = VK_NULL_HANDLE;
   };
   std::map<const Module *, ModuleState> modules;
+
+  // One invoke (or prepare) at a time per driver, as the CPU driver: an invoke records into the
+  // members below, so two threads calling one runtime would share a command buffer, descriptor
+  // pools and staging buffers (crashes and wrong numbers, found by test/fresh-trials). Recursive:
+  // invoke prepares, and a buffer returning to the pool during an invoke locks it again.
+  std::recursive_mutex callMutex;
 
   // Buffer pool: free buffers by (rounded size, host-visible).
   std::multimap<std::pair<VkDeviceSize, bool>, Buffer> pool;
