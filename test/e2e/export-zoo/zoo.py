@@ -637,11 +637,9 @@ class Alibi(nn.Module):
         return torch.softmax(s, -1) @ v
 
 
-ALIBI_SUB = "scores are not a matrix product (the softmax input comes from heed.sub)"
-variant("alibi", "positions", lambda: Alibi(False), qkv, ["q", "k", "v"], ["unfused"],
-        why=ALIBI_SUB)
-variant("alibi_causal", "positions", lambda: Alibi(True), qkv, ["q", "k", "v"], ["unfused"],
-        why=ALIBI_SUB)
+variant("alibi", "positions", lambda: Alibi(False), qkv, ["q", "k", "v"], ["attention"])
+variant("alibi_causal", "positions", lambda: Alibi(True), qkv, ["q", "k", "v"],
+        ["attention causal"])
 
 
 class RelativeBias(nn.Module):
@@ -771,6 +769,6 @@ variant("swin_window", "swin", lambda: WindowAttention(False), lambda b, l: (ima
         ["x"], ["attention"])
 variant("swin_shifted_window", "swin", lambda: WindowAttention(True),
         lambda b, l: (image(b, l), shift_mask(image_size(l))), ["x", "mask"],
-        ["unfused"], why="the result of heed.add between the scores and the softmax has other users")
+        ["attention"])
 
 FAMILIES = sorted({v.family for v in ZOO})
