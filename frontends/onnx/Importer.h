@@ -320,6 +320,8 @@ private:
   FoldResult foldWhere(const NodeProto &node);
   FoldResult foldConstantOfShape(const NodeProto &node);
   FoldResult foldRange(const NodeProto &node);
+  FoldResult foldExpand(const NodeProto &node);
+  LogicalResult foldSplit(const NodeProto &node, bool &folded);
 
   //===--------------------------------------------------------------------===//
   // Symbolic dims (SymbolicDims.cpp)

@@ -168,6 +168,16 @@ save("good_shape_static", [
     init("stp", np.array([3], np.int64)),
     init("emb", rng.standard_normal((10, 4)).astype(np.float32))])
 
+# --- Shape plumbing: torch's repeat_interleave counts (Expand, Split of a known value) --------
+save("good_fold_expand_split", [
+    N("Expand", ["four", "two"], ["counts"], name="expand_counts"),
+    N("Split", ["counts", "ones"], ["c0", "c1"], axis=0, name="split_counts"),
+    N("Concat", ["m1", "c0", "c1"], ["tgt"], axis=0, name="concat"),
+    N("Reshape", ["x", "tgt"], ["r"], name="reshape"),
+], [vi("x", F, ["B", 16])], [vi("r", F, None)],
+   [init("four", np.int64(4)), init("two", np.array([2], np.int64)),
+    init("ones", np.array([1, 1], np.int64)), init("m1", np.array([-1], np.int64))])
+
 # --- Reductions ----------------------------------------------------------------
 save("good_reduce", [
     N("ReduceMean", ["x"], ["mean"], axes=[-1], keepdims=1, name="mean"),

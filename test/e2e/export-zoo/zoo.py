@@ -599,9 +599,9 @@ gqa("gqa_repeat_interleave", "repeat_interleave", 2, ["attention"], "?",
     xfail=TORCH_REPEAT_INTERLEAVE)
 gqa("mqa_repeat_interleave", "repeat_interleave", 1, ["attention"], "?",
     xfail=TORCH_REPEAT_INTERLEAVE)
-gqa("gqa_repeat_interleave_fixed_length", "repeat_interleave", 2, ["attention"], "?",
+gqa("gqa_repeat_interleave_fixed_length", "repeat_interleave", 2, ["attention"], 2,
     inputs=gqa_inputs(2, length=6))
-gqa("gqa_repeat_interleave_heads_last", "repeat_interleave_heads_last", 2, ["attention"], "?",
+gqa("gqa_repeat_interleave_heads_last", "repeat_interleave_heads_last", 2, ["attention"], 2,
     inputs=gqa_inputs(2, heads_last=True))
 gqa("gqa_tile", "tile", 2, ["attention"], 8, source="gqa-torch.test",
     why="k.repeat tiles the heads in another order than heed.attention's grouping: copies kept")
