@@ -149,6 +149,7 @@ public:
   template <typename OpTy> LogicalResult importVariadic(const NodeProto &node);
   LogicalResult importPow(const NodeProto &node);
   LogicalResult importIsInf(const NodeProto &node);
+  LogicalResult importClip(const NodeProto &node);
   LogicalResult importIdentity(const NodeProto &node);
   LogicalResult importWhere(const NodeProto &node);
   LogicalResult importCast(const NodeProto &node);

@@ -178,6 +178,13 @@ save("good_fold_expand_split", [
    [init("four", np.int64(4)), init("two", np.array([2], np.int64)),
     init("ones", np.array([1, 1], np.int64)), init("m1", np.array([-1], np.int64))])
 
+# --- Clip: min(max(x, lo), hi), a missing bound left out ------------------------------------
+save("good_clip", [
+    N("Clip", ["x", "lo", "hi"], ["both"], name="clip_both"),
+    N("Clip", ["x", "", "hi"], ["upper"], name="clip_upper"),
+], [vi("x", T.INT64, ["S", "S"])], [vi("both", T.INT64, None), vi("upper", T.INT64, None)],
+   [init("lo", np.int64(-4)), init("hi", np.int64(4))])
+
 # --- Reductions ----------------------------------------------------------------
 save("good_reduce", [
     N("ReduceMean", ["x"], ["mean"], axes=[-1], keepdims=1, name="mean"),

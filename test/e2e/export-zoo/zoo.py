@@ -657,8 +657,7 @@ class RelativeBias(nn.Module):
         return torch.softmax(dot(q, k) + bias, -1) @ v
 
 
-variant("relative_bias", "positions", RelativeBias, qkv, ["q", "k", "v"], ["attention"],
-        xfail=("compile", "unsupported operator 'Clip'"))
+variant("relative_bias", "positions", RelativeBias, qkv, ["q", "k", "v"], ["attention"])
 
 
 class PositionalEncoder(nn.Module):
