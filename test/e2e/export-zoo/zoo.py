@@ -547,7 +547,7 @@ variant("einsum_heads_last", "sdpa", lambda: EinsumSdpa(True),
         ["attention"])
 
 # ---------------------------------------------------------------------------------------------
-# gqa: multi-query and grouped-query attention (8 query heads; from gqa-torch.test)
+# gqa: multi-query and grouped-query attention (8 query heads; gqa-torch.test moved here)
 
 Q_HEADS = 8
 
@@ -588,21 +588,22 @@ def gqa(name, repeat, kv, fused, kv_heads, inputs=None, **kw):
             ["q", "k", "v"], fused, kv_heads=kv_heads, **kw)
 
 
-gqa("gqa_expand", "expand", 2, ["attention"], 2, source="gqa-torch.test")
+gqa("gqa_expand", "expand", 2, ["attention"], 2, source="gqa-torch.test (moved here)")
 gqa("mqa_expand", "expand", 1, ["attention"], 1)
 # torch 1.13 exports repeat_interleave on [B, Hkv, L, d] with a dynamic L as Reshape(Expand(k_i
 # [B, 1, 1, L, d]) to [B, 1, g, L, d], [0, -1, 0, d]): the second 0 copies g where L belongs, so
 # the ONNX model itself computes k as [B, Hkv * L, g, d] (an exporter bug, not Heed's).
-TORCH_REPEAT_INTERLEAVE = ("run", "inconsistent query")
-gqa("gqa_repeat_interleave", "repeat_interleave", 2, ["attention"], "?",
-    xfail=TORCH_REPEAT_INTERLEAVE)
-gqa("mqa_repeat_interleave", "repeat_interleave", 1, ["attention"], "?",
-    xfail=TORCH_REPEAT_INTERLEAVE)
+TORCH_REPEAT_INTERLEAVE = dict(
+    xfail=("run", "inconsistent query"),
+    why="torch's export is wrong at a dynamic length: Reshape [0, -1, 0, d] copies g where L "
+        "belongs; Heed reports the inconsistent key shape")
+gqa("gqa_repeat_interleave", "repeat_interleave", 2, ["attention"], "?", **TORCH_REPEAT_INTERLEAVE)
+gqa("mqa_repeat_interleave", "repeat_interleave", 1, ["attention"], "?", **TORCH_REPEAT_INTERLEAVE)
 gqa("gqa_repeat_interleave_fixed_length", "repeat_interleave", 2, ["attention"], 2,
     inputs=gqa_inputs(2, length=6))
 gqa("gqa_repeat_interleave_heads_last", "repeat_interleave_heads_last", 2, ["attention"], 2,
     inputs=gqa_inputs(2, heads_last=True))
-gqa("gqa_tile", "tile", 2, ["attention"], 8, source="gqa-torch.test",
+gqa("gqa_tile", "tile", 2, ["attention"], 8, source="gqa-torch.test (moved here)",
     why="k.repeat tiles the heads in another order than heed.attention's grouping: copies kept")
 gqa("mqa_broadcast", "broadcast", 1, ["attention"], 1)
 
