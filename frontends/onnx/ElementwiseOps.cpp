@@ -1,7 +1,8 @@
 //===- ElementwiseOps.cpp - Arithmetic, logic, comparisons, casts ---------===//
 //
 // ONNX's elementwise ops map one to one onto heed's (NumPy broadcasting in
-// both); Max/Min fold their inputs left to right, integer Pow goes through f64.
+// both); Max/Min fold their inputs left to right, Clip is a Max and a Min, integer Pow goes
+// through f64.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +48,27 @@ LogicalResult Importer::importPow(const NodeProto &node) {
     return define(node, 0, castTo(p, et));
   }
   return define(node, 0, op<PowOp>(x, castTo(y, et)));
+}
+
+/// Clip as min(max(x, lo), hi), a missing bound left out: the bounds are optional inputs from
+/// opset 11 on (torch's clamp of int64 relative positions), float attributes before. With
+/// lo > hi every element is hi, as ONNX specifies.
+LogicalResult Importer::importClip(const NodeProto &node) {
+  Value x = input(node, 0);
+  if (!x)
+    return failure();
+  Type et = cast<RankedTensorType>(x.getType()).getElementType();
+  auto bound = [&](int i, StringRef name) -> Value {
+    if (opset >= 11)
+      return has(node, i) ? input(node, i) : Value();
+    return attribute(node, name) ? scalarConstant(et, floatAttr(node, name, 0)) : Value();
+  };
+  Value lo = bound(1, "min"), hi = bound(2, "max");
+  if (lo)
+    x = op<MaxOp>(x, lo);
+  if (x && hi)
+    x = op<MinOp>(x, hi);
+  return define(node, 0, x);
 }
 
 LogicalResult Importer::importIsInf(const NodeProto &node) {
@@ -102,6 +124,7 @@ void mlir::heed::onnx::detail::registerElementwiseOps(OpTable &t) {
   t.add("Sign", &Importer::importUnary<SignOp>);
   t.add("IsNaN", &Importer::importUnary<IsNanOp>);
   t.add("IsInf", &Importer::importIsInf);
+  t.add("Clip", &Importer::importClip);
   t.add("Reciprocal", &Importer::importUnary<ReciprocalOp>);
   t.add("Not", &Importer::importUnary<NotOp>);
   t.add("Identity", &Importer::importIdentity);

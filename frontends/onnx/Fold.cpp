@@ -50,8 +50,11 @@ LogicalResult Importer::foldNode(const NodeProto &node, bool &folded) {
       {"Where", &Importer::foldWhere},
       {"ConstantOfShape", &Importer::foldConstantOfShape},
       {"Range", &Importer::foldRange},
+      {"Expand", &Importer::foldExpand},
   };
   folded = false;
+  if (node.op_type() == "Split") // several outputs
+    return foldSplit(node, folded);
   auto fold = folds.find(node.op_type());
   if (fold == folds.end())
     return success();
@@ -464,4 +467,71 @@ FoldResult Importer::foldRange(const NodeProto &node) {
   for (int64_t i = 0; i < n; ++i)
     r.elems.push_back({start + i * delta, Value()});
   return std::optional<Known>(r);
+}
+
+/// Expand of a known value to a known shape (NumPy broadcasting both ways): torch's
+/// repeat_interleave expands its repeat count to one per slice this way.
+FoldResult Importer::foldExpand(const NodeProto &node) {
+  if (!allKnown(node, 0, 2) || !known(node.input(1))->isStatic())
+    return notFolded();
+  const Known &data = *known(node.input(0));
+  SmallVector<int64_t> to = known(node.input(1))->values();
+  int64_t rank = std::max(data.shape.size(), to.size());
+  // Both right-aligned; each dim pair equal or one of them 1.
+  SmallVector<int64_t> shape(rank), in(rank, 1);
+  std::copy(data.shape.begin(), data.shape.end(), in.end() - data.shape.size());
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t t = d >= rank - static_cast<int64_t>(to.size()) ? to[d - (rank - to.size())] : 1;
+    if (t < 0 || (in[d] != t && in[d] != 1 && t != 1))
+      return notFolded(); // let the op report it
+    shape[d] = in[d] == 1 ? t : in[d];
+  }
+  std::optional<int64_t> n = product(shape);
+  if (!n || *n > kMaxKnownElements)
+    return notFolded();
+  Known r{shape, {}, data.elementType};
+  for (int64_t i = 0; i < *n; ++i) {
+    // Row-major index i of the result -> the input element it repeats.
+    int64_t rest = i, source = 0, stride = 1;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      int64_t index = rest % shape[d];
+      rest /= shape[d];
+      source += (in[d] == 1 ? 0 : index) * stride;
+      stride *= in[d];
+    }
+    r.elems.push_back(data.elems[source]);
+  }
+  return std::optional<Known>(r);
+}
+
+/// Split of a known 1-D value into known parts (torch's repeat_interleave splits its repeat
+/// counts, one per slice of the repeated tensor).
+LogicalResult Importer::foldSplit(const NodeProto &node, bool &folded) {
+  folded = false;
+  if (!allKnown(node, 0, 1) || known(node.input(0))->shape.size() != 1)
+    return success();
+  const Known data = *known(node.input(0));
+  auto axis = axisOf(intAttr(node, "axis", 0), 1);
+  if (failed(axis))
+    return failure();
+  auto type = RankedTensorType::get(data.shape, data.elementType);
+  FailureOr<SmallVector<int64_t>> sizes = splitSizes(node, type, 0);
+  if (failed(sizes))
+    return failure();
+  int64_t start = 0;
+  for (int64_t size : *sizes)
+    if (size < 0 || llvm::AddOverflow(start, size, start))
+      return success(); // let the import report it
+  if (start != data.shape[0])
+    return success();
+  folded = true;
+  start = 0;
+  for (auto [i, size] : llvm::enumerate(*sizes)) {
+    Known part{
+        {size}, {data.elems.begin() + start, data.elems.begin() + start + size}, data.elementType};
+    if (failed(define(node, i, std::move(part))))
+      return failure();
+    start += size;
+  }
+  return success();
 }

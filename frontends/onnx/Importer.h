@@ -149,6 +149,7 @@ public:
   template <typename OpTy> LogicalResult importVariadic(const NodeProto &node);
   LogicalResult importPow(const NodeProto &node);
   LogicalResult importIsInf(const NodeProto &node);
+  LogicalResult importClip(const NodeProto &node);
   LogicalResult importIdentity(const NodeProto &node);
   LogicalResult importWhere(const NodeProto &node);
   LogicalResult importCast(const NodeProto &node);
@@ -320,6 +321,8 @@ private:
   FoldResult foldWhere(const NodeProto &node);
   FoldResult foldConstantOfShape(const NodeProto &node);
   FoldResult foldRange(const NodeProto &node);
+  FoldResult foldExpand(const NodeProto &node);
+  LogicalResult foldSplit(const NodeProto &node, bool &folded);
 
   //===--------------------------------------------------------------------===//
   // Symbolic dims (SymbolicDims.cpp)

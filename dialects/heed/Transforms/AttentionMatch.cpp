@@ -104,7 +104,8 @@ bool fusion::leadsTo(Value value, function_ref<bool(Operation *)> isRoot, int de
 /// Where a dynamic dim's size comes from: followed back through ops whose
 /// result dim is exactly one operand dim (transposes, reshapes that keep the
 /// dim, slices and reductions on other axes, matmul rows and batch dims,
-/// elementwise ops whose other operands have a static 1 or no such dim), so
+/// elementwise ops whose other operands have a static 1 or no such dim,
+/// softmaxes and layer norms), so
 /// that q.size(0) read before the in-projection and the heads split is
 /// known to be the attention's query length.
 DimSource fusion::dimOrigin(Value value, int64_t axis) {
@@ -162,7 +163,8 @@ DimSource fusion::dimOrigin(Value value, int64_t axis) {
         next = {linear.getInput(), axis};
     } else if (def && def->hasTrait<OpTrait::Elementwise>()) {
       next = broadcastSource(def->getOperands(), rank);
-    } else if (isa_and_nonnull<SoftmaxOp, LogSoftmaxOp>(def)) {
+    } else if (isa_and_nonnull<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(def)) {
+      // Same shape as the input (norm_first layers read L before the LayerNorm).
       next = {def->getOperand(0), axis};
     }
     if (!next.first)
@@ -531,6 +533,20 @@ LogicalResult fusion::addBooleanMask(MaskPlan &plan, Value condition, bool negat
     std::optional<bool> t = splatNonZero(where.getOnTrue()), f = splatNonZero(where.getOnFalse());
     if (t && f && *t != *f)
       return addBooleanMask(plan, where.getCondition(), negated != *f, scores, reason);
+  }
+  // where(P, a, b) == 0 (or != 0) with those constants: P or not P again, as
+  // `torch.tril(torch.ones(L, L)) == 0` exports.
+  if (auto compare = decided.getDefiningOp<CompareOp>()) {
+    auto where = compare.getLhs().getDefiningOp<WhereOp>();
+    std::optional<bool> zero = splatNonZero(compare.getRhs());
+    CompareKind pred = compare.getPredicate();
+    if (where && zero == false && (pred == CompareKind::eq || pred == CompareKind::ne)) {
+      std::optional<bool> t = splatNonZero(where.getOnTrue()), f = splatNonZero(where.getOnFalse());
+      // (where != 0) is P when a is the nonzero one; eq negates that.
+      if (t && f && *t != *f)
+        return addBooleanMask(plan, where.getCondition(),
+                              negated != *f != (pred == CompareKind::eq), scores, reason);
+    }
   }
   // May see iff both may see: and(a, b), or not(or(masked_a, masked_b)) as
   // torch merges a bool attn_mask with the key padding mask.

@@ -10,6 +10,9 @@
 //  - mean/sub/pow/mean/add/sqrt/div -> heed.layer_norm (+ scale, bias);
 //  - x * 0.5 * (1 + erf(x / sqrt 2)) -> heed.gelu;
 //  - pow(c1, c2) of scalar constants -> the constant (a scale d ** -0.5);
+//  - softmax(reshape(reshape(s) + m)) -> softmax(s + reshape(broadcast(m))) when the outer
+//    reshape gives back the shape of s (Swin's shifted-window mask);
+//  - s - b -> s + (-b) before a softmax (ALiBi's bias);
 //  - column-shaped attention weights -> row form (ColumnAttention.cpp).
 // Multiplications by 1 fold away through heed.mul's folder.
 //
@@ -19,6 +22,7 @@
 #include "dialects/heed/Transforms/Passes.h"
 #include "dialects/heed/Transforms/Patterns.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -343,6 +347,106 @@ struct ErfGelu : OpRewritePattern<MulOp> {
   }
 };
 
+/// Swin's shifted windows: the scores s [B*nW, H, N, N] are reshaped to [B, nW, H, N, N] for the
+/// [1, nW, 1, N, N] window mask to broadcast over the images, then reshaped back for the softmax:
+///   softmax(reshape(reshape(s) + m)) -> softmax(s + reshape(broadcast(m, [B, nW, H, N, N])))
+/// Reshapes keep row-major order, so a reshape back to the shape of s is the identity and the mask,
+/// broadcast to the split shape and reshaped like the sum was, lands on the elements it was added
+/// to; the attention fusion then sees an additive mask on the scores. The split shape is rebuilt
+/// from dims read outside the scores (B = dim 0 of s, from where it comes, / nW), so the scores
+/// keep no user besides the pattern.
+struct MaskAddedAcrossReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp back, PatternRewriter &rewriter) const override {
+    if (!back->hasOneUse() || !isa<SoftmaxOp>(*back->getUsers().begin()))
+      return failure();
+    auto add = back.getInput().getDefiningOp<AddOp>();
+    if (!add || !add->hasOneUse())
+      return failure();
+    for (auto [split, mask] :
+         {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+      Operation *splitOp = split.getDefiningOp();
+      if (!isa_and_nonnull<ReshapeOp, ReshapeDynamicOp>(splitOp) || !split.hasOneUse())
+        continue;
+      Value scores = splitOp->getOperand(0);
+      auto scoresType = cast<RankedTensorType>(scores.getType());
+      auto splitType = cast<RankedTensorType>(split.getType());
+      auto maskType = cast<RankedTensorType>(mask.getType());
+      int64_t rank = scoresType.getRank();
+      // s [S0, rest] split into [a, n, rest] (rest static), the add keeping that shape, and the
+      // outer reshape giving back s's shape (its one dynamic dim fixed by the element count).
+      if (splitType.getRank() != rank + 1 || maskType.getRank() > rank + 1 ||
+          add.getType() != splitType || back.getType() != scoresType ||
+          splitType.getShape().drop_front(2) != scoresType.getShape().drop_front() ||
+          llvm::any_of(scoresType.getShape().drop_front(), ShapedType::isDynamic))
+        continue;
+      // The split's dynamic dims: a reshape_dynamic's own operands (computed before the scores,
+      // as torch's `view(bw // nw, nw, ...)` is), else a = rows / n and n: static, or the mask's
+      // own dim (which equals it, or the add would not broadcast).
+      Location loc = back.getLoc();
+      SmallVector<Value> dims;
+      if (auto dynamic = dyn_cast<ReshapeDynamicOp>(splitOp)) {
+        for (int64_t d : {0, 1})
+          if (splitType.isDynamicDim(d))
+            dims.push_back(dynamic.getShape()[d]);
+      } else {
+        int64_t maskN = 1 - (rank + 1 - maskType.getRank());
+        DimSource rows = dimOrigin(scores, 0);
+        // A dim read from the scores themselves would be one more user of them.
+        if ((splitType.isDynamicDim(1) && (maskN < 0 || !maskType.isDynamicDim(maskN))) ||
+            (splitType.isDynamicDim(0) && scoresType.isDynamicDim(0) && rows.tensor == scores))
+          continue;
+        Value n =
+            splitType.isDynamicDim(1)
+                ? Value(DimOp::create(rewriter, loc, mask, maskN))
+                : Value(arith::ConstantIndexOp::create(rewriter, loc, splitType.getDimSize(1)));
+        if (splitType.isDynamicDim(0)) {
+          Value total =
+              scoresType.isDynamicDim(0)
+                  ? Value(DimOp::create(rewriter, loc, rows.tensor, rows.axis))
+                  : Value(arith::ConstantIndexOp::create(rewriter, loc, scoresType.getDimSize(0)));
+          dims.push_back(arith::DivSIOp::create(rewriter, loc, total, n));
+        }
+        if (splitType.isDynamicDim(1))
+          dims.push_back(n);
+      }
+      auto likeType = RankedTensorType::get(splitType.getShape(), rewriter.getI1Type());
+      Value like = FullOp::create(rewriter, loc, likeType, rewriter.getBoolAttr(false), dims);
+      auto wideType = RankedTensorType::get(splitType.getShape(), maskType.getElementType());
+      Value wide = BroadcastOp::create(rewriter, loc, wideType, mask, like);
+      Value onScores = ReshapeOp::create(rewriter, loc, back.getType(), wide, back.getShape());
+      rewriter.replaceOpWithNewOp<AddOp>(back, back.getType(), scores, onScores);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// ALiBi subtracts its distance bias from the scores: s - b -> s + (-b), exact in IEEE arithmetic,
+/// so that the attention fusion sees an additive mask. Only where the difference feeds a softmax
+/// (through the adds and wheres of more masks) and only b is free of products (the scores' side).
+struct SubtractedBias : OpRewritePattern<SubOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SubOp sub, PatternRewriter &rewriter) const override {
+    auto isProduct = [](Operation *op) { return isa<MatmulOp, LinearOp, ReduceOp>(op); };
+    if (!isa<FloatType>(getElementTypeOrSelf(sub.getType())) || !leadsTo(sub.getLhs(), isProduct) ||
+        leadsTo(sub.getRhs(), isProduct))
+      return failure();
+    Operation *user = sub;
+    for (int depth = 0; depth < 4 && user->hasOneUse(); ++depth) {
+      user = *user->getUsers().begin();
+      if (isa<SoftmaxOp>(user)) {
+        Value negated = NegOp::create(rewriter, sub.getLoc(), sub.getRhs());
+        rewriter.replaceOpWithNewOp<AddOp>(sub, sub.getType(), sub.getLhs(), negated);
+        return success();
+      }
+      if (!isa<AddOp, WhereOp>(user))
+        return failure();
+    }
+    return failure();
+  }
+};
+
 struct CanonicalizeAttentionPass
     : heed::impl::HeedCanonicalizeAttentionBase<CanonicalizeAttentionPass> {
   void runOnOperation() override {
@@ -364,6 +468,7 @@ void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
       patterns.getContext());
   // transpose(transpose(x)) -> one transpose: the op's own canonicalization.
   TransposeOp::getCanonicalizationPatterns(patterns, patterns.getContext());
-  patterns.add<TransposeIntoMatmul, LayerNormAffine>(patterns.getContext());
+  patterns.add<TransposeIntoMatmul, LayerNormAffine, MaskAddedAcrossReshape, SubtractedBias>(
+      patterns.getContext());
   populateColumnAttentionPatterns(patterns);
 }

@@ -498,24 +498,27 @@ bool sameOrigin(DimSource a, DimSource b) { return a.tensor == b.tensor && a.axi
 /// broadcast of that unit dim to g and a reshape merging Hkv and g: torch's grouped-query
 /// `k[:, :, None].expand(b, kv, g, l, d).reshape(b, kv * g, l, d)`, whose head order (each kv
 /// head g times in a row) is the one heed.attention gives a k with fewer heads than q. Returns k.
-/// The broadcast must leave every other dim as it is: a `like` dim that is 1, equal and static,
-/// or read (through torch's `where(shape == -1, 1, shape)`) from the same dim of k or of
-/// `sibling` (the keys for the values: heed.attention checks that they agree).
-Value repeatedKvHeads(Value value, Value sibling) {
+/// The heads may be dim `heads` = 2 instead ([B, Lk, Hkv, D], repeated before the transpose to
+/// [B, H, Lk, D]). The broadcast must leave every other dim as it is: a `like` dim that is 1,
+/// equal and static, or read (through torch's `where(shape == -1, 1, shape)`) from the same dim of
+/// k or of `sibling` (the keys for the values: heed.attention checks that they agree).
+Value repeatedKvHeads(Value value, Value sibling, int64_t heads = 1) {
   auto merge = value.getDefiningOp<ReshapeOp>();
   auto broadcast = merge ? merge.getInput().getDefiningOp<BroadcastOp>() : BroadcastOp();
   auto split = broadcast ? broadcast.getInput().getDefiningOp<ReshapeOp>() : ReshapeOp();
+  int64_t unit = heads + 1; // the dim g broadcasts
   if (!split || merge.getType().getRank() != 4 || split.getType().getRank() != 5 ||
-      split.getInput().getType().getRank() != 4 || split.getType().getDimSize(2) != 1)
+      split.getInput().getType().getRank() != 4 || split.getType().getDimSize(unit) != 1)
     return {};
   Value k = split.getInput();
   auto in = split.getType(), out = broadcast.getType();
   auto like = cast<RankedTensorType>(broadcast.getLike().getType());
-  if (like.getRank() != 5 || out.isDynamicDim(2) || in.isDynamicDim(1))
+  if (like.getRank() != 5 || out.isDynamicDim(unit) || in.isDynamicDim(heads))
     return {};
-  // The unit dim inserted at 2, every other dim kept.
-  for (auto [from, to] : {std::pair<int64_t, int64_t>{0, 0}, {1, 1}, {2, 3}, {3, 4}})
-    if (!keepsDim(split, from, to))
+  // k's dim d is dim `outer(d)` of the split, and the unit dim is inserted at `unit`.
+  auto outer = [&](int64_t d) { return d < unit ? d : d + 1; };
+  for (int64_t d = 0; d < 4; ++d)
+    if (!keepsDim(split, d, outer(d)))
       return {};
   auto kept = [&](int64_t d) {
     if (!like.isDynamicDim(d))
@@ -534,16 +537,68 @@ Value repeatedKvHeads(Value value, Value sibling) {
     if (!dim || !in.isDynamicDim(d))
       return false;
     DimSource origin = dimOrigin(dim.getInput(), dim.getDim());
-    int64_t kd = d < 2 ? d : d - 1;
+    int64_t kd = d < unit ? d : d - 1;
     return sameOrigin(origin, dimOrigin(k, kd)) ||
            (sibling && sameOrigin(origin, dimOrigin(sibling, kd)));
   };
-  for (int64_t d : {0, 1, 3, 4})
-    if (!kept(d))
+  for (int64_t d = 0; d < 5; ++d)
+    if (d != unit && !kept(d))
       return {};
-  // Batch, length and depth kept, so the merged dim is Hkv * g.
-  if (!keepsDim(merge, 0, 0) || !keepsDim(merge, 3, 2) || !keepsDim(merge, 4, 3))
+  // Every dim but the heads kept, so the merged dim is Hkv * g.
+  for (int64_t d = 0; d < 4; ++d)
+    if (d != heads && !keepsDim(merge, outer(d), d))
+      return {};
+  return k;
+}
+
+/// k [B, Hkv, Lk, D] repeated per query head by torch's export of `k.repeat_interleave(g, dim=1)`
+/// (a static Hkv): the slices k[:, i:i+1] in head order, each repeated g times as above, then
+/// concatenated along the heads: the same elements in the same order as the expand spelling.
+/// Returns k. (One kv head: the slice and the concat of one piece fold away, leaving the above.)
+Value interleavedKvHeads(Value value, int64_t heads) {
+  auto concat = value.getDefiningOp<ConcatOp>();
+  if (!concat || cast<RankedTensorType>(concat.getType()).getRank() != 4 ||
+      shape::normalizeAxis(static_cast<int64_t>(concat.getAxis()), 4) != heads)
     return {};
+  Value source;
+  int64_t group = 0;
+  for (auto [i, piece] : llvm::enumerate(concat.getInputs())) {
+    Value head = repeatedKvHeads(piece, Value(), heads);
+    auto slice = head ? head.getDefiningOp<SliceOp>() : SliceOp();
+    int64_t size = cast<RankedTensorType>(piece.getType()).getDimSize(heads);
+    if (!slice || shape::normalizeAxis(static_cast<int64_t>(slice.getAxis()), 4) != heads ||
+        slice.getStep() != 1 || static_cast<int64_t>(slice.getStart()) != int64_t(i) ||
+        static_cast<int64_t>(slice.getEnd()) != int64_t(i) + 1 ||
+        (source && slice.getInput() != source) || (group && size != group))
+      return {};
+    source = slice.getInput();
+    group = size;
+  }
+  // Every head of k, each once.
+  auto type = source ? cast<RankedTensorType>(source.getType()) : RankedTensorType();
+  if (!type || type.isDynamicDim(heads) ||
+      type.getDimSize(heads) != static_cast<int64_t>(concat.getInputs().size()))
+    return {};
+  return source;
+}
+
+/// The unrepeated keys or values [B, Hkv, Lk, D] behind `value` [B, H, Lk, D], or null:
+/// repeated by either spelling above, or repeated as [B, Lk, H, D] (heads at dim 2) and then
+/// transposed, when `transposed` is set (the caller transposes the unrepeated tensor, a copy g
+/// times smaller than the repeated one).
+Value unrepeatedKvHeads(Value value, Value sibling, bool &transposed) {
+  transposed = false;
+  if (Value k = repeatedKvHeads(value, sibling))
+    return k;
+  if (Value k = interleavedKvHeads(value, 1))
+    return k;
+  auto transpose = value.getDefiningOp<TransposeOp>();
+  if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+    return {};
+  Value k = repeatedKvHeads(transpose.getInput(), Value(), 2);
+  if (!k)
+    k = interleavedKvHeads(transpose.getInput(), 2);
+  transposed = static_cast<bool>(k);
   return k;
 }
 
@@ -553,17 +608,31 @@ struct FoldRepeatedKvHeads : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
-    Value k = repeatedKvHeads(op.getKey(), Value());
-    Value v = k ? repeatedKvHeads(op.getValue(), k) : Value();
+    bool kTransposed = false, vTransposed = false;
+    Value k = unrepeatedKvHeads(op.getKey(), Value(), kTransposed);
+    Value v = k ? unrepeatedKvHeads(op.getValue(), k, vTransposed) : Value();
     auto q = cast<RankedTensorType>(op.getQuery().getType());
     if (op.getNumHeads() != 0 || !k || !v || q.getRank() != 4 || q.isDynamicDim(1))
       return failure();
-    int64_t hk = cast<RankedTensorType>(k.getType()).getDimSize(1);
-    if (hk != cast<RankedTensorType>(v.getType()).getDimSize(1) || q.getDimSize(1) % hk != 0)
+    int64_t hk = cast<RankedTensorType>(k.getType()).getDimSize(kTransposed ? 2 : 1);
+    if (hk != cast<RankedTensorType>(v.getType()).getDimSize(vTransposed ? 2 : 1) ||
+        q.getDimSize(1) % hk != 0)
       return failure();
+    auto headsFirst = [&](Value x, bool transposed) -> Value {
+      if (!transposed)
+        return x;
+      SmallVector<int64_t> perm{0, 2, 1, 3}, shape;
+      auto type = cast<RankedTensorType>(x.getType());
+      for (int64_t p : perm)
+        shape.push_back(type.getDimSize(p));
+      return TransposeOp::create(rewriter, op.getLoc(),
+                                 RankedTensorType::get(shape, type.getElementType()), x, perm);
+    };
+    rewriter.setInsertionPoint(op);
+    Value key = headsFirst(k, kTransposed), value = headsFirst(v, vTransposed);
     rewriter.modifyOpInPlace(op, [&] {
-      op.getKeyMutable().assign(k);
-      op.getValueMutable().assign(v);
+      op.getKeyMutable().assign(key);
+      op.getValueMutable().assign(value);
     });
     return success();
   }

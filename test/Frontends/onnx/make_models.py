@@ -168,6 +168,23 @@ save("good_shape_static", [
     init("stp", np.array([3], np.int64)),
     init("emb", rng.standard_normal((10, 4)).astype(np.float32))])
 
+# --- Shape plumbing: torch's repeat_interleave counts (Expand, Split of a known value) --------
+save("good_fold_expand_split", [
+    N("Expand", ["four", "two"], ["counts"], name="expand_counts"),
+    N("Split", ["counts", "ones"], ["c0", "c1"], axis=0, name="split_counts"),
+    N("Concat", ["m1", "c0", "c1"], ["tgt"], axis=0, name="concat"),
+    N("Reshape", ["x", "tgt"], ["r"], name="reshape"),
+], [vi("x", F, ["B", 16])], [vi("r", F, None)],
+   [init("four", np.int64(4)), init("two", np.array([2], np.int64)),
+    init("ones", np.array([1, 1], np.int64)), init("m1", np.array([-1], np.int64))])
+
+# --- Clip: min(max(x, lo), hi), a missing bound left out ------------------------------------
+save("good_clip", [
+    N("Clip", ["x", "lo", "hi"], ["both"], name="clip_both"),
+    N("Clip", ["x", "", "hi"], ["upper"], name="clip_upper"),
+], [vi("x", T.INT64, ["S", "S"])], [vi("both", T.INT64, None), vi("upper", T.INT64, None)],
+   [init("lo", np.int64(-4)), init("hi", np.int64(4))])
+
 # --- Reductions ----------------------------------------------------------------
 save("good_reduce", [
     N("ReduceMean", ["x"], ["mean"], axes=[-1], keepdims=1, name="mean"),

@@ -146,3 +146,71 @@ func.func @scale_from_head_size(%x: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
   %p = heed.pow %x, %e : (tensor<f32>, tensor<f32>) -> tensor<f32>
   return %s, %p : tensor<f32>, tensor<f32>
 }
+
+// -----
+
+// ALiBi: the distance bias subtracted from the scores becomes an added, negated one.
+// CHECK-LABEL: func.func @subtracted_bias
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x2x?x8xf32>, %[[K:.*]]: tensor<?x2x?x8xf32>, %[[B:.*]]: tensor<2x?x?xf32>)
+// CHECK: %[[S:.*]] = heed.matmul %[[Q]], %[[K]] {transpose_b = true}
+// CHECK: %[[N:.*]] = heed.neg %[[B]]
+// CHECK: %[[M:.*]] = heed.add %[[S]], %[[N]]
+// CHECK: heed.softmax %[[M]]
+func.func @subtracted_bias(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %b: tensor<2x?x?xf32>) -> tensor<?x2x?x?xf32> {
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x?xf32>
+  %m = heed.sub %s, %b : (tensor<?x2x?x?xf32>, tensor<2x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %w = heed.softmax %m {axis = 3 : i64} : (tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32>
+  return %w : tensor<?x2x?x?xf32>
+}
+
+// -----
+
+// A softmax's own stabilizer (s - max s) is no bias: left alone.
+// CHECK-LABEL: func.func @subtracted_max
+// CHECK: heed.sub
+// CHECK-NOT: heed.neg
+func.func @subtracted_max(%q: tensor<2x4x8xf32>, %k: tensor<2x4x8xf32>) -> tensor<2x4x4xf32> {
+  %s = heed.matmul %q, %k {transpose_b = true} : (tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x4xf32>
+  %max = heed.reduce max, %s {axes = array<i64: -1>, keep_dims = true} : (tensor<2x4x4xf32>) -> tensor<2x4x1xf32>
+  %m = heed.sub %s, %max : (tensor<2x4x4xf32>, tensor<2x4x1xf32>) -> tensor<2x4x4xf32>
+  %w = heed.softmax %m {axis = 2 : i64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  return %w : tensor<2x4x4xf32>
+}
+
+// -----
+
+// Swin's shifted windows: scores [B*nW, H, N, N] viewed as [B, nW, H, N, N] for the [1, nW, 1,
+// N, N] mask, then viewed back for the softmax. The mask is broadcast to the split shape (its dims
+// the view's own operands) and reshaped onto the scores, which keep no other user.
+// CHECK-LABEL: func.func @mask_across_reshape
+// CHECK-SAME: (%[[S:.*]]: tensor<?x2x16x16xf32>, %[[M:.*]]: tensor<1x?x1x16x16xf32>, %[[A:.*]]: index, %[[W:.*]]: index)
+// CHECK: %[[L:.*]] = heed.full false[%[[A]], %[[W]]] : tensor<?x?x2x16x16xi1>
+// CHECK: %[[BM:.*]] = heed.broadcast %[[M]], %[[L]]
+// CHECK: %[[R:.*]] = heed.reshape %[[BM]] {shape = array<i64: -1, 2, 16, 16>}
+// CHECK: %[[SUM:.*]] = heed.add %[[S]], %[[R]]
+// CHECK: heed.softmax %[[SUM]]
+func.func @mask_across_reshape(%s: tensor<?x2x16x16xf32>, %m: tensor<1x?x1x16x16xf32>, %a: index, %w: index) -> tensor<?x2x16x16xf32> {
+  %c2 = arith.constant 2 : index
+  %c16 = arith.constant 16 : index
+  %split = heed.reshape_dynamic %s, %a, %w, %c2, %c16, %c16 : (tensor<?x2x16x16xf32>, index, index, index, index, index) -> tensor<?x?x2x16x16xf32>
+  %sum = heed.add %split, %m : (tensor<?x?x2x16x16xf32>, tensor<1x?x1x16x16xf32>) -> tensor<?x?x2x16x16xf32>
+  %back = heed.reshape %sum {shape = array<i64: -1, 2, 16, 16>} : (tensor<?x?x2x16x16xf32>) -> tensor<?x2x16x16xf32>
+  %w2 = heed.softmax %back {axis = 3 : i64} : (tensor<?x2x16x16xf32>) -> tensor<?x2x16x16xf32>
+  return %w2 : tensor<?x2x16x16xf32>
+}
+
+// -----
+
+// A view back to another shape than the scores' is not the identity: left alone.
+// CHECK-LABEL: func.func @mask_across_other_reshape
+// CHECK: heed.reshape_dynamic
+// CHECK-NOT: heed.broadcast
+func.func @mask_across_other_reshape(%s: tensor<?x2x16x16xf32>, %m: tensor<1x?x1x16x16xf32>, %a: index, %w: index) -> tensor<?x32x16xf32> {
+  %c2 = arith.constant 2 : index
+  %c16 = arith.constant 16 : index
+  %split = heed.reshape_dynamic %s, %a, %w, %c2, %c16, %c16 : (tensor<?x2x16x16xf32>, index, index, index, index, index) -> tensor<?x?x2x16x16xf32>
+  %sum = heed.add %split, %m : (tensor<?x?x2x16x16xf32>, tensor<1x?x1x16x16xf32>) -> tensor<?x?x2x16x16xf32>
+  %back = heed.reshape %sum {shape = array<i64: -1, 32, 16>} : (tensor<?x?x2x16x16xf32>) -> tensor<?x32x16xf32>
+  %w2 = heed.softmax %back {axis = 2 : i64} : (tensor<?x32x16xf32>) -> tensor<?x32x16xf32>
+  return %w2 : tensor<?x32x16xf32>
+}
