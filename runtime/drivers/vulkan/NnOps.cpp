@@ -112,8 +112,8 @@ void OpRun::runReduce() {
     return runCumsum();
   const DTensor &x = in(0);
   ReduceLayout l;
-  check(reduceLayout(x.shape, op.getInts(AttrId::axes), op.getBool(AttrId::keep_dims),
-                     op.getInt(AttrId::kind), l));
+  std::vector<int64_t> axes = numOperands() > 1 ? scalarsFrom(1) : op.getInts(AttrId::axes);
+  check(reduceLayout(x.shape, axes, op.getBool(AttrId::keep_dims), op.getInt(AttrId::kind), l));
   DTensor y = alloc(x.type, l.shape);
   int rank = int(x.rank());
   vkabi::ReducePush push;
@@ -162,7 +162,7 @@ void OpRun::runArgmaxTopK() {
     dispatch(p, {x.buf.get(), y.buf.get()}, push, ceilDiv(rows, p.local));
     return out(0, y);
   }
-  int64_t kk = op.getInt(AttrId::k);
+  int64_t kk = op.has(AttrId::k) ? op.getInt(AttrId::k) : scalar(1);
   check(topKLayout(x.shape, op.getInt(AttrId::axis), kk, l));
   uint64_t rows = uint64_t(l.view.outer * l.view.inner);
   DTensor vals = alloc(ElemType::f32, l.shape), idxs = alloc(ElemType::i64, l.shape);
