@@ -147,7 +147,7 @@ FoldResult Importer::foldReshapeLike(const NodeProto &node) {
     if (!foldReshapeSpec(node, k, shape))
       return notFolded();
   } else if (type == "Flatten") {
-    auto axis = axisOf(intAttr(node, "axis", 1), rank + 1);
+    auto axis = flattenAxis(node, rank);
     if (failed(axis))
       return failure();
     int64_t a = 1, b = 1;

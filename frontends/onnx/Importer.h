@@ -299,6 +299,9 @@ private:
   /// be 1 is an error; without axes, Squeeze drops the dims known to be 1.
   FailureOr<SmallVector<int64_t>> squeezedDims(const NodeProto &node, ArrayRef<int64_t> dims);
   FailureOr<int64_t> axisOf(int64_t axis, int64_t rank);
+  /// Flatten's axis, in [-rank, rank]: it names a cut between dims, so -1 is rank - 1 (the last
+  /// dim on its own), not the rank + 1 positions axisOf would count from.
+  FailureOr<int64_t> flattenAxis(const NodeProto &node, int64_t rank);
   /// The elements of input i when it is given and not known at import (so read when the
   /// function runs), as index values; nothing when it is absent or a constant.
   FailureOr<std::optional<SmallVector<Sym>>> runTimeInts(const NodeProto &node, int i,

@@ -118,7 +118,7 @@ LogicalResult Importer::importReshape(const NodeProto &node) {
 LogicalResult Importer::importFlatten(const NodeProto &node) {
   Value x = input(node, 0);
   SmallVector<Monomial> in = dimsOf(x);
-  auto axis = axisOf(intAttr(node, "axis", 1), in.size() + 1);
+  auto axis = flattenAxis(node, in.size());
   if (failed(axis))
     return failure();
   SmallVector<Monomial> target(2);

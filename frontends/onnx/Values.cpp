@@ -289,3 +289,10 @@ FailureOr<int64_t> Importer::axisOf(int64_t axis, int64_t rank) {
     return error() << "axis " << axis << " is out of range for rank " << rank;
   return axis < 0 ? axis + rank : axis;
 }
+
+FailureOr<int64_t> Importer::flattenAxis(const NodeProto &node, int64_t rank) {
+  int64_t axis = intAttr(node, "axis", 1);
+  if (axis < -rank || axis > rank)
+    return error() << "Flatten axis " << axis << " is out of range for rank " << rank;
+  return axis < 0 ? axis + rank : axis;
+}
