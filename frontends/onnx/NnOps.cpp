@@ -260,16 +260,38 @@ LogicalResult Importer::importDropout(const NodeProto &node) {
       return error() << "expects a one-element training_mode, got " << modeType;
     if (training && !training->isStatic())
       return error() << "unsupported Dropout with a computed training_mode";
-    if (training && training->elems[0].value && !zeroRatio)
-      return error() << "unsupported Dropout in training mode";
-    if (mode && !zeroRatio) {
-      Value flag = castTo(mode, builder.getI64Type());
-      if (!flag)
-        return failure();
-      Value off =
-          compareIndex(arith::CmpIPredicate::eq,
-                       ExtractOp::create(builder, loc, flag, 0).getResult(), indexConstant(0));
-      checkAtRunTime(off, {}, "unsupported Dropout in training mode: training_mode is true");
+    bool inference = training && !training->elems[0].value;
+    // A ratio given as a graph input (or computed) is known only when the function runs.
+    bool ratioKnown = !has(node, 1) || input(node, 1).getDefiningOp<ConstantOp>();
+    if (!inference && !zeroRatio) {
+      if (training && ratioKnown)
+        return error() << "unsupported Dropout in training mode";
+      // Refused when it runs unless training_mode is false or the ratio is 0.
+      auto first = [&](Value bits) -> Value {
+        Value flag = castTo(bits, builder.getI64Type());
+        return flag ? ExtractOp::create(builder, loc, flag, 0).getResult() : Value();
+      };
+      // Whether it may run, as an index 0 or 1 (the plan's index arithmetic has no `or`).
+      Value allowed = indexConstant(0);
+      if (mode) {
+        Value flag = first(mode);
+        if (!flag)
+          return failure();
+        allowed = indexOf(compareIndex(arith::CmpIPredicate::eq, flag, indexConstant(0)));
+      }
+      if (!ratioKnown) {
+        Value ratio = input(node, 1);
+        Type et = cast<RankedTensorType>(ratio.getType()).getElementType();
+        Value isZero = first(compare(CompareKind::eq, ratio, scalarConstant(et, 0)));
+        if (!isZero)
+          return failure();
+        allowed = selectIndex(compareIndex(arith::CmpIPredicate::ne, isZero, indexConstant(0)),
+                              indexConstant(1), allowed);
+      }
+      Value ok = compareIndex(arith::CmpIPredicate::ne, allowed, indexConstant(0));
+      checkAtRunTime(ok, {},
+                     "unsupported Dropout in training mode: training_mode is true and the ratio "
+                     "is not 0");
     }
   }
   Value x = input(node, 0);

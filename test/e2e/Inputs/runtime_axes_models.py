@@ -11,7 +11,8 @@ compiled module is checked at both.
   split       Split(x, split) into 3, x [N]          sizes [1, 2, 3], then [0, 5, 0]
   top_k       TopK(x, k)                             k 2, then 5 (the whole axis)
   range_float Range(start, limit, delta) in f32      1, 5, 2, then 0.5, -1, -0.25
-  dropout     Dropout(x, ratio, training_mode)        inference: the identity and an all-true mask
+  dropout     Dropout(x, ratio, training_mode)        the identity and an all-true mask: inference
+                                                   with ratio 0.5, then training with ratio 0
 
 usage: runtime_axes_models.py OUT_DIR
 """
@@ -111,6 +112,7 @@ x = f32(3, 4)
 save("dropout", [helper.make_node("Dropout", ["x", "ratio", "training_mode"], ["y", "mask"])],
      [tensor("x", F, [3, 4]), tensor("ratio", F, []), tensor("training_mode", BOOL, [])],
      [tensor("y", F, [3, 4]), tensor("mask", BOOL, [3, 4])],
-     [([x, scalar(r), np.array(False)], [x, np.ones((3, 4), bool)]) for r in (0.5, 0.25)])
+     [([x, scalar(r), np.array(t)], [x, np.ones((3, 4), bool)])
+      for r, t in ((0.5, False), (0.0, True))])
 # training_mode true, for test/bad-inputs/runtime-axes.test.
 np.save(os.path.join(out, "train.npy"), np.array(True))
