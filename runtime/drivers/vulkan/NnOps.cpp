@@ -129,9 +129,18 @@ void OpRun::runReduce() {
 }
 
 void OpRun::runCumsum() {
-  // The generator refused an axis operand: the axis is the attribute.
   const DTensor &x = in(0);
-  int64_t axis = op.getInt(AttrId::axis);
+  int64_t axis = 0;
+  if (op.has(AttrId::axis)) {
+    axis = op.getInt(AttrId::axis);
+  } else { // the axis as a tensor the graph computes or takes: read back, as heed.extract is
+    const DTensor &a = in(1);
+    if (a.count() != 1 || (a.type != ElemType::i32 && a.type != ElemType::i64))
+      opFail("expects one i32 or i64 axis, got " + shapeString(a.shape, a.type));
+    driver.note(where + ": reads its axis back to the host (a submission mid-function)");
+    std::vector<uint8_t> bytes = driver.readBackNow(a, function.name);
+    axis = loadIndex(bytes.data(), a.type, 0);
+  }
   check(resolveAxis(axis, int64_t(x.rank()), axis));
   AxisView v = axisView(x.shape, axis);
   DTensor y = alloc(x.type, x.shape);

@@ -10,6 +10,7 @@ compiled module is checked at both.
   slice_axes  Slice(x, starts, ends, axes, steps)   axes [0, 2] forwards, then [-1, 1] backwards
   split       Split(x, split) into 3, x [N]          sizes [1, 2, 3], then [0, 5, 0]
   top_k       TopK(x, k)                             k 2, then 5 (the whole axis)
+  cumsum      CumSum(x, axis)                        axis 0, then -1
   range_float Range(start, limit, delta) in f32      1, 5, 2, then 0.5, -1, -0.25
   dropout     Dropout(x, ratio, training_mode)        the identity and an all-true mask: inference
                                                    with ratio 0.5, then training with ratio 0
@@ -97,6 +98,11 @@ save("top_k", [helper.make_node("TopK", ["x", "k"], ["values", "indices"], axis=
      [([x, i64(k)], [np.take_along_axis(x, order[:, :k], 1), order[:, :k].astype(np.int64)])
       for k in (2, 5)])
 
+
+x = f32(3, 4)
+save("cumsum", [helper.make_node("CumSum", ["x", "axis"], ["y"])],
+     [tensor("x", F, [3, 4]), tensor("axis", I64, [])], [tensor("y", F, None)],
+     [([x, np.array(a, dtype=np.int64)], [np.cumsum(x, axis=a)]) for a in (0, -1)])
 
 def scalar(v):
     return np.array(v, dtype=np.float32)
