@@ -179,7 +179,8 @@ FailureOr<Val> Importer::reduce(Call &c, ReduceKind kind) {
       return failure();
     axes = *list;
   }
-  return one(build1<ReduceOp>(c.loc, kind, *x, ArrayRef<int64_t>(axes), *keep), c.loc);
+  return one(build1<ReduceOp>(c.loc, kind, *x, ArrayRef<int64_t>(axes), ValueRange(), *keep),
+             c.loc);
 }
 
 FailureOr<Val> Importer::bArgmax(Call &c) {

@@ -162,7 +162,7 @@ LogicalResult Importer::importEinsum(const NodeProto &node) {
     if (axes.empty())
       return x;
     labels = kept;
-    return op<ReduceOp>(ReduceKind::sum, x, axes, false);
+    return op<ReduceOp>(ReduceKind::sum, x, axes, ValueRange(), false);
   };
   // x (labels `have`) transposed to the order `want`.
   auto permute = [&](Value x, ArrayRef<Label> have, ArrayRef<Label> want) -> Value {

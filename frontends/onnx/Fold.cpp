@@ -43,6 +43,7 @@ LogicalResult Importer::foldNode(const NodeProto &node, bool &folded) {
       {"Sub", &Importer::foldArithmetic},
       {"Mul", &Importer::foldArithmetic},
       {"Div", &Importer::foldArithmetic},
+      {"Neg", &Importer::foldNeg},
       {"Equal", &Importer::foldComparison},
       {"Less", &Importer::foldComparison},
       {"Greater", &Importer::foldComparison},
@@ -149,7 +150,7 @@ FoldResult Importer::foldReshapeLike(const NodeProto &node) {
     if (!foldReshapeSpec(node, k, shape))
       return notFolded();
   } else if (type == "Flatten") {
-    auto axis = axisOf(intAttr(node, "axis", 1), rank + 1);
+    auto axis = flattenAxis(node, rank);
     if (failed(axis))
       return failure();
     int64_t a = 1, b = 1;
@@ -157,6 +158,9 @@ FoldResult Importer::foldReshapeLike(const NodeProto &node) {
       (i < *axis ? a : b) *= k.shape[i];
     shape = {a, b};
   } else {
+    // Axes known only at run time: importSqueeze reads them.
+    if (opset >= 13 && has(node, 1) && (!known(node.input(1)) || !known(node.input(1))->isStatic()))
+      return notFolded();
     auto from = squeezedDims(node, k.shape);
     if (failed(from))
       return failure();
@@ -363,6 +367,25 @@ FoldResult Importer::foldArithmetic(const NodeProto &node) {
   if (overflow)
     return error() << "integer overflow in shape arithmetic";
   return r;
+}
+
+/// Neg of a known tensor (LayerNormalization's function body negates its axis to size a shape).
+FoldResult Importer::foldNeg(const NodeProto &node) {
+  if (!allKnown(node, 0, 1) || known(node.input(0))->elementType.isInteger(1))
+    return notFolded();
+  Known r = *known(node.input(0));
+  for (Sym &s : r.elems) {
+    if (!s.isStatic()) {
+      s.dyn = arith::SubIOp::create(builder, loc, index(Sym{0, Value()}), s.dyn);
+      continue;
+    }
+    if (s.value == std::numeric_limits<int64_t>::min())
+      return error() << "integer overflow in shape arithmetic";
+    s.value = -s.value;
+    if (r.elementType.isInteger(32)) // -INT32_MIN wraps, as the op would
+      s.value = static_cast<int32_t>(s.value);
+  }
+  return std::optional<Known>(r);
 }
 
 FoldResult Importer::foldComparison(const NodeProto &node) {

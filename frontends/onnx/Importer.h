@@ -23,6 +23,7 @@
 
 #include "dialects/heed/IR/HeedOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -175,6 +176,7 @@ public:
   LogicalResult importConstantOfShape(const NodeProto &node);
   LogicalResult importDynamicShape(const NodeProto &node);
   LogicalResult importRange(const NodeProto &node);
+  LogicalResult floatRangeAtRunTime(const NodeProto &node);
 
   // NnOps.cpp
   LogicalResult importMatMul(const NodeProto &node);
@@ -298,6 +300,38 @@ private:
   /// be 1 is an error; without axes, Squeeze drops the dims known to be 1.
   FailureOr<SmallVector<int64_t>> squeezedDims(const NodeProto &node, ArrayRef<int64_t> dims);
   FailureOr<int64_t> axisOf(int64_t axis, int64_t rank);
+  /// Flatten's axis, in [-rank, rank]: it names a cut between dims, so -1 is rank - 1 (the last
+  /// dim on its own), not the rank + 1 positions axisOf would count from.
+  FailureOr<int64_t> flattenAxis(const NodeProto &node, int64_t rank);
+  /// The elements of input i when it is given and not known at import (so read when the
+  /// function runs), as index values; nothing when it is absent or a constant.
+  FailureOr<std::optional<SmallVector<Sym>>> runTimeInts(const NodeProto &node, int i,
+                                                         StringRef what);
+
+  //===--------------------------------------------------------------------===//
+  // Axes and sizes known only when the function runs (RunTimeAxes.cpp)
+  //===--------------------------------------------------------------------===//
+
+  Value indexConstant(int64_t v);
+  Value compareIndex(arith::CmpIPredicate predicate, Value a, Value b);
+  Value selectIndex(Value bit, Value a, Value b);
+  /// How many of `values` compare `predicate` to `than`, as an index.
+  Value countIf(arith::CmpIPredicate predicate, ArrayRef<Value> values, Value than);
+  /// options[j] for the first j with keys[j] == key, else `otherwise`.
+  Value pick(ArrayRef<Value> keys, Value key, ArrayRef<Value> options, Value otherwise);
+  /// A heed.check at the node: unless every condition holds when the function runs, an error
+  /// with `message` and the values.
+  void checkAtRunTime(ArrayRef<Value> conditions, ArrayRef<Value> values, const Twine &message);
+  /// x's dims as index values (constants where static).
+  SmallVector<Value> dimsAsIndex(Value x);
+  /// Axes into a rank-`rank` tensor, normalized into [0, rank): constant ones checked now,
+  /// the others by a heed.check (in range, all distinct).
+  FailureOr<SmallVector<Value>> runTimeAxes(ArrayRef<Sym> axes, int64_t rank, StringRef what);
+  LogicalResult squeezeAtRunTime(const NodeProto &node, Value x, ArrayRef<Sym> axes);
+  /// ONNX Slice whose axes are read when the function runs: one heed.slice_dynamic per dim.
+  Value sliceAtRunTime(Value x, ArrayRef<Sym> axes, ArrayRef<Sym> starts, ArrayRef<Sym> ends,
+                       ArrayRef<Sym> steps);
+  LogicalResult splitAtRunTime(const NodeProto &node, Value x, int64_t axis, ArrayRef<Sym> sizes);
 
   //===--------------------------------------------------------------------===//
   // Folding (Fold.cpp)
@@ -316,6 +350,7 @@ private:
   FoldResult foldSlice(const NodeProto &node);
   FoldResult foldCast(const NodeProto &node);
   FoldResult foldArithmetic(const NodeProto &node);
+  FoldResult foldNeg(const NodeProto &node);
   FoldResult foldComparison(const NodeProto &node);
   FoldResult foldNot(const NodeProto &node);
   FoldResult foldWhere(const NodeProto &node);

@@ -84,10 +84,29 @@ LogicalResult Importer::importReduce(const NodeProto &node) {
   Value x = input(node, 0);
   int64_t rank = rankOf(x);
   bool axesAsInput = type == "ReduceSum" ? opset >= 13 : opset >= 18;
-  auto given = intsInputOrAttr(node, 1, axesAsInput, "reduction axes", "axes");
-  if (failed(given))
-    return failure();
-  SmallVector<int64_t> axes = given->value_or(SmallVector<int64_t>());
+  ReduceKind kind = type == "ReduceMean"  ? ReduceKind::mean
+                    : type == "ReduceSum" ? ReduceKind::sum
+                    : type == "ReduceMax" ? ReduceKind::max
+                    : type == "ReduceMin" ? ReduceKind::min
+                                          : ReduceKind::prod;
+  bool keepDims = intAttr(node, "keepdims", 1) != 0;
+  SmallVector<int64_t> axes;
+  if (axesAsInput && has(node, 1)) {
+    // Axes read when the function runs: their number (the tensor's static length) is known, so
+    // the empty case is decided here, and heed.reduce checks the values when it runs.
+    auto runTime = runTimeInts(node, 1, "reduction axes");
+    if (failed(runTime))
+      return failure();
+    if (*runTime && !(*runTime)->empty()) {
+      SmallVector<Value> values =
+          llvm::map_to_vector(**runTime, [&](const Sym &s) { return index(s); });
+      return define(node, 0, op<ReduceOp>(kind, x, ArrayRef<int64_t>(), values, keepDims));
+    }
+    if (!*runTime)
+      axes = known(node.input(1))->values();
+  } else {
+    axes = intsAttr(node, "axes").value_or(SmallVector<int64_t>());
+  }
   if (axes.empty()) {
     if (intAttr(node, "noop_with_empty_axes", 0))
       return define(node, 0, x);
@@ -100,12 +119,7 @@ LogicalResult Importer::importReduce(const NodeProto &node) {
       return failure();
     a = *n;
   }
-  ReduceKind kind = type == "ReduceMean"  ? ReduceKind::mean
-                    : type == "ReduceSum" ? ReduceKind::sum
-                    : type == "ReduceMax" ? ReduceKind::max
-                    : type == "ReduceMin" ? ReduceKind::min
-                                          : ReduceKind::prod;
-  return define(node, 0, op<ReduceOp>(kind, x, axes, intAttr(node, "keepdims", 1) != 0));
+  return define(node, 0, op<ReduceOp>(kind, x, axes, ValueRange(), keepDims));
 }
 
 LogicalResult Importer::importArgMax(const NodeProto &node) {
@@ -155,16 +169,21 @@ LogicalResult Importer::importTopK(const NodeProto &node) {
   bool largest = intAttr(node, "largest", 1) != 0;
   if (!largest && !isa<FloatType>(cast<RankedTensorType>(x.getType()).getElementType()))
     return error() << "unsupported largest=0 on integers";
+  // k as the attribute (before opset 10, or a constant input), or read when the function runs.
   int64_t k = intAttr(node, "k", -1);
+  Value kValue;
   if (opset >= 10) {
-    auto given = staticInts(node, 1, "k");
+    auto given = indexInts(node, 1, "k");
     if (failed(given))
       return failure();
     if (given->size() != 1)
       return error() << "expects k as one integer, got " << given->size();
-    k = (*given)[0];
+    const Sym &s = (*given)[0];
+    k = s.value;
+    kValue = s.dyn;
   }
-  auto topK = heed.create<TopKOp>(loc, largest ? x : op<NegOp>(x), k, *axis);
+  IntegerAttr kAttr = kValue ? IntegerAttr() : builder.getI64IntegerAttr(k);
+  auto topK = heed.create<TopKOp>(loc, largest ? x : op<NegOp>(x), kAttr, kValue, *axis);
   if (!topK)
     return failure();
   Value values = topK->getResult(0);
@@ -209,7 +228,7 @@ LogicalResult Importer::layerNormStats(const NodeProto &node, Value x, int64_t a
   SmallVector<int64_t> axes;
   for (int64_t i = axis; i < rankOf(x); ++i)
     axes.push_back(i);
-  auto mean = [&](Value v) { return op<ReduceOp>(ReduceKind::mean, v, axes, true); };
+  auto mean = [&](Value v) { return op<ReduceOp>(ReduceKind::mean, v, axes, ValueRange(), true); };
   Value mu = mean(x);
   Value d = op<SubOp>(x, mu);
   Value var = mean(op<MulOp>(d, d));
@@ -222,20 +241,58 @@ LogicalResult Importer::layerNormStats(const NodeProto &node, Value x, int64_t a
 
 LogicalResult Importer::importDropout(const NodeProto &node) {
   if (opset >= 12 && has(node, 2)) {
-    const Known *training = known(node.input(2));
-    if (!training || !training->isStatic())
-      return error() << "unsupported Dropout with a dynamic training_mode";
-    if (training->elems.size() != 1)
-      return error() << "expects a one-element training_mode, got " << training->elems.size()
-                     << " elements";
     // Training with ratio 0 keeps everything; any other ratio is random.
     bool zeroRatio = false;
     if (has(node, 1))
       if (auto c = input(node, 1).getDefiningOp<ConstantOp>())
         if (auto dense = dyn_cast<DenseFPElementsAttr>(c.getValue()))
           zeroRatio = dense.isSplat() && dense.getSplatValue<APFloat>().isZero();
-    if (training->elems[0].value && !zeroRatio)
-      return error() << "unsupported Dropout in training mode";
+    // training_mode as a bool tensor: a constant, or read when the function runs (in i64).
+    const Known *training = known(node.input(2));
+    Value mode = training ? Value() : input(node, 2);
+    auto modeType = mode ? cast<RankedTensorType>(mode.getType()) : RankedTensorType();
+    int64_t count = training                    ? static_cast<int64_t>(training->elems.size())
+                    : modeType.hasStaticShape() ? modeType.getNumElements()
+                                                : kDyn;
+    if (count != 1 && training)
+      return error() << "expects a one-element training_mode, got " << count << " elements";
+    if (count != 1)
+      return error() << "expects a one-element training_mode, got " << modeType;
+    if (training && !training->isStatic())
+      return error() << "unsupported Dropout with a computed training_mode";
+    bool inference = training && !training->elems[0].value;
+    // A ratio given as a graph input (or computed) is known only when the function runs.
+    bool ratioKnown = !has(node, 1) || input(node, 1).getDefiningOp<ConstantOp>();
+    if (!inference && !zeroRatio) {
+      if (training && ratioKnown)
+        return error() << "unsupported Dropout in training mode";
+      // Refused when it runs unless training_mode is false or the ratio is 0.
+      auto first = [&](Value bits) -> Value {
+        Value flag = castTo(bits, builder.getI64Type());
+        return flag ? ExtractOp::create(builder, loc, flag, 0).getResult() : Value();
+      };
+      // Whether it may run, as an index 0 or 1 (the plan's index arithmetic has no `or`).
+      Value allowed = indexConstant(0);
+      if (mode) {
+        Value flag = first(mode);
+        if (!flag)
+          return failure();
+        allowed = indexOf(compareIndex(arith::CmpIPredicate::eq, flag, indexConstant(0)));
+      }
+      if (!ratioKnown) {
+        Value ratio = input(node, 1);
+        Type et = cast<RankedTensorType>(ratio.getType()).getElementType();
+        Value isZero = first(compare(CompareKind::eq, ratio, scalarConstant(et, 0)));
+        if (!isZero)
+          return failure();
+        allowed = selectIndex(compareIndex(arith::CmpIPredicate::ne, isZero, indexConstant(0)),
+                              indexConstant(1), allowed);
+      }
+      Value ok = compareIndex(arith::CmpIPredicate::ne, allowed, indexConstant(0));
+      checkAtRunTime(ok, {},
+                     "unsupported Dropout in training mode: training_mode is true and the ratio "
+                     "is not 0");
+    }
   }
   Value x = input(node, 0);
   if (wants(node, 1)) {

@@ -1,9 +1,11 @@
 //===- ShapeOps.cpp - Constants, reshapes, fills and ranges ---------------===//
 //
 // What Fold.cpp did not evaluate: Reshape, Flatten, Squeeze and Unsqueeze go
-// through one reshapeTo (SymbolicDims.cpp); ConstantOfShape is heed.full with
-// dynamic dims; Expand broadcasts against a heed.full of the target shape;
-// Range takes index operands (static float ranges fold to constants).
+// through one reshapeTo (SymbolicDims.cpp), or RunTimeAxes.cpp where their
+// axes are known only at run time; ConstantOfShape is heed.full with dynamic
+// dims; Expand broadcasts against a heed.full of the target shape; Range takes
+// index operands (static float ranges fold to constants; others compute their
+// length on the device).
 //
 //===----------------------------------------------------------------------===//
 
@@ -116,7 +118,7 @@ LogicalResult Importer::importReshape(const NodeProto &node) {
 LogicalResult Importer::importFlatten(const NodeProto &node) {
   Value x = input(node, 0);
   SmallVector<Monomial> in = dimsOf(x);
-  auto axis = axisOf(intAttr(node, "axis", 1), in.size() + 1);
+  auto axis = flattenAxis(node, in.size());
   if (failed(axis))
     return failure();
   SmallVector<Monomial> target(2);
@@ -132,6 +134,13 @@ LogicalResult Importer::importFlatten(const NodeProto &node) {
 /// Squeeze and Unsqueeze.
 LogicalResult Importer::importSqueeze(const NodeProto &node) {
   Value x = input(node, 0);
+  if (opset >= 13) {
+    auto axes = runTimeInts(node, 1, "axes");
+    if (failed(axes))
+      return failure();
+    if (*axes && !(*axes)->empty())
+      return squeezeAtRunTime(node, x, **axes);
+  }
   auto from = squeezedDims(node, cast<RankedTensorType>(x.getType()).getShape());
   if (failed(from))
     return failure();
@@ -319,9 +328,10 @@ LogicalResult Importer::importRange(const NodeProto &node) {
   const Known *k0 = known(node.input(0));
   Type et =
       k0 ? k0->elementType : cast<RankedTensorType>(input(node, 0).getType()).getElementType();
+  if (isa<FloatType>(et))
+    return floatRangeAtRunTime(node);
   if (!et.isSignlessInteger(32) && !et.isSignlessInteger(64))
-    return error() << "unsupported dynamic Range of " << et
-                   << ": a float range must be known when the model is imported";
+    return error() << "unsupported Range of " << et;
   SmallVector<Value> operands;
   for (int i = 0; i < 3; ++i) {
     auto syms = indexInts(node, i, "Range operand");
@@ -334,6 +344,32 @@ LogicalResult Importer::importRange(const NodeProto &node) {
   }
   Value r = op<RangeOp>(operands[0], operands[1], operands[2]);
   return define(node, 0, castTo(r, et));
+}
+
+/// A float Range whose operands are known only when the function runs: its length,
+/// max(ceil((limit - start) / delta), 0), is computed in the operands' type on the device and
+/// read back; the elements are start + i * delta.
+LogicalResult Importer::floatRangeAtRunTime(const NodeProto &node) {
+  Value start = input(node, 0), limit = input(node, 1), delta = input(node, 2);
+  for (Value v : {start, limit, delta}) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (!t.hasStaticShape() || t.getNumElements() != 1 || t.getRank() > 1)
+      return error() << "expects scalar start, limit and delta, got " << t;
+  }
+  Value count = op<CeilOp>(op<DivOp>(op<SubOp>(limit, start), delta));
+  if (!count)
+    return failure();
+  // NaN operands (or 0 / 0) give no length; an infinite one saturates and is too long for
+  // heed.range.
+  Value nan = ExtractOp::create(builder, loc, castTo(op<IsNanOp>(count), builder.getI64Type()), 0);
+  checkAtRunTime(compareIndex(arith::CmpIPredicate::eq, nan, indexConstant(0)), {},
+                 "expects a Range length, but ceil((limit - start) / delta) is NaN");
+  Value n = ExtractOp::create(builder, loc, castTo(count, builder.getI64Type()), 0);
+  Value iota = op<RangeOp>(indexConstant(0), n, indexConstant(1));
+  Type et = cast<RankedTensorType>(start.getType()).getElementType();
+  Value y = op<AddOp>(op<MulOp>(castTo(iota, et), delta), start);
+  // [n] whatever the operands' ranks (0-D or [1]).
+  return define(node, 0, y ? reshape(y, {-1}) : y);
 }
 
 void mlir::heed::onnx::detail::registerShapeOps(OpTable &t) {

@@ -144,6 +144,8 @@ std::optional<Root> Importer::rootThroughSource(Operation *op, unsigned result, 
     return start == 0 && step == 1 ? dimRoot(o.getLimit()) : std::nullopt;
   }
   if (auto o = dyn_cast<ReduceOp>(op)) {
+    if (!o.getAxisValues().empty()) // which dims survive is known only at run time
+      return std::nullopt;
     int64_t inRank = o.getInput().getType().getRank();
     SmallVector<bool> reduced(inRank, false);
     for (int64_t a : o.getAxes())

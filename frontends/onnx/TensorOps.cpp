@@ -74,6 +74,16 @@ LogicalResult Importer::importSplit(const NodeProto &node) {
   auto axis = axisOf(intAttr(node, "axis", 0), t.getRank());
   if (failed(axis))
     return failure();
+  if (opset >= 13) {
+    auto given = runTimeInts(node, 1, "split sizes");
+    if (failed(given))
+      return failure();
+    if (*given && static_cast<int64_t>((*given)->size()) != node.output_size())
+      return error() << "has " << node.output_size() << " outputs but " << (*given)->size()
+                     << " split sizes";
+    if (*given)
+      return splitAtRunTime(node, x, *axis, **given);
+  }
   FailureOr<SmallVector<int64_t>> sizes = splitSizes(node, t, *axis);
   if (failed(sizes))
     return failure();
@@ -129,6 +139,7 @@ LogicalResult Importer::importSlice(const NodeProto &node) {
   int64_t rank = rankOf(x);
   SmallVector<Sym> starts, ends, steps;
   SmallVector<int64_t> axes;
+  std::optional<SmallVector<Sym>> givenAxes;
   auto staticSyms = [](ArrayRef<int64_t> v) {
     return llvm::map_to_vector(v, [](int64_t i) { return Sym{i, Value()}; });
   };
@@ -143,10 +154,13 @@ LogicalResult Importer::importSlice(const NodeProto &node) {
     starts = *s;
     ends = *e;
     if (has(node, 3)) {
-      auto v = staticInts(node, 3, "Slice axes");
-      if (failed(v))
+      // Axes read when the function runs, or constants.
+      auto given = runTimeInts(node, 3, "Slice axes");
+      if (failed(given))
         return failure();
-      axes = *v;
+      givenAxes = std::move(*given);
+      if (!givenAxes)
+        axes = known(node.input(3))->values();
     }
     if (has(node, 4)) {
       auto v = indexInts(node, 4, "Slice steps");
@@ -159,20 +173,24 @@ LogicalResult Importer::importSlice(const NodeProto &node) {
     ends = staticSyms(intsAttr(node, "ends").value_or(SmallVector<int64_t>{}));
     axes = intsAttr(node, "axes").value_or(SmallVector<int64_t>{});
   }
-  if (axes.empty())
+  if (axes.empty() && !givenAxes)
     for (size_t i = 0; i < starts.size(); ++i)
       axes.push_back(i);
   if (steps.empty())
     steps.assign(starts.size(), Sym{1, Value()});
-  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+  size_t axesCount = givenAxes ? givenAxes->size() : axes.size();
+  if (ends.size() != starts.size() || axesCount != starts.size() || steps.size() != starts.size())
     return error() << "starts, ends, axes and steps differ in length";
+  for (const Sym &step : steps)
+    if (step.isStatic() && step.value == 0)
+      return error() << "Slice step 0";
+  if (givenAxes)
+    return define(node, 0, sliceAtRunTime(x, *givenAxes, starts, ends, steps));
   for (size_t i = 0; i < starts.size() && x; ++i) {
     auto axis = axisOf(axes[i], rank);
     if (failed(axis))
       return failure();
     const Sym &start = starts[i], &end = ends[i], &step = steps[i];
-    if (step.isStatic() && step.value == 0)
-      return error() << "Slice step 0";
     bool dynamicDim = cast<RankedTensorType>(x.getType()).isDynamicDim(*axis);
     if (!start.isStatic() || !end.isStatic() || !step.isStatic() ||
         (step.value < 0 && dynamicDim)) {

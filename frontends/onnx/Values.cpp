@@ -214,6 +214,19 @@ FailureOr<SmallVector<Sym>> Importer::indexInts(const NodeProto &node, int i, St
   return syms;
 }
 
+FailureOr<std::optional<SmallVector<Sym>>> Importer::runTimeInts(const NodeProto &node, int i,
+                                                                 StringRef what) {
+  using Result = std::optional<SmallVector<Sym>>;
+  if (!has(node, i))
+    return Result();
+  if (const Known *k = known(node.input(i)); k && k->isStatic())
+    return Result();
+  auto syms = indexInts(node, i, what);
+  if (failed(syms))
+    return failure();
+  return Result(std::move(*syms));
+}
+
 FailureOr<std::optional<SmallVector<int64_t>>> Importer::intsInputOrAttr(const NodeProto &node,
                                                                          int i, bool asInput,
                                                                          StringRef what,
@@ -230,10 +243,19 @@ FailureOr<std::optional<SmallVector<int64_t>>> Importer::intsInputOrAttr(const N
 FailureOr<SmallVector<int64_t>> Importer::squeezedDims(const NodeProto &node,
                                                        ArrayRef<int64_t> dims) {
   int64_t rank = dims.size();
-  auto given = intsInputOrAttr(node, 1, opset >= 13, "axes", "axes");
-  if (failed(given))
-    return failure();
-  SmallVector<int64_t> axes = given->value_or(SmallVector<int64_t>());
+  SmallVector<int64_t> axes;
+  if (opset >= 13 && has(node, 1)) {
+    // Constant axes; a tensor known only at run time comes here only when it is empty (the
+    // others go to squeezeAtRunTime), which is as if it were absent.
+    const Known *k = known(node.input(1));
+    auto t = k ? RankedTensorType() : cast<RankedTensorType>(input(node, 1).getType());
+    if (k && k->isStatic())
+      axes = k->values();
+    else if (!t || !t.hasStaticShape() || t.getNumElements() != 0)
+      return error() << "unsupported axes: they must be known when the model is imported";
+  } else {
+    axes = intsAttr(node, "axes").value_or(SmallVector<int64_t>());
+  }
   // The dims the axes name: among the result's for Unsqueeze, the input's for Squeeze.
   bool unsqueeze = node.op_type() == "Unsqueeze";
   int64_t outRank = unsqueeze ? rank + int64_t(axes.size()) : rank;
@@ -265,5 +287,12 @@ FailureOr<SmallVector<int64_t>> Importer::squeezedDims(const NodeProto &node,
 FailureOr<int64_t> Importer::axisOf(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return error() << "axis " << axis << " is out of range for rank " << rank;
+  return axis < 0 ? axis + rank : axis;
+}
+
+FailureOr<int64_t> Importer::flattenAxis(const NodeProto &node, int64_t rank) {
+  int64_t axis = intAttr(node, "axis", 1);
+  if (axis < -rank || axis > rank)
+    return error() << "Flatten axis " << axis << " is out of range for rank " << rank;
   return axis < 0 ? axis + rank : axis;
 }

@@ -110,6 +110,27 @@ public:
       fail(error);
     return r;
   }
+  /// The scalar operands from `first` on (run-time axes, dims).
+  std::vector<int64_t> scalarsFrom(size_t first) const {
+    std::vector<int64_t> values;
+    for (size_t i = first; i < numOperands(); ++i)
+      values.push_back(scalar(i));
+    return values;
+  }
+  /// heed.check, on the host for every driver: unless every condition holds, fails with the
+  /// op's message followed by its values.
+  void evalCheck() const {
+    auto [first, count] = op.segment(0);
+    for (size_t i = first; i < first + count; ++i) {
+      if (scalar(i) != 0)
+        continue;
+      auto [valuesFirst, valuesCount] = op.segment(1);
+      std::string text = op.getStr(ops::AttrId::message);
+      for (size_t j = 0; j < valuesCount; ++j)
+        text += (j ? ", " : " ") + std::to_string(scalar(valuesFirst + j));
+      fail(text);
+    }
+  }
 };
 
 /// Walks plans for a driver `D`, which provides (T is its tensor type, with `type` and `shape`):

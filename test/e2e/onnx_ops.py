@@ -317,14 +317,11 @@ def einsum_case(eq, shapes):
 for _name, (_eq, _shapes) in EINSUMS.items():
     CASES[_name] = lambda e=_eq, s=_shapes: einsum_case(e, s)
 
-# Cases a device refuses, with the message heed-run must give: an out-of-range index on both;
-# on Vulkan, CumSum with its axis as a graph input (read on the host by the CPU driver only).
+# Cases a device refuses, with the message heed-run must give: an out-of-range index on both.
 REFUSED_ON = {
     "cpu": {"gather_elements_out_of_range": "index 4 at position 1 is out of range [-4, 4)"},
     "vulkan": {"gather_elements_out_of_range": "index 4 at position 1 is out of range [-4, 4)"},
 }
-REFUSED_ON["vulkan"].update({n: "takes its axis at run time" for n in CASES
-                             if n.startswith("cumsum_") and n.endswith("_input")})
 
 
 def run_case(name, tools, work, device):

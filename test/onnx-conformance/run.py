@@ -60,7 +60,7 @@ POPULATION = {
 # population's pass rate, but run and kept on the expected lists so they cannot regress.
 NEIGHBOURS = {"Floor", "Ceil", "Round", "Not", "Constant", "Attention", "ReduceMin", "Abs",
               "Log", "Reciprocal", "Max", "Min", "And", "Or", "LessOrEqual", "GreaterOrEqual",
-              "Gelu", "Size", "Sign", "ArgMin", "Tile"}
+              "Gelu", "Size", "Sign", "ArgMin", "Tile", "Flatten"}
 
 STRINGS = "string tensors (Heed has no string element type)"
 TRAINING = "training-mode Dropout: the reference mask comes from numpy's generator"
@@ -81,18 +81,6 @@ EXCLUDED = {
     "test_castlike_FLOAT_to_BFLOAT16_expanded": BAD_DATA,
 }
 
-# Operands that fix shapes (or constants) at compile time. Heed compiles ahead
-# of time, so where a node test feeds one of these from a graph input, the
-# runner freezes that input into an initializer holding the test's value (as
-# an exporter would have), and passes only the remaining inputs.
-SHAPE_OPERANDS = {
-    "Slice": (3,), "Split": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
-    "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,),
-    "Dropout": (1, 2), "TopK": (1,),
-}
-# Range's integer operands are read when the function runs; float ones must be known at import.
-FLOAT_SHAPE_OPERANDS = {"Range": (0, 1, 2)}
-
 
 def load_tensor(pb_path):
     import onnx
@@ -100,41 +88,6 @@ def load_tensor(pb_path):
     with open(pb_path, "rb") as f:
         tensor.ParseFromString(f.read())
     return tensor
-
-
-def freeze_shape_inputs(model_path, data_dir, out_path):
-    """Writes the model with shape-operand inputs frozen; returns the indices
-    (into graph.input) of the inputs still fed at run time."""
-    import onnx
-    model = onnx.load(model_path)
-    graph = model.graph
-    frozen = set()
-    inputs = [i.name for i in graph.input]
-    floats = {i.name for i in graph.input if i.type.tensor_type.elem_type in (
-        onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
-        onnx.TensorProto.BFLOAT16)}
-    if os.environ.get("HEED_CONFORMANCE_NO_FREEZE"):  # measure with every input as given
-        return list(range(len(inputs))), model_path
-    for node in graph.node:
-        positions = SHAPE_OPERANDS.get(node.op_type, ())
-        positions += tuple(p for p in FLOAT_SHAPE_OPERANDS.get(node.op_type, ())
-                           if p < len(node.input) and node.input[p] in floats)
-        for position in positions:
-            if position < len(node.input) and node.input[position] in inputs:
-                frozen.add(node.input[position])
-    if not frozen:
-        return list(range(len(inputs))), model_path
-    for index, name in enumerate(inputs):
-        if name in frozen:
-            tensor = load_tensor(os.path.join(data_dir, "input_%d.pb" % index))
-            tensor.name = name
-            graph.initializer.append(tensor)
-    kept = [i for i, name in enumerate(inputs) if name not in frozen]
-    remaining = [graph.input[i] for i in kept]
-    del graph.input[:]
-    graph.input.extend(remaining)
-    onnx.save(model, out_path)
-    return kept, out_path
 
 
 def snake_case(op):
@@ -209,7 +162,7 @@ def to_file(pb_path, stem, declared):
     return path, False
 
 
-def eval_case(name, model, kept, data, tools):
+def eval_case(name, model, data, tools):
     import numpy as np
     from onnx import numpy_helper
     sys.path.insert(0, os.path.join(HERE, "..", "Frontends", "onnx"))
@@ -230,7 +183,7 @@ def eval_case(name, model, kept, data, tools):
 
     inputs = tensors("input")
     try:
-        got = heed_eval.evaluate(run.stdout.decode(), [inputs[i] for i in kept if i < len(inputs)])
+        got = heed_eval.evaluate(run.stdout.decode(), inputs)
     except Exception as e:
         return name, False, "evaluation failed: %s: %s" % (type(e).__name__, e)
     want = tensors("output")
@@ -256,14 +209,10 @@ def check(case, mode, tools, scratch, device="cpu"):
     data = os.path.join(os.path.dirname(model), "test_data_set_0")
     out = os.path.join(scratch, name)
     os.makedirs(out, exist_ok=True)
-    try:
-        kept, model = freeze_shape_inputs(model, data, os.path.join(out, "model.onnx"))
-    except Exception as e:
-        return name, False, "cannot freeze shape inputs: %s" % e
     if mode == "import":
         cmd = [os.path.join(tools, "heed-compile"), model, "--emit=mlir-input", "-o", os.devnull]
     elif mode == "eval":
-        return eval_case(name, model, kept, data, tools)
+        return eval_case(name, model, data, tools)
     else:
         cmd = [os.path.join(tools, "heed-run"), model, "--device=" + device]
         import onnx
@@ -271,8 +220,6 @@ def check(case, mode, tools, scratch, device="cpu"):
         for kind, flag in (("input", "--input"), ("output", "--expected-output")):
             pbs = sorted(glob.glob(os.path.join(data, kind + "_*.pb")),
                          key=lambda p: int(p.rsplit("_", 1)[1].split(".")[0]))
-            if kind == "input":
-                pbs = [pbs[i] for i in kept if i < len(pbs)]
             infos = graph.input if kind == "input" else graph.output
             for position, pb in enumerate(pbs):
                 declared = (infos[position].type.tensor_type.elem_type
@@ -307,8 +254,8 @@ def write_report(path, label, cases, left_out, passed, failed, op_of):
     with open(path, "w") as f:
         f.write("# ONNX node-test conformance (%s mode)\n\n" % label)
         f.write("%d of %d population cases pass (%.1f%%): every node test of the seq2seq and "
-                "attention ops (run.py's POPULATION), inputs as the tests give them except the "
-                "operands run.py's SHAPE_OPERANDS freezes; %d excluded (listed below). Also run: "
+                "attention ops (run.py's POPULATION), every input as the test gives it; %d "
+                "excluded (listed below). Also run: "
                 "%d of %d node tests of the other ops the importer handles (NEIGHBOURS).\n\n" %
                 (count(population), len(population),
                  100.0 * count(population) / max(len(population), 1), len(left_out),
@@ -350,8 +297,7 @@ def main():
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(
                 lambda c: check(c, args.mode, args.tools, scratch, args.device), cases))
-        # Reasons name the model by its path (the data dir's, or a scratch
-        # copy with frozen inputs): keep just model.onnx, so reports are stable.
+        # Reasons name the model by its path: keep just model.onnx, so reports are stable.
         results = [(name, ok, why.replace(os.path.join(scratch, name) + os.sep, "").replace(
             os.path.join(args.data, name) + os.sep, "")) for name, ok, why in results]
 

@@ -251,11 +251,7 @@ Lowered lowerCumsum(Operation &op) {
   auto x = tensorOf(op.getOperand(0));
   if (!x)
     return unsupported("has a non-tensor operand");
-  // The axis operand lives on the device when the graph computes it: reading it would need a
-  // readback in the middle of the command buffer.
-  if (op.getNumOperands() > 1)
-    return unsupported("takes its axis at run time, which the vulkan backend does not read "
-                       "(a constant axis runs on vulkan)");
+  // An axis operand is read back by the driver when the op runs (as heed.extract is).
   Type et = x.getElementType();
   std::string t = storageType(et);
   if (t.empty() || et.isInteger(1))

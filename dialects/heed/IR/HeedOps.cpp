@@ -911,6 +911,29 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   if (!type)
     return failure();
   ShapeError error(loc, getOperationName());
+  if (type.getElementType().isInteger(1))
+    return error("cannot reduce i1 tensors");
+  int64_t rank = type.getRank();
+  if (size_t n = adaptor.getAxisValues().size()) {
+    // Axes read at run time: their number fixes the rank; a dim is static only where every dim
+    // it may be is the same size (with keep_dims, the input's or 1).
+    if (!adaptor.getAxes().empty())
+      return error("expects the axes as an attribute or as operands, not both");
+    if (static_cast<int64_t>(n) > rank)
+      return error("reduces ", n, " axes of a rank-", rank, " tensor");
+    SmallVector<int64_t> shape;
+    int64_t outRank = adaptor.getKeepDims() ? rank : rank - static_cast<int64_t>(n);
+    for (int64_t k = 0; k < outRank; ++k) {
+      ArrayRef<int64_t> candidates = adaptor.getKeepDims()
+                                         ? type.getShape().slice(k, 1)
+                                         : type.getShape().slice(k, static_cast<int64_t>(n) + 1);
+      bool same = llvm::all_equal(candidates) && candidates[0] != kDyn;
+      shape.push_back(same && (!adaptor.getKeepDims() || candidates[0] == 1) ? candidates[0]
+                                                                             : kDyn);
+    }
+    inferred.push_back(tensorLike(shape, type.getElementType()));
+    return success();
+  }
   if (adaptor.getAxes().empty())
     return error("expects at least one axis");
   SmallVector<bool> reduced(type.getRank(), false);
@@ -922,8 +945,6 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
       return error("reduces axis ", axis, " twice");
     reduced[*normalized] = true;
   }
-  if (type.getElementType().isInteger(1))
-    return error("cannot reduce i1 tensors");
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < type.getRank(); ++d) {
     if (!reduced[d])
@@ -992,10 +1013,14 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Locat
   if (failed(operand))
     return failure();
   auto [type, axis] = *operand;
-  int64_t k = adaptor.getK();
-  if (k <= 0)
+  std::optional<uint64_t> kAttr = adaptor.getK();
+  if (bool(kAttr) == bool(adaptor.getKValue()))
+    return error("expects exactly one of the k attribute and the k_value operand");
+  // A k read at run time gives a dynamic dim (checked against the axis when the function runs).
+  int64_t k = kAttr ? static_cast<int64_t>(*kAttr) : kDyn;
+  if (kAttr && k <= 0)
     return error("expects a positive k, got ", k);
-  if (!type.isDynamicDim(axis) && type.getDimSize(axis) < k)
+  if (kAttr && !type.isDynamicDim(axis) && type.getDimSize(axis) < k)
     return error("k = ", k, " exceeds the axis size ", type.getDimSize(axis));
   SmallVector<int64_t> shape(type.getShape());
   shape[axis] = k;

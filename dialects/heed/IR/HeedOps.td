@@ -104,6 +104,24 @@ def Heed_ExtractOp : Heed_Op<"extract", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Heed_CheckOp : Heed_Op<"check", [AttrSizedOperandSegments]> {
+  let heedFamily = "shape";
+  let summary = "A run-time error naming the op unless every condition holds";
+  let description = [{
+    What an operand known only when the function runs must satisfy where a
+    wrong value would not otherwise fail (axes given as a tensor must be
+    distinct and within the rank, split sizes must add up to the dim, ...):
+    the drivers evaluate the conditions on the host, as the index arithmetic,
+    and fail with `message` followed by the `values` (the operands as given)
+    when one is false. It has no results, and is kept where it is because it
+    is not pure.
+
+    Example: `heed.check %ok0, %ok1 [%axis0, %axis1] "expects distinct axes in [-3, 3), got"`
+  }];
+  let arguments = (ins Variadic<I1>:$conditions, Variadic<Index>:$values, StrAttr:$message);
+  let assemblyFormat = "$conditions (`[` $values^ `]`)? $message attr-dict";
+}
+
 def Heed_FullOp : Heed_Op<"full", [Pure]> {
   let heedFamily = "elementwise";
   let summary = "A tensor filled with one value (ONNX ConstantOfShape)";
@@ -493,12 +511,19 @@ def Heed_SinusoidalPositionsOp : Heed_PureOp<"sinusoidal_positions"> {
 def Heed_ReduceOp : Heed_PureOp<"reduce"> {
   let heedFamily = "reduce";
   let summary = "Sum, mean, max, min or product over a set of axes";
+  let description = [{
+    The axes are the `axes` attribute or, when the model gives them only at
+    run time (ONNX ReduceSum's axes input), the `axis_values` operands: exactly
+    one of the two is non-empty. Their number is static either way, so the
+    result's rank is; which dims they name is then read when the function runs,
+    where an axis out of range or repeated is an error naming the op.
+  }];
   let arguments = (ins Heed_ReduceKindAttr:$kind, Heed_ReduceTensor:$input,
-                   DenseI64ArrayAttr:$axes,
+                   DenseI64ArrayAttr:$axes, Variadic<Index>:$axis_values,
                    DefaultValuedAttr<BoolAttr, "false">:$keep_dims);
   let results = (outs Heed_ReduceTensor:$result);
   let assemblyFormat =
-      "$kind `,` $input attr-dict `:` functional-type(operands, results)";
+      "$kind `,` $input (`[` $axis_values^ `]`)? attr-dict `:` functional-type(operands, results)";
 }
 
 def Heed_CumsumOp : Heed_PureOp<"cumsum"> {
@@ -533,8 +558,13 @@ def Heed_ArgminOp : Heed_ArgOp<"argmin", "smallest">;
 def Heed_TopKOp : Heed_PureOp<"top_k"> {
   let heedFamily = "select";
   let summary = "The k largest elements along one axis, sorted, and their i64 indices";
-  let arguments = (ins Heed_FloatTensor:$input, I64Attr:$k,
-                   DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let description = [{
+    k is the `k` attribute or, when the model gives it only at run time (ONNX
+    TopK's k input), the `k_value` operand: exactly one of the two. A run-time
+    k outside [0, the axis size] is an error naming the op.
+  }];
+  let arguments = (ins Heed_FloatTensor:$input, OptionalAttr<I64Attr>:$k,
+                   Optional<Index>:$k_value, DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs Heed_FloatTensor:$values, RankedTensorOf<[I64]>:$indices);
 }
 

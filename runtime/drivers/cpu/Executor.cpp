@@ -275,6 +275,7 @@ void registerScalarKernels(KernelTable &m) {
   m[OpKind::Weight] = constant;
   m[OpKind::Dim] = dim;
   m[OpKind::Extract] = extract;
+  m[OpKind::Check] = [](OpCtx &c) { c.evalCheck(); };
   m[OpKind::Full] = full;
   m[OpKind::Range] = range;
 }

@@ -296,8 +296,8 @@ void reduce(OpCtx &c) {
   const Tensor &x = c.in(0);
   int64_t kind = c.op.getInt(AttrId::kind);
   ReduceLayout l;
-  check(c, reduceLayout(x.shape, c.op.getInts(AttrId::axes), c.op.getBool(AttrId::keep_dims), kind,
-                        l));
+  std::vector<int64_t> axes = c.numOperands() > 1 ? c.scalarsFrom(1) : c.op.getInts(AttrId::axes);
+  check(c, reduceLayout(x.shape, axes, c.op.getBool(AttrId::keep_dims), kind, l));
   Tensor y = c.alloc(x.type, l.shape);
   switch (x.type) {
   case ElemType::f32:
@@ -415,7 +415,7 @@ void cumsum(OpCtx &c) {
 void topK(OpCtx &c) {
   const Tensor &x = c.in(0);
   requireF32(c, x, "input");
-  int64_t k = c.op.getInt(AttrId::k);
+  int64_t k = c.op.has(AttrId::k) ? c.op.getInt(AttrId::k) : c.scalar(1);
   SelectLayout l;
   check(c, topKLayout(x.shape, c.op.getInt(AttrId::axis), k, l));
   int64_t outer = l.view.outer, n = l.view.n, inner = l.view.inner;

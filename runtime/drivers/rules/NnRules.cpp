@@ -101,6 +101,8 @@ std::string reduceLayout(const std::vector<int64_t> &in, const std::vector<int64
     int64_t d;
     if (std::string error = resolveAxis(a, rank, d); !error.empty())
       return error;
+    if (out.reduced[size_t(d)]) // axes given at run time (the compiler checks constant ones)
+      return "reduces axis " + std::to_string(a) + " twice";
     out.reduced[size_t(d)] = true;
   }
   std::vector<int64_t> st = contiguousStrides(in);

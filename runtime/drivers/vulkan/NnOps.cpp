@@ -112,8 +112,8 @@ void OpRun::runReduce() {
     return runCumsum();
   const DTensor &x = in(0);
   ReduceLayout l;
-  check(reduceLayout(x.shape, op.getInts(AttrId::axes), op.getBool(AttrId::keep_dims),
-                     op.getInt(AttrId::kind), l));
+  std::vector<int64_t> axes = numOperands() > 1 ? scalarsFrom(1) : op.getInts(AttrId::axes);
+  check(reduceLayout(x.shape, axes, op.getBool(AttrId::keep_dims), op.getInt(AttrId::kind), l));
   DTensor y = alloc(x.type, l.shape);
   int rank = int(x.rank());
   vkabi::ReducePush push;
@@ -129,9 +129,18 @@ void OpRun::runReduce() {
 }
 
 void OpRun::runCumsum() {
-  // The generator refused an axis operand: the axis is the attribute.
   const DTensor &x = in(0);
-  int64_t axis = op.getInt(AttrId::axis);
+  int64_t axis = 0;
+  if (op.has(AttrId::axis)) {
+    axis = op.getInt(AttrId::axis);
+  } else { // the axis as a tensor the graph computes or takes: read back, as heed.extract is
+    const DTensor &a = in(1);
+    if (a.count() != 1 || (a.type != ElemType::i32 && a.type != ElemType::i64))
+      opFail("expects one i32 or i64 axis, got " + shapeString(a.shape, a.type));
+    driver.note(where + ": reads its axis back to the host (a submission mid-function)");
+    std::vector<uint8_t> bytes = driver.readBackNow(a, function.name);
+    axis = loadIndex(bytes.data(), a.type, 0);
+  }
   check(resolveAxis(axis, int64_t(x.rank()), axis));
   AxisView v = axisView(x.shape, axis);
   DTensor y = alloc(x.type, x.shape);
@@ -162,7 +171,7 @@ void OpRun::runArgmaxTopK() {
     dispatch(p, {x.buf.get(), y.buf.get()}, push, ceilDiv(rows, p.local));
     return out(0, y);
   }
-  int64_t kk = op.getInt(AttrId::k);
+  int64_t kk = op.has(AttrId::k) ? op.getInt(AttrId::k) : scalar(1);
   check(topKLayout(x.shape, op.getInt(AttrId::axis), kk, l));
   uint64_t rows = uint64_t(l.view.outer * l.view.inner);
   DTensor vals = alloc(ElemType::f32, l.shape), idxs = alloc(ElemType::i64, l.shape);

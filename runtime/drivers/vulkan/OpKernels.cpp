@@ -55,6 +55,8 @@ void OpRun::run() {
       return runReshape();
     if (op.opKind == OpKind::Extract)
       return runExtract();
+    if (op.opKind == OpKind::Check)
+      return evalCheck();
     break;
   case Family::Elementwise:
     return runElementwise();

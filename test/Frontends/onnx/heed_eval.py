@@ -346,6 +346,12 @@ def run(ops, env):
                 out = args[0].shape[p["dim"]]
             elif op == "heed.extract":
                 out = int(np.asarray(args[0]).reshape(-1)[p["index"]])
+            elif op == "heed.check":
+                count = p["operandSegmentSizes"][0]
+                if not all(args[:count]):
+                    raise ValueError("heed.check: %s %s" % (p["message"].strip('"'),
+                                                            ", ".join(map(str, args[count:]))))
+                out = None
             elif op == "arith.cmpi":
                 out = bool(CMPI[p["predicate"]](args[0], args[1]))
             elif op == "arith.select":
@@ -463,12 +469,18 @@ def run(ops, env):
                 axis = p.get("axis", -1)
                 # Descending, the first of equal values first (a stable sort of the negation).
                 order = np.argsort(-args[0], axis=axis, kind="stable")
-                idx = np.take(order, np.arange(p["k"]), axis=axis).astype(np.int64)
+                k = p["k"] if "k" in p else int(args[1])  # the attribute, or k_value
+                idx = np.take(order, np.arange(k), axis=axis).astype(np.int64)
                 out = [np.take_along_axis(args[0], idx, axis=axis), idx]
             elif op == "heed.reduce":
                 fn = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
                       "prod": np.prod}[p["kind"]]
-                out = fn(args[0], axis=tuple(p["axes"]), keepdims=p.get("keep_dims", False))
+                # The axes attribute, or the axis_values operands read at run time.
+                nd = args[0].ndim
+                axes = [int(a) for a in args[1:]] or p["axes"]
+                if any(not -nd <= a < nd for a in axes) or len({a % nd for a in axes}) < len(axes):
+                    raise ValueError("heed.reduce: bad axes %s for rank %d" % (axes, nd))
+                out = fn(args[0], axis=tuple(axes), keepdims=p.get("keep_dims", False))
             elif op in ("heed.lstm", "heed.gru", "heed.rnn"):
                 seg = p["operandSegmentSizes"]
                 it = iter(args)
