@@ -1,13 +1,16 @@
 //===- Nn.cpp - Softmax, layer norm, matmul, linear, reductions, masks ----===//
 //
 // Matrix products go to oneDNN's sgemm (one call per batch, or one call for
-// all batches when the rhs is shared); the rest are Heed's own loops.
+// all batches when the rhs is shared), except products by a constant weight with enough rows:
+// those run as oneDNN matmul primitives on a weight packed once (DnnlMatmul.h). The rest are
+// Heed's own loops.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/drivers/cpu/Executor.h"
 
 #include "runtime/drivers/cpu/Dnnl.h"
+#include "runtime/drivers/cpu/DnnlMatmul.h"
 #include "runtime/drivers/rules/NnRules.h"
 
 #include <algorithm>
@@ -144,6 +147,28 @@ void layerNorm(OpCtx &c) {
 // Matmul, linear
 //===----------------------------------------------------------------------===//
 
+/// y[M, N] = x[M, K] W^T (+ bias) through a matmul primitive when operand `wi` (W: [N, K] when
+/// `storedNK`, else [K, N]) is one of the module's constants and M is large enough for the
+/// primitive to beat sgemm; false when the caller must use sgemm.
+bool constantWeightMatmul(OpCtx &c, const float *x, int64_t M, int64_t N, int64_t K, size_t wi,
+                          bool storedNK, const float *bias, float *y) {
+  if (M < dnnl::matmulMinRows() || K == 0 || !useDnnlPrimitives())
+    return false;
+  const Tensor &w = c.in(wi);
+  std::shared_ptr<void> packs =
+      c.ex.fromConstants(c.module, storedNK ? "dnnl-matmul:nk" : "dnnl-matmul:kn", {&w},
+                         [] { return std::make_shared<dnnl::PackedMatmulWeight>(); });
+  if (!packs)
+    return false;
+  try {
+    dnnl::linear(x, M, N, K, w.as<float>(), storedNK, bias, y,
+                 *static_cast<dnnl::PackedMatmulWeight *>(packs.get()));
+    return true;
+  } catch (const Error &) {
+    return false; // sizes oneDNN builds no primitive for: sgemm computes them
+  }
+}
+
 void matmul(OpCtx &c) {
   const Tensor &a = c.in(0), &b = c.in(1);
   requireF32(c, a, "lhs");
@@ -162,6 +187,11 @@ void matmul(OpCtx &c) {
     // Every batch multiplies by the same rhs: one gemm over batches*M rows
     // (lhs rows of broadcast batches are not contiguous, so only when a is full).
     if (l.lhsBatches == batches) {
+      if (b.rank() == 2 && constantWeightMatmul(c, a.as<float>(), batches * M, N, K, 1, tb, nullptr,
+                                                y.as<float>())) {
+        c.out(0, std::move(y));
+        return;
+      }
       if (tb && b.rank() == 2)
         gemmWeight(batches * M, N, K, a.as<float>(), lda, c.weight(1, batches * M), 0.0f,
                    y.as<float>(), N);
@@ -205,6 +235,11 @@ void linear(OpCtx &c) {
   check(c, linearLayout(typedShape(x), typedShape(w), tw, bias ? &*bias : nullptr, l));
   int64_t M = l.rows, N = l.n, K = l.k;
   Tensor y = c.alloc(ElemType::f32, l.shape);
+  if (constantWeightMatmul(c, x.as<float>(), M, N, K, 1, tw, bias ? c.in(2).as<float>() : nullptr,
+                           y.as<float>())) {
+    c.out(0, std::move(y));
+    return;
+  }
   if (tw)
     gemmWeight(M, N, K, x.as<float>(), K, c.weight(1, M), 0.0f, y.as<float>(), N);
   else
