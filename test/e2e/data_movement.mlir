@@ -36,6 +36,16 @@
 // RUN:   --expected-output="1x1xf32=[2]"
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=huge_step \
 // RUN:   --input="1x4xf32=[1 2 3 4]" --expected-output="1x1xf32=[2]" %}
+// A KV cache grown by one step, over 1 MiB: the CPU shares the copies among its threads.
+// RUN: heed-run %t.heedm --function=grow --input=@%t.d/cache.npy --input=@%t.d/step.npy \
+// RUN:   --expected-output=@%t.d/grown.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=grow --input=@%t.d/cache.npy \
+// RUN:   --input=@%t.d/step.npy --expected-output=@%t.d/grown.npy %}
+
+func.func @grow(%cache: tensor<?x8x?x64xf32>, %step: tensor<?x8x1x64xf32>) -> tensor<?x8x?x64xf32> {
+  %g = heed.concat %cache, %step {axis = 2 : i64} : (tensor<?x8x?x64xf32>, tensor<?x8x1x64xf32>) -> tensor<?x8x?x64xf32>
+  return %g : tensor<?x8x?x64xf32>
+}
 
 func.func @move(%x: tensor<?x?x8xf32>, %y: tensor<?x1x8xf32>) -> (tensor<?x2x?x4xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?xf32>) {
   %r = heed.reshape %x {shape = array<i64: 0, 0, 2, 4>} : (tensor<?x?x8xf32>) -> tensor<?x?x2x4xf32>

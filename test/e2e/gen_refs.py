@@ -152,6 +152,12 @@ def data_movement():
         save(f"gi_{L}", gi)
         save(f"emb_{L}", table[ids])
         save(f"gat_{L}", np.take(x, gi, axis=1))
+    r = rng(311)
+    cache = f32(r.standard_normal((2, 8, 300, 64)))
+    step = f32(r.standard_normal((2, 8, 1, 64)))
+    save("cache", cache)
+    save("step", step)
+    save("grown", np.concatenate([cache, step], axis=2))
 
 
 @case

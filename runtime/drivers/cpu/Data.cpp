@@ -2,13 +2,19 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 #include "runtime/drivers/cpu/StridedCopy.h"
+#include "runtime/drivers/cpu/kernels/Parallel.h"
 #include "runtime/drivers/rules/DataRules.h"
 
 #include <cstring>
 #include <limits>
+#include <vector>
 
 namespace heed::rt::cpu {
 namespace {
+
+/// Copies of at least this many bytes in all are shared among the threads: one core's memcpy
+/// does not reach the memory bandwidth (a 2 x 16 MiB KV-cache concat: 5.8 ms on one thread).
+constexpr size_t kParallelCopyBytes = 1 << 20;
 
 /// Fails with the rule's message unless it is empty.
 void check(OpCtx &c, const std::string &error) {
@@ -61,15 +67,33 @@ void concat(OpCtx &c) {
   size_t es = elemTypeSize(first.type);
   int64_t axis = l.view.axis, outer = l.view.outer, inner = l.view.inner;
   int64_t rowOut = l.view.n * inner;
-  int64_t at = 0;
-  for (size_t i = 0; i < c.numOperands(); ++i) {
-    const Tensor &t = c.in(i);
-    int64_t row = t.dim(axis) * inner;
-    for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(y.data + size_t(o * rowOut + at) * es, t.data + size_t(o * row) * es,
-                  size_t(row) * es);
-    at += row;
+  // One copy per (outer index, operand), in output order so that any contiguous share of them
+  // holds a like mix of large and small ones: a KV cache grown by a step is tens of MiB.
+  struct Copy {
+    size_t dst, src, bytes;
+  };
+  std::vector<Copy> copies;
+  copies.reserve(size_t(outer) * c.numOperands());
+  for (int64_t o = 0; o < outer; ++o) {
+    int64_t at = 0;
+    for (size_t i = 0; i < c.numOperands(); ++i) {
+      int64_t row = c.in(i).dim(axis) * inner;
+      copies.push_back({size_t(o * rowOut + at) * es, size_t(o * row) * es, size_t(row) * es});
+      at += row;
+    }
   }
+  size_t operands = c.numOperands();
+  auto run = [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) {
+      const Copy &cp = copies[size_t(k)];
+      std::memcpy(y.data + cp.dst, c.in(size_t(k) % operands).data + cp.src, cp.bytes);
+    }
+  };
+  if (y.bytes() >= kParallelCopyBytes)
+    ::heed::cpu::detail::parallelStatic(int64_t(copies.size()),
+                                        [&](int64_t begin, int64_t end) { run(begin, end); });
+  else
+    run(0, int64_t(copies.size()));
   c.out(0, std::move(y));
 }
 
