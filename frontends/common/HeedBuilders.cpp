@@ -97,10 +97,12 @@ Operation *HeedBuilder::cell(Location loc, const CellSpec &s) {
 AttentionOp HeedBuilder::attention(Location loc, const AttentionSpec &s) {
   return create<AttentionOp>(loc, s.query, s.key, s.value, s.mask,
                              APFloat(static_cast<float>(s.scale)), s.numHeads, s.numKvHeads,
-                             s.maskKind, s.causalAlign, s.maskedRows, s.returnWeights);
+                             s.maskKind, s.causalAlign, s.maskedRows, s.returnWeights,
+                             /*mask_fill=*/FloatAttr());
 }
 
 AdditiveAttentionOp HeedBuilder::additiveAttention(Location loc, const AdditiveAttentionSpec &s) {
   return create<AdditiveAttentionOp>(loc, s.query, s.keysProj, s.values, s.wQuery, s.v, s.mask,
-                                     s.maskKind, MaskedRows::zero, s.returnWeights);
+                                     s.maskKind, MaskedRows::zero, s.returnWeights,
+                                     /*mask_fill=*/FloatAttr());
 }

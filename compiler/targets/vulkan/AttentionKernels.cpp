@@ -12,7 +12,11 @@
 #include "runtime/drivers/vulkan/abi/AdditiveAttention.h"
 #include "runtime/drivers/vulkan/abi/Attention.h"
 
+#include "llvm/ADT/bit.h"
+
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 
 namespace mlir::heed::vulkan::detail {
 
@@ -27,9 +31,30 @@ struct AttentionSpec {
   std::string lenType; // "int" or "int64_t" with key lengths
   std::string suffix;  // kernel name suffix: dims and mask flags
 
+  std::optional<double> maskFill; // mask_fill: the score of keys the boolean mask hides
+
   bool hasMask() const { return additive || boolean || lengths; }
   std::string fill() const { return nanRows ? "NAN_" : "0.0"; }
 };
+
+/// The mask_fill of `op`, if it has one.
+std::optional<double> maskFillOf(Operation &op) {
+  if (!op.hasAttr("mask_fill"))
+    return std::nullopt;
+  return floatAttr(op, "mask_fill", 0.0);
+}
+
+/// GLSL for the score of a key the boolean mask hides, and a kernel name suffix for it.
+std::string hiddenScore(const std::optional<double> &fill) {
+  return fill ? floatLiteral(*fill) : "-INF_";
+}
+std::string fillSuffix(const std::optional<double> &fill) {
+  if (!fill)
+    return "";
+  char bits[16];
+  std::snprintf(bits, sizeof bits, "_fill%08x", llvm::bit_cast<uint32_t>(float(*fill)));
+  return bits;
+}
 
 /// The buffers every attention kernel starts with: q, k, v and the mask.
 void addInputs(Shader &s, const AttentionSpec &a) {
@@ -57,7 +82,8 @@ std::string maskHelpers(const AttentionSpec &a) {
   if (a.additive || a.boolean) {
     s += "  int mi = b * pc.maskStrides[0] + h * pc.maskStrides[1] + i * pc.maskStrides[2] + j * "
          "pc.maskStrides[3];\n";
-    s += a.additive ? "  v += b3.d[mi];\n" : "  if (b3.d[mi] == uint8_t(0)) v = -INF_;\n";
+    s += a.additive ? "  v += b3.d[mi];\n"
+                    : "  if (b3.d[mi] == uint8_t(0)) v = " + hiddenScore(a.maskFill) + ";\n";
   }
   return s + "  return v;\n}\n";
 }
@@ -443,6 +469,7 @@ Lowered lowerAttention(Operation &op) {
   a.boolean = bits & ::heed::vkabi::kBoolean;
   a.lengths = bits & ::heed::vkabi::kLengths;
   a.causal = bits & ::heed::vkabi::kCausal;
+  a.maskFill = maskFillOf(op);
   a.nanRows = intAttr(op, "masked_rows", 0) == 1;
   a.weights = op.getNumResults() > 1;
   a.scale = floatAttr(op, "scale", 1.0);
@@ -456,7 +483,8 @@ Lowered lowerAttention(Operation &op) {
   }
   a.suffix = "_d" + std::to_string(a.dMax) + "_dv" + std::to_string(a.dvMax) +
              (a.additive ? "_add" : "") + (a.boolean ? "_bool" : "") + (a.lengths ? "_len" : "") +
-             (a.causal ? "_causal" : "") + (a.weights ? "_w" : "") + (a.nanRows ? "_nan" : "");
+             (a.causal ? "_causal" : "") + fillSuffix(a.maskFill) + (a.weights ? "_w" : "") +
+             (a.nanRows ? "_nan" : "");
   using ::heed::vkabi::AttentionKernel;
   Lowered l;
   place(l, AttentionKernel::flash, flashKernel(a, false));
@@ -503,7 +531,7 @@ Lowered lowerAdditiveAttention(Operation &op) {
   Shader s;
   s.name = "additive_attention_a" + std::to_string(aMax) + "_dv" + std::to_string(dvMax) +
            (additive ? "_add" : "") + (boolean ? "_bool" : "") + (lengths ? "_len" : "") +
-           (weights ? "_w" : "") + (nanRows ? "_nan" : "");
+           fillSuffix(maskFillOf(op)) + (weights ? "_w" : "") + (nanRows ? "_nan" : "");
   s.usePush<::heed::vkabi::AdditiveAttentionPush>();
   s.buffers = {"float", "float", "float", "float", "float"};
   std::string maskB;
@@ -535,7 +563,8 @@ float score_(int b, int i, int j) {
   if (additive || boolean)
     score += "  int mi = b * pc.maskStrides[0] + i * pc.maskStrides[1] + j * pc.maskStrides[2];\n";
   if (boolean)
-    score += "  if (" + maskB + ".d[mi] == uint8_t(0)) return -INF_;\n";
+    score +=
+        "  if (" + maskB + ".d[mi] == uint8_t(0)) return " + hiddenScore(maskFillOf(op)) + ";\n";
   score += "  int kb = (b * Lk + j) * A;\n  float e = 0.0;\n"
            "  for (int a = 0; a < A; ++a) e += b4.d[a] * tanh_(sQp[a] + b1.d[kb + a]);\n";
   if (additive)

@@ -10,6 +10,8 @@
 
 #include "llvm/ADT/bit.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::heed;
 using namespace mlir::heed::infer;
@@ -61,6 +63,17 @@ LogicalResult checkMask(const ShapeError &error, MaskKind kind, Value mask,
 }
 
 /// The output, then the attention weights (the scores' shape) when asked for.
+/// mask_fill: a finite score for the keys a boolean mask hides.
+LogicalResult checkMaskFill(const ShapeError &error, MaskKind kind, std::optional<APFloat> fill) {
+  if (!fill)
+    return success();
+  if (!bitEnumContainsAny(kind, MaskKind::boolean))
+    return error("has mask_fill but no boolean mask");
+  if (!std::isfinite(fill->convertToDouble()))
+    return error("expects a finite mask_fill");
+  return success();
+}
+
 void pushAttentionResults(ArrayRef<int64_t> out, ArrayRef<int64_t> scores, Type element,
                           bool returnWeights, Types &inferred) {
   inferred.push_back(tensorLike(out, element));
@@ -166,7 +179,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
     scores = {batch, heads, lq, lk};
   }
   if (failed(checkMask(error, adaptor.getMaskKind(), adaptor.getMask(), scores, element,
-                       /*causalAllowed=*/true, /*hasBatchDim=*/scores.size() >= 3)))
+                       /*causalAllowed=*/true, /*hasBatchDim=*/scores.size() >= 3)) ||
+      failed(checkMaskFill(error, adaptor.getMaskKind(), adaptor.getMaskFill())))
     return failure();
   pushAttentionResults(out, scores, element, adaptor.getReturnWeights(), inferred);
   return success();
@@ -211,7 +225,8 @@ LogicalResult AdditiveAttentionOp::inferReturnTypes(MLIRContext *, std::optional
   out.push_back(values.getDimSize(2));
   scores.push_back(lk);
   if (failed(checkMask(error, adaptor.getMaskKind(), adaptor.getMask(), scores, element,
-                       /*causalAllowed=*/false, /*hasBatchDim=*/true)))
+                       /*causalAllowed=*/false, /*hasBatchDim=*/true)) ||
+      failed(checkMaskFill(error, adaptor.getMaskKind(), adaptor.getMaskFill())))
     return failure();
   pushAttentionResults(out, scores, element, adaptor.getReturnWeights(), inferred);
   return success();

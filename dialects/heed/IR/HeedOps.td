@@ -712,6 +712,12 @@ def Heed_AttentionOp : Heed_PureOp<"attention"> {
     - lengths: integer key lengths [B]: key j is seen iff j < lengths[b];
     and independently `causal`, aligned by `causal_align`.
 
+    `mask_fill` (boolean masks only): the keys the boolean mask hides score
+    this finite value instead of being left out, as masked_fill(mask, -1e9)
+    does; keys hidden by causal or lengths are still left out. Such a row
+    always sees its hidden keys at that score: a row the boolean mask hides
+    entirely gets uniform weights over them, as the decomposed graph does.
+
     A query row that sees no key gives zeros (`masked_rows = zero`) or NaN
     (`masked_rows = nan`, the IEEE result of the decomposed graph).
 
@@ -726,7 +732,7 @@ def Heed_AttentionOp : Heed_PureOp<"attention"> {
                    DefaultValuedAttr<Heed_MaskKindAttr, "MaskKind::none">:$mask_kind,
                    DefaultValuedAttr<Heed_CausalAlignAttr, "CausalAlign::top_left">:$causal_align,
                    DefaultValuedAttr<Heed_MaskedRowsAttr, "MaskedRows::zero">:$masked_rows,
-                   UnitAttr:$return_weights);
+                   UnitAttr:$return_weights, OptionalAttr<F32Attr>:$mask_fill);
   let results = (outs Heed_FloatTensor:$output, Optional<Heed_FloatTensor>:$weights);
 }
 
@@ -739,14 +745,15 @@ def Heed_AdditiveAttentionOp : Heed_PureOp<"additive_attention"> {
     separate input; values [B, Lk, Dv]; w_query [A, Dq]; v [A].
     Result [B, Dv] or [B, Lq, Dv]; with `return_weights`, the weights
     [B, Lk] or [B, Lq, Lk] as the second result.
-    Masks as in heed.attention, except that causal does not apply.
+    Masks as in heed.attention (`mask_fill` too), except that causal does
+    not apply.
   }];
   let arguments = (ins Heed_FloatTensor:$query, Heed_FloatTensor:$keys_proj,
                    Heed_FloatTensor:$values, Heed_FloatTensor:$w_query,
                    Heed_FloatTensor:$v, Optional<Heed_Tensor>:$mask,
                    DefaultValuedAttr<Heed_MaskKindAttr, "MaskKind::none">:$mask_kind,
                    DefaultValuedAttr<Heed_MaskedRowsAttr, "MaskedRows::zero">:$masked_rows,
-                   UnitAttr:$return_weights);
+                   UnitAttr:$return_weights, OptionalAttr<F32Attr>:$mask_fill);
   let results = (outs Heed_FloatTensor:$output, Optional<Heed_FloatTensor>:$weights);
 }
 

@@ -6,8 +6,10 @@
 //  - scores + M with M a float tensor is an additive mask, always exact;
 //  - scores + Where(C, NEG, 0) and Where(C, NEG, scores) (masked_fill) are a
 //    boolean mask "not C" when NEG is -inf or the lowest finite value; other
-//    fills (-1e4, -1e9) are kept as additive masks, since a boolean mask
-//    would differ from them when scores spread more than |NEG|;
+//    fills (-1e4, -1e9) of the first form are kept as additive masks, since a
+//    boolean mask would differ from them when scores spread more than |NEG|;
+//    of the second form, a boolean mask whose hidden keys score NEG (the
+//    fused op's mask_fill), alone with no other mask;
 //  - a boolean mask that is heed.causal_mask, a comparison of heed.range
 //    values or a triangular constant whose sizes are proven to be Lq and Lk
 //    becomes the causal bit; heed.sequence_mask with a proven Lk becomes
@@ -663,21 +665,45 @@ LogicalResult fusion::peelMask(Value value, MaskPlan &plan, const ScoresInfo &sc
     }
     inner = trueChain ? where.getOnTrue() : where.getOnFalse();
     std::optional<double> fill = splatFloat(trueChain ? where.getOnFalse() : where.getOnTrue());
-    if (!fill || !isMaskingFill(*fill, element)) {
-      reason = fill ? "masked_fill value " + formatDouble(*fill) +
-                          " is neither -inf nor the lowest finite value"
-                    : "masked_fill value is not a constant";
+    if (!fill) {
+      reason = "masked_fill value is not a constant";
+      return failure();
+    }
+    if (!isMaskingFill(*fill, element) && !std::isfinite(*fill)) {
+      reason = "masked_fill value " + formatDouble(*fill) + " is neither -inf nor finite";
+      return failure();
+    }
+    if (!isMaskingFill(*fill, element) && plan.scoreFill) {
+      reason = "a second finite masked_fill value " + formatDouble(*fill) +
+               " (one is kept as the hidden keys' score)";
       return failure();
     }
     if (shapeOf(inner) != where.getType().getShape()) {
       reason = "mask does not broadcast to the scores";
       return failure();
     }
+    if (!isMaskingFill(*fill, element)) {
+      // masked_fill(C, -1e9): the hidden keys keep their score -1e9 (a row C hides entirely
+      // gets uniform weights), so C stays a plain boolean operand: as key lengths or causal it
+      // would leave those keys out.
+      plan.scoreFill = *fill;
+      return setOperand(plan, MaskKind::boolean, where.getCondition(), /*negate=*/!trueChain,
+                        reason);
+    }
     if (std::isfinite(*fill))
       plan.finiteFill = *fill;
     return addBooleanMask(plan, where.getCondition(), /*negated=*/!trueChain, scores, reason);
   }
   reason = "";
+  return failure();
+}
+
+LogicalResult fusion::checkScoreFill(const MaskPlan &plan, std::string &reason) {
+  if (!plan.scoreFill ||
+      (plan.kind == MaskKind::boolean && plan.extraBoolean.empty() && plan.extraAdditive.empty()))
+    return success();
+  reason = "masked_fill value " + formatDouble(*plan.scoreFill) +
+           " is finite: it is kept as the hidden keys' score only with no other mask";
   return failure();
 }
 

@@ -68,7 +68,14 @@ struct MaskPlan {
   /// lengths mask. The decomposed graph gives a fully masked row uniform
   /// weights there, which neither masked_rows policy reproduces.
   std::optional<double> finiteFill;
+  /// A finite fill that does not mask (masked_fill(C, -1e9)): the hidden keys keep that score,
+  /// the fused op's mask_fill (times any scale applied after it). Only with one plain boolean
+  /// operand mask and nothing else (checkScoreFill): other masks would hide keys differently.
+  std::optional<double> scoreFill;
 };
+
+/// Refuses a plan with a scoreFill and any mask besides its one boolean operand.
+LogicalResult checkScoreFill(const MaskPlan &plan, std::string &reason);
 
 /// Adds `scores + mask` (a float tensor) to the plan.
 LogicalResult addAdditiveMask(MaskPlan &plan, Value mask, const ScoresInfo &scores,

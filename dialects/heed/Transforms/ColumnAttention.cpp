@@ -7,7 +7,9 @@
 // spelling to the one the fusion patterns match, softmax over the last axis of unshifted
 // scores and bmm(weights [B, 1, L], values):
 //  - softmax(x + c) == softmax(x) for a finite splat constant c that does not broadcast x (the
-//    Dense(1) bias: the same shift of every score), also seen through a reshape;
+//    Dense(1) bias: the same shift of every score), also seen through a reshape; under a
+//    masked_fill with a finite fill f, the fill becomes f - c;
+//  - a reshape of a masked_fill's result (before its softmax) moves onto its operands;
 //  - softmax along axis k of x whose dims after k are all 1 == the same softmax of x with
 //    those unit dims dropped (the last axis), reshaped back;
 //  - reduce_sum(w * v, axis L) with w [..., L, 1] broadcast over v [..., L, D] ==
@@ -50,6 +52,88 @@ struct SoftmaxOfShiftedScores : OpRewritePattern<SoftmaxOp> {
       return success();
     }
     return failure();
+  }
+};
+
+/// The scores of a masked_fill: where(C, f, s) or where(C, s, f) with a finite splat f, and
+/// which operand of the where `s` is.
+struct FillOfScores {
+  WhereOp where;
+  double fill;
+  unsigned scoresOperand; // 1 (on_true) or 2 (on_false)
+};
+std::optional<FillOfScores> fillOfScores(Value v) {
+  auto where = v.getDefiningOp<WhereOp>();
+  if (!where || !where->hasOneUse())
+    return std::nullopt;
+  for (unsigned scores : {1u, 2u}) {
+    std::optional<double> fill = fusion::splatFloat(where->getOperand(3 - scores));
+    if (fill && std::isfinite(*fill) && where->getOperand(scores).getType() == where.getType())
+      return FillOfScores{where, *fill, scores};
+  }
+  return std::nullopt;
+}
+
+/// softmax(masked_fill(s + c, C, f)) == softmax(masked_fill(s, C, f - c)) for finite splats c
+/// and f: every score, the filled ones included, moves by the same -c (the Keras Bahdanau port
+/// masks after its Dense(1) bias). A reshape may sit between the add and the where.
+struct FillOfShiftedScores : OpRewritePattern<SoftmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxOp op, PatternRewriter &rewriter) const override {
+    std::optional<FillOfScores> f = fillOfScores(op.getInput());
+    if (!f)
+      return failure();
+    Value scores = f->where->getOperand(f->scoresOperand);
+    auto reshape = scores.getDefiningOp<ReshapeOp>();
+    if (reshape && reshape->hasOneUse())
+      scores = reshape.getInput();
+    auto add = scores.getDefiningOp<AddOp>();
+    if (!add || !add->hasOneUse())
+      return failure();
+    for (auto [x, c] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+      std::optional<double> shift = fusion::splatFloat(c);
+      if (!shift || !std::isfinite(*shift) || x.getType() != add.getType())
+        continue;
+      Value fillValue = f->where->getOperand(3 - f->scoresOperand);
+      rewriter.setInsertionPoint(f->where);
+      Value moved =
+          ConstantOp::create(rewriter, f->where.getLoc(),
+                             DenseElementsAttr::get(cast<RankedTensorType>(fillValue.getType()),
+                                                    APFloat(float(f->fill - *shift))));
+      rewriter.modifyOpInPlace(f->where,
+                               [&] { f->where->setOperand(3 - f->scoresOperand, moved); });
+      rewriter.replaceAllUsesWith(add.getResult(), x);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// reshape(masked_fill(s, C, f)) -> masked_fill(reshape(s), reshape(C), f) when C and s have
+/// the where's shape: the reshape then sits on the scores, where the patterns above and the
+/// fusions look for it.
+struct ReshapeIntoFill : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    std::optional<FillOfScores> f = fillOfScores(op.getInput());
+    if (!f || !op->hasOneUse() || !isa<SoftmaxOp>(*op->getUsers().begin()))
+      return failure();
+    Value condition = f->where.getCondition();
+    auto conditionType = dyn_cast<RankedTensorType>(condition.getType());
+    auto whereType = cast<RankedTensorType>(f->where.getType());
+    if (!conditionType || conditionType.getShape() != whereType.getShape())
+      return failure();
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value c = ReshapeOp::create(
+        rewriter, loc, RankedTensorType::get(resultType.getShape(), conditionType.getElementType()),
+        condition, op.getShapeAttr());
+    Value s = ReshapeOp::create(rewriter, loc, resultType, f->where->getOperand(f->scoresOperand),
+                                op.getShapeAttr());
+    Value fill = f->where->getOperand(3 - f->scoresOperand);
+    rewriter.replaceOpWithNewOp<WhereOp>(op, resultType, c, f->scoresOperand == 1 ? s : fill,
+                                         f->scoresOperand == 1 ? fill : s);
+    return success();
   }
 };
 
@@ -126,6 +210,6 @@ struct WeightedSumAsMatmul : OpRewritePattern<ReduceOp> {
 } // namespace
 
 void heed::populateColumnAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<SoftmaxOfShiftedScores, SoftmaxOverUnitTail, WeightedSumAsMatmul>(
-      patterns.getContext());
+  patterns.add<SoftmaxOfShiftedScores, FillOfShiftedScores, ReshapeIntoFill, SoftmaxOverUnitTail,
+               WeightedSumAsMatmul>(patterns.getContext());
 }

@@ -394,7 +394,7 @@ FailureOr<AdditiveMatch> fusion::matchAdditive(SoftmaxOp softmax, std::string &r
       return failure();
     }
   }
-  if (failed(checkMaskedRows(m.mask, maskedRows, reason)))
+  if (failed(checkMaskedRows(m.mask, maskedRows, reason)) || failed(checkScoreFill(m.mask, reason)))
     return failure();
 
   auto build = [&](OpBuilder &b) {
@@ -461,6 +461,9 @@ AdditiveAttentionOp fusion::buildAdditiveAttention(OpBuilder &builder, const Add
   SmallVector<NamedAttribute> attrs{
       builder.getNamedAttr("mask_kind", MaskKindAttr::get(context, m.mask.kind)),
       builder.getNamedAttr("masked_rows", MaskedRowsAttr::get(context, maskedRows))};
+  if (m.mask.scoreFill)
+    attrs.push_back(
+        builder.getNamedAttr("mask_fill", builder.getF32FloatAttr(float(*m.mask.scoreFill))));
   auto outType = cast<RankedTensorType>(m.replaced->getResult(0).getType());
   SmallVector<Type> types{
       m.keepsStepDim ? RankedTensorType::get({outType.getDimSize(0), outType.getDimSize(2)},

@@ -382,8 +382,11 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
     reason = "a mask is scaled by " + formatDouble(scaleAfterMasks) + " after it is applied";
     return failure();
   }
-  if (failed(checkMaskedRows(m.mask, maskedRows, reason)))
+  if (failed(checkMaskedRows(m.mask, maskedRows, reason)) || failed(checkScoreFill(m.mask, reason)))
     return failure();
+  // The fill is a score: the scales after it apply to it as to the others.
+  if (m.mask.scoreFill)
+    *m.mask.scoreFill *= scaleAfterMasks;
 
   // V must not broadcast the weights to more batch or heads rows: the fused
   // op's rows are the scores' rows.
@@ -439,6 +442,9 @@ AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, Maske
       builder.getNamedAttr("mask_kind", MaskKindAttr::get(context, m.mask.kind)),
       builder.getNamedAttr("causal_align", CausalAlignAttr::get(context, m.mask.align)),
       builder.getNamedAttr("masked_rows", MaskedRowsAttr::get(context, maskedRows))};
+  if (m.mask.scoreFill)
+    attrs.push_back(
+        builder.getNamedAttr("mask_fill", builder.getF32FloatAttr(float(*m.mask.scoreFill))));
   if (m.numHeads)
     attrs.push_back(builder.getNamedAttr("num_heads", builder.getI64IntegerAttr(m.numHeads)));
   SmallVector<Type> types{m.replaced->getResult(0).getType()};

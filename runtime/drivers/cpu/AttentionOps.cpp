@@ -80,7 +80,7 @@ void referenceAttention(const AttentionProblem &p) {
           if (p.additiveMask)
             v += p.additiveMask[m];
           if (p.booleanMask && !p.booleanMask[m])
-            v = -inf;
+            v = p.booleanFill;
           s[size_t(j)] = v;
         }
         bool nanRow = false;
@@ -130,7 +130,7 @@ void referenceAdditive(const AdditiveAttentionProblem &p) {
       for (int64_t j = 0; j < p.keyLength; ++j) {
         int64_t m = b * p.maskStrides[0] + i * p.maskStrides[1] + j * p.maskStrides[2];
         if (j >= limit || (p.booleanMask && !p.booleanMask[m])) {
-          s[size_t(j)] = -inf;
+          s[size_t(j)] = j >= limit ? -inf : p.booleanFill;
           continue;
         }
         const float *k = p.keysProj + (b * p.keyLength + j) * p.attentionDim;
@@ -196,6 +196,8 @@ void bindMask(OpCtx &c, size_t at, int64_t batch, const std::vector<int64_t> &sc
     p.additiveMask = m.as<float>();
   } else {
     p.booleanMask = m.as<uint8_t>();
+    if (c.op.has(AttrId::mask_fill))
+      p.booleanFill = float(c.op.getFloat(AttrId::mask_fill));
   }
 }
 

@@ -191,9 +191,11 @@ func.func @additive_value_contraction(%s: tensor<?x128xf32>, %keys: tensor<?x?x9
 
 // -----
 
-// Negative: the tutorial masked_fill(mask == 0, -1e10) is no exact mask.
+// The tutorial's masked_fill(mask == 0, -1e10): the hidden keys keep score -1e10 (mask_fill),
+// so a row whose keys are all hidden gets uniform weights as in the decomposed graph.
 // CHECK-LABEL: func.func @additive_masked_fill_1e10
-// CHECK-NOT: heed.additive_attention
+// CHECK: heed.additive_attention {{.*}}mask_fill = -1.000000e+10{{.*}}mask_kind = #heed<mask boolean>
+// CHECK-NOT: heed.softmax
 func.func @additive_masked_fill_1e10(%s: tensor<?x128xf32>, %keys: tensor<?x?x96xf32>, %h: tensor<?x?x256xf32>, %see: tensor<?x?xi1>) -> tensor<?x1x256xf32> {
   %ws = heed.weight "attn.w_s" : tensor<96x128xf32>
   %vw = heed.weight "attn.v" : tensor<1x96xf32>
@@ -205,7 +207,7 @@ func.func @additive_masked_fill_1e10(%s: tensor<?x128xf32>, %keys: tensor<?x?x96
   %e = heed.reshape %e3 {shape = array<i64: 0, -1>} : (tensor<?x?x1xf32>) -> tensor<?x?xf32>
   %fill = heed.constant dense<-1.0e10> : tensor<f32>
   %em = heed.where %see, %e, %fill : (tensor<?x?xi1>, tensor<?x?xf32>, tensor<f32>) -> tensor<?x?xf32>
-  // expected-remark @+1 {{softmax not fused: masked_fill value -1e+10 is neither -inf nor the lowest finite value}}
+  // expected-remark @+1 {{softmax fused into heed.additive_attention}}
   %alpha = heed.softmax %em : (tensor<?x?xf32>) -> tensor<?x?xf32>
   %a3 = heed.reshape %alpha {shape = array<i64: 0, 1, -1>} : (tensor<?x?xf32>) -> tensor<?x1x?xf32>
   %c3 = heed.matmul %a3, %h : (tensor<?x1x?xf32>, tensor<?x?x256xf32>) -> tensor<?x1x256xf32>

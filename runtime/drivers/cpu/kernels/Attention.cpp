@@ -266,7 +266,7 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
       const uint8_t *mrow = p.booleanMask + b * ms.batch + h * ms.head + i * ms.row + j0 * ms.col;
       for (int64_t j = 0; j < nk; ++j)
         if (!mrow[j * ms.col])
-          row[j] = kNegInf;
+          row[j] = p.booleanFill;
     }
     int64_t visible = visibleKeys(i, j0, nk); // key j visible iff j <= i + offset
     for (int64_t j = visible; j < ldS; ++j)
@@ -541,7 +541,7 @@ void additiveRow(const AdditiveAttentionProblem &p, const MicroKernels &mk, Addi
     if (p.additiveMask)
       x[j] += p.additiveMask[at];
     if (p.booleanMask && !p.booleanMask[at])
-      x[j] = kNegInf;
+      x[j] = p.booleanFill;
     m = x[j] > m ? x[j] : m;
   }
   double shift = m == kNegInf ? 0.0 : m;

@@ -15,6 +15,7 @@
 #define HEED_RUNTIME_DRIVERS_CPU_KERNELS_ATTENTION_H
 
 #include <cstdint>
+#include <limits>
 
 namespace heed::cpu {
 
@@ -42,6 +43,9 @@ struct AttentionProblem {
   // no key at all gets zeros or NaN (output and weights) per maskedRows.
   const float *additiveMask = nullptr;  // broadcast to [B, H, Lq, Lk] by strides (0 = broadcast)
   const uint8_t *booleanMask = nullptr; // nonzero = key visible; same broadcasting
+  // The score of a key the boolean mask hides: -inf leaves it out; a finite value (heed's
+  // mask_fill, masked_fill(mask, -1e9)) keeps it at that score, as the decomposed graph does.
+  float booleanFill = -std::numeric_limits<float>::infinity();
   Strides4 maskStrides;
   const int64_t *keyLengths = nullptr; // [B]: key j visible iff j < keyLengths[b]
   bool causal = false;
@@ -76,6 +80,7 @@ struct AdditiveAttentionProblem {
 
   const float *additiveMask = nullptr; // [B, Lq, Lk] view by strides (0 = broadcast)
   const uint8_t *booleanMask = nullptr;
+  float booleanFill = -std::numeric_limits<float>::infinity(); // as in AttentionProblem
   int64_t maskStrides[3] = {0, 0, 0};
   const int64_t *keyLengths = nullptr; // [B]: key j visible iff j < keyLengths[b]
   MaskedRows maskedRows = MaskedRows::zero;
