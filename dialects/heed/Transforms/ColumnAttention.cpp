@@ -34,24 +34,36 @@ SmallVector<int64_t> copyDims(int64_t n, ArrayRef<int64_t> tail) {
   return shape;
 }
 
+/// Scores shifted by a constant: x + c (or c + x) with a finite splat c that does not broadcast
+/// x, under at most one single-use reshape; the add has no other user.
+struct ShiftedScores {
+  AddOp add;
+  Value unshifted;
+  double shift;
+};
+std::optional<ShiftedScores> shiftedScores(Value v) {
+  auto reshape = v.getDefiningOp<ReshapeOp>();
+  if (reshape && reshape->hasOneUse())
+    v = reshape.getInput();
+  auto add = v.getDefiningOp<AddOp>();
+  if (!add || !add->hasOneUse())
+    return std::nullopt;
+  for (auto [x, c] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+    std::optional<double> shift = fusion::splatFloat(c);
+    if (shift && std::isfinite(*shift) && x.getType() == add.getType())
+      return ShiftedScores{add, x, *shift};
+  }
+  return std::nullopt;
+}
+
 struct SoftmaxOfShiftedScores : OpRewritePattern<SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SoftmaxOp op, PatternRewriter &rewriter) const override {
-    Value input = op.getInput();
-    auto reshape = input.getDefiningOp<ReshapeOp>();
-    if (reshape && reshape->hasOneUse())
-      input = reshape.getInput();
-    auto add = input.getDefiningOp<AddOp>();
-    if (!add || !add->hasOneUse())
+    std::optional<ShiftedScores> shifted = shiftedScores(op.getInput());
+    if (!shifted)
       return failure();
-    for (auto [x, c] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
-      std::optional<double> shift = fusion::splatFloat(c);
-      if (!shift || !std::isfinite(*shift) || x.getType() != add.getType())
-        continue;
-      rewriter.replaceAllUsesWith(add.getResult(), x);
-      return success();
-    }
-    return failure();
+    rewriter.replaceAllUsesWith(shifted->add.getResult(), shifted->unshifted);
+    return success();
   }
 };
 
@@ -83,29 +95,18 @@ struct FillOfShiftedScores : OpRewritePattern<SoftmaxOp> {
     std::optional<FillOfScores> f = fillOfScores(op.getInput());
     if (!f)
       return failure();
-    Value scores = f->where->getOperand(f->scoresOperand);
-    auto reshape = scores.getDefiningOp<ReshapeOp>();
-    if (reshape && reshape->hasOneUse())
-      scores = reshape.getInput();
-    auto add = scores.getDefiningOp<AddOp>();
-    if (!add || !add->hasOneUse())
+    std::optional<ShiftedScores> shifted = shiftedScores(f->where->getOperand(f->scoresOperand));
+    if (!shifted)
       return failure();
-    for (auto [x, c] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
-      std::optional<double> shift = fusion::splatFloat(c);
-      if (!shift || !std::isfinite(*shift) || x.getType() != add.getType())
-        continue;
-      Value fillValue = f->where->getOperand(3 - f->scoresOperand);
-      rewriter.setInsertionPoint(f->where);
-      Value moved =
-          ConstantOp::create(rewriter, f->where.getLoc(),
-                             DenseElementsAttr::get(cast<RankedTensorType>(fillValue.getType()),
-                                                    APFloat(float(f->fill - *shift))));
-      rewriter.modifyOpInPlace(f->where,
-                               [&] { f->where->setOperand(3 - f->scoresOperand, moved); });
-      rewriter.replaceAllUsesWith(add.getResult(), x);
-      return success();
-    }
-    return failure();
+    Value fillValue = f->where->getOperand(3 - f->scoresOperand);
+    rewriter.setInsertionPoint(f->where);
+    Value moved =
+        ConstantOp::create(rewriter, f->where.getLoc(),
+                           DenseElementsAttr::get(cast<RankedTensorType>(fillValue.getType()),
+                                                  APFloat(float(f->fill - shifted->shift))));
+    rewriter.modifyOpInPlace(f->where, [&] { f->where->setOperand(3 - f->scoresOperand, moved); });
+    rewriter.replaceAllUsesWith(shifted->add.getResult(), shifted->unshifted);
+    return success();
   }
 };
 
