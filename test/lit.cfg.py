@@ -62,8 +62,9 @@ config.environment["HEED_VULKAN_PIPELINE_CACHE"] = "0"
 # Driver variants the whole suite can be rerun under, e.g.
 # HEED_VULKAN_FORCE_STAGING=1 lit build/test (docs/rationale.md, Vulkan).
 # HEED_GUARD_ALLOC=1: every runtime buffer ends at a guard page (docs/c-api.md).
+# HEED_POISON_ALLOC=1: buffers a kernel should fill completely start as 0xff bytes (NaN).
 for var in ("HEED_VULKAN_FORCE_STAGING", "HEED_VULKAN_NO_SUBGROUPS", "HEED_VULKAN_SPLIT_K",
-            "HEED_GUARD_ALLOC"):
+            "HEED_GUARD_ALLOC", "HEED_POISON_ALLOC"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 if getattr(config, "heed_enable_vulkan", False) and lit_config.params.get("vulkan", "1") != "0":

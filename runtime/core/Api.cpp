@@ -469,6 +469,8 @@ heed_status heed_function_output_dim_name(const heed_function *f, size_t i, size
   return signatureDimName(f, false, i, d, out, "heed_function_output_dim_name");
 }
 
+} // extern "C"
+
 namespace {
 /// The dims of heed_tensor_create / heed_tensor_wrap's arguments, checked.
 std::vector<int64_t> tensorDims(const int64_t *shape, size_t rank, heed_tensor **out,
@@ -484,6 +486,8 @@ std::vector<int64_t> tensorDims(const int64_t *shape, size_t rank, heed_tensor *
   return dims;
 }
 } // namespace
+
+extern "C" {
 
 heed_status heed_tensor_create(heed_dtype dtype, const int64_t *shape, size_t rank,
                                const void *data, heed_tensor **out) {
@@ -541,6 +545,8 @@ size_t heed_tensor_element_count(const heed_tensor *t) { return size_t(t->tensor
 size_t heed_tensor_byte_size(const heed_tensor *t) { return t->tensor.bytes(); }
 const void *heed_tensor_data(const heed_tensor *t) { return t->tensor.data; }
 
+} // extern "C"
+
 namespace {
 /// When the caller's inputs disagree on a dim the module names (heed.dims: "B,L,64"), says so in
 /// the caller's terms: "inputs disagree on dim 'L': input 0 ('q') dim 1 is 7, input 2 ('mask')
@@ -585,6 +591,8 @@ std::string dimClash(const Function &fn, const std::vector<Tensor> &in) {
 }
 } // namespace
 
+extern "C" {} // extern "C"
+
 namespace {
 /// FNV-1a over a tensor's bytes.
 uint64_t hashBytes(const Tensor &t) {
@@ -619,6 +627,8 @@ Tensor ownedOutput(const Tensor &t, heed_tensor *const *inputs, size_t count) {
   return t;
 }
 } // namespace
+
+extern "C" {
 
 heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, size_t inputCount,
                                  heed_tensor **outputs, size_t outputCount) {

@@ -22,13 +22,20 @@ size_t pageSize() {
 /// The whole pages that hold `size` bytes of data (the guard page comes after them).
 size_t dataPages(size_t size) { return (size + pageSize() - 1) / pageSize() * pageSize(); }
 
+bool envFlag(const char *name) {
+  const char *v = std::getenv(name);
+  return v && *v && std::string(v) != "0";
+}
+
 } // namespace
 
 bool guardAllocation() {
-  static const bool on = [] {
-    const char *v = std::getenv("HEED_GUARD_ALLOC");
-    return v && *v && std::string(v) != "0";
-  }();
+  static const bool on = envFlag("HEED_GUARD_ALLOC");
+  return on;
+}
+
+bool poisonAllocation() {
+  static const bool on = envFlag("HEED_POISON_ALLOC");
   return on;
 }
 

@@ -10,6 +10,11 @@
 // Guard mode is how the test suite shows that no kernel reads past a tensor: the condition for
 // running on a caller's buffer without a copy (heed_tensor_wrap), which has no slack at its end.
 //
+// Buffers a kernel fills completely are handed out uninitialised (zeroing a recycled 16 MiB
+// buffer took as long as the copy that then overwrote it). $HEED_POISON_ALLOC=1 fills them
+// with 0xff bytes instead (NaN floats, -1 integers, true booleans), so a kernel that leaves an
+// element unwritten gives wrong results in the test suite rather than stale data now and then.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef HEED_RUNTIME_CORE_TENSORMEMORY_H
@@ -23,6 +28,9 @@ namespace heed::rt {
 
 /// Whether $HEED_GUARD_ALLOC is set to something other than 0 (read once per process).
 bool guardAllocation();
+
+/// Whether $HEED_POISON_ALLOC is set to something other than 0 (read once per process).
+bool poisonAllocation();
 
 /// The size an allocation for `bytes` bytes of data really has: what to pass to allocateTensorBytes
 /// and freeTensorBytes, and what a pool keys on (exact in guard mode, else rounded up to 64).

@@ -240,7 +240,7 @@ void attention(OpCtx &c) {
   Tensor weights;
   bool wantWeights = c.op.results.size() > 1;
   if (wantWeights) {
-    weights = c.alloc(ElemType::f32, sDims);
+    weights = c.allocZeroed(ElemType::f32, sDims);
     p.weights = weights.as<float>();
     int64_t H = p.heads, Lq = p.queryLength, Lk = p.keyLength;
     p.weightsStrides = {H * Lq * Lk, Lq * Lk, Lk, 1};
@@ -293,7 +293,7 @@ void additiveAttention(OpCtx &c) {
   Tensor weights;
   bool wantWeights = c.op.results.size() > 1;
   if (wantWeights) {
-    weights = c.alloc(ElemType::f32, l.scoresShape);
+    weights = c.allocZeroed(ElemType::f32, l.scoresShape);
     p.weights = weights.as<float>();
   }
   if (p.batch * p.queryLength > 0) {

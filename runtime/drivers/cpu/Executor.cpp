@@ -48,10 +48,15 @@ void OpCtx::out(size_t i, Tensor t) {
 }
 
 Tensor OpCtx::alloc(ElemType type, std::vector<int64_t> shape) {
-  return ex.allocate(*this, type, std::move(shape));
+  return ex.allocate(*this, type, std::move(shape), /*zeroed=*/false);
 }
 
-Tensor Executor::allocate(const OpFrame<Tensor> &c, ElemType type, std::vector<int64_t> shape) {
+Tensor OpCtx::allocZeroed(ElemType type, std::vector<int64_t> shape) {
+  return ex.allocate(*this, type, std::move(shape), /*zeroed=*/true);
+}
+
+Tensor Executor::allocate(const OpFrame<Tensor> &c, ElemType type, std::vector<int64_t> shape,
+                          bool zeroed) {
   for (int64_t d : shape)
     if (d < 0)
       c.fail("would create a tensor with negative dimension " + std::to_string(d));
@@ -70,7 +75,7 @@ Tensor Executor::allocate(const OpFrame<Tensor> &c, ElemType type, std::vector<i
            " needs " + std::to_string(bytes) + " bytes, over the limit of " +
            std::to_string(maxTensorBytes()) + " (" + kMaxTensorBytesHint + ")");
   bool hit = false;
-  t.storage = pool->get(bytes, hit);
+  t.storage = pool->get(bytes, zeroed, hit);
   t.data = t.storage.get();
   if (stats) {
     stats->poolHits += hit;
@@ -99,7 +104,7 @@ BufferPool::~BufferPool() {
     freeTensorBytes(p, size);
 }
 
-std::shared_ptr<uint8_t> BufferPool::get(size_t bytes, bool &hit) {
+std::shared_ptr<uint8_t> BufferPool::get(size_t bytes, bool zeroed, bool &hit) {
   size_t rounded = tensorAllocationSize(bytes);
   uint8_t *p = nullptr;
   {
@@ -112,10 +117,14 @@ std::shared_ptr<uint8_t> BufferPool::get(size_t bytes, bool &hit) {
     }
   }
   hit = p != nullptr;
-  if (p)
+  if (!p)
+    p = allocateTensorBytes(rounded); // zeroed
+  else if (zeroed)
     std::memset(p, 0, rounded);
-  else
-    p = allocateTensorBytes(rounded);
+  else // the slack past the data stays zero, as in a fresh buffer
+    std::memset(p + bytes, 0, rounded - bytes);
+  if (!zeroed && poisonAllocation())
+    std::memset(p, 0xff, bytes);
   std::weak_ptr<BufferPool> self = weak_from_this();
   return std::shared_ptr<uint8_t>(p, [self, rounded](uint8_t *q) {
     if (auto pool = self.lock())

@@ -60,7 +60,10 @@ struct OpCtx : OpFrame<Tensor> {
   void outScalar(size_t i, int64_t v) { setScalar(i, v); }
   /// Result i's declared type (with f32 for f16/bf16 while widened).
   const ValueType &resultType(size_t i) const;
+  /// A result buffer the kernel writes completely: its contents are undefined (TensorMemory.h).
   Tensor alloc(ElemType type, std::vector<int64_t> shape);
+  /// A zeroed result buffer, for kernels that accumulate into it or leave parts of it alone.
+  Tensor allocZeroed(ElemType type, std::vector<int64_t> shape);
   /// Operand i, a 2-D f32 weight W [N, K], for y = x W^T with M rows of x: the executor's cached
   /// transposed copy when W is one of the module's constants and M > 1, else W as it is.
   GemmWeight weight(size_t i, int64_t M) const;
@@ -97,9 +100,10 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
 public:
   explicit BufferPool(size_t capacity) : capacity(capacity) {}
   ~BufferPool();
-  /// A zeroed buffer of `bytes` (TensorMemory.h: 64-byte aligned, or ending at a guard page);
-  /// `hit` says whether it was recycled.
-  std::shared_ptr<uint8_t> get(size_t bytes, bool &hit);
+  /// A buffer of `bytes` (TensorMemory.h: 64-byte aligned, or ending at a guard page), zeroed
+  /// or with undefined contents (poisoned under $HEED_POISON_ALLOC) up to `bytes` and zeros
+  /// after; `hit` says whether it was recycled.
+  std::shared_ptr<uint8_t> get(size_t bytes, bool zeroed, bool &hit);
 
 private:
   void put(uint8_t *p, size_t bytes);
@@ -114,8 +118,9 @@ public:
   void prepare(const Module &module);
   std::vector<Tensor> invoke(const Module &module, const Function &function,
                              const std::vector<Tensor> &inputs, RunStats &stats);
-  /// A zeroed tensor from the pool, within the size limit, counted in the run's statistics.
-  Tensor allocate(const OpFrame<Tensor> &c, ElemType type, std::vector<int64_t> shape);
+  /// A tensor from the pool, within the size limit, counted in the run's statistics; zeroed, or
+  /// with undefined contents for a kernel that writes every element.
+  Tensor allocate(const OpFrame<Tensor> &c, ElemType type, std::vector<int64_t> shape, bool zeroed);
 
   // PlanRunner's hooks.
   void runOp(const Function &function, const PlanOp &op, std::vector<Slot> &slots);
@@ -126,7 +131,7 @@ public:
                   std::chrono::steady_clock::time_point start, int depth);
   void release(Slot &slot);
   Tensor alloc(const OpFrame<Tensor> &c, ElemType type, std::vector<int64_t> shape) {
-    return allocate(c, type, std::move(shape));
+    return allocate(c, type, std::move(shape), /*zeroed=*/true);
   }
   /// Step t of a sequence: a view of its storage, nothing copied.
   Tensor stepSlice(const OpFrame<Tensor> &scan, size_t seq, const Tensor &s, int64_t t);

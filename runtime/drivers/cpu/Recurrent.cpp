@@ -196,8 +196,8 @@ void cell(OpCtx &c) {
   const float *bhh = l.biases ? c.in(wAt + 3).as<float>() : nullptr;
   std::vector<float> gi(size_t(B * G * H)), scratch;
   inputProjection(x.as<float>(), B, I, c.weight(wAt, B), bih, G * H, gi.data());
-  Tensor hOut = c.alloc(ElemType::f32, {B, H});
-  Tensor cOut = lstm ? c.alloc(ElemType::f32, {B, H}) : Tensor();
+  Tensor hOut = c.allocZeroed(ElemType::f32, {B, H});
+  Tensor cOut = lstm ? c.allocZeroed(ElemType::f32, {B, H}) : Tensor();
   cellStep(k, B, H, gi.data(), G * H, h.as<float>(), cell ? cell->as<float>() : nullptr,
            c.weight(wAt + 1, B), bhh, hOut.as<float>(), lstm ? cOut.as<float>() : nullptr, scratch);
   c.out(0, std::move(hOut));
@@ -322,8 +322,8 @@ void sequence(OpCtx &c) {
   } else {
     std::memcpy(X.data(), xin.data, X.size() * sizeof(float));
   }
-  Tensor hN = c.alloc(ElemType::f32, stateShape);
-  Tensor cN = lstm ? c.alloc(ElemType::f32, stateShape) : Tensor();
+  Tensor hN = c.allocZeroed(ElemType::f32, stateShape);
+  Tensor cN = lstm ? c.allocZeroed(ElemType::f32, stateShape) : Tensor();
   struct Direction {
     GemmWeight wih, whh;
     const float *bih = nullptr, *bhh = nullptr;
@@ -448,8 +448,8 @@ void sequence(OpCtx &c) {
     X.swap(Y);
     inDim = D * H;
   }
-  Tensor out = c.alloc(ElemType::f32, batchFirst ? std::vector<int64_t>{B, T, D * H}
-                                                 : std::vector<int64_t>{T, B, D * H});
+  Tensor out = c.allocZeroed(ElemType::f32, batchFirst ? std::vector<int64_t>{B, T, D * H}
+                                                       : std::vector<int64_t>{T, B, D * H});
   if (batchFirst) {
     for (int64_t b = 0; b < B; ++b)
       for (int64_t t = 0; t < T; ++t)
