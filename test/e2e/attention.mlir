@@ -1,6 +1,8 @@
 // heed.attention against a float64 numpy reference: boolean|causal (bottom-right, Lq != Lk,
 // fully masked rows under both policies) with weights, key lengths (and logits ~1e4), additive
-// masks mixing -inf and finfo.min, packed grouped-query heads with causal, and rank-3 operands.
+// masks mixing -inf and finfo.min, padding masks with and without a leading run of visible keys,
+// shared by the heads or per head (the CPU runs a run the heads share as key lengths), packed
+// grouped-query heads with causal, and rank-3 operands.
 // Two (Lq, Lk) pairs from one module: (3, 5) and (7, 4).
 // RUN: heed-compile %s --target=all -o %t.heedm
 // RUN: rm -rf %t.d && mkdir -p %t.d && %python %S/gen_refs.py attention %t.d
@@ -75,6 +77,54 @@
 // RUN:   --input=@%t.d/v_7.npy --input=@%t.d/add_7.npy --expected-output=@%t.d/add_o_7.npy
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=additive --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
 // RUN:   --input=@%t.d/v_7.npy --input=@%t.d/add_7.npy --expected-output=@%t.d/add_o_7.npy %}
+// RUN: heed-run %t.heedm --function=padding --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/pad_3.npy --expected-output=@%t.d/pad_o_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=padding --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/pad_3.npy --expected-output=@%t.d/pad_o_3.npy %}
+// RUN: heed-run %t.heedm --function=padding --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/pad2_3.npy --expected-output=@%t.d/pad2_o_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=padding --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/pad2_3.npy --expected-output=@%t.d/pad2_o_3.npy %}
+// RUN: heed-run %t.heedm --function=padding --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad_7.npy --expected-output=@%t.d/pad_o_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=padding --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad_7.npy --expected-output=@%t.d/pad_o_7.npy %}
+// RUN: heed-run %t.heedm --function=padding --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad2_7.npy --expected-output=@%t.d/pad2_o_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=padding --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/pad2_7.npy --expected-output=@%t.d/pad2_o_7.npy %}
+// RUN: heed-run %t.heedm --function=padding --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/pad_65.npy --expected-output=@%t.d/pad_o_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=padding --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/pad_65.npy --expected-output=@%t.d/pad_o_65.npy %}
+// RUN: heed-run %t.heedm --function=padding --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/pad2_65.npy --expected-output=@%t.d/pad2_o_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=padding --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/pad2_65.npy --expected-output=@%t.d/pad2_o_65.npy %}
+// RUN: heed-run %t.heedm --function=head_padding --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/heads_same_3.npy --expected-output=@%t.d/heads_same_o_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=head_padding --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/heads_same_3.npy --expected-output=@%t.d/heads_same_o_3.npy %}
+// RUN: heed-run %t.heedm --function=head_padding --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/heads_differ_3.npy --expected-output=@%t.d/heads_differ_o_3.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=head_padding --input=@%t.d/q_3.npy --input=@%t.d/k_3.npy \
+// RUN:   --input=@%t.d/v_3.npy --input=@%t.d/heads_differ_3.npy --expected-output=@%t.d/heads_differ_o_3.npy %}
+// RUN: heed-run %t.heedm --function=head_padding --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/heads_same_7.npy --expected-output=@%t.d/heads_same_o_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=head_padding --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/heads_same_7.npy --expected-output=@%t.d/heads_same_o_7.npy %}
+// RUN: heed-run %t.heedm --function=head_padding --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/heads_differ_7.npy --expected-output=@%t.d/heads_differ_o_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=head_padding --input=@%t.d/q_7.npy --input=@%t.d/k_7.npy \
+// RUN:   --input=@%t.d/v_7.npy --input=@%t.d/heads_differ_7.npy --expected-output=@%t.d/heads_differ_o_7.npy %}
+// RUN: heed-run %t.heedm --function=head_padding --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/heads_same_65.npy --expected-output=@%t.d/heads_same_o_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=head_padding --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/heads_same_65.npy --expected-output=@%t.d/heads_same_o_65.npy %}
+// RUN: heed-run %t.heedm --function=head_padding --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/heads_differ_65.npy --expected-output=@%t.d/heads_differ_o_65.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=head_padding --input=@%t.d/q_65.npy --input=@%t.d/k_65.npy \
+// RUN:   --input=@%t.d/v_65.npy --input=@%t.d/heads_differ_65.npy --expected-output=@%t.d/heads_differ_o_65.npy %}
 // RUN: heed-run %t.heedm --function=packed --input=@%t.d/xq_3.npy --input=@%t.d/xkv_3.npy \
 // RUN:   --expected-output=@%t.d/packed_3.npy
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=packed --input=@%t.d/xq_3.npy --input=@%t.d/xkv_3.npy \
@@ -96,6 +146,16 @@ func.func @bool_causal(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: ten
   %o:2 = heed.attention %q, %k, %v, %pad {scale = 0.35355339 : f32, mask_kind = #heed<mask boolean|causal>, causal_align = #heed<causal_align bottom_right>, return_weights} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x1x?xi1>) -> (tensor<?x2x?x8xf32>, tensor<?x2x?x?xf32>)
   %n = heed.attention %q, %k, %v, %pad {scale = 0.35355339 : f32, mask_kind = #heed<mask boolean|causal>, causal_align = #heed<causal_align bottom_right>, masked_rows = #heed<masked_rows nan>} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x1x?xi1>) -> tensor<?x2x?x8xf32>
   return %o#0, %o#1, %n : tensor<?x2x?x8xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>
+}
+
+func.func @padding(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %pad: tensor<?x1x1x?xi1>) -> tensor<?x2x?x8xf32> {
+  %o = heed.attention %q, %k, %v, %pad {scale = 0.35355339 : f32, mask_kind = #heed<mask boolean>} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x1x1x?xi1>) -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}
+
+func.func @head_padding(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %pad: tensor<?x2x1x?xi1>) -> tensor<?x2x?x8xf32> {
+  %o = heed.attention %q, %k, %v, %pad {scale = 0.35355339 : f32, mask_kind = #heed<mask boolean>} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x1x?xi1>) -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
 }
 
 func.func @lengths(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %len: tensor<?xi64>) -> tensor<?x2x?x8xf32> {

@@ -367,6 +367,22 @@ def attention():
         save(f"qbig_{Lq}", qbig)
         save(f"big_o_{Lq}", f32(attention64(qbig, k, v, scale, keyvis)[0]))
         save(f"add_o_{Lq}", f32(attention64(q, k, v, scale, additive=add)[0]))
+        # Padding masks shared by heads and rows: a leading run of visible keys per batch row
+        # (the CPU runs it as key lengths) and, in pad2, a row whose hidden key comes first
+        # (left padding: it stays a mask).
+        save(f"pad_o_{Lq}", f32(attention64(q, k, v, scale, visible=pad)[0]))
+        pad2 = np.ones((B, 1, 1, Lk), dtype=bool)
+        pad2[0, ..., 0] = Lk == 1  # one key: keep it visible, the row is then a prefix too
+        pad2[1, ..., Lk // 2:] = False
+        save(f"pad2_{Lq}", pad2)
+        save(f"pad2_o_{Lq}", f32(attention64(q, k, v, scale, visible=pad2)[0]))
+        # Per-head copies (nn.MultiheadAttention's): the same run in both heads, then not.
+        heads_same = np.repeat(pad, 2, axis=1)
+        heads_differ = heads_same.copy()
+        heads_differ[0, 1, 0, :] = np.arange(Lk) < max(Lk // 2, 1)
+        for name, m in dict(heads_same=heads_same, heads_differ=heads_differ).items():
+            save(f"{name}_{Lq}", m)
+            save(f"{name}_o_{Lq}", f32(attention64(q, k, v, scale, visible=m)[0]))
         # Packed heads: H = 4 query heads of D = 8, Hkv = 2; causal top-left.
         xq = f32(r.standard_normal((B, Lq, 32)))
         xkv = f32(r.standard_normal((B, Lk, 16)))
@@ -455,6 +471,9 @@ def additive_attention():
         save(f"step_o_{Lk}", f32(o[:, 0]))
         save(f"step_w_{Lk}", f32(p[:, 0]))
         save(f"seq_o_{Lk}", f32(additive64(qs, kp, h, wq, v, bm)[0]))
+        # A padding mask whose visible keys lead each row (the CPU runs it as key lengths).
+        save(f"pm_{Lk}", visible)
+        save(f"seq_pm_o_{Lk}", f32(additive64(qs, kp, h, wq, v, visible)[0]))
 
 
 @case

@@ -201,6 +201,54 @@ void bindMask(OpCtx &c, size_t at, int64_t batch, const std::vector<int64_t> &sc
   }
 }
 
+// A boolean key mask shared by every query row (the [B, 1, 1, Lk] padding mask of every exported
+// Transformer, or nn.MultiheadAttention's copy of it per head) whose visible keys are a leading
+// run of each batch row's keys, the same for every head, is a key-length mask: the kernel then
+// never visits the hidden keys (read from the mask they cost as much as visible ones: a quarter
+// of the work when a quarter is padding) and reads no mask. Exact: either way a hidden key's score
+// is -inf whatever q k^T is, so P = 0 there. A finite fill keeps hidden keys in the softmax and is
+// never converted; nor are additive masks, where a NaN score at a -inf key must still make the
+// row NaN as in the decomposed graph.
+
+/// The per-batch-row lengths of the leading runs of visible keys in `mask` ([batch, heads, keys] by
+/// element strides), when every row's visible keys are such a run and the heads agree.
+std::optional<std::vector<int64_t>> visiblePrefixes(const uint8_t *mask, int64_t batch,
+                                                    int64_t heads, int64_t keys,
+                                                    const std::array<int64_t, 3> &strides) {
+  std::vector<int64_t> found;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      const uint8_t *row = mask + b * strides[0] + h * strides[1];
+      int64_t n = 0;
+      while (n < keys && row[n * strides[2]])
+        ++n;
+      for (int64_t j = n; j < keys; ++j)
+        if (row[j * strides[2]])
+          return std::nullopt; // a visible key after a hidden one
+      if (h == 0)
+        found.push_back(n);
+      else if (found.back() != n)
+        return std::nullopt; // the heads differ
+    }
+  return found;
+}
+
+/// Points the problem's keyLengths at `lengths` in place of its boolean mask when the mask is
+/// shared by the query rows and each batch row's visible keys are a leading run (above).
+template <typename Problem>
+void booleanPrefixToLengths(Problem &p, int64_t heads, int64_t rows,
+                            const std::array<int64_t, 4> &strides, std::vector<int64_t> &lengths) {
+  if (!p.booleanMask || p.booleanFill != -std::numeric_limits<float>::infinity() ||
+      (strides[2] != 0 && rows > 1))
+    return;
+  if (auto found = visiblePrefixes(p.booleanMask, p.batch, strides[1] != 0 ? heads : 1, p.keyLength,
+                                   {strides[0], strides[1], strides[3]})) {
+    lengths = std::move(*found);
+    p.keyLengths = lengths.data();
+    p.booleanMask = nullptr;
+  }
+}
+
 void attention(OpCtx &c) {
   const Tensor &q = c.in(0), &k = c.in(1), &v = c.in(2);
   for (const Tensor *t : {&q, &k, &v})
@@ -232,6 +280,7 @@ void attention(OpCtx &c) {
   std::array<int64_t, 4> ms{};
   bindMask(c, 3, p.batch, sDims, l.scoresPos, p, lengths, ms);
   p.maskStrides = Strides4{ms[0], ms[1], ms[2], ms[3]};
+  booleanPrefixToLengths(p, p.heads, p.queryLength, ms, lengths);
   Tensor out = c.alloc(ElemType::f32, outShape);
   p.output = out.as<float>();
   p.query = q.as<float>();
@@ -288,6 +337,7 @@ void additiveAttention(OpCtx &c) {
   p.maskStrides[0] = ms[0];
   p.maskStrides[1] = ms[2];
   p.maskStrides[2] = ms[3];
+  booleanPrefixToLengths(p, 1, p.queryLength, ms, lengths);
   Tensor out = c.alloc(ElemType::f32, l.outShape);
   p.output = out.as<float>();
   Tensor weights;
