@@ -46,13 +46,14 @@ func.func @attend(%s: tensor<?x128xf32>, %keys: tensor<?x?x96xf32>, %h: tensor<?
 
 // A post-norm Transformer encoder layer as torch 1.13 exports it at opset 14
 // (one head for brevity): MHA with a key padding mask, decomposed LayerNorm,
-// erf GELU in the feed-forward block.
+// erf GELU in the feed-forward block (the first projection's activation).
 // CHECK-LABEL: func.func @encoder_layer
 // CHECK: heed.attention {{.*}} {mask_kind = #heed<mask boolean>, scale = 1.250000e-01 : f32}
 // CHECK: heed.layer_norm
-// CHECK: heed.gelu
+// CHECK: heed.linear {{.*}}activation = #heed<activation gelu>
 // CHECK-NOT: heed.softmax
 // CHECK-NOT: heed.erf
+// CHECK-NOT: heed.gelu
 func.func @encoder_layer(%x: tensor<?x?x64xf32>, %pad: tensor<?x?xi1>) -> tensor<?x?x64xf32> {
   %wq = heed.weight "q.weight" : tensor<64x64xf32>
   %wk = heed.weight "k.weight" : tensor<64x64xf32>

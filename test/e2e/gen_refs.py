@@ -92,6 +92,14 @@ def matmul():
         save(f"bcast_{L}", f32(xd @ m.astype(np.float64)))
         save(f"lin_{L}", f32(xd @ w.astype(np.float64).T + bias))
         save(f"linT_{L}", f32(xd @ w.astype(np.float64).T))
+        # heed.linear's activations (weight given at run time: sgemm, then the activation).
+        z = xd @ w.astype(np.float64).T + bias
+        save(f"act_relu_{L}", f32(np.maximum(z, 0)))
+        save(f"act_gelu_{L}", f32(0.5 * z * (1 + erf(z / math.sqrt(2)))))
+        save(f"act_gelu_tanh_{L}", f32(0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) *
+                                                              (z + 0.044715 * z ** 3)))))
+        save(f"act_tanh_{L}", f32(np.tanh(z)))
+        save(f"act_sigmoid_{L}", f32(1 / (1 + np.exp(-z))))
 
 
 def softmax64(x, axis):

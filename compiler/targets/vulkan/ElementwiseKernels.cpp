@@ -92,6 +92,23 @@ std::string fullValue(Operation &op, Type to) {
 
 } // namespace
 
+std::string activationGlsl(int64_t activation) {
+  switch (activation) {
+  case 1:
+    return "(a > 0.0 ? a : (isnan(a) ? a : 0.0))";
+  case 2:
+    return "0.5 * a * (1.0 + erf_(a * 0.7071067812))";
+  case 3:
+    return "0.5 * a * (1.0 + tanh_(0.7978845608 * (a + 0.044715 * a * a * a)))";
+  case 4:
+    return "tanh_(a)";
+  case 5:
+    return "1.0 / (1.0 + exp(-a))";
+  default:
+    return "a";
+  }
+}
+
 Lowered lowerElementwise(Operation &op, const std::string &kind) {
   auto out = tensorOf(op.getResult(0));
   if (!out)
@@ -158,9 +175,9 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
       {"heed.erf", "erf_(a)"},         {"heed.exp", "exp(a)"},
       {"heed.floor", "floor(a)"},      {"heed.ceil", "ceil(a)"},
       {"heed.round", "roundEven(a)"},  {"heed.log", "log(a)"},
-      {"heed.reciprocal", "1.0 / a"},  {"heed.relu", "(a > 0.0 ? a : (isnan(a) ? a : 0.0))"},
-      {"heed.rsqrt", "1.0 / sqrt(a)"}, {"heed.sigmoid", "1.0 / (1.0 + exp(-a))"},
-      {"heed.sqrt", "sqrt(a)"},        {"heed.tanh", "tanh_(a)"}};
+      {"heed.reciprocal", "1.0 / a"},  {"heed.relu", activationGlsl(1)},
+      {"heed.rsqrt", "1.0 / sqrt(a)"}, {"heed.sigmoid", activationGlsl(5)},
+      {"heed.sqrt", "sqrt(a)"},        {"heed.tanh", activationGlsl(4)}};
   // The ops of signed numbers, float or int: written with comparisons rather than GLSL's
   // abs/sign, whose results on NaN and on the most negative int are undefined. Negation wraps.
   static const std::map<std::string, std::string> unarySigned = {
@@ -204,9 +221,7 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
   } else if (kind == "heed.gelu") {
     if (!isFloat || isDouble)
       return unsupported("supports only f32, f16 and bf16 on vulkan");
-    e = intAttr(op, "approximate", 0) == 1
-            ? "0.5 * a * (1.0 + tanh_(0.7978845608 * (a + 0.044715 * a * a * a)))"
-            : "0.5 * a * (1.0 + erf_(a * 0.7071067812))";
+    e = activationGlsl(intAttr(op, "approximate", 0) == 1 ? 3 : 2);
   } else if (kind == "heed.not") {
     e = "a == 0u";
   } else if (kind == "heed.and") {

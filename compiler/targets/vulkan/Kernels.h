@@ -18,6 +18,9 @@ namespace mlir::heed::vulkan::detail {
 // ElementwiseKernels.cpp
 /// The broadcasting elementwise ops and heed.full (`kind` is the op name).
 Lowered lowerElementwise(Operation &op, const std::string &kind);
+/// The GLSL of heed.linear's activation (the Activation enum's value) of the float `a`: the
+/// expression heed.relu, heed.gelu, heed.tanh or heed.sigmoid computes; "a" for none.
+std::string activationGlsl(int64_t activation);
 
 // CopyKernels.cpp
 /// The strided copy of `rank` dims of `elem` (layout ops, scan, batch-first).

@@ -52,8 +52,10 @@ Lowered lowerLinear(Operation &op) {
       return unsupported("supports only f32 tensors on vulkan");
   bool tw = intAttr(op, "transpose_weight", 1);
   bool bias = op.getNumOperands() > 2;
+  int64_t activation = intAttr(op, "activation", 0);
   Shader s;
-  s.name = std::string("linear") + (tw ? "_tw" : "") + (bias ? "_bias" : "");
+  s.name = std::string("linear") + (tw ? "_tw" : "") + (bias ? "_bias" : "") +
+           (activation ? "_act" + std::to_string(activation) : "");
   s.buffers = {"float", "float"};
   s.usePush<::heed::vkabi::LinearPush>();
   if (bias)
@@ -65,7 +67,9 @@ Lowered lowerLinear(Operation &op) {
            "  float acc = 0.0;\n  for (int k = 0; k < K; ++k)\n";
   s.body +=
       std::string("    acc += b0.d[m * K + k] * b1.d[") + (tw ? "n * K + k" : "k * N + n") + "];\n";
-  s.body += "  " + outB + ".d[i] = acc" + (bias ? " + b2.d[n]" : "") + ";\n";
+  s.body += std::string("  float a = acc") + (bias ? " + b2.d[n]" : "") + ";\n";
+  s.body += "  " + outB + ".d[i] = " + activationGlsl(activation) + ";\n";
+  addHelpers(s); // erf_, tanh_ of the activation
   return {{s}, ""};
 }
 

@@ -355,27 +355,10 @@ int64_t intAttr(Operation &op, StringRef name, int64_t fallback) {
   Attribute a = op.getAttr(name);
   if (!a)
     return fallback;
-  if (auto b = dyn_cast<BoolAttr>(a))
-    return b.getValue();
-  if (auto i = dyn_cast<IntegerAttr>(a))
-    return i.getValue().getSExtValue();
   if (isa<UnitAttr>(a))
     return 1;
-  if (auto e = dyn_cast<mlir::heed::CompareKindAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::ReduceKindAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::GeluApproxAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::MaskKindAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::CausalAlignAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::MaskedRowsAttr>(a))
-    return int64_t(e.getValue());
-  if (auto e = dyn_cast<mlir::heed::RnnActivationAttr>(a))
-    return int64_t(e.getValue());
-  return fallback;
+  // Bools, integers and every heed enum, as the module writer stores them.
+  return mlir::heed::integerValue(a).value_or(fallback);
 }
 
 double floatAttr(Operation &op, StringRef name, double fallback) {

@@ -44,6 +44,18 @@ def Heed_MaskedRows : I32EnumAttr<"MaskedRows", "fully masked row policy", [
 }
 def Heed_MaskedRowsAttr : EnumAttr<Heed_Dialect, Heed_MaskedRows, "masked_rows">;
 
+// An elementwise function a heed.linear applies to its result (after the bias): the
+// activation that followed the projection, fused by heed-fuse-linear-activation so the CPU's
+// GEMM applies it as an epilogue instead of another pass over the result.
+def Heed_Activation : I32EnumAttr<"Activation", "activation after a projection", [
+    I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"relu", 1>,
+    I32EnumAttrCase<"gelu", 2>, I32EnumAttrCase<"gelu_tanh", 3>,
+    I32EnumAttrCase<"tanh", 4>, I32EnumAttrCase<"sigmoid", 5>]> {
+  let cppNamespace = "::mlir::heed";
+  let genSpecializedAttr = 0;
+}
+def Heed_ActivationAttr : EnumAttr<Heed_Dialect, Heed_Activation, "activation">;
+
 def Heed_CompareKind : I32EnumAttr<"CompareKind", "comparison predicate", [
     I32EnumAttrCase<"eq", 0>, I32EnumAttrCase<"ne", 1>,
     I32EnumAttrCase<"lt", 2>, I32EnumAttrCase<"le", 3>,

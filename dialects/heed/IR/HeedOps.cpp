@@ -123,6 +123,7 @@ static_assert(getMaxEnumValForCompareKind() == rules::kCompareKindMax);
 static_assert(getMaxEnumValForReduceKind() == rules::kReduceKindMax);
 static_assert(getMaxEnumValForGeluApprox() == rules::kGeluApproxMax);
 static_assert(getMaxEnumValForRnnActivation() == rules::kRnnActivationMax);
+static_assert(getMaxEnumValForActivation() == rules::kActivationMax);
 static_assert(int64_t(MaskKind::additive) == rules::kMaskAdditive &&
               int64_t(MaskKind::boolean) == rules::kMaskBoolean &&
               int64_t(MaskKind::lengths) == rules::kMaskLengths &&
@@ -147,6 +148,8 @@ std::optional<int64_t> mlir::heed::integerValue(Attribute a) {
   if (auto e = dyn_cast<GeluApproxAttr>(a))
     return int64_t(e.getValue());
   if (auto e = dyn_cast<RnnActivationAttr>(a))
+    return int64_t(e.getValue());
+  if (auto e = dyn_cast<ActivationAttr>(a))
     return int64_t(e.getValue());
   return std::nullopt;
 }

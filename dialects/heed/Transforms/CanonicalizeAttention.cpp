@@ -109,13 +109,17 @@ struct MergeScales : OpRewritePattern<MulOp> {
   }
 };
 
+Value erfGeluInput(MulOp root);
+
 struct ScaleOutOfMatmul : OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MatmulOp matmul, PatternRewriter &rewriter) const override {
     for (int side : {0, 1}) {
       Value operand = matmul->getOperand(side);
       auto mul = operand.getDefiningOp<MulOp>();
-      if (!mul || !mul.getResult().hasOneUse())
+      // A GELU's 0.5 stays with it: (x (1 + erf)) 0.5 before an FFN's second projection is
+      // nn.GELU as torch exports it, ErfGelu's to fold.
+      if (!mul || !mul.getResult().hasOneUse() || erfGeluInput(mul))
         continue;
       for (auto [x, c] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}}) {
         if (!isScalarConstant(c, x) || x.getType() != mul.getType() ||
@@ -139,8 +143,8 @@ template <typename OpTy> struct ScaleThroughDataMovement : OpRewritePattern<OpTy
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
     auto mul = op.getInput().template getDefiningOp<MulOp>();
-    if (!mul || !mul.getResult().hasOneUse())
-      return failure();
+    if (!mul || !mul.getResult().hasOneUse() || erfGeluInput(mul))
+      return failure(); // a GELU's 0.5 stays with it (ScaleOutOfMatmul)
     for (auto [x, c] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}}) {
       if (!isScalarConstant(c, x) || x.getType() != mul.getType())
         continue;
@@ -300,50 +304,57 @@ bool near(std::optional<double> value, double expected) {
   return value && std::abs(*value - expected) <= 1e-6 * std::abs(expected);
 }
 
+/// x when `root` is the last product of 0.5 x (1 + erf(x / sqrt 2)) (factors in any order).
+Value erfGeluInput(MulOp root) {
+  SmallVector<Value> factors;
+  collectFactors(root.getResult(), root, factors);
+  if (factors.size() != 3)
+    return Value();
+  // Find 1 + erf(x / sqrt 2); then the others must be x and 0.5.
+  for (Value onePlus : factors) {
+    auto add = onePlus.getDefiningOp<AddOp>();
+    if (!add || !add.getResult().hasOneUse())
+      continue;
+    Value erfValue = add.getLhs(), one = add.getRhs();
+    if (!near(splatFloat(one), 1.0))
+      std::swap(erfValue, one);
+    auto erf = erfValue.getDefiningOp<ErfOp>();
+    if (!erf || !near(splatFloat(one), 1.0) || !erf.getResult().hasOneUse())
+      continue;
+    Value x;
+    if (auto mul = erf.getInput().getDefiningOp<MulOp>()) {
+      x = near(splatFloat(mul.getRhs()), M_SQRT1_2)   ? mul.getLhs()
+          : near(splatFloat(mul.getLhs()), M_SQRT1_2) ? mul.getRhs()
+                                                      : Value();
+    } else if (auto div = erf.getInput().getDefiningOp<DivOp>()) {
+      x = near(splatFloat(div.getRhs()), M_SQRT2) ? div.getLhs() : Value();
+    }
+    if (!x || x.getType() != root.getType())
+      continue;
+    bool sawX = false, sawHalf = false;
+    for (Value f : factors) {
+      if (f == onePlus)
+        continue;
+      if (f == x && !sawX)
+        sawX = true;
+      else if (near(splatFloat(f), 0.5) && isScalarLike(f, x))
+        sawHalf = true;
+    }
+    if (sawX && sawHalf)
+      return x;
+  }
+  return Value();
+}
+
 struct ErfGelu : OpRewritePattern<MulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MulOp root, PatternRewriter &rewriter) const override {
-    SmallVector<Value> factors;
-    collectFactors(root.getResult(), root, factors);
-    if (factors.size() != 3)
+    Value x = erfGeluInput(root);
+    if (!x)
       return failure();
-    // Find 1 + erf(x / sqrt 2); then the others must be x and 0.5.
-    for (Value onePlus : factors) {
-      auto add = onePlus.getDefiningOp<AddOp>();
-      if (!add || !add.getResult().hasOneUse())
-        continue;
-      Value erfValue = add.getLhs(), one = add.getRhs();
-      if (!near(splatFloat(one), 1.0))
-        std::swap(erfValue, one);
-      auto erf = erfValue.getDefiningOp<ErfOp>();
-      if (!erf || !near(splatFloat(one), 1.0) || !erf.getResult().hasOneUse())
-        continue;
-      Value x;
-      if (auto mul = erf.getInput().getDefiningOp<MulOp>()) {
-        x = near(splatFloat(mul.getRhs()), M_SQRT1_2)   ? mul.getLhs()
-            : near(splatFloat(mul.getLhs()), M_SQRT1_2) ? mul.getRhs()
-                                                        : Value();
-      } else if (auto div = erf.getInput().getDefiningOp<DivOp>()) {
-        x = near(splatFloat(div.getRhs()), M_SQRT2) ? div.getLhs() : Value();
-      }
-      if (!x || x.getType() != root.getType())
-        continue;
-      bool sawX = false, sawHalf = false;
-      for (Value f : factors) {
-        if (f == onePlus)
-          continue;
-        if (f == x && !sawX)
-          sawX = true;
-        else if (near(splatFloat(f), 0.5) && isScalarLike(f, x))
-          sawHalf = true;
-      }
-      if (!sawX || !sawHalf)
-        continue;
-      rewriter.replaceOpWithNewOp<GeluOp>(root, TypeRange{root.getType()}, ValueRange{x},
-                                          ArrayRef<NamedAttribute>{});
-      return success();
-    }
-    return failure();
+    rewriter.replaceOpWithNewOp<GeluOp>(root, TypeRange{root.getType()}, ValueRange{x},
+                                        ArrayRef<NamedAttribute>{});
+    return success();
   }
 };
 

@@ -167,7 +167,7 @@ struct LinearBetweenInverseTransposes : OpRewritePattern<TransposeOp> {
         return failure();
     rewriter.replaceOpWithNewOp<LinearOp>(outer, outer.getType(), inner.getInput(),
                                           linear.getWeight(), linear.getBias(),
-                                          linear.getTransposeWeight());
+                                          linear.getTransposeWeight(), linear.getActivation());
     rewriter.eraseOp(linear);
     return success();
   }

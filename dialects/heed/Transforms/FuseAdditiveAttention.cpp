@@ -45,9 +45,12 @@ struct Projection {
   bool weightTransposed; // weight is [A, Dq] (PyTorch), else [Dq, A]
 };
 std::optional<Projection> matchProjection(Value value) {
-  if (auto linear = value.getDefiningOp<LinearOp>())
+  if (auto linear = value.getDefiningOp<LinearOp>()) {
+    if (linear.getActivation() != Activation::none)
+      return std::nullopt; // not a projection alone
     return Projection{linear.getInput(), linear.getWeight(), linear.getBias(),
                       linear.getTransposeWeight()};
+  }
   Value bias;
   if (auto add = value.getDefiningOp<AddOp>()) {
     for (auto [x, b] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
@@ -145,7 +148,8 @@ std::pair<Value, Value> matchScoreVector(Value score) {
                     [&](int64_t d) { return keepsDim(reshape, d, d); }))
     return {};
   Value projected = reshape.getInput();
-  if (auto linear = projected.getDefiningOp<LinearOp>()) {
+  if (auto linear = projected.getDefiningOp<LinearOp>();
+      linear && linear.getActivation() == Activation::none) {
     auto w = linear.getWeight().getType();
     int64_t outDim = linear.getTransposeWeight() ? 0 : 1;
     // A scalar bias (Keras Dense(1)) shifts every score alike: softmax

@@ -297,8 +297,8 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
   // W_a can be applied to the encoder outputs once, before the loop, instead
   // of to the query at every step.
   if (auto linear = m.query.getDefiningOp<LinearOp>();
-      linear && !linear.getBias() && !m.transposeQuery && !m.transposeKey && m.query.hasOneUse() &&
-      rank == 3 && !m.singleQuery) {
+      linear && !linear.getBias() && linear.getActivation() == Activation::none &&
+      !m.transposeQuery && !m.transposeKey && m.query.hasOneUse() && rank == 3 && !m.singleQuery) {
     auto outside = [](Value v, ScanOp scan) {
       return !scan.getBody().isAncestor(v.getParentRegion());
     };

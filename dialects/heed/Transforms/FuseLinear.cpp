@@ -1,4 +1,4 @@
-//===- FuseLinear.cpp - Bias adds into heed.linear, packed projections split ===//
+//===- FuseLinear.cpp - Bias adds and activations into heed.linear ------===//
 //
 // PyTorch exports nn.Linear on a 3-D input as MatMul(x, W^T) then Add(b), and
 // nn.MultiheadAttention's packed in-projection as one such product sliced
@@ -13,6 +13,8 @@
 //    constants, so the CPU driver makes them once (Executor::FoldedOp).
 // Both compute the same sums (up to the GEMM's order of summation). The split
 // needs a constant weight: slicing a run-time weight would copy it every call.
+// A later pass (heed-fuse-linear-activation) moves the activation that follows
+// a projection into it, once the attention matchers have read the linears.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +29,7 @@
 
 namespace mlir::heed {
 #define GEN_PASS_DEF_HEEDFUSELINEAR
+#define GEN_PASS_DEF_HEEDFUSELINEARACTIVATION
 #include "dialects/heed/Transforms/Passes.h.inc"
 } // namespace mlir::heed
 
@@ -41,16 +44,18 @@ int64_t lastDim(Value value) {
   return type.getRank() ? type.getDimSize(type.getRank() - 1) : ShapedType::kDynamic;
 }
 
-/// x W^T + b as a heed.linear or a heed.matmul by a 2-D weight (no bias then).
+/// x W^T + b as a heed.linear or a heed.matmul by a 2-D weight (no bias then), possibly with an
+/// activation applied to it.
 struct Projection {
   Value input, weight, bias;
   bool transposeWeight = true;
+  Activation activation = Activation::none;
 };
 
 std::optional<Projection> asProjection(Operation *op) {
   if (auto linear = dyn_cast<LinearOp>(op))
     return Projection{linear.getInput(), linear.getWeight(), linear.getBias(),
-                      linear.getTransposeWeight()};
+                      linear.getTransposeWeight(), linear.getActivation()};
   auto matmul = dyn_cast<MatmulOp>(op);
   if (!matmul || matmul.getTransposeA() ||
       cast<RankedTensorType>(matmul.getRhs().getType()).getRank() != 2)
@@ -66,8 +71,8 @@ struct MatmulBiasToLinear : OpRewritePattern<AddOp> {
          {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
       Operation *def = product.getDefiningOp();
       std::optional<Projection> p = def ? asProjection(def) : std::nullopt;
-      if (!p || p->bias || !product.hasOneUse())
-        continue;
+      if (!p || p->bias || p->activation != Activation::none || !product.hasOneUse())
+        continue; // an activation comes before any bias added after it
       // The sum has the product's shape: the bias only repeats along the rows.
       auto biasType = cast<RankedTensorType>(bias.getType());
       int64_t n = lastDim(product);
@@ -134,11 +139,56 @@ template <typename Op> struct SplitSlicedProjection : OpRewritePattern<Op> {
       Location loc = slice.getLoc();
       Value w = SliceOp::create(rewriter, loc, p->weight, weightAxis, start, end, 1);
       Value b = p->bias ? SliceOp::create(rewriter, loc, p->bias, 0, start, end, 1) : Value();
+      // An elementwise activation commutes with the slice.
       rewriter.replaceOpWithNewOp<LinearOp>(slice, slice.getType(), p->input, w, b,
-                                            p->transposeWeight);
+                                            p->transposeWeight, p->activation);
     }
     rewriter.eraseOp(op);
     return success();
+  }
+};
+
+/// The linear activation computing `op` (an elementwise unary op), if there is one.
+std::optional<Activation> activationOf(Operation *op) {
+  if (isa<ReluOp>(op))
+    return Activation::relu;
+  if (isa<TanhOp>(op))
+    return Activation::tanh;
+  if (isa<SigmoidOp>(op))
+    return Activation::sigmoid;
+  if (auto gelu = dyn_cast<GeluOp>(op))
+    return gelu.getApproximate() == GeluApprox::none ? Activation::gelu : Activation::gelu_tanh;
+  return std::nullopt;
+}
+
+/// act(linear(x, W, b)) or act(matmul(x, W)), the product read by nothing else ->
+/// linear(x, W, b) {activation = act}.
+struct ActivationIntoLinear : RewritePattern {
+  explicit ActivationIntoLinear(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+  LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rewriter) const override {
+    std::optional<Activation> act = activationOf(op);
+    if (!act)
+      return failure();
+    Value product = op->getOperand(0);
+    Operation *def = product.getDefiningOp();
+    std::optional<Projection> p = def ? asProjection(def) : std::nullopt;
+    if (!p || p->activation != Activation::none || !product.hasOneUse() ||
+        op->getResult(0).getType() != product.getType())
+      return failure();
+    rewriter.replaceOpWithNewOp<LinearOp>(op, product.getType(), p->input, p->weight, p->bias,
+                                          p->transposeWeight, *act);
+    rewriter.eraseOp(def);
+    return success();
+  }
+};
+
+struct FuseLinearActivationPass
+    : heed::impl::HeedFuseLinearActivationBase<FuseLinearActivationPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ActivationIntoLinear>(&getContext());
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 };
 

@@ -95,9 +95,7 @@ void layerNorm(const float *src, float *dst, int64_t rows, int64_t n, float epsi
   });
 }
 
-void eltwise(Eltwise kind, const float *src, float *dst, int64_t count) {
-  if (count == 0)
-    return;
+EltwiseAlgorithm eltwiseAlgorithm(Eltwise kind) {
   algorithm alg = algorithm::eltwise_abs;
   float alpha = 0, beta = 0;
   switch (kind) {
@@ -143,6 +141,13 @@ void eltwise(Eltwise kind, const float *src, float *dst, int64_t count) {
     alg = algorithm::eltwise_gelu_tanh;
     break;
   }
+  return {alg, alpha, beta};
+}
+
+void eltwise(Eltwise kind, const float *src, float *dst, int64_t count) {
+  if (count == 0)
+    return;
+  const EltwiseAlgorithm e = eltwiseAlgorithm(kind);
   guarded("eltwise", [&] {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
@@ -150,7 +155,7 @@ void eltwise(Eltwise kind, const float *src, float *dst, int64_t count) {
     memory::desc md = plain(dims);
     primitive p = c.get(key("eltwise", dims, std::to_string(int(kind))), [&] {
       return primitive(::dnnl::eltwise_forward(::dnnl::eltwise_forward::primitive_desc(
-          {prop_kind::forward_inference, alg, md, alpha, beta}, c.eng)));
+          {prop_kind::forward_inference, e.alg, md, e.alpha, e.beta}, c.eng)));
     });
     memory s(md, c.eng, const_cast<float *>(src)), d(md, c.eng, dst);
     p.execute(c.strm, {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, d}});

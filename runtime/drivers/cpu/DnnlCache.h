@@ -11,6 +11,7 @@
 #define HEED_RUNTIME_DRIVERS_CPU_DNNLCACHE_H
 
 #include "runtime/core/Tensor.h"
+#include "runtime/drivers/cpu/Dnnl.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -46,6 +47,13 @@ std::string key(const char *kind, const std::vector<int64_t> &dims, const std::s
 
 /// A dense f32 descriptor of `dims` in C order.
 ::dnnl::memory::desc plain(const std::vector<int64_t> &dims);
+
+/// oneDNN's eltwise algorithm and parameters for `kind` (a primitive, or a post-op).
+struct EltwiseAlgorithm {
+  ::dnnl::algorithm alg;
+  float alpha, beta;
+};
+EltwiseAlgorithm eltwiseAlgorithm(Eltwise kind);
 
 /// Runs `body` and turns oneDNN's exceptions into runtime errors.
 template <typename F> void guarded(const char *what, F body) {

@@ -36,8 +36,11 @@ std::unordered_map<std::string, MatmulPrimitive> &made() {
 
 /// The primitive for these sizes: made on first use; the map starts over when it fills (a
 /// hostile stream of shapes then costs creation time, not memory).
-MatmulPrimitive &primitiveFor(Cache &c, int64_t M, int64_t N, int64_t K, bool bias) {
-  std::string k = key("linear", {M, N, K}, bias ? "b" : "");
+MatmulPrimitive &primitiveFor(Cache &c, int64_t M, int64_t N, int64_t K, bool bias,
+                              std::optional<Eltwise> activation) {
+  std::string k = key("linear", {M, N, K},
+                      std::string(bias ? "b" : "") +
+                          (activation ? "a" + std::to_string(int(*activation)) : ""));
   auto &m = made();
   auto it = m.find(k);
   if (it != m.end())
@@ -45,9 +48,17 @@ MatmulPrimitive &primitiveFor(Cache &c, int64_t M, int64_t N, int64_t K, bool bi
   if (m.size() >= kMaxMatmulPrimitives)
     m.clear();
   memory::desc none;
-  ::dnnl::matmul::primitive_desc pd({f32({M, K}, tag::ab), f32({K, N}, tag::any),
-                                     bias ? f32({1, N}, tag::ab) : none, f32({M, N}, tag::ab)},
-                                    c.eng);
+  ::dnnl::primitive_attr attr;
+  if (activation) {
+    EltwiseAlgorithm e = eltwiseAlgorithm(*activation);
+    ::dnnl::post_ops ops;
+    ops.append_eltwise(1.0f, e.alg, e.alpha, e.beta);
+    attr.set_post_ops(ops);
+  }
+  ::dnnl::matmul::primitive_desc pd(
+      ::dnnl::matmul::desc(f32({M, K}, tag::ab), f32({K, N}, tag::any),
+                           bias ? f32({1, N}, tag::ab) : none, f32({M, N}, tag::ab)),
+      attr, c.eng);
   return m.emplace(k, MatmulPrimitive{::dnnl::matmul(pd), pd.weights_desc()}).first->second;
 }
 
@@ -81,13 +92,14 @@ int64_t matmulMinRows() {
 }
 
 void linear(const float *x, int64_t M, int64_t N, int64_t K, const float *w, bool wStoredNK,
-            const float *bias, float *y, PackedMatmulWeight &packs) {
+            const float *bias, float *y, PackedMatmulWeight &packs,
+            std::optional<Eltwise> activation) {
   if (M == 0 || N == 0)
     return;
   guarded("matmul", [&] {
     Cache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
-    MatmulPrimitive &p = primitiveFor(c, M, N, K, bias != nullptr);
+    MatmulPrimitive &p = primitiveFor(c, M, N, K, bias != nullptr, activation);
     memory &wp = packedFor(c, p, w, N, K, wStoredNK, packs);
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, memory(f32({M, K}, tag::ab), c.eng, const_cast<float *>(x))},

@@ -3,19 +3,22 @@
 // y = x W^T + b with a constant W: a oneDNN matmul primitive reads W in the blocked format it
 // chose (memory::format_tag::any), reordered once and kept by the executor with the module's
 // constants (PackedMatmulWeight), and adds the bias itself. sgemm re-packs W on every call and
-// the bias costs another pass over y. Primitives are cached per (M, N, K, bias) in a small map
-// that starts over when it fills; each weight keeps at most a few packed formats, so inputs of
-// many shapes cost primitive creation time, never unbounded memory. Errors are thrown as
-// rt::Error.
+// the bias (and an activation after it) costs another pass over y. Primitives are cached per (M, N,
+// K, bias) in a small map that starts over when it fills; each weight keeps at most a few packed
+// formats, so inputs of many shapes cost primitive creation time, never unbounded memory. Errors
+// are thrown as rt::Error.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef HEED_RUNTIME_DRIVERS_CPU_DNNLMATMUL_H
 #define HEED_RUNTIME_DRIVERS_CPU_DNNLMATMUL_H
 
+#include "runtime/drivers/cpu/Dnnl.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace heed::rt::cpu::dnnl {
@@ -34,11 +37,13 @@ constexpr size_t kMaxMatmulPrimitives = 256;
 /// it the primitive's per-call overhead dominates. HEED_CPU_MATMUL_MIN_ROWS overrides it.
 int64_t matmulMinRows();
 
-/// y[M, N] = x[M, K] W^T (+ bias[N]) for a weight W stored [N, K] (`wTransposed` false: stored
-/// [K, N] and y = x W). `packs` keeps the packed weight between calls (required: a weight that
-/// is not constant is cheaper through sgemm).
+/// y[M, N] = act(x[M, K] W^T (+ bias[N])) for a weight W stored [N, K] (`wStoredNK` false:
+/// stored [K, N] and y = x W); the activation, when given, is the primitive's eltwise post-op.
+/// `packs` keeps the packed weight between calls (required: a weight that is not constant is
+/// cheaper through sgemm).
 void linear(const float *x, int64_t M, int64_t N, int64_t K, const float *w, bool wStoredNK,
-            const float *bias, float *y, PackedMatmulWeight &packs);
+            const float *bias, float *y, PackedMatmulWeight &packs,
+            std::optional<Eltwise> activation = std::nullopt);
 
 /// Entries in the matmul primitive cache (for tests).
 size_t cachedMatmulPrimitives();

@@ -7,6 +7,8 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 
+#include "runtime/drivers/cpu/Activation.h"
+
 #include "runtime/core/Float16.h"
 
 #include "runtime/drivers/cpu/Dnnl.h"
@@ -89,6 +91,17 @@ template <typename T, typename F> void mapLoop(const T *in, T *out, int64_t n, F
 
 /// Heed's own loops (f64, erf, and f32 with HEED_CPU_NO_DNNL=1): the op is
 /// chosen once, outside the loop.
+
+// The activations heed.linear applies too (applyActivation below), one definition for both.
+template <typename T> T reluOf(T v) { return v > T(0) ? v : (std::isnan(v) ? v : T(0)); }
+template <typename T> T sigmoidOf(T v) { return T(1) / (T(1) + std::exp(-v)); }
+template <typename T> T tanhOf(T v) { return std::tanh(v); }
+template <typename T> T geluOf(T v) {
+  return T(0.5) * v * (T(1) + std::erf(v * T(0.7071067811865476)));
+}
+template <typename T> T geluTanhOf(T v) {
+  return T(0.5) * v * (T(1) + std::tanh(T(0.7978845608028654) * (v + T(0.044715) * v * v * v)));
+}
 template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
   const OpKind k = c.op.opKind;
   const T *in = x.as<T>();
@@ -113,24 +126,21 @@ template <typename T> void unaryLoop(OpCtx &c, const Tensor &x, Tensor &y) {
   else if (k == OpKind::Reciprocal)
     mapLoop(in, out, n, [](T v) { return T(1) / v; });
   else if (k == OpKind::Relu)
-    mapLoop(in, out, n, [](T v) { return v > T(0) ? v : (std::isnan(v) ? v : T(0)); });
+    mapLoop(in, out, n, reluOf<T>);
   else if (k == OpKind::Rsqrt)
     mapLoop(in, out, n, [](T v) { return T(1) / std::sqrt(v); });
   else if (k == OpKind::Sigmoid)
-    mapLoop(in, out, n, [](T v) { return T(1) / (T(1) + std::exp(-v)); });
+    mapLoop(in, out, n, sigmoidOf<T>);
   else if (k == OpKind::Sign)
     mapLoop(in, out, n, [](T v) { return v > T(0) ? T(1) : v < T(0) ? T(-1) : v; });
   else if (k == OpKind::Sqrt)
     mapLoop(in, out, n, [](T v) { return std::sqrt(v); });
   else if (k == OpKind::Tanh)
-    mapLoop(in, out, n, [](T v) { return std::tanh(v); });
+    mapLoop(in, out, n, tanhOf<T>);
   else if (k == OpKind::Gelu && c.op.getInt(AttrId::approximate) == 1)
-    mapLoop(in, out, n, [](T v) {
-      return T(0.5) * v * (T(1) + std::tanh(T(0.7978845608028654) * (v + T(0.044715) * v * v * v)));
-    });
+    mapLoop(in, out, n, geluTanhOf<T>);
   else if (k == OpKind::Gelu)
-    mapLoop(in, out, n,
-            [](T v) { return T(0.5) * v * (T(1) + std::erf(v * T(0.7071067811865476))); });
+    mapLoop(in, out, n, geluOf<T>);
   else // registered as unary below without a loop here
     c.fail("has no CPU loop");
 }
@@ -664,6 +674,35 @@ double loadAsDouble(const Tensor &t, int64_t i) {
   default: // boolean, u8
     return t.as<uint8_t>()[i];
   }
+}
+
+std::optional<dnnl::Eltwise> linearActivation(int64_t activation) {
+  using dnnl::Eltwise;
+  switch (activation) {
+  case 1:
+    return Eltwise::relu;
+  case 2:
+    return Eltwise::geluErf;
+  case 3:
+    return Eltwise::geluTanh;
+  case 4:
+    return Eltwise::tanh;
+  case 5:
+    return Eltwise::sigmoid;
+  default:
+    return std::nullopt;
+  }
+}
+
+void applyActivation(dnnl::Eltwise e, float *y, int64_t n) {
+  if (useDnnlPrimitives())
+    return dnnl::eltwise(e, y, y, n); // what heed.relu, heed.gelu, ... run
+  float (*f)(float) = e == dnnl::Eltwise::relu       ? reluOf<float>
+                      : e == dnnl::Eltwise::geluErf  ? geluOf<float>
+                      : e == dnnl::Eltwise::geluTanh ? geluTanhOf<float>
+                      : e == dnnl::Eltwise::tanh     ? tanhOf<float>
+                                                     : sigmoidOf<float>;
+  mapLoop(y, y, n, f);
 }
 
 void registerElementwiseKernels(KernelTable &m) {

@@ -9,6 +9,7 @@
 
 #include "runtime/drivers/cpu/Executor.h"
 
+#include "runtime/drivers/cpu/Activation.h"
 #include "runtime/drivers/cpu/Dnnl.h"
 #include "runtime/drivers/cpu/DnnlMatmul.h"
 #include "runtime/drivers/rules/NnRules.h"
@@ -147,11 +148,12 @@ void layerNorm(OpCtx &c) {
 // Matmul, linear
 //===----------------------------------------------------------------------===//
 
-/// y[M, N] = x[M, K] W^T (+ bias) through a matmul primitive when operand `wi` (W: [N, K] when
+/// y[M, N] = act(x[M, K] W^T (+ bias)) through a matmul primitive when operand `wi` (W: [N, K] when
 /// `storedNK`, else [K, N]) is one of the module's constants and M is large enough for the
 /// primitive to beat sgemm; false when the caller must use sgemm.
 bool constantWeightMatmul(OpCtx &c, const float *x, int64_t M, int64_t N, int64_t K, size_t wi,
-                          bool storedNK, const float *bias, float *y) {
+                          bool storedNK, const float *bias, float *y,
+                          std::optional<dnnl::Eltwise> activation = std::nullopt) {
   if (M < dnnl::matmulMinRows() || K == 0 || !useDnnlPrimitives())
     return false;
   const Tensor &w = c.in(wi);
@@ -162,7 +164,7 @@ bool constantWeightMatmul(OpCtx &c, const float *x, int64_t M, int64_t N, int64_
     return false;
   try {
     dnnl::linear(x, M, N, K, w.as<float>(), storedNK, bias, y,
-                 *static_cast<dnnl::PackedMatmulWeight *>(packs.get()));
+                 *static_cast<dnnl::PackedMatmulWeight *>(packs.get()), activation);
     return true;
   } catch (const Error &) {
     return false; // sizes oneDNN builds no primitive for: sgemm computes them
@@ -235,8 +237,9 @@ void linear(OpCtx &c) {
   check(c, linearLayout(typedShape(x), typedShape(w), tw, bias ? &*bias : nullptr, l));
   int64_t M = l.rows, N = l.n, K = l.k;
   Tensor y = c.alloc(ElemType::f32, l.shape);
+  std::optional<dnnl::Eltwise> act = linearActivation(c.op.getInt(AttrId::activation));
   if (constantWeightMatmul(c, x.as<float>(), M, N, K, 1, tw, bias ? c.in(2).as<float>() : nullptr,
-                           y.as<float>())) {
+                           y.as<float>(), act)) {
     c.out(0, std::move(y));
     return;
   }
@@ -250,6 +253,8 @@ void linear(OpCtx &c) {
       for (int64_t j = 0; j < N; ++j)
         y.as<float>()[i * N + j] += b.as<float>()[j];
   }
+  if (act)
+    applyActivation(*act, y.as<float>(), M * N);
   c.out(0, std::move(y));
 }
 

@@ -303,6 +303,19 @@ UNARY = {
     "heed.is_nan": np.isnan,
     "heed.erf": lambda x: np.vectorize(math.erf, otypes=[x.dtype])(x),
 }
+
+
+def gelu(x):
+    return 0.5 * x * (1 + np.vectorize(math.erf, otypes=[x.dtype])(x / math.sqrt(2)))
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+# heed.linear's `activation`, applied to x W^T + b.
+LINEAR_ACTIVATIONS = {"none": lambda x: x, "relu": UNARY["heed.relu"], "gelu": gelu,
+                      "gelu_tanh": gelu_tanh, "tanh": np.tanh, "sigmoid": sigmoid}
 COMPARE = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
            "gt": np.greater, "ge": np.greater_equal}
 
@@ -366,8 +379,7 @@ def run(ops, env):
             elif op in UNARY:
                 out = UNARY[op](args[0])
             elif op == "heed.gelu":
-                x = args[0]
-                out = 0.5 * x * (1 + np.vectorize(math.erf, otypes=[x.dtype])(x / math.sqrt(2)))
+                out = (gelu_tanh if p.get("approximate") == "tanh" else gelu)(args[0])
             elif op == "heed.compare":
                 out = COMPARE[p["predicate"]](args[0], args[1])
             elif op == "heed.where":
@@ -409,6 +421,7 @@ def run(ops, env):
                 out = args[0] @ w
                 if len(args) > 2:
                     out = out + args[2]
+                out = LINEAR_ACTIVATIONS[p.get("activation", "none")](out)
             elif op == "heed.reshape":
                 out = onnx_reshape(args[0], p["shape"])
             elif op == "heed.reshape_dynamic":

@@ -96,6 +96,30 @@ func.func @gelu_erf_reordered(%x: tensor<8xf32>) -> tensor<8xf32> {
 
 // -----
 
+// nn.GELU between an FFN's projections: the 0.5 stays with the GELU, not pulled out of the
+// second projection's matmul (or through a reshape) as a scale.
+// CHECK-LABEL: func.func @gelu_before_matmul
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2x4xf32>, %[[W:.*]]: tensor<8x4xf32>)
+// CHECK: %[[G:.*]] = heed.gelu %[[X]]
+// CHECK-NEXT: %[[R:.*]] = heed.reshape %[[G]]
+// CHECK-NEXT: %[[Y:.*]] = heed.matmul %[[R]], %[[W]]
+// CHECK-NEXT: return %[[Y]]
+func.func @gelu_before_matmul(%x: tensor<?x2x4xf32>, %w: tensor<8x4xf32>) -> tensor<?x4xf32> {
+  %sqrt2 = heed.constant dense<1.41421354> : tensor<f32>
+  %z = heed.div %x, %sqrt2 : (tensor<?x2x4xf32>, tensor<f32>) -> tensor<?x2x4xf32>
+  %e = heed.erf %z : (tensor<?x2x4xf32>) -> tensor<?x2x4xf32>
+  %one = heed.constant dense<1.0> : tensor<f32>
+  %p = heed.add %e, %one : (tensor<?x2x4xf32>, tensor<f32>) -> tensor<?x2x4xf32>
+  %xp = heed.mul %x, %p : (tensor<?x2x4xf32>, tensor<?x2x4xf32>) -> tensor<?x2x4xf32>
+  %half = heed.constant dense<0.5> : tensor<f32>
+  %g = heed.mul %xp, %half : (tensor<?x2x4xf32>, tensor<f32>) -> tensor<?x2x4xf32>
+  %r = heed.reshape %g {shape = array<i64: -1, 8>} : (tensor<?x2x4xf32>) -> tensor<?x8xf32>
+  %y = heed.matmul %r, %w : (tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
 // Negative: erf(x / 2) is no GELU.
 // CHECK-LABEL: func.func @gelu_wrong_constant
 // CHECK-NOT: heed.gelu
