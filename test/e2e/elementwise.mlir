@@ -48,6 +48,10 @@
 // RUN:   --expected-output=@%t.d/logic1_7.npy --expected-output=@%t.d/logic2_7.npy \
 // RUN:   --expected-output=@%t.d/logic3_7.npy %}
 // ARITH-COUNT-7: max abs error {{.*}}, ok
+// Powers by a scalar 2 and 3 (products on the CPU):
+// RUN: heed-run %t.heedm --function=powers --input=@%t.d/x_3.npy --expected-output=@%t.d/square_3.npy --expected-output=@%t.d/cube_3.npy
+// RUN: heed-run %t.heedm --function=powers --input=@%t.d/x_7.npy --expected-output=@%t.d/square_7.npy --expected-output=@%t.d/cube_7.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=powers --input=@%t.d/x_7.npy --expected-output=@%t.d/square_7.npy --expected-output=@%t.d/cube_7.npy %}
 
 func.func @arith(%x: tensor<?x4xf32>, %p: tensor<4xf32>) -> (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) {
   %0 = heed.add %x, %p : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
@@ -90,4 +94,12 @@ func.func @logic(%x: tensor<?x4xf32>, %p: tensor<4xf32>, %b: tensor<?x1xi1>) -> 
   %i = heed.cast %s {to = i32} : (tensor<?x4xf32>) -> tensor<?x4xi32>
   %f = heed.cast %o {to = f32} : (tensor<?x4xi1>) -> tensor<?x4xf32>
   return %o, %w, %i, %f : tensor<?x4xi1>, tensor<?x4xf32>, tensor<?x4xi32>, tensor<?x4xf32>
+}
+
+func.func @powers(%x: tensor<?x4xf32>) -> (tensor<?x4xf32>, tensor<?x4xf32>) {
+  %two = heed.constant dense<2.0> : tensor<f32>
+  %three = heed.constant dense<3.0> : tensor<f32>
+  %0 = heed.pow %x, %two : (tensor<?x4xf32>, tensor<f32>) -> tensor<?x4xf32>
+  %1 = heed.pow %x, %three : (tensor<?x4xf32>, tensor<f32>) -> tensor<?x4xf32>
+  return %0, %1 : tensor<?x4xf32>, tensor<?x4xf32>
 }

@@ -55,6 +55,8 @@ def elementwise():
                  np.power(pd, xd)]
         for i, a in enumerate(arith):
             save(f"arith{i}_{L}", f32(a))
+        save(f"square_{L}", f32(xd ** 2))
+        save(f"cube_{L}", f32(xd ** 3))
         gelu = 0.5 * xd * (1 + erf(xd / math.sqrt(2)))
         gelu_tanh = 0.5 * xd * (1 + np.tanh(math.sqrt(2 / math.pi) * (xd + 0.044715 * xd**3)))
         unary = [np.abs(xd), erf(xd), np.exp(xd), np.log(qd), -xd, 1 / qd, np.maximum(xd, 0),
@@ -214,6 +216,13 @@ def reductions():
         order = np.argsort(-x, axis=-1, kind="stable")[..., :3]
         save(f"tkv_{L}", np.take_along_axis(x, order, axis=-1))
         save(f"tki_{L}", order.astype(np.int64))
+    # Reductions over the last axis of rows large enough to share among threads, one with a NaN.
+    x = f32(rng(590).standard_normal((300, 301)))
+    x[7, 100] = np.nan
+    save("rows", x)
+    xd = x.astype(np.float64)
+    for name, f in (("sum", np.sum), ("mean", np.mean), ("max", np.max), ("min", np.min)):
+        save(f"rows_{name}", f32(f(xd, axis=-1)))
 
 
 def torch():

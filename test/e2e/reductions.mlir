@@ -29,6 +29,11 @@
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=select --input=@%t.d/x_12.npy \
 // RUN:   --expected-output=@%t.d/am_12.npy --expected-output=@%t.d/am1_12.npy \
 // RUN:   --expected-output=@%t.d/tkv_12.npy --expected-output=@%t.d/tki_12.npy %}
+// Rows reduced over their last axis (the CPU's row loop, shared among threads; a NaN row):
+// RUN: heed-run %t.heedm --function=rows --input=@%t.d/rows.npy --expected-output=@%t.d/rows_sum.npy \
+// RUN:   --expected-output=@%t.d/rows_mean.npy --expected-output=@%t.d/rows_max.npy --expected-output=@%t.d/rows_min.npy
+// RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=rows --input=@%t.d/rows.npy --expected-output=@%t.d/rows_sum.npy \
+// RUN:   --expected-output=@%t.d/rows_mean.npy --expected-output=@%t.d/rows_max.npy --expected-output=@%t.d/rows_min.npy %}
 
 func.func @reduce(%x: tensor<2x?x6xf32>) -> (tensor<2x1x6xf32>, tensor<2xf32>, tensor<2x?x1xf32>, tensor<?x6xf32>, tensor<2x6xf32>) {
   %0 = heed.reduce sum, %x {axes = array<i64: 1>, keep_dims = true} : (tensor<2x?x6xf32>) -> tensor<2x1x6xf32>
@@ -44,4 +49,12 @@ func.func @select(%x: tensor<2x?x6xf32>) -> (tensor<2x?xi64>, tensor<2x1x6xi64>,
   %1 = heed.argmax %x {axis = 1, keep_dims = true} : (tensor<2x?x6xf32>) -> tensor<2x1x6xi64>
   %2:2 = heed.top_k %x {k = 3} : (tensor<2x?x6xf32>) -> (tensor<2x?x3xf32>, tensor<2x?x3xi64>)
   return %0, %1, %2#0, %2#1 : tensor<2x?xi64>, tensor<2x1x6xi64>, tensor<2x?x3xf32>, tensor<2x?x3xi64>
+}
+
+func.func @rows(%x: tensor<?x301xf32>) -> (tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>) {
+  %0 = heed.reduce sum, %x {axes = array<i64: -1>} : (tensor<?x301xf32>) -> tensor<?xf32>
+  %1 = heed.reduce mean, %x {axes = array<i64: 1>} : (tensor<?x301xf32>) -> tensor<?xf32>
+  %2 = heed.reduce max, %x {axes = array<i64: -1>} : (tensor<?x301xf32>) -> tensor<?xf32>
+  %3 = heed.reduce min, %x {axes = array<i64: -1>} : (tensor<?x301xf32>) -> tensor<?xf32>
+  return %0, %1, %2, %3 : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
 }

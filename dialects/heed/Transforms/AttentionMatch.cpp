@@ -26,6 +26,7 @@
 #include "llvm/ADT/APFloat.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -163,7 +164,10 @@ DimSource fusion::dimOrigin(Value value, int64_t axis) {
     } else if (auto linear = dyn_cast_or_null<LinearOp>(def)) {
       if (axis < rank - 1)
         next = {linear.getInput(), axis};
-    } else if (def && def->hasTrait<OpTrait::Elementwise>()) {
+    } else if (def && (def->hasTrait<OpTrait::Elementwise>() ||
+                       isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, AndOp, OrOp, CompareOp,
+                           WhereOp>(def))) {
+      // The broadcasting ops too: a projection's bias add before heed-fuse-linear makes it one.
       next = broadcastSource(def->getOperands(), rank);
     } else if (isa_and_nonnull<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(def)) {
       // Same shape as the input (norm_first layers read L before the LayerNorm).
@@ -419,8 +423,127 @@ std::optional<CausalAlign> matchDiagonalCompare(CompareOp compare, bool negated,
   return std::nullopt;
 }
 
-/// A boolean "may see" mask that is causal with proven sizes.
-std::optional<CausalAlign> matchCausal(Value condition, bool negated, const ScoresInfo &scores) {
+/// Whether each element of a constant is nonzero (float, integer or bool elements).
+std::optional<SmallVector<bool>> nonZeroElements(DenseElementsAttr attr) {
+  SmallVector<bool> out;
+  if (isa<FloatType>(attr.getElementType())) {
+    for (const APFloat &v : attr.getValues<APFloat>())
+      out.push_back(!v.isZero());
+  } else if (isa<IntegerType>(attr.getElementType())) {
+    for (const APInt &v : attr.getValues<APInt>())
+      out.push_back(!v.isZero());
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+
+/// An [Lq, Lk] window of a constant causal pattern: minGPT's registered buffer tril(ones(N, N))
+/// sliced [:T, :T] (heed.slice_dynamic from 0 to a length proven to be the scores', or heed.slice
+/// to their static size), as a bool or compared with 0; any top-left window of a top-left causal
+/// pattern is one. HF GPT-2's rows [k - q, k) of it are the bottom-right pattern. The lengths go to
+/// `limits`: the window is the pattern only while they fit in the constant.
+std::optional<CausalAlign> matchCausalWindow(Value condition, bool negated, int64_t lq, int64_t lk,
+                                             const ScoresInfo &scores,
+                                             SmallVectorImpl<RunTimeLimit> &limits) {
+  Value window = condition;
+  bool flip = negated; // may see iff (element != 0) != flip
+  if (auto compare = condition.getDefiningOp<CompareOp>()) {
+    CompareKind pred = compare.getPredicate();
+    if (splatNonZero(compare.getRhs()) != false ||
+        (pred != CompareKind::eq && pred != CompareKind::ne))
+      return std::nullopt;
+    window = compare.getLhs();
+    flip = negated != (pred == CompareKind::eq);
+  }
+  auto type = cast<RankedTensorType>(window.getType());
+  int64_t rank = type.getRank();
+  if (rank < 2)
+    return std::nullopt;
+  // The slices of the last two axes: [0, end) with step 1, or for the rows [end - Lq, end) (HF
+  // GPT-2's bias[:, :, k - q : k, :k]: the last Lq rows of a Lk-row window, bottom-right).
+  Value ends[2];
+  Value rowStart; // k - q
+  bool sliced[2] = {false, false}, lastRows = false;
+  while (Operation *def = window.getDefiningOp()) {
+    std::optional<int64_t> axis;
+    Value end;
+    if (auto s = dyn_cast<SliceDynamicOp>(def)) {
+      APInt start, step;
+      if (!matchPattern(s.getStep(), m_ConstantInt(&step)) || !step.isOne())
+        return std::nullopt;
+      axis = shape::normalizeAxis(static_cast<int64_t>(s.getAxis()), rank);
+      end = s.getEnd();
+      if (!matchPattern(s.getStart(), m_ConstantInt(&start)) || !start.isZero()) {
+        auto sub = s.getStart().getDefiningOp<arith::SubIOp>();
+        if (!sub || sub.getLhs() != end || axis != rank - 2 ||
+            !provenSize(sub.getRhs(), lq, scores.queryLength))
+          return std::nullopt;
+        lastRows = true;
+        rowStart = s.getStart();
+      }
+    } else if (auto s = dyn_cast<SliceOp>(def)) {
+      // I64Attr getters read back as uint64_t: cast before any sign test.
+      if (static_cast<int64_t>(s.getStart()) != 0 || static_cast<int64_t>(s.getStep()) != 1)
+        return std::nullopt;
+      axis = shape::normalizeAxis(static_cast<int64_t>(s.getAxis()), rank);
+      int64_t staticEnd = static_cast<int64_t>(s.getEnd());
+      if (!axis || *axis < rank - 2 || staticEnd != (*axis == rank - 2 ? lq : lk) ||
+          staticEnd == kDyn)
+        return std::nullopt;
+    } else {
+      break;
+    }
+    if (!axis || *axis < rank - 2 || sliced[*axis - (rank - 2)])
+      return std::nullopt;
+    sliced[*axis - (rank - 2)] = true;
+    ends[*axis - (rank - 2)] = end; // null for a static slice (its end is the static size)
+    window = def->getOperand(0);
+  }
+  DenseElementsAttr attr;
+  if (!matchPattern(window, m_Constant(&attr)) || attr.isSplat())
+    return std::nullopt;
+  auto ctype = cast<RankedTensorType>(attr.getType());
+  int64_t n = ctype.getDimSize(rank - 2), m = ctype.getDimSize(rank - 1);
+  if (!llvm::all_of(ctype.getShape().drop_back(2), [](int64_t d) { return d == 1; }))
+    return std::nullopt;
+  SmallVector<RunTimeLimit> found;
+  for (int side = 0; side < 2; ++side) {
+    // The last Lq of Lk rows: the row slice ends at Lk.
+    int64_t want = side == 0 && !lastRows ? lq : lk, have = side == 0 ? n : m;
+    const auto &sources = side == 0 && !lastRows ? scores.queryLength : scores.keyLength;
+    if (!sliced[side]) {
+      if (want != have) // the whole constant: it must be the scores' size
+        return std::nullopt;
+    } else if (ends[side]) {
+      if (!provenSize(ends[side], want, sources))
+        return std::nullopt;
+      found.push_back({ends[side], std::numeric_limits<int64_t>::min(), have,
+                       "has a causal mask cut from a constant of " + std::to_string(have) +
+                           " positions: a longer sequence does not fit it, got"});
+    }
+  }
+  if (lastRows) // k - q < 0 would count from the end: not the pattern
+    found.push_back({rowStart, 0, std::numeric_limits<int64_t>::max(),
+                     "has a causal mask for more queries than keys, cut from a constant: keys "
+                     "minus queries is"});
+  std::optional<SmallVector<bool>> values = nonZeroElements(attr);
+  if (!values)
+    return std::nullopt;
+  std::optional<CausalAlign> align = causalConstant(
+      n, m, [&](int64_t index) -> std::optional<bool> { return (*values)[index] != flip; });
+  // Only a top-left pattern stays causal in every top-left window; its last Lq rows of Lk are
+  // the bottom-right pattern.
+  if (align != CausalAlign::top_left)
+    return std::nullopt;
+  limits.append(found.begin(), found.end());
+  return lastRows ? CausalAlign::bottom_right : CausalAlign::top_left;
+}
+
+/// A boolean "may see" mask that is causal with proven sizes; sizes that must fit a constant the
+/// mask was cut from go to `limits`.
+std::optional<CausalAlign> matchCausal(Value condition, bool negated, const ScoresInfo &scores,
+                                       SmallVectorImpl<RunTimeLimit> &limits) {
   if (!scores.causalAllowed || scores.shape.size() < 2)
     return std::nullopt;
   int64_t lq = scores.shape[scores.shape.size() - 2], lk = scores.shape.back();
@@ -431,6 +554,8 @@ std::optional<CausalAlign> matchCausal(Value condition, bool negated, const Scor
       return std::nullopt;
     return causal.getAlign();
   }
+  if (auto align = matchCausalWindow(condition, negated, lq, lk, scores, limits))
+    return align;
   if (auto compare = condition.getDefiningOp<CompareOp>()) {
     if (auto align = matchDiagonalCompare(compare, negated, lq, lk, scores))
       return align;
@@ -564,13 +689,15 @@ LogicalResult fusion::addBooleanMask(MaskPlan &plan, Value condition, bool negat
       return success();
     }
   }
-  if (auto align = matchCausal(condition, negated, scores)) {
+  SmallVector<RunTimeLimit> limits;
+  if (auto align = matchCausal(condition, negated, scores, limits)) {
     if (bitEnumContainsAny(plan.kind, MaskKind::causal) && plan.align != *align) {
       reason = "two causal masks of different alignments";
       return failure();
     }
     plan.kind = plan.kind | MaskKind::causal;
     plan.align = *align;
+    plan.limits.append(limits.begin(), limits.end());
     return success();
   }
   MaskKind operandKinds = plan.kind & (MaskKind::additive | MaskKind::boolean | MaskKind::lengths);

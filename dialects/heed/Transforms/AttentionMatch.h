@@ -55,6 +55,16 @@ struct ScoresInfo {
 
 /// The masks found between the scores and the softmax, as heed.attention's
 /// mask operand + mask_kind.
+/// A condition on an index value that a match relies on and only the run can check.
+struct RunTimeLimit {
+  Value value;
+  int64_t min, max;
+  std::string message; // followed by the value
+  bool operator==(const RunTimeLimit &o) const {
+    return value == o.value && min == o.min && max == o.max;
+  }
+};
+
 struct MaskPlan {
   MaskKind kind = MaskKind::none;
   /// The operand mask as found in the graph; `negate` asks for heed.not.
@@ -72,6 +82,11 @@ struct MaskPlan {
   /// the fused op's mask_fill (times any scale applied after it). Only with one plain boolean
   /// operand mask and nothing else (checkScoreFill): other masks would hide keys differently.
   std::optional<double> scoreFill;
+  /// Index values that must lie in [min, max], with what the error says otherwise: a causal mask
+  /// cut from a constant of N rows or columns (a registered tril buffer sliced to T) is causal only
+  /// while T <= N. The fused op checks them at run time, so a longer sequence fails as the sliced
+  /// graph would (its mask would not broadcast to the scores).
+  SmallVector<RunTimeLimit> limits;
 };
 
 /// Refuses a plan with a scoreFill and any mask besides its one boolean operand.

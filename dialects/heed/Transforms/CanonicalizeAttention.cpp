@@ -109,7 +109,7 @@ struct MergeScales : OpRewritePattern<MulOp> {
   }
 };
 
-Value erfGeluInput(MulOp root);
+bool isGelu(MulOp root);
 
 struct ScaleOutOfMatmul : OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -118,8 +118,8 @@ struct ScaleOutOfMatmul : OpRewritePattern<MatmulOp> {
       Value operand = matmul->getOperand(side);
       auto mul = operand.getDefiningOp<MulOp>();
       // A GELU's 0.5 stays with it: (x (1 + erf)) 0.5 before an FFN's second projection is
-      // nn.GELU as torch exports it, ErfGelu's to fold.
-      if (!mul || !mul.getResult().hasOneUse() || erfGeluInput(mul))
+      // nn.GELU as torch exports it, DecomposedGelu's to fold.
+      if (!mul || !mul.getResult().hasOneUse() || isGelu(mul))
         continue;
       for (auto [x, c] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}}) {
         if (!isScalarConstant(c, x) || x.getType() != mul.getType() ||
@@ -143,7 +143,7 @@ template <typename OpTy> struct ScaleThroughDataMovement : OpRewritePattern<OpTy
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
     auto mul = op.getInput().template getDefiningOp<MulOp>();
-    if (!mul || !mul.getResult().hasOneUse() || erfGeluInput(mul))
+    if (!mul || !mul.getResult().hasOneUse() || isGelu(mul))
       return failure(); // a GELU's 0.5 stays with it (ScaleOutOfMatmul)
     for (auto [x, c] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}}) {
       if (!isScalarConstant(c, x) || x.getType() != mul.getType())
@@ -304,56 +304,107 @@ bool near(std::optional<double> value, double expected) {
   return value && std::abs(*value - expected) <= 1e-6 * std::abs(expected);
 }
 
-/// x when `root` is the last product of 0.5 x (1 + erf(x / sqrt 2)) (factors in any order).
-Value erfGeluInput(MulOp root) {
+/// x when `t` is x / sqrt 2 (or x * (1 / sqrt 2)): erf's argument in the exact GELU.
+Value erfArgument(Value t) {
+  if (auto mul = t.getDefiningOp<MulOp>())
+    return near(splatFloat(mul.getRhs()), M_SQRT1_2)   ? mul.getLhs()
+           : near(splatFloat(mul.getLhs()), M_SQRT1_2) ? mul.getRhs()
+                                                       : Value();
+  if (auto div = t.getDefiningOp<DivOp>())
+    return near(splatFloat(div.getRhs()), M_SQRT2) ? div.getLhs() : Value();
+  return Value();
+}
+
+/// The factor of a single-use product c * y (or y * c) for a splat constant c near `expected`.
+Value scaledBy(Value v, double expected) {
+  auto mul = v.getDefiningOp<MulOp>();
+  if (!mul || !mul.getResult().hasOneUse())
+    return Value();
+  return near(splatFloat(mul.getRhs()), expected)   ? mul.getLhs()
+         : near(splatFloat(mul.getLhs()), expected) ? mul.getRhs()
+                                                    : Value();
+}
+
+/// Whether `cube` is x^3: pow(x, 3) or x * x * x.
+bool isCube(Value cube, Value x) {
+  if (auto pow = cube.getDefiningOp<PowOp>())
+    return pow.getLhs() == x && near(splatFloat(pow.getRhs()), 3.0) && pow.getResult().hasOneUse();
+  auto mul = cube.getDefiningOp<MulOp>();
+  if (!mul || !mul.getResult().hasOneUse())
+    return false;
+  SmallVector<Value> factors;
+  collectFactors(cube, mul, factors);
+  return factors.size() == 3 && llvm::all_of(factors, [&](Value f) { return f == x; });
+}
+
+/// x when `t` is sqrt(2 / pi) (x + 0.044715 x^3): tanh's argument in the tanh-approximated GELU
+/// (HF's gelu_new, GPT-2's NewGELU).
+Value tanhArgument(Value t) {
+  Value inner = scaledBy(t, 0.7978845608028654);
+  auto add = inner ? inner.getDefiningOp<AddOp>() : AddOp();
+  if (!add || !add.getResult().hasOneUse())
+    return Value();
+  for (auto [x, term] : {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}})
+    if (Value cube = scaledBy(term, 0.044715); cube && isCube(cube, x))
+      return x;
+  return Value();
+}
+
+/// x when `root` is the last product of 0.5 x (1 + erf(x / sqrt 2)) or of
+/// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) (factors in any order), with which of the
+/// two in `approximate`.
+Value geluInput(MulOp root, GeluApprox &approximate) {
   SmallVector<Value> factors;
   collectFactors(root.getResult(), root, factors);
   if (factors.size() != 3)
     return Value();
-  // Find 1 + erf(x / sqrt 2); then the others must be x and 0.5.
+  // Find 1 + f(t); then the others must be x and 0.5.
   for (Value onePlus : factors) {
     auto add = onePlus.getDefiningOp<AddOp>();
     if (!add || !add.getResult().hasOneUse())
       continue;
-    Value erfValue = add.getLhs(), one = add.getRhs();
+    Value fValue = add.getLhs(), one = add.getRhs();
     if (!near(splatFloat(one), 1.0))
-      std::swap(erfValue, one);
-    auto erf = erfValue.getDefiningOp<ErfOp>();
-    if (!erf || !near(splatFloat(one), 1.0) || !erf.getResult().hasOneUse())
+      std::swap(fValue, one);
+    Operation *f = fValue.getDefiningOp();
+    if (!f || !near(splatFloat(one), 1.0) || !fValue.hasOneUse() || !isa<ErfOp, TanhOp>(f))
       continue;
-    Value x;
-    if (auto mul = erf.getInput().getDefiningOp<MulOp>()) {
-      x = near(splatFloat(mul.getRhs()), M_SQRT1_2)   ? mul.getLhs()
-          : near(splatFloat(mul.getLhs()), M_SQRT1_2) ? mul.getRhs()
-                                                      : Value();
-    } else if (auto div = erf.getInput().getDefiningOp<DivOp>()) {
-      x = near(splatFloat(div.getRhs()), M_SQRT2) ? div.getLhs() : Value();
-    }
+    Value x = isa<ErfOp>(f) ? erfArgument(f->getOperand(0)) : tanhArgument(f->getOperand(0));
     if (!x || x.getType() != root.getType())
       continue;
     bool sawX = false, sawHalf = false;
-    for (Value f : factors) {
-      if (f == onePlus)
+    for (Value v : factors) {
+      if (v == onePlus)
         continue;
-      if (f == x && !sawX)
+      if (v == x && !sawX)
         sawX = true;
-      else if (near(splatFloat(f), 0.5) && isScalarLike(f, x))
+      else if (near(splatFloat(v), 0.5) && isScalarLike(v, x))
         sawHalf = true;
     }
-    if (sawX && sawHalf)
+    if (sawX && sawHalf) {
+      approximate = isa<ErfOp>(f) ? GeluApprox::none : GeluApprox::tanh;
       return x;
+    }
   }
   return Value();
 }
 
-struct ErfGelu : OpRewritePattern<MulOp> {
+bool isGelu(MulOp root) {
+  GeluApprox approximate;
+  return bool(geluInput(root, approximate));
+}
+
+/// torch's GELUs as exported: erf (nn.GELU) and tanh (gelu_new, NewGELU) -> heed.gelu.
+struct DecomposedGelu : OpRewritePattern<MulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MulOp root, PatternRewriter &rewriter) const override {
-    Value x = erfGeluInput(root);
+    GeluApprox approximate = GeluApprox::none;
+    Value x = geluInput(root, approximate);
     if (!x)
       return failure();
-    rewriter.replaceOpWithNewOp<GeluOp>(root, TypeRange{root.getType()}, ValueRange{x},
-                                        ArrayRef<NamedAttribute>{});
+    auto gelu = rewriter.replaceOpWithNewOp<GeluOp>(root, TypeRange{root.getType()}, ValueRange{x},
+                                                    ArrayRef<NamedAttribute>{});
+    gelu.setApproximate(approximate);
     return success();
   }
 };
@@ -473,7 +524,7 @@ struct CanonicalizeAttentionPass
 void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
   // GELU and LayerNorm first: they read the x / sqrt(2) and the Div that
   // DivByConstant would otherwise rewrite (both spellings are matched anyway).
-  patterns.add<ErfGelu, DecomposedLayerNorm>(patterns.getContext(), /*benefit=*/2);
+  patterns.add<DecomposedGelu, DecomposedLayerNorm>(patterns.getContext(), /*benefit=*/2);
   patterns.add<ConstantPow, DivByConstant, MergeScales, ScaleOutOfMatmul,
                ScaleThroughDataMovement<ReshapeOp>, ScaleThroughDataMovement<TransposeOp>>(
       patterns.getContext());

@@ -16,6 +16,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <limits>
+
 namespace mlir::heed {
 #define GEN_PASS_DEF_HEEDFUSEATTENTION
 #include "dialects/heed/Transforms/Passes.h.inc"
@@ -428,6 +430,21 @@ AttentionOp fusion::buildAttention(OpBuilder &builder, const SdpaMatch &m, Maske
           ? ReshapeOp::create(builder, loc, m.query, ArrayRef<int64_t>{0, 1, -1}).getResult()
           : transposed(m.query, m.transposeQuery);
   SmallVector<Value> operands{query, key, transposed(m.value, m.transposeValue)};
+  for (auto [i, limit] : llvm::enumerate(m.mask.limits)) {
+    if (llvm::is_contained(ArrayRef(m.mask.limits).take_front(i), limit))
+      continue; // rows and columns cut to the same length: one check
+    auto bound = [&](arith::CmpIPredicate pred, int64_t c) -> Value {
+      return arith::CmpIOp::create(builder, loc, pred, limit.value,
+                                   arith::ConstantIndexOp::create(builder, loc, c));
+    };
+    SmallVector<Value> conditions;
+    if (limit.min != std::numeric_limits<int64_t>::min())
+      conditions.push_back(bound(arith::CmpIPredicate::sge, limit.min));
+    if (limit.max != std::numeric_limits<int64_t>::max())
+      conditions.push_back(bound(arith::CmpIPredicate::sle, limit.max));
+    CheckOp::create(builder, loc, conditions, ValueRange{limit.value},
+                    builder.getStringAttr(limit.message));
+  }
   if (Value mask = materializeMask(builder, loc, m.mask)) {
     // [B, Lk] masks of a single query apply to the [B, 1, Lk] scores.
     if (m.singleQuery && cast<RankedTensorType>(mask.getType()).getRank() == 2 &&

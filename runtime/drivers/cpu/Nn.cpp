@@ -12,6 +12,7 @@
 #include "runtime/drivers/cpu/Activation.h"
 #include "runtime/drivers/cpu/Dnnl.h"
 #include "runtime/drivers/cpu/DnnlMatmul.h"
+#include "runtime/drivers/cpu/kernels/Parallel.h"
 #include "runtime/drivers/rules/NnRules.h"
 
 #include <algorithm>
@@ -266,10 +267,67 @@ void linear(OpCtx &c) {
 /// (sum and prod in uint64, as the Vulkan kernels and numpy do; max/min in int64); an integer
 /// mean is the wrapped sum divided by the count, truncated. A double accumulator would lose
 /// i64 precision above 2^53 and its conversion back would be undefined out of range.
+/// A float sum, mean, max or min whose reduced dims all follow the kept ones (RMSNorm's mean of
+/// x^2 over the features, a pooled mean over the sequence's last axis): each output is one
+/// contiguous row of `count` inputs, reduced by a tight loop (sums in four double partials), the
+/// rows shared among the threads. The general loop below pays index arithmetic per element
+/// (RMSNorm's two means: 4.9 of a T5 layer's 64 ms). False when the layout is not that.
+template <typename T>
+bool reduceRows(const Tensor &x, Tensor &y, const std::vector<bool> &reduced, int64_t count,
+                int64_t kind) {
+  size_t first = reduced.size();
+  while (first > 0 && reduced[first - 1])
+    --first;
+  if (kind > 3 ||
+      std::find(reduced.begin(), reduced.begin() + first, true) != reduced.begin() + first)
+    return false;
+  const int64_t rows = y.count(), n = count;
+  if (rows * n != x.count())
+    return false;
+  const T *in = x.as<T>();
+  T *out = y.as<T>();
+  auto reduceRange = [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const T *row = in + r * n;
+      double v;
+      if (kind <= 1) {
+        double p[4] = {0, 0, 0, 0};
+        int64_t j = 0;
+        for (; j + 4 <= n; j += 4)
+          for (int k = 0; k < 4; ++k)
+            p[k] += double(row[j + k]);
+        for (; j < n; ++j)
+          p[0] += double(row[j]);
+        v = (p[0] + p[1]) + (p[2] + p[3]);
+        if (kind == 1)
+          v /= double(n);
+      } else {
+        v = kind == 2 ? -INFINITY : INFINITY;
+        for (int64_t j = 0; j < n; ++j) {
+          double e = double(row[j]);
+          if (std::isnan(e) || (kind == 2 ? e > v : e < v))
+            v = e;
+          if (std::isnan(v))
+            break; // the first NaN is the result, as in the general loop
+        }
+      }
+      out[r] = T(v);
+    }
+  };
+  if (x.count() >= (int64_t(1) << 16))
+    ::heed::cpu::detail::parallelStatic(rows, [&](int64_t b, int64_t e) { reduceRange(b, e); });
+  else
+    reduceRange(0, rows);
+  return true;
+}
+
 template <typename T>
 void reduceLoop(const Tensor &x, Tensor &y, const std::vector<bool> &reduced, int64_t count,
                 int64_t kind) {
   constexpr bool isInt = std::is_integral<T>::value;
+  if constexpr (!isInt)
+    if (reduceRows<T>(x, y, reduced, count, kind))
+      return;
   using Acc = std::conditional_t<isInt, int64_t, double>;
   int64_t n = x.count(), rank = x.rank();
   int64_t outCount = y.count();

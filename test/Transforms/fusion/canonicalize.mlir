@@ -120,6 +120,64 @@ func.func @gelu_before_matmul(%x: tensor<?x2x4xf32>, %w: tensor<8x4xf32>) -> ten
 
 // -----
 
+// HF's gelu_new / GPT-2's NewGELU: 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 pow(x, 3)))), and
+// the cube written x * x * x.
+// CHECK-LABEL: func.func @gelu_tanh
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
+// CHECK: %[[A:.*]] = heed.gelu %[[X]] {approximate = #heed<gelu_approx tanh>}
+// CHECK: %[[B:.*]] = heed.gelu %[[X]] {approximate = #heed<gelu_approx tanh>}
+// CHECK-NOT: heed.tanh
+// CHECK: return %[[A]], %[[B]]
+func.func @gelu_tanh(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %half = heed.constant dense<0.5> : tensor<f32>
+  %three = heed.constant dense<3.0> : tensor<f32>
+  %c2 = heed.constant dense<0.044715> : tensor<f32>
+  %c1 = heed.constant dense<0.797884583> : tensor<f32>
+  %one = heed.constant dense<1.0> : tensor<f32>
+  %hx = heed.mul %x, %half : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xf32>
+  %cube = heed.pow %x, %three : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xf32>
+  %t2 = heed.mul %cube, %c2 : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xf32>
+  %in = heed.add %x, %t2 : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %arg = heed.mul %in, %c1 : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xf32>
+  %th = heed.tanh %arg : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %p = heed.add %th, %one : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xf32>
+  %a = heed.mul %hx, %p : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %xx = heed.mul %x, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %xxx = heed.mul %xx, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %u2 = heed.mul %c2, %xxx : (tensor<f32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %in2 = heed.add %u2, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %arg2 = heed.mul %c1, %in2 : (tensor<f32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %th2 = heed.tanh %arg2 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %p2 = heed.add %one, %th2 : (tensor<f32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %xp = heed.mul %x, %p2 : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %b = heed.mul %xp, %half : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xf32>
+  return %a, %b : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// Negative: a cube coefficient other than 0.044715 is no GELU.
+// CHECK-LABEL: func.func @gelu_tanh_wrong_constant
+// CHECK-NOT: heed.gelu
+func.func @gelu_tanh_wrong_constant(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %half = heed.constant dense<0.5> : tensor<f32>
+  %three = heed.constant dense<3.0> : tensor<f32>
+  %c2 = heed.constant dense<0.05> : tensor<f32>
+  %c1 = heed.constant dense<0.797884583> : tensor<f32>
+  %one = heed.constant dense<1.0> : tensor<f32>
+  %hx = heed.mul %x, %half : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %cube = heed.pow %x, %three : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %t2 = heed.mul %cube, %c2 : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %in = heed.add %x, %t2 : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %arg = heed.mul %in, %c1 : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %th = heed.tanh %arg : (tensor<8xf32>) -> tensor<8xf32>
+  %p = heed.add %th, %one : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %a = heed.mul %hx, %p : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %a : tensor<8xf32>
+}
+
+// -----
+
 // Negative: erf(x / 2) is no GELU.
 // CHECK-LABEL: func.func @gelu_wrong_constant
 // CHECK-NOT: heed.gelu

@@ -1,19 +1,28 @@
 #!/usr/bin/python3
 """Feed-forward blocks as PyTorch users write them, Linear -> activation -> Linear, with each
 activation heed-fuse-linear-activation folds into the first projection: nn.ReLU, nn.GELU (erf),
-nn.Tanh, nn.Sigmoid. Exported from PyTorch 1.13 at opsets 14 and 17 with dynamic batch and
+GPT-2's tanh GELU written out, nn.Tanh, nn.Sigmoid. Exported from PyTorch 1.13 at opsets 14 and 17 with dynamic batch and
 length, with PyTorch's outputs for two shapes: 2 rows (a decoding step) and 160 rows.
 
 usage: linear_activation_export.py OUT_DIR
 """
+import math
 import os
 import sys
 
 import numpy as np
 import torch
 
-ACTIVATIONS = {"relu": torch.nn.ReLU(), "gelu": torch.nn.GELU(), "tanh": torch.nn.Tanh(),
-               "sigmoid": torch.nn.Sigmoid()}
+class NewGelu(torch.nn.Module):
+    """GPT-2's and HF's gelu_new, written out (torch.pow of the cube)."""
+
+    def forward(self, x):
+        return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) *
+                                           (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+ACTIVATIONS = {"relu": torch.nn.ReLU(), "gelu": torch.nn.GELU(), "gelu_tanh": NewGelu(),
+               "tanh": torch.nn.Tanh(), "sigmoid": torch.nn.Sigmoid()}
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)

@@ -523,9 +523,9 @@ class ProjectedSdpa(nn.Module):
 variant("sdpa_projected", "sdpa", lambda: ProjectedSdpa(False), lambda b, l: (randn(b, l, D),),
         ["x"], ["attention"])
 variant("sdpa_projected_causal", "sdpa", lambda: ProjectedSdpa(True),
-        lambda b, l: (randn(b, l, D),), ["x"], ["attention"],
-        why="triu(full(L, L, -inf), 1) with L = x.size(1) of the packed projection is not proven "
-        "causal (cause not yet found: the same mask on MultiheadAttention is); a boolean mask")
+        lambda b, l: (randn(b, l, D),), ["x"], ["attention causal"],
+        why="triu(full(L, L, -inf), 1) with L = x.size(1) read before the packed projection: "
+        "proven causal through the projection's bias add")
 
 
 class EinsumSdpa(nn.Module):
