@@ -8,7 +8,9 @@ The families, written the way their reference code is (not the project's spellin
 block (packed c_attn split, a tril buffer sliced to T and masked_fill(-inf), the tanh GELU written
 out with torch.pow), a Hugging Face BERT layer (extended mask (1 - m) * -10000, post-norm, erf
 GELU), a T5 layer (RMSNorm written out, unscaled scores plus a learned position bias, ReLU FFN,
-no biases) and a Luong GRU decoder step (bmm dot attention, concat layer, log_softmax). A benchmark,
+no biases), a Llama block (RMSNorm, rotary embeddings with rotate_half, grouped-query heads
+repeated by expand, SwiGLU) and a Luong GRU decoder step (bmm dot attention, concat layer,
+log_softmax). A benchmark,
 not a test: quote ratios from one run on a quiet machine. onnxruntime comes from
 bench/onnxruntime/install.sh (a benchmark-only dependency).
 """
@@ -112,6 +114,44 @@ class LuongGruStep(nn.Module):
         c = torch.tanh(s.concat(torch.cat((o.squeeze(1), ctx.squeeze(1)), 1)))
         return F.log_softmax(s.out(c), dim=1), h
 
+class LlamaRMSNorm(nn.Module):
+    def __init__(s, d, eps=1e-6):
+        super().__init__(); s.eps = eps; s.weight = nn.Parameter(torch.ones(d))
+    def forward(s, x):
+        v = x.pow(2).mean(-1, keepdim=True)
+        return s.weight * (x * torch.rsqrt(v + s.eps))
+
+def rotate_half(x):
+    x1 = x[..., : x.shape[-1] // 2]; x2 = x[..., x.shape[-1] // 2:]
+    return torch.cat((-x2, x1), dim=-1)
+
+class Llama(nn.Module):
+    def __init__(s, d=512, h=8, kv=2, ff=1376, T=2048):
+        super().__init__(); s.h, s.kv, s.dh = h, kv, d // h
+        s.q = nn.Linear(d, h * s.dh, bias=False); s.k = nn.Linear(d, kv * s.dh, bias=False)
+        s.v = nn.Linear(d, kv * s.dh, bias=False); s.o = nn.Linear(h * s.dh, d, bias=False)
+        s.gate = nn.Linear(d, ff, bias=False); s.up = nn.Linear(d, ff, bias=False); s.down = nn.Linear(ff, d, bias=False)
+        s.n1 = LlamaRMSNorm(d); s.n2 = LlamaRMSNorm(d)
+        inv = 1.0 / (10000 ** (torch.arange(0, s.dh, 2).float() / s.dh))
+        t = torch.arange(T).float(); fr = torch.outer(t, inv); emb = torch.cat((fr, fr), dim=-1)
+        s.register_buffer("cos", emb.cos()); s.register_buffer("sin", emb.sin())
+    def forward(s, x):
+        B, L, _ = x.shape
+        h = s.n1(x)
+        q = s.q(h).view(B, L, s.h, s.dh).transpose(1, 2)
+        k = s.k(h).view(B, L, s.kv, s.dh).transpose(1, 2)
+        v = s.v(h).view(B, L, s.kv, s.dh).transpose(1, 2)
+        cos, sin = s.cos[:L][None, None], s.sin[:L][None, None]
+        q = q * cos + rotate_half(q) * sin; k = k * cos + rotate_half(k) * sin
+        rep = lambda t: t[:, :, None, :, :].expand(B, s.kv, s.h // s.kv, L, s.dh).reshape(B, s.h, L, s.dh)
+        k = rep(k); v = rep(v)
+        att = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(s.dh)
+        mask = torch.full((L, L), float("-inf")).triu(1)
+        att = F.softmax(att + mask, dim=-1)
+        a = torch.matmul(att, v).transpose(1, 2).reshape(B, L, -1)
+        x = x + s.o(a)
+        return x + s.down(F.silu(s.gate(s.n2(x))) * s.up(s.n2(x)))
+
 
 def families():
     am = torch.ones(4, 256, dtype=torch.int64)
@@ -123,6 +163,8 @@ def families():
                                ["x", "attention_mask"],
                                {"x": {0: "B", 1: "L"}, "attention_mask": {0: "B", 1: "L"}}),
         "t5_layer B4 L256": (T5Layer(), [torch.randn(4, 256, 512)], ["x"], {"x": {0: "B", 1: "L"}}),
+        "llama_block B4 L256": (Llama(), [torch.randn(4, 256, 512)], ["x"],
+                                {"x": {0: "B", 1: "L"}}),
         "luong_gru_step B32 S128": (LuongGruStep(), [torch.randint(0, 4000, (32,)),
                                                      torch.randn(1, 32, 512),
                                                      torch.randn(32, 128, 512)],
