@@ -102,6 +102,7 @@ def matmul():
                                                               (z + 0.044715 * z ** 3)))))
         save(f"act_tanh_{L}", f32(np.tanh(z)))
         save(f"act_sigmoid_{L}", f32(1 / (1 + np.exp(-z))))
+        save(f"act_silu_{L}", f32(z / (1 + np.exp(-z))))
 
 
 def softmax64(x, axis):

@@ -27,17 +27,17 @@
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=linear --input=@%t.d/x_9.npy --input=@%t.d/w_9.npy \
 // RUN:   --input=@%t.d/bias_9.npy --expected-output=@%t.d/lin_9.npy --expected-output=@%t.d/linT_9.npy %}
 // RUN: heed-run %t.heedm --function=activations --input=@%t.d/x_5.npy --input=@%t.d/w_5.npy \
-// RUN:   --input=@%t.d/bias_5.npy --expected-output=@%t.d/act_relu_5.npy --expected-output=@%t.d/act_gelu_5.npy --expected-output=@%t.d/act_gelu_tanh_5.npy --expected-output=@%t.d/act_tanh_5.npy --expected-output=@%t.d/act_sigmoid_5.npy
+// RUN:   --input=@%t.d/bias_5.npy --expected-output=@%t.d/act_relu_5.npy --expected-output=@%t.d/act_gelu_5.npy --expected-output=@%t.d/act_gelu_tanh_5.npy --expected-output=@%t.d/act_tanh_5.npy --expected-output=@%t.d/act_sigmoid_5.npy --expected-output=@%t.d/act_silu_5.npy
 // RUN: env HEED_CPU_NO_DNNL=1 heed-run %t.heedm --function=activations --input=@%t.d/x_5.npy --input=@%t.d/w_5.npy \
-// RUN:   --input=@%t.d/bias_5.npy --expected-output=@%t.d/act_relu_5.npy --expected-output=@%t.d/act_gelu_5.npy --expected-output=@%t.d/act_gelu_tanh_5.npy --expected-output=@%t.d/act_tanh_5.npy --expected-output=@%t.d/act_sigmoid_5.npy
+// RUN:   --input=@%t.d/bias_5.npy --expected-output=@%t.d/act_relu_5.npy --expected-output=@%t.d/act_gelu_5.npy --expected-output=@%t.d/act_gelu_tanh_5.npy --expected-output=@%t.d/act_tanh_5.npy --expected-output=@%t.d/act_sigmoid_5.npy --expected-output=@%t.d/act_silu_5.npy
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=activations --input=@%t.d/x_5.npy --input=@%t.d/w_5.npy \
-// RUN:   --input=@%t.d/bias_5.npy --expected-output=@%t.d/act_relu_5.npy --expected-output=@%t.d/act_gelu_5.npy --expected-output=@%t.d/act_gelu_tanh_5.npy --expected-output=@%t.d/act_tanh_5.npy --expected-output=@%t.d/act_sigmoid_5.npy %}
+// RUN:   --input=@%t.d/bias_5.npy --expected-output=@%t.d/act_relu_5.npy --expected-output=@%t.d/act_gelu_5.npy --expected-output=@%t.d/act_gelu_tanh_5.npy --expected-output=@%t.d/act_tanh_5.npy --expected-output=@%t.d/act_sigmoid_5.npy --expected-output=@%t.d/act_silu_5.npy %}
 // RUN: heed-run %t.heedm --function=activations --input=@%t.d/x_9.npy --input=@%t.d/w_9.npy \
-// RUN:   --input=@%t.d/bias_9.npy --expected-output=@%t.d/act_relu_9.npy --expected-output=@%t.d/act_gelu_9.npy --expected-output=@%t.d/act_gelu_tanh_9.npy --expected-output=@%t.d/act_tanh_9.npy --expected-output=@%t.d/act_sigmoid_9.npy
+// RUN:   --input=@%t.d/bias_9.npy --expected-output=@%t.d/act_relu_9.npy --expected-output=@%t.d/act_gelu_9.npy --expected-output=@%t.d/act_gelu_tanh_9.npy --expected-output=@%t.d/act_tanh_9.npy --expected-output=@%t.d/act_sigmoid_9.npy --expected-output=@%t.d/act_silu_9.npy
 // RUN: env HEED_CPU_NO_DNNL=1 heed-run %t.heedm --function=activations --input=@%t.d/x_9.npy --input=@%t.d/w_9.npy \
-// RUN:   --input=@%t.d/bias_9.npy --expected-output=@%t.d/act_relu_9.npy --expected-output=@%t.d/act_gelu_9.npy --expected-output=@%t.d/act_gelu_tanh_9.npy --expected-output=@%t.d/act_tanh_9.npy --expected-output=@%t.d/act_sigmoid_9.npy
+// RUN:   --input=@%t.d/bias_9.npy --expected-output=@%t.d/act_relu_9.npy --expected-output=@%t.d/act_gelu_9.npy --expected-output=@%t.d/act_gelu_tanh_9.npy --expected-output=@%t.d/act_tanh_9.npy --expected-output=@%t.d/act_sigmoid_9.npy --expected-output=@%t.d/act_silu_9.npy
 // RUN: %if vulkan %{ heed-run --device=vulkan %t.heedm --function=activations --input=@%t.d/x_9.npy --input=@%t.d/w_9.npy \
-// RUN:   --input=@%t.d/bias_9.npy --expected-output=@%t.d/act_relu_9.npy --expected-output=@%t.d/act_gelu_9.npy --expected-output=@%t.d/act_gelu_tanh_9.npy --expected-output=@%t.d/act_tanh_9.npy --expected-output=@%t.d/act_sigmoid_9.npy %}
+// RUN:   --input=@%t.d/bias_9.npy --expected-output=@%t.d/act_relu_9.npy --expected-output=@%t.d/act_gelu_9.npy --expected-output=@%t.d/act_gelu_tanh_9.npy --expected-output=@%t.d/act_tanh_9.npy --expected-output=@%t.d/act_sigmoid_9.npy --expected-output=@%t.d/act_silu_9.npy %}
 
 func.func @scores(%q: tensor<?x2x?x8xf32>, %k: tensor<?x2x?x8xf32>) -> (tensor<?x2x?x?xf32>, tensor<?x2x8x8xf32>) {
   %s = heed.matmul %q, %k {transpose_b = true} : (tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x?xf32>
@@ -60,11 +60,12 @@ func.func @linear(%x: tensor<?x?x6xf32>, %w: tensor<5x6xf32>, %b: tensor<5xf32>)
   return %y, %z : tensor<?x?x5xf32>, tensor<?x?x5xf32>
 }
 
-func.func @activations(%x: tensor<?x?x6xf32>, %w: tensor<5x6xf32>, %b: tensor<5xf32>) -> (tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>) {
+func.func @activations(%x: tensor<?x?x6xf32>, %w: tensor<5x6xf32>, %b: tensor<5xf32>) -> (tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>) {
   %r = heed.linear %x, %w, %b {activation = #heed<activation relu>} : (tensor<?x?x6xf32>, tensor<5x6xf32>, tensor<5xf32>) -> tensor<?x?x5xf32>
   %g = heed.linear %x, %w, %b {activation = #heed<activation gelu>} : (tensor<?x?x6xf32>, tensor<5x6xf32>, tensor<5xf32>) -> tensor<?x?x5xf32>
   %gt = heed.linear %x, %w, %b {activation = #heed<activation gelu_tanh>} : (tensor<?x?x6xf32>, tensor<5x6xf32>, tensor<5xf32>) -> tensor<?x?x5xf32>
   %t = heed.linear %x, %w, %b {activation = #heed<activation tanh>} : (tensor<?x?x6xf32>, tensor<5x6xf32>, tensor<5xf32>) -> tensor<?x?x5xf32>
   %s = heed.linear %x, %w, %b {activation = #heed<activation sigmoid>} : (tensor<?x?x6xf32>, tensor<5x6xf32>, tensor<5xf32>) -> tensor<?x?x5xf32>
-  return %r, %g, %gt, %t, %s : tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>
+  %si = heed.linear %x, %w, %b {activation = #heed<activation silu>} : (tensor<?x?x6xf32>, tensor<5x6xf32>, tensor<5xf32>) -> tensor<?x?x5xf32>
+  return %r, %g, %gt, %t, %s, %si : tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>, tensor<?x?x5xf32>
 }

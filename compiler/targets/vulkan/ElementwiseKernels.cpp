@@ -104,6 +104,8 @@ std::string activationGlsl(int64_t activation) {
     return "tanh_(a)";
   case 5:
     return "1.0 / (1.0 + exp(-a))";
+  case 6:
+    return "a / (1.0 + exp(-a))";
   default:
     return "a";
   }

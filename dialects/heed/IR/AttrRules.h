@@ -28,7 +28,7 @@ constexpr int64_t kCompareKindMax = 5;   // eq, ne, lt, le, gt, ge
 constexpr int64_t kReduceKindMax = 4;    // sum, mean, max, min, prod
 constexpr int64_t kGeluApproxMax = 1;    // none, tanh
 constexpr int64_t kRnnActivationMax = 1; // tanh, relu
-constexpr int64_t kActivationMax = 5;    // none, relu, gelu, gelu_tanh, tanh, sigmoid
+constexpr int64_t kActivationMax = 6;    // none, relu, gelu, gelu_tanh, tanh, sigmoid, silu
 constexpr int64_t kCmpIPredicateMax = 9; // arith.cmpi: eq ... uge
 // MaskKind is a bit enum: operand kinds (at most one) and causal.
 constexpr int64_t kMaskAdditive = 1, kMaskBoolean = 2, kMaskLengths = 4, kMaskCausal = 8;

@@ -50,7 +50,8 @@ def Heed_MaskedRowsAttr : EnumAttr<Heed_Dialect, Heed_MaskedRows, "masked_rows">
 def Heed_Activation : I32EnumAttr<"Activation", "activation after a projection", [
     I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"relu", 1>,
     I32EnumAttrCase<"gelu", 2>, I32EnumAttrCase<"gelu_tanh", 3>,
-    I32EnumAttrCase<"tanh", 4>, I32EnumAttrCase<"sigmoid", 5>]> {
+    I32EnumAttrCase<"tanh", 4>, I32EnumAttrCase<"sigmoid", 5>,
+    I32EnumAttrCase<"silu", 6>]> {
   let cppNamespace = "::mlir::heed";
   let genSpecializedAttr = 0;
 }

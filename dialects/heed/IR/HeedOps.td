@@ -343,8 +343,9 @@ def Heed_LinearOp : Heed_PureOp<"linear"> {
   let description = [{
     `weight` is [N, K] as in PyTorch, or [K, N] with `transpose_weight = false`
     (ONNX Gemm without transB); input is [..., K], result [..., N].
-    `activation` (relu, gelu, gelu_tanh, tanh, sigmoid) is applied to x W^T + b,
-    as heed.relu, heed.gelu, heed.tanh and heed.sigmoid would be.
+    `activation` (relu, gelu, gelu_tanh, tanh, sigmoid, silu) is applied to
+    x W^T + b, as heed.relu, heed.gelu, heed.tanh and heed.sigmoid would be
+    (silu: z * sigmoid(z), SwiGLU's gate).
   }];
   let arguments = (ins Heed_FloatTensor:$input, Heed_FloatTensor:$weight,
                    Optional<Heed_FloatTensor>:$bias,

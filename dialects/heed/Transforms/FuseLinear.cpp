@@ -183,11 +183,35 @@ struct ActivationIntoLinear : RewritePattern {
   }
 };
 
+/// z * sigmoid(z) for a projection z that nothing else reads (SwiGLU's gate, nn.SiLU as exported)
+/// -> linear(x, W, b) {activation = silu}.
+struct SiluIntoLinear : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp mul, PatternRewriter &rewriter) const override {
+    for (auto [product, gate] :
+         {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}}) {
+      auto sigmoid = gate.getDefiningOp<SigmoidOp>();
+      Operation *def = product.getDefiningOp();
+      std::optional<Projection> p = def ? asProjection(def) : std::nullopt;
+      if (!sigmoid || sigmoid.getInput() != product || !gate.hasOneUse() || !p ||
+          p->activation != Activation::none || mul.getType() != product.getType() ||
+          llvm::range_size(product.getUsers()) != 2)
+        continue;
+      rewriter.replaceOpWithNewOp<LinearOp>(mul, product.getType(), p->input, p->weight, p->bias,
+                                            p->transposeWeight, Activation::silu);
+      rewriter.eraseOp(sigmoid);
+      rewriter.eraseOp(def);
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct FuseLinearActivationPass
     : heed::impl::HeedFuseLinearActivationBase<FuseLinearActivationPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ActivationIntoLinear>(&getContext());
+    patterns.add<ActivationIntoLinear, SiluIntoLinear>(&getContext());
     (void)applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 };

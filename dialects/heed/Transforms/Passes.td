@@ -115,8 +115,9 @@ def HeedFuseLinearActivation : Pass<"heed-fuse-linear-activation", "func::FuncOp
   let summary = "An activation after a projection into heed.linear's `activation`";
   let description = [{
     `relu`, `gelu` (either form), `tanh` or `sigmoid` of a heed.linear (or of
-    a heed.matmul by a 2-D weight) that nothing else reads becomes the
-    linear's `activation`: the CPU applies it in the GEMM's epilogue (a
+    a heed.matmul by a 2-D weight) that nothing else reads, or its product
+    with its own sigmoid (SiLU, SwiGLU's gate), becomes the linear's
+    `activation`: the CPU applies it in the GEMM's epilogue (a
     oneDNN post-op) while the result is in cache, the Vulkan kernel before
     its store; the FFN's ReLU or GELU then costs no pass over its
     [rows, 4d] activations. Runs after the other fusions, whose matchers

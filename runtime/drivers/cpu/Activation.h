@@ -18,7 +18,7 @@
 namespace heed::rt::cpu {
 
 /// The eltwise of heed.linear's `activation` attribute (the dialect's Activation enum as the
-/// op table stores it: 0 none, 1 relu, 2 gelu, 3 gelu_tanh, 4 tanh, 5 sigmoid).
+/// op table stores it: 0 none, 1 relu, 2 gelu, 3 gelu_tanh, 4 tanh, 5 sigmoid, 6 silu).
 std::optional<dnnl::Eltwise> linearActivation(int64_t activation);
 
 /// y = f(y) for n floats.

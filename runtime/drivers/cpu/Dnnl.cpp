@@ -140,6 +140,10 @@ EltwiseAlgorithm eltwiseAlgorithm(Eltwise kind) {
   case Eltwise::geluTanh:
     alg = algorithm::eltwise_gelu_tanh;
     break;
+  case Eltwise::silu: // x * sigmoid(alpha x)
+    alg = algorithm::eltwise_swish;
+    alpha = 1;
+    break;
   }
   return {alg, alpha, beta};
 }

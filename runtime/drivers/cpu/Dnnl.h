@@ -36,7 +36,8 @@ enum class Eltwise {
   sqrt,
   tanh,
   geluErf,
-  geluTanh
+  geluTanh,
+  silu
 };
 
 /// dst[i] = f(src[i]) for `count` elements.

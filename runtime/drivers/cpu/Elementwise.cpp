@@ -99,6 +99,7 @@ template <typename T> T tanhOf(T v) { return std::tanh(v); }
 template <typename T> T geluOf(T v) {
   return T(0.5) * v * (T(1) + std::erf(v * T(0.7071067811865476)));
 }
+template <typename T> T siluOf(T v) { return v / (T(1) + std::exp(-v)); }
 template <typename T> T geluTanhOf(T v) {
   return T(0.5) * v * (T(1) + std::tanh(T(0.7978845608028654) * (v + T(0.044715) * v * v * v)));
 }
@@ -700,6 +701,8 @@ std::optional<dnnl::Eltwise> linearActivation(int64_t activation) {
     return Eltwise::tanh;
   case 5:
     return Eltwise::sigmoid;
+  case 6:
+    return Eltwise::silu;
   default:
     return std::nullopt;
   }
@@ -712,6 +715,7 @@ void applyActivation(dnnl::Eltwise e, float *y, int64_t n) {
                       : e == dnnl::Eltwise::geluErf  ? geluOf<float>
                       : e == dnnl::Eltwise::geluTanh ? geluTanhOf<float>
                       : e == dnnl::Eltwise::tanh     ? tanhOf<float>
+                      : e == dnnl::Eltwise::silu     ? siluOf<float>
                                                      : sigmoidOf<float>;
   mapLoop(y, y, n, f);
 }

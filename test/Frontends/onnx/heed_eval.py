@@ -315,7 +315,8 @@ def gelu_tanh(x):
 
 # heed.linear's `activation`, applied to x W^T + b.
 LINEAR_ACTIVATIONS = {"none": lambda x: x, "relu": UNARY["heed.relu"], "gelu": gelu,
-                      "gelu_tanh": gelu_tanh, "tanh": np.tanh, "sigmoid": sigmoid}
+                      "gelu_tanh": gelu_tanh, "tanh": np.tanh, "sigmoid": sigmoid,
+                      "silu": lambda x: x * sigmoid(x)}
 COMPARE = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
            "gt": np.greater, "ge": np.greater_equal}
 

@@ -54,6 +54,28 @@ func.func @not_fused(%x: tensor<?x8xf32>, %w: tensor<16x8xf32>, %a: tensor<4x?x8
   return %l, %r, %r2, %r3, %e : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<4x?x16xf32>, tensor<?x16xf32>
 }
 
+// SiLU, z * sigmoid(z), in either order; not when z has another reader.
+// CHECK-LABEL: func.func @silu
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<16x8xf32>, %[[B:.*]]: tensor<16xf32>)
+// CHECK: %[[A:.*]] = heed.linear %[[X]], %[[W]], %[[B]] {activation = #heed<activation silu>}
+// CHECK: %[[C:.*]] = heed.linear %[[X]], %[[W]] {activation = #heed<activation silu>}
+// CHECK: %[[D:.*]] = heed.linear %[[X]], %[[W]] :
+// CHECK: heed.sigmoid %[[D]]
+// CHECK: heed.mul
+// CHECK: return %[[A]], %[[C]]
+func.func @silu(%x: tensor<?x8xf32>, %w: tensor<16x8xf32>, %b: tensor<16xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>) {
+  %l = heed.linear %x, %w, %b : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<?x16xf32>
+  %s = heed.sigmoid %l : (tensor<?x16xf32>) -> tensor<?x16xf32>
+  %a = heed.mul %l, %s : (tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+  %l2 = heed.linear %x, %w : (tensor<?x8xf32>, tensor<16x8xf32>) -> tensor<?x16xf32>
+  %s2 = heed.sigmoid %l2 : (tensor<?x16xf32>) -> tensor<?x16xf32>
+  %c = heed.mul %s2, %l2 : (tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+  %l3 = heed.linear %x, %w : (tensor<?x8xf32>, tensor<16x8xf32>) -> tensor<?x16xf32>
+  %s3 = heed.sigmoid %l3 : (tensor<?x16xf32>) -> tensor<?x16xf32>
+  %d = heed.mul %l3, %s3 : (tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+  return %a, %c, %d, %l3 : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>
+}
+
 // -----
 
 // heed-fuse-linear: a bias added after an activation stays an add (it comes after the

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Feed-forward blocks as PyTorch users write them, Linear -> activation -> Linear, with each
 activation heed-fuse-linear-activation folds into the first projection: nn.ReLU, nn.GELU (erf),
-GPT-2's tanh GELU written out, nn.Tanh, nn.Sigmoid. Exported from PyTorch 1.13 at opsets 14 and 17 with dynamic batch and
+GPT-2's tanh GELU written out, nn.Tanh, nn.Sigmoid, nn.SiLU (x * sigmoid(x) in ONNX). Exported from PyTorch 1.13 at opsets 14 and 17 with dynamic batch and
 length, with PyTorch's outputs for two shapes: 2 rows (a decoding step) and 160 rows.
 
 usage: linear_activation_export.py OUT_DIR
@@ -22,7 +22,7 @@ class NewGelu(torch.nn.Module):
 
 
 ACTIVATIONS = {"relu": torch.nn.ReLU(), "gelu": torch.nn.GELU(), "gelu_tanh": NewGelu(),
-               "tanh": torch.nn.Tanh(), "sigmoid": torch.nn.Sigmoid()}
+               "tanh": torch.nn.Tanh(), "sigmoid": torch.nn.Sigmoid(), "silu": torch.nn.SiLU()}
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
