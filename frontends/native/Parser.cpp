@@ -551,6 +551,14 @@ FailureOr<Val> Importer::parseScan(SMLoc at) {
       return fail(yieldLoc, "the scan carries " + std::to_string(carries.size()) +
                                 " values but the step yields " + std::to_string(yielded.size()));
     for (auto [i, carry] : llvm::enumerate(carries)) {
+      // The declared type may be general (f32[B, ?, 16]) while the initial value is not
+      // (zeros([b, 0, 16])): what the step yields must fit both, or the first step already fails.
+      Type initial = carry.init.getType();
+      if (isRefinementOf(TypeRange(carry.type), TypeRange(yielded[i].getType())) &&
+          !isRefinementOf(TypeRange(initial), TypeRange(yielded[i].getType())))
+        return fail(yieldLoc, "the step yields " + typeString(yielded[i].getType()) + " for '" +
+                                  carry.name + "', whose initial value is " + typeString(initial) +
+                                  ": the first step cannot give that");
       if (isRefinementOf(TypeRange(carry.type), TypeRange(yielded[i].getType())))
         continue;
       // Suggest the carried type with the dims that change made dynamic.
