@@ -42,8 +42,10 @@ void heed::buildHeedPipeline(OpPassManager &pm, const PipelineOptions &options) 
   }
   // Last of the fusions: the matchers and the report above read linears as plain projections (a
   // softmax left alone is explained in terms of the exporter's tanh, not a linear's activation).
-  if (options.fuse)
+  if (options.fuse) {
     pm.addNestedPass<func::FuncOp>(createHeedFuseLinearActivation());
+    pm.addNestedPass<func::FuncOp>(createHeedFuseResidualNorm());
+  }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(createHeedInferShapes());

@@ -370,7 +370,8 @@ FailureOr<Val> Importer::bLayerNorm(Call &c) {
                         : FailureOr<Value>(failure());
   if (failed(g) || failed(b))
     return failure();
-  return one(build1<LayerNormOp>(c.loc, *x, *g, *b, -1, APFloat(static_cast<float>(*eps))), c.loc);
+  return one(build1<LayerNormOp>(c.loc, *x, *g, *b, Value(), -1, APFloat(static_cast<float>(*eps))),
+             c.loc);
 }
 
 FailureOr<Val> Importer::bFeedForward(Call &c) {

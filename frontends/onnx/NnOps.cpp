@@ -209,8 +209,8 @@ LogicalResult Importer::importLayerNorm(const NodeProto &node) {
   Value bias = has(node, 2) ? input(node, 2) : Value();
   bool fused = (!scale || exact(scale)) && (!bias || exact(bias));
   float epsilon = floatAttr(node, "epsilon", 1e-5f);
-  Value y =
-      op<LayerNormOp>(x, fused ? scale : Value(), fused ? bias : Value(), *axis, APFloat(epsilon));
+  Value y = op<LayerNormOp>(x, fused ? scale : Value(), fused ? bias : Value(), Value(), *axis,
+                            APFloat(epsilon));
   if (y && !fused && scale)
     y = op<MulOp>(y, scale);
   if (y && !fused && bias)

@@ -125,13 +125,20 @@ Lowered lowerLayerNorm(Operation &op) {
   for (Value v : op.getOperands())
     if (!tensorOf(v) || !tensorOf(v).getElementType().isF32())
       return unsupported("supports only f32 on vulkan");
-  bool g = bool(ln.getScale()), b = bool(ln.getBias());
+  bool g = bool(ln.getScale()), b = bool(ln.getBias()), r = bool(ln.getResidual());
   double eps = floatAttr(op, "epsilon", 1e-5);
   Shader s;
-  s.name = std::string("layer_norm") + (g ? "_g" : "") + (b ? "_b" : "");
+  s.name = std::string("layer_norm") + (r ? "_r" : "") + (g ? "_g" : "") + (b ? "_b" : "");
   s.buffers = {"float"};
   s.usePush<::heed::vkabi::LayerNormPush>();
   std::string gb, bb, yb;
+  // The residual is summed where the row is read (three times: a re-read of two L2-resident rows
+  // costs less than a pass storing the sum).
+  std::string xj = "b0.d[base + j]";
+  if (r) {
+    xj = "(b0.d[base + j] + b1.d[base + j])";
+    s.buffers.push_back("float");
+  }
   if (g) {
     gb = "b" + std::to_string(s.buffers.size());
     s.buffers.push_back("float");
@@ -149,15 +156,17 @@ Lowered lowerLayerNorm(Operation &op) {
   int base = int(row) * n;
   uint l = gl_LocalInvocationID.x;
   float sum = 0.0;
-  for (int j = int(l); j < n; j += 64) sum += b0.d[base + j];
+  for (int j = int(l); j < n; j += 64) sum += X_J;
   float mean = rowSum_(sum) / float(max(n, 1));
   float sq = 0.0;
-  for (int j = int(l); j < n; j += 64) { float d = b0.d[base + j] - mean; sq += d * d; }
+  for (int j = int(l); j < n; j += 64) { float d = X_J - mean; sq += d * d; }
   float inv = 1.0 / sqrt(rowSum_(sq) / float(max(n, 1)) + )" +
            floatLiteral(eps) + R"();
   for (int j = int(l); j < n; j += 64) {
-    float v = (b0.d[base + j] - mean) * inv;
+    float v = (X_J - mean) * inv;
 )";
+  for (size_t at; (at = s.body.find("X_J")) != std::string::npos;)
+    s.body.replace(at, 3, xj);
   s.body += "    " + yb + ".d[base + j] = v" + (g ? " * " + gb + ".d[j]" : std::string()) +
             (b ? " + " + bb + ".d[j]" : std::string()) + ";\n  }\n";
   return withSubgroupRows(s);

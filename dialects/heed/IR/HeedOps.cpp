@@ -488,6 +488,20 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   // The normalized dims, made more static by scale and bias as they are
   // checked, so that a scale and a bias cannot disagree behind a dynamic dim.
   SmallVector<int64_t> shape(type.getShape());
+  if (Value residual = adaptor.getResidual()) {
+    auto residualType = tensorOf(residual);
+    if (!residualType)
+      return failure();
+    if (residualType.getElementType() != type.getElementType() ||
+        residualType.getRank() != type.getRank() ||
+        !llvm::all_of(llvm::zip(residualType.getShape(), shape),
+                      [](auto p) { return shape::compatible(std::get<0>(p), std::get<1>(p)); }))
+      return error("expects a residual of the input's shape ", shapeString(type.getShape()),
+                   " and element type ", type.getElementType(), ", got ",
+                   shapeString(residualType.getShape()), " of ", residualType.getElementType());
+    for (auto [d, r] : llvm::zip(shape, residualType.getShape()))
+      d = shape::meet(d, r);
+  }
   MutableArrayRef<int64_t> normalized = MutableArrayRef<int64_t>(shape).drop_front(axis);
   for (auto [name, param] : {std::pair<StringRef, Value>{"scale", adaptor.getScale()},
                              std::pair<StringRef, Value>{"bias", adaptor.getBias()}}) {

@@ -304,16 +304,20 @@ def Heed_LogSoftmaxOp : Heed_PureOp<"log_softmax"> {
 def Heed_LayerNormOp : Heed_PureOp<"layer_norm", [AttrSizedOperandSegments]> {
   let heedFamily = "layer_norm";
   let assemblyFormat = [{
-    $input (`scale` $scale^)? (`bias` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input (`scale` $scale^)? (`bias` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let summary = "Layer normalization over the dims from `axis` to the last";
   let description = [{
     y = (x - mean) / sqrt(var + epsilon) * scale + bias, with mean and the
     biased variance taken over dims `axis`..rank-1. `scale` and `bias`, when
-    present, have exactly those trailing dims.
+    present, have exactly those trailing dims. With `residual` (the input's
+    shape), x is input + residual: the residual add of a post-norm Transformer
+    layer, summed as the rows are read instead of in a pass of its own
+    (heed-fuse-residual-norm).
   }];
   let arguments = (ins Heed_FloatTensor:$input, Optional<Heed_FloatTensor>:$scale,
-                   Optional<Heed_FloatTensor>:$bias,
+                   Optional<Heed_FloatTensor>:$bias, Optional<Heed_FloatTensor>:$residual,
                    DefaultValuedAttr<I64Attr, "-1">:$axis,
                    DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
   let results = (outs Heed_FloatTensor:$result);

@@ -253,7 +253,7 @@ struct DecomposedLayerNorm : OpRewritePattern<DivOp> {
       return failure();
     if (x.getType() != div.getType())
       return failure();
-    rewriter.replaceOpWithNewOp<LayerNormOp>(div, div.getType(), x, Value(), Value(),
+    rewriter.replaceOpWithNewOp<LayerNormOp>(div, div.getType(), x, Value(), Value(), Value(),
                                              rewriter.getI64IntegerAttr(*axis),
                                              rewriter.getF32FloatAttr(*eps));
     return success();
@@ -284,7 +284,7 @@ struct LayerNormAffine : OpRewritePattern<LayerNormOp> {
     rewriter.setInsertionPoint(user);
     rewriter.replaceOpWithNewOp<LayerNormOp>(
         user, norm.getType(), norm.getInput(), scale ? param : norm.getScale(),
-        scale ? Value() : param, norm.getAxisAttr(), norm.getEpsilonAttr());
+        scale ? Value() : param, norm.getResidual(), norm.getAxisAttr(), norm.getEpsilonAttr());
     return success();
   }
 };

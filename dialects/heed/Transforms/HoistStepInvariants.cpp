@@ -202,8 +202,10 @@ private:
       // It normalizes the dims from its axis on: the batch dim must come before them.
       int64_t axis =
           int64_t(ln.getAxis()) < 0 ? int64_t(ln.getAxis()) + rank : int64_t(ln.getAxis());
-      return batchDim.count(ln.getInput()) && dimOf(ln.getInput()) < axis ? dimOf(ln.getInput())
-                                                                          : -1;
+      Value x = ln.getInput(), r = ln.getResidual();
+      bool rowWise = batchDim.count(x) && dimOf(x) < axis &&
+                     (!r || (batchDim.count(r) && dimOf(r) == dimOf(x)));
+      return rowWise ? dimOf(x) : -1;
     }
     return -1;
   }

@@ -127,6 +127,19 @@ def HeedFuseLinearActivation : Pass<"heed-fuse-linear-activation", "func::FuncOp
   let dependentDialects = ["::mlir::heed::HeedDialect"];
 }
 
+def HeedFuseResidualNorm : Pass<"heed-fuse-residual-norm", "func::FuncOp"> {
+  let summary = "A residual add that only a layer norm reads into its `residual`";
+  let description = [{
+    layer_norm(add(x, r)) with x and r of the sum's type (no broadcasting)
+    and the sum read by nothing else (post-norm Transformer layers: norm(x +
+    sublayer(x))) becomes layer_norm(x) residual r: the kernel sums the two
+    rows as it reads them, so the [rows, d] sum is neither written nor read
+    back. A sum that is also read elsewhere (pre-norm layers keep it as the
+    next residual) stays an add. Exact: the same float sums, normalized.
+  }];
+  let dependentDialects = ["::mlir::heed::HeedDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Shapes
 //===----------------------------------------------------------------------===//

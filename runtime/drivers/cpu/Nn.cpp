@@ -12,6 +12,7 @@
 #include "runtime/drivers/cpu/Activation.h"
 #include "runtime/drivers/cpu/Dnnl.h"
 #include "runtime/drivers/cpu/DnnlMatmul.h"
+#include "runtime/drivers/cpu/kernels/MicroKernels.h"
 #include "runtime/drivers/cpu/kernels/Parallel.h"
 #include "runtime/drivers/rules/NnRules.h"
 
@@ -101,9 +102,10 @@ void layerNorm(OpCtx &c) {
   requireF32(c, x, "input");
   auto [scaleAt, hasScale] = c.op.segment(1);
   auto [biasAt, hasBias] = c.op.segment(2);
+  auto [residualAt, hasResidual] = c.op.segment(3);
   float eps = float(c.op.getFloat(AttrId::epsilon));
-  const float *g = nullptr, *b = nullptr;
-  std::optional<TypedShape> scale, bias;
+  const float *g = nullptr, *b = nullptr, *r = nullptr;
+  std::optional<TypedShape> scale, bias, residual;
   if (hasScale) {
     const Tensor &s = c.in(scaleAt);
     requireF32(c, s, "scale");
@@ -116,19 +118,43 @@ void layerNorm(OpCtx &c) {
     bias.emplace(typedShape(s));
     b = s.as<float>();
   }
+  if (hasResidual) {
+    const Tensor &s = c.in(residualAt);
+    requireF32(c, s, "residual");
+    residual.emplace(typedShape(s));
+    r = s.as<float>();
+  }
   LayerNormLayout l;
   check(c, layerNormLayout(typedShape(x), c.op.getInt(AttrId::axis), scale ? &*scale : nullptr,
-                           bias ? &*bias : nullptr, l));
+                           bias ? &*bias : nullptr, l, residual ? &*residual : nullptr));
   int64_t outer = l.outer, n = l.n;
   Tensor y = c.alloc(ElemType::f32, x.shape);
+  if (r && useDnnlPrimitives()) {
+    // oneDNN's layer norm has no second source: Heed's row kernel sums x + r as it reads them.
+    auto addNorm = ::heed::cpu::detail::microKernels().addNormRow;
+    const float *xs = x.as<float>();
+    float *ys = y.as<float>();
+    ::heed::cpu::detail::parallelStatic(outer, [&](int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; ++o)
+        addNorm(xs + o * n, r + o * n, ys + o * n, n, eps, g, b);
+    });
+    c.out(0, std::move(y));
+    return;
+  }
   if (useDnnlPrimitives()) {
     dnnl::layerNorm(x.as<float>(), y.as<float>(), outer, n, eps, g, b);
     c.out(0, std::move(y));
     return;
   }
+  std::vector<float> sum(r ? size_t(n) : 0);
   for (int64_t o = 0; o < outer; ++o) {
     const float *row = x.as<float>() + o * n;
     float *dst = y.as<float>() + o * n;
+    if (r) { // the float sum an unfused add would have stored
+      for (int64_t j = 0; j < n; ++j)
+        sum[size_t(j)] = row[j] + r[o * n + j];
+      row = sum.data();
+    }
     double mean = 0, var = 0;
     for (int64_t j = 0; j < n; ++j)
       mean += row[j];

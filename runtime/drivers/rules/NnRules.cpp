@@ -19,9 +19,13 @@ std::string rowsLayout(const std::vector<int64_t> &shape, int64_t axis, AxisView
 }
 
 std::string layerNormLayout(TypedShape x, int64_t axis, const TypedShape *scale,
-                            const TypedShape *bias, LayerNormLayout &out) {
+                            const TypedShape *bias, LayerNormLayout &out,
+                            const TypedShape *residual) {
   if (x.shape.empty())
     return "expects rank >= 1";
+  if (residual && (residual->shape != x.shape || residual->type != x.type))
+    return "residual has shape " + shapeString(residual->shape, residual->type) + ", expected " +
+           shapeString(x.shape, x.type);
   if (std::string error = resolveAxis(axis, int64_t(x.shape.size()), axis); !error.empty())
     return error;
   out.outer = 1;

@@ -19,13 +19,14 @@ namespace heed::rt {
 std::string rowsLayout(const std::vector<int64_t> &shape, int64_t axis, AxisView &out);
 
 /// heed.layer_norm: outer rows of the n elements from `axis` on; scale and bias (when given)
-/// have the trailing dims x.shape[axis:].
+/// have the trailing dims x.shape[axis:], a residual (when given) x's shape.
 struct LayerNormLayout {
   int64_t outer = 1, n = 1;
   std::vector<int64_t> trailing;
 };
 std::string layerNormLayout(TypedShape x, int64_t axis, const TypedShape *scale,
-                            const TypedShape *bias, LayerNormLayout &out);
+                            const TypedShape *bias, LayerNormLayout &out,
+                            const TypedShape *residual = nullptr);
 
 /// heed.matmul: [..., M, K] x [..., K, N] (either side transposed) with NumPy-broadcast batch
 /// dims; lhsStrides/rhsStrides step each operand's matrices along the result's batch dims.

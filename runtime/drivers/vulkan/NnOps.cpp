@@ -84,8 +84,13 @@ void OpRun::runLayerNorm() {
   const DTensor &x = in(0);
   auto [scaleAt, hasScale] = op.segment(1);
   auto [biasAt, hasBias] = op.segment(2);
-  std::optional<TypedShape> scale, bias;
+  auto [residualAt, hasResidual] = op.segment(3);
+  std::optional<TypedShape> scale, bias, residual;
   std::vector<const Buffer *> bufs{x.buf.get()};
+  if (hasResidual) { // bound right after the input (NnKernels.cpp lowerLayerNorm)
+    residual.emplace(typedShape(in(residualAt)));
+    bufs.push_back(in(residualAt).buf.get());
+  }
   if (hasScale) {
     scale.emplace(typedShape(in(scaleAt)));
     bufs.push_back(in(scaleAt).buf.get());
@@ -96,7 +101,7 @@ void OpRun::runLayerNorm() {
   }
   LayerNormLayout l;
   check(layerNormLayout(typedShape(x), op.getInt(AttrId::axis), scale ? &*scale : nullptr,
-                        bias ? &*bias : nullptr, l));
+                        bias ? &*bias : nullptr, l, residual ? &*residual : nullptr));
   int64_t outer = l.outer, n = l.n;
   DTensor y = alloc(ElemType::f32, x.shape);
   bufs.push_back(y.buf.get());

@@ -218,6 +218,22 @@ func.func @layer_norm_nan_epsilon(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
+func.func @layer_norm_residual_shape(%x: tensor<2x3xf32>, %r: tensor<3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'heed.layer_norm' op expects a residual of the input's shape [2, 3] and element type 'f32', got [3] of 'f32'}}
+  %y = heed.layer_norm %x residual %r : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @layer_norm_residual_type(%x: tensor<2x3xf32>, %r: tensor<2x3xf16>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'heed.layer_norm' op expects a residual of the input's shape [2, 3] and element type 'f32', got [2, 3] of 'f16'}}
+  %y = heed.layer_norm %x residual %r : (tensor<2x3xf32>, tensor<2x3xf16>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
 func.func @layer_norm_scale_type(%x: tensor<2x3xf32>, %s: tensor<3xf16>) -> tensor<2x3xf32> {
   // expected-error @+1 {{'heed.layer_norm' op expects scale of element type 'f32'}}
   %y = heed.layer_norm %x scale %s : (tensor<2x3xf32>, tensor<3xf16>) -> tensor<2x3xf32>

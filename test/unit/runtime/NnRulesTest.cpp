@@ -40,6 +40,10 @@ TEST(NnRules, LayerNorm) {
             "scale has shape 4xf32, expected 3x4xf32");
   Shape scalar;
   EXPECT_EQ(layerNormLayout({scalar, f32}, 0, nullptr, nullptr, l), "expects rank >= 1");
+  TypedShape same{x, f32}, broadcast{good, f32};
+  EXPECT_EQ(layerNormLayout({x, f32}, 1, &scale, nullptr, l, &same), "");
+  EXPECT_EQ(layerNormLayout({x, f32}, 1, &scale, nullptr, l, &broadcast),
+            "residual has shape 3x4xf32, expected 2x3x4xf32");
 }
 
 TEST(NnRules, MatmulBroadcastsBatches) {

@@ -108,6 +108,61 @@ void weightedSumScalar(const float *p, const float *v, int64_t ldv, int64_t n, i
       axpyScalar(d, p[j], v + j * ldv, o);
 }
 
+/// The body of every addNormRow: plain loops over W partial sums, which each target's
+/// vectorizer turns into W-lane vectors (it inlines into the target-attributed wrappers below and
+/// is compiled for their instruction set). The sum is kept in y between the passes.
+template <int W>
+__attribute__((always_inline)) inline void addNormRowBody(const float *x, const float *r, float *y,
+                                                          int64_t n, float eps, const float *g,
+                                                          const float *b) {
+  float part[W] = {};
+  int64_t j = 0;
+  for (; j + W <= n; j += W)
+    for (int l = 0; l < W; ++l) {
+      float s = r ? x[j + l] + r[j + l] : x[j + l];
+      y[j + l] = s;
+      part[l] += s;
+    }
+  float sum = 0;
+  for (; j < n; ++j) {
+    float s = r ? x[j] + r[j] : x[j];
+    y[j] = s;
+    sum += s;
+  }
+  for (int l = 0; l < W; ++l)
+    sum += part[l];
+  const float mean = n ? sum / float(n) : 0.0f;
+  float sq[W] = {};
+  for (j = 0; j + W <= n; j += W)
+    for (int l = 0; l < W; ++l) {
+      float d = y[j + l] - mean;
+      sq[l] += d * d;
+    }
+  float var = 0;
+  for (; j < n; ++j)
+    var += (y[j] - mean) * (y[j] - mean);
+  for (int l = 0; l < W; ++l)
+    var += sq[l];
+  const float inv = 1.0f / std::sqrt((n ? var / float(n) : 0.0f) + eps);
+  if (g && b)
+    for (j = 0; j < n; ++j)
+      y[j] = (y[j] - mean) * inv * g[j] + b[j];
+  else if (g)
+    for (j = 0; j < n; ++j)
+      y[j] = (y[j] - mean) * inv * g[j];
+  else if (b)
+    for (j = 0; j < n; ++j)
+      y[j] = (y[j] - mean) * inv + b[j];
+  else
+    for (j = 0; j < n; ++j)
+      y[j] = (y[j] - mean) * inv;
+}
+
+void addNormRowScalar(const float *x, const float *r, float *y, int64_t n, float eps,
+                      const float *g, const float *b) {
+  addNormRowBody<4>(x, r, y, n, eps, g, b);
+}
+
 /// Rows this far ahead are prefetched by the row walks (dots, weightedSum). Decoding reads K and V
 /// rows that are far apart in packed-heads layouts ([B, L, H*D]), where the hardware prefetchers,
 /// which follow streams within a page, miss them; at 2 KiB row strides farther prefetches were
@@ -280,6 +335,11 @@ HEED_AVX2 void transposeAvx2(int64_t rows, int64_t cols, const float *src, int64
     transposeScalar(8, cols - c0, src + r0 * lds + c0, lds, dst + c0 * ldd + r0, ldd);
   }
   transposeScalar(rows - r0, cols, src + r0 * lds, lds, dst + r0, ldd);
+}
+
+HEED_AVX2 void addNormRowAvx2(const float *x, const float *r, float *y, int64_t n, float eps,
+                              const float *g, const float *b) {
+  addNormRowBody<16>(x, r, y, n, eps, g, b);
 }
 
 HEED_AVX2 float rowMaxAvx2(const float *x, int64_t n) {
@@ -531,6 +591,11 @@ HEED_AVX512_INLINE __mmask16 lanes(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
 }
 
+HEED_AVX512 void addNormRowAvx512(const float *x, const float *r, float *y, int64_t n, float eps,
+                                  const float *g, const float *b) {
+  addNormRowBody<32>(x, r, y, n, eps, g, b);
+}
+
 HEED_AVX512 float rowMaxAvx512(const float *x, int64_t n) {
   const __m512 none = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   __m512 m = none;
@@ -660,16 +725,16 @@ HEED_AVX512 void weightedSumAvx512(const float *p, const float *v, int64_t ldv, 
 }
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {gemmScalar,      transposeScalar,   rowMaxScalar, expSumScalar,
-                              allFiniteScalar, axpyScalar,        scaleScalar,  tanhEnergyScalar,
-                              dotsScalar,      weightedSumScalar, "scalar"};
+const MicroKernels kScalar = {
+    gemmScalar,  transposeScalar,  rowMaxScalar, expSumScalar,      allFiniteScalar,  axpyScalar,
+    scaleScalar, tanhEnergyScalar, dotsScalar,   weightedSumScalar, addNormRowScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx512 = {gemmAvx512,    transposeAvx2,     rowMaxAvx512, expSumAvx512,
-                              allFiniteAvx2, axpyAvx2,          scaleAvx512,  tanhEnergyAvx512,
-                              dotsAvx512,    weightedSumAvx512, "avx512"};
-const MicroKernels kAvx2 = {gemmAvx2,      transposeAvx2,   rowMaxAvx2, expSumAvx2,
-                            allFiniteAvx2, axpyAvx2,        scaleAvx2,  tanhEnergyAvx2,
-                            dotsAvx2,      weightedSumAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512,    transposeAvx2,     rowMaxAvx512,     expSumAvx512,
+                              allFiniteAvx2, axpyAvx2,          scaleAvx512,      tanhEnergyAvx512,
+                              dotsAvx512,    weightedSumAvx512, addNormRowAvx512, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2,      transposeAvx2,   rowMaxAvx2,     expSumAvx2,
+                            allFiniteAvx2, axpyAvx2,        scaleAvx2,      tanhEnergyAvx2,
+                            dotsAvx2,      weightedSumAvx2, addNormRowAvx2, "avx2"};
 #endif
 
 const MicroKernels *testOverride = nullptr;

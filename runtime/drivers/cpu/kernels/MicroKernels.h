@@ -42,6 +42,11 @@ struct MicroKernels {
   /// o[c] += sum_j p[j] * v[j * ldv + c] (c < d) over the j < n with p[j] != 0: a hidden key
   /// never touches o, whatever its row of V holds (inf, NaN).
   void (*weightedSum)(const float *p, const float *v, int64_t ldv, int64_t n, int64_t d, float *o);
+  /// y[j] = (s[j] - mean(s)) / sqrt(var(s) + eps) * g[j] + b[j] for s = x + r over one row of n
+  /// (r, g, b may be null): a post-norm layer's residual add and layer norm reading x and r once.
+  /// Biased variance; the sums in float partials, as oneDNN's layer norm keeps them.
+  void (*addNormRow)(const float *x, const float *r, float *y, int64_t n, float eps, const float *g,
+                     const float *b);
   const char *name;
 };
 
