@@ -106,22 +106,52 @@ bool fusion::leadsTo(Value value, function_ref<bool(Operation *)> isRoot, int de
 
 /// Where a dynamic dim's size comes from: followed back through ops whose
 /// result dim is exactly one operand dim (transposes, reshapes that keep the
-/// dim, slices and reductions on other axes, matmul rows and batch dims,
-/// elementwise ops whose other operands have a static 1 or no such dim,
-/// softmaxes and layer norms), so
+/// dim, slices, concats and reductions on other axes, matmul rows and batch
+/// dims, elementwise ops whose other operands have a static 1 or no such dim
+/// or the same origin, softmaxes and layer norms), so
 /// that q.size(0) read before the in-projection and the heads split is
 /// known to be the attention's query length.
-DimSource fusion::dimOrigin(Value value, int64_t axis) {
-  for (int depth = 0; depth < 32; ++depth) {
+namespace {
+
+/// `budget` bounds the operands visited in all: a broadcasting op with several dynamic operands
+/// follows each of them, which on a chain of such ops would otherwise grow exponentially.
+DimSource dimOriginWithin(Value value, int64_t axis, int &budget);
+
+/// The origin X of the `end` of a `slice_dynamic(t, 0, end, 1)` along `axis`, when `source`
+/// (whose origin dimOriginWithin found) is one: a prefix of a table cut to dim X of another
+/// tensor (Llama's rotary tables, cos[:L] with L = x.size(1)). Its length is min(X, table), so
+/// it is not X itself; but where it broadcasts against an operand of size X the op only runs
+/// when both are X (or X = 1, where the prefix is 1 too).
+std::optional<DimSource> prefixBound(DimSource source, int &budget) {
+  auto slice = source.tensor.getDefiningOp<SliceDynamicOp>();
+  if (!slice || int64_t(slice.getAxis()) != source.axis)
+    return std::nullopt;
+  APInt start, step;
+  auto dim = slice.getEnd().getDefiningOp<DimOp>();
+  if (!matchPattern(slice.getStart(), m_ConstantInt(&start)) || !start.isZero() ||
+      !matchPattern(slice.getStep(), m_ConstantInt(&step)) || !step.isOne() || !dim)
+    return std::nullopt;
+  auto axis = shape::normalizeAxis(int64_t(dim.getDim()),
+                                   cast<ShapedType>(dim.getInput().getType()).getRank());
+  if (!axis)
+    return std::nullopt;
+  return dimOriginWithin(dim.getInput(), *axis, budget);
+}
+
+bool sameSource(DimSource a, DimSource b) { return a.tensor == b.tensor && a.axis == b.axis; }
+
+DimSource dimOriginWithin(Value value, int64_t axis, int &budget) {
+  for (int depth = 0; depth < 32 && budget > 0; ++depth, --budget) {
     auto type = dyn_cast<RankedTensorType>(value.getType());
     if (!type || axis < 0 || axis >= type.getRank() || !type.isDynamicDim(axis))
       break;
     Operation *def = value.getDefiningOp();
     int64_t rank = type.getRank();
-    // The one operand of an elementwise-shaped op that gives dim `axis` (a
-    // dynamic dim in another operand could be a run-time 1 or the size).
+    // The operand of an elementwise-shaped op that gives dim `axis`. A dynamic dim in another
+    // operand could be a run-time 1 or the size, so several operands with a dynamic dim there
+    // must all come from the same place (or be prefixes cut to it: prefixBound).
     auto broadcastSource = [&](ValueRange operands, int64_t outRank) -> std::pair<Value, int64_t> {
-      std::pair<Value, int64_t> found{};
+      SmallVector<std::pair<Value, int64_t>> dynamic;
       for (Value operand : operands) {
         auto t = dyn_cast<RankedTensorType>(operand.getType());
         if (!t)
@@ -129,11 +159,27 @@ DimSource fusion::dimOrigin(Value value, int64_t axis) {
         int64_t d = axis - (outRank - t.getRank());
         if (d < 0 || t.getDimSize(d) == 1)
           continue;
-        if (found.first || !t.isDynamicDim(d))
+        if (!t.isDynamicDim(d))
           return {};
-        found = {operand, d};
+        dynamic.push_back({operand, d});
       }
-      return found;
+      if (dynamic.size() <= 1)
+        return dynamic.empty() ? std::pair<Value, int64_t>{} : dynamic.front();
+      std::optional<DimSource> exact;
+      SmallVector<DimSource> bounds;
+      for (auto [operand, d] : dynamic) {
+        DimSource origin = dimOriginWithin(operand, d, budget);
+        if (std::optional<DimSource> bound = prefixBound(origin, budget)) {
+          bounds.push_back(*bound);
+          continue;
+        }
+        if (exact && !sameSource(*exact, origin))
+          return {};
+        exact = origin;
+      }
+      if (!exact || !llvm::all_of(bounds, [&](DimSource b) { return sameSource(b, *exact); }))
+        return {};
+      return {exact->tensor, exact->axis};
     };
     std::pair<Value, int64_t> next{};
     if (auto transpose = dyn_cast_or_null<TransposeOp>(def)) {
@@ -149,6 +195,31 @@ DimSource fusion::dimOrigin(Value value, int64_t axis) {
     } else if (auto slice = dyn_cast_or_null<SliceOp>(def)) {
       if (shape::normalizeAxis(slice.getAxis(), rank) != axis)
         next = {slice.getInput(), axis};
+    } else if (auto concat = dyn_cast_or_null<ConcatOp>(def)) {
+      // Every operand has the result's size on the other axes (rotate_half's cat).
+      if (shape::normalizeAxis(concat.getAxis(), rank) != axis)
+        next = {concat->getOperand(0), axis};
+    } else if (auto reduce = dyn_cast_or_null<ReduceOp>(def)) {
+      // A kept dim of a reduction with constant axes (RMSNorm's mean over the features).
+      ArrayRef<int64_t> axes = reduce.getAxes();
+      int64_t inRank = cast<RankedTensorType>(reduce.getInput().getType()).getRank();
+      SmallVector<bool> reduced(inRank, false);
+      bool known = !axes.empty() && reduce->getNumOperands() == 1;
+      for (int64_t a : axes) {
+        auto n = shape::normalizeAxis(a, inRank);
+        known = known && n;
+        if (n)
+          reduced[*n] = true;
+      }
+      int64_t in = -1;
+      for (int64_t d = 0, out = 0; known && d < inRank; ++d) {
+        if (reduced[d] && !reduce.getKeepDims())
+          continue;
+        if (out++ == axis)
+          in = reduced[d] ? -1 : d;
+      }
+      if (in >= 0)
+        next = {reduce.getInput(), in};
     } else if (auto matmul = dyn_cast_or_null<MatmulOp>(def)) {
       auto lhs = matmul.getLhs().getType(), rhs = matmul.getRhs().getType();
       if (lhs.getRank() >= 2 && rhs.getRank() >= 2) {
@@ -178,6 +249,13 @@ DimSource fusion::dimOrigin(Value value, int64_t axis) {
     std::tie(value, axis) = next;
   }
   return {value, axis};
+}
+
+} // namespace
+
+DimSource fusion::dimOrigin(Value value, int64_t axis) {
+  int budget = 512;
+  return dimOriginWithin(value, axis, budget);
 }
 
 namespace {
