@@ -63,8 +63,11 @@ config.environment["HEED_VULKAN_PIPELINE_CACHE"] = "0"
 # HEED_VULKAN_FORCE_STAGING=1 lit build/test (docs/rationale.md, Vulkan).
 # HEED_GUARD_ALLOC=1: every runtime buffer ends at a guard page (docs/c-api.md).
 # HEED_POISON_ALLOC=1: buffers a kernel should fill completely start as 0xff bytes (NaN).
+# ONEDNN_MAX_CPU_ISA=AVX2 HEED_CPU_ISA=avx2: the CPU paths of a machine without AVX-512 (there
+# HEED_CPU_LINEAR defaults to Heed's panel GEMM; =panel or =dnnl forces either).
 for var in ("HEED_VULKAN_FORCE_STAGING", "HEED_VULKAN_NO_SUBGROUPS", "HEED_VULKAN_SPLIT_K",
-            "HEED_GUARD_ALLOC", "HEED_POISON_ALLOC"):
+            "HEED_GUARD_ALLOC", "HEED_POISON_ALLOC", "ONEDNN_MAX_CPU_ISA", "HEED_CPU_ISA",
+            "HEED_CPU_LINEAR"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 if getattr(config, "heed_enable_vulkan", False) and lit_config.params.get("vulkan", "1") != "0":

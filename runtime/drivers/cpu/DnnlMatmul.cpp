@@ -112,6 +112,15 @@ void linear(const float *x, int64_t M, int64_t N, int64_t K, const float *w, boo
   });
 }
 
+bool matmulKeepsWeightsPacked() {
+  static const bool packed = [] {
+    auto isa = unsigned(::dnnl::get_effective_cpu_isa()),
+         core = unsigned(::dnnl::cpu_isa::avx512_core);
+    return (isa & core) == core;
+  }();
+  return packed;
+}
+
 size_t cachedMatmulPrimitives() {
   std::lock_guard<std::mutex> lock(cache().mutex);
   return made().size();

@@ -45,6 +45,11 @@ void linear(const float *x, int64_t M, int64_t N, int64_t K, const float *w, boo
             const float *bias, float *y, PackedMatmulWeight &packs,
             std::optional<Eltwise> activation = std::nullopt);
 
+/// Whether the matmul primitive keeps W packed between calls: oneDNN 2.6's brgemm matmul, which
+/// needs AVX-512 (ONEDNN_MAX_CPU_ISA may cap it). Below it the primitive is gemm:jit, which packs
+/// W again on every call.
+bool matmulKeepsWeightsPacked();
+
 /// Entries in the matmul primitive cache (for tests).
 size_t cachedMatmulPrimitives();
 

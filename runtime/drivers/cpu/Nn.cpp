@@ -13,15 +13,18 @@
 #include "runtime/drivers/cpu/Dnnl.h"
 #include "runtime/drivers/cpu/DnnlMatmul.h"
 #include "runtime/drivers/cpu/kernels/MicroKernels.h"
+#include "runtime/drivers/cpu/kernels/PanelGemm.h"
 #include "runtime/drivers/cpu/kernels/Parallel.h"
 #include "runtime/drivers/rules/NnRules.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <numeric>
 #include <optional>
+#include <string>
 #include <type_traits>
 
 namespace heed::rt::cpu {
@@ -175,15 +178,45 @@ void layerNorm(OpCtx &c) {
 // Matmul, linear
 //===----------------------------------------------------------------------===//
 
-/// y[M, N] = act(x[M, K] W^T (+ bias)) through a matmul primitive when operand `wi` (W: [N, K] when
-/// `storedNK`, else [K, N]) is one of the module's constants and M is large enough for the
-/// primitive to beat sgemm; false when the caller must use sgemm.
+/// Whether products by constant weights use Heed's panel GEMM (PanelGemm.h) rather than the
+/// matmul primitive: where the primitive would re-pack the weight every call (no AVX-512 brgemm)
+/// and Heed's micro-kernels are vectorized. HEED_CPU_LINEAR=panel or =dnnl forces either.
+bool panelLinears() {
+  static const bool panel = [] {
+    const char *s = std::getenv("HEED_CPU_LINEAR");
+    if (s && std::string(s) == "panel")
+      return true;
+    if (s && std::string(s) == "dnnl")
+      return false;
+    return !dnnl::matmulKeepsWeightsPacked() &&
+           std::string(::heed::cpu::detail::microKernels().name) != "scalar";
+  }();
+  return panel;
+}
+
+/// y[M, N] = act(x[M, K] W^T (+ bias)) through a matmul primitive (or the panel GEMM) when operand
+/// `wi` (W: [N, K] when `storedNK`, else [K, N]) is one of the module's constants and M is large
+/// enough for the primitive to beat sgemm; false when the caller must use sgemm.
 bool constantWeightMatmul(OpCtx &c, const float *x, int64_t M, int64_t N, int64_t K, size_t wi,
                           bool storedNK, const float *bias, float *y,
                           std::optional<dnnl::Eltwise> activation = std::nullopt) {
   if (M < dnnl::matmulMinRows() || K == 0 || !useDnnlPrimitives())
     return false;
   const Tensor &w = c.in(wi);
+  if (panelLinears()) {
+    std::shared_ptr<void> panels = c.ex.fromConstants(
+        c.module, storedNK ? "panels:nk" : "panels:kn", {&w}, [&]() -> std::shared_ptr<void> {
+          return std::make_shared<::heed::cpu::PanelWeight>(
+              ::heed::cpu::packPanels(w.as<float>(), K, N, storedNK));
+        });
+    if (!panels)
+      return false;
+    ::heed::cpu::panelGemm(x, M, K, *static_cast<::heed::cpu::PanelWeight *>(panels.get()), bias, y,
+                           N);
+    if (activation)
+      applyActivation(*activation, y, M * N);
+    return true;
+  }
   std::shared_ptr<void> packs =
       c.ex.fromConstants(c.module, storedNK ? "dnnl-matmul:nk" : "dnnl-matmul:kn", {&w},
                          [] { return std::make_shared<dnnl::PackedMatmulWeight>(); });
