@@ -161,6 +161,25 @@ std::optional<Activation> activationOf(Operation *op) {
   return std::nullopt;
 }
 
+/// The projection computing `product` when it has no activation yet.
+std::optional<Projection> plainProjection(Value product) {
+  Operation *def = product.getDefiningOp();
+  std::optional<Projection> p = def ? asProjection(def) : std::nullopt;
+  return p && p->activation == Activation::none ? p : std::nullopt;
+}
+
+/// Replaces `op`, which computes act(product), by the projection `p` of `product` with `act` in
+/// it; `dead` (an op between them, read only by `op`) and the product's op go.
+void activateProjection(PatternRewriter &rewriter, Operation *op, Value product,
+                        const Projection &p, Activation act, Operation *dead = nullptr) {
+  Operation *def = product.getDefiningOp();
+  rewriter.replaceOpWithNewOp<LinearOp>(op, product.getType(), p.input, p.weight, p.bias,
+                                        p.transposeWeight, act);
+  if (dead)
+    rewriter.eraseOp(dead);
+  rewriter.eraseOp(def);
+}
+
 /// act(linear(x, W, b)) or act(matmul(x, W)), the product read by nothing else ->
 /// linear(x, W, b) {activation = act}.
 struct ActivationIntoLinear : RewritePattern {
@@ -171,14 +190,10 @@ struct ActivationIntoLinear : RewritePattern {
     if (!act)
       return failure();
     Value product = op->getOperand(0);
-    Operation *def = product.getDefiningOp();
-    std::optional<Projection> p = def ? asProjection(def) : std::nullopt;
-    if (!p || p->activation != Activation::none || !product.hasOneUse() ||
-        op->getResult(0).getType() != product.getType())
+    std::optional<Projection> p = plainProjection(product);
+    if (!p || !product.hasOneUse() || op->getResult(0).getType() != product.getType())
       return failure();
-    rewriter.replaceOpWithNewOp<LinearOp>(op, product.getType(), p->input, p->weight, p->bias,
-                                          p->transposeWeight, *act);
-    rewriter.eraseOp(def);
+    activateProjection(rewriter, op, product, *p, *act);
     return success();
   }
 };
@@ -191,16 +206,11 @@ struct SiluIntoLinear : OpRewritePattern<MulOp> {
     for (auto [product, gate] :
          {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}}) {
       auto sigmoid = gate.getDefiningOp<SigmoidOp>();
-      Operation *def = product.getDefiningOp();
-      std::optional<Projection> p = def ? asProjection(def) : std::nullopt;
+      std::optional<Projection> p = plainProjection(product);
       if (!sigmoid || sigmoid.getInput() != product || !gate.hasOneUse() || !p ||
-          p->activation != Activation::none || mul.getType() != product.getType() ||
-          llvm::range_size(product.getUsers()) != 2)
+          mul.getType() != product.getType() || llvm::range_size(product.getUsers()) != 2)
         continue;
-      rewriter.replaceOpWithNewOp<LinearOp>(mul, product.getType(), p->input, p->weight, p->bias,
-                                            p->transposeWeight, Activation::silu);
-      rewriter.eraseOp(sigmoid);
-      rewriter.eraseOp(def);
+      activateProjection(rewriter, mul, product, *p, Activation::silu, sigmoid);
       return success();
     }
     return failure();
