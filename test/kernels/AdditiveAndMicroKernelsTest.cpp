@@ -107,7 +107,8 @@ TEST(MicroKernels, DotsAndWeightedSumMatchDoubles) {
       }
 }
 
-/// The residual add + layer norm row against doubles, with and without each optional operand, at
+/// The residual add + layer norm row against doubles, with and without each optional operand and
+/// the RMS form, at
 /// lengths around every vector width, a large mean offset (a one-pass variance would lose it), and
 /// in place (y == x: the CPU driver's unfused fallback may hand the same row).
 TEST(MicroKernels, AddNormRowMatchesDoubles) {
@@ -115,8 +116,8 @@ TEST(MicroKernels, AddNormRowMatchesDoubles) {
   std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
   for (const detail::MicroKernels *set : detail::availableMicroKernels())
     for (int64_t n : {1, 3, 15, 16, 17, 31, 32, 33, 100, 512})
-      for (int mask = 0; mask < 8; ++mask) {
-        bool hasR = mask & 1, hasG = mask & 2, hasB = mask & 4;
+      for (int mask = 0; mask < 16; ++mask) {
+        bool hasR = mask & 1, hasG = mask & 2, hasB = mask & 4, rms = mask & 8;
         std::vector<float> x(n), r(n), g(n), b(n), y(n + 1, -7.0f);
         for (int64_t j = 0; j < n; ++j) {
           x[j] = 100.0f + 3.0f * uni(gen);
@@ -126,12 +127,12 @@ TEST(MicroKernels, AddNormRowMatchesDoubles) {
         }
         const float eps = 1e-5f;
         set->addNormRow(x.data(), hasR ? r.data() : nullptr, y.data(), n, eps,
-                        hasG ? g.data() : nullptr, hasB ? b.data() : nullptr);
+                        hasG ? g.data() : nullptr, hasB ? b.data() : nullptr, rms);
         std::vector<double> s(n);
         double mean = 0, var = 0;
         for (int64_t j = 0; j < n; ++j)
           mean += s[j] = double(hasR ? x[j] + r[j] : x[j]); // the float sum, as an add stores it
-        mean /= double(n);
+        mean = rms ? 0.0 : mean / double(n);
         for (int64_t j = 0; j < n; ++j)
           var += (s[j] - mean) * (s[j] - mean);
         double inv = 1.0 / std::sqrt(var / double(n) + eps);
@@ -143,7 +144,7 @@ TEST(MicroKernels, AddNormRowMatchesDoubles) {
         ASSERT_EQ(y[n], -7.0f) << set->name << ": wrote past n";
         std::vector<float> inPlace = x;
         set->addNormRow(inPlace.data(), hasR ? r.data() : nullptr, inPlace.data(), n, eps,
-                        hasG ? g.data() : nullptr, hasB ? b.data() : nullptr);
+                        hasG ? g.data() : nullptr, hasB ? b.data() : nullptr, rms);
         for (int64_t j = 0; j < n; ++j)
           ASSERT_EQ(inPlace[j], y[j]) << set->name << " in place, n=" << n << " j=" << j;
       }

@@ -126,9 +126,11 @@ Lowered lowerLayerNorm(Operation &op) {
     if (!tensorOf(v) || !tensorOf(v).getElementType().isF32())
       return unsupported("supports only f32 on vulkan");
   bool g = bool(ln.getScale()), b = bool(ln.getBias()), r = bool(ln.getResidual());
+  bool rms = ln.getRms();
   double eps = floatAttr(op, "epsilon", 1e-5);
   Shader s;
-  s.name = std::string("layer_norm") + (r ? "_r" : "") + (g ? "_g" : "") + (b ? "_b" : "");
+  s.name = std::string(rms ? "rms_norm" : "layer_norm") + (r ? "_r" : "") + (g ? "_g" : "") +
+           (b ? "_b" : "");
   s.buffers = {"float"};
   s.usePush<::heed::vkabi::LayerNormPush>();
   std::string gb, bb, yb;
@@ -155,9 +157,7 @@ Lowered lowerLayerNorm(Operation &op) {
   int n = pc.n;
   int base = int(row) * n;
   uint l = gl_LocalInvocationID.x;
-  float sum = 0.0;
-  for (int j = int(l); j < n; j += 64) sum += X_J;
-  float mean = rowSum_(sum) / float(max(n, 1));
+  MEAN
   float sq = 0.0;
   for (int j = int(l); j < n; j += 64) { float d = X_J - mean; sq += d * d; }
   float inv = 1.0 / sqrt(rowSum_(sq) / float(max(n, 1)) + )" +
@@ -165,6 +165,11 @@ Lowered lowerLayerNorm(Operation &op) {
   for (int j = int(l); j < n; j += 64) {
     float v = (X_J - mean) * inv;
 )";
+  // RMSNorm divides by the root mean square: the mean it would subtract is 0.
+  s.body.replace(s.body.find("MEAN"), 4,
+                 rms ? "float mean = 0.0;"
+                     : "float sum = 0.0;\n  for (int j = int(l); j < n; j += 64) sum += X_J;\n"
+                       "  float mean = rowSum_(sum) / float(max(n, 1));");
   for (size_t at; (at = s.body.find("X_J")) != std::string::npos;)
     s.body.replace(at, 3, xj);
   s.body += "    " + yb + ".d[base + j] = v" + (g ? " * " + gb + ".d[j]" : std::string()) +

@@ -314,12 +314,14 @@ def Heed_LayerNormOp : Heed_PureOp<"layer_norm", [AttrSizedOperandSegments]> {
     present, have exactly those trailing dims. With `residual` (the input's
     shape), x is input + residual: the residual add of a post-norm Transformer
     layer, summed as the rows are read instead of in a pass of its own
-    (heed-fuse-residual-norm).
+    (heed-fuse-residual-norm). With `rms`, no mean is subtracted: y = x /
+    sqrt(mean(x^2) + epsilon) * scale + bias, the RMSNorm of T5 and Llama.
   }];
   let arguments = (ins Heed_FloatTensor:$input, Optional<Heed_FloatTensor>:$scale,
                    Optional<Heed_FloatTensor>:$bias, Optional<Heed_FloatTensor>:$residual,
                    DefaultValuedAttr<I64Attr, "-1">:$axis,
-                   DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+                   DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon,
+                   DefaultValuedAttr<BoolAttr, "false">:$rms);
   let results = (outs Heed_FloatTensor:$result);
 }
 

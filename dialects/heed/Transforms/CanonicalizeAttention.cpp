@@ -253,9 +253,88 @@ struct DecomposedLayerNorm : OpRewritePattern<DivOp> {
       return failure();
     if (x.getType() != div.getType())
       return failure();
-    rewriter.replaceOpWithNewOp<LayerNormOp>(div, div.getType(), x, Value(), Value(), Value(),
-                                             rewriter.getI64IntegerAttr(*axis),
-                                             rewriter.getF32FloatAttr(*eps));
+    rewriter.replaceOpWithNewOp<LayerNormOp>(
+        div, div.getType(), x, Value(), Value(), Value(), rewriter.getI64IntegerAttr(*axis),
+        rewriter.getF32FloatAttr(*eps), rewriter.getBoolAttr(false));
+    return success();
+  }
+};
+
+/// mean(x^2) + eps over trailing axes (x^2 as pow(x, 2) or x * x), each step read only by the
+/// next: x, the first reduced axis and eps.
+struct MeanSquare {
+  Value x;
+  int64_t axis;
+  double eps;
+};
+std::optional<MeanSquare> meanSquarePlusEps(Value sum) {
+  auto addEps = sum.getDefiningOp<AddOp>();
+  if (!addEps || !addEps.getResult().hasOneUse())
+    return std::nullopt;
+  Value meanValue = addEps.getLhs(), epsValue = addEps.getRhs();
+  if (!splatFloat(epsValue))
+    std::swap(meanValue, epsValue);
+  auto mean = meanValue.getDefiningOp<ReduceOp>();
+  std::optional<double> eps = splatFloat(epsValue);
+  if (!mean || !eps || *eps < 0 || !isScalarLike(epsValue, meanValue) ||
+      !mean.getResult().hasOneUse())
+    return std::nullopt;
+  std::optional<int64_t> axis = trailingAxes(mean);
+  Operation *square = mean.getInput().getDefiningOp();
+  if (!axis || !square || !square->getResult(0).hasOneUse())
+    return std::nullopt;
+  if (auto pow = dyn_cast<PowOp>(square);
+      pow && splatFloat(pow.getRhs()) == 2.0 && isScalarLike(pow.getRhs(), pow.getLhs()))
+    return MeanSquare{pow.getLhs(), *axis, *eps};
+  if (auto mul = dyn_cast<MulOp>(square); mul && mul.getLhs() == mul.getRhs())
+    return MeanSquare{mul.getLhs(), *axis, *eps};
+  return std::nullopt;
+}
+
+/// The a of 1 / sqrt(a) spelled rsqrt(a), reciprocal(sqrt(a)) or div(1, sqrt(a)), each step read
+/// only by the next.
+Value inverseRootOf(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (!def || !v.hasOneUse())
+    return Value();
+  if (auto rsqrt = dyn_cast<RsqrtOp>(def))
+    return rsqrt.getInput();
+  Value root;
+  if (auto reciprocal = dyn_cast<ReciprocalOp>(def))
+    root = reciprocal.getInput();
+  else if (auto div = dyn_cast<DivOp>(def);
+           div && splatFloat(div.getLhs()) == 1.0 && isScalarLike(div.getLhs(), div.getRhs()))
+    root = div.getRhs();
+  auto sqrt = root ? root.getDefiningOp<SqrtOp>() : SqrtOp();
+  return sqrt && sqrt.getResult().hasOneUse() ? sqrt.getInput() : Value();
+}
+
+/// RMSNorm as T5 and Llama write it, x * rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) (rsqrt
+/// exported as 1 / sqrt), or x / sqrt(...) -> heed.layer_norm {rms}; a weight multiplied in after
+/// it becomes the scale (LayerNormAffine).
+struct DecomposedRmsNorm : RewritePattern {
+  DecomposedRmsNorm(MLIRContext *context, PatternBenefit benefit)
+      : RewritePattern(MatchAnyOpTypeTag(), benefit, context) {}
+  LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rewriter) const override {
+    std::optional<MeanSquare> ms;
+    Value x;
+    if (auto mul = dyn_cast<MulOp>(op)) {
+      for (auto [v, inv] : {std::pair{mul.getLhs(), mul.getRhs()}, {mul.getRhs(), mul.getLhs()}})
+        if (Value a = inverseRootOf(inv); a && (ms = meanSquarePlusEps(a)) && ms->x == v) {
+          x = v;
+          break;
+        }
+    } else if (auto div = dyn_cast<DivOp>(op)) {
+      auto sqrt = div.getRhs().getDefiningOp<SqrtOp>();
+      if (sqrt && sqrt.getResult().hasOneUse() && (ms = meanSquarePlusEps(sqrt.getInput())) &&
+          ms->x == div.getLhs())
+        x = div.getLhs();
+    }
+    if (!x || x.getType() != op->getResult(0).getType())
+      return failure();
+    rewriter.replaceOpWithNewOp<LayerNormOp>(
+        op, x.getType(), x, Value(), Value(), Value(), rewriter.getI64IntegerAttr(ms->axis),
+        rewriter.getF32FloatAttr(float(ms->eps)), rewriter.getBoolAttr(true));
     return success();
   }
 };
@@ -284,7 +363,8 @@ struct LayerNormAffine : OpRewritePattern<LayerNormOp> {
     rewriter.setInsertionPoint(user);
     rewriter.replaceOpWithNewOp<LayerNormOp>(
         user, norm.getType(), norm.getInput(), scale ? param : norm.getScale(),
-        scale ? Value() : param, norm.getResidual(), norm.getAxisAttr(), norm.getEpsilonAttr());
+        scale ? Value() : param, norm.getResidual(), norm.getAxisAttr(), norm.getEpsilonAttr(),
+        norm.getRmsAttr());
     return success();
   }
 };
@@ -524,7 +604,8 @@ struct CanonicalizeAttentionPass
 void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
   // GELU and LayerNorm first: they read the x / sqrt(2) and the Div that
   // DivByConstant would otherwise rewrite (both spellings are matched anyway).
-  patterns.add<DecomposedGelu, DecomposedLayerNorm>(patterns.getContext(), /*benefit=*/2);
+  patterns.add<DecomposedGelu, DecomposedLayerNorm, DecomposedRmsNorm>(patterns.getContext(),
+                                                                       /*benefit=*/2);
   patterns.add<ConstantPow, DivByConstant, MergeScales, ScaleOutOfMatmul,
                ScaleThroughDataMovement<ReshapeOp>, ScaleThroughDataMovement<TransposeOp>>(
       patterns.getContext());

@@ -107,6 +107,7 @@ void layerNorm(OpCtx &c) {
   auto [biasAt, hasBias] = c.op.segment(2);
   auto [residualAt, hasResidual] = c.op.segment(3);
   float eps = float(c.op.getFloat(AttrId::epsilon));
+  const bool rms = c.op.getBool(AttrId::rms);
   const float *g = nullptr, *b = nullptr, *r = nullptr;
   std::optional<TypedShape> scale, bias, residual;
   if (hasScale) {
@@ -132,14 +133,15 @@ void layerNorm(OpCtx &c) {
                            bias ? &*bias : nullptr, l, residual ? &*residual : nullptr));
   int64_t outer = l.outer, n = l.n;
   Tensor y = c.alloc(ElemType::f32, x.shape);
-  if (r && useDnnlPrimitives()) {
-    // oneDNN's layer norm has no second source: Heed's row kernel sums x + r as it reads them.
+  if ((r || rms) && useDnnlPrimitives()) {
+    // oneDNN 2.6's layer norm has no second source and no RMS form: Heed's row kernel sums
+    // x + r as it reads them.
     auto addNorm = ::heed::cpu::detail::microKernels().addNormRow;
     const float *xs = x.as<float>();
     float *ys = y.as<float>();
     ::heed::cpu::detail::parallelStatic(outer, [&](int64_t begin, int64_t end) {
       for (int64_t o = begin; o < end; ++o)
-        addNorm(xs + o * n, r + o * n, ys + o * n, n, eps, g, b);
+        addNorm(xs + o * n, r ? r + o * n : nullptr, ys + o * n, n, eps, g, b, rms);
     });
     c.out(0, std::move(y));
     return;
@@ -159,7 +161,7 @@ void layerNorm(OpCtx &c) {
       row = sum.data();
     }
     double mean = 0, var = 0;
-    for (int64_t j = 0; j < n; ++j)
+    for (int64_t j = 0; j < n && !rms; ++j)
       mean += row[j];
     mean /= double(n ? n : 1);
     for (int64_t j = 0; j < n; ++j)

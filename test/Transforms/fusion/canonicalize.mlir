@@ -59,6 +59,81 @@ func.func @layer_norm_wrong_axis(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 
 // -----
 
+// RMSNorm as T5 and Llama write it, weight * (x * rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)),
+// with torch.rsqrt exported as 1 / sqrt: one layer_norm {rms} with the weight as its scale.
+// CHECK-LABEL: func.func @rms_norm_rsqrt
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x512xf32>, %[[G:.*]]: tensor<512xf32>)
+// CHECK: %[[Y:.*]] = heed.layer_norm %[[X]] scale %[[G]] {axis = 2 : i64, epsilon = 9.99999997E-7 : f32, rms = true}
+// CHECK-NEXT: return %[[Y]]
+func.func @rms_norm_rsqrt(%x: tensor<?x?x512xf32>, %g: tensor<512xf32>) -> tensor<?x?x512xf32> {
+  %two = heed.constant dense<2.0> : tensor<f32>
+  %sq = heed.pow %x, %two : (tensor<?x?x512xf32>, tensor<f32>) -> tensor<?x?x512xf32>
+  %ms = heed.reduce mean, %sq {axes = array<i64: -1>, keep_dims = true} : (tensor<?x?x512xf32>) -> tensor<?x?x1xf32>
+  %eps = heed.constant dense<1.0e-6> : tensor<f32>
+  %a = heed.add %ms, %eps : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  %r = heed.sqrt %a : (tensor<?x?x1xf32>) -> tensor<?x?x1xf32>
+  %one = heed.constant dense<1.0> : tensor<f32>
+  %inv = heed.div %one, %r : (tensor<f32>, tensor<?x?x1xf32>) -> tensor<?x?x1xf32>
+  %n = heed.mul %x, %inv : (tensor<?x?x512xf32>, tensor<?x?x1xf32>) -> tensor<?x?x512xf32>
+  %y = heed.mul %g, %n : (tensor<512xf32>, tensor<?x?x512xf32>) -> tensor<?x?x512xf32>
+  return %y : tensor<?x?x512xf32>
+}
+
+// -----
+
+// The other spellings: x / sqrt(mean(x * x) + eps), heed.rsqrt, reciprocal(sqrt(...)).
+// CHECK-LABEL: func.func @rms_norm_spellings
+// CHECK-COUNT-3: heed.layer_norm %{{.*}} {axis = 1 : i64, rms = true}
+// CHECK-NOT: heed.reduce
+func.func @rms_norm_spellings(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %eps = heed.constant dense<1.0e-5> : tensor<f32>
+  %sq1 = heed.mul %x, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %ms1 = heed.reduce mean, %sq1 {axes = array<i64: 1>, keep_dims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %a1 = heed.add %eps, %ms1 : (tensor<f32>, tensor<4x1xf32>) -> tensor<4x1xf32>
+  %r1 = heed.sqrt %a1 : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %n1 = heed.div %x, %r1 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %sq2 = heed.mul %x, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %ms2 = heed.reduce mean, %sq2 {axes = array<i64: 1>, keep_dims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %a2 = heed.add %ms2, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %i2 = heed.rsqrt %a2 : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %n2 = heed.mul %i2, %x : (tensor<4x1xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %sq3 = heed.mul %x, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %ms3 = heed.reduce mean, %sq3 {axes = array<i64: 1>, keep_dims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %a3 = heed.add %ms3, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %r3 = heed.sqrt %a3 : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %i3 = heed.reciprocal %r3 : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %n3 = heed.mul %x, %i3 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  return %n1, %n2, %n3 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Left alone: the squares of another tensor than the one scaled, a mean over the batch axis, and
+// an inverse root read twice.
+// CHECK-LABEL: func.func @rms_norm_negative
+// CHECK-NOT: heed.layer_norm
+func.func @rms_norm_negative(%x: tensor<4x8xf32>, %z: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x1xf32>) {
+  %eps = heed.constant dense<1.0e-5> : tensor<f32>
+  %sq1 = heed.mul %z, %z : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %ms1 = heed.reduce mean, %sq1 {axes = array<i64: 1>, keep_dims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %a1 = heed.add %ms1, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %i1 = heed.rsqrt %a1 : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %n1 = heed.mul %x, %i1 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %sq2 = heed.mul %x, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %ms2 = heed.reduce mean, %sq2 {axes = array<i64: 0>, keep_dims = true} : (tensor<4x8xf32>) -> tensor<1x8xf32>
+  %a2 = heed.add %ms2, %eps : (tensor<1x8xf32>, tensor<f32>) -> tensor<1x8xf32>
+  %i2 = heed.rsqrt %a2 : (tensor<1x8xf32>) -> tensor<1x8xf32>
+  %n2 = heed.mul %x, %i2 : (tensor<4x8xf32>, tensor<1x8xf32>) -> tensor<4x8xf32>
+  %sq3 = heed.mul %x, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %ms3 = heed.reduce mean, %sq3 {axes = array<i64: 1>, keep_dims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %a3 = heed.add %ms3, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %i3 = heed.rsqrt %a3 : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %n3 = heed.mul %x, %i3 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  return %n1, %n2, %n3, %i3 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x1xf32>
+}
+
+// -----
+
 // torch's erf GELU: x * 0.5 * (1 + erf(x / sqrt 2)), as exported.
 // CHECK-LABEL: func.func @gelu_erf
 // CHECK-SAME: (%[[X:.*]]: tensor<?x2048xf32>)

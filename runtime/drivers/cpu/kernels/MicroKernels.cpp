@@ -114,7 +114,7 @@ void weightedSumScalar(const float *p, const float *v, int64_t ldv, int64_t n, i
 template <int W>
 __attribute__((always_inline)) inline void addNormRowBody(const float *x, const float *r, float *y,
                                                           int64_t n, float eps, const float *g,
-                                                          const float *b) {
+                                                          const float *b, bool rms) {
   float part[W] = {};
   int64_t j = 0;
   for (; j + W <= n; j += W)
@@ -131,7 +131,7 @@ __attribute__((always_inline)) inline void addNormRowBody(const float *x, const 
   }
   for (int l = 0; l < W; ++l)
     sum += part[l];
-  const float mean = n ? sum / float(n) : 0.0f;
+  const float mean = n && !rms ? sum / float(n) : 0.0f;
   float sq[W] = {};
   for (j = 0; j + W <= n; j += W)
     for (int l = 0; l < W; ++l) {
@@ -159,8 +159,8 @@ __attribute__((always_inline)) inline void addNormRowBody(const float *x, const 
 }
 
 void addNormRowScalar(const float *x, const float *r, float *y, int64_t n, float eps,
-                      const float *g, const float *b) {
-  addNormRowBody<4>(x, r, y, n, eps, g, b);
+                      const float *g, const float *b, bool rms) {
+  addNormRowBody<4>(x, r, y, n, eps, g, b, rms);
 }
 
 /// Rows this far ahead are prefetched by the row walks (dots, weightedSum). Decoding reads K and V
@@ -338,8 +338,8 @@ HEED_AVX2 void transposeAvx2(int64_t rows, int64_t cols, const float *src, int64
 }
 
 HEED_AVX2 void addNormRowAvx2(const float *x, const float *r, float *y, int64_t n, float eps,
-                              const float *g, const float *b) {
-  addNormRowBody<16>(x, r, y, n, eps, g, b);
+                              const float *g, const float *b, bool rms) {
+  addNormRowBody<16>(x, r, y, n, eps, g, b, rms);
 }
 
 HEED_AVX2 float rowMaxAvx2(const float *x, int64_t n) {
@@ -592,8 +592,8 @@ HEED_AVX512_INLINE __mmask16 lanes(int64_t n) {
 }
 
 HEED_AVX512 void addNormRowAvx512(const float *x, const float *r, float *y, int64_t n, float eps,
-                                  const float *g, const float *b) {
-  addNormRowBody<32>(x, r, y, n, eps, g, b);
+                                  const float *g, const float *b, bool rms) {
+  addNormRowBody<32>(x, r, y, n, eps, g, b, rms);
 }
 
 HEED_AVX512 float rowMaxAvx512(const float *x, int64_t n) {

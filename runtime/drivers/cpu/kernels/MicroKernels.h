@@ -44,9 +44,10 @@ struct MicroKernels {
   void (*weightedSum)(const float *p, const float *v, int64_t ldv, int64_t n, int64_t d, float *o);
   /// y[j] = (s[j] - mean(s)) / sqrt(var(s) + eps) * g[j] + b[j] for s = x + r over one row of n
   /// (r, g, b may be null): a post-norm layer's residual add and layer norm reading x and r once.
-  /// Biased variance; the sums in float partials, as oneDNN's layer norm keeps them.
+  /// Biased variance; the sums in float partials, as oneDNN's layer norm keeps them. With `rms`
+  /// the mean is taken as 0 (RMSNorm: s / sqrt(mean(s^2) + eps)).
   void (*addNormRow)(const float *x, const float *r, float *y, int64_t n, float eps, const float *g,
-                     const float *b);
+                     const float *b, bool rms);
   const char *name;
 };
 
