@@ -604,8 +604,10 @@ struct CanonicalizeAttentionPass
 void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
   // GELU and LayerNorm first: they read the x / sqrt(2) and the Div that
   // DivByConstant would otherwise rewrite (both spellings are matched anyway).
-  patterns.add<DecomposedGelu, DecomposedLayerNorm, DecomposedRmsNorm>(patterns.getContext(),
-                                                                       /*benefit=*/2);
+  // A decomposed LayerNorm divides x - mean(x) by the root of its mean square, which is also an
+  // RMSNorm of x - mean(x): the LayerNorm pattern goes first, so the mean goes into the op too.
+  patterns.add<DecomposedLayerNorm>(patterns.getContext(), /*benefit=*/3);
+  patterns.add<DecomposedGelu, DecomposedRmsNorm>(patterns.getContext(), /*benefit=*/2);
   patterns.add<ConstantPow, DivByConstant, MergeScales, ScaleOutOfMatmul,
                ScaleThroughDataMovement<ReshapeOp>, ScaleThroughDataMovement<TransposeOp>>(
       patterns.getContext());
