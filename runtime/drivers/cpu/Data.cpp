@@ -109,8 +109,17 @@ void slice(OpCtx &c) {
                          c.op.getInt(AttrId::step), l));
   int64_t start = l.start, len = l.length, step = l.step, n = l.view.n;
   int64_t outer = l.view.outer, inner = l.view.inner;
-  Tensor y = c.alloc(x.type, l.shape);
   size_t es = elemTypeSize(x.type);
+  if (step == 1 && (outer == 1 || (start == 0 && len == n))) {
+    // One contiguous run of x (a whole-range slice, T5's bias[:, :, :L, :L] at L = its size, or a
+    // leading-axis window): a view of x's storage, as reshape gives, instead of a copy.
+    Tensor y = x;
+    y.shape = l.shape;
+    y.data = x.data + size_t(start * inner) * es;
+    c.out(0, std::move(y));
+    return;
+  }
+  Tensor y = c.alloc(x.type, l.shape);
   if (step == 1) { // one run of len * inner elements per outer index (a last-axis slice: not 4
                    // bytes a copy)
     size_t run = size_t(len * inner) * es;
