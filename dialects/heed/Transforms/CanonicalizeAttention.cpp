@@ -213,57 +213,11 @@ std::optional<int64_t> trailingAxes(ReduceOp reduce) {
   return axes.front();
 }
 
-struct DecomposedLayerNorm : OpRewritePattern<DivOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(DivOp div, PatternRewriter &rewriter) const override {
-    auto sub = div.getLhs().getDefiningOp<SubOp>();
-    auto sqrt = div.getRhs().getDefiningOp<SqrtOp>();
-    if (!sub || !sqrt || !sqrt.getResult().hasOneUse())
-      return failure();
-    auto mean = sub.getRhs().getDefiningOp<ReduceOp>();
-    Value x = sub.getLhs();
-    if (!mean || mean.getInput() != x || !mean.getResult().hasOneUse())
-      return failure();
-    std::optional<int64_t> axis = trailingAxes(mean);
-    auto addEps = sqrt.getInput().getDefiningOp<AddOp>();
-    if (!axis || !addEps || !addEps.getResult().hasOneUse())
-      return failure();
-    Value varValue = addEps.getLhs(), epsValue = addEps.getRhs();
-    if (!splatFloat(epsValue))
-      std::swap(varValue, epsValue);
-    auto var = varValue.getDefiningOp<ReduceOp>();
-    std::optional<double> eps = splatFloat(epsValue);
-    if (!var || !eps || *eps < 0 || !isScalarLike(epsValue, varValue) ||
-        !var.getResult().hasOneUse() || trailingAxes(var) != axis)
-      return failure();
-    Operation *square = var.getInput().getDefiningOp();
-    if (!square || !square->getResult(0).hasOneUse())
-      return failure();
-    Value d = sub.getResult();
-    if (auto pow = dyn_cast<PowOp>(square)) {
-      if (pow.getLhs() != d || splatFloat(pow.getRhs()) != 2.0 || !isScalarLike(pow.getRhs(), d))
-        return failure();
-    } else if (auto mul = dyn_cast<MulOp>(square)) {
-      if (mul.getLhs() != d || mul.getRhs() != d)
-        return failure();
-    } else {
-      return failure();
-    }
-    if (!llvm::all_of(d.getUsers(), [&](Operation *user) { return user == square || user == div; }))
-      return failure();
-    if (x.getType() != div.getType())
-      return failure();
-    rewriter.replaceOpWithNewOp<LayerNormOp>(
-        div, div.getType(), x, Value(), Value(), Value(), rewriter.getI64IntegerAttr(*axis),
-        rewriter.getF32FloatAttr(*eps), rewriter.getBoolAttr(false));
-    return success();
-  }
-};
-
 /// mean(x^2) + eps over trailing axes (x^2 as pow(x, 2) or x * x), each step read only by the
-/// next: x, the first reduced axis and eps.
+/// next: x, the op squaring it, the first reduced axis and eps.
 struct MeanSquare {
   Value x;
+  Operation *square;
   int64_t axis;
   double eps;
 };
@@ -285,11 +239,39 @@ std::optional<MeanSquare> meanSquarePlusEps(Value sum) {
     return std::nullopt;
   if (auto pow = dyn_cast<PowOp>(square);
       pow && splatFloat(pow.getRhs()) == 2.0 && isScalarLike(pow.getRhs(), pow.getLhs()))
-    return MeanSquare{pow.getLhs(), *axis, *eps};
+    return MeanSquare{pow.getLhs(), square, *axis, *eps};
   if (auto mul = dyn_cast<MulOp>(square); mul && mul.getLhs() == mul.getRhs())
-    return MeanSquare{mul.getLhs(), *axis, *eps};
+    return MeanSquare{mul.getLhs(), square, *axis, *eps};
   return std::nullopt;
 }
+
+/// (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) over trailing axes -> heed.layer_norm.
+struct DecomposedLayerNorm : OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp div, PatternRewriter &rewriter) const override {
+    auto sub = div.getLhs().getDefiningOp<SubOp>();
+    auto sqrt = div.getRhs().getDefiningOp<SqrtOp>();
+    if (!sub || !sqrt || !sqrt.getResult().hasOneUse())
+      return failure();
+    auto mean = sub.getRhs().getDefiningOp<ReduceOp>();
+    Value x = sub.getLhs(), d = sub.getResult();
+    if (!mean || mean.getInput() != x || !mean.getResult().hasOneUse())
+      return failure();
+    std::optional<int64_t> axis = trailingAxes(mean);
+    std::optional<MeanSquare> var = meanSquarePlusEps(sqrt.getInput());
+    if (!axis || !var || var->x != d || var->axis != *axis)
+      return failure();
+    if (!llvm::all_of(d.getUsers(),
+                      [&](Operation *user) { return user == var->square || user == div; }))
+      return failure();
+    if (x.getType() != div.getType())
+      return failure();
+    rewriter.replaceOpWithNewOp<LayerNormOp>(
+        div, div.getType(), x, Value(), Value(), Value(), rewriter.getI64IntegerAttr(*axis),
+        rewriter.getF32FloatAttr(float(var->eps)), rewriter.getBoolAttr(false));
+    return success();
+  }
+};
 
 /// The a of 1 / sqrt(a) spelled rsqrt(a), reciprocal(sqrt(a)) or div(1, sqrt(a)), each step read
 /// only by the next.
