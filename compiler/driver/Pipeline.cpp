@@ -29,6 +29,9 @@ void heed::buildHeedPipeline(OpPassManager &pm, const PipelineOptions &options) 
     pm.addNestedPass<func::FuncOp>(createHeedFuseAdditiveAttention(additive));
     // After both: their matchers read the matmuls and adds of the scores and key projections.
     pm.addNestedPass<func::FuncOp>(createHeedFuseLinear());
+    // After the attention fusion, whose query-length proofs walk the rotary's muls (dimOrigin);
+    // before the head transposes fold, since it moves the heads transpose past the rotary.
+    pm.addNestedPass<func::FuncOp>(createHeedFuseRotary());
     // The fusions leave transpose pairs on the key (k^T of the scores, undone for the fused
     // op) that the head-split matcher reads as one transpose: cancelled first.
     pm.addPass(createCanonicalizerPass());

@@ -199,6 +199,30 @@ def masks_positions():
         save(f"pe2_{L}", pe(3, L, 16, False))
 
 
+def rotate_half(x):
+    h = x.shape[-1] // 2
+    return np.concatenate((-x[..., h:], x[..., :h]), axis=-1)
+
+
+@case
+def rotary():
+    for L in (5, 9):
+        r = rng(700 + L)
+        x = f32(r.standard_normal((2, 3, L, 8)))
+        xb = f32(r.standard_normal((1, 3, L, 8)))
+        angles = np.outer(np.arange(L), 1.0 / 10000 ** (np.arange(0, 8, 2) / 8))
+        angles = np.concatenate((angles, angles), axis=-1)
+        cos, sin = f32(np.cos(angles)), f32(np.sin(angles))
+        # Per-batch tables [B, 1, L, D]: another offset into the positions for each row.
+        cb = f32(np.cos(np.stack((angles, angles + 0.5)))[:, None])
+        sb = f32(np.sin(np.stack((angles, angles + 0.5)))[:, None])
+        for n, a in (("x", x), ("xb", xb), ("cos", cos), ("sin", sin), ("cb", cb), ("sb", sb)):
+            save(f"{n}_{L}", a)
+        d = lambda a: a.astype(np.float64)
+        save(f"y_{L}", f32(d(x) * d(cos) + rotate_half(d(x)) * d(sin)))
+        save(f"yb_{L}", f32(d(xb) * d(cb) + rotate_half(d(xb)) * d(sb)))
+
+
 @case
 def reductions():
     for L in (5, 12):

@@ -61,6 +61,8 @@ def Heed_IntTensor : RankedTensorOf<[I32, I64]>;
 // Signed numbers: what abs, neg and sign take.
 def Heed_SignedTensor : RankedTensorOf<[F16, BF16, F32, F64, I32, I64]>;
 def Heed_BoolTensor : RankedTensorOf<[I1]>;
+// Ops with one f32 kernel per backend (heed.rotary): fusions produce them only from f32.
+def Heed_F32Tensor : RankedTensorOf<[F32]>;
 // Unsigned integers (ONNX uint8/uint32/uint64) take part in constants, casts,
 // wrapping arithmetic, comparisons, selection and data movement.
 def Heed_Tensor : RankedTensorOf<[F16, BF16, F32, F64, I1, I32, I64, UI8, UI32, UI64]>;

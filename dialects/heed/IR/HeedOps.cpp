@@ -451,6 +451,30 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   return success();
 }
 
+LogicalResult RotaryOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, Types &inferred) {
+  auto x = tensorOf(adaptor.getInput()), c = tensorOf(adaptor.getCos()),
+       s = tensorOf(adaptor.getSin());
+  if (!x || !c || !s)
+    return failure();
+  ShapeError error(loc, getOperationName());
+  // The kernels pair element i with i +- D/2 of the same row: D is static and even, and cos
+  // and sin are never broadcast along it.
+  int64_t d = x.getRank() ? x.getShape().back() : ShapedType::kDynamic;
+  if (ShapedType::isDynamic(d) || d <= 0 || d % 2 != 0)
+    return error("expects an input whose last dim is static, positive and even, got ",
+                 shapeString(x.getShape()));
+  for (auto [name, t] : {std::pair<StringRef, RankedTensorType>{"cos", c}, {"sin", s}})
+    if (t.getRank() == 0 || t.getShape().back() != d)
+      return error("expects ", name, " with the input's last dim ", d, ", got ",
+                   shapeString(t.getShape()));
+  auto shape = broadcastAll(error, {x, c, s});
+  if (failed(shape))
+    return failure();
+  inferred.push_back(tensorLike(*shape, x.getElementType()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization
 //===----------------------------------------------------------------------===//

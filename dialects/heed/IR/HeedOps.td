@@ -283,6 +283,24 @@ def Heed_WhereOp : Heed_PureOp<"where"> {
   let results = (outs Heed_Tensor:$result);
 }
 
+def Heed_RotaryOp : Heed_PureOp<"rotary"> {
+  let heedFamily = "elementwise";
+  let summary = "Rotary position embedding, half-split form (rotate_half)";
+  let description = [{
+    y = x * cos + rotate_half(x) * sin, where rotate_half(x) is
+    concat(-x[..., D/2:], x[..., :D/2]) along the last dim: the RoPE of
+    GPT-NeoX, Llama and their descendants as PyTorch code writes it. The last
+    dim D of x is static and even, and cos and sin have exactly that last dim;
+    the other dims of all three broadcast with NumPy rules, as the mul and add
+    they replace did (heed-fuse-rotary).
+  }];
+  let arguments = (ins Heed_F32Tensor:$input, Heed_F32Tensor:$cos, Heed_F32Tensor:$sin);
+  let results = (outs Heed_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `cos` $cos `sin` $sin attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization
 //===----------------------------------------------------------------------===//

@@ -989,6 +989,22 @@ LogicalResult fusion::placeFusedOp(SoftmaxOp softmax, Value values, Operation *p
   return success();
 }
 
+ReshapeOp fusion::headMerge(Value value) {
+  if (!value.hasOneUse())
+    return {};
+  auto transpose = dyn_cast<TransposeOp>(*value.getUsers().begin());
+  if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3} ||
+      !transpose.getResult().hasOneUse())
+    return {};
+  auto reshape = dyn_cast<ReshapeOp>(*transpose.getResult().getUsers().begin());
+  if (!reshape || reshape.getType().getRank() != 3)
+    return {};
+  // Dims 0 and 1 kept, so the last one is all of H * Dv.
+  if (!keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 1))
+    return {};
+  return reshape;
+}
+
 /// Whether a reshape keeps dims `kept` of its input in place (spec 0 or the
 /// same static size) and only inserts or drops unit dims elsewhere.
 bool fusion::keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim) {

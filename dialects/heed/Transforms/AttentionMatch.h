@@ -217,6 +217,9 @@ LogicalResult placeFusedOp(SoftmaxOp softmax, Value values, Operation *product,
 /// at the same index, the same static size, or the one -1 where every other
 /// dim is a unit or copied dim).
 bool keepsDim(ReshapeOp reshape, int64_t inDim, int64_t outDim);
+/// [B, H, L, D] -> transpose [0, 2, 1, 3] -> reshape [B, L, H*D], each read once: the merge
+/// reshape, or null.
+ReshapeOp headMerge(Value value);
 /// [B, X] -> reshape -> [B, 1, X]: the [B, X] input, else null.
 Value insertsStepDim(Value value);
 

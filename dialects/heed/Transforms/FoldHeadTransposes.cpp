@@ -33,6 +33,7 @@ namespace mlir::heed {
 
 using namespace mlir;
 using namespace mlir::heed;
+using fusion::headMerge;
 using fusion::keepsDim;
 
 namespace {
@@ -146,6 +147,66 @@ struct SeqFirstHeadsIntoAttention : OpRewritePattern<AttentionOp> {
   }
 };
 
+/// [B, L, H, D] -> transpose [0, 2, 1, 3] with H and D static: the transpose, else null.
+TransposeOp batchFirstSplit(Value value) {
+  auto transpose = value.getDefiningOp<TransposeOp>();
+  if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+    return {};
+  auto in = transpose.getInput().getType();
+  return in.isDynamicDim(2) || in.isDynamicDim(3) ? TransposeOp() : transpose;
+}
+
+/// The [B, L, H*D] form of a [B, L, H, D] tensor: what it was split from, or a reshape.
+Value mergedHeads(PatternRewriter &rewriter, Location loc, Value heads) {
+  auto type = cast<RankedTensorType>(heads.getType());
+  if (auto split = heads.getDefiningOp<ReshapeOp>())
+    if (split.getInput().getType().getRank() == 3 && keepsDim(split, 0, 0) && keepsDim(split, 1, 1))
+      return split.getInput();
+  auto flat = RankedTensorType::get(
+      {type.getDimSize(0), type.getDimSize(1), type.getDimSize(2) * type.getDimSize(3)},
+      type.getElementType());
+  return ReshapeOp::create(rewriter, loc, flat, heads, ArrayRef<int64_t>{0, 0, -1});
+}
+
+/// heed.attention (num_heads = 0) on [B, L, H, D] tensors transposed to heads-first, its output
+/// merged back -> heed.attention with num_heads (and num_kv_heads for grouped keys). The
+/// fusion does this for the head splits it sees; this one also takes heads that something
+/// computed after the split (heed-fuse-rotary's rotary, which moves the transpose past it).
+struct BatchFirstHeadsIntoAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp att, PatternRewriter &rewriter) const override {
+    if (att.getNumHeads() != 0 || att.getWeights())
+      return failure();
+    TransposeOp q = batchFirstSplit(att.getQuery()), k = batchFirstSplit(att.getKey()),
+                v = batchFirstSplit(att.getValue());
+    if (!q || !k || !v)
+      return failure();
+    int64_t hq = q.getInput().getType().getDimSize(2), hk = k.getInput().getType().getDimSize(2);
+    if (hk != v.getInput().getType().getDimSize(2) || hq % hk != 0)
+      return failure();
+    ReshapeOp merge = headMerge(att.getOutput());
+    if (!merge)
+      return failure();
+    Location loc = att.getLoc();
+    rewriter.setInsertionPoint(merge);
+    SmallVector<Value> operands{mergedHeads(rewriter, loc, q.getInput()),
+                                mergedHeads(rewriter, loc, k.getInput()),
+                                mergedHeads(rewriter, loc, v.getInput())};
+    if (Value mask = att.getMask())
+      operands.push_back(mask); // [B, H, Lq, Lk] scores in both layouts
+    SmallVector<NamedAttribute> attrs(att->getAttrs());
+    llvm::erase_if(attrs, [](NamedAttribute a) {
+      return a.getName() == "num_heads" || a.getName() == "num_kv_heads";
+    });
+    attrs.push_back(rewriter.getNamedAttr("num_heads", rewriter.getI64IntegerAttr(hq)));
+    if (hk != hq)
+      attrs.push_back(rewriter.getNamedAttr("num_kv_heads", rewriter.getI64IntegerAttr(hk)));
+    auto fused = AttentionOp::create(rewriter, loc, TypeRange{merge.getType()}, operands, attrs);
+    rewriter.replaceOp(merge, fused.getOutput());
+    return success();
+  }
+};
+
 /// transpose(linear(transpose(x, p)), q) with q o p the identity and both keeping the last
 /// dim -> linear(x).
 struct LinearBetweenInverseTransposes : OpRewritePattern<TransposeOp> {
@@ -185,5 +246,6 @@ struct FoldHeadTransposesPass : heed::impl::HeedFoldHeadTransposesBase<FoldHeadT
 } // namespace
 
 void heed::populateFoldHeadTransposesPatterns(RewritePatternSet &patterns) {
-  patterns.add<SeqFirstHeadsIntoAttention, LinearBetweenInverseTransposes>(patterns.getContext());
+  patterns.add<SeqFirstHeadsIntoAttention, BatchFirstHeadsIntoAttention,
+               LinearBetweenInverseTransposes>(patterns.getContext());
 }

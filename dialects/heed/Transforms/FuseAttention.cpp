@@ -52,24 +52,6 @@ std::pair<Value, int64_t> headSplit(Value value) {
   return {reshape.getInput(), out.getDimSize(2)};
 }
 
-/// [B, H, L, D] -> transpose [0, 2, 1, 3] -> reshape [B, L, H*D]: the merge
-/// reshape, or null.
-ReshapeOp headMerge(Value value) {
-  if (!value.hasOneUse())
-    return {};
-  auto transpose = dyn_cast<TransposeOp>(*value.getUsers().begin());
-  if (!transpose || transpose.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3} ||
-      !transpose.getResult().hasOneUse())
-    return {};
-  auto reshape = dyn_cast<ReshapeOp>(*transpose.getResult().getUsers().begin());
-  if (!reshape || reshape.getType().getRank() != 3)
-    return {};
-  // Dims 0 and 1 kept, so the last one is all of H * Dv.
-  if (!keepsDim(reshape, 0, 0) || !keepsDim(reshape, 1, 1))
-    return {};
-  return reshape;
-}
-
 /// sum(a * b, axis -1) with a [B, 1, D] and b [B, Lk, D]: a single-query dot
 /// product (Luong dot in tutorials); sets the query and the keys.
 bool matchDotReduction(ReduceOp reduce, Value &query, Value &keys) {

@@ -127,6 +127,21 @@ def HeedFuseLinearActivation : Pass<"heed-fuse-linear-activation", "func::FuncOp
   let dependentDialects = ["::mlir::heed::HeedDialect"];
 }
 
+def HeedFuseRotary : Pass<"heed-fuse-rotary", "func::FuncOp"> {
+  let summary = "Rotary position embeddings (x * cos + rotate_half(x) * sin) into heed.rotary";
+  let description = [{
+    add(mul(x, cos), mul(rotate_half(x), sin)) in f32, with rotate_half(x) =
+    concat(-x[..., D/2:], x[..., :D/2]) on the last axis (heed.neg or a product
+    by -1) and D static and even, becomes heed.rotary(x, cos, sin): one pass
+    over x instead of five. When x is a transpose keeping the last dim that
+    only the rotary reads (the heads transpose of view(B, L, H, D).transpose(1,
+    2)), the rotary reads the transpose's input, with cos and sin transposed
+    back, and the transpose moves after it, where heed-fold-head-transposes
+    can fold it into the attention. Exact: the same products and sums.
+  }];
+  let dependentDialects = ["::mlir::heed::HeedDialect"];
+}
+
 def HeedFuseResidualNorm : Pass<"heed-fuse-residual-norm", "func::FuncOp"> {
   let summary = "A residual add that only a layer norm reads into its `residual`";
   let description = [{

@@ -663,6 +663,41 @@ void sinusoidalPositions(OpCtx &c) {
   c.out(0, std::move(y));
 }
 
+/// heed.rotary: each row of x rotated by its rows of cos and sin, read through their broadcast
+/// strides (usually one [L, D] table shared by the batch and the heads).
+void rotary(OpCtx &c) {
+  const Tensor &x = c.in(0), &cosT = c.in(1), &sinT = c.in(2);
+  requireF32(c, x, "input");
+  requireF32(c, cosT, "cos");
+  requireF32(c, sinT, "sin");
+  BroadcastLayout l;
+  check(c, rotaryLayout(typedShape(x), typedShape(cosT), typedShape(sinT), l));
+  Tensor y = c.alloc(ElemType::f32, l.shape);
+  const size_t rank = l.shape.size();
+  const int64_t d = l.shape.back(), h = d / 2, rows = elementCount(l.shape) / d;
+  const float *xs = x.as<float>(), *cs = cosT.as<float>(), *ss = sinT.as<float>();
+  float *ys = y.as<float>();
+  ::heed::cpu::detail::parallelStatic(rows, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      int64_t off[3] = {0, 0, 0};
+      for (int64_t rest = r, k = int64_t(rank) - 2; k >= 0; --k) {
+        int64_t i = rest % l.shape[size_t(k)];
+        rest /= l.shape[size_t(k)];
+        for (size_t o = 0; o < 3; ++o)
+          off[o] += i * l.strides[o][size_t(k)];
+      }
+      const float *xr = xs + off[0], *cr = cs + off[1], *sr = ss + off[2];
+      float *yr = ys + r * d;
+      // The products and sum of x * cos + rotate_half(x) * sin, in that order.
+      for (int64_t i = 0; i < h; ++i) {
+        yr[i] = xr[i] * cr[i] + -xr[i + h] * sr[i];
+        yr[i + h] = xr[i + h] * cr[i + h] + xr[i] * sr[i + h];
+      }
+    }
+  });
+  c.out(0, std::move(y));
+}
+
 } // namespace
 
 void registerNnKernels(KernelTable &m) {
@@ -679,6 +714,7 @@ void registerNnKernels(KernelTable &m) {
   m[OpKind::SequenceMask] = sequenceMask;
   m[OpKind::CausalMask] = causalMask;
   m[OpKind::SinusoidalPositions] = sinusoidalPositions;
+  m[OpKind::Rotary] = rotary;
 }
 
 } // namespace heed::rt::cpu

@@ -42,6 +42,18 @@ std::string layerNormLayout(TypedShape x, int64_t axis, const TypedShape *scale,
   return "";
 }
 
+std::string rotaryLayout(TypedShape x, TypedShape cos, TypedShape sin, BroadcastLayout &out) {
+  if (x.shape.empty() || x.shape.back() <= 0 || x.shape.back() % 2 != 0)
+    return "expects an input whose last dim is positive and even, got " +
+           shapeString(x.shape, x.type);
+  for (TypedShape t : {cos, sin})
+    if (t.shape.empty() || t.shape.back() != x.shape.back())
+      return "expects cos and sin with the input's last dim " + std::to_string(x.shape.back()) +
+             ", got " + shapeString(cos.shape, cos.type) + " and " +
+             shapeString(sin.shape, sin.type);
+  return broadcastOperands({x, cos, sin}, out);
+}
+
 std::string matmulLayout(TypedShape a, TypedShape b, bool ta, bool tb, MatmulLayout &out) {
   const std::vector<int64_t> &as = a.shape, &bs = b.shape;
   if (as.size() < 2 || bs.size() < 2)

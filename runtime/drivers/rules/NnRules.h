@@ -28,6 +28,10 @@ std::string layerNormLayout(TypedShape x, int64_t axis, const TypedShape *scale,
                             const TypedShape *bias, LayerNormLayout &out,
                             const TypedShape *residual = nullptr);
 
+/// heed.rotary: x, cos and sin broadcast together (NumPy rules) with one last dim D, even and
+/// not broadcast: each result row pairs element i with i + D/2 of the same x row.
+std::string rotaryLayout(TypedShape x, TypedShape cos, TypedShape sin, BroadcastLayout &out);
+
 /// heed.matmul: [..., M, K] x [..., K, N] (either side transposed) with NumPy-broadcast batch
 /// dims; lhsStrides/rhsStrides step each operand's matrices along the result's batch dims.
 struct MatmulLayout {

@@ -229,7 +229,8 @@ void OpRun::runElementwise() {
       ins.push_back(&in(i));
       shapes.push_back(typedShape(in(i)));
     }
-    check(broadcastOperands(shapes, layout));
+    check(op.opKind == OpKind::Rotary ? rotaryLayout(shapes[0], shapes[1], shapes[2], layout)
+                                      : broadcastOperands(shapes, layout));
     shape = layout.shape;
   }
   DTensor y = alloc(vt.type, shape);

@@ -172,6 +172,46 @@ func.func @where_not_broadcastable(%c: tensor<3x1xi1>, %x: tensor<4xf32>, %y: te
   return %z : tensor<3x4xf32>
 }
 
+// -----
+
+func.func @rotary_odd(%x: tensor<2x5xf32>, %c: tensor<5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{'heed.rotary' op expects an input whose last dim is static, positive and even, got [2, 5]}}
+  %y = heed.rotary %x cos %c sin %c : (tensor<2x5xf32>, tensor<5xf32>, tensor<5xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @rotary_dynamic(%x: tensor<2x?xf32>, %c: tensor<4xf32>) -> tensor<2x?xf32> {
+  // expected-error @+1 {{'heed.rotary' op expects an input whose last dim is static, positive and even, got [2, ?]}}
+  %y = heed.rotary %x cos %c sin %c : (tensor<2x?xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x?xf32>
+  return %y : tensor<2x?xf32>
+}
+
+// -----
+
+func.func @rotary_table(%x: tensor<2x4xf32>, %c: tensor<2x4xf32>, %s: tensor<2x1xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'heed.rotary' op expects sin with the input's last dim 4, got [2, 1]}}
+  %y = heed.rotary %x cos %c sin %s : (tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x1xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @rotary_broadcast(%x: tensor<2x4xf32>, %c: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'heed.rotary' op operand shapes [2, 4] and [3, 4] are not broadcastable}}
+  %y = heed.rotary %x cos %c sin %c : (tensor<2x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @rotary_f16(%x: tensor<2x4xf16>, %c: tensor<4xf16>) -> tensor<2x4xf16> {
+  // expected-error @+1 {{'heed.rotary' op operand #0 must be ranked tensor of 32-bit float values}}
+  %y = heed.rotary %x cos %c sin %c : (tensor<2x4xf16>, tensor<4xf16>, tensor<4xf16>) -> tensor<2x4xf16>
+  return %y : tensor<2x4xf16>
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization
 //===----------------------------------------------------------------------===//

@@ -99,3 +99,47 @@ func.func @not_folded(%x: tensor<?x?x8xf32>, %y: tensor<?x?x8xf32>) -> (tensor<?
   %o4m = heed.reshape %o4t {shape = array<i64: 0, -1, 8>} : (tensor<?x?x4xf32>) -> tensor<?x?x8xf32>
   return %om, %w, %o3, %o4m : tensor<?x?x8xf32>, tensor<?x?x?xf32>, tensor<?x?x4xf32>, tensor<?x?x8xf32>
 }
+
+// -----
+
+// Batch-first heads computed on after the split (a rotary on q and k, the transpose moved after
+// it by heed-fuse-rotary), grouped keys and values: num_heads and num_kv_heads on the [B, L, H*D]
+// forms; v's split reshape is read through, the rotaries' outputs are reshaped. The mask keeps
+// its [B, H, Lq, Lk] layout.
+// CHECK-LABEL: func.func @rotary_gqa
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x?x8x16xf32>, %[[K:.*]]: tensor<?x?x2x16xf32>, %[[V:.*]]: tensor<?x?x32xf32>, %[[M:.*]]: tensor<?x1x?x?xf32>)
+// CHECK-DAG: %[[QF:.*]] = heed.reshape %[[Q]] {shape = array<i64: 0, 0, -1>} : (tensor<?x?x8x16xf32>) -> tensor<?x?x128xf32>
+// CHECK-DAG: %[[KF:.*]] = heed.reshape %[[K]] {shape = array<i64: 0, 0, -1>} : (tensor<?x?x2x16xf32>) -> tensor<?x?x32xf32>
+// CHECK: %[[O:.*]] = heed.attention %[[QF]], %[[KF]], %[[V]], %[[M]] {mask_kind = #heed<mask additive>, num_heads = 8 : i64, num_kv_heads = 2 : i64, scale = 2.500000e-01 : f32} : (tensor<?x?x128xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>, tensor<?x1x?x?xf32>) -> tensor<?x?x128xf32>
+// CHECK-NOT: heed.transpose
+// CHECK: return %[[O]]
+func.func @rotary_gqa(%q: tensor<?x?x8x16xf32>, %k: tensor<?x?x2x16xf32>, %v: tensor<?x?x32xf32>, %m: tensor<?x1x?x?xf32>) -> tensor<?x?x128xf32> {
+  %qt = heed.transpose %q {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x8x16xf32>) -> tensor<?x8x?x16xf32>
+  %kt = heed.transpose %k {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x2x16xf32>) -> tensor<?x2x?x16xf32>
+  %vs = heed.reshape %v {shape = array<i64: 0, 0, 2, 16>} : (tensor<?x?x32xf32>) -> tensor<?x?x2x16xf32>
+  %vt = heed.transpose %vs {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x?x2x16xf32>) -> tensor<?x2x?x16xf32>
+  %o = heed.attention %qt, %kt, %vt, %m {mask_kind = #heed<mask additive>, scale = 0.25 : f32} : (tensor<?x8x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x1x?x?xf32>) -> tensor<?x8x?x16xf32>
+  %ot = heed.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<?x8x?x16xf32>) -> tensor<?x?x8x16xf32>
+  %y = heed.reshape %ot {shape = array<i64: 0, 0, -1>} : (tensor<?x?x8x16xf32>) -> tensor<?x?x128xf32>
+  return %y : tensor<?x?x128xf32>
+}
+
+// -----
+
+// Left alone: a query that is no transposed split, an output read unmerged, and weights
+// returned.
+// CHECK-LABEL: func.func @batch_first_not_folded
+// CHECK-NOT: num_heads
+// CHECK: return
+func.func @batch_first_not_folded(%q: tensor<2x4x5x16xf32>, %k: tensor<2x5x2x16xf32>, %q4: tensor<2x5x4x16xf32>) -> (tensor<2x5x64xf32>, tensor<2x4x5x16xf32>, tensor<2x5x64xf32>, tensor<2x4x5x5xf32>) {
+  %kt = heed.transpose %k {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x5x2x16xf32>) -> tensor<2x2x5x16xf32>
+  %o = heed.attention %q, %kt, %kt {scale = 0.25 : f32} : (tensor<2x4x5x16xf32>, tensor<2x2x5x16xf32>, tensor<2x2x5x16xf32>) -> tensor<2x4x5x16xf32>
+  %ot = heed.transpose %o {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x4x5x16xf32>) -> tensor<2x5x4x16xf32>
+  %y = heed.reshape %ot {shape = array<i64: 0, 0, -1>} : (tensor<2x5x4x16xf32>) -> tensor<2x5x64xf32>
+  %q4t = heed.transpose %q4 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x5x4x16xf32>) -> tensor<2x4x5x16xf32>
+  %o2 = heed.attention %q4t, %kt, %kt {scale = 0.25 : f32} : (tensor<2x4x5x16xf32>, tensor<2x2x5x16xf32>, tensor<2x2x5x16xf32>) -> tensor<2x4x5x16xf32>
+  %o3, %w = heed.attention %q4t, %kt, %kt {scale = 0.25 : f32, return_weights} : (tensor<2x4x5x16xf32>, tensor<2x2x5x16xf32>, tensor<2x2x5x16xf32>) -> (tensor<2x4x5x16xf32>, tensor<2x4x5x5xf32>)
+  %o3t = heed.transpose %o3 {permutation = array<i64: 0, 2, 1, 3>} : (tensor<2x4x5x16xf32>) -> tensor<2x5x4x16xf32>
+  %y3 = heed.reshape %o3t {shape = array<i64: 0, 0, -1>} : (tensor<2x5x4x16xf32>) -> tensor<2x5x64xf32>
+  return %y, %o2, %y3, %w : tensor<2x5x64xf32>, tensor<2x4x5x16xf32>, tensor<2x5x64xf32>, tensor<2x4x5x5xf32>
+}

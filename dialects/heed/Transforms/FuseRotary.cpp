@@ -1,0 +1,160 @@
+//===- FuseRotary.cpp - Rotary position embeddings into heed.rotary -------===//
+//
+// GPT-NeoX, Llama and the models copied from them apply RoPE as
+//   q * cos + rotate_half(q) * sin,  rotate_half(x) = cat(-x[..., D/2:], x[..., :D/2])
+// which exports as two slices, a neg, a concat, two muls and an add: five
+// passes over the [B, H, L, D] queries and keys, four of them writing a
+// tensor of that size. heed.rotary reads each element once.
+//
+// The heads transpose of the export (view(B, L, H, D).transpose(1, 2)) is
+// moved after the rotary when nothing else reads it, with cos and sin
+// transposed back (small tables): the rotary then reads the projection
+// itself, and the transpose before the attention folds into its num_heads
+// layout (heed-fold-head-transposes) instead of copying q and k.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/heed/Transforms/AttentionMatch.h"
+#include "dialects/heed/Transforms/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::heed {
+#define GEN_PASS_DEF_HEEDFUSEROTARY
+#include "dialects/heed/Transforms/Passes.h.inc"
+} // namespace mlir::heed
+
+using namespace mlir;
+using namespace mlir::heed;
+
+namespace {
+
+/// The last dim of `value`'s type when it is static and even, else 0.
+int64_t evenLastDim(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1))
+    return 0;
+  int64_t d = type.getShape().back();
+  return d > 0 && d % 2 == 0 ? d : 0;
+}
+
+/// slice(x, last axis, [from, from + D/2)) of x with an even static last dim D: x, else null.
+Value halfOf(Value value, bool upper) {
+  auto slice = value.getDefiningOp<SliceOp>();
+  if (!slice || !slice->hasOneUse() || slice.getStep() != 1)
+    return {};
+  Value x = slice.getInput();
+  int64_t d = evenLastDim(x), rank = cast<RankedTensorType>(x.getType()).getRank();
+  // The I64Attr getters return uint64_t: read the attributes as signed.
+  int64_t axis = slice.getAxisAttr().getInt();
+  if (!d || (axis < 0 ? axis + rank : axis) != rank - 1)
+    return {};
+  // Python bounds: negative from the end, then clamped (the attribute's default end is
+  // INT64_MAX).
+  auto bound = [d](int64_t b) { return std::clamp<int64_t>(b < 0 ? b + d : b, 0, d); };
+  int64_t from = upper ? d / 2 : 0;
+  return bound(slice.getStartAttr().getInt()) == from &&
+                 bound(static_cast<int64_t>(slice.getEnd())) == from + d / 2
+             ? x
+             : Value();
+}
+
+/// -v as heed.neg or a product by the splat -1: v, else null.
+Value negated(Value value) {
+  if (!value.hasOneUse())
+    return {};
+  if (auto neg = value.getDefiningOp<NegOp>())
+    return neg.getInput();
+  if (auto mul = value.getDefiningOp<MulOp>())
+    for (auto [c, v] : {std::pair{mul.getRhs(), mul.getLhs()}, {mul.getLhs(), mul.getRhs()}})
+      if (fusion::splatFloat(c) == -1.0 && fusion::isScalarLike(c, v) &&
+          v.getType() == mul.getType())
+        return v;
+  return {};
+}
+
+/// cat(-x[..., D/2:], x[..., :D/2]) on the last axis: x, else null.
+Value rotatedHalf(Value value) {
+  auto concat = value.getDefiningOp<ConcatOp>();
+  if (!concat || !concat->hasOneUse() || concat.getInputs().size() != 2)
+    return {};
+  int64_t rank = concat.getType().getRank(), axis = concat.getAxisAttr().getInt();
+  if ((axis < 0 ? axis + rank : axis) != rank - 1)
+    return {};
+  Value upper = negated(concat.getInputs()[0]);
+  Value x = upper ? halfOf(upper, /*upper=*/true) : Value();
+  return x && halfOf(concat.getInputs()[1], /*upper=*/false) == x ? x : Value();
+}
+
+/// The inverse of a permutation.
+SmallVector<int64_t> inverse(ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> inv(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inv[static_cast<size_t>(p)] = static_cast<int64_t>(i);
+  return inv;
+}
+
+/// add(mul(x, cos), mul(rotate_half(x), sin)), operands in any order -> heed.rotary.
+struct RotaryFromParts : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
+    if (!add.getType().getElementType().isF32())
+      return failure();
+    for (auto [plain, rotated] :
+         {std::pair{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}}) {
+      auto byCos = plain.getDefiningOp<MulOp>(), bySin = rotated.getDefiningOp<MulOp>();
+      if (!byCos || !bySin || !byCos->hasOneUse() || !bySin->hasOneUse())
+        continue;
+      for (auto [r, sin] :
+           {std::pair{bySin.getLhs(), bySin.getRhs()}, {bySin.getRhs(), bySin.getLhs()}}) {
+        Value x = rotatedHalf(r);
+        if (!x)
+          continue;
+        Value cos = byCos.getLhs() == x   ? byCos.getRhs()
+                    : byCos.getRhs() == x ? byCos.getLhs()
+                                          : Value();
+        int64_t d = evenLastDim(x);
+        if (!cos || cos == x || evenLastDim(cos) != d || evenLastDim(sin) != d)
+          continue;
+        rewriter.replaceOp(add, build(rewriter, add, x, cos, sin, byCos));
+        return success();
+      }
+    }
+    return failure();
+  }
+
+  /// heed.rotary of x, or transpose(rotary(x', cos', sin')) when x = transpose(x') keeps the
+  /// last dim and the rotary's own ops are its only readers.
+  static Value build(PatternRewriter &rewriter, AddOp add, Value x, Value cos, Value sin,
+                     MulOp byCos) {
+    Location loc = add.getLoc();
+    auto transpose = x.getDefiningOp<TransposeOp>();
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    auto sameRank = [rank](Value v) {
+      return cast<RankedTensorType>(v.getType()).getRank() == rank;
+    };
+    // Readers: the product by cos and the two half slices (each read once, checked above).
+    bool onlyRotary = transpose && llvm::all_of(transpose->getUsers(), [&](Operation *user) {
+                        return user == byCos.getOperation() || isa<SliceOp>(user);
+                      });
+    if (!onlyRotary || transpose.getPermutation().back() != rank - 1 || !sameRank(cos) ||
+        !sameRank(sin) || add.getType() != x.getType())
+      return RotaryOp::create(rewriter, loc, add.getType(), x, cos, sin);
+    SmallVector<int64_t> back = inverse(transpose.getPermutation());
+    Value c = TransposeOp::create(rewriter, loc, cos, back);
+    Value s = TransposeOp::create(rewriter, loc, sin, back);
+    Value inner = transpose.getInput();
+    Value rotated = RotaryOp::create(rewriter, loc, inner.getType(), inner, c, s);
+    return TransposeOp::create(rewriter, loc, add.getType(), rotated, transpose.getPermutation());
+  }
+};
+
+struct FuseRotaryPass : heed::impl::HeedFuseRotaryBase<FuseRotaryPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<RotaryFromParts>(&getContext());
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+  }
+};
+
+} // namespace
