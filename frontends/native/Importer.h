@@ -301,6 +301,7 @@ private:
     return one(build1<OpTy>(c.loc, *x, *axis), c.loc);
   }
   FailureOr<Val> bWhere(Call &c);
+  FailureOr<Val> bRotary(Call &c);
   FailureOr<Val> bConcat(Call &c);
   FailureOr<Val> bSlice(Call &c);
   FailureOr<Val> bGather(Call &c);

@@ -242,6 +242,18 @@ FailureOr<Val> Importer::bFull(Call &c, double fallbackValue) {
   return tensorVal(mlir::heed::FullOp::create(builder, loc(c.loc), type, fill, dynamic), c.loc);
 }
 
+FailureOr<Val> Importer::bRotary(Call &c) {
+  const char *names[] = {"x", "cos", "sin"};
+  Value operands[3];
+  for (size_t i = 0; i < 3; ++i) {
+    auto v = tensorArg(c, names[i]);
+    if (failed(v))
+      return failure();
+    operands[i] = *v;
+  }
+  return one(build1<RotaryOp>(c.loc, operands[0], operands[1], operands[2]), c.loc);
+}
+
 FailureOr<Val> Importer::bSequenceMask(Call &c) {
   auto lengths = tensorArg(c, "lengths");
   if (failed(lengths))
