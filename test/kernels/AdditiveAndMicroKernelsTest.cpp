@@ -150,6 +150,47 @@ TEST(MicroKernels, AddNormRowMatchesDoubles) {
       }
 }
 
+/// The additive-mask logits stay exact in double: s + m, its maximum (NaN passed over, -inf when
+/// empty or all -inf) and x - shift rounded once to float, on every tail length.
+TEST(MicroKernels, MaskedLogitsMatchDoubles) {
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<float> uni(-8.0f, 8.0f);
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    for (int64_t n : {0, 1, 3, 7, 8, 9, 15, 16, 17, 33, 64, 100}) {
+      std::vector<float> s(n), m(n), y(n + 1, -7.0f);
+      std::vector<double> x(n + 1, -7.0);
+      for (int64_t j = 0; j < n; ++j) {
+        s[j] = uni(gen);
+        m[j] = j % 3 == 0 ? -1e4f : j % 5 == 0 ? std::numeric_limits<float>::lowest() : 0.0f;
+      }
+      set->maskedLogits(s.data(), m.data(), n, x.data());
+      double want = -inf;
+      for (int64_t j = 0; j < n; ++j) {
+        ASSERT_EQ(x[j], double(s[j]) + double(m[j])) << set->name << " n=" << n << " j=" << j;
+        want = std::max(want, x[j]);
+      }
+      ASSERT_EQ(x[n], -7.0) << set->name << ": wrote past n";
+      ASSERT_EQ(set->rowMaxDouble(x.data(), n), want) << set->name << " n=" << n;
+      if (n > 1) {
+        x[n / 2] = std::nan(""); // passed over, wherever it sits among the lanes
+        double without = -inf;
+        for (int64_t j = 0; j < n; ++j)
+          if (j != n / 2)
+            without = std::max(without, x[j]);
+        ASSERT_EQ(set->rowMaxDouble(x.data(), n), without) << set->name << " NaN, n=" << n;
+        x[n / 2] = double(s[n / 2]) + double(m[n / 2]);
+      }
+      set->shiftedLogits(x.data(), n, want, y.data());
+      for (int64_t j = 0; j < n; ++j)
+        ASSERT_EQ(y[j], float(x[j] - want)) << set->name << " n=" << n << " j=" << j;
+      ASSERT_EQ(y[n], -7.0f) << set->name << ": wrote past n";
+    }
+  std::vector<double> hidden(20, -inf);
+  for (const detail::MicroKernels *set : detail::availableMicroKernels())
+    ASSERT_EQ(set->rowMaxDouble(hidden.data(), 20), -inf) << set->name;
+}
+
 /// A key with weight 0 never touches the output, whatever its value row holds; a NaN weight
 /// does (it must show).
 TEST(MicroKernels, WeightedSumSkipsZeroWeights) {

@@ -281,8 +281,12 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
     }
     double *x = s.masked.data() + r * ldS;
     const float *mrow = p.additiveMask + b * ms.batch + h * ms.head + i * ms.row + j0 * ms.col;
-    for (int64_t j = 0; j < nk; ++j)
-      x[j] = double(row[j]) + double(mrow[j * ms.col]);
+    if (ms.col == 1) {
+      mk.maskedLogits(row, mrow, nk, x);
+    } else {
+      for (int64_t j = 0; j < nk; ++j)
+        x[j] = double(row[j]) + double(mrow[j * ms.col]);
+    }
     hide(x, i);
   }
 }
@@ -291,11 +295,7 @@ void FlashAttention::scores(Scratch &s, int64_t b, int64_t h, int64_t i0, int64_
 double FlashAttention::blockMax(Scratch &s, int64_t r, int64_t ldS, int64_t nk) const {
   if (!p.additiveMask)
     return mk.rowMax(s.s.data() + r * ldS, nk);
-  const double *x = s.masked.data() + r * ldS;
-  double m = kNegInf;
-  for (int64_t j = 0; j < nk; ++j)
-    m = x[j] > m ? x[j] : m;
-  return m;
+  return mk.rowMaxDouble(s.masked.data() + r * ldS, nk);
 }
 
 /// Row r of s.s = exp(logit - shift) for lanes [0, n); returns their sum.
@@ -304,9 +304,7 @@ float FlashAttention::exponentiate(Scratch &s, int64_t r, int64_t ldS, int64_t n
   float *row = s.s.data() + r * ldS;
   if (!p.additiveMask)
     return mk.expSum(row, n, float(shift));
-  const double *x = s.masked.data() + r * ldS;
-  for (int64_t j = 0; j < n; ++j)
-    row[j] = float(x[j] - shift);
+  mk.shiftedLogits(s.masked.data() + r * ldS, n, shift, row);
   return mk.expSum(row, n, 0.0f);
 }
 

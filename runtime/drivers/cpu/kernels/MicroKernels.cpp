@@ -163,6 +163,45 @@ void addNormRowScalar(const float *x, const float *r, float *y, int64_t n, float
   addNormRowBody<4>(x, r, y, n, eps, g, b, rms);
 }
 
+/// The bodies of the additive-mask logit kernels, vectorized per target like addNormRowBody: W
+/// lanes of double.
+__attribute__((always_inline)) inline void maskedLogitsBody(const float *s, const float *m,
+                                                            int64_t n, double *x) {
+  for (int64_t j = 0; j < n; ++j)
+    x[j] = double(s[j]) + double(m[j]);
+}
+
+template <int W>
+__attribute__((always_inline)) inline double rowMaxDoubleBody(const double *x, int64_t n) {
+  double part[W];
+  for (int l = 0; l < W; ++l)
+    part[l] = -std::numeric_limits<double>::infinity();
+  int64_t j = 0;
+  for (; j + W <= n; j += W)
+    for (int l = 0; l < W; ++l)
+      part[l] = x[j + l] > part[l] ? x[j + l] : part[l]; // a NaN never wins
+  double best = -std::numeric_limits<double>::infinity();
+  for (; j < n; ++j)
+    best = x[j] > best ? x[j] : best;
+  for (int l = 0; l < W; ++l)
+    best = part[l] > best ? part[l] : best;
+  return best;
+}
+
+__attribute__((always_inline)) inline void shiftedLogitsBody(const double *x, int64_t n,
+                                                             double shift, float *y) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] = float(x[j] - shift);
+}
+
+void maskedLogitsScalar(const float *s, const float *m, int64_t n, double *x) {
+  maskedLogitsBody(s, m, n, x);
+}
+double rowMaxDoubleScalar(const double *x, int64_t n) { return rowMaxDoubleBody<2>(x, n); }
+void shiftedLogitsScalar(const double *x, int64_t n, double shift, float *y) {
+  shiftedLogitsBody(x, n, shift, y);
+}
+
 /// Rows this far ahead are prefetched by the row walks (dots, weightedSum). Decoding reads K and V
 /// rows that are far apart in packed-heads layouts ([B, L, H*D]), where the hardware prefetchers,
 /// which follow streams within a page, miss them; at 2 KiB row strides farther prefetches were
@@ -340,6 +379,14 @@ HEED_AVX2 void transposeAvx2(int64_t rows, int64_t cols, const float *src, int64
 HEED_AVX2 void addNormRowAvx2(const float *x, const float *r, float *y, int64_t n, float eps,
                               const float *g, const float *b, bool rms) {
   addNormRowBody<16>(x, r, y, n, eps, g, b, rms);
+}
+
+HEED_AVX2 void maskedLogitsAvx2(const float *s, const float *m, int64_t n, double *x) {
+  maskedLogitsBody(s, m, n, x);
+}
+HEED_AVX2 double rowMaxDoubleAvx2(const double *x, int64_t n) { return rowMaxDoubleBody<8>(x, n); }
+HEED_AVX2 void shiftedLogitsAvx2(const double *x, int64_t n, double shift, float *y) {
+  shiftedLogitsBody(x, n, shift, y);
 }
 
 HEED_AVX2 float rowMaxAvx2(const float *x, int64_t n) {
@@ -596,6 +643,16 @@ HEED_AVX512 void addNormRowAvx512(const float *x, const float *r, float *y, int6
   addNormRowBody<32>(x, r, y, n, eps, g, b, rms);
 }
 
+HEED_AVX512 void maskedLogitsAvx512(const float *s, const float *m, int64_t n, double *x) {
+  maskedLogitsBody(s, m, n, x);
+}
+HEED_AVX512 double rowMaxDoubleAvx512(const double *x, int64_t n) {
+  return rowMaxDoubleBody<16>(x, n);
+}
+HEED_AVX512 void shiftedLogitsAvx512(const double *x, int64_t n, double shift, float *y) {
+  shiftedLogitsBody(x, n, shift, y);
+}
+
 HEED_AVX512 float rowMaxAvx512(const float *x, int64_t n) {
   const __m512 none = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   __m512 m = none;
@@ -725,16 +782,21 @@ HEED_AVX512 void weightedSumAvx512(const float *p, const float *v, int64_t ldv, 
 }
 #endif // HEED_HAVE_X86
 
-const MicroKernels kScalar = {
-    gemmScalar,  transposeScalar,  rowMaxScalar, expSumScalar,      allFiniteScalar,  axpyScalar,
-    scaleScalar, tanhEnergyScalar, dotsScalar,   weightedSumScalar, addNormRowScalar, "scalar"};
+const MicroKernels kScalar = {gemmScalar,         transposeScalar,     rowMaxScalar,
+                              expSumScalar,       allFiniteScalar,     axpyScalar,
+                              scaleScalar,        tanhEnergyScalar,    dotsScalar,
+                              weightedSumScalar,  addNormRowScalar,    maskedLogitsScalar,
+                              rowMaxDoubleScalar, shiftedLogitsScalar, "scalar"};
 #ifdef HEED_HAVE_X86
-const MicroKernels kAvx512 = {gemmAvx512,    transposeAvx2,     rowMaxAvx512,     expSumAvx512,
-                              allFiniteAvx2, axpyAvx2,          scaleAvx512,      tanhEnergyAvx512,
-                              dotsAvx512,    weightedSumAvx512, addNormRowAvx512, "avx512"};
-const MicroKernels kAvx2 = {gemmAvx2,      transposeAvx2,   rowMaxAvx2,     expSumAvx2,
-                            allFiniteAvx2, axpyAvx2,        scaleAvx2,      tanhEnergyAvx2,
-                            dotsAvx2,      weightedSumAvx2, addNormRowAvx2, "avx2"};
+const MicroKernels kAvx512 = {gemmAvx512,         transposeAvx2,       rowMaxAvx512,
+                              expSumAvx512,       allFiniteAvx2,       axpyAvx2,
+                              scaleAvx512,        tanhEnergyAvx512,    dotsAvx512,
+                              weightedSumAvx512,  addNormRowAvx512,    maskedLogitsAvx512,
+                              rowMaxDoubleAvx512, shiftedLogitsAvx512, "avx512"};
+const MicroKernels kAvx2 = {gemmAvx2,         transposeAvx2,     rowMaxAvx2,     expSumAvx2,
+                            allFiniteAvx2,    axpyAvx2,          scaleAvx2,      tanhEnergyAvx2,
+                            dotsAvx2,         weightedSumAvx2,   addNormRowAvx2, maskedLogitsAvx2,
+                            rowMaxDoubleAvx2, shiftedLogitsAvx2, "avx2"};
 #endif
 
 const MicroKernels *testOverride = nullptr;

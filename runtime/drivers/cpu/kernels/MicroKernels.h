@@ -48,6 +48,13 @@ struct MicroKernels {
   /// the mean is taken as 0 (RMSNorm: s / sqrt(mean(s^2) + eps)).
   void (*addNormRow)(const float *x, const float *r, float *y, int64_t n, float eps, const float *g,
                      const float *b, bool rms);
+  /// The additive-mask logits, kept in double (Attention.cpp's numerics): x[j] = double(s[j]) +
+  /// double(m[j]) for j < n.
+  void (*maskedLogits)(const float *s, const float *m, int64_t n, double *x);
+  /// Largest of x[0..n) (-inf for n = 0; NaNs are passed over).
+  double (*rowMaxDouble)(const double *x, int64_t n);
+  /// y[j] = float(x[j] - shift) for j < n.
+  void (*shiftedLogits)(const double *x, int64_t n, double shift, float *y);
   const char *name;
 };
 
