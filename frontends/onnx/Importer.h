@@ -373,6 +373,8 @@ private:
   /// "[B, 2*S, ?]": dims by their dim_param names where they have one.
   std::string describe(ArrayRef<Monomial> dims);
   bool quietReshape = false;
+  /// Whether reshapeTo may move dims with transposes (copies): not on Reshape's first try.
+  bool movingDimsAllowed = true;
 
   /// The root of dim j of `u` when it is dynamic.
   std::optional<Root> dynamicRoot(Value u, int64_t j);

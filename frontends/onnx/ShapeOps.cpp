@@ -99,14 +99,17 @@ LogicalResult Importer::importReshape(const NodeProto &node) {
       return error() << "invalid dim " << s.value << " in the target shape";
     target.push_back(monomialOf(s));
   }
-  // Quietly first: a split of a merged dim may still work through the linear
-  // that needed the merge; then, where the dims are index values, as they come
-  // when the function runs; else loudly, for the error.
+  // Quietly first, without moving dims (transposes copy the tensor): a split of a merged dim
+  // may still work through the linear that needed the merge; then, where the dims are index
+  // values, as they come when the function runs (a view, as bsz * heads merges are); else
+  // loudly, moving dims if need be, or for the error.
   quietReshape = true;
+  movingDimsAllowed = false;
   Value y = reshapeTo(x, target, "Reshape");
   if (!y)
     y = reshapeThroughLinear(x, target);
   quietReshape = false;
+  movingDimsAllowed = true;
   if (!y && !k->isStatic() &&
       llvm::count_if(k->elems, [](const Sym &s) { return s.isStatic() && s.value == -1; }) <= 1)
     return reshapeAtRunTime(node, x, allowZero, target);

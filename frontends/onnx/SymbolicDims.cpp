@@ -445,6 +445,10 @@ Value Importer::reshapeMovingDims(Value x, ArrayRef<Monomial> in, ArrayRef<Monom
     outPerm.push_back(nextOther++);
     spec.push_back(isStaticMonomial(m) ? m.coeff : -1);
   }
+  // Moving dims costs two copies of the tensor; Reshape prefers its run-time form, a view
+  // (importReshape), and comes back here only when that cannot be built.
+  if (!movingDimsAllowed && (!isIdentity(perm) || !isIdentity(outPerm)))
+    return {};
   Value y = isIdentity(perm) ? x : transpose(x, perm);
   y = y ? reshape(y, spec) : Value();
   if (y && !isIdentity(outPerm))

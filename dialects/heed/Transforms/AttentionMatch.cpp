@@ -229,8 +229,8 @@ DimSource dimOriginWithin(Value value, int64_t axis, int &budget) {
           next = {matmul.getRhs(), matmul.getTransposeB() ? rhs.getRank() - 2 : rhs.getRank() - 1};
         else if (rhs.getRank() == 2)
           next = {matmul.getLhs(), axis - (rank - lhs.getRank())};
-        else
-          next = broadcastSource(matmul.getOperands(), rank - 2);
+        else // batch dims, right-aligned like the operands' own (their matrices included)
+          next = broadcastSource(matmul.getOperands(), rank);
       }
     } else if (auto linear = dyn_cast_or_null<LinearOp>(def)) {
       if (axis < rank - 1)
@@ -239,6 +239,36 @@ DimSource dimOriginWithin(Value value, int64_t axis, int &budget) {
                        isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, AndOp, OrOp, CompareOp,
                            WhereOp>(def))) {
       // The broadcasting ops too: a projection's bias add before heed-fuse-linear makes it one.
+      next = broadcastSource(def->getOperands(), rank);
+    } else if (auto dynamic = dyn_cast_or_null<ReshapeDynamicOp>(def)) {
+      // A dim given as another tensor's size (bsz * heads merges and splits). With allowzero
+      // unset a 0 copies the input's dim instead; the merges and splits exporters write then
+      // have an empty input, so the sizes agree there too.
+      Value size = dynamic.getShape()[axis];
+      if (auto dim = size.getDefiningOp<DimOp>()) {
+        if (auto a = shape::normalizeAxis(dim.getDim(), dim.getInput().getType().getRank()))
+          next = {dim.getInput(), *a};
+      } else if (axis >= 1 && TargetDim{size, 0}.isInferred() && mergedLeading(value)) {
+        // The -1 of a proven merge of the two leading dims (view(B * H, -1, D)): input dim
+        // axis + 1.
+        next = {dynamic.getInput(), axis + 1};
+      }
+    } else if (auto full = dyn_cast_or_null<FullOp>(def)) {
+      // torch.full((L, L), ...) and Expand's like-tensor: the size operand read from a tensor.
+      if (Value size = full.getSizeOf(axis))
+        if (auto dim = size.getDefiningOp<DimOp>())
+          if (auto a = shape::normalizeAxis(dim.getDim(), dim.getInput().getType().getRank()))
+            next = {dim.getInput(), *a};
+    } else if (auto range = dyn_cast_or_null<RangeOp>(def)) {
+      // arange(L): range(0, L, 1) has L elements.
+      APInt start, step;
+      if (matchPattern(range.getStart(), m_ConstantInt(&start)) && start.isZero() &&
+          matchPattern(range.getStep(), m_ConstantInt(&step)) && step.isOne())
+        if (auto dim = range.getLimit().getDefiningOp<DimOp>())
+          if (auto a = shape::normalizeAxis(dim.getDim(), dim.getInput().getType().getRank()))
+            next = {dim.getInput(), *a};
+    } else if (isa_and_nonnull<BroadcastOp>(def)) {
+      // expand(): the input and the like-tensor broadcast together.
       next = broadcastSource(def->getOperands(), rank);
     } else if (isa_and_nonnull<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(def)) {
       // Same shape as the input (norm_first layers read L before the LayerNorm).
@@ -292,6 +322,98 @@ bool provenSize(Value size, int64_t staticDim, ArrayRef<DimSource> sources) {
   });
 }
 
+} // namespace
+
+bool fusion::isSizeOf(Value size, Value tensor, int64_t axis) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  return axis >= 0 && axis < type.getRank() &&
+         provenSize(size, type.getDimSize(axis), {DimSource{tensor, axis}});
+}
+
+bool fusion::TargetDim::isInferred() const {
+  APInt c;
+  return value ? matchPattern(value, m_ConstantInt(&c)) && c.getSExtValue() == -1 : literal == -1;
+}
+
+bool fusion::TargetDim::isSizeOf(Value tensor, int64_t axis) const {
+  if (value)
+    return fusion::isSizeOf(value, tensor, axis);
+  auto type = cast<RankedTensorType>(tensor.getType());
+  return literal > 0 && !type.isDynamicDim(axis) && type.getDimSize(axis) == literal;
+}
+
+std::optional<std::pair<Value, SmallVector<fusion::TargetDim>>> fusion::reshapeTarget(Value value) {
+  SmallVector<TargetDim> dims;
+  if (auto reshape = value.getDefiningOp<ReshapeOp>()) {
+    for (int64_t s : reshape.getShape())
+      dims.push_back({Value(), s});
+    return std::make_pair(reshape.getInput(), dims);
+  }
+  if (auto reshape = value.getDefiningOp<ReshapeDynamicOp>()) {
+    for (Value v : reshape.getShape())
+      dims.push_back({v, 0});
+    return std::make_pair(reshape.getInput(), dims);
+  }
+  return std::nullopt;
+}
+
+namespace {
+/// Whether dims [from, ...) of `target` are dims [from + shift, ...) of `x`, one of them
+/// possibly inferred (-1: the element count then fixes it).
+bool trailingKept(ArrayRef<TargetDim> target, Value x, int64_t from, int64_t shift) {
+  int inferred = 0;
+  for (int64_t k = from; k < static_cast<int64_t>(target.size()); ++k) {
+    if (target[k].isInferred())
+      ++inferred;
+    else if (!target[k].isSizeOf(x, k + shift))
+      return false;
+  }
+  return inferred <= 1;
+}
+
+} // namespace
+
+Value fusion::mergedLeading(Value value) {
+  // dimOrigin asks this of merges whose -1 it follows, and this asks dimOrigin of their sizes:
+  // a chain of such merges is followed a few levels deep, not exponentially.
+  static thread_local int depth = 0;
+  if (depth >= 3)
+    return {};
+  struct Nested {
+    Nested() { ++depth; }
+    ~Nested() { --depth; }
+  } nested;
+  auto target = reshapeTarget(value);
+  if (!target)
+    return {};
+  auto [x, dims] = *target;
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 3 || static_cast<int64_t>(dims.size()) != type.getRank() - 1)
+    return {};
+  // The merged dim: d0 * d1 as a product of the two sizes, or a constant equal to it.
+  const TargetDim &merged = dims.front();
+  bool proven = false;
+  if (merged.value) {
+    if (auto mul = merged.value.getDefiningOp<arith::MulIOp>())
+      proven = (isSizeOf(mul.getLhs(), x, 0) && isSizeOf(mul.getRhs(), x, 1)) ||
+               (isSizeOf(mul.getLhs(), x, 1) && isSizeOf(mul.getRhs(), x, 0));
+    APInt c;
+    if (!proven && matchPattern(merged.value, m_ConstantInt(&c)) && !type.isDynamicDim(0) &&
+        !type.isDynamicDim(1))
+      proven = c.getSExtValue() == type.getDimSize(0) * type.getDimSize(1);
+  } else if (!type.isDynamicDim(0) && !type.isDynamicDim(1)) {
+    proven = merged.literal == type.getDimSize(0) * type.getDimSize(1);
+  }
+  // An inferred merged dim is fixed by the element count once the others are kept.
+  if (!proven && !(merged.isInferred() && trailingKept(dims, x, 1, 1) &&
+                   llvm::none_of(ArrayRef(dims).drop_front(),
+                                 [](const TargetDim &d) { return d.isInferred(); })))
+    return {};
+  return trailingKept(dims, x, 1, 1) ? x : Value();
+}
+
+namespace {
+
 /// Looks through reshapes and transposes that only insert, drop or move unit
 /// dims, as long as the value is the inner one with unit dims in front
 /// (torch exports attn_mask.unsqueeze(0) of an [L, L] mask as reshape to
@@ -311,14 +433,26 @@ Value stripLeadingUnitDims(Value value) {
       auto in = reshape.getInput().getType(), out = reshape.getType();
       // Non-unit output dims map, in order, onto the non-unit input dims.
       SmallVector<int64_t> outToIn(out.getRank(), -1);
+      ArrayRef<int64_t> spec = reshape.getShape();
       int64_t i = 0;
+      bool inferredUsed = false;
       for (int64_t o = 0; o < out.getRank(); ++o) {
         if (out.getDimSize(o) == 1)
           continue;
         while (i < in.getRank() && in.getDimSize(i) == 1)
           ++i;
-        if (i == in.getRank() || !keepsDim(reshape, i, o))
+        if (i == in.getRank())
           return best;
+        // A 0 copying another input dim of provably the same size ([L, L] unsqueezed to
+        // [1, L, L] as spec [1, 0, -1]), or the one -1 once every other dim is matched: a
+        // reshape keeps row-major order, so equal sizes in order are the same dims.
+        bool sameSize =
+            spec[o] == 0 && o < in.getRank() && in.isDynamicDim(o) && in.isDynamicDim(i) &&
+            sameSource(dimOrigin(reshape.getInput(), o), dimOrigin(reshape.getInput(), i));
+        bool inferred = spec[o] == -1 && !inferredUsed;
+        if (!keepsDim(reshape, i, o) && !sameSize && !inferred)
+          return best;
+        inferredUsed |= inferred && !keepsDim(reshape, i, o);
         outToIn[o] = i++;
       }
       while (i < in.getRank() && in.getDimSize(i) == 1)
@@ -345,10 +479,28 @@ Value stripLeadingUnitDims(Value value) {
   return best;
 }
 
+/// `value` + c for a splat integer constant c (BART's arange + 1): value and c, else value, 0.
+std::pair<Value, int64_t> withoutOffset(Value value) {
+  auto add = value.getDefiningOp<AddOp>();
+  if (!add || add.getType() != add.getLhs().getType())
+    return {value, 0};
+  DenseElementsAttr attr;
+  if (!matchPattern(add.getRhs(), m_Constant(&attr)) || !attr.isSplat() ||
+      !isa<IntegerType>(attr.getElementType()) || attr.getType().getNumElements() != 1)
+    return {value, 0};
+  // Small offsets only: the compare of ranges plus them cannot overflow.
+  int64_t c = attr.getSplatValue<APInt>().getSExtValue();
+  return std::abs(c) <= (int64_t(1) << 32) ? std::pair{add.getLhs(), c} : std::pair{value, 0};
+}
+
 /// The 0, 1, ... n-1 index vector of a heed.range, shaped [n] or [n, 1] /
-/// [1, n] by a reshape; `column` says which. Returns the range's limit.
-Value indexVector(Value value, bool &column, bool &row) {
+/// [1, n] by a reshape; `column` says which. Returns the range's limit. With `offset`, also
+/// range + c (before or after the reshape), c in *offset.
+Value indexVector(Value value, bool &column, bool &row, int64_t *offset = nullptr) {
   column = row = false;
+  if (offset) {
+    std::tie(value, *offset) = withoutOffset(value);
+  }
   auto type = cast<RankedTensorType>(value.getType());
   if (auto reshape = value.getDefiningOp<ReshapeOp>()) {
     if (type.getRank() != 2 || reshape.getInput().getType().getRank() != 1)
@@ -366,6 +518,8 @@ Value indexVector(Value value, bool &column, bool &row) {
   } else {
     return {};
   }
+  if (offset && *offset == 0)
+    std::tie(value, *offset) = withoutOffset(value);
   auto range = value.getDefiningOp<RangeOp>();
   APInt start, step;
   if (!range || !matchPattern(range.getStart(), m_ConstantInt(&start)) || !start.isZero() ||
@@ -445,15 +599,46 @@ std::optional<CausalAlign> squareAlign(Value rowLimit, Value columnLimit, int64_
 
 /// When `a` and `b` are the query index [Lq, 1] and the key index [1, Lk] (in either order;
 /// `aIsRow` says which), the alignment of a "j <= i" pattern over them (squareAlign).
+/// With offsets, a and b may be those indices plus constants (*aOffset, *bOffset).
 std::optional<CausalAlign> rowAndColumnAlign(Value a, Value b, int64_t lq, int64_t lk,
-                                             const ScoresInfo &scores, bool &aIsRow) {
+                                             const ScoresInfo &scores, bool &aIsRow,
+                                             int64_t *aOffset = nullptr,
+                                             int64_t *bOffset = nullptr) {
   bool aColumn, bColumn, bRow;
-  Value aLimit = indexVector(a, aColumn, aIsRow);
-  Value bLimit = indexVector(b, bColumn, bRow);
+  Value aLimit = indexVector(a, aColumn, aIsRow, aOffset);
+  Value bLimit = indexVector(b, bColumn, bRow, bOffset);
   if (!aLimit || !bLimit || aIsRow == bRow)
     return std::nullopt;
   return aIsRow ? squareAlign(aLimit, bLimit, lq, lk, scores)
                 : squareAlign(bLimit, aLimit, lq, lk, scores);
+}
+
+/// `align` when the cells where "j - i PRED c" holds (hides, when `negated`) are exactly those
+/// with j - i <= 0: the causal pattern.
+std::optional<CausalAlign> causalDiagonal(CompareKind pred, int64_t c, bool negated,
+                                          CausalAlign align) {
+  // The visible set as "d <= t" (or its complement "d > t" when the condition hides).
+  std::optional<int64_t> visibleUpTo;
+  bool hides = negated;
+  switch (pred) {
+  case CompareKind::le:
+    visibleUpTo = hides ? std::nullopt : std::optional<int64_t>(c);
+    break;
+  case CompareKind::lt:
+    visibleUpTo = hides ? std::nullopt : std::optional<int64_t>(c - 1);
+    break;
+  case CompareKind::gt:
+    visibleUpTo = hides ? std::optional<int64_t>(c) : std::nullopt;
+    break;
+  case CompareKind::ge:
+    visibleUpTo = hides ? std::optional<int64_t>(c - 1) : std::nullopt;
+    break;
+  default:
+    break;
+  }
+  if (visibleUpTo == 0)
+    return align;
+  return std::nullopt;
 }
 
 /// `(j - i) PRED k` or `(i - j) PRED k` with i the query index [Lq, 1], j the key index [1, Lk]
@@ -477,28 +662,7 @@ std::optional<CausalAlign> matchDiagonalCompare(CompareOp compare, bool negated,
     c = -c;
     pred = mirrored(pred);
   }
-  // The visible set as "d <= t" (or its complement "d > t" when the condition hides).
-  std::optional<int64_t> visibleUpTo;
-  bool hides = negated;
-  switch (pred) {
-  case CompareKind::le:
-    visibleUpTo = hides ? std::nullopt : std::optional<int64_t>(c);
-    break;
-  case CompareKind::lt:
-    visibleUpTo = hides ? std::nullopt : std::optional<int64_t>(c - 1);
-    break;
-  case CompareKind::gt:
-    visibleUpTo = hides ? std::optional<int64_t>(c) : std::nullopt;
-    break;
-  case CompareKind::ge:
-    visibleUpTo = hides ? std::optional<int64_t>(c - 1) : std::nullopt;
-    break;
-  default:
-    break;
-  }
-  if (visibleUpTo == 0)
-    return align;
-  return std::nullopt;
+  return causalDiagonal(pred, c, negated, *align);
 }
 
 /// Whether each element of a constant is nonzero (float, integer or bool elements).
@@ -638,18 +802,17 @@ std::optional<CausalAlign> matchCausal(Value condition, bool negated, const Scor
     if (auto align = matchDiagonalCompare(compare, negated, lq, lk, scores))
       return align;
     bool lhsRow;
-    std::optional<CausalAlign> align =
-        rowAndColumnAlign(compare.getLhs(), compare.getRhs(), lq, lk, scores, lhsRow);
+    int64_t lhsOffset = 0, rhsOffset = 0;
+    std::optional<CausalAlign> align = rowAndColumnAlign(compare.getLhs(), compare.getRhs(), lq, lk,
+                                                         scores, lhsRow, &lhsOffset, &rhsOffset);
     if (!align)
       return std::nullopt;
-    // Written as "i PRED j".
+    // As "j - i PRED c": (i + a) PRED (j + b) <=> j - i PRED' a - b (PRED mirrored), and
+    // (j + a) PRED (i + b) <=> j - i PRED b - a.
     CompareKind pred = compare.getPredicate();
-    if (!lhsRow)
-      pred = mirrored(pred);
-    // Query i may see key j iff j <= i.
-    if ((pred == CompareKind::ge && !negated) || (pred == CompareKind::lt && negated))
-      return align;
-    return std::nullopt;
+    if (lhsRow)
+      return causalDiagonal(mirrored(pred), lhsOffset - rhsOffset, negated, *align);
+    return causalDiagonal(pred, rhsOffset - lhsOffset, negated, *align);
   }
   DenseElementsAttr attr;
   if (matchPattern(condition, m_Constant(&attr)) && attr.getElementType().isInteger(1) &&
@@ -719,8 +882,35 @@ LogicalResult setOperand(MaskPlan &plan, MaskKind kind, Value operand, bool nega
 }
 } // namespace
 
+namespace {
+/// m for heed.broadcast(m, like) (expand / expand_as of a mask) when broadcasting m to the
+/// scores gives the same: every dim the like-tensor has is 1 or provably the scores' own (a
+/// heed.full size operand read from where the scores' dim comes from, or equal static sizes).
+Value withoutExpand(Value mask, const ScoresInfo &scores) {
+  auto expand = mask.getDefiningOp<BroadcastOp>();
+  if (!expand || !scores.scores)
+    return mask;
+  Value like = expand.getLike();
+  auto likeType = cast<RankedTensorType>(like.getType());
+  int64_t rank = scores.shape.size(), likeRank = likeType.getRank();
+  if (likeRank > rank)
+    return mask;
+  auto full = like.getDefiningOp<FullOp>();
+  for (int64_t d = 0; d < likeRank; ++d) {
+    int64_t size = likeType.getDimSize(d), at = d + rank - likeRank;
+    if (size == 1 || (size != kDyn && size == scores.shape[at]))
+      continue;
+    Value operand = full ? full.getSizeOf(d) : Value();
+    if (!operand || !isSizeOf(operand, scores.scores, at))
+      return mask;
+  }
+  return expand.getInput();
+}
+} // namespace
+
 LogicalResult fusion::addBooleanMask(MaskPlan &plan, Value condition, bool negated,
                                      const ScoresInfo &scores, std::string &reason) {
+  condition = withoutExpand(condition, scores);
   if (!shape::broadcastsTo(shapeOf(condition), scores.shape)) {
     reason = "mask does not broadcast to the scores";
     return failure();
@@ -787,6 +977,7 @@ LogicalResult fusion::addBooleanMask(MaskPlan &plan, Value condition, bool negat
 
 LogicalResult fusion::addAdditiveMask(MaskPlan &plan, Value mask, const ScoresInfo &scores,
                                       std::string &reason) {
+  mask = withoutExpand(mask, scores);
   if (!shape::broadcastsTo(shapeOf(mask), scores.shape)) {
     reason = "mask does not broadcast to the scores";
     return failure();

@@ -43,9 +43,31 @@ struct DimSource {
 /// value itself when nothing is known.
 DimSource dimOrigin(Value value, int64_t axis);
 
+/// Whether the index value `size` is provably dim `axis` of `tensor`: a constant equal to its
+/// static size, or heed.dim of a tensor whose dim comes from the same place (dimOrigin).
+bool isSizeOf(Value size, Value tensor, int64_t axis);
+
+/// One dim of a reshape's target: an index value (reshape_dynamic) or a spec entry (reshape).
+struct TargetDim {
+  Value value;
+  int64_t literal = 0;
+  /// The -1 that the element count fixes.
+  bool isInferred() const;
+  /// Provably dim `axis` of `tensor` (a spec's 0 copies a dim at its own index: not used).
+  bool isSizeOf(Value tensor, int64_t axis) const;
+};
+/// The input and target dims of a heed.reshape or heed.reshape_dynamic, or nothing.
+std::optional<std::pair<Value, SmallVector<TargetDim>>> reshapeTarget(Value value);
+
+/// `value` = x [d0, d1, rest...] reshaped (heed.reshape or reshape_dynamic) to
+/// [d0 * d1, rest...] with every size proven (isSizeOf; one of them may be the inferred -1):
+/// x, else null. Hugging Face BART's view(B * H, -1, D) of [B, H, L, D] heads.
+Value mergedLeading(Value value);
+
 /// The scores a mask applies to: their shape and what is known about their
 /// query-length and key-length dims.
 struct ScoresInfo {
+  Value scores; // the scores tensor itself, when there is one (its dims prove masks' sizes)
   SmallVector<int64_t> shape;
   SmallVector<DimSource> queryLength; // Lq = dim of any of these
   SmallVector<DimSource> keyLength;   // Lk = dim of any of these

@@ -598,4 +598,5 @@ void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
   patterns.add<TransposeIntoMatmul, LayerNormAffine, MaskAddedAcrossReshape, SubtractedBias>(
       patterns.getContext());
   populateColumnAttentionPatterns(patterns);
+  populateBatchMergePatterns(patterns);
 }

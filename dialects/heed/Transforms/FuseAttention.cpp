@@ -301,6 +301,7 @@ FailureOr<SdpaMatch> fusion::matchSdpa(SoftmaxOp softmax, std::string &reason,
   }
 
   ScoresInfo info;
+  info.scores = cur;
   info.shape = scoresShape;
   info.queryLength.push_back(
       {m.query, m.transposeQuery || m.queryColumn ? attRank - 1 : attRank - 2});

@@ -45,6 +45,11 @@ void populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns);
 /// populateCanonicalizeAttentionPatterns.
 void populateColumnAttentionPatterns(RewritePatternSet &patterns);
 
+/// Attention on heads merged into the batch (Hugging Face BART's [B * H, L, D] bmm): the
+/// batched products split back into [B, H] become 4-D products, their softmax moves before the
+/// merge, and size checks against -1 fold. Part of populateCanonicalizeAttentionPatterns.
+void populateBatchMergePatterns(RewritePatternSet &patterns);
+
 /// Scaled dot-product attention -> heed.attention (anchored at heed.softmax).
 void populateFuseAttentionPatterns(RewritePatternSet &patterns, const FusionOptions &options);
 
