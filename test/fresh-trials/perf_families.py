@@ -9,8 +9,10 @@ block (packed c_attn split, a tril buffer sliced to T and masked_fill(-inf), the
 out with torch.pow), a Hugging Face BERT layer (extended mask (1 - m) * -10000, post-norm, erf
 GELU), a T5 layer (RMSNorm written out, unscaled scores plus a learned position bias, ReLU FFN,
 no biases), a Llama block (RMSNorm, rotary embeddings with rotate_half, grouped-query heads
-repeated by expand, SwiGLU) and a Luong GRU decoder step (bmm dot attention, concat layer,
-log_softmax). A benchmark,
+repeated by expand, SwiGLU), a Luong GRU decoder step (bmm dot attention, concat layer,
+log_softmax), and (added in session 8, when a trial of more families found them unfused) Hugging
+Face BART's self-attention (bmm on [B * H, T, D] merges, in-graph causal mask) and DistilBERT's
+(expand_as mask). A benchmark,
 not a test: quote ratios from one run on a quiet machine. onnxruntime comes from
 bench/onnxruntime/install.sh (a benchmark-only dependency).
 """
@@ -153,6 +155,48 @@ class Llama(nn.Module):
         return x + s.down(F.silu(s.gate(s.n2(x))) * s.up(s.n2(x)))
 
 
+class BartSelfAttention(nn.Module):
+    """Hugging Face BartAttention as a decoder self-attention with its causal mask (added in
+    session 8, after this trial found it unfused: heads merged into the batch for bmm)."""
+    def __init__(s, d=512, h=8):
+        super().__init__(); s.h, s.dh = h, d // h; s.scaling = s.dh ** -0.5
+        s.q_proj = nn.Linear(d, d); s.k_proj = nn.Linear(d, d); s.v_proj = nn.Linear(d, d)
+        s.out_proj = nn.Linear(d, d)
+    def _shape(s, t, n, b):
+        return t.view(b, n, s.h, s.dh).transpose(1, 2).contiguous()
+    def forward(s, x):
+        b, t, e = x.size()
+        m = torch.full((t, t), torch.finfo(x.dtype).min); c = torch.arange(m.size(-1))
+        m.masked_fill_(c < (c + 1).view(m.size(-1), 1), 0)
+        m = m[None, None, :, :].expand(b, 1, t, t)
+        q = s.q_proj(x) * s.scaling
+        k = s._shape(s.k_proj(x), -1, b); v = s._shape(s.v_proj(x), -1, b)
+        shape = (b * s.h, -1, s.dh)
+        q = s._shape(q, t, b).view(*shape); k = k.reshape(*shape); v = v.reshape(*shape)
+        n = k.size(1)
+        w = torch.bmm(q, k.transpose(1, 2)).view(b, s.h, t, n) + m
+        w = nn.functional.softmax(w.view(b * s.h, t, n), dim=-1)
+        o = torch.bmm(w, v).view(b, s.h, t, s.dh).transpose(1, 2).reshape(b, t, e)
+        return s.out_proj(o)
+
+class DistilBertAttention(nn.Module):
+    """DistilBERT's MultiHeadSelfAttention (added in session 8: its expand_as(scores) mask kept the
+    scores read twice)."""
+    def __init__(s, d=512, h=8):
+        super().__init__(); s.h = h
+        s.q_lin = nn.Linear(d, d); s.k_lin = nn.Linear(d, d); s.v_lin = nn.Linear(d, d)
+        s.out_lin = nn.Linear(d, d)
+    def forward(s, x, mask):
+        bs, n, dim = x.size(); dh = dim // s.h
+        sh = lambda t: t.view(bs, -1, s.h, dh).transpose(1, 2)
+        q = sh(s.q_lin(x)) / math.sqrt(dh); k = sh(s.k_lin(x)); v = sh(s.v_lin(x))
+        scores = torch.matmul(q, k.transpose(2, 3))
+        mask = (mask == 0).view(bs, 1, 1, n).expand_as(scores)
+        scores = scores.masked_fill(mask, torch.tensor(torch.finfo(scores.dtype).min))
+        c = torch.matmul(F.softmax(scores, dim=-1), v).transpose(1, 2).contiguous()
+        return s.out_lin(c.view(bs, -1, s.h * dh))
+
+
 def families():
     am = torch.ones(4, 256, dtype=torch.int64)
     am[1:, 200:] = 0
@@ -165,6 +209,11 @@ def families():
         "t5_layer B4 L256": (T5Layer(), [torch.randn(4, 256, 512)], ["x"], {"x": {0: "B", 1: "L"}}),
         "llama_block B4 L256": (Llama(), [torch.randn(4, 256, 512)], ["x"],
                                 {"x": {0: "B", 1: "L"}}),
+        "bart_self_attention B4 T256": (BartSelfAttention(), [torch.randn(4, 256, 512)], ["x"],
+                                        {"x": {0: "B", 1: "T"}}),
+        "distilbert_attention B4 L256": (DistilBertAttention(), [torch.randn(4, 256, 512), am],
+                                         ["x", "mask"],
+                                         {"x": {0: "B", 1: "L"}, "mask": {0: "B", 1: "L"}}),
         "luong_gru_step B32 S128": (LuongGruStep(), [torch.randint(0, 4000, (32,)),
                                                      torch.randn(1, 32, 512),
                                                      torch.randn(32, 128, 512)],
