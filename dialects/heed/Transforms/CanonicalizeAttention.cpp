@@ -138,7 +138,8 @@ struct ScaleOutOfMatmul : OpRewritePattern<MatmulOp> {
 
 /// reshape/transpose(x * c) -> reshape/transpose(x) * c for a scalar-like
 /// constant c, so a scale applied before the head split (fairseq, HF BART:
-/// q = q_proj(x) * scaling) reaches the QK^T matmul.
+/// q = q_proj(x) * scaling) reaches the QK^T matmul, and one the canonicalization put on
+/// merged-heads scores (HF BART's [B * H, T, S] bmm) follows their split back to [B, H, T, S].
 template <typename OpTy> struct ScaleThroughDataMovement : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
@@ -151,6 +152,9 @@ template <typename OpTy> struct ScaleThroughDataMovement : OpRewritePattern<OpTy
       Value moved;
       if constexpr (std::is_same_v<OpTy, ReshapeOp>)
         moved = ReshapeOp::create(rewriter, op.getLoc(), op.getType(), x, op.getShape());
+      else if constexpr (std::is_same_v<OpTy, ReshapeDynamicOp>)
+        moved = ReshapeDynamicOp::create(rewriter, op.getLoc(), op.getType(), x, op.getShape(),
+                                         op.getAllowzero());
       else
         moved = TransposeOp::create(rewriter, op.getLoc(), op.getType(), x, op.getPermutation());
       auto element = cast<RankedTensorType>(c.getType()).getElementType();
@@ -591,8 +595,8 @@ void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
   patterns.add<DecomposedLayerNorm>(patterns.getContext(), /*benefit=*/3);
   patterns.add<DecomposedGelu, DecomposedRmsNorm>(patterns.getContext(), /*benefit=*/2);
   patterns.add<ConstantPow, DivByConstant, MergeScales, ScaleOutOfMatmul,
-               ScaleThroughDataMovement<ReshapeOp>, ScaleThroughDataMovement<TransposeOp>>(
-      patterns.getContext());
+               ScaleThroughDataMovement<ReshapeOp>, ScaleThroughDataMovement<ReshapeDynamicOp>,
+               ScaleThroughDataMovement<TransposeOp>>(patterns.getContext());
   // transpose(transpose(x)) -> one transpose: the op's own canonicalization.
   TransposeOp::getCanonicalizationPatterns(patterns, patterns.getContext());
   patterns.add<TransposeIntoMatmul, LayerNormAffine, MaskAddedAcrossReshape, SubtractedBias>(

@@ -106,3 +106,20 @@ func.func @product_dims(%x: tensor<?x4x?x16xf32>) -> (index, index) {
   %l = heed.dim %s, 3 : tensor<?x4x?x?xf32>
   return %b, %l : index, index
 }
+
+// -----
+
+// A scale on merged-heads scores follows their split (HF BART's decoder step: q * scaling moved
+// onto the [B * H, 1, S] scores by the canonicalization, then split to [B, H, 1, S]).
+// CHECK-LABEL: func.func @scale_after_split
+// CHECK: %[[R:.*]] = heed.reshape_dynamic %arg0, %arg1, %c4, %c1, %arg2 : (tensor<?x1x?xf32>, index, index, index, index) -> tensor<?x4x1x?xf32>
+// CHECK: %[[S:.*]] = heed.mul %[[R]], %{{.*}} : (tensor<?x4x1x?xf32>, tensor<f32>) -> tensor<?x4x1x?xf32>
+// CHECK: return %[[S]]
+func.func @scale_after_split(%s: tensor<?x1x?xf32>, %b: index, %n: index) -> tensor<?x4x1x?xf32> {
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %c = heed.constant dense<0.25> : tensor<f32>
+  %m = heed.mul %s, %c : (tensor<?x1x?xf32>, tensor<f32>) -> tensor<?x1x?xf32>
+  %r = heed.reshape_dynamic %m, %b, %c4, %c1, %n : (tensor<?x1x?xf32>, index, index, index, index) -> tensor<?x4x1x?xf32>
+  return %r : tensor<?x4x1x?xf32>
+}
