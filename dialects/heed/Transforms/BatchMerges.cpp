@@ -5,7 +5,7 @@
 //   q, k, v = view(B * H, -1, D) of the [B, H, L, D] heads;
 //   w = bmm(q, k^T).view(B, H, Lq, Lk) + mask; w = w.view(B * H, Lq, Lk)
 //   o = bmm(softmax(w), v).view(B, H, Lq, D)
-// The merged batch hides the heads from the fusion. Three rewrites give it the
+// The merged batch hides the heads from the fusion. Four rewrites give it the
 // [B, H, ...] form the fusion matches (then the heads fold into num_heads):
 //  - split(bmm(merge(a), merge(b))) -> matmul(a, b): a batched product of two
 //    merges of the same [B, H] split back into [B, H] is the 4-D product;
