@@ -117,6 +117,22 @@ namespace {
 /// follows each of them, which on a chain of such ops would otherwise grow exponentially.
 DimSource dimOriginWithin(Value value, int64_t axis, int &budget);
 
+/// The tensor and axis an index value reads with heed.dim, or a null tensor.
+std::pair<Value, int64_t> sizeRead(Value index) {
+  auto dim = index.getDefiningOp<DimOp>();
+  if (!dim)
+    return {};
+  auto axis = shape::normalizeAxis(int64_t(dim.getDim()), dim.getInput().getType().getRank());
+  return axis ? std::pair<Value, int64_t>{dim.getInput(), *axis} : std::pair<Value, int64_t>{};
+}
+
+/// Whether index values `start` and `step` are the constants 0 and 1 (a prefix, an arange).
+bool fromZeroByOne(Value start, Value step) {
+  APInt a, b;
+  return matchPattern(start, m_ConstantInt(&a)) && a.isZero() &&
+         matchPattern(step, m_ConstantInt(&b)) && b.isOne();
+}
+
 /// The origin X of the `end` of a `slice_dynamic(t, 0, end, 1)` along `axis`, when `source`
 /// (whose origin dimOriginWithin found) is one: a prefix of a table cut to dim X of another
 /// tensor (Llama's rotary tables, cos[:L] with L = x.size(1)). Its length is min(X, table), so
@@ -126,16 +142,10 @@ std::optional<DimSource> prefixBound(DimSource source, int &budget) {
   auto slice = source.tensor.getDefiningOp<SliceDynamicOp>();
   if (!slice || int64_t(slice.getAxis()) != source.axis)
     return std::nullopt;
-  APInt start, step;
-  auto dim = slice.getEnd().getDefiningOp<DimOp>();
-  if (!matchPattern(slice.getStart(), m_ConstantInt(&start)) || !start.isZero() ||
-      !matchPattern(slice.getStep(), m_ConstantInt(&step)) || !step.isOne() || !dim)
+  auto [tensor, axis] = sizeRead(slice.getEnd());
+  if (!tensor || !fromZeroByOne(slice.getStart(), slice.getStep()))
     return std::nullopt;
-  auto axis = shape::normalizeAxis(int64_t(dim.getDim()),
-                                   cast<ShapedType>(dim.getInput().getType()).getRank());
-  if (!axis)
-    return std::nullopt;
-  return dimOriginWithin(dim.getInput(), *axis, budget);
+  return dimOriginWithin(tensor, axis, budget);
 }
 
 bool sameSource(DimSource a, DimSource b) { return a.tensor == b.tensor && a.axis == b.axis; }
@@ -245,9 +255,8 @@ DimSource dimOriginWithin(Value value, int64_t axis, int &budget) {
       // unset a 0 copies the input's dim instead; the merges and splits exporters write then
       // have an empty input, so the sizes agree there too.
       Value size = dynamic.getShape()[axis];
-      if (auto dim = size.getDefiningOp<DimOp>()) {
-        if (auto a = shape::normalizeAxis(dim.getDim(), dim.getInput().getType().getRank()))
-          next = {dim.getInput(), *a};
+      if (auto read = sizeRead(size); read.first) {
+        next = read;
       } else if (axis >= 1 && TargetDim{size, 0}.isInferred() && mergedLeading(value)) {
         // The -1 of a proven merge of the two leading dims (view(B * H, -1, D)): input dim
         // axis + 1.
@@ -256,17 +265,11 @@ DimSource dimOriginWithin(Value value, int64_t axis, int &budget) {
     } else if (auto full = dyn_cast_or_null<FullOp>(def)) {
       // torch.full((L, L), ...) and Expand's like-tensor: the size operand read from a tensor.
       if (Value size = full.getSizeOf(axis))
-        if (auto dim = size.getDefiningOp<DimOp>())
-          if (auto a = shape::normalizeAxis(dim.getDim(), dim.getInput().getType().getRank()))
-            next = {dim.getInput(), *a};
+        next = sizeRead(size);
     } else if (auto range = dyn_cast_or_null<RangeOp>(def)) {
       // arange(L): range(0, L, 1) has L elements.
-      APInt start, step;
-      if (matchPattern(range.getStart(), m_ConstantInt(&start)) && start.isZero() &&
-          matchPattern(range.getStep(), m_ConstantInt(&step)) && step.isOne())
-        if (auto dim = range.getLimit().getDefiningOp<DimOp>())
-          if (auto a = shape::normalizeAxis(dim.getDim(), dim.getInput().getType().getRank()))
-            next = {dim.getInput(), *a};
+      if (fromZeroByOne(range.getStart(), range.getStep()))
+        next = sizeRead(range.getLimit());
     } else if (isa_and_nonnull<BroadcastOp>(def)) {
       // expand(): the input and the like-tensor broadcast together.
       next = broadcastSource(def->getOperands(), rank);
@@ -521,9 +524,7 @@ Value indexVector(Value value, bool &column, bool &row, int64_t *offset = nullpt
   if (offset && *offset == 0)
     std::tie(value, *offset) = withoutOffset(value);
   auto range = value.getDefiningOp<RangeOp>();
-  APInt start, step;
-  if (!range || !matchPattern(range.getStart(), m_ConstantInt(&start)) || !start.isZero() ||
-      !matchPattern(range.getStep(), m_ConstantInt(&step)) || !step.isOne())
+  if (!range || !fromZeroByOne(range.getStart(), range.getStep()))
     return {};
   return range.getLimit();
 }

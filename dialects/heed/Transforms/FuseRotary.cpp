@@ -17,6 +17,7 @@
 #include "dialects/heed/Transforms/AttentionMatch.h"
 #include "dialects/heed/Transforms/Passes.h"
 
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::heed {
@@ -86,14 +87,6 @@ Value rotatedHalf(Value value) {
   return x && halfOf(concat.getInputs()[1], /*upper=*/false) == x ? x : Value();
 }
 
-/// The inverse of a permutation.
-SmallVector<int64_t> inverse(ArrayRef<int64_t> perm) {
-  SmallVector<int64_t> inv(perm.size());
-  for (auto [i, p] : llvm::enumerate(perm))
-    inv[static_cast<size_t>(p)] = static_cast<int64_t>(i);
-  return inv;
-}
-
 /// add(mul(x, cos), mul(rotate_half(x), sin)), operands in any order -> heed.rotary.
 struct RotaryFromParts : OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -140,7 +133,7 @@ struct RotaryFromParts : OpRewritePattern<AddOp> {
     if (!onlyRotary || transpose.getPermutation().back() != rank - 1 || !sameRank(cos) ||
         !sameRank(sin) || add.getType() != x.getType())
       return RotaryOp::create(rewriter, loc, add.getType(), x, cos, sin);
-    SmallVector<int64_t> back = inverse(transpose.getPermutation());
+    SmallVector<int64_t> back = invertPermutationVector(transpose.getPermutation());
     Value c = TransposeOp::create(rewriter, loc, cos, back);
     Value s = TransposeOp::create(rewriter, loc, sin, back);
     Value inner = transpose.getInput();
