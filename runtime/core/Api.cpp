@@ -550,9 +550,8 @@ const void *heed_tensor_data(const heed_tensor *t) { return t->tensor.data; }
 namespace {
 /// When the caller's inputs disagree on a dim the module names (heed.dims: "B,L,64"), says so in
 /// the caller's terms: "inputs disagree on dim 'L': input 0 ('q') dim 1 is 7, input 2 ('mask')
-/// dim 2 is 5". Empty when they agree. Used to explain a failure inside the graph, which would
-/// otherwise name only the op that noticed (the same name in two inputs is a promise of the
-/// model's signature, so a clash is the caller's mistake).
+/// dim 2 is 5". Empty when they agree. The same name in two inputs is a promise of the model's
+/// signature (ONNX dim_param, the native format's dims), so a clash is the caller's mistake.
 std::string dimClash(const Function &fn, const std::vector<Tensor> &in) {
   struct Seen {
     size_t input, dim;
@@ -665,6 +664,10 @@ heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, s
       }
       in.push_back(t);
     }
+    // A dim name shared by two inputs is a promise of the model's signature that the compiler's
+    // proofs use (fusion::dimOrigin): inputs that break it are refused before anything runs.
+    if (std::string clash = dimClash(fn, in); !clash.empty())
+      fail(ErrorKind::invalidArgument, clash);
     std::vector<uint64_t> inputHashes;
     if (guardAllocation())
       for (const Tensor &t : in)
@@ -672,15 +675,8 @@ heed_status heed_function_invoke(heed_function *f, heed_tensor *const *inputs, s
     applyThreadSetting();
     RuntimeTrace &trace = f->module->runtime->trace;
     auto start = std::chrono::steady_clock::now();
-    std::vector<Tensor> out;
-    try {
-      out = f->module->runtime->driver->invoke(*f->module->module, fn, in, f->stats);
-    } catch (const Error &e) {
-      std::string clash = dimClash(fn, in);
-      if (clash.empty())
-        throw;
-      fail(ErrorKind::invalidArgument, clash + " (inside the graph: " + e.what() + ")");
-    }
+    std::vector<Tensor> out =
+        f->module->runtime->driver->invoke(*f->module->module, fn, in, f->stats);
     if (trace.on) {
       auto us = [](auto d) { return std::chrono::duration<double, std::micro>(d).count(); };
       if (trace.ops + f->stats.trace.size() > RuntimeTrace::kMaxOps) {

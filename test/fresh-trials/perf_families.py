@@ -12,7 +12,7 @@ no biases), a Llama block (RMSNorm, rotary embeddings with rotate_half, grouped-
 repeated by expand, SwiGLU), a Luong GRU decoder step (bmm dot attention, concat layer,
 log_softmax), and (added in session 8, when a trial of more families found them unfused) Hugging
 Face BART's self-attention (bmm on [B * H, T, D] merges, in-graph causal mask) and DistilBERT's
-(expand_as mask). A benchmark,
+(expand_as mask), and (session 9) BART's cross-attention (its encoder padding mask). A benchmark,
 not a test: quote ratios from one run on a quiet machine. onnxruntime comes from
 bench/onnxruntime/install.sh (a benchmark-only dependency).
 """
@@ -168,9 +168,11 @@ class BartSelfAttention(nn.Module):
         b, t, e = x.size()
         m = torch.full((t, t), torch.finfo(x.dtype).min); c = torch.arange(m.size(-1))
         m.masked_fill_(c < (c + 1).view(m.size(-1), 1), 0)
-        m = m[None, None, :, :].expand(b, 1, t, t)
+        return s.attend(x, x, m[None, None, :, :].expand(b, 1, t, t))
+    def attend(s, x, kv, m):
+        b, t, e = x.size()
         q = s.q_proj(x) * s.scaling
-        k = s._shape(s.k_proj(x), -1, b); v = s._shape(s.v_proj(x), -1, b)
+        k = s._shape(s.k_proj(kv), -1, b); v = s._shape(s.v_proj(kv), -1, b)
         shape = (b * s.h, -1, s.dh)
         q = s._shape(q, t, b).view(*shape); k = k.reshape(*shape); v = v.reshape(*shape)
         n = k.size(1)
@@ -178,6 +180,15 @@ class BartSelfAttention(nn.Module):
         w = nn.functional.softmax(w.view(b * s.h, t, n), dim=-1)
         o = torch.bmm(w, v).view(b, s.h, t, s.dh).transpose(1, 2).reshape(b, t, e)
         return s.out_proj(o)
+
+class BartCrossAttention(BartSelfAttention):
+    """The same attention from the decoder to the encoder output with the encoder's padding mask
+    as _expand_mask writes it (added in session 9, when named dims proved its batch merge)."""
+    def forward(s, x, memory, memory_mask):
+        b, t, _ = x.size()
+        m = memory_mask[:, None, None, :].expand(b, 1, t, memory_mask.size(1)).to(x.dtype)
+        inv = 1.0 - m
+        return s.attend(x, memory, inv.masked_fill(inv.to(torch.bool), torch.finfo(x.dtype).min))
 
 class DistilBertAttention(nn.Module):
     """DistilBERT's MultiHeadSelfAttention (added in session 8: its expand_as(scores) mask kept the
@@ -211,6 +222,11 @@ def families():
                                 {"x": {0: "B", 1: "L"}}),
         "bart_self_attention B4 T256": (BartSelfAttention(), [torch.randn(4, 256, 512)], ["x"],
                                         {"x": {0: "B", 1: "T"}}),
+        "bart_cross_attention B4 T256 S256": (BartCrossAttention(), [torch.randn(4, 256, 512),
+                                                                     torch.randn(4, 256, 512), am],
+                                              ["x", "memory", "memory_mask"],
+                                              {"x": {0: "B", 1: "T"}, "memory": {0: "B", 1: "S"},
+                                               "memory_mask": {0: "B", 1: "S"}}),
         "distilbert_attention B4 L256": (DistilBertAttention(), [torch.randn(4, 256, 512), am],
                                          ["x", "mask"],
                                          {"x": {0: "B", 1: "L"}, "mask": {0: "B", 1: "L"}}),

@@ -19,6 +19,7 @@
 
 #include "dialects/heed/Transforms/AttentionMatch.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -150,6 +151,36 @@ std::optional<DimSource> prefixBound(DimSource source, int &budget) {
 
 bool sameSource(DimSource a, DimSource b) { return a.tensor == b.tensor && a.axis == b.axis; }
 
+/// The name heed.dims gives dim `axis` of an entry function's argument, or "".
+StringRef namedDim(BlockArgument arg, int64_t axis) {
+  auto func = dyn_cast_or_null<func::FuncOp>(arg.getOwner()->getParentOp());
+  if (!func || arg.getOwner() != &func.getBody().front())
+    return "";
+  auto dims = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "heed.dims");
+  auto name = dims && axis < int64_t(dims.size()) ? dyn_cast<StringAttr>(dims[axis]) : nullptr;
+  if (!name || name.getValue().empty() || name.getValue() == "?" ||
+      llvm::isDigit(name.getValue().front()))
+    return "";
+  return name.getValue();
+}
+
+/// The first of the entry arguments' dynamic dims that heed.dims names like dim `axis` of `arg`
+/// ("B" of the decoder input and of the encoder output). The names are a promise of the model's
+/// signature that heed_function_invoke enforces before running (inputs that disagree are
+/// refused), so these dims are one size.
+std::optional<DimSource> firstNamedAlike(BlockArgument arg, int64_t axis) {
+  StringRef name = namedDim(arg, axis);
+  if (name.empty())
+    return std::nullopt;
+  for (BlockArgument other : arg.getOwner()->getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(other.getType());
+    for (int64_t d = 0; type && d < type.getRank(); ++d)
+      if (type.isDynamicDim(d) && namedDim(other, d) == name)
+        return DimSource{other, d};
+  }
+  return std::nullopt;
+}
+
 DimSource dimOriginWithin(Value value, int64_t axis, int &budget) {
   for (int depth = 0; depth < 32 && budget > 0; ++depth, --budget) {
     auto type = dyn_cast<RankedTensorType>(value.getType());
@@ -192,7 +223,11 @@ DimSource dimOriginWithin(Value value, int64_t axis, int &budget) {
       return {exact->tensor, exact->axis};
     };
     std::pair<Value, int64_t> next{};
-    if (auto transpose = dyn_cast_or_null<TransposeOp>(def)) {
+    if (auto arg = dyn_cast<BlockArgument>(value)) {
+      if (std::optional<DimSource> first = firstNamedAlike(arg, axis);
+          first && !sameSource(*first, {value, axis}))
+        next = {first->tensor, first->axis};
+    } else if (auto transpose = dyn_cast_or_null<TransposeOp>(def)) {
       next = {transpose.getInput(), transpose.getPermutation()[axis]};
     } else if (auto reshape = dyn_cast_or_null<ReshapeOp>(def)) {
       auto in = reshape.getInput().getType();

@@ -603,4 +603,5 @@ void heed::populateCanonicalizeAttentionPatterns(RewritePatternSet &patterns) {
       patterns.getContext());
   populateColumnAttentionPatterns(patterns);
   populateBatchMergePatterns(patterns);
+  populateBroadcastsLastPatterns(patterns);
 }

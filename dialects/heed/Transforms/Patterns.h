@@ -50,6 +50,11 @@ void populateColumnAttentionPatterns(RewritePatternSet &patterns);
 /// merge, and size checks against -1 fold. Part of populateCanonicalizeAttentionPatterns.
 void populateBatchMergePatterns(RewritePatternSet &patterns);
 
+/// op(broadcast(x, like), scalars) -> broadcast(op(x, scalars), like) for elementwise ops: a mask
+/// converted after its expand() is converted before it. Part of
+/// populateCanonicalizeAttentionPatterns.
+void populateBroadcastsLastPatterns(RewritePatternSet &patterns);
+
 /// Scaled dot-product attention -> heed.attention (anchored at heed.softmax).
 void populateFuseAttentionPatterns(RewritePatternSet &patterns, const FusionOptions &options);
 

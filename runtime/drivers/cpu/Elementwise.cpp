@@ -12,6 +12,7 @@
 #include "runtime/core/Float16.h"
 
 #include "runtime/drivers/cpu/Dnnl.h"
+#include "runtime/drivers/cpu/kernels/Parallel.h"
 #include "runtime/drivers/rules/DataRules.h"
 
 #include <algorithm>
@@ -414,40 +415,66 @@ int64_t repeatedRow(const std::vector<int64_t> &t, const std::vector<int64_t> &o
   return elementCount(std::vector<int64_t>(t.begin() + int64_t(lead), t.end()));
 }
 
+/// Calls body(begin, end) over [0, n) in chunks shared among the pool's threads when `parallel`
+/// (a residual add of [B, L, D] streams megabytes: one core does not reach the memory bandwidth
+/// two do), else once. The executor already runs ops on small operands on one thread.
+template <typename Body> void chunked(int64_t n, bool parallel, Body body) {
+  constexpr int64_t kChunk = 16 << 10; // elements per task
+  if (!parallel || n <= kChunk) {
+    body(int64_t(0), n);
+    return;
+  }
+  ::heed::cpu::detail::parallelStatic((n + kChunk - 1) / kChunk, [&](int64_t b, int64_t e) {
+    body(b * kChunk, std::min(e * kChunk, n));
+  });
+}
+
 /// y = f(a, b) with broadcasting; same shapes, a broadcast scalar and a repeated row (a bias,
-/// a residual of one row) run as tight loops.
+/// a residual of one row) run as tight loops, on all threads for floats (f is pure there: the
+/// integer division records a zero divisor).
 template <typename T, typename F>
 void binaryApply(const Tensor &a, const Tensor &b, Tensor &y, F f) {
   const T *pa = a.as<T>(), *pb = b.as<T>();
   T *py = y.as<T>();
   int64_t n = y.count();
+  constexpr bool parallel = std::is_floating_point_v<T>;
   if (a.shape == y.shape && b.shape == y.shape) {
-    for (int64_t i = 0; i < n; ++i)
-      py[i] = f(pa[i], pb[i]);
+    chunked(n, parallel, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        py[i] = f(pa[i], pb[i]);
+    });
     return;
   }
   if (a.shape == y.shape && b.count() == 1) {
     T z = pb[0];
-    for (int64_t i = 0; i < n; ++i)
-      py[i] = f(pa[i], z);
+    chunked(n, parallel, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        py[i] = f(pa[i], z);
+    });
     return;
   }
   if (b.shape == y.shape && a.count() == 1) {
     T x = pa[0];
-    for (int64_t i = 0; i < n; ++i)
-      py[i] = f(x, pb[i]);
+    chunked(n, parallel, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        py[i] = f(x, pb[i]);
+    });
     return;
   }
   if (int64_t row = a.shape == y.shape ? repeatedRow(b.shape, y.shape) : 0) {
-    for (int64_t r = 0; r < n; r += row)
-      for (int64_t j = 0; j < row; ++j)
-        py[r + j] = f(pa[r + j], pb[j]);
+    chunked(n / row, parallel, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin * row; r < end * row; r += row)
+        for (int64_t j = 0; j < row; ++j)
+          py[r + j] = f(pa[r + j], pb[j]);
+    });
     return;
   }
   if (int64_t row = b.shape == y.shape ? repeatedRow(a.shape, y.shape) : 0) {
-    for (int64_t r = 0; r < n; r += row)
-      for (int64_t j = 0; j < row; ++j)
-        py[r + j] = f(pa[j], pb[r + j]);
+    chunked(n / row, parallel, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin * row; r < end * row; r += row)
+        for (int64_t j = 0; j < row; ++j)
+          py[r + j] = f(pa[j], pb[r + j]);
+    });
     return;
   }
   forEach<2>(y.shape, {&a, &b},

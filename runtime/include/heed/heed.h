@@ -155,7 +155,9 @@ HEED_API size_t heed_tensor_element_count(const heed_tensor *tensor);
 HEED_API size_t heed_tensor_byte_size(const heed_tensor *tensor);
 HEED_API const void *heed_tensor_data(const heed_tensor *tensor);
 
-/* Runs `function`. Index (scalar) inputs are passed as rank-0 i64 tensors.
+/* Runs `function`. Index (scalar) inputs are passed as rank-0 i64 tensors. Inputs that disagree
+ * on a dim the model names alike (heed_function_input_dim_name: "B" in two inputs) are refused
+ * with HEED_INVALID_ARGUMENT before anything runs: the compiler's proofs rely on the names.
  * `outputs` receives heed_function_output_count new tensors, each to be
  * destroyed by the caller (an output may share memory with the module's
  * constants; it stays valid after the module is destroyed). Calls on one

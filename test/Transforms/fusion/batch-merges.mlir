@@ -123,3 +123,24 @@ func.func @scale_after_split(%s: tensor<?x1x?xf32>, %b: index, %n: index) -> ten
   %r = heed.reshape_dynamic %m, %b, %c4, %c1, %n : (tensor<?x1x?xf32>, index, index, index, index) -> tensor<?x4x1x?xf32>
   return %r : tensor<?x4x1x?xf32>
 }
+
+// -----
+
+// Dims an entry function's heed.dims names alike (ONNX dim_param, enforced before running by
+// heed_function_invoke) are one size: m's "B" is read from x, the first argument naming it.
+// Names that differ, a name used once and unnamed arguments prove nothing.
+// CHECK-LABEL: func.func @named_dims
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x?x8xf32> {{.*}}, %[[M:[^:]*]]: tensor<?x?x8xf32> {{.*}}, %[[N:[^:]*]]: tensor<?x?x8xf32> {{.*}}, %[[U:[^:]*]]: tensor<?x8xf32>)
+// CHECK-DAG: %[[B:.*]] = heed.dim %[[X]], 0
+// CHECK-DAG: %[[S:.*]] = heed.dim %[[M]], 1
+// CHECK-DAG: %[[C:.*]] = heed.dim %[[N]], 0
+// CHECK-DAG: %[[D:.*]] = heed.dim %[[U]], 0
+// CHECK: return %[[B]], %[[S]], %[[C]], %[[D]]
+func.func @named_dims(%x: tensor<?x?x8xf32> {heed.dims = ["B", "T", "8"]}, %m: tensor<?x?x8xf32> {heed.dims = ["B", "S", "8"]},
+                      %n: tensor<?x?x8xf32> {heed.dims = ["C", "T2", "8"]}, %u: tensor<?x8xf32>) -> (index, index, index, index) {
+  %b = heed.dim %m, 0 : tensor<?x?x8xf32>
+  %s = heed.dim %m, 1 : tensor<?x?x8xf32>
+  %c = heed.dim %n, 0 : tensor<?x?x8xf32>
+  %d = heed.dim %u, 0 : tensor<?x8xf32>
+  return %b, %s, %c, %d : index, index, index, index
+}

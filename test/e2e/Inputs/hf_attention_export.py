@@ -9,6 +9,8 @@ dynamic batch and lengths) with PyTorch's outputs at two shapes:
 - `bart_cross`: the same attention from the decoder to the encoder output, with the encoder
   padding mask as _expand_mask makes it ((1 - m[:, None, None, :].expand(B, 1, T, S)) filled
   with finfo.min);
+- `bart_step`: BART's decoder self-attention at one decoding step with the cache (the past keys
+  and values concatenated with the new ones, the padding mask over past and new positions);
 - `distilbert`: DistilBERT's self-attention: q / sqrt(D), scores.masked_fill((mask == 0)
   .view(B, 1, 1, L).expand_as(scores), finfo.min).
 
@@ -36,11 +38,15 @@ class BartAttention(nn.Module):
     def _shape(self, t, seq_len, bsz):
         return t.view(bsz, seq_len, H, self.dh).transpose(1, 2).contiguous()
 
-    def attend(self, hidden, kv, attention_mask):
+    def attend(self, hidden, kv, attention_mask, past=None):
         bsz, tgt_len, _ = hidden.size()
         query_states = self.q_proj(hidden) * self.scaling
         key_states = self._shape(self.k_proj(kv), -1, bsz)
         value_states = self._shape(self.v_proj(kv), -1, bsz)
+        if past is not None:  # the decoder's self-attention with a cache
+            key_states = torch.cat([past[0], key_states], dim=2)
+            value_states = torch.cat([past[1], value_states], dim=2)
+        present = (key_states, value_states)
         proj_shape = (bsz * H, -1, self.dh)
         query_states = self._shape(query_states, tgt_len, bsz).view(*proj_shape)
         key_states = key_states.reshape(*proj_shape)
@@ -52,7 +58,7 @@ class BartAttention(nn.Module):
         attn_weights = nn.functional.softmax(attn_weights, dim=-1)
         attn_output = torch.bmm(attn_weights, value_states)
         attn_output = attn_output.view(bsz, H, tgt_len, self.dh).transpose(1, 2)
-        return self.out_proj(attn_output.reshape(bsz, tgt_len, E))
+        return self.out_proj(attn_output.reshape(bsz, tgt_len, E)), present
 
 
 class BartSelf(BartAttention):
@@ -62,7 +68,20 @@ class BartSelf(BartAttention):
         mask_cond = torch.arange(mask.size(-1))
         mask.masked_fill_(mask_cond < (mask_cond + 1).view(mask.size(-1), 1), 0)
         mask = mask[None, None, :, :].expand(bsz, 1, tgt_len, tgt_len)
-        return self.attend(x, x, mask)
+        return self.attend(x, x, mask)[0]
+
+
+class BartStep(BartAttention):
+    """One decoding step with the cache: the padding mask covers the past and the new token."""
+
+    def forward(self, x, past_k, past_v, attention_mask):
+        bsz, tgt_len, _ = x.size()
+        src_len = attention_mask.size(1)
+        expanded = attention_mask[:, None, None, :].expand(bsz, 1, tgt_len, src_len).to(x.dtype)
+        inverted = 1.0 - expanded
+        mask = inverted.masked_fill(inverted.to(torch.bool), torch.finfo(x.dtype).min)
+        y, (k, v) = self.attend(x, x, mask, (past_k, past_v))
+        return y, k, v
 
 
 class BartCross(BartAttention):
@@ -72,7 +91,7 @@ class BartCross(BartAttention):
         expanded = memory_mask[:, None, None, :].expand(bsz, 1, tgt_len, src_len).to(x.dtype)
         inverted = 1.0 - expanded
         mask = inverted.masked_fill(inverted.to(torch.bool), torch.finfo(x.dtype).min)
-        return self.attend(x, memory, mask)
+        return self.attend(x, memory, mask)[0]
 
 
 class DistilBert(nn.Module):
@@ -116,6 +135,11 @@ cases = {
                    ["x", "memory", "memory_mask"],
                    {"x": {0: "B", 1: "T"}, "memory": {0: "B", 1: "S"},
                     "memory_mask": {0: "B", 1: "S"}}),
+    "bart_step": (BartStep(), lambda b, t: [torch.randn(b, 1, E), torch.randn(b, H, t, E // H),
+                                            torch.randn(b, H, t, E // H), padding(b, t + 1)],
+                  ["x", "past_k", "past_v", "attention_mask"],
+                  {"x": {0: "B"}, "past_k": {0: "B", 2: "P"}, "past_v": {0: "B", 2: "P"},
+                   "attention_mask": {0: "B", 1: "S"}}),
     "distilbert": (DistilBert(), lambda b, t: [torch.randn(b, t, E), padding(b, t)], ["x", "mask"],
                    {"x": {0: "B", 1: "L"}, "mask": {0: "B", 1: "L"}}),
 }
@@ -129,4 +153,5 @@ for name, (model, make, names, axes) in cases.items():
             y = model(*inputs)
         for i, a in enumerate(inputs):
             np.save(os.path.join(out, f"{name}.{shape}.in{i}.npy"), a.numpy())
-        np.save(os.path.join(out, f"{name}.{shape}.out.npy"), y.numpy())
+        for i, a in enumerate(y if isinstance(y, tuple) else (y,)):
+            np.save(os.path.join(out, f"{name}.{shape}.out{i}.npy"), a.numpy())
