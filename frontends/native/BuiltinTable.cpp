@@ -63,7 +63,7 @@ const std::map<std::string, Importer::BuiltinInfo> &Importer::builtins() {
       {"causal_mask", {&Importer::bCausalMask, {"query_length", "key_length", "align"}}},
       {"sinusoidal_positions",
        {&Importer::bSinusoidalPositions, {"length", "dim", "offset", "base", "interleaved"}}},
-      {"rotary", {&Importer::bRotary, {"x", "cos", "sin"}}},
+      {"rotary", {&Importer::bRotary, {"x", "cos", "sin", "interleaved"}}},
       {"weight", {&Importer::bWeight, {"name"}}},
       // Layer level.
       {"embedding", {&Importer::bEmbedding, {"ids", "weights"}}},

@@ -251,7 +251,10 @@ FailureOr<Val> Importer::bRotary(Call &c) {
       return failure();
     operands[i] = *v;
   }
-  return one(build1<RotaryOp>(c.loc, operands[0], operands[1], operands[2]), c.loc);
+  auto interleaved = boolArg(c, "interleaved", false);
+  if (failed(interleaved))
+    return failure();
+  return one(build1<RotaryOp>(c.loc, operands[0], operands[1], operands[2], *interleaved), c.loc);
 }
 
 FailureOr<Val> Importer::bSequenceMask(Call &c) {

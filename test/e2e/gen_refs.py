@@ -221,6 +221,9 @@ def rotary():
         d = lambda a: a.astype(np.float64)
         save(f"y_{L}", f32(d(x) * d(cos) + rotate_half(d(x)) * d(sin)))
         save(f"yb_{L}", f32(d(xb) * d(cb) + rotate_half(d(xb)) * d(sb)))
+        # GPT-J's rotate_every_two: element 2i takes -x[2i + 1], 2i + 1 takes x[2i].
+        pairs = np.stack((-d(x)[..., 1::2], d(x)[..., ::2]), axis=-1).reshape(x.shape)
+        save(f"yi_{L}", f32(d(x) * d(cos) + pairs * d(sin)))
 
 
 @case

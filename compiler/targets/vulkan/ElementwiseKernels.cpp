@@ -234,13 +234,20 @@ Lowered lowerElementwise(Operation &op, const std::string &kind) {
     e = "(a != 0u) ? b : c";
   } else if (kind == "heed.rotary") {
     // x's last dim D is static, even and not broadcast (its stride is 1): element i of a row
-    // pairs with i + D/2 of the same x row, as rotate_half's halves do.
+    // pairs with i + D/2 of the same x row, as rotate_half's halves do, or with its neighbour
+    // (interleaved: GPT-J's rotate_every_two).
     int64_t half = out.getShape().back() / 2;
     std::string h = std::to_string(half);
-    s.name += "_d" + std::to_string(2 * half); // shaders are shared by name
-    s.body += "  int hi_ = (i % " + std::to_string(2 * half) + ") < " + h + " ? 0 : 1;\n";
-    s.body +=
-        "  float p = " + loadValue(et0, "b0.d[o0 + (hi_ == 0 ? " + h + " : -" + h + ")]") + ";\n";
+    bool interleaved = intAttr(op, "interleaved", 0) != 0;
+    s.name += "_d" + std::to_string(2 * half) + (interleaved ? "_i" : ""); // shared by name
+    if (interleaved) {
+      s.body += "  int hi_ = i % 2;\n";
+      s.body += "  float p = " + loadValue(et0, "b0.d[o0 + (hi_ == 0 ? 1 : -1)]") + ";\n";
+    } else {
+      s.body += "  int hi_ = (i % " + std::to_string(2 * half) + ") < " + h + " ? 0 : 1;\n";
+      s.body +=
+          "  float p = " + loadValue(et0, "b0.d[o0 + (hi_ == 0 ? " + h + " : -" + h + ")]") + ";\n";
+    }
     e = "hi_ == 0 ? a * b - p * c : a * b + p * c";
   } else if (kind == "heed.compare") {
     static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};

@@ -285,16 +285,20 @@ def Heed_WhereOp : Heed_PureOp<"where"> {
 
 def Heed_RotaryOp : Heed_PureOp<"rotary"> {
   let heedFamily = "elementwise";
-  let summary = "Rotary position embedding, half-split form (rotate_half)";
+  let summary = "Rotary position embedding (rotate_half, or interleaved pairs)";
   let description = [{
     y = x * cos + rotate_half(x) * sin, where rotate_half(x) is
     concat(-x[..., D/2:], x[..., :D/2]) along the last dim: the RoPE of
-    GPT-NeoX, Llama and their descendants as PyTorch code writes it. The last
-    dim D of x is static and even, and cos and sin have exactly that last dim;
-    the other dims of all three broadcast with NumPy rules, as the mul and add
-    they replace did (heed-fuse-rotary).
+    GPT-NeoX, Llama and their descendants as PyTorch code writes it. With
+    `interleaved`, the rotation pairs neighbours instead (GPT-J's
+    rotate_every_two: stack(-x[..., 1::2], x[..., ::2]) flattened, so element
+    2i takes -x[2i + 1] and 2i + 1 takes x[2i]). The last dim D of x is static
+    and even, and cos and sin have exactly that last dim; the other dims of
+    all three broadcast with NumPy rules, as the mul and add they replace did
+    (heed-fuse-rotary).
   }];
-  let arguments = (ins Heed_F32Tensor:$input, Heed_F32Tensor:$cos, Heed_F32Tensor:$sin);
+  let arguments = (ins Heed_F32Tensor:$input, Heed_F32Tensor:$cos, Heed_F32Tensor:$sin,
+                   DefaultValuedAttr<BoolAttr, "false">:$interleaved);
   let results = (outs Heed_F32Tensor:$result);
   let assemblyFormat = [{
     $input `cos` $cos `sin` $sin attr-dict `:` functional-type(operands, results)

@@ -4,7 +4,9 @@
 //   q * cos + rotate_half(q) * sin,  rotate_half(x) = cat(-x[..., D/2:], x[..., :D/2])
 // which exports as two slices, a neg, a concat, two muls and an add: five
 // passes over the [B, H, L, D] queries and keys, four of them writing a
-// tensor of that size. heed.rotary reads each element once.
+// tensor of that size. heed.rotary reads each element once. GPT-J (and
+// CodeGen) rotate neighbouring pairs instead (rotate_every_two: strided
+// slices, unsqueezes, a concat and a flatten): heed.rotary {interleaved}.
 //
 // The heads transpose of the export (view(B, L, H, D).transpose(1, 2)) is
 // moved after the rotary when nothing else reads it, with cos and sin
@@ -87,7 +89,75 @@ Value rotatedHalf(Value value) {
   return x && halfOf(concat.getInputs()[1], /*upper=*/false) == x ? x : Value();
 }
 
-/// add(mul(x, cos), mul(rotate_half(x), sin)), operands in any order -> heed.rotary.
+/// reshape(v) appending a unit dim to v (torch's unsqueeze(-1)): v, else null. Every other dim
+/// of the spec copies v's (0) or is v's static size.
+Value unitDimAppended(Value value) {
+  auto reshape = value.getDefiningOp<ReshapeOp>();
+  if (!reshape || !reshape->hasOneUse())
+    return {};
+  auto in = reshape.getInput().getType();
+  ArrayRef<int64_t> spec = reshape.getShape();
+  if (int64_t(spec.size()) != in.getRank() + 1 || spec.back() != 1)
+    return {};
+  for (int64_t i = 0; i < in.getRank(); ++i)
+    if (spec[i] != 0 && (in.isDynamicDim(i) || spec[i] != in.getDimSize(i)))
+      return {};
+  return reshape.getInput();
+}
+
+/// x[..., start::2] on the last axis of x with an even static last dim D (D/2 elements): x, else
+/// null.
+Value everyOther(Value value, int64_t start) {
+  auto slice = value.getDefiningOp<SliceOp>();
+  if (!slice || !slice->hasOneUse() || slice.getStep() != 2 ||
+      slice.getStartAttr().getInt() != start)
+    return {};
+  Value x = slice.getInput();
+  int64_t d = evenLastDim(x), rank = cast<RankedTensorType>(x.getType()).getRank();
+  int64_t axis = slice.getAxisAttr().getInt();
+  if (!d || (axis < 0 ? axis + rank : axis) != rank - 1 ||
+      slice.getType().getShape().back() != d / 2)
+    return {};
+  return x;
+}
+
+/// GPT-J's rotate_every_two: stack((-x[..., 1::2], x[..., ::2]), -1).flatten(-2), exported as
+/// a reshape of the concat of the two unsqueezed halves (the neg before or after the
+/// unsqueeze): x, else null.
+Value rotatedPairs(Value value) {
+  auto flatten = value.getDefiningOp<ReshapeOp>();
+  if (!flatten || !flatten->hasOneUse())
+    return {};
+  auto concat = flatten.getInput().getDefiningOp<ConcatOp>();
+  if (!concat || !concat->hasOneUse() || concat.getInputs().size() != 2)
+    return {};
+  int64_t rank = concat.getType().getRank(), axis = concat.getAxisAttr().getInt();
+  if ((axis < 0 ? axis + rank : axis) != rank - 1)
+    return {};
+  // -unsqueeze(x[..., 1::2]) or unsqueeze(-x[..., 1::2]).
+  Value odd;
+  if (Value n = negated(concat.getInputs()[0])) {
+    if (Value u = unitDimAppended(n))
+      odd = everyOther(u, 1);
+  } else if (Value u = unitDimAppended(concat.getInputs()[0])) {
+    if (Value m = negated(u))
+      odd = everyOther(m, 1);
+  }
+  Value even = unitDimAppended(concat.getInputs()[1]);
+  Value x = even ? everyOther(even, 0) : Value();
+  if (!x || odd != x || flatten.getType() != x.getType())
+    return {};
+  // The flatten keeps every dim but the last two, which become D (the type says so; 0 copies).
+  ArrayRef<int64_t> spec = flatten.getShape();
+  auto xt = cast<RankedTensorType>(x.getType());
+  for (int64_t i = 0; i + 1 < xt.getRank(); ++i)
+    if (spec[i] != 0 && (xt.isDynamicDim(i) || spec[i] != xt.getDimSize(i)))
+      return {};
+  return x;
+}
+
+/// add(mul(x, cos), mul(rotate_half(x), sin)), operands in any order -> heed.rotary (and
+/// rotate_every_two -> heed.rotary {interleaved}).
 struct RotaryFromParts : OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
@@ -101,7 +171,8 @@ struct RotaryFromParts : OpRewritePattern<AddOp> {
       for (auto [r, sin] :
            {std::pair{bySin.getLhs(), bySin.getRhs()}, {bySin.getRhs(), bySin.getLhs()}}) {
         Value x = rotatedHalf(r);
-        if (!x)
+        bool interleaved = !x;
+        if (interleaved && !(x = rotatedPairs(r)))
           continue;
         Value cos = byCos.getLhs() == x   ? byCos.getRhs()
                     : byCos.getRhs() == x ? byCos.getLhs()
@@ -109,7 +180,7 @@ struct RotaryFromParts : OpRewritePattern<AddOp> {
         int64_t d = evenLastDim(x);
         if (!cos || cos == x || evenLastDim(cos) != d || evenLastDim(sin) != d)
           continue;
-        rewriter.replaceOp(add, build(rewriter, add, x, cos, sin, byCos));
+        rewriter.replaceOp(add, build(rewriter, add, x, cos, sin, byCos, interleaved));
         return success();
       }
     }
@@ -119,25 +190,25 @@ struct RotaryFromParts : OpRewritePattern<AddOp> {
   /// heed.rotary of x, or transpose(rotary(x', cos', sin')) when x = transpose(x') keeps the
   /// last dim and the rotary's own ops are its only readers.
   static Value build(PatternRewriter &rewriter, AddOp add, Value x, Value cos, Value sin,
-                     MulOp byCos) {
+                     MulOp byCos, bool interleaved) {
     Location loc = add.getLoc();
     auto transpose = x.getDefiningOp<TransposeOp>();
     int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
     auto sameRank = [rank](Value v) {
       return cast<RankedTensorType>(v.getType()).getRank() == rank;
     };
-    // Readers: the product by cos and the two half slices (each read once, checked above).
+    // Readers: the product by cos and the two slices (each read once, checked above).
     bool onlyRotary = transpose && llvm::all_of(transpose->getUsers(), [&](Operation *user) {
                         return user == byCos.getOperation() || isa<SliceOp>(user);
                       });
     if (!onlyRotary || transpose.getPermutation().back() != rank - 1 || !sameRank(cos) ||
         !sameRank(sin) || add.getType() != x.getType())
-      return RotaryOp::create(rewriter, loc, add.getType(), x, cos, sin);
+      return RotaryOp::create(rewriter, loc, add.getType(), x, cos, sin, interleaved);
     SmallVector<int64_t> back = invertPermutationVector(transpose.getPermutation());
     Value c = TransposeOp::create(rewriter, loc, cos, back);
     Value s = TransposeOp::create(rewriter, loc, sin, back);
     Value inner = transpose.getInput();
-    Value rotated = RotaryOp::create(rewriter, loc, inner.getType(), inner, c, s);
+    Value rotated = RotaryOp::create(rewriter, loc, inner.getType(), inner, c, s, interleaved);
     return TransposeOp::create(rewriter, loc, add.getType(), rotated, transpose.getPermutation());
   }
 };

@@ -664,7 +664,8 @@ void sinusoidalPositions(OpCtx &c) {
 }
 
 /// heed.rotary: each row of x rotated by its rows of cos and sin, read through their broadcast
-/// strides (usually one [L, D] table shared by the batch and the heads).
+/// strides (usually one [L, D] table shared by the batch and the heads); element i pairs with
+/// i +- D/2, or with its neighbour when interleaved.
 void rotary(OpCtx &c) {
   const Tensor &x = c.in(0), &cosT = c.in(1), &sinT = c.in(2);
   requireF32(c, x, "input");
@@ -675,6 +676,7 @@ void rotary(OpCtx &c) {
   Tensor y = c.alloc(ElemType::f32, l.shape);
   const size_t rank = l.shape.size();
   const int64_t d = l.shape.back(), h = d / 2, rows = elementCount(l.shape) / d;
+  const bool interleaved = c.op.getBool(AttrId::interleaved);
   const float *xs = x.as<float>(), *cs = cosT.as<float>(), *ss = sinT.as<float>();
   float *ys = y.as<float>();
   ::heed::cpu::detail::parallelStatic(rows, [&](int64_t begin, int64_t end) {
@@ -688,7 +690,14 @@ void rotary(OpCtx &c) {
       }
       const float *xr = xs + off[0], *cr = cs + off[1], *sr = ss + off[2];
       float *yr = ys + r * d;
-      // The products and sum of x * cos + rotate_half(x) * sin, in that order.
+      // The products and sum of x * cos + rotate(x) * sin, in that order.
+      if (interleaved) {
+        for (int64_t i = 0; i < d; i += 2) {
+          yr[i] = xr[i] * cr[i] + -xr[i + 1] * sr[i];
+          yr[i + 1] = xr[i + 1] * cr[i + 1] + xr[i] * sr[i + 1];
+        }
+        continue;
+      }
       for (int64_t i = 0; i < h; ++i) {
         yr[i] = xr[i] * cr[i] + -xr[i + h] * sr[i];
         yr[i + h] = xr[i + h] * cr[i + h] + xr[i] * sr[i + h];

@@ -158,3 +158,68 @@ func.func @not_rotary(%x: tensor<4x8xf32>, %o: tensor<4x8xf32>, %c: tensor<4x8xf
   %y6 = heed.add %da, %db : (tensor<4x8xf64>, tensor<4x8xf64>) -> tensor<4x8xf64>
   return %y0, %y1, %y2, %y3, %y4, %r4, %y5, %y6 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x7xf32>, tensor<4x8xf64>
 }
+
+// -----
+
+// GPT-J's rotate_every_two: stack((-x[..., 1::2], x[..., ::2]), -1).flatten(-2), the neg before or
+// after the unsqueeze -> heed.rotary {interleaved}.
+// CHECK-LABEL: func.func @every_two
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x4x8xf32>, %[[C:.*]]: tensor<1x?x1x8xf32>, %[[S:.*]]: tensor<1x?x1x8xf32>)
+// CHECK-NEXT: %[[R:.*]] = heed.rotary %[[X]] cos %[[C]] sin %[[S]] {interleaved = true}
+// CHECK-NEXT: %[[R2:.*]] = heed.rotary %[[X]] cos %[[C]] sin %[[S]] {interleaved = true}
+// CHECK-NEXT: return %[[R]], %[[R2]]
+func.func @every_two(%x: tensor<?x?x4x8xf32>, %cos: tensor<1x?x1x8xf32>, %sin: tensor<1x?x1x8xf32>) -> (tensor<?x?x4x8xf32>, tensor<?x?x4x8xf32>) {
+  %even = heed.slice %x {axis = 3 : i64, start = 0 : i64, step = 2 : i64} : (tensor<?x?x4x8xf32>) -> tensor<?x?x4x4xf32>
+  %odd = heed.slice %x {axis = 3 : i64, start = 1 : i64, step = 2 : i64} : (tensor<?x?x4x8xf32>) -> tensor<?x?x4x4xf32>
+  %neg = heed.neg %odd : (tensor<?x?x4x4xf32>) -> tensor<?x?x4x4xf32>
+  %a = heed.reshape %neg {shape = array<i64: 0, 0, 4, 4, 1>} : (tensor<?x?x4x4xf32>) -> tensor<?x?x4x4x1xf32>
+  %b = heed.reshape %even {shape = array<i64: 0, 0, 4, 4, 1>} : (tensor<?x?x4x4xf32>) -> tensor<?x?x4x4x1xf32>
+  %cat = heed.concat %a, %b {axis = 4 : i64} : (tensor<?x?x4x4x1xf32>, tensor<?x?x4x4x1xf32>) -> tensor<?x?x4x4x2xf32>
+  %r = heed.reshape %cat {shape = array<i64: 0, 0, 4, -1>} : (tensor<?x?x4x4x2xf32>) -> tensor<?x?x4x8xf32>
+  %xc = heed.mul %x, %cos : (tensor<?x?x4x8xf32>, tensor<1x?x1x8xf32>) -> tensor<?x?x4x8xf32>
+  %rs = heed.mul %r, %sin : (tensor<?x?x4x8xf32>, tensor<1x?x1x8xf32>) -> tensor<?x?x4x8xf32>
+  %y = heed.add %xc, %rs : (tensor<?x?x4x8xf32>, tensor<?x?x4x8xf32>) -> tensor<?x?x4x8xf32>
+  %even2 = heed.slice %x {axis = -1 : i64, start = 0 : i64, step = 2 : i64} : (tensor<?x?x4x8xf32>) -> tensor<?x?x4x4xf32>
+  %odd2 = heed.slice %x {axis = -1 : i64, start = 1 : i64, step = 2 : i64} : (tensor<?x?x4x8xf32>) -> tensor<?x?x4x4xf32>
+  %a2 = heed.reshape %odd2 {shape = array<i64: 0, 0, 4, 4, 1>} : (tensor<?x?x4x4xf32>) -> tensor<?x?x4x4x1xf32>
+  %m = heed.constant dense<-1.0> : tensor<f32>
+  %neg2 = heed.mul %a2, %m : (tensor<?x?x4x4x1xf32>, tensor<f32>) -> tensor<?x?x4x4x1xf32>
+  %b2 = heed.reshape %even2 {shape = array<i64: 0, 0, 4, 4, 1>} : (tensor<?x?x4x4xf32>) -> tensor<?x?x4x4x1xf32>
+  %cat2 = heed.concat %neg2, %b2 {axis = -1 : i64} : (tensor<?x?x4x4x1xf32>, tensor<?x?x4x4x1xf32>) -> tensor<?x?x4x4x2xf32>
+  %r2 = heed.reshape %cat2 {shape = array<i64: 0, 0, 4, 8>} : (tensor<?x?x4x4x2xf32>) -> tensor<?x?x4x8xf32>
+  %xc2 = heed.mul %cos, %x : (tensor<1x?x1x8xf32>, tensor<?x?x4x8xf32>) -> tensor<?x?x4x8xf32>
+  %rs2 = heed.mul %sin, %r2 : (tensor<1x?x1x8xf32>, tensor<?x?x4x8xf32>) -> tensor<?x?x4x8xf32>
+  %y2 = heed.add %rs2, %xc2 : (tensor<?x?x4x8xf32>, tensor<?x?x4x8xf32>) -> tensor<?x?x4x8xf32>
+  return %y, %y2 : tensor<?x?x4x8xf32>, tensor<?x?x4x8xf32>
+}
+
+// -----
+
+// Not rotate_every_two: the negated half is the even one (the pairs turn the other way), the
+// slices start elsewhere, and the halves come from different tensors.
+// CHECK-LABEL: func.func @not_every_two
+// CHECK-NOT: heed.rotary
+// CHECK: return
+func.func @not_every_two(%x: tensor<2x6x8xf32>, %z: tensor<2x6x8xf32>, %cos: tensor<6x8xf32>, %sin: tensor<6x8xf32>) -> (tensor<2x6x8xf32>, tensor<2x6x8xf32>) {
+  %even = heed.slice %x {axis = 2 : i64, start = 0 : i64, step = 2 : i64} : (tensor<2x6x8xf32>) -> tensor<2x6x4xf32>
+  %odd = heed.slice %x {axis = 2 : i64, start = 1 : i64, step = 2 : i64} : (tensor<2x6x8xf32>) -> tensor<2x6x4xf32>
+  %neg = heed.neg %even : (tensor<2x6x4xf32>) -> tensor<2x6x4xf32>
+  %a = heed.reshape %neg {shape = array<i64: 2, 6, 4, 1>} : (tensor<2x6x4xf32>) -> tensor<2x6x4x1xf32>
+  %b = heed.reshape %odd {shape = array<i64: 2, 6, 4, 1>} : (tensor<2x6x4xf32>) -> tensor<2x6x4x1xf32>
+  %cat = heed.concat %a, %b {axis = 3 : i64} : (tensor<2x6x4x1xf32>, tensor<2x6x4x1xf32>) -> tensor<2x6x4x2xf32>
+  %r = heed.reshape %cat {shape = array<i64: 2, 6, 8>} : (tensor<2x6x4x2xf32>) -> tensor<2x6x8xf32>
+  %xc = heed.mul %x, %cos : (tensor<2x6x8xf32>, tensor<6x8xf32>) -> tensor<2x6x8xf32>
+  %rs = heed.mul %r, %sin : (tensor<2x6x8xf32>, tensor<6x8xf32>) -> tensor<2x6x8xf32>
+  %y = heed.add %xc, %rs : (tensor<2x6x8xf32>, tensor<2x6x8xf32>) -> tensor<2x6x8xf32>
+  %even2 = heed.slice %z {axis = 2 : i64, start = 0 : i64, step = 2 : i64} : (tensor<2x6x8xf32>) -> tensor<2x6x4xf32>
+  %odd2 = heed.slice %x {axis = 2 : i64, start = 1 : i64, step = 2 : i64} : (tensor<2x6x8xf32>) -> tensor<2x6x4xf32>
+  %neg2 = heed.neg %odd2 : (tensor<2x6x4xf32>) -> tensor<2x6x4xf32>
+  %a2 = heed.reshape %neg2 {shape = array<i64: 2, 6, 4, 1>} : (tensor<2x6x4xf32>) -> tensor<2x6x4x1xf32>
+  %b2 = heed.reshape %even2 {shape = array<i64: 2, 6, 4, 1>} : (tensor<2x6x4xf32>) -> tensor<2x6x4x1xf32>
+  %cat2 = heed.concat %a2, %b2 {axis = 3 : i64} : (tensor<2x6x4x1xf32>, tensor<2x6x4x1xf32>) -> tensor<2x6x4x2xf32>
+  %r2 = heed.reshape %cat2 {shape = array<i64: 2, 6, 8>} : (tensor<2x6x4x2xf32>) -> tensor<2x6x8xf32>
+  %xc2 = heed.mul %x, %cos : (tensor<2x6x8xf32>, tensor<6x8xf32>) -> tensor<2x6x8xf32>
+  %rs2 = heed.mul %r2, %sin : (tensor<2x6x8xf32>, tensor<6x8xf32>) -> tensor<2x6x8xf32>
+  %y2 = heed.add %xc2, %rs2 : (tensor<2x6x8xf32>, tensor<2x6x8xf32>) -> tensor<2x6x8xf32>
+  return %y, %y2 : tensor<2x6x8xf32>, tensor<2x6x8xf32>
+}
