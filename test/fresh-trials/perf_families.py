@@ -12,7 +12,8 @@ no biases), a Llama block (RMSNorm, rotary embeddings with rotate_half, grouped-
 repeated by expand, SwiGLU), a Luong GRU decoder step (bmm dot attention, concat layer,
 log_softmax), and (added in session 8, when a trial of more families found them unfused) Hugging
 Face BART's self-attention (bmm on [B * H, T, D] merges, in-graph causal mask) and DistilBERT's
-(expand_as mask), and (session 9) BART's cross-attention (its encoder padding mask). A benchmark,
+(expand_as mask), and (session 9) BART's cross-attention (its encoder padding mask) and GPT-J's
+attention (rotate_every_two rotary, where(tril buffer, w, finfo.min)). A benchmark,
 not a test: quote ratios from one run on a quiet machine. onnxruntime comes from
 bench/onnxruntime/install.sh (a benchmark-only dependency).
 """
@@ -190,6 +191,38 @@ class BartCrossAttention(BartSelfAttention):
         inv = 1.0 - m
         return s.attend(x, memory, inv.masked_fill(inv.to(torch.bool), torch.finfo(x.dtype).min))
 
+def rotate_every_two(x):
+    return torch.stack((-x[:, :, :, 1::2], x[:, :, :, ::2]), dim=-1).flatten(-2)
+
+class GPTJAttention(nn.Module):
+    """Hugging Face's GPTJAttention: rotate_every_two rotary on the first rot features of q and k,
+    a tril bool buffer with torch.where(mask, w, finfo.min), the scale divided after masking
+    (added in session 9, with heed.rotary {interleaved})."""
+    def __init__(s, d=512, h=8, rot=32, T=1024):
+        super().__init__(); s.h, s.dh, s.rot = h, d // h, rot
+        s.register_buffer("bias", torch.tril(torch.ones((T, T), dtype=torch.bool)).view(1, 1, T, T))
+        s.scale_attn = torch.sqrt(torch.tensor(s.dh, dtype=torch.float32))
+        s.q_proj = nn.Linear(d, d, bias=False); s.k_proj = nn.Linear(d, d, bias=False)
+        s.v_proj = nn.Linear(d, d, bias=False); s.out_proj = nn.Linear(d, d, bias=False)
+        f = torch.einsum("i , j -> i j", torch.arange(T, dtype=torch.float),
+                         1.0 / (10000 ** (torch.arange(0, rot, 2) / rot)))
+        s.register_buffer("sin", torch.sin(f)); s.register_buffer("cos", torch.cos(f))
+    def rope(s, x):
+        dup = lambda m: m.view(-1, 1).repeat(1, 2).view(m.shape[0], -1)[None, : x.shape[1], None, :]
+        r = x[:, :, :, : s.rot]
+        r = r * dup(s.cos) + rotate_every_two(r) * dup(s.sin)
+        return torch.cat([r, x[:, :, :, s.rot:]], dim=-1)
+    def forward(s, x):
+        b, t, e = x.size()
+        q = s.rope(s.q_proj(x).view(b, t, s.h, s.dh)).permute(0, 2, 1, 3)
+        k = s.rope(s.k_proj(x).view(b, t, s.h, s.dh)).permute(0, 2, 1, 3)
+        v = s.v_proj(x).view(b, t, s.h, s.dh).permute(0, 2, 1, 3)
+        causal = s.bias[:, :, k.size(-2) - q.size(-2): k.size(-2), : k.size(-2)]
+        w = torch.matmul(q, k.transpose(-1, -2))
+        w = torch.where(causal, w, torch.tensor(torch.finfo(w.dtype).min, dtype=w.dtype))
+        w = F.softmax(w / s.scale_attn, dim=-1)
+        return s.out_proj(torch.matmul(w, v).permute(0, 2, 1, 3).contiguous().view(b, t, e))
+
 class DistilBertAttention(nn.Module):
     """DistilBERT's MultiHeadSelfAttention (added in session 8: its expand_as(scores) mask kept the
     scores read twice)."""
@@ -230,6 +263,8 @@ def families():
         "distilbert_attention B4 L256": (DistilBertAttention(), [torch.randn(4, 256, 512), am],
                                          ["x", "mask"],
                                          {"x": {0: "B", 1: "L"}, "mask": {0: "B", 1: "L"}}),
+        "gptj_attention B4 T256": (GPTJAttention(), [torch.randn(4, 256, 512)], ["x"],
+                                   {"x": {0: "B", 1: "T"}}),
         "luong_gru_step B32 S128": (LuongGruStep(), [torch.randint(0, 4000, (32,)),
                                                      torch.randn(1, 32, 512),
                                                      torch.randn(32, 128, 512)],
