@@ -3,6 +3,7 @@
 PyTorch, onnxruntime and Heed on the same .onnx file (2 threads), with every output checked.
 
 usage: PYTHONPATH= /usr/bin/python3 test/fresh-trials/perf_families.py [--build DIR] [--threads N]
+       [--only SUBSTRING]
 
 The families, written the way their reference code is (not the project's spellings): a GPT-2
 block (packed c_attn split, a tril buffer sliced to T and masked_fill(-inf), the tanh GELU written
@@ -287,6 +288,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--only", default="", help="run only the families whose name contains this")
     args = p.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
@@ -296,6 +298,8 @@ def main():
     print("| family | torch ms | onnxruntime ms | Heed ms | ort / Heed | torch / Heed | outputs |")
     print("|---|---|---|---|---|---|---|")
     for name, (model, inputs, names, axes) in families().items():
+        if args.only not in name:
+            continue
         d = os.path.join(work, name.split()[0])
         os.makedirs(d)
         model.eval()
